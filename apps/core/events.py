@@ -1,0 +1,46 @@
+"""Domain events (seed 001: user_registered, tenant_created, payment_failed, ...).
+
+Logged as structured events with ids only: personal data never goes into a log line.
+"""
+
+import structlog
+
+from fastlead.logging import PII_KEYS
+
+logger = structlog.get_logger("fastlead.events")
+
+DOMAIN_EVENTS = frozenset(
+    {
+        "user_registered",
+        "user_email_confirmed",
+        "user_logged_in",
+        "tenant_created",
+        "tenant_updated",
+        "member_invited",
+        "invitation_accepted",
+        "member_role_changed",
+        "member_removed",
+        "lead_created",
+        "lead_status_changed",
+        "widget_installed",
+        "channel_connected",
+        "subscription_created",
+        "subscription_changed",
+        "subscription_canceled",
+        "payment_succeeded",
+        "payment_failed",
+        "trial_started",
+        "trial_ended",
+        "quota_exceeded",
+    }
+)
+
+
+def log_event(name: str, **fields) -> None:
+    """Log a domain event. Unknown names and personal-data fields are programming errors."""
+    if name not in DOMAIN_EVENTS:
+        raise ValueError(f"Unknown domain event {name!r}: add it to DOMAIN_EVENTS")
+    leaked = PII_KEYS & fields.keys()
+    if leaked:
+        raise ValueError(f"Domain event {name!r} must not carry personal data: {sorted(leaked)}")
+    logger.info(name, event_type="domain", **fields)

@@ -1,0 +1,33 @@
+"""The one base for tenant-scoped API views under /api/v1/tenants/{tenant_id}/."""
+
+from rest_framework.views import APIView
+
+from apps.tenants.access import require_role
+from apps.tenants.middleware import enter_tenant
+from apps.tenants.roles import Role
+from apps.tenants.selectors import membership_resolve
+
+
+class TenantAPIView(APIView):
+    """Resolves the caller's membership after authentication and scopes the request.
+
+    `roles` maps HTTP methods to the minimum role; a foreign or unknown tenant answers 404.
+    """
+
+    roles: dict[str, str] = {"GET": Role.ANALYST, "HEAD": Role.ANALYST, "OPTIONS": Role.ANALYST}
+    default_role: str = Role.ADMIN
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        membership = membership_resolve(request.user, kwargs["tenant_id"])
+        enter_tenant(request, membership)
+        request._request.tenant = membership.tenant
+        require_role(membership, self.roles.get(request.method, self.default_role))
+
+    @property
+    def tenant(self):
+        return self.request.tenant
+
+    @property
+    def membership(self):
+        return self.request.membership

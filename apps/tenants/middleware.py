@@ -1,0 +1,35 @@
+"""Resolve the tenant of a dashboard URL (/t/<tenant_slug>/...) and scope the request to it."""
+
+from apps.tenants.scoping import ALL_TENANTS, reset_scope, set_scope
+from apps.tenants.selectors import membership_resolve
+
+
+class TenantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.tenant = None
+        request.membership = None
+        # Every request starts unscoped and ends with the scope it started with.
+        token = set_scope(None)
+        try:
+            return self.get_response(request)
+        finally:
+            reset_scope(token)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path.startswith("/admin/") and getattr(request.user, "is_staff", False):
+            set_scope(ALL_TENANTS)  # the staff console sees every tenant, on purpose
+            return None
+        slug = view_kwargs.get("tenant_slug")
+        if slug and request.user.is_authenticated:
+            enter_tenant(request, membership_resolve(request.user, slug))
+        return None
+
+
+def enter_tenant(request, membership) -> None:
+    """Attach the membership's tenant to the request and scope the rest of it to that tenant."""
+    request.membership = membership
+    request.tenant = membership.tenant
+    set_scope(membership.tenant)

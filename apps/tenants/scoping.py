@@ -1,0 +1,103 @@
+"""The one tenant-scoping mechanism.
+
+Every tenant-owned model uses `TenantScopedManager` as its default manager. Queries through it
+are filtered to the tenant of the current scope (set by the middleware for a request, by the
+API base view after authentication, by `tenant_scope()` in tasks and commands). A query made
+outside any scope raises `TenantScopeMissing` instead of returning every tenant's rows.
+A deliberate cross-tenant read says so by name: `Model.objects.unscoped()` or, for the staff
+console, `unscoped_scope()`.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from apps.tenants.models import Tenant
+
+
+class TenantScopeMissing(RuntimeError):
+    """A tenant-owned model was queried with no tenant scope: fail closed."""
+
+
+class _AllTenants:
+    def __repr__(self) -> str:
+        return "<all tenants>"
+
+
+ALL_TENANTS = _AllTenants()
+_current: ContextVar[object | None] = ContextVar("fastlead_tenant_scope", default=None)
+
+
+def current_tenant() -> Tenant | None:
+    value = _current.get()
+    return None if value is ALL_TENANTS else value
+
+
+def set_scope(value) -> object:
+    return _current.set(value)
+
+
+def reset_scope(token) -> None:
+    _current.reset(token)
+
+
+@contextmanager
+def tenant_scope(tenant: Tenant):
+    """Run the block scoped to one tenant (tasks, commands, tests)."""
+    token = _current.set(tenant)
+    try:
+        yield tenant
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def unscoped_scope():
+    """Deliberately see every tenant's rows (staff console, migrations of data, ops)."""
+    token = _current.set(ALL_TENANTS)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+class TenantScopedQuerySet(models.QuerySet):
+    def for_tenant(self, tenant: Tenant) -> TenantScopedQuerySet:
+        return self.filter(tenant=tenant)
+
+
+class TenantScopedManager(models.Manager.from_queryset(TenantScopedQuerySet)):
+    def get_queryset(self) -> TenantScopedQuerySet:
+        scope = _current.get()
+        queryset = super().get_queryset()
+        if scope is ALL_TENANTS:
+            return queryset
+        if scope is None:
+            raise TenantScopeMissing(
+                f"{self.model.__name__} queried outside a tenant scope; use tenant_scope(), "
+                f"for_tenant() or unscoped() on purpose"
+            )
+        return queryset.filter(tenant=scope)
+
+    def unscoped(self) -> TenantScopedQuerySet:
+        """Every tenant's rows, on purpose (staff, ops, cross-tenant user lookups)."""
+        return super().get_queryset()
+
+    def for_tenant(self, tenant: Tenant) -> TenantScopedQuerySet:
+        return super().get_queryset().filter(tenant=tenant)
+
+
+class TenantOwnedModel(models.Model):
+    """Base for every tenant-owned row: a `tenant` foreign key and the scoped manager."""
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,78 @@
+"""Reads of tenants, memberships and invitations."""
+
+import hashlib
+import uuid
+
+from django.http import Http404
+
+from apps.tenants.models import Invitation, Membership, Tenant
+
+
+def memberships_for_user(user):
+    """Every membership of a user, across tenants (a deliberate cross-tenant read)."""
+    return Membership.objects.unscoped().filter(user=user).select_related("tenant")
+
+
+def tenants_for_user(user):
+    ids = memberships_for_user(user).values("tenant_id")
+    return Tenant.objects.filter(id__in=ids).order_by("name")
+
+
+def membership_resolve(user, tenant_ref) -> Membership:
+    """The user's membership in the tenant named by slug or id; 404 when missing or foreign."""
+    if not user.is_authenticated:
+        raise Http404
+    query = memberships_for_user(user)
+    try:
+        query = query.filter(tenant_id=uuid.UUID(str(tenant_ref)))
+    except ValueError:
+        query = query.filter(tenant__slug=str(tenant_ref))
+    membership = query.first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def team_list(tenant):
+    return (
+        Membership.objects.for_tenant(tenant)
+        .select_related("user")
+        .order_by("user__name", "user__email")
+    )
+
+
+def member_get(tenant, user_id) -> Membership:
+    try:
+        return team_list(tenant).get(user_id=int(user_id))
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def invitations_pending(tenant):
+    return (
+        Invitation.objects.for_tenant(tenant)
+        .filter(accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def invitation_get(tenant, invitation_id) -> Invitation:
+    try:
+        return Invitation.objects.for_tenant(tenant).get(pk=int(invitation_id))
+    except (Invitation.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """Look an invitation up by its secret token (cross-tenant: the token is the key)."""
+    return (
+        Invitation.objects.unscoped()
+        .select_related("tenant", "invited_by")
+        .filter(token_hash=hash_token(token or ""))
+        .first()
+    )

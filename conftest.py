@@ -1,0 +1,135 @@
+"""Shared fixtures: tenants, users for each role, logged-in web and API clients."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.tenants.roles import Role
+from apps.tenants.scoping import tenant_scope
+from tests.factories import MembershipFactory, TenantFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(request, settings, tmp_path):
+    """Fast password hashing (except where a test checks bcrypt), a clean cache (allauth rate
+    limits live there), e-mails kept in memory, tasks run eagerly."""
+    if "real_hashing" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _skip_postgres_only(request):
+    if "postgres" in request.keywords:
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL row locks and real concurrency; CI runs it there")
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(name="Acme")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(name="Other Co")
+
+
+def _member(tenant, role):
+    return MembershipFactory(tenant=tenant, role=role).user
+
+
+@pytest.fixture
+def admin_user(tenant):
+    return _member(tenant, Role.ADMIN)
+
+
+@pytest.fixture
+def operator_user(tenant):
+    return _member(tenant, Role.OPERATOR)
+
+
+@pytest.fixture
+def analyst_user(tenant):
+    return _member(tenant, Role.ANALYST)
+
+
+@pytest.fixture
+def outsider(other_tenant):
+    """An admin of another tenant: must see nothing of `tenant`."""
+    return _member(other_tenant, Role.ADMIN)
+
+
+@pytest.fixture
+def scoped(tenant):
+    with tenant_scope(tenant):
+        yield tenant
+
+
+def api_client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token = RefreshToken.for_user(user).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def admin_api(admin_user):
+    return api_client_for(admin_user)
+
+
+@pytest.fixture
+def operator_api(operator_user):
+    return api_client_for(operator_user)
+
+
+@pytest.fixture
+def analyst_api(analyst_user):
+    return api_client_for(analyst_user)
+
+
+@pytest.fixture
+def outsider_api(outsider):
+    return api_client_for(outsider)
+
+
+@pytest.fixture
+def admin_client_web(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def operator_client_web(client, operator_user):
+    client.force_login(operator_user)
+    return client
+
+
+@pytest.fixture
+def analyst_client_web(client, analyst_user):
+    client.force_login(analyst_user)
+    return client
+
+
+@pytest.fixture
+def outsider_client_web(client, outsider):
+    client.force_login(outsider)
+    return client

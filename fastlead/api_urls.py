@@ -1,0 +1,8 @@
+"""/api/v1 routes, one include per app."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("apps.accounts.api_urls")),
+    path("", include("apps.tenants.api_urls")),
+]
