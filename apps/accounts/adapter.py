@@ -22,6 +22,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_email_verification_redirect_url(self, email_address):
         return reverse("web:home")
 
+    def add_message(self, request, *args, **kwargs):
+        # API clients read JSON, not flash messages (which would put the e-mail into a cookie).
+        if request is not None and request.path.startswith("/api/"):
+            return None
+        return super().add_message(request, *args, **kwargs)
+
     def send_mail(self, template_prefix, email, context):
         context.setdefault("site_url", settings.SITE_URL)
         return super().send_mail(template_prefix, email, context)

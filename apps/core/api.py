@@ -72,6 +72,8 @@ def exception_handler(exc, context):
         response.data = error_body(code, message, fields)
         return response
     detail = getattr(exc, "detail", "")
+    if isinstance(detail, dict) and "detail" in detail:
+        detail = detail["detail"]  # simplejwt's InvalidToken carries {"detail", "messages"}
     code = _DEFAULT_CODES.get(status, "error")
     if hasattr(detail, "code") and detail.code not in (None, "error", "invalid"):
         code = str(detail.code)
@@ -119,3 +121,35 @@ class ErrorSerializer(serializers.Serializer):
     """The one error shape of the API (documented on every endpoint)."""
 
     error = ErrorDetailSerializer()
+
+
+class StrictFieldsMixin:
+    """Reject fields the serializer does not know, instead of silently ignoring them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
+        return super().to_internal_value(data)
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input; `fields` holds the field errors.",
+    401: "Not authenticated, or the credentials or token are invalid.",
+    403: "The caller's role or account state does not allow this.",
+    404: "Not found (also for another tenant's objects).",
+    409: "Conflicts with the current state (see `code`).",
+    410: "Gone (expired).",
+    429: "Too many requests.",
+}
+
+
+def error_responses(*statuses: int) -> dict:
+    """drf-spectacular responses documenting the error shape for each status."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {
+        status: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(status, ""))
+        for status in statuses
+    }

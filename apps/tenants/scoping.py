@@ -84,6 +84,29 @@ class TenantScopedManager(models.Manager.from_queryset(TenantScopedQuerySet)):
             )
         return queryset.filter(tenant=scope)
 
+    def _check_write(self, objs) -> None:
+        scope = _current.get()
+        if scope is None or scope is ALL_TENANTS:
+            return
+        for obj in objs:
+            if obj.tenant_id != scope.pk:
+                raise TenantScopeMissing(
+                    f"{self.model.__name__} for another tenant written inside {scope!r}'s scope"
+                )
+
+    def create(self, **kwargs):
+        """Writes name their tenant explicitly, so they need no scope; inside a scope they
+        must not write another tenant's rows."""
+        obj = self.model(**kwargs)
+        self._check_write([obj])
+        obj.save(force_insert=True, using=self.db)
+        return obj
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        self._check_write(objs)
+        return super().get_queryset().bulk_create(objs, *args, **kwargs)
+
     def unscoped(self) -> TenantScopedQuerySet:
         """Every tenant's rows, on purpose (staff, ops, cross-tenant user lookups)."""
         return super().get_queryset()

@@ -1,0 +1,105 @@
+"""Sign-up, confirmation, login limits and password hashing through the allauth web flow."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+
+from apps.accounts.models import User
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _signup(client, email="new@example.com"):
+    return client.post(
+        reverse("account_signup"),
+        {
+            "name": "Анна Петрова",
+            "company": "Ромашка",
+            "email": email,
+            "password1": PASSWORD,
+        },
+    )
+
+
+def test_signup_requires_email_confirmation_before_login(client):
+    response = _signup(client, "Anna@Example.com")
+    assert response.status_code == 302
+    user = User.objects.get()
+    assert (user.email, user.name, user.company) == ("anna@example.com", "Анна Петрова", "Ромашка")
+    assert not EmailAddress.objects.get(user=user).verified
+    assert len(mail.outbox) == 1
+    # not signed in until the address is confirmed
+    assert client.get(reverse("web:home")).wsgi_request.user.is_authenticated is False
+
+
+def test_confirmation_link_verifies_and_signs_in(client):
+    _signup(client)
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
+    path = link.split("8000", 1)[-1] if "8000" in link else re.sub(r"https?://[^/]+", "", link)
+    assert client.get(path).status_code == 200
+    response = client.post(path)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email="new@example.com").verified
+    assert response.wsgi_request.user.is_authenticated
+
+
+def test_signup_with_a_taken_email_creates_nothing_and_reveals_nothing(client):
+    # allauth prevents account enumeration: same answer as a new sign-up, and the owner of
+    # the address gets an "account already exists" mail instead of a confirmation.
+    UserFactory(email="taken@example.com")
+    response = _signup(client, "TAKEN@example.com")
+    assert response.status_code == 302
+    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+    assert len(mail.outbox) == 1 and "confirm-email" not in mail.outbox[0].body
+
+
+def test_login_is_blocked_after_five_failures_per_account(client):
+    user = UserFactory(email="victim@example.com")
+    url = reverse("account_login")
+    for _ in range(5):
+        response = client.post(url, {"login": user.email, "password": "wrong"})
+        assert response.status_code == 200
+    response = client.post(url, {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 200  # allauth re-renders the form with the error
+    assert not response.wsgi_request.user.is_authenticated
+    errors = " ".join(str(e) for e in response.context["form"].non_field_errors())
+    assert errors  # "Too many failed login attempts" in the active language
+
+
+def test_login_limit_is_per_account_and_ip(client):
+    victim = UserFactory(email="victim@example.com")
+    UserFactory(email="bystander@example.com")
+    url = reverse("account_login")
+    for _ in range(5):
+        client.post(url, {"login": victim.email, "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
+    other_ip = client.post(
+        url, {"login": victim.email, "password": PASSWORD}, REMOTE_ADDR="10.0.0.2"
+    )
+    assert other_ip.wsgi_request.user.is_authenticated
+    client.logout()
+    other_account = client.post(
+        url, {"login": "bystander@example.com", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert other_account.wsgi_request.user.is_authenticated
+
+
+def test_successful_login_with_a_verified_address(client):
+    UserFactory(email="ok@example.com")
+    response = client.post(
+        reverse("account_login"), {"login": "OK@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.wsgi_request.user.is_authenticated
+
+
+@pytest.mark.real_hashing
+def test_passwords_are_hashed_with_bcrypt_cost_12():
+    user = UserFactory()
+    algorithm, rest = user.password.split("$", 1)
+    assert algorithm == "bcrypt_sha256"
+    assert rest.startswith("$2b$12$")
+    assert user.check_password(PASSWORD)

@@ -1,0 +1,34 @@
+"""gunicorn settings shared by ./scripts/run and the Docker image (`gunicorn -c gunicorn.conf.py`).
+
+Everything is overridable from the environment; see .env.example.
+"""
+
+import os
+
+wsgi_app = "fastlead.wsgi:application"
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = 5
+# Recycle workers now and then so a slow leak cannot grow forever.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
+
+# Requests are logged by django-structlog as JSON (with the request id); gunicorn's own
+# access log would duplicate them without the correlation id.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Trust X-Forwarded-* only from the proxy in front (comma-separated IPs/CIDRs, or "*").
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Heartbeat files on tmpfs where there is one (containers), so a slow disk cannot stall workers.
+if os.path.isdir("/dev/shm"):  # noqa: S108 - a directory choice, not a temp file
+    worker_tmp_dir = "/dev/shm"  # noqa: S108
+
+# No runtime control socket: nothing uses gunicornc, and two instances would share one path.
+control_socket_disable = True
