@@ -14,7 +14,7 @@ from apps.tenants.scoping import tenant_scope
 
 
 def tenant_task(*task_args, **task_options):
-    """Decorator: `@tenant_task(queue="ai")` on `def f(tenant, ...)`; call `f.delay(tenant_id, ...)`.
+    """`@tenant_task(queue="ai")` on `def f(tenant, ...)`; call it as `f.delay(tenant_id, ...)`.
 
     A tenant deleted meanwhile makes the task a no-op (nothing left to do for it).
     """
