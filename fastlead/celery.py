@@ -3,6 +3,8 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
+from django_structlog.celery.steps import DjangoStructLogInitStep
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fastlead.settings")
@@ -16,3 +18,10 @@ app.conf.task_routes = {
     "apps.messaging.*": {"queue": "messaging"},
 }
 app.autodiscover_tasks()
+# Bind task_id (and the enqueuing request's request_id) to every log line a task writes.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@setup_logging.connect
+def _keep_django_logging(**kwargs) -> None:
+    """Celery must not replace the JSON logging that Django set up from settings.LOGGING."""

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.tenants",
+    "apps.leads",
     "apps.web",
 ]
 
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
+    "apps.web.middleware.DashboardErrorMiddleware",
     "waffle.middleware.WaffleMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -254,6 +256,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_THROTTLE_USER", default="100/minute"),
         "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "auth": env("API_THROTTLE_AUTH", default="20/minute"),  # login/register, per IP
     },
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("fastlead.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("apps.accounts.urls")),
     path("", include("apps.tenants.urls")),
     path("", include("apps.web.urls")),
 ]

@@ -36,7 +36,7 @@ DOMAIN_EVENTS = frozenset(
 )
 
 
-def log_event(name: str, **fields) -> None:
+def log_event(name: str, /, **fields) -> None:
     """Log a domain event. Unknown names and personal-data fields are programming errors."""
     if name not in DOMAIN_EVENTS:
         raise ValueError(f"Unknown domain event {name!r}: add it to DOMAIN_EVENTS")

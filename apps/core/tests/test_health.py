@@ -1,0 +1,80 @@
+"""/healthz answers while the process lives; /readyz checks the database, cache and broker."""
+
+import socket
+
+import pytest
+
+from apps.core import health
+from fastlead.celery import app as celery_app
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_healthz_answers_ok_without_touching_the_database(client):
+    # No django_db mark: any database access here would raise.
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_readyz_reports_every_check_ok_on_the_configured_stack(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "cache", "broker"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+@pytest.mark.django_db
+def test_readyz_answers_503_naming_the_broker_when_it_is_unreachable(client, monkeypatch):
+    # given: the broker URL points at a closed local port
+    monkeypatch.setattr(celery_app.conf, "broker_url", f"redis://127.0.0.1:{_closed_port()}/0")
+
+    # when
+    response = client.get("/readyz")
+
+    # then
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["broker"]["ok"] is False
+    assert body["checks"]["broker"]["error"]
+    assert body["checks"]["database"]["ok"] is True
+    assert body["checks"]["cache"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_readyz_answers_503_naming_the_cache_when_it_fails(client, monkeypatch):
+    class DownCache:
+        def set(self, *args, **kwargs):
+            raise ConnectionError("cache down")
+
+    monkeypatch.setattr(health, "cache", DownCache())
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["cache"] == {"ok": False, "error": "ConnectionError"}
+    assert checks["database"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_readyz_does_not_leak_exception_details(client, monkeypatch):
+    secret_url = f"redis://:s3cret-password@127.0.0.1:{_closed_port()}/0"
+    monkeypatch.setattr(celery_app.conf, "broker_url", secret_url)
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert b"s3cret-password" not in response.content

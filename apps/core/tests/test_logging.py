@@ -1,0 +1,121 @@
+"""Structured JSON logs: a correlation id per request and per task, and no personal data."""
+
+import io
+import json
+import logging
+import time
+
+import pytest
+import structlog
+from celery import shared_task
+from celery.contrib.testing.worker import start_worker
+
+from fastlead.celery import app as celery_app
+from fastlead.logging import configure_logging, drop_pii
+
+task_logger = structlog.get_logger("fastlead.tests.logging")
+
+
+@shared_task(name="core.tests.log_inside_task")
+def log_inside_task(marker: str) -> None:
+    task_logger.info("inside_task", marker=marker)
+
+
+@pytest.fixture
+def json_log_lines():
+    """Every log line rendered exactly as production renders it (JSON), one dict per line."""
+    config = configure_logging("INFO", "json")["formatters"]["structured"]
+    formatter = config["()"](
+        processor=config["processor"], foreign_pre_chain=config["foreign_pre_chain"]
+    )
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.addHandler(handler)
+
+    def lines() -> list[dict]:
+        return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+    yield lines
+    root.removeHandler(handler)
+
+
+def _events(lines: list[dict], name: str) -> list[dict]:
+    return [line for line in lines if line.get("event") == name]
+
+
+def test_request_logs_carry_one_request_id_returned_as_x_request_id(client, json_log_lines):
+    response = client.get("/healthz")
+
+    started = _events(json_log_lines(), "request_started")
+    finished = _events(json_log_lines(), "request_finished")
+    assert len(started) == len(finished) == 1
+    request_id = finished[0]["request_id"]
+    assert request_id
+    assert started[0]["request_id"] == request_id
+    assert finished[0]["code"] == 200
+    assert response["X-Request-ID"] == request_id
+
+
+def test_each_request_gets_its_own_request_id(client, json_log_lines):
+    first = client.get("/healthz")["X-Request-ID"]
+    second = client.get("/healthz")["X-Request-ID"]
+
+    assert first != second
+    ids = {line["request_id"] for line in _events(json_log_lines(), "request_finished")}
+    assert ids == {first, second}
+
+
+def test_request_logs_hold_no_client_ip(client, json_log_lines):
+    client.get("/healthz", REMOTE_ADDR="203.0.113.7")
+
+    assert "203.0.113.7" not in json.dumps(json_log_lines())
+
+
+@pytest.mark.django_db
+def test_task_run_by_a_worker_logs_its_task_id(json_log_lines, monkeypatch):
+    # given: a real (in-process) worker on an in-memory broker
+    monkeypatch.setattr(celery_app.conf, "broker_url", "memory://")
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(celery_app.conf, "task_default_queue", "default")
+
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        # when
+        result = log_inside_task.delay("m-1")
+        deadline = time.monotonic() + 10
+        while not _events(json_log_lines(), "inside_task") and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    # then
+    inside = _events(json_log_lines(), "inside_task")
+    assert inside, "the worker did not run the task"
+    assert inside[0]["task_id"] == result.id
+    assert inside[0]["marker"] == "m-1"
+
+
+@pytest.mark.parametrize(
+    "key", ["email", "phone", "name", "first_name", "last_name", "body", "password", "ip"]
+)
+def test_scrubber_redacts_personal_data_keys(key):
+    event = drop_pii(None, "info", {"event": "x", key: "ivan@example.com", "lead_id": 5})
+
+    assert event[key] == "[redacted]"
+    assert event["lead_id"] == 5
+
+
+def test_personal_data_never_reaches_a_json_log_line(json_log_lines):
+    structlog.get_logger("fastlead.tests").info(
+        "lead_received", lead_id=9, email="ivan@example.com", phone="+79990001122", name="Иван"
+    )
+    logging.getLogger("fastlead.tests.stdlib").info("plain stdlib line")
+
+    lines = json_log_lines()
+    rendered = json.dumps(lines, ensure_ascii=False)
+    assert "ivan@example.com" not in rendered
+    assert "+79990001122" not in rendered
+    assert "Иван" not in rendered
+    lead_line = _events(lines, "lead_received")[0]
+    assert lead_line["lead_id"] == 9
+    assert lead_line["email"] == "[redacted]"
+    assert _events(lines, "plain stdlib line")

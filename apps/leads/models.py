@@ -1,0 +1,229 @@
+"""Leads, their lists, products and customers, actions and timeline."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+from apps.tenants.scoping import TenantOwnedModel
+
+
+class ListKind(models.TextChoices):
+    REGULAR = "regular", _("Regular")
+    UPSELL = "upsell", _("Upsell")
+    IMPORT = "import", _("Import")
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    BOOKED = "booked", _("Booked")
+    LOST = "lost", _("Lost")
+
+
+class Source(models.TextChoices):
+    WIDGET = "widget", _("Widget")
+    WEB_CHAT = "web_chat", _("Web chat")
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+
+
+class Engagement(models.TextChoices):
+    LOW = "Low", _("Low")
+    MEDIUM = "Medium", _("Medium")
+    HIGH = "High", _("High")
+
+
+class LeadList(TenantOwnedModel, TimeStampedModel):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ListKind.choices, default=ListKind.REGULAR
+    )
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("lead list")
+        verbose_name_plural = _("lead lists")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("tenant", Lower("name"), name="leadlist_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(TenantOwnedModel, TimeStampedModel):
+    """The tenant's offer a lead is about (seed 002 `product_id` is `external_ref`)."""
+
+    external_ref = models.CharField(_("reference"), max_length=128)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "external_ref"], name="product_unique_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(TenantOwnedModel, TimeStampedModel):
+    """A client of the tenant that buys leads (seed 002 `customer_id` is `external_ref`)."""
+
+    external_ref = models.CharField(_("reference"), max_length=128)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "external_ref"], name="customer_unique_ref"),
+            models.UniqueConstraint(
+                "tenant", Lower("email"), condition=~Q(email=""), name="customer_unique_email"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(TenantOwnedModel):
+    # Identity (see apps/leads/identity.py): who the person is, and for which customer/product.
+    person_key = models.CharField(max_length=300)
+    identity_key = models.CharField(max_length=340)
+    external_id = models.CharField(_("external id"), max_length=128, blank=True, default="")
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    industry = models.CharField(_("industry"), max_length=200, blank=True)
+    company_size = models.CharField(_("company size"), max_length=64, blank=True)
+    website = models.CharField(_("website"), max_length=300, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    lead_type = models.CharField(_("lead type"), max_length=100, blank=True)
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    list = models.ForeignKey(
+        LeadList, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    consent_processing = models.BooleanField(_("consent to processing"), default=False)
+    consent_processing_at = models.DateTimeField(null=True, blank=True)
+    consent_marketing = models.BooleanField(_("consent to marketing"), default=False)
+    consent_marketing_at = models.DateTimeField(null=True, blank=True)
+    consent_source = models.CharField(max_length=200, blank=True)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "identity_key"], name="lead_unique_identity"),
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"],
+                condition=~Q(external_id=""),
+                name="lead_unique_external_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"], name="lead_tenant_created"),
+            models.Index(fields=["tenant", "status", "-created_at"], name="lead_tenant_status"),
+            models.Index(fields=["tenant", "source", "-created_at"], name="lead_tenant_source"),
+            models.Index(fields=["tenant", "list", "-created_at"], name="lead_tenant_list"),
+            models.Index(fields=["tenant", "customer", "product"], name="lead_tenant_customer"),
+            models.Index(fields=["tenant", "assigned_to"], name="lead_tenant_assigned"),
+            models.Index(fields=["tenant", "lead_type"], name="lead_tenant_type"),
+            models.Index(fields=["tenant", "person_key"], name="lead_tenant_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"lead {self.pk}"
+
+
+class LeadAction(TenantOwnedModel):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="actions")
+    action_type = models.CharField(_("action"), max_length=100)
+    engagement_level = models.CharField(_("engagement"), max_length=8, choices=Engagement.choices)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Source.choices, blank=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lead action")
+        verbose_name_plural = _("lead actions")
+        constraints = [
+            # Re-submitting the same action appends nothing (idempotent ingestion).
+            models.UniqueConstraint(
+                fields=["lead", "action_type", "engagement_level", "occurred_at"],
+                name="leadaction_natural_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "occurred_at"], name="leadaction_tenant_time")]
+
+    def __str__(self) -> str:
+        return f"{self.action_type} ({self.engagement_level})"
+
+
+class TimelineKind(models.TextChoices):
+    CREATED = "created", _("Lead created")
+    MERGED = "merged", _("New submission merged")
+    STATUS = "status_changed", _("Status changed")
+    NOTE = "note", _("Note")
+    MESSAGE_IN = "message_in", _("Message received")
+    MESSAGE_OUT = "message_out", _("Message sent")
+    ASSIGNED = "assigned", _("Assigned")
+    ESCALATED = "escalated", _("Escalated to inbox")
+    MOVED = "moved", _("Moved to list")
+    UPDATED = "updated", _("Fields updated")
+
+
+class TimelineEntry(TenantOwnedModel):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=16, choices=TimelineKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        indexes = [models.Index(fields=["lead", "-created_at"], name="timeline_lead_time")]
+
+    def __str__(self) -> str:
+        return self.kind
