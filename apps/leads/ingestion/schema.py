@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-
-import re
 
 from django.utils.translation import gettext as _
 from pydantic import (

@@ -198,7 +198,7 @@ def _store(tenant, clean, results, *, source, actor, default_list, lists, consen
     _fill_blanks(existing, merged_ids, keyed, results, lead_of)
     added = _store_actions(tenant, keyed, lead_of, merged_ids, source, now)
     timeline = []
-    for index, item, _person, _ident in keyed:
+    for index, *_rest in keyed:
         result = results[index]
         result.lead_id = lead_of[index]
         result.actions_added = added.get(index, 0)

@@ -148,7 +148,7 @@ def _insert(model, columns, rows) -> None:
 
 
 def _copy(table: str, columns, tuples) -> None:
-    statement = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN'  # noqa: S608 (own names)
+    statement = f'COPY "{table}" ({", ".join(columns)}) FROM STDIN'
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for values in tuples:
             copy.write_row(values)
