@@ -4,6 +4,13 @@ Everything is overridable from the environment; see .env.example.
 """
 
 import os
+from pathlib import Path
+
+import environ
+
+# The same optional .env file that fastlead/settings.py reads (real environment wins).
+if (Path(__file__).resolve().parent / ".env").is_file():
+    environ.Env.read_env(Path(__file__).resolve().parent / ".env", overwrite=False)
 
 wsgi_app = "fastlead.wsgi:application"
 

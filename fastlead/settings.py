@@ -20,7 +20,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env(
     "DJANGO_SECRET_KEY",
-    default="embedded-default-insecure-key-change-me-in-production-0123456789abcdef",
+    # The "django-insecure-" prefix makes `check --deploy` flag this key (security.W009).
+    default="django-insecure-embedded-default-key-change-me-in-production-0123456789abcdef",
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -36,9 +36,7 @@ def _register(client, **overrides):
 
 
 def _login(client, email, password=PASSWORD, ip="10.0.0.1"):
-    return client.post(
-        LOGIN, {"email": email, "password": password}, format="json", REMOTE_ADDR=ip
-    )
+    return client.post(LOGIN, {"email": email, "password": password}, format="json", REMOTE_ADDR=ip)
 
 
 def _key_from_mail(message) -> str:
@@ -134,11 +132,15 @@ def test_confirm_email_with_the_mailed_key_verifies_the_address(api_client):
     assert response.json() == {"email_verified": True}
     assert EmailAddress.objects.get().verified
     # the key works once
-    _assert_error(api_client.post(CONFIRM, {"key": key}, format="json"), 404, "confirmation_invalid")
+    _assert_error(
+        api_client.post(CONFIRM, {"key": key}, format="json"), 404, "confirmation_invalid"
+    )
 
 
 def test_confirm_email_rejects_bad_and_missing_keys(api_client):
-    _assert_error(api_client.post(CONFIRM, {"key": "nope"}, format="json"), 404, "confirmation_invalid")
+    _assert_error(
+        api_client.post(CONFIRM, {"key": "nope"}, format="json"), 404, "confirmation_invalid"
+    )
     _assert_error(api_client.post(CONFIRM, {}, format="json"), 400, "invalid")
 
 
@@ -270,7 +272,9 @@ def test_refresh_rotates_and_blacklists_the_old_token(api_client):
 
 
 def test_refresh_rejects_garbage_and_missing_tokens(api_client):
-    _assert_error(api_client.post(REFRESH, {"refresh": "x.y.z"}, format="json"), 401, "token_not_valid")
+    _assert_error(
+        api_client.post(REFRESH, {"refresh": "x.y.z"}, format="json"), 401, "token_not_valid"
+    )
     _assert_error(api_client.post(REFRESH, {}, format="json"), 400, "invalid")
 
 
@@ -285,7 +289,9 @@ def test_refresh_for_a_deleted_user_answers_401(api_client):
 # --- me -------------------------------------------------------------------------------------
 
 
-def test_me_returns_the_user_and_memberships(admin_api, admin_user, tenant, django_assert_max_num_queries):
+def test_me_returns_the_user_and_memberships(
+    admin_api, admin_user, tenant, django_assert_max_num_queries
+):
     other = TenantFactory(name="Beta")
     MembershipFactory(tenant=other, user=admin_user, role=Role.ANALYST)
     with django_assert_max_num_queries(4):

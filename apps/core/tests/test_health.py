@@ -5,7 +5,6 @@ import socket
 import pytest
 
 from apps.core import health
-from fastlead.celery import app as celery_app
 
 
 def _closed_port() -> int:
@@ -36,9 +35,9 @@ def test_readyz_reports_every_check_ok_on_the_configured_stack(client):
 
 
 @pytest.mark.django_db
-def test_readyz_answers_503_naming_the_broker_when_it_is_unreachable(client, monkeypatch):
+def test_readyz_answers_503_naming_the_broker_when_it_is_unreachable(client, settings):
     # given: the broker URL points at a closed local port
-    monkeypatch.setattr(celery_app.conf, "broker_url", f"redis://127.0.0.1:{_closed_port()}/0")
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
 
     # when
     response = client.get("/readyz")
@@ -70,9 +69,8 @@ def test_readyz_answers_503_naming_the_cache_when_it_fails(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_readyz_does_not_leak_exception_details(client, monkeypatch):
-    secret_url = f"redis://:s3cret-password@127.0.0.1:{_closed_port()}/0"
-    monkeypatch.setattr(celery_app.conf, "broker_url", secret_url)
+def test_readyz_does_not_leak_exception_details(client, settings):
+    settings.CELERY_BROKER_URL = f"redis://:s3cret-password@127.0.0.1:{_closed_port()}/0"
 
     response = client.get("/readyz")
 

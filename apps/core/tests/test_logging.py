@@ -21,24 +21,35 @@ def log_inside_task(marker: str) -> None:
     task_logger.info("inside_task", marker=marker)
 
 
+class JsonLogCapture:
+    """Every log line rendered exactly as production renders it (JSON), one dict per line."""
+
+    def __init__(self):
+        config = configure_logging("INFO", "json")["formatters"]["structured"]
+        self.stream = io.StringIO()
+        self.handler = logging.StreamHandler(self.stream)
+        self.handler.setFormatter(
+            config["()"](
+                processor=config["processor"], foreign_pre_chain=config["foreign_pre_chain"]
+            )
+        )
+
+    def attach(self) -> None:
+        """(Re)attach to the root logger: a worker start re-applies settings.LOGGING."""
+        root = logging.getLogger()
+        if self.handler not in root.handlers:
+            root.addHandler(self.handler)
+
+    def __call__(self) -> list[dict]:
+        return [json.loads(line) for line in self.stream.getvalue().splitlines() if line.strip()]
+
+
 @pytest.fixture
 def json_log_lines():
-    """Every log line rendered exactly as production renders it (JSON), one dict per line."""
-    config = configure_logging("INFO", "json")["formatters"]["structured"]
-    formatter = config["()"](
-        processor=config["processor"], foreign_pre_chain=config["foreign_pre_chain"]
-    )
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(formatter)
-    root = logging.getLogger()
-    root.addHandler(handler)
-
-    def lines() -> list[dict]:
-        return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
-
-    yield lines
-    root.removeHandler(handler)
+    capture = JsonLogCapture()
+    capture.attach()
+    yield capture
+    logging.getLogger().removeHandler(capture.handler)
 
 
 def _events(lines: list[dict], name: str) -> list[dict]:
@@ -74,13 +85,13 @@ def test_request_logs_hold_no_client_ip(client, json_log_lines):
 
 
 @pytest.mark.django_db
-def test_task_run_by_a_worker_logs_its_task_id(json_log_lines, monkeypatch):
+def test_task_run_by_a_worker_logs_its_task_id(json_log_lines, settings):
     # given: a real (in-process) worker on an in-memory broker
-    monkeypatch.setattr(celery_app.conf, "broker_url", "memory://")
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setattr(celery_app.conf, "task_default_queue", "default")
+    settings.CELERY_BROKER_URL = "memory://"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
 
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        json_log_lines.attach()
         # when
         result = log_inside_task.delay("m-1")
         deadline = time.monotonic() + 10

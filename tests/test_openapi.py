@@ -1,0 +1,72 @@
+"""The OpenAPI schema generates without warnings and documents the v1 routes."""
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+EXPECTED_PATHS = {
+    "/api/v1/auth/register": {"post"},
+    "/api/v1/auth/login": {"post"},
+    "/api/v1/auth/refresh": {"post"},
+    "/api/v1/auth/confirm-email": {"post"},
+    "/api/v1/auth/resend-confirmation": {"post"},
+    "/api/v1/me": {"get", "patch"},
+    "/api/v1/tenants/": {"get", "post"},
+    "/api/v1/tenants/{tenant_id}/": {"get", "patch"},
+    "/api/v1/tenants/{tenant_id}/team/": {"get"},
+    "/api/v1/tenants/{tenant_id}/team/invitations/": {"post"},
+    "/api/v1/tenants/{tenant_id}/team/invitations/{invitation_id}/": {"delete"},
+    "/api/v1/tenants/{tenant_id}/team/{user_id}/": {"patch", "delete"},
+    "/api/v1/invitations/accept": {"post"},
+}
+PUBLIC = {
+    "/api/v1/auth/register",
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/confirm-email",
+}
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory):
+    path = tmp_path_factory.mktemp("schema") / "schema.yml"
+    # --fail-on-warn turns any drf-spectacular warning into an error
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+    return yaml.safe_load(path.read_text())
+
+
+@pytest.mark.parametrize(("path", "methods"), EXPECTED_PATHS.items())
+def test_schema_documents_the_route(schema, path, methods):
+    assert path in schema["paths"]
+    assert methods <= set(schema["paths"][path])
+
+
+@pytest.mark.parametrize("path", EXPECTED_PATHS)
+def test_every_operation_documents_the_error_shape(schema, path):
+    for method, operation in schema["paths"][path].items():
+        errors = {code: r for code, r in operation["responses"].items() if code.startswith("4")}
+        assert errors, f"{method.upper()} {path} documents no error response"
+        for response in errors.values():
+            ref = response["content"]["application/json"]["schema"]["$ref"]
+            assert ref == "#/components/schemas/Error"
+
+
+def test_auth_endpoints_are_public_and_the_rest_need_a_jwt(schema):
+    for path in EXPECTED_PATHS:
+        for operation in schema["paths"][path].values():
+            security = operation.get("security", [])
+            if path in PUBLIC:
+                assert not any("jwtAuth" in s for s in security), path
+            else:
+                assert {"jwtAuth": []} in security, path
+
+
+def test_error_component_has_the_design_shape(schema):
+    error = schema["components"]["schemas"]["Error"]
+    detail = error["properties"]["error"]
+    assert detail["$ref"] == "#/components/schemas/ErrorDetail"
+    assert set(schema["components"]["schemas"]["ErrorDetail"]["properties"]) == {
+        "code",
+        "message",
+        "fields",
+    }
