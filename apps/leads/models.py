@@ -41,6 +41,10 @@ class Engagement(models.TextChoices):
     HIGH = "High", _("High")
 
 
+def no_fields() -> list[str]:
+    return []
+
+
 class LeadList(TenantOwnedModel, TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(
@@ -143,6 +147,9 @@ class Lead(TenantOwnedModel):
     consent_marketing_at = models.DateTimeField(null=True, blank=True)
     consent_source = models.CharField(max_length=200, blank=True)
 
+    # Person fields set by hand (PATCH, dashboard): merges and enrichment never overwrite them.
+    manual_fields = models.JSONField(_("fields set by hand"), default=no_fields, blank=True)
+
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -166,6 +173,7 @@ class Lead(TenantOwnedModel):
             models.Index(fields=["tenant", "assigned_to"], name="lead_tenant_assigned"),
             models.Index(fields=["tenant", "lead_type"], name="lead_tenant_type"),
             models.Index(fields=["tenant", "person_key"], name="lead_tenant_person"),
+            models.Index(fields=["tenant", "name", "id"], name="lead_tenant_name"),
         ]
 
     def __str__(self) -> str:
@@ -227,3 +235,51 @@ class TimelineEntry(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.kind
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class LeadExport(TenantOwnedModel):
+    """A background export of a lead filter to a file under MEDIA_ROOT/exports/."""
+
+    format = models.CharField(_("format"), max_length=8, choices=ExportFormat.choices)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    rows_total = models.PositiveIntegerField(_("rows to export"), null=True, blank=True)
+    rows_done = models.PositiveIntegerField(_("rows exported"), default=0)
+    file = models.CharField(_("file"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lead export")
+        verbose_name_plural = _("lead exports")
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="leadexport_tenant_time")]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.format}, {self.status})"
+
+    @property
+    def progress(self) -> int:
+        """Percent done (0-100)."""
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)

@@ -3,8 +3,10 @@
 from rest_framework.views import APIView
 
 from apps.tenants.access import require_role
+from apps.tenants.api_key_auth import api_key_membership
 from apps.tenants.middleware import enter_tenant
 from apps.tenants.roles import Role
+from apps.tenants.models import TenantAPIKey
 from apps.tenants.selectors import membership_resolve
 
 
@@ -12,6 +14,7 @@ class TenantAPIView(APIView):
     """Resolves the caller's membership after authentication and scopes the request.
 
     `roles` maps HTTP methods to the minimum role; a foreign or unknown tenant answers 404.
+    A tenant API key acts with its own role, on its own tenant only.
     """
 
     roles: dict[str, str] = {"GET": Role.ANALYST, "HEAD": Role.ANALYST, "OPTIONS": Role.ANALYST}
@@ -19,7 +22,10 @@ class TenantAPIView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        membership = membership_resolve(request.user, kwargs["tenant_id"])
+        if isinstance(request.auth, TenantAPIKey):
+            membership = api_key_membership(request.auth, kwargs["tenant_id"])
+        else:
+            membership = membership_resolve(request.user, kwargs["tenant_id"])
         enter_tenant(request, membership)
         request._request.tenant = membership.tenant
         require_role(membership, self.roles.get(request.method, self.default_role))

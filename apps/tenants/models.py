@@ -101,3 +101,58 @@ class Invitation(TenantOwnedModel, TimeStampedModel):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and not self.is_expired
+
+
+class TenantAPIKey(TenantOwnedModel, TimeStampedModel):
+    """A server-to-server key (`fl_` + prefix + secret). Only the secret's SHA-256 is stored;
+    the full key is shown once, when an admin creates it (apps/tenants/keys.py)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=[(Role.OPERATOR, Role.OPERATOR.label), (Role.ANALYST, Role.ANALYST.label)],
+        default=Role.OPERATOR,
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="apikey_tenant_time")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (fl_{self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class PublishableKey(TenantOwnedModel):
+    """The public key the widget embeds (`pk_…`): it names the tenant, it grants nothing else."""
+
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("publishable key")
+        verbose_name_plural = _("publishable keys")
+        constraints = [
+            # One live key per tenant; rotation revokes the old one in the same transaction.
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="publishablekey_one_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -32,6 +32,11 @@ Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
 
+def email_is_valid(value: str) -> bool:
+    """The ingestion's e-mail shape check (for hand edits too); `value` already normalized."""
+    return bool(_EMAIL_RE.match(value))
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # naive timestamps are read as UTC
@@ -94,6 +99,8 @@ class LeadIn(BaseModel):
     source: Source | None = None
     list_id: int | None = None
     consent: ConsentIn | None = None
+    # A message the person left (widget, chat); stored as an incoming timeline entry.
+    message: Annotated[str, StringConstraints(max_length=5000)] = ""
 
     @field_validator("created_at")
     @classmethod

@@ -65,7 +65,9 @@ def _ensure_user(login: DemoLogin) -> User:
 
 def _ensure_tenant(admin: User) -> Tenant:
     tenant = (
-        Tenant.objects.filter(name=DEMO_TENANT_NAME, created_by=admin).order_by("created_at").first()
+        Tenant.objects.filter(name=DEMO_TENANT_NAME, created_by=admin)
+        .order_by("created_at")
+        .first()
     )
     if tenant is None:
         tenant = tenant_create(user=admin, name=DEMO_TENANT_NAME, site_domain="demo.fastlead.local")

@@ -1,0 +1,49 @@
+"""Billing notices to a company's administrators, each in the recipient's language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from apps.tenants.models import Membership
+from apps.tenants.roles import Role
+
+KINDS = ("trial_reminder", "trial_ended", "access_blocked", "usage_warning")
+
+
+def _recipients(tenant) -> list:
+    memberships = (
+        Membership.objects.for_tenant(tenant)
+        .filter(role=Role.ADMIN, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [m.user for m in memberships]
+
+
+def send_billing_notice(tenant, kind: str, params: dict | None = None) -> int:
+    """Render templates/billing/email/<kind>_{subject.txt,message.txt,message.html} for every
+    administrator of the tenant and send them; returns how many were sent."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown billing notice {kind!r}")
+    context = {
+        "tenant_name": tenant.name,
+        "billing_url": settings.SITE_URL + reverse("billing:overview", args=[tenant.slug]),
+        **(params or {}),
+    }
+    sent = 0
+    for user in _recipients(tenant):
+        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+            subject = render_to_string(f"billing/email/{kind}_subject.txt", context).strip()
+            text = render_to_string(f"billing/email/{kind}_message.txt", context)
+            html = render_to_string(f"billing/email/{kind}_message.html", context)
+        message = EmailMultiAlternatives(
+            " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [user.email]
+        )
+        message.attach_alternative(html, "text/html")
+        message.send()
+        sent += 1
+    return sent

@@ -1,0 +1,219 @@
+"""Reads of plans, subscriptions, access state and usage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+from apps.billing.models import (
+    LIVE_STATUSES,
+    TRIAL_PLAN_CODE,
+    AccessState,
+    BillingAccount,
+    BillingInterval,
+    LimitMode,
+    Plan,
+    PlanStatus,
+    Subscription,
+    UsageMeter,
+)
+
+
+def plan_list_public():
+    """Plans on sale (status active), cheapest first within the catalogue order."""
+    return Plan.objects.filter(status=PlanStatus.ACTIVE).order_by(
+        "sort_order", "price_amount", "code"
+    )
+
+
+def plan_get(code: str) -> Plan:
+    return Plan.objects.get(code=code)
+
+
+def trial_plan() -> Plan:
+    return Plan.objects.get(code=TRIAL_PLAN_CODE)
+
+
+def subscription_current(tenant) -> Subscription | None:
+    """The subscription that sets the tenant's plan: the newest live one, else the newest
+    ended one (so a lapsed trial keeps its limits while read-only)."""
+    rows = list(
+        Subscription.objects.for_tenant(tenant).select_related("plan").order_by("-created_at")[:5]
+    )
+    live = [s for s in rows if s.status in LIVE_STATUSES]
+    return (live or rows or [None])[0]
+
+
+def billing_account_get(tenant) -> BillingAccount | None:
+    return BillingAccount.objects.for_tenant(tenant).first()
+
+
+def calendar_month(now: datetime) -> tuple[datetime, datetime]:
+    """The calendar month (in the project's time zone) that contains `now`."""
+    local = timezone.localtime(now)
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return start, start + relativedelta(months=1)
+
+
+def interval_delta(interval: str) -> relativedelta:
+    return relativedelta(years=1) if interval == BillingInterval.YEAR else relativedelta(months=1)
+
+
+def usage_period(subscription: Subscription | None, now: datetime) -> tuple[datetime, datetime]:
+    """The usage period containing `now`: the subscription's own period for paid plans,
+    the calendar month for trials, manual plans and any gap (e.g. a renewal running late)."""
+    if (
+        subscription is not None
+        and subscription.is_live
+        and not subscription.plan.is_trial
+        and subscription.current_period_start <= now < subscription.current_period_end
+    ):
+        return subscription.current_period_start, subscription.current_period_end
+    return calendar_month(now)
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """Everything the entitlement snapshot needs from billing, read in three queries."""
+
+    plan: Plan | None
+    subscription: Subscription | None
+    access_state: str
+    read_only_until: datetime | None
+    period_start: datetime
+    period_end: datetime
+    catalogue: tuple[Plan, ...]
+
+
+def plan_state(tenant, now: datetime | None = None) -> PlanState:
+    now = now or timezone.now()
+    subscription = subscription_current(tenant)
+    account = billing_account_get(tenant)
+    start, end = usage_period(subscription, now)
+    return PlanState(
+        plan=subscription.plan if subscription else None,
+        subscription=subscription,
+        access_state=account.access_state if account else AccessState.ACTIVE,
+        read_only_until=account.read_only_until if account else None,
+        period_start=start,
+        period_end=end,
+        catalogue=tuple(plan_list_public()),
+    )
+
+
+def _prefer_currency(plans, currency: str | None):
+    """Plans in the tenant's currency first (RUB for trials), then by price."""
+    currency = currency or "RUB"
+    return sorted(plans, key=lambda p: (p.currency != currency, p.price_amount, p.sort_order))
+
+
+def cheapest_plan_with_tool(catalogue, tool: str, currency: str | None) -> Plan | None:
+    from apps.features.registry import expand_tools
+
+    candidates = [p for p in catalogue if not p.is_trial and tool in expand_tools(p.tools)]
+    ranked = _prefer_currency(candidates, currency)
+    return ranked[0] if ranked else None
+
+
+def cheapest_plan_above(catalogue, lead_limit: int | None, currency: str | None) -> Plan | None:
+    """The cheapest plan on sale that allows more leads per period than `lead_limit`."""
+    if lead_limit is None:
+        return None
+    candidates = [
+        p
+        for p in catalogue
+        if not p.is_trial and (p.lead_limit is None or p.lead_limit > lead_limit)
+    ]
+    ranked = _prefer_currency(candidates, currency)
+    return ranked[0] if ranked else None
+
+
+def meter_get(tenant, period_start: datetime) -> UsageMeter | None:
+    return UsageMeter.objects.for_tenant(tenant).filter(period_start=period_start).first()
+
+
+def meter_history(tenant, limit: int = 12):
+    return UsageMeter.objects.for_tenant(tenant).order_by("-period_start")[:limit]
+
+
+@dataclass(frozen=True)
+class Usage:
+    period_start: datetime
+    period_end: datetime
+    used: int
+    limit: int | None
+    limit_mode: str
+    plan_code: str | None
+
+    @property
+    def unlimited(self) -> bool:
+        return self.limit is None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.limit:
+            return None
+        return min(100, round(self.used * 100 / self.limit))
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+    @property
+    def days_left(self) -> int:
+        seconds = (self.period_end - timezone.now()).total_seconds()
+        return max(0, int(-(-seconds // 86400)))
+
+    @property
+    def level(self) -> str:
+        """ok / warning (80 %) / full (100 %) / over (soft limit passed)."""
+        if not self.limit:
+            return "ok"
+        if self.used > self.limit:
+            return "over"
+        if self.used >= self.limit:
+            return "full"
+        return "warning" if self.used * 100 >= self.limit * 80 else "ok"
+
+    @property
+    def hard(self) -> bool:
+        return self.limit_mode == LimitMode.HARD
+
+
+def _leads_created_between(tenant, start: datetime, end: datetime) -> int:
+    # Unlimited plans keep no meter (no check on the hot path): count the leads instead.
+    from apps.leads.models import Lead
+
+    return Lead.objects.for_tenant(tenant).filter(created_at__gte=start, created_at__lt=end).count()
+
+
+def usage_current(tenant, entitlements=None) -> Usage:
+    """This period's consumption (one or two queries)."""
+    from apps.features.selectors import entitlements_get
+
+    ent = entitlements or entitlements_get(tenant)
+    if ent.lead_limit is None:
+        used = _leads_created_between(tenant, ent.period_start, ent.period_end)
+    else:
+        meter = meter_get(tenant, ent.period_start)
+        used = meter.leads_used if meter else 0
+    return Usage(
+        period_start=ent.period_start,
+        period_end=ent.period_end,
+        used=used,
+        limit=ent.lead_limit,
+        limit_mode=ent.limit_mode,
+        plan_code=ent.plan_code,
+    )
+
+
+def subscriptions_trialing_due(before: datetime):
+    """Trials (every tenant, on purpose: a beat task) that end before `before`."""
+    return (
+        Subscription.objects.unscoped()
+        .filter(status="trialing", trial_ends_at__isnull=False, trial_ends_at__lte=before)
+        .select_related("tenant", "plan")
+    )

@@ -1,0 +1,162 @@
+"""The tool registry: every switchable tool of Fast Lead, in code.
+
+A tool is a key that plans grant and `TenantFeature` rows override. Registering a new tool
+needs no schema change: plans list tool keys in a JSON field (`"*"` = every registered tool)
+and overrides store the key as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+ALL_TOOLS = "*"
+
+
+@dataclass(frozen=True)
+class Tool:
+    key: str
+    name: Promise | str
+    description: Promise | str
+    # What the tool guards, for staff and for the docs: endpoints, pages and tasks.
+    guards: tuple[str, ...] = ()
+
+
+class UnknownTool(KeyError):
+    """A tool key that is not in the registry (a typo in a guard is a programming error)."""
+
+
+_REGISTRY: dict[str, Tool] = {}
+
+
+def register(tool: Tool) -> Tool:
+    if tool.key in _REGISTRY:
+        raise ValueError(f"Tool {tool.key!r} is registered twice")
+    if not tool.key.replace("_", "").isalnum() or tool.key != tool.key.lower():
+        raise ValueError(f"Tool key {tool.key!r} must be lower_snake_case")
+    _REGISTRY[tool.key] = tool
+    return tool
+
+
+def tool_get(key: str) -> Tool:
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise UnknownTool(key) from None
+
+
+def tool_list() -> list[Tool]:
+    """Every registered tool, in registration order."""
+    return list(_REGISTRY.values())
+
+
+def tool_keys() -> tuple[str, ...]:
+    return tuple(_REGISTRY)
+
+
+def is_tool(key: str) -> bool:
+    return key in _REGISTRY
+
+
+def expand_tools(keys: Iterable[str]) -> frozenset[str]:
+    """A plan's tool list as registered keys: `"*"` means all; unknown keys are dropped (a
+    tool removed from the code may linger in a plan row)."""
+    keys = set(keys or ())
+    if ALL_TOOLS in keys:
+        return frozenset(_REGISTRY)
+    return frozenset(key for key in keys if key in _REGISTRY)
+
+
+T = "/api/v1/tenants/{t}"
+
+register(
+    Tool(
+        "enrichment",
+        _("AI enrichment"),
+        _("Fills in company, role and industry of your leads with AI."),
+        (f"POST {T}/leads/{{id}}/enrich/", f"POST {T}/lists/{{id}}/enrich/", "enrichment tasks"),
+    )
+)
+register(
+    Tool(
+        "hyropage",
+        _("HyroPage"),
+        _("AI-generated landing pages that collect leads."),
+        (f"GET, POST {T}/hyropages/", "/t/<slug>/hyropages/", "page generation tasks"),
+    )
+)
+register(
+    Tool(
+        "upsell",
+        _("Upsell radar"),
+        _("Spots upsell chances in your support tickets and drafts the outreach."),
+        (f"POST {T}/tickets/", f"GET {T}/upsell/cases/", "ticket classification tasks"),
+    )
+)
+register(
+    Tool(
+        "hyrocall",
+        _("HYROCALL calls"),
+        _("Automatic calls to new leads through the HYROCALL platform."),
+        ("/webhooks/hyrocall/", "call tasks"),
+    )
+)
+register(
+    Tool(
+        "export",
+        _("Export"),
+        _("Download leads as CSV or Excel files."),
+        (f"GET {T}/leads/export/", "export tasks"),
+    )
+)
+register(
+    Tool(
+        "api_access",
+        _("API access"),
+        _("Connect your own systems through the REST API and API keys."),
+        ("tenant API keys", f"POST {T}/leads/ (API keys)"),
+    )
+)
+register(
+    Tool(
+        "webhooks",
+        _("Webhooks"),
+        _("Send lead and meeting events to your own systems."),
+        ("outgoing webhook deliveries",),
+    )
+)
+register(
+    Tool(
+        "messaging_rules",
+        _("Follow-up rules"),
+        _("Rule-driven follow-up messages by e-mail, SMS and messengers."),
+        (f"GET, POST {T}/rules/", f"POST {T}/events/", "outbox tasks"),
+    )
+)
+register(
+    Tool(
+        "extended_analytics",
+        _("Extended analytics"),
+        _("Channel conversion and funnel reports."),
+        (f"GET {T}/analytics/channels/", f"GET {T}/analytics/funnel/"),
+    )
+)
+register(
+    Tool(
+        "advanced_analytics",
+        _("Advanced analytics"),
+        _("Cohorts, scheduled reports and raw data access."),
+        ("scheduled reports",),
+    )
+)
+register(
+    Tool(
+        "custom_branding",
+        _("Custom branding"),
+        _("Your own logo and colours in the widget, without the Fast Lead mark."),
+        (f"PUT {T}/widget/ (branding fields)",),
+    )
+)

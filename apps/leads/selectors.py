@@ -1,0 +1,281 @@
+"""Every non-trivial read of leads, lists, customers, products and exports. Tenant first.
+
+Lists of leads are read with keyset (cursor) pagination over the ordering's index — no
+COUNT(*) and no OFFSET, so a page costs the same on the millionth lead as on the first — and
+in one query (related rows joined), so the number of queries never grows with the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Func, Lookup, Q, QuerySet, TextField, Value
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from apps.core.errors import ValidationFailed
+from apps.leads.filters import DEFAULT_ORDERING, ORDERINGS
+from apps.leads.models import (
+    Customer,
+    Lead,
+    LeadAction,
+    LeadExport,
+    LeadList,
+    Product,
+    TimelineEntry,
+)
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+DETAIL_ACTIONS = 200
+DETAIL_TIMELINE = 200
+LIST_RELATED = ("product", "customer", "list", "assigned_to")
+
+
+# --- free-text search ---------------------------------------------------------------------
+
+
+class _SearchText(Func):
+    """name || ' ' || email || ' ' || phone || ' ' || company — exactly the expression of the
+    pg_trgm GIN index (migration 0003_search_trgm), so PostgreSQL can use it."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+
+class _ILikeContains(Lookup):
+    lookup_name = "fl_ilike_contains"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+        return f"{lhs} LIKE {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search_term(q: str) -> str:
+    """Phone-looking input is matched by its digits (+7 916 123-45-67 → 79161234567)."""
+    stripped = q.strip()
+    if stripped and all(ch.isdigit() or ch in " +-()." for ch in stripped):
+        digits = "".join(ch for ch in stripped if ch.isdigit())
+        if len(digits) == 11 and digits.startswith("8"):
+            digits = "7" + digits[1:]  # Russian trunk prefix: 8 916… is +7 916…
+        if len(digits) >= 3:
+            return digits
+    return stripped
+
+
+def search_condition(q: str) -> Lookup:
+    text = _SearchText(F("name"), F("email"), F("phone"), F("company"))
+    return _ILikeContains(text, Value(_like_pattern(_search_term(q))))
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+def _ref_subquery(model, tenant, ref: str) -> QuerySet:
+    condition = Q(external_ref=ref)
+    if ref.isdigit():
+        condition |= Q(pk=int(ref))
+    return model.objects.for_tenant(tenant).filter(condition).values("pk")
+
+
+def lead_list(tenant, filters: dict[str, Any] | None = None) -> QuerySet:
+    """The tenant's leads matching `filters` (see apps/leads/filters.py), in their ordering."""
+    filters = filters or {}
+    query = Lead.objects.for_tenant(tenant)
+    if filters.get("status"):
+        query = query.filter(status__in=filters["status"])
+    if filters.get("source"):
+        query = query.filter(source__in=filters["source"])
+    if "list" in filters:
+        ref = filters["list"]
+        query = query.filter(list__isnull=True) if ref == "none" else query.filter(list_id=ref)
+    if filters.get("lead_type"):
+        query = query.filter(lead_type=filters["lead_type"])
+    if filters.get("customer"):
+        query = query.filter(customer_id__in=_ref_subquery(Customer, tenant, filters["customer"]))
+    if filters.get("product"):
+        query = query.filter(product_id__in=_ref_subquery(Product, tenant, filters["product"]))
+    if filters.get("created_from"):
+        query = query.filter(created_at__gte=filters["created_from"])
+    if filters.get("created_to"):
+        query = query.filter(created_at__lte=filters["created_to"])
+    if "assigned" in filters:
+        ref = filters["assigned"]
+        query = (
+            query.filter(assigned_to__isnull=True)
+            if ref == "none"
+            else query.filter(assigned_to_id=ref)
+        )
+    if filters.get("q"):
+        query = query.filter(search_condition(filters["q"]))
+    keys = ORDERINGS[filters.get("ordering") or DEFAULT_ORDERING]
+    return query.order_by(*[f"-{name}" if desc else name for name, desc in keys])
+
+
+# --- keyset pagination --------------------------------------------------------------------
+
+
+@dataclass
+class LeadPage:
+    results: list[Lead]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def _encode_cursor(values: list[Any], backwards: bool) -> str:
+    payload = [1 if backwards else 0, [v.isoformat() if isinstance(v, datetime) else v for v in values]]
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, keys) -> tuple[list[Any], bool]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        backwards, values = json.loads(raw)
+        if len(values) != len(keys):
+            raise ValueError("length")
+        out = []
+        for (name, _desc), value in zip(keys, values, strict=True):
+            if name == "created_at":
+                value = parse_datetime(value)
+                if value is None:
+                    raise ValueError("date")
+            elif name == "id" and not isinstance(value, int):
+                raise ValueError("id")
+            elif name != "id" and not isinstance(value, str):
+                raise ValueError("text")
+            out.append(value)
+        return out, bool(backwards)
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(
+            _("The page cursor is invalid."), code="invalid_cursor", fields={"cursor": [str(exc)]}
+        ) from None
+
+
+def _after(keys, values, backwards: bool) -> Q:
+    """Rows strictly after `values` in the ordering (before, when paging backwards).
+
+    The leading `first >= / <= value` bound is redundant logically but lets PostgreSQL start
+    the index scan at the cursor instead of filtering from the top.
+    """
+    condition = None
+    for (name, desc), value in reversed(list(zip(keys, values, strict=True))):
+        forward_lt = desc != backwards
+        strict = Q(**{f"{name}__{'lt' if forward_lt else 'gt'}": value})
+        condition = strict if condition is None else strict | (Q(**{name: value}) & condition)
+    first, desc = keys[0]
+    bound = Q(**{f"{first}__{'lte' if desc != backwards else 'gte'}": values[0]})
+    return bound & condition
+
+
+def _position(lead: Lead, keys) -> list[Any]:
+    return [getattr(lead, name) for name, _desc in keys]
+
+
+def lead_page(
+    tenant, filters: dict[str, Any], *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
+) -> LeadPage:
+    """One page of `lead_list(tenant, filters)` with related rows joined: a single query."""
+    keys = ORDERINGS[filters.get("ordering") or DEFAULT_ORDERING]
+    limit = max(1, min(int(limit), MAX_PAGE_SIZE))
+    query = lead_list(tenant, filters).select_related(*LIST_RELATED)
+    backwards = False
+    if cursor:
+        values, backwards = _decode_cursor(cursor, keys)
+        query = query.filter(_after(keys, values, backwards))
+        if backwards:
+            query = query.reverse()
+    rows = list(query[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    next_cursor = previous_cursor = None
+    if rows:
+        if has_more or backwards:
+            next_cursor = _encode_cursor(_position(rows[-1], keys), False)
+        if cursor and (has_more or not backwards):
+            previous_cursor = _encode_cursor(_position(rows[0], keys), True)
+    return LeadPage(rows, next_cursor, previous_cursor)
+
+
+# --- single leads -------------------------------------------------------------------------
+
+
+def lead_get(tenant, lead_id, *, for_update: bool = False) -> Lead:
+    """A lead of the tenant by id; missing and foreign both raise Http404."""
+    query = Lead.objects.for_tenant(tenant)
+    if for_update:
+        query = query.select_for_update()
+    else:
+        query = query.select_related(*LIST_RELATED)
+    try:
+        return query.get(pk=int(lead_id))
+    except (Lead.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def lead_detail(tenant, lead_id) -> Lead:
+    """A lead with its latest actions and timeline (`lead.recent_actions`, `lead.recent_timeline`):
+    three queries whatever the history's length."""
+    lead = lead_get(tenant, lead_id)
+    lead.recent_actions = list(
+        LeadAction.objects.for_tenant(tenant).filter(lead=lead).order_by("-occurred_at", "-id")[
+            :DETAIL_ACTIONS
+        ]
+    )
+    lead.recent_timeline = list(
+        TimelineEntry.objects.for_tenant(tenant)
+        .filter(lead=lead)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:DETAIL_TIMELINE]
+    )
+    return lead
+
+
+# --- lists, customers, products, exports --------------------------------------------------
+
+
+def lead_lists(tenant) -> QuerySet:
+    return LeadList.objects.for_tenant(tenant).order_by("name", "pk")
+
+
+def lead_list_get(tenant, list_id) -> LeadList:
+    try:
+        return lead_lists(tenant).get(pk=int(list_id))
+    except (LeadList.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def customers_list(tenant) -> QuerySet:
+    return Customer.objects.for_tenant(tenant).order_by("name", "pk")
+
+
+def products_list(tenant) -> QuerySet:
+    return Product.objects.for_tenant(tenant).order_by("name", "pk")
+
+
+def lead_exports(tenant) -> QuerySet:
+    return LeadExport.objects.for_tenant(tenant).select_related("created_by").order_by("-pk")
+
+
+def lead_export_get(tenant, export_id) -> LeadExport:
+    try:
+        return lead_exports(tenant).get(pk=int(export_id))
+    except (LeadExport.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+

@@ -1,0 +1,92 @@
+"""DRF authentication with tenant API keys: `Authorization: Api-Key <key>` or `X-Api-Key: <key>`.
+
+A key authenticates only tenant routes (/api/v1/tenants/{t}/…) and only for its own tenant:
+`TenantAPIView` turns it into a membership with the key's role, and any other tenant's id
+answers 404. A wrong, malformed or revoked key answers 401.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+
+from apps.tenants.keys import api_key_authenticate
+from apps.tenants.models import Membership, TenantAPIKey
+
+KEYWORD = "api-key"
+TENANT_ROUTES = "/api/v1/tenants/"
+
+
+class APIKeyUser:
+    """`request.user` for a request authenticated by an API key (not a person).
+
+    `pk` is a string so per-user throttling keys each API key separately; services take
+    `actor=None` for such requests (see `actor_of`).
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    is_api_key = True
+
+    def __init__(self, key: TenantAPIKey):
+        self.api_key = key
+        self.pk = self.id = f"apikey:{key.pk}"
+
+    def __str__(self) -> str:
+        return f"API key {self.api_key.pk}"
+
+    def has_perm(self, *args, **kwargs) -> bool:
+        return False
+
+
+def actor_of(user):
+    """The person behind a request, or None for API-key requests (timeline `actor` is a user)."""
+    if user is None or getattr(user, "is_api_key", False) or not user.is_authenticated:
+        return None
+    return user
+
+
+def _presented_key(request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        keyword, _sep, value = header.partition(" ")
+        if keyword.lower() == KEYWORD:
+            return value.strip()
+        return None
+    return request.META.get("HTTP_X_API_KEY") or None
+
+
+class APIKeyAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        raw = _presented_key(request)
+        if raw is None:
+            return None
+        if not request.path.startswith(TENANT_ROUTES):
+            raise exceptions.AuthenticationFailed(_("API keys work only on tenant routes."))
+        key = api_key_authenticate(raw)
+        if key is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
+        return APIKeyUser(key), key
+
+    def authenticate_header(self, request) -> str:
+        return "Api-Key"
+
+
+def api_key_membership(key: TenantAPIKey, tenant_ref) -> Membership:
+    """A stand-in membership for the key's own tenant (unsaved); another tenant → 404."""
+    tenant = key.tenant
+    ref = str(tenant_ref)
+    try:
+        same = uuid.UUID(ref) == tenant.pk
+    except ValueError:
+        same = ref == tenant.slug
+    if not same:
+        raise Http404
+    return Membership(tenant=tenant, role=key.role)

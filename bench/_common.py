@@ -1,0 +1,116 @@
+"""Shared by the benchmarks: Django against the bench database, timing and reporting.
+
+A benchmark prints its figures for a person and ends with one machine-readable line,
+`BENCH_RESULT {json}`, that bench/run_all.py collects into the summary table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT_PREFIX = "BENCH_RESULT "
+DEFAULT_BENCH_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/fastlead_bench"
+
+
+def bench_environment() -> dict[str, str]:
+    """The environment every benchmark runs in: PostgreSQL, production-like settings."""
+    return {
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DATABASE_URL),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "fastlead.settings",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def setup_django() -> None:
+    """Configure Django on the bench database; log lines are still rendered, then discarded."""
+    for key, value in bench_environment().items():
+        os.environ.setdefault(key, value)
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    import django
+
+    django.setup()
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(devnull)
+
+
+@dataclass(frozen=True)
+class Summary:
+    n: int
+    median: float
+    p95: float
+    mean: float
+
+    @classmethod
+    def of(cls, samples: list[float]) -> Summary:
+        return cls(
+            n=len(samples),
+            median=statistics.median(samples),
+            p95=statistics.quantiles(samples, n=100, method="inclusive")[94],
+            mean=statistics.fmean(samples),
+        )
+
+    def line(self, unit: str) -> str:
+        return (
+            f"median {self.median:8.3f} {unit}   p95 {self.p95:8.3f} {unit}   "
+            f"mean {self.mean:8.3f} {unit}   (n={self.n})"
+        )
+
+
+def time_ms(call: Callable[[], object]) -> float:
+    started = time.perf_counter_ns()
+    call()
+    return (time.perf_counter_ns() - started) / 1e6
+
+
+def report(
+    name: str,
+    *,
+    figure: str,
+    figure_summary: Summary | None,
+    yardstick: str,
+    yardstick_summary: Summary | None,
+    unit: str = "ms",
+    status: str = "ok",
+    note: str = "",
+) -> None:
+    """Print the figure, its yardstick and their ratio (of medians), then the result line."""
+    ratio = None
+    if figure_summary and yardstick_summary and yardstick_summary.median:
+        ratio = figure_summary.median / yardstick_summary.median
+    print(f"\n{name}")
+    if figure_summary:
+        print(f"  figure     {figure}\n             {figure_summary.line(unit)}")
+    if yardstick_summary:
+        print(f"  yardstick  {yardstick}\n             {yardstick_summary.line(unit)}")
+    if ratio is not None:
+        p95_ratio = figure_summary.p95 / yardstick_summary.p95
+        print(f"  ratio      {ratio:.2f}x the yardstick (median), {p95_ratio:.2f}x (p95)")
+    if note:
+        print(f"  note       {note}")
+    result = {
+        "name": name,
+        "status": status,
+        "figure": figure,
+        "yardstick": yardstick,
+        "unit": unit,
+        "figure_summary": asdict(figure_summary) if figure_summary else None,
+        "yardstick_summary": asdict(yardstick_summary) if yardstick_summary else None,
+        "ratio": ratio,
+        "note": note,
+    }
+    print(RESULT_PREFIX + json.dumps(result, ensure_ascii=False), flush=True)
