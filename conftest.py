@@ -23,6 +23,13 @@ def _fast_and_isolated(request, settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    if not settings.REDIS_URL:
+        # The embedded default's file cache is shared with anything else running from this
+        # checkout; tests get a private in-memory cache (CI tests the real Redis instead).
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                        "LOCATION": "fastlead-tests"}
+        }
     cache.clear()
     yield
     cache.clear()

@@ -5,4 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("apps.accounts.api_urls")),
     path("", include("apps.tenants.api_urls")),
+    path("", include("apps.leads.api_urls")),
+    path("", include("apps.features.api_urls")),
+    path("", include("apps.billing.api_urls")),
 ]

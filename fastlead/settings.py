@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "apps.tenants",
     "apps.leads",
     "apps.web",
+    "apps.features",
+    "apps.billing",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +82,7 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
+    "apps.billing.middleware.AccessStateMiddleware",
     "apps.web.middleware.DashboardErrorMiddleware",
     "waffle.middleware.WaffleMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -102,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.tenants.context_processors.tenant_context",
+                "apps.billing.context_processors.billing_context",
             ],
         },
     },
@@ -284,6 +288,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "apps.leads.models.LeadStatus",
+        "LeadSourceEnum": "apps.leads.models.Source",
+    },
 }
 
 # --- i18n ---------------------------------------------------------------------------------
@@ -360,3 +368,5 @@ LOGGING = configure_logging(LOG_LEVEL, LOG_FORMAT)
 
 # Domain events logged with apps.core.events.log_event.
 WAFFLE_CREATE_MISSING_FLAGS = False
+# Release flags with a tenant whitelist (docs/release-flags.md); waffle's own Flag is unused.
+WAFFLE_FLAG_MODEL = "features.ReleaseFlag"

@@ -17,10 +17,13 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("fastlead.api_urls")),
+    path("api/public/v1/", include("apps.leads.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.tenants.urls")),
+    path("", include("apps.features.urls")),
+    path("", include("apps.billing.urls")),
     path("", include("apps.web.urls")),
 ]
 if settings.DEBUG:

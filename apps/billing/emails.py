@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -12,6 +14,7 @@ from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 
 KINDS = ("trial_reminder", "trial_ended", "access_blocked", "usage_warning")
+_DATETIME_PARAMS = frozenset({"trial_ends_at", "read_only_until"})
 
 
 def _recipients(tenant) -> list:
@@ -29,10 +32,14 @@ def send_billing_notice(tenant, kind: str, params: dict | None = None) -> int:
     administrator of the tenant and send them; returns how many were sent."""
     if kind not in KINDS:
         raise ValueError(f"Unknown billing notice {kind!r}")
+    params = dict(params or {})
+    for key in _DATETIME_PARAMS & params.keys():  # JSON task arguments carry ISO strings
+        if isinstance(params[key], str):
+            params[key] = datetime.fromisoformat(params[key])
     context = {
         "tenant_name": tenant.name,
         "billing_url": settings.SITE_URL + reverse("billing:overview", args=[tenant.slug]),
-        **(params or {}),
+        **params,
     }
     sent = 0
     for user in _recipients(tenant):

@@ -144,9 +144,7 @@ def _columns() -> tuple[str, ...]:
 def _params(ent: Entitlements) -> tuple:
     connection = connections[router.db_for_write(UsageMeter)]
     opts = UsageMeter._meta
-    tenant_id = opts.get_field("tenant").target_field.get_db_prep_value(
-        ent.tenant_id, connection
-    )
+    tenant_id = opts.get_field("tenant").target_field.get_db_prep_value(ent.tenant_id, connection)
     start_field = opts.get_field("period_start")
     period_start = start_field.get_db_prep_value(ent.period_start, connection)
     now = start_field.get_db_prep_value(timezone.now(), connection)

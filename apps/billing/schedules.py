@@ -20,9 +20,7 @@ class Schedule:
 
 SCHEDULES = (
     Schedule("billing: trial lifecycle", "apps.billing.tasks.advance_trials_task", 5, "billing"),
-    Schedule(
-        "billing: usage periods", "apps.billing.tasks.roll_usage_periods_task", 15, "billing"
-    ),
+    Schedule("billing: usage periods", "apps.billing.tasks.roll_usage_periods_task", 15, "billing"),
     Schedule(
         "billing: usage warnings", "apps.billing.tasks.sweep_usage_warnings_task", 30, "billing"
     ),

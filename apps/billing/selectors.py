@@ -88,10 +88,23 @@ class PlanState:
     catalogue: tuple[Plan, ...]
 
 
+def access_state_get(tenant) -> tuple[str, datetime | None]:
+    """(access state, read-only until) in one query; no account row means active."""
+    row = (
+        BillingAccount.objects.for_tenant(tenant)
+        .values_list("access_state", "read_only_until")
+        .first()
+    )
+    return row if row is not None else (AccessState.ACTIVE, None)
+
+
 def plan_state(tenant, now: datetime | None = None) -> PlanState:
+    from apps.features.selectors import plan_catalogue
+
     now = now or timezone.now()
     subscription = subscription_current(tenant)
-    account = billing_account_get(tenant)
+    # Accounts are created with the first subscription: no subscription, no account query.
+    account = billing_account_get(tenant) if subscription is not None else None
     start, end = usage_period(subscription, now)
     return PlanState(
         plan=subscription.plan if subscription else None,
@@ -100,7 +113,7 @@ def plan_state(tenant, now: datetime | None = None) -> PlanState:
         read_only_until=account.read_only_until if account else None,
         period_start=start,
         period_end=end,
-        catalogue=tuple(plan_list_public()),
+        catalogue=plan_catalogue(),
     )
 
 
@@ -217,3 +230,32 @@ def subscriptions_trialing_due(before: datetime):
         .filter(status="trialing", trial_ends_at__isnull=False, trial_ends_at__lte=before)
         .select_related("tenant", "plan")
     )
+
+
+def company_allowances_for_admin(user) -> list[int | None]:
+    """`max_tenants` of the live plans of every company the user administers (a deliberate
+    cross-tenant read: it is about the user)."""
+    from apps.tenants.models import Membership
+    from apps.tenants.roles import Role
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    admin_of = Membership.objects.unscoped().filter(user=user, role=Role.ADMIN).values("tenant")
+    return list(
+        Subscription.objects.unscoped()
+        .filter(tenant__in=admin_of, status__in=LIVE_STATUSES)
+        .values_list("plan__max_tenants", flat=True)
+    )
+
+
+def cheapest_plan_with_more_members(tenant, limit: int) -> Plan | None:
+    from apps.features.selectors import entitlements_get
+
+    currency = entitlements_get(tenant).currency
+    candidates = [
+        p
+        for p in plan_list_public()
+        if not p.is_trial and (p.max_members is None or p.max_members > limit)
+    ]
+    ranked = _prefer_currency(candidates, currency)
+    return ranked[0] if ranked else None

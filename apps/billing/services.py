@@ -197,9 +197,7 @@ def trial_reminders_send(now: datetime | None = None) -> int:
                 )
                 if not claimed:
                     continue
-                log_event(
-                    "trial_reminder_sent", tenant_id=str(subscription.tenant_id), days=days
-                )
+                log_event("trial_reminder_sent", tenant_id=str(subscription.tenant_id), days=days)
                 _notify(
                     subscription.tenant,
                     "trial_reminder",

@@ -32,6 +32,16 @@ DOMAIN_EVENTS = frozenset(
         "trial_started",
         "trial_ended",
         "quota_exceeded",
+        # plans, tools and quotas (apps/features, apps/billing)
+        "feature_override_set",
+        "feature_override_removed",
+        "feature_override_expired",
+        "trial_reminder_sent",
+        "access_read_only",
+        "access_blocked",
+        "access_restored",
+        "usage_period_started",
+        "quota_warning",
     }
 )
 

@@ -45,9 +45,7 @@ class FeatureLocked(ApplicationError):
             message %= {"tool": tool.name, "plan": plan.name}
         else:
             message = _("“%(tool)s” is not included in your plan.") % {"tool": tool.name}
-        super().__init__(
-            message, extra={"feature": feature, "plan": plan.code if plan else None}
-        )
+        super().__init__(message, extra={"feature": feature, "plan": plan.code if plan else None})
         self.feature = feature
         self.plan = plan
 
@@ -66,7 +64,7 @@ def ensure_feature(tenant, feature: str) -> None:
 # --- DRF ----------------------------------------------------------------------------------
 
 
-def RequiresFeature(feature: str) -> type[BasePermission]:  # noqa: N802 (reads as a class)
+def RequiresFeature(feature: str) -> type[BasePermission]:
     """`permission_classes = [IsAuthenticated, RequiresFeature("export")]` on a tenant API
     view (its URL carries `tenant_id`, a UUID or slug)."""
     tool_get(feature)  # a typo fails at import, not on the first request

@@ -8,15 +8,18 @@ so the unlimited path touches no database).
 Cache layout (the Django cache: Redis in production, a file cache shared by every local
 process in the embedded default):
 
-    ent:ver:<tenant>   a random token, replaced on every change of that tenant
-    ent:ver:*          a random token, replaced when the plan catalogue changes
-    ent:2:<tenant>     ((tenant token, catalogue token), snapshot)
+    ent:ver:<tenant>       a random token, replaced on every change of that tenant
+    ent:ver:*              a random token, replaced when the plan catalogue changes
+    ent:plans:<token>      the plans on sale
+    ent:2:full:<tenant>    ((tenant token, catalogue token), Entitlements)
+    ent:2:access:<tenant>  ((tenant token, catalogue token), Access) for the read-only guard
 
-One `get_many` reads all three. A snapshot counts only if it was computed under the current
-tokens, so a reader that computed from old rows and wrote after an invalidation is ignored
-by the next reader instead of serving stale data: a switch is seen on the next request by
-every web process and worker. Snapshots also carry `valid_until` (the next override expiry or
-period end), after which they are recomputed even if no task invalidated them.
+One `get_many` reads tokens and snapshot. A snapshot counts only if it was computed under
+the current tokens, so a reader that computed from old rows and wrote after an invalidation
+is ignored by the next reader instead of serving stale data: a switch is seen on the next
+request by every web process and worker. Snapshots also carry `valid_until` (the next
+override expiry or period end), after which they are recomputed even if no task
+invalidated them.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from apps.features.models import OverrideMode, TenantFeature
 from apps.features.registry import expand_tools, tool_get, tool_keys
 
 SNAPSHOT_TTL = timedelta(minutes=10)  # a safety net; invalidation is what makes it fresh
-_SNAPSHOT = "ent:2:{}"
+_SNAPSHOT = "ent:2:{}:{}"  # kind, tenant
 _VERSION = "ent:ver:{}"
 _CATALOGUE_VERSION = "ent:ver:*"
 
@@ -117,6 +120,13 @@ class Entitlements:
     def is_trial(self) -> bool:
         return self.subscription_status == "trialing"
 
+    @property
+    def trial_days_left(self) -> int | None:
+        if not self.is_trial or self.trial_ends_at is None:
+            return None
+        seconds = (self.trial_ends_at - timezone.now()).total_seconds()
+        return max(0, int(-(-seconds // 86400)))
+
 
 def _ref(plan) -> PlanRef | None:
     return PlanRef(plan.code, plan.name_ru, plan.name_en) if plan else None
@@ -191,28 +201,85 @@ def _version(cache, key: str, value) -> str:
     return cache.get(key)
 
 
-def entitlements_get(tenant, *, cache=None) -> Entitlements:
-    """The tenant's effective entitlements: one cache round trip when warm."""
+def _cached(tenant, kind: str, compute, cache=None, *, fallback: str | None = None):
+    """Read `kind`'s snapshot of a tenant under the current version tokens (one `get_many`
+    when warm), else compute and store it. `fallback` names a richer snapshot that also
+    answers (the full entitlements carry the access state)."""
     cache = cache or caches["default"]
     tenant_id = str(getattr(tenant, "pk", tenant))
-    keys = (_VERSION.format(tenant_id), _CATALOGUE_VERSION, _SNAPSHOT.format(tenant_id))
+    keys = [_VERSION.format(tenant_id), _CATALOGUE_VERSION, _SNAPSHOT.format(kind, tenant_id)]
+    if fallback:
+        keys.append(_SNAPSHOT.format(fallback, tenant_id))
     found = cache.get_many(keys)
     versions = (
         _version(cache, keys[0], found.get(keys[0])),
         _version(cache, keys[1], found.get(keys[1])),
     )
     now = timezone.now()
-    cached = found.get(keys[2])
-    if cached is not None and cached[0] == versions:
-        snapshot = cached[1]
-        if snapshot.valid_until is None or snapshot.valid_until > now:
-            return snapshot
-    snapshot = entitlements_compute(tenant_id, now)
+    for key in keys[2:]:
+        cached = found.get(key)
+        fresh = cached is not None and cached[0] == versions
+        if fresh and (cached[1].valid_until is None or cached[1].valid_until > now):
+            return cached[1]
+    snapshot = compute(tenant_id, now)
     timeout = SNAPSHOT_TTL.total_seconds()
     if snapshot.valid_until is not None:
         timeout = max(1, min(timeout, (snapshot.valid_until - now).total_seconds()))
     cache.set(keys[2], (versions, snapshot), timeout)
     return snapshot
+
+
+def entitlements_get(tenant, *, cache=None) -> Entitlements:
+    """The tenant's effective entitlements: one cache round trip when warm."""
+    return _cached(tenant, "full", entitlements_compute, cache)
+
+
+@dataclass(frozen=True)
+class Access:
+    """The access state alone: what the read-only guard needs, one query when cold."""
+
+    access_state: str
+    read_only_until: datetime | None
+    valid_until: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.access_state == "active"
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.access_state == "read_only"
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.access_state == "blocked"
+
+
+def _access_compute(tenant_id: str, now: datetime) -> Access:
+    from apps.billing.selectors import access_state_get
+
+    state, until = access_state_get(tenant_id)
+    return Access(state, until)
+
+
+def access_get(tenant, *, cache=None) -> Access | Entitlements:
+    """The tenant's access state (active / read_only / blocked), from the full snapshot when
+    that is cached, else from its own small one."""
+    return _cached(tenant, "access", _access_compute, cache, fallback="full")
+
+
+def plan_catalogue(cache=None) -> tuple:
+    """The plans on sale, cached until staff edit the catalogue."""
+    from apps.billing.selectors import plan_list_public
+
+    cache = cache or caches["default"]
+    version = _version(cache, _CATALOGUE_VERSION, cache.get(_CATALOGUE_VERSION))
+    key = f"ent:plans:{version}"
+    plans = cache.get(key)
+    if plans is None:
+        plans = tuple(plan_list_public())
+        cache.set(key, plans, SNAPSHOT_TTL.total_seconds())
+    return plans
 
 
 def entitlements_for_request(request) -> Entitlements | None:

@@ -15,9 +15,7 @@ from apps.features.registry import is_tool
 from apps.features.selectors import entitlements_invalidate, overrides_expired
 
 
-def override_validate(
-    feature: str, mode: str, reason: str, expires_at: datetime | None
-) -> None:
+def override_validate(feature: str, mode: str, reason: str, expires_at: datetime | None) -> None:
     """Raise ValidationFailed with field errors for an override that cannot be saved."""
     errors: dict[str, list[str]] = {}
     if not is_tool(feature):

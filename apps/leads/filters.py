@@ -83,12 +83,14 @@ def _choices(params, key, allowed, errors) -> list[str]:
 
 
 def _moment(value: str, *, end: bool) -> datetime | None:
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is None:
-            return None
+    """A date means its whole day (in the current time zone); a time is taken as given."""
+    day = parse_date(value) if len(value) == 10 else None
+    if day is not None:
         moment = datetime.combine(day, time.max if end else time.min)
+    else:
+        moment = parse_datetime(value)
+        if moment is None:
+            return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

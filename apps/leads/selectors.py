@@ -137,7 +137,10 @@ class LeadPage:
 
 
 def _encode_cursor(values: list[Any], backwards: bool) -> str:
-    payload = [1 if backwards else 0, [v.isoformat() if isinstance(v, datetime) else v for v in values]]
+    payload = [
+        1 if backwards else 0,
+        [v.isoformat() if isinstance(v, datetime) else v for v in values],
+    ]
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -219,10 +222,7 @@ def lead_page(
 def lead_get(tenant, lead_id, *, for_update: bool = False) -> Lead:
     """A lead of the tenant by id; missing and foreign both raise Http404."""
     query = Lead.objects.for_tenant(tenant)
-    if for_update:
-        query = query.select_for_update()
-    else:
-        query = query.select_related(*LIST_RELATED)
+    query = query.select_for_update() if for_update else query.select_related(*LIST_RELATED)
     try:
         return query.get(pk=int(lead_id))
     except (Lead.DoesNotExist, TypeError, ValueError):
@@ -234,9 +234,9 @@ def lead_detail(tenant, lead_id) -> Lead:
     three queries whatever the history's length."""
     lead = lead_get(tenant, lead_id)
     lead.recent_actions = list(
-        LeadAction.objects.for_tenant(tenant).filter(lead=lead).order_by("-occurred_at", "-id")[
-            :DETAIL_ACTIONS
-        ]
+        LeadAction.objects.for_tenant(tenant)
+        .filter(lead=lead)
+        .order_by("-occurred_at", "-id")[:DETAIL_ACTIONS]
     )
     lead.recent_timeline = list(
         TimelineEntry.objects.for_tenant(tenant)
@@ -278,4 +278,3 @@ def lead_export_get(tenant, export_id) -> LeadExport:
         return lead_exports(tenant).get(pk=int(export_id))
     except (LeadExport.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
-

@@ -5,8 +5,8 @@ from rest_framework.views import APIView
 from apps.tenants.access import require_role
 from apps.tenants.api_key_auth import api_key_membership
 from apps.tenants.middleware import enter_tenant
-from apps.tenants.roles import Role
 from apps.tenants.models import TenantAPIKey
+from apps.tenants.roles import Role
 from apps.tenants.selectors import membership_resolve
 
 

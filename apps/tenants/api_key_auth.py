@@ -11,6 +11,7 @@ import uuid
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
@@ -90,3 +91,19 @@ def api_key_membership(key: TenantAPIKey, tenant_ref) -> Membership:
     if not same:
         raise Http404
     return Membership(tenant=tenant, role=key.role)
+
+
+class APIKeyScheme(OpenApiAuthenticationExtension):
+    """Documents the API-key scheme in the OpenAPI schema (drf-spectacular)."""
+
+    target_class = "apps.tenants.api_key_auth.APIKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Api-Key",
+            "description": "A tenant API key (`fl_…`), also accepted as "
+            "`Authorization: Api-Key <key>`. Tenant routes only.",
+        }

@@ -1,6 +1,10 @@
-"""Limits on tenants and members, kept in one place.
+"""Limits on companies and team members, kept in one place and driven by the plan.
 
-Until the plans issue lands they come from settings; then they come from the tenant's plan.
+Members: the tenant's plan (`Plan.max_members`, empty = unlimited), read from the cached
+entitlement snapshot. Companies per user: the `MAX_TENANTS_PER_USER` ceiling (5) against
+sign-up abuse, lifted by a plan with more (or unlimited) companies on any company the user
+administers; plans below the ceiling do not lower it, because every company runs its own
+trial and subscription.
 """
 
 from django.conf import settings
@@ -10,11 +14,19 @@ from apps.core.errors import LimitReached
 
 
 def max_tenants_for_user(user) -> int | None:
-    return settings.MAX_TENANTS_PER_USER
+    from apps.billing.selectors import company_allowances_for_admin
+
+    ceiling = settings.MAX_TENANTS_PER_USER
+    allowances = company_allowances_for_admin(user)
+    if None in allowances:
+        return None
+    return max([ceiling, *allowances])
 
 
 def max_members_for_tenant(tenant) -> int | None:
-    return None  # unlimited until plans set it
+    from apps.features.selectors import entitlements_get
+
+    return entitlements_get(tenant).max_members
 
 
 def ensure_user_can_join_tenant(user) -> None:
@@ -29,6 +41,7 @@ def ensure_user_can_join_tenant(user) -> None:
 
 
 def ensure_tenant_can_add_member(tenant) -> None:
+    from apps.billing.selectors import cheapest_plan_with_more_members
     from apps.tenants.models import Invitation, Membership
 
     limit = max_members_for_tenant(tenant)
@@ -37,7 +50,9 @@ def ensure_tenant_can_add_member(tenant) -> None:
     members = Membership.objects.for_tenant(tenant).count()
     pending = Invitation.objects.for_tenant(tenant).filter(accepted_at__isnull=True).count()
     if members + pending >= limit:
+        plan = cheapest_plan_with_more_members(tenant, limit)
         raise LimitReached(
             _("Your plan allows at most %(limit)s team members.") % {"limit": limit},
             code="member_limit_reached",
+            extra={"plan": plan.code if plan else None},
         )

@@ -133,6 +133,9 @@ def tenant_create(*, user, name: str, site_domain: str = "", allowed_origins=Non
     )
     Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
     log_event("tenant_created", tenant_id=str(tenant.id), user_id=user.pk)
+    from apps.billing.services import subscription_start_trial  # every new company: 14 days
+
+    subscription_start_trial(tenant=tenant, actor=user)
     return tenant
 
 

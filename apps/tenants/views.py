@@ -289,13 +289,19 @@ def _accept(request, token, invitation):
             messages.info(request, error.message)
             return redirect("web:overview", tenant_slug=tenant.slug)
         return _invitation_problem(request, error)
-    request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    _forget_invitation(request)
     request.session[LAST_TENANT_SESSION_KEY] = tenant.slug
     messages.success(request, _("Welcome to “%(name)s”!") % {"name": tenant.name})
     return redirect("web:overview", tenant_slug=tenant.slug)
 
 
-def _invitation_problem(request, error: ApplicationError):
+def _forget_invitation(request) -> None:
     request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    if request.session.get("account_verified_email"):
+        get_adapter(request).unstash_verified_email(request)
+
+
+def _invitation_problem(request, error: ApplicationError):
+    _forget_invitation(request)
     context = {"message": error.message, "code": error.code}
     return render(request, "tenants/invitation_invalid.html", context, status=error.status_code)

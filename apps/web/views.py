@@ -56,11 +56,7 @@ def set_language(request):
     response = django_set_language(request)
     language = request.POST.get("language", "")
     user = request.user
-    if (
-        user.is_authenticated
-        and language in dict(settings.LANGUAGES)
-        and user.language != language
-    ):
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
     return response

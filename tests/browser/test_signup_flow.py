@@ -95,7 +95,9 @@ def test_sign_up_confirm_create_company_and_invite_a_colleague(chromium_page, li
 
     # then the invitation appears without a reload, and the colleague gets an e-mail
     invitations = page.locator("#invitations")
-    expect(invitations.get_by_text("Приглашение отправлено на colleague@example.com.")).to_be_visible()
+    expect(
+        invitations.get_by_text("Приглашение отправлено на colleague@example.com.")
+    ).to_be_visible()
     expect(invitations.locator("tbody")).to_contain_text("colleague@example.com")
     expect(invitations.locator("tbody")).to_contain_text("Аналитик")
     assert page.evaluate("window.__samePage") is True

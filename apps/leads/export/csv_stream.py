@@ -16,12 +16,21 @@ from datetime import UTC, datetime
 
 from django.db import connection
 
-from apps.leads.export.columns import BOOL, COLUMNS, DATETIME, TEXT, export_sql, export_values, headers
+from apps.leads.export.columns import (
+    BOOL,
+    COLUMNS,
+    DATETIME,
+    TEXT,
+    export_sql,
+    export_values,
+    headers,
+)
 
 BOM = b"\xef\xbb\xbf"
 CHUNK = 64 * 1024
 PROGRESS_EVERY = 5000
 _FORMULA_START = ("=", "+", "-", "@")
+_SQL_FORMULAS = "('=', '+', '-', '@')"
 
 
 def _header_line() -> bytes:
@@ -39,7 +48,10 @@ def _select_list() -> str:
         elif column.kind == BOOL:
             parts.append(f"{name}::text")
         elif column.kind == TEXT:
-            parts.append(f"CASE WHEN left({name}, 1) IN ('=', '+', '-', '@') THEN '''' || {name} ELSE {name} END")
+            guarded = f"'''' || {name}"  # a leading quote: shown as text, never run
+            parts.append(
+                f"CASE WHEN left({name}, 1) IN {_SQL_FORMULAS} THEN {guarded} ELSE {name} END"
+            )
         else:
             parts.append(name)
     return ", ".join(parts)
@@ -48,7 +60,9 @@ def _select_list() -> str:
 def copy_statement(queryset) -> tuple[str, tuple]:
     """The COPY statement (and its parameters) that writes the export of `queryset`."""
     sql, params = export_sql(queryset)
-    statement = f"COPY (SELECT {_select_list()} FROM ({sql}) AS export) TO STDOUT (FORMAT csv)"
+    # Our own column expressions around Django-compiled SQL; values stay parameters.
+    select = f"SELECT {_select_list()} FROM ({sql}) AS export"  # noqa: S608
+    statement = f"COPY ({select}) TO STDOUT (FORMAT csv)"
     return statement, params
 
 

@@ -234,3 +234,13 @@ def test_500_page_renders_without_a_request():
 
     assert "500" in html
     assert "css/app.css" in html
+
+
+@pytest.mark.django_db
+def test_csrf_failure_page_is_ours():
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("web:set_language"), {"language": "en"})
+
+    assert response.status_code == 403
+    assert "Страница устарела" in response.content.decode()

@@ -1,0 +1,127 @@
+"""Billing API, plan/usage half: the public plan catalogue, a tenant's usage and subscription."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from apps.billing import selectors
+from apps.billing.services import access_message
+from apps.core.api import error_responses
+from apps.features.registry import expand_tools
+from apps.features.selectors import entitlements_for_request
+from apps.tenants.api import TENANT_ID
+from apps.tenants.api_base import TenantAPIView
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Minor units: 499000 = 4,990.00 RUB.")
+    currency = serializers.CharField(help_text="ISO 4217.")
+
+
+class PlanSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField(help_text="In the request's language (Accept-Language).")
+    names = serializers.SerializerMethodField()
+    description = serializers.CharField()
+    price = serializers.SerializerMethodField()
+    interval = serializers.CharField()
+    trial_days = serializers.IntegerField()
+    lead_limit = serializers.IntegerField(allow_null=True, help_text="null = unlimited.")
+    limit_mode = serializers.ChoiceField(choices=["hard", "soft"])
+    max_tenants = serializers.IntegerField(allow_null=True)
+    max_members = serializers.IntegerField(allow_null=True)
+    tools = serializers.SerializerMethodField()
+
+    def get_names(self, plan) -> dict[str, str]:
+        return {"ru": plan.name_ru, "en": plan.name_en}
+
+    @extend_schema_field(MoneySerializer)
+    def get_price(self, plan) -> dict:
+        return {"amount": plan.price_amount, "currency": plan.currency}
+
+    def get_tools(self, plan) -> list[str]:
+        return sorted(expand_tools(plan.tools))
+
+
+@extend_schema(tags=["billing"])
+class PlanListAPI(ListAPIView):
+    """The plans on sale, for the pricing page and integrators (no authentication)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    serializer_class = PlanSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.plan_list_public()
+
+    @extend_schema(summary="Plans on sale (public)", responses={200: PlanSerializer(many=True)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class UsageSerializer(serializers.Serializer):
+    period_start = serializers.DateTimeField()
+    period_end = serializers.DateTimeField()
+    days_left = serializers.IntegerField()
+    used = serializers.IntegerField(help_text="Leads created this period (merges not counted).")
+    limit = serializers.IntegerField(allow_null=True, help_text="null = unlimited.")
+    remaining = serializers.IntegerField(allow_null=True)
+    percent = serializers.IntegerField(allow_null=True)
+    limit_mode = serializers.ChoiceField(choices=["hard", "soft"])
+    level = serializers.ChoiceField(choices=["ok", "warning", "full", "over"])
+    plan = serializers.CharField(source="plan_code", allow_null=True)
+
+
+@extend_schema(tags=["billing"], parameters=[TENANT_ID])
+class UsageAPI(TenantAPIView):
+    @extend_schema(
+        summary="This period's lead consumption against the plan's limit (any member)",
+        responses={200: UsageSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request, tenant_id):
+        usage = selectors.usage_current(self.tenant, entitlements_for_request(request))
+        return Response(UsageSerializer(usage).data)
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    plan = serializers.SerializerMethodField()
+    status = serializers.CharField(allow_null=True)
+    current_period_start = serializers.DateTimeField(allow_null=True)
+    current_period_end = serializers.DateTimeField(allow_null=True)
+    cancel_at_period_end = serializers.BooleanField()
+    trial_ends_at = serializers.DateTimeField(allow_null=True)
+    access_state = serializers.ChoiceField(choices=["active", "read_only", "blocked"])
+    read_only_until = serializers.DateTimeField(allow_null=True)
+    access_message = serializers.CharField(allow_null=True)
+
+    def get_plan(self, data) -> dict | None:
+        plan = data["plan"]
+        if plan is None:
+            return None
+        return PlanSerializer(plan).data
+
+
+@extend_schema(tags=["billing"], parameters=[TENANT_ID])
+class SubscriptionAPI(TenantAPIView):
+    @extend_schema(
+        summary="The company's plan, subscription state and access state (any member)",
+        responses={200: SubscriptionSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request, tenant_id):
+        ent = entitlements_for_request(request)
+        subscription = selectors.subscription_current(self.tenant)
+        data = {
+            "plan": subscription.plan if subscription else None,
+            "status": subscription.status if subscription else None,
+            "current_period_start": subscription.current_period_start if subscription else None,
+            "current_period_end": subscription.current_period_end if subscription else None,
+            "cancel_at_period_end": bool(subscription and subscription.cancel_at_period_end),
+            "trial_ends_at": subscription.trial_ends_at if subscription else None,
+            "access_state": ent.access_state,
+            "read_only_until": ent.read_only_until,
+            "access_message": None if ent.is_active else access_message(ent.access_state),
+        }
+        return Response(SubscriptionSerializer(data).data)

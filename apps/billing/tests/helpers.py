@@ -1,0 +1,64 @@
+"""Test helpers for plans, subscriptions and meters (other apps' tests may use them too)."""
+
+import uuid
+
+import pytest
+
+from apps.billing import services
+from apps.billing.models import Plan, UsageMeter
+
+
+def plan(code: str) -> Plan:
+    return Plan.objects.get(code=code)
+
+
+def subscribe(tenant, code: str = "pro", **kwargs):
+    """Put the tenant on a paid plan now (as a confirmed payment would)."""
+    return services.subscription_activate(tenant=tenant, plan=plan(code), **kwargs)
+
+
+def start_trial(tenant):
+    return services.subscription_start_trial(tenant=tenant)
+
+
+def meter_set(tenant, used: int) -> UsageMeter:
+    """Set this period's count (opening the meter if needed)."""
+    meter = services.meter_ensure(tenant)
+    UsageMeter.objects.for_tenant(tenant).filter(pk=meter.pk).update(leads_used=used)
+    meter.refresh_from_db()
+    return meter
+
+
+def meter_used(tenant) -> int:
+    from apps.features.selectors import entitlements_get
+
+    ent = entitlements_get(tenant)
+    meter = UsageMeter.objects.for_tenant(tenant).filter(period_start=ent.period_start).first()
+    return meter.leads_used if meter else 0
+
+
+@pytest.fixture(autouse=True)
+def private_cache(request, settings):
+    """Each test gets its own in-process cache, so that other processes clearing the shared
+    file cache or Redis cannot disturb it (tests using the `shared_cache` fixture keep the
+    project's real cache)."""
+    if "shared_cache" in request.fixturenames:
+        yield
+        return
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    yield
+
+
+@pytest.fixture
+def shared_cache():
+    """Opt out of `private_cache`: use the cache every process of the project shares."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()

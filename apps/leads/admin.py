@@ -1,0 +1,125 @@
+"""Staff console for leads, lists, customers, products, exports and the tenants' keys."""
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.leads.models import (
+    Customer,
+    Lead,
+    LeadAction,
+    LeadExport,
+    LeadList,
+    Product,
+    TimelineEntry,
+)
+from apps.tenants.admin_base import TenantOwnedAdmin
+from apps.tenants.models import PublishableKey, TenantAPIKey
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    max_num = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LeadActionInline(_ReadOnlyInline):
+    model = LeadAction
+    fields = ["action_type", "engagement_level", "occurred_at", "channel", "metadata"]
+    readonly_fields = fields
+    ordering = ["-occurred_at"]
+
+    def get_queryset(self, request):
+        return LeadAction.objects.unscoped().order_by("-occurred_at")
+
+
+class TimelineEntryInline(_ReadOnlyInline):
+    model = TimelineEntry
+    fields = ["created_at", "kind", "actor", "body", "data"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return TimelineEntry.objects.unscoped().select_related("actor").order_by("-created_at")
+
+
+@admin.register(Lead)
+class LeadAdmin(TenantOwnedAdmin):
+    tenant_list_display = ("id", "name", "email", "phone", "status", "source", "created_at")
+    search_fields = ["=id", "email", "phone", "name", "company", "external_id"]
+    list_filter = ["status", "source", "created_at"]
+    list_select_related = ("tenant",)
+    raw_id_fields = ["tenant", "product", "customer", "list", "assigned_to"]
+    readonly_fields = ["person_key", "identity_key", "created_at", "updated_at", "manual_fields"]
+    inlines = [LeadActionInline, TimelineEntryInline]
+    show_full_result_count = False  # no COUNT(*) over a million leads on every page
+
+
+@admin.register(LeadList)
+class LeadListAdmin(TenantOwnedAdmin):
+    tenant_list_display = ("name", "kind", "created_at")
+    search_fields = ["name", "tenant__name"]
+    list_filter = ["kind"]
+    raw_id_fields = ["tenant", "created_by"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(TenantOwnedAdmin):
+    tenant_list_display = ("external_ref", "name", "email", "created_at")
+    search_fields = ["external_ref", "name", "email", "tenant__name"]
+    list_filter = ["created_at"]
+    raw_id_fields = ["tenant"]
+
+
+@admin.register(Product)
+class ProductAdmin(TenantOwnedAdmin):
+    tenant_list_display = ("external_ref", "name", "created_at")
+    search_fields = ["external_ref", "name", "tenant__name"]
+    list_filter = ["created_at"]
+    raw_id_fields = ["tenant"]
+
+
+@admin.register(LeadExport)
+class LeadExportAdmin(TenantOwnedAdmin):
+    tenant_list_display = ("id", "format", "status", "rows_done", "rows_total", "created_at")
+    search_fields = ["=id", "tenant__name"]
+    list_filter = ["status", "format"]
+    raw_id_fields = ["tenant", "created_by"]
+    readonly_fields = ["file", "error", "started_at", "finished_at", "rows_done", "rows_total"]
+
+
+@admin.register(TenantAPIKey)
+class TenantAPIKeyAdmin(TenantOwnedAdmin):
+    """Keys are created by tenant admins (shown once); staff can see and revoke them."""
+
+    tenant_list_display = ("name", "prefix", "role", "created_at", "last_used_at", "revoked_at")
+    search_fields = ["name", "prefix", "tenant__name"]
+    list_filter = ["role", "revoked_at"]
+    readonly_fields = ["prefix", "key_hash", "created_by", "created_at", "last_used_at"]
+    raw_id_fields = ["tenant"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@admin.register(PublishableKey)
+class PublishableKeyAdmin(TenantOwnedAdmin):
+    tenant_list_display = ("key", "created_at", "revoked_at")
+    search_fields = ["key", "tenant__name"]
+    list_filter = ["revoked_at"]
+    readonly_fields = ["key", "created_at"]
+    raw_id_fields = ["tenant"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,0 +1,274 @@
+"""The public widget API: /api/public/v1/widget/{publishable_key}/ (config) and …/leads/.
+
+No authentication and no CSRF (a public, cross-origin endpoint): the publishable key names the
+tenant, CORS admits only the tenant's own origins (apps/tenants/cors.py), a honeypot field and
+per-IP and per-key rate limits stop bots. Plain Django views, not DRF: this is the hottest
+public path, so it does one cache round trip (key lookup and both rate counters pipelined on
+Redis), validates, and hands one item to `ingest_leads`. The answer is the same whether the
+lead was created or merged, and says nothing about other leads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from apps.core.api import error_body
+from apps.leads.ingestion import ingest_leads
+from apps.leads.ingestion.schema import field_errors
+from apps.leads.models import Source
+from apps.tenants.keys import (
+    WidgetTenant,
+    widget_tenant_cache_key,
+    widget_tenant_from_cache,
+    widget_tenant_load_for_cache,
+)
+from apps.tenants.models import Tenant
+
+HONEYPOT = "hp_field"
+MAX_BODY_BYTES = 64 * 1024
+WINDOW_SECONDS = 60
+RECEIVED = {"status": "received"}
+
+
+def _limits() -> dict[str, int]:
+    """Requests per minute: per visitor IP and per publishable key (settings may raise them)."""
+    return {
+        "ip": getattr(settings, "LEADS_WIDGET_RATE_PER_IP", 20),
+        "key": getattr(settings, "LEADS_WIDGET_RATE_PER_KEY", 600),
+    }
+
+
+class WidgetConsents(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    processing: bool = False
+    marketing: bool = False
+
+
+class WidgetSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    email: Annotated[str, StringConstraints(max_length=254)] = ""
+    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    company: Annotated[str, StringConstraints(max_length=200)] = ""
+    message: Annotated[str, StringConstraints(max_length=5000)] = ""
+    consents: WidgetConsents = Field(default_factory=WidgetConsents)
+    page_url: Annotated[str, StringConstraints(max_length=2000)] = ""
+    utm: dict[str, Annotated[str, StringConstraints(max_length=200)]] = Field(
+        default_factory=dict, max_length=10
+    )
+    hp_field: str = ""
+
+
+def _error(code: str, message: str, status: int, fields=None, **extra) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields, **extra), status=status)
+
+
+def _not_found() -> JsonResponse:
+    return _error("not_found", _("Unknown or revoked widget key."), 404)
+
+
+# --- key lookup and rate limits: one cache round trip -------------------------------------
+
+
+def _counter_keys(scope: str, key: str, ip: str) -> tuple[str, str, int]:
+    now = time.time()
+    slot = int(now // WINDOW_SECONDS)
+    retry_after = WINDOW_SECONDS - int(now % WINDOW_SECONDS)
+    return f"wrl:{scope}:ip:{ip}:{slot}", f"wrl:{scope}:key:{key}:{slot}", retry_after
+
+
+def _gate(scope: str, key: str, ip: str):
+    """(cached widget tenant or None if not cached, ip count, key count, retry after)."""
+    ip_key, key_key, retry_after = _counter_keys(scope, key, ip)
+    client = getattr(cache, "client", None)
+    if client is not None and hasattr(client, "get_client"):  # django-redis: one pipeline
+        redis = client.get_client(write=True)
+        lookup, ip_name, key_name = (
+            cache.make_key(k) for k in (widget_tenant_cache_key(key), ip_key, key_key)
+        )
+        pipe = redis.pipeline(transaction=False)
+        pipe.get(lookup)
+        pipe.incr(ip_name)
+        pipe.expire(ip_name, WINDOW_SECONDS + 5)
+        pipe.incr(key_name)
+        pipe.expire(key_name, WINDOW_SECONDS + 5)
+        raw, ip_count, _e1, key_count, _e2 = pipe.execute()
+        cached = None if raw is None else client.decode(raw)
+        return cached, ip_count, key_count, retry_after
+    cached = cache.get(widget_tenant_cache_key(key))
+    counts = []
+    for name in (ip_key, key_key):
+        cache.add(name, 0, WINDOW_SECONDS + 5)
+        try:
+            counts.append(cache.incr(name))
+        except ValueError:  # expired between add and incr
+            cache.set(name, 1, WINDOW_SECONDS + 5)
+            counts.append(1)
+    return cached, counts[0], counts[1], retry_after
+
+
+def _enter(request, scope: str, key: str):
+    """Resolve the key and count the request: (widget tenant, None) or (None, error)."""
+    ip = request.META.get("REMOTE_ADDR", "") or "unknown"
+    cached, ip_count, key_count, retry_after = _gate(scope, key, ip)
+    if cached is None:
+        cached = widget_tenant_load_for_cache(key)
+    widget = widget_tenant_from_cache(cached)
+    request.widget_origin_resolver = widget.origin_allowed if widget else None
+    if widget is None:
+        return None, _not_found()
+    limits = _limits()
+    if ip_count > limits["ip"] or key_count > limits["key"]:
+        response = _error(
+            "throttled",
+            _("Too many requests. Try again later."),
+            429,
+            retry_after=retry_after,
+        )
+        response["Retry-After"] = str(retry_after)
+        return None, response
+    return widget, None
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_GET
+def widget_config(request, publishable_key: str):
+    """What the widget shows: the company's name, the fields and the consent texts."""
+    widget, error = _enter(request, "cfg", publishable_key)
+    if error:
+        return error
+    response = JsonResponse(_public_config(request, widget, publishable_key))
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _public_config(request, widget: WidgetTenant, key: str) -> dict:
+    return {
+        "tenant": {"name": widget.name},
+        "fields": [
+            {"name": "name", "type": "text", "label": _("Name"), "required": False},
+            {"name": "email", "type": "email", "label": _("E-mail"), "required": False},
+            {"name": "phone", "type": "tel", "label": _("Phone"), "required": False},
+            {"name": "message", "type": "textarea", "label": _("Message"), "required": False},
+        ],
+        "require_one_of": ["email", "phone"],
+        "consents": {
+            "processing": {
+                "required": True,
+                "text": _("I agree to the processing of my personal data by %(company)s.")
+                % {"company": widget.name},
+            },
+            "marketing": {
+                "required": False,
+                "text": _("I agree to receive news and offers from %(company)s.")
+                % {"company": widget.name},
+            },
+        },
+        "honeypot_field": HONEYPOT,
+        "submit_url": request.build_absolute_uri(f"/api/public/v1/widget/{key}/leads/"),
+    }
+
+
+@csrf_exempt
+@require_POST
+def widget_submit(request, publishable_key: str):
+    """A visitor's contact request: 201 {"status": "received"} whether created or merged."""
+    widget, error = _enter(request, "submit", publishable_key)
+    if error:
+        return error
+    body, error = _read_body(request)
+    if error:
+        return error
+    if isinstance(body, dict) and body.get(HONEYPOT):
+        return JsonResponse(RECEIVED, status=201)  # a bot: look successful, store nothing
+    submission, error = _validate(body)
+    if error:
+        return error
+    return _store(widget, submission)
+
+
+def _read_body(request):
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    raw = request.read(MAX_BODY_BYTES + 1) if declared <= MAX_BODY_BYTES else b""
+    if declared > MAX_BODY_BYTES or len(raw) > MAX_BODY_BYTES:
+        return None, _error("payload_too_large", _("The request is too large."), 400)
+    try:
+        return json.loads(raw), None
+    except (ValueError, UnicodeDecodeError):
+        return None, _error("malformed_json", _("The request body is not valid JSON."), 400)
+
+
+def _validate(body):
+    if not isinstance(body, dict):
+        return None, _error("invalid", _("Send a JSON object."), 400)
+    try:
+        submission = WidgetSubmission.model_validate(body)
+    except ValidationError as exc:
+        return None, _error("invalid", _("Some fields are invalid."), 400, field_errors(exc))
+    fields = {}
+    if not submission.consents.processing:
+        fields["consents.processing"] = [
+            _("Consent to the processing of personal data is required.")
+        ]
+    if not (submission.email or submission.phone):
+        fields["email"] = fields["phone"] = [_("Give an e-mail or a phone.")]
+    if fields:
+        return None, _error("invalid", _("Some fields are invalid."), 400, fields)
+    return submission, None
+
+
+def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
+    metadata = {"page_url": submission.page_url} if submission.page_url else {}
+    if submission.utm:
+        metadata["utm"] = submission.utm
+    item = {
+        "name": submission.name,
+        "email": submission.email,
+        "phone": submission.phone,
+        "company": submission.company,
+        "message": submission.message,
+        "source": Source.WIDGET.value,
+        "consent": {"processing": True, "marketing": submission.consents.marketing},
+        "actions": [
+            {
+                "action_type": "Form Submission",
+                "timestamp": datetime.now(UTC),
+                "engagement_level": "High",
+                "channel": Source.WIDGET.value,
+                "metadata": metadata,
+            }
+        ],
+    }
+    # Only the key's tenant id is known (cached): a Tenant with just its id is all
+    # ingestion needs, and saves a query on every submission.
+    tenant = Tenant(id=uuid.UUID(widget.tenant_id), name=widget.name)
+    outcome = ingest_leads(
+        tenant=tenant,
+        items=[item],
+        source=Source.WIDGET.value,
+        consent_source=submission.page_url or "widget",
+    )
+    result = outcome.results[0]
+    if result.status == "rejected":
+        return _error("invalid", _("Some fields are invalid."), 400, result.errors)
+    return JsonResponse(RECEIVED, status=201)

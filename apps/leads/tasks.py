@@ -1,0 +1,67 @@
+"""Celery entry points of the leads app."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import structlog
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.tasks import tenant_task
+from apps.leads.export import export_to_file
+from apps.leads.filters import parse_lead_filters
+from apps.leads.models import ExportStatus, LeadExport
+from apps.leads.selectors import lead_list
+
+logger = structlog.get_logger(__name__)
+EXPORTS_DIR = "exports"
+TIME_LIMIT = 3600
+STALE_AFTER = timedelta(seconds=TIME_LIMIT + 60)
+
+
+def export_path(export: LeadExport) -> Path:
+    token = secrets.token_hex(8)  # unguessable even to someone who can list MEDIA_URL
+    name = f"{EXPORTS_DIR}/{export.tenant_id}/leads-{export.pk}-{token}.{export.format}"
+    return Path(settings.MEDIA_ROOT) / name
+
+
+@tenant_task(time_limit=TIME_LIMIT, soft_time_limit=TIME_LIMIT - 100)
+def export_leads_task(tenant, export_id: int) -> None:
+    """Write a LeadExport's file. Claimed with a conditional update: a re-delivered task for
+    an export that is running or finished does nothing — unless the run is older than the time
+    limit (its worker was killed); a failure is recorded on the row."""
+    now = timezone.now()
+    stale = Q(status=ExportStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    claimed = (
+        LeadExport.objects.filter(pk=export_id)
+        .filter(Q(status=ExportStatus.PENDING) | stale)
+        .update(status=ExportStatus.RUNNING, started_at=now, rows_done=0)
+    )
+    if not claimed:
+        return
+    export = LeadExport.objects.get(pk=export_id)
+    try:
+        filters = parse_lead_filters(export.filters or {}, user=export.created_by)
+        queryset = lead_list(tenant, filters)
+        LeadExport.objects.filter(pk=export_id).update(rows_total=queryset.count())
+        path = export_path(export)
+
+        def progress(rows: int) -> None:
+            LeadExport.objects.filter(pk=export_id).update(rows_done=rows)
+
+        export_to_file(queryset, export.format, path, on_rows=progress)
+    except Exception as exc:
+        logger.exception("lead_export_failed", export_id=export_id)
+        LeadExport.objects.filter(pk=export_id).update(
+            status=ExportStatus.FAILED, error=str(exc)[:1000], finished_at=timezone.now()
+        )
+        return
+    LeadExport.objects.filter(pk=export_id).update(
+        status=ExportStatus.DONE,
+        file=str(path.relative_to(settings.MEDIA_ROOT)),
+        finished_at=timezone.now(),
+    )

@@ -1,0 +1,67 @@
+"""Fixtures of the leads tests: URLs, the seed-002 sample, keys, leads made fast."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from apps.leads.ingestion import ingest_leads
+from apps.tenants import keys
+from apps.tenants.models import Membership
+from apps.tenants.roles import Role
+
+SEED = Path(__file__).resolve().parents[3].parent / "shared/seeds/002_d7250bdd26e07ab2.txt"
+
+
+def seed_sample() -> list[dict]:
+    text = SEED.read_text()
+    start = text.index("```json") + len("```json")
+    return json.loads(text[start : text.index("```", start)])
+
+
+def url(name: str, tenant, **kwargs) -> str:
+    return reverse(name, kwargs={"tenant_id": str(tenant.pk), **kwargs})
+
+
+def make_leads(tenant, items, source="api", **kwargs):
+    outcome = ingest_leads(tenant=tenant, items=items, source=source, **kwargs)
+    assert outcome.summary["rejected"] == 0, outcome.results
+    return [r.lead_id for r in outcome.results]
+
+
+def action(kind="Page View", at="2024-04-01T10:00:00Z", level="Low", **extra):
+    return {"action_type": kind, "timestamp": at, "engagement_level": level, **extra}
+
+
+@pytest.fixture
+def sample():
+    return seed_sample()
+
+
+@pytest.fixture
+def api_key(tenant, admin_user):
+    """(row, full key) of an operator key of `tenant`."""
+    return keys.api_key_create(tenant=tenant, actor=admin_user, name="CRM")
+
+
+@pytest.fixture
+def other_api_key(other_tenant, outsider):
+    return keys.api_key_create(tenant=other_tenant, actor=outsider, name="Other CRM")
+
+
+@pytest.fixture
+def publishable_key(tenant):
+    return keys.publishable_key_get_or_create(tenant).key
+
+
+@pytest.fixture
+def second_operator(tenant):
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(tenant=tenant, role=Role.OPERATOR).user
+
+
+@pytest.fixture
+def member_ids(tenant):
+    return set(Membership.objects.for_tenant(tenant).values_list("user_id", flat=True))
