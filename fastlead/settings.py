@@ -368,5 +368,6 @@ LOGGING = configure_logging(LOG_LEVEL, LOG_FORMAT)
 
 # Domain events logged with apps.core.events.log_event.
 WAFFLE_CREATE_MISSING_FLAGS = False
-# Release flags with a tenant whitelist (docs/release-flags.md); waffle's own Flag is unused.
-WAFFLE_FLAG_MODEL = "features.ReleaseFlag"
+# Release flags (docs/release-flags.md): waffle's own flag model, named so that the tenant
+# whitelist's foreign key can depend on it.
+WAFFLE_FLAG_MODEL = "waffle.Flag"

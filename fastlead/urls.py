@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.tenants.urls")),
+    path("", include("apps.leads.urls")),
     path("", include("apps.features.urls")),
     path("", include("apps.billing.urls")),
     path("", include("apps.web.urls")),

@@ -370,7 +370,7 @@ def usage_periods_roll(now: datetime | None = None) -> int:
             continue
         ent = entitlements_compute(tenant_id, now)
         with transaction.atomic():
-            _close_unlimited_periods(tenant_id, before=ent.period_start)
+            _close_unlimited_periods(tenant_id, before=now)
             meter_ensure(tenant_id, ent)
         opened += 1
     return opened

@@ -3,13 +3,16 @@ their history, and release flags with tenant whitelists."""
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from waffle.admin import FlagAdmin
+from waffle.models import Flag
 
 from apps.core.errors import ValidationFailed
 from apps.features import services
-from apps.features.models import ReleaseFlag, TenantFeature, TenantFeatureHistory
+from apps.features.flags import flag_whitelist_changed
+from apps.features.models import FlagTenant, TenantFeature, TenantFeatureHistory
 from apps.features.registry import tool_list
 from apps.tenants.admin_base import TenantOwnedAdmin
 
@@ -101,14 +104,33 @@ class TenantFeatureHistoryAdmin(TenantOwnedAdmin):
         return False
 
 
-@admin.register(ReleaseFlag)
+class FlagTenantInline(admin.TabularInline):
+    model = FlagTenant
+    extra = 0
+    autocomplete_fields = ["tenant"]
+    fields = ["tenant", "created_at"]
+    readonly_fields = ["created_at"]
+    verbose_name_plural = _("companies with this flag on (release whitelist)")
+
+
+# waffle's flag admin, plus the company whitelist of docs/release-flags.md.
+admin.site.unregister(Flag)
+
+
+@admin.register(Flag)
 class ReleaseFlagAdmin(FlagAdmin):
+    inlines = [FlagTenantInline]
     list_display = (*FlagAdmin.list_display, "tenant_count")
-    autocomplete_fields = ["tenants"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_tenant_count=Count("tenants"))
+        return super().get_queryset(request).annotate(_tenant_count=Count("tenant_whitelist"))
 
     @admin.display(description=_("whitelisted companies"), ordering="_tenant_count")
     def tenant_count(self, obj):
         return obj._tenant_count
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        name = form.instance.name
+        transaction.on_commit(lambda: flag_whitelist_changed(name))
+        flag_whitelist_changed(name)

@@ -1,11 +1,9 @@
-"""Per-tenant tool overrides with their history, and the release flag model."""
+"""Per-tenant tool overrides with their history, and release flag tenant whitelists."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from waffle.models import CACHE_EMPTY, AbstractUserFlag
-from waffle.utils import get_cache, get_setting, keyfmt
 
 from apps.core.models import TimeStampedModel
 from apps.tenants.scoping import TenantOwnedModel
@@ -89,48 +87,27 @@ class TenantFeatureHistory(TenantOwnedModel):
         return f"{self.feature} {self.action}"
 
 
-class ReleaseFlag(AbstractUserFlag):
-    """django-waffle's flag plus a tenant whitelist (WAFFLE_FLAG_MODEL).
+class FlagTenant(models.Model):
+    """A company on a release flag's whitelist.
 
-    Waffle targets users and groups; a release such as the beta dashboard goes to whole
-    companies. `flag_is_active(request, name)` and `{% flag %}` are on for the request's
-    tenant when it is whitelisted, unless the flag is switched off for everyone.
+    django-waffle targets users, groups and percentages; a release such as the beta dashboard
+    goes to whole companies. `apps.features.flags.flag_active(request, name)` (and the
+    `{% release_flag %}` tag) is on for the request's tenant when it is listed here, unless
+    staff switched the flag off for everyone; otherwise waffle decides as usual.
     """
 
-    tenants = models.ManyToManyField(
-        "tenants.Tenant",
-        blank=True,
-        related_name="+",
-        verbose_name=_("tenants"),
-        help_text=_("Activate this flag for these companies."),
+    flag = models.ForeignKey(
+        "waffle.Flag", on_delete=models.CASCADE, related_name="tenant_whitelist"
     )
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta(AbstractUserFlag.Meta):
-        verbose_name = _("release flag")
-        verbose_name_plural = _("release flags")
+    class Meta:
+        verbose_name = _("whitelisted company")
+        verbose_name_plural = _("whitelisted companies")
+        constraints = [
+            models.UniqueConstraint(fields=["flag", "tenant"], name="flagtenant_unique"),
+        ]
 
-    def get_flush_keys(self, flush_keys=None):
-        flush_keys = super().get_flush_keys(flush_keys)
-        flush_keys.append(self._tenants_cache_key())
-        return flush_keys
-
-    def _tenants_cache_key(self) -> str:
-        return keyfmt(get_setting("FLAG_TENANTS_CACHE_KEY", "flag:%s:tenants"), self.name)
-
-    def tenant_ids(self) -> set:
-        cache = get_cache()
-        cached = cache.get(self._tenants_cache_key())
-        if cached == CACHE_EMPTY:
-            return set()
-        if cached:
-            return cached
-        ids = {str(pk) for pk in self.tenants.values_list("pk", flat=True)}
-        cache.add(self._tenants_cache_key(), ids or CACHE_EMPTY)
-        return ids
-
-    def is_active(self, request, read_only: bool = False) -> bool | None:
-        if self.pk and self.everyone is None:
-            tenant = getattr(request, "tenant", None)
-            if tenant is not None and str(tenant.pk) in self.tenant_ids():
-                return True
-        return super().is_active(request, read_only=read_only)
+    def __str__(self) -> str:
+        return f"{self.flag_id}: {self.tenant_id}"

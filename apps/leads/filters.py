@@ -30,7 +30,8 @@ ORDERINGS: dict[str, tuple[tuple[str, bool], ...]] = {
     "name": (("name", False), ("id", False)),
     "-name": (("name", True), ("id", True)),
     "status": (("status", False), ("created_at", True), ("id", True)),
-    "-status": (("status", True), ("created_at", True), ("id", True)),
+    # The exact reverse of "status", so the (tenant, status, -created_at) index serves both.
+    "-status": (("status", True), ("created_at", False), ("id", False)),
 }
 DEFAULT_ORDERING = "-created_at"
 FILTER_KEYS = (

@@ -284,3 +284,6 @@ class LeadExport(TenantOwnedModel):
         if not self.rows_total:
             return 0
         return min(99, self.rows_done * 100 // self.rows_total)
+
+
+from apps.leads.models_imports import ImportJob, ImportStatus  # noqa: E402, F401  (file imports)

@@ -5,6 +5,7 @@ Incoming lead submissions are NOT validated here: ingestion's pydantic schema do
 """
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -43,6 +44,57 @@ class ConsentSerializer(serializers.Serializer):
     source = serializers.CharField(source="consent_source")
 
 
+def _when(value) -> str | None:
+    """DRF's ISO 8601 output (current time zone, "Z" for UTC), without a Field per value."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _ref(obj) -> dict | None:
+    if obj is None:
+        return None
+    return {"id": obj.pk, "external_ref": obj.external_ref, "name": obj.name}
+
+
+def lead_data(lead) -> dict:
+    """A lead as the API shows it (`LeadSerializer` documents it). Hand-built: a page of 200
+    leads renders in a few milliseconds instead of tens through nested serializer fields."""
+    lead_list, user = lead.list, lead.assigned_to
+    return {
+        "id": lead.pk,
+        "external_id": lead.external_id,
+        "name": lead.name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "company": lead.company,
+        "role": lead.role,
+        "industry": lead.industry,
+        "company_size": lead.company_size,
+        "website": lead.website,
+        "status": lead.status,
+        "source": lead.source,
+        "lead_type": lead.lead_type,
+        "customer": _ref(lead.customer),
+        "product": _ref(lead.product),
+        "list": None if lead_list is None else {"id": lead_list.pk, "name": lead_list.name},
+        "assigned_to": None
+        if user is None
+        else {"id": user.pk, "name": user.name, "email": user.email},
+        "consent": {
+            "processing": lead.consent_processing,
+            "processing_at": _when(lead.consent_processing_at),
+            "marketing": lead.consent_marketing,
+            "marketing_at": _when(lead.consent_marketing_at),
+            "source": lead.consent_source,
+        },
+        "manual_fields": list(lead.manual_fields or []),
+        "created_at": _when(lead.created_at),
+        "updated_at": _when(lead.updated_at),
+    }
+
+
 class LeadSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     external_id = serializers.CharField()
@@ -66,6 +118,9 @@ class LeadSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
+    def to_representation(self, instance):
+        return lead_data(instance)
+
 
 class ActionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -88,6 +143,13 @@ class TimelineEntrySerializer(serializers.Serializer):
 class LeadDetailSerializer(LeadSerializer):
     actions = ActionSerializer(source="recent_actions", many=True)
     timeline = TimelineEntrySerializer(source="recent_timeline", many=True)
+
+    def to_representation(self, instance):
+        return {
+            **lead_data(instance),
+            "actions": ActionSerializer(instance.recent_actions, many=True).data,
+            "timeline": TimelineEntrySerializer(instance.recent_timeline, many=True).data,
+        }
 
 
 class LeadPageSerializer(serializers.Serializer):

@@ -160,7 +160,10 @@ def publishable_key_rotate(tenant: Tenant, actor=None) -> PublishableKey:
             revoked_at=timezone.now()
         )
         new = PublishableKey.objects.create(tenant=tenant, key=_new_publishable_key())
-        transaction.on_commit(lambda: cache.delete_many([_PK_CACHE + k.key for k in old]))
+        stale = [_PK_CACHE + k.key for k in old]
+        # Now, and again after commit: a lookup in between may have re-cached the old key.
+        cache.delete_many(stale)
+        transaction.on_commit(lambda: cache.delete_many(stale))
     logger.info(
         "publishable_key_rotated",
         tenant_id=str(tenant.pk),

@@ -1,1 +1,1 @@
-from apps.billing.tests.helpers import private_cache, shared_cache  # noqa: F401
+from apps.billing.tests.helpers import admin_client_staff, private_cache, shared_cache  # noqa: F401

@@ -62,3 +62,13 @@ def shared_cache():
     cache.clear()
     yield cache
     cache.clear()
+
+
+@pytest.fixture
+def admin_client_staff(client):
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    client.staff_user = staff
+    return client

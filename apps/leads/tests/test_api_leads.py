@@ -22,12 +22,31 @@ def leads(tenant):
     return make_leads(
         tenant,
         [
-            {"email": "anna@alpha.ru", "name": "Анна", "company": "Alpha", "created_at": _at(0),
-             "customer_id": "c1", "product_id": "p1", "lead_type": "Website Visit"},
-            {"email": "boris@beta.com", "name": "Boris", "company": "Beta", "created_at": _at(1),
-             "customer_id": "c1", "product_id": "p2", "lead_type": "Social Media"},
-            {"phone": "+7 916 123-45-67", "name": "Vera", "created_at": _at(2),
-             "customer_id": "c2", "source": "telegram"},
+            {
+                "email": "anna@alpha.ru",
+                "name": "Анна",
+                "company": "Alpha",
+                "created_at": _at(0),
+                "customer_id": "c1",
+                "product_id": "p1",
+                "lead_type": "Website Visit",
+            },
+            {
+                "email": "boris@beta.com",
+                "name": "Boris",
+                "company": "Beta",
+                "created_at": _at(1),
+                "customer_id": "c1",
+                "product_id": "p2",
+                "lead_type": "Social Media",
+            },
+            {
+                "phone": "+7 916 123-45-67",
+                "name": "Vera",
+                "created_at": _at(2),
+                "customer_id": "c2",
+                "source": "telegram",
+            },
             {"email": "gleb@gamma.io", "name": "Gleb", "company": "Gamma", "created_at": _at(3)},
             {"email": "dina@delta.ru", "name": "Dina", "created_at": _at(4), "source": "widget"},
             {"lead_id": "only-id", "name": "Evgeny", "created_at": _at(5)},
@@ -235,7 +254,9 @@ def test_patch_to_another_leads_identity_is_a_conflict(operator_api, tenant, lea
 
 def test_notes_are_added_to_the_timeline(operator_api, operator_user, tenant, leads):
     response = operator_api.post(
-        url("api-lead-notes", tenant, lead_id=leads[0]), {"body": "Called, no answer"}, format="json"
+        url("api-lead-notes", tenant, lead_id=leads[0]),
+        {"body": "Called, no answer"},
+        format="json",
     )
     assert response.status_code == 201
     assert response.json()["kind"] == "note"

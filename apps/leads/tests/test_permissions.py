@@ -27,7 +27,13 @@ def routes(objects):
         ("get", "api-lead", lead, None, "analyst"),
         ("patch", "api-lead", lead, {"status": "contacted"}, "operator"),
         ("post", "api-lead-notes", lead, {"body": "hi"}, "operator"),
-        ("post", "api-leads-bulk", {}, {"action": "status", "value": "lost", "ids": [1]}, "operator"),
+        (
+            "post",
+            "api-leads-bulk",
+            {},
+            {"action": "status", "value": "lost", "ids": [1]},
+            "operator",
+        ),
         ("get", "api-leads-export", {}, None, "analyst"),
         ("get", "api-lead-exports", {}, None, "analyst"),
         ("post", "api-lead-exports", {}, {"format": "csv"}, "analyst"),
@@ -52,9 +58,11 @@ RANK = {"analyst": 1, "operator": 2, "admin": 3}
 
 
 def call(client, method, path, body):
-    return getattr(client, method)(path, body, format="json") if body else getattr(
-        client, method
-    )(path)
+    return (
+        getattr(client, method)(path, body, format="json")
+        if body
+        else getattr(client, method)(path)
+    )
 
 
 @pytest.mark.parametrize("role", ["analyst", "operator"])
@@ -82,7 +90,9 @@ def test_another_tenants_member_gets_404_on_every_route(outsider_api, tenant, ob
         assert response.json()["error"]["code"] == "not_found"
 
 
-def test_another_tenants_api_key_gets_404_on_every_route(api_client, tenant, objects, other_api_key):
+def test_another_tenants_api_key_gets_404_on_every_route(
+    api_client, tenant, objects, other_api_key
+):
     api_client.credentials(HTTP_AUTHORIZATION=f"Api-Key {other_api_key[1]}")
     for method, name, kwargs, body, _minimum in routes(objects):
         response = call(api_client, method, url(name, tenant, **kwargs), body)

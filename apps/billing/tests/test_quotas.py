@@ -1,0 +1,223 @@
+"""The lead quota: hard and soft limits, warnings once each, the unlimited path, release,
+and (on PostgreSQL) 20 concurrent reservations near the limit."""
+
+import random
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from apps.billing.errors import QuotaExceeded
+from apps.billing.models import UsageMeter
+from apps.billing.quotas import (
+    ensure_tenant_accepts_leads,
+    lead_quota_release,
+    lead_quota_reserve,
+    tenant_accepts_leads,
+)
+from apps.billing.tests.helpers import meter_set, meter_used, start_trial, subscribe
+from apps.core.api import exception_handler
+from apps.features.selectors import entitlements_get
+from tests.factories import MembershipFactory, TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unlimited_plan_skips_the_check_without_any_query(tenant, django_assert_num_queries):
+    subscribe(tenant, "email_unlimited")
+    entitlements_get(tenant)  # the snapshot is cached by any earlier request
+    with django_assert_num_queries(0):
+        decision = lead_quota_reserve(tenant, 1000)
+        lead_quota_release(tenant, 10)
+        assert tenant_accepts_leads(tenant)
+    assert (decision.allowed, decision.refused, decision.warning) == (1000, 0, None)
+    assert not UsageMeter.objects.for_tenant(tenant).filter(leads_used__gt=0).exists()
+
+
+def test_limited_plan_costs_one_statement(tenant, django_assert_num_queries):
+    subscribe(tenant, "email_2500")
+    lead_quota_reserve(tenant, 1)
+    with django_assert_num_queries(1):
+        assert lead_quota_reserve(tenant, 1).allowed == 1
+
+
+def test_hard_limit_stops_exactly_at_the_limit_and_names_the_plan_that_lifts_it(tenant):
+    subscribe(tenant, "email_2500")
+    meter_set(tenant, 2497)
+    decision = lead_quota_reserve(tenant, 5)
+    assert (decision.allowed, decision.refused, decision.used) == (3, 2, 2500)
+    assert decision.plan_that_lifts == "email_unlimited"  # same currency first
+    assert decision.warning
+    again = lead_quota_reserve(tenant, 1)
+    assert (again.allowed, again.refused) == (0, 1)
+    assert meter_used(tenant) == 2500
+
+
+def test_a_refusal_renders_402_quota_exceeded_with_the_plan(tenant):
+    subscribe(tenant, "start")
+    meter_set(tenant, 500)
+    decision = lead_quota_reserve(tenant, 1)
+    with pytest.raises(QuotaExceeded) as err:
+        decision.raise_if_refused()
+    response = exception_handler(err.value, {})
+    assert response.status_code == 402
+    error = response.data["error"]
+    assert error["code"] == "quota_exceeded" and error["plan"] == "pro"
+    assert error["limit"] == 500 and error["refused"] == 1
+
+
+def test_soft_limit_accepts_everything_and_warns(tenant):
+    subscribe(tenant, "pro")  # 2,000 leads, soft
+    meter_set(tenant, 1590)
+    at_80 = lead_quota_reserve(tenant, 10)
+    assert at_80.allowed == 10 and at_80.refused == 0 and "80" in at_80.warning
+    meter_set(tenant, 1999)
+    over = lead_quota_reserve(tenant, 5)
+    assert (over.allowed, over.refused, over.used) == (5, 0, 2004)
+    assert over.warning and over.plan_that_lifts == "business"
+
+
+def test_trial_allows_50_leads(tenant):
+    start_trial(tenant)
+    assert lead_quota_reserve(tenant, 60).allowed == 50
+    assert lead_quota_reserve(tenant, 1).refused == 1
+
+
+def test_release_gives_back_and_never_goes_below_zero(tenant):
+    subscribe(tenant, "start")
+    lead_quota_reserve(tenant, 4)
+    lead_quota_release(tenant, 3)
+    assert meter_used(tenant) == 1
+    lead_quota_release(tenant, 10)
+    assert meter_used(tenant) == 0
+
+
+def test_a_rolled_back_ingestion_gives_the_reservation_back(tenant):
+    from django.db import transaction
+
+    subscribe(tenant, "start")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert lead_quota_reserve(tenant, 7).allowed == 7
+        raise RuntimeError("the lead insert failed")
+    assert meter_used(tenant) == 0
+
+
+def test_warnings_are_mailed_at_80_and_100_percent_once_each(
+    tenant, admin_user, operator_user, django_capture_on_commit_callbacks
+):
+    subscribe(tenant, "start")
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_quota_reserve(tenant, 399)
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_quota_reserve(tenant, 1)  # 400 = 80 %
+        lead_quota_reserve(tenant, 1)
+    assert [m.to for m in mail.outbox] == [[admin_user.email]]  # administrators only
+    assert "80" in mail.outbox[0].subject
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_quota_reserve(tenant, 200)  # crosses 100 %, 101 refused
+        lead_quota_reserve(tenant, 1)
+    assert len(mail.outbox) == 2
+    assert "Про" in mail.outbox[1].body  # names the plan that lifts it
+
+
+def test_warning_sweep_catches_a_missed_trigger(
+    tenant, admin_user, django_capture_on_commit_callbacks
+):
+    from apps.billing.tasks import sweep_usage_warnings_task
+
+    subscribe(tenant, "start")
+    meter_set(tenant, 450)  # 90 %, written behind the quota's back
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_usage_warnings_task.delay().get() == 1
+    assert len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_usage_warnings_task.delay().get() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_blocked_tenants_do_not_accept_leads(tenant):
+    from apps.billing.models import AccessState, BillingAccount
+
+    start_trial(tenant)
+    assert tenant_accepts_leads(tenant)
+    BillingAccount.objects.for_tenant(tenant).update(access_state=AccessState.BLOCKED)
+    from apps.features.selectors import entitlements_invalidate
+
+    entitlements_invalidate(tenant)
+    assert not tenant_accepts_leads(tenant)
+    with pytest.raises(Exception) as err:
+        ensure_tenant_accepts_leads(tenant)
+    assert err.value.code == "form_unavailable"
+
+
+def test_tenants_have_separate_meters(tenant, other_tenant):
+    subscribe(tenant, "start")
+    subscribe(other_tenant, "start")
+    lead_quota_reserve(tenant, 3)
+    assert meter_used(other_tenant) == 0
+
+
+# --- concurrency (PostgreSQL) -----------------------------------------------------------------
+
+
+def _race(tenant, counts):
+    """Each count reserved by its own thread with its own connection, all released together."""
+    barrier = threading.Barrier(len(counts))
+    results, errors = [], []
+
+    def worker(count):
+        try:
+            barrier.wait(timeout=10)
+            results.append((count, lead_quota_reserve(tenant, count)))
+        except Exception as error:  # surfaced below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in counts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_20_concurrent_requests_never_pass_a_hard_limit():
+    tenant = TenantFactory()
+    MembershipFactory(tenant=tenant)
+    subscribe(tenant, "email_2500")
+    meter_set(tenant, 2490)
+    results = _race(tenant, [1] * 20)
+    assert sum(d.allowed for _c, d in results) == 10
+    assert sum(d.refused for _c, d in results) == 10
+    assert meter_used(tenant) == 2500
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_batches_near_the_limit_grant_exactly_what_is_left():
+    tenant = TenantFactory()
+    subscribe(tenant, "email_2500")
+    meter_set(tenant, 2440)
+    counts = [random.randint(1, 9) for _ in range(20)]
+    results = _race(tenant, counts)
+    granted = sum(d.allowed for _c, d in results)
+    assert granted == min(60, sum(counts))
+    assert all(d.allowed + d.refused == c for c, d in results)
+    assert meter_used(tenant) == 2440 + granted
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_20_concurrent_requests_lose_no_increment_on_a_soft_limit():
+    tenant = TenantFactory()
+    subscribe(tenant, "pro")
+    meter_set(tenant, 1990)
+    results = _race(tenant, [3] * 20)
+    assert all(d.allowed == 3 for _c, d in results)
+    assert meter_used(tenant) == 2050

@@ -1,0 +1,53 @@
+"""The billing page, the banner and the usage bar in the dashboard."""
+
+import pytest
+from django.urls import reverse
+
+from apps.billing.quotas import lead_quota_reserve
+from apps.billing.tests.helpers import start_trial, subscribe
+from apps.features.models import FlagTenant
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(tenant):
+    return reverse("billing:overview", args=[tenant.slug])
+
+
+def test_billing_page_shows_plan_trial_and_usage(tenant, analyst_client_web):
+    start_trial(tenant)
+    lead_quota_reserve(tenant, 45)
+    response = analyst_client_web.get(_url(tenant))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert response.context["usage"].used == 45
+    assert '<progress value="45" max="50"' in html
+    assert response.context["subscription"].plan.code == "trial"
+    assert not response.context["show_plans"]
+
+
+def test_billing_page_lists_plans_when_new_billing_is_on_for_the_tenant(tenant, admin_client_web):
+    from waffle.models import Flag
+
+    from apps.features.flags import flag_whitelist_changed
+
+    subscribe(tenant, "start")
+    FlagTenant.objects.create(flag=Flag.objects.get(name="new_billing"), tenant=tenant)
+    flag_whitelist_changed("new_billing")
+    response = admin_client_web.get(_url(tenant))
+    assert response.context["show_plans"]
+    assert [p.code for p in response.context["plans"]][:3] == ["start", "pro", "business"]
+
+
+def test_billing_page_is_404_for_an_outsider(tenant, outsider_client_web):
+    start_trial(tenant)
+    assert outsider_client_web.get(_url(tenant)).status_code == 404
+
+
+def test_billing_page_query_count_is_fixed(
+    tenant, analyst_client_web, django_assert_max_num_queries
+):
+    start_trial(tenant)
+    analyst_client_web.get(_url(tenant))
+    with django_assert_max_num_queries(9):
+        assert analyst_client_web.get(_url(tenant)).status_code == 200

@@ -1,0 +1,53 @@
+"""GET /api/v1/tenants/{t}/features/"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.billing.tests.helpers import subscribe
+from apps.features import services
+from apps.features.registry import tool_keys
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(tenant):
+    return f"/api/v1/tenants/{tenant.id}/features/"
+
+
+def test_features_lists_every_tool_with_state_source_and_unlock_plan(tenant, analyst_api):
+    subscribe(tenant, "start")
+    expires = timezone.now() + timedelta(days=5)
+    services.tenant_feature_set(
+        tenant=tenant, feature="hyrocall", mode="trial", reason="demo", expires_at=expires
+    )
+    body = analyst_api.get(_url(tenant)).json()
+    assert body["plan"]["code"] == "start" and body["access_state"] == "active"
+    tools = {t["key"]: t for t in body["tools"]}
+    assert list(tools) == list(tool_keys())
+    assert tools["messaging_rules"]["enabled"] and tools["messaging_rules"]["source"] == "plan"
+    assert tools["hyrocall"]["enabled"] and tools["hyrocall"]["source"] == "trial"
+    assert tools["hyrocall"]["expires_at"]
+    export = tools["export"]
+    assert not export["enabled"] and export["source"] == "none"
+    assert export["unlock_plan"]["code"] == "pro" and export["name"]
+
+
+def test_features_names_follow_the_language(tenant, analyst_api):
+    subscribe(tenant, "start")
+    en = analyst_api.get(_url(tenant), HTTP_ACCEPT_LANGUAGE="en").json()
+    assert en["plan"]["name"] == "Start"
+
+
+def test_features_is_404_for_an_outsider_and_401_anonymous(tenant, outsider_api, api_client):
+    subscribe(tenant, "pro")
+    assert outsider_api.get(_url(tenant)).status_code == 404
+    assert api_client.get(_url(tenant)).status_code == 401
+
+
+def test_features_query_count_is_fixed(tenant, analyst_api, django_assert_max_num_queries):
+    subscribe(tenant, "pro")
+    analyst_api.get(_url(tenant))
+    with django_assert_max_num_queries(2):
+        assert analyst_api.get(_url(tenant)).status_code == 200

@@ -1,0 +1,12 @@
+"""Celery entry point of file imports."""
+
+from __future__ import annotations
+
+from apps.core.tasks import tenant_task
+from apps.leads.imports.runner import TIME_LIMIT, run_import
+
+
+@tenant_task(time_limit=TIME_LIMIT, soft_time_limit=TIME_LIMIT - 100)
+def import_leads_task(tenant, import_id: int) -> None:
+    """Process an ImportJob (idempotent: see `run_import`)."""
+    run_import(tenant, import_id)

@@ -1,0 +1,248 @@
+"""The public widget API: config, submissions, CORS, honeypot, rate limits, keys, consents."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from apps.leads.models import Lead, LeadAction, TimelineEntry
+from apps.leads.tests.conftest import url
+from apps.tenants.keys import publishable_key_get_or_create, publishable_key_rotate
+from apps.tenants.scoping import tenant_scope
+
+pytestmark = pytest.mark.django_db
+
+ORIGIN = "https://example.com"  # TenantFactory's allowed origin
+GOOD = {
+    "name": "Анна",
+    "email": "anna@example.com",
+    "phone": "+7 916 123-45-67",
+    "message": "Перезвоните, пожалуйста",
+    "consents": {"processing": True, "marketing": False},
+    "page_url": "https://example.com/pricing",
+}
+
+
+def submit_url(key: str) -> str:
+    return f"/api/public/v1/widget/{key}/leads/"
+
+
+def config_url(key: str) -> str:
+    return f"/api/public/v1/widget/{key}/"
+
+
+def submit(client, key, body=GOOD, origin=ORIGIN, **extra):
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    headers = {"HTTP_ORIGIN": origin} if origin else {}
+    return client.post(submit_url(key), data, content_type="application/json", **headers, **extra)
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def any_cache(request, settings):
+    """Run with the generic cache path and with the pipelined Redis path."""
+    if request.param == "locmem":
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    else:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/15",
+                "KEY_PREFIX": "fastlead-tests",
+                "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            }
+        }
+        try:
+            cache.clear()
+        except Exception:
+            pytest.skip("no Redis on 127.0.0.1:6379")
+    yield request.param
+    cache.clear()
+
+
+# --- submissions --------------------------------------------------------------------------
+
+
+def test_a_submission_is_stored_with_consents_message_and_action(client, tenant, publishable_key):
+    response = submit(client, publishable_key)
+    assert response.status_code == 201
+    assert response.json() == {"status": "received"}
+    with tenant_scope(tenant):
+        lead = Lead.objects.get()
+        assert lead.source == "widget" and lead.email == "anna@example.com"
+        assert lead.phone == "+79161234567" and lead.name == "Анна"
+        assert lead.consent_processing and lead.consent_processing_at is not None
+        assert not lead.consent_marketing and lead.consent_marketing_at is None
+        assert lead.consent_source == "https://example.com/pricing"
+        assert LeadAction.objects.get().metadata == {"page_url": "https://example.com/pricing"}
+        kinds = set(TimelineEntry.objects.values_list("kind", flat=True))
+        assert kinds == {"created", "message_in"}
+
+
+def test_created_and_merged_answer_the_same(client, tenant, publishable_key):
+    first = submit(client, publishable_key)
+    second = submit(client, publishable_key, {**GOOD, "name": "Другое имя"})
+    assert first.status_code == second.status_code == 201
+    assert first.content == second.content
+    with tenant_scope(tenant):
+        assert Lead.objects.count() == 1
+        assert Lead.objects.get().name == "Анна"
+
+
+def test_honeypot_looks_successful_and_stores_nothing(client, tenant, publishable_key):
+    response = submit(client, publishable_key, {**GOOD, "hp_field": "http://spam.example"})
+    assert response.status_code == 201 and response.json() == {"status": "received"}
+    with tenant_scope(tenant):
+        assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**GOOD, "consents": {"processing": False}}, "consents.processing"),
+        ({**GOOD, "consents": {}}, "consents.processing"),
+        ({"name": "No contact", "consents": {"processing": True}}, "email"),
+        ({**GOOD, "email": "not-an-email"}, "email"),
+        ({**GOOD, "phone": "123"}, "phone"),
+        ({**GOOD, "website": "x"}, "website"),
+        ({**GOOD, "name": "x" * 201}, "name"),
+    ],
+)
+def test_bad_submissions_say_why_and_store_nothing(client, tenant, publishable_key, body, field):
+    response = submit(client, publishable_key, body)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    with tenant_scope(tenant):
+        assert not Lead.objects.exists()
+
+
+def test_malformed_and_oversized_bodies_answer_400(client, publishable_key):
+    assert submit(client, publishable_key, b"{nope").json()["error"]["code"] == "malformed_json"
+    big = json.dumps({**GOOD, "message": "x" * 70_000})
+    assert submit(client, publishable_key, big).json()["error"]["code"] == "payload_too_large"
+    assert submit(client, publishable_key, "[1, 2]").status_code == 400
+
+
+def test_unknown_and_revoked_keys_answer_404(client, tenant, admin_user):
+    assert submit(client, "pk_doesnotexist123").status_code == 404
+    assert submit(client, "nonsense").json()["error"]["code"] == "not_found"
+    old = publishable_key_get_or_create(tenant).key
+    assert submit(client, old).status_code == 201
+    new = publishable_key_rotate(tenant, admin_user).key
+    assert new != old
+    assert submit(client, old).status_code == 404
+    assert client.get(config_url(old)).status_code == 404
+    assert submit(client, new, {**GOOD, "email": "b@example.com"}).status_code == 201
+
+
+def test_rotation_through_the_api_invalidates_the_cached_key(admin_api, client, tenant):
+    old = admin_api.get(url("api-widget-key", tenant)).json()["key"]
+    assert client.get(config_url(old)).status_code == 200  # now cached
+    response = admin_api.post(url("api-widget-key-rotate", tenant))
+    assert response.status_code == 201
+    assert client.get(config_url(old)).status_code == 404
+    assert client.get(config_url(response.json()["key"])).status_code == 200
+
+
+def test_a_get_on_the_submit_url_is_405(client, publishable_key):
+    assert client.get(submit_url(publishable_key)).status_code == 405
+
+
+# --- config -------------------------------------------------------------------------------
+
+
+def test_config_is_public_and_minimal(client, tenant, publishable_key, admin_user):
+    response = client.get(config_url(publishable_key), HTTP_ORIGIN=ORIGIN)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["tenant"] == {"name": tenant.name}
+    assert [f["name"] for f in body["fields"]] == ["name", "email", "phone", "message"]
+    assert body["consents"]["processing"]["required"] is True
+    assert body["honeypot_field"] == "hp_field"
+    assert body["submit_url"].endswith(submit_url(publishable_key))
+    text = response.content.decode()
+    assert str(tenant.pk) not in text and admin_user.email not in text
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+
+
+# --- CORS ---------------------------------------------------------------------------------
+
+
+def test_cors_allows_only_the_tenants_origins(client, publishable_key):
+    allowed = submit(client, publishable_key, origin=ORIGIN)
+    assert allowed["Access-Control-Allow-Origin"] == ORIGIN
+    foreign = submit(
+        client, publishable_key, {**GOOD, "email": "f@example.com"}, origin="https://evil.example"
+    )
+    assert "Access-Control-Allow-Origin" not in foreign
+
+
+def test_preflight_is_answered_for_allowed_origins_only(client, publishable_key):
+    ok = client.options(
+        submit_url(publishable_key),
+        HTTP_ORIGIN=ORIGIN,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type",
+    )
+    assert ok.status_code == 200
+    assert ok["Access-Control-Allow-Origin"] == ORIGIN
+    assert "POST" in ok["Access-Control-Allow-Methods"]
+    foreign = client.options(
+        submit_url(publishable_key),
+        HTTP_ORIGIN="https://evil.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+    )
+    assert "Access-Control-Allow-Origin" not in foreign
+    unknown = client.options(
+        submit_url("pk_unknown12345"), HTTP_ORIGIN=ORIGIN, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert "Access-Control-Allow-Origin" not in unknown
+
+
+def test_another_tenants_origin_is_not_allowed(client, tenant, other_tenant, publishable_key):
+    other_tenant.allowed_origins = ["https://other.example"]
+    other_tenant.save()
+    response = submit(client, publishable_key, origin="https://other.example")
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_the_private_api_has_no_cors(admin_api, tenant):
+    response = admin_api.get(url("api-leads", tenant), HTTP_ORIGIN=ORIGIN)
+    assert "Access-Control-Allow-Origin" not in response
+
+
+# --- rate limits --------------------------------------------------------------------------
+
+
+def test_per_ip_rate_limit_answers_429_with_retry_after(
+    client, tenant, publishable_key, settings, any_cache
+):
+    settings.LEADS_WIDGET_RATE_PER_IP = 3
+    statuses = [
+        submit(client, publishable_key, {**GOOD, "email": f"r{i}@example.com"}).status_code
+        for i in range(4)
+    ]
+    assert statuses == [201, 201, 201, 429]
+    response = submit(client, publishable_key, {**GOOD, "email": "late@example.com"})
+    body = response.json()["error"]
+    assert body["code"] == "throttled" and 0 < body["retry_after"] <= 60
+    assert int(response["Retry-After"]) == body["retry_after"]
+    other_ip = submit(
+        client, publishable_key, {**GOOD, "email": "x@example.com"}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert other_ip.status_code == 201
+    with tenant_scope(tenant):
+        assert Lead.objects.count() == 4
+
+
+def test_per_key_rate_limit_counts_every_ip(client, publishable_key, settings, any_cache):
+    settings.LEADS_WIDGET_RATE_PER_KEY = 2
+    codes = [
+        submit(
+            client,
+            publishable_key,
+            {**GOOD, "email": f"k{i}@example.com"},
+            REMOTE_ADDR=f"10.0.0.{i}",
+        ).status_code
+        for i in range(3)
+    ]
+    assert codes == [201, 201, 429]
