@@ -160,7 +160,8 @@ def main() -> int:
         large = [peak_memory(big, fmt) for _ in range(2)]
         few = [peak_memory(small, fmt) for _ in range(2)]
         report(
-            f"leads_export: peak memory of the {fmt.upper()} export, {ROWS:,} vs {SMALL_ROWS:,} rows, MB",
+            f"leads_export: peak memory of the {fmt.upper()} export, "
+            f"{ROWS:,} vs {SMALL_ROWS:,} rows, MB",
             figure=f"tracemalloc peak streaming {ROWS:,} rows",
             figure_summary=Summary.of(large),
             yardstick=f"tracemalloc peak streaming {SMALL_ROWS:,} rows",

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.web",
     "apps.features",
     "apps.billing",
+    "apps.ai",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,38 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+
+# --- AI providers (apps/ai) ---------------------------------------------------------------
+# With no key a provider runs in its labelled offline mode (heuristics, results marked offline).
+ANTHROPIC_API_KEY = env("ANTHROPIC_API_KEY", default="")
+ANTHROPIC_BASE_URL = env("ANTHROPIC_BASE_URL", default="https://api.anthropic.com")
+ANTHROPIC_MODEL = env("ANTHROPIC_MODEL", default="claude-sonnet-4-6")
+ANTHROPIC_MAX_TOKENS = env.int("ANTHROPIC_MAX_TOKENS", default=1024)
+# Unset = not sent: API version 2026-10-21 (anthropic SDK 2.x) rejects sampling parameters.
+ANTHROPIC_TEMPERATURE = env.float("ANTHROPIC_TEMPERATURE", default=None)
+GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
+GEMINI_BASE_URL = env("GEMINI_BASE_URL", default="https://generativelanguage.googleapis.com")
+GEMINI_MODEL = env("GEMINI_MODEL", default="gemini-2.5-flash")
+GEMINI_MAX_TOKENS = env.int("GEMINI_MAX_TOKENS", default=8192)
+GEMINI_TEMPERATURE = env.float("GEMINI_TEMPERATURE", default=0.7)
+# Shared budget per provider across all workers (0 = no limit); tokens count input + output.
+AI_REQUESTS_PER_MINUTE = env.int("AI_REQUESTS_PER_MINUTE", default=50)
+AI_TOKENS_PER_MINUTE = env.int("AI_TOKENS_PER_MINUTE", default=80000)
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=60.0)
+AI_RETRY_MAX_ATTEMPTS = env.int("AI_RETRY_MAX_ATTEMPTS", default=5)
+AI_RETRY_MAX_SECONDS = env.float("AI_RETRY_MAX_SECONDS", default=120.0)
+# USD per million input/output tokens per model id; a dated version (…-20250929) uses its alias.
+AI_PRICES = env.json(
+    "AI_PRICES",
+    default={
+        "claude-sonnet-4-6": {"input": "3", "output": "15"},
+        "claude-sonnet-4-5": {"input": "3", "output": "15"},
+        "claude-opus-4-6": {"input": "5", "output": "25"},
+        "claude-haiku-4-5": {"input": "1", "output": "5"},
+        "gemini-2.5-flash": {"input": "0.30", "output": "2.50"},
+        "gemini-2.5-pro": {"input": "1.25", "output": "10"},
+    },
+)
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -243,3 +243,7 @@ class UsageMeter(TenantOwnedModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.period_start:%Y-%m-%d}: {self.leads_used}"
+
+
+# Pay-per-lead (apps/billing/payperlead) keeps its models in its own module.
+from apps.billing.payperlead.models import *  # noqa: E402, F401, F403

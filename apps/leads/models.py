@@ -109,6 +109,11 @@ class Customer(TenantOwnedModel, TimeStampedModel):
 
 
 class Lead(TenantOwnedModel):
+    # Every index below leads with the tenant: a tenant-only index would only slow inserts and,
+    # with stale statistics for a young tenant, lure the planner off (tenant, identity_key).
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # Identity (see apps/leads/identity.py): who the person is, and for which customer/product.
     person_key = models.CharField(max_length=300)
     identity_key = models.CharField(max_length=340)
@@ -181,6 +186,9 @@ class Lead(TenantOwnedModel):
 
 
 class LeadAction(TenantOwnedModel):
+    tenant = models.ForeignKey(  # (tenant, occurred_at) covers tenant-only lookups
+        "tenants.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="actions")
     action_type = models.CharField(_("action"), max_length=100)
     engagement_level = models.CharField(_("engagement"), max_length=8, choices=Engagement.choices)

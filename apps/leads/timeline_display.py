@@ -60,9 +60,9 @@ def _summary(kind: str, data: dict, names: dict, lists: dict) -> str:
     if kind == TimelineKind.ASSIGNED:
         if data.get("to") is None:
             return _("Unassigned (was %(name)s)") % {"name": _person(data.get("from"), names)}
-        return _("Assigned to %(name)s") % {"name": _person(data.get("to"), names)}
+        return f"→ {_person(data.get('to'), names)}"
     if kind == TimelineKind.ESCALATED:
-        return _("Handed to the inbox of %(name)s") % {"name": _person(data.get("to"), names)}
+        return f"→ {_person(data.get('to'), names)}"
     if kind == TimelineKind.MOVED:
         return f"{_list(data.get('from'), lists)} → {_list(data.get('to'), lists)}"
     if kind == TimelineKind.UPDATED:

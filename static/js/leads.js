@@ -17,7 +17,7 @@
     var count = form.querySelector("[data-bulk-count]");
     if (count) {
       count.textContent = selected
-        ? count.dataset.some.replace("%(count)s", selected)
+        ? count.dataset.some.replace("{count}", selected)
         : count.dataset.none;
     }
     var submit = form.querySelector("[data-bulk-submit]");

@@ -55,12 +55,24 @@ def private_cache(request, settings):
 
 
 @pytest.fixture
-def shared_cache():
-    """Opt out of `private_cache`: use the cache every process of the project shares."""
+def shared_cache(settings, tmp_path):
+    """Opt out of `private_cache`: a cache that other processes can share. Redis when
+    REDIS_URL is set (CI), else a file cache in a temporary folder. Yields the environment a
+    child process needs to use the same cache (see entitlements_probe)."""
     from django.core.cache import cache
 
+    env = {}
+    if not settings.REDIS_URL:
+        location = str(tmp_path / "shared-cache")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": location,
+            }
+        }
+        env["PROBE_FILE_CACHE"] = location
     cache.clear()
-    yield cache
+    yield env
     cache.clear()
 
 

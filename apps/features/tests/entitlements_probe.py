@@ -11,6 +11,15 @@ def main() -> None:
     import django
 
     django.setup()
+    if os.environ.get("PROBE_FILE_CACHE"):  # the test's file cache instead of the project's
+        from django.conf import settings
+
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": os.environ["PROBE_FILE_CACHE"],
+            }
+        }
     from apps.features.selectors import entitlements_get
 
     print(json.dumps({"ready": True}), flush=True)
@@ -18,16 +27,6 @@ def main() -> None:
         tenant_id = line.strip()
         if not tenant_id:
             break
-        from django.core.cache import cache
-
-        print(
-            "PROBE",
-            cache.get(f"ent:ver:{tenant_id}"),
-            cache.get("ent:ver:*"),
-            cache.get(f"ent:2:full:{tenant_id}") and cache.get(f"ent:2:full:{tenant_id}")[0],
-            file=sys.stderr,
-            flush=True,
-        )
         print(json.dumps(sorted(entitlements_get(tenant_id).tools)), flush=True)
 
 

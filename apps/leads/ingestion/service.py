@@ -119,7 +119,6 @@ def ingest_leads(
                 now=timezone.now(),
             )
             with transaction.atomic():
-                writer.lock_tenant_ingestion(tenant)
                 _store(context, clean, results, lists)
         outcome = IngestOutcome(results)
     created = outcome.count(CREATED)
@@ -165,6 +164,8 @@ def _resolve_refs(model, tenant, refs: set[str]) -> dict[str, int]:
 
 
 def _store(ctx: _Context, clean, results, lists) -> None:
+    # One round trip: the tenant's ingestion lock, and ids for as many leads as could be new.
+    reserved = writer.lock_and_reserve_ids(ctx.tenant, len(clean))
     customers = _resolve_refs(
         Customer, ctx.tenant, {i.customer_id for _, i in clean if i.customer_id}
     )
@@ -182,20 +183,26 @@ def _store(ctx: _Context, clean, results, lists) -> None:
         refs={k[1].reference for k in keyed if k[1].reference},
         identities={k[3] for k in keyed},
     )
-    lead_of, new_rows = _match(ctx, keyed, results, by_ref, by_identity, lists)
-    ids = writer.insert_leads(new_rows)
-    # Pending leads were numbered -1, -2, … in creation order; swap in the real ids.
-    for index, target in lead_of.items():
-        if target < 0:
-            lead_of[index] = ids[-target - 1]
-    merged_ids = {lead_of[k[0]] for k in keyed if lead_of[k[0]] in existing}
+    lead_of, new_rows = _match(ctx, keyed, results, by_ref, by_identity, lists, reserved)
+    merged_ids = {lead_id for lead_id in lead_of.values() if lead_id in existing}
     _fill_blanks(keyed, results, lead_of, existing, ctx.now)
-    added = _store_actions(ctx, keyed, lead_of, merged_ids)
-    _finish(ctx, keyed, results, lead_of, added)
+    actions, added = _action_rows(ctx, keyed, lead_of, merged_ids)
+    timeline = _timeline_rows(ctx, keyed, results, lead_of, added)
+    real_id = writer.write_batch(new_rows, actions, timeline)
+    for index, *_rest in keyed:
+        result = results[index]
+        if result is None:
+            result = results[index] = ItemResult(index, CREATED)
+        result.lead_id = real_id(lead_of[index])
+        result.actions_added = added.get(index, 0)
 
 
-def _match(ctx, keyed, results, by_ref, by_identity, lists):
-    """Decide created vs merged for each item; build the rows of the leads to create."""
+def _match(ctx, keyed, results, by_ref, by_identity, lists, reserved):
+    """Decide created vs merged for each item; build the rows (id first) of new leads.
+
+    A new lead takes the next reserved id (PostgreSQL) or a placeholder -1, -2, … that the
+    writer replaces once the database has numbered it (SQLite).
+    """
     pending_by_ref: dict[str, int] = {}
     pending_by_identity: dict[str, int] = {}
     lead_of: dict[int, int] = {}
@@ -209,8 +216,10 @@ def _match(ctx, keyed, results, by_ref, by_identity, lists):
             or pending_by_identity.get(ident)
         )
         if target is None:
-            new_rows.append(_lead_row(ctx, item, person, ident, lists, customer_id, product_id))
-            target = -len(new_rows)
+            target = reserved[len(new_rows)] if reserved else -(len(new_rows) + 1)
+            new_rows.append(
+                (target, *_lead_row(ctx, item, person, ident, lists, customer_id, product_id))
+            )
             pending_by_identity[ident] = target
             if ref:
                 pending_by_ref[ref] = target
@@ -275,7 +284,9 @@ def _fill_blanks(keyed, results, lead_of, existing, now) -> None:
     writer.update_leads(changes, now)
 
 
-def _store_actions(ctx: _Context, keyed, lead_of, merged_ids) -> dict[int, int]:
+def _action_rows(ctx: _Context, keyed, lead_of, merged_ids):
+    """Rows of the actions to add (an action the lead already has is skipped) and how many
+    each item added."""
     seen = writer.existing_action_keys(merged_ids)
     rows, added = [], {}
     tenant_id, now = ctx.tenant.pk, ctx.now
@@ -305,27 +316,21 @@ def _store_actions(ctx: _Context, keyed, lead_of, merged_ids) -> dict[int, int]:
             count += 1
         if count:
             added[index] = count
-    writer.insert_actions(rows)
-    return added
+    return rows, added
 
 
-def _finish(ctx: _Context, keyed, results, lead_of, added) -> None:
-    """Fill in the results and write one timeline row per item (plus its message, if any)."""
-    timeline = []
+def _timeline_rows(ctx: _Context, keyed, results, lead_of, added) -> list[tuple]:
+    """One timeline row per item (created or merged), plus its message, if any."""
+    rows = []
     tenant_id, actor_id, now, source = ctx.tenant.pk, ctx.actor_id, ctx.now, ctx.source
+    created, merged = TimelineKind.CREATED.value, TimelineKind.MERGED.value
     for index, item, *_rest in keyed:
-        result = results[index]
-        if result is None:
-            result = results[index] = ItemResult(index, CREATED)
-            kind = TimelineKind.CREATED.value
-        else:
-            kind = TimelineKind.MERGED.value
-        lead_id = result.lead_id = lead_of[index]
-        count = result.actions_added = added.get(index, 0)
-        data = {"source": item.source or source, "actions_added": count}
-        timeline.append((tenant_id, lead_id, kind, actor_id, "", data, now))
+        lead_id = lead_of[index]
+        kind = created if results[index] is None else merged
+        data = {"source": item.source or source, "actions_added": added.get(index, 0)}
+        rows.append((tenant_id, lead_id, kind, actor_id, "", data, now))
         if item.message:
-            timeline.append(
+            rows.append(
                 (tenant_id, lead_id, TimelineKind.MESSAGE_IN.value, None, item.message, {}, now)
             )
-    writer.insert_timeline(timeline)
+    return rows

@@ -14,6 +14,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+import psycopg
 from django.db import connection
 from psycopg.types.json import Jsonb
 
@@ -60,8 +61,9 @@ ACTION_COLUMNS = (
 )
 TIMELINE_COLUMNS = ("tenant_id", "lead_id", "kind", "actor_id", "body", "data", "created_at")
 FILL_FIELDS = ("name", "email", "phone", "company", "role", "industry", "company_size", "website")
-# Below this many rows a multi-row INSERT beats COPY's extra round trips.
-SMALL_BATCH = 20
+# Up to this many rows (leads + actions + timeline) one multi-statement INSERT beats COPY's
+# extra round trips.
+SMALL_BATCH = 50
 
 _PG_TYPES = {
     "CharField": "text",
@@ -97,15 +99,35 @@ def _json_positions(columns) -> tuple[int, ...]:
     return tuple(i for i, c in enumerate(columns) if c in ("metadata", "data", "manual_fields"))
 
 
+def _lock_key(tenant) -> int:
+    return zlib.crc32(f"leads-ingest:{tenant.pk}".encode())
+
+
 def lock_tenant_ingestion(tenant) -> None:
     """Serialize ingestion per tenant until the transaction ends (PostgreSQL).
 
     SQLite runs write transactions one at a time already (transaction_mode IMMEDIATE).
     """
     if _is_postgres():
-        key = zlib.crc32(f"leads-ingest:{tenant.pk}".encode())
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(tenant)])
+
+
+def lock_and_reserve_ids(tenant, count: int) -> list[int] | None:
+    """Take the tenant's ingestion lock and reserve `count` lead ids, in one round trip.
+
+    Ids of items that turn out to merge are simply never used (sequences have gaps anyway).
+    SQLite: nothing to lock, no sequence — returns None and ids come from the inserts.
+    """
+    if not _is_postgres():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM l, generate_series(1, %s)",
+            [_lock_key(tenant), Lead._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def find_existing(tenant, *, refs: set[str], identities: set[str]):
@@ -133,13 +155,32 @@ def find_existing(tenant, *, refs: set[str], identities: set[str]):
 
 
 def _find_existing_pg(tenant, refs, identities):
-    columns = ", ".join(("id", "external_id", "identity_key", "manual_fields", *FILL_FIELDS))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM {Lead._meta.db_table} WHERE tenant_id = %s AND "  # noqa: S608
-            "(identity_key = ANY(%s) OR (external_id <> '' AND external_id = ANY(%s)))",
-            [tenant.pk, list(identities), list(refs)],
+    """Look keys up by joining them (tenant included) against the unique indexes.
+
+    `tenant_id = X AND identity_key = ANY(…)` lets the planner pick any tenant-prefixed index
+    when a young tenant's statistics say it has no rows — then it filters every lead of the
+    tenant. As a join on (tenant_id, key) the only sensible path is the unique index.
+    """
+    columns = ", ".join(
+        f"l.{c}" for c in ("id", "external_id", "identity_key", "manual_fields", *FILL_FIELDS)
+    )
+    table = Lead._meta.db_table
+    parts, params = [], []
+    if identities:
+        parts.append(
+            f"SELECT {columns} FROM unnest(%s::uuid[], %s::text[]) AS k(tenant_id, key) "  # noqa: S608
+            f"JOIN {table} l ON l.tenant_id = k.tenant_id AND l.identity_key = k.key"
         )
+        params += [[tenant.pk] * len(identities), list(identities)]
+    if refs:
+        parts.append(
+            f"SELECT {columns} FROM unnest(%s::uuid[], %s::text[]) AS k(tenant_id, ref) "  # noqa: S608
+            f"JOIN {table} l ON l.tenant_id = k.tenant_id AND l.external_id = k.ref "
+            "AND l.external_id <> ''"
+        )
+        params += [[tenant.pk] * len(refs), list(refs)]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
         return cursor.fetchall()
 
 
@@ -174,36 +215,67 @@ def existing_action_keys(lead_ids: set[int]) -> set[tuple]:
     return set(rows)
 
 
-def insert_leads(rows: list[tuple]) -> list[int]:
-    """Insert leads (tuples in LEAD_COLUMNS order); returns their ids in order."""
-    if not rows:
-        return []
+def write_batch(leads: list[tuple], actions: list[tuple], timeline: list[tuple]):
+    """Write new leads (tuples: id, then LEAD_COLUMNS), their actions and timeline rows.
+
+    PostgreSQL: a small batch (the widget, one API lead) goes in one multi-statement round
+    trip; a large one as one binary COPY per table. Returns a function mapping the ids used in
+    the rows to the stored ids (placeholders are negative on SQLite; identity on PostgreSQL).
+    """
     if not _is_postgres():
-        objs = Lead.objects.bulk_create(
-            [Lead(**dict(zip(LEAD_COLUMNS, row, strict=True))) for row in rows], batch_size=500
-        )
-        return [obj.pk for obj in objs]
-    table = Lead._meta.db_table
-    if len(rows) == 1:
-        return [_insert_returning(table, LEAD_COLUMNS, rows[0])]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(rows)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    columns = ("id", *LEAD_COLUMNS)
-    _copy(
-        table,
-        columns,
-        _types(Lead, columns),
-        ((lead_id, *row) for lead_id, row in zip(ids, rows, strict=True)),
+        return _write_batch_orm(leads, actions, timeline)
+    parts = [
+        (Lead, ("id", *LEAD_COLUMNS), leads),
+        (LeadAction, ACTION_COLUMNS, actions),
+        (TimelineEntry, TIMELINE_COLUMNS, timeline),
+    ]
+    if len(leads) + len(actions) + len(timeline) <= SMALL_BATCH:
+        _insert_together([part for part in parts if part[2]])
+    else:
+        for model, columns, rows in parts:
+            if rows:
+                _copy(model._meta.db_table, columns, _types(model, columns), rows)
+    return _same
+
+
+def _same(lead_id: int) -> int:
+    return lead_id
+
+
+def _write_batch_orm(leads, actions, timeline):
+    created = Lead.objects.bulk_create(
+        [Lead(**dict(zip(LEAD_COLUMNS, row[1:], strict=True))) for row in leads], batch_size=500
     )
-    return ids
+    real = {row[0]: obj.pk for row, obj in zip(leads, created, strict=True)}
+
+    def real_id(lead_id: int) -> int:
+        return real.get(lead_id, lead_id)
+
+    for model, columns, rows in (
+        (LeadAction, ACTION_COLUMNS, actions),
+        (TimelineEntry, TIMELINE_COLUMNS, timeline),
+    ):
+        model.objects.bulk_create(
+            [model(**dict(zip(columns, (r[0], real_id(r[1]), *r[2:]), strict=True))) for r in rows],
+            batch_size=500,
+        )
+    return real_id
 
 
-def insert_actions(rows: list[tuple]) -> None:
-    _insert(LeadAction, ACTION_COLUMNS, rows)
+def _insert_together(parts) -> None:
+    """Several multi-row INSERTs in one round trip (client-side binding, simple protocol)."""
+    statements, params = [], []
+    for model, columns, rows in parts:
+        positions = _json_positions(columns)
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        statements.append(
+            f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) '  # noqa: S608
+            f"VALUES {', '.join([one] * len(rows))}"
+        )
+        params += [value for row in rows for value in _wrap_json(row, positions)]
+    connection.ensure_connection()
+    with psycopg.ClientCursor(connection.connection) as cursor:
+        cursor.execute("; ".join(statements), params)
 
 
 def insert_timeline(rows: list[tuple]) -> None:
@@ -221,17 +293,6 @@ def _wrap_json(row: tuple, positions: tuple[int, ...]) -> tuple:
     for i in positions:
         values[i] = Jsonb(values[i])
     return tuple(values)
-
-
-def _insert_returning(table: str, columns, row: tuple) -> int:
-    placeholders = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "{table}" ({", ".join(columns)}) '  # noqa: S608
-            f"VALUES ({placeholders}) RETURNING id",
-            _wrap_json(row, _json_positions(columns)),
-        )
-        return cursor.fetchone()[0]
 
 
 def _insert(model, columns, rows: list[tuple]) -> None:

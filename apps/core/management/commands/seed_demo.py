@@ -1,4 +1,5 @@
-"""Load the demo data idempotently: a demo tenant with one user per role and a staff superuser.
+"""Load the demo data idempotently: a demo tenant with one user per role and a staff superuser,
+and a few thousand demo leads (apps/leads/demo.py) plus the seed-002 sample.
 
 Run by ./scripts/run (and by the compose `migrate` service when SEED_DEMO=true). Running it
 again changes nothing; it only prints the demo logins again.
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from apps.accounts.models import User
+from apps.leads.demo import seed_demo_leads
 from apps.tenants.models import Membership, Tenant
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
@@ -80,7 +82,10 @@ def _ensure_membership(tenant: Tenant, user: User, role: str) -> None:
 
 
 class Command(BaseCommand):
-    help = "Create (idempotently) the demo tenant, its admin/operator/analyst and a staff user."
+    help = (
+        "Create (idempotently) the demo tenant, its admin/operator/analyst, a staff user and "
+        "the demo leads."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -90,6 +95,10 @@ class Command(BaseCommand):
         for login, user in users.items():
             if login.role:
                 _ensure_membership(tenant, user, login.role)
+        with tenant_scope(tenant):
+            created = seed_demo_leads(tenant, admin=admin, operator=users[DEMO_LOGINS[1]])
+        if created:
+            self.stdout.write(f"Demo leads created: {created}.")
         self._print_logins(tenant)
 
     def _print_logins(self, tenant: Tenant) -> None:

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AiConfig(AppConfig):
+    name = "apps.ai"
+    label = "ai"
+    verbose_name = _("AI")
+
+    def ready(self) -> None:
+        from apps.ai import checks  # noqa: F401  (registers the pricing check)

@@ -1,0 +1,234 @@
+"""The public widget submission endpoint on gunicorn (2 workers) under wrk, on 127.0.0.1.
+
+Figure: POST /api/public/v1/widget/{publishable_key}/leads/ — a new visitor each request
+(key lookup and rate limits in Redis, validation, identity, lead + action + timeline rows,
+CORS for the tenant's origin). Yardstick, in the same run and server: a minimal Django view
+doing one indexed SELECT through the same middleware stack. Both with persistent database
+connections. Runs alternate (yardstick, widget) ROUNDS times, DURATION seconds each.
+Targets: widget req/s ≥ 1/3 of the yardstick's; widget p99 < 100 ms.
+
+Needs `wrk` (apt-get install -y wrk). Standalone: `.venv/bin/python bench/bench_widget.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from _common import ROOT, Summary, bench_environment, report, setup_django
+from bench_leads_ingest import prepare_database
+
+BENCH_DIR = Path(__file__).resolve().parent
+NAME = "widget: POST widget leads on gunicorn ×2 (wrk) vs minimal one-SELECT view, req/s"
+TENANT_SLUG = "bench-widget"
+ORIGIN = "https://bench-widget.example"
+DURATION = int(os.environ.get("BENCH_WIDGET_SECONDS", "8"))
+ROUNDS = int(os.environ.get("BENCH_WIDGET_ROUNDS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_WIDGET_CONNECTIONS", "8"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+SERVER_ENV = {
+    "REDIS_URL": REDIS_URL,
+    "CACHE_KEY_PREFIX": "fastlead-bench",
+    "LOG_LEVEL": "WARNING",
+    "DB_CONN_MAX_AGE": "300",
+}
+
+LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Origin"] = "%(origin)s"
+local thread_id = tostring({}):sub(-6)
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format(
+    '{"name":"Посетитель %%d","email":"visitor-%%s-%%d-%%d@example.com","message":"Перезвоните",'
+    .. '"consents":{"processing":true,"marketing":false},"page_url":"%(origin)s/pricing"}',
+    n, thread_id, os.time(), n)
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+
+# --- the server side (imported by gunicorn: bench_widget:server_app()) ---------------------
+
+
+def _yardstick_view(request):
+    from django.http import JsonResponse
+
+    from apps.tenants.models import Tenant
+
+    name = Tenant.objects.filter(slug=TENANT_SLUG).values_list("name", flat=True).first()
+    return JsonResponse({"name": name})
+
+
+def server_app():
+    """The project's WSGI app plus /bench/yardstick, with the rate limits out of the way (the
+    counters still run: every request comes from 127.0.0.1)."""
+    import types
+
+    for key, value in {**bench_environment(), **SERVER_ENV}.items():
+        os.environ.setdefault(key, value)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+    from django.urls import include, path
+
+    module = types.ModuleType("bench_widget_urls")
+    module.urlpatterns = [
+        path("bench/yardstick", _yardstick_view),
+        path("", include("fastlead.urls")),
+    ]
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+    settings.LEADS_WIDGET_RATE_PER_IP = 10**9
+    settings.LEADS_WIDGET_RATE_PER_KEY = 10**9
+    return get_wsgi_application()
+
+
+# --- the driver ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _widget_key() -> str:
+    from apps.tenants.keys import publishable_key_get_or_create
+    from apps.tenants.models import Tenant
+
+    tenant, _created = Tenant.objects.get_or_create(
+        slug=TENANT_SLUG, defaults={"name": "Bench Widget", "allowed_origins": [ORIGIN]}
+    )
+    if tenant.allowed_origins != [ORIGIN]:
+        tenant.allowed_origins = [ORIGIN]
+        tenant.save(update_fields=["allowed_origins"])
+    return publishable_key_get_or_create(tenant).key
+
+
+def _start_server(port: int) -> subprocess.Popen:
+    env = {**os.environ, **bench_environment(), **SERVER_ENV}
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "bench_widget:server_app()",
+        "--pythonpath", f"{BENCH_DIR},{ROOT}",
+        "--workers", "2",
+        "--bind", f"127.0.0.1:{port}",
+        "--log-level", "warning",
+        "--access-logfile", "/dev/null",
+    ]  # fmt: skip
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/yardstick", timeout=2):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(server.stderr.read().decode()[-3000:]) from None
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(url: str, script: str | None) -> dict:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "--timeout", "5s"]
+    if script:
+        command += ["-s", script]
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, timeout=DURATION + 60, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return {
+        "rps": rps,
+        "p99_ms": float(value) * _UNITS[unit],
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "requests": requests,
+    }
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        report(NAME, figure="", figure_summary=None, yardstick="", yardstick_summary=None,
+               status="skipped", note="wrk is not installed (apt-get install -y wrk)")  # fmt: skip
+        return 0
+    prepare_database()
+    setup_django()
+    key = _widget_key()
+    port = _free_port()
+    server = _start_server(port)
+    yardstick_url = f"http://127.0.0.1:{port}/bench/yardstick"
+    widget_url = f"http://127.0.0.1:{port}/api/public/v1/widget/{key}/leads/"
+    runs = {"yardstick": [], "widget": []}
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+            lua.write(LUA % {"origin": ORIGIN})
+        for url in (yardstick_url, widget_url):  # warm-up: imports, connections, plans
+            subprocess.run(["wrk", "-t1", "-c2", "-d2s", url] + (["-s", lua.name] if url == widget_url else []), capture_output=True, check=True)  # noqa: E501  # fmt: skip
+        for _round in range(ROUNDS):
+            runs["yardstick"].append(_wrk(yardstick_url, None))
+            runs["widget"].append(_wrk(widget_url, lua.name))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        Path(lua.name).unlink(missing_ok=True)
+    for kind, results in runs.items():
+        for result in results:
+            print(
+                f"  {kind:9s} {result['rps']:8.1f} req/s  p99 {result['p99_ms']:7.1f} ms  "
+                f"{result['requests']} requests, non-2xx {result['non_2xx']}"
+            )
+    widget_rps = Summary.of([r["rps"] for r in runs["widget"]])
+    yardstick_rps = Summary.of([r["rps"] for r in runs["yardstick"]])
+    widget_p99 = Summary.of([r["p99_ms"] for r in runs["widget"]])
+    failed = sum(r["non_2xx"] for r in runs["widget"])
+    ratio = widget_rps.median / yardstick_rps.median
+    report(
+        NAME,
+        figure=f"widget POST req/s (wrk -t2 -c{CONNECTIONS}, {DURATION}s × {ROUNDS})",
+        figure_summary=widget_rps,
+        yardstick="minimal Django view with one indexed SELECT, same server, same run",
+        yardstick_summary=yardstick_rps,
+        unit="req/s",
+        status="ok" if failed == 0 else "errors",
+        note=f"target ratio ≥ 0.33 ({'met' if ratio >= 1 / 3 else 'MISSED'}); "
+        f"widget p99 median {widget_p99.median:.1f} ms (target < 100 ms); non-2xx {failed}",
+    )
+    target = Summary(n=widget_p99.n, median=100.0, p95=100.0, mean=100.0)
+    report(
+        "widget: p99 latency of the widget POST under wrk, ms",
+        figure="wrk p99 latency of the widget POST, per run",
+        figure_summary=widget_p99,
+        yardstick="the target: p99 under 100 ms",
+        yardstick_summary=target,
+        unit="ms",
+        note="target < 1× (p99 < 100 ms)",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
