@@ -8,6 +8,12 @@ per-minute counters this never lets two bursts meet at a minute boundary, so the
 never sees more than the budget in any window; a small margin (1 % of the window) absorbs the
 time between our grant and the request's arrival at the provider.
 
+Smoothing (`spread`): providers may enforce a per-minute limit over shorter intervals
+(Anthropic: "60 RPM may be enforced as 1 request per second"), so a burst of the whole minute's
+budget at once can be refused although the minute is within budget. With `spread=10` each
+tenth of the window also allows only its share (ceil(requests / 10)); the full window still
+bounds the total, and a steady stream of workers still uses the whole budget.
+
 Backends:
 - Redis (REDIS_URL set): one Lua script per decision, atomic on the server, with the Redis
   clock, so workers on different machines share one budget.
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import math
 import random
 import threading
 import time
@@ -36,7 +43,8 @@ from django.core.cache import caches
 
 from apps.ai.providers.base import ProviderError
 
-DEFAULT_MAX_WAIT_SECONDS = 300.0
+DEFAULT_SPREAD = 10  # requests spread over tenths of the minute (see the module docstring)
+DEFAULT_MAX_WAIT_SECONDS = 120.0  # well inside a Celery task's soft time limit (540 s)
 _STATE_TTL = 3600  # seconds a fallback log outlives its last write
 
 _ACQUIRE_LUA = """
@@ -52,6 +60,11 @@ local count = #entries / 2
 local wait = 0
 if rpm > 0 and count >= rpm then
   wait = tonumber(entries[(count - rpm) * 2 + 2]) + window - now
+end
+local burst, burst_ms = tonumber(ARGV[6]), tonumber(ARGV[7])
+if burst > 0 and count >= burst then
+  local recent = tonumber(entries[(count - burst) * 2 + 2])
+  if recent > now - burst_ms then wait = math.max(wait, recent + burst_ms - now) end
 end
 if tpm > 0 then
   local used = 0
@@ -96,6 +109,8 @@ class Budget:
     requests: int  # per window; 0 = no request limit
     tokens: int  # per window; 0 = no token limit
     window_ms: int  # including the safety margin
+    burst: int = 0  # requests per slice of the window (0 = no smoothing)
+    burst_ms: int = 0
 
     @property
     def unlimited(self) -> bool:
@@ -135,6 +150,7 @@ class RedisBackend:
 
     def try_acquire(self, key: str, member: str, tokens: int, budget: Budget) -> int:
         args = [budget.requests, budget.tokens, budget.window_ms, int(tokens), member]
+        args += [budget.burst, budget.burst_ms]
         return int(self._acquire(keys=[key, f"{key}:pause"], args=args))
 
     def settle(self, key: str, member: str, new_member: str) -> None:
@@ -203,6 +219,10 @@ def _wait_ms(entries: list, tokens: int, budget: Budget, now: int) -> int:
     if budget.requests > 0 and len(entries) >= budget.requests:
         wait = entries[len(entries) - budget.requests][0] + budget.window_ms - now
         wait = max(wait, 1)
+    if budget.burst > 0 and len(entries) >= budget.burst:
+        recent = entries[len(entries) - budget.burst][0]
+        if recent > now - budget.burst_ms:
+            wait = max(wait, recent + budget.burst_ms - now)
     if budget.tokens > 0:
         excess = sum(e[2] for e in entries) + tokens - budget.tokens
         freed = 0
@@ -244,16 +264,24 @@ class RateLimiter:
         tokens_per_window: int = 0,
         window_seconds: float = 60.0,
         margin_seconds: float | None = None,
+        spread: int = 1,
         backend: Backend | None = None,
         namespace: str = "",
         max_wait_seconds: float = DEFAULT_MAX_WAIT_SECONDS,
         sleep=time.sleep,
     ):
         margin = window_seconds / 100 if margin_seconds is None else margin_seconds
+        requests, window_ms = (
+            max(int(requests_per_window), 0),
+            round((window_seconds + margin) * 1000),
+        )
+        spread = max(int(spread), 1) if requests else 1
         self.budget = Budget(
-            requests=max(int(requests_per_window), 0),
+            requests=requests,
             tokens=max(int(tokens_per_window), 0),
-            window_ms=round((window_seconds + margin) * 1000),
+            window_ms=window_ms,
+            burst=math.ceil(requests / spread) if spread > 1 else 0,
+            burst_ms=window_ms // spread if spread > 1 else 0,
         )
         self.backend = backend
         self.namespace = namespace
@@ -320,6 +348,7 @@ def get_rate_limiter(backend: Backend | None = None) -> RateLimiter:
         requests_per_window=requests,
         tokens_per_window=tokens,
         window_seconds=60.0,
+        spread=DEFAULT_SPREAD,
         backend=None if unlimited else (backend or default_backend()),
         namespace=settings.CACHES["default"].get("KEY_PREFIX", "") or "",
     )

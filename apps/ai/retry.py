@@ -37,8 +37,15 @@ class RetryPolicy:
         )
 
 
+# Transient, but not worth another attempt here: the limiter already waited its maximum, so
+# the caller (a Celery task) should come back later instead.
+_NOT_RETRIED_HERE = {"rate_limit_wait"}
+
+
 def is_transient(exc: BaseException) -> bool:
-    return isinstance(exc, ProviderError) and not exc.permanent
+    return (
+        isinstance(exc, ProviderError) and not exc.permanent and exc.code not in _NOT_RETRIED_HERE
+    )
 
 
 class wait_backoff_or_retry_after(tenacity.wait.wait_base):

@@ -3,10 +3,21 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _setup_schedules(sender, using="default", **kwargs) -> None:
-    from apps.billing.schedules import setup_schedules
+def _after_migrate(sender, using="default", **kwargs) -> None:
+    """Beat schedules, and the seed plans if missing (a `flush` empties the tables the data
+    migration filled; staff edits are never overwritten)."""
+    from django.db import connections
+    from django_celery_beat.models import PeriodicTask
 
-    setup_schedules(using=using)
+    from apps.billing.models import Plan
+    from apps.billing.schedules import setup_schedules
+    from apps.billing.selectors import plans_ensure_seeded
+
+    tables = set(connections[using].introspection.table_names())
+    if PeriodicTask._meta.db_table in tables:  # not when migrating backwards past them
+        setup_schedules(using=using)
+    if Plan._meta.db_table in tables:
+        plans_ensure_seeded(using=using)
 
 
 class BillingConfig(AppConfig):
@@ -15,4 +26,4 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
-        post_migrate.connect(_setup_schedules, sender=self, dispatch_uid="billing_schedules")
+        post_migrate.connect(_after_migrate, sender=self, dispatch_uid="billing_after_migrate")

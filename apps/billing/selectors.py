@@ -259,3 +259,15 @@ def cheapest_plan_with_more_members(tenant, limit: int) -> Plan | None:
     ]
     ranked = _prefer_currency(candidates, currency)
     return ranked[0] if ranked else None
+
+
+def plans_ensure_seeded(using: str = "default") -> int:
+    """Create the seed plans of the data migration that are missing (after a `flush`);
+    existing plans, edited by staff or not, are left alone. Returns how many were created."""
+    import importlib
+
+    seed = importlib.import_module("apps.billing.migrations.0002_seed_plans")
+    existing = set(Plan.objects.using(using).values_list("code", flat=True))
+    missing = [dict(p) for p in seed.PLANS if p["code"] not in existing]
+    Plan.objects.using(using).bulk_create([Plan(**data) for data in missing])
+    return len(missing)

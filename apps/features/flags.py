@@ -41,3 +41,16 @@ def flag_active(request, name: str) -> bool:
     if flag.pk and flag.everyone is None and listed:
         return True
     return bool(flag_is_active(request, name))
+
+
+def flags_ensure_seeded(using: str = "default") -> None:
+    """Create the release flags of the data migration that are missing (never touches
+    existing ones)."""
+    import importlib
+
+    seed = importlib.import_module("apps.features.migrations.0002_release_flags")
+    Flag = get_waffle_flag_model()
+    for name, note in seed.FLAGS.items():
+        Flag.objects.using(using).get_or_create(
+            name=name, defaults={"note": note, "everyone": None, "superusers": False}
+        )

@@ -116,7 +116,8 @@ class _People:
     def phone(self, russian: bool) -> str:
         rng = self.rng
         if russian:
-            raw = f"+7 9{rng.randint(10, 99)} {rng.randint(200, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
+            pairs = f"{rng.randint(10, 99)}-{rng.randint(10, 99)}"
+            raw = f"+7 9{rng.randint(10, 99)} {rng.randint(200, 999)}-{pairs}"
         else:
             raw = (
                 f"+1 {rng.choice(US_AREA_CODES)} {rng.randint(201, 899)} {rng.randint(1000, 9999)}"
@@ -182,9 +183,9 @@ def _item(rng: random.Random, people: _People, index: int, lists: list[int]) -> 
         item["list_id"] = rng.choice(lists[:-1])
     if source == Source.WIDGET:
         item["consent"] = {"processing": True, "marketing": rng.random() < 0.4}
-    if source in (Source.WIDGET, Source.WEB_CHAT, Source.TELEGRAM, Source.WHATSAPP):
-        if rng.random() < 0.3:
-            item["message"] = rng.choice(MESSAGES)
+    chat = source in (Source.WIDGET, Source.WEB_CHAT, Source.TELEGRAM, Source.WHATSAPP)
+    if chat and rng.random() < 0.3:
+        item["message"] = rng.choice(MESSAGES)
     return item
 
 

@@ -125,14 +125,15 @@ def _enter(request, scope: str, key: str):
     """Resolve the key and count the request: (widget tenant, None) or (None, error)."""
     ip = request.META.get("REMOTE_ADDR", "") or "unknown"
     cached, ip_count, key_count, retry_after = _gate(scope, key, ip)
-    if cached is None:
+    limits = _limits()
+    throttled = ip_count > limits["ip"] or key_count > limits["key"]
+    if cached is None and not throttled:  # a throttled caller costs no database query
         cached = widget_tenant_load_for_cache(key)
     widget = widget_tenant_from_cache(cached)
     request.widget_origin_resolver = widget.origin_allowed if widget else None
-    if widget is None:
+    if widget is None and not throttled:
         return None, _not_found()
-    limits = _limits()
-    if ip_count > limits["ip"] or key_count > limits["key"]:
+    if throttled:
         response = _error(
             "throttled",
             _("Too many requests. Try again later."),

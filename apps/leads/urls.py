@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.leads import views, views_imports, views_keys
+from apps.leads import views, views_imports, views_keys, views_lists
 
 app_name = "leads"
 
@@ -22,9 +22,9 @@ urlpatterns = [
     path(f"{lead}escalate/", views.lead_escalate, name="escalate"),
     path(f"{lead}notes/", views.lead_note, name="note"),
     path(f"{lead}delete/", views.lead_delete, name="delete"),
-    path(f"{leads}lists/", views.lead_lists, name="lists"),
-    path(f"{leads}lists/<int:list_id>/rename/", views.lead_list_rename, name="list_rename"),
-    path(f"{leads}lists/<int:list_id>/delete/", views.lead_list_delete, name="list_delete"),
+    path(f"{leads}lists/", views_lists.lead_lists, name="lists"),
+    path(f"{leads}lists/<int:list_id>/rename/", views_lists.lead_list_rename, name="list_rename"),
+    path(f"{leads}lists/<int:list_id>/delete/", views_lists.lead_list_delete, name="list_delete"),
     path(imports, views_imports.import_upload, name="import"),
     path(f"{imports}<int:import_id>/", views_imports.import_job, name="import_job"),
     path(f"{imports}<int:import_id>/status/", views_imports.import_status, name="import_status"),

@@ -1,5 +1,5 @@
 """Dashboard pages of leads: the table (filters, sorting, keyset pages, bulk and inline actions,
-export), the lead detail (fields, actions, timeline, work) and the lists.
+export) and the lead detail (fields, actions, timeline, work). Lists: views_lists.py.
 
 Analysts read and export; operators and administrators work leads. Every write goes through
 apps.leads.services; every read through apps.leads.selectors.
@@ -10,8 +10,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,18 +21,17 @@ from apps.leads import selectors, services
 from apps.leads.export import CONTENT_TYPES, export_response
 from apps.leads.filters import DEFAULT_ORDERING, FILTER_KEYS, parse_lead_filters
 from apps.leads.forms import (
+    BULK_CHOICES,
     AssignForm,
     BulkForm,
     EscalateForm,
     LeadFilterForm,
-    LeadListForm,
     MoveForm,
     NoteForm,
     StatusForm,
 )
 from apps.leads.models import Lead, LeadStatus, Source
 from apps.leads.timeline_display import describe_entry
-from apps.tenants.access import require_role
 from apps.tenants.roles import Role, role_at_least
 from apps.tenants.selectors import team_list
 from apps.web.dashboard import client_redirect, dashboard_view, first_form_error
@@ -44,7 +41,6 @@ FILTER_CHOICES_LIMIT = 300
 RESULTS_PARTIAL = "leads/_results.html"
 ROW_PARTIAL = "leads/_row.html"
 DETAIL_PARTIAL = "leads/_detail_body.html"
-LISTS_PARTIAL = "leads/_lists.html"
 # column → the ordering a first click on its header asks for
 SORTABLE = {"name": "name", "status": "status", "created_at": "-created_at"}
 ENRICHABLE = ("company", "role", "industry", "company_size", "website")
@@ -133,6 +129,7 @@ def _results_context(request, params, **extra) -> dict:
         "filter_errors": [m for messages_ in errors.values() for m in messages_],
         "can_work": worker,
         "status_choices": LeadStatus.choices,
+        "bulk_choices": BULK_CHOICES,
         "selected_ids": set(),
         **extra,
     }
@@ -178,7 +175,7 @@ def lead_bulk(request, tenant_slug):
     data = form.cleaned_data
     ids = data["ids"]
     if data["action"] == "delete" and not data["confirm"]:
-        return _bulk_done(request, confirm_delete=ids, selected_ids=set(ids))
+        return _bulk_done(request, confirm_delete=ids, selected_ids=set(ids), bulk_action="delete")
     try:
         result = services.leads_bulk(
             tenant=tenant, actor=request.user, action=data["action"], value=form.value(), ids=ids
@@ -404,94 +401,3 @@ def lead_delete(request, tenant_slug, lead_id):
     services.lead_delete(tenant=request.tenant, actor=request.user, lead_id=lead_id)
     messages.success(request, _("Lead deleted."))
     return client_redirect(request, _index_url(request))
-
-
-# --- lists ------------------------------------------------------------------------------------
-
-
-def lists_with_counts(tenant):
-    """The tenant's lists, each with `lead_count`, in one query (a counted subquery per list
-    over the (tenant, list) index)."""
-    counts = (
-        Lead.objects.for_tenant(tenant)
-        .filter(list=OuterRef("pk"))
-        .order_by()
-        .values("list")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return selectors.lead_lists(tenant).annotate(lead_count=Coalesce(Subquery(counts), 0))
-
-
-def _lists_context(request, **extra) -> dict:
-    return {
-        "lists": list(lists_with_counts(request.tenant)),
-        "can_work": can_work(request),
-        "create_form": extra.pop("create_form", None) or LeadListForm(auto_id="new-list-%s"),
-        **extra,
-    }
-
-
-def _lists_response(request, *, status: int = 200, **extra):
-    if not request.htmx and extra.get("confirm_delete"):
-        return render(request, "leads/lists.html", _lists_context(request, **extra))
-    if not request.htmx:
-        if extra.get("error"):
-            messages.error(request, extra["error"])
-        elif extra.get("notice"):
-            messages.success(request, extra["notice"])
-        return redirect("leads:lists", tenant_slug=request.tenant.slug)
-    return render(request, LISTS_PARTIAL, _lists_context(request, **extra), status=status)
-
-
-@dashboard_view()
-def lead_lists(request, tenant_slug):
-    if request.method == "POST":
-        return _list_create(request)
-    return render(request, "leads/lists.html", _lists_context(request))
-
-
-def _list_create(request):
-    require_role(request.membership, Role.OPERATOR)
-    form = LeadListForm(request.POST, auto_id="new-list-%s")
-    if not form.is_valid():
-        return _lists_response(request, create_form=form, status=400)
-    try:
-        item = services.lead_list_create(
-            tenant=request.tenant, actor=request.user, name=form.cleaned_data["name"]
-        )
-    except ApplicationError as error:
-        form.add_error("name", error.message)
-        return _lists_response(request, create_form=form, status=error.status_code)
-    return _lists_response(request, notice=_("List “%(name)s” created.") % {"name": item.name})
-
-
-@require_POST
-@dashboard_view(Role.OPERATOR)
-def lead_list_rename(request, tenant_slug, list_id):
-    form = LeadListForm(request.POST)
-    if not form.is_valid():
-        return _lists_response(request, error=first_form_error(form), status=400)
-    try:
-        item = services.lead_list_update(
-            tenant=request.tenant,
-            actor=request.user,
-            list_id=list_id,
-            changes={"name": form.cleaned_data["name"]},
-        )
-    except ApplicationError as error:
-        return _lists_response(request, error=error.message, status=error.status_code)
-    return _lists_response(request, notice=_("List renamed to “%(name)s”.") % {"name": item.name})
-
-
-@require_POST
-@dashboard_view(Role.OPERATOR)
-def lead_list_delete(request, tenant_slug, list_id):
-    """First post: ask to confirm (in the table); the second, with confirm=1, deletes."""
-    item = selectors.lead_list_get(request.tenant, list_id)
-    if request.POST.get("confirm") != "1":
-        return _lists_response(request, confirm_delete=item.pk)
-    services.lead_list_delete(tenant=request.tenant, actor=request.user, list_id=item.pk)
-    return _lists_response(
-        request, notice=_("List “%(name)s” deleted; its leads stay.") % {"name": item.name}
-    )

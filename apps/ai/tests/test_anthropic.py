@@ -82,23 +82,19 @@ def test_request_carries_the_json_schema_and_no_sampling_parameters(
 def test_429_with_retry_after_is_retried_after_that_wait_then_succeeds(
     anthropic_settings, fake_anthropic, managed, sleeps, tenant
 ):
-    fake_anthropic.rate_limited(retry_after=7).ok({"answer": "yes", "score": 1})
+    # given a 429 that asks for 2 seconds
+    fake_anthropic.rate_limited(retry_after=2).ok({"answer": "yes", "score": 1})
+    # when
     result = managed().structured(_request(tenant))
+    # then the retry waited what the provider asked (plus at most 10 % jitter) ...
     assert result.data.answer == "yes" and result.attempts == 2
     assert len(fake_anthropic.requests) == 2
-    assert len(sleeps.waits) == 1 and 7 <= sleeps.waits[0] <= 7.7  # retry-after + jitter
+    assert len(sleeps.waits) == 1 and 2 <= sleeps.waits[0] <= 2.2
     assert _usage(tenant).attempts == 2 and _usage(tenant).outcome == "ok"
-
-
-def test_429_pauses_the_shared_limiter_for_every_worker(
-    anthropic_settings, fake_anthropic, managed, limiter, sleeps, tenant
-):
-    fake_anthropic.rate_limited(retry_after=1).ok({"answer": "yes", "score": 1})
-    managed().structured(_request(tenant))
-    # The retry itself had to wait in the limiter for the provider's pause (sleep recorded
-    # by the limiter is real time.sleep here, so the retry only went out after the pause).
+    # ... and the shared limiter held the retry back for that pause too (its sleep is real),
+    # so every other worker of this provider waits as well.
     gap = fake_anthropic.requests[1].at - fake_anthropic.requests[0].at
-    assert gap >= 0.9
+    assert gap >= 1.9
 
 
 def test_529_overloaded_is_retried_with_backoff(
@@ -220,7 +216,10 @@ def test_enrichment_answer_keeps_only_confident_determined_fields(
         "industry": "Розничная торговля",
     }  # company_size had confidence 0.4: not determined
     sent = fake_anthropic.requests[-1].body
-    assert "<lead>" in sent["messages"][0]["content"] and "romashka.ru" in sent["messages"][0]["content"]
+    assert (
+        "<lead>" in sent["messages"][0]["content"]
+        and "romashka.ru" in sent["messages"][0]["content"]
+    )
     assert _usage(tenant).purpose == "lead_enrichment"
 
 

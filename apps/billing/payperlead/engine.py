@@ -20,8 +20,10 @@ Every amount is an ``int`` of minor units; ``value == billed + savings`` holds o
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
@@ -109,7 +111,8 @@ class CardBook:
             for c in self.cards
             if c.customer_id in (None, customer_id) and c.lead_type in ("", lead_type)
         ]
-        points = sorted({c.valid_from for c in candidates} | {c.valid_to for c in candidates} - {None})
+        ends = {c.valid_to for c in candidates if c.valid_to is not None}
+        points = sorted({c.valid_from for c in candidates} | ends)
         starts: list[datetime] = []
         winners: list[Card | None] = []
         for point in points:
@@ -204,7 +207,8 @@ def valuate(
     adjustment: bool = False,
     into: Valuation | None = None,
 ) -> Valuation:
-    """Value `rows` (ordered by occurred_at, then action id, at least within each group).
+    """Value `rows`: ordered by (occurred_at, action id) within each group — globally by
+    time, or group after group (the big-report order, which keeps each group's state hot).
 
     `groups` carries state in: a closed period's settled lines (`groups_from_lines`) so that
     its late actions are valued after everything already billed. `into` accumulates several
@@ -212,20 +216,43 @@ def valuate(
     """
     result = into if into is not None else Valuation()
     groups = {} if groups is None else groups
-    totals, lines = result.totals, result.lines
-    resolve = book.resolve
+    with _gc_paused():
+        _valuate(rows, book, groups, result, keep_lines, adjustment)
+    return result
+
+
+def _valuate(rows, book, groups, result, keep_lines, adjustment) -> None:
+    totals, lines, timeline = result.totals, result.lines, book.timeline
     seen: set[tuple] = set()
+    last_customer = last_product = last_person = last_type = _NOTHING
+    group = bucket = card = single = None
+    starts: list[datetime] = []
+    winners: list[Card | None] = []
     for row in rows:
         action_id, lead_id, customer_id, product_id, person, lead_type, action_type, level, at = row
-        card = resolve(customer_id, lead_type, at)
+        if person != last_person or product_id != last_product or customer_id != last_customer:
+            # A new group (or back to one seen before, when rows come in time order).
+            last_customer, last_product, last_person = customer_id, product_id, person
+            group_key = (customer_id, product_id, person)
+            group = groups.get(group_key)
+            if group is None:
+                group = groups[group_key] = Group()
+            bucket = totals.get((customer_id, product_id))
+            if bucket is None:
+                bucket = totals[(customer_id, product_id)] = new_totals()
+            last_type = _NOTHING
+        if lead_type != last_type:
+            last_type = lead_type
+            starts, winners = timeline(customer_id, lead_type)
+            single = winners[0] if len(winners) == 1 else None
+        if single is not None and at >= starts[0]:
+            card = single
+        else:
+            index = bisect_right(starts, at) - 1
+            card = winners[index] if index >= 0 else None
+            if card is None:
+                raise NoCard(f"no rate card in force at {at.isoformat()} for {lead_type!r}")
         seen.add((customer_id, lead_type, card))
-        group_key = (customer_id, product_id, person)
-        group = groups.get(group_key)
-        if group is None:
-            group = groups[group_key] = Group()
-        bucket = totals.get((customer_id, product_id))
-        if bucket is None:
-            bucket = totals[(customer_id, product_id)] = new_totals()
         bucket[ACTIONS] += 1
         before = group.billed
         value = card.values.get(level)
@@ -265,7 +292,22 @@ def valuate(
         result.cards_used.setdefault(customer_id, set()).add(card)
         if not card.lead_type:
             result.default_card_types.setdefault(customer_id, set()).add(lead_type)
-    return result
+
+
+_NOTHING = object()
+
+
+@contextmanager
+def _gc_paused():
+    """A pass allocates many small long-lived objects (group state, lines); the cyclic
+    collector's repeated full scans over them would cost more than the valuation."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Settled(NamedTuple):

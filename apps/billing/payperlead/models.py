@@ -143,6 +143,9 @@ class BillingPeriod(TenantOwnedModel):
         return self.status == PeriodStatus.CLOSED
 
 
+_BILLED_PLUS_SAVINGS = models.F("billed") + models.F("savings_duplicate") + models.F("savings_cap")
+
+
 class BillingReport(TenantOwnedModel):
     """A customer's bill for one month: totals overall and per product. Open periods are
     recomputed on demand (lines are computed with it, not stored); closing the period freezes
@@ -175,10 +178,9 @@ class BillingReport(TenantOwnedModel):
                 fields=["tenant", "customer", "period"], name="billingreport_unique_period"
             ),
             models.CheckConstraint(
-                condition=Q(gross=models.F("billed") + models.F("savings_duplicate")
-                            + models.F("savings_cap")),
+                condition=Q(gross=_BILLED_PLUS_SAVINGS),
                 name="billingreport_totals_add_up",
-            ),  # fmt: skip
+            ),
         ]
 
     def __str__(self) -> str:

@@ -39,6 +39,8 @@ ROW_FIELDS = (
     "engagement_level",
     "occurred_at",
 )
+# Group after group (customer, product, person), each in evaluation order (time, then id).
+ROW_ORDER = ("lead__customer_id", "lead__product_id", "lead__person_key", "occurred_at", "id")
 _ROWS_SQL = """
 SELECT a.id, a.lead_id, l.customer_id, l.product_id, l.person_key, l.lead_type,
        a.action_type, a.engagement_level, a.occurred_at
@@ -46,7 +48,7 @@ FROM leads_leadaction a JOIN leads_lead l ON l.id = a.lead_id
 WHERE a.tenant_id = %(tenant)s AND l.tenant_id = %(tenant)s
   AND a.occurred_at >= %(start)s AND a.occurred_at < %(end)s
   AND l.customer_id IS NOT NULL {customer} {unsettled}
-ORDER BY a.occurred_at, a.id
+ORDER BY l.customer_id, l.product_id, l.person_key COLLATE "C", a.occurred_at, a.id
 """
 _UNSETTLED_SQL = """AND NOT EXISTS (
     SELECT 1 FROM billing_billingline b
@@ -59,8 +61,9 @@ FETCH_SIZE = 20_000
 def action_rows(
     tenant, period: date, *, customer_id: int | None = None, unsettled: bool = False
 ) -> Iterator[tuple]:
-    """The period's actions of leads with a customer, as engine rows ordered by
-    (occurred_at, id). `unsettled`: only those no frozen report has billed (late actions)."""
+    """The period's actions of leads with a customer, as engine rows: group after group
+    (customer, product, person), each ordered by (occurred_at, id). `unsettled`: only those
+    no frozen report has billed (late actions)."""
     if connection.vendor == "postgresql":
         return _rows_pg(tenant, period, customer_id, unsettled)
     return _rows_orm(tenant, period, customer_id, unsettled)
@@ -78,7 +81,7 @@ def _rows_orm(tenant, period, customer_id, unsettled) -> Iterator[tuple]:
             action_period=period, action_ref=OuterRef("id")
         )
         query = query.filter(~Exists(settled))
-    rows = query.order_by("occurred_at", "id").values_list(*ROW_FIELDS)
+    rows = query.order_by(*ROW_ORDER).values_list(*ROW_FIELDS)
     yield from rows.iterator(chunk_size=5000)
 
 
@@ -94,6 +97,8 @@ def _rows_pg(tenant, period, customer_id, unsettled) -> Iterator[tuple]:
     with transaction.atomic():
         raw = connection.connection
         raw.execute(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'")
+        # A cursor is planned for its first 10 % by default; the report reads all of it.
+        raw.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         with raw.cursor(name="payperlead_rows", binary=True) as cursor:
             cursor.itersize = FETCH_SIZE
             cursor.execute(sql, params)

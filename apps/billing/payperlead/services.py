@@ -229,7 +229,9 @@ def _valuate(tenant, period, closed, *, customer_id, keep_lines):
         )
         adjust = engine.Valuation()
         for month in selectors.feeding_periods(period, closed):
-            late = list(selectors.action_rows(tenant, month, customer_id=customer_id, unsettled=True))
+            late = list(
+                selectors.action_rows(tenant, month, customer_id=customer_id, unsettled=True)
+            )
             if late:
                 groups = engine.groups_from_lines(_settled(tenant, month, customer_id))
                 engine.valuate(

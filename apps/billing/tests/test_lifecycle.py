@@ -8,7 +8,6 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from apps.billing import services
 from apps.billing.models import AccessState, BillingAccount, Subscription
 from apps.billing.quotas import lead_quota_reserve, tenant_accepts_leads
 from apps.billing.tasks import advance_trials_task
@@ -24,14 +23,17 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def events(monkeypatch):
+    from apps.billing.services import lifecycle, subscriptions, usage
+
     seen = []
-    real = services.log_event
+    real = lifecycle.log_event
 
     def record(name, **fields):
         seen.append(name)
         real(name, **fields)
 
-    monkeypatch.setattr(services, "log_event", record)
+    for module in (lifecycle, subscriptions, usage):
+        monkeypatch.setattr(module, "log_event", record)
     return seen
 
 

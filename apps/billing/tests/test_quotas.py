@@ -186,7 +186,7 @@ def _race(tenant, counts):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_20_concurrent_requests_never_pass_a_hard_limit():
     tenant = TenantFactory()
     MembershipFactory(tenant=tenant)
@@ -199,7 +199,7 @@ def test_20_concurrent_requests_never_pass_a_hard_limit():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_batches_near_the_limit_grant_exactly_what_is_left():
     tenant = TenantFactory()
     subscribe(tenant, "email_2500")
@@ -213,7 +213,7 @@ def test_concurrent_batches_near_the_limit_grant_exactly_what_is_left():
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_20_concurrent_requests_lose_no_increment_on_a_soft_limit():
     tenant = TenantFactory()
     subscribe(tenant, "pro")

@@ -51,3 +51,33 @@ def test_billing_page_query_count_is_fixed(
     analyst_client_web.get(_url(tenant))
     with django_assert_max_num_queries(9):
         assert analyst_client_web.get(_url(tenant)).status_code == 200
+
+
+def test_overview_shows_the_usage_bar_the_trial_banner_and_the_modules_link(
+    tenant, analyst_client_web
+):
+    start_trial(tenant)
+    lead_quota_reserve(tenant, 41)
+    html = analyst_client_web.get(reverse("web:overview", args=[tenant.slug])).content.decode()
+    assert '<progress value="41" max="50"' in html
+    assert "billing-banner" in html
+    assert reverse("features:modules", args=[tenant.slug]) in html
+    assert _url(tenant) in html
+
+
+def test_read_only_banner_asks_to_choose_a_plan(tenant, analyst_client_web):
+    from apps.billing.models import AccessState, BillingAccount
+    from apps.features.selectors import entitlements_invalidate
+
+    start_trial(tenant)
+    BillingAccount.objects.for_tenant(tenant).update(access_state=AccessState.READ_ONLY)
+    entitlements_invalidate(tenant)
+    response = analyst_client_web.get(reverse("features:modules", args=[tenant.slug]))
+    html = response.content.decode()
+    assert response.status_code == 200 and "alert-warning billing-banner" in html
+    assert all(not t["enabled"] for t in response.context["tools"])
+
+
+def test_a_tenant_without_plan_shows_no_banner_and_no_bar(tenant, analyst_client_web):
+    html = analyst_client_web.get(reverse("web:overview", args=[tenant.slug])).content.decode()
+    assert "billing-banner" not in html and "<progress value=" not in html.split("checklist")[0]

@@ -48,7 +48,7 @@ def probe(shared_cache):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_switch_in_this_process_is_seen_by_another_process_on_its_next_read(probe):
     tenant = TenantFactory()
     subscribe(tenant, "start")

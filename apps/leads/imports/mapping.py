@@ -150,7 +150,7 @@ def parse_moment(value: str) -> str:
     moment = None
     for fmt in _DATE_FORMATS:
         try:
-            moment = datetime.strptime(value, fmt)  # noqa: DTZ007 — made aware below
+            moment = datetime.strptime(value, fmt)
             break
         except ValueError:
             continue

@@ -164,8 +164,6 @@ def _resolve_refs(model, tenant, refs: set[str]) -> dict[str, int]:
 
 
 def _store(ctx: _Context, clean, results, lists) -> None:
-    # One round trip: the tenant's ingestion lock, and ids for as many leads as could be new.
-    reserved = writer.lock_and_reserve_ids(ctx.tenant, len(clean))
     customers = _resolve_refs(
         Customer, ctx.tenant, {i.customer_id for _, i in clean if i.customer_id}
     )
@@ -178,8 +176,11 @@ def _store(ctx: _Context, clean, results, lists) -> None:
         ident = identity_key(person=person, customer_id=customer_id, product_id=product_id)
         keyed.append((index, item, person, ident, customer_id, product_id))
 
-    by_ref, by_identity, existing = writer.find_existing(
+    # One round trip: the tenant's ingestion lock, ids for as many leads as could be new, and
+    # the leads these items may merge into.
+    reserved, by_ref, by_identity, existing = writer.lock_and_find(
         ctx.tenant,
+        count=len(clean),
         refs={k[1].reference for k in keyed if k[1].reference},
         identities={k[3] for k in keyed},
     )

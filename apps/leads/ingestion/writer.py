@@ -11,6 +11,7 @@ Rows travel as tuples in the order of the *_COLUMNS constants (no per-row dicts)
 
 from __future__ import annotations
 
+import json
 import zlib
 from typing import Any
 
@@ -113,48 +114,53 @@ def lock_tenant_ingestion(tenant) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(tenant)])
 
 
-def lock_and_reserve_ids(tenant, count: int) -> list[int] | None:
-    """Take the tenant's ingestion lock and reserve `count` lead ids, in one round trip.
+def lock_and_find(tenant, *, count: int, refs: set[str], identities: set[str]):
+    """Take the tenant's ingestion lock, reserve `count` lead ids and find the existing leads
+    with these references or identities — in one round trip on PostgreSQL.
 
-    Ids of items that turn out to merge are simply never used (sequences have gaps anyway).
-    SQLite: nothing to lock, no sequence — returns None and ids come from the inserts.
+    The lookup is a separate statement after the lock, so its snapshot sees whatever the
+    previous holder committed. Ids of items that turn out to merge are never used (sequences
+    have gaps anyway). Returns (reserved ids or None on SQLite, by_ref, by_identity, existing):
+    by_ref/by_identity map to lead ids; `existing` maps a lead id to
+    {"manual_fields": [...], <person field>: value, ...} for blank-filling merges.
     """
-    if not _is_postgres():
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM l, generate_series(1, %s)",
-            [_lock_key(tenant), Lead._meta.db_table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def find_existing(tenant, *, refs: set[str], identities: set[str]):
-    """Existing leads of the tenant by external id and by identity key.
-
-    Returns (by_ref, by_identity, existing): the first two map to lead ids, `existing` maps a
-    lead id to {"manual_fields": [...], <person field>: value, ...} for blank-filling merges.
-    """
-    if not refs and not identities:
-        return {}, {}, {}
     if _is_postgres():
-        rows = _find_existing_pg(tenant, refs, identities)
+        reserved, rows = _lock_and_find_pg(tenant, count, refs, identities)
     else:
-        rows = _find_existing_orm(tenant, refs, identities)
+        reserved, rows = None, _find_existing_orm(tenant, refs, identities)
     by_ref, by_identity, existing = {}, {}, {}
     for pk, external_id, ident, manual, *person in rows:
         if external_id:
             by_ref[external_id] = pk
         by_identity[ident] = pk
+        if isinstance(manual, str):  # Django leaves jsonb undecoded on PostgreSQL
+            manual = json.loads(manual)
         existing[pk] = {
             "manual_fields": manual or [],
             **dict(zip(FILL_FIELDS, person, strict=True)),
         }
-    return by_ref, by_identity, existing
+    return reserved, by_ref, by_identity, existing
 
 
-def _find_existing_pg(tenant, refs, identities):
+def _lock_and_find_pg(tenant, count, refs, identities):
+    statements = [
+        "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM l, generate_series(1, %s)"
+    ]
+    params = [_lock_key(tenant), Lead._meta.db_table, count]
+    find_sql, find_params = _find_sql(tenant, refs, identities)
+    if find_sql:
+        statements.append(find_sql)
+        params += find_params
+    connection.ensure_connection()
+    with psycopg.ClientCursor(connection.connection) as cursor:
+        cursor.execute("; ".join(statements), params)
+        reserved = [row[0] for row in cursor.fetchall()]
+        rows = cursor.fetchall() if find_sql and cursor.nextset() else []
+    return reserved, rows
+
+
+def _find_sql(tenant, refs, identities) -> tuple[str, list]:
     """Look keys up by joining them (tenant included) against the unique indexes.
 
     `tenant_id = X AND identity_key = ANY(…)` lets the planner pick any tenant-prefixed index
@@ -179,9 +185,7 @@ def _find_existing_pg(tenant, refs, identities):
             "AND l.external_id <> ''"
         )
         params += [[tenant.pk] * len(refs), list(refs)]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return cursor.fetchall()
+    return " UNION ALL ".join(parts), params
 
 
 def _find_existing_orm(tenant, refs, identities):

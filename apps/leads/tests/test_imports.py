@@ -108,7 +108,12 @@ def test_utf8_mojibake_read_as_cp1251_is_refused():
 
 @pytest.mark.parametrize(
     ("text", "delimiter"),
-    [("a;b;c\n1;2;3\n", ";"), ("a,b\n1,2\n", ","), ("a\tb\n1\t2\n", "\t"), ("email\nx@y.ru\n", ",")],
+    [
+        ("a;b;c\n1;2;3\n", ";"),
+        ("a,b\n1,2\n", ","),
+        ("a\tb\n1\t2\n", "\t"),
+        ("email\nx@y.ru\n", ","),
+    ],
 )
 def test_the_delimiter_is_detected(text, delimiter):
     assert reader.detect_delimiter(text) == delimiter
@@ -123,7 +128,7 @@ def test_the_delimiter_is_detected(text, delimiter):
         ("leads.pdf", b"%PDF-1.4", "unsupported_format"),
         ("leads.xls", b"\xd0\xcf\x11\xe0rest", "unsupported_format"),
         ("leads.xlsx", b"not a zip at all", "malformed_xlsx"),
-        ("leads.csv", ";;\nivan@example.ru;;\n".encode(), "missing_columns"),
+        ("leads.csv", b";;\nivan@example.ru;;\n", "missing_columns"),
     ],
 )
 def test_bad_files_get_a_specific_error(name, data, code):
@@ -198,7 +203,13 @@ def test_a_csv_upload_shows_the_columns_with_a_preview_and_guesses(operator_clie
     assert response["Location"] == page("import_job", tenant, import_id=job.pk)
     assert job.status == ImportStatus.PENDING and job.is_draft
     assert job.encoding == "utf-8" and job.delimiter == ";"
-    assert job.mapping == {"0": "name", "1": "email", "2": "phone", "3": "company", "4": "external_id"}
+    assert job.mapping == {
+        "0": "name",
+        "1": "email",
+        "2": "phone",
+        "3": "company",
+        "4": "external_id",
+    }
     html = operator_client_web.get(response["Location"]).content.decode()
     assert "Иван Петров" in html and "ООО Ромашка" in html  # the preview
     assert 'name="col_1"' in html and '<option value="email" selected>' in html
@@ -208,7 +219,11 @@ def test_a_csv_import_runs_and_reports_rejected_rows(
     operator_client_web, operator_user, tenant, django_capture_on_commit_callbacks
 ):
     job = run_flow(
-        operator_client_web, tenant, "leads.csv", CSV_TEXT.encode(), django_capture_on_commit_callbacks
+        operator_client_web,
+        tenant,
+        "leads.csv",
+        CSV_TEXT.encode(),
+        django_capture_on_commit_callbacks,
     )
     assert job.status == ImportStatus.DONE
     assert (job.rows_total, job.rows_processed) == (4, 4)
@@ -216,7 +231,11 @@ def test_a_csv_import_runs_and_reports_rejected_rows(
     assert job.lead_list.kind == ListKind.IMPORT and "leads.csv" in job.lead_list.name
     with tenant_scope(tenant):
         ivan = Lead.objects.get(external_id="crm-1")
-        assert (ivan.email, ivan.phone, ivan.source) == ("ivan@example.ru", "+79161234567", "import")
+        assert (ivan.email, ivan.phone, ivan.source) == (
+            "ivan@example.ru",
+            "+79161234567",
+            "import",
+        )
         assert ivan.list_id == job.lead_list_id
         assert Lead.objects.get(external_id="crm-2").phone == "+79035551234"
         created = TimelineEntry.objects.get(lead=ivan, kind="created")
@@ -249,7 +268,9 @@ def test_the_progress_page_polls_until_the_import_is_done(
     assert response.status_code == 302
 
 
-def test_a_cp1251_semicolon_csv_imports(operator_client_web, tenant, django_capture_on_commit_callbacks):
+def test_a_cp1251_semicolon_csv_imports(
+    operator_client_web, tenant, django_capture_on_commit_callbacks
+):
     job = run_flow(
         operator_client_web,
         tenant,
@@ -291,7 +312,9 @@ def test_an_xlsx_imports_into_a_chosen_list(
 def test_importing_the_same_file_again_creates_nothing_new(
     operator_client_web, tenant, django_capture_on_commit_callbacks
 ):
-    run_flow(operator_client_web, tenant, "a.csv", CSV_TEXT.encode(), django_capture_on_commit_callbacks)
+    run_flow(
+        operator_client_web, tenant, "a.csv", CSV_TEXT.encode(), django_capture_on_commit_callbacks
+    )
     again = run_flow(
         operator_client_web, tenant, "a.csv", CSV_TEXT.encode(), django_capture_on_commit_callbacks
     )
@@ -319,14 +342,18 @@ def test_upload_errors_are_shown_on_the_form(operator_client_web, tenant, name, 
 
 
 def test_a_mapping_without_a_contact_column_is_refused(operator_client_web, tenant):
-    operator_client_web.post(page("import", tenant), {"file": upload("leads.csv", CSV_TEXT.encode())})
+    operator_client_web.post(
+        page("import", tenant), {"file": upload("leads.csv", CSV_TEXT.encode())}
+    )
     job = job_of(tenant)
     response = start(operator_client_web, tenant, job, mapping={"0": "name", "3": "company"})
     assert response.status_code == 400 and "alert-error" in response.content.decode()
     assert job_of(tenant).is_draft
 
 
-def test_an_import_starts_only_once(operator_client_web, tenant, django_capture_on_commit_callbacks):
+def test_an_import_starts_only_once(
+    operator_client_web, tenant, django_capture_on_commit_callbacks
+):
     job = run_flow(
         operator_client_web, tenant, "a.csv", CSV_TEXT.encode(), django_capture_on_commit_callbacks
     )
@@ -347,7 +374,12 @@ def test_a_killed_run_resumes_after_the_committed_rows(
         ImportJob.objects.filter(pk=job.pk).update(rows_total=4, rows_processed=2, rows_created=2)
     import_leads_task(str(tenant.pk), job.pk)
     job = job_of(tenant)
-    assert (job.status, job.rows_processed, job.rows_created, job.rows_rejected) == ("done", 4, 2, 2)
+    assert (job.status, job.rows_processed, job.rows_created, job.rows_rejected) == (
+        "done",
+        4,
+        2,
+        2,
+    )
     assert scoped(tenant, Lead.objects.count) == 0  # rows 1-2 were "stored" by the dead worker
 
 

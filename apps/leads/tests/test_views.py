@@ -21,7 +21,10 @@ def page(name: str, tenant, **kwargs) -> str:
 
 
 def people(count: int, **extra) -> list[dict]:
-    return [{"email": f"person{i}@example.com", "name": f"Person {i:03d}", **extra} for i in range(count)]
+    return [
+        {"email": f"person{i}@example.com", "name": f"Person {i:03d}", **extra}
+        for i in range(count)
+    ]
 
 
 @pytest.fixture
@@ -194,7 +197,10 @@ def test_an_htmx_filter_answers_the_table_partial_and_the_url_to_push(
         ({"status": "new"}, {"Анна Смирнова", "Bob Stone", "Виктор"}),
         ({"status": "lost"}, set()),
         ({"lead_type": "Website Visit"}, {"Анна Смирнова"}),
-        ({"created_from": "2000-01-01", "created_to": "2100-01-01"}, {"Анна Смирнова", "Bob Stone", "Виктор"}),
+        (
+            {"created_from": "2000-01-01", "created_to": "2100-01-01"},
+            {"Анна Смирнова", "Bob Stone", "Виктор"},
+        ),
         ({"assigned": "none"}, {"Анна Смирнова", "Bob Stone", "Виктор"}),
         ({"assigned": "me"}, set()),
     ],
@@ -213,7 +219,9 @@ def test_filter_by_list_customer_and_product(admin_client_web, tenant, a_list):
     )
     html = admin_client_web.get(page("index", tenant), {"list": a_list.pk}, **HX).content.decode()
     assert "In List" in html and "Sold" not in html
-    html = admin_client_web.get(page("index", tenant), {"customer": "cust-1"}, **HX).content.decode()
+    html = admin_client_web.get(
+        page("index", tenant), {"customer": "cust-1"}, **HX
+    ).content.decode()
     assert "Sold" in html and "In List" not in html
     html = admin_client_web.get(page("index", tenant), {"product": "prod-1"}, **HX).content.decode()
     assert "Sold" in html and "In List" not in html
@@ -274,7 +282,7 @@ def test_the_leads_page_costs_the_same_queries_for_5_and_60_leads(
     make_leads(tenant, people(60, company="Big"), source="import")
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = admin_client_web.get(page("index", tenant))
-    assert response.content.decode().count('data-row-check') == 50
+    assert response.content.decode().count("data-row-check") == 50
     with django_assert_max_num_queries(10):
         admin_client_web.get(page("index", tenant), {"status": "new"}, **HX)
 
@@ -288,12 +296,16 @@ def test_a_new_company_is_told_how_to_get_its_first_leads(admin_client_web, tena
 
 
 def test_a_filter_that_matches_nothing_offers_to_reset(admin_client_web, tenant, leads):
-    html = admin_client_web.get(page("index", tenant), {"q": "nobody-at-all"}, **HX).content.decode()
+    html = admin_client_web.get(
+        page("index", tenant), {"q": "nobody-at-all"}, **HX
+    ).content.decode()
     assert "empty-filtered" in html and page("widget", tenant) not in html
 
 
 def test_export_buttons_carry_the_current_filter(admin_client_web, tenant, leads):
-    html = admin_client_web.get(page("index", tenant), {"source": "telegram"}, **HX).content.decode()
+    html = admin_client_web.get(
+        page("index", tenant), {"source": "telegram"}, **HX
+    ).content.decode()
     assert f"{page('export', tenant)}?format=xlsx&amp;source=telegram" in html
     response = admin_client_web.get(page("export", tenant), {"format": "csv", "source": "telegram"})
     body = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -434,7 +446,11 @@ def test_detail_status_assign_and_move_are_recorded(
     )
     html = response.content.decode()
     lead = lead_of(tenant, lead_id)
-    assert (lead.status, lead.assigned_to_id, lead.list_id) == ("booked", operator_user.pk, a_list.pk)
+    assert (lead.status, lead.assigned_to_id, lead.list_id) == (
+        "booked",
+        operator_user.pk,
+        a_list.pk,
+    )
     assert {"status_changed", "assigned", "moved"} <= set(timeline_kinds(tenant, lead_id))
     assert "Вебинар" in html  # the timeline names the list
 
@@ -463,7 +479,7 @@ def test_lists_show_their_counts_in_one_query(
     admin_client_web.get(page("lists", tenant))
     with django_assert_max_num_queries(8):
         html = admin_client_web.get(page("lists", tenant)).content.decode()
-    row = re.search(r'id="list-%s".*?</tr>' % a_list.pk, html, re.S).group(0)
+    row = re.search(rf'id="list-{a_list.pk}".*?</tr>', html, re.S).group(0)
     assert re.search(r'col-count">3<', row)
 
 
@@ -518,7 +534,7 @@ def test_another_companys_key_cannot_be_revoked(admin_client_web, tenant, other_
 def test_the_widget_page_shows_the_key_and_snippet_and_rotates(admin_client_web, tenant):
     html = admin_client_web.get(page("widget", tenant)).content.decode()
     key = scoped(tenant, lambda: PublishableKey.objects.get(revoked_at__isnull=True)).key
-    assert key in html and "data-key=&quot;%s&quot;" % key in html
+    assert key in html and f"data-key=&quot;{key}&quot;" in html
     assert reverse("tenants:settings", kwargs={"tenant_slug": tenant.slug}) in html
     response = admin_client_web.post(page("widget_rotate", tenant), **HX)
     new = scoped(tenant, lambda: PublishableKey.objects.get(revoked_at__isnull=True)).key

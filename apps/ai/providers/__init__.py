@@ -1,0 +1,1 @@
+"""Adapters to LLM vendors behind one interface (`base.LLMClient`)."""

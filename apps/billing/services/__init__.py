@@ -1,0 +1,48 @@
+"""Every write of the plan/usage half of billing (the payments work adds its own modules).
+
+Import from here: `from apps.billing import services; services.subscription_activate(...)`.
+"""
+
+from apps.billing.services.lifecycle import (
+    GRACE_PERIOD,
+    TRIAL_REMINDER_DAYS,
+    access_block_due,
+    access_ensure_writable,
+    access_message,
+    billing_transitions_run,
+    trial_reminders_send,
+    trials_expire,
+)
+from apps.billing.services.subscriptions import (
+    billing_account_ensure,
+    plan_save,
+    subscription_activate,
+    subscription_start_trial,
+)
+from apps.billing.services.usage import (
+    meter_ensure,
+    usage_periods_roll,
+    usage_warning_claim,
+    usage_warnings_due_tenants,
+    usage_warnings_send,
+)
+
+__all__ = [
+    "GRACE_PERIOD",
+    "TRIAL_REMINDER_DAYS",
+    "access_block_due",
+    "access_ensure_writable",
+    "access_message",
+    "billing_account_ensure",
+    "billing_transitions_run",
+    "meter_ensure",
+    "plan_save",
+    "subscription_activate",
+    "subscription_start_trial",
+    "trial_reminders_send",
+    "trials_expire",
+    "usage_periods_roll",
+    "usage_warning_claim",
+    "usage_warnings_due_tenants",
+    "usage_warnings_send",
+]
