@@ -33,7 +33,7 @@ TENANT_SLUG = "bench-widget"
 ORIGIN = "https://bench-widget.example"
 DURATION = int(os.environ.get("BENCH_WIDGET_SECONDS", "8"))
 ROUNDS = int(os.environ.get("BENCH_WIDGET_ROUNDS", "3"))
-CONNECTIONS = int(os.environ.get("BENCH_WIDGET_CONNECTIONS", "8"))
+CONNECTIONS = int(os.environ.get("BENCH_WIDGET_CONNECTIONS", "4"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 SERVER_ENV = {
@@ -155,9 +155,10 @@ def _wrk(url: str, script: str | None) -> dict:
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "--timeout", "5s"]
     if script:
         command += ["-s", script]
-    out = subprocess.run(
-        [*command, url], capture_output=True, text=True, timeout=DURATION + 60, check=True
-    ).stdout
+    proc = subprocess.run([*command, url], capture_output=True, text=True, timeout=DURATION + 60)
+    if proc.returncode:
+        raise SystemExit(f"wrk failed ({proc.returncode}): {proc.stdout[-500:]} {proc.stderr[-500:]}")
+    out = proc.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

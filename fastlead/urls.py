@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("apps.leads.urls")),
     path("", include("apps.features.urls")),
     path("", include("apps.billing.urls")),
+    path("", include("apps.billing.payperlead.urls")),
     path("", include("apps.web.urls")),
 ]
 if settings.DEBUG:

@@ -182,3 +182,7 @@ class UsageMeterAdmin(TenantOwnedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Pay-per-lead's staff console (apps/billing/payperlead/admin.py) registers itself on import.
+from apps.billing.payperlead import admin as payperlead_admin  # noqa: E402, F401

@@ -69,15 +69,16 @@ def quota_exceeded_error(decision: QuotaDecision) -> QuotaExceeded:
 _UNLIMITED = QuotaDecision(allowed=0, refused=0)
 
 
-def lead_quota_reserve(tenant, count: int = 1) -> QuotaDecision:
+def lead_quota_reserve(tenant, count: int = 1, *, entitlements=None) -> QuotaDecision:
     """Count up to `count` new leads against this period's limit, atomically.
 
     Hard limit: grants what is left (maybe fewer than asked) and refuses the rest.
     Soft limit: grants everything; `warning` says when 80 % / 100 % is passed.
+    `entitlements`: a snapshot the caller already read (saves a cache round trip).
     """
     if count <= 0:
         return _UNLIMITED
-    ent = entitlements_get(tenant)
+    ent = entitlements or entitlements_get(tenant)
     if ent.lead_limit is None:
         return QuotaDecision(allowed=count, refused=0)
     row = _reserve(ent, count)
@@ -110,10 +111,10 @@ def lead_quota_release(tenant, count: int) -> None:
         )
 
 
-def tenant_accepts_leads(tenant) -> bool:
+def tenant_accepts_leads(tenant, *, entitlements=None) -> bool:
     """Whether the widget and the API may take leads at all (False once blocked; a read-only
     company keeps collecting so that no lead is lost). No query when the cache is warm."""
-    return not entitlements_get(tenant).is_blocked
+    return not (entitlements or entitlements_get(tenant)).is_blocked
 
 
 def ensure_tenant_accepts_leads(tenant) -> None:

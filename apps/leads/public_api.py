@@ -6,6 +6,12 @@ per-IP and per-key rate limits stop bots. Plain Django views, not DRF: this is t
 public path, so it does one cache round trip (key lookup and both rate counters pipelined on
 Redis), validates, and hands one item to `ingest_leads`. The answer is the same whether the
 lead was created or merged, and says nothing about other leads.
+
+Submissions commit without waiting for the WAL flush (`durable=False`, see `ingest_leads`;
+set LEADS_WIDGET_DURABLE_COMMIT = True to wait): under disk load the flush dominated a
+submission and, with the tenant's ingestion lock held through it, capped a tenant's widget
+at a few hundred submissions a second. The price is that a crash of the database server
+within a fraction of a second of the answer could lose that one submission.
 """
 
 from __future__ import annotations
@@ -268,6 +274,7 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
         items=[item],
         source=Source.WIDGET.value,
         consent_source=submission.page_url or "widget",
+        durable=getattr(settings, "LEADS_WIDGET_DURABLE_COMMIT", False),
     )
     result = outcome.results[0]
     if result.status == "rejected":

@@ -2,6 +2,7 @@
 and watch it finish — without page reloads where HTMX does the work. Screenshots (desktop and
 375 px) go to /tmp/shots/."""
 
+import importlib
 import os
 import re
 from pathlib import Path
@@ -21,6 +22,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 SHOTS = Path("/tmp/shots")
+SEEDS = (
+    ("apps.billing.migrations.0002_seed_plans", "seed_plans"),
+    ("apps.features.migrations.0002_release_flags", "create_flags"),
+)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
 # must not be refused for it.
@@ -43,21 +48,20 @@ CSV = (
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _restore_migration_rows(django_db_blocker):
-    """A transactional test ends with a flush that also drops what data migrations seeded
-    (plans, release flags, the site); put those rows back for the tests that run after."""
+def _reseed_after_flush(django_db_blocker):
+    """A transactional test ends with a flush of every table, which also drops the rows that
+    data migrations seeded (the plan catalogue, the release flags); the tests that run after
+    this module expect them, so seed them again (both seeds are idempotent)."""
     yield
-    from django.db import connections
+    from django.apps import apps
 
     with django_db_blocker.unblock():
-        for connection in connections.all(initialized_only=True):
-            contents = getattr(connection, "_test_serialized_contents", None)
-            if contents:
-                connection.creation.deserialize_db_from_string(contents)
+        for module, function in SEEDS:
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture
-def browser():
+def leads_browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -66,8 +70,8 @@ def browser():
         chromium.close()
 
 
-def new_page(browser, width: int):
-    context = browser.new_context(locale="ru-RU", viewport={"width": width, "height": 900})
+def new_page(leads_browser, width: int):
+    context = leads_browser.new_context(locale="ru-RU", viewport={"width": width, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.console_errors = []
@@ -118,14 +122,13 @@ def company(db):
     return tenant, user
 
 
-# serialized_rollback: the test database keeps a copy of the rows data migrations seeded.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_filter_open_a_lead_note_it_and_import_a_csv(browser, live_server, company, tmp_path):
+@pytest.mark.django_db(transaction=True)
+def test_filter_open_a_lead_note_it_and_import_a_csv(leads_browser, live_server, company, tmp_path):
     from playwright.sync_api import expect
 
     tenant, user = company
     leads_url = f"/t/{tenant.slug}/leads/"
-    page = new_page(browser, 1366)
+    page = new_page(leads_browser, 1366)
 
     # given an operator who logs in and lands on the leads page
     log_in(page, live_server, user.email, leads_url)
@@ -174,7 +177,7 @@ def test_filter_open_a_lead_note_it_and_import_a_csv(browser, live_server, compa
     assert page.console_errors == []  # among others: no Content-Security-Policy violations
 
     # and on a phone the same pages stay usable
-    phone = new_page(browser, 375)
+    phone = new_page(leads_browser, 375)
     log_in(phone, live_server, user.email, leads_url)
     expect(phone.locator("#lead-results tbody tr").first).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375

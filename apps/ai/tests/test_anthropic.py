@@ -265,3 +265,15 @@ def test_get_llm_client_wires_settings_limiter_and_log(anthropic_settings, fake_
         result = client.structured(_request(tenant))
         assert AIUsage.objects.get().pk == result.usage_id
     assert fake_anthropic.requests[-1].headers["authorization"] == "Bearer sk-ant-test-key"
+
+
+def test_a_configured_temperature_is_sent_and_api_2026_10_21_refuses_it(
+    anthropic_settings, fake_anthropic, managed, sleeps, tenant
+):
+    # Why ANTHROPIC_TEMPERATURE stays unset by default: the current API version answers 400.
+    anthropic_settings.ANTHROPIC_TEMPERATURE = 0.2
+    with pytest.raises(ProviderError) as caught:
+        managed().structured(_request(tenant))
+    assert fake_anthropic.requests[-1].body["temperature"] == 0.2
+    assert caught.value.code == "bad_request" and "temperature" in caught.value.message
+    assert sleeps.waits == []

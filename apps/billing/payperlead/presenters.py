@@ -300,3 +300,99 @@ def explain_cap(line: engine.Line, currency: str) -> str:
         "billed": money(line.billed, currency),
         "saved": money(line.savings, currency),
     }
+
+
+def text_report(
+    reports: list, period: date, *, source: str, leads: dict, in_memory: bool = False
+) -> list[str]:
+    """The command's readable report: per customer its totals, products and every line."""
+    out = [
+        _("Pay-per-lead report · %(month)s (calendar month, UTC)") % {"month": period_label(period)},
+        _("Source: %(source)s") % {"source": source},
+        "",
+    ]
+    by_currency: dict[str, list[int]] = {}
+    for report in reports:
+        record = report.record
+        currency = record.currency
+        sums = by_currency.setdefault(currency, [0, 0, 0, 0, 0])
+        for i, amount in enumerate((record.billed, record.gross, record.savings_duplicate,
+                                    record.savings_cap, record.actions_count)):  # fmt: skip
+            sums[i] += amount
+        out += _text_customer(report, leads, in_memory)
+    if not reports:
+        out.append(_("No billable actions in this month: the report is empty."))
+    for currency, (billed, gross, duplicate, cap, actions) in sorted(by_currency.items()):
+        out.append(
+            _("TOTAL %(currency)s: billed %(billed)s of %(gross)s · saved: duplicates "
+              "%(duplicate)s, cap %(cap)s · %(actions)s actions") % {
+                "currency": currency, "billed": major(billed, currency),
+                "gross": major(gross, currency), "duplicate": major(duplicate, currency),
+                "cap": major(cap, currency), "actions": actions,
+            }
+        )  # fmt: skip
+    return out
+
+
+def _text_customer(report, leads: dict, in_memory: bool) -> list[str]:
+    record, customer, currency = report.record, report.customer, report.record.currency
+    state = _("closed, final") if record.frozen else _("open")
+    if in_memory:
+        state = _("computed in memory")
+    out = [
+        _("Customer %(ref)s · %(currency)s · %(state)s")
+        % {"ref": customer.external_ref, "currency": currency, "state": state},
+        "  "
+        + _("billed %(billed)s of %(gross)s · saved: duplicates %(duplicate)s, cap %(cap)s · "
+            "%(actions)s actions") % {
+            "billed": major(record.billed, currency), "gross": major(record.gross, currency),
+            "duplicate": major(record.savings_duplicate, currency),
+            "cap": major(record.savings_cap, currency), "actions": record.actions_count,
+        },
+    ]  # fmt: skip
+    for item in record.products:
+        out.append(
+            "  "
+            + _("product %(product)s: billed %(billed)s of %(gross)s, %(actions)s actions")
+            % {
+                "product": item["product_ref"] or _("(no product)"),
+                "billed": major(item["billed"], currency),
+                "gross": major(item["gross"], currency),
+                "actions": item["actions_count"],
+            }
+        )
+    if record.default_card_lead_types:
+        types = ", ".join(t or _("(none)") for t in record.default_card_lead_types)
+        out.append("  " + _("lead types on the default card: %(types)s") % {"types": types})
+    for group in lead_groups(report, leads):
+        product = report.products.get(group.product_id)
+        ref = group.lead.external_id if group.lead and group.lead.external_id else group.label
+        out.append(
+            f"  {_('lead')} {ref} · {product.external_ref if product else '—'} · "
+            f"{group.lead_type or '—'} · {_('billed')} {major(group.billed, currency)}"
+        )
+        for line in group.lines:
+            out.append(_text_line(line, currency))
+    out.append("")
+    return out
+
+
+def _text_line(line: engine.Line, currency: str) -> str:
+    reason = ""
+    if line.reason == engine.REASON_DUPLICATE:
+        reason = _("duplicate of #%(id)s") % {"id": line.duplicate_of}
+    elif line.reason == engine.REASON_CAP:
+        reason = _("over the cap (%(room)s left of %(cap)s)") % {
+            "room": major(max(line.card.cap - line.billed_before, 0), currency),
+            "cap": major(line.card.cap, currency),
+        }
+    elif line.reason == engine.REASON_UNPRICED:
+        reason = _("unknown engagement level")
+    if line.adjustment:
+        reason = (reason + " · " if reason else "") + _("late action of a closed month")
+    return (
+        f"    {line.occurred_at:%Y-%m-%d %H:%M}  #{line.action_id:<6} {line.action_type[:22]:<22} "
+        f"{line.engagement:<7} {major(line.value, currency):>9}  {_('billed')} "
+        f"{major(line.billed, currency):>9}  {_('saved')} {major(line.savings, currency):>7}"
+        + (f"  {reason}" if reason else "")
+    )

@@ -96,6 +96,10 @@ def rate_card_publish(
     the current version starts (versions only move forward)."""
     currency = (currency or "").upper()
     _validate_card(currency, value_high, value_medium, value_low, cap, valid_from)
+    if customer is not None and customer.tenant_id != tenant.pk:
+        raise ValidationFailed(
+            _("Some fields are invalid."), fields={"customer": [_("No such customer.")]}
+        )
     lead_type = (lead_type or "").strip()
     with transaction.atomic():
         rate_card_ensure_default(tenant)
@@ -314,8 +318,10 @@ def _save_open(tenant, period, own, adjust, customers, *, prune=False):
 def _write_reports(tenant, period, own, adjust, customers, *, frozen: bool) -> dict:
     now = timezone.now()
     records = {}
+    products = _products_of(tenant, own, adjust)
     for customer_id in sorted(_customer_ids(own, adjust)):
-        record = _record(tenant, period, customer_id, own, adjust)
+        record = build_record(period, customer_id, own, adjust, products)
+        record.tenant = tenant
         record.computed_at = now
         record.frozen, record.frozen_at = frozen, (now if frozen else None)
         records[customer_id] = record
@@ -342,15 +348,24 @@ def _write_reports(tenant, period, own, adjust, customers, *, frozen: bool) -> d
     return records
 
 
-def _record(tenant, period, customer_id, own, adjust) -> BillingReport:
-    products: dict = {}
+def _products_of(tenant, *valuations: engine.Valuation) -> dict[int, Product]:
+    ids = {pid for v in valuations for _cid, pid in v.totals if pid is not None}
+    return {p.pk: p for p in Product.objects.for_tenant(tenant).filter(pk__in=ids)}
+
+
+def build_record(
+    period, customer_id, own, adjust, products: dict[int, Product]
+) -> BillingReport:
+    """A customer's (unsaved) report row from valuations: totals overall, per product and of
+    the adjustments. No database access (the in-memory command uses it too)."""
+    totals_by_product: dict = {}
     for valuation in (own, adjust):
         for (cid, product_id), bucket in valuation.totals.items():
             if cid == customer_id:
-                into = products.setdefault(product_id, engine.new_totals())
+                into = totals_by_product.setdefault(product_id, engine.new_totals())
                 for i, amount in enumerate(bucket):
                     into[i] += amount
-    total = engine.sum_totals(products.values())
+    total = engine.sum_totals(totals_by_product.values())
     adjusted = engine.sum_totals(
         bucket for (cid, _p), bucket in adjust.totals.items() if cid == customer_id
     )
@@ -361,14 +376,13 @@ def _record(tenant, period, customer_id, own, adjust) -> BillingReport:
         adjust.default_card_types.get(customer_id, set())
     )
     return BillingReport(
-        tenant=tenant,
         customer_id=customer_id,
         period=period,
         currency=min(currencies),
         **_totals_fields(total),
         unpriced_count=total[engine.UNPRICED],
         adjustments=_totals_dict(adjusted) if adjusted[engine.ACTIONS] else {},
-        products=_product_totals(tenant, products),
+        products=_product_totals(totals_by_product, products),
         default_card_lead_types=sorted(default_types),
     )
 
@@ -387,16 +401,10 @@ def _totals_dict(total: list[int]) -> dict:
     return {**_totals_fields(total), "unpriced_count": total[engine.UNPRICED]}
 
 
-def _product_totals(tenant, products: dict) -> list[dict]:
-    known = {
-        p.pk: p
-        for p in Product.objects.for_tenant(tenant).filter(
-            pk__in=[pk for pk in products if pk is not None]
-        )
-    }
+def _product_totals(totals_by_product: dict, products: dict[int, Product]) -> list[dict]:
     out = []
-    for product_id, total in products.items():
-        product = known.get(product_id)
+    for product_id, total in totals_by_product.items():
+        product = products.get(product_id)
         out.append(
             {
                 "product_id": product_id,
@@ -502,3 +510,78 @@ def _reports(tenant, records, customers) -> list[Report]:
         if r.customer_id in customers
     ]
     return sorted(reports, key=lambda r: (r.customer.name, r.customer.pk))
+
+
+# ------------------------------------------------------------------ "why was this billed?"
+
+
+@dataclass
+class Explanation:
+    """How one action was (or will be) billed: its line, the report carrying it, the card
+    version, the action it duplicates, and the numbers of the cap."""
+
+    action: object
+    period: date
+    line: engine.Line | None = None
+    report: Report | None = None
+    original: engine.Line | None = None
+    card: RateCard | None = None
+    note: str = ""
+
+    @property
+    def currency(self) -> str:
+        return self.report.record.currency if self.report else DEFAULT_CARD["currency"]
+
+
+def action_explain(*, tenant, action) -> Explanation:
+    """Explain an action of `tenant`: read back from a frozen report, or computed now (the
+    open report of its month, or the one billing it as a late action of a closed month)."""
+    period = month_start(action.occurred_at)
+    explanation = Explanation(action=action, period=period)
+    lead = action.lead
+    if lead.customer_id is None:
+        explanation.note = _("The lead has no customer: pay-per-lead bills nobody for it.")
+        return explanation
+    stored = (
+        BillingLine.objects.for_tenant(tenant)
+        .filter(action_ref=action.pk)
+        .select_related("report")
+        .first()
+    )
+    customer = Customer.objects.for_tenant(tenant).get(pk=lead.customer_id)
+    if stored is not None:
+        report = _frozen(tenant, customer, stored.report.period)
+    else:
+        closed = selectors.closed_months(tenant)
+        target = period if period not in closed else selectors.adjustment_target(period, closed)
+        report = report_compute(tenant=tenant, customer=customer, period=target)
+    explanation.report = report
+    by_id = {line.action_id: line for line in report.lines}
+    explanation.line = by_id.get(action.pk)
+    if explanation.line is None:
+        explanation.note = _("This action is in no report yet.")
+        return explanation
+    explanation.card = RateCard.objects.for_tenant(tenant).filter(
+        pk=explanation.line.card.id
+    ).first()
+    explanation.original = _original(tenant, explanation.line, by_id)
+    return explanation
+
+
+def _original(tenant, line: engine.Line, by_id: dict) -> engine.Line | None:
+    if line.duplicate_of is None:
+        return None
+    found = by_id.get(line.duplicate_of)
+    if found is not None:
+        return found
+    # A late action can duplicate one billed in its closed month's frozen report.
+    stored = (
+        BillingLine.objects.for_tenant(tenant)
+        .filter(action_ref=line.duplicate_of)
+        .select_related("report")
+        .first()
+    )
+    if stored is None:
+        return None
+    lines = frozen_lines(stored.report)
+    return next((ln for ln in lines if ln.action_id == line.duplicate_of), None)

@@ -27,7 +27,7 @@ from apps.billing.payperlead.forms import (
 from apps.billing.payperlead.models import month_bounds, month_start
 from apps.core.errors import ApplicationError, NotFound
 from apps.tenants.roles import Role
-from apps.web.dashboard import dashboard_view, is_admin
+from apps.web.dashboard import client_redirect, dashboard_view, is_admin
 
 LEADS_PER_PAGE = 50
 INDEX = "billing/reports/index.html"
@@ -205,7 +205,7 @@ def report_close(request, tenant_slug):
             _("%(month)s is closed: its reports are final.") % {"month": f"{period:%Y-%m}"},
         )
     customer = selectors.customer_get(tenant, request.POST.get("customer") or "")
-    return redirect(_index_url(tenant, period, customer))
+    return client_redirect(request, _index_url(tenant, period, customer))
 
 
 def _index_url(tenant, period, customer=None) -> str:

@@ -6,9 +6,11 @@ Import from here: `from apps.billing import services; services.subscription_acti
 from apps.billing.services.lifecycle import (
     GRACE_PERIOD,
     TRIAL_REMINDER_DAYS,
+    access_block,
     access_block_due,
     access_ensure_writable,
     access_message,
+    access_restore,
     billing_transitions_run,
     trial_reminders_send,
     trials_expire,
@@ -30,9 +32,11 @@ from apps.billing.services.usage import (
 __all__ = [
     "GRACE_PERIOD",
     "TRIAL_REMINDER_DAYS",
+    "access_block",
     "access_block_due",
     "access_ensure_writable",
     "access_message",
+    "access_restore",
     "billing_account_ensure",
     "billing_transitions_run",
     "meter_ensure",

@@ -19,7 +19,7 @@ from apps.billing.models import (
     SubscriptionStatus,
 )
 from apps.billing.services.notices import notice_enqueue
-from apps.billing.services.subscriptions import _account_locked
+from apps.billing.services.subscriptions import _access_restore, _account_locked
 from apps.core.events import log_event
 from apps.features.selectors import (
     entitlements_get,
@@ -128,6 +128,34 @@ def access_block_due(now: datetime | None = None) -> int:
             notice_enqueue(account.tenant, "access_blocked")
             blocked += 1
     return blocked
+
+
+@transaction.atomic
+def access_block(*, tenant, reason: str) -> bool:
+    """Block a tenant now (e.g. dunning's grace is over: the payments work calls this). Data
+    is kept; `subscription_activate` lifts it. Returns False if it was already blocked."""
+    account = _account_locked(tenant)
+    if account.access_state == AccessState.BLOCKED:
+        return False
+    account.access_state = AccessState.BLOCKED
+    account.access_changed_at = timezone.now()
+    account.save(update_fields=["access_state", "access_changed_at"])
+    log_event("access_blocked", tenant_id=str(tenant.pk), reason=reason)
+    entitlements_invalidate(tenant)
+    notice_enqueue(tenant, "access_blocked")
+    return True
+
+
+@transaction.atomic
+def access_restore(*, tenant) -> bool:
+    """Lift read-only or blocked access (e.g. a dunning retry succeeded on the same plan).
+    Returns False if the tenant was already active."""
+    account = _account_locked(tenant)
+    if account.access_state == AccessState.ACTIVE:
+        return False
+    _access_restore(tenant, account)
+    entitlements_invalidate(tenant)
+    return True
 
 
 def billing_transitions_run(now: datetime | None = None) -> dict[str, int]:

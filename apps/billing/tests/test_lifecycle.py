@@ -153,3 +153,15 @@ def test_paying_during_the_trial_ends_it_without_degradation(
     summary = _run(T0 + timedelta(days=15), django_capture_on_commit_callbacks)
     assert summary == {"reminded": 0, "trials_ended": 0, "blocked": 0}
     assert _state(tenant) == AccessState.ACTIVE and mail.outbox == []
+
+
+def test_payments_can_block_and_restore_access_directly(tenant, events):
+    from apps.billing.services import access_block, access_restore
+
+    subscribe(tenant, "pro")
+    assert access_block(tenant=tenant, reason="dunning_exhausted")
+    assert not access_block(tenant=tenant, reason="again")
+    assert not tenant_accepts_leads(tenant) and entitlements_get(tenant).tools == frozenset()
+    assert access_restore(tenant=tenant) and not access_restore(tenant=tenant)
+    assert tenant_accepts_leads(tenant) and entitlements_get(tenant).has("export")
+    assert events.count("access_blocked") == 1 and events.count("access_restored") == 1

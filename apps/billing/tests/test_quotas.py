@@ -221,3 +221,12 @@ def test_20_concurrent_requests_lose_no_increment_on_a_soft_limit():
     results = _race(tenant, [3] * 20)
     assert all(d.allowed == 3 for _c, d in results)
     assert meter_used(tenant) == 2050
+
+
+def test_one_snapshot_can_serve_both_checks(tenant, django_assert_num_queries):
+    subscribe(tenant, "email_2500")
+    lead_quota_reserve(tenant, 1)
+    ent = entitlements_get(tenant)
+    with django_assert_num_queries(1):
+        assert tenant_accepts_leads(tenant, entitlements=ent)
+        assert lead_quota_reserve(tenant, 2, entitlements=ent).allowed == 2

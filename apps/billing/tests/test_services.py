@@ -109,3 +109,14 @@ def test_plan_change_keeps_the_count_and_takes_the_new_limit(tenant):
     meter = UsageMeter.objects.for_tenant(tenant).get()
     assert (meter.leads_used, meter.lead_limit, meter.plan_code) == (420, 2000, "pro")
     assert meter.warned_80_at is None  # re-armed: 420 is far from 80 % of 2,000
+
+
+def test_missing_seed_plans_come_back_after_migrate_without_touching_edits():
+    from apps.billing.selectors import plans_ensure_seeded
+
+    Plan.objects.filter(code="email_unlimited").delete()
+    Plan.objects.filter(code="start").update(price_amount=555000)
+    assert plans_ensure_seeded() == 1
+    assert plans_ensure_seeded() == 0
+    assert plan("email_unlimited").price_amount == 3999
+    assert plan("start").price_amount == 555000

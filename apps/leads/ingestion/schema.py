@@ -37,10 +37,18 @@ def email_is_valid(value: str) -> bool:
     return bool(_EMAIL_RE.match(value))
 
 
+_latest = [datetime.now(UTC) + timedelta(days=1)]
+
+
+def refresh_latest() -> None:
+    """Move the "no later than tomorrow" bound to now (once per batch, not per timestamp)."""
+    _latest[0] = datetime.now(UTC) + timedelta(days=1)
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # naive timestamps are read as UTC
-    if value < EARLIEST or value > datetime.now(UTC) + timedelta(days=1):
+    if value < EARLIEST or value > _latest[0]:
         raise ValueError("out_of_range")
     return value
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from apps.core.events import log_event
 from apps.leads.identity import identity_key, person_key
 from apps.leads.ingestion import writer
-from apps.leads.ingestion.schema import LeadIn, validate_item
+from apps.leads.ingestion.schema import LeadIn, refresh_latest, validate_item
 from apps.leads.models import Customer, LeadList, LeadStatus, Product, TimelineKind
 
 CREATED, MERGED, REJECTED = "created", "merged", "rejected"
@@ -73,6 +73,7 @@ class _Context:
     default_list_id: int | None
     consent_source: str
     now: Any
+    durable: bool = True
 
 
 @contextmanager
@@ -94,8 +95,17 @@ def ingest_leads(
     actor=None,
     lead_list: LeadList | None = None,
     consent_source: str = "",
+    durable: bool = True,
 ) -> IngestOutcome:
-    """Validate and store submitted leads; returns a result for every item, in order."""
+    """Validate and store submitted leads; returns a result for every item, in order.
+
+    `durable=False` (the public widget) lets PostgreSQL acknowledge the commit before its WAL
+    is flushed to disk (synchronous_commit off for this transaction only): nothing can be
+    half-written or inconsistent, but a crash of the database server itself within a fraction
+    of a second after the answer could lose that submission. Under disk load the flush is
+    most of a submission's time, and the tenant's ingestion lock is held through it.
+    """
+    refresh_latest()
     with _gc_paused():
         results: list[ItemResult | None] = [None] * len(items)
         clean: list[tuple[int, LeadIn]] = []
@@ -117,6 +127,7 @@ def ingest_leads(
                 default_list_id=lead_list.pk if lead_list else None,
                 consent_source=consent_source[:200],
                 now=timezone.now(),
+                durable=durable,
             )
             with transaction.atomic():
                 _store(context, clean, results, lists)
@@ -183,6 +194,7 @@ def _store(ctx: _Context, clean, results, lists) -> None:
         count=len(clean),
         refs={k[1].reference for k in keyed if k[1].reference},
         identities={k[3] for k in keyed},
+        durable=ctx.durable,
     )
     lead_of, new_rows = _match(ctx, keyed, results, by_ref, by_identity, lists, reserved)
     merged_ids = {lead_id for lead_id in lead_of.values() if lead_id in existing}

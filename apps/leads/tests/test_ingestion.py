@@ -150,3 +150,44 @@ def test_tenants_never_merge_into_each_other(tenant, other_tenant):
     ingest_leads(tenant=tenant, items=[{"email": "a@example.com"}], source="api")
     outcome = ingest_leads(tenant=other_tenant, items=[{"email": "a@example.com"}], source="api")
     assert outcome.results[0].status == "created"
+
+
+def test_a_large_batch_keeps_metadata_and_messages(tenant):
+    """Over the small-batch threshold the rows go by COPY (PostgreSQL): same content."""
+    items = [
+        {
+            "email": f"bulk{i}@example.com",
+            "message": f"Message {i}" if i % 2 else "",
+            "actions": [
+                {
+                    "action_type": "Visit",
+                    "timestamp": "2024-04-01T10:00:00Z",
+                    "engagement_level": "low",
+                    "metadata": {"page": f"/p/{i}"} if i % 3 else {},
+                }
+            ],
+        }
+        for i in range(60)
+    ]
+    outcome = ingest_leads(tenant=tenant, items=items, source="api")
+    assert outcome.summary["created"] == 60
+    with tenant_scope(tenant):
+        metadata = dict(LeadAction.objects.values_list("lead__email", "metadata"))
+        assert metadata["bulk1@example.com"] == {"page": "/p/1"}
+        assert metadata["bulk3@example.com"] == {}
+        assert TimelineEntry.objects.filter(kind="message_in").count() == 30
+        lead = Lead.objects.get(email="bulk5@example.com")
+        assert lead.manual_fields == [] and lead.timeline.get(kind="message_in").body == "Message 5"
+
+
+def test_merged_items_in_one_batch_reserve_ids_without_using_them(tenant):
+    first = ingest_leads(tenant=tenant, items=[{"email": "gap@example.com"}], source="api")
+    second = ingest_leads(
+        tenant=tenant,
+        items=[{"email": "gap@example.com"}, {"email": "new@example.com"}],
+        source="api",
+    )
+    assert [r.status for r in second.results] == ["merged", "created"]
+    assert second.results[0].lead_id == first.results[0].lead_id
+    with tenant_scope(tenant):
+        assert Lead.objects.filter(pk=second.results[1].lead_id).exists()

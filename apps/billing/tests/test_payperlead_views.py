@@ -1,0 +1,118 @@
+"""Dashboard: /t/<slug>/billing/reports/ — pick, drill down, download, close; roles and
+isolation."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from apps.billing.payperlead.models import BillingPeriod, PeriodStatus
+from apps.leads.ingestion import ingest_leads
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[2] / "leads/fixtures/seed_002_sample.json"
+
+
+@pytest.fixture
+def seeded(tenant):
+    ingest_leads(tenant=tenant, items=json.loads(SAMPLE.read_text()), source="api")
+    ingest_leads(tenant=tenant, source="api", items=[{
+        "lead_id": "dup", "email": "ann@example.com", "customer_id": "customer-123",
+        "product_id": "product-abc", "lead_type": "Website Visit", "actions": [
+            {"action_type": "Call", "timestamp": "2024-04-20T10:00:00Z", "engagement_level": "High"},
+            {"action_type": "Call", "timestamp": "2024-04-21T10:00:00Z", "engagement_level": "High"},
+        ],
+    }])  # fmt: skip
+    return tenant
+
+
+def page(tenant, name="reports") -> str:
+    return reverse(f"payperlead:{name}", kwargs={"tenant_slug": tenant.slug})
+
+
+def test_every_customer_of_a_month_with_totals(seeded, analyst_client_web):
+    response = analyst_client_web.get(page(seeded), {"period": "2024-04"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "customer-123" in body and "customer-456" in body
+    assert "32.00 USD" in body or "32,00 USD" in body  # 22.00 + 10.00 for ann's first call
+
+
+def test_a_customers_report_drills_down_to_each_action_and_its_reason(seeded, analyst_client_web):
+    response = analyst_client_web.get(
+        page(seeded), {"period": "2024-04", "customer": "customer-123"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "uuid-1" in body and "product-abc" in body
+    assert "Duplicate" in body and "not charged again" in body
+    assert "Form Submission" in body and "Website Visit" in body
+    assert "Download PDF" in body and "format=csv" in body
+
+
+def test_the_report_partial_answers_htmx(seeded, analyst_client_web):
+    response = analyst_client_web.get(
+        page(seeded), {"period": "2024-04", "customer": "customer-456"},
+        HTTP_HX_REQUEST="true", HTTP_HX_TARGET="report",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert b"<html" not in response.content and b"customer-456" in response.content
+
+
+def test_the_page_defaults_to_the_last_month_with_actions(seeded, analyst_client_web):
+    response = analyst_client_web.get(page(seeded))
+    assert response.status_code == 200 and response.context["period"] == date(2024, 5, 1)
+
+
+def test_an_empty_month_is_an_empty_report(seeded, analyst_client_web):
+    response = analyst_client_web.get(page(seeded), {"period": "2023-02"})
+    assert response.status_code == 200 and response.context["rows"] == []
+
+
+def test_an_unknown_customer_or_period_is_404(seeded, analyst_client_web):
+    assert analyst_client_web.get(page(seeded), {"customer": "nobody"}).status_code == 404
+    assert analyst_client_web.get(page(seeded), {"period": "2024-99"}).status_code == 404
+
+
+def test_downloads_csv_and_pdf(seeded, analyst_client_web):
+    params = {"period": "2024-04", "customer": "customer-123"}
+    csv_response = analyst_client_web.get(page(seeded, "download"), {**params, "format": "csv"})
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert b"uuid-1" in b"".join(csv_response.streaming_content)
+    pdf = analyst_client_web.get(page(seeded, "download"), {**params, "format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_an_outsider_sees_nothing(seeded, outsider_client_web):
+    assert outsider_client_web.get(page(seeded), {"period": "2024-04"}).status_code == 404
+    download = page(seeded, "download")
+    assert outsider_client_web.get(download, {"period": "2024-04"}).status_code == 404
+
+
+def test_only_administrators_close_a_month(seeded, analyst_client_web):
+    response = analyst_client_web.post(page(seeded, "close"), {"period": "2024-04"})
+    assert response.status_code == 403
+    assert not BillingPeriod.objects.for_tenant(seeded).exists()
+
+
+def test_an_administrator_closes_a_finished_month(seeded, admin_client_web):
+    response = admin_client_web.post(
+        page(seeded, "close"), {"period": "2024-04", "customer": "customer-123"}
+    )
+    assert response.status_code == 302 and "customer=customer-123" in response["Location"]
+    period = BillingPeriod.objects.for_tenant(seeded).get()
+    assert period.status == PeriodStatus.CLOSED
+    follow = admin_client_web.get(response["Location"])
+    assert follow.context["is_closed"] and follow.context["record"].frozen
+
+
+def test_the_report_page_costs_a_bounded_number_of_queries(
+    seeded, analyst_client_web, django_assert_max_num_queries
+):
+    params = {"period": "2024-04", "customer": "customer-123"}
+    analyst_client_web.get(page(seeded), params)
+    with django_assert_max_num_queries(30):
+        analyst_client_web.get(page(seeded), params)
