@@ -38,8 +38,15 @@ APRIL = datetime(2024, 4, 1, tzinfo=UTC)
 SECONDS_IN_APRIL = 30 * 24 * 3600
 SPLIT = datetime(2024, 4, 15, tzinfo=UTC)
 ACTION_TYPES = (
-    "Page View", "Form Submission", "Share", "Like", "Comment", "Download", "Call", "Chat",
-)  # fmt: skip
+    "Page View",
+    "Form Submission",
+    "Share",
+    "Like",
+    "Comment",
+    "Download",
+    "Call",
+    "Chat",
+)
 LEVELS = ("High", "Medium", "Low")
 LEAD_TYPES = ("Website Visit",) * 5 + ("Social Media",) * 3 + ("Referral",) * 2
 # (lead type, valid from, valid to, High, Medium, Low, cap); "" is the tenant default.
@@ -175,12 +182,36 @@ def generate(tenant) -> None:
             created = APRIL + timedelta(seconds=rng.randrange(SECONDS_IN_APRIL // 2))
             lead_rows.append(
                 (
-                    lead_id, tenant.pk, person, f"{customer}:{product}:{person}", f"lead-{i}",
-                    f"Person {i}", person[2:], "", "", "", "", "", "", "new", "api",
-                    rng.choice(LEAD_TYPES), product, customer, None, None, False, None, False,
-                    None, "", [], created, now,
+                    lead_id,
+                    tenant.pk,
+                    person,
+                    f"{customer}:{product}:{person}",
+                    f"lead-{i}",
+                    f"Person {i}",
+                    person[2:],
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "new",
+                    "api",
+                    rng.choice(LEAD_TYPES),
+                    product,
+                    customer,
+                    None,
+                    None,
+                    False,
+                    None,
+                    False,
+                    None,
+                    "",
+                    [],
+                    created,
+                    now,
                 )
-            )  # fmt: skip
+            )
             for _k in range(ACTIONS_PER_LEAD):
                 at = APRIL + timedelta(seconds=rng.randrange(SECONDS_IN_APRIL))
                 level = rng.choices(LEVELS, weights=(4, 3, 3))[0]
@@ -296,7 +327,25 @@ def main() -> int:
         unit="s",
         note=f"target ≤ 2×; both with work_mem {WORK_MEM}; totals checked to the cent",
     )
+    one_customer(tenant)
     return 0
+
+
+def one_customer(tenant) -> None:
+    """For information: one customer's report with every line, as the API and dashboard ask."""
+    from apps.billing.payperlead.services import report_compute
+    from apps.leads.models import Customer
+
+    customer = Customer.objects.for_tenant(tenant).order_by("pk").first()
+    times, lines = [], 0
+    for _run in range(3):
+        started = time.perf_counter()
+        lines = len(report_compute(tenant=tenant, customer=customer, period=PERIOD).lines)
+        times.append(time.perf_counter() - started)
+    print(
+        f"  info       one customer's report with its {lines:,} lines (report_compute): "
+        f"median {sorted(times)[1]:.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from rest_framework.settings import api_settings
 from apps.billing.errors import PaymentRequired
 from apps.billing.services import access_message
 from apps.core.api import error_body
-from apps.features.selectors import access_get, tenant_id_from_ref
+from apps.features.selectors import access_get, remember_for_request, tenant_id_from_ref
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXEMPT_NAMESPACES = frozenset({"billing"})  # paying must always work
@@ -47,6 +47,7 @@ class AccessStateMiddleware:
         if match is not None and EXEMPT_NAMESPACES & set(match.namespaces):
             return None
         access = access_get(request.tenant)
+        remember_for_request(request, access)
         if access.is_active:
             return None
         if access.is_read_only and request.method in SAFE_METHODS:
@@ -66,6 +67,7 @@ class AccessStateMiddleware:
         if tenant_id is None:
             return None  # the view answers 404
         access = access_get(tenant_id)
+        remember_for_request(request, access)
         if access.is_active:
             return None
         if access.is_read_only and request.method in SAFE_METHODS:

@@ -246,4 +246,4 @@ class UsageMeter(TenantOwnedModel, TimeStampedModel):
 
 
 # Pay-per-lead (apps/billing/payperlead) keeps its models in its own module.
-from apps.billing.payperlead.models import *  # noqa: E402, F401, F403
+from apps.billing.payperlead.models import *  # noqa: E402, F403

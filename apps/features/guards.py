@@ -76,7 +76,7 @@ def RequiresFeature(feature: str) -> type[BasePermission]:
             tenant_id = tenant_id_from_ref(ref) if ref is not None else None
             if tenant_id is None:
                 raise Http404
-            entitlements = entitlements_get(tenant_id)
+            entitlements = entitlements_for_request(request, tenant_id)
             if entitlements.has(feature):
                 return True
             if tenant is None:

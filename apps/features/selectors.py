@@ -282,17 +282,25 @@ def plan_catalogue(cache=None) -> tuple:
     return plans
 
 
-def entitlements_for_request(request) -> Entitlements | None:
-    """The request's tenant's entitlements, read once per request."""
+def entitlements_for_request(request, tenant=None) -> Entitlements | None:
+    """The entitlements of the request's tenant (or of `tenant`), read once per request: the
+    access middleware, guards, context processor and quota share one cache round trip."""
     request = getattr(request, "_request", request)  # DRF's Request wraps the HttpRequest
-    cached = getattr(request, "_fastlead_entitlements", None)
-    if cached is not None:
-        return cached
-    tenant = getattr(request, "tenant", None)
+    tenant = tenant if tenant is not None else getattr(request, "tenant", None)
     if tenant is None:
         return None
-    request._fastlead_entitlements = entitlements_get(tenant)
+    tenant_id = str(getattr(tenant, "pk", tenant))
+    cached = getattr(request, "_fastlead_entitlements", None)
+    if cached is not None and cached.tenant_id == tenant_id:
+        return cached
+    request._fastlead_entitlements = entitlements_get(tenant_id)
     return request._fastlead_entitlements
+
+
+def remember_for_request(request, snapshot) -> None:
+    """Keep a snapshot read elsewhere (the access middleware) for the rest of the request."""
+    if isinstance(snapshot, Entitlements):
+        getattr(request, "_request", request)._fastlead_entitlements = snapshot
 
 
 def entitlements_invalidate(tenant, *, cache=None) -> None:

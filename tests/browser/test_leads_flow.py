@@ -61,7 +61,9 @@ def _reseed_after_flush(django_db_blocker):
 
 
 @pytest.fixture
-def leads_browser():
+def leads_browser(live_server):
+    """Chromium, closed before the live server stops (its keep-alive request threads hold
+    database connections until the browser hangs up)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from apps.ai.client import ManagedLLMClient, provider_adapter
-from apps.ai.ratelimit import RateLimiter, default_backend
+from apps.ai.ratelimit import CacheBackend, RateLimiter, default_backend
 from apps.ai.retry import RetryPolicy
 from apps.ai.tests.fake_anthropic import FakeAnthropic
 from apps.ai.tests.fake_gemini import FakeGemini
@@ -46,13 +46,19 @@ def gemini_settings(settings, fake_gemini):
 
 
 @pytest.fixture
-def limiter():
-    """A generous limiter on the real shared backend (Redis in CI, else the cache fallback),
-    namespaced so that concurrent test runs never share a budget."""
+def shared_backend(settings, tmp_path):
+    """The real shared backend: Redis when REDIS_URL is set (CI), else the cache fallback
+    with its lock files in the test's temporary directory."""
+    return default_backend() if settings.REDIS_URL else CacheBackend(lock_dir=tmp_path / "locks")
+
+
+@pytest.fixture
+def limiter(shared_backend):
+    """A generous limiter, namespaced so that concurrent test runs never share a budget."""
     return RateLimiter(
         requests_per_window=1000,
         tokens_per_window=10_000_000,
-        backend=default_backend(),
+        backend=shared_backend,
         namespace=f"test-{uuid.uuid4().hex[:8]}",
     )
 

@@ -23,14 +23,18 @@ def _max_in_window(times, window):
     return best
 
 
-def _limiter(backend=None, margin=0.05, **budget):
-    return RateLimiter(
-        window_seconds=WINDOW,
-        margin_seconds=margin,
-        backend=backend or default_backend(),
-        namespace=f"test-{uuid.uuid4().hex[:8]}",
-        **{"requests_per_window": 0, "tokens_per_window": 0, **budget},
-    )
+@pytest.fixture
+def make_limiter(shared_backend):
+    def build(margin=0.05, **budget):
+        return RateLimiter(
+            window_seconds=WINDOW,
+            margin_seconds=margin,
+            backend=shared_backend,
+            namespace=f"test-{uuid.uuid4().hex[:8]}",
+            **{"requests_per_window": 0, "tokens_per_window": 0, **budget},
+        )
+
+    return build
 
 
 def _grab(limiter, grants, tickets, lock, tokens=0):
@@ -58,9 +62,9 @@ def _threads(limiter, grants, count, n=8, tokens=0):
         worker.join(timeout=30)
 
 
-def test_threads_never_exceed_the_request_budget_and_use_it_fully():
+def test_threads_never_exceed_the_request_budget_and_use_it_fully(make_limiter):
     # given 5 requests per second shared by 8 greedy threads
-    limiter, grants = _limiter(requests_per_window=5), []
+    limiter, grants = make_limiter(requests_per_window=5), []
     started = time.time()
     # when they take 15 grants
     _threads(limiter, grants, 15)
@@ -71,9 +75,9 @@ def test_threads_never_exceed_the_request_budget_and_use_it_fully():
     assert 2.0 <= time.time() - started < 3.5
 
 
-def test_spread_smooths_bursts_within_the_window():
+def test_spread_smooths_bursts_within_the_window(make_limiter):
     # 10 per second, spread over fifths: at most 2 in any 0.2 s, still 10 per second
-    limiter, grants = _limiter(requests_per_window=10, spread=5, margin=0.1), []
+    limiter, grants = make_limiter(requests_per_window=10, spread=5, margin=0.1), []
     started = time.time()
     _threads(limiter, grants, 10)
     assert _max_in_window(grants, 0.2) <= 2
@@ -81,8 +85,8 @@ def test_spread_smooths_bursts_within_the_window():
     assert time.time() - started < 1.5  # smoothing does not cost the budget
 
 
-def test_the_token_budget_is_shared_and_settled_to_actual_use():
-    limiter = _limiter(tokens_per_window=1000)
+def test_the_token_budget_is_shared_and_settled_to_actual_use(make_limiter):
+    limiter = make_limiter(tokens_per_window=1000)
     first = limiter.acquire("anthropic", 600)
     started = time.monotonic()
     limiter.acquire("anthropic", 300)  # fits: 900
@@ -98,20 +102,20 @@ def test_the_token_budget_is_shared_and_settled_to_actual_use():
     assert time.monotonic() - started >= 0.9
 
 
-def test_threads_never_exceed_the_token_budget():
-    limiter, grants = _limiter(tokens_per_window=1000), []
+def test_threads_never_exceed_the_token_budget(make_limiter):
+    limiter, grants = make_limiter(tokens_per_window=1000), []
     _threads(limiter, grants, 9, n=6, tokens=300)  # 3 calls of 300 fit per window
     assert _max_in_window(grants, WINDOW) <= 3
 
 
-def test_a_call_larger_than_the_whole_token_budget_is_refused_at_once():
+def test_a_call_larger_than_the_whole_token_budget_is_refused_at_once(make_limiter):
     with pytest.raises(ProviderError) as caught:
-        _limiter(tokens_per_window=1000).acquire("anthropic", 1001)
+        make_limiter(tokens_per_window=1000).acquire("anthropic", 1001)
     assert caught.value.permanent and caught.value.code == "over_token_budget"
 
 
-def test_no_slot_within_the_maximum_wait_is_a_transient_failure():
-    limiter = _limiter(requests_per_window=1)
+def test_no_slot_within_the_maximum_wait_is_a_transient_failure(make_limiter):
+    limiter = make_limiter(requests_per_window=1)
     limiter.max_wait_seconds = 0.2
     limiter.acquire("anthropic")
     with pytest.raises(ProviderError) as caught:
@@ -119,16 +123,16 @@ def test_no_slot_within_the_maximum_wait_is_a_transient_failure():
     assert not caught.value.permanent and caught.value.code == "rate_limit_wait"
 
 
-def test_providers_have_separate_budgets():
-    limiter = _limiter(requests_per_window=1)
+def test_providers_have_separate_budgets(make_limiter):
+    limiter = make_limiter(requests_per_window=1)
     limiter.acquire("anthropic")
     started = time.monotonic()
     limiter.acquire("gemini")
     assert time.monotonic() - started < 0.2
 
 
-def test_a_provider_pause_holds_every_caller_back():
-    limiter = _limiter(requests_per_window=100)
+def test_a_provider_pause_holds_every_caller_back(make_limiter):
+    limiter = make_limiter(requests_per_window=100)
     limiter.pause("anthropic", 0.5)
     started = time.monotonic()
     limiter.acquire("anthropic")

@@ -33,9 +33,17 @@ class RateCardForm(forms.ModelForm):
     class Meta:
         model = RateCard
         fields = [
-            "tenant", "customer", "lead_type", "valid_from", "currency", "value_high",
-            "value_medium", "value_low", "cap", "note",
-        ]  # fmt: skip
+            "tenant",
+            "customer",
+            "lead_type",
+            "valid_from",
+            "currency",
+            "value_high",
+            "value_medium",
+            "value_low",
+            "cap",
+            "note",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -52,9 +60,16 @@ class RateCardAdmin(TenantOwnedAdmin):
 
     form = RateCardForm
     tenant_list_display = (
-        "__str__", "version", "valid_from", "valid_to", "currency", "value_high", "value_medium",
-        "value_low", "cap",
-    )  # fmt: skip
+        "__str__",
+        "version",
+        "valid_from",
+        "valid_to",
+        "currency",
+        "value_high",
+        "value_medium",
+        "value_low",
+        "cap",
+    )
     list_filter = ("currency",)
     search_fields = ("lead_type", "customer__external_ref", "tenant__slug")
 
@@ -73,12 +88,18 @@ class RateCardAdmin(TenantOwnedAdmin):
         try:
             with tenant_scope(data["tenant"]):
                 card = services.rate_card_publish(
-                    tenant=data["tenant"], actor=request.user, valid_from=data["valid_from"],
-                    currency=data["currency"], value_high=data["value_high"],
-                    value_medium=data["value_medium"], value_low=data["value_low"],
-                    cap=data["cap"], customer=data.get("customer"),
-                    lead_type=data.get("lead_type", ""), note=data.get("note", ""),
-                )  # fmt: skip
+                    tenant=data["tenant"],
+                    actor=request.user,
+                    valid_from=data["valid_from"],
+                    currency=data["currency"],
+                    value_high=data["value_high"],
+                    value_medium=data["value_medium"],
+                    value_low=data["value_low"],
+                    cap=data["cap"],
+                    customer=data.get("customer"),
+                    lead_type=data.get("lead_type", ""),
+                    note=data.get("note", ""),
+                )
         except ApplicationError as exc:
             raise _PublishRefused(exc.message) from None
         for field in RateCard._meta.concrete_fields:
@@ -113,8 +134,9 @@ class BillingPeriodAdmin(TenantOwnedAdmin):
         for period in queryset:
             try:
                 with tenant_scope(period.tenant):
-                    services.period_close(tenant=period.tenant, actor=request.user,
-                                          period=period.month)  # fmt: skip
+                    services.period_close(
+                        tenant=period.tenant, actor=request.user, period=period.month
+                    )
             except ApplicationError as exc:
                 self.message_user(request, f"{period}: {exc.message}", messages.ERROR)
             else:
@@ -124,9 +146,18 @@ class BillingPeriodAdmin(TenantOwnedAdmin):
 @admin.register(BillingReport)
 class BillingReportAdmin(TenantOwnedAdmin):
     tenant_list_display = (
-        "customer", "period", "currency", "actions_count", "gross", "billed",
-        "savings_duplicate", "savings_cap", "frozen", "computed_at", "lines_link",
-    )  # fmt: skip
+        "customer",
+        "period",
+        "currency",
+        "actions_count",
+        "gross",
+        "billed",
+        "savings_duplicate",
+        "savings_cap",
+        "frozen",
+        "computed_at",
+        "lines_link",
+    )
     list_filter = ("frozen", "period")
     search_fields = ("customer__external_ref", "customer__name", "tenant__slug")
     list_select_related = ("tenant", "customer")
@@ -151,9 +182,18 @@ class BillingReportAdmin(TenantOwnedAdmin):
 @admin.register(BillingLine)
 class BillingLineAdmin(TenantOwnedAdmin):
     tenant_list_display = (
-        "action_ref", "report", "action_type", "engagement", "value", "billed", "savings",
-        "reason", "card_version", "adjustment", "why_link",
-    )  # fmt: skip
+        "action_ref",
+        "report",
+        "action_type",
+        "engagement",
+        "value",
+        "billed",
+        "savings",
+        "reason",
+        "card_version",
+        "adjustment",
+        "why_link",
+    )
     list_filter = ("reason", "adjustment", "default_card")
     search_fields = ("=action_ref",)
     list_select_related = ("tenant", "report")
@@ -198,8 +238,11 @@ class BillingLineAdmin(TenantOwnedAdmin):
             if action is not None:
                 with tenant_scope(action.tenant):
                     try:
-                        context.update(_why_context(services.action_explain(
-                            tenant=action.tenant, action=action)))  # fmt: skip
+                        context.update(
+                            _why_context(
+                                services.action_explain(tenant=action.tenant, action=action)
+                            )
+                        )
                     except ApplicationError as exc:
                         context["error"] = exc.message
         return TemplateResponse(request, "billing/reports/admin_why.html", context)

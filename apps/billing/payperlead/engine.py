@@ -282,11 +282,25 @@ def _valuate(rows, book, groups, result, keep_lines, adjustment) -> None:
         if keep_lines:
             lines.append(
                 Line(
-                    action_id, lead_id, customer_id, product_id, person, lead_type, action_type,
-                    level, at, card, value, billed, value - billed, reason, duplicate_of, before,
+                    action_id,
+                    lead_id,
+                    customer_id,
+                    product_id,
+                    person,
+                    lead_type,
+                    action_type,
+                    level,
+                    at,
+                    card,
+                    value,
+                    billed,
+                    value - billed,
+                    reason,
+                    duplicate_of,
+                    before,
                     adjustment,
                 )
-            )  # fmt: skip
+            )
     for customer_id, lead_type, card in seen:
         result.currencies.setdefault(customer_id, set()).add(card.currency)
         result.cards_used.setdefault(customer_id, set()).add(card)

@@ -49,8 +49,9 @@ def _csv_stream(tenant, period, customer, report) -> Iterator[str]:
     # The response is consumed after the request's tenant scope has ended.
     with tenant_scope(tenant):
         if customer is not None:
-            reports = [report or services.report_compute(tenant=tenant, customer=customer,
-                                                         period=period)]  # fmt: skip
+            reports = [
+                report or services.report_compute(tenant=tenant, customer=customer, period=period)
+            ]
         else:
             reports = _each_customer(tenant, period)
         for item in reports:
@@ -159,9 +160,11 @@ class _ReportPDF:
         ]
         if record.adjustments:
             rows.append(
-                (_("of which late actions of closed months"),
-                 self.money(record.adjustments.get("billed", 0)))
-            )  # fmt: skip
+                (
+                    _("of which late actions of closed months"),
+                    self.money(record.adjustments.get("billed", 0)),
+                )
+            )
         for label, value in rows:
             pdf.set_font("DejaVu", size=9)
             pdf.cell(70, 5, label)
@@ -171,15 +174,23 @@ class _ReportPDF:
             pdf.set_font("DejaVu", size=8)
             types = ", ".join(t or _("(none)") for t in record.default_card_lead_types)
             pdf.multi_cell(
-                0, 4, _("Lead types without a card of their own (default prices): %(types)s")
-                % {"types": types}, new_x="LMARGIN", new_y="NEXT",
-            )  # fmt: skip
+                0,
+                4,
+                _("Lead types without a card of their own (default prices): %(types)s")
+                % {"types": types},
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
         if record.unpriced_count:
             pdf.set_font("DejaVu", size=8)
             pdf.multi_cell(
-                0, 4, _("%(count)s actions with an unknown engagement level were not billed.")
-                % {"count": record.unpriced_count}, new_x="LMARGIN", new_y="NEXT",
-            )  # fmt: skip
+                0,
+                4,
+                _("%(count)s actions with an unknown engagement level were not billed.")
+                % {"count": record.unpriced_count},
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
         pdf.ln(3)
 
     def products(self) -> None:
@@ -209,8 +220,15 @@ class _ReportPDF:
         pdf = self.pdf
         pdf.set_font("DejaVu", "B", 11)
         pdf.cell(0, 7, _("Actions by lead"), new_x="LMARGIN", new_y="NEXT")
-        head = (_("Time (UTC)"), _("Action"), _("Level"), _("Value"), _("Billed"), _("Saved"),
-                _("Reason"))  # fmt: skip
+        head = (
+            _("Time (UTC)"),
+            _("Action"),
+            _("Level"),
+            _("Value"),
+            _("Billed"),
+            _("Saved"),
+            _("Reason"),
+        )
         shown = 0
         total = sum(len(g.lines) for g in groups)
         for group in groups:
@@ -221,8 +239,14 @@ class _ReportPDF:
             title = f"{group.label} · {product.external_ref if product else '—'} · "
             title += group.lead_type or _("(no lead type)")
             pdf.cell(130, 6, title[:90])
-            pdf.cell(0, 6, _("billed %(amount)s") % {"amount": self.money(group.billed)},
-                     align="R", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+            pdf.cell(
+                0,
+                6,
+                _("billed %(amount)s") % {"amount": self.money(group.billed)},
+                align="R",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
             self._row(self.WIDTHS, self.ALIGNS, head, bold=True, fill=True, size=7)
             for line in group.lines:
                 self._row(self.WIDTHS, self.ALIGNS, self._line_cells(line), size=7)
@@ -231,9 +255,13 @@ class _ReportPDF:
             pdf.ln(2)
             pdf.set_font("DejaVu", size=8)
             pdf.multi_cell(
-                0, 4, _("%(count)s more lines are in the CSV download of this report.")
-                % {"count": total - shown}, new_x="LMARGIN", new_y="NEXT",
-            )  # fmt: skip
+                0,
+                4,
+                _("%(count)s more lines are in the CSV download of this report.")
+                % {"count": total - shown},
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
 
     def _line_cells(self, line) -> tuple:
         reason = presenters.reason_label(line.reason)

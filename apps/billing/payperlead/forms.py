@@ -65,7 +65,6 @@ class ReportPickForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["period"].choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months]
         self.fields["customer"].choices = [("", _("All customers"))] + [
-            (c.external_ref, f"{c.name} ({c.external_ref})" if c.name != c.external_ref
-             else c.name)
+            (c.external_ref, f"{c.name} ({c.external_ref})" if c.name != c.external_ref else c.name)
             for c in customers
-        ]  # fmt: skip
+        ]

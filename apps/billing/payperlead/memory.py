@@ -72,18 +72,21 @@ def load(items: list) -> Dataset:
         person = person_key(email=item.email, phone=item.phone, lead_ref=item.reference)
         ident = identity_key(person=person, customer_id=customer_id, product_id=product_id)
         # As ingestion matches: by the submitted lead id first, then by identity.
-        lead_id = (by_ref.get(item.reference) if item.reference else None) or by_identity.get(
-            ident
-        )
+        lead_id = (by_ref.get(item.reference) if item.reference else None) or by_identity.get(ident)
         if lead_id is None:
             lead_id = len(data.leads) + 1
             by_identity[ident] = lead_id
             if item.reference:
                 by_ref[item.reference] = lead_id
             data.leads[lead_id] = SimpleNamespace(
-                pk=lead_id, external_id=item.reference, name=item.name, lead_type=item.lead_type,
-                customer_id=customer_id, product_id=product_id, person_key=person,
-            )  # fmt: skip
+                pk=lead_id,
+                external_id=item.reference,
+                name=item.name,
+                lead_type=item.lead_type,
+                customer_id=customer_id,
+                product_id=product_id,
+                person_key=person,
+            )
         lead = data.leads[lead_id]
         if lead.customer_id is None:
             data.without_customer += 1
@@ -95,11 +98,17 @@ def load(items: list) -> Dataset:
             seen_actions.add(key)
             data.rows.append(
                 (
-                    len(seen_actions), lead_id, lead.customer_id, lead.product_id,
-                    lead.person_key, lead.lead_type, action.action_type,
-                    action.engagement_level, action.timestamp,
+                    len(seen_actions),
+                    lead_id,
+                    lead.customer_id,
+                    lead.product_id,
+                    lead.person_key,
+                    lead.lead_type,
+                    action.action_type,
+                    action.engagement_level,
+                    action.timestamp,
                 )
-            )  # fmt: skip
+            )
     return data
 
 
@@ -121,9 +130,7 @@ def reports(data: Dataset, period: date, customer_ref: str | None = None, book=N
     valuation = engine.valuate(rows, book)
     valuation.check_currency()
     empty = engine.Valuation()
-    wanted = {
-        pk: c for pk, c in data.customers.items() if customer_ref in (None, c.external_ref)
-    }
+    wanted = {pk: c for pk, c in data.customers.items() if customer_ref in (None, c.external_ref)}
     out = []
     for customer_id, customer in sorted(wanted.items(), key=lambda kv: kv[1].external_ref):
         if not any(cid == customer_id for cid, _p in valuation.totals):
@@ -134,6 +141,7 @@ def reports(data: Dataset, period: date, customer_ref: str | None = None, book=N
             record = services.build_record(period, customer_id, valuation, empty, data.products)
         record.customer = customer
         lines = [ln for ln in valuation.lines if ln.customer_id == customer_id]
-        out.append(services.Report(record=record, customer=customer, lines=lines,
-                                   products=data.products))  # fmt: skip
+        out.append(
+            services.Report(record=record, customer=customer, lines=lines, products=data.products)
+        )
     return out

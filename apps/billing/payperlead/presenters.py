@@ -307,7 +307,8 @@ def text_report(
 ) -> list[str]:
     """The command's readable report: per customer its totals, products and every line."""
     out = [
-        _("Pay-per-lead report · %(month)s (calendar month, UTC)") % {"month": period_label(period)},
+        _("Pay-per-lead report · %(month)s (calendar month, UTC)")
+        % {"month": period_label(period)},
         _("Source: %(source)s") % {"source": source},
         "",
     ]
@@ -316,21 +317,34 @@ def text_report(
         record = report.record
         currency = record.currency
         sums = by_currency.setdefault(currency, [0, 0, 0, 0, 0])
-        for i, amount in enumerate((record.billed, record.gross, record.savings_duplicate,
-                                    record.savings_cap, record.actions_count)):  # fmt: skip
+        for i, amount in enumerate(
+            (
+                record.billed,
+                record.gross,
+                record.savings_duplicate,
+                record.savings_cap,
+                record.actions_count,
+            )
+        ):
             sums[i] += amount
         out += _text_customer(report, leads, in_memory)
     if not reports:
         out.append(_("No billable actions in this month: the report is empty."))
     for currency, (billed, gross, duplicate, cap, actions) in sorted(by_currency.items()):
         out.append(
-            _("TOTAL %(currency)s: billed %(billed)s of %(gross)s · saved: duplicates "
-              "%(duplicate)s, cap %(cap)s · %(actions)s actions") % {
-                "currency": currency, "billed": major(billed, currency),
-                "gross": major(gross, currency), "duplicate": major(duplicate, currency),
-                "cap": major(cap, currency), "actions": actions,
+            _(
+                "TOTAL %(currency)s: billed %(billed)s of %(gross)s · saved: duplicates "
+                "%(duplicate)s, cap %(cap)s · %(actions)s actions"
+            )
+            % {
+                "currency": currency,
+                "billed": major(billed, currency),
+                "gross": major(gross, currency),
+                "duplicate": major(duplicate, currency),
+                "cap": major(cap, currency),
+                "actions": actions,
             }
-        )  # fmt: skip
+        )
     return out
 
 
@@ -343,13 +357,18 @@ def _text_customer(report, leads: dict, in_memory: bool) -> list[str]:
         _("Customer %(ref)s · %(currency)s · %(state)s")
         % {"ref": customer.external_ref, "currency": currency, "state": state},
         "  "
-        + _("billed %(billed)s of %(gross)s · saved: duplicates %(duplicate)s, cap %(cap)s · "
-            "%(actions)s actions") % {
-            "billed": major(record.billed, currency), "gross": major(record.gross, currency),
+        + _(
+            "billed %(billed)s of %(gross)s · saved: duplicates %(duplicate)s, cap %(cap)s · "
+            "%(actions)s actions"
+        )
+        % {
+            "billed": major(record.billed, currency),
+            "gross": major(record.gross, currency),
             "duplicate": major(record.savings_duplicate, currency),
-            "cap": major(record.savings_cap, currency), "actions": record.actions_count,
+            "cap": major(record.savings_cap, currency),
+            "actions": record.actions_count,
         },
-    ]  # fmt: skip
+    ]
     for item in record.products:
         out.append(
             "  "

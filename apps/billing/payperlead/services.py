@@ -328,9 +328,16 @@ def _write_reports(tenant, period, own, adjust, customers, *, frozen: bool) -> d
     if not records:
         return {}
     update = [
-        "currency", *TOTAL_FIELDS, "unpriced_count", "adjustments", "products",
-        "default_card_lead_types", "computed_at", "frozen", "frozen_at",
-    ]  # fmt: skip
+        "currency",
+        *TOTAL_FIELDS,
+        "unpriced_count",
+        "adjustments",
+        "products",
+        "default_card_lead_types",
+        "computed_at",
+        "frozen",
+        "frozen_at",
+    ]
     BillingReport.objects.bulk_create(
         list(records.values()),
         update_conflicts=True,
@@ -353,9 +360,7 @@ def _products_of(tenant, *valuations: engine.Valuation) -> dict[int, Product]:
     return {p.pk: p for p in Product.objects.for_tenant(tenant).filter(pk__in=ids)}
 
 
-def build_record(
-    period, customer_id, own, adjust, products: dict[int, Product]
-) -> BillingReport:
+def build_record(period, customer_id, own, adjust, products: dict[int, Product]) -> BillingReport:
     """A customer's (unsaved) report row from valuations: totals overall, per product and of
     the adjustments. No database access (the in-memory command uses it too)."""
     totals_by_product: dict = {}
@@ -369,9 +374,7 @@ def build_record(
     adjusted = engine.sum_totals(
         bucket for (cid, _p), bucket in adjust.totals.items() if cid == customer_id
     )
-    currencies = own.currencies.get(customer_id, set()) | adjust.currencies.get(
-        customer_id, set()
-    )
+    currencies = own.currencies.get(customer_id, set()) | adjust.currencies.get(customer_id, set())
     default_types = own.default_card_types.get(customer_id, set()) | (
         adjust.default_card_types.get(customer_id, set())
     )
@@ -488,12 +491,25 @@ def frozen_lines(record: BillingReport) -> list[engine.Line]:
             card = cards[row.card_id] = row.card.as_card()
         out.append(
             engine.Line(
-                row.action_ref, row.lead_id, record.customer_id, row.product_id, row.person_key,
-                row.lead_type, row.action_type, row.engagement, row.occurred_at, card, row.value,
-                row.billed, row.savings, row.reason, row.duplicate_of_ref, row.billed_before,
+                row.action_ref,
+                row.lead_id,
+                record.customer_id,
+                row.product_id,
+                row.person_key,
+                row.lead_type,
+                row.action_type,
+                row.engagement,
+                row.occurred_at,
+                card,
+                row.value,
+                row.billed,
+                row.savings,
+                row.reason,
+                row.duplicate_of_ref,
+                row.billed_before,
                 row.adjustment,
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -561,9 +577,9 @@ def action_explain(*, tenant, action) -> Explanation:
     if explanation.line is None:
         explanation.note = _("This action is in no report yet.")
         return explanation
-    explanation.card = RateCard.objects.for_tenant(tenant).filter(
-        pk=explanation.line.card.id
-    ).first()
+    explanation.card = (
+        RateCard.objects.for_tenant(tenant).filter(pk=explanation.line.card.id).first()
+    )
     explanation.original = _original(tenant, explanation.line, by_id)
     return explanation
 

@@ -40,7 +40,7 @@ def card(
     lead_type: str = "",
     valid_from: datetime = EPOCH,
     valid_to: datetime | None = None,
-    id: int = 1,  # noqa: A002 - mirrors the model field
+    id: int = 1,
     version: int = 1,
 ) -> engine.Card:
     return engine.Card(

@@ -72,7 +72,10 @@ def report_index(request, tenant_slug):
     if period not in months:
         months = sorted([*months, period], reverse=True)
     form = ReportPickForm(
-        initial={"period": f"{period:%Y-%m}", "customer": customer.external_ref if customer else ""},
+        initial={
+            "period": f"{period:%Y-%m}",
+            "customer": customer.external_ref if customer else "",
+        },
         months=months,
         customers=selectors.customer_list(tenant),
     )
@@ -159,7 +162,8 @@ def _line_row(line, report) -> dict:
         "savings": presenters.money(line.savings, currency),
         "reason": presenters.reason_label(line.reason),
         "why": why,
-        "card": _("v%(version)s · %(scope)s") % {
+        "card": _("v%(version)s · %(scope)s")
+        % {
             "version": line.card.version,
             "scope": presenters.SCOPE_LABELS[line.card.scope],
         },

@@ -33,9 +33,14 @@ def test_a_customers_april_report_in_json_matches_the_seed(seeded, analyst_api):
     assert (body["period"], body["status"], body["currency"]) == ("2024-04", "open", "USD")
     assert body["customer"]["ref"] == "customer-123"
     assert body["totals"] == {
-        "actions": 3, "gross": 2200, "billed": 2200, "savings": 0, "savings_duplicate": 0,
-        "savings_cap": 0, "unpriced": 0,
-    }  # fmt: skip
+        "actions": 3,
+        "gross": 2200,
+        "billed": 2200,
+        "savings": 0,
+        "savings_duplicate": 0,
+        "savings_cap": 0,
+        "unpriced": 0,
+    }
     assert body["products"][0]["product"]["ref"] == "product-abc"
     assert body["products"][0]["totals"]["billed"] == 2200
     assert body["lead_types_without_card"] == ["Website Visit"]
@@ -52,12 +57,21 @@ def test_a_customers_april_report_in_json_matches_the_seed(seeded, analyst_api):
 def test_without_a_customer_every_customer_is_summed(seeded, analyst_api):
     body = analyst_api.get(url(seeded), {"period": "2024-04"}).json()
     assert [(c["customer"]["ref"], c["totals"]["billed"]) for c in body["customers"]] == [
-        ("customer-123", 2200), ("customer-456", 700),
-    ]  # fmt: skip
-    assert body["totals"] == [{
-        "currency": "USD", "actions": 5, "gross": 2900, "billed": 2900, "savings": 0,
-        "savings_duplicate": 0, "savings_cap": 0, "unpriced": 0,
-    }]  # fmt: skip
+        ("customer-123", 2200),
+        ("customer-456", 700),
+    ]
+    assert body["totals"] == [
+        {
+            "currency": "USD",
+            "actions": 5,
+            "gross": 2900,
+            "billed": 2900,
+            "savings": 0,
+            "savings_duplicate": 0,
+            "savings_cap": 0,
+            "unpriced": 0,
+        }
+    ]
     assert "lines" not in body["customers"][0]
 
 
@@ -135,9 +149,13 @@ def test_an_unknown_customer_answers_404(seeded, analyst_api):
 
 
 def test_another_tenants_customer_is_unknown_here(seeded, other_tenant, analyst_api):
-    ingest_leads(tenant=other_tenant, source="api", items=[
-        {"lead_id": "o1", "customer_id": "their-customer", "actions": []},
-    ])  # fmt: skip
+    ingest_leads(
+        tenant=other_tenant,
+        source="api",
+        items=[
+            {"lead_id": "o1", "customer_id": "their-customer", "actions": []},
+        ],
+    )
     response = analyst_api.get(url(seeded), {"period": "2024-04", "customer": "their-customer"})
     assert response.status_code == 404
 
@@ -161,15 +179,27 @@ def test_a_currency_mismatch_answers_422_with_its_code(seeded, admin_user, analy
 
     with tenant_scope(seeded):
         services.rate_card_publish(
-            tenant=seeded, actor=admin_user, valid_from=datetime(2024, 1, 1, tzinfo=UTC),
-            currency="RUB", value_high=90000, value_medium=45000, value_low=18000, cap=900000,
+            tenant=seeded,
+            actor=admin_user,
+            valid_from=datetime(2024, 1, 1, tzinfo=UTC),
+            currency="RUB",
+            value_high=90000,
+            value_medium=45000,
+            value_low=18000,
+            cap=900000,
             lead_type="Website Visit",
-        )  # fmt: skip
+        )
         services.rate_card_publish(
-            tenant=seeded, actor=admin_user, valid_from=datetime(2024, 4, 10, tzinfo=UTC),
-            currency="USD", value_high=1, value_medium=1, value_low=1, cap=1,
+            tenant=seeded,
+            actor=admin_user,
+            valid_from=datetime(2024, 4, 10, tzinfo=UTC),
+            currency="USD",
+            value_high=1,
+            value_medium=1,
+            value_low=1,
+            cap=1,
             lead_type="Website Visit",
-        )  # fmt: skip
+        )
     response = analyst_api.get(url(seeded), {"period": "2024-04", "customer": "customer-123"})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "currency_mismatch"

@@ -67,9 +67,15 @@ def test_products_are_billed_independently_even_for_the_same_person_and_actions(
     for product in (1, 2):
         for i in range(11):
             rows.append(
-                row(product * 100 + i, f"2024-04-{i + 1:02d} 10:00", action=f"Step {i}",
-                    level="High", product=product, lead=product)
-            )  # fmt: skip
+                row(
+                    product * 100 + i,
+                    f"2024-04-{i + 1:02d} 10:00",
+                    action=f"Step {i}",
+                    level="High",
+                    product=product,
+                    lead=product,
+                )
+            )
     result = value(rows)
     # then each product is capped on its own: 100.00 billed and 10.00 saved per product
     assert result.totals[(1, 1)][BILLED] == 10000
@@ -155,8 +161,11 @@ def test_the_most_specific_card_wins():
     lines = by_action(value(rows, *cards))
     assert [lines[i].value for i in (1, 2, 3, 4)] == [100, 200, 300, 400]
     assert [lines[i].card.scope for i in (1, 2, 3, 4)] == [
-        "default", "lead_type", "customer", "customer+lead_type",
-    ]  # fmt: skip
+        "default",
+        "lead_type",
+        "customer",
+        "customer+lead_type",
+    ]
 
 
 def test_an_unknown_lead_type_uses_the_default_card_and_is_listed():
@@ -218,11 +227,21 @@ def test_a_lowered_cap_bills_nothing_more_once_reached():
 def test_late_actions_follow_the_settled_state_of_their_period():
     # given a frozen period that billed Form Submission/High and 95.00 in all
     settled = [
-        engine.Settled(1, 1, 1, "e:ann@example.com", "Form Submission", "High",
-                       at("2024-04-02 10:00"), 1000, "none"),
-        engine.Settled(2, 1, 1, "e:ann@example.com", "Other", "High",
-                       at("2024-04-03 10:00"), 8500, "none"),
-    ]  # fmt: skip
+        engine.Settled(
+            1,
+            1,
+            1,
+            "e:ann@example.com",
+            "Form Submission",
+            "High",
+            at("2024-04-02 10:00"),
+            1000,
+            "none",
+        ),
+        engine.Settled(
+            2, 1, 1, "e:ann@example.com", "Other", "High", at("2024-04-03 10:00"), 8500, "none"
+        ),
+    ]
     groups = engine.groups_from_lines(settled)
     # when two late actions of that period arrive, one of them earlier than everything billed
     late = [
@@ -239,10 +258,16 @@ def test_late_actions_follow_the_settled_state_of_their_period():
 
 def test_group_order_and_time_order_give_the_same_lines():
     rows = [
-        row(i, f"2024-04-{i % 28 + 1:02d} 10:00", action=f"A{i % 5}", level=lvl,
-            person=f"p{i % 3}", product=i % 2 + 1)
+        row(
+            i,
+            f"2024-04-{i % 28 + 1:02d} 10:00",
+            action=f"A{i % 5}",
+            level=lvl,
+            person=f"p{i % 3}",
+            product=i % 2 + 1,
+        )
         for i, lvl in zip(range(60), ["High", "Medium", "Low"] * 20, strict=True)
-    ]  # fmt: skip
+    ]
     default = card()
     by_time = value(rows, default)
     grouped = sorted(rows, key=lambda r: (r[2], r[3], r[4], r[8], r[0]))
@@ -252,8 +277,10 @@ def test_group_order_and_time_order_give_the_same_lines():
 
 
 def test_every_line_adds_up():
-    rows = [row(i, f"2024-04-01 10:{i:02d}", action=f"A{i % 7}", level=lvl)
-            for i, lvl in zip(range(40), list(LEVELS) * 14, strict=False)]  # fmt: skip
+    rows = [
+        row(i, f"2024-04-01 10:{i:02d}", action=f"A{i % 7}", level=lvl)
+        for i, lvl in zip(range(40), list(LEVELS) * 14, strict=False)
+    ]
     for line in value(rows, card(cap=3000)).lines:
         assert line.value == line.billed + line.savings
         assert line.billed >= 0 and line.savings >= 0

@@ -44,9 +44,18 @@ def _rows(spec) -> list[tuple]:
         lead = person * 100 + customer * 10 + (product or 0)
         lead_type = ("Website Visit", "Social Media", "Podcast")[lead % 3]
         rows.append(
-            (action_id, lead, customer, product, f"p{person}", lead_type, action, level,
-             APRIL + timedelta(minutes=minute))
-        )  # fmt: skip
+            (
+                action_id,
+                lead,
+                customer,
+                product,
+                f"p{person}",
+                lead_type,
+                action,
+                level,
+                APRIL + timedelta(minutes=minute),
+            )
+        )
     return rows
 
 
@@ -172,19 +181,26 @@ def _items(spec) -> list[dict]:
 def _bill(tenant) -> dict:
     reports = services.report_compute_all(tenant=tenant, period=month_start(APRIL))
     return {
-        r.customer.external_ref: (r.record.gross, r.record.billed, r.record.savings_duplicate,
-                                  r.record.savings_cap, r.record.products)
+        r.customer.external_ref: (
+            r.record.gross,
+            r.record.billed,
+            r.record.savings_duplicate,
+            r.record.savings_cap,
+            r.record.products,
+        )
         for r in reports
-    }  # fmt: skip
+    }
 
 
 def _clean_products(bill: dict) -> dict:
     """Product ids differ between tenants: key product totals by reference."""
     return {
-        customer: (*totals[:4], sorted((p["product_ref"], p["billed"], p["gross"])
-                                       for p in totals[4]))
+        customer: (
+            *totals[:4],
+            sorted((p["product_ref"], p["billed"], p["gross"]) for p in totals[4]),
+        )
         for customer, totals in bill.items()
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.django_db

@@ -63,8 +63,11 @@ def test_the_seed_sample_gives_the_expected_april_report(tenant):
     # then customer-123: uuid-1 Low 2.00 + High 10.00, uuid-3 High 10.00 (uuid-4 is May)
     record = report_123.record
     assert (record.gross, record.billed, record.savings_duplicate, record.savings_cap) == (
-        2200, 2200, 0, 0,
-    )  # fmt: skip
+        2200,
+        2200,
+        0,
+        0,
+    )
     assert record.currency == "USD" and record.actions_count == 3
     assert [(p["product_ref"], p["billed"]) for p in record.products] == [("product-abc", 2200)]
     assert [(ln.action_type, ln.engagement, ln.billed) for ln in report_123.lines] == [
@@ -91,53 +94,81 @@ def test_a_tenant_starts_with_the_default_card(tenant):
 
 def test_duplicates_across_leads_of_one_person_are_saved_with_a_reference(tenant):
     # given ann submits the same form twice (merged into one lead by her e-mail)
-    ingest(tenant, [
-        lead("a1", [act("Form Submission", "2024-04-01T10:00:00Z")], email="Ann@Example.com"),
-        lead("a2", [act("Form Submission", "2024-04-03T10:00:00Z")], email="ann@example.com"),
-    ])  # fmt: skip
+    ingest(
+        tenant,
+        [
+            lead("a1", [act("Form Submission", "2024-04-01T10:00:00Z")], email="Ann@Example.com"),
+            lead("a2", [act("Form Submission", "2024-04-03T10:00:00Z")], email="ann@example.com"),
+        ],
+    )
     lines = report(tenant).lines
     assert [(ln.billed, ln.savings, ln.reason) for ln in lines] == [
-        (1000, 0, "none"), (0, 1000, "duplicate"),
-    ]  # fmt: skip
+        (1000, 0, "none"),
+        (0, 1000, "duplicate"),
+    ]
     assert lines[1].duplicate_of == lines[0].action_id
     assert report(tenant).record.savings_duplicate == 1000
 
 
 def test_the_same_person_on_two_products_is_billed_twice(tenant):
     actions = [act("Form Submission", "2024-04-01T10:00:00Z")]
-    ingest(tenant, [
-        lead("a1", actions, email="ann@example.com", product="product-1"),
-        lead("a2", actions, email="ann@example.com", product="product-2"),
-    ])  # fmt: skip
+    ingest(
+        tenant,
+        [
+            lead("a1", actions, email="ann@example.com", product="product-1"),
+            lead("a2", actions, email="ann@example.com", product="product-2"),
+        ],
+    )
     record = report(tenant).record
     assert record.billed == 2000
     assert [(p["product_ref"], p["billed"]) for p in record.products] == [
-        ("product-1", 1000), ("product-2", 1000),
-    ]  # fmt: skip
+        ("product-1", 1000),
+        ("product-2", 1000),
+    ]
 
 
 def test_the_cap_is_per_person_customer_product_and_month(tenant):
     # given 11 distinct High actions of one person in April and one more in May
     april = [act(f"Step {i}", f"2024-04-{i + 1:02d}T10:00:00Z") for i in range(11)]
-    ingest(tenant, [
-        lead("a1", [*april, act("Step 99", "2024-05-01T00:00:00Z")], email="ann@example.com"),
-    ])  # fmt: skip
+    ingest(
+        tenant,
+        [
+            lead("a1", [*april, act("Step 99", "2024-05-01T00:00:00Z")], email="ann@example.com"),
+        ],
+    )
     record = report(tenant).record
     assert (record.gross, record.billed, record.savings_cap) == (11000, 10000, 1000)
     assert report(tenant, period=MAY).record.billed == 1000  # a new month, a new cap
 
 
 def test_a_lead_type_card_and_a_customer_card_apply(tenant, admin_user):
-    ingest(tenant, [
-        lead("s1", [act("Like", "2024-04-02T10:00:00Z")], lead_type="Social Media"),
-        lead("w1", [act("Like", "2024-04-02T10:00:00Z")], lead_type="Website Visit"),
-        lead("v1", [act("Like", "2024-04-02T10:00:00Z")], customer="vip", lead_type="Webinar"),
-    ])  # fmt: skip
+    ingest(
+        tenant,
+        [
+            lead("s1", [act("Like", "2024-04-02T10:00:00Z")], lead_type="Social Media"),
+            lead("w1", [act("Like", "2024-04-02T10:00:00Z")], lead_type="Website Visit"),
+            lead("v1", [act("Like", "2024-04-02T10:00:00Z")], customer="vip", lead_type="Webinar"),
+        ],
+    )
     publish = dict(tenant=tenant, actor=admin_user, valid_from=datetime(2024, 1, 1, tzinfo=UTC))
-    services.rate_card_publish(**publish, currency="USD", value_high=700, value_medium=350,
-                               value_low=100, cap=5000, lead_type="Social Media")  # fmt: skip
-    services.rate_card_publish(**publish, currency="USD", value_high=1500, value_medium=800,
-                               value_low=300, cap=20000, customer=customer(tenant, "vip"))  # fmt: skip
+    services.rate_card_publish(
+        **publish,
+        currency="USD",
+        value_high=700,
+        value_medium=350,
+        value_low=100,
+        cap=5000,
+        lead_type="Social Media",
+    )
+    services.rate_card_publish(
+        **publish,
+        currency="USD",
+        value_high=1500,
+        value_medium=800,
+        value_low=300,
+        cap=20000,
+        customer=customer(tenant, "vip"),
+    )
     lines = {ln.lead_type: ln for ln in report(tenant).lines}
     assert (lines["Social Media"].billed, lines["Website Visit"].billed) == (700, 1000)
     assert lines["Social Media"].card.scope == "lead_type"
@@ -147,14 +178,29 @@ def test_a_lead_type_card_and_a_customer_card_apply(tenant, admin_user):
 
 
 def test_a_new_card_version_applies_from_its_start_only(tenant, admin_user):
-    ingest(tenant, [lead("a1", [
-        act("A", "2024-04-14T23:59:59Z"), act("B", "2024-04-15T00:00:00Z"),
-    ])])  # fmt: skip
+    ingest(
+        tenant,
+        [
+            lead(
+                "a1",
+                [
+                    act("A", "2024-04-14T23:59:59Z"),
+                    act("B", "2024-04-15T00:00:00Z"),
+                ],
+            )
+        ],
+    )
     services.rate_card_ensure_default(tenant)
     card = services.rate_card_publish(
-        tenant=tenant, actor=admin_user, valid_from=datetime(2024, 4, 15, tzinfo=UTC),
-        currency="USD", value_high=1500, value_medium=700, value_low=300, cap=10000,
-    )  # fmt: skip
+        tenant=tenant,
+        actor=admin_user,
+        valid_from=datetime(2024, 4, 15, tzinfo=UTC),
+        currency="USD",
+        value_high=1500,
+        value_medium=700,
+        value_low=300,
+        cap=10000,
+    )
     assert card.version == 2
     previous = RateCard.objects.for_tenant(tenant).get(version=1)
     assert previous.valid_to == datetime(2024, 4, 15, tzinfo=UTC)
@@ -165,8 +211,15 @@ def test_a_new_card_version_applies_from_its_start_only(tenant, admin_user):
 def test_a_card_cannot_start_inside_a_closed_period_nor_go_back(tenant, admin_user):
     ingest(tenant, sample())
     services.period_close(tenant=tenant, actor=admin_user, period=APRIL)
-    kwargs = dict(tenant=tenant, actor=admin_user, currency="USD", value_high=1, value_medium=1,
-                  value_low=1, cap=1)  # fmt: skip
+    kwargs = dict(
+        tenant=tenant,
+        actor=admin_user,
+        currency="USD",
+        value_high=1,
+        value_medium=1,
+        value_low=1,
+        cap=1,
+    )
     with pytest.raises(Conflict) as closed:
         services.rate_card_publish(**kwargs, valid_from=datetime(2024, 4, 20, tzinfo=UTC))
     assert closed.value.code == "period_closed"
@@ -186,9 +239,15 @@ def test_closing_freezes_the_report_and_a_card_change_does_not_rewrite_it(tenant
     assert BillingLine.objects.for_tenant(tenant).filter(report=frozen).count() == 3
     # and a new card from May changes nothing in April
     services.rate_card_publish(
-        tenant=tenant, actor=admin_user, valid_from=datetime(2024, 5, 1, tzinfo=UTC),
-        currency="USD", value_high=5000, value_medium=5000, value_low=5000, cap=90000,
-    )  # fmt: skip
+        tenant=tenant,
+        actor=admin_user,
+        valid_from=datetime(2024, 5, 1, tzinfo=UTC),
+        currency="USD",
+        value_high=5000,
+        value_medium=5000,
+        value_low=5000,
+        cap=90000,
+    )
     again = report(tenant, "customer-123")
     assert again.frozen and again.record.billed == 2200
     assert [ln.billed for ln in again.lines] == [200, 1000, 1000]
@@ -206,29 +265,46 @@ def test_closing_twice_changes_nothing_and_an_unfinished_month_cannot_close(tena
     assert error.value.code == "period_not_over"
 
 
-def test_a_late_action_of_a_closed_month_is_billed_next_month_as_an_adjustment(
-    tenant, admin_user
-):
+def test_a_late_action_of_a_closed_month_is_billed_next_month_as_an_adjustment(tenant, admin_user):
     # given April closed with ann's form (10.00) and 85.00 of other actions
-    ingest(tenant, [lead("a1", [
-        act("Form Submission", "2024-04-02T10:00:00Z"),
-        *[act(f"Other {i}", f"2024-04-03T1{i}:00:00Z") for i in range(8)],
-        act("Share", "2024-04-04T10:00:00Z", "Medium"),
-    ], email="ann@example.com")])  # fmt: skip
+    ingest(
+        tenant,
+        [
+            lead(
+                "a1",
+                [
+                    act("Form Submission", "2024-04-02T10:00:00Z"),
+                    *[act(f"Other {i}", f"2024-04-03T1{i}:00:00Z") for i in range(8)],
+                    act("Share", "2024-04-04T10:00:00Z", "Medium"),
+                ],
+                email="ann@example.com",
+            )
+        ],
+    )
     services.period_close(tenant=tenant, actor=admin_user, period=APRIL)
     assert report(tenant).record.billed == 9500
     # when two April actions arrive late: a repeat of the form and a new High action
-    ingest(tenant, [lead("a1", [
-        act("Form Submission", "2024-04-01T09:00:00Z"),
-        act("Call", "2024-04-01T09:30:00Z"),
-    ], email="ann@example.com")])  # fmt: skip
+    ingest(
+        tenant,
+        [
+            lead(
+                "a1",
+                [
+                    act("Form Submission", "2024-04-01T09:00:00Z"),
+                    act("Call", "2024-04-01T09:30:00Z"),
+                ],
+                email="ann@example.com",
+            )
+        ],
+    )
     # then April is unchanged and May bills them as adjustments after April's state
     assert report(tenant).record.billed == 9500
     may = report(tenant, period=MAY)
     adjustments = [ln for ln in may.lines if ln.adjustment]
     assert [(ln.action_type, ln.reason, ln.billed) for ln in adjustments] == [
-        ("Form Submission", "duplicate", 0), ("Call", "cap", 500),
-    ]  # fmt: skip
+        ("Form Submission", "duplicate", 0),
+        ("Call", "cap", 500),
+    ]
     first_form = LeadAction.objects.for_tenant(tenant).get(
         action_type="Form Submission", occurred_at=datetime(2024, 4, 2, 10, tzinfo=UTC)
     )
@@ -249,15 +325,24 @@ def test_late_actions_skip_closed_months_to_the_first_open_one():
 
 
 def test_cards_in_two_currencies_for_one_report_are_a_clear_error(tenant, admin_user):
-    ingest(tenant, [
-        lead("s1", [act("Like", "2024-04-02T10:00:00Z")], lead_type="Social Media"),
-        lead("w1", [act("Like", "2024-04-02T10:00:00Z")], lead_type="Website Visit"),
-    ])  # fmt: skip
+    ingest(
+        tenant,
+        [
+            lead("s1", [act("Like", "2024-04-02T10:00:00Z")], lead_type="Social Media"),
+            lead("w1", [act("Like", "2024-04-02T10:00:00Z")], lead_type="Website Visit"),
+        ],
+    )
     services.rate_card_publish(
-        tenant=tenant, actor=admin_user, valid_from=datetime(2024, 1, 1, tzinfo=UTC),
-        currency="EUR", value_high=900, value_medium=450, value_low=180, cap=9000,
+        tenant=tenant,
+        actor=admin_user,
+        valid_from=datetime(2024, 1, 1, tzinfo=UTC),
+        currency="EUR",
+        value_high=900,
+        value_medium=450,
+        value_low=180,
+        cap=9000,
         lead_type="Social Media",
-    )  # fmt: skip
+    )
     with pytest.raises(ApplicationError) as error:
         report(tenant)
     assert error.value.code == "currency_mismatch" and error.value.status_code == 422
@@ -290,9 +375,12 @@ def test_reports_of_open_months_are_saved_and_pruned(tenant):
     services.report_compute_all(tenant=tenant, period=APRIL)
     saved = BillingReport.objects.for_tenant(tenant).filter(period=APRIL, frozen=False)
     assert sorted(saved.values_list("customer__external_ref", "billed")) == [
-        ("customer-123", 2200), ("customer-456", 700),
-    ]  # fmt: skip
-    LeadAction.objects.for_tenant(tenant).filter(lead__customer__external_ref="customer-456").delete()
+        ("customer-123", 2200),
+        ("customer-456", 700),
+    ]
+    LeadAction.objects.for_tenant(tenant).filter(
+        lead__customer__external_ref="customer-456"
+    ).delete()
     services.report_compute_all(tenant=tenant, period=APRIL)
     assert list(saved.values_list("customer__external_ref", flat=True)) == ["customer-123"]
 
@@ -300,22 +388,34 @@ def test_reports_of_open_months_are_saved_and_pruned(tenant):
 def test_another_tenants_actions_never_reach_a_report(tenant, other_tenant):
     ingest(tenant, sample())
     ingest(other_tenant, sample())
-    ingest(other_tenant, [lead("z", [act("Call", "2024-04-09T10:00:00Z")],
-                               customer="customer-123")])  # fmt: skip
+    ingest(
+        other_tenant, [lead("z", [act("Call", "2024-04-09T10:00:00Z")], customer="customer-123")]
+    )
     assert report(tenant, "customer-123").record.billed == 2200
     assert report(other_tenant, "customer-123").record.billed == 3200
 
 
 def test_why_explains_a_duplicate_and_the_cap(tenant, admin_user):
-    ingest(tenant, [lead("a1", [
-        act("Form Submission", "2024-04-01T10:00:00Z"),
-        act("Form Submission", "2024-04-02T10:00:00Z"),
-    ], email="ann@example.com")])  # fmt: skip
+    ingest(
+        tenant,
+        [
+            lead(
+                "a1",
+                [
+                    act("Form Submission", "2024-04-01T10:00:00Z"),
+                    act("Form Submission", "2024-04-02T10:00:00Z"),
+                ],
+                email="ann@example.com",
+            )
+        ],
+    )
     first, second = LeadAction.objects.for_tenant(tenant).order_by("occurred_at")
     why = services.action_explain(tenant=tenant, action=second)
     assert (why.line.reason, why.line.duplicate_of, why.original.action_id) == (
-        "duplicate", first.pk, first.pk,
-    )  # fmt: skip
+        "duplicate",
+        first.pk,
+        first.pk,
+    )
     assert why.card.version == 1 and not why.report.frozen
     services.period_close(tenant=tenant, actor=admin_user, period=APRIL)
     frozen = services.action_explain(tenant=tenant, action=second)
@@ -333,12 +433,23 @@ def test_the_sql_stream_yields_what_the_orm_yields_and_values_the_same(tenant):
     # given data with duplicates, caps, several customers, products and lead types
     items = []
     for i in range(60):
-        items.append(lead(f"l{i}", [
-            act(f"A{(i + k) % 9}", f"2024-04-{k % 28 + 1:02d}T{i % 24:02d}:00:00Z",
-                ("High", "Medium", "Low")[k % 3])
-            for k in range(14)
-        ], email=f"p{i % 9}@example.com", customer=f"c{i % 3}", product=f"p{i % 2}",
-            lead_type=("Social Media", "Website Visit")[i % 2]))  # fmt: skip
+        items.append(
+            lead(
+                f"l{i}",
+                [
+                    act(
+                        f"A{(i + k) % 9}",
+                        f"2024-04-{k % 28 + 1:02d}T{i % 24:02d}:00:00Z",
+                        ("High", "Medium", "Low")[k % 3],
+                    )
+                    for k in range(14)
+                ],
+                email=f"p{i % 9}@example.com",
+                customer=f"c{i % 3}",
+                product=f"p{i % 2}",
+                lead_type=("Social Media", "Website Visit")[i % 2],
+            )
+        )
     ingest(tenant, items)
     services.rate_card_ensure_default(tenant)
     RateCard.objects.for_tenant(tenant).update(cap=3000)  # 30.00: people reach it

@@ -19,13 +19,31 @@ SAMPLE = Path(__file__).resolve().parents[2] / "leads/fixtures/seed_002_sample.j
 @pytest.fixture
 def seeded(tenant):
     ingest_leads(tenant=tenant, items=json.loads(SAMPLE.read_text()), source="api")
-    ingest_leads(tenant=tenant, source="api", items=[{
-        "lead_id": "dup", "email": "ann@example.com", "customer_id": "customer-123",
-        "product_id": "product-abc", "lead_type": "Website Visit", "actions": [
-            {"action_type": "Call", "timestamp": "2024-04-20T10:00:00Z", "engagement_level": "High"},
-            {"action_type": "Call", "timestamp": "2024-04-21T10:00:00Z", "engagement_level": "High"},
+    ingest_leads(
+        tenant=tenant,
+        source="api",
+        items=[
+            {
+                "lead_id": "dup",
+                "email": "ann@example.com",
+                "customer_id": "customer-123",
+                "product_id": "product-abc",
+                "lead_type": "Website Visit",
+                "actions": [
+                    {
+                        "action_type": "Call",
+                        "timestamp": "2024-04-20T10:00:00Z",
+                        "engagement_level": "High",
+                    },
+                    {
+                        "action_type": "Call",
+                        "timestamp": "2024-04-21T10:00:00Z",
+                        "engagement_level": "High",
+                    },
+                ],
+            }
         ],
-    }])  # fmt: skip
+    )
     return tenant
 
 
@@ -43,21 +61,32 @@ def test_every_customer_of_a_month_with_totals(seeded, analyst_client_web):
 
 def test_a_customers_report_drills_down_to_each_action_and_its_reason(seeded, analyst_client_web):
     response = analyst_client_web.get(
-        page(seeded), {"period": "2024-04", "customer": "customer-123"}, HTTP_ACCEPT_LANGUAGE="en"
+        page(seeded), {"period": "2024-04", "customer": "customer-123"}
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "uuid-1" in body and "product-abc" in body
-    assert "Duplicate" in body and "not charged again" in body
-    assert "Form Submission" in body and "Website Visit" in body
-    assert "Download PDF" in body and "format=csv" in body
+    assert "uuid-1" in body and "product-abc" in body and "Form Submission" in body
+    # customer → lead → action, each with its billed and saved amount and the reason
+    rows = {
+        (group.label, row["line"].action_type, row["line"].occurred_at.day): row
+        for group in response.context["page"]
+        for row in group.rows
+    }
+    first, repeat = rows[("dup", "Call", 20)], rows[("dup", "Call", 21)]
+    assert (first["line"].reason, repeat["line"].reason) == ("none", "duplicate")
+    assert f"#{first['line'].action_id}" in repeat["why"] and repeat["why"] in body
+    assert repeat["billed"] in ("0.00 USD", "0,00 USD")
+    assert repeat["savings"] in ("10.00 USD", "10,00 USD")
+    assert "format=csv" in body and "format=pdf" in body
 
 
 def test_the_report_partial_answers_htmx(seeded, analyst_client_web):
     response = analyst_client_web.get(
-        page(seeded), {"period": "2024-04", "customer": "customer-456"},
-        HTTP_HX_REQUEST="true", HTTP_HX_TARGET="report",
-    )  # fmt: skip
+        page(seeded),
+        {"period": "2024-04", "customer": "customer-456"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="report",
+    )
     assert response.status_code == 200
     assert b"<html" not in response.content and b"customer-456" in response.content
 

@@ -186,28 +186,44 @@ def _store(ctx: _Context, clean, results, lists) -> None:
         person = person_key(email=item.email, phone=item.phone, lead_ref=item.reference)
         ident = identity_key(person=person, customer_id=customer_id, product_id=product_id)
         keyed.append((index, item, person, ident, customer_id, product_id))
-
-    # One round trip: the tenant's ingestion lock, ids for as many leads as could be new, and
-    # the leads these items may merge into.
-    reserved, by_ref, by_identity, existing = writer.lock_and_find(
-        ctx.tenant,
-        count=len(clean),
-        refs={k[1].reference for k in keyed if k[1].reference},
-        identities={k[3] for k in keyed},
-        durable=ctx.durable,
-    )
-    lead_of, new_rows = _match(ctx, keyed, results, by_ref, by_identity, lists, reserved)
-    merged_ids = {lead_id for lead_id in lead_of.values() if lead_id in existing}
-    _fill_blanks(keyed, results, lead_of, existing, ctx.now)
-    actions, added = _action_rows(ctx, keyed, lead_of, merged_ids)
-    timeline = _timeline_rows(ctx, keyed, results, lead_of, added)
-    real_id = writer.write_batch(new_rows, actions, timeline)
+    # A single submission (the widget) runs beside others and settles a race for the same
+    # person on the unique constraints: if another one created the lead first, merge into it.
+    single = len(keyed) == 1
+    written = _write(ctx, keyed, results, lists, single)
+    if written is None:  # lost the race: the lead exists now, committed — merge into it
+        results[keyed[0][0]] = None
+        written = _write(ctx, keyed, results, lists, single)
+    if written is None:
+        raise RuntimeError("a lead was taken twice in a row; cannot settle its identity")
+    real_id, lead_of, added = written
     for index, *_rest in keyed:
         result = results[index]
         if result is None:
             result = results[index] = ItemResult(index, CREATED)
         result.lead_id = real_id(lead_of[index])
         result.actions_added = added.get(index, 0)
+
+
+def _write(ctx: _Context, keyed, results, lists, single: bool):
+    """Find, match and write; (id mapping, item → lead id, actions added) or None when a
+    single submission lost the race for its new lead (the caller retries: it merges)."""
+    # One round trip: the tenant's ingestion lock, ids for as many leads as could be new, and
+    # the leads these items may merge into.
+    reserved, by_ref, by_identity, existing = writer.lock_and_find(
+        ctx.tenant,
+        count=len(keyed),
+        refs={k[1].reference for k in keyed if k[1].reference},
+        identities={k[3] for k in keyed},
+        durable=ctx.durable,
+        shared=single,
+    )
+    lead_of, new_rows = _match(ctx, keyed, results, by_ref, by_identity, lists, reserved)
+    merged_ids = {lead_id for lead_id in lead_of.values() if lead_id in existing}
+    _fill_blanks(keyed, results, lead_of, existing, ctx.now)
+    actions, added = _action_rows(ctx, keyed, lead_of, merged_ids)
+    timeline = _timeline_rows(ctx, keyed, results, lead_of, added)
+    real_id = writer.write_batch(new_rows, actions, timeline, concurrent=single)
+    return None if real_id is None else (real_id, lead_of, added)
 
 
 def _match(ctx, keyed, results, by_ref, by_identity, lists, reserved):

@@ -115,21 +115,30 @@ def lock_tenant_ingestion(tenant) -> None:
 
 
 def lock_and_find(
-    tenant, *, count: int, refs: set[str], identities: set[str], durable: bool = True
+    tenant,
+    *,
+    count: int,
+    refs: set[str],
+    identities: set[str],
+    durable: bool = True,
+    shared: bool = False,
 ):
     """Take the tenant's ingestion lock, reserve `count` lead ids and find the existing leads
     with these references or identities — in one round trip on PostgreSQL.
 
     The lookup is a separate statement after the lock, so its snapshot sees whatever the
     previous holder committed. Ids of items that turn out to merge are never used (sequences
-    have gaps anyway). `durable=False` lets this transaction's COMMIT return before its WAL
+    have gaps anyway). `shared=True` (a single submission) takes the lock shared: single
+    submissions run side by side and settle their races on the unique constraints (see
+    `write_batch`), while a batch, holding it exclusively, still sees none of them half-done.
+    `durable=False` lets this transaction's COMMIT return before its WAL
     reaches the disk (see `ingest_leads`). Returns (reserved ids or None on SQLite, by_ref,
     by_identity, existing):
     by_ref/by_identity map to lead ids; `existing` maps a lead id to
     {"manual_fields": [...], <person field>: value, ...} for blank-filling merges.
     """
     if _is_postgres():
-        reserved, rows = _lock_and_find_pg(tenant, count, refs, identities, durable)
+        reserved, rows = _lock_and_find_pg(tenant, count, refs, identities, durable, shared)
     else:
         reserved, rows = None, _find_existing_orm(tenant, refs, identities)
     by_ref, by_identity, existing = {}, {}, {}
@@ -146,10 +155,11 @@ def lock_and_find(
     return reserved, by_ref, by_identity, existing
 
 
-def _lock_and_find_pg(tenant, count, refs, identities, durable):
+def _lock_and_find_pg(tenant, count, refs, identities, durable, shared):
     statements = [] if durable else ["SET LOCAL synchronous_commit TO off"]
+    lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     statements.append(
-        "WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
+        f"WITH l AS MATERIALIZED (SELECT {lock}(%s)) "  # noqa: S608
         "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM l, generate_series(1, %s)"
     )
     params = [_lock_key(tenant), Lead._meta.db_table, count]
@@ -226,21 +236,31 @@ def existing_action_keys(lead_ids: set[int]) -> set[tuple]:
     return set(rows)
 
 
-def write_batch(leads: list[tuple], actions: list[tuple], timeline: list[tuple]):
+def write_batch(
+    leads: list[tuple], actions: list[tuple], timeline: list[tuple], *, concurrent: bool = False
+):
     """Write new leads (tuples: id, then LEAD_COLUMNS), their actions and timeline rows.
 
     PostgreSQL: a small batch (the widget, one API lead) goes in one multi-statement round
     trip; a large one as one binary COPY per table. Returns a function mapping the ids used in
     the rows to the stored ids (placeholders are negative on SQLite; identity on PostgreSQL).
+
+    `concurrent=True` (one submission under the shared lock): the new lead is inserted with
+    ON CONFLICT DO NOTHING and its actions and timeline only if it was; when another
+    submission of the same person won the race, nothing is written and None is returned —
+    the caller finds that lead and merges into it. Actions never duplicate (ON CONFLICT on
+    their natural key).
     """
     if not _is_postgres():
         return _write_batch_orm(leads, actions, timeline)
+    if concurrent and leads:
+        return _same if _insert_unless_taken(leads, actions, timeline) else None
     parts = [
         (Lead, ("id", *LEAD_COLUMNS), leads),
         (LeadAction, ACTION_COLUMNS, actions),
         (TimelineEntry, TIMELINE_COLUMNS, timeline),
     ]
-    if len(leads) + len(actions) + len(timeline) <= SMALL_BATCH:
+    if concurrent or len(leads) + len(actions) + len(timeline) <= SMALL_BATCH:
         _insert_together([part for part in parts if part[2]])
     else:
         for model, columns, rows in parts:
@@ -273,20 +293,60 @@ def _write_batch_orm(leads, actions, timeline):
     return real_id
 
 
-def _insert_together(parts) -> None:
-    """Several multi-row INSERTs in one round trip (client-side binding, simple protocol)."""
-    statements, params = [], []
-    for model, columns, rows in parts:
-        positions = _json_positions(columns)
-        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        statements.append(
-            f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) '  # noqa: S608
-            f"VALUES {', '.join([one] * len(rows))}"
-        )
-        params += [value for row in rows for value in _wrap_json(row, positions)]
+def _values(model, columns, rows, params: list) -> str:
+    """A typed VALUES list (casts, so all-NULL columns still have a type); fills `params`."""
+    positions = _json_positions(columns)
+    one = "(" + ", ".join(f"%s::{t}" for t in _types(model, columns)) + ")"
+    params += [value for row in rows for value in _wrap_json(row, positions)]
+    return f"VALUES {', '.join([one] * len(rows))}"
+
+
+def _insert_sql(model, columns, rows, params: list) -> str:
+    conflict = " ON CONFLICT DO NOTHING" if model is LeadAction else ""
+    return (
+        f'INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) '
+        f"{_values(model, columns, rows, params)}{conflict}"
+    )
+
+
+def _client_cursor():
+    """Client-side binding on Django's connection: one round trip may carry several statements."""
     connection.ensure_connection()
-    with psycopg.ClientCursor(connection.connection) as cursor:
+    return psycopg.ClientCursor(connection.connection)
+
+
+def _insert_together(parts) -> None:
+    """Several multi-row INSERTs in one round trip."""
+    params: list = []
+    statements = [_insert_sql(model, columns, rows, params) for model, columns, rows in parts]
+    with _client_cursor() as cursor:
         cursor.execute("; ".join(statements), params)
+
+
+def _insert_unless_taken(leads, actions, timeline) -> bool:
+    """One statement: the lead ON CONFLICT DO NOTHING, its actions and timeline only if it
+    was inserted (a foreign key to a row inserted by the same statement is fine)."""
+    params: list = []
+    lead_columns = ("id", *LEAD_COLUMNS)
+    parts = [
+        f'new_lead AS (INSERT INTO "{Lead._meta.db_table}" ({", ".join(lead_columns)}) '
+        f"{_values(Lead, lead_columns, leads, params)} ON CONFLICT DO NOTHING RETURNING id)"
+    ]
+    for name, model, columns, rows in (
+        ("new_actions", LeadAction, ACTION_COLUMNS, actions),
+        ("new_timeline", TimelineEntry, TIMELINE_COLUMNS, timeline),
+    ):
+        if rows:
+            parts.append(
+                f'{name} AS (INSERT INTO "{model._meta.db_table}" ({", ".join(columns)}) '  # noqa: S608
+                f"SELECT * FROM ({_values(model, columns, rows, params)}) AS v "
+                "WHERE EXISTS (SELECT FROM new_lead)"
+                f"{' ON CONFLICT DO NOTHING' if model is LeadAction else ''})"
+            )
+    with _client_cursor() as cursor:
+        sql = f"WITH {', '.join(parts)} SELECT count(*) FROM new_lead"  # noqa: S608
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0] == len(leads)
 
 
 def insert_timeline(rows: list[tuple]) -> None:

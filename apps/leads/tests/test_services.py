@@ -198,3 +198,47 @@ def test_concurrent_submissions_of_one_person_make_one_lead(tenant):
     assert not errors
     assert sorted(outcomes) == ["created", "merged", "merged", "merged"]
     assert Lead.objects.for_tenant(tenant).count() == 1
+
+
+@pytest.mark.postgres
+def test_a_single_submission_that_loses_the_race_merges(tenant, monkeypatch):
+    """Two single submissions share the lock; the loser's insert conflicts and it merges."""
+    from apps.leads.ingestion import writer
+
+    (lead_id,) = make_leads(tenant, [{"email": "race@example.com"}])
+    real_find, calls = writer.lock_and_find, []
+
+    def blind_first_lookup(tenant, **kwargs):
+        calls.append(kwargs["shared"])
+        reserved, by_ref, by_identity, existing = real_find(tenant, **kwargs)
+        if len(calls) == 1:  # as if the other submission had not committed yet
+            return reserved, {}, {}, {}
+        return reserved, by_ref, by_identity, existing
+
+    monkeypatch.setattr(writer, "lock_and_find", blind_first_lookup)
+    outcome = ingest_leads(
+        tenant=tenant,
+        items=[
+            {
+                "email": "race@example.com",
+                "actions": [
+                    {
+                        "action_type": "Form Submission",
+                        "timestamp": "2024-04-01T10:00:00Z",
+                        "engagement_level": "High",
+                    }
+                ],
+            }
+        ],
+        source="widget",
+    )
+    assert calls == [True, True]
+    result = outcome.results[0]
+    assert (result.status, result.lead_id, result.actions_added) == ("merged", lead_id, 1)
+    with tenant_scope(tenant):
+        assert Lead.objects.count() == 1
+        assert list(
+            TimelineEntry.objects.filter(lead_id=lead_id)
+            .order_by("id")
+            .values_list("kind", flat=True)
+        ) == ["created", "merged"]

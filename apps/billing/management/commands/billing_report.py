@@ -69,11 +69,14 @@ class Command(BaseCommand):
         except (engine.CurrencyMismatch, engine.NoCard) as exc:
             raise CommandError(str(exc)) from None
         card = memory.default_book().cards[0]
+
+        def price(amount: int) -> str:
+            return presenters.major(amount, card.currency)
+
         source = (
-            f"{path.name}, in memory; default card: High {presenters.major(card.values['High'], card.currency)}, "
-            f"Medium {presenters.major(card.values['Medium'], card.currency)}, "
-            f"Low {presenters.major(card.values['Low'], card.currency)} {card.currency}, "
-            f"cap {presenters.major(card.cap, card.currency)} per person, customer, product and month"
+            f"{path.name}, in memory; default card: High {price(card.values['High'])}, "
+            f"Medium {price(card.values['Medium'])}, Low {price(card.values['Low'])} "
+            f"{card.currency}, cap {price(card.cap)} per person, customer, product and month"
         )
         return reports, data.leads, source
 
