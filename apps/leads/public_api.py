@@ -97,22 +97,33 @@ def _counter_keys(scope: str, key: str, ip: str) -> tuple[str, str, int]:
     return f"wrl:{scope}:ip:{ip}:{slot}", f"wrl:{scope}:key:{key}:{slot}", retry_after
 
 
+# The key lookup and both counters in one Redis command (one round trip, little to parse).
+_GATE_LUA = """
+local lookup = redis.call('GET', KEYS[1])
+local by_ip = redis.call('INCR', KEYS[2])
+if by_ip == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+local by_key = redis.call('INCR', KEYS[3])
+if by_key == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
+return {lookup or false, by_ip, by_key}
+"""
+_scripts: dict[int, object] = {}
+
+
+def _gate_script(redis):
+    script = _scripts.get(id(redis))
+    if script is None:
+        script = _scripts[id(redis)] = redis.register_script(_GATE_LUA)
+    return script
+
+
 def _gate(scope: str, key: str, ip: str):
     """(cached widget tenant or None if not cached, ip count, key count, retry after)."""
     ip_key, key_key, retry_after = _counter_keys(scope, key, ip)
     client = getattr(cache, "client", None)
-    if client is not None and hasattr(client, "get_client"):  # django-redis: one pipeline
+    if client is not None and hasattr(client, "get_client"):  # django-redis: one command
         redis = client.get_client(write=True)
-        lookup, ip_name, key_name = (
-            cache.make_key(k) for k in (widget_tenant_cache_key(key), ip_key, key_key)
-        )
-        pipe = redis.pipeline(transaction=False)
-        pipe.get(lookup)
-        pipe.incr(ip_name)
-        pipe.expire(ip_name, WINDOW_SECONDS + 5)
-        pipe.incr(key_name)
-        pipe.expire(key_name, WINDOW_SECONDS + 5)
-        raw, ip_count, _e1, key_count, _e2 = pipe.execute()
+        names = [cache.make_key(k) for k in (widget_tenant_cache_key(key), ip_key, key_key)]
+        raw, ip_count, key_count = _gate_script(redis)(keys=names, args=[WINDOW_SECONDS + 5])
         cached = None if raw is None else client.decode(raw)
         return cached, ip_count, key_count, retry_after
     cached = cache.get(widget_tenant_cache_key(key))

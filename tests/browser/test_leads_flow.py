@@ -62,8 +62,9 @@ def _reseed_after_flush(django_db_blocker):
 
 @pytest.fixture
 def leads_browser(live_server):
-    """Chromium, closed before the live server stops (its keep-alive request threads hold
-    database connections until the browser hangs up)."""
+    """Chromium, closed before the live server stops. Playwright runs an event loop in this
+    thread, and the ORM gives code running under it another connection than the one the test
+    database teardown closes: request it after the fixtures that write rows."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -97,7 +98,7 @@ def log_in(page, live_server, email: str, next_url: str) -> None:
 
 
 @pytest.fixture
-def company(db):
+def company(transactional_db):
     tenant = TenantFactory(name="Ромашка", slug="romashka")
     user = MembershipFactory(tenant=tenant, role=Role.OPERATOR, user__name="Ольга Оператор").user
     items = [

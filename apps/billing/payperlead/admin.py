@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.billing.payperlead import presenters, services
+from apps.billing.payperlead import explain, presenters, services
 from apps.billing.payperlead.models import BillingLine, BillingPeriod, BillingReport, RateCard
 from apps.core.errors import ApplicationError
 from apps.leads.models import Customer, LeadAction
@@ -240,7 +240,7 @@ class BillingLineAdmin(TenantOwnedAdmin):
                     try:
                         context.update(
                             _why_context(
-                                services.action_explain(tenant=action.tenant, action=action)
+                                explain.action_explain(tenant=action.tenant, action=action)
                             )
                         )
                     except ApplicationError as exc:

@@ -106,6 +106,20 @@ def _rows_pg(tenant, period, customer_id, unsettled) -> Iterator[tuple]:
                 yield from batch
 
 
+def billable_customer_ids(tenant, months: list[date]) -> list[int]:
+    """Customers with actions in any of `months` (a superset of those a report bills)."""
+    customer_ids: set[int] = set()
+    for month in months:
+        start, end = month_bounds(month)
+        customer_ids.update(
+            LeadAction.objects.for_tenant(tenant)
+            .filter(occurred_at__gte=start, occurred_at__lt=end, lead__customer__isnull=False)
+            .values_list("lead__customer_id", flat=True)
+            .distinct()
+        )
+    return sorted(customer_ids)
+
+
 def card_book(tenant) -> engine.CardBook:
     return engine.CardBook(card.as_card() for card in RateCard.objects.for_tenant(tenant))
 

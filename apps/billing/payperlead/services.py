@@ -1,4 +1,5 @@
-"""Writes of pay-per-lead: rate card versions, report computation, closing a period.
+"""Writes of pay-per-lead: computing reports and closing a period (rate card versions live in
+cards.py and are re-exported here, so every write is `services.<entity>_<verb>`).
 
 A report of an open period is recomputed whenever it is asked for: its totals are saved (the
 `BillingReport` row) and its lines come back in memory with it. Closing a period computes its
@@ -19,18 +20,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.billing.payperlead import engine, selectors
+from apps.billing.payperlead.cards import (  # noqa: F401 - re-exported
+    rate_card_ensure_default,
+    rate_card_publish,
+)
 from apps.billing.payperlead.models import (
     DEFAULT_CARD,
-    EPOCH,
     BillingLine,
     BillingPeriod,
     BillingReport,
     PeriodStatus,
-    RateCard,
     month_bounds,
     month_start,
 )
-from apps.core.errors import ApplicationError, Conflict, ValidationFailed
+from apps.core.errors import ApplicationError, Conflict
 from apps.leads.models import Customer, Product
 
 TOTAL_FIELDS = ("actions_count", "gross", "billed", "savings_duplicate", "savings_cap")
@@ -63,102 +66,6 @@ class Report:
         return self.record.frozen
 
 
-# ---------------------------------------------------------------------------------- rate cards
-
-
-def rate_card_ensure_default(tenant) -> None:
-    """Give the tenant its first default card (seed 002's prices) if it has none."""
-    cards = RateCard.objects.for_tenant(tenant)
-    if cards.filter(customer__isnull=True, lead_type="").exists():
-        return
-    RateCard.objects.bulk_create(
-        [RateCard(tenant=tenant, version=1, valid_from=EPOCH, **DEFAULT_CARD)],
-        ignore_conflicts=True,  # a concurrent first report created it: same row
-    )
-
-
-def rate_card_publish(
-    *,
-    tenant,
-    actor,
-    valid_from: datetime,
-    currency: str,
-    value_high: int,
-    value_medium: int,
-    value_low: int,
-    cap: int,
-    customer: Customer | None = None,
-    lead_type: str = "",
-    note: str = "",
-) -> RateCard:
-    """Publish a new version of a card from `valid_from` on; the previous version of the same
-    scope ends there. Refused inside a closed period (a change never rewrites one) and before
-    the current version starts (versions only move forward)."""
-    currency = (currency or "").upper()
-    _validate_card(currency, value_high, value_medium, value_low, cap, valid_from)
-    if customer is not None and customer.tenant_id != tenant.pk:
-        raise ValidationFailed(
-            _("Some fields are invalid."), fields={"customer": [_("No such customer.")]}
-        )
-    lead_type = (lead_type or "").strip()
-    with transaction.atomic():
-        rate_card_ensure_default(tenant)
-        _refuse_closed(tenant, valid_from)
-        scope = RateCard.objects.for_tenant(tenant).filter(customer=customer, lead_type=lead_type)
-        current = scope.select_for_update().order_by("-version").first()
-        if current is not None and valid_from <= current.valid_from:
-            raise ValidationFailed(
-                _("A new version must start after the current one (%(date)s).")
-                % {"date": current.valid_from.isoformat()},
-                fields={"valid_from": [_("Must be after the current version's start.")]},
-            )
-        if current is not None and (current.valid_to is None or current.valid_to > valid_from):
-            current.valid_to = valid_from
-            current.save(update_fields=["valid_to"])
-        card = RateCard.objects.create(
-            tenant=tenant,
-            customer=customer,
-            lead_type=lead_type,
-            version=(current.version + 1) if current else 1,
-            valid_from=valid_from,
-            currency=currency,
-            value_high=value_high,
-            value_medium=value_medium,
-            value_low=value_low,
-            cap=cap,
-            note=note,
-            created_by=actor,
-        )
-    logger.info("rate_card_published", tenant_id=str(tenant.pk), card_id=card.pk)
-    return card
-
-
-def _validate_card(currency, high, medium, low, cap, valid_from) -> None:
-    errors: dict[str, list[str]] = {}
-    if len(currency) != 3 or not currency.isalpha():
-        errors["currency"] = [_("An ISO 4217 code such as USD, EUR or RUB.")]
-    for name, amount in (("value_high", high), ("value_medium", medium), ("value_low", low)):
-        if not isinstance(amount, int) or amount < 0:
-            errors[name] = [_("A whole number of minor units, 0 or more.")]
-    if not isinstance(cap, int) or cap < 0:
-        errors["cap"] = [_("A whole number of minor units, 0 or more.")]
-    if valid_from is None or timezone.is_naive(valid_from) or valid_from < EPOCH:
-        errors["valid_from"] = [_("A date and time with a time zone, from 2000 on.")]
-    if errors:
-        raise ValidationFailed(_("Some fields are invalid."), fields=errors)
-
-
-def _refuse_closed(tenant, valid_from: datetime) -> None:
-    closed = selectors.closed_months(tenant)
-    if closed and valid_from < month_bounds(max(closed))[1]:
-        raise Conflict(
-            _("%(month)s is closed: a new card can start only after it.")
-            % {"month": f"{max(closed):%Y-%m}"},
-            code="period_closed",
-            fields={"valid_from": [_("Inside or before a closed billing period.")]},
-        )
-
-
 def _book(tenant) -> engine.CardBook:
     rate_card_ensure_default(tenant)
     return selectors.card_book(tenant)
@@ -179,7 +86,7 @@ def report_compute(*, tenant, customer: Customer, period: date) -> Report:
             record = saved.get(customer.pk) or _empty(tenant, customer, period, frozen=False)
             lines = [ln for ln in [*own.lines, *adjust.lines] if ln.customer_id == customer.pk]
             return _report(tenant, record, customer, lines)
-    return _frozen(tenant, customer, period)
+    return frozen_report_of(tenant, customer, period)
 
 
 def report_compute_all(*, tenant, period: date) -> list[Report]:
@@ -211,11 +118,17 @@ def period_close(*, tenant, actor, period: date) -> BillingPeriod:
         if row.is_closed:
             return row
         closed = selectors.closed_months(tenant)
-        own, adjust = _valuate(tenant, period, closed, customer_id=None, keep_lines=True)
-        customers = selectors.customers_by_id(tenant, _customer_ids(own, adjust))
-        records = _write_reports(tenant, period, own, adjust, customers, frozen=True)
         BillingReport.objects.for_tenant(tenant).filter(period=period, frozen=False).delete()
-        _write_lines(tenant, period, records, [*own.lines, *adjust.lines])
+        months = [period, *selectors.feeding_periods(period, closed)]
+        # One customer at a time: memory holds one customer's lines, and each frozen report's
+        # totals come from the very lines stored with it.
+        for customer_id in selectors.billable_customer_ids(tenant, months):
+            own, adjust = _valuate(tenant, period, closed, customer_id=customer_id, keep_lines=True)
+            if not own.totals and not adjust.totals:
+                continue
+            customers = selectors.customers_by_id(tenant, [customer_id])
+            records = _write_reports(tenant, period, own, adjust, customers, frozen=True)
+            _write_lines(tenant, period, records, [*own.lines, *adjust.lines])
         row.status, row.closed_at, row.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
         row.save(update_fields=["status", "closed_at", "closed_by"])
     logger.info("billing_period_closed", tenant_id=str(tenant.pk), period=f"{period:%Y-%m}")
@@ -474,7 +387,8 @@ def _currency_at(tenant, customer, at: datetime) -> str:
         return DEFAULT_CARD["currency"]
 
 
-def _frozen(tenant, customer, period) -> Report:
+def frozen_report_of(tenant, customer, period) -> Report:
+    """A closed month's report of a customer, with its stored lines (empty if none)."""
     record = selectors.frozen_report(tenant, customer.pk, period)
     if record is None:
         return _report(tenant, _empty(tenant, customer, period, frozen=True), customer, [])
@@ -526,78 +440,3 @@ def _reports(tenant, records, customers) -> list[Report]:
         if r.customer_id in customers
     ]
     return sorted(reports, key=lambda r: (r.customer.name, r.customer.pk))
-
-
-# ------------------------------------------------------------------ "why was this billed?"
-
-
-@dataclass
-class Explanation:
-    """How one action was (or will be) billed: its line, the report carrying it, the card
-    version, the action it duplicates, and the numbers of the cap."""
-
-    action: object
-    period: date
-    line: engine.Line | None = None
-    report: Report | None = None
-    original: engine.Line | None = None
-    card: RateCard | None = None
-    note: str = ""
-
-    @property
-    def currency(self) -> str:
-        return self.report.record.currency if self.report else DEFAULT_CARD["currency"]
-
-
-def action_explain(*, tenant, action) -> Explanation:
-    """Explain an action of `tenant`: read back from a frozen report, or computed now (the
-    open report of its month, or the one billing it as a late action of a closed month)."""
-    period = month_start(action.occurred_at)
-    explanation = Explanation(action=action, period=period)
-    lead = action.lead
-    if lead.customer_id is None:
-        explanation.note = _("The lead has no customer: pay-per-lead bills nobody for it.")
-        return explanation
-    stored = (
-        BillingLine.objects.for_tenant(tenant)
-        .filter(action_ref=action.pk)
-        .select_related("report")
-        .first()
-    )
-    customer = Customer.objects.for_tenant(tenant).get(pk=lead.customer_id)
-    if stored is not None:
-        report = _frozen(tenant, customer, stored.report.period)
-    else:
-        closed = selectors.closed_months(tenant)
-        target = period if period not in closed else selectors.adjustment_target(period, closed)
-        report = report_compute(tenant=tenant, customer=customer, period=target)
-    explanation.report = report
-    by_id = {line.action_id: line for line in report.lines}
-    explanation.line = by_id.get(action.pk)
-    if explanation.line is None:
-        explanation.note = _("This action is in no report yet.")
-        return explanation
-    explanation.card = (
-        RateCard.objects.for_tenant(tenant).filter(pk=explanation.line.card.id).first()
-    )
-    explanation.original = _original(tenant, explanation.line, by_id)
-    return explanation
-
-
-def _original(tenant, line: engine.Line, by_id: dict) -> engine.Line | None:
-    if line.duplicate_of is None:
-        return None
-    found = by_id.get(line.duplicate_of)
-    if found is not None:
-        return found
-    # A late action can duplicate one billed in its closed month's frozen report.
-    stored = (
-        BillingLine.objects.for_tenant(tenant)
-        .filter(action_ref=line.duplicate_of)
-        .select_related("report")
-        .first()
-    )
-    if stored is None:
-        return None
-    lines = frozen_lines(stored.report)
-    return next((ln for ln in lines if ln.action_id == line.duplicate_of), None)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.billing.payperlead import engine, selectors, services
+from apps.billing.payperlead import engine, explain, selectors, services
 from apps.billing.payperlead.models import (
     BillingLine,
     BillingPeriod,
@@ -410,7 +410,7 @@ def test_why_explains_a_duplicate_and_the_cap(tenant, admin_user):
         ],
     )
     first, second = LeadAction.objects.for_tenant(tenant).order_by("occurred_at")
-    why = services.action_explain(tenant=tenant, action=second)
+    why = explain.action_explain(tenant=tenant, action=second)
     assert (why.line.reason, why.line.duplicate_of, why.original.action_id) == (
         "duplicate",
         first.pk,
@@ -418,7 +418,7 @@ def test_why_explains_a_duplicate_and_the_cap(tenant, admin_user):
     )
     assert why.card.version == 1 and not why.report.frozen
     services.period_close(tenant=tenant, actor=admin_user, period=APRIL)
-    frozen = services.action_explain(tenant=tenant, action=second)
+    frozen = explain.action_explain(tenant=tenant, action=second)
     assert frozen.report.frozen and frozen.original.action_id == first.pk
 
 

@@ -11,6 +11,7 @@ Rows travel as tuples in the order of the *_COLUMNS constants (no per-row dicts)
 
 from __future__ import annotations
 
+import functools
 import json
 import zlib
 from typing import Any
@@ -85,6 +86,11 @@ def _is_postgres() -> bool:
 
 
 def _types(model, columns) -> list[str]:
+    return _types_of(model, tuple(columns))
+
+
+@functools.cache
+def _types_of(model, columns: tuple[str, ...]) -> list[str]:
     """Binary COPY needs each column's type: taken from the model, so they cannot drift."""
     by_column = {f.column: f for f in model._meta.concrete_fields}
     out = []
@@ -315,12 +321,22 @@ def _client_cursor():
     return psycopg.ClientCursor(connection.connection)
 
 
+def _server_cursor():
+    """Server-side binding on Django's connection: no SQL literals to compose in Python, and
+    psycopg prepares a statement it sees repeatedly (the widget's insert has one shape)."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def _insert_together(parts) -> None:
-    """Several multi-row INSERTs in one round trip."""
+    """Several multi-row INSERTs as one statement (data-modifying CTEs): one round trip."""
     params: list = []
-    statements = [_insert_sql(model, columns, rows, params) for model, columns, rows in parts]
-    with _client_cursor() as cursor:
-        cursor.execute("; ".join(statements), params)
+    inserts = [
+        f"i{n} AS ({_insert_sql(model, columns, rows, params)})"
+        for n, (model, columns, rows) in enumerate(parts)
+    ]
+    with _server_cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(inserts)} SELECT 1", params)
 
 
 def _insert_unless_taken(leads, actions, timeline) -> bool:
@@ -343,7 +359,7 @@ def _insert_unless_taken(leads, actions, timeline) -> bool:
                 "WHERE EXISTS (SELECT FROM new_lead)"
                 f"{' ON CONFLICT DO NOTHING' if model is LeadAction else ''})"
             )
-    with _client_cursor() as cursor:
+    with _server_cursor() as cursor:
         sql = f"WITH {', '.join(parts)} SELECT count(*) FROM new_lead"  # noqa: S608
         cursor.execute(sql, params)
         return cursor.fetchone()[0] == len(leads)
