@@ -31,8 +31,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 NAME = "widget: POST widget leads on gunicorn ×2 (wrk) vs minimal one-SELECT view, req/s"
 TENANT_SLUG = "bench-widget"
 ORIGIN = "https://bench-widget.example"
-DURATION = int(os.environ.get("BENCH_WIDGET_SECONDS", "8"))
-ROUNDS = int(os.environ.get("BENCH_WIDGET_ROUNDS", "3"))
+DURATION = int(os.environ.get("BENCH_WIDGET_SECONDS", "6"))
+ROUNDS = int(os.environ.get("BENCH_WIDGET_ROUNDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_WIDGET_CONNECTIONS", "4"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 

@@ -1,10 +1,14 @@
 """Row storage for ingestion: PostgreSQL binary COPY on the fast path, the ORM elsewhere (SQLite).
 
 Bulk ingestion must reach a good fraction of PostgreSQL's own COPY rate, so on PostgreSQL new
-leads get ids from the sequence up front and every table is written with binary COPY (a single
-row — the widget — uses one INSERT instead: COPY's set-up costs more than it saves there).
-A per-tenant advisory lock serializes ingestion of one tenant (bulk and single alike), so
-identity lookups and inserts cannot race; a transaction holds it for milliseconds.
+leads get ids from the sequence up front and every table is written with binary COPY. A small
+batch (the widget, one API lead) is one INSERT statement instead: COPY's set-up costs more than
+it saves there. A round trip is the unit of cost: lock + ids + lookup is one, the writes are
+one (or one COPY per table).
+
+A per-tenant advisory lock keeps identity lookups and inserts from racing: a batch takes it
+exclusively; single submissions take it shared, run side by side and settle a race for the
+same person on the unique constraints (ON CONFLICT DO NOTHING, then merge).
 
 Rows travel as tuples in the order of the *_COLUMNS constants (no per-row dicts).
 """
@@ -247,8 +251,8 @@ def write_batch(
 ):
     """Write new leads (tuples: id, then LEAD_COLUMNS), their actions and timeline rows.
 
-    PostgreSQL: a small batch (the widget, one API lead) goes in one multi-statement round
-    trip; a large one as one binary COPY per table. Returns a function mapping the ids used in
+    PostgreSQL: a small batch (the widget, one API lead) goes as one statement; a large one as
+    one binary COPY per table. Returns a function mapping the ids used in
     the rows to the stored ids (placeholders are negative on SQLite; identity on PostgreSQL).
 
     `concurrent=True` (one submission under the shared lock): the new lead is inserted with
@@ -266,8 +270,11 @@ def write_batch(
         (LeadAction, ACTION_COLUMNS, actions),
         (TimelineEntry, TIMELINE_COLUMNS, timeline),
     ]
+    parts = [part for part in parts if part[2]]
+    if not parts:
+        return _same
     if concurrent or len(leads) + len(actions) + len(timeline) <= SMALL_BATCH:
-        _insert_together([part for part in parts if part[2]])
+        _insert_together(parts)
     else:
         for model, columns, rows in parts:
             if rows:

@@ -1,0 +1,216 @@
+"""YooKassa through the official `yookassa` SDK.
+
+Two SDK traps handled here: its configuration is global on a class (so every call sets it
+under a lock, per call), and its HTTP requests have no timeout (`Configuration.timeout` is a
+retry backoff) — `_TimeoutApiClient` gives its `requests` session one. Notifications carry no
+signature: they are accepted only from YooKassa's documented addresses when
+YOOKASSA_CHECK_IP is on, and only for the status that re-fetching the payment from the API
+returns.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import requests
+from django.utils.translation import gettext as _
+from yookassa import Configuration
+from yookassa.client import ApiClient
+from yookassa.domain.common import HttpVerb, SecurityHelper
+from yookassa.domain.exceptions import ApiError, NotFoundError
+from yookassa.domain.request import PaymentRequest
+
+from apps.billing.gateways.base import (
+    CANCELED,
+    FAILED,
+    PENDING,
+    REFUNDED,
+    SUCCEEDED,
+    WAITING_FOR_CAPTURE,
+    NotificationEvent,
+    NotificationRejected,
+    PaymentIntentResult,
+    ProviderError,
+    RefundResult,
+)
+from apps.core.money import Money
+
+TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
+_config_lock = threading.Lock()
+
+_STATUSES = {
+    "pending": PENDING,
+    "waiting_for_capture": WAITING_FOR_CAPTURE,
+    "succeeded": SUCCEEDED,
+    "canceled": CANCELED,
+}
+
+# cancellation_details.reason → a message safe for the payer.
+_DECLINES = {
+    "insufficient_funds": "Insufficient funds on the card.",
+    "card_expired": "The card has expired.",
+    "3d_secure_failed": "3-D Secure authentication failed.",
+    "expired_on_confirmation": "The payment was not confirmed in time.",
+    "fraud_suspected": "The bank suspected fraud and declined the payment.",
+}
+
+
+class _TimeoutSession(requests.Session):
+    def request(self, *args, **kwargs):
+        kwargs.setdefault("timeout", TIMEOUT)
+        return super().request(*args, **kwargs)
+
+
+class _TimeoutApiClient(ApiClient):
+    def get_session(self):
+        session = _TimeoutSession()
+        for prefix, adapter in super().get_session().adapters.items():
+            session.mount(prefix, adapter)  # keep the SDK's retry-on-202 adapter
+        return session
+
+
+def decline_message(reason: str) -> str:
+    text = _DECLINES.get(reason)
+    return _(text) if text else _("The payment was declined.")
+
+
+class YooKassaGateway:
+    name = "yookassa"
+    is_test = False
+
+    def __init__(self, *, shop_id: str, secret_key: str, api_url: str, check_ip: bool = True):
+        self.shop_id = shop_id
+        self.secret_key = secret_key
+        self.api_url = api_url.rstrip("/")
+        self.check_ip = check_ip
+
+    def _request(self, method: str, path: str, body=None, idempotency_key: str = "") -> dict:
+        headers = {"Idempotence-Key": idempotency_key} if idempotency_key else None
+        try:
+            with _config_lock:  # the SDK reads its global class config when a client is built
+                Configuration.configure(self.shop_id, self.secret_key, api_url=self.api_url)
+                client = _TimeoutApiClient()
+            return client.request(method, path, None, headers, body)
+        except NotFoundError as exc:
+            raise ProviderError("yookassa: not found", permanent=True, code="not_found") from exc
+        except ApiError as exc:
+            code = str(getattr(exc, "HTTP_CODE", ""))
+            permanent = code in {"400", "401", "403"}
+            raise ProviderError(
+                f"yookassa {path}: HTTP {code}", permanent=permanent, retry_after=60, code=code
+            ) from exc
+        except (requests.RequestException, AttributeError) as exc:
+            # AttributeError: the SDK dereferences `e.response` of a connection error (None).
+            raise ProviderError(f"yookassa {path}: {type(exc).__name__}", retry_after=60) from exc
+
+    @staticmethod
+    def _result(data: dict[str, Any]) -> PaymentIntentResult:
+        status = _STATUSES.get(data.get("status", ""), PENDING)
+        reason = (data.get("cancellation_details") or {}).get("reason", "")
+        method = data.get("payment_method") or {}
+        if status == CANCELED and reason and reason not in {"canceled_by_merchant"}:
+            status = FAILED
+        confirmation = data.get("confirmation") or {}
+        return PaymentIntentResult(
+            provider_id=data.get("id", ""),
+            status=status,
+            confirmation_url=confirmation.get("confirmation_url"),
+            payment_method_id=method.get("id", "") if method.get("saved") else "",
+            failure_reason=decline_message(reason) if status == FAILED else "",
+            raw=data,
+        )
+
+    def create_payment(
+        self,
+        *,
+        amount: Money,
+        description: str,
+        idempotency_key: str,
+        return_url: str,
+        save_method: bool = True,
+        metadata: dict[str, str] | None = None,
+    ) -> PaymentIntentResult:
+        """A payment with redirect confirmation, captured at once, saving the card."""
+        body = PaymentRequest(
+            {
+                "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
+                "confirmation": {"type": "redirect", "return_url": return_url},
+                "capture": True,
+                "save_payment_method": save_method,
+                "description": description[:128],
+                "metadata": metadata or {},
+            }
+        )
+        return self._result(self._request(HttpVerb.POST, "/payments", body, idempotency_key))
+
+    def charge_saved(
+        self,
+        *,
+        method_id: str,
+        amount: Money,
+        idempotency_key: str,
+        description: str = "",
+        metadata: dict[str, str] | None = None,
+    ) -> PaymentIntentResult:
+        body = PaymentRequest(
+            {
+                "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
+                "capture": True,
+                "payment_method_id": method_id,
+                "description": (description or "renewal")[:128],
+                "metadata": metadata or {},
+            }
+        )
+        result = self._result(self._request(HttpVerb.POST, "/payments", body, idempotency_key))
+        if result.status == FAILED:
+            raise ProviderError(
+                "yookassa renewal declined", permanent=True, user_message=result.failure_reason
+            )
+        return result
+
+    def refund(self, *, provider_id: str, amount: Money, idempotency_key: str) -> RefundResult:
+        body = {
+            "payment_id": provider_id,
+            "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
+        }
+        data = self._request(HttpVerb.POST, "/refunds", body, idempotency_key)
+        return RefundResult(provider_id=data.get("id", ""), status=REFUNDED, raw=data)
+
+    def fetch(self, provider_id: str) -> PaymentIntentResult:
+        if not provider_id or "/" in provider_id:
+            raise ProviderError("yookassa: bad payment id", permanent=True)
+        return self._result(self._request(HttpVerb.GET, f"/payments/{provider_id}"))
+
+    def parse_notification(self, request) -> NotificationEvent:
+        """Trust nothing in the body but the payment id: the status comes from the API."""
+        if self.check_ip and not self._ip_trusted(request.META.get("REMOTE_ADDR", "")):
+            raise NotificationRejected("untrusted source address")
+        try:
+            data = json.loads(request.body)
+            payment_id = str(data["object"]["id"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise NotificationRejected("not a YooKassa notification") from exc
+        try:
+            result = self.fetch(payment_id)
+        except ProviderError as exc:
+            if exc.permanent:
+                raise NotificationRejected("payment unknown to YooKassa") from exc
+            raise
+        return NotificationEvent(
+            provider=self.name,
+            event_id=f"{payment_id}:{result.status}",
+            provider_payment_id=payment_id,
+            status=result.status,
+            payment_method_id=result.payment_method_id,
+            failure_reason=result.failure_reason,
+            raw=result.raw,
+        )
+
+    @staticmethod
+    def _ip_trusted(ip: str) -> bool:
+        try:
+            return bool(ip) and SecurityHelper().is_ip_trusted(ip)
+        except Exception:  # noqa: BLE001 - netaddr raises several types for garbage
+            return False
