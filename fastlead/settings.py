@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -204,6 +205,26 @@ AI_PRICES = env.json(
         "gemini-2.5-pro": {"input": "1.25", "output": "10"},
     },
 )
+
+# --- Payments (apps/billing/gateways) ------------------------------------------------------
+# RUB payments go through YooKassa or T-Bank; with no keys the labelled offline sandbox.
+YOOKASSA_SHOP_ID = env("YOOKASSA_SHOP_ID", default="")
+YOOKASSA_SECRET_KEY = env("YOOKASSA_SECRET_KEY", default="")
+YOOKASSA_API_URL = env("YOOKASSA_API_URL", default="https://api.yookassa.ru/v3")
+YOOKASSA_CHECK_IP = env.bool("YOOKASSA_CHECK_IP", default=True)
+TINKOFF_TERMINAL_KEY = env("TINKOFF_TERMINAL_KEY", default="")
+TINKOFF_PASSWORD = env("TINKOFF_PASSWORD", default="")
+TINKOFF_API_URL = env("TINKOFF_API_URL", default="https://securepay.tinkoff.ru/v2")
+PAYMENTS_RUB_PROVIDER = env(
+    "PAYMENTS_RUB_PROVIDER",
+    default="yookassa" if YOOKASSA_SHOP_ID else "tinkoff" if TINKOFF_TERMINAL_KEY else "sandbox",
+)
+if PAYMENTS_RUB_PROVIDER not in ("sandbox", "yookassa", "tinkoff"):
+    raise ImproperlyConfigured("PAYMENTS_RUB_PROVIDER must be sandbox, yookassa or tinkoff")
+if PAYMENTS_RUB_PROVIDER == "yookassa" and not (YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY):
+    raise ImproperlyConfigured("PAYMENTS_RUB_PROVIDER=yookassa needs YOOKASSA_SHOP_ID/SECRET_KEY")
+if PAYMENTS_RUB_PROVIDER == "tinkoff" and not (TINKOFF_TERMINAL_KEY and TINKOFF_PASSWORD):
+    raise ImproperlyConfigured("PAYMENTS_RUB_PROVIDER=tinkoff needs TINKOFF_TERMINAL_KEY/PASSWORD")
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -51,7 +51,7 @@ _ACQUIRE_LUA = """
 local rpm, tpm = tonumber(ARGV[1]), tonumber(ARGV[2])
 local window, tokens, member = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local paused = redis.call('PTTL', KEYS[2])
-if paused > 0 then return paused end
+if paused > 0 then return {paused, 0} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
@@ -81,10 +81,10 @@ if tpm > 0 then
     end
   end
 end
-if wait > 0 then return wait end
+if wait > 0 then return {wait, now} end
 redis.call('ZADD', KEYS[1], now, member)
 redis.call('PEXPIRE', KEYS[1], window + 1000)
-return 0
+return {0, now}
 """
 
 _SETTLE_LUA = """
@@ -118,8 +118,8 @@ class Budget:
 
 
 class Backend(Protocol):
-    def try_acquire(self, key: str, member: str, tokens: int, budget: Budget) -> int:
-        """Record a grant and return 0, or return the milliseconds to wait before asking again."""
+    def try_acquire(self, key: str, member: str, tokens: int, budget: Budget) -> tuple[int, int]:
+        """(0, grant time in ms) after recording a grant, or (ms to wait, _) to ask again."""
 
     def settle(self, key: str, member: str, new_member: str) -> None: ...
 
@@ -148,10 +148,11 @@ class RedisBackend:
         self._settle = client.register_script(_SETTLE_LUA)
         self._pause = client.register_script(_PAUSE_LUA)
 
-    def try_acquire(self, key: str, member: str, tokens: int, budget: Budget) -> int:
+    def try_acquire(self, key: str, member: str, tokens: int, budget: Budget) -> tuple[int, int]:
         args = [budget.requests, budget.tokens, budget.window_ms, int(tokens), member]
         args += [budget.burst, budget.burst_ms]
-        return int(self._acquire(keys=[key, f"{key}:pause"], args=args))
+        wait, now = self._acquire(keys=[key, f"{key}:pause"], args=args)
+        return int(wait), int(now)
 
     def settle(self, key: str, member: str, new_member: str) -> None:
         self._settle(keys=[key], args=[member, new_member])
@@ -184,17 +185,17 @@ class CacheBackend:
         state["entries"] = [e for e in state["entries"] if e[0] > now_ms - window_ms]
         return state
 
-    def try_acquire(self, key: str, member: str, tokens: int, budget: Budget) -> int:
+    def try_acquire(self, key: str, member: str, tokens: int, budget: Budget) -> tuple[int, int]:
         with self._locked(key):
             now = int(time.time() * 1000)
             state = self._load(key, now, budget.window_ms)
             if state["pause_until"] > now:
-                return state["pause_until"] - now
+                return state["pause_until"] - now, now
             wait = _wait_ms(state["entries"], tokens, budget, now)
             if wait <= 0:
                 state["entries"].append([now, member, int(tokens)])
             self.cache.set(key, state, timeout=_STATE_TTL)
-            return max(wait, 0)
+            return max(wait, 0), now
 
     def settle(self, key: str, member: str, new_member: str) -> None:
         with self._locked(key):
@@ -243,6 +244,7 @@ class Permit:
     grant_id: str = ""
     tokens: int = 0
     waited_ms: int = 0
+    granted_at: float = 0.0  # seconds since the epoch, by the backend's clock (Redis: TIME)
     _settled: bool = field(default=False, repr=False)
 
     def settle(self, actual_tokens: int) -> None:
@@ -312,10 +314,13 @@ class RateLimiter:
         key, grant_id = self.key(provider), uuid.uuid4().hex
         started = time.monotonic()
         while True:
-            wait_ms = self.backend.try_acquire(key, _member(grant_id, tokens), tokens, self.budget)
+            member = _member(grant_id, tokens)
+            wait_ms, now_ms = self.backend.try_acquire(key, member, tokens, self.budget)
             waited = time.monotonic() - started
             if wait_ms <= 0:
-                return Permit(self, key, grant_id, tokens, waited_ms=int(waited * 1000))
+                return Permit(
+                    self, key, grant_id, tokens, int(waited * 1000), granted_at=now_ms / 1000
+                )
             if waited + wait_ms / 1000 > self.max_wait_seconds:
                 raise ProviderError(
                     f"No slot in the {provider} rate limit within {self.max_wait_seconds:.0f} s.",

@@ -1,18 +1,25 @@
 """Billing API, plan/usage half: the public plan catalogue, a tenant's usage and subscription."""
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from apps.billing import selectors
+from apps.billing import selectors, services
+from apps.billing.models import Plan
 from apps.billing.services import access_message
 from apps.core.api import error_responses
+from apps.core.errors import ValidationFailed
 from apps.features.registry import expand_tools
 from apps.features.selectors import entitlements_for_request
 from apps.tenants.api import TENANT_ID
 from apps.tenants.api_base import TenantAPIView
+from apps.tenants.roles import Role
 
 
 class MoneySerializer(serializers.Serializer):
@@ -125,3 +132,119 @@ class SubscriptionAPI(TenantAPIView):
             "access_message": None if ent.is_active else access_message(ent.access_state),
         }
         return Response(SubscriptionSerializer(data).data)
+
+
+# --- payments -----------------------------------------------------------------------------------
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    plan = serializers.SlugField(help_text="Plan code; only plans with status `active` are sold.")
+    provider = serializers.ChoiceField(
+        choices=["sandbox", "yookassa", "tinkoff"],
+        required=False,
+        help_text="RUB provider; default: the installation's PAYMENTS_RUB_PROVIDER.",
+    )
+
+
+class PaymentSerializer(serializers.Serializer):
+    payment_id = serializers.UUIDField(source="pk")
+    plan = serializers.CharField(source="plan.code")
+    amount = serializers.SerializerMethodField()
+    provider = serializers.CharField()
+    is_test = serializers.BooleanField()
+    status = serializers.CharField()
+    failure_reason = serializers.CharField()
+    confirmation_url = serializers.CharField(
+        allow_null=True, help_text="Send the payer here (provider page or sandbox test card)."
+    )
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(MoneySerializer)
+    def get_amount(self, payment) -> dict:
+        return {"amount": payment.amount, "currency": payment.currency}
+
+    def to_representation(self, payment):
+        data = super().to_representation(payment)
+        data["confirmation_url"] = data["confirmation_url"] or None
+        return data
+
+
+@extend_schema(tags=["billing"], parameters=[TENANT_ID])
+class PaymentListAPI(TenantAPIView):
+    roles = {"GET": Role.ADMIN, "POST": Role.ADMIN}
+
+    @extend_schema(
+        summary="The company's payments, newest first (admin)",
+        responses={200: PaymentSerializer(many=True), **error_responses(401, 403, 404)},
+    )
+    def get(self, request, tenant_id):
+        payments = selectors.payment_list(self.tenant)
+        return Response(PaymentSerializer(payments, many=True).data)
+
+    @extend_schema(
+        summary="Start paying for a plan (admin): 201 with the confirmation URL",
+        request=PaymentCreateSerializer,
+        responses={201: PaymentSerializer, **error_responses(400, 401, 403, 404, 409, 503)},
+    )
+    def post(self, request, tenant_id):
+        serializer = PaymentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        plan = Plan.objects.filter(code=serializer.validated_data["plan"]).first()
+        if plan is None:
+            raise ValidationFailed(
+                _("Unknown plan."), code="plan_not_sold", fields={"plan": [_("Unknown plan.")]}
+            )
+        payment = services.payment_start(
+            tenant=self.tenant,
+            plan=plan,
+            actor=request.user,
+            provider=serializer.validated_data.get("provider"),
+            return_url=settings.SITE_URL
+            + reverse("billing:overview", kwargs={"tenant_slug": self.tenant.slug}),
+        )
+        return Response(PaymentSerializer(payment).data, status=201)
+
+
+# --- ops: recurring charges (staff only) ----------------------------------------------------
+
+
+class ChargeResultSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=["charged", "declined", "pending", "replayed", "already_charged"]
+    )
+    subscription_id = serializers.IntegerField(source="payment.subscription_id")
+    period_start = serializers.DateTimeField(source="payment.period_start")
+    payment = PaymentSerializer()
+
+
+@extend_schema(tags=["ops"])
+class EligibleSubscriptionsAPI(APIView):
+    """Subscriptions due for a renewal charge: active, plan active or closed, period over."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        summary="Subscriptions due for a charge (staff)",
+        responses={200: serializers.ListSerializer(child=serializers.IntegerField())},
+    )
+    def get(self, request):
+        ids = services.subscriptions_eligible().values_list("pk", flat=True)[:1000]
+        return Response(list(ids))
+
+
+@extend_schema(tags=["ops"])
+class SubscriptionChargeAPI(APIView):
+    """Charge one subscription for its next period. Idempotent by request id and by period."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        summary="Charge a due subscription (staff; idempotent)",
+        request=None,
+        responses={200: ChargeResultSerializer, **error_responses(401, 403, 404, 409)},
+    )
+    def post(self, request, subscription_id: int, request_id: str):
+        result = services.subscription_charge(
+            subscription_id=subscription_id, request_id=request_id
+        )
+        return Response(ChargeResultSerializer(result).data)

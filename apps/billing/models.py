@@ -1,6 +1,8 @@
 """Plans, subscriptions, a tenant's access state and its usage meters (the plan/usage half of
 billing; payments add provider fields to `Subscription` and their own models)."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -146,6 +148,13 @@ class Subscription(TenantOwnedModel, TimeStampedModel):
     trial_reminded_3d_at = models.DateTimeField(null=True, blank=True, editable=False)
     trial_reminded_1d_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    provider = models.CharField(_("payment provider"), max_length=16, blank=True)
+    payment_method_id = models.CharField(
+        _("saved payment method"),
+        max_length=64,
+        blank=True,
+        help_text=_("The provider's saved card (YooKassa payment method, T-Bank RebillId)."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -243,6 +252,123 @@ class UsageMeter(TenantOwnedModel, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.period_start:%Y-%m-%d}: {self.leads_used}"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    WAITING_FOR_CAPTURE = "waiting_for_capture", _("Waiting for capture")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    CANCELED = "canceled", _("Canceled")
+    FAILED = "failed", _("Failed")
+    REFUNDED = "refunded", _("Refunded")
+
+
+# Statuses only move up this ladder, so a late or replayed event never undoes a later one.
+# A success outranks a failure: the payer may retry a declined card on the same payment form.
+PAYMENT_STATUS_RANK = {
+    PaymentStatus.PENDING: 0,
+    PaymentStatus.WAITING_FOR_CAPTURE: 1,
+    PaymentStatus.FAILED: 2,
+    PaymentStatus.CANCELED: 2,
+    PaymentStatus.SUCCEEDED: 3,
+    PaymentStatus.REFUNDED: 4,
+}
+
+
+class Payment(TenantOwnedModel, TimeStampedModel):
+    """One payment attempt. The row exists before the provider is called, so its id is the
+    idempotency key and a crash between the call and our commit loses nothing."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+        verbose_name=_("subscription"),
+    )
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="payments", verbose_name=_("plan")
+    )
+    amount = models.PositiveBigIntegerField(_("amount in minor units"))
+    currency = models.CharField(_("currency"), max_length=3)
+    provider = models.CharField(_("provider"), max_length=16)
+    provider_id = models.CharField(_("provider payment id"), max_length=64, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    is_test = models.BooleanField(_("test payment"), default=False)
+    confirmation_url = models.URLField(_("confirmation URL"), max_length=500, blank=True)
+    payment_method_id = models.CharField(_("saved payment method"), max_length=64, blank=True)
+    failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
+    raw = models.JSONField(_("provider payload"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Renewals (recurring charges): the period paid for, the ops request that created the
+    # charge, and a short claim so that two workers never call the provider at once.
+    period_start = models.DateTimeField(_("renewal of the period from"), null=True, blank=True)
+    request_id = models.CharField(_("charge request id"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="payment_provider_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["request_id"],
+                condition=~models.Q(request_id=""),
+                name="payment_request_id_unique",
+            ),
+            # One live charge per subscription period: a failed one may be retried.
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"],
+                condition=models.Q(period_start__isnull=False)
+                & ~models.Q(status__in=["failed", "canceled"]),
+                name="payment_one_charge_per_period",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="payment_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.money} · {self.provider} · {self.status}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class PaymentEvent(TimeStampedModel):
+    """A provider notification already processed: the unique event id makes webhooks
+    idempotent (a replay hits the constraint and stops)."""
+
+    provider = models.CharField(_("provider"), max_length=16)
+    provider_event_id = models.CharField(_("provider event id"), max_length=128)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    status = models.CharField(_("status"), max_length=20, blank=True)
+    raw = models.JSONField(_("payload"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_event_id"], name="paymentevent_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_event_id}"
 
 
 # Pay-per-lead (apps/billing/payperlead) keeps its models in its own module.

@@ -15,6 +15,7 @@ from apps.billing.models import (
     BillingAccount,
     BillingInterval,
     LimitMode,
+    Payment,
     Plan,
     PlanStatus,
     Subscription,
@@ -271,3 +272,16 @@ def plans_ensure_seeded(using: str = "default") -> int:
     missing = [dict(p) for p in seed.PLANS if p["code"] not in existing]
     Plan.objects.using(using).bulk_create([Plan(**data) for data in missing])
     return len(missing)
+
+
+# --- payments ---------------------------------------------------------------------------------
+
+
+def payment_list(tenant, limit: int = 50):
+    """The tenant's payments, newest first, with their plans (one query)."""
+    return Payment.objects.for_tenant(tenant).select_related("plan").order_by("-created_at")[:limit]
+
+
+def payment_get(tenant, payment_id) -> Payment:
+    """One of the tenant's payments; missing and foreign both raise Payment.DoesNotExist."""
+    return Payment.objects.for_tenant(tenant).select_related("plan").get(pk=payment_id)

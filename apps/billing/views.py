@@ -1,24 +1,91 @@
-"""The billing page: plan, trial or access state, usage bar and past periods."""
+"""The billing page (plan, access, usage, plans on sale, payments) and the payment flow."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from apps.billing import selectors
+from apps.billing import gateways, selectors, services
+from apps.billing.models import Payment, PaymentStatus, Plan, PlanStatus
+from apps.core.errors import ApplicationError
 from apps.features.flags import flag_active
 from apps.features.selectors import entitlements_for_request
+from apps.tenants.roles import Role
 from apps.web.dashboard import dashboard_view, is_admin
 
 
-@dashboard_view()
-def overview(request, tenant_slug):
+def _context(request, **extra) -> dict:
     tenant = request.tenant
     entitlements = entitlements_for_request(request)
     context = {
         "subscription": selectors.subscription_current(tenant),
         "usage": selectors.usage_current(tenant, entitlements),
         "meters": list(selectors.meter_history(tenant)),
+        "payments": list(selectors.payment_list(tenant)),
         "can_manage": is_admin(request),
         "show_plans": flag_active(request, "new_billing"),
+        "providers": gateways.rub_providers(),
+        **extra,
     }
     if context["show_plans"]:
         context["plans"] = [p for p in selectors.plan_list_public() if not p.is_trial]
-    return render(request, "billing/overview.html", context)
+    return context
+
+
+@dashboard_view()
+def overview(request, tenant_slug):
+    return render(request, "billing/overview.html", _context(request))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+def pay(request, tenant_slug):
+    """Start paying for a plan; off to the provider's page or the sandbox test-card page.
+    A provider that is down re-renders the page offering the other one."""
+    plan = Plan.objects.filter(code=request.POST.get("plan", ""), status=PlanStatus.ACTIVE).first()
+    if plan is None:
+        messages.error(request, _("This plan is not on sale."))
+        return redirect("billing:overview", tenant_slug=tenant_slug)
+    back = request.build_absolute_uri(reverse("billing:overview", args=[tenant_slug]))
+    try:
+        payment = services.payment_start(
+            tenant=request.tenant,
+            plan=plan,
+            actor=request.user,
+            provider=request.POST.get("provider") or None,
+            return_url=back,
+        )
+    except services.ProviderUnavailable as exc:
+        retry = {"plan": plan, "alternatives": exc.extra.get("alternatives", [])}
+        context = _context(request, error=exc.message, retry=retry)
+        return render(request, "billing/overview.html", context, status=503)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:overview", tenant_slug=tenant_slug)
+    return redirect(payment.confirmation_url)
+
+
+def _payment_or_404(request, payment_id) -> Payment:
+    try:
+        return selectors.payment_get(request.tenant, payment_id)
+    except Payment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@dashboard_view(Role.ADMIN)
+def sandbox_page(request, tenant_slug, payment_id):
+    """The sandbox's test-card page: Approve or Decline completes the payment offline."""
+    payment = _payment_or_404(request, payment_id)
+    if payment.provider != gateways.SANDBOX:
+        raise Http404
+    if request.method == "POST" and payment.status == PaymentStatus.PENDING:
+        approve = request.POST.get("action") == "approve"
+        payment = services.payment_sandbox_complete(payment=payment, approve=approve)
+        if payment.status == PaymentStatus.SUCCEEDED:
+            messages.success(request, _("Test payment approved: the plan is active."))
+        else:
+            messages.error(request, payment.failure_reason)
+        return redirect("billing:overview", tenant_slug=tenant_slug)
+    return render(request, "billing/sandbox.html", {"payment": payment})

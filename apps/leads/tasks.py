@@ -11,7 +11,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.errors import ApplicationError
 from apps.core.tasks import tenant_task
+from apps.features.guards import ensure_feature
 from apps.leads.export import export_to_file
 from apps.leads.filters import parse_lead_filters
 from apps.leads.models import ExportStatus, LeadExport
@@ -45,6 +47,7 @@ def export_leads_task(tenant, export_id: int) -> None:
         return
     export = LeadExport.objects.get(pk=export_id)
     try:
+        ensure_feature(tenant, "export")  # the plan may have changed since it was queued
         filters = parse_lead_filters(export.filters or {}, user=export.created_by)
         queryset = lead_list(tenant, filters)
         LeadExport.objects.filter(pk=export_id).update(rows_total=queryset.count())
@@ -54,14 +57,21 @@ def export_leads_task(tenant, export_id: int) -> None:
             LeadExport.objects.filter(pk=export_id).update(rows_done=rows)
 
         export_to_file(queryset, export.format, path, on_rows=progress)
+    except ApplicationError as exc:  # expected (a locked tool, a filter gone bad): no trace
+        _fail(export_id, exc.message)
+        return
     except Exception as exc:
         logger.exception("lead_export_failed", export_id=export_id)
-        LeadExport.objects.filter(pk=export_id).update(
-            status=ExportStatus.FAILED, error=str(exc)[:1000], finished_at=timezone.now()
-        )
+        _fail(export_id, str(exc))
         return
     LeadExport.objects.filter(pk=export_id).update(
         status=ExportStatus.DONE,
         file=str(path.relative_to(settings.MEDIA_ROOT)),
         finished_at=timezone.now(),
+    )
+
+
+def _fail(export_id: int, reason: str) -> None:
+    LeadExport.objects.filter(pk=export_id).update(
+        status=ExportStatus.FAILED, error=reason[:1000], finished_at=timezone.now()
     )

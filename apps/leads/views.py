@@ -147,8 +147,8 @@ def lead_index(request, tenant_slug):
         response["HX-Push-Url"] = _index_url(request, context["page_query"])
         return response
     tenant = request.tenant
-    lists = context.get("lists") or list(selectors.lead_lists(tenant))
-    members = context.get("members") or list(team_list(tenant))
+    lists = context["lists"] if "lists" in context else list(selectors.lead_lists(tenant))
+    members = context["members"] if "members" in context else list(team_list(tenant))
     context["filter_form"] = LeadFilterForm(
         request.GET,
         lists=lists,

@@ -19,6 +19,7 @@ from apps.tenants.keys import api_key_authenticate
 from apps.tenants.models import Membership, TenantAPIKey
 
 KEYWORD = "api-key"
+API_ACCESS = "api_access"  # the tool (apps/features/registry.py) that API keys need
 TENANT_ROUTES = "/api/v1/tenants/"
 
 
@@ -81,7 +82,10 @@ class APIKeyAuthentication(BaseAuthentication):
 
 
 def api_key_membership(key: TenantAPIKey, tenant_ref) -> Membership:
-    """A stand-in membership for the key's own tenant (unsaved); another tenant → 404."""
+    """A stand-in membership for the key's own tenant (unsaved); another tenant → 404; a
+    tenant whose plan lacks the API access tool → 403 `feature_locked`."""
+    from apps.features.guards import ensure_feature
+
     tenant = key.tenant
     ref = str(tenant_ref)
     try:
@@ -90,6 +94,7 @@ def api_key_membership(key: TenantAPIKey, tenant_ref) -> Membership:
         same = ref == tenant.slug
     if not same:
         raise Http404
+    ensure_feature(tenant, API_ACCESS)
     return Membership(tenant=tenant, role=key.role)
 
 

@@ -126,7 +126,7 @@ def company(transactional_db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_filter_open_a_lead_note_it_and_import_a_csv(leads_browser, live_server, company, tmp_path):
+def test_filter_open_a_lead_note_it_and_import_a_csv(company, live_server, leads_browser, tmp_path):
     from playwright.sync_api import expect
 
     tenant, user = company

@@ -38,16 +38,15 @@ def make_limiter(shared_backend):
 
 
 def _grab(limiter, grants, tickets, lock, tokens=0):
-    """Take tickets until none is left; each ticket is one acquire, timed when granted."""
+    """Take tickets until none is left; each ticket is one acquire, stamped when granted."""
     while True:
         with lock:
             if tickets[0] <= 0:
                 return
             tickets[0] -= 1
-        limiter.acquire("anthropic", tokens)
-        granted = time.time()
+        permit = limiter.acquire("anthropic", tokens)
         with lock:
-            grants.append(granted)
+            grants.append(permit.granted_at)  # the backend's own grant time
 
 
 def _threads(limiter, grants, count, n=8, tokens=0):

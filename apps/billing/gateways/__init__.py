@@ -37,7 +37,7 @@ def rub_providers() -> list[str]:
     when it is the default (an installation with real keys never sells test payments)."""
     default = settings.PAYMENTS_RUB_PROVIDER
     others = [p for p in (YOOKASSA, TINKOFF) if p != default and provider_configured(p)]
-    return [default, *others] if default == SANDBOX else [default, *others]
+    return [default, *others]
 
 
 def providers_for(currency: str) -> list[str]:
@@ -59,7 +59,7 @@ def get_gateway(name: str) -> PaymentGateway:
             terminal_key=settings.TINKOFF_TERMINAL_KEY,
             password=settings.TINKOFF_PASSWORD,
             api_url=settings.TINKOFF_API_URL,
-            notification_url=settings.SITE_URL + reverse("billing-webhook-tinkoff"),
+            notification_url=settings.SITE_URL + reverse("billing:webhook-tinkoff"),
         )
     if name == YOOKASSA:
         from apps.billing.gateways.yookassa_gw import YooKassaGateway

@@ -45,7 +45,7 @@ class ProviderError(Exception):
         )
 
 
-class RedirectRequired(Exception):  # noqa: N818 - a control-flow signal, not an error
+class RedirectRequired(Exception):
     """The payer must finish on a hosted page (3-D Secure, the provider's payment form)."""
 
     def __init__(self, url: str):
@@ -53,7 +53,7 @@ class RedirectRequired(Exception):  # noqa: N818 - a control-flow signal, not an
         self.url = url
 
 
-class NotificationRejected(Exception):  # noqa: N818
+class NotificationRejected(Exception):
     """A webhook that failed verification (bad signature, untrusted source, unparsable)."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from yookassa import Configuration
 from yookassa.client import ApiClient
 from yookassa.domain.common import HttpVerb, SecurityHelper
@@ -49,11 +50,11 @@ _STATUSES = {
 
 # cancellation_details.reason → a message safe for the payer.
 _DECLINES = {
-    "insufficient_funds": "Insufficient funds on the card.",
-    "card_expired": "The card has expired.",
-    "3d_secure_failed": "3-D Secure authentication failed.",
-    "expired_on_confirmation": "The payment was not confirmed in time.",
-    "fraud_suspected": "The bank suspected fraud and declined the payment.",
+    "insufficient_funds": gettext_noop("Insufficient funds on the card."),
+    "card_expired": gettext_noop("The card has expired."),
+    "3d_secure_failed": gettext_noop("3-D Secure authentication failed."),
+    "expired_on_confirmation": gettext_noop("The payment was not confirmed in time."),
+    "fraud_suspected": gettext_noop("The bank suspected fraud and declined the payment."),
 }
 
 
@@ -212,5 +213,5 @@ class YooKassaGateway:
     def _ip_trusted(ip: str) -> bool:
         try:
             return bool(ip) and SecurityHelper().is_ip_trusted(ip)
-        except Exception:  # noqa: BLE001 - netaddr raises several types for garbage
+        except Exception:
             return False

@@ -15,6 +15,18 @@ from apps.billing.services.lifecycle import (
     trial_reminders_send,
     trials_expire,
 )
+from apps.billing.services.payments import (
+    ProviderUnavailable,
+    payment_apply_status,
+    payment_notification_process,
+    payment_sandbox_complete,
+    payment_start,
+)
+from apps.billing.services.renewals import (
+    ChargeOutcome,
+    subscription_charge,
+    subscriptions_eligible,
+)
 from apps.billing.services.subscriptions import (
     billing_account_ensure,
     plan_save,
@@ -30,8 +42,10 @@ from apps.billing.services.usage import (
 )
 
 __all__ = [
+    "ChargeOutcome",
     "GRACE_PERIOD",
     "TRIAL_REMINDER_DAYS",
+    "ProviderUnavailable",
     "access_block",
     "access_block_due",
     "access_ensure_writable",
@@ -40,8 +54,14 @@ __all__ = [
     "billing_account_ensure",
     "billing_transitions_run",
     "meter_ensure",
+    "payment_apply_status",
+    "payment_notification_process",
+    "payment_sandbox_complete",
+    "payment_start",
     "plan_save",
     "subscription_activate",
+    "subscription_charge",
+    "subscriptions_eligible",
     "subscription_start_trial",
     "trial_reminders_send",
     "trials_expire",

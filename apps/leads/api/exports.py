@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from apps.core.api import error_responses
 from apps.core.errors import Conflict, ValidationFailed
+from apps.features.guards import ensure_feature
 from apps.leads import selectors, services
 from apps.leads.api.leads import FILTER_PARAMETERS, TENANT_ID
 from apps.leads.export import CONTENT_TYPES, export_filename, export_response
@@ -27,6 +28,7 @@ from apps.tenants.roles import Role
 
 EXPORT_ID = OpenApiParameter("export_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 EXPORT_ROLES = {**TenantAPIView.roles, "POST": Role.ANALYST}
+EXPORT = "export"  # the tool (apps/features/registry.py): Pro and up
 
 
 class _FormatIsNotARenderer(DefaultContentNegotiation):
@@ -51,10 +53,11 @@ class LeadExportAPI(TenantAPIView):
         responses={
             (200, CONTENT_TYPES["csv"]): OpenApiResponse(OpenApiTypes.BINARY),
             (200, CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
-            **error_responses(400, 401, 404),
+            **error_responses(400, 401, 403, 404),
         },
     )
     def get(self, request, tenant_id):
+        ensure_feature(self.tenant, EXPORT)
         fmt = request.query_params.get("format", "csv")
         if fmt not in CONTENT_TYPES:
             raise ValidationFailed(
@@ -79,9 +82,10 @@ class LeadExportJobCollectionAPI(TenantAPIView):
     @extend_schema(
         summary="Start a background export of a filter; poll it for progress and a link",
         request=ExportStartSerializer,
-        responses={202: LeadExportSerializer, **error_responses(400, 401, 404)},
+        responses={202: LeadExportSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, tenant_id):
+        ensure_feature(self.tenant, EXPORT)
         serializer = ExportStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         actor = actor_of(request.user)
@@ -115,10 +119,11 @@ class LeadExportDownloadAPI(TenantAPIView):
         summary="Download a finished background export",
         responses={
             (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            **error_responses(401, 404, 409),
+            **error_responses(401, 403, 404, 409),
         },
     )
     def get(self, request, tenant_id, export_id):
+        ensure_feature(self.tenant, EXPORT)
         export = selectors.lead_export_get(self.tenant, export_id)
         if export.status != ExportStatus.DONE:
             raise Conflict(_("The export is not ready yet."), code="export_not_ready")

@@ -12,6 +12,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from apps.core.api import error_responses
+from apps.features.guards import ensure_feature
 from apps.leads.api.leads import TENANT_ID
 from apps.leads.serializers import (
     APIKeyCreatedSerializer,
@@ -41,11 +42,13 @@ class APIKeyCollectionAPI(TenantAPIView):
     @extend_schema(
         summary="Create an API key — the full key is in this answer only",
         description="Use it as `Authorization: Api-Key <key>` or `X-Api-Key: <key>`. Only its "
-        "hash is stored: it cannot be shown again.",
+        "hash is stored: it cannot be shown again. Needs the API access tool "
+        "(403 `feature_locked`).",
         request=APIKeyCreateSerializer,
         responses={201: APIKeyCreatedSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, tenant_id):
+        ensure_feature(self.tenant, "api_access")
         serializer = APIKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         key, raw = keys.api_key_create(

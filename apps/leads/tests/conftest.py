@@ -34,6 +34,29 @@ def action(kind="Page View", at="2024-04-01T10:00:00Z", level="Low", **extra):
     return {"action_type": kind, "timestamp": at, "engagement_level": level, **extra}
 
 
+TOOLS = ("export", "api_access")
+
+
+@pytest.fixture(autouse=True)
+def _tools_granted(request):
+    """The tenants of these tests have the export and API access tools (a staff grant); a
+    test about a locked tool revokes it with `lock_tool`."""
+    from apps.features.services import tenant_feature_set
+
+    for name in ("tenant", "other_tenant"):
+        if name in request.fixturenames:
+            for tool in TOOLS:
+                tenant_feature_set(
+                    tenant=request.getfixturevalue(name), feature=tool, mode="grant", reason="tests"
+                )
+
+
+def lock_tool(tenant, tool: str) -> None:
+    from apps.features.services import tenant_feature_set
+
+    tenant_feature_set(tenant=tenant, feature=tool, mode="revoke", reason="tests")
+
+
 @pytest.fixture
 def sample():
     return seed_sample()

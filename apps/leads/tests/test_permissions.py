@@ -114,3 +114,42 @@ def test_an_operator_key_acts_as_an_operator(api_client, tenant, objects, api_ke
             assert response.status_code == 403, (method, name)
         else:
             assert response.status_code < 400, (method, name, response.content)
+
+
+# --- tools (entitlements) -----------------------------------------------------------------
+
+
+def test_export_needs_the_export_tool(analyst_api, tenant, objects):
+    from apps.leads.tests.conftest import lock_tool
+
+    lock_tool(tenant, "export")
+    for method, name, kwargs, body in (
+        ("get", "api-leads-export", {}, None),
+        ("post", "api-lead-exports", {}, {"format": "csv"}),
+    ):
+        response = call(analyst_api, method, url(name, tenant, **kwargs), body)
+        assert response.status_code == 403, name
+        error = response.json()["error"]
+        assert error["code"] == "feature_locked" and error["feature"] == "export"
+
+
+def test_api_keys_need_the_api_access_tool(admin_api, api_client, tenant, api_key):
+    from apps.leads.tests.conftest import lock_tool
+
+    lock_tool(tenant, "api_access")
+    created = admin_api.post(url("api-keys", tenant), {"name": "x"}, format="json")
+    assert created.status_code == 403
+    assert created.json()["error"]["code"] == "feature_locked"
+    api_client.credentials(HTTP_X_API_KEY=api_key[1])
+    response = api_client.get(url("api-leads", tenant))
+    assert response.status_code == 403
+    assert response.json()["error"]["feature"] == "api_access"
+    # people keep working through the dashboard/JWT
+    assert admin_api.get(url("api-leads", tenant)).status_code == 200
+
+
+def test_a_locked_tool_stays_hidden_from_other_tenants(outsider_api, tenant):
+    from apps.leads.tests.conftest import lock_tool
+
+    lock_tool(tenant, "export")
+    assert outsider_api.get(url("api-leads-export", tenant)).status_code == 404

@@ -1,0 +1,262 @@
+"""Payments: start one through a gateway, apply provider statuses, process notifications.
+
+The Payment row is written (and committed) before the provider is called: its id is the
+idempotency key, so a retry after a timeout or a crash reaches the same provider payment.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from apps.billing import gateways
+from apps.billing.gateways import NotificationEvent, ProviderError
+from apps.billing.models import (
+    LIVE_STATUSES,
+    PAYMENT_STATUS_RANK,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+    Plan,
+    PlanStatus,
+    Subscription,
+)
+from apps.billing.services.subscriptions import subscription_activate
+from apps.core.errors import ApplicationError, Conflict, ValidationFailed
+from apps.core.events import log_event
+from apps.tenants.scoping import tenant_scope
+
+logger = structlog.get_logger("fastlead.billing.payments")
+
+
+class ProviderUnavailable(ApplicationError):
+    """The chosen provider is down; `extra["alternatives"]` names the ones to offer instead."""
+
+    status_code = 503
+    default_code = "provider_unavailable"
+
+
+def _check_sellable(tenant, plan: Plan) -> None:
+    if plan.is_trial or plan.status != PlanStatus.ACTIVE:
+        raise ValidationFailed(_("This plan is not on sale."), code="plan_not_sold")
+    live = Subscription.objects.for_tenant(tenant).filter(plan=plan, status__in=LIVE_STATUSES)
+    if live.exists():
+        raise Conflict(_("The company is already subscribed to this plan."), "already_subscribed")
+
+
+def _choose_provider(plan: Plan, provider: str | None) -> str:
+    allowed = gateways.providers_for(plan.currency)
+    if not allowed:
+        raise ValidationFailed(
+            _("Payments in %(currency)s are not available yet.") % {"currency": plan.currency},
+            code="provider_not_available",
+        )
+    if provider is None:
+        return allowed[0]
+    if provider not in allowed:
+        raise ValidationFailed(
+            _("This payment method is not available."),
+            code="provider_not_available",
+            fields={"provider": [_("Choose one of: %(p)s") % {"p": ", ".join(allowed)}]},
+        )
+    return provider
+
+
+def payment_start(
+    *, tenant, plan: Plan, actor=None, provider: str | None = None, return_url: str = ""
+) -> Payment:
+    """Start paying for `plan`: create the Payment, create it at the provider and return it
+    with `confirmation_url` (the provider's page or the sandbox test-card page).
+
+    Only active plans are sold; a plan the tenant already holds answers 409. A provider that
+    is down marks the payment failed and raises `ProviderUnavailable` naming the others.
+    """
+    _check_sellable(tenant, plan)
+    provider = _choose_provider(plan, provider)
+    gateway = gateways.get_gateway(provider)
+    payment_id = uuid.uuid4()
+    payment = Payment.objects.create(
+        id=payment_id,
+        idempotency_key=f"fl-pay-{payment_id}",
+        tenant=tenant,
+        plan=plan,
+        amount=plan.price_amount,
+        currency=plan.currency,
+        provider=provider,
+        is_test=gateway.is_test,
+        created_by=actor,
+    )
+    try:
+        result = gateway.create_payment(
+            amount=payment.money,
+            description=_("Fast Lead, plan %(plan)s") % {"plan": plan.name},
+            idempotency_key=payment.idempotency_key,
+            return_url=return_url,
+            save_method=True,
+            metadata={
+                "payment_id": str(payment.pk),
+                "tenant_slug": tenant.slug,
+                "customer_key": str(tenant.pk),
+            },
+        )
+    except ProviderError as exc:
+        return _start_failed(payment, exc, plan)
+    payment.provider_id = result.provider_id
+    payment.confirmation_url = result.confirmation_url or ""
+    payment.raw = result.raw
+    payment.save(update_fields=["provider_id", "confirmation_url", "raw", "updated_at"])
+    if result.status != PaymentStatus.PENDING:
+        payment_apply_status(payment, result.status, raw=result.raw)
+        payment.refresh_from_db()
+    logger.info("payment_started", tenant_id=str(tenant.pk), payment_id=str(payment.pk))
+    return payment
+
+
+def _start_failed(payment: Payment, exc: ProviderError, plan: Plan):
+    payment.status = PaymentStatus.FAILED
+    payment.failure_reason = exc.user_message[:300]
+    payment.save(update_fields=["status", "failure_reason", "updated_at"])
+    log_event(
+        "payment_failed",
+        tenant_id=str(payment.tenant_id),
+        payment_id=str(payment.pk),
+        provider=payment.provider,
+        permanent=exc.permanent,
+    )
+    if exc.permanent:
+        raise ValidationFailed(exc.user_message, code="payment_declined")
+    others = [p for p in gateways.providers_for(plan.currency) if p != payment.provider]
+    raise ProviderUnavailable(
+        exc.user_message, extra={"provider": payment.provider, "alternatives": others}
+    )
+
+
+@transaction.atomic
+def payment_apply_status(
+    payment: Payment,
+    status: str,
+    *,
+    raw: dict | None = None,
+    payment_method_id: str = "",
+    failure_reason: str = "",
+) -> Payment:
+    """Move a payment to `status` if that is a step up the ladder; otherwise do nothing
+    (replays and out-of-order events). Success activates the plan for a new period and keeps
+    the saved payment method on the subscription for renewals."""
+    payment = Payment.objects.for_tenant(payment.tenant).select_for_update().get(pk=payment.pk)
+    if PAYMENT_STATUS_RANK[status] <= PAYMENT_STATUS_RANK[payment.status]:
+        return payment
+    payment.status = status
+    payment.raw = raw if raw is not None else payment.raw
+    payment.payment_method_id = payment_method_id or payment.payment_method_id
+    if status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        payment.failure_reason = (failure_reason or _("The payment was not completed."))[:300]
+    payment.save()
+    if status == PaymentStatus.SUCCEEDED:
+        _on_success(payment)
+    elif status == PaymentStatus.FAILED:
+        log_event(
+            "payment_failed",
+            tenant_id=str(payment.tenant_id),
+            payment_id=str(payment.pk),
+            provider=payment.provider,
+        )
+    return payment
+
+
+def _on_success(payment: Payment) -> None:
+    log_event(
+        "payment_succeeded",
+        tenant_id=str(payment.tenant_id),
+        payment_id=str(payment.pk),
+        provider=payment.provider,
+        amount=payment.amount,
+        currency=payment.currency,
+    )
+    if payment.subscription_id is not None:
+        from apps.billing.services.renewals import subscription_renew
+
+        subscription_renew(payment)  # a renewal: move to the period it paid for
+        return
+    try:
+        with transaction.atomic():
+            subscription = subscription_activate(
+                tenant=payment.tenant, plan=payment.plan, actor=payment.created_by
+            )
+    except ApplicationError as exc:
+        # Paid twice for the plan it holds (two tabs), or the plan was retired meanwhile:
+        # the money is in, so staff must refund; the payment keeps its success.
+        logger.warning(
+            "payment_needs_refund",
+            tenant_id=str(payment.tenant_id),
+            payment_id=str(payment.pk),
+            reason=exc.code,
+        )
+        return
+    subscription.provider = payment.provider
+    subscription.payment_method_id = payment.payment_method_id
+    subscription.save(update_fields=["provider", "payment_method_id", "updated_at"])
+    payment.subscription = subscription
+    payment.save(update_fields=["subscription", "updated_at"])
+
+
+def payment_sandbox_complete(*, payment: Payment, approve: bool) -> Payment:
+    """The sandbox test-card page's Approve / Decline."""
+    if payment.provider != gateways.SANDBOX:
+        raise ValidationFailed(_("This is not a test payment."), code="not_sandbox")
+    if approve:
+        from apps.billing.gateways.sandbox import SandboxGateway
+
+        return payment_apply_status(
+            payment,
+            PaymentStatus.SUCCEEDED,
+            raw={**payment.raw, "sandbox": "approved"},
+            payment_method_id=SandboxGateway.new_method_id(),
+        )
+    return payment_apply_status(
+        payment,
+        PaymentStatus.FAILED,
+        raw={**payment.raw, "sandbox": "declined"},
+        failure_reason=_("Test card declined: insufficient funds."),
+    )
+
+
+def payment_notification_process(event: NotificationEvent) -> str:
+    """A verified notification: record its id first (a replay stops there), then apply it.
+    Returns "duplicate", "unknown" or "applied"; the caller answers 200 in every case."""
+    with transaction.atomic():
+        payment = (
+            Payment.objects.unscoped()
+            .filter(provider=event.provider, provider_id=event.provider_payment_id)
+            .select_related("tenant")
+            .first()
+        )
+        if payment is None:
+            # Not recorded: the provider's retry gets another chance once the row is known.
+            logger.warning(
+                "payment_notification_unknown", provider=event.provider, event_id=event.event_id
+            )
+            return "unknown"
+        try:
+            with transaction.atomic():
+                PaymentEvent.objects.create(
+                    provider=event.provider,
+                    provider_event_id=event.event_id[:128],
+                    payment=payment,
+                    status=event.status,
+                    raw=event.raw,
+                )
+        except IntegrityError:
+            return "duplicate"
+        with tenant_scope(payment.tenant):
+            payment_apply_status(
+                payment,
+                event.status,
+                raw=event.raw,
+                payment_method_id=event.payment_method_id,
+                failure_reason=event.failure_reason,
+            )
+    return "applied"
