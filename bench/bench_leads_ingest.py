@@ -51,7 +51,17 @@ def bench_tenant(prefix: str):
     from apps.tenants.models import Tenant
 
     suffix = uuid.uuid4().hex[:8]
-    return Tenant.objects.create(name=f"Bench {prefix} {suffix}", slug=f"bench-{prefix}-{suffix}")
+    tenant = Tenant.objects.create(name=f"Bench {prefix} {suffix}", slug=f"bench-{prefix}-{suffix}")
+    grant_tools(tenant)
+    return tenant
+
+
+def grant_tools(tenant) -> None:
+    """API keys and exports are plan tools: bench tenants get them by a staff grant."""
+    from apps.features.services import tenant_feature_set
+
+    for tool in ("api_access", "export"):
+        tenant_feature_set(tenant=tenant, feature=tool, mode="grant", reason="benchmark")
 
 
 def drop_tenant(tenant) -> None:
@@ -60,6 +70,8 @@ def drop_tenant(tenant) -> None:
 
     with connection.cursor() as cursor:
         for table in (
+            "features_tenantfeature",
+            "features_tenantfeaturehistory",
             "leads_timelineentry",
             "leads_leadaction",
             "leads_lead",

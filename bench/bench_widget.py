@@ -157,7 +157,9 @@ def _wrk(url: str, script: str | None) -> dict:
         command += ["-s", script]
     proc = subprocess.run([*command, url], capture_output=True, text=True, timeout=DURATION + 60)
     if proc.returncode:
-        raise SystemExit(f"wrk failed ({proc.returncode}): {proc.stdout[-500:]} {proc.stderr[-500:]}")
+        raise SystemExit(
+            f"wrk failed ({proc.returncode}): {proc.stdout[-500:]} {proc.stderr[-500:]}"
+        )
     out = proc.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     value, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()

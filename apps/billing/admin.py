@@ -9,6 +9,8 @@ from apps.billing import services
 from apps.billing.models import (
     LIVE_STATUSES,
     BillingAccount,
+    Payment,
+    PaymentEvent,
     Plan,
     PlanStatus,
     Subscription,
@@ -176,6 +178,45 @@ class UsageMeterAdmin(TenantOwnedAdmin):
     list_filter = ["plan_code", "limit_mode"]
     search_fields = ["tenant__name", "tenant__slug"]
     date_hierarchy = "period_start"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(TenantOwnedAdmin):
+    """Read-only: payments change only through the provider flow and its webhooks."""
+
+    tenant_list_display = (
+        "created_at",
+        "plan",
+        "amount",
+        "currency",
+        "provider",
+        "is_test",
+        "status",
+        "failure_reason",
+    )
+    list_filter = ["status", "provider", "is_test"]
+    search_fields = ["=id", "=provider_id", "=idempotency_key", "tenant__slug"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "provider", "provider_event_id", "status", "payment")
+    list_filter = ["provider", "status"]
+    search_fields = ["=provider_event_id"]
+    list_select_related = ("payment",)
 
     def has_add_permission(self, request):
         return False

@@ -244,6 +244,8 @@ class SubscriptionChargeAPI(APIView):
         responses={200: ChargeResultSerializer, **error_responses(401, 403, 404, 409)},
     )
     def post(self, request, subscription_id: int, request_id: str):
+        if len(request_id) > 64:
+            raise ValidationFailed(_("The request id is too long (64 characters at most)."))
         result = services.subscription_charge(
             subscription_id=subscription_id, request_id=request_id
         )

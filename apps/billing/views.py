@@ -1,6 +1,7 @@
 """The billing page (plan, access, usage, plans on sale, payments) and the payment flow."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +37,16 @@ def _context(request, **extra) -> dict:
 
 @dashboard_view()
 def overview(request, tenant_slug):
+    """The billing page; back from a provider's page (`?payment=<id>`), it first asks the
+    provider for that payment's status."""
+    returned = request.GET.get("payment")
+    if returned:
+        try:
+            payment = selectors.payment_get(request.tenant, returned)
+        except (Payment.DoesNotExist, ValidationError):
+            payment = None
+        if payment is not None:
+            services.payment_refresh(payment)
     return render(request, "billing/overview.html", _context(request))
 
 

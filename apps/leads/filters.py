@@ -23,15 +23,16 @@ from django.utils.translation import gettext as _
 from apps.core.errors import ValidationFailed
 from apps.leads.models import LeadStatus, Source
 
-# Keyset orderings: (field, descending) pairs, always ending in the unique id.
+# Keyset orderings: (field, descending) pairs, always ending in the unique id. Each sorts all
+# its keys the same way, so a cursor is one row comparison over an index (tenant, …): "status"
+# is status then oldest first, "-status" the exact reverse.
 ORDERINGS: dict[str, tuple[tuple[str, bool], ...]] = {
     "-created_at": (("created_at", True), ("id", True)),
     "created_at": (("created_at", False), ("id", False)),
     "name": (("name", False), ("id", False)),
     "-name": (("name", True), ("id", True)),
-    "status": (("status", False), ("created_at", True), ("id", True)),
-    # The exact reverse of "status", so the (tenant, status, -created_at) index serves both.
-    "-status": (("status", True), ("created_at", False), ("id", False)),
+    "status": (("status", False), ("created_at", False), ("id", False)),
+    "-status": (("status", True), ("created_at", True), ("id", True)),
 }
 DEFAULT_ORDERING = "-created_at"
 FILTER_KEYS = (

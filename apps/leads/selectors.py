@@ -169,20 +169,38 @@ def _decode_cursor(cursor: str, keys) -> tuple[list[Any], bool]:
         ) from None
 
 
-def _after(keys, values, backwards: bool) -> Q:
-    """Rows strictly after `values` in the ordering (before, when paging backwards).
+class _Row(Func):
+    template = "(%(expressions)s)"
+    arg_joiner = ", "
+    output_field = TextField()  # only ever compared, never selected
 
-    The leading `first >= / <= value` bound is redundant logically but lets PostgreSQL start
-    the index scan at the cursor instead of filtering from the top.
-    """
-    condition = None
-    for (name, desc), value in reversed(list(zip(keys, values, strict=True))):
-        forward_lt = desc != backwards
-        strict = Q(**{f"{name}__{'lt' if forward_lt else 'gt'}": value})
-        condition = strict if condition is None else strict | (Q(**{name: value}) & condition)
-    first, desc = keys[0]
-    bound = Q(**{f"{first}__{'lte' if desc != backwards else 'gte'}": values[0]})
-    return bound & condition
+
+class _RowCompare(Lookup):
+    """`(a, b, id) < (x, y, z)`: a row comparison, which PostgreSQL turns into one index range
+    on (tenant, a, b…) — the equivalent OR-chain of `a < x OR (a = x AND …)` it cannot."""
+
+    lookup_name = "fl_row_compare"
+
+    def __init__(self, lhs, rhs, operator: str):
+        super().__init__(lhs, rhs)
+        self.operator = operator
+
+    def get_prep_lookup(self):
+        return self.rhs
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = compiler.compile(self.lhs)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} {self.operator} {rhs}", [*lhs_params, *rhs_params]
+
+
+def _after(keys, values, backwards: bool) -> _RowCompare:
+    """Rows strictly after `values` in the ordering (before them when paging backwards).
+    Every ordering sorts all its keys the same way, so one row comparison says it."""
+    descending = keys[0][1]
+    operator = "<" if descending != backwards else ">"
+    fields = [F(name) for name, _desc in keys]
+    return _RowCompare(_Row(*fields), _Row(*[Value(v) for v in values]), operator)
 
 
 def _position(lead: Lead, keys) -> list[Any]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from yookassa import Configuration
 from yookassa.client import ApiClient
-from yookassa.domain.common import HttpVerb, SecurityHelper
+from yookassa.domain.common import HttpVerb, RequestObject, SecurityHelper
 from yookassa.domain.exceptions import ApiError, NotFoundError
 from yookassa.domain.request import PaymentRequest
 
@@ -77,6 +77,13 @@ def decline_message(reason: str) -> str:
     return _(text) if text else _("The payment was declined.")
 
 
+def _payment_request(data: dict) -> PaymentRequest:
+    try:
+        return PaymentRequest(data)  # the SDK validates fields as it builds the request
+    except (ValueError, TypeError) as exc:
+        raise ProviderError(f"yookassa: invalid request ({exc})", permanent=True) from exc
+
+
 class YooKassaGateway:
     name = "yookassa"
     is_test = False
@@ -89,6 +96,12 @@ class YooKassaGateway:
 
     def _request(self, method: str, path: str, body=None, idempotency_key: str = "") -> dict:
         headers = {"Idempotence-Key": idempotency_key} if idempotency_key else None
+        try:
+            body = self._validated(body)
+        except ValueError as exc:  # the SDK validates the request before sending it
+            raise ProviderError(
+                f"yookassa {path}: invalid request ({exc})", permanent=True
+            ) from exc
         try:
             with _config_lock:  # the SDK reads its global class config when a client is built
                 Configuration.configure(self.shop_id, self.secret_key, api_url=self.api_url)
@@ -105,6 +118,13 @@ class YooKassaGateway:
         except (requests.RequestException, AttributeError) as exc:
             # AttributeError: the SDK dereferences `e.response` of a connection error (None).
             raise ProviderError(f"yookassa {path}: {type(exc).__name__}", retry_after=60) from exc
+
+    @staticmethod
+    def _validated(body):
+        if isinstance(body, RequestObject):
+            body.validate()
+            return dict(body)
+        return body
 
     @staticmethod
     def _result(data: dict[str, Any]) -> PaymentIntentResult:
@@ -134,7 +154,7 @@ class YooKassaGateway:
         metadata: dict[str, str] | None = None,
     ) -> PaymentIntentResult:
         """A payment with redirect confirmation, captured at once, saving the card."""
-        body = PaymentRequest(
+        body = _payment_request(
             {
                 "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
                 "confirmation": {"type": "redirect", "return_url": return_url},
@@ -155,7 +175,7 @@ class YooKassaGateway:
         description: str = "",
         metadata: dict[str, str] | None = None,
     ) -> PaymentIntentResult:
-        body = PaymentRequest(
+        body = _payment_request(
             {
                 "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
                 "capture": True,

@@ -19,6 +19,7 @@ from apps.billing.services.payments import (
     ProviderUnavailable,
     payment_apply_status,
     payment_notification_process,
+    payment_refresh,
     payment_sandbox_complete,
     payment_start,
 )
@@ -42,9 +43,9 @@ from apps.billing.services.usage import (
 )
 
 __all__ = [
-    "ChargeOutcome",
     "GRACE_PERIOD",
     "TRIAL_REMINDER_DAYS",
+    "ChargeOutcome",
     "ProviderUnavailable",
     "access_block",
     "access_block_due",
@@ -56,13 +57,14 @@ __all__ = [
     "meter_ensure",
     "payment_apply_status",
     "payment_notification_process",
+    "payment_refresh",
     "payment_sandbox_complete",
     "payment_start",
     "plan_save",
     "subscription_activate",
     "subscription_charge",
-    "subscriptions_eligible",
     "subscription_start_trial",
+    "subscriptions_eligible",
     "trial_reminders_send",
     "trials_expire",
     "usage_periods_roll",

@@ -9,7 +9,9 @@ from __future__ import annotations
 import uuid
 
 import structlog
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps.billing import gateways
@@ -76,6 +78,9 @@ def payment_start(
     """
     _check_sellable(tenant, plan)
     provider = _choose_provider(plan, provider)
+    return_url = return_url or settings.SITE_URL + reverse(
+        "billing:overview", kwargs={"tenant_slug": tenant.slug}
+    )
     gateway = gateways.get_gateway(provider)
     payment_id = uuid.uuid4()
     payment = Payment.objects.create(
@@ -89,6 +94,9 @@ def payment_start(
         is_test=gateway.is_test,
         created_by=actor,
     )
+    # The payer comes back to a URL naming the payment, so the page can ask for its status.
+    separator = "&" if "?" in return_url else "?"
+    return_url = f"{return_url}{separator}payment={payment.pk}"
     try:
         result = gateway.create_payment(
             amount=payment.money,
@@ -201,6 +209,27 @@ def _on_success(payment: Payment) -> None:
     subscription.save(update_fields=["provider", "payment_method_id", "updated_at"])
     payment.subscription = subscription
     payment.save(update_fields=["subscription", "updated_at"])
+
+
+def payment_refresh(payment: Payment) -> Payment:
+    """Ask the provider for the payment's status (the payer came back from its page) and
+    apply it; the API's answer is authoritative, unlike a redirect's query string. A provider
+    that does not answer leaves the payment as it is (the webhook will follow)."""
+    if payment.provider == gateways.SANDBOX or not payment.provider_id:
+        return payment
+    if payment.status != PaymentStatus.PENDING:
+        return payment
+    try:
+        result = gateways.get_gateway(payment.provider).fetch(payment.provider_id)
+    except ProviderError:
+        return payment
+    return payment_apply_status(
+        payment,
+        result.status,
+        raw=result.raw,
+        payment_method_id=result.payment_method_id,
+        failure_reason=result.failure_reason,
+    )
 
 
 def payment_sandbox_complete(*, payment: Payment, approve: bool) -> Payment:

@@ -62,7 +62,7 @@ def subscription_charge(*, subscription_id: int, request_id: str) -> ChargeOutco
     if replay is not None:
         return ChargeOutcome(replay, "replayed")
     try:
-        payment, created = _charge_row(subscription_id, request_id)
+        payment = _charge_row(subscription_id, request_id)
     except IntegrityError:  # a concurrent call with the same request id won the insert
         return ChargeOutcome(Payment.objects.unscoped().get(request_id=request_id), "replayed")
     if payment.status == PaymentStatus.SUCCEEDED:
@@ -73,12 +73,9 @@ def subscription_charge(*, subscription_id: int, request_id: str) -> ChargeOutco
 
 
 @transaction.atomic
-def _charge_row(subscription_id: int, request_id: str) -> tuple[Payment, bool]:
+def _charge_row(subscription_id: int, request_id: str) -> Payment:
     subscription = (
-        Subscription.objects.unscoped()
-        .select_for_update()
-        .filter(pk=subscription_id)
-        .first()
+        Subscription.objects.unscoped().select_for_update().filter(pk=subscription_id).first()
     )
     if subscription is None:
         raise NotFound(_("No such subscription."))
@@ -90,7 +87,7 @@ def _charge_row(subscription_id: int, request_id: str) -> tuple[Payment, bool]:
         .first()
     )
     if live is not None:
-        return live, False
+        return live
     if not subscriptions_eligible().filter(pk=subscription.pk).exists():
         raise Conflict(_("The subscription is not due for a charge."), "not_eligible")
     plan = subscription.plan
@@ -109,7 +106,7 @@ def _charge_row(subscription_id: int, request_id: str) -> tuple[Payment, bool]:
         period_start=period,
         request_id=request_id,
     )
-    return payment, True
+    return payment
 
 
 def _claim(payment: Payment) -> bool:

@@ -7,6 +7,7 @@ import pytest
 import requests
 import responses
 from django.test import RequestFactory
+from django.utils import translation
 
 from apps.billing.gateways import NotificationRejected, ProviderError
 from apps.billing.gateways.yookassa_gw import YooKassaGateway
@@ -105,7 +106,7 @@ def test_renewal_decline_carries_a_user_safe_reason(gateway):
             cancellation_details={"party": "payment_network", "reason": "insufficient_funds"},
         ),
     )
-    with pytest.raises(ProviderError) as info:
+    with translation.override("en"), pytest.raises(ProviderError) as info:
         gateway.charge_saved(method_id="pm-1", amount=Money(499000, "RUB"), idempotency_key="r1")
     assert info.value.permanent and "Insufficient funds" in info.value.user_message
     assert json.loads(responses.calls[0].request.body)["payment_method_id"] == "pm-1"
@@ -146,3 +147,11 @@ def test_notification_for_a_payment_yookassa_does_not_know_is_rejected(gateway):
     )
     with pytest.raises(NotificationRejected):
         gateway.parse_notification(_notification("185.71.76.10"))
+
+
+def test_a_request_the_sdk_refuses_is_a_permanent_provider_error(gateway):
+    with pytest.raises(ProviderError) as info:
+        gateway.create_payment(
+            amount=Money(100, "RUB"), description="x", idempotency_key="k", return_url=""
+        )
+    assert info.value.permanent

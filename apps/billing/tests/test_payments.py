@@ -4,8 +4,11 @@ import json
 
 import httpx
 import pytest
+import responses
 import respx
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from apps.billing import services
 from apps.billing.gateways.tinkoff import make_token
@@ -77,7 +80,9 @@ def test_decline_keeps_the_plan_and_records_a_user_safe_reason(tenant):
     with tenant_scope(tenant):
         services.payment_sandbox_complete(payment=payment, approve=False)
     payment.refresh_from_db()
-    assert payment.status == PaymentStatus.FAILED and "declined" in payment.failure_reason
+    assert payment.status == PaymentStatus.FAILED
+    with translation.override("ru"):
+        assert payment.failure_reason == gettext("Test card declined: insufficient funds.")
     assert _live(tenant) == []
 
 
@@ -278,7 +283,8 @@ def test_dashboard_pay_goes_through_the_sandbox_page_to_an_active_plan(tenant, a
     response = admin_client_web.post(_pay_url(tenant), {"plan": "pro"})
     assert response.status_code == 302
     page = admin_client_web.get(response["Location"])
-    assert page.status_code == 200 and "TEST" in page.content.decode()
+    with translation.override("ru"):
+        assert page.status_code == 200 and gettext("TEST") in page.content.decode()
     done = admin_client_web.post(response["Location"], {"action": "approve"})
     assert done.status_code == 302 and _live(tenant) == ["pro"]
     overview = admin_client_web.get(reverse("billing:overview", args=[tenant.slug]))
@@ -321,3 +327,97 @@ def test_api_provider_down_is_503_naming_the_alternatives(tenant, tinkoff, admin
     assert response.status_code == 503
     error = response.json()["error"]
     assert error["code"] == "provider_unavailable" and error["alternatives"] == ["yookassa"]
+
+
+# --- YooKassa end to end, against recorded API responses ---------------------------------------
+
+YOOKASSA_API = "https://yookassa.test/v3"
+YK_ID = "22e12f66-000f-5000-8000-18db351245c7"
+
+
+@pytest.fixture
+def yookassa(settings):
+    settings.YOOKASSA_SHOP_ID, settings.YOOKASSA_SECRET_KEY = "100500", "test_secret"
+    settings.YOOKASSA_API_URL = YOOKASSA_API
+    settings.YOOKASSA_CHECK_IP = True
+    settings.PAYMENTS_RUB_PROVIDER = "yookassa"
+    return settings
+
+
+def _yk(status, **extra):
+    return {
+        "id": YK_ID,
+        "status": status,
+        "paid": status == "succeeded",
+        "amount": {"value": "9990.00", "currency": "RUB"},
+        "created_at": "2026-11-23T06:00:00.000Z",
+        "metadata": {},
+        "recipient": {"account_id": "100500", "gateway_id": "100700"},
+        "refundable": status == "succeeded",
+        "test": True,
+        **extra,
+    }
+
+
+@responses.activate
+def test_yookassa_flow_redirects_then_refetched_notification_activates(tenant, yookassa, client):
+    # given a payment created at YooKassa with a redirect confirmation
+    confirm = {"type": "redirect", "confirmation_url": "https://yoomoney.ru/checkout/x"}
+    responses.post(f"{YOOKASSA_API}/payments", json=_yk("pending", confirmation=confirm))
+    payment = _start(tenant)
+    assert payment.confirmation_url == "https://yoomoney.ru/checkout/x"
+    assert responses.calls[0].request.headers["Idempotence-Key"] == payment.idempotency_key
+    # when YooKassa notifies from its address and the API confirms the success
+    method = {"type": "bank_card", "id": "pm-77", "saved": True}
+    responses.get(f"{YOOKASSA_API}/payments/{YK_ID}", json=_yk("succeeded", payment_method=method))
+    body = {"type": "notification", "event": "payment.succeeded", "object": _yk("succeeded")}
+    response = client.post(
+        "/webhooks/yookassa/", json.dumps(body), "application/json", REMOTE_ADDR="185.71.76.1"
+    )
+    # then the plan is active and the card saved for renewals; a replay changes nothing
+    assert response.status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.subscription.payment_method_id == "pm-77"
+    client.post(
+        "/webhooks/yookassa/", json.dumps(body), "application/json", REMOTE_ADDR="185.71.76.1"
+    )
+    assert PaymentEvent.objects.count() == 1 and _live(tenant) == ["pro"]
+
+
+@responses.activate
+def test_yookassa_notification_body_is_not_trusted(tenant, yookassa, client):
+    responses.post(f"{YOOKASSA_API}/payments", json=_yk("pending"))
+    payment = _start(tenant)
+    responses.get(f"{YOOKASSA_API}/payments/{YK_ID}", json=_yk("pending"))
+    body = {"type": "notification", "event": "payment.succeeded", "object": _yk("succeeded")}
+    forged = client.post(
+        "/webhooks/yookassa/", json.dumps(body), "application/json", REMOTE_ADDR="203.0.113.9"
+    )
+    assert forged.status_code == 400
+    client.post(
+        "/webhooks/yookassa/", json.dumps(body), "application/json", REMOTE_ADDR="185.71.76.1"
+    )
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING and _live(tenant) == []
+
+
+def test_staff_console_lists_payments_and_events(tenant, admin_client_staff):
+    _start(tenant)
+    assert admin_client_staff.get(reverse("admin:billing_payment_changelist")).status_code == 200
+    url = reverse("admin:billing_paymentevent_changelist")
+    assert admin_client_staff.get(url).status_code == 200
+
+
+@responses.activate
+def test_coming_back_from_yookassa_asks_the_api_for_the_status(tenant, yookassa, admin_client_web):
+    responses.post(f"{YOOKASSA_API}/payments", json=_yk("pending"))
+    payment = _start(tenant)
+    sent = json.loads(responses.calls[0].request.body)
+    assert sent["confirmation"]["return_url"].endswith(f"?payment={payment.pk}")
+    responses.get(f"{YOOKASSA_API}/payments/{YK_ID}", json=_yk("succeeded"))
+    url = reverse("billing:overview", args=[tenant.slug])
+    assert admin_client_web.get(f"{url}?payment={payment.pk}").status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED and _live(tenant) == ["pro"]
+    assert admin_client_web.get(f"{url}?payment=not-a-uuid").status_code == 200

@@ -17,11 +17,17 @@ PRODUCTION_ENV = {
 }
 
 
+def _base_env() -> dict[str, str]:
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for live_server in this process; a
+    # production deployment never has it, and Django's deploy check rightly flags it.
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
-        env={**os.environ, "LOG_FORMAT": "console", **env},
+        env={**_base_env(), "LOG_FORMAT": "console", **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -40,7 +46,7 @@ def test_check_deploy_is_clean_with_production_settings():
 
 def test_check_deploy_flags_the_embedded_default_secret_key():
     # The embedded default key must never pass as production-ready.
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env = {k: v for k, v in _base_env().items() if k != "DJANGO_SECRET_KEY"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
