@@ -171,7 +171,9 @@ class Lead(TenantOwnedModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "-created_at", "-id"], name="lead_tenant_created"),
-            models.Index(fields=["tenant", "status", "created_at", "id"], name="lead_tenant_status"),
+            models.Index(
+                fields=["tenant", "status", "created_at", "id"], name="lead_tenant_status"
+            ),
             models.Index(fields=["tenant", "source", "-created_at"], name="lead_tenant_source"),
             models.Index(fields=["tenant", "list", "-created_at"], name="lead_tenant_list"),
             models.Index(fields=["tenant", "customer", "product"], name="lead_tenant_customer"),

@@ -30,7 +30,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from apps.billing.quotas import widget_unavailable_message
 from apps.core.api import error_body
+from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors
 from apps.leads.models import Source
@@ -280,14 +282,26 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
     # Only the key's tenant id is known (cached): a Tenant with just its id is all
     # ingestion needs, and saves a query on every submission.
     tenant = Tenant(id=uuid.UUID(widget.tenant_id), name=widget.name)
+    entitlements = entitlements_get(tenant)  # one cache round trip when warm
+    if entitlements.is_blocked:
+        return _unavailable()
     outcome = ingest_leads(
         tenant=tenant,
         items=[item],
         source=Source.WIDGET.value,
         consent_source=submission.page_url or "widget",
         durable=getattr(settings, "LEADS_WIDGET_DURABLE_COMMIT", False),
+        entitlements=entitlements,
     )
+    if outcome.quota_error is not None:
+        return _unavailable()
     result = outcome.results[0]
     if result.status == "rejected":
         return _error("invalid", _("Some fields are invalid."), 400, result.errors)
     return JsonResponse(RECEIVED, status=201)
+
+
+def _unavailable() -> JsonResponse:
+    """A blocked company, or its plan's hard lead limit reached: the visitor learns only
+    that the form is unavailable (nothing about the company's billing)."""
+    return _error("form_unavailable", widget_unavailable_message(), 403)

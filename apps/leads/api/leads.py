@@ -137,14 +137,16 @@ class LeadCollectionAPI(TenantAPIView):
             "field errors. A list: 200 with a result per item (index, created / merged / "
             "rejected with field errors) and a summary; valid items are stored in one "
             "transaction, invalid ones store nothing; 422 when every item is rejected. "
-            "Bodies over 10 MB or lists over 10,000 items answer 400."
+            "Bodies over 10 MB or lists over 10,000 items answer 400. New leads count "
+            "against the plan's lead limit: beyond a hard limit they are rejected (one "
+            "lead: 402 `quota_exceeded`); merges are never refused."
         ),
         request=LeadSubmissionSerializer(many=True),
         responses={
             200: BatchResultSerializer,
             201: SingleResultSerializer,
             422: OpenApiResponse(BatchResultSerializer, description="Every item was rejected."),
-            **error_responses(400, 401, 403, 404),
+            **error_responses(400, 401, 402, 403, 404),
         },
     )
     def post(self, request, tenant_id):
@@ -176,7 +178,10 @@ class LeadCollectionAPI(TenantAPIView):
         )
 
     def _single(self, request, body):
-        result = self._ingest(request, [body]).results[0]
+        outcome = self._ingest(request, [body])
+        if outcome.quota_error is not None:
+            raise outcome.quota_error  # 402 quota_exceeded, naming the plan that lifts it
+        result = outcome.results[0]
         if result.status == "rejected":
             raise ValidationFailed(_("Some fields are invalid."), fields=result.errors)
         data = result.as_dict()

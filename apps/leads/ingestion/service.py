@@ -51,6 +51,7 @@ class ItemResult:
 @dataclass
 class IngestOutcome:
     results: list[ItemResult]
+    quota_error: Any = None  # set when the plan's lead limit refused some new leads
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -74,6 +75,8 @@ class _Context:
     consent_source: str
     now: Any
     durable: bool = True
+    entitlements: Any = None
+    quota_decision: Any = None  # the last lead-quota reservation (single leads: its error)
 
 
 @contextmanager
@@ -96,8 +99,13 @@ def ingest_leads(
     lead_list: LeadList | None = None,
     consent_source: str = "",
     durable: bool = True,
+    entitlements=None,
 ) -> IngestOutcome:
     """Validate and store submitted leads; returns a result for every item, in order.
+
+    New leads count against the plan's lead quota (apps/billing/quotas.py); on a hard limit
+    the leads beyond it are rejected with the reason (`outcome.quota_error`), merges are
+    never refused. `entitlements`: a snapshot the caller already read.
 
     `durable=False` (the public widget) lets PostgreSQL acknowledge the commit before its WAL
     is flushed to disk (synchronous_commit off for this transaction only): nothing can be
@@ -128,10 +136,15 @@ def ingest_leads(
                 consent_source=consent_source[:200],
                 now=timezone.now(),
                 durable=durable,
+                entitlements=entitlements,
             )
             with transaction.atomic():
                 _store(context, clean, results, lists)
         outcome = IngestOutcome(results)
+        if clean and context.quota_decision is not None and context.quota_decision.refused:
+            from apps.billing.quotas import quota_exceeded_error
+
+            outcome.quota_error = quota_exceeded_error(context.quota_decision)
     created = outcome.count(CREATED)
     if created:
         log_event("lead_created", tenant_id=str(tenant.pk), source=source, count=created)
@@ -197,6 +210,8 @@ def _store(ctx: _Context, clean, results, lists) -> None:
         raise RuntimeError("a lead was taken twice in a row; cannot settle its identity")
     real_id, lead_of, added = written
     for index, *_rest in keyed:
+        if index not in lead_of:  # refused by the lead quota
+            continue
         result = results[index]
         if result is None:
             result = results[index] = ItemResult(index, CREATED)
@@ -218,12 +233,47 @@ def _write(ctx: _Context, keyed, results, lists, single: bool):
         shared=single,
     )
     lead_of, new_rows = _match(ctx, keyed, results, by_ref, by_identity, lists, reserved)
+    decision = _reserve_quota(ctx, len(new_rows))
+    if decision.refused:
+        new_rows, keyed = _refuse(new_rows, keyed, lead_of, results, decision)
     merged_ids = {lead_id for lead_id in lead_of.values() if lead_id in existing}
     _fill_blanks(keyed, results, lead_of, existing, ctx.now)
     actions, added = _action_rows(ctx, keyed, lead_of, merged_ids)
     timeline = _timeline_rows(ctx, keyed, results, lead_of, added)
     real_id = writer.write_batch(new_rows, actions, timeline, concurrent=single)
-    return None if real_id is None else (real_id, lead_of, added)
+    if real_id is None:  # lost the race: nothing was created, give the reservation back
+        _release_quota(ctx, decision.allowed)
+        return None
+    return real_id, lead_of, added
+
+
+def _reserve_quota(ctx: _Context, count: int):
+    """Reserve `count` new leads on the plan's lead quota (inside this transaction: a
+    rollback gives them back)."""
+    from apps.billing.quotas import lead_quota_reserve
+
+    ctx.quota_decision = lead_quota_reserve(ctx.tenant, count, entitlements=ctx.entitlements)
+    return ctx.quota_decision
+
+
+def _release_quota(ctx: _Context, count: int) -> None:
+    from apps.billing.quotas import lead_quota_release
+
+    lead_quota_release(ctx.tenant, count)
+
+
+def _refuse(new_rows, keyed, lead_of, results, decision):
+    """Keep the first `allowed` new leads; the items that would create (or merge into) the
+    others are rejected with the quota's message."""
+    from apps.billing.quotas import quota_exceeded_error
+
+    refused_ids = {row[0] for row in new_rows[decision.allowed :]}
+    message = quota_exceeded_error(decision).message
+    for index, *_rest in keyed:
+        if lead_of[index] in refused_ids:
+            results[index] = ItemResult(index, REJECTED, errors={"non_field_errors": [message]})
+            del lead_of[index]
+    return new_rows[: decision.allowed], [k for k in keyed if k[0] in lead_of]
 
 
 def _match(ctx, keyed, results, by_ref, by_identity, lists, reserved):
