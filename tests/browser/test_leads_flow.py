@@ -2,7 +2,6 @@
 and watch it finish — without page reloads where HTMX does the work. Screenshots (desktop and
 375 px) go to /tmp/shots/."""
 
-import importlib
 import os
 import re
 from pathlib import Path
@@ -22,10 +21,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 SHOTS = Path("/tmp/shots")
-SEEDS = (
-    ("apps.billing.migrations.0002_seed_plans", "seed_plans"),
-    ("apps.features.migrations.0002_release_flags", "create_flags"),
-)
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
 # must not be refused for it.
@@ -45,19 +40,6 @@ CSV = (
     "Мария Котова;maria@example.ru;;Вега\n"
     "Без почты;not-an-email;;\n"
 )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _reseed_after_flush(django_db_blocker):
-    """A transactional test ends with a flush of every table, which also drops the rows that
-    data migrations seeded (the plan catalogue, the release flags); the tests that run after
-    this module expect them, so seed them again (both seeds are idempotent)."""
-    yield
-    from django.apps import apps
-
-    with django_db_blocker.unblock():
-        for module, function in SEEDS:
-            getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture

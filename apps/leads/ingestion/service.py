@@ -76,6 +76,7 @@ class _Context:
     now: Any
     durable: bool = True
     entitlements: Any = None
+    count_quota: bool = True
     quota_decision: Any = None  # the last lead-quota reservation (single leads: its error)
 
 
@@ -100,12 +101,14 @@ def ingest_leads(
     consent_source: str = "",
     durable: bool = True,
     entitlements=None,
+    count_quota: bool = True,
 ) -> IngestOutcome:
     """Validate and store submitted leads; returns a result for every item, in order.
 
     New leads count against the plan's lead quota (apps/billing/quotas.py); on a hard limit
     the leads beyond it are rejected with the reason (`outcome.quota_error`), merges are
-    never refused. `entitlements`: a snapshot the caller already read.
+    never refused. `entitlements`: a snapshot the caller already read. `count_quota=False`
+    is for data the platform itself loads (demo data), never for a tenant's submissions.
 
     `durable=False` (the public widget) lets PostgreSQL acknowledge the commit before its WAL
     is flushed to disk (synchronous_commit off for this transaction only): nothing can be
@@ -137,6 +140,7 @@ def ingest_leads(
                 now=timezone.now(),
                 durable=durable,
                 entitlements=entitlements,
+                count_quota=count_quota,
             )
             with transaction.atomic():
                 _store(context, clean, results, lists)
@@ -242,7 +246,8 @@ def _write(ctx: _Context, keyed, results, lists, single: bool):
     timeline = _timeline_rows(ctx, keyed, results, lead_of, added)
     real_id = writer.write_batch(new_rows, actions, timeline, concurrent=single)
     if real_id is None:  # lost the race: nothing was created, give the reservation back
-        _release_quota(ctx, decision.allowed)
+        if ctx.count_quota:
+            _release_quota(ctx, decision.allowed)
         return None
     return real_id, lead_of, added
 
@@ -250,8 +255,10 @@ def _write(ctx: _Context, keyed, results, lists, single: bool):
 def _reserve_quota(ctx: _Context, count: int):
     """Reserve `count` new leads on the plan's lead quota (inside this transaction: a
     rollback gives them back)."""
-    from apps.billing.quotas import lead_quota_reserve
+    from apps.billing.quotas import QuotaDecision, lead_quota_reserve
 
+    if not ctx.count_quota:
+        return QuotaDecision(allowed=count, refused=0)
     ctx.quota_decision = lead_quota_reserve(ctx.tenant, count, entitlements=ctx.entitlements)
     return ctx.quota_decision
 

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
 
+from apps.billing.selectors import subscription_current
 from apps.core.errors import ValidationFailed
 from apps.leads.imports import reader
 from apps.leads.imports.mapping import guess_mapping, parse_moment, row_item, validate_mapping
@@ -420,6 +421,7 @@ def test_seed_demo_creates_demo_leads_once(monkeypatch):
     call_command("seed_demo", stdout=io.StringIO())
 
     tenant = Tenant.objects.get(name="Демо Компания")
+    assert subscription_current(tenant).plan.code == "business"  # no lead limit for the demo
     with tenant_scope(tenant):
         assert Lead.objects.count() == 304  # 300 demo leads + the 4 of the seed-002 sample
         assert Lead.objects.filter(external_id="uuid-1").exists()
