@@ -222,11 +222,11 @@ def _work(rng: random.Random, tenant, lead_ids: list[int], operator, admin) -> N
     services.leads_bulk(
         tenant=tenant, actor=admin, action="assign", value=admin.pk, ids=assigned[half:]
     )
-    for lead_id in rng.sample(lead_ids, 60):
+    for lead_id in rng.sample(lead_ids, min(60, len(lead_ids))):
         services.lead_note_add(
             tenant=tenant, actor=operator, lead_id=lead_id, body=rng.choice(NOTES)
         )
-    for lead_id in rng.sample(lead_ids, 15):
+    for lead_id in rng.sample(lead_ids, min(15, len(lead_ids))):
         services.lead_escalate(tenant=tenant, actor=admin, lead_id=lead_id, assignee_id=operator.pk)
 
 
