@@ -27,8 +27,10 @@ def _fast_and_isolated(request, settings, tmp_path):
         # The embedded default's file cache is shared with anything else running from this
         # checkout; tests get a private in-memory cache (CI tests the real Redis instead).
         settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                        "LOCATION": "fastlead-tests"}
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "fastlead-tests",
+            }
         }
     cache.clear()
     yield

@@ -75,7 +75,7 @@ def test_a_customers_report_drills_down_to_each_action_and_its_reason(seeded, an
     first, repeat = rows[("dup", "Call", 20)], rows[("dup", "Call", 21)]
     assert (first["line"].reason, repeat["line"].reason) == ("none", "duplicate")
     action_ref = str(first["line"].action_id)
-    assert (f"#{action_ref}" in repeat["why"] or f"№{action_ref}" in repeat["why"])
+    assert f"#{action_ref}" in repeat["why"] or f"№{action_ref}" in repeat["why"]
     assert repeat["why"] in body
     assert repeat["billed"] in ("0.00 USD", "0,00 USD")
     assert repeat["savings"] in ("10.00 USD", "10,00 USD")
