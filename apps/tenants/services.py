@@ -155,8 +155,16 @@ def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
     if "allowed_origins" in changes:
         tenant.allowed_origins = normalize_origins(changes["allowed_origins"])
     tenant.save()
+    # The widget API caches key → tenant (name, origins): drop it once the change is committed.
+    transaction.on_commit(lambda: _forget_widget_keys(tenant))
     log_event("tenant_updated", tenant_id=str(tenant.id), user_id=actor.pk, changed=sorted(changes))
     return tenant
+
+
+def _forget_widget_keys(tenant: Tenant) -> None:
+    from apps.tenants.keys import publishable_key_invalidate
+
+    publishable_key_invalidate(tenant)
 
 
 def _send_invitation_email(invitation: Invitation, token: str) -> None:

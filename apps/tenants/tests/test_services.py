@@ -181,3 +181,17 @@ def test_admin_of_another_tenant_cannot_touch_this_team(tenant, operator_user, o
         services.membership_change_role(
             tenant=tenant, actor=outsider, membership=membership, role=Role.ADMIN
         )
+
+
+def test_changing_allowed_origins_reaches_the_widget_at_once(
+    tenant, admin_user, django_capture_on_commit_callbacks
+):
+    from apps.tenants.keys import publishable_key_get_or_create, widget_tenant_resolve
+
+    key = publishable_key_get_or_create(tenant).key
+    assert widget_tenant_resolve(key).allowed_origins == ("https://example.com",)  # cached now
+    with django_capture_on_commit_callbacks(execute=True):
+        services.tenant_update(
+            tenant=tenant, actor=admin_user, allowed_origins=["https://new.example.com"]
+        )
+    assert widget_tenant_resolve(key).allowed_origins == ("https://new.example.com",)
