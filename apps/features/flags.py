@@ -9,6 +9,8 @@ from django.core.cache import cache
 from waffle import flag_is_active, get_waffle_flag_model
 
 RELEASE_FLAGS = ("dashboard_beta", "onboarding_wizard", "new_billing")
+# Flags already rolled out to everyone (staff keep them as kill switches: Everyone = No).
+ROLLED_OUT = {"new_billing": True}
 _WHITELIST = "release-flag-tenants:{}"
 _WHITELIST_TTL = 3600
 
@@ -52,5 +54,6 @@ def flags_ensure_seeded(using: str = "default") -> None:
     Flag = get_waffle_flag_model()
     for name, note in seed.FLAGS.items():
         Flag.objects.using(using).get_or_create(
-            name=name, defaults={"note": note, "everyone": None, "superusers": False}
+            name=name,
+            defaults={"note": note, "everyone": ROLLED_OUT.get(name), "superusers": False},
         )

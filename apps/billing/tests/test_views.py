@@ -23,6 +23,17 @@ def test_billing_page_shows_plan_trial_and_usage(tenant, analyst_client_web):
     assert response.context["usage"].used == 45
     assert '<progress value="45" max="50"' in html
     assert response.context["subscription"].plan.code == "trial"
+    assert response.context["show_plans"]  # new_billing is rolled out to everyone
+
+
+def test_new_billing_kill_switch_hides_the_plans(tenant, analyst_client_web):
+    from django.core.cache import cache
+    from waffle.models import Flag
+
+    start_trial(tenant)
+    Flag.objects.filter(name="new_billing").update(everyone=False)
+    cache.clear()  # waffle caches flags
+    response = analyst_client_web.get(_url(tenant))
     assert not response.context["show_plans"]
 
 

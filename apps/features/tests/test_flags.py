@@ -24,10 +24,11 @@ def _whitelist(name, tenant):
     flag_whitelist_changed(name)
 
 
-def test_the_three_release_flags_exist_and_are_off():
+def test_the_three_release_flags_exist_and_only_new_billing_is_rolled_out():
     assert set(RELEASE_FLAGS) <= set(Flag.objects.values_list("name", flat=True))
-    for name in RELEASE_FLAGS:
-        assert not flag_active(_request(), name)
+    assert not flag_active(_request(), "dashboard_beta")
+    assert not flag_active(_request(), "onboarding_wizard")
+    assert flag_active(_request(), "new_billing")
 
 
 def test_dashboard_beta_is_on_for_whitelisted_tenants_only(tenant, other_tenant):
@@ -53,9 +54,9 @@ def test_everyone_off_beats_the_whitelist_and_everyone_on_opens_it(
 
 
 def test_template_tag_reads_the_flag_for_the_request_tenant(tenant, other_tenant):
-    _whitelist("new_billing", tenant)
+    _whitelist("dashboard_beta", tenant)
     template = Template(
-        '{% load release_flags %}{% release_flag "new_billing" as on %}{{ on|yesno:"on,off" }}'
+        '{% load release_flags %}{% release_flag "dashboard_beta" as on %}{{ on|yesno:"on,off" }}'
     )
     assert template.render(Context({"request": _request(tenant)})) == "on"
     assert template.render(Context({"request": _request(other_tenant)})) == "off"

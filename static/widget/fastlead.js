@@ -1,0 +1,402 @@
+/*!
+ * Fast Lead embeddable lead form. No dependencies.
+ *
+ *   <script src="https://app.example/static/widget/fastlead.js" data-key="pk_…" async></script>
+ *
+ * Optional attributes on the script tag:
+ *   data-target="#selector"  render into this element instead of right after the script;
+ *   data-lang="en" | "ru"    override the language (default: the page's <html lang>, else ru).
+ * The API origin is the script's own origin; styles are injected once (classes start "fl-").
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script) {
+    var candidates = document.querySelectorAll('script[src*="fastlead.js"][data-key]');
+    script = candidates[candidates.length - 1];
+  }
+  if (!script || script.getAttribute("data-fastlead-started")) return;
+  script.setAttribute("data-fastlead-started", "1");
+
+  var key = (script.getAttribute("data-key") || "").trim();
+  if (!key) {
+    if (window.console) console.warn("Fast Lead: the script tag has no data-key.");
+    return;
+  }
+  var origin = new URL(script.src, document.baseURI).origin;
+  var base = origin + "/api/public/v1/widget/" + encodeURIComponent(key) + "/";
+
+  var pageLang = (script.getAttribute("data-lang") || document.documentElement.lang || "").toLowerCase();
+  var lang = pageLang.indexOf("en") === 0 ? "en" : "ru";
+
+  var TEXT = {
+    ru: {
+      title: "Оставьте заявку",
+      name: "Имя",
+      email: "E-mail",
+      phone: "Телефон",
+      message: "Сообщение",
+      submit: "Отправить",
+      sending: "Отправляем…",
+      required: "обязательно",
+      oneOf: "Укажите e-mail или телефон.",
+      consentRequired: "Нужно согласие на обработку персональных данных.",
+      invalid: "Проверьте поля формы.",
+      thanks: "Спасибо! Заявка отправлена, мы скоро с вами свяжемся.",
+      unavailable: "Форма временно недоступна. Пожалуйста, свяжитесь с нами другим способом.",
+      retry: "Не удалось отправить заявку. Проверьте подключение и попробуйте ещё раз через минуту.",
+      loadFailed: "Не удалось загрузить форму. Обновите страницу чуть позже.",
+      honeypot: "Не заполняйте это поле"
+    },
+    en: {
+      title: "Leave a request",
+      name: "Name",
+      email: "E-mail",
+      phone: "Phone",
+      message: "Message",
+      submit: "Send",
+      sending: "Sending…",
+      required: "required",
+      oneOf: "Give an e-mail or a phone.",
+      consentRequired: "Consent to the processing of personal data is required.",
+      invalid: "Please check the form.",
+      thanks: "Thank you! Your request has been sent, we will get back to you soon.",
+      unavailable: "The form is unavailable at the moment. Please contact us another way.",
+      retry: "Your request could not be sent. Check your connection and try again in a minute.",
+      loadFailed: "The form could not be loaded. Please reload the page a little later.",
+      honeypot: "Leave this field empty"
+    }
+  }[lang];
+
+  var CSS =
+    ".fl-widget{box-sizing:border-box;max-width:32rem;width:100%;margin:1rem 0;padding:1.25rem;" +
+    "border:1px solid #d0d5dd;border-radius:.75rem;background:#fff;color:#1d2939;" +
+    "font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;text-align:left}" +
+    ".fl-widget *,.fl-widget *::before,.fl-widget *::after{box-sizing:border-box}" +
+    ".fl-title{margin:0 0 .75rem;font-size:1.2rem;font-weight:600;line-height:1.3}" +
+    ".fl-field{margin:0 0 .85rem}" +
+    ".fl-label{display:block;margin:0 0 .3rem;font-size:.95rem;font-weight:500}" +
+    ".fl-input{display:block;width:100%;min-height:2.75rem;margin:0;padding:.55rem .75rem;" +
+    "border:1px solid #98a2b3;border-radius:.5rem;background:#fff;color:inherit;font:inherit}" +
+    "textarea.fl-input{min-height:6rem;resize:vertical}" +
+    ".fl-input:focus,.fl-check input:focus-visible,.fl-submit:focus-visible{outline:3px solid #84adff;outline-offset:1px}" +
+    ".fl-input[aria-invalid=true]{border-color:#d92d20}" +
+    ".fl-check{display:flex;gap:.6rem;align-items:flex-start;margin:0 0 .75rem;font-size:.9rem}" +
+    ".fl-check input{flex:none;width:1.25rem;height:1.25rem;margin:.1rem 0 0}" +
+    ".fl-error{margin:.3rem 0 0;color:#b42318;font-size:.875rem}" +
+    ".fl-error:empty{display:none}" +
+    ".fl-alert{margin:0 0 .85rem;padding:.65rem .8rem;border-radius:.5rem;background:#fef3f2;color:#b42318}" +
+    ".fl-alert:empty{display:none}" +
+    ".fl-thanks{margin:0;padding:.75rem .9rem;border-radius:.5rem;background:#ecfdf3;color:#05603a}" +
+    ".fl-submit{display:inline-block;width:100%;min-height:2.9rem;padding:.6rem 1.25rem;border:0;" +
+    "border-radius:.5rem;background:#1570ef;color:#fff;font:inherit;font-weight:600;cursor:pointer}" +
+    ".fl-submit[disabled]{opacity:.65;cursor:progress}" +
+    ".fl-hp{position:absolute!important;left:-10000px!important;width:1px;height:1px;overflow:hidden}" +
+    "@media (min-width:480px){.fl-submit{width:auto}}";
+
+  function injectStyle() {
+    if (document.getElementById("fastlead-style")) return;
+    var style = document.createElement("style");
+    style.id = "fastlead-style";
+    style.appendChild(document.createTextNode(CSS));
+    (document.head || document.documentElement).appendChild(style);
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    var name;
+    for (name in attrs || {}) {
+      if (attrs[name] === false || attrs[name] == null) continue;
+      if (name === "text") node.textContent = attrs[name];
+      else node.setAttribute(name, attrs[name] === true ? "" : attrs[name]);
+    }
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  var uid = "fl" + Math.random().toString(36).slice(2, 8);
+
+  function mount() {
+    var target = script.getAttribute("data-target");
+    var container = target ? document.querySelector(target) : null;
+    if (!container) {
+      container = el("div", { "data-fastlead-created": "1" });
+      var parent = script.parentNode;
+      if (!parent || parent === document.head || !document.body.contains(script)) {
+        document.body.appendChild(container);
+      } else {
+        parent.insertBefore(container, script.nextSibling);
+      }
+    }
+    container.classList.add("fl-widget");
+    container.setAttribute("lang", lang);
+    return container;
+  }
+
+  function getJSON(response) {
+    return response.json().then(
+      function (body) { return body; },
+      function () { return {}; }
+    );
+  }
+
+  function utmParams() {
+    var utm = {};
+    var count = 0;
+    try {
+      new URLSearchParams(window.location.search).forEach(function (value, name) {
+        if (name.indexOf("utm_") === 0 && count < 10 && !(name in utm)) {
+          utm[name] = value.slice(0, 200);
+          count += 1;
+        }
+      });
+    } catch (e) { /* old browsers: no UTM */ }
+    return utm;
+  }
+
+  function render(container, config) {
+    var honeypotName = config.honeypot_field || "hp_field";
+    var consents = config.consents || {};
+    var fields = config.fields || [];
+    var oneOf = config.require_one_of || ["email", "phone"];
+    var inputs = {};
+    var errors = {};
+
+    var alertBox = el("div", { class: "fl-alert", role: "alert", "aria-live": "assertive" });
+    var titleId = uid + "-title";
+    var form = el("form", { class: "fl-form", novalidate: true, "aria-labelledby": titleId });
+    form.appendChild(el("h2", { class: "fl-title", id: titleId, text: TEXT.title }));
+    form.appendChild(alertBox);
+
+    function errorNode(name) {
+      var node = el("p", { class: "fl-error", id: uid + "-" + name.replace(/\W/g, "-") + "-error" });
+      errors[name] = node;
+      return node;
+    }
+
+    fields.forEach(function (field) {
+      var id = uid + "-" + field.name;
+      var label = TEXT[field.name] || field.label || field.name;
+      var attrs = {
+        class: "fl-input",
+        id: id,
+        name: field.name,
+        "aria-describedby": id + "-error"
+      };
+      if (field.name === "email") attrs.autocomplete = "email";
+      if (field.name === "phone") attrs.autocomplete = "tel";
+      if (field.name === "name") attrs.autocomplete = "name";
+      if (field.required) {
+        attrs.required = true;
+        attrs["aria-required"] = "true";
+      }
+      var input;
+      if (field.type === "textarea") {
+        input = el("textarea", Object.assign(attrs, { rows: "4", maxlength: "5000" }));
+      } else {
+        attrs.type = field.type || "text";
+        if (field.type === "tel") attrs.inputmode = "tel";
+        input = el("input", attrs);
+      }
+      inputs[field.name] = input;
+      form.appendChild(
+        el("div", { class: "fl-field" }, [
+          el("label", { class: "fl-label", for: id, text: label }),
+          input,
+          errorNode(field.name)
+        ])
+      );
+    });
+
+    ["processing", "marketing"].forEach(function (name) {
+      var consent = consents[name];
+      if (!consent) return;
+      var id = uid + "-consent-" + name;
+      var box = el("input", {
+        type: "checkbox",
+        id: id,
+        name: "consents." + name,
+        required: !!consent.required,
+        "aria-required": consent.required ? "true" : false,
+        "aria-describedby": id + "-error"
+      });
+      inputs["consents." + name] = box;
+      var err = errorNode("consents." + name);
+      err.id = id + "-error";
+      form.appendChild(
+        el("div", { class: "fl-field" }, [
+          el("div", { class: "fl-check" }, [box, el("label", { for: id, text: consent.text || "" })]),
+          err
+        ])
+      );
+    });
+
+    var hp = el("input", {
+      type: "text",
+      id: uid + "-hp",
+      name: honeypotName,
+      tabindex: "-1",
+      autocomplete: "off"
+    });
+    form.appendChild(
+      el("div", { class: "fl-hp", "aria-hidden": "true" }, [
+        el("label", { for: uid + "-hp", text: TEXT.honeypot }),
+        hp
+      ])
+    );
+
+    var button = el("button", { type: "submit", class: "fl-submit", text: TEXT.submit });
+    form.appendChild(button);
+    container.textContent = "";
+    container.appendChild(form);
+
+    function clearErrors() {
+      alertBox.textContent = "";
+      Object.keys(errors).forEach(function (name) {
+        errors[name].textContent = "";
+        if (inputs[name]) inputs[name].removeAttribute("aria-invalid");
+      });
+    }
+
+    function showFieldErrors(fieldErrors) {
+      var first = null;
+      var unplaced = [];
+      Object.keys(fieldErrors).forEach(function (name) {
+        var messages = fieldErrors[name];
+        var text = Array.isArray(messages) ? messages.join(" ") : String(messages);
+        if (errors[name]) {
+          errors[name].textContent = text;
+          if (inputs[name]) {
+            inputs[name].setAttribute("aria-invalid", "true");
+            first = first || inputs[name];
+          }
+        } else {
+          unplaced.push(text);
+        }
+      });
+      alertBox.textContent = unplaced.length ? unplaced.join(" ") : TEXT.invalid;
+      if (first) first.focus();
+    }
+
+    function localErrors() {
+      var found = {};
+      var contact = oneOf.some(function (name) {
+        return inputs[name] && inputs[name].value.trim();
+      });
+      if (!contact) {
+        oneOf.forEach(function (name) {
+          if (inputs[name]) found[name] = [TEXT.oneOf];
+        });
+      }
+      Object.keys(consents).forEach(function (name) {
+        var box = inputs["consents." + name];
+        if (consents[name].required && box && !box.checked) {
+          found["consents." + name] = [TEXT.consentRequired];
+        }
+      });
+      fields.forEach(function (field) {
+        var input = inputs[field.name];
+        if (field.required && input && !input.value.trim()) found[field.name] = [TEXT.invalid];
+      });
+      return found;
+    }
+
+    function busy(on) {
+      button.disabled = on;
+      button.textContent = on ? TEXT.sending : TEXT.submit;
+      form.setAttribute("aria-busy", on ? "true" : "false");
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearErrors();
+      var found = localErrors();
+      if (Object.keys(found).length) {
+        showFieldErrors(found);
+        return;
+      }
+      var body = { consents: {}, page_url: window.location.href.slice(0, 2000) };
+      fields.forEach(function (field) {
+        if (inputs[field.name]) body[field.name] = inputs[field.name].value.trim();
+      });
+      Object.keys(consents).forEach(function (name) {
+        var box = inputs["consents." + name];
+        body.consents[name] = !!(box && box.checked);
+      });
+      var utm = utmParams();
+      if (Object.keys(utm).length) body.utm = utm;
+      body[honeypotName] = hp.value;
+
+      busy(true);
+      fetch(base + "leads/", {
+        method: "POST",
+        mode: "cors",
+        credentials: "omit",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body)
+      })
+        .then(function (response) {
+          return getJSON(response).then(function (data) {
+            busy(false);
+            var error = (data && data.error) || {};
+            if (response.ok) {
+              var thanks = el("p", { class: "fl-thanks", role: "status", tabindex: "-1", text: TEXT.thanks });
+              container.textContent = "";
+              container.appendChild(thanks);
+              thanks.focus();
+            } else if (response.status === 400 && error.fields && Object.keys(error.fields).length) {
+              showFieldErrors(error.fields);
+            } else if (response.status === 402 || (response.status === 403 && error.code === "form_unavailable")) {
+              alertBox.textContent = TEXT.unavailable;
+            } else if (response.status === 400) {
+              alertBox.textContent = error.message || TEXT.invalid;
+            } else {
+              alertBox.textContent = TEXT.retry;
+            }
+          });
+        })
+        .catch(function () {
+          busy(false);
+          alertBox.textContent = TEXT.retry;
+        });
+    });
+  }
+
+  function start() {
+    injectStyle();
+    var container = mount();
+    container.setAttribute("aria-busy", "true");
+    fetch(base, {
+      mode: "cors",
+      credentials: "omit",
+      headers: { Accept: "application/json", "Accept-Language": lang }
+    })
+      .then(function (response) {
+        return getJSON(response).then(function (config) {
+          container.removeAttribute("aria-busy");
+          if (response.ok) {
+            render(container, config);
+          } else if (response.status === 402 || response.status === 403) {
+            container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.unavailable }));
+          } else if (response.status === 404) {
+            if (container.getAttribute("data-fastlead-created") && container.parentNode) {
+              container.parentNode.removeChild(container);
+            }
+            if (window.console) console.warn("Fast Lead: unknown or revoked widget key " + key + ".");
+          } else {
+            container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.loadFailed }));
+          }
+        });
+      })
+      .catch(function () {
+        container.removeAttribute("aria-busy");
+        container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.loadFailed }));
+      });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

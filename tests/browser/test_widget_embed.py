@@ -1,0 +1,182 @@
+"""End to end in headless Chromium: the embed snippet on a customer's site renders the form
+from static/widget/fastlead.js, and a visitor's request becomes a lead of the tenant."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+# itself must not be refused for it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+def host_page(snippet: str, lang: str) -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Shop</title></head><body><h1>Shop</h1>"
+        f"{snippet}</body></html>"
+    )
+
+
+@pytest.fixture
+def widget_tenant(db, live_server):
+    from apps.tenants.keys import publishable_key_get_or_create
+    from tests.factories import TenantFactory
+
+    tenant = TenantFactory(name="Acme", allowed_origins=[host_site(live_server)])
+    return tenant, publishable_key_get_or_create(tenant).key
+
+
+@pytest.fixture
+def chromium_page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            locale="ru-RU", viewport={"width": 390, "height": 844}, bypass_csp=True
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda message: message.type == "error" and page.console_errors.append(message.text),
+        )
+        yield page
+        browser.close()
+
+
+def host_site(live_server) -> str:
+    """The customer's site: the live server under another host name (127.0.0.1 rather than
+    localhost), so the widget works cross-origin, as on a real site, yet stays in the
+    loopback address space (Chromium refuses a public page loading a loopback script)."""
+    return live_server.url.replace("localhost", "127.0.0.1")
+
+
+def open_host_page(page, live_server, key: str, lang: str = "ru", path: str = "/healthz"):
+    """Open the customer's page holding the dashboard's snippet: a real page of the host
+    origin whose content is replaced (set_content keeps the URL; the context bypasses the
+    app's own CSP, which a customer's site would not have)."""
+    from django.test import override_settings
+
+    from apps.leads.views_keys import widget_snippet
+
+    with override_settings(SITE_URL=live_server.url):
+        snippet = widget_snippet(key)
+    page.goto(f"{host_site(live_server)}{path}")
+    page.set_content(host_page(snippet, lang))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_leaves_a_request_through_the_embedded_widget(
+    chromium_page, live_server, widget_tenant
+):
+    from playwright.sync_api import expect
+
+    from apps.leads.models import Lead
+    from apps.tenants.scoping import tenant_scope
+
+    page = chromium_page
+    tenant, key = widget_tenant
+    # given the snippet on a Russian page of the customer's site
+    open_host_page(page, live_server, key, path="/healthz?utm_source=ads")
+    form = page.locator(".fl-widget form")
+    expect(form).to_be_visible()
+    expect(page.get_by_label("Имя")).to_be_visible()
+    expect(page.get_by_label("обработку моих персональных данных компанией Acme")).to_be_visible()
+    honeypot = page.locator('input[name="hp_field"]')
+    expect(honeypot).to_have_count(1)
+    expect(honeypot).not_to_be_in_viewport()
+
+    # when they send it without a contact nor consent, they are told what is missing
+    page.get_by_role("button", name="Отправить").click()
+    expect(page.get_by_label("E-mail")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator('[id$="-email-error"]')).to_contain_text("e-mail или телефон")
+    with tenant_scope(tenant):
+        assert not Lead.objects.exists()
+
+    # and when they fill the form and agree
+    page.get_by_label("Имя").fill("Анна Петрова")
+    page.get_by_label("E-mail").fill("anna@example.com")
+    page.get_by_label("Телефон").fill("+7 916 123-45-67")
+    page.get_by_label("Сообщение").fill("Перезвоните, пожалуйста")
+    page.locator('input[name="consents.processing"]').check()
+    page.get_by_role("button", name="Отправить").click()
+
+    # then they are thanked and the lead is stored for the tenant
+    expect(page.get_by_role("status")).to_contain_text("Спасибо")
+    with tenant_scope(tenant):
+        lead = Lead.objects.get()
+        assert lead.source == "widget" and lead.email == "anna@example.com"
+        assert lead.name == "Анна Петрова" and lead.consent_processing
+        assert not lead.consent_marketing
+        assert lead.consent_source == f"{host_site(live_server)}/healthz?utm_source=ads"
+    # (the only error allowed is the host page's missing favicon)
+    assert [e for e in page.console_errors if "404 (Not Found)" not in e] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_widget_speaks_english_and_explains_errors_and_outages(
+    chromium_page, live_server, widget_tenant
+):
+    from playwright.sync_api import expect
+
+    page = chromium_page
+    _tenant, key = widget_tenant
+    open_host_page(page, live_server, key, lang="en")
+    expect(page.get_by_label("Phone")).to_be_visible()
+
+    # a field error from the API lands next to its field
+    page.get_by_label("E-mail").fill("not-an-email")
+    page.locator('input[name="consents.processing"]').check()
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_label("E-mail")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert")).to_contain_text("check the form")
+
+    # a company whose form is unavailable: the polite message
+    page.route(
+        f"{live_server.url}/api/public/v1/widget/{key}/leads/",
+        lambda route: route.fulfill(
+            status=403,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": host_site(live_server)},
+            body='{"error": {"code": "form_unavailable", "message": "x", "fields": {}}}',
+        ),
+    )
+    page.get_by_label("E-mail").fill("anna@example.com")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_contain_text("unavailable at the moment")
+
+    # too many requests: the visitor is asked to retry
+    page.unroute(f"{live_server.url}/api/public/v1/widget/{key}/leads/")
+    page.route(
+        f"{live_server.url}/api/public/v1/widget/{key}/leads/",
+        lambda route: route.fulfill(
+            status=429,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": host_site(live_server)},
+            body='{"error": {"code": "throttled", "message": "x", "fields": {}}}',
+        ),
+    )
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert")).to_contain_text("try again in a minute")
