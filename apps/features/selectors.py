@@ -47,6 +47,24 @@ SOURCE_NONE = "none"
 SOURCE_ACCESS = "access"  # the plan or an override grants it, but the tenant is not paid up
 
 
+class _AccessStateFlags:
+    """is_active / is_read_only / is_blocked from an `access_state` attribute."""
+
+    access_state: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.access_state == "active"
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.access_state == "read_only"
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.access_state == "blocked"
+
+
 @dataclass(frozen=True)
 class PlanRef:
     code: str
@@ -62,7 +80,7 @@ class PlanRef:
 
 
 @dataclass(frozen=True)
-class Entitlements:
+class Entitlements(_AccessStateFlags):
     tenant_id: str
     plan: PlanRef | None
     currency: str | None
@@ -103,18 +121,6 @@ class Entitlements:
     @property
     def unlimited(self) -> bool:
         return self.lead_limit is None
-
-    @property
-    def is_active(self) -> bool:
-        return self.access_state == "active"
-
-    @property
-    def is_read_only(self) -> bool:
-        return self.access_state == "read_only"
-
-    @property
-    def is_blocked(self) -> bool:
-        return self.access_state == "blocked"
 
     @property
     def is_trial(self) -> bool:
@@ -235,24 +241,12 @@ def entitlements_get(tenant, *, cache=None) -> Entitlements:
 
 
 @dataclass(frozen=True)
-class Access:
+class Access(_AccessStateFlags):
     """The access state alone: what the read-only guard needs, one query when cold."""
 
     access_state: str
     read_only_until: datetime | None
     valid_until: datetime | None = None
-
-    @property
-    def is_active(self) -> bool:
-        return self.access_state == "active"
-
-    @property
-    def is_read_only(self) -> bool:
-        return self.access_state == "read_only"
-
-    @property
-    def is_blocked(self) -> bool:
-        return self.access_state == "blocked"
 
 
 def _access_compute(tenant_id: str, now: datetime) -> Access:
