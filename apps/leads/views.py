@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError, ValidationFailed
+from apps.features.guards import feature_required
 from apps.leads import selectors, services
 from apps.leads.export import CONTENT_TYPES, export_response
 from apps.leads.filters import DEFAULT_ORDERING, FILTER_KEYS, parse_lead_filters
@@ -209,6 +210,7 @@ def _bulk_notice(action: str, result) -> str:
 
 
 @dashboard_view()
+@feature_required("export")
 def lead_export(request, tenant_slug):
     """The current filter as CSV or XLSX, streamed (analysts and up)."""
     fmt = request.GET.get("format", "csv")

@@ -554,3 +554,15 @@ def test_the_widget_page_shows_the_key_and_snippet_and_rotates(admin_client_web,
     response = admin_client_web.post(page("widget_rotate", tenant), **HX)
     new = scoped(tenant, lambda: PublishableKey.objects.get(revoked_at__isnull=True)).key
     assert new != key and new in response.content.decode()
+
+
+def test_dashboard_export_is_refused_when_the_export_tool_is_locked(tenant, analyst_client_web):
+    from apps.features import services as feature_services
+
+    allowed = analyst_client_web.get(f"/t/{tenant.slug}/leads/export/?format=csv")
+    assert allowed.status_code == 200
+    feature_services.tenant_feature_set(
+        tenant=tenant, feature="export", mode="revoke", reason="test"
+    )
+    response = analyst_client_web.get(f"/t/{tenant.slug}/leads/export/?format=csv")
+    assert response.status_code == 403
