@@ -57,7 +57,7 @@ class ScriptedServer:
         return self
 
     def default_reply(self, request: Recorded) -> Reply:
-        raise NotImplementedError
+        raise AssertionError(f"{type(self).__name__} must define default_reply()")
 
     def handle(self, request: Recorded) -> Reply:
         """Validate the request and pick the reply; subclasses check auth and paths."""
