@@ -287,18 +287,12 @@ class LeadListPatchSerializer(LeadListWriteSerializer):
     description = serializers.CharField(allow_blank=True, required=False)
 
 
-class CustomerSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    external_ref = serializers.CharField()
-    name = serializers.CharField()
+class CustomerSerializer(RefSerializer):
     email = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
-class ProductSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    external_ref = serializers.CharField()
-    name = serializers.CharField()
+class ProductSerializer(RefSerializer):
     description = serializers.CharField()
     created_at = serializers.DateTimeField()
 

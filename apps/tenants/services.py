@@ -168,9 +168,10 @@ def _forget_widget_keys(tenant: Tenant) -> None:
 
 
 def _send_invitation_email(invitation: Invitation, token: str) -> None:
-    from apps.tenants.emails import send_invitation_email
+    # The request never waits on the mail server: a worker on the messaging queue sends it.
+    from apps.tenants.tasks import send_invitation_email_task
 
-    send_invitation_email(invitation, token)
+    send_invitation_email_task.delay(str(invitation.tenant_id), invitation.pk, token)
 
 
 @transaction.atomic

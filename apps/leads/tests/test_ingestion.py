@@ -191,3 +191,19 @@ def test_merged_items_in_one_batch_reserve_ids_without_using_them(tenant):
     assert second.results[0].lead_id == first.results[0].lead_id
     with tenant_scope(tenant):
         assert Lead.objects.filter(pk=second.results[1].lead_id).exists()
+
+
+def test_merges_fill_blanks_of_many_leads_in_a_few_statements(
+    tenant, django_assert_max_num_queries
+):
+    first = [{"lead_id": f"r{i}", "email": f"p{i}@example.com"} for i in range(40)]
+    ingest_leads(tenant=tenant, items=first, source="import", count_quota=False)
+    again = [
+        {**item, "phone": f"+7916123{i:04d}", "company": "Acme"} for i, item in enumerate(first)
+    ]
+    with django_assert_max_num_queries(15):
+        outcome = ingest_leads(tenant=tenant, items=again, source="import", count_quota=False)
+    assert outcome.summary["merged"] == 40
+    with tenant_scope(tenant):
+        assert Lead.objects.filter(company="Acme").count() == 40
+        assert Lead.objects.get(external_id="r7").phone == "+79161230007"

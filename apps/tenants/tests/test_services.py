@@ -195,3 +195,17 @@ def test_changing_allowed_origins_reaches_the_widget_at_once(
             tenant=tenant, actor=admin_user, allowed_origins=["https://new.example.com"]
         )
     assert widget_tenant_resolve(key).allowed_origins == ("https://new.example.com",)
+
+
+def test_invitation_mail_task_skips_a_token_that_was_replaced(tenant, admin_user):
+    from apps.tenants.tasks import send_invitation_email_task
+
+    invitation, old_token = services.invitation_create(
+        tenant=tenant, actor=admin_user, email="slow@example.com", role=Role.ANALYST
+    )
+    services.invitation_create(
+        tenant=tenant, actor=admin_user, email="slow@example.com", role=Role.ANALYST
+    )
+    mail.outbox.clear()
+    send_invitation_email_task.delay(str(tenant.id), invitation.pk, old_token)
+    assert mail.outbox == []

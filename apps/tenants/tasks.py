@@ -1,0 +1,22 @@
+"""Celery entry points of the tenants app."""
+
+from apps.core.tasks import tenant_task
+from apps.tenants.emails import send_invitation_email
+from apps.tenants.models import Invitation
+
+
+@tenant_task(queue="messaging")
+def send_invitation_email_task(tenant, invitation_id: int, token: str) -> None:
+    """Mail an invitation link; an invitation revoked or re-issued meanwhile sends nothing
+    (its token hash no longer matches)."""
+    from apps.tenants.selectors import hash_token
+
+    invitation = (
+        Invitation.objects.filter(
+            pk=invitation_id, token_hash=hash_token(token), accepted_at__isnull=True
+        )
+        .select_related("tenant", "invited_by")
+        .first()
+    )
+    if invitation is not None:
+        send_invitation_email(invitation, token)
