@@ -32,6 +32,16 @@ class PlanStatus(models.TextChoices):
     RETIRED = "retired", _("Retired (nothing renews)")
 
 
+class DowngradePolicy(models.TextChoices):
+    NEXT_PERIOD = "next_period", _("At the next period")
+    IMMEDIATE_CREDIT = "immediate", _("At once, with a prorated credit")
+
+
+class UsageBilling(models.TextChoices):
+    PREPAID = "prepaid", _("Before the work: credit balance, then the saved card")
+    ARREARS = "arrears", _("In arrears: metered usage on the period's invoice")
+
+
 class Plan(TimeStampedModel):
     """A plan of the catalogue. Prices live here, in minor units, never in code."""
 
@@ -81,6 +91,23 @@ class Plan(TimeStampedModel):
         help_text=_('Filled by the payment integration, e.g. {"stripe": "price_..."}.'),
     )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    downgrade_policy = models.CharField(
+        _("downgrade to this plan"),
+        max_length=16,
+        choices=DowngradePolicy.choices,
+        default=DowngradePolicy.NEXT_PERIOD,
+    )
+    enrichment_price_amount = models.PositiveBigIntegerField(
+        _("AI enrichment price per lead, minor units"),
+        default=0,
+        help_text=_("In the plan's currency; 0 = included in the plan."),
+    )
+    usage_billing = models.CharField(
+        _("paid actions are billed"),
+        max_length=8,
+        choices=UsageBilling.choices,
+        default=UsageBilling.PREPAID,
+    )
 
     class Meta:
         verbose_name = _("plan")
@@ -155,6 +182,28 @@ class Subscription(TenantOwnedModel, TimeStampedModel):
         blank=True,
         help_text=_("The provider's saved card (YooKassa payment method, T-Bank RebillId)."),
     )
+    provider_ref = models.CharField(
+        _("provider subscription id"),
+        max_length=64,
+        blank=True,
+        help_text=_("The provider's own subscription (Stripe sub_...); empty when we renew."),
+    )
+    pending_plan = models.ForeignKey(
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("plan from the next period"),
+        help_text=_("A scheduled downgrade, applied at the end of the current period."),
+    )
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    # Dunning: a failed renewal is retried `dunning_attempts` times; access lasts until
+    # `grace_until`, then the tenant is blocked.
+    dunning_attempts = models.PositiveSmallIntegerField(_("renewal retries made"), default=0)
+    next_retry_at = models.DateTimeField(_("next renewal retry"), null=True, blank=True)
+    grace_until = models.DateTimeField(_("access kept until"), null=True, blank=True)
+    last_failure_reason = models.CharField(_("last failure"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -176,6 +225,7 @@ class Subscription(TenantOwnedModel, TimeStampedModel):
         indexes = [
             models.Index(fields=["tenant", "status", "-created_at"], name="subscription_tenant"),
             models.Index(fields=["status", "trial_ends_at"], name="subscription_trial_due"),
+            models.Index(fields=["status", "next_retry_at"], name="subscription_retry_due"),
         ]
 
     def __str__(self) -> str:
@@ -204,6 +254,23 @@ class BillingAccount(TenantOwnedModel, TimeStampedModel):
         null=True,
         blank=True,
         help_text=_("End of the grace period; the company is blocked after it."),
+    )
+    rub_provider = models.CharField(
+        _("RUB payment provider"),
+        max_length=16,
+        blank=True,
+        help_text=_("The tenant's choice of YooKassa or T-Bank; empty = the default."),
+    )
+    # The buyer on invoices.
+    legal_name = models.CharField(_("legal name"), max_length=300, blank=True)
+    tax_id = models.CharField(_("tax id (INN / VAT)"), max_length=32, blank=True)
+    billing_address = models.CharField(_("billing address"), max_length=500, blank=True)
+    billing_email = models.EmailField(_("billing e-mail"), blank=True)
+    invoice_language = models.CharField(
+        _("invoice language"),
+        max_length=2,
+        choices=[("ru", "Русский"), ("en", "English")],
+        default="ru",
     )
 
     class Meta:
@@ -275,6 +342,14 @@ PAYMENT_STATUS_RANK = {
 }
 
 
+class PaymentKind(models.TextChoices):
+    PLAN = "plan", _("Plan purchase")
+    RENEWAL = "renewal", _("Renewal")
+    PRORATION = "proration", _("Upgrade (prorated)")
+    USAGE = "usage", _("Paid actions")
+    INVOICE = "invoice", _("Invoice in arrears")
+
+
 class Payment(TenantOwnedModel, TimeStampedModel):
     """One payment attempt. The row exists before the provider is called, so its id is the
     idempotency key and a crash between the call and our commit loses nothing."""
@@ -291,7 +366,12 @@ class Payment(TenantOwnedModel, TimeStampedModel):
     plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, related_name="payments", verbose_name=_("plan")
     )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.PLAN
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
     amount = models.PositiveBigIntegerField(_("amount in minor units"))
+    refunded_amount = models.PositiveBigIntegerField(_("refunded, minor units"), default=0)
     currency = models.CharField(_("currency"), max_length=3)
     provider = models.CharField(_("provider"), max_length=16)
     provider_id = models.CharField(_("provider payment id"), max_length=64, blank=True)
@@ -335,6 +415,10 @@ class Payment(TenantOwnedModel, TimeStampedModel):
                 & ~models.Q(status__in=["failed", "canceled"]),
                 name="payment_one_charge_per_period",
             ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_amount__lte=models.F("amount")),
+                name="payment_refund_within_amount",
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "-created_at"], name="payment_tenant")]
 
@@ -369,6 +453,274 @@ class PaymentEvent(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.provider_event_id}"
+
+
+class Refund(TenantOwnedModel, TimeStampedModel):
+    """Money sent back for a payment (a double payment, failed paid actions, a credit).
+    Written before the provider call; its id is the idempotency key."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveBigIntegerField(_("amount in minor units"))
+    currency = models.CharField(_("currency"), max_length=3)
+    reason = models.CharField(_("reason"), max_length=300)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    provider_id = models.CharField(_("provider refund id"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    raw = models.JSONField(_("provider payload"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.money} · {self.status}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+
+class CreditEntry(TenantOwnedModel):
+    """The tenant's credit balance as a ledger: + for credits (a downgrade's prorated
+    remainder, a refund to balance, a top-up), - for what it paid. Balance = the sum."""
+
+    amount = models.BigIntegerField(_("amount in minor units"))
+    currency = models.CharField(_("currency"), max_length=3)
+    reason = models.CharField(_("reason"), max_length=300)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("credit entry")
+        verbose_name_plural = _("credit entries")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "currency"], name="creditentry_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.amount} {self.currency}"
+
+
+class UsageChargeMode(models.TextChoices):
+    CREDIT = "credit", _("Credit balance")
+    CARD = "card", _("Saved card")
+    ARREARS = "arrears", _("Metered, invoiced in arrears")
+    INCLUDED = "included", _("Included in the plan")
+
+
+class UsageChargeStatus(models.TextChoices):
+    AUTHORIZED = "authorized", _("Authorized")
+    DECLINED = "declined", _("Declined")
+
+
+class UsageCharge(TenantOwnedModel, TimeStampedModel):
+    """A paid, metered action (e.g. an enrichment run) authorized before the work starts.
+    The idempotency key (one per run) makes a retried authorization return this row."""
+
+    kind = models.CharField(_("action"), max_length=32)
+    reference = models.CharField(_("reference"), max_length=100)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_amount = models.PositiveBigIntegerField(_("unit price, minor units"))
+    amount = models.PositiveBigIntegerField(_("amount, minor units"))
+    currency = models.CharField(_("currency"), max_length=3)
+    mode = models.CharField(_("paid from"), max_length=10, choices=UsageChargeMode.choices)
+    status = models.CharField(_("status"), max_length=12, choices=UsageChargeStatus.choices)
+    failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_charges"
+    )
+    provider_ref = models.CharField(_("provider reference"), max_length=100, blank=True)
+    # Units not delivered (failed leads) are given back; the invoice shows them.
+    refunded_quantity = models.PositiveIntegerField(_("quantity given back"), default=0)
+    refunded_amount = models.PositiveBigIntegerField(_("amount given back"), default=0)
+    invoice = models.ForeignKey(
+        "Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_charges"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("paid action charge")
+        verbose_name_plural = _("paid action charges")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(refunded_quantity__lte=models.F("quantity")),
+                name="usagecharge_refund_within_quantity",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="usagecharge_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}: {self.quantity} × {self.unit_amount}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    @property
+    def net_amount(self) -> int:
+        return self.amount - self.refunded_amount
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
+
+
+class InvoiceSequence(models.Model):
+    """The last number given per currency; numbers are sequential without gaps because the
+    row is locked while an invoice takes the next one."""
+
+    currency = models.CharField(max_length=3, primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("invoice sequence")
+        verbose_name_plural = _("invoice sequences")
+
+    def __str__(self) -> str:
+        return f"{self.currency}: {self.last_number}"
+
+
+class Invoice(TenantOwnedModel, TimeStampedModel):
+    """A paid payment's invoice (or a refund's credit note). Totals are signed minor units:
+    a credit note's total is negative. Seller and buyer are snapshots at issue time."""
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    sequence = models.PositiveIntegerField(_("sequence number"))
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    subtotal = models.BigIntegerField(_("subtotal, minor units"))
+    vat_rate_bp = models.PositiveIntegerField(
+        _("VAT rate, basis points"), default=0, help_text=_("2000 = 20 %.")
+    )
+    vat_amount = models.BigIntegerField(_("VAT, minor units"), default=0)
+    total = models.BigIntegerField(_("total, minor units"))
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    period_start = models.DateTimeField(_("period from"), null=True, blank=True)
+    period_end = models.DateTimeField(_("period to"), null=True, blank=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    refund = models.ForeignKey(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    seller = models.JSONField(_("seller"), default=dict)
+    buyer = models.JSONField(_("buyer"), default=dict)
+    language = models.CharField(_("language"), max_length=2, default="ru")
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-issued_at", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "sequence"], name="invoice_sequence"),
+            models.UniqueConstraint(
+                fields=["payment", "kind"],
+                condition=models.Q(payment__isnull=False, refund__isnull=True),
+                name="invoice_one_per_payment",
+            ),
+            models.UniqueConstraint(
+                fields=["refund"],
+                condition=models.Q(refund__isnull=False),
+                name="invoice_one_per_refund",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "-issued_at"], name="invoice_tenant")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def money(self) -> Money:
+        return Money(self.total, self.currency)
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    description = models.CharField(_("description"), max_length=300)
+    quantity = models.IntegerField(_("quantity"), default=1)
+    unit_amount = models.BigIntegerField(_("unit price, minor units"))
+    amount = models.BigIntegerField(_("amount, minor units"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class BillingEventKind(models.TextChoices):
+    SUBSCRIBED = "subscribed", _("Subscribed")
+    UPGRADED = "upgraded", _("Upgraded")
+    DOWNGRADED = "downgraded", _("Downgraded")
+    DOWNGRADE_SCHEDULED = "downgrade_scheduled", _("Downgrade scheduled")
+    DOWNGRADE_CANCELED = "downgrade_canceled", _("Scheduled downgrade canceled")
+    PAUSED = "paused", _("Paused")
+    RESUMED = "resumed", _("Resumed")
+    CANCEL_SCHEDULED = "cancel_scheduled", _("Cancellation at period end")
+    CANCELED = "canceled", _("Canceled")
+    REACTIVATED = "reactivated", _("Re-activated")
+    RENEWED = "renewed", _("Renewed")
+    PAYMENT_SUCCEEDED = "payment_succeeded", _("Payment succeeded")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    RENEWAL_RETRY_SCHEDULED = "retry_scheduled", _("Renewal retry scheduled")
+    GRACE_ENDED = "grace_ended", _("Grace period over, access blocked")
+    REFUNDED = "refunded", _("Refunded")
+    CREDIT_ADDED = "credit_added", _("Credit added")
+    USAGE_CHARGED = "usage_charged", _("Paid action charged")
+    USAGE_DECLINED = "usage_declined", _("Paid action declined")
+    INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
+    PROVIDER_CHANGED = "provider_changed", _("Payment provider changed")
+
+
+class BillingEvent(TenantOwnedModel):
+    """The tenant's billing history, shown on the billing page: one row per change."""
+
+    kind = models.CharField(_("event"), max_length=24, choices=BillingEventKind.choices)
+    message = models.CharField(_("details"), max_length=500, blank=True)
+    amount = models.BigIntegerField(_("amount, minor units"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("billing event")
+        verbose_name_plural = _("billing history")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="billingevent_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.kind}"
+
+    @property
+    def money(self) -> Money | None:
+        return Money(self.amount, self.currency) if self.amount is not None else None
 
 
 # Pay-per-lead (apps/billing/payperlead) keeps its models in its own module.
