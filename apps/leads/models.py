@@ -127,6 +127,16 @@ class Lead(TenantOwnedModel):
     industry = models.CharField(_("industry"), max_length=200, blank=True)
     company_size = models.CharField(_("company size"), max_length=64, blank=True)
     website = models.CharField(_("website"), max_length=300, blank=True)
+    # Database defaults: the COPY ingestion path names its columns and leaves these out.
+    pain_point = models.TextField(_("pain-point hypothesis"), blank=True, db_default="")
+    # Fields AI enrichment looked at and could not determine: {"industry": "<run id>", ...}.
+    # Shown as "not determined" (never a guess); a later value or a hand edit clears the key.
+    not_determined = models.JSONField(
+        _("not determined"),
+        default=dict,
+        db_default=models.Value({}, models.JSONField()),
+        blank=True,
+    )
 
     status = models.CharField(
         _("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW
@@ -226,6 +236,7 @@ class TimelineKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated to inbox")
     MOVED = "moved", _("Moved to list")
     UPDATED = "updated", _("Fields updated")
+    ENRICHED = "enriched", _("Enriched by AI")
 
 
 class TimelineEntry(TenantOwnedModel):
@@ -296,4 +307,10 @@ class LeadExport(TenantOwnedModel):
         return min(99, self.rows_done * 100 // self.rows_total)
 
 
+from apps.leads.models_enrichment import (  # noqa: E402, F401  (AI enrichment)
+    EnrichmentRun,
+    EnrichmentRunStatus,
+    LeadEnrichment,
+    LeadEnrichmentStatus,
+)
 from apps.leads.models_imports import ImportJob, ImportStatus  # noqa: E402, F401  (file imports)
