@@ -22,3 +22,17 @@ class FormUnavailable(ApplicationError):
 
     status_code = 403
     default_code = "form_unavailable"
+
+
+class PaymentDeclined(ApplicationError):
+    """The provider declined a charge; the message is the card's reason, safe to show."""
+
+    status_code = 402
+    default_code = "payment_declined"
+
+
+class PaymentMethodRequired(ApplicationError):
+    """A paid action needs a saved card (or credit) and the company has neither."""
+
+    status_code = 402
+    default_code = "payment_method_required"
