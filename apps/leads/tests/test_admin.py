@@ -1,0 +1,63 @@
+"""Staff console of leads: the changelist pager counts up to a cap, runs show cost and revenue."""
+
+import pytest
+
+from apps.core.admin_paging import CappedCountPaginator
+from apps.leads.models import EnrichmentRun, Lead
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def _leads(tenant, n):
+    Lead.objects.bulk_create(
+        Lead(
+            tenant=tenant,
+            person_key=f"e:p{i}@x.ru",
+            identity_key=f"e:p{i}@x.ru",
+            email=f"p{i}@x.ru",
+            source="api",
+        )
+        for i in range(n)
+    )
+
+
+def test_capped_paginator_counts_no_further_than_its_cap(tenant, monkeypatch):
+    _leads(tenant, 7)
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 5)
+    paginator = CappedCountPaginator(Lead.objects.unscoped().order_by("pk"), 2)
+    assert paginator.count == 6 and paginator.is_capped
+    assert paginator.num_pages == 3
+    small = CappedCountPaginator(Lead.objects.unscoped().order_by("pk")[:0], 2)
+    assert small.count == 0 and not small.is_capped
+
+
+def test_lead_changelist_uses_the_capped_count(staff_client, tenant, monkeypatch):
+    _leads(tenant, 4)
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 2)
+    response = staff_client.get("/admin/leads/lead/")
+    assert response.status_code == 200
+    assert response.context["cl"].paginator.count == 3
+
+
+def test_enrichment_run_changelist_shows_revenue_and_token_cost(staff_client, tenant):
+    EnrichmentRun.objects.create(
+        tenant=tenant,
+        status="done",
+        leads_selected=3,
+        leads_enriched=3,
+        price_amount=3000,
+        price_currency="RUB",
+        token_cost="0.012300",
+        billing_reference="payment:abc",
+    )
+    response = staff_client.get("/admin/leads/enrichmentrun/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "30.00 RUB" in body and "0,012300" in body and "payment:abc" in body
