@@ -24,6 +24,7 @@ SCHEDULES = (
     Schedule(
         "billing: usage warnings", "apps.billing.tasks.sweep_usage_warnings_task", 30, "billing"
     ),
+    Schedule("leads: purge old files", "apps.leads.tasks.purge_lead_files_task", 360, "default"),
     Schedule(
         "features: expire overrides",
         "apps.features.tasks.expire_tenant_features_task",

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import structlog
+from celery import shared_task
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -75,3 +76,11 @@ def _fail(export_id: int, reason: str) -> None:
     LeadExport.objects.filter(pk=export_id).update(
         status=ExportStatus.FAILED, error=reason[:1000], finished_at=timezone.now()
     )
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def purge_lead_files_task() -> dict[str, int]:
+    """Delete import/export files past their retention (apps/leads/retention.py)."""
+    from apps.leads.retention import lead_files_purge
+
+    return lead_files_purge()
