@@ -10,6 +10,17 @@ from apps.tenants.scoping import tenant_scope
 from tests.factories import MembershipFactory, TenantFactory
 
 
+def pytest_configure(config):
+    """dj-stripe's migrations take about a minute on SQLite (shared/ECOSYSTEM.md): the SQLite
+    test database creates its tables straight from the models instead. PostgreSQL (CI) runs
+    the real migrations."""
+    from django.conf import settings
+
+    if settings.configured and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        modules = getattr(settings, "MIGRATION_MODULES", {})
+        settings.MIGRATION_MODULES = {**modules, "djstripe": None}
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(request, settings, tmp_path):
     """Fast password hashing (except where a test checks bcrypt), a clean cache (allauth rate

@@ -29,6 +29,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Behind TLS (production): secure cookies, HSTS, redirect to https.
 HTTPS = env.bool("DJANGO_HTTPS", default=False)
+# Reverse proxies whose X-Forwarded-For is believed (CIDR list); empty = use REMOTE_ADDR only.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "waffle",
     "corsheaders",
     "django_prometheus",
+    "djstripe",
     # Fast Lead
     "apps.core",
     "apps.accounts",
@@ -225,6 +228,31 @@ if PAYMENTS_RUB_PROVIDER == "yookassa" and not (YOOKASSA_SHOP_ID and YOOKASSA_SE
     raise ImproperlyConfigured("PAYMENTS_RUB_PROVIDER=yookassa needs YOOKASSA_SHOP_ID/SECRET_KEY")
 if PAYMENTS_RUB_PROVIDER == "tinkoff" and not (TINKOFF_TERMINAL_KEY and TINKOFF_PASSWORD):
     raise ImproperlyConfigured("PAYMENTS_RUB_PROVIDER=tinkoff needs TINKOFF_TERMINAL_KEY/PASSWORD")
+# EUR plans go through Stripe (dj-stripe); with no secret key they use the sandbox (when the
+# RUB default is the sandbox). STRIPE_API_BASE points the SDK at a local fake in tests.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+# The Billing Meter's event name for metered (in arrears) AI enrichment.
+STRIPE_METER_EVENT_ENRICHMENT = env("STRIPE_METER_EVENT_ENRICHMENT", default="")
+# One pinned API version for our calls, dj-stripe's syncs and the webhook endpoint.
+STRIPE_API_VERSION = env("STRIPE_API_VERSION", default="2026-05-27.dahlia")
+STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
+STRIPE_API_HOST = STRIPE_API_BASE  # dj-stripe points the SDK's global api_base here
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+
+# --- Invoices (apps/billing/services/invoices.py) ---------------------------------------
+# Prices are gross: the VAT (basis points, 2000 = 20 %; 0 = not applicable) is extracted.
+BILLING_VAT_RATE_BP = env.int("BILLING_VAT_RATE_BP", default=0)
+if not 0 <= BILLING_VAT_RATE_BP <= 10000:
+    raise ImproperlyConfigured("BILLING_VAT_RATE_BP must be between 0 and 10000")
+BILLING_INVOICE_PREFIX = env("BILLING_INVOICE_PREFIX", default="FL")
+BILLING_SELLER_NAME = env("BILLING_SELLER_NAME", default="Fast Lead")
+BILLING_SELLER_TAX_ID = env("BILLING_SELLER_TAX_ID", default="")
+BILLING_SELLER_ADDRESS = env("BILLING_SELLER_ADDRESS", default="")
+BILLING_SELLER_EMAIL = env("BILLING_SELLER_EMAIL", default="")
+BILLING_SELLER_BANK = env("BILLING_SELLER_BANK", default="")
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -310,8 +338,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "apps.core.throttling.UserRateThrottle",  # per-IP keys via apps.core.net.client_ip
+        "apps.core.throttling.AnonRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": env("API_THROTTLE_USER", default="100/minute"),
@@ -361,6 +389,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+LEADS_FILE_RETENTION_DAYS = env.int("LEADS_FILE_RETENTION_DAYS", default=30)
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -396,7 +425,16 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", *env.list("CSP_FORM_ACTION_EXTRA", default=[])],
+        "form-action": [
+            "'self'",
+            *env.list("CSP_FORM_ACTION_EXTRA", default=[]),
+            # The pay and portal forms redirect to Stripe's hosted pages.
+            *(
+                ["https://checkout.stripe.com", "https://billing.stripe.com"]
+                if STRIPE_SECRET_KEY
+                else []
+            ),
+        ],
         "base-uri": ["'self'"],
     },
 }

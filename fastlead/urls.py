@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("apps.leads.urls")),
     path("", include("apps.features.urls")),
     path("", include("apps.billing.urls")),
+    path("", include("apps.billing.stripe_urls")),
+    path("webhooks/stripe/", include("djstripe.urls", namespace="djstripe")),
     path("", include("apps.billing.payperlead.urls")),
     path("", include("apps.web.urls")),
 ]

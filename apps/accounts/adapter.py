@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
+from apps.core.net import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -13,6 +14,10 @@ class AccountAdapter(DefaultAccountAdapter):
         # Limit failures per account *and* client IP (seed 001: 5 per 15 minutes).
         account = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{account}:{self.get_client_ip(request)}"
+
+    def get_client_ip(self, request) -> str:
+        # One rule for the client's address everywhere (X-Forwarded-For from trusted proxies).
+        return client_ip(request) or super().get_client_ip(request)
 
     def get_login_redirect_url(self, request):
         if request.session.get(PENDING_INVITATION_SESSION_KEY):

@@ -29,11 +29,12 @@ from apps.accounts.serializers import (
     UserSerializer,
 )
 from apps.core.api import error_responses
+from apps.core.throttling import ClientIPIdentMixin
 
 AUTH_TAG = ["auth"]
 
 
-class AuthAttemptThrottle(SimpleRateThrottle):
+class AuthAttemptThrottle(ClientIPIdentMixin, SimpleRateThrottle):
     """Per-IP ceiling on login and registration attempts, on top of the per-user limit."""
 
     scope = "auth"

@@ -54,6 +54,9 @@ class PlanForm(forms.ModelForm):
             "status",
             "provider_price_ids",
             "sort_order",
+            "downgrade_policy",
+            "enrichment_price_amount",
+            "usage_billing",
         ]
 
     def clean_currency(self):
@@ -73,6 +76,8 @@ class PlanAdmin(admin.ModelAdmin):
         "limit_mode",
         "max_tenants",
         "max_members",
+        "enrichment_price_amount",
+        "usage_billing",
         "status",
         "sort_order",
     ]
@@ -203,12 +208,49 @@ class PaymentAdmin(TenantOwnedAdmin):
     list_filter = ["status", "provider", "is_test"]
     search_fields = ["=id", "=provider_id", "=idempotency_key", "tenant__slug"]
     date_hierarchy = "created_at"
+    actions = ["refund_in_full"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_refund_permission(self, request) -> bool:
+        return request.user.has_perm("billing.add_refund")
+
+    @admin.action(
+        description=_("Refund what is left of the selected payments"),
+        permissions=["refund"],
+    )
+    def refund_in_full(self, request, queryset):
+        """Through the refund service (provider refund, history, credit note); the key makes a
+        second click retry the same refund instead of sending another."""
+        from django.contrib import messages
+
+        from apps.billing.services.refunds import payment_refund
+        from apps.core.errors import ApplicationError
+        from apps.core.money import Money
+
+        for payment in queryset:
+            left = payment.amount - payment.refunded_amount
+            try:
+                refund = payment_refund(
+                    payment=payment,
+                    money=Money(left, payment.currency),
+                    reason=str(_("Refunded by staff")),
+                    idempotency_key=f"staff-{payment.pk}-{payment.refunded_amount}",
+                    actor=request.user,
+                )
+            except ApplicationError as exc:
+                self.message_user(request, f"{payment}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                _("%(payment)s: refund %(status)s.")
+                % {"payment": payment, "status": refund.get_status_display()},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(PaymentEvent)
@@ -224,6 +266,9 @@ class PaymentEventAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+
+# Charges, credit ledger, refunds, invoices and billing history (apps/billing/admin_ledger.py).
+from apps.billing import admin_ledger  # noqa: E402, F401
 
 # Pay-per-lead's staff console (apps/billing/payperlead/admin.py) registers itself on import.
 from apps.billing.payperlead import admin as payperlead_admin  # noqa: E402, F401

@@ -140,7 +140,7 @@ class SubscriptionAPI(TenantAPIView):
 class PaymentCreateSerializer(serializers.Serializer):
     plan = serializers.SlugField(help_text="Plan code; only plans with status `active` are sold.")
     provider = serializers.ChoiceField(
-        choices=["sandbox", "yookassa", "tinkoff"],
+        choices=["sandbox", "yookassa", "tinkoff", "stripe"],
         required=False,
         help_text="RUB provider; default: the installation's PAYMENTS_RUB_PROVIDER.",
     )
@@ -233,8 +233,25 @@ class EligibleSubscriptionsAPI(APIView):
 
 
 @extend_schema(tags=["ops"])
+class RetryDueSubscriptionsAPI(APIView):
+    """Past-due subscriptions whose dunning retry is due (a declined renewal, retried 3 times
+    3 days apart); the charge endpoint charges them with a new payment."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        summary="Subscriptions due for a dunning retry (staff)",
+        responses={200: serializers.ListSerializer(child=serializers.IntegerField())},
+    )
+    def get(self, request):
+        ids = services.subscriptions_retry_due().values_list("pk", flat=True)[:1000]
+        return Response(list(ids))
+
+
+@extend_schema(tags=["ops"])
 class SubscriptionChargeAPI(APIView):
-    """Charge one subscription for its next period. Idempotent by request id and by period."""
+    """Charge one subscription for its next period (a due renewal or a due dunning retry).
+    Idempotent by request id and by period."""
 
     permission_classes = [IsAdminUser]
 

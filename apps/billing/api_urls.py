@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.billing import api
+from apps.billing import api, api_invoices, api_subscription
 
 tenant = "tenants/<str:tenant_id>/billing/"
 
@@ -14,9 +14,58 @@ urlpatterns = [
         name="api-ops-subscriptions-eligible",
     ),
     path(
+        "ops/subscriptions/retries/",
+        api.RetryDueSubscriptionsAPI.as_view(),
+        name="api-ops-subscriptions-retries",
+    ),
+    path(
         "ops/subscriptions/<int:subscription_id>/charge/<str:request_id>/",
         api.SubscriptionChargeAPI.as_view(),
         name="api-ops-subscription-charge",
     ),
     path(f"{tenant}payments/", api.PaymentListAPI.as_view(), name="api-billing-payments"),
+    path(
+        f"{tenant}change-plan/",
+        api_subscription.ChangePlanAPI.as_view(),
+        name="api-billing-change-plan",
+    ),
+    path(
+        f"{tenant}subscription/pause/",
+        api_subscription.PauseAPI.as_view(),
+        name="api-billing-subscription-pause",
+    ),
+    path(
+        f"{tenant}subscription/resume/",
+        api_subscription.ResumeAPI.as_view(),
+        name="api-billing-subscription-resume",
+    ),
+    path(
+        f"{tenant}subscription/cancel/",
+        api_subscription.CancelAPI.as_view(),
+        name="api-billing-subscription-cancel",
+    ),
+    path(
+        f"{tenant}subscription/reactivate/",
+        api_subscription.ReactivateAPI.as_view(),
+        name="api-billing-subscription-reactivate",
+    ),
+    path(
+        f"{tenant}subscription/pending-change/",
+        api_subscription.PendingChangeAPI.as_view(),
+        name="api-billing-pending-change",
+    ),
+    path(f"{tenant}history/", api_subscription.HistoryAPI.as_view(), name="api-billing-history"),
+    path(
+        f"{tenant}account/",
+        api_subscription.BillingAccountAPI.as_view(),
+        name="api-billing-account",
+    ),
+    path(
+        f"{tenant}invoices/", api_invoices.InvoiceListAPI.as_view(), name="api-billing-invoices"
+    ),
+    path(
+        f"{tenant}invoices/<int:invoice_id>/pdf/",
+        api_invoices.InvoicePDFAPI.as_view(),
+        name="api-billing-invoice-pdf",
+    ),
 ]

@@ -27,3 +27,6 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="billing_after_migrate")
+        from apps.billing.stripe_sync import connect_signals
+
+        connect_signals()  # dj-stripe's verified webhooks drive our subscriptions

@@ -13,8 +13,26 @@ from django.utils import translation
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 
-KINDS = ("trial_reminder", "trial_ended", "access_blocked", "usage_warning")
-_DATETIME_PARAMS = frozenset({"trial_ends_at", "read_only_until"})
+KINDS = (
+    "trial_reminder",
+    "trial_ended",
+    "access_blocked",
+    "usage_warning",
+    "payment_succeeded",
+    "payment_failed",
+    "renewal_upcoming",
+)
+_DATETIME_PARAMS = frozenset(
+    {
+        "trial_ends_at",
+        "read_only_until",
+        "period_start",
+        "period_end",
+        "next_retry_at",
+        "grace_until",
+        "renews_at",
+    }
+)
 
 
 def _recipients(tenant) -> list:
@@ -36,6 +54,10 @@ def send_billing_notice(tenant, kind: str, params: dict | None = None) -> int:
     for key in _DATETIME_PARAMS & params.keys():  # JSON task arguments carry ISO strings
         if isinstance(params[key], str):
             params[key] = datetime.fromisoformat(params[key])
+    if params.get("plan_code"):  # the plan's name is rendered in each recipient's language
+        from apps.billing.models import Plan
+
+        params["plan"] = Plan.objects.filter(code=params["plan_code"]).first()
     context = {
         "tenant_name": tenant.name,
         "billing_url": settings.SITE_URL + reverse("billing:overview", args=[tenant.slug]),

@@ -5,6 +5,7 @@ from celery import shared_task
 
 from apps.billing import services
 from apps.billing.emails import send_billing_notice
+from apps.core.errors import ApplicationError
 from apps.core.tasks import tenant_task
 
 
@@ -12,6 +13,15 @@ from apps.core.tasks import tenant_task
 def advance_trials_task() -> dict:
     """Trial reminders (3 days, 1 day), trial end -> read-only, grace end -> blocked."""
     return services.billing_transitions_run()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def charge_due_subscriptions_task() -> dict:
+    """Daily: period ends and renewal charges, dunning retries, grace ends, renewal
+    reminders (services/renewals.py). Deterministic request ids make a re-run replay."""
+    from apps.billing.services.renewals import renewals_run
+
+    return renewals_run()
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -37,3 +47,20 @@ def send_usage_warnings_task(tenant) -> list[int]:
 @tenant_task(ignore_result=True)
 def send_billing_notice_task(tenant, kind: str, params: dict) -> int:
     return send_billing_notice(tenant, kind, params)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(ApplicationError,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def refund_duplicate_payment_task(payment_id: str) -> str:
+    """Refund a payment made for a plan the tenant already held (idempotent key
+    `double-<payment id>`: a re-delivery or retry reaches the same provider refund)."""
+    from apps.billing.services.refunds import payment_refund_duplicate
+
+    refund = payment_refund_duplicate(payment_id)
+    return refund.status if refund is not None else "nothing"

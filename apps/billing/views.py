@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from apps.billing import gateways, selectors, services
 from apps.billing.models import Payment, PaymentStatus, Plan, PlanStatus
+from apps.billing.selectors_usage import usage_charge_list
 from apps.core.errors import ApplicationError
 from apps.features.flags import flag_active
 from apps.features.selectors import entitlements_for_request
@@ -25,6 +26,7 @@ def _context(request, **extra) -> dict:
         "usage": selectors.usage_current(tenant, entitlements),
         "meters": list(selectors.meter_history(tenant)),
         "payments": list(selectors.payment_list(tenant)),
+        "usage_charges": usage_charge_list(tenant),
         "can_manage": is_admin(request),
         "show_plans": flag_active(request, "new_billing"),
         "providers": gateways.rub_providers(),
@@ -46,8 +48,23 @@ def overview(request, tenant_slug):
         except (Payment.DoesNotExist, ValidationError):
             payment = None
         if payment is not None:
-            services.payment_refresh(payment)
+            payment = services.payment_refresh(payment)
+            _flash_outcome(request, payment)
     return render(request, "billing/overview.html", _context(request))
+
+
+def _flash_outcome(request, payment: Payment) -> None:
+    """Back from the provider's page: say how it went (a decline with the bank's reason)."""
+    if payment.status == PaymentStatus.SUCCEEDED:
+        messages.success(request, _("Payment received: the plan is active."))
+    elif payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        messages.error(
+            request,
+            _("The payment did not go through: %(reason)s")
+            % {"reason": payment.failure_reason or _("The payment was not completed.")},
+        )
+    elif payment.status == PaymentStatus.PENDING:
+        messages.info(request, _("The payment is being processed; this page will show it."))
 
 
 @require_POST
@@ -78,6 +95,22 @@ def pay(request, tenant_slug):
     return redirect(payment.confirmation_url)
 
 
+@require_POST
+@dashboard_view(Role.ADMIN)
+def pay_overdue(request, tenant_slug):
+    """Dunning's "Pay now": pay the overdue period by hand (e.g. with another card), off to
+    the provider's page or the sandbox test-card page."""
+    back = request.build_absolute_uri(reverse("billing:overview", args=[tenant_slug]))
+    try:
+        payment = services.dunning_pay_now(
+            tenant=request.tenant, actor=request.user, return_url=back
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("billing:overview", tenant_slug=tenant_slug)
+    return redirect(payment.confirmation_url)
+
+
 def _payment_or_404(request, payment_id) -> Payment:
     try:
         return selectors.payment_get(request.tenant, payment_id)
@@ -92,8 +125,12 @@ def sandbox_page(request, tenant_slug, payment_id):
     if payment.provider != gateways.SANDBOX:
         raise Http404
     if request.method == "POST" and payment.status == PaymentStatus.PENDING:
-        approve = request.POST.get("action") == "approve"
-        payment = services.payment_sandbox_complete(payment=payment, approve=approve)
+        action = request.POST.get("action")
+        payment = services.payment_sandbox_complete(
+            payment=payment,
+            approve=action in ("approve", "approve_decline_later"),
+            decline_later=action == "approve_decline_later",
+        )
         if payment.status == PaymentStatus.SUCCEEDED:
             messages.success(request, _("Test payment approved: the plan is active."))
         else:

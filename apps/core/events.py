@@ -29,6 +29,9 @@ DOMAIN_EVENTS = frozenset(
         "subscription_canceled",
         "payment_succeeded",
         "payment_failed",
+        "payment_refunded",
+        "payment_refund_failed",
+        "payment_duplicate",  # paid twice for one plan: refunded automatically
         "trial_started",
         "trial_ended",
         "quota_exceeded",
@@ -42,6 +45,16 @@ DOMAIN_EVENTS = frozenset(
         "access_restored",
         "usage_period_started",
         "quota_warning",
+        # paid actions (apps/billing/services/usage_charges.py)
+        "usage_charged",
+        "usage_declined",
+        "usage_charge_unavailable",
+        "usage_given_back",
+        # AI enrichment runs (apps/leads/enrichment/services.py)
+        "enrichment_run_created",
+        "enrichment_run_started",
+        "enrichment_run_declined",
+        "enrichment_run_settled",
     }
 )
 

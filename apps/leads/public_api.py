@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from apps.billing.quotas import widget_unavailable_message
 from apps.core.api import error_body
+from apps.core.net import client_ip
 from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors
@@ -142,7 +143,7 @@ def _gate(scope: str, key: str, ip: str):
 
 def _enter(request, scope: str, key: str):
     """Resolve the key and count the request: (widget tenant, None) or (None, error)."""
-    ip = request.META.get("REMOTE_ADDR", "") or "unknown"
+    ip = client_ip(request) or "unknown"
     cached, ip_count, key_count, retry_after = _gate(scope, key, ip)
     limits = _limits()
     throttled = ip_count > limits["ip"] or key_count > limits["key"]

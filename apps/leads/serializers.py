@@ -58,6 +58,11 @@ def _ref(obj) -> dict | None:
     return {"id": obj.pk, "external_ref": obj.external_ref, "name": obj.name}
 
 
+def _not_determined(lead) -> list[str]:
+    """Fields AI enrichment could not determine and that are still empty."""
+    return [name for name in (lead.not_determined or {}) if not getattr(lead, name, "")]
+
+
 def lead_data(lead) -> dict:
     """A lead as the API shows it (`LeadSerializer` documents it). Hand-built: a page of 200
     leads renders in a few milliseconds instead of tens through nested serializer fields."""
@@ -73,6 +78,8 @@ def lead_data(lead) -> dict:
         "industry": lead.industry,
         "company_size": lead.company_size,
         "website": lead.website,
+        "pain_point": lead.pain_point,
+        "not_determined": _not_determined(lead),
         "status": lead.status,
         "source": lead.source,
         "lead_type": lead.lead_type,
@@ -106,6 +113,11 @@ class LeadSerializer(serializers.Serializer):
     industry = serializers.CharField()
     company_size = serializers.CharField()
     website = serializers.CharField()
+    pain_point = serializers.CharField(help_text=_("AI's pain-point hypothesis."))
+    not_determined = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("Fields AI enrichment looked at and could not determine."),
+    )
     status = serializers.ChoiceField(choices=LeadStatus.choices)
     source = serializers.ChoiceField(choices=Source.choices)
     lead_type = serializers.CharField()

@@ -214,6 +214,9 @@ def _apply_person(lead, changes, actor, entries, updated) -> None:
         updated.update(("person_key", "identity_key"))
     lead.manual_fields = sorted(set(lead.manual_fields or []) | set(changed))
     updated.update((*changed, "manual_fields"))
+    if set(changed) & set(lead.not_determined or {}):  # a hand edit settles "not determined"
+        lead.not_determined = {k: v for k, v in lead.not_determined.items() if k not in changed}
+        updated.add("not_determined")
     entries.append(_entry(lead, TimelineKind.UPDATED, actor, data={"fields": changed}))
 
 

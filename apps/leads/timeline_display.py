@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
-from apps.leads.models import LeadStatus, Source, TimelineKind
+from apps.leads.models import Lead, LeadStatus, Source, TimelineKind
 
 _STATUS = dict(LeadStatus.choices)
 _SOURCE = dict(Source.choices)
@@ -67,7 +68,29 @@ def _summary(kind: str, data: dict, names: dict, lists: dict) -> str:
         return f"{_list(data.get('from'), lists)} → {_list(data.get('to'), lists)}"
     if kind == TimelineKind.UPDATED:
         return _("Changed by hand: %(fields)s") % {"fields": ", ".join(data.get("fields") or [])}
+    if kind == TimelineKind.ENRICHED:
+        return _enriched(data)
     return ""
+
+
+def _label(name: str) -> str:
+    try:
+        return str(Lead._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _enriched(data: dict) -> str:
+    """What an AI enrichment wrote ("company → Acme") and what it could not determine."""
+    changes = data.get("changes") or {}
+    parts = [f"{_label(name)} → {(change or {}).get('to', '')}" for name, change in changes.items()]
+    text = "; ".join(parts) if parts else _("nothing new was found")
+    missing = [_label(name) for name in data.get("not_determined") or []]
+    if missing:
+        text += " · " + _("not determined: %(fields)s") % {"fields": ", ".join(missing)}
+    if data.get("offline"):
+        text += " · " + _("offline heuristic")
+    return text
 
 
 def describe_entry(entry, names: dict, lists: dict) -> TimelineItem:
@@ -79,11 +102,14 @@ def describe_entry(entry, names: dict, lists: dict) -> TimelineItem:
         actor = names.get(entry.actor_id) or (
             entry.actor.name or entry.actor.email if entry.actor else _("a former member")
         )
+    summary = _summary(entry.kind, data, names, lists)
+    # An enrichment's body repeats its data in raw field names: the summary says it better.
+    structured = entry.kind == TimelineKind.ENRICHED and "changes" in data
     return TimelineItem(
         kind=entry.kind,
         title=str(_KIND.get(entry.kind, entry.kind)),
-        summary=_summary(entry.kind, data, names, lists),
-        body=entry.body,
+        summary=summary,
+        body="" if structured else entry.body,
         actor=actor,
         at=entry.created_at,
     )

@@ -32,6 +32,7 @@ from apps.leads.forms import (
     StatusForm,
 )
 from apps.leads.models import Lead, LeadStatus, Source
+from apps.leads.selectors_enrichment import enrichment_rows_for_lead
 from apps.leads.timeline_display import describe_entry
 from apps.tenants.roles import Role, role_at_least
 from apps.tenants.selectors import team_list
@@ -44,7 +45,7 @@ ROW_PARTIAL = "leads/_row.html"
 DETAIL_PARTIAL = "leads/_detail_body.html"
 # column → the ordering a first click on its header asks for
 SORTABLE = {"name": "name", "status": "status", "created_at": "-created_at"}
-ENRICHABLE = ("company", "role", "industry", "company_size", "website")
+ENRICHABLE = ("company", "role", "industry", "company_size", "website", "pain_point")
 
 
 def can_work(request) -> bool:
@@ -226,7 +227,8 @@ def lead_export(request, tenant_slug):
 def _fields(lead) -> list[dict]:
     """(label, value) rows of the detail page; enrichable fields say "not determined"."""
     rows = []
-    for name in ("email", "phone", "company", "role", "industry", "company_size", "website"):
+    for name in ("email", "phone", "company", "role", "industry", "company_size", "website",
+                 "pain_point"):  # fmt: skip
         field = Lead._meta.get_field(name)
         rows.append(
             {
@@ -261,6 +263,7 @@ def _detail_context(request, lead, **extra) -> dict:
         "move_form": MoveForm(initial={"list": lead.list_id}, lists=lists, auto_id="move-%s"),
         "note_form": NoteForm(auto_id="note-%s"),
         "source_label": Source(lead.source).label if lead.source in Source.values else lead.source,
+        "enrichment_rows": enrichment_rows_for_lead(tenant, lead),
         **extra,
     }
 

@@ -21,7 +21,8 @@ from apps.billing.gateways.base import (
 SANDBOX = "sandbox"
 YOOKASSA = "yookassa"
 TINKOFF = "tinkoff"
-PROVIDERS = (SANDBOX, YOOKASSA, TINKOFF)
+STRIPE = "stripe"
+PROVIDERS = (SANDBOX, YOOKASSA, TINKOFF, STRIPE)
 
 
 def provider_configured(name: str) -> bool:
@@ -29,6 +30,8 @@ def provider_configured(name: str) -> bool:
         return bool(settings.YOOKASSA_SHOP_ID and settings.YOOKASSA_SECRET_KEY)
     if name == TINKOFF:
         return bool(settings.TINKOFF_TERMINAL_KEY and settings.TINKOFF_PASSWORD)
+    if name == STRIPE:
+        return bool(settings.STRIPE_SECRET_KEY)
     return name == SANDBOX and settings.PAYMENTS_RUB_PROVIDER == SANDBOX
 
 
@@ -43,7 +46,9 @@ def rub_providers() -> list[str]:
 def providers_for(currency: str) -> list[str]:
     if currency == "RUB":
         return rub_providers()
-    # EUR plans go through Stripe (not built yet); the sandbox stands in for demos.
+    # EUR plans go through Stripe; without its key the sandbox stands in for demos.
+    if provider_configured(STRIPE):
+        return [STRIPE]
     return [SANDBOX] if settings.PAYMENTS_RUB_PROVIDER == SANDBOX else []
 
 
@@ -70,12 +75,22 @@ def get_gateway(name: str) -> PaymentGateway:
             api_url=settings.YOOKASSA_API_URL,
             check_ip=settings.YOOKASSA_CHECK_IP,
         )
+    if name == STRIPE:
+        from apps.billing.gateways.stripe_gw import StripeGateway
+
+        return StripeGateway(
+            secret_key=settings.STRIPE_SECRET_KEY,
+            api_base=settings.STRIPE_API_BASE,
+            api_version=settings.STRIPE_API_VERSION,
+            meter_event_name=settings.STRIPE_METER_EVENT_ENRICHMENT,
+        )
     raise ValueError(f"unknown payment provider {name!r}")
 
 
 __all__ = [
     "PROVIDERS",
     "SANDBOX",
+    "STRIPE",
     "TINKOFF",
     "YOOKASSA",
     "NotificationEvent",

@@ -85,6 +85,10 @@ class NotificationEvent:
     payment_method_id: str = ""
     failure_reason: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    # Our own reference as the provider echoes it (T-Bank's OrderId = our idempotency key,
+    # YooKassa's metadata.payment_id = our payment id): finds a payment whose provider id we
+    # never saved (the process died between the provider call and our commit).
+    order_ref: str = ""
 
 
 class PaymentGateway(Protocol):

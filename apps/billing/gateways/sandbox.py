@@ -82,5 +82,7 @@ class SandboxGateway:
         raise NotificationRejected("the sandbox sends no notifications")
 
     @staticmethod
-    def new_method_id() -> str:
-        return f"sandbox_card_{uuid.uuid4().hex[:12]}"
+    def new_method_id(*, decline_later: bool = False) -> str:
+        """A saved test card; with `decline_later` every later charge on it is declined."""
+        kind = "decline_" if decline_later else ""
+        return f"sandbox_card_{kind}{uuid.uuid4().hex[:12]}"

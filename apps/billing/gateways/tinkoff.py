@@ -2,10 +2,17 @@
 sends the password, drops Receipt/DATA, rounds kopecks with floats and has no timeouts).
 
 API v2, JSON: Init (Recurrent=Y + CustomerKey saves the card and yields a RebillId), GetState,
-Charge (a renewal on the RebillId, after an Init of its own), Cancel. Every request carries a
+CheckOrder, Charge (a renewal on the RebillId, after an Init of its own), Cancel (a refund, whole
+or partial, idempotent by ExternalRequestId). Every request carries a
 `Token`: SHA-256 hex of the values of the top-level scalar parameters plus `Password`, sorted
 by key (nested Receipt/DATA excluded, booleans as true/false). Notifications carry the same
 token, recomputed here and compared in constant time; the webhook answers `OK`.
+
+T-Bank has no idempotency key on Init or Charge, and a timeout leaves their outcome unknown. Our
+idempotency key is the OrderId, so before any Init the client asks CheckOrder what that order
+already holds: a payment that succeeded or is under way is answered instead of a new one, an
+initialised one (NEW) is charged instead of initialising another — the provider never takes
+the money twice for one key.
 """
 
 from __future__ import annotations
@@ -45,8 +52,15 @@ _STATUSES = {
     "REVERSED": CANCELED,
     "DEADLINE_EXPIRED": CANCELED,
     "REFUNDED": REFUNDED,
-    "PARTIAL_REFUNDED": REFUNDED,
+    # Partly refunded is still a success for us: the refunds are their own records.
+    "PARTIAL_REFUNDED": SUCCEEDED,
 }
+# Statuses of an order's payment, as CheckOrder/GetState report them, that mean "nothing was
+# charged and nothing can be any more": a new attempt under the same OrderId is safe.
+_DEAD = {"CANCELED", "DEADLINE_EXPIRED", "REVERSED", "ATTEMPTS_EXPIRED"}
+_DECLINED = {"REJECTED", "AUTH_FAIL"}
+_INITIALISED = "NEW"
+_REFUND_DONE = {"REFUNDED", "PARTIAL_REFUNDED", "REVERSED", "PARTIAL_REVERSED"}
 
 
 def map_status(status: str) -> str:
@@ -145,6 +159,40 @@ class TinkoffGateway:
             params["NotificationURL"] = self.notification_url
         return self._call("Init", {**params, **extra})
 
+    def check_order(self, order_id: str) -> list[dict]:
+        """The payments T-Bank holds under our OrderId. A permanent error (the order is unknown
+        to T-Bank) is an empty list; a transient one propagates, so that no new payment is
+        started while the state of the last one is unknown."""
+        try:
+            data = self._call("CheckOrder", {"OrderId": order_id})
+        except ProviderError as exc:
+            if exc.permanent:
+                return []
+            raise
+        payments = data.get("Payments") or []
+        return [p for p in payments if isinstance(p, dict) and p.get("PaymentId")]
+
+    def _existing(self, order_id: str) -> tuple[dict | None, dict | None, dict | None]:
+        """(a payment that took or is taking the money, an initialised one, a declined one)."""
+        live = initialised = declined = None
+        for item in self.check_order(order_id):
+            status = str(item.get("Status", ""))
+            if status == _INITIALISED:
+                initialised = item
+            elif status in _DECLINED:
+                declined = item
+            elif status not in _DEAD:
+                live = live or item
+        return live, initialised, declined
+
+    @staticmethod
+    def _from_order(item: dict) -> PaymentIntentResult:
+        return PaymentIntentResult(
+            provider_id=str(item.get("PaymentId", "")),
+            status=map_status(str(item.get("Status", ""))),
+            raw={**item, "found_by": "CheckOrder"},
+        )
+
     def create_payment(
         self,
         *,
@@ -155,7 +203,11 @@ class TinkoffGateway:
         save_method: bool = True,
         metadata: dict[str, str] | None = None,
     ) -> PaymentIntentResult:
-        """Init; the OrderId is our idempotency key, the payer finishes on PaymentURL."""
+        """Init; the OrderId is our idempotency key, the payer finishes on PaymentURL. An order
+        already paid or being paid (a retry after a lost answer) is answered as it stands."""
+        live, _initialised, _declined = self._existing(idempotency_key)
+        if live is not None:
+            return self._from_order(live)
         metadata = metadata or {}
         extra: dict[str, Any] = {"SuccessURL": return_url, "FailURL": return_url}
         if save_method:
@@ -173,17 +225,66 @@ class TinkoffGateway:
         description: str = "",
         metadata: dict[str, str] | None = None,
     ) -> PaymentIntentResult:
-        """A renewal: Init a new payment, then Charge it on the saved RebillId."""
-        init = self._init(amount, description or "renewal", idempotency_key, {})
-        data = self._call("Charge", {"PaymentId": init["PaymentId"], "RebillId": method_id})
+        """A renewal: Init a new payment, then Charge it on the saved RebillId — unless the
+        order already has one (see the module docstring)."""
+        live, initialised, declined = self._existing(idempotency_key)
+        if live is not None:
+            return self._from_order(live)
+        if initialised is None and declined is not None:
+            code = str(declined.get("ErrorCode") or "REJECTED")
+            raise ProviderError(
+                "tinkoff Charge was rejected",
+                permanent=True,
+                code=code,
+                user_message=_("The payment was declined by the bank (code %(code)s).")
+                % {"code": code},
+            )
+        if initialised is not None:
+            payment_id = str(initialised["PaymentId"])
+        else:
+            init = self._init(amount, description or "renewal", idempotency_key, {})
+            payment_id = str(init["PaymentId"])
+        try:
+            data = self._call("Charge", {"PaymentId": payment_id, "RebillId": method_id})
+        except ProviderError as exc:
+            if exc.permanent:
+                raise
+            return self._after_lost_charge(payment_id, exc)
         result = self._result(data)
         if result.status == FAILED:
             raise ProviderError("tinkoff Charge rejected", permanent=True, code="REJECTED")
         return result
 
+    def _after_lost_charge(self, payment_id: str, exc: ProviderError) -> PaymentIntentResult:
+        """Charge timed out: one GetState tells whether it went through. Still unknown, the
+        original transient error stands (the next attempt's CheckOrder settles it)."""
+        try:
+            state = self.fetch(payment_id)
+        except ProviderError:
+            raise exc from None
+        if state.status == SUCCEEDED:
+            return state
+        if state.status == FAILED:
+            raise ProviderError("tinkoff Charge rejected", permanent=True, code="REJECTED")
+        raise exc
+
     def refund(self, *, provider_id: str, amount: Money, idempotency_key: str) -> RefundResult:
-        data = self._call("Cancel", {"PaymentId": provider_id, "Amount": amount.amount})
-        return RefundResult(provider_id=str(data.get("PaymentId", provider_id)), status=REFUNDED)
+        """Cancel with Amount (kopecks: a part or all of what is left). ExternalRequestId is
+        our refund's idempotency key: T-Bank answers a repeat with the first operation."""
+        data = self._call(
+            "Cancel",
+            {
+                "PaymentId": provider_id,
+                "Amount": amount.amount,
+                "ExternalRequestId": idempotency_key,
+            },
+        )
+        status = str(data.get("Status", ""))
+        return RefundResult(
+            provider_id=str(data.get("ExternalRequestId") or idempotency_key),
+            status=REFUNDED if status in _REFUND_DONE else PENDING,
+            raw={k: v for k, v in data.items() if k != "Token"},
+        )
 
     def fetch(self, provider_id: str) -> PaymentIntentResult:
         return self._result(self._call("GetState", {"PaymentId": provider_id}))
@@ -216,4 +317,5 @@ class TinkoffGateway:
                 else ""
             ),
             raw={k: v for k, v in data.items() if k != "Token"},
+            order_ref=str(data.get("OrderId") or ""),
         )

@@ -21,7 +21,7 @@ from yookassa import Configuration
 from yookassa.client import ApiClient
 from yookassa.domain.common import HttpVerb, RequestObject, SecurityHelper
 from yookassa.domain.exceptions import ApiError, NotFoundError
-from yookassa.domain.request import PaymentRequest
+from yookassa.domain.request import PaymentRequest, RefundRequest
 
 from apps.billing.gateways.base import (
     CANCELED,
@@ -37,6 +37,7 @@ from apps.billing.gateways.base import (
     RefundResult,
 )
 from apps.core.money import Money
+from apps.core.net import client_ip
 
 TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
 _config_lock = threading.Lock()
@@ -192,12 +193,34 @@ class YooKassaGateway:
         return result
 
     def refund(self, *, provider_id: str, amount: Money, idempotency_key: str) -> RefundResult:
-        body = {
-            "payment_id": provider_id,
-            "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
-        }
+        """POST /refunds with an Idempotence-Key: a retry with the same key gets the first
+        refund back. `succeeded` is done, `pending` is still being processed (retry later with
+        the same key), `canceled` was refused (the reason in cancellation_details)."""
+        try:
+            body = RefundRequest(
+                {
+                    "payment_id": provider_id,
+                    "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
+                }
+            )
+        except (ValueError, TypeError) as exc:
+            raise ProviderError(f"yookassa: invalid refund ({exc})", permanent=True) from exc
         data = self._request(HttpVerb.POST, "/refunds", body, idempotency_key)
-        return RefundResult(provider_id=data.get("id", ""), status=REFUNDED, raw=data)
+        status = data.get("status", "")
+        if status == "canceled":
+            reason = (data.get("cancellation_details") or {}).get("reason", "")
+            raise ProviderError(
+                f"yookassa refund canceled: {reason}",
+                permanent=True,
+                code=reason or "canceled",
+                user_message=_("The payment service refused the refund (%(reason)s).")
+                % {"reason": reason or "canceled"},
+            )
+        return RefundResult(
+            provider_id=data.get("id", ""),
+            status=REFUNDED if status == "succeeded" else PENDING,
+            raw=data,
+        )
 
     def fetch(self, provider_id: str) -> PaymentIntentResult:
         if not provider_id or "/" in provider_id:
@@ -206,11 +229,16 @@ class YooKassaGateway:
 
     def parse_notification(self, request) -> NotificationEvent:
         """Trust nothing in the body but the payment id: the status comes from the API."""
-        if self.check_ip and not self._ip_trusted(request.META.get("REMOTE_ADDR", "")):
+        # The sender's address by the trusted-proxy rule (X-Forwarded-For from our own proxies
+        # only: a forged header from anywhere else is ignored).
+        if self.check_ip and not self._ip_trusted(client_ip(request)):
             raise NotificationRejected("untrusted source address")
         try:
             data = json.loads(request.body)
-            payment_id = str(data["object"]["id"])
+            obj = data["object"]
+            # refund.succeeded names the refund; its payment is in payment_id.
+            is_refund = str(data.get("event", "")).startswith("refund.")
+            payment_id = str(obj["payment_id"] if is_refund else obj["id"])
         except (ValueError, KeyError, TypeError) as exc:
             raise NotificationRejected("not a YooKassa notification") from exc
         try:
@@ -227,6 +255,7 @@ class YooKassaGateway:
             payment_method_id=result.payment_method_id,
             failure_reason=result.failure_reason,
             raw=result.raw,
+            order_ref=str((result.raw.get("metadata") or {}).get("payment_id", "")),
         )
 
     @staticmethod

@@ -3,6 +3,10 @@
 Import from here: `from apps.billing import services; services.subscription_activate(...)`.
 """
 
+from apps.billing.services.dunning import (
+    dunning_pay_now,
+    subscriptions_retry_due,
+)
 from apps.billing.services.lifecycle import (
     GRACE_PERIOD,
     TRIAL_REMINDER_DAYS,
@@ -25,6 +29,7 @@ from apps.billing.services.payments import (
 )
 from apps.billing.services.renewals import (
     ChargeOutcome,
+    renewals_run,
     subscription_charge,
     subscriptions_eligible,
 )
@@ -54,6 +59,7 @@ __all__ = [
     "access_restore",
     "billing_account_ensure",
     "billing_transitions_run",
+    "dunning_pay_now",
     "meter_ensure",
     "payment_apply_status",
     "payment_notification_process",
@@ -61,10 +67,12 @@ __all__ = [
     "payment_sandbox_complete",
     "payment_start",
     "plan_save",
+    "renewals_run",
     "subscription_activate",
     "subscription_charge",
     "subscription_start_trial",
     "subscriptions_eligible",
+    "subscriptions_retry_due",
     "trial_reminders_send",
     "trials_expire",
     "usage_periods_roll",

@@ -74,3 +74,33 @@ def credit_spend(
         tenant, -money.amount, money.currency, reason, reference, idempotency_key
     )
     return entry
+
+
+@transaction.atomic
+def credit_grant(
+    *, tenant, money: Money, reason: str, actor=None, reference: str = ""
+) -> CreditEntry:
+    """A manual credit given by staff (goodwill, a correction): a fresh idempotency key per
+    grant, and a line in the tenant's billing history."""
+    import uuid
+
+    from apps.billing.models import BillingEventKind
+    from apps.billing.services.history import history_record
+
+    entry = credit_add(
+        tenant=tenant,
+        money=money,
+        reason=reason,
+        idempotency_key=f"staff-credit-{uuid.uuid4()}",
+        reference=reference,
+    )
+    history_record(
+        tenant,
+        BillingEventKind.CREDIT_ADDED,
+        message=reason,
+        money=money,
+        actor=actor,
+        credit_entry=entry.pk,
+        manual=True,
+    )
+    return entry

@@ -11,6 +11,7 @@ import uuid
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -49,13 +50,21 @@ def _check_sellable(tenant, plan: Plan) -> None:
         raise Conflict(_("The company is already subscribed to this plan."), "already_subscribed")
 
 
-def _choose_provider(plan: Plan, provider: str | None) -> str:
+def _choose_provider(plan: Plan, provider: str | None, tenant=None) -> str:
+    """`provider`, else the company's RUB choice (BillingAccount.rub_provider) while it is
+    usable, else the installation's default."""
     allowed = gateways.providers_for(plan.currency)
     if not allowed:
         raise ValidationFailed(
             _("Payments in %(currency)s are not available yet.") % {"currency": plan.currency},
             code="provider_not_available",
         )
+    if provider is None and tenant is not None and plan.currency == "RUB":
+        from apps.billing.selectors import billing_account_get
+
+        account = billing_account_get(tenant)
+        if account is not None and account.rub_provider in allowed:
+            return account.rub_provider
     if provider is None:
         return allowed[0]
     if provider not in allowed:
@@ -77,7 +86,7 @@ def payment_start(
     is down marks the payment failed and raises `ProviderUnavailable` naming the others.
     """
     _check_sellable(tenant, plan)
-    provider = _choose_provider(plan, provider)
+    provider = _choose_provider(plan, provider, tenant)
     return_url = return_url or settings.SITE_URL + reverse(
         "billing:overview", kwargs={"tenant_slug": tenant.slug}
     )
@@ -135,7 +144,9 @@ def _start_failed(payment: Payment, exc: ProviderError, plan: Plan):
         permanent=exc.permanent,
     )
     if exc.permanent:
-        raise ValidationFailed(exc.user_message, code="payment_declined")
+        from apps.billing.errors import PaymentDeclined
+
+        raise PaymentDeclined(exc.user_message)  # 402 with the card's / bank's reason
     others = [p for p in gateways.providers_for(plan.currency) if p != payment.provider]
     raise ProviderUnavailable(
         exc.user_message, extra={"provider": payment.provider, "alternatives": others}
@@ -163,8 +174,24 @@ def payment_apply_status(
     if status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
         payment.failure_reason = (failure_reason or _("The payment was not completed."))[:300]
     payment.save()
+    if status in (PaymentStatus.FAILED, PaymentStatus.CANCELED) and payment.kind == "proration":
+        from apps.billing.services.plan_changes import plan_change_payment_failed
+
+        plan_change_payment_failed(payment)  # the plan stays; its credit part goes back
+    if status in (PaymentStatus.FAILED, PaymentStatus.CANCELED) and payment.kind == "renewal":
+        from apps.billing.services.dunning import dunning_charge_failed
+
+        dunning_charge_failed(payment)  # past due, retries, "payment failed" e-mails
     if status == PaymentStatus.SUCCEEDED:
         _on_success(payment)
+        # Every successful payment, whatever `_on_success` did with it, gets its invoice in
+        # this transaction (after it, so the invoice sees the period the payment opened).
+        from apps.billing.services.invoices import invoice_for_payment
+
+        invoice_for_payment(payment)
+        from apps.billing.services.payment_notices import payment_succeeded_notify
+
+        payment_succeeded_notify(payment)  # one e-mail per payment: this move happens once
     elif status == PaymentStatus.FAILED:
         log_event(
             "payment_failed",
@@ -184,6 +211,13 @@ def _on_success(payment: Payment) -> None:
         amount=payment.amount,
         currency=payment.currency,
     )
+    if payment.kind == "usage":
+        return  # a paid action (usage_charges.py): nothing to activate or renew
+    if payment.kind == "proration":
+        from apps.billing.services.plan_changes import plan_change_paid
+
+        plan_change_paid(payment)  # an upgrade: switch the plan in place (same period)
+        return
     if payment.subscription_id is not None:
         from apps.billing.services.renewals import subscription_renew
 
@@ -196,19 +230,36 @@ def _on_success(payment: Payment) -> None:
             )
     except ApplicationError as exc:
         # Paid twice for the plan it holds (two tabs), or the plan was retired meanwhile:
-        # the money is in, so staff must refund; the payment keeps its success.
-        logger.warning(
-            "payment_needs_refund",
-            tenant_id=str(payment.tenant_id),
-            payment_id=str(payment.pk),
-            reason=exc.code,
-        )
+        # the payment keeps its success and is refunded in full once this commits.
+        _refund_duplicate_later(payment, exc.code)
         return
     subscription.provider = payment.provider
     subscription.payment_method_id = payment.payment_method_id
     subscription.save(update_fields=["provider", "payment_method_id", "updated_at"])
     payment.subscription = subscription
     payment.save(update_fields=["subscription", "updated_at"])
+
+
+def _refund_duplicate_later(payment: Payment, reason: str) -> None:
+    from apps.billing.models import BillingEventKind
+    from apps.billing.services.history import history_record
+    from apps.billing.tasks import refund_duplicate_payment_task
+
+    log_event(
+        "payment_duplicate",
+        tenant_id=str(payment.tenant_id),
+        payment_id=str(payment.pk),
+        reason=reason,
+    )
+    history_record(
+        payment.tenant,
+        BillingEventKind.PAYMENT_SUCCEEDED,
+        message=_("Paid twice for the same plan: this payment will be refunded in full."),
+        money=payment.money,
+        payment_id=str(payment.pk),
+        duplicate=True,
+    )
+    transaction.on_commit(lambda: refund_duplicate_payment_task.delay(str(payment.pk)))
 
 
 def payment_refresh(payment: Payment) -> Payment:
@@ -232,8 +283,11 @@ def payment_refresh(payment: Payment) -> Payment:
     )
 
 
-def payment_sandbox_complete(*, payment: Payment, approve: bool) -> Payment:
-    """The sandbox test-card page's Approve / Decline."""
+def payment_sandbox_complete(
+    *, payment: Payment, approve: bool, decline_later: bool = False
+) -> Payment:
+    """The sandbox test-card page's Approve / Decline; `decline_later` approves with a saved
+    card that declines every later charge (renewals), so dunning can be tried offline."""
     if payment.provider != gateways.SANDBOX:
         raise ValidationFailed(_("This is not a test payment."), code="not_sandbox")
     if approve:
@@ -243,7 +297,7 @@ def payment_sandbox_complete(*, payment: Payment, approve: bool) -> Payment:
             payment,
             PaymentStatus.SUCCEEDED,
             raw={**payment.raw, "sandbox": "approved"},
-            payment_method_id=SandboxGateway.new_method_id(),
+            payment_method_id=SandboxGateway.new_method_id(decline_later=decline_later),
         )
     return payment_apply_status(
         payment,
@@ -251,6 +305,24 @@ def payment_sandbox_complete(*, payment: Payment, approve: bool) -> Payment:
         raw={**payment.raw, "sandbox": "declined"},
         failure_reason=_("Test card declined: insufficient funds."),
     )
+
+
+def _payment_by_order_ref(event: NotificationEvent) -> Payment | None:
+    """A payment whose provider id we never saved (the process died between the provider call
+    and our commit), found by the reference the provider echoes back; it adopts the id."""
+    ref = event.order_ref
+    if not ref or not event.provider_payment_id:
+        return None
+    candidates = Payment.objects.unscoped().filter(provider=event.provider, provider_id="")
+    try:
+        match = Q(idempotency_key=ref) | Q(pk=uuid.UUID(ref))
+    except ValueError:
+        match = Q(idempotency_key=ref)
+    payment = candidates.filter(match).select_for_update(of=("self",)).first()
+    if payment is not None:
+        payment.provider_id = event.provider_payment_id[:64]
+        payment.save(update_fields=["provider_id", "updated_at"])
+    return payment
 
 
 def payment_notification_process(event: NotificationEvent) -> str:
@@ -262,7 +334,7 @@ def payment_notification_process(event: NotificationEvent) -> str:
             .filter(provider=event.provider, provider_id=event.provider_payment_id)
             .select_related("tenant")
             .first()
-        )
+        ) or _payment_by_order_ref(event)
         if payment is None:
             # Not recorded: the provider's retry gets another chance once the row is known.
             logger.warning(

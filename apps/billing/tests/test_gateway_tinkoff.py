@@ -25,6 +25,33 @@ def _sent(route) -> dict:
     return json.loads(route.calls.last.request.content)
 
 
+def _order(*payments, order_id="fl-pay-1"):
+    """CheckOrder's answer: the payments T-Bank holds under our OrderId."""
+    return respx.post(f"{API}/CheckOrder").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "TerminalKey": "TinkoffBankTest",
+                "OrderId": order_id,
+                "Success": True,
+                "ErrorCode": "0",
+                "Message": "OK",
+                "Payments": [
+                    {
+                        "PaymentId": pid,
+                        "Amount": 499000,
+                        "Status": status,
+                        "Success": True,
+                        "ErrorCode": "0",
+                        "Message": "OK",
+                    }
+                    for pid, status in payments
+                ],
+            },
+        )
+    )
+
+
 def test_token_is_sha256_of_sorted_scalar_values_with_password_and_skips_nested():
     params = {
         "TerminalKey": "TinkoffBankTest",
@@ -43,6 +70,7 @@ def test_token_is_sha256_of_sorted_scalar_values_with_password_and_skips_nested(
 
 @respx.mock
 def test_init_sends_kopecks_recurrent_customer_key_and_a_valid_token(gateway):
+    _order()
     route = respx.post(f"{API}/Init").mock(
         return_value=httpx.Response(
             200,
@@ -76,6 +104,7 @@ def test_init_sends_kopecks_recurrent_customer_key_and_a_valid_token(gateway):
 
 @respx.mock
 def test_init_error_is_a_permanent_provider_error_with_a_safe_message(gateway):
+    _order()
     respx.post(f"{API}/Init").mock(
         return_value=httpx.Response(
             200,
@@ -97,6 +126,7 @@ def test_init_error_is_a_permanent_provider_error_with_a_safe_message(gateway):
 
 @respx.mock
 def test_timeout_and_5xx_are_transient(gateway):
+    _order()
     respx.post(f"{API}/Init").mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(ProviderError) as info:
         gateway.create_payment(
@@ -131,6 +161,7 @@ def test_get_state_maps_confirmed_to_succeeded(gateway):
 
 @respx.mock
 def test_charge_on_rebill_id_and_its_decline(gateway):
+    _order()
     respx.post(f"{API}/Init").mock(
         return_value=httpx.Response(
             200, json={"Success": True, "ErrorCode": "0", "Status": "NEW", "PaymentId": "700"}

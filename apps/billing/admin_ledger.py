@@ -1,0 +1,341 @@
+"""Staff console for the money ledger: paid-action charges, the credit ledger, refunds,
+invoices and the billing history. Read-mostly: rows change only through the services; the one
+write here is a manual credit, added through `credit_grant` (fresh idempotency key, history).
+Imported by apps/billing/admin.py."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin
+from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from apps.billing.models import (
+    BillingEvent,
+    CreditEntry,
+    Invoice,
+    InvoiceLine,
+    Refund,
+    UsageCharge,
+)
+from apps.core.money import Money
+from apps.tenants.admin_base import TenantOwnedAdmin
+from apps.tenants.models import Tenant
+
+
+def _admin_link(obj, label=None) -> str:
+    if obj is None:
+        return "—"
+    opts = obj._meta
+    try:
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return str(label or obj)
+    return format_html('<a href="{}">{}</a>', url, label or obj)
+
+
+def _money(amount, currency) -> str:
+    if amount is None or not currency:
+        return "—"
+    return str(Money(int(amount), currency))
+
+
+class ReadOnlyAdmin(TenantOwnedAdmin):
+    """Nothing added, changed or deleted by hand: the services own these rows."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UsageCharge)
+class UsageChargeAdmin(ReadOnlyAdmin):
+    tenant_list_display = (
+        "created_at",
+        "kind",
+        "reference_link",
+        "quantity",
+        "unit_price",
+        "total",
+        "mode",
+        "status",
+        "given_back",
+        "payment_link",
+        "invoice_link",
+    )
+    list_filter = ["status", "mode", "kind", "currency"]
+    search_fields = ["=reference", "=idempotency_key", "=provider_ref", "tenant__slug"]
+    list_select_related = ("tenant", "payment", "invoice")
+    date_hierarchy = "created_at"
+    fields = [
+        "tenant",
+        "kind",
+        "reference_link",
+        "quantity",
+        "unit_price",
+        "total",
+        "currency",
+        "mode",
+        "status",
+        "failure_reason",
+        "refunded_quantity",
+        "refunded_amount",
+        "payment_link",
+        "provider_ref",
+        "invoice_link",
+        "idempotency_key",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("reference"), ordering="reference")
+    def reference_link(self, charge) -> str:
+        """For AI enrichment the reference is the run's id: link to the run."""
+        if charge.kind == "enrichment":
+            try:
+                url = reverse("admin:leads_enrichmentrun_change", args=[charge.reference])
+            except NoReverseMatch:
+                return charge.reference
+            return format_html('<a href="{}">{}</a>', url, charge.reference)
+        return charge.reference
+
+    @admin.display(description=_("unit price"))
+    def unit_price(self, charge) -> str:
+        return _money(charge.unit_amount, charge.currency)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def total(self, charge) -> str:
+        return _money(charge.amount, charge.currency)
+
+    @admin.display(description=_("given back"))
+    def given_back(self, charge) -> str:
+        if not charge.refunded_quantity:
+            return "—"
+        return f"{charge.refunded_quantity} · {_money(charge.refunded_amount, charge.currency)}"
+
+    @admin.display(description=_("payment"))
+    def payment_link(self, charge) -> str:
+        return _admin_link(charge.payment)
+
+    @admin.display(description=_("invoice"))
+    def invoice_link(self, charge) -> str:
+        return _admin_link(charge.invoice)
+
+
+class CreditGrantForm(forms.ModelForm):
+    """A manual credit: an amount in major units (500.00), a reason the tenant will see."""
+
+    tenant = forms.ModelChoiceField(label=_("company"), queryset=Tenant.objects.all())
+    credit = forms.DecimalField(
+        label=_("amount"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("In major units, e.g. 500.00."),
+    )
+
+    class Meta:
+        model = CreditEntry
+        fields = ["tenant", "currency", "reason", "reference"]
+
+    def clean_currency(self):
+        currency = (self.cleaned_data.get("currency") or "").upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise forms.ValidationError(_("An ISO 4217 code such as RUB or EUR."))
+        return currency
+
+    def clean(self):
+        data = super().clean()
+        if data.get("credit") is not None and data.get("currency"):
+            data["money"] = Money.from_decimal(data["credit"], data["currency"])
+        return data
+
+
+@admin.register(CreditEntry)
+class CreditEntryAdmin(TenantOwnedAdmin):
+    """The ledger: credits (+) and spending (−). Staff may add a manual credit; nothing is
+    edited or deleted (a correction is a new entry)."""
+
+    tenant_list_display = ("created_at", "signed_amount", "reason", "reference")
+    list_filter = ["currency"]
+    search_fields = ["=reference", "=idempotency_key", "reason", "tenant__slug"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "tenant",
+        "amount",
+        "currency",
+        "reason",
+        "reference",
+        "idempotency_key",
+        "created_at",
+    ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = CreditGrantForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["tenant", "credit", "currency", "reason", "reference"]
+        return self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def signed_amount(self, entry) -> str:
+        text = _money(abs(entry.amount), entry.currency)
+        return f"+{text}" if entry.amount > 0 else f"−{text}"
+
+    def save_model(self, request, obj, form, change):
+        from apps.billing.services.credits import credit_grant
+
+        entry = credit_grant(
+            tenant=form.cleaned_data["tenant"],
+            money=form.cleaned_data["money"],
+            reason=form.cleaned_data["reason"],
+            reference=form.cleaned_data.get("reference") or "",
+            actor=request.user,
+        )
+        # The admin's messages and log name the row the service wrote.
+        obj.pk = entry.pk
+        obj.tenant = entry.tenant
+        obj.amount = entry.amount
+        obj.idempotency_key = entry.idempotency_key
+        obj.created_at = entry.created_at
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    tenant_list_display = ("created_at", "refunded", "status", "reason", "payment_link")
+    list_filter = ["status", "currency"]
+    search_fields = ["=id", "=provider_id", "=idempotency_key", "tenant__slug"]
+    list_select_related = ("tenant", "payment")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def refunded(self, refund) -> str:
+        return _money(refund.amount, refund.currency)
+
+    @admin.display(description=_("payment"))
+    def payment_link(self, refund) -> str:
+        return _admin_link(refund.payment)
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    can_delete = False
+    fields = ["position", "description", "quantity", "unit_amount", "amount"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    tenant_list_display = ("number", "kind", "status", "issued_at", "invoice_total", "pdf_link")
+    list_filter = ["kind", "status", "currency", "language"]
+    search_fields = ["=number", "=payment__id", "tenant__slug", "tenant__name"]
+    date_hierarchy = "issued_at"
+    inlines = [InvoiceLineInline]
+    readonly_fields = [
+        "tenant",
+        "number",
+        "kind",
+        "status",
+        "currency",
+        "subtotal",
+        "vat_rate_bp",
+        "vat_amount",
+        "total",
+        "issued_at",
+        "paid_at",
+        "period_start",
+        "period_end",
+        "payment_link",
+        "refund_link",
+        "seller",
+        "buyer",
+        "language",
+        "pdf_link",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=_("total"), ordering="total")
+    def invoice_total(self, invoice) -> str:
+        return _money(invoice.total, invoice.currency)
+
+    @admin.display(description=_("payment"))
+    def payment_link(self, invoice) -> str:
+        return _admin_link(invoice.payment)
+
+    @admin.display(description=_("refund"))
+    def refund_link(self, invoice) -> str:
+        return _admin_link(invoice.refund)
+
+    @admin.display(description="PDF")
+    def pdf_link(self, invoice) -> str:
+        if not _pdf_available():
+            return "—"
+        url = reverse("admin:billing_invoice_pdf", args=[invoice.pk])
+        return format_html('<a href="{}">PDF</a>', url)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.pdf_view)
+        return [
+            path("<path:object_id>/pdf/", view, name="billing_invoice_pdf"),
+            *super().get_urls(),
+        ]
+
+    def pdf_view(self, request, object_id):
+        """The invoice's PDF for staff (the tenant's own page is members-only)."""
+        from django.http import Http404
+
+        if not self.has_view_permission(request) or not _pdf_available():
+            raise Http404
+        from apps.billing.invoice_pdf import invoice_pdf_response
+
+        invoice = get_object_or_404(Invoice.objects.unscoped(), pk=object_id)
+        return invoice_pdf_response(invoice, request.GET.get("lang"))
+
+
+def _pdf_available() -> bool:
+    try:
+        from apps.billing import invoice_pdf  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@admin.register(BillingEvent)
+class BillingEventAdmin(ReadOnlyAdmin):
+    tenant_list_display = ("created_at", "kind", "message", "event_amount", "actor")
+    list_filter = ["kind"]
+    search_fields = ["message", "tenant__slug", "tenant__name"]
+    list_select_related = ("tenant", "actor")
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def event_amount(self, event) -> str:
+        return _money(event.amount, event.currency)

@@ -1,0 +1,384 @@
+"""AI enrichment API: start a run (one lead, a list, ids or a filter) and follow it.
+
+A start answers 202 at once with the run's id, what will be enriched and the price; the work
+runs in the background (`GET …/enrichment-runs/{id}/` shows progress and each lead). A declined
+payment answers 402 and enriches nothing; a plan without the tool answers 403 `feature_locked`.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from apps.core.api import ErrorSerializer, StrictFieldsMixin, error_responses
+from apps.core.errors import ValidationFailed
+from apps.features.guards import RequiresFeature
+from apps.leads import selectors as lead_selectors
+from apps.leads.api.leads import LEAD_ID, TENANT_ID
+from apps.leads.enrichment import selectors
+from apps.leads.enrichment.services import FEATURE, MAX_LEADS, enrichment_run_start
+from apps.leads.models import LeadEnrichmentStatus
+from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_key_auth import actor_of
+from apps.tenants.roles import Role
+
+RUN_ID = OpenApiParameter("run_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+LIST_ID = OpenApiParameter("list_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Optional: a repeated request with the same key within a day returns the "
+    "first run instead of starting (and paying for) another.",
+)
+START_ROLES = {**TenantAPIView.roles, "POST": Role.OPERATOR}
+PAYMENT_ERRORS = {
+    402: OpenApiResponse(
+        ErrorSerializer,
+        description="The payment was declined (`payment_declined`, the card's reason) or "
+        "there is no way to pay (`payment_method_required`); nothing is enriched. "
+        "`run_id` names the declined run.",
+    ),
+    503: OpenApiResponse(ErrorSerializer, description="The payment provider did not answer."),
+}
+
+
+# --- shapes ----------------------------------------------------------------------------------
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text=_("Minor units (kopecks, cents)."))
+    currency = serializers.CharField()
+
+
+class EnrichStartSerializer(StrictFieldsMixin, serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False, help_text=_("Re-enrich leads whose data did not change.")
+    )
+
+
+class EnrichBatchSerializer(EnrichStartSerializer):
+    lead_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=False,
+        max_length=MAX_LEADS,
+    )
+    filter = serializers.DictField(required=False, help_text=_("Lead list filters, as in GET."))
+
+    def validate(self, attrs):
+        if ("lead_ids" in attrs) == ("filter" in attrs):
+            raise serializers.ValidationError(_("Give either lead_ids or filter."))
+        return attrs
+
+
+class RunStartedSerializer(serializers.Serializer):
+    run_id = serializers.UUIDField()
+    status = serializers.CharField(help_text="running, or done when there was nothing to enrich")
+    leads_selected = serializers.IntegerField()
+    leads_billable = serializers.IntegerField(help_text=_("Leads that will be enriched (paid)."))
+    leads_skipped = serializers.IntegerField()
+    price = MoneySerializer()
+    billing_reference = serializers.CharField()
+    offline = serializers.BooleanField(help_text=_("No AI key: the offline heuristic is used."))
+    status_url = serializers.URLField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    selected = serializers.IntegerField()
+    billable = serializers.IntegerField()
+    enriched = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    done = serializers.IntegerField()
+    percent = serializers.IntegerField()
+
+
+class ItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lead_id = serializers.IntegerField(
+        allow_null=True, help_text=_("Null if the lead was deleted.")
+    )
+    status = serializers.ChoiceField(choices=LeadEnrichmentStatus.choices)
+    failure_reason = serializers.CharField()
+    billable = serializers.BooleanField()
+    fields = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        help_text=_("The answer by lead field; null means “not determined”."),
+    )
+    not_determined = serializers.ListField(child=serializers.CharField())
+    applied_fields = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Fields written to the lead.")
+    )
+    model_version = serializers.CharField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=12, decimal_places=6, help_text="USD")
+    attempts = serializers.IntegerField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class LeadItemSerializer(ItemSerializer):
+    run_id = serializers.UUIDField()
+
+
+class ItemPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ItemSerializer(many=True)
+
+
+class RequesterSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class RunSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField(help_text="pending, declined, running or done")
+    failure_reason = serializers.CharField()
+    scope = serializers.DictField()
+    force = serializers.BooleanField()
+    offline = serializers.BooleanField()
+    requested_by = RequesterSerializer(allow_null=True)
+    progress = ProgressSerializer()
+    price = MoneySerializer()
+    billing_reference = serializers.CharField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class RunDetailSerializer(RunSerializer):
+    items = ItemPageSerializer()
+
+
+def _when(value):
+    return serializers.DateTimeField().to_representation(value) if value else None
+
+
+def run_data(run) -> dict:
+    user = run.requested_by
+    scope = dict(run.scope or {})
+    if "lead_ids" in scope and len(scope["lead_ids"]) > 100:
+        scope["lead_ids"] = {"count": len(scope["lead_ids"])}
+    scope.pop("idempotency_key", None)
+    return {
+        "id": str(run.pk),
+        "status": run.status,
+        "failure_reason": run.failure_reason,
+        "scope": scope,
+        "force": run.force,
+        "offline": run.offline,
+        "requested_by": None
+        if user is None
+        else {"id": user.pk, "name": getattr(user, "name", ""), "email": user.email},
+        "progress": {
+            "selected": run.leads_selected,
+            "billable": run.leads_billable,
+            "enriched": run.leads_enriched,
+            "failed": run.leads_failed,
+            "skipped": run.leads_skipped,
+            "done": run.leads_done,
+            "percent": run.progress_percent,
+        },
+        "price": {"amount": run.price_amount, "currency": run.price_currency},
+        "billing_reference": run.billing_reference,
+        "input_tokens": run.input_tokens,
+        "output_tokens": run.output_tokens,
+        "created_at": _when(run.created_at),
+        "started_at": _when(run.started_at),
+        "finished_at": _when(run.finished_at),
+    }
+
+
+def item_data(item) -> dict:
+    fields = item.fields or {}
+    return {
+        "id": item.pk,
+        "lead_id": item.lead_id,
+        "status": item.status,
+        "failure_reason": item.failure_reason,
+        "billable": item.billable,
+        "fields": fields,
+        "not_determined": [name for name, value in fields.items() if value is None],
+        "applied_fields": list(item.applied_fields or []),
+        "model_version": item.model_version,
+        "input_tokens": item.input_tokens,
+        "output_tokens": item.output_tokens,
+        "cost": f"{item.cost:.6f}",
+        "attempts": item.attempts,
+        "finished_at": _when(item.finished_at),
+    }
+
+
+def _status_url(request, tenant, run) -> str:
+    path = reverse("api-enrichment-run", kwargs={"tenant_id": str(tenant.pk), "run_id": run.pk})
+    return request.build_absolute_uri(path)
+
+
+def _started(request, tenant, run) -> Response:
+    data = {
+        "run_id": str(run.pk),
+        "status": run.status,
+        "leads_selected": run.leads_selected,
+        "leads_billable": run.leads_billable,
+        "leads_skipped": run.leads_skipped,
+        "price": {"amount": run.price_amount, "currency": run.price_currency},
+        "billing_reference": run.billing_reference,
+        "offline": run.offline,
+        "status_url": _status_url(request, tenant, run),
+    }
+    return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+class _StartView(TenantAPIView):
+    roles = START_ROLES
+    permission_classes = [IsAuthenticated, RequiresFeature(FEATURE)]
+
+    def start(self, request, **scope) -> Response:
+        run = enrichment_run_start(
+            tenant=self.tenant,
+            actor=actor_of(request.user),
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            **scope,
+        )
+        return _started(request, self.tenant, run)
+
+
+def _start_schema(summary: str, request_serializer, parameters):
+    return extend_schema(
+        summary=summary,
+        request=request_serializer,
+        parameters=[TENANT_ID, *parameters, IDEMPOTENCY_KEY],
+        responses={
+            202: RunStartedSerializer,
+            **error_responses(400, 401, 403, 404),
+            **PAYMENT_ERRORS,
+        },
+        tags=["enrichment"],
+    )
+
+
+class LeadEnrichAPI(_StartView):
+    @_start_schema("Enrich one lead with AI (paid per lead)", EnrichStartSerializer, [LEAD_ID])
+    def post(self, request, tenant_id, lead_id):
+        serializer = EnrichStartSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        lead = lead_selectors.lead_get(self.tenant, lead_id)
+        return self.start(request, lead_ids=[lead.pk], **serializer.validated_data)
+
+
+class ListEnrichAPI(_StartView):
+    @_start_schema("Enrich the leads of a list with AI", EnrichStartSerializer, [LIST_ID])
+    def post(self, request, tenant_id, list_id):
+        serializer = EnrichStartSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        lead_list = lead_selectors.lead_list_get(self.tenant, list_id)
+        return self.start(request, list_id=lead_list.pk, **serializer.validated_data)
+
+
+class LeadsEnrichAPI(_StartView):
+    @_start_schema(
+        "Enrich selected leads (ids, up to 10,000) or every lead matching a filter",
+        EnrichBatchSerializer,
+        [],
+    )
+    def post(self, request, tenant_id):
+        serializer = EnrichBatchSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        scope = (
+            {"lead_ids": data["lead_ids"]} if "lead_ids" in data else {"filters": data["filter"]}
+        )
+        return self.start(request, force=data["force"], **scope)
+
+
+@extend_schema(tags=["enrichment"], parameters=[TENANT_ID])
+class EnrichmentRunCollectionAPI(TenantAPIView):
+    @extend_schema(
+        summary="Recent enrichment runs (newest first, at most 50)",
+        responses={200: RunSerializer(many=True), **error_responses(401, 404)},
+    )
+    def get(self, request, tenant_id):
+        runs = selectors.enrichment_runs(self.tenant)[:50]
+        return Response([run_data(run) for run in runs])
+
+
+@extend_schema(tags=["enrichment"], parameters=[TENANT_ID, RUN_ID])
+class EnrichmentRunDetailAPI(TenantAPIView):
+    @extend_schema(
+        summary="An enrichment run: progress, price, billing reference and each lead",
+        parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT, description="From 1."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="1-500, default 100."),
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=LeadEnrichmentStatus.values, required=False
+            ),
+        ],
+        responses={200: RunDetailSerializer, **error_responses(400, 401, 404)},
+    )
+    def get(self, request, tenant_id, run_id):
+        run = selectors.enrichment_run_get(self.tenant, run_id)
+        item_status = request.query_params.get("status") or None
+        if item_status and item_status not in LeadEnrichmentStatus.values:
+            raise ValidationFailed(
+                _("Unknown status."),
+                fields={"status": [", ".join(LeadEnrichmentStatus.values)]},
+            )
+        page = selectors.enrichment_items_page(
+            self.tenant,
+            run,
+            page=request.query_params.get("page", 1),
+            page_size=request.query_params.get("page_size", selectors.DEFAULT_PAGE_SIZE),
+            status=item_status,
+        )
+        here = request.build_absolute_uri()
+        return Response(
+            {
+                **run_data(run),
+                "items": {
+                    "count": page.total,
+                    "page": page.page,
+                    "page_size": page.page_size,
+                    "next": replace_query_param(here, "page", page.page + 1)
+                    if page.has_next
+                    else None,
+                    "previous": None
+                    if page.page <= 1
+                    else (
+                        replace_query_param(here, "page", page.page - 1)
+                        if page.page > 2
+                        else remove_query_param(here, "page")
+                    ),
+                    "results": [item_data(item) for item in page.results],
+                },
+            }
+        )
+
+
+@extend_schema(tags=["enrichment"], parameters=[TENANT_ID, LEAD_ID])
+class LeadEnrichmentsAPI(TenantAPIView):
+    @extend_schema(
+        summary="A lead's enrichments, newest first (at most 50)",
+        responses={200: LeadItemSerializer(many=True), **error_responses(401, 404)},
+    )
+    def get(self, request, tenant_id, lead_id):
+        lead = lead_selectors.lead_get(self.tenant, lead_id)
+        items = selectors.enrichment_runs_for_lead(self.tenant, lead)[:50]
+        return Response([{**item_data(item), "run_id": str(item.run_id)} for item in items])

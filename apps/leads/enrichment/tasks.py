@@ -1,0 +1,41 @@
+"""Celery entry points of enrichment (thin: the work is in services.py)."""
+
+from __future__ import annotations
+
+from apps.billing.services.payments import ProviderUnavailable
+from apps.core.tasks import tenant_task
+from apps.features.guards import task_requires_feature
+from apps.leads.enrichment import services
+
+RATE_LIMIT_COUNTDOWN = 30  # seconds before a lead the shared limiter turned away comes back
+
+
+@tenant_task(queue="ai", acks_late=True)
+@task_requires_feature(services.FEATURE, on_locked=services.enrichment_item_locked)
+def enrich_lead_task(tenant, item_id: int) -> str:
+    """Enrich one lead of a run. Safe to deliver twice: the row is claimed first."""
+    outcome = services.enrichment_item_process(tenant, item_id)
+    if outcome == services.RETRY_LATER:
+        enrich_lead_task.apply_async(
+            (str(tenant.pk), item_id), queue="ai", countdown=RATE_LIMIT_COUNTDOWN
+        )
+    return outcome
+
+
+@tenant_task(queue="ai", acks_late=True)
+def enrichment_fan_out_task(tenant, run_id: str) -> int:
+    """Queue the lead tasks of a big run."""
+    return services.enrichment_run_fan_out(tenant, run_id, direct=True)
+
+
+@tenant_task(
+    queue="billing",
+    acks_late=True,
+    autoretry_for=(ProviderUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=12,
+)
+def enrichment_settle_task(tenant, run_id: str) -> None:
+    """Settle a finished run's charge (gives back the leads not enriched); idempotent."""
+    services.enrichment_run_settle(tenant, run_id)
