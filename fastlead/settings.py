@@ -238,7 +238,6 @@ STRIPE_METER_EVENT_ENRICHMENT = env("STRIPE_METER_EVENT_ENRICHMENT", default="")
 # One pinned API version for our calls, dj-stripe's syncs and the webhook endpoint.
 STRIPE_API_VERSION = env("STRIPE_API_VERSION", default="2026-05-27.dahlia")
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
-STRIPE_API_HOST = STRIPE_API_BASE  # dj-stripe points the SDK's global api_base here
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 

@@ -77,7 +77,17 @@ TERMINAL = (SubscriptionStatus.CANCELED, SubscriptionStatus.EXPIRED)
 
 
 def connect_signals() -> None:
+    import stripe
+    from django.apps import apps
+    from django.conf import settings
+
+    if not apps.is_installed("djstripe"):
+        return
     from djstripe.signals import WEBHOOK_SIGNALS
+
+    # dj-stripe's syncs use the SDK's global base address (our gateway passes its own).
+    if settings.STRIPE_API_BASE.rstrip("/") != stripe.api_base:
+        stripe.api_base = settings.STRIPE_API_BASE.rstrip("/")
 
     for name in HANDLED_EVENTS:
         WEBHOOK_SIGNALS[name].connect(_on_webhook, dispatch_uid=f"fastlead-stripe-{name}")

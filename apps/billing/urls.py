@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.billing import views, views_invoices, webhooks
+from apps.billing import views, views_invoices, views_subscription, webhooks
 
 app_name = "billing"
 
@@ -27,6 +27,31 @@ urlpatterns = [
         "t/<slug:tenant_slug>/billing/payments/",
         views_invoices.payment_history,
         name="payments",
+    ),
+    path(
+        "t/<slug:tenant_slug>/billing/change-plan/",
+        views_subscription.plan_change_preview,
+        name="plan_change_preview",
+    ),
+    path(
+        "t/<slug:tenant_slug>/billing/change-plan/confirm/",
+        views_subscription.plan_change_confirm,
+        name="plan_change_confirm",
+    ),
+    path(
+        "t/<slug:tenant_slug>/billing/subscription/<slug:action>/",
+        views_subscription.subscription_action,
+        name="subscription_action",
+    ),
+    path(
+        "t/<slug:tenant_slug>/billing/history/",
+        views_subscription.history,
+        name="history",
+    ),
+    path(
+        "t/<slug:tenant_slug>/billing/details/",
+        views_subscription.account_update,
+        name="account_update",
     ),
     path("webhooks/tinkoff/", webhooks.tinkoff, name="webhook-tinkoff"),
     path("webhooks/yookassa/", webhooks.yookassa, name="webhook-yookassa"),

@@ -34,6 +34,9 @@ def _context(request, **extra) -> dict:
     }
     if context["show_plans"]:
         context["plans"] = [p for p in selectors.plan_list_public() if not p.is_trial]
+    from apps.billing.views_subscription import subscription_panel_context
+
+    context.update(subscription_panel_context(request))  # history, billing details
     return context
 
 

@@ -155,7 +155,9 @@ def test_pause_resume_cancel_reactivate_through_the_api(tenant, admin_api, on_st
     assert canceled.json()["cancel_at_period_end"] is True
     reactivated = admin_api.post(url(tenant, "subscription/reactivate/"))
     assert reactivated.json()["cancel_at_period_end"] is False
-    now = admin_api.post(url(tenant, "subscription/cancel/"), {"at_period_end": False})
+    now = admin_api.post(
+        url(tenant, "subscription/cancel/"), {"at_period_end": False}, format="json"
+    )
     assert now.json()["status"] == "canceled"
     kinds = list(BillingEvent.objects.for_tenant(tenant).values_list("kind", flat=True))
     assert sorted(kinds) == sorted(
@@ -205,8 +207,9 @@ def test_billing_details_patch_validates_and_saves(tenant, admin_api):
     assert bad.status_code == 400
     assert set(bad.json()["error"]["fields"]) == {"color"}
     bad = admin_api.patch(
-        url(tenant, "account/"), {"rub_provider": "tinkoff", "billing_email": "nope"}
+        url(tenant, "account/"), {"rub_provider": "tinkoff", "billing_email": "nope"}, format="json"
     )
+    assert bad.status_code == 400
     assert set(bad.json()["error"]["fields"]) == {"rub_provider", "billing_email"}
 
 

@@ -85,7 +85,7 @@ def test_invoices_page_lists_invoices_and_credit_notes_with_pdf_links(tenant, an
     assert [i.pk for i in response.context["page"]] == [note.pk, invoice.pk]
     assert invoice.number in html and note.number in html
     assert _urls(tenant, invoice)["pdf"] in html and _urls(tenant, note)["pdf"] in html
-    assert "9&nbsp;990,00 RUB" in html or "9 990,00 RUB" in html
+    assert "9\xa0990,00 RUB" in html
 
 
 def test_invoices_page_is_paginated_with_bounded_queries(
@@ -139,7 +139,7 @@ def test_payment_history_shows_status_failure_provider_refund_and_test_badge(
     assert [p.pk for p in response.context["page"]] == [ok.pk, declined.pk]
     assert declined.failure_reason in html
     assert "sandbox" in html and 'badge badge-muted">' in html
-    assert "1&nbsp;500,00 RUB" in html or "1 500,00 RUB" in html
+    assert "1\xa0500,00 RUB" in html
 
 
 def test_payment_history_is_paginated_with_bounded_queries(
@@ -154,8 +154,8 @@ def test_payment_history_is_paginated_with_bounded_queries(
 
 def test_pages_need_a_member_of_the_tenant(tenant, client, outsider_client_web):
     for url in _urls(tenant).values():
-        assert client.get(url).status_code == 302  # to the login page
-        assert outsider_client_web.get(url).status_code in (403, 404)
+        assert client.get(url).status_code in (302, 404)  # anonymous: nothing is shown
+        assert outsider_client_web.get(url).status_code == 404
 
 
 # --- API ------------------------------------------------------------------------------------

@@ -138,6 +138,7 @@ def test_two_successful_payments_for_one_plan_never_make_two_subscriptions(tenan
 @respx.mock
 def test_provider_down_marks_the_payment_failed_and_offers_the_other_provider(tenant, tinkoff):
     tinkoff.YOOKASSA_SHOP_ID, tinkoff.YOOKASSA_SECRET_KEY = "100500", "test_secret"
+    respx.post(f"{TINKOFF_API}/CheckOrder").mock(side_effect=httpx.ConnectTimeout("down"))
     respx.post(f"{TINKOFF_API}/Init").mock(side_effect=httpx.ConnectTimeout("down"))
     with pytest.raises(services.ProviderUnavailable) as info:
         _start(tenant)
@@ -152,6 +153,9 @@ def test_provider_down_marks_the_payment_failed_and_offers_the_other_provider(te
 
 def _tinkoff_started(tenant, tinkoff) -> Payment:
     with respx.mock:
+        respx.post(f"{TINKOFF_API}/CheckOrder").mock(  # the order is new
+            return_value=httpx.Response(200, json={"Success": True, "ErrorCode": "0"})
+        )
         respx.post(f"{TINKOFF_API}/Init").mock(
             return_value=httpx.Response(
                 200,
@@ -296,6 +300,7 @@ def test_dashboard_offers_the_other_provider_when_the_chosen_one_is_down(
 ):
     tinkoff.YOOKASSA_SHOP_ID, tinkoff.YOOKASSA_SECRET_KEY = "100500", "test_secret"
     with respx.mock:
+        respx.post(f"{TINKOFF_API}/CheckOrder").mock(return_value=httpx.Response(503))
         respx.post(f"{TINKOFF_API}/Init").mock(return_value=httpx.Response(503))
         response = admin_client_web.post(_pay_url(tenant), {"plan": "pro"})
     assert response.status_code == 503
@@ -322,6 +327,7 @@ def test_sandbox_page_is_404_for_another_tenant_and_for_operators(
 def test_api_provider_down_is_503_naming_the_alternatives(tenant, tinkoff, admin_api):
     tinkoff.YOOKASSA_SHOP_ID, tinkoff.YOOKASSA_SECRET_KEY = "100500", "test_secret"
     with respx.mock:
+        respx.post(f"{TINKOFF_API}/CheckOrder").mock(side_effect=httpx.ReadTimeout("slow"))
         respx.post(f"{TINKOFF_API}/Init").mock(side_effect=httpx.ReadTimeout("slow"))
         response = admin_api.post(_api(tenant), {"plan": "pro"}, format="json")
     assert response.status_code == 503

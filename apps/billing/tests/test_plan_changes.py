@@ -189,9 +189,11 @@ def test_upgrade_with_a_saved_card_charges_the_proration_and_switches_in_place(
 
 
 def test_a_different_amount_answers_409_with_the_new_amount(tenant, on_start):
-    with mock.patch("django.utils.timezone.now", return_value=at(3600)):
-        with pytest.raises(Conflict) as error:
-            plan_change_confirm(tenant=tenant, new_plan=plan("pro"), expected_amount=1)
+    with (
+        mock.patch("django.utils.timezone.now", return_value=at(3600)),
+        pytest.raises(Conflict) as error,
+    ):
+        plan_change_confirm(tenant=tenant, new_plan=plan("pro"), expected_amount=1)
 
     assert error.value.code == "price_changed"
     expected = prorate(PRO - START, remaining=PERIOD - timedelta(hours=1), period=PERIOD)
@@ -219,14 +221,16 @@ def test_confirm_prices_at_the_previewed_instant_within_the_quote_ttl(tenant, on
 def test_a_quote_older_than_the_ttl_is_priced_afresh(tenant, on_start):
     with mock.patch("django.utils.timezone.now", return_value=at(3600)):
         preview = plan_change_preview(tenant, plan("pro"))
-    with mock.patch("django.utils.timezone.now", return_value=at(3600 + 86400)):
-        with pytest.raises(Conflict) as error:
-            plan_change_confirm(
-                tenant=tenant,
-                new_plan=plan("pro"),
-                expected_amount=preview.amount.amount,
-                proration_date=preview.proration_date,
-            )
+    with (
+        mock.patch("django.utils.timezone.now", return_value=at(3600 + 86400)),
+        pytest.raises(Conflict) as error,
+    ):
+        plan_change_confirm(
+            tenant=tenant,
+            new_plan=plan("pro"),
+            expected_amount=preview.amount.amount,
+            proration_date=preview.proration_date,
+        )
     assert error.value.code == "price_changed"
 
 
@@ -234,9 +238,11 @@ def test_a_decline_leaves_the_plan_unchanged_with_a_clear_402(tenant, on_start):
     Subscription.objects.for_tenant(tenant).filter(pk=on_start.pk).update(
         payment_method_id="sandbox_card_decline"
     )
-    with mock.patch("django.utils.timezone.now", return_value=at(0)):
-        with pytest.raises(PaymentDeclined) as error:
-            plan_change_confirm(tenant=tenant, new_plan=plan("pro"), expected_amount=PRO - START)
+    with (
+        mock.patch("django.utils.timezone.now", return_value=at(0)),
+        pytest.raises(PaymentDeclined) as error,
+    ):
+        plan_change_confirm(tenant=tenant, new_plan=plan("pro"), expected_amount=PRO - START)
 
     assert error.value.status_code == 402
     assert "insufficient funds" in error.value.message
@@ -340,9 +346,11 @@ def test_a_declined_card_gives_the_credit_part_back(tenant, on_start):
         payment_method_id="sandbox_card_decline"
     )
     credit_add(tenant=tenant, money=Money(100000, "RUB"), reason="gift", idempotency_key="g1")
-    with mock.patch("django.utils.timezone.now", return_value=at(0)):
-        with pytest.raises(PaymentDeclined):
-            plan_change_confirm(tenant=tenant, new_plan=plan("pro"), expected_amount=PRO - START)
+    with (
+        mock.patch("django.utils.timezone.now", return_value=at(0)),
+        pytest.raises(PaymentDeclined),
+    ):
+        plan_change_confirm(tenant=tenant, new_plan=plan("pro"), expected_amount=PRO - START)
     assert credit_balance(tenant, "RUB") == Money(100000, "RUB")
 
 

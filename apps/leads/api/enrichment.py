@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from apps.billing.api import MoneySerializer
 from apps.core.api import ErrorSerializer, StrictFieldsMixin, error_responses
 from apps.core.errors import ValidationFailed
 from apps.features.guards import RequiresFeature
@@ -50,11 +51,6 @@ PAYMENT_ERRORS = {
 
 
 # --- shapes ----------------------------------------------------------------------------------
-
-
-class MoneySerializer(serializers.Serializer):
-    amount = serializers.IntegerField(help_text=_("Minor units (kopecks, cents)."))
-    currency = serializers.CharField()
 
 
 class EnrichStartSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -105,7 +101,7 @@ class ItemSerializer(serializers.Serializer):
     lead_id = serializers.IntegerField(
         allow_null=True, help_text=_("Null if the lead was deleted.")
     )
-    status = serializers.ChoiceField(choices=LeadEnrichmentStatus.choices)
+    status = serializers.CharField(help_text="pending, running, enriched, failed or skipped")
     failure_reason = serializers.CharField()
     billable = serializers.BooleanField()
     fields = serializers.DictField(
@@ -261,8 +257,9 @@ class _StartView(TenantAPIView):
         return _started(request, self.tenant, run)
 
 
-def _start_schema(summary: str, request_serializer, parameters):
+def _start_schema(operation_id: str, summary: str, request_serializer, parameters):
     return extend_schema(
+        operation_id=operation_id,
         summary=summary,
         request=request_serializer,
         parameters=[TENANT_ID, *parameters, IDEMPOTENCY_KEY],
@@ -276,7 +273,9 @@ def _start_schema(summary: str, request_serializer, parameters):
 
 
 class LeadEnrichAPI(_StartView):
-    @_start_schema("Enrich one lead with AI (paid per lead)", EnrichStartSerializer, [LEAD_ID])
+    @_start_schema(
+        "lead_enrich", "Enrich one lead with AI (paid per lead)", EnrichStartSerializer, [LEAD_ID]
+    )
     def post(self, request, tenant_id, lead_id):
         serializer = EnrichStartSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
@@ -285,7 +284,9 @@ class LeadEnrichAPI(_StartView):
 
 
 class ListEnrichAPI(_StartView):
-    @_start_schema("Enrich the leads of a list with AI", EnrichStartSerializer, [LIST_ID])
+    @_start_schema(
+        "list_enrich", "Enrich the leads of a list with AI", EnrichStartSerializer, [LIST_ID]
+    )
     def post(self, request, tenant_id, list_id):
         serializer = EnrichStartSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
@@ -295,6 +296,7 @@ class ListEnrichAPI(_StartView):
 
 class LeadsEnrichAPI(_StartView):
     @_start_schema(
+        "leads_enrich",
         "Enrich selected leads (ids, up to 10,000) or every lead matching a filter",
         EnrichBatchSerializer,
         [],

@@ -652,7 +652,7 @@ def _process(tenant, item_id: int, token: int, client) -> str:
         return Status.SKIPPED
     mode = _mode(run.offline)
     history = lead_histories(tenant, [lead.pk], exclude_run=run.pk).get(lead.pk, [])
-    facts, fill, _ai_fields, _digest = lead_input(_as_row(lead), history, mode=mode)
+    facts, fill, _ai_fields, digest = lead_input(_as_row(lead), history, mode=mode)
     if not fill:
         _finish(tenant, item_id, token, Status.SKIPPED, failure_reason=reason_nothing_to_fill())
         return Status.SKIPPED
@@ -662,9 +662,10 @@ def _process(tenant, item_id: int, token: int, client) -> str:
     except ProviderError as exc:
         if exc.code == "rate_limit_wait":
             # The shared limiter waited its maximum: give the row back and come back later.
+            # The claim is handed back too: waiting for a slot is not a lost worker.
             LeadEnrichment.objects.for_tenant(tenant).filter(
                 pk=item_id, status=Status.RUNNING, attempts=token
-            ).update(status=Status.PENDING)
+            ).update(status=Status.PENDING, attempts=F("attempts") - 1)
             return RETRY_LATER
         usage = exc.usage
         _finish(
@@ -683,7 +684,7 @@ def _process(tenant, item_id: int, token: int, client) -> str:
             "enrichment_item_failed", tenant_id=str(tenant.pk), item_id=item_id, code=exc.code
         )
         return Status.FAILED
-    return _apply(tenant, item, token, lead.pk, result, history)
+    return _apply(tenant, item, token, lead.pk, result, history, digest)
 
 
 def _as_row(lead: Lead) -> dict:
@@ -699,7 +700,12 @@ def _usage_cost(tenant, usage_id) -> Decimal:
     return cost.first() or Decimal(0)
 
 
-def _apply(tenant, item: LeadEnrichment, token: int, lead_id: int, result, history) -> str:
+def _apply(
+    tenant, item: LeadEnrichment, token: int, lead_id: int, result, history, digest: str
+) -> str:
+    """Write the answer: the row (fenced by the claim), the lead, its timeline, the run's
+    counters — all or nothing. The row keeps the hash of the input the prompt was really
+    built from (the lead may have changed since the run started)."""
     values = result_fields(result.data)
     run = item.run
     with transaction.atomic():
@@ -718,6 +724,7 @@ def _apply(tenant, item: LeadEnrichment, token: int, lead_id: int, result, histo
             token,
             Status.ENRICHED,
             failure_reason="",
+            input_hash=digest,
             fields=values,
             raw_response=result.raw or {},
             model_version=(result.model_version or "")[:100],

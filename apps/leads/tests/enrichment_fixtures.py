@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import pytest
 
 from apps.ai.client import ManagedLLMClient, provider_adapter
-from apps.ai.ratelimit import CacheBackend, RateLimiter
+from apps.ai.ratelimit import RateLimiter
 from apps.ai.retry import RetryPolicy
 from apps.ai.tests.fake_anthropic import FakeAnthropic
 from apps.billing.models import UsageCharge
@@ -60,7 +60,7 @@ class SleepRecorder:
 
 
 @pytest.fixture
-def fake_ai(settings, tmp_path, monkeypatch):
+def fake_ai(settings, monkeypatch):
     """The fake Messages API, the settings pointing the SDK at it, and the enrichment tasks'
     client (real limiter and retries; retry waits recorded in `fake_ai.sleeps`)."""
     with FakeAnthropic() as fake:
@@ -72,17 +72,14 @@ def fake_ai(settings, tmp_path, monkeypatch):
         settings.AI_TIMEOUT_SECONDS = 2.0
         fake.sleeps = SleepRecorder()
         fake.policy = {"max_attempts": 4, "max_seconds": 60.0}
-        limiter = RateLimiter(
-            requests_per_window=1000,
-            tokens_per_window=10_000_000,
-            backend=CacheBackend(lock_dir=tmp_path / "locks"),
-            namespace=f"test-{uuid.uuid4().hex[:8]}",
-        )
+        # The shared limiter is tested in apps/ai; here it stays out of the way (its waits
+        # for a provider's retry-after are real time, unlike the recorded retry waits).
+        fake.limiter = RateLimiter(requests_per_window=0, backend=None)
 
         def client():
             return ManagedLLMClient(
                 provider_adapter("anthropic"),
-                limiter=limiter,
+                limiter=fake.limiter,
                 retry_policy=RetryPolicy(**fake.policy),
                 sleep=fake.sleeps,
             )

@@ -299,3 +299,23 @@ def test_a_lead_queued_in_a_live_run_is_not_taken_twice(
         "Already being enriched by another run."
     }
     assert len(charges(paying)) == 1
+
+
+def test_no_slot_in_the_shared_rate_limit_hands_the_lead_back_for_later(
+    paying, fake_ai, two_leads, django_capture_on_commit_callbacks
+):
+    from apps.ai.ratelimit import CacheBackend, RateLimiter
+
+    run, _callbacks = _queued_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
+    item = items(paying, run)[0]
+    # the shared budget is used up and no slot comes within the limiter's longest wait
+    fake_ai.limiter = RateLimiter(
+        requests_per_window=1, backend=CacheBackend(), namespace="full", max_wait_seconds=0
+    )
+    fake_ai.limiter.acquire("anthropic")
+    with tenant_scope(paying):
+        outcome = services.enrichment_item_process(paying, item.pk)
+    assert outcome == services.RETRY_LATER
+    item = items(paying, run)[0]
+    assert (item.status, item.attempts) == ("pending", 0)  # queued again, claim handed back
+    assert fake_ai.requests == [] and run_of(paying, run).leads_done == 0

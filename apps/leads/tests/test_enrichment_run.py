@@ -316,3 +316,21 @@ def test_ten_thousand_leads_are_written_in_bulk(paying, offline_ai, django_asser
         run = start(paying, lead_ids=ids)
     assert run.leads_billable == 10_000 and run.status == "running"
     assert run.price_amount == 10_000 * UNIT
+
+
+def test_a_lead_changed_while_queued_keeps_the_hash_of_what_was_sent(
+    paying, fake_ai, two_leads, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run = start(paying, lead_ids=two_leads[:1])
+        # the lead changes after the run started, before its task runs
+        lead_services.lead_update(
+            tenant=paying, actor=admin_user, lead_id=two_leads[0], changes={"name": "Анна К."}
+        )
+    assert callbacks
+    assert "Анна К." in fake_ai.requests[0].body["messages"][0]["content"]
+    # so the next run sees nothing new
+    with django_capture_on_commit_callbacks(execute=True):
+        again = start(paying, lead_ids=two_leads[:1])
+    assert run_of(paying, again).leads_billable == 0
+    assert items(paying, run)[0].input_hash == items(paying, again)[0].input_hash

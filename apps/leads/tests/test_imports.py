@@ -421,7 +421,7 @@ def test_seed_demo_creates_demo_leads_once(monkeypatch):
     call_command("seed_demo", stdout=io.StringIO())
 
     tenant = Tenant.objects.get(name="Демо Компания")
-    assert subscription_current(tenant).plan.code == "business"  # no lead limit for the demo
+    assert subscription_current(tenant).plan.code == "pro"  # paid in the sandbox (billing/demo.py)
     with tenant_scope(tenant):
         assert Lead.objects.count() == 304  # 300 demo leads + the 4 of the seed-002 sample
         assert Lead.objects.filter(external_id="uuid-1").exists()

@@ -13,9 +13,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.billing import selectors as billing_selectors
-from apps.billing import services as billing_services
-from apps.core.errors import Conflict
+from apps.billing.demo import DEMO_PLAN as DEMO_BILLING_PLAN
+from apps.billing.demo import seed_demo_billing
 from apps.leads.demo import seed_demo_leads
 from apps.tenants.models import Membership, Tenant
 from apps.tenants.roles import Role
@@ -23,8 +22,9 @@ from apps.tenants.scoping import tenant_scope
 from apps.tenants.services import tenant_create
 
 DEMO_TENANT_NAME = "Демо Компания"
-# Thousands of demo leads need a plan without a lead limit (the trial takes 50).
-DEMO_PLAN = "business"
+# Pro, paid through the sandbox with a saved test card (apps/billing/demo.py): enrichment and
+# upgrades are clickable offline. Demo leads are loaded without counting against its limit.
+DEMO_PLAN = DEMO_BILLING_PLAN
 
 
 @dataclass(frozen=True)
@@ -81,14 +81,8 @@ def _ensure_tenant(admin: User) -> Tenant:
     return tenant
 
 
-def _ensure_plan(tenant: Tenant) -> None:
-    try:
-        billing_services.subscription_activate(
-            tenant=tenant, plan=billing_selectors.plan_get(DEMO_PLAN)
-        )
-    except Conflict as error:
-        if error.code != "already_subscribed":
-            raise
+def _ensure_plan(tenant: Tenant, admin: User) -> None:
+    seed_demo_billing(tenant, admin=admin)
 
 
 def _ensure_membership(tenant: Tenant, user: User, role: str) -> None:
@@ -111,7 +105,7 @@ class Command(BaseCommand):
             if login.role:
                 _ensure_membership(tenant, user, login.role)
         with tenant_scope(tenant):
-            _ensure_plan(tenant)
+            _ensure_plan(tenant, admin)
             created = seed_demo_leads(tenant, admin=admin, operator=users[DEMO_LOGINS[1]])
         if created:
             self.stdout.write(f"Demo leads created: {created}.")

@@ -1,0 +1,43 @@
+"""Demo billing (seed_demo): the demo company on an active Pro subscription, paid through the
+sandbox with a saved test card, so that AI enrichment (charged to that card) and upgrades are
+clickable offline; the payment's invoice comes with it. Everything goes through the services,
+and a second run changes nothing."""
+
+from __future__ import annotations
+
+from apps.billing import gateways, selectors
+from apps.billing.models import LIVE_STATUSES, Subscription
+
+DEMO_PLAN = "pro"
+
+
+def seed_demo_billing(tenant, *, admin=None) -> Subscription:
+    """Put `tenant` on Pro if it is not on it yet (idempotent). With the sandbox as the RUB
+    provider the plan is bought like a user would: a sandbox payment approved on the test
+    card, which saves the card on the subscription and issues a paid invoice. An
+    installation with real provider keys never makes test payments: staff assign the plan
+    without one instead."""
+    plan = selectors.plan_get(DEMO_PLAN)
+    live = (
+        Subscription.objects.for_tenant(tenant)
+        .filter(plan=plan, status__in=LIVE_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
+    if live is not None:
+        return live
+    from apps.billing import services
+
+    if gateways.SANDBOX not in gateways.providers_for(plan.currency):
+        return services.subscription_activate(tenant=tenant, plan=plan, actor=admin)
+    payment = services.payment_start(
+        tenant=tenant, plan=plan, actor=admin, provider=gateways.SANDBOX
+    )
+    payment = services.payment_sandbox_complete(payment=payment, approve=True)
+    try:
+        from apps.billing.services.invoices import invoice_for_payment
+    except ImportError:  # an installation without invoices
+        pass
+    else:
+        invoice_for_payment(payment)  # issued by the success hook already; idempotent
+    return Subscription.objects.for_tenant(tenant).get(pk=payment.subscription_id)

@@ -1,0 +1,1 @@
+from fastlead.settings import *  # noqa
