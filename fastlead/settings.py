@@ -433,6 +433,14 @@ CONTENT_SECURITY_POLICY = {
                 if STRIPE_SECRET_KEY
                 else []
             ),
+            # ... and to YooKassa's and T-Bank's payment pages (a redirect after a form post
+            # must be allowed by form-action too, or the browser stays on the billing page).
+            *(["https://yoomoney.ru"] if YOOKASSA_SHOP_ID else []),
+            *(
+                ["https://securepay.tinkoff.ru", "https://pay.tbank.ru", "https://securepay.tbank.ru"]
+                if TINKOFF_TERMINAL_KEY
+                else []
+            ),
         ],
         "base-uri": ["'self'"],
     },

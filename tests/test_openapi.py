@@ -18,6 +18,8 @@ EXPECTED_PATHS = {
     "/api/v1/tenants/{tenant_id}/team/invitations/{invitation_id}/": {"delete"},
     "/api/v1/tenants/{tenant_id}/team/{user_id}/": {"patch", "delete"},
     "/api/v1/invitations/accept": {"post"},
+    "/api/v1/tenants/{tenant_id}/billing/invoices/": {"get"},
+    "/api/v1/tenants/{tenant_id}/billing/invoices/{invoice_id}/pdf/": {"get"},
 }
 PUBLIC = {
     "/api/v1/auth/register",

@@ -9,6 +9,7 @@ and both objects are synced into dj-stripe's models.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import stripe
@@ -128,5 +129,10 @@ def _sync_djstripe(product, price, gateway: StripeGateway) -> None:
     from djstripe.models import Product as DjProduct
 
     api_key = gateway.api_key
-    DjProduct.sync_from_stripe_data(product.to_dict(), api_key=api_key)
-    DjPrice.sync_from_stripe_data(price.to_dict(), api_key=api_key)
+    DjProduct.sync_from_stripe_data(_wire(product), api_key=api_key)
+    DjPrice.sync_from_stripe_data(_wire(price), api_key=api_key)
+
+
+def _wire(obj) -> dict:
+    """A Stripe object as the API sent it (the SDK turns `*_decimal` strings into Decimal)."""
+    return json.loads(json.dumps(obj.to_dict(), default=str))

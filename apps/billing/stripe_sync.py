@@ -415,7 +415,9 @@ def _apply_state(subscription: Subscription, data: dict, *, align_period: bool =
                 stripe_status=str(data.get("status") or ""),
             )
         log_event(
-            "subscription_status_changed",
+            "subscription_canceled"
+            if new_status == SubscriptionStatus.CANCELED
+            else "subscription_changed",
             tenant_id=str(tenant.pk),
             subscription_id=subscription.pk,
             old=old_status,
@@ -424,7 +426,33 @@ def _apply_state(subscription: Subscription, data: dict, *, align_period: bool =
         )
     if fields:
         subscription.save(update_fields=[*sorted(fields), "updated_at"])
+        if "status" in fields:
+            _access_follow(tenant, old_status, subscription.status)
         entitlements_invalidate(tenant)
+
+
+def _access_follow(tenant, old: str, new: str) -> None:
+    """Access follows the status as for our own pause / resume / cancel now
+    (services/subscription_actions.py): paused = read-only with no clock; canceled =
+    read-only for the grace period, then blocked by the beat; active again = restored."""
+    from apps.billing.models import AccessState
+    from apps.billing.services.lifecycle import GRACE_PERIOD
+    from apps.billing.services.subscriptions import _access_restore, _account_locked
+
+    account = _account_locked(tenant)
+    now = timezone.now()
+    if new == SubscriptionStatus.PAUSED and account.access_state == AccessState.ACTIVE:
+        account.read_only_until = None
+    elif new == SubscriptionStatus.CANCELED and account.access_state != AccessState.BLOCKED:
+        account.read_only_until = now + GRACE_PERIOD
+    elif new == SubscriptionStatus.ACTIVE and old == SubscriptionStatus.PAUSED:
+        _access_restore(tenant, account)
+        return
+    else:
+        return
+    account.access_state = AccessState.READ_ONLY
+    account.access_changed_at = now
+    account.save(update_fields=["access_state", "access_changed_at", "read_only_until"])
 
 
 def _status_history(old: str, new: str) -> tuple[str, str]:

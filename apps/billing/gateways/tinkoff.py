@@ -68,6 +68,14 @@ def map_status(status: str) -> str:
     return _STATUSES.get(status, PENDING)
 
 
+def decline_reason(code) -> str:
+    """A message safe for the payer; GetState of a rejected payment carries no code."""
+    code = str(code or "0")
+    if code == "0":
+        return _("The bank declined the payment.")
+    return _("The payment was declined by the bank (code %(code)s).") % {"code": code}
+
+
 def _token_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -141,11 +149,13 @@ class TinkoffGateway:
 
     @staticmethod
     def _result(data: dict) -> PaymentIntentResult:
+        status = map_status(str(data.get("Status", "")))
         return PaymentIntentResult(
             provider_id=str(data.get("PaymentId", "")),
-            status=map_status(str(data.get("Status", ""))),
+            status=status,
             confirmation_url=data.get("PaymentURL") or None,
             payment_method_id=str(data.get("RebillId") or ""),
+            failure_reason=decline_reason(data.get("ErrorCode")) if status == FAILED else "",
             raw=data,
         )
 
@@ -310,12 +320,7 @@ class TinkoffGateway:
             provider_payment_id=str(data.get("PaymentId", "")),
             status=mapped,
             payment_method_id=str(data.get("RebillId") or ""),
-            failure_reason=(
-                _("The payment was declined by the bank (code %(code)s).")
-                % {"code": data.get("ErrorCode")}
-                if mapped == FAILED
-                else ""
-            ),
+            failure_reason=decline_reason(data.get("ErrorCode")) if mapped == FAILED else "",
             raw={k: v for k, v in data.items() if k != "Token"},
             order_ref=str(data.get("OrderId") or ""),
         )

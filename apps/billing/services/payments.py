@@ -167,6 +167,8 @@ def payment_apply_status(
     the saved payment method on the subscription for renewals."""
     payment = Payment.objects.for_tenant(payment.tenant).select_for_update().get(pk=payment.pk)
     if PAYMENT_STATUS_RANK[status] <= PAYMENT_STATUS_RANK[payment.status]:
+        if status == payment.status == PaymentStatus.SUCCEEDED and payment_method_id:
+            _keep_method(payment, payment_method_id)  # the card came after the status
         return payment
     payment.status = status
     payment.raw = raw if raw is not None else payment.raw
@@ -200,6 +202,19 @@ def payment_apply_status(
             provider=payment.provider,
         )
     return payment
+
+
+def _keep_method(payment: Payment, method_id: str) -> None:
+    """A success seen first without the saved card (T-Bank's GetState on the payer's return
+    has no RebillId; its notification does): keep the card for renewals once it arrives."""
+    if payment.payment_method_id:
+        return
+    payment.payment_method_id = method_id
+    payment.save(update_fields=["payment_method_id", "updated_at"])
+    if payment.subscription_id is not None:
+        Subscription.objects.for_tenant(payment.tenant).filter(
+            pk=payment.subscription_id, payment_method_id=""
+        ).update(payment_method_id=method_id)
 
 
 def _on_success(payment: Payment) -> None:

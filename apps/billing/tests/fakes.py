@@ -72,6 +72,8 @@ class FakeTBank(_Fake):
         self.payments: dict[str, dict] = {}
         self.rebills: dict[str, str] = {}  # RebillId -> "ok" | "decline"
         self.cancels: dict[str, dict] = {}  # ExternalRequestId -> first answer
+        self.send_notifications = False  # True: POST them to Init's NotificationURL
+        self.notifications: list[tuple[int, str]] = []  # our webhook's answers
         self._ids = itertools.count(3093639567)
 
     # the API
@@ -126,6 +128,7 @@ class FakeTBank(_Fake):
             "Recurrent": body.get("Recurrent") == "Y",
             "SuccessURL": body.get("SuccessURL", ""),
             "FailURL": body.get("FailURL", ""),
+            "NotificationURL": body.get("NotificationURL", ""),
             "RebillId": "",
             "Refunded": 0,
         }
@@ -220,9 +223,35 @@ class FakeTBank(_Fake):
                     rebill = str(100000 + len(self.rebills))
                     self.rebills[rebill] = "ok"
                     payment["RebillId"] = rebill
+                self.notify(payment)
                 return payment["SuccessURL"]
             payment["Status"] = "REJECTED"
+            self.notify(payment, ErrorCode="1051")
             return payment["FailURL"]
+
+    def notify(self, payment: dict, **extra) -> None:
+        """T-Bank's notification to NotificationURL (signed like a request), sent before the
+        payer is redirected back; the answer must be OK."""
+        if not (self.send_notifications and payment.get("NotificationURL")):
+            return
+        data = {
+            "TerminalKey": self.terminal_key,
+            "OrderId": payment["OrderId"],
+            "Success": payment["Status"] == "CONFIRMED",
+            "Status": payment["Status"],
+            "PaymentId": int(payment["PaymentId"]),
+            "ErrorCode": "0",
+            "Amount": payment["Amount"],
+            "CardId": 322264,
+            "Pan": "430000******0777",
+            "ExpDate": "1230",
+            **extra,
+        }
+        if payment.get("RebillId"):
+            data["RebillId"] = int(payment["RebillId"])
+        data["Token"] = make_token(data, self.password)
+        answer = httpx.post(payment["NotificationURL"], json=data, timeout=10)
+        self.notifications.append((answer.status_code, answer.text))
 
     def handle(self, verb: str, path: str, body: bytes, headers) -> tuple | object:
         if path.startswith("/v2/") and verb == "POST":

@@ -175,6 +175,10 @@ class FakeStripe:
                 if p.get("object") == "price" and p.get("lookup_key") in keys and p["active"]
             ]
             return 200, {"object": "list", "data": data, "has_more": False, "url": "/v1/prices"}
+        nested = re.fullmatch(r"/v1/[a-z_]+/([A-Za-z0-9_]+)/([a-z_]+)", path)
+        if nested and method == "GET" and nested.group(1) in self.objects:
+            # A sub-collection (e.g. /v1/products/<id>/features): empty here.
+            return 200, {"object": "list", "data": [], "has_more": False, "url": path}
         match = re.fullmatch(r"/v1/(?:[a-z_]+/)*[a-z_]+/([A-Za-z0-9_]+)", path)
         if match:
             obj = self.objects.get(match.group(1))

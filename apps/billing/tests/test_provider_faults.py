@@ -432,3 +432,41 @@ def test_back_from_a_declined_yookassa_page_the_dashboard_says_why(
     assert "The payment did not go through: Insufficient funds on the card." in text
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_tbank_card_arriving_after_the_status_is_kept_for_renewals(
+    tenant, tbank, tinkoff_settings, client
+):
+    from apps.billing.gateways.tinkoff import make_token
+    from apps.billing.tests.helpers import plan
+    from apps.tenants.scoping import tenant_scope
+
+    # given a T-Bank payment the payer completed and came back from: GetState says
+    # CONFIRMED but carries no RebillId
+    with tenant_scope(tenant):
+        payment = services.payment_start(tenant=tenant, plan=plan("pro"))
+    tbank.pay_submit(payment.provider_id, "pay")
+    with tenant_scope(tenant):
+        services.payment_refresh(payment)
+    payment.refresh_from_db()
+    assert (
+        payment.status == PaymentStatus.SUCCEEDED and payment.subscription.payment_method_id == ""
+    )
+    # when the notification with the RebillId arrives afterwards
+    data = {
+        "TerminalKey": "TinkoffBankTest",
+        "OrderId": payment.idempotency_key,
+        "Success": True,
+        "Status": "CONFIRMED",
+        "PaymentId": int(payment.provider_id),
+        "ErrorCode": "0",
+        "Amount": payment.amount,
+        "RebillId": 100000,
+    }
+    data["Token"] = make_token(data, "secret-pass")
+    assert client.post("/webhooks/tinkoff/", json.dumps(data), "application/json").content == b"OK"
+    # then the card is kept on the payment and the subscription
+    payment.refresh_from_db()
+    assert payment.payment_method_id == "100000"
+    assert payment.subscription.payment_method_id == "100000"

@@ -1,0 +1,363 @@
+"""AI lead enrichment end to end through Celery (issue 6, "Speed").
+
+The whole path runs for real: `enrichment_run_start` (selection, input hashes, the price
+authorized from prepaid credit) fans out one `enrich_lead_task` per lead on the `ai` queue
+(Redis broker); two real `celery worker` processes (thread pool) claim the rows, call the
+model through the managed client — shared limiter in Redis, retries, the anthropic SDK — and
+write results, leads and timelines to PostgreSQL. The provider is the local fake of the
+Messages API (apps/ai/tests/fake_anthropic.py), answering every call in 300 ms and recording
+the arrival time of each request.
+
+1. Limited: AI_REQUESTS_PER_MINUTE=50, a batch of 1,000 leads. The whole batch takes 20
+   minutes at 50/min, so the provider side is measured over a representative window
+   (--minutes, default 3: three whole rate windows; --minutes 20 runs the batch out).
+   Figures: calls in the whole windows against the most allowed, the most calls in any
+   60 s window (never above 50), and the fake's 429s.
+2. Unlimited: no limit, a batch of --fast-leads (default 600) leads; leads/s from the
+   run's start until its last lead is done. The bar: >= 20 leads/s with 2 workers.
+
+Standalone (only 127.0.0.1; needs PostgreSQL and Redis):
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fastlead_bench \\
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/bench_enrichment.py
+Knobs: --minutes, --leads (limited batch, 1000), --fast-leads (600), --threads (per worker,
+16); BENCH_ENRICH_MINUTES overrides the default window for run_all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from _common import DEFAULT_BENCH_DATABASE_URL, ROOT, Summary, report, setup_django
+
+WORKERS = 2
+LATENCY = 0.3
+LIMIT = 50
+WINDOW = 60.0
+ANSWER = {
+    "company": {"value": "ООО Ромашка", "determined": True, "confidence": 0.9},
+    "website": {"value": "https://romashka.ru", "determined": True, "confidence": 0.9},
+    "industry": {"value": "Розничная торговля", "determined": True, "confidence": 0.8},
+    "role": {"value": None, "determined": False, "confidence": 0.1},
+    "company_size": {"value": None, "determined": False, "confidence": 0.0},
+    "pain_point_hypothesis": {"value": None, "determined": False, "confidence": 0.0},
+}
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    default_minutes = float(os.environ.get("BENCH_ENRICH_MINUTES", "3"))
+    parser.add_argument("--minutes", type=float, default=default_minutes)
+    parser.add_argument("--leads", type=int, default=1000)
+    parser.add_argument("--fast-leads", type=int, default=600)
+    parser.add_argument("--threads", type=int, default=16)
+    return parser.parse_args()
+
+
+def _redis_url() -> str:
+    url = os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/14"
+    parts = urlsplit(url)
+    socket.create_connection((parts.hostname, parts.port or 6379), timeout=0.5).close()
+    return url
+
+
+def _environment(redis_url: str) -> None:
+    """This process and the workers: PostgreSQL, Redis (broker, cache, limiter), a key for
+    the fake provider so runs are not offline."""
+    os.environ.setdefault(
+        "DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DATABASE_URL)
+    )
+    os.environ["REDIS_URL"] = redis_url
+    os.environ["CELERY_BROKER_URL"] = redis_url
+    os.environ["CACHE_KEY_PREFIX"] = f"bench-enrich-{uuid.uuid4().hex[:6]}"  # own limiter
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
+    os.environ["ANTHROPIC_API_KEY"] = "sk-ant-bench-key"
+    os.environ["AI_TOKENS_PER_MINUTE"] = "0"
+    os.environ["AI_RETRY_MAX_SECONDS"] = "60"
+
+
+# --- workers -------------------------------------------------------------------------------
+
+
+class Workers:
+    """Two `celery worker` processes on the ai (and billing) queues, thread pool."""
+
+    def __init__(self, *, base_url: str, per_minute: int, threads: int):
+        self.env = {
+            **os.environ,
+            "ANTHROPIC_BASE_URL": base_url,
+            "AI_REQUESTS_PER_MINUTE": str(per_minute),
+            "LOG_LEVEL": "WARNING",
+        }
+        self.threads = threads
+        self.procs: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
+
+    def __enter__(self) -> Workers:
+        celery = str(Path(sys.executable).with_name("celery"))
+        for number in range(WORKERS):
+            log = Path(tempfile.mkstemp(prefix=f"bench-enrich-w{number}-", suffix=".log")[1])
+            command = [
+                celery, "-A", "fastlead", "worker", "-Q", "ai,billing", "-P", "threads",
+                "-c", str(self.threads), "-n", f"bench-enrich-{number}-{uuid.uuid4().hex[:4]}@%h",
+                "--without-heartbeat", "--without-gossip", "--without-mingle",
+                "-l", "INFO", "--logfile", str(log),
+            ]  # fmt: skip
+            self.procs.append(
+                subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
+            )
+            self.logs.append(log)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if all("ready." in log.read_text(errors="replace") for log in self.logs):
+                return self
+            if any(proc.poll() is not None for proc in self.procs):
+                break
+            time.sleep(0.3)
+        self.__exit__()
+        raise RuntimeError(f"the celery workers did not start; see {self.logs}")
+
+    def __exit__(self, *exc) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def _purge_queues() -> None:
+    """Drop tasks a stopped phase left in the broker (its leads belong to a dead tenant)."""
+    from fastlead.celery import app
+
+    with app.connection_for_write() as connection:
+        for queue in ("ai", "billing"):
+            try:
+                connection.default_channel.queue_purge(queue)
+            except Exception:  # noqa: BLE001 - a queue that never existed
+                pass
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+def _tenant(label: str, leads: int):
+    """A fresh company with the tool, plenty of prepaid credit and `leads` leads."""
+    from apps.billing.services.credits import credit_add
+    from apps.core.money import Money
+    from apps.features.services import tenant_feature_set
+    from apps.leads.ingestion import ingest_leads
+    from apps.tenants.models import Tenant
+
+    suffix = uuid.uuid4().hex[:8]
+    tenant = Tenant.objects.create(name=f"Bench enrichment {label}", slug=f"bench-en-{suffix}")
+    tenant_feature_set(tenant=tenant, feature="enrichment", mode="grant", reason="bench")
+    credit_add(
+        tenant=tenant,
+        money=Money(10**11, "RUB"),
+        reason="bench",
+        idempotency_key=f"bench-credit-{suffix}",
+    )
+    items = [{"email": f"person{i}@firm{i}.ru", "name": f"Person {i}"} for i in range(leads)]
+    for start in range(0, leads, 500):
+        outcome = ingest_leads(tenant=tenant, items=items[start : start + 500], source="api")
+        assert outcome.summary["rejected"] == 0
+    return tenant
+
+
+def _start_run(tenant):
+    from apps.leads.enrichment.services import enrichment_run_start
+    from apps.leads.models import Lead
+
+    with _scoped(tenant):
+        ids = list(Lead.objects.for_tenant(tenant).values_list("pk", flat=True))
+    run = enrichment_run_start(tenant=tenant, actor=None, lead_ids=ids)
+    assert not run.offline and run.leads_billable == len(ids), run
+    return run
+
+
+def _scoped(tenant):
+    from apps.tenants.scoping import tenant_scope
+
+    return tenant_scope(tenant)
+
+
+def _run_state(tenant, run_id):
+    from apps.leads.models import EnrichmentRun
+
+    return EnrichmentRun.objects.for_tenant(tenant).get(pk=run_id)
+
+
+def _cleanup(tenant) -> None:
+    """Delete the bench company (best effort: a run still in flight may hold rows)."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            tenant.delete()
+    except Exception as exc:  # noqa: BLE001
+        print(f"  (left the bench company {tenant.slug} in the database: {exc.__class__.__name__})")
+
+
+# --- phases --------------------------------------------------------------------------------
+
+
+def _whole_windows(arrivals: list[float], seconds: float) -> tuple[int, int, float]:
+    """Calls in the whole windows from the first arrival within `seconds`, allowed, ratio."""
+    first = arrivals[0]
+    windows = max(int(min(seconds, arrivals[-1] - first + 1e-9) // WINDOW), 1)
+    inside = sum(1 for at in arrivals if at < first + windows * WINDOW)
+    return inside, windows * LIMIT, inside / (windows * LIMIT)
+
+
+def limited_phase(args) -> dict:
+    from apps.ai.tests.fake_anthropic import FakeAnthropic
+
+    seconds = args.minutes * 60
+    tenant = _tenant("limited", args.leads)
+    print(
+        f"\n[limited] {LIMIT} requests/minute shared by {WORKERS} workers x {args.threads} "
+        f"threads; a batch of {args.leads} leads (all of it takes {args.leads / LIMIT:.0f} min "
+        f"at that rate); the provider is measured over the first {args.minutes:g} min"
+    )
+    with FakeAnthropic(latency=LATENCY, rate_limit=(LIMIT, WINDOW)) as fake:
+        fake.default_output = ANSWER
+        with Workers(base_url=fake.base_url, per_minute=LIMIT, threads=args.threads):
+            run = _start_run(tenant)
+            started = time.monotonic()
+            while time.monotonic() - started < seconds + LATENCY + 1:
+                if _run_state(tenant, run.pk).status == "done":
+                    break
+                time.sleep(1)
+            arrivals = [at for at in fake.arrivals() if at - started <= seconds]
+            rejected = fake.limit_violations
+            peak = fake.max_in_window(WINDOW)
+        state = _run_state(tenant, run.pk)
+    _purge_queues()
+    _cleanup(tenant)
+    if not arrivals:
+        raise RuntimeError("no request reached the fake provider")
+    inside, allowed, utilization = _whole_windows(arrivals, seconds)
+    print(
+        f"  {len(arrivals)} calls reached the provider in {args.minutes:g} min; leads enriched "
+        f"so far {state.leads_enriched}, failed {state.leads_failed}"
+    )
+    print(
+        f"  utilization: {inside} calls in {allowed // LIMIT} whole 60 s windows, {allowed} "
+        f"allowed -> {utilization:.1%} of the allowed rate (bar: >= 90 %)"
+    )
+    print(
+        f"  never above: at most {peak} calls in any 60 s window (limit {LIMIT}); the provider "
+        f"answered 429 {rejected} times"
+    )
+    return {
+        "inside": inside,
+        "allowed": allowed,
+        "utilization": utilization,
+        "peak": peak,
+        "rejected": rejected,
+        "failed": state.leads_failed,
+    }
+
+
+def unlimited_phase(args) -> dict:
+    from apps.ai.tests.fake_anthropic import FakeAnthropic
+
+    tenant = _tenant("unlimited", args.fast_leads)
+    print(f"\n[unlimited] no limit, {WORKERS} workers x {args.threads} threads, {args.fast_leads} leads")
+    with FakeAnthropic(latency=LATENCY) as fake:
+        fake.default_output = ANSWER
+        with Workers(base_url=fake.base_url, per_minute=0, threads=args.threads):
+            run = _start_run(tenant)
+            deadline = time.time() + 600
+            while time.time() < deadline:
+                state = _run_state(tenant, run.pk)
+                if state.status == "done":
+                    break
+                time.sleep(0.2)
+            calls = len(fake.requests)
+    _purge_queues()
+    if state.status != "done":
+        _cleanup(tenant)
+        raise RuntimeError(f"the run did not finish in 10 minutes: {state.leads_done} done")
+    seconds = (state.finished_at - state.started_at).total_seconds()
+    rate = state.leads_enriched / seconds
+    print(
+        f"  {state.leads_enriched} enriched, {state.leads_failed} failed, {calls} provider calls "
+        f"in {seconds:.1f} s (run start -> last lead) -> {rate:.1f} leads/s (bar: >= 20)"
+    )
+    _cleanup(tenant)
+    return {"rate": rate, "seconds": seconds, "enriched": state.leads_enriched}
+
+
+def _figure(value: float, n: int) -> Summary:
+    return Summary(n=n, median=value, p95=value, mean=value)
+
+
+def main() -> int:
+    args = _arguments()
+    _environment(_redis_url())
+    from run_all import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
+    setup_django()
+    sys.path.insert(0, str(ROOT))
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", verbosity=0)
+    print(
+        f"fake Messages API: {LATENCY * 1000:.0f} ms per call; {WORKERS} celery worker processes "
+        f"(threads x {args.threads}) on the ai queue; broker, cache and limiter on "
+        f"{os.environ['REDIS_URL']}; database {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}"
+    )
+    limited = limited_phase(args)
+    limited_ok = (
+        limited["utilization"] >= 0.9 and limited["peak"] <= LIMIT and limited["rejected"] == 0
+    )
+    report(
+        "Enrichment under 50 requests/minute: provider-side rate vs allowed",
+        figure=f"calls per 60 s window at the provider (first {args.minutes:g} min of the batch)",
+        figure_summary=_figure(limited["inside"] / (limited["allowed"] / LIMIT), limited["inside"]),
+        yardstick=f"allowed: {LIMIT} per window",
+        yardstick_summary=_figure(float(LIMIT), limited["allowed"]),
+        unit="calls",
+        status="ok" if limited_ok else "below bar",
+        note=(
+            f"utilization {limited['utilization']:.1%}, peak {limited['peak']}/{LIMIT} in any "
+            f"60 s, {limited['rejected']} x 429, measured over {args.minutes:g} of the "
+            f"{args.leads / LIMIT:.0f} min batch"
+        ),
+    )
+    unlimited = unlimited_phase(args)
+    report(
+        "Enrichment without a limit, 2 celery workers: throughput",
+        figure=f"leads/s, {WORKERS} workers x {args.threads} threads, 300 ms per call",
+        figure_summary=_figure(unlimited["rate"], unlimited["enriched"]),
+        yardstick="the bar: 20 leads/s",
+        yardstick_summary=_figure(20.0, 1),
+        unit="leads/s",
+        status="ok" if unlimited["rate"] >= 20 else "below bar",
+        note=f"{unlimited['rate']:.1f} leads/s",
+    )
+    print(
+        f"\nlimited: {limited['utilization']:.1%} of 50/min over {args.minutes:g} min, peak "
+        f"{limited['peak']}/{LIMIT}, {limited['rejected']} x 429 | unlimited: "
+        f"{unlimited['rate']:.1f} leads/s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,1 +1,0 @@
-from fastlead.settings import *  # noqa

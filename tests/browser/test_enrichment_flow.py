@@ -1,0 +1,269 @@
+"""End to end in headless Chromium: a company on Pro with a saved (sandbox) card enriches a
+list of 200 leads from the dashboard in the offline mode (no AI key), watches the per-lead
+statuses move to done through HTMX polling, finds company/website filled on a corporate lead
+and "not determined" on a free-mail one, and sees the charge with its reference on the billing
+page; a company whose saved card declines gets the card's reason and nothing is enriched.
+
+The `ai` queue is played by this test: the lead tasks the run queues are collected and run here
+in batches between page checks (in the test's own thread, so it works on SQLite and
+PostgreSQL alike), which is what lets the page show the statuses moving. Screenshots (desktop
+and 375 px) go to /tmp/shots/.
+"""
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+from apps.billing.models import Subscription
+from apps.billing.tests.helpers import subscribe
+from apps.leads.ingestion import ingest_leads
+from apps.leads.models import Lead, LeadEnrichment, LeadList
+from apps.tenants.roles import Role
+from apps.tenants.scoping import tenant_scope
+from tests.factories import PASSWORD, MembershipFactory, TenantFactory
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+SHOTS = Path("/tmp/shots")
+LEADS = 200
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
+# must not be refused for it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def enrich_browser(live_server):
+    """Chromium, closed before the live server stops (request it after the data fixtures)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_page(browser, width: int):
+    context = browser.new_context(locale="ru-RU", viewport={"width": width, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and page.console_errors.append(message.text),
+    )
+    return page
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, live_server, email: str, next_url: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.fill('input[name="login"]', email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.press('input[name="password"]', "Enter")
+
+
+class AiQueue:
+    """Stands in for the `ai` queue: collects the lead tasks a run queues (from the live
+    server's thread) and runs them on demand in the test's thread."""
+
+    def __init__(self):
+        self.pending: list[tuple] = []
+        self.lock = threading.Lock()
+
+    def apply_async(self, args=(), kwargs=None, **options):
+        with self.lock:
+            self.pending.append(tuple(args))
+
+    def run(self, count: int | None = None) -> int:
+        from apps.leads.enrichment.tasks import enrich_lead_task
+
+        with self.lock:
+            batch = self.pending[:count] if count else list(self.pending)
+            del self.pending[: len(batch)]
+        for args in batch:
+            enrich_lead_task.apply(args=args)
+        return len(batch)
+
+
+@pytest.fixture
+def ai_queue(monkeypatch, settings):
+    from apps.leads.enrichment.tasks import enrich_lead_task
+
+    settings.ANTHROPIC_API_KEY = ""  # offline mode: the labelled heuristic
+    queue = AiQueue()
+    monkeypatch.setattr(enrich_lead_task, "apply_async", queue.apply_async)
+    return queue
+
+
+def company_with_list(name: str, slug: str, card: str, count: int):
+    """A Pro company with a sandbox saved card, an admin, and a list of `count` leads: even
+    ones with a corporate e-mail, odd ones with gmail."""
+    tenant = TenantFactory(name=name, slug=slug)
+    user = MembershipFactory(tenant=tenant, role=Role.ADMIN, user__name="Анна Админ").user
+    subscription = subscribe(tenant, "pro")
+    Subscription.objects.for_tenant(tenant).filter(pk=subscription.pk).update(
+        provider="sandbox", payment_method_id=card
+    )
+    items = [
+        {
+            "email": f"lead{i}@firm{i}.ru" if i % 2 == 0 else f"lead{i}@gmail.com",
+            "name": f"Лид {i:03d}",
+        }
+        for i in range(count)
+    ]
+    outcome = ingest_leads(tenant=tenant, items=items, source="api")
+    assert outcome.summary["rejected"] == 0
+    with tenant_scope(tenant):
+        webinar = LeadList.objects.create(tenant=tenant, name="Весенний вебинар")
+        Lead.objects.filter(pk__in=[r.lead_id for r in outcome.results]).update(list=webinar)
+    return tenant, user, webinar
+
+
+@pytest.fixture
+def paying_company(transactional_db):
+    return company_with_list("Ромашка", "romashka", "sandbox_card_ok_4242", LEADS)
+
+
+@pytest.fixture
+def declining_company(transactional_db):
+    return company_with_list("Василёк", "vasilek", "sandbox_card_decline_0002", 5)
+
+
+def open_confirmation(page, webinar) -> None:
+    page.locator(f"#list-{webinar.pk} [data-enrich-button]").click()
+    page.locator("#enrichment-confirm [data-enrich-start]").wait_for()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enrich_a_list_of_200_leads_and_see_the_charge(
+    paying_company, ai_queue, live_server, enrich_browser
+):
+    from playwright.sync_api import expect
+
+    tenant, user, webinar = paying_company
+    page = new_page(enrich_browser, 1366)
+
+    # given an admin on the lists page
+    log_in(page, live_server, user.email, f"/t/{tenant.slug}/leads/lists/")
+    expect(page.locator(f"#list-{webinar.pk}")).to_contain_text("200")
+
+    # when they ask to enrich the list, the confirmation shows the count and the price
+    open_confirmation(page, webinar)
+    confirm = page.locator("#enrichment-confirm")
+    expect(confirm.locator('[data-preview="selected"]')).to_have_text("200")
+    expect(confirm.locator('[data-preview="billable"]')).to_have_text("200")
+    expect(confirm.locator('[data-preview="skipped"]')).to_have_text("0")
+    expect(confirm.locator('[data-preview="price"]')).to_contain_text(re.compile(r"2\s?000,00 RUB"))
+    expect(confirm.locator("[data-offline]")).to_be_visible()
+    shoot(page, "enrich-confirm-desktop")
+
+    # and start it: off to the run page, every lead waiting for the worker
+    confirm.locator("[data-enrich-start]").click()
+    expect(page).to_have_url(re.compile(r"/leads/enrichment/[0-9a-f-]{36}/$"))
+    run_box = page.locator("#enrichment-run")
+    expect(run_box.locator('[data-count="pending"]')).to_have_text("200")
+    expect(run_box).to_have_attribute("hx-trigger", "every 2s")
+    expect(page.locator("[data-run='reference']")).not_to_have_text("—")
+    shoot(page, "enrich-run-waiting-desktop")
+    page.evaluate("window.__samePage = true")
+
+    # then the statuses move as the worker goes (the page polls; no reload)
+    assert ai_queue.run(80) == 80
+    expect(run_box.locator('[data-count="enriched"]')).to_have_text("80", timeout=15_000)
+    expect(run_box.locator('[data-count="pending"]')).to_have_text("120")
+    expect(page.locator("[data-progress]")).to_contain_text("80")
+    shoot(page, "enrich-run-progress-desktop")
+    assert ai_queue.run() == 120
+    expect(page.locator("#enrichment-run")).to_have_attribute(
+        "data-run-status", "done", timeout=15_000
+    )
+    run_box = page.locator("#enrichment-run")
+    expect(run_box.locator('[data-count="enriched"]')).to_have_text("200")
+    expect(run_box.locator('[data-count="failed"]')).to_have_text("0")
+    assert run_box.get_attribute("hx-trigger") is None  # polling stopped
+    assert page.evaluate("window.__samePage") is True
+    expect(page.locator("[data-offline]").first).to_be_visible()
+    expect(page.locator("tr[data-item-status='enriched']")).to_have_count(50)  # a page of rows
+    shoot(page, "enrich-run-done-desktop")
+    run_url = page.url
+    reference = page.locator("[data-run='reference'] code").inner_text()
+
+    # and a corporate lead has its company and website, a free-mail one "not determined"
+    with tenant_scope(tenant):
+        corporate = Lead.objects.get(email="lead0@firm0.ru")
+        free = Lead.objects.get(email="lead1@gmail.com")
+    page.goto(f"{live_server.url}/t/{tenant.slug}/leads/{corporate.pk}/")
+    expect(page.locator(".field-grid")).to_contain_text("firm0.ru")
+    expect(page.locator(".timeline-enriched").first).to_be_visible()
+    shoot(page, "enrich-lead-corporate-desktop")
+    page.goto(f"{live_server.url}/t/{tenant.slug}/leads/{free.pk}/")
+    expect(page.locator('[data-not-determined="company"]')).to_be_visible()
+    expect(page.locator('[data-not-determined="website"]')).to_be_visible()
+    shoot(page, "enrich-lead-free-mail-desktop")
+
+    # and the billing page lists the charge with its reference, linked to the run
+    page.goto(f"{live_server.url}/t/{tenant.slug}/billing/")
+    charges = page.locator("#usage-charges")
+    expect(charges.locator("tr[data-charge]")).to_have_count(1)
+    expect(charges.locator("[data-charge-amount]")).to_contain_text(re.compile(r"2\s?000,00"))
+    expect(charges).to_contain_text("200")
+    shoot(page, "enrich-billing-desktop")
+    charges.locator("a[data-charge-reference]").click()
+    expect(page).to_have_url(run_url)
+    assert reference
+    assert page.console_errors == []
+
+    # and on a phone the run page stays usable
+    phone = new_page(enrich_browser, 375)
+    log_in(phone, live_server, user.email, run_url.removeprefix(live_server.url))
+    expect(phone.locator('[data-count="enriched"]')).to_have_text("200")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    shoot(phone, "enrich-run-375")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_declined_card_stops_the_run_before_anything_is_enriched(
+    declining_company, ai_queue, live_server, enrich_browser
+):
+    from playwright.sync_api import expect
+
+    tenant, user, webinar = declining_company
+    page = new_page(enrich_browser, 1366)
+    log_in(page, live_server, user.email, f"/t/{tenant.slug}/leads/lists/")
+
+    # when they confirm the enrichment of the list
+    open_confirmation(page, webinar)
+    page.locator("#enrichment-confirm [data-enrich-start]").click()
+
+    # then the card's reason is shown and nothing was queued or enriched
+    error = page.locator("[data-enrich-error]")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text(re.compile(r"(declined|отклонена)", re.I))
+    shoot(page, "enrich-declined-desktop")
+    assert ai_queue.pending == []
+    with tenant_scope(tenant):
+        assert not LeadEnrichment.objects.filter(status="enriched").exists()
+        assert not Lead.objects.exclude(company="").exists()
+    assert page.console_errors == [] or all("402" in e for e in page.console_errors)
