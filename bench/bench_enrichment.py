@@ -26,6 +26,7 @@ Knobs: --minutes, --leads (limited batch, 1000), --fast-leads (600), --threads (
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
@@ -144,10 +145,8 @@ def _purge_queues() -> None:
 
     with app.connection_for_write() as connection:
         for queue in ("ai", "billing"):
-            try:
+            with contextlib.suppress(Exception):  # a queue that never existed
                 connection.default_channel.queue_purge(queue)
-            except Exception:  # noqa: BLE001 - a queue that never existed
-                pass
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -207,7 +206,7 @@ def _cleanup(tenant) -> None:
     try:
         with transaction.atomic():
             tenant.delete()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         print(f"  (left the bench company {tenant.slug} in the database: {exc.__class__.__name__})")
 
 
@@ -276,7 +275,8 @@ def unlimited_phase(args) -> dict:
     from apps.ai.tests.fake_anthropic import FakeAnthropic
 
     tenant = _tenant("unlimited", args.fast_leads)
-    print(f"\n[unlimited] no limit, {WORKERS} workers x {args.threads} threads, {args.fast_leads} leads")
+    shape = f"{WORKERS} workers x {args.threads} threads"
+    print(f"\n[unlimited] no limit, {shape}, {args.fast_leads} leads")
     with FakeAnthropic(latency=LATENCY) as fake:
         fake.default_output = ANSWER
         with Workers(base_url=fake.base_url, per_minute=0, threads=args.threads):

@@ -9,14 +9,13 @@ and both objects are synced into dj-stripe's models.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import stripe
 from django.db.models import Q
 
 from apps.billing import gateways
-from apps.billing.gateways.stripe_gw import StripeGateway, _error
+from apps.billing.gateways.stripe_gw import StripeGateway, _error, _plain
 from apps.billing.models import BillingInterval, Plan, PlanStatus
 
 
@@ -134,5 +133,4 @@ def _sync_djstripe(product, price, gateway: StripeGateway) -> None:
 
 
 def _wire(obj) -> dict:
-    """A Stripe object as the API sent it (the SDK turns `*_decimal` strings into Decimal)."""
-    return json.loads(json.dumps(obj.to_dict(), default=str))
+    return _plain(obj)

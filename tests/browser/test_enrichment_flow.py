@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.billing.models import Subscription
+from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead, LeadEnrichment, LeadList
@@ -84,6 +84,11 @@ def log_in(page, live_server, email: str, next_url: str) -> None:
     page.press('input[name="password"]', "Enter")
 
 
+WIDER_THAN_SCREEN = """() => Array.from(document.querySelectorAll('body *'))
+  .filter((el) => el.getBoundingClientRect().right > 376)
+  .slice(0, 8).map((el) => el.tagName + '.' + el.className)"""
+
+
 class AiQueue:
     """Stands in for the `ai` queue: collects the lead tasks a run queues (from the live
     server's thread) and runs them on demand in the test's thread."""
@@ -120,6 +125,9 @@ def ai_queue(monkeypatch, settings):
 def company_with_list(name: str, slug: str, card: str, count: int):
     """A Pro company with a sandbox saved card, an admin, and a list of `count` leads: even
     ones with a corporate e-mail, odd ones with gmail."""
+    # A flush between transactional tests re-seeds the plans without their paid-action
+    # settings (billing migration 0006): set Pro's price per lead as the seed has it.
+    Plan.objects.filter(code="pro").update(enrichment_price_amount=1000, usage_billing="prepaid")
     tenant = TenantFactory(name=name, slug=slug)
     user = MembershipFactory(tenant=tenant, role=Role.ADMIN, user__name="Анна Админ").user
     subscription = subscribe(tenant, "pro")
@@ -223,6 +231,17 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
     expect(page.locator('[data-not-determined="website"]')).to_be_visible()
     shoot(page, "enrich-lead-free-mail-desktop")
 
+    # and the table offers it for a selection: unchanged since this run, both are skipped
+    page.goto(f"{live_server.url}/t/{tenant.slug}/leads/")
+    page.locator("[data-row-check]").nth(0).check()
+    page.locator("[data-row-check]").nth(1).check()
+    page.locator("[data-enrich-selected]").click()
+    confirm = page.locator("#enrichment-confirm")
+    expect(confirm.locator('[data-preview="selected"]')).to_have_text("2")
+    expect(confirm.locator('[data-preview="skipped"]')).to_have_text("2")
+    expect(confirm.locator("[data-enrich-nothing]")).to_be_visible()
+    shoot(page, "enrich-table-confirm-desktop")
+
     # and the billing page lists the charge with its reference, linked to the run
     page.goto(f"{live_server.url}/t/{tenant.slug}/billing/")
     charges = page.locator("#usage-charges")
@@ -239,7 +258,8 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
     phone = new_page(enrich_browser, 375)
     log_in(phone, live_server, user.email, run_url.removeprefix(live_server.url))
     expect(phone.locator('[data-count="enriched"]')).to_have_text("200")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    wide = phone.evaluate(WIDER_THAN_SCREEN)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375, wide
     shoot(phone, "enrich-run-375")
 
 

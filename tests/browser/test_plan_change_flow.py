@@ -113,9 +113,9 @@ def test_admin_upgrades_start_to_pro_with_a_prorated_charge(company_on_start, li
     expect(page.locator('[data-testid="subscription-status"]')).to_have_class(
         re.compile("badge-success")
     )
-    history = page.locator("#billing-history tbody tr").first
-    expect(history).to_contain_text(shown.split(" RUB")[0])
-    expect(history).to_contain_text("Старт → Про")
+    upgrade = page.locator("#billing-history tbody tr", has_text="Старт → Про")
+    expect(upgrade).to_have_count(1)
+    expect(upgrade).to_contain_text(shown)
     shoot(page, "plan-change-done")
 
     with tenant_scope(tenant):

@@ -10,6 +10,7 @@ skips Stripe subscriptions. Webhooks arrive through dj-stripe's verified endpoin
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import stripe
@@ -73,7 +74,8 @@ def _error(exc: stripe.StripeError) -> ProviderError:
 def _plain(obj: Any) -> Any:
     """A Stripe object as plain JSON data (for our `raw` fields)."""
     if isinstance(obj, stripe.StripeObject):
-        return obj.to_dict()
+        # The SDK turns `*_decimal` strings into Decimal: back to the wire's strings.
+        return json.loads(json.dumps(obj.to_dict(), default=str))
     return obj
 
 
@@ -129,7 +131,7 @@ class StripeGateway:
         sent to its URL. `client_reference_id` and the metadata name our payment."""
         metadata = dict(metadata or {})
         price_id = metadata.pop("stripe_price_id", "") or self._price_for(metadata)
-        customer_id = metadata.pop("stripe_customer_id", "")
+        customer_id = metadata.pop("stripe_customer_id", "") or self._customer_for(metadata)
         payment_id = metadata.get("payment_id", "")
         meta = {
             "payment_id": payment_id,
@@ -146,15 +148,40 @@ class StripeGateway:
             "subscription_data": {"metadata": meta, "description": description[:500]},
         }
         if customer_id:
-            params["customer"] = customer_id
+            params["customer"] = customer_id  # the company's earlier Stripe customer
         try:
-            session = self.client.v1.checkout.sessions.create(
-                params=params,  # type: ignore[arg-type]
-                options={"idempotency_key": idempotency_key},
-            )
+            try:
+                session = self.client.v1.checkout.sessions.create(
+                    params=params,  # type: ignore[arg-type]
+                    options={"idempotency_key": idempotency_key},
+                )
+            except stripe.InvalidRequestError as exc:
+                if not customer_id or getattr(exc, "param", None) != "customer":
+                    raise
+                # That customer is gone at Stripe: Checkout makes a new one.
+                params.pop("customer")
+                session = self.client.v1.checkout.sessions.create(
+                    params=params,  # type: ignore[arg-type]
+                    options={"idempotency_key": f"{idempotency_key}-new-customer"[:255]},
+                )
         except stripe.StripeError as exc:
             raise _error(exc) from exc
         return self._session_result(session, expected=amount)
+
+    def _customer_for(self, metadata: dict[str, str]) -> str:
+        from apps.billing.models import Subscription
+
+        tenant_id = metadata.get("customer_key")
+        if not tenant_id:
+            return ""
+        customer_id = (
+            Subscription.objects.unscoped()
+            .filter(tenant_id=tenant_id, provider=self.name, payment_method_id__startswith="cus_")
+            .order_by("-created_at")
+            .values_list("payment_method_id", flat=True)
+            .first()
+        )
+        return customer_id or ""
 
     def _price_for(self, metadata: dict[str, str]) -> str:
         from apps.billing.models import Payment

@@ -83,7 +83,7 @@ def dunning_charge_failed(payment: Payment) -> None:
     payment the tenant made by hand only records the reason (it saw the decline itself)."""
     subscription = (
         Subscription.objects.for_tenant(payment.tenant)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("plan")
         .filter(pk=payment.subscription_id)
         .first()
@@ -294,7 +294,7 @@ def dunning_pay_now(*, tenant, actor=None, return_url: str = "") -> Payment:
 def _overdue_payment_row(subscription: Subscription, actor) -> Payment:
     subscription = (
         Subscription.objects.for_tenant(subscription.tenant)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("plan", "tenant")
         .get(pk=subscription.pk)
     )

@@ -72,7 +72,7 @@ def renewal_reminders_send(now: datetime | None = None) -> int:
 @transaction.atomic
 def _remind(subscription_id: int) -> int:
     subscription = (
-        Subscription.objects.select_for_update()
+        Subscription.objects.select_for_update(of=("self",))
         .select_related("plan", "pending_plan", "tenant")
         .get(pk=subscription_id)
     )

@@ -117,7 +117,7 @@ def renewal_prepare(subscription_id: int, now: datetime | None = None) -> str:
     now = now or timezone.now()
     subscription = (
         Subscription.objects.unscoped()
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(pk=subscription_id)
         .select_related("plan", "pending_plan", "tenant")
         .first()
@@ -355,7 +355,7 @@ def subscription_renew(payment: Payment) -> None:
     (status active, access restored)."""
     subscription = (
         Subscription.objects.for_tenant(payment.tenant)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("plan")
         .get(pk=payment.subscription_id)
     )

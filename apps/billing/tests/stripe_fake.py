@@ -225,6 +225,14 @@ class FakeStripe:
             return 400, _error(
                 "invalid_request_error", "No such price", code="resource_missing", status=400
             )
+        if params.get("customer") and params["customer"] not in self.objects:
+            return 400, _error(
+                "invalid_request_error",
+                f"No such customer: '{params['customer']}'",
+                code="resource_missing",
+                status=400,
+                param="customer",
+            )
         session_id = _new_id("cs_test")
         now = int(time.time())
         return 200, self.add(
@@ -616,8 +624,10 @@ def _update(obj: dict, params: dict) -> None:
         obj[key] = value
 
 
-def _error(kind: str, message: str, *, code: str | None = None, status: int = 400) -> dict:
-    return {"error": {"type": kind, "message": message, "code": code, "param": None}}
+def _error(
+    kind: str, message: str, *, code: str | None = None, status: int = 400, param=None
+) -> dict:
+    return {"error": {"type": kind, "message": message, "code": code, "param": param}}
 
 
 def signed_headers(body: str, secret: str, *, timestamp: int | None = None) -> dict:

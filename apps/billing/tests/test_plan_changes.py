@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.billing.errors import PaymentDeclined
 from apps.billing.gateways import ProviderError
@@ -117,7 +117,7 @@ def test_same_plan_is_already_subscribed(tenant, on_start):
 
 
 def test_cross_currency_change_is_refused_with_a_clear_message(tenant, on_start):
-    with pytest.raises(Conflict) as error:
+    with translation.override("en"), pytest.raises(Conflict) as error:
         plan_change_preview(tenant, plan("email_2500"), at=at(60))
     assert error.value.code == "currency_mismatch"
     assert "checkout" in error.value.message
@@ -132,7 +132,7 @@ def test_only_active_plans_can_be_chosen(tenant, on_start):
 
 def test_a_trial_is_told_to_buy_through_payments(tenant):
     start_trial(tenant)
-    with pytest.raises(Conflict) as error:
+    with translation.override("en"), pytest.raises(Conflict) as error:
         plan_change_preview(tenant, plan("pro"))
     assert error.value.code == "no_paid_subscription"
     assert "pay" in error.value.message
@@ -239,6 +239,7 @@ def test_a_decline_leaves_the_plan_unchanged_with_a_clear_402(tenant, on_start):
         payment_method_id="sandbox_card_decline"
     )
     with (
+        translation.override("en"),
         mock.patch("django.utils.timezone.now", return_value=at(0)),
         pytest.raises(PaymentDeclined) as error,
     ):

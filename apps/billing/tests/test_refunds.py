@@ -328,3 +328,40 @@ def test_fake_server_survives_parallel_clients(yookassa_fake):
     for thread in threads:
         thread.join()
     assert not errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_refunds_never_exceed_the_payment():
+    from django.db import connection
+
+    from tests.factories import TenantFactory
+
+    tenant = TenantFactory()
+    payment = _paid(tenant)
+    barrier = threading.Barrier(4)
+    results = []
+
+    def worker(n):
+        try:
+            barrier.wait()
+            refund = payment_refund(
+                payment=payment,
+                money=_rub(payment.amount // 2 + 1),  # any two together are too much
+                reason="race",
+                idempotency_key=f"race-{n}",
+            )
+            results.append(refund.status)
+        except ValidationFailed as exc:
+            results.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["refund_too_large"] * 3 + ["succeeded"]
+    payment.refresh_from_db()
+    assert payment.refunded_amount == payment.amount // 2 + 1

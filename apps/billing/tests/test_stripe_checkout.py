@@ -219,3 +219,33 @@ def test_unknown_checkout_session_is_answered_and_ignored(client, tenant, stripe
     assert response.status_code == 200
     assert PaymentEvent.objects.get(provider="stripe").status == "unknown"
     assert not Subscription.objects.unscoped().filter(tenant=tenant, provider="stripe").exists()
+
+
+def _earlier_stripe_customer(tenant, customer_id):
+    from apps.billing.tests.helpers import subscribe
+
+    old = subscribe(tenant, "email_unlimited")
+    Subscription.objects.unscoped().filter(pk=old.pk).update(
+        provider="stripe", provider_ref="sub_old", payment_method_id=customer_id, status="canceled"
+    )
+
+
+def test_a_returning_company_pays_as_its_earlier_stripe_customer(admin_api, tenant, stripe_env):
+    customer = stripe_env.fake.customer()
+    _earlier_stripe_customer(tenant, customer["id"])
+
+    _start(admin_api, tenant)
+
+    (call,) = stripe_env.fake.calls("POST", "/v1/checkout/sessions")
+    assert call.params["customer"] == customer["id"]
+
+
+def test_a_customer_deleted_at_stripe_gets_a_new_one(admin_api, tenant, stripe_env):
+    _earlier_stripe_customer(tenant, "cus_deleted")
+
+    body = _start(admin_api, tenant)
+
+    first, second = stripe_env.fake.calls("POST", "/v1/checkout/sessions")
+    assert first.params["customer"] == "cus_deleted"
+    assert "customer" not in second.params
+    assert body["confirmation_url"].startswith("https://checkout.stripe.com/")

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from apps.billing.models import Subscription
+from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
 from apps.leads.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment, LeadList
 from apps.leads.tests.conftest import lock_tool, make_leads
@@ -27,6 +27,14 @@ from apps.tenants.scoping import tenant_scope
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _enrichment_prices(db):
+    """The seed prices per lead (billing migration 0006), also after a flush re-seeded the
+    plans without them: the trial 15.00 RUB, Pro 10.00 RUB, paid before the work."""
+    Plan.objects.filter(code="trial").update(enrichment_price_amount=UNIT, usage_billing="prepaid")
+    Plan.objects.filter(code="pro").update(enrichment_price_amount=1000, usage_billing="prepaid")
 
 
 def page(name: str, tenant, **kwargs) -> str:
