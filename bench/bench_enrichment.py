@@ -104,26 +104,38 @@ class Workers:
         self.logs: list[Path] = []
 
     def __enter__(self) -> Workers:
+        from fastlead.celery import app
+
         celery = str(Path(sys.executable).with_name("celery"))
+        names = []
         for number in range(WORKERS):
+            name = f"bench-enrich-{number}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
             log = Path(tempfile.mkstemp(prefix=f"bench-enrich-w{number}-", suffix=".log")[1])
             command = [
                 celery, "-A", "fastlead", "worker", "-Q", "ai,billing", "-P", "threads",
-                "-c", str(self.threads), "-n", f"bench-enrich-{number}-{uuid.uuid4().hex[:4]}@%h",
+                "-c", str(self.threads), "-n", name,
                 "--without-heartbeat", "--without-gossip", "--without-mingle",
-                "-l", "INFO", "--logfile", str(log),
             ]  # fmt: skip
-            self.procs.append(
-                subprocess.Popen(command, cwd=ROOT, env=self.env, start_new_session=True)
-            )
+            with log.open("w") as out:
+                self.procs.append(
+                    subprocess.Popen(
+                        command,
+                        cwd=ROOT,
+                        env=self.env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
             self.logs.append(log)
-        deadline = time.time() + 120
+            names.append(f"celery@{name}" if "@" not in name else name)
+        deadline = time.time() + 300
         while time.time() < deadline:
-            if all("ready." in log.read_text(errors="replace") for log in self.logs):
+            replies = app.control.ping(destination=names, timeout=1.0) or []
+            if {name for reply in replies for name in reply} >= set(names):
                 return self
             if any(proc.poll() is not None for proc in self.procs):
                 break
-            time.sleep(0.3)
         self.__exit__()
         raise RuntimeError(f"the celery workers did not start; see {self.logs}")
 

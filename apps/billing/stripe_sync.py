@@ -13,6 +13,7 @@ sends one signal per event type. `connect_signals()` (called from the billing ap
   canceled), cancel at period end and the period, mapped onto our Subscription.
 - `invoice.paid` for a renewal: a `Payment(kind=renewal)` with `provider_id` = the Stripe
   invoice (unique) succeeds and moves the period to the invoice's.
+- `checkout.session.expired`: our Payment is canceled.
 - `invoice.payment_failed`: the Subscription becomes past due with the reason (Stripe
   retries the card itself; our dunning beat leaves provider-renewed subscriptions alone).
 
@@ -51,6 +52,7 @@ logger = structlog.get_logger("fastlead.billing.stripe")
 STRIPE = "stripe"
 
 CHECKOUT_COMPLETED = "checkout.session.completed"
+CHECKOUT_EXPIRED = "checkout.session.expired"
 SUBSCRIPTION_EVENTS = (
     "customer.subscription.created",
     "customer.subscription.updated",
@@ -58,7 +60,13 @@ SUBSCRIPTION_EVENTS = (
 )
 INVOICE_PAID = "invoice.paid"
 INVOICE_FAILED = "invoice.payment_failed"
-HANDLED_EVENTS = (CHECKOUT_COMPLETED, *SUBSCRIPTION_EVENTS, INVOICE_PAID, INVOICE_FAILED)
+HANDLED_EVENTS = (
+    CHECKOUT_COMPLETED,
+    CHECKOUT_EXPIRED,
+    *SUBSCRIPTION_EVENTS,
+    INVOICE_PAID,
+    INVOICE_FAILED,
+)
 
 # Stripe subscription status → ours. `incomplete` (first payment not done) changes nothing.
 STATUS_MAP = {
@@ -152,6 +160,8 @@ def stripe_event_apply(*, event_id: str, event_type: str, created: int, obj: dic
             return "duplicate"
         if event_type == CHECKOUT_COMPLETED:
             outcome = _checkout_completed(obj, subscription_id)
+        elif event_type == CHECKOUT_EXPIRED:
+            outcome = _checkout_expired(obj)
         elif event_type in SUBSCRIPTION_EVENTS:
             outcome = "stale" if stale else _subscription_changed(obj)
         elif event_type == INVOICE_PAID:
@@ -173,7 +183,7 @@ def _newer_event_seen(subscription_id: str, created: int) -> bool:
 def _subscription_id(event_type: str, obj: dict) -> str:
     if event_type in SUBSCRIPTION_EVENTS:
         return str(obj.get("id") or "")
-    if event_type == CHECKOUT_COMPLETED:
+    if event_type in (CHECKOUT_COMPLETED, CHECKOUT_EXPIRED):
         return _id(obj.get("subscription"))
     return _invoice_subscription_id(obj)
 
@@ -206,16 +216,35 @@ def _subscription_period(data: dict) -> tuple[datetime | None, datetime | None]:
 # --- checkout.session.completed ------------------------------------------------------------------
 
 
-def _checkout_completed(session: dict, subscription_id: str) -> str:
+def _checkout_payment(session: dict) -> Payment | None:
     payment_id = session.get("client_reference_id") or (session.get("metadata") or {}).get(
         "payment_id"
     )
-    payment = (
+    return (
         Payment.objects.unscoped()
         .select_related("tenant", "plan")
         .filter(provider=STRIPE, pk=_uuid_or_none(payment_id))
         .first()
     )
+
+
+def _checkout_expired(session: dict) -> str:
+    """The payer left the Checkout page unpaid until it expired: our payment is canceled
+    (a later success on the same payment still wins: the status ladder)."""
+    payment = _checkout_payment(session)
+    if payment is None:
+        return "unknown"
+    from apps.billing.services.payments import payment_apply_status
+
+    with tenant_scope(payment.tenant):
+        payment_apply_status(
+            payment, PaymentStatus.CANCELED, failure_reason=_("The payment page expired.")
+        )
+    return "applied"
+
+
+def _checkout_completed(session: dict, subscription_id: str) -> str:
+    payment = _checkout_payment(session)
     if payment is None:
         logger.warning("stripe_checkout_unknown_payment", session=session.get("id"))
         return "unknown"
@@ -487,11 +516,14 @@ def _renewal_payment(invoice: dict, subscription: Subscription) -> Payment:
         return existing
     start, _end = _invoice_period(invoice)
     amount = invoice.get("amount_paid") or invoice.get("amount_due") or 0
+    # A period's invoice renews; anything else Stripe bills (a plan changed in its portal,
+    # prorations) is an invoice that moves no period.
+    renewal = invoice.get("billing_reason") in ("subscription_cycle", "subscription_threshold")
     payment = Payment(
         tenant=subscription.tenant,
         subscription=subscription,
         plan=subscription.plan,
-        kind=PaymentKind.RENEWAL,
+        kind=PaymentKind.RENEWAL if renewal else PaymentKind.INVOICE,
         description=_("Renewal of plan %(plan)s (Stripe)") % {"plan": subscription.plan.name},
         amount=int(amount),
         currency=str(invoice.get("currency") or subscription.plan.currency).upper(),
@@ -500,7 +532,7 @@ def _renewal_payment(invoice: dict, subscription: Subscription) -> Payment:
         idempotency_key=f"stripe-{invoice_id}"[:64],
         is_test=not invoice.get("livemode", False),
         payment_method_id=_id(invoice.get("customer"))[:64],
-        period_start=start,
+        period_start=start if renewal else None,
         raw={"invoice": invoice_id, "billing_reason": invoice.get("billing_reason", "")},
     )
     try:
@@ -545,7 +577,8 @@ def _invoice_paid(invoice: dict, subscription_id: str, *, stale: bool) -> str:
         start, end = _invoice_period(invoice)
         fields = []
         if (
-            start is not None
+            payment.kind == PaymentKind.RENEWAL
+            and start is not None
             and end is not None
             and end > start
             and locked.status not in TERMINAL

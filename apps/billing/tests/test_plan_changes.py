@@ -436,3 +436,61 @@ def test_plan_changes_of_one_tenant_leave_another_alone(tenant, other_tenant, on
     assert other.plan.code == "start"
     assert not BillingEvent.objects.for_tenant(other_tenant).filter(kind="upgraded").exists()
     assert timezone.now()  # the real clock is back
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirms_of_one_quote_charge_once():
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import TenantFactory
+
+    # given a company on Start with a saved card, and four tabs confirming the same quote
+    tenant = TenantFactory()
+    now = timezone.now()
+    subscription = subscribe(
+        tenant, "start", period_start=now - timedelta(days=10), period_end=now + timedelta(days=20)
+    )
+    Subscription.objects.for_tenant(tenant).filter(pk=subscription.pk).update(
+        provider="sandbox", payment_method_id="sandbox_card_ok"
+    )
+    preview = plan_change_preview(tenant, plan("pro"))
+    calls, results = [], []
+    barrier = threading.Barrier(4)
+    original = SandboxGateway.charge_saved
+
+    def slow(self, **kwargs):
+        calls.append(kwargs["idempotency_key"])
+        return original(self, **kwargs)
+
+    def worker():
+        try:
+            barrier.wait()
+            result = plan_change_confirm(
+                tenant=tenant,
+                new_plan=plan("pro"),
+                expected_amount=preview.amount.amount,
+                proration_date=preview.proration_date,
+            )
+            results.append(result.outcome)
+        except Exception as exc:
+            results.append(getattr(exc, "code", repr(exc)))
+        finally:
+            connection.close()
+
+    # when they confirm at once
+    with mock.patch.object(SandboxGateway, "charge_saved", slow):
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    # then the card was charged once and the plan switched once
+    assert len(calls) == 1, results
+    assert Payment.objects.for_tenant(tenant).count() == 1
+    assert "upgraded" in results
+    assert set(results) <= {"upgraded", "change_in_progress", "subscription_changed"}
+    assert BillingEvent.objects.for_tenant(tenant).filter(kind="upgraded").count() == 1

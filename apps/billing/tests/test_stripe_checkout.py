@@ -249,3 +249,20 @@ def test_a_customer_deleted_at_stripe_gets_a_new_one(admin_api, tenant, stripe_e
     assert first.params["customer"] == "cus_deleted"
     assert "customer" not in second.params
     assert body["confirmation_url"].startswith("https://checkout.stripe.com/")
+
+
+def test_an_expired_checkout_cancels_the_payment(client, admin_api, tenant, stripe_env):
+    body = _start(admin_api, tenant)
+    payment = Payment.objects.unscoped().get(pk=body["payment_id"])
+    session = stripe_env.fake.objects[payment.provider_id]
+    session["status"] = "expired"
+
+    response = stripe_env.deliver(
+        client, stripe_env.fake.event("checkout.session.expired", session)
+    )
+
+    assert response.status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.CANCELED
+    assert payment.failure_reason == "The payment page expired."
+    assert not Subscription.objects.unscoped().filter(tenant=tenant, status="active").exists()

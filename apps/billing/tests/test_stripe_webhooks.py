@@ -292,3 +292,28 @@ def test_subscription_event_before_checkout_completed_is_linked_afterwards(
     assert ours.current_period_end == datetime.fromtimestamp(
         stripe_sub["items"]["data"][0]["current_period_end"], tz=UTC
     )
+
+
+def test_an_invoice_that_is_not_a_renewal_moves_no_period(tenant, stripe_env, linked):
+    """E.g. a plan changed in Stripe's portal: the money is recorded, the period stays."""
+    subscription, stripe_sub = linked
+    before = _ours(subscription)
+    now = int(time.time())
+    invoice = stripe_env.fake.invoice(
+        stripe_sub, reason="subscription_update", start=now, end=now + 20 * 86400
+    )
+
+    outcome = stripe_event_apply(
+        event_id="evt_update", event_type="invoice.paid", created=now + 1, obj=invoice
+    )
+
+    assert outcome == "applied"
+    payment = Payment.objects.unscoped().get(provider="stripe", provider_id=invoice["id"])
+    assert payment.kind == PaymentKind.INVOICE
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.period_start is None
+    after = _ours(subscription)
+    assert (after.current_period_start, after.current_period_end) == (
+        before.current_period_start,
+        before.current_period_end,
+    )
