@@ -60,14 +60,22 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=default_minutes)
     parser.add_argument("--leads", type=int, default=1000)
     parser.add_argument("--fast-leads", type=int, default=600)
-    parser.add_argument("--threads", type=int, default=16)
-    return parser.parse_args()
+    parser.add_argument("--threads", type=int, default=16, help="concurrency per worker")
+    parser.add_argument("--pool", choices=("threads", "prefork"), default="threads")
+    args = parser.parse_args()
+    if args.minutes < 1:
+        parser.error("--minutes must be at least 1 (one whole 60 s rate window)")
+    return args
 
 
-def _redis_url() -> str:
+def _redis_url() -> str | None:
+    """The Redis for the broker and the shared limiter, or None when it is not running."""
     url = os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/14"
     parts = urlsplit(url)
-    socket.create_connection((parts.hostname, parts.port or 6379), timeout=0.5).close()
+    try:
+        socket.create_connection((parts.hostname, parts.port or 6379), timeout=0.5).close()
+    except OSError:
+        return None
     return url
 
 
@@ -90,9 +98,10 @@ def _environment(redis_url: str) -> None:
 
 
 class Workers:
-    """Two `celery worker` processes on the ai (and billing) queues, thread pool."""
+    """Two `celery worker` processes on the ai (and billing) queues (thread pool, or
+    prefork), with the CPU time they use."""
 
-    def __init__(self, *, base_url: str, per_minute: int, threads: int):
+    def __init__(self, *, base_url: str, per_minute: int, threads: int, pool: str = "threads"):
         self.env = {
             **os.environ,
             "ANTHROPIC_BASE_URL": base_url,
@@ -100,6 +109,7 @@ class Workers:
             "LOG_LEVEL": "WARNING",
         }
         self.threads = threads
+        self.pool = pool
         self.procs: list[subprocess.Popen] = []
         self.logs: list[Path] = []
 
@@ -112,7 +122,7 @@ class Workers:
             name = f"bench-enrich-{number}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
             log = Path(tempfile.mkstemp(prefix=f"bench-enrich-w{number}-", suffix=".log")[1])
             command = [
-                celery, "-A", "fastlead", "worker", "-Q", "ai,billing", "-P", "threads",
+                celery, "-A", "fastlead", "worker", "-Q", "ai,billing", "-P", self.pool,
                 "-c", str(self.threads), "-n", name,
                 "--without-heartbeat", "--without-gossip", "--without-mingle",
             ]  # fmt: skip
@@ -138,6 +148,20 @@ class Workers:
                 break
         self.__exit__()
         raise RuntimeError(f"the celery workers did not start; see {self.logs}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the workers and their pool children so far (Linux /proc)."""
+        pids = {proc.pid for proc in self.procs}
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, ppid = int(stat.parent.name), int(fields[1])
+            if pid in pids or ppid in pids:
+                total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
 
     def __exit__(self, *exc) -> None:
         for proc in self.procs:
@@ -215,8 +239,11 @@ def _cleanup(tenant) -> None:
     """Delete the bench company (best effort: a run still in flight may hold rows)."""
     from django.db import transaction
 
+    from apps.leads.models import EnrichmentRun
+
     try:
         with transaction.atomic():
+            EnrichmentRun.objects.for_tenant(tenant).delete()  # they protect the charges
             tenant.delete()
     except Exception as exc:
         print(f"  (left the bench company {tenant.slug} in the database: {exc.__class__.__name__})")
@@ -228,7 +255,7 @@ def _cleanup(tenant) -> None:
 def _whole_windows(arrivals: list[float], seconds: float) -> tuple[int, int, float]:
     """Calls in the whole windows from the first arrival within `seconds`, allowed, ratio."""
     first = arrivals[0]
-    windows = max(int(min(seconds, arrivals[-1] - first + 1e-9) // WINDOW), 1)
+    windows = max(int(seconds // WINDOW), 1)
     inside = sum(1 for at in arrivals if at < first + windows * WINDOW)
     return inside, windows * LIMIT, inside / (windows * LIMIT)
 
@@ -240,30 +267,36 @@ def limited_phase(args) -> dict:
     tenant = _tenant("limited", args.leads)
     print(
         f"\n[limited] {LIMIT} requests/minute shared by {WORKERS} workers x {args.threads} "
-        f"threads; a batch of {args.leads} leads (all of it takes {args.leads / LIMIT:.0f} min "
-        f"at that rate); the provider is measured over the first {args.minutes:g} min"
+        f"({args.pool}); a batch of {args.leads} leads (all of it takes "
+        f"{args.leads / LIMIT:.0f} min at that rate); the provider is measured over the first "
+        f"{args.minutes:g} min"
     )
     with FakeAnthropic(latency=LATENCY, rate_limit=(LIMIT, WINDOW)) as fake:
         fake.default_output = ANSWER
-        with Workers(base_url=fake.base_url, per_minute=LIMIT, threads=args.threads):
+        with Workers(
+            base_url=fake.base_url, per_minute=LIMIT, threads=args.threads, pool=args.pool
+        ):
             run = _start_run(tenant)
-            started = time.monotonic()
-            while time.monotonic() - started < seconds + LATENCY + 1:
+            # The clock starts at the provider's first request (workers pick the tasks up).
+            while not fake.requests:
+                time.sleep(0.05)
+            first = fake.arrivals()[0]
+            while time.monotonic() - first < seconds + 1:
                 if _run_state(tenant, run.pk).status == "done":
                     break
                 time.sleep(1)
-            arrivals = [at for at in fake.arrivals() if at - started <= seconds]
+            arrivals = [at for at in fake.arrivals() if at - first < seconds]
             rejected = fake.limit_violations
             peak = fake.max_in_window(WINDOW)
-        state = _run_state(tenant, run.pk)
+            state = _run_state(tenant, run.pk)
     _purge_queues()
     _cleanup(tenant)
     if not arrivals:
         raise RuntimeError("no request reached the fake provider")
     inside, allowed, utilization = _whole_windows(arrivals, seconds)
     print(
-        f"  {len(arrivals)} calls reached the provider in {args.minutes:g} min; leads enriched "
-        f"so far {state.leads_enriched}, failed {state.leads_failed}"
+        f"  {len(arrivals)} calls reached the provider in {args.minutes:g} min from its first "
+        f"call; the run then had {state.leads_enriched} leads enriched, {state.leads_failed} failed"
     )
     print(
         f"  utilization: {inside} calls in {allowed // LIMIT} whole 60 s windows, {allowed} "
@@ -287,11 +320,14 @@ def unlimited_phase(args) -> dict:
     from apps.ai.tests.fake_anthropic import FakeAnthropic
 
     tenant = _tenant("unlimited", args.fast_leads)
-    shape = f"{WORKERS} workers x {args.threads} threads"
+    shape = f"{WORKERS} workers x {args.threads} ({args.pool} pool)"
     print(f"\n[unlimited] no limit, {shape}, {args.fast_leads} leads")
     with FakeAnthropic(latency=LATENCY) as fake:
         fake.default_output = ANSWER
-        with Workers(base_url=fake.base_url, per_minute=0, threads=args.threads):
+        with Workers(
+            base_url=fake.base_url, per_minute=0, threads=args.threads, pool=args.pool
+        ) as workers:
+            cpu_before = workers.cpu_seconds()
             run = _start_run(tenant)
             deadline = time.time() + 600
             while time.time() < deadline:
@@ -299,6 +335,7 @@ def unlimited_phase(args) -> dict:
                 if state.status == "done":
                     break
                 time.sleep(0.2)
+            cpu = workers.cpu_seconds() - cpu_before
             calls = len(fake.requests)
     _purge_queues()
     if state.status != "done":
@@ -310,8 +347,22 @@ def unlimited_phase(args) -> dict:
         f"  {state.leads_enriched} enriched, {state.leads_failed} failed, {calls} provider calls "
         f"in {seconds:.1f} s (run start -> last lead) -> {rate:.1f} leads/s (bar: >= 20)"
     )
+    cpu_ms = cpu * 1000 / max(state.leads_enriched, 1)
+    cores, load = os.cpu_count() or 1, os.getloadavg()[0]
+    capacity = min(cores * 1000 / cpu_ms, WORKERS * args.threads / LATENCY) if cpu_ms else 0
+    print(
+        f"  worker CPU: {cpu_ms:.0f} ms per lead -> {cores} free cores would carry about "
+        f"{capacity:.0f} leads/s; this machine's load average was {load:.1f} on {cores} cores"
+    )
     _cleanup(tenant)
-    return {"rate": rate, "seconds": seconds, "enriched": state.leads_enriched}
+    return {
+        "rate": rate,
+        "seconds": seconds,
+        "enriched": state.leads_enriched,
+        "cpu_ms": cpu_ms,
+        "capacity": capacity,
+        "load": load,
+    }
 
 
 def _figure(value: float, n: int) -> Summary:
@@ -320,7 +371,19 @@ def _figure(value: float, n: int) -> Summary:
 
 def main() -> int:
     args = _arguments()
-    _environment(_redis_url())
+    redis_url = _redis_url()
+    if redis_url is None:
+        report(
+            "Enrichment through Celery (limited and unlimited)",
+            figure="",
+            figure_summary=None,
+            yardstick="",
+            yardstick_summary=None,
+            status="skipped",
+            note="needs Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/14)",
+        )
+        return 0
+    _environment(redis_url)
     from run_all import ensure_database
 
     ensure_database(os.environ["DATABASE_URL"])
@@ -331,7 +394,7 @@ def main() -> int:
     call_command("migrate", "--noinput", verbosity=0)
     print(
         f"fake Messages API: {LATENCY * 1000:.0f} ms per call; {WORKERS} celery worker processes "
-        f"(threads x {args.threads}) on the ai queue; broker, cache and limiter on "
+        f"({args.pool} x {args.threads}) on the ai queue; broker, cache and limiter on "
         f"{os.environ['REDIS_URL']}; database {os.environ['DATABASE_URL'].rsplit('/', 1)[-1]}"
     )
     limited = limited_phase(args)
@@ -355,13 +418,17 @@ def main() -> int:
     unlimited = unlimited_phase(args)
     report(
         "Enrichment without a limit, 2 celery workers: throughput",
-        figure=f"leads/s, {WORKERS} workers x {args.threads} threads, 300 ms per call",
+        figure=f"leads/s, {WORKERS} workers x {args.threads} ({args.pool}), 300 ms per call",
         figure_summary=_figure(unlimited["rate"], unlimited["enriched"]),
         yardstick="the bar: 20 leads/s",
         yardstick_summary=_figure(20.0, 1),
         unit="leads/s",
         status="ok" if unlimited["rate"] >= 20 else "below bar",
-        note=f"{unlimited['rate']:.1f} leads/s",
+        note=(
+            f"{unlimited['rate']:.1f} leads/s measured (load average {unlimited['load']:.1f}); "
+            f"{unlimited['cpu_ms']:.0f} ms worker CPU per lead, about "
+            f"{unlimited['capacity']:.0f} leads/s on free cores"
+        ),
     )
     print(
         f"\nlimited: {limited['utilization']:.1%} of 50/min over {args.minutes:g} min, peak "

@@ -60,6 +60,8 @@ class PartySerializer(serializers.Serializer):
     tax_id = serializers.CharField(required=False)
     address = serializers.CharField(required=False)
     email = serializers.CharField(required=False)
+    bank = serializers.CharField(required=False, help_text="Seller only.")
+    company = serializers.CharField(required=False, help_text="Buyer only: the company's name.")
 
 
 class InvoiceSerializer(serializers.Serializer):

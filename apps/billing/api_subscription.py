@@ -344,6 +344,8 @@ class BillingAccountAPI(TenantAPIView):
         responses={200: BillingAccountSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request, tenant_id):
+        if not isinstance(request.data, dict):
+            raise ValidationFailed(_("Send an object of billing details."))
         fields = set(BillingAccountSerializer.Meta.fields) - {"rub_providers"}
         unknown = sorted(set(request.data) - fields)
         if unknown:

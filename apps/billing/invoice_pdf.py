@@ -107,7 +107,8 @@ class _InvoicePDF:
         pdf.set_font("DejaVu", size=9)
         rows = [(_("Issued"), _local(invoice.issued_at))]
         if invoice.paid_at:
-            rows.append((_("Paid"), _local(invoice.paid_at)))
+            paid = _("Refunded") if invoice.kind == InvoiceKind.CREDIT_NOTE else _("Paid")
+            rows.append((paid, _local(invoice.paid_at)))
         if invoice.period_start and invoice.period_end:
             period = f"{_day(invoice.period_start)} – {_day(invoice.period_end)}"
             rows.append((_("Period"), period))
@@ -135,9 +136,9 @@ class _InvoicePDF:
         pdf = self.pdf
         pdf.set_xy(x, y)
         pdf.set_font("DejaVu", "B", 10)
-        pdf.cell(width, 6, heading, new_x="LEFT", new_y="NEXT")
+        pdf.cell(width, 6, heading, align="L", new_x="LEFT", new_y="NEXT")
         pdf.set_font("DejaVu", "B", 9)
-        pdf.multi_cell(width, 5, party.get("name") or "—", new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(width, 5, party.get("name") or "—", align="L", new_x="LEFT", new_y="NEXT")
         pdf.set_font("DejaVu", size=9)
         for label, key in (
             (_("Tax id"), "tax_id"),
@@ -147,7 +148,7 @@ class _InvoicePDF:
         ):
             if party.get(key):
                 text = f"{label}: {party[key]}"
-                pdf.multi_cell(width, 5, text, new_x="LEFT", new_y="NEXT")
+                pdf.multi_cell(width, 5, text, align="L", new_x="LEFT", new_y="NEXT")
 
     def lines(self) -> None:
         head = ("#", _("Description"), _("Qty"), _("Unit price"), _("Amount"))
@@ -206,7 +207,7 @@ class _InvoicePDF:
         pdf.set_font("DejaVu", "B", 9)
         pdf.cell(label_width, 5, label)
         pdf.set_font("DejaVu", size=9)
-        pdf.multi_cell(0, 5, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, value, align="L", new_x="LMARGIN", new_y="NEXT")
 
     def _total(self, label: str, value: str, label_width: float, *, bold=False) -> None:
         pdf = self.pdf
