@@ -14,7 +14,10 @@ the arrival time of each request.
    Figures: calls in the whole windows against the most allowed, the most calls in any
    60 s window (never above 50), and the fake's 429s.
 2. Unlimited: no limit, a batch of --fast-leads (default 600) leads; leads/s from the
-   run's start until its last lead is done. The bar: >= 20 leads/s with 2 workers.
+   run's start until its last lead is done. The bar: >= 20 leads/s with 2 workers. The
+   work is I/O bound only while CPU is free: the workers' CPU time per lead is printed too
+   (read from /proc), with the rate two idle cores would carry — compare it when the
+   machine is busy with other work (the load average is printed).
 
 Standalone (only 127.0.0.1; needs PostgreSQL and Redis):
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/fastlead_bench \\

@@ -34,6 +34,7 @@ from apps.billing import gateways, selectors
 from apps.billing.gateways import ProviderError
 from apps.billing.models import (
     LIVE_STATUSES,
+    AccessState,
     BillingEventKind,
     Payment,
     PaymentKind,
@@ -44,7 +45,9 @@ from apps.billing.models import (
 )
 from apps.billing.services import dunning
 from apps.billing.services.history import history_record
+from apps.billing.services.lifecycle import GRACE_PERIOD
 from apps.billing.services.payments import payment_apply_status
+from apps.billing.services.subscriptions import _account_locked
 from apps.core.errors import Conflict, NotFound
 from apps.core.events import log_event
 from apps.features.selectors import entitlements_invalidate
@@ -166,11 +169,22 @@ def _pending_plan_apply(subscription: Subscription) -> None:
     )
 
 
+def _access_read_only(tenant, *, until: datetime) -> None:
+    account = _account_locked(tenant)
+    if account.access_state == AccessState.BLOCKED:
+        return
+    account.access_state = AccessState.READ_ONLY
+    account.access_changed_at = timezone.now()
+    account.read_only_until = until
+    account.save(update_fields=["access_state", "access_changed_at", "read_only_until"])
+    log_event("access_read_only", tenant_id=str(tenant.pk), until=until.isoformat())
+
+
 def _subscription_end(subscription: Subscription, status: str, now: datetime) -> str:
     """The period is over and the subscription does not renew (cancel at period end, or a
-    retired plan): it ends at its period end; with nothing else live the tenant is blocked."""
-    from apps.billing.services.lifecycle import access_block
-
+    retired plan): it ends at its period end and, with nothing else live, the tenant takes
+    the path of a canceled subscription (as "cancel now" does): read-only for the grace
+    period, then blocked by the lifecycle beat; data is kept, paying lifts it."""
     tenant = subscription.tenant
     ended_at = min(subscription.current_period_end, now)
     subscription.status = status
@@ -195,7 +209,7 @@ def _subscription_end(subscription: Subscription, status: str, now: datetime) ->
         entitlements_invalidate(tenant)
         others = Subscription.objects.for_tenant(tenant).filter(status__in=LIVE_STATUSES)
         if not others.exists():
-            access_block(tenant=tenant, reason="subscription_ended")
+            _access_read_only(tenant, until=ended_at + GRACE_PERIOD)
     log_event(
         "subscription_canceled",
         tenant_id=str(tenant.pk),

@@ -93,7 +93,12 @@ def test_cancel_at_period_end_ends_the_subscription_instead_of_charging(
     sub = _sub(subscription)
     assert sub.status == SubscriptionStatus.CANCELED and sub.ended_at == T0
     assert Payment.objects.for_tenant(tenant).count() == 0
-    assert _access(tenant) == AccessState.BLOCKED  # no plan left: data kept, billing open
+    # no plan left: read-only for the grace (as "cancel now"), then blocked; data kept
+    assert _access(tenant) == AccessState.READ_ONLY
+    account = BillingAccount.objects.for_tenant(tenant).get()
+    assert account.read_only_until == T0 + timedelta(days=7)
+    _run(T0 + timedelta(days=7, minutes=1), django_capture_on_commit_callbacks)
+    assert _access(tenant) == AccessState.READ_ONLY  # the lifecycle beat blocks, not this one
     assert BillingEvent.objects.for_tenant(tenant).filter(kind="canceled").count() == 1
     assert services.subscriptions_eligible(T0 + timedelta(days=1)).count() == 0
 

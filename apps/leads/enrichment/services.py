@@ -404,12 +404,11 @@ def _finish_free(run: EnrichmentRun) -> EnrichmentRun:
 def _authorize_and_queue(tenant, run: EnrichmentRun, actor) -> EnrichmentRun:
     from apps.billing.services.usage_charges import enrichment_unit_price, usage_charge_authorize
 
-    unit = enrichment_unit_price(tenant)
-    price = unit.amount * run.leads_billable
-    EnrichmentRun.objects.for_tenant(tenant).filter(pk=run.pk).update(
-        price_amount=price, price_currency=unit.currency
-    )
     try:
+        unit = enrichment_unit_price(tenant)
+        EnrichmentRun.objects.for_tenant(tenant).filter(pk=run.pk).update(
+            price_amount=unit.amount * run.leads_billable, price_currency=unit.currency
+        )
         charge = usage_charge_authorize(
             tenant=tenant,
             kind=CHARGE_KIND,

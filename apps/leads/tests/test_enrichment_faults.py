@@ -319,3 +319,22 @@ def test_no_slot_in_the_shared_rate_limit_hands_the_lead_back_for_later(
     item = items(paying, run)[0]
     assert (item.status, item.attempts) == ("pending", 0)  # queued again, claim handed back
     assert fake_ai.requests == [] and run_of(paying, run).leads_done == 0
+
+
+def test_a_payment_provider_outage_declines_the_run_with_the_reason(
+    paying, fake_ai, two_leads, monkeypatch
+):
+    from apps.billing.services import usage_charges
+    from apps.billing.services.payments import ProviderUnavailable
+    from apps.leads.models import EnrichmentRun
+
+    def down(**kwargs):
+        raise ProviderUnavailable("The bank did not answer.")
+
+    monkeypatch.setattr(usage_charges, "usage_charge_authorize", down)
+    with pytest.raises(ProviderUnavailable) as caught:
+        start(paying, lead_ids=two_leads)
+    run = EnrichmentRun.objects.for_tenant(paying).get()
+    assert caught.value.status_code == 503 and caught.value.extra["run_id"] == str(run.pk)
+    assert run.status == "declined" and run.failure_reason == "The bank did not answer."
+    assert run.leads_skipped == 2 and fake_ai.requests == [] and balance(paying) == CREDIT
