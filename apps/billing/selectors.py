@@ -268,8 +268,14 @@ def plans_ensure_seeded(using: str = "default") -> int:
     import importlib
 
     seed = importlib.import_module("apps.billing.migrations.0002_seed_plans")
+    paid_actions = importlib.import_module("apps.billing.migrations.0006_plan_paid_actions")
     existing = set(Plan.objects.using(using).values_list("code", flat=True))
     missing = [dict(p) for p in seed.PLANS if p["code"] not in existing]
+    for data in missing:  # the later seed migration's settings too
+        code = data["code"]
+        if code in paid_actions.ENRICHMENT_PRICES:
+            data["enrichment_price_amount"] = paid_actions.ENRICHMENT_PRICES[code]
+            data["usage_billing"] = "arrears" if code in paid_actions.ARREARS else "prepaid"
     Plan.objects.using(using).bulk_create([Plan(**data) for data in missing])
     return len(missing)
 

@@ -130,6 +130,7 @@ def test_decline_retries_blocks_after_grace_and_a_day_9_retry_restores_everythin
     assert _access(tenant) == AccessState.ACTIVE
     assert _subjects()[-1] == "[TEST] Payment received: 9,990.00 RUB"
     assert "2 March 2026 – 2 April 2026" in mail.outbox[-1].body
+    assert "Plan: Pro" in mail.outbox[-1].body  # in the recipient's language
 
     # afterwards: nothing more to do, no more mail
     assert _run(_day(10), capture)["charged"] == 0
@@ -241,3 +242,20 @@ def test_retries_are_due_from_an_hour_before_their_time(tenant, past_due_ready):
     plan("pro").__class__.objects.filter(code="pro").update(status="retired")
     assert not subscriptions_retry_due(_day(3)).exists()
     assert subscriptions_retry_due(_day(3), any_plan=True).exists()
+
+
+def test_a_declined_payment_by_hand_records_the_reason_but_is_not_a_retry(
+    tenant, past_due_ready, admin_client_web, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    _run(_day(0, 1), capture)
+    sent = len(mail.outbox)
+    with time_machine.travel(_day(1), tick=False), capture(execute=True):
+        response = admin_client_web.post(reverse("billing:pay-overdue", args=[tenant.slug]))
+        admin_client_web.post(response.url, {"action": "decline"})
+    sub = _sub(past_due_ready)
+    assert sub.status == SubscriptionStatus.PAST_DUE
+    assert (sub.dunning_attempts, sub.next_retry_at) == (0, _day(3, 1))
+    assert sub.last_failure_reason != ""
+    assert len(mail.outbox) == sent  # the payer saw the decline on screen
+    assert Payment.objects.for_tenant(tenant).filter(status="failed").count() == 2

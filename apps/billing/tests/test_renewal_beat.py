@@ -257,3 +257,15 @@ def test_the_beat_on_two_workers_at_once_charges_each_subscription_once():
     assert Subscription.objects.unscoped().get(pk=subs[2].pk).status == "past_due"
     subjects = sorted(m.subject for m in mail.outbox)
     assert len(subjects) == 3, subjects
+
+
+def test_a_first_payment_sends_one_payment_succeeded_mail_even_when_confirmed_twice(
+    tenant, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = services.payment_start(tenant=tenant, plan=plan("pro"))
+        services.payment_sandbox_complete(payment=payment, approve=True)
+        services.payment_sandbox_complete(payment=payment, approve=True)  # a double click
+        services.payment_apply_status(payment, PaymentStatus.SUCCEEDED)  # a late webhook
+    assert len(mail.outbox) == 1
+    assert "9" in mail.outbox[0].subject and "RUB" in mail.outbox[0].subject

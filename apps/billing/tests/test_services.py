@@ -119,4 +119,7 @@ def test_missing_seed_plans_come_back_after_migrate_without_touching_edits():
     assert plans_ensure_seeded() == 1
     assert plans_ensure_seeded() == 0
     assert plan("email_unlimited").price_amount == 3999
+    # the paid-action settings of the later seed migration come back too
+    assert plan("email_unlimited").enrichment_price_amount == 3
+    assert plan("email_unlimited").usage_billing == "arrears"
     assert plan("start").price_amount == 555000
