@@ -30,6 +30,12 @@ SCHEDULES = (
     Schedule(
         "billing: usage warnings", "apps.billing.tasks.sweep_usage_warnings_task", 30, "billing"
     ),
+    Schedule(
+        "leads: recover stale enrichment runs",
+        "apps.leads.enrichment.tasks.recover_stale_enrichment_runs_task",
+        10,
+        "ai",
+    ),
     Schedule("leads: purge old files", "apps.leads.tasks.purge_lead_files_task", 360, "default"),
     Schedule(
         "features: expire overrides",

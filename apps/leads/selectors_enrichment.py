@@ -154,7 +154,7 @@ def enrichment_preview(tenant, scope: Scope, *, force: bool = False) -> Preview:
     ids = sorted(scope.leads(tenant).values_list("pk", flat=True)[: enrichment.MAX_LEADS + 1])
     offline = enrichment.enrichment_offline()
     # The run's own per-lead decision (hash, busy, nothing to fill), read-only here.
-    decisions = enrichment._decide(tenant, ids, force=force, mode=enrichment._mode(offline))
+    decisions = enrichment.enrichment_decisions(tenant, ids, force=force, offline=offline)
     reasons = Counter(d["reason"] for d in decisions if not d["billable"])
     billable = sum(1 for d in decisions if d["billable"])
     unit, billing, credit, has_card = _price(tenant)

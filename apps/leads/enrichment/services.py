@@ -227,6 +227,12 @@ def _busy_leads(tenant, lead_ids: list[int]) -> set[int]:
     return busy
 
 
+def enrichment_decisions(tenant, lead_ids: list[int], *, force: bool, offline: bool) -> list[dict]:
+    """What a run over `lead_ids` would do, lead by lead, without writing anything (the
+    dashboard's preview): {lead_id, input_hash, billable, reason}, the same rules as a run."""
+    return _decide(tenant, lead_ids, force=force, mode=_mode(offline))
+
+
 def _decide(tenant, lead_ids: list[int], *, force: bool, mode: str) -> list[dict]:
     """One decision per lead: {lead_id, input_hash, billable, reason}."""
     histories = lead_histories(tenant, lead_ids)
@@ -454,6 +460,48 @@ def _authorize_and_queue(tenant, run: EnrichmentRun, actor) -> EnrichmentRun:
     )
     run.refresh_from_db()
     return run
+
+
+def enrichment_runs_recover_stale(now=None) -> dict[str, int]:
+    """Runs left `pending` by a process that died around the authorization (beat): if the
+    charge went through, the work it paid for starts now; if not, the run ends declined
+    ("interrupted, nothing charged"). Idempotent: both steps are conditional updates."""
+    from apps.billing.models import UsageCharge, UsageChargeStatus
+
+    now = now or timezone.now()
+    outcome = {"resumed": 0, "ended": 0}
+    stale = EnrichmentRun.objects.unscoped().filter(
+        status=EnrichmentRunStatus.PENDING, created_at__lt=now - STALE_PENDING_RUN
+    )
+    for run in stale.select_related("tenant"):
+        tenant = run.tenant
+        charge = (
+            UsageCharge.objects.for_tenant(tenant)
+            .filter(idempotency_key=f"enrichment-run-{run.pk}", status=UsageChargeStatus.AUTHORIZED)
+            .first()
+        )
+        if charge is None:
+            _decline(run, _("The run was interrupted before payment; nothing was charged."))
+            outcome["ended"] += 1
+            continue
+        with transaction.atomic():
+            resumed = (
+                EnrichmentRun.objects.for_tenant(tenant)
+                .filter(pk=run.pk, status=EnrichmentRunStatus.PENDING)
+                .update(
+                    status=EnrichmentRunStatus.RUNNING,
+                    started_at=now,
+                    usage_charge=charge,
+                    billing_reference=billing_reference(charge),
+                    price_amount=charge.amount,
+                    price_currency=charge.currency,
+                )
+            )
+            if resumed:
+                run_id = run.pk
+                transaction.on_commit(lambda t=tenant, r=run_id: enrichment_run_fan_out(t, r))
+                outcome["resumed"] += 1
+    return outcome
 
 
 def billing_reference(charge) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from celery import shared_task
+
 from apps.billing.services.payments import ProviderUnavailable
 from apps.core.tasks import tenant_task
 from apps.features.guards import task_requires_feature
@@ -39,3 +41,9 @@ def enrichment_fan_out_task(tenant, run_id: str) -> int:
 def enrichment_settle_task(tenant, run_id: str) -> None:
     """Settle a finished run's charge (gives back the leads not enriched); idempotent."""
     services.enrichment_run_settle(tenant, run_id)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def recover_stale_enrichment_runs_task() -> dict[str, int]:
+    """Resume or end runs a dead process left waiting for payment (beat)."""
+    return services.enrichment_runs_recover_stale()

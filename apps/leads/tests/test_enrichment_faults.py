@@ -338,3 +338,50 @@ def test_a_payment_provider_outage_declines_the_run_with_the_reason(
     assert caught.value.status_code == 503 and caught.value.extra["run_id"] == str(run.pk)
     assert run.status == "declined" and run.failure_reason == "The bank did not answer."
     assert run.leads_skipped == 2 and fake_ai.requests == [] and balance(paying) == CREDIT
+
+
+def _stale(tenant, run, *, charged: bool):
+    """A process died around the authorization: the run is left pending, 20 minutes ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.leads.models import EnrichmentRun
+
+    EnrichmentRun.objects.for_tenant(tenant).filter(pk=run.pk).update(
+        status="pending",
+        started_at=None,
+        usage_charge=None,
+        created_at=timezone.now() - timedelta(minutes=20),
+    )
+    LeadEnrichment.objects.for_tenant(tenant).filter(run=run).update(status="pending")
+    if not charged:
+        from apps.billing.models import UsageCharge
+
+        UsageCharge.objects.for_tenant(tenant).filter(reference=str(run.pk)).delete()
+
+
+def test_a_run_left_pending_after_its_charge_went_through_is_resumed_by_the_beat(
+    paying, fake_ai, two_leads, django_capture_on_commit_callbacks
+):
+    run, _callbacks = _queued_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
+    _stale(paying, run, charged=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.enrichment_runs_recover_stale() == {"resumed": 1, "ended": 0}
+    run = run_of(paying, run)
+    assert (run.status, run.leads_enriched) == ("done", 1)
+    assert len(charges(paying)) == 1 and balance(paying) == CREDIT - UNIT  # charged once
+    assert services.enrichment_runs_recover_stale() == {"resumed": 0, "ended": 0}
+
+
+def test_a_run_left_pending_before_any_charge_ends_declined_and_charges_nothing(
+    paying, fake_ai, two_leads, django_capture_on_commit_callbacks
+):
+    run, _callbacks = _queued_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
+    _stale(paying, run, charged=False)
+    assert services.enrichment_runs_recover_stale() == {"resumed": 0, "ended": 1}
+    run = run_of(paying, run)
+    assert run.status == "declined" and "nothing was charged" in run.failure_reason
+    assert [i.status for i in items(paying, run)] == ["skipped"]
+    _untouched(paying, two_leads[0])
+    assert fake_ai.requests == []
