@@ -61,6 +61,8 @@ def payment_refund(
         )
     except ProviderError as exc:
         _refund_failed(refund, exc)
+        if not exc.permanent:
+            _retry_later(refund)  # never left pending if the caller gives up
         raise RefundFailed(
             _("The refund could not be made: %(reason)s Try again later.")
             % {"reason": exc.user_message}
@@ -70,11 +72,12 @@ def payment_refund(
             extra={"refund_id": str(refund.pk), "retryable": not exc.permanent},
         ) from exc
     if result.status != GATEWAY_REFUNDED:
-        # Accepted but still being processed: keep it pending; the same call later completes it.
+        # Accepted but still being processed: keep it pending; a task asks again later.
         Refund.objects.for_tenant(refund.tenant_id).filter(pk=refund.pk).update(
             provider_id=result.provider_id[:64], raw=result.raw
         )
         refund.refresh_from_db()
+        _retry_later(refund)
         return refund
     return _refund_complete(refund, provider_id=result.provider_id, raw=result.raw, actor=actor)
 
@@ -210,6 +213,28 @@ def _refund_complete(refund: Refund, *, provider_id: str, raw: dict, actor=None)
         full=payment.status == PaymentStatus.REFUNDED,
     )
     return refund
+
+
+def _retry_later(refund: Refund) -> None:
+    from apps.billing.tasks import refund_complete_task
+
+    refund_id = str(refund.pk)
+    transaction.on_commit(lambda: refund_complete_task.apply_async((refund_id,), countdown=60))
+
+
+def refund_retry(refund_id) -> str:
+    """Send a pending refund again with its own key (the provider answers the first result);
+    returns its status afterwards."""
+    refund = Refund.objects.unscoped().select_related("payment").filter(pk=refund_id).first()
+    if refund is None or refund.status != PaymentStatus.PENDING:
+        return refund.status if refund is not None else "missing"
+    refund = payment_refund(
+        payment=refund.payment,
+        money=refund.money,
+        reason=refund.reason,
+        idempotency_key=refund.idempotency_key,
+    )
+    return refund.status
 
 
 def payment_refund_duplicate(payment_id) -> Refund | None:

@@ -71,7 +71,7 @@ def _current_locked(tenant) -> Subscription:
     subscription = (
         Subscription.objects.for_tenant(tenant)
         .select_for_update()
-        .select_related("plan", "pending_plan")
+        .select_related("plan")
         .get(pk=account_subscription.pk)
     )
     if subscription.provider_ref:

@@ -192,6 +192,14 @@ def _live_subscription(tenant, currency: str) -> Subscription | None:
     )
 
 
+def usage_payment_started(tenant, idempotency_key: str) -> bool:
+    """Whether an authorization with this key got as far as a card payment (whose outcome
+    may still be unknown): a caller recovering from a crash must retry with the same key."""
+    return (
+        Payment.objects.for_tenant(tenant).filter(pk=_payment_id(tenant, idempotency_key)).exists()
+    )
+
+
 def _payment_id(tenant, key: str) -> uuid.UUID:
     """The card payment of one authorization: the same tenant and key give the same id, so a
     retry finds the payment its first attempt committed."""

@@ -291,6 +291,7 @@ class FakeYooKassa(_Fake):
         self.payments: dict[str, dict] = {}
         self.methods: dict[str, str] = {}  # saved payment method id -> "ok" | "decline"
         self.refunds: dict[str, dict] = {}
+        self.refunds_pending = False  # True: a new refund is "pending" until asked again
         self.keys: dict[tuple[str, str], str] = {}  # (route, Idempotence-Key) -> object id
 
     def _authorized(self, headers) -> bool:
@@ -380,7 +381,9 @@ class FakeYooKassa(_Fake):
         if not key:
             return 400, {"type": "error", "code": "invalid_request", "parameter": "Idempotence-Key"}
         if ("refunds", key) in self.keys:
-            return 200, self.refunds[self.keys[("refunds", key)]]
+            refund = self.refunds[self.keys[("refunds", key)]]
+            refund["status"] = "succeeded"  # a pending refund is done by the time it is asked
+            return 200, refund
         payment = self.payments.get(body.get("payment_id", ""))
         if payment is None or payment["status"] != "succeeded":
             return 400, {"type": "error", "code": "invalid_request"}
@@ -393,7 +396,7 @@ class FakeYooKassa(_Fake):
         refund = {
             "id": str(uuid.uuid4()),
             "payment_id": payment["id"],
-            "status": "succeeded",
+            "status": "pending" if self.refunds_pending else "succeeded",
             "created_at": "2026-11-23T07:00:00.000Z",
             "amount": body["amount"],
         }

@@ -365,3 +365,28 @@ def test_concurrent_refunds_never_exceed_the_payment():
     assert sorted(results) == ["refund_too_large"] * 3 + ["succeeded"]
     payment.refresh_from_db()
     assert payment.refunded_amount == payment.amount // 2 + 1
+
+
+def test_a_refund_the_provider_is_still_processing_is_completed_by_the_task(
+    tenant, yookassa_fake, django_capture_on_commit_callbacks
+):
+    with tenant_scope(tenant):
+        payment = services.payment_start(tenant=tenant, plan=plan("pro"))
+    yookassa_fake.checkout_submit(payment.provider_id, "pay")
+    with tenant_scope(tenant):
+        services.payment_refresh(payment)
+    payment.refresh_from_db()
+    yookassa_fake.refunds_pending = True
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        refund = payment_refund(
+            payment=payment, money=_rub(payment.amount), reason="x", idempotency_key="yk-p"
+        )
+    assert refund.status == PaymentStatus.PENDING and refund.provider_id
+    payment.refresh_from_db()
+    assert payment.refunded_amount == 0  # nothing counted until YooKassa says succeeded
+    for callback in callbacks:  # the retry task, run now instead of in a minute
+        callback()
+    refund.refresh_from_db()
+    payment.refresh_from_db()
+    assert refund.status == PaymentStatus.SUCCEEDED and payment.status == PaymentStatus.REFUNDED
+    assert len(yookassa_fake.refunds) == 1

@@ -62,7 +62,7 @@ PROVIDER = "anthropic"
 MAX_LEADS = 10_000
 MAX_CLAIMS = 5  # a lead whose worker died this many times fails instead of looping
 DIRECT_FANOUT = 200  # bigger runs are fanned out by a task, so the request returns at once
-STALE_PENDING_RUN = timedelta(minutes=15)  # a run never authorized stops holding its leads
+RECOVER_AFTER = timedelta(minutes=5)  # a run still pending this long is resolved by the beat
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 _CHUNK = 1000
 
@@ -213,10 +213,9 @@ def lead_histories(tenant, lead_ids: list[int], *, exclude_run=None) -> dict[int
 
 def _busy_leads(tenant, lead_ids: list[int]) -> set[int]:
     """Leads waiting or being enriched in another live run (so one lead is never paid twice)."""
-    live = Q(run__status=EnrichmentRunStatus.RUNNING) | Q(
-        run__status=EnrichmentRunStatus.PENDING,
-        run__created_at__gte=timezone.now() - STALE_PENDING_RUN,
-    )
+    # A pending run holds its leads until the beat resolves it (its payment may be going
+    # through): a second run over them could pay twice.
+    live = Q(run__status__in=(EnrichmentRunStatus.RUNNING, EnrichmentRunStatus.PENDING))
     busy: set[int] = set()
     for chunk in _chunks(lead_ids):
         busy.update(
@@ -407,25 +406,43 @@ def _finish_free(run: EnrichmentRun) -> EnrichmentRun:
     return run
 
 
+def _charge_key(run) -> str:
+    return f"enrichment-run-{run.pk}"
+
+
+def _authorize(tenant, run: EnrichmentRun, actor, unit_amount: int, currency: str):
+    from apps.billing.services.usage_charges import usage_charge_authorize
+
+    return usage_charge_authorize(
+        tenant=tenant,
+        kind=CHARGE_KIND,
+        reference=str(run.pk),
+        quantity=run.leads_billable,
+        unit_amount=unit_amount,
+        currency=currency,
+        idempotency_key=_charge_key(run),
+        description=_("AI enrichment of %(count)s leads") % {"count": run.leads_billable},
+        actor=actor,
+    )
+
+
 def _authorize_and_queue(tenant, run: EnrichmentRun, actor) -> EnrichmentRun:
-    from apps.billing.services.usage_charges import enrichment_unit_price, usage_charge_authorize
+    """Authorize the run's price, then queue its leads. A decline ends the run; a provider
+    that does not answer leaves it pending (the card payment's outcome is unknown) and the
+    beat retries the same authorization with the same key (`enrichment_runs_recover_stale`),
+    so the run is never paid twice."""
+    from apps.billing.services.payments import ProviderUnavailable
+    from apps.billing.services.usage_charges import enrichment_unit_price
 
     try:
         unit = enrichment_unit_price(tenant)
         EnrichmentRun.objects.for_tenant(tenant).filter(pk=run.pk).update(
             price_amount=unit.amount * run.leads_billable, price_currency=unit.currency
         )
-        charge = usage_charge_authorize(
-            tenant=tenant,
-            kind=CHARGE_KIND,
-            reference=str(run.pk),
-            quantity=run.leads_billable,
-            unit_amount=unit.amount,
-            currency=unit.currency,
-            idempotency_key=f"enrichment-run-{run.pk}",
-            description=_("AI enrichment of %(count)s leads") % {"count": run.leads_billable},
-            actor=actor,
-        )
+        charge = _authorize(tenant, run, actor, unit.amount, unit.currency)
+    except ProviderUnavailable as exc:
+        exc.extra = {**exc.extra, "run_id": str(run.pk)}
+        raise
     except ApplicationError as exc:
         _decline(run, exc.message)
         exc.extra = {**exc.extra, "run_id": str(run.pk)}
@@ -433,6 +450,10 @@ def _authorize_and_queue(tenant, run: EnrichmentRun, actor) -> EnrichmentRun:
     except Exception:
         _decline(run, _("The payment could not be authorized."))
         raise
+    return _start_paid(tenant, run, charge)
+
+
+def _start_paid(tenant, run: EnrichmentRun, charge) -> EnrichmentRun:
     with transaction.atomic():
         now = timezone.now()
         started = (
@@ -463,45 +484,49 @@ def _authorize_and_queue(tenant, run: EnrichmentRun, actor) -> EnrichmentRun:
 
 
 def enrichment_runs_recover_stale(now=None) -> dict[str, int]:
-    """Runs left `pending` by a process that died around the authorization (beat): if the
-    charge went through, the work it paid for starts now; if not, the run ends declined
-    ("interrupted, nothing charged"). Idempotent: both steps are conditional updates."""
-    from apps.billing.models import UsageCharge, UsageChargeStatus
+    """Runs left `pending` (beat): the provider did not answer the authorization, or a process
+    died around it. If a card payment was started, the same authorization is retried with the
+    same key — it resumes the run if the payment went through, declines it if the card was
+    declined, and leaves it waiting while the provider is still down. A run that never got to
+    a payment ends declined ("interrupted, nothing charged")."""
+    from apps.billing.services.payments import ProviderUnavailable
+    from apps.billing.services.usage_charges import usage_payment_started
 
     now = now or timezone.now()
-    outcome = {"resumed": 0, "ended": 0}
+    outcome = {"resumed": 0, "ended": 0, "waiting": 0}
     stale = EnrichmentRun.objects.unscoped().filter(
-        status=EnrichmentRunStatus.PENDING, created_at__lt=now - STALE_PENDING_RUN
+        status=EnrichmentRunStatus.PENDING, created_at__lt=now - RECOVER_AFTER
     )
-    for run in stale.select_related("tenant"):
+    for run in stale.select_related("tenant", "requested_by"):
         tenant = run.tenant
-        charge = (
-            UsageCharge.objects.for_tenant(tenant)
-            .filter(idempotency_key=f"enrichment-run-{run.pk}", status=UsageChargeStatus.AUTHORIZED)
-            .first()
-        )
-        if charge is None:
+        started = run.price_currency and usage_payment_started(tenant, _charge_key(run))
+        if not started and not _charge_authorized(tenant, run):
             _decline(run, _("The run was interrupted before payment; nothing was charged."))
             outcome["ended"] += 1
             continue
-        with transaction.atomic():
-            resumed = (
-                EnrichmentRun.objects.for_tenant(tenant)
-                .filter(pk=run.pk, status=EnrichmentRunStatus.PENDING)
-                .update(
-                    status=EnrichmentRunStatus.RUNNING,
-                    started_at=now,
-                    usage_charge=charge,
-                    billing_reference=billing_reference(charge),
-                    price_amount=charge.amount,
-                    price_currency=charge.currency,
-                )
-            )
-            if resumed:
-                run_id = run.pk
-                transaction.on_commit(lambda t=tenant, r=run_id: enrichment_run_fan_out(t, r))
-                outcome["resumed"] += 1
+        unit = run.price_amount // run.leads_billable if run.leads_billable else 0
+        try:
+            charge = _authorize(tenant, run, run.requested_by, unit, run.price_currency)
+        except ProviderUnavailable:
+            outcome["waiting"] += 1
+            continue
+        except ApplicationError as exc:
+            _decline(run, exc.message)
+            outcome["ended"] += 1
+            continue
+        if _start_paid(tenant, run, charge).status == EnrichmentRunStatus.RUNNING:
+            outcome["resumed"] += 1
     return outcome
+
+
+def _charge_authorized(tenant, run) -> bool:
+    from apps.billing.models import UsageCharge, UsageChargeStatus
+
+    return (
+        UsageCharge.objects.for_tenant(tenant)
+        .filter(idempotency_key=_charge_key(run), status=UsageChargeStatus.AUTHORIZED)
+        .exists()
+    )
 
 
 def billing_reference(charge) -> str:

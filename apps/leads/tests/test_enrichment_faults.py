@@ -321,23 +321,57 @@ def test_no_slot_in_the_shared_rate_limit_hands_the_lead_back_for_later(
     assert fake_ai.requests == [] and run_of(paying, run).leads_done == 0
 
 
-def test_a_payment_provider_outage_declines_the_run_with_the_reason(
-    paying, fake_ai, two_leads, monkeypatch
+def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_it(
+    enrichment_on, fake_ai, two_leads, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from apps.billing.services import usage_charges
+    """The bank does not answer the card charge: its outcome is unknown, so the run is not
+    declined (a new run would pay again) — it waits; the beat retries the same charge with
+    the same key while the bank is down, then resumes the run once it answers."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.billing.gateways.base import ProviderError
+    from apps.billing.gateways.sandbox import SandboxGateway
+    from apps.billing.models import Payment
     from apps.billing.services.payments import ProviderUnavailable
     from apps.leads.models import EnrichmentRun
 
-    def down(**kwargs):
-        raise ProviderUnavailable("The bank did not answer.")
+    subscription = subscribe(enrichment_on, "pro")
+    Subscription.objects.for_tenant(enrichment_on).filter(pk=subscription.pk).update(
+        provider="sandbox", payment_method_id="sandbox_card_1"
+    )
+    calls = []
 
-    monkeypatch.setattr(usage_charges, "usage_charge_authorize", down)
+    class Flaky(SandboxGateway):
+        down = True
+
+        def charge_saved(self, **kwargs):
+            calls.append(kwargs["idempotency_key"])
+            if Flaky.down:
+                raise ProviderError("read timeout", permanent=False)
+            return super().charge_saved(**kwargs)
+
+    monkeypatch.setattr("apps.billing.gateways.get_gateway", lambda name: Flaky())
     with pytest.raises(ProviderUnavailable) as caught:
-        start(paying, lead_ids=two_leads)
-    run = EnrichmentRun.objects.for_tenant(paying).get()
+        start(enrichment_on, lead_ids=two_leads)
+    run = EnrichmentRun.objects.for_tenant(enrichment_on).get()
     assert caught.value.status_code == 503 and caught.value.extra["run_id"] == str(run.pk)
-    assert run.status == "declined" and run.failure_reason == "The bank did not answer."
-    assert run.leads_skipped == 2 and fake_ai.requests == [] and balance(paying) == CREDIT
+    assert run.status == "pending" and fake_ai.requests == []
+    # a second run over the same leads takes none of them (they wait in the first one)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = start(enrichment_on, lead_ids=two_leads)
+    assert (again.status, again.leads_billable) == ("done", 0)
+
+    later = timezone.now() + timedelta(minutes=10)
+    assert services.enrichment_runs_recover_stale(now=later)["waiting"] == 1
+    Flaky.down = False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.enrichment_runs_recover_stale(now=later)["resumed"] == 1
+    run = run_of(enrichment_on, run)
+    assert run.status == "done" and run.leads_done == 2
+    assert Payment.objects.for_tenant(enrichment_on).filter(kind="usage").count() == 1
+    assert len(set(calls)) == 1 and len(calls) == 3  # one payment, one key, three attempts
 
 
 def _stale(tenant, run, *, charged: bool):
@@ -367,11 +401,11 @@ def test_a_run_left_pending_after_its_charge_went_through_is_resumed_by_the_beat
     run, _callbacks = _queued_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
     _stale(paying, run, charged=True)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.enrichment_runs_recover_stale() == {"resumed": 1, "ended": 0}
+        assert services.enrichment_runs_recover_stale()["resumed"] == 1
     run = run_of(paying, run)
     assert (run.status, run.leads_enriched) == ("done", 1)
     assert len(charges(paying)) == 1 and balance(paying) == CREDIT - UNIT  # charged once
-    assert services.enrichment_runs_recover_stale() == {"resumed": 0, "ended": 0}
+    assert services.enrichment_runs_recover_stale() == {"resumed": 0, "ended": 0, "waiting": 0}
 
 
 def test_a_run_left_pending_before_any_charge_ends_declined_and_charges_nothing(
@@ -379,7 +413,7 @@ def test_a_run_left_pending_before_any_charge_ends_declined_and_charges_nothing(
 ):
     run, _callbacks = _queued_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
     _stale(paying, run, charged=False)
-    assert services.enrichment_runs_recover_stale() == {"resumed": 0, "ended": 1}
+    assert services.enrichment_runs_recover_stale()["ended"] == 1
     run = run_of(paying, run)
     assert run.status == "declined" and "nothing was charged" in run.failure_reason
     assert [i.status for i in items(paying, run)] == ["skipped"]
