@@ -372,6 +372,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "apps.leads.models.LeadStatus",
         "LeadSourceEnum": "apps.leads.models.Source",
+        "ListKindEnum": "apps.leads.models.ListKind",
+        "BillingEventKindEnum": "apps.billing.models.BillingEventKind",
+        "LanguageEnum": [("ru", "Русский"), ("en", "English")],
     },
 }
 
