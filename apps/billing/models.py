@@ -684,6 +684,7 @@ class BillingEventKind(models.TextChoices):
     CANCELED = "canceled", _("Canceled")
     REACTIVATED = "reactivated", _("Re-activated")
     RENEWED = "renewed", _("Renewed")
+    RENEWAL_UPCOMING = "renewal_upcoming", _("Renewal reminder sent")
     PAYMENT_SUCCEEDED = "payment_succeeded", _("Payment succeeded")
     PAYMENT_FAILED = "payment_failed", _("Payment failed")
     RENEWAL_RETRY_SCHEDULED = "retry_scheduled", _("Renewal retry scheduled")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.billing.models import (
     BillingEvent,
+    BillingEventKind,
     Payment,
     PlanStatus,
     Subscription,
@@ -23,8 +24,7 @@ from apps.tenants.scoping import tenant_scope
 
 RENEWAL_NOTICE_DAYS = 3
 # The history row that records "renewal reminder sent" for one period, and so claims it.
-# Not (yet) one of BillingEventKind's choices: adding it there needs a migration.
-RENEWAL_UPCOMING = "renewal_upcoming"
+RENEWAL_UPCOMING = BillingEventKind.RENEWAL_UPCOMING
 
 
 def payment_succeeded_notify(payment: Payment) -> None:

@@ -185,7 +185,7 @@ def payment_apply_status(
 
         dunning_charge_failed(payment)  # past due, retries, "payment failed" e-mails
     if status == PaymentStatus.SUCCEEDED:
-        _on_success(payment)
+        duplicate = _on_success(payment)
         # Every successful payment, whatever `_on_success` did with it, gets its invoice in
         # this transaction (after it, so the invoice sees the period the payment opened).
         from apps.billing.services.invoices import invoice_for_payment
@@ -193,7 +193,8 @@ def payment_apply_status(
         invoice_for_payment(payment)
         from apps.billing.services.payment_notices import payment_succeeded_notify
 
-        payment_succeeded_notify(payment)  # one e-mail per payment: this move happens once
+        if not duplicate:  # a double payment is refunded, not celebrated
+            payment_succeeded_notify(payment)  # one e-mail per payment: this move happens once
     elif status == PaymentStatus.FAILED:
         log_event(
             "payment_failed",
@@ -217,7 +218,8 @@ def _keep_method(payment: Payment, method_id: str) -> None:
         ).update(payment_method_id=method_id)
 
 
-def _on_success(payment: Payment) -> None:
+def _on_success(payment: Payment) -> bool:
+    """Act on a success; True if the payment duplicates one already made (to be refunded)."""
     log_event(
         "payment_succeeded",
         tenant_id=str(payment.tenant_id),
@@ -227,17 +229,17 @@ def _on_success(payment: Payment) -> None:
         currency=payment.currency,
     )
     if payment.kind == "usage":
-        return  # a paid action (usage_charges.py): nothing to activate or renew
+        return False  # a paid action (usage_charges.py): nothing to activate or renew
     if payment.kind == "proration":
         from apps.billing.services.plan_changes import plan_change_paid
 
         plan_change_paid(payment)  # an upgrade: switch the plan in place (same period)
-        return
+        return False
     if payment.subscription_id is not None:
         from apps.billing.services.renewals import subscription_renew
 
         subscription_renew(payment)  # a renewal: move to the period it paid for
-        return
+        return False
     try:
         with transaction.atomic():
             subscription = subscription_activate(
@@ -247,12 +249,13 @@ def _on_success(payment: Payment) -> None:
         # Paid twice for the plan it holds (two tabs), or the plan was retired meanwhile:
         # the payment keeps its success and is refunded in full once this commits.
         _refund_duplicate_later(payment, exc.code)
-        return
+        return True
     subscription.provider = payment.provider
     subscription.payment_method_id = payment.payment_method_id
     subscription.save(update_fields=["provider", "payment_method_id", "updated_at"])
     payment.subscription = subscription
     payment.save(update_fields=["subscription", "updated_at"])
+    return False
 
 
 def _refund_duplicate_later(payment: Payment, reason: str) -> None:

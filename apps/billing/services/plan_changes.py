@@ -69,6 +69,7 @@ from apps.billing.models import (
 )
 from apps.billing.services.credits import credit_add, credit_balance, credit_spend
 from apps.billing.services.history import history_record
+from apps.billing.services.subscriptions import _account_locked
 from apps.billing.services.usage import meter_ensure
 from apps.core.errors import ApplicationError, Conflict, ValidationFailed
 from apps.core.events import log_event
@@ -377,12 +378,12 @@ def _replayed(tenant, new_plan: Plan, at: datetime | None) -> PlanChangeResult |
 
 
 def _locked(tenant, subscription: Subscription) -> Subscription:
-    return (
-        Subscription.objects.for_tenant(tenant)
-        .select_for_update()
-        .select_related("plan")
-        .get(pk=subscription.pk)
-    )
+    """The subscription, read while the company's billing account row is locked: plan
+    changes of one company queue up. The subscription row itself is not locked here: the
+    Payment insert below may wait on a payment being applied, and that transaction locks
+    the subscription (payment first, then subscription) — locking it here would deadlock."""
+    _account_locked(tenant)
+    return Subscription.objects.for_tenant(tenant).select_related("plan").get(pk=subscription.pk)
 
 
 def _ensure_unchanged(locked: Subscription, preview: PlanChangePreview) -> None:

@@ -171,8 +171,12 @@ def test_a_refused_refund_fails_and_releases_the_amount(tenant):
 
 
 def test_paying_twice_for_one_plan_refunds_the_second_payment_after_commit(
-    tenant, django_capture_on_commit_callbacks
+    tenant, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from apps.billing.services import payment_notices
+
+    celebrated = []
+    monkeypatch.setattr(payment_notices, "payment_succeeded_notify", celebrated.append)
     with tenant_scope(tenant):
         first = services.payment_start(tenant=tenant, plan=plan("pro"))
         second = services.payment_start(tenant=tenant, plan=plan("pro"))
@@ -184,6 +188,7 @@ def test_paying_twice_for_one_plan_refunds_the_second_payment_after_commit(
     first.refresh_from_db()
     assert first.status == PaymentStatus.SUCCEEDED and first.refunded_amount == 0
     assert second.status == PaymentStatus.REFUNDED and second.refunded_amount == second.amount
+    assert [p.pk for p in celebrated] == [first.pk]  # no "payment succeeded" mail for the double
     refund = Refund.objects.for_tenant(tenant).get()
     assert refund.idempotency_key == f"double-{second.pk}"
     kinds = list(BillingEvent.objects.for_tenant(tenant).values_list("kind", "data"))
