@@ -440,7 +440,11 @@ CONTENT_SECURITY_POLICY = {
             # must be allowed by form-action too, or the browser stays on the billing page).
             *(["https://yoomoney.ru"] if YOOKASSA_SHOP_ID else []),
             *(
-                ["https://securepay.tinkoff.ru", "https://pay.tbank.ru", "https://securepay.tbank.ru"]
+                [
+                    "https://securepay.tinkoff.ru",
+                    "https://pay.tbank.ru",
+                    "https://securepay.tbank.ru",
+                ]
                 if TINKOFF_TERMINAL_KEY
                 else []
             ),

@@ -61,7 +61,9 @@ def subscription_state(tenant) -> dict:
         "paused_at": subscription.paused_at if subscription else None,
         "access_state": ent.access_state,
         "read_only_until": ent.read_only_until,
-        "access_message": None if ent.is_active else access_message(ent.access_state),
+        "access_message": None
+        if ent.is_active
+        else access_message(ent.access_state, ent.read_only_until),
     }
 
 

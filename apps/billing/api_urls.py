@@ -60,9 +60,7 @@ urlpatterns = [
         api_subscription.BillingAccountAPI.as_view(),
         name="api-billing-account",
     ),
-    path(
-        f"{tenant}invoices/", api_invoices.InvoiceListAPI.as_view(), name="api-billing-invoices"
-    ),
+    path(f"{tenant}invoices/", api_invoices.InvoiceListAPI.as_view(), name="api-billing-invoices"),
     path(
         f"{tenant}invoices/<int:invoice_id>/pdf/",
         api_invoices.InvoicePDFAPI.as_view(),

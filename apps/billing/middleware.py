@@ -56,7 +56,7 @@ class AccessStateMiddleware:
             return redirect("billing:overview", tenant_slug=request.tenant.slug)
         from apps.web.middleware import application_error_response
 
-        error = PaymentRequired(access_message(access.access_state))
+        error = PaymentRequired(access_message(access.access_state, access.read_only_until))
         return application_error_response(request, error)
 
     def _api(self, request, ref):
@@ -74,7 +74,7 @@ class AccessStateMiddleware:
             return None
         if not _is_member(request, ref):
             return None  # anonymous: 401, outsider: 404, both from the view itself
-        message = access_message(access.access_state)
+        message = access_message(access.access_state, access.read_only_until)
         return JsonResponse(error_body(PaymentRequired.default_code, message), status=402)
 
 

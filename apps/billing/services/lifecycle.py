@@ -173,12 +173,21 @@ def access_ensure_writable(tenant) -> None:
     must refuse writes outside a request, e.g. imports started by a task)."""
     entitlements = entitlements_get(tenant)
     if not entitlements.is_active:
-        raise PaymentRequired(access_message(entitlements.access_state))
+        raise PaymentRequired(
+            access_message(entitlements.access_state, entitlements.read_only_until)
+        )
 
 
-def access_message(state: str) -> str:
+def access_message(state: str, read_only_until: datetime | None = None) -> str:
+    """What a refused write says. Read-only without an end date is a paused subscription
+    (only pausing sets it so); with one, the grace after a trial or a cancellation."""
     if state == AccessState.BLOCKED:
         return _("Access is paused until the subscription is paid. Your data is kept.")
+    if state == AccessState.READ_ONLY and read_only_until is None:
+        return _(
+            "The subscription is paused: the dashboard is read-only until you resume it. "
+            "The widget keeps collecting leads."
+        )
     return _(
         "Your trial has ended: the dashboard is read-only until you choose a plan. "
         "The widget keeps collecting leads."

@@ -280,3 +280,19 @@ def test_payment_start_uses_the_default_while_the_choice_is_not_configured(tenan
     BillingAccount.objects.for_tenant(tenant).update(rub_provider="tinkoff")
     payment = payment_start(tenant=tenant, plan=plan("pro"))
     assert payment.provider == "sandbox"
+
+
+def test_a_write_refused_while_paused_says_the_subscription_is_paused(
+    tenant, admin_user, admin_api
+):
+    subscribe(tenant, "pro")
+    actions.subscription_pause(tenant=tenant, actor=admin_user)
+
+    response = admin_api.post(
+        f"/api/v1/tenants/{tenant.pk}/leads/", {"email": "a@b.ru"}, format="json"
+    )
+
+    assert response.status_code == 402
+    message = response.json()["error"]["message"]
+    assert "paused" in message.lower() or "приостановлена" in message.lower()
+    assert "trial" not in message.lower() and "пробный" not in message.lower()
