@@ -153,3 +153,17 @@ def analyst_client_web(client, analyst_user):
 def outsider_client_web(client, outsider):
     client.force_login(outsider)
     return client
+
+
+@pytest.fixture
+def english_ui(settings, client):
+    """Run a test in English: its assertions read the English source strings, while the
+    product's default interface language is Russian. Services (gettext at call time), API
+    requests (the default language) and the dashboard (the language cookie, which wins over
+    the user's saved language) all answer in English."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

@@ -28,9 +28,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import structlog
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -261,32 +259,13 @@ def dunning_pay_now(*, tenant, actor=None, return_url: str = "") -> Payment:
     payment = _overdue_payment_row(subscription, actor)
     if payment.confirmation_url or payment.status != PaymentStatus.PENDING:
         return payment
-    return_url = return_url or settings.SITE_URL + reverse(
-        "billing:overview", kwargs={"tenant_slug": tenant.slug}
-    )
-    separator = "&" if "?" in return_url else "?"
-    try:
-        result = gateways.get_gateway(payment.provider).create_payment(
-            amount=payment.money,
-            description=payment.description,
-            idempotency_key=payment.idempotency_key,
-            return_url=f"{return_url}{separator}payment={payment.pk}",
-            save_method=True,
-            metadata={
-                "payment_id": str(payment.pk),
-                "tenant_slug": tenant.slug,
-                "customer_key": str(tenant.pk),
-            },
-        )
-    except ProviderError as exc:
-        from apps.billing.services.payments import payment_apply_status
+    from apps.billing.services.payments import payment_apply_status, payment_hosted_create
 
+    try:
+        payment_hosted_create(payment, return_url)
+    except ProviderError as exc:
         payment_apply_status(payment, PaymentStatus.FAILED, failure_reason=exc.user_message)
         raise ValidationFailed(exc.user_message, code="payment_declined") from exc
-    payment.provider_id = result.provider_id
-    payment.confirmation_url = result.confirmation_url or ""
-    payment.raw = result.raw
-    payment.save(update_fields=["provider_id", "confirmation_url", "raw", "updated_at"])
     return payment
 
 

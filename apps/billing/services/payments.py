@@ -87,9 +87,6 @@ def payment_start(
     """
     _check_sellable(tenant, plan)
     provider = _choose_provider(plan, provider, tenant)
-    return_url = return_url or settings.SITE_URL + reverse(
-        "billing:overview", kwargs={"tenant_slug": tenant.slug}
-    )
     gateway = gateways.get_gateway(provider)
     payment_id = uuid.uuid4()
     payment = Payment.objects.create(
@@ -97,39 +94,51 @@ def payment_start(
         idempotency_key=f"fl-pay-{payment_id}",
         tenant=tenant,
         plan=plan,
+        description=_("Fast Lead, plan %(plan)s") % {"plan": plan.name},
         amount=plan.price_amount,
         currency=plan.currency,
         provider=provider,
         is_test=gateway.is_test,
         created_by=actor,
     )
-    # The payer comes back to a URL naming the payment, so the page can ask for its status.
-    separator = "&" if "?" in return_url else "?"
-    return_url = f"{return_url}{separator}payment={payment.pk}"
     try:
-        result = gateway.create_payment(
-            amount=payment.money,
-            description=_("Fast Lead, plan %(plan)s") % {"plan": plan.name},
-            idempotency_key=payment.idempotency_key,
-            return_url=return_url,
-            save_method=True,
-            metadata={
-                "payment_id": str(payment.pk),
-                "tenant_slug": tenant.slug,
-                "customer_key": str(tenant.pk),
-            },
-        )
+        result = payment_hosted_create(payment, return_url)
     except ProviderError as exc:
         return _start_failed(payment, exc, plan)
-    payment.provider_id = result.provider_id
-    payment.confirmation_url = result.confirmation_url or ""
-    payment.raw = result.raw
-    payment.save(update_fields=["provider_id", "confirmation_url", "raw", "updated_at"])
     if result.status != PaymentStatus.PENDING:
         payment_apply_status(payment, result.status, raw=result.raw)
         payment.refresh_from_db()
     logger.info("payment_started", tenant_id=str(tenant.pk), payment_id=str(payment.pk))
     return payment
+
+
+def payment_hosted_create(payment: Payment, return_url: str = ""):
+    """Create `payment` at its provider as a hosted page (the provider's form or the sandbox
+    test-card page) and keep the provider's id and the page's URL on the row. The payer comes
+    back to `return_url` (default: the billing page) naming the payment, so the page can ask
+    for its status. Raises `ProviderError`; returns the provider's result."""
+    tenant = payment.tenant
+    return_url = return_url or settings.SITE_URL + reverse(
+        "billing:overview", kwargs={"tenant_slug": tenant.slug}
+    )
+    separator = "&" if "?" in return_url else "?"
+    result = gateways.get_gateway(payment.provider).create_payment(
+        amount=payment.money,
+        description=payment.description,
+        idempotency_key=payment.idempotency_key,
+        return_url=f"{return_url}{separator}payment={payment.pk}",
+        save_method=True,
+        metadata={
+            "payment_id": str(payment.pk),
+            "tenant_slug": tenant.slug,
+            "customer_key": str(tenant.pk),
+        },
+    )
+    payment.provider_id = result.provider_id
+    payment.confirmation_url = result.confirmation_url or ""
+    payment.raw = result.raw
+    payment.save(update_fields=["provider_id", "confirmation_url", "raw", "updated_at"])
+    return result
 
 
 def _start_failed(payment: Payment, exc: ProviderError, plan: Plan):

@@ -45,10 +45,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -656,25 +654,14 @@ def _charge(tenant, payment: Payment, preview, actor) -> PlanChangeResult:
 
 def _redirect(tenant, payment: Payment, preview, return_url: str) -> PlanChangeResult:
     """No saved card: pay the prorated amount on the provider's page."""
-    from apps.billing.services.payments import ProviderUnavailable, payment_apply_status
-
-    return_url = return_url or settings.SITE_URL + reverse(
-        "billing:overview", kwargs={"tenant_slug": tenant.slug}
+    from apps.billing.services.payments import (
+        ProviderUnavailable,
+        payment_apply_status,
+        payment_hosted_create,
     )
-    separator = "&" if "?" in return_url else "?"
+
     try:
-        result = gateways.get_gateway(payment.provider).create_payment(
-            amount=payment.money,
-            description=payment.description,
-            idempotency_key=payment.idempotency_key,
-            return_url=f"{return_url}{separator}payment={payment.pk}",
-            save_method=True,
-            metadata={
-                "payment_id": str(payment.pk),
-                "tenant_slug": tenant.slug,
-                "customer_key": str(tenant.pk),
-            },
-        )
+        payment_hosted_create(payment, return_url)
     except ProviderError as exc:
         payment_apply_status(payment, PaymentStatus.FAILED, failure_reason=exc.user_message)
         if exc.permanent:
@@ -683,10 +670,6 @@ def _redirect(tenant, payment: Payment, preview, return_url: str) -> PlanChangeR
         raise ProviderUnavailable(
             exc.user_message, extra={"provider": payment.provider, "alternatives": others}
         ) from exc
-    payment.provider_id = result.provider_id
-    payment.confirmation_url = result.confirmation_url or ""
-    payment.raw = result.raw
-    payment.save(update_fields=["provider_id", "confirmation_url", "raw", "updated_at"])
     subscription = _locked_refresh(tenant, payment.subscription)
     return PlanChangeResult("payment_required", subscription, preview=preview, payment=payment)
 

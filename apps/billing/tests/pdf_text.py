@@ -35,8 +35,12 @@ def pdf_text(data: bytes) -> str:
 
 
 def pdf_title(data: bytes) -> str:
+    """The document title: a literal string, or UTF-16 hex when it is not Latin-1."""
     match = re.search(rb"/Title \((.*?)\)\n", data)
-    return match.group(1).decode("latin-1") if match else ""
+    if match:
+        return match.group(1).decode("latin-1")
+    match = re.search(rb"/Title <([0-9A-Fa-f]+)>", data)
+    return bytes.fromhex(match.group(1).decode()).decode("utf-16") if match else ""
 
 
 def _stream(body: bytes) -> bytes:

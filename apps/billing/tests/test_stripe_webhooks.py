@@ -18,7 +18,8 @@ from apps.billing.models import (
 from apps.billing.stripe_sync import stripe_event_apply
 from apps.features.selectors import entitlements_get
 
-pytestmark = pytest.mark.django_db
+# The assertions read the English source strings.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ from apps.core.errors import Conflict, ValidationFailed
 from apps.core.money import Money
 from tests.factories import TenantFactory
 
-pytestmark = pytest.mark.django_db
+# The assertions read the English source strings.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 
 class FakeGateway(SandboxGateway):

@@ -13,7 +13,8 @@ from apps.leads.tests.enrichment_fixtures import *  # noqa: F403
 from apps.leads.tests.enrichment_fixtures import UNIT, answer, charges, lead, run_of
 from apps.tenants.scoping import tenant_scope
 
-pytestmark = pytest.mark.django_db
+# The assertions read the English source strings.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 
 def _post(client, path, body=None, **headers):

@@ -23,7 +23,8 @@ from apps.leads.tests.enrichment_fixtures import (
 )
 from apps.tenants.scoping import tenant_scope
 
-pytestmark = pytest.mark.django_db
+# The assertions read the English source strings.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 
 def test_happy_path_fills_known_fields_and_marks_the_rest_not_determined(

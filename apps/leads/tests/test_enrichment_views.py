@@ -24,7 +24,8 @@ from apps.leads.tests.enrichment_fixtures import (
 )
 from apps.tenants.scoping import tenant_scope
 
-pytestmark = pytest.mark.django_db
+# The assertions read the English source strings.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
