@@ -34,15 +34,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.billing.models import (
+    LIVE_STATUSES,
     BillingEventKind,
     Payment,
     PaymentEvent,
     PaymentKind,
     PaymentStatus,
+    Plan,
     Subscription,
     SubscriptionStatus,
 )
 from apps.billing.services.history import history_record
+from apps.billing.services.usage import meter_ensure
 from apps.core.events import log_event
 from apps.features.selectors import entitlements_invalidate
 from apps.tenants.scoping import tenant_scope
@@ -403,6 +406,9 @@ def _apply_state(subscription: Subscription, data: dict, *, align_period: bool =
             if start is not None and subscription.current_period_start < start < end:
                 subscription.current_period_start = start
                 fields.add("current_period_start")
+    plan_changed = _follow_plan(subscription, data)
+    if plan_changed:
+        fields |= {"plan", "pending_plan"}
     cancel_at_end = bool(data.get("cancel_at_period_end"))
     if cancel_at_end != subscription.cancel_at_period_end:
         subscription.cancel_at_period_end = cancel_at_end
@@ -458,6 +464,61 @@ def _apply_state(subscription: Subscription, data: dict, *, align_period: bool =
         if "status" in fields:
             _access_follow(tenant, old_status, subscription.status)
         entitlements_invalidate(tenant)
+        if plan_changed:
+            meter_ensure(tenant)  # the period's counter takes the new plan's limit
+
+
+def _stripe_plan(data: dict) -> Plan | None:
+    """Our plan for the Stripe subscription's price (by price id, else its lookup key)."""
+    items = (data.get("items") or {}).get("data") or []
+    price = (items[0].get("price") or {}) if items else {}
+    if not isinstance(price, dict) or not price.get("id"):
+        return None
+    found = Plan.objects.filter(provider_price_ids__stripe=price["id"]).first()
+    if found is None and price.get("lookup_key"):
+        found = Plan.objects.filter(code=price["lookup_key"], currency="EUR").first()
+    return found
+
+
+def _follow_plan(subscription: Subscription, data: dict) -> bool:
+    """A plan changed in Stripe's customer portal (Stripe prorates it): ours follows, in place.
+    Returns True if the plan changed."""
+    new_plan = _stripe_plan(data)
+    if new_plan is None or new_plan.pk == subscription.plan_id:
+        return False
+    tenant = subscription.tenant
+    clash = (
+        Subscription.objects.for_tenant(tenant)
+        .filter(plan=new_plan, status__in=LIVE_STATUSES)
+        .exclude(pk=subscription.pk)
+    )
+    if clash.exists():
+        logger.warning(
+            "stripe_plan_change_clash", subscription_id=subscription.pk, plan=new_plan.code
+        )
+        return False
+    old_plan = subscription.plan
+    subscription.plan = new_plan
+    subscription.pending_plan = None
+    upgrade = new_plan.price_amount >= old_plan.price_amount
+    history_record(
+        tenant,
+        BillingEventKind.UPGRADED if upgrade else BillingEventKind.DOWNGRADED,
+        message=_("%(old)s → %(new)s (Stripe)") % {"old": old_plan.name, "new": new_plan.name},
+        subscription_id=subscription.pk,
+        provider=STRIPE,
+        old_plan=old_plan.code,
+        new_plan=new_plan.code,
+    )
+    log_event(
+        "subscription_changed",
+        tenant_id=str(tenant.pk),
+        subscription_id=subscription.pk,
+        plan=new_plan.code,
+        previous_plans=[old_plan.code],
+        provider=STRIPE,
+    )
+    return True
 
 
 def _access_follow(tenant, old: str, new: str) -> None:

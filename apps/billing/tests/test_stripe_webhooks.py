@@ -12,6 +12,7 @@ from apps.billing.models import (
     Payment,
     PaymentKind,
     PaymentStatus,
+    Plan,
     Subscription,
     SubscriptionStatus,
 )
@@ -318,3 +319,31 @@ def test_an_invoice_that_is_not_a_renewal_moves_no_period(tenant, stripe_env, li
         before.current_period_start,
         before.current_period_end,
     )
+
+
+def test_a_plan_changed_in_the_stripe_portal_is_followed(client, tenant, stripe_env, linked):
+    """email_2500 → email_unlimited in Stripe's portal (Stripe prorates): our subscription
+    follows in place, with its limits, history, and back again on a downgrade."""
+
+    subscription, stripe_sub = linked
+    unlimited = stripe_env.fake.price(
+        product="fastlead_email_unlimited", amount=3999, lookup_key="email_unlimited"
+    )
+    Plan.objects.filter(code="email_unlimited").update(
+        provider_price_ids={"stripe": unlimited["id"]}
+    )
+    stripe_sub["items"]["data"][0]["price"] = unlimited
+    event = stripe_env.fake.event("customer.subscription.updated", stripe_sub)
+    assert stripe_env.deliver(client, event).status_code == 200
+
+    ours = _ours(subscription)
+    assert ours.plan.code == "email_unlimited" and ours.status == SubscriptionStatus.ACTIVE
+    assert entitlements_get(tenant).lead_limit is None
+    assert _history(tenant, BillingEventKind.UPGRADED)
+
+    stripe_sub["items"]["data"][0]["price"] = stripe_env.price
+    event = stripe_env.fake.event("customer.subscription.updated", stripe_sub)
+    assert stripe_env.deliver(client, event).status_code == 200
+    assert _ours(subscription).plan.code == "email_2500"
+    assert entitlements_get(tenant).lead_limit == 2500
+    assert _history(tenant, BillingEventKind.DOWNGRADED)
