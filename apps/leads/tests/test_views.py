@@ -557,7 +557,9 @@ def test_the_widget_page_shows_the_key_and_snippet_and_rotates(admin_client_web,
     assert new != key and new in response.content.decode()
 
 
-def test_dashboard_export_is_refused_when_the_export_tool_is_locked(tenant, analyst_client_web):
+def test_dashboard_export_is_refused_when_the_export_tool_is_locked(
+    tenant, analyst_client_web, leads
+):
     from apps.features import services as feature_services
 
     allowed = analyst_client_web.get(f"/t/{tenant.slug}/leads/export/?format=csv")
@@ -567,3 +569,6 @@ def test_dashboard_export_is_refused_when_the_export_tool_is_locked(tenant, anal
     )
     response = analyst_client_web.get(f"/t/{tenant.slug}/leads/export/?format=csv")
     assert response.status_code == 403
+    # the table shows the locked state (with the plan that unlocks it), not download links
+    html = analyst_client_web.get(f"/t/{tenant.slug}/leads/").content.decode()
+    assert "data-export-locked" in html and "?format=xlsx" not in html
