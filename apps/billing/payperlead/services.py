@@ -105,14 +105,33 @@ def report_compute_all(*, tenant, period: date) -> list[Report]:
     return _reports(tenant, records, customers)
 
 
-def period_close(*, tenant, actor, period: date) -> BillingPeriod:
-    """Freeze `period`: compute every customer's report one last time, store its lines and
-    refuse any later change. Closing a closed period changes nothing."""
+def period_close_check(period: date) -> date:
+    """The month to close, or Conflict if it is not over yet (checked before queueing)."""
     period = month_start(period)
     if month_bounds(period)[1] > timezone.now():
         raise Conflict(
             _("%(month)s is not over yet.") % {"month": f"{period:%Y-%m}"}, code="period_not_over"
         )
+    return period
+
+
+def period_close_later(*, tenant, actor, period: date) -> date:
+    """Queue the close of `period` after the caller's commit (the dashboard): the request
+    returns at once, the worker writes the frozen reports."""
+    from apps.billing.payperlead.tasks import close_billing_period_task
+
+    period = period_close_check(period)
+    actor_id = getattr(actor, "pk", None)
+    transaction.on_commit(
+        lambda: close_billing_period_task.delay(str(tenant.pk), period.isoformat(), actor_id)
+    )
+    return period
+
+
+def period_close(*, tenant, actor, period: date) -> BillingPeriod:
+    """Freeze `period`: compute every customer's report one last time, store its lines and
+    refuse any later change. Closing a closed period changes nothing."""
+    period = period_close_check(period)
     with transaction.atomic():
         row = _lock_period(tenant, period)
         if row.is_closed:

@@ -200,13 +200,14 @@ def report_close(request, tenant_slug):
     except ApplicationError:
         raise Http404 from None
     try:
-        services.period_close(tenant=tenant, actor=request.user, period=period)
+        services.period_close_later(tenant=tenant, actor=request.user, period=period)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(
             request,
-            _("%(month)s is closed: its reports are final.") % {"month": f"{period:%Y-%m}"},
+            _("%(month)s is being closed: its reports become final in a moment.")
+            % {"month": f"{period:%Y-%m}"},
         )
     customer = selectors.customer_get(tenant, request.POST.get("customer") or "")
     return client_redirect(request, _index_url(tenant, period, customer))

@@ -123,17 +123,37 @@ def test_an_outsider_sees_nothing(seeded, outsider_client_web):
     assert outsider_client_web.get(download, {"period": "2024-04"}).status_code == 404
 
 
+def test_a_month_not_over_is_refused_at_once_and_nothing_is_queued(
+    seeded, admin_client_web, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    this_month = f"{timezone.now():%Y-%m}"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = admin_client_web.post(page(seeded, "close"), {"period": this_month}, follow=True)
+    assert queued == []
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert this_month in said
+
+
 def test_only_administrators_close_a_month(seeded, analyst_client_web):
     response = analyst_client_web.post(page(seeded, "close"), {"period": "2024-04"})
     assert response.status_code == 403
     assert not BillingPeriod.objects.for_tenant(seeded).exists()
 
 
-def test_an_administrator_closes_a_finished_month(seeded, admin_client_web):
-    response = admin_client_web.post(
-        page(seeded, "close"), {"period": "2024-04", "customer": "customer-123"}
-    )
+def test_an_administrator_closes_a_finished_month(
+    seeded, admin_client_web, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = admin_client_web.post(
+            page(seeded, "close"), {"period": "2024-04", "customer": "customer-123"}
+        )
     assert response.status_code == 302 and "customer=customer-123" in response["Location"]
+    # the request only queues the close; the worker writes the frozen reports
+    assert len(queued) == 1
+    assert not BillingPeriod.objects.for_tenant(seeded).filter(status=PeriodStatus.CLOSED).exists()
+    queued[0]()  # the task runs (eagerly in tests)
     period = BillingPeriod.objects.for_tenant(seeded).get()
     assert period.status == PeriodStatus.CLOSED
     follow = admin_client_web.get(response["Location"])
