@@ -10,10 +10,8 @@ PostgreSQL alike), which is what lets the page show the statuses moving. Screens
 and 375 px) go to /tmp/shots/.
 """
 
-import os
 import re
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -23,30 +21,12 @@ from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead, LeadEnrichment, LeadList
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-SHOTS = Path("/tmp/shots")
 LEADS = 200
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-# must not be refused for it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

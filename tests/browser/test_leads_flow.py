@@ -2,37 +2,16 @@
 and watch it finish — without page reloads where HTMX does the work. Screenshots (desktop and
 375 px) go to /tmp/shots/."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from apps.leads.ingestion import ingest_leads
 from apps.tenants.roles import Role
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-SHOTS = Path("/tmp/shots")
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-# must not be refused for it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 CSV = (
     "Имя;E-mail;Телефон;Компания\n"

@@ -2,7 +2,6 @@
 sandbox test-card page, comes back with Pro active, opens the invoices and downloads the
 invoice PDF. Screenshots go to /tmp/shots/."""
 
-import os
 import re
 from pathlib import Path
 
@@ -12,29 +11,10 @@ from apps.billing.models import Invoice
 from apps.billing.tests.helpers import start_trial
 from apps.billing.tests.pdf_text import pdf_text
 from apps.tenants.roles import Role
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-SHOTS = Path("/tmp/shots")
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-# must not be refused for it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 billing page, picks Pro, sees the prorated amount, confirms, and sees Pro active and the
 charge in the billing history. Screenshots go to /tmp/shots/."""
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -14,29 +12,10 @@ from apps.billing.models import Payment, Subscription
 from apps.billing.tests.helpers import subscribe
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-SHOTS = Path("/tmp/shots")
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-# must not be refused for it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

@@ -4,36 +4,17 @@ on the provider's hosted page, comes back and sees Pro active; with the chosen p
 billing page offers the other one. Screenshots go to /tmp/shots/provider-*.png."""
 
 import copy
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from apps.billing.models import Payment, PaymentStatus, Plan, Subscription
 from apps.billing.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.tenants.roles import Role
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-SHOTS = Path("/tmp/shots")
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

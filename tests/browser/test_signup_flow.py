@@ -1,32 +1,13 @@
 """End to end in headless Chromium: sign up, confirm, create a company, invite a colleague."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core import mail
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-# itself (reading the outbox needs none, but fixtures do) must not be refused for it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

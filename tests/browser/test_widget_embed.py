@@ -1,31 +1,11 @@
 """End to end in headless Chromium: the embed snippet on a customer's site renders the form
 from static/widget/fastlead.js, and a visitor's request becomes a lead of the tenant."""
 
-import os
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-# itself must not be refused for it.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 
 def host_page(snippet: str, lang: str) -> str:
