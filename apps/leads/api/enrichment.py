@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from apps.billing.api import MoneySerializer
-from apps.core.api import ErrorSerializer, StrictFieldsMixin, error_responses
+from apps.core.api import DefaultPagination, ErrorSerializer, StrictFieldsMixin, error_responses
 from apps.core.errors import ValidationFailed
 from apps.features.guards import RequiresFeature
 from apps.leads import selectors as lead_selectors
@@ -313,13 +313,16 @@ class LeadsEnrichAPI(_StartView):
 
 @extend_schema(tags=["enrichment"], parameters=[TENANT_ID])
 class EnrichmentRunCollectionAPI(TenantAPIView):
+    pagination_class = DefaultPagination
+
     @extend_schema(
-        summary="Recent enrichment runs (newest first, at most 50)",
+        summary="Enrichment runs, newest first (paginated with limit/offset)",
         responses={200: RunSerializer(many=True), **error_responses(401, 404)},
     )
     def get(self, request, tenant_id):
-        runs = selectors.enrichment_runs(self.tenant)[:50]
-        return Response([run_data(run) for run in runs])
+        paginator = self.pagination_class()
+        runs = paginator.paginate_queryset(selectors.enrichment_runs(self.tenant), request, self)
+        return paginator.get_paginated_response([run_data(run) for run in runs])
 
 
 @extend_schema(tags=["enrichment"], parameters=[TENANT_ID, RUN_ID])

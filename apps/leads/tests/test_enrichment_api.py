@@ -91,7 +91,13 @@ def test_enrich_a_list_and_a_batch_of_ids_and_a_filter(
     # the Webinar lead was enriched a moment ago: unchanged, so nothing to pay
     assert by_filter.json()["leads_billable"] == 0 and by_filter.json()["status"] == "done"
     assert by_filter.json()["price"]["amount"] == 0
-    runs = admin_api.get(url("api-enrichment-runs", paying)).json()
+    listing = admin_api.get(url("api-enrichment-runs", paying)).json()
+    runs = listing["results"]
+    assert listing["count"] == 3
+    assert [
+        r["id"]
+        for r in admin_api.get(url("api-enrichment-runs", paying) + "?limit=1").json()["results"]
+    ] == [by_filter.json()["run_id"]]
     assert [r["id"] for r in runs] == [
         by_filter.json()["run_id"],
         by_ids.json()["run_id"],
