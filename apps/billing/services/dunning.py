@@ -24,7 +24,6 @@ decline — so retries and the grace end are due from `DUE_SLACK` before their t
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 
 import structlog
@@ -37,7 +36,6 @@ from apps.billing.gateways import ProviderError
 from apps.billing.models import (
     BillingEventKind,
     Payment,
-    PaymentKind,
     PaymentStatus,
     PlanStatus,
     Subscription,
@@ -279,13 +277,9 @@ def _overdue_payment_row(subscription: Subscription, actor) -> Payment:
     )
     if subscription.status != SubscriptionStatus.PAST_DUE:
         raise Conflict(_("Nothing is overdue: the subscription is paid."), "nothing_overdue")
-    period = subscription.current_period_end
-    live = (
-        Payment.objects.for_tenant(subscription.tenant)
-        .filter(subscription=subscription, period_start=period)
-        .exclude(status__in=[PaymentStatus.FAILED, PaymentStatus.CANCELED])
-        .first()
-    )
+    from apps.billing.services.renewals import renewal_payment_create, renewal_payment_live
+
+    live = renewal_payment_live(subscription)
     if live is not None:
         if live.request_id or live.status != PaymentStatus.PENDING:
             raise Conflict(
@@ -301,21 +295,4 @@ def _overdue_payment_row(subscription: Subscription, actor) -> Payment:
             code="provider_not_available",
         )
     provider = subscription.provider if subscription.provider in allowed else allowed[0]
-    payment_id = uuid.uuid4()
-    from apps.billing.services.renewals import _renewal_description
-
-    return Payment.objects.create(
-        id=payment_id,
-        idempotency_key=f"fl-pay-{payment_id}",
-        tenant=subscription.tenant,
-        subscription=subscription,
-        plan=plan,
-        kind=PaymentKind.RENEWAL,
-        description=_renewal_description(plan, period),
-        amount=plan.price_amount,
-        currency=plan.currency,
-        provider=provider,
-        is_test=gateways.get_gateway(provider).is_test,
-        period_start=period,
-        created_by=actor,
-    )
+    return renewal_payment_create(subscription, provider=provider, actor=actor)

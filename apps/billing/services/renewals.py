@@ -259,13 +259,7 @@ def _charge_row(subscription_id: int, request_id: str) -> Payment:
     )
     if subscription is None:
         raise NotFound(_("No such subscription."))
-    period = subscription.current_period_end
-    live = (
-        Payment.objects.unscoped()
-        .filter(subscription=subscription, period_start=period)
-        .exclude(status__in=[PaymentStatus.FAILED, PaymentStatus.CANCELED])
-        .first()
-    )
+    live = renewal_payment_live(subscription)
     if live is not None:
         if not live.request_id and live.status == PaymentStatus.PENDING:
             # The tenant is paying the overdue period by hand right now: leave it be.
@@ -276,9 +270,38 @@ def _charge_row(subscription_id: int, request_id: str) -> Payment:
     )
     if not due:
         raise Conflict(_("The subscription is not due for a charge."), "not_eligible")
+    return renewal_payment_create(
+        subscription,
+        provider=subscription.provider or gateways.SANDBOX,
+        payment_method_id=subscription.payment_method_id,
+        request_id=request_id,
+    )
+
+
+def renewal_payment_live(subscription: Subscription) -> Payment | None:
+    """The payment of the subscription's next period that is not over (failed or canceled
+    ones allow another attempt): at most one, by the partial unique index."""
+    return (
+        Payment.objects.unscoped()
+        .filter(subscription=subscription, period_start=subscription.current_period_end)
+        .exclude(status__in=[PaymentStatus.FAILED, PaymentStatus.CANCELED])
+        .first()
+    )
+
+
+def renewal_payment_create(
+    subscription: Subscription,
+    *,
+    provider: str,
+    payment_method_id: str = "",
+    request_id: str = "",
+    actor=None,
+) -> Payment:
+    """The Payment for the subscription's next period (a charge on the saved card, or a
+    payment by hand of an overdue period), written before any provider call."""
     plan = subscription.plan
+    period = subscription.current_period_end
     payment_id = uuid.uuid4()
-    provider = subscription.provider or gateways.SANDBOX
     return Payment.objects.create(
         id=payment_id,
         idempotency_key=f"fl-pay-{payment_id}",
@@ -290,10 +313,11 @@ def _charge_row(subscription_id: int, request_id: str) -> Payment:
         amount=plan.price_amount,
         currency=plan.currency,
         provider=provider,
-        is_test=provider == gateways.SANDBOX,
-        payment_method_id=subscription.payment_method_id,
+        is_test=gateways.get_gateway(provider).is_test,
+        payment_method_id=payment_method_id,
         period_start=period,
         request_id=request_id,
+        created_by=actor,
     )
 
 
