@@ -7,12 +7,14 @@ idempotency key, so a retry after a timeout or a crash reaches the same provider
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import structlog
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.billing import gateways
@@ -110,6 +112,22 @@ def payment_start(
         payment.refresh_from_db()
     logger.info("payment_started", tenant_id=str(tenant.pk), payment_id=str(payment.pk))
     return payment
+
+
+CLAIM_TTL = timedelta(minutes=2)  # longer than one provider call with its timeouts
+
+
+def payment_claim(payment: Payment) -> bool:
+    """Claim a pending payment for one provider call: only one worker calls the provider for
+    a payment at a time (a claim older than CLAIM_TTL, left by a dead worker, expires)."""
+    now = timezone.now()
+    claimed = (
+        Payment.objects.unscoped()
+        .filter(pk=payment.pk, status=PaymentStatus.PENDING)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TTL))
+        .update(claimed_at=now)
+    )
+    return claimed == 1
 
 
 def payment_hosted_create(payment: Payment, return_url: str = ""):

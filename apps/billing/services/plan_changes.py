@@ -46,7 +46,6 @@ from datetime import datetime, timedelta
 
 import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,7 +77,6 @@ logger = structlog.get_logger("fastlead.billing.plan_changes")
 
 PRORATION_QUOTE_TTL = timedelta(minutes=15)
 CLOCK_SKEW = timedelta(seconds=5)
-CLAIM_TTL = timedelta(minutes=2)
 
 UPGRADE = "upgrade"
 DOWNGRADE = "downgrade"
@@ -602,22 +600,15 @@ def _provider_for(tenant, subscription: Subscription) -> str:
     return _choose_provider(subscription.plan, None, tenant)
 
 
-def _claim(payment: Payment) -> bool:
-    now = timezone.now()
-    return (
-        Payment.objects.unscoped()
-        .filter(pk=payment.pk, status=PaymentStatus.PENDING)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TTL))
-        .update(claimed_at=now)
-        == 1
-    )
-
-
 def _charge(tenant, payment: Payment, preview, actor) -> PlanChangeResult:
     """Charge the saved card with the payment's own idempotency key (as renewals do)."""
-    from apps.billing.services.payments import ProviderUnavailable, payment_apply_status
+    from apps.billing.services.payments import (
+        ProviderUnavailable,
+        payment_apply_status,
+        payment_claim,
+    )
 
-    if not _claim(payment):
+    if not payment_claim(payment):
         raise Conflict(
             _("The upgrade payment is being processed: try again shortly."), "change_in_progress"
         )

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,7 +45,7 @@ from apps.billing.models import (
 from apps.billing.services import dunning
 from apps.billing.services.history import history_record
 from apps.billing.services.lifecycle import GRACE_PERIOD
-from apps.billing.services.payments import payment_apply_status
+from apps.billing.services.payments import payment_apply_status, payment_claim
 from apps.billing.services.subscriptions import _account_locked
 from apps.core.errors import Conflict, NotFound
 from apps.core.events import log_event
@@ -55,7 +54,6 @@ from apps.tenants.scoping import tenant_scope
 
 logger = structlog.get_logger("fastlead.billing.renewals")
 
-CLAIM_TTL = timedelta(minutes=2)  # longer than a provider call with its timeouts
 RENEWABLE_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.CLOSED)
 
 
@@ -247,7 +245,7 @@ def subscription_charge(*, subscription_id: int, request_id: str) -> ChargeOutco
 def charge_resume(payment: Payment) -> ChargeOutcome:
     """Call the provider for a pending renewal payment (again, with the same idempotency
     key, after a timeout); "pending" if another worker holds the claim."""
-    if payment.status != PaymentStatus.PENDING or not _claim(payment):
+    if payment.status != PaymentStatus.PENDING or not payment_claim(payment):
         return ChargeOutcome(_reload(payment), "pending")
     return _charge_call(payment)
 
@@ -328,17 +326,6 @@ def _renewal_description(plan, period_start: datetime) -> str:
         "start": f"{timezone.localtime(period_start):%d.%m.%Y}",
         "end": f"{timezone.localtime(period_end):%d.%m.%Y}",
     }
-
-
-def _claim(payment: Payment) -> bool:
-    now = timezone.now()
-    claimed = (
-        Payment.objects.unscoped()
-        .filter(pk=payment.pk, status=PaymentStatus.PENDING)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TTL))
-        .update(claimed_at=now)
-    )
-    return claimed == 1
 
 
 def _charge_call(payment: Payment) -> ChargeOutcome:

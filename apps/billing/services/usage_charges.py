@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import timedelta
 
 import structlog
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,7 +52,11 @@ from apps.billing.models import (
 )
 from apps.billing.services.credits import credit_add, credit_spend
 from apps.billing.services.history import history_record
-from apps.billing.services.payments import ProviderUnavailable, payment_apply_status
+from apps.billing.services.payments import (
+    ProviderUnavailable,
+    payment_apply_status,
+    payment_claim,
+)
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.events import log_event
 from apps.core.money import Money
@@ -63,7 +65,6 @@ from apps.tenants.scoping import tenant_scope
 logger = structlog.get_logger("fastlead.billing.usage")
 
 STRIPE = gateways.STRIPE
-CLAIM_TTL = timedelta(minutes=2)  # longer than one provider call with its timeouts
 _PAYMENT_NAMESPACE = uuid.UUID("6c1f9a52-4d0e-4f4e-9a55-2f6b1c0d7e31")
 
 
@@ -364,18 +365,6 @@ def _record(
 # --- the card path ---------------------------------------------------------------------------
 
 
-def _claim(payment: Payment) -> bool:
-    """Only one worker calls the provider for a payment at a time (a stale claim expires)."""
-    now = timezone.now()
-    claimed = (
-        Payment.objects.unscoped()
-        .filter(pk=payment.pk, status=PaymentStatus.PENDING)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TTL))
-        .update(claimed_at=now)
-    )
-    return claimed == 1
-
-
 def _release(payment: Payment, **fields) -> None:
     Payment.objects.unscoped().filter(pk=payment.pk).update(claimed_at=None, **fields)
 
@@ -386,7 +375,7 @@ def _charge_card(tenant, payment: Payment, request) -> UsageCharge:
         return _card_succeeded(tenant, payment, request, raw=payment.raw)
     if payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
         return _card_declined(tenant, payment, request, payment.failure_reason)
-    if not _claim(payment):
+    if not payment_claim(payment):
         raise ProviderUnavailable(
             _("The payment for this action is being processed. Try again in a minute."),
             extra={"provider": payment.provider, "alternatives": []},
