@@ -88,7 +88,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
     "apps.billing.middleware.AccessStateMiddleware",
-    "apps.web.middleware.DashboardErrorMiddleware",
+    "apps.core.pages.DashboardErrorMiddleware",
     "waffle.middleware.WaffleMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]

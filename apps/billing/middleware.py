@@ -54,7 +54,7 @@ class AccessStateMiddleware:
             return None
         if access.is_blocked and request.method in SAFE_METHODS:
             return redirect("billing:overview", tenant_slug=request.tenant.slug)
-        from apps.web.middleware import application_error_response
+        from apps.core.pages import application_error_response
 
         error = PaymentRequired(access_message(access.access_state, access.read_only_until))
         return application_error_response(request, error)

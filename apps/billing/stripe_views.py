@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 from apps.billing import gateways
 from apps.billing.gateways import ProviderError
 from apps.billing.models import LIVE_STATUSES, Subscription
+from apps.tenants.dashboard import dashboard_view
 from apps.tenants.roles import Role
-from apps.web.dashboard import dashboard_view
 
 
 def stripe_customer_id(tenant) -> str:

@@ -5,7 +5,7 @@ from celery import shared_task
 
 from apps.billing import services
 from apps.billing.emails import send_billing_notice
-from apps.core.tasks import tenant_task
+from apps.tenants.tasking import tenant_task
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -14,8 +14,8 @@ from apps.billing.selectors_usage import usage_charge_list
 from apps.core.errors import ApplicationError
 from apps.features.flags import flag_active
 from apps.features.selectors import entitlements_for_request
+from apps.tenants.dashboard import dashboard_view, is_admin
 from apps.tenants.roles import Role
-from apps.web.dashboard import dashboard_view, is_admin
 
 
 def _context(request, **extra) -> dict:

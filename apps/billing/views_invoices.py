@@ -14,8 +14,8 @@ from apps.billing import selectors
 from apps.billing.invoice_pdf import invoice_pdf_response
 from apps.billing.models import Invoice
 from apps.core.money import Money
+from apps.tenants.dashboard import dashboard_view
 from apps.tenants.roles import Role
-from apps.web.dashboard import dashboard_view
 
 PER_PAGE = 25
 

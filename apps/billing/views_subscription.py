@@ -23,8 +23,8 @@ from apps.billing.services import billing_account_ensure
 from apps.billing.services import plan_changes as changes
 from apps.billing.services import subscription_actions as actions
 from apps.core.errors import ApplicationError
+from apps.tenants.dashboard import client_redirect, dashboard_view, form_add_error, is_admin
 from apps.tenants.roles import Role
-from apps.web.dashboard import client_redirect, dashboard_view, form_add_error, is_admin
 
 HISTORY_PER_PAGE = 10
 PROVIDER_NAMES = {

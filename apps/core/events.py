@@ -1,9 +1,28 @@
 """Domain events (seed 001: user_registered, tenant_created, payment_failed, ...).
 
-Logged as structured events with ids only: personal data never goes into a log line.
+Two ways to use them:
+- `log_event(name, **ids)` only logs a structured event (ids only: no personal data).
+- `emit(SomeEvent(...))` logs it and delivers it to the subscribers. This is how a lower app
+  tells an upper one that something happened without importing it (DESIGN.md, the layers):
+  tenants emits `TenantCreated`, billing subscribes and starts the trial; payments emits
+  `PaymentSettled`, billing subscribes and activates the plan.
+
+Subscribers say when they run:
+- `subscribe(Event, handler)` runs the handler after the surrounding transaction commits
+  (or at once outside one): side effects that must not happen for rolled-back work, and
+  whose failure must not undo the work (e-mails, rollups, queued tasks).
+- `subscribe(Event, handler, in_transaction=True)` runs it at once, inside the emitter's
+  transaction: writes that belong to the same unit of work (a tenant never exists without
+  its trial). Its exception rolls the emitter back.
 """
 
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import ClassVar, TypeVar
+
 import structlog
+from django.db import transaction
 
 from fastlead.logging import PII_KEYS
 
@@ -67,3 +86,46 @@ def log_event(name: str, /, **fields) -> None:
     if leaked:
         raise ValueError(f"Domain event {name!r} must not carry personal data: {sorted(leaked)}")
     logger.info(name, event_type="domain", **fields)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """Base of typed events: subclasses are frozen dataclasses of ids and plain values, with
+    `name` set to one of DOMAIN_EVENTS."""
+
+    name: ClassVar[str]
+
+
+E = TypeVar("E", bound=DomainEvent)
+Handler = Callable[[E], None]
+
+_in_transaction: dict[type, list[Handler]] = defaultdict(list)
+_after_commit: dict[type, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event_type: type[E], handler: Handler, *, in_transaction: bool = False) -> None:
+    """Register `handler` for `event_type` (call it from an AppConfig.ready()). Registering
+    the same handler twice is a no-op, so a re-run ready() does not deliver events twice."""
+    if not (isinstance(event_type, type) and issubclass(event_type, DomainEvent)):
+        raise TypeError(f"{event_type!r} is not a DomainEvent subclass")
+    handlers = (_in_transaction if in_transaction else _after_commit)[event_type]
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def emit(event: DomainEvent) -> None:
+    """Log `event` and deliver it: in-transaction subscribers now, the others on commit."""
+    log_event(event.name, **asdict(event))
+    for handler in list(_in_transaction.get(type(event), ())):
+        handler(event)
+    for handler in list(_after_commit.get(type(event), ())):
+        transaction.on_commit(_bind(handler, event), robust=True)
+
+
+def _bind(handler: Handler, event: DomainEvent) -> Callable[[], None]:
+    return lambda: handler(event)
+
+
+def subscribers(event_type: type[DomainEvent]) -> list[Handler]:
+    """Every handler registered for `event_type` (for tests and the architecture doc)."""
+    return [*_in_transaction.get(event_type, ()), *_after_commit.get(event_type, ())]

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from apps.features.api import features_payload
 from apps.features.selectors import entitlements_for_request
-from apps.web.dashboard import dashboard_view, is_admin
+from apps.tenants.dashboard import dashboard_view, is_admin
 
 
 @dashboard_view()

@@ -13,12 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
-from apps.core.tasks import tenant_task
 from apps.features.guards import ensure_feature
 from apps.leads.export import export_to_file
 from apps.leads.filters import parse_lead_filters
 from apps.leads.models import ExportStatus, LeadExport
 from apps.leads.selectors import lead_list
+from apps.tenants.tasking import tenant_task
 
 logger = structlog.get_logger(__name__)
 EXPORTS_DIR = "exports"

@@ -34,9 +34,9 @@ from apps.leads.forms import (
 from apps.leads.models import Lead, LeadStatus, Source
 from apps.leads.selectors_enrichment import enrichment_rows_for_lead
 from apps.leads.timeline_display import describe_entry
+from apps.tenants.dashboard import client_redirect, dashboard_view, first_form_error
 from apps.tenants.roles import Role, role_at_least
 from apps.tenants.selectors import team_list
-from apps.web.dashboard import client_redirect, dashboard_view, first_form_error
 
 PAGE_SIZE = 50
 FILTER_CHOICES_LIMIT = 300

@@ -19,8 +19,8 @@ from apps.leads import selectors_enrichment as dashboard
 from apps.leads.enrichment.selectors import enrichment_run_get
 from apps.leads.enrichment.services import enrichment_run_start
 from apps.leads.models import LeadEnrichmentStatus
+from apps.tenants.dashboard import dashboard_view
 from apps.tenants.roles import Role
-from apps.web.dashboard import dashboard_view
 
 CONFIRM_PARTIAL = "leads/enrichment/_confirm.html"
 RUN_PARTIAL = "leads/enrichment/_run_live.html"

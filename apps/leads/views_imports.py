@@ -20,8 +20,8 @@ from apps.leads.forms import ImportMappingForm, ImportUploadForm
 from apps.leads.imports import services as import_services
 from apps.leads.imports.mapping import IDENTITY_FIELDS, field_label
 from apps.leads.imports.selectors import import_job_get, import_jobs_recent, import_preview
+from apps.tenants.dashboard import dashboard_view, form_add_error
 from apps.tenants.roles import Role
-from apps.web.dashboard import dashboard_view, form_add_error
 
 
 @dashboard_view(Role.OPERATOR)

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError
 from apps.leads.forms import APIKeyForm
 from apps.tenants import keys
+from apps.tenants.dashboard import dashboard_view, form_add_error, is_admin, partial_or_redirect
 from apps.tenants.roles import Role
-from apps.web.dashboard import dashboard_view, form_add_error, is_admin, partial_or_redirect
 
 API_KEYS_PARTIAL = "leads/_api_keys.html"
 WIDGET_KEY_PARTIAL = "leads/_widget_key.html"

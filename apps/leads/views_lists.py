@@ -15,8 +15,8 @@ from apps.leads.forms import LeadListForm
 from apps.leads.models import Lead
 from apps.leads.views import can_work
 from apps.tenants.access import require_role
+from apps.tenants.dashboard import dashboard_view, first_form_error
 from apps.tenants.roles import Role
-from apps.web.dashboard import dashboard_view, first_form_error
 
 LISTS_PARTIAL = "leads/_lists.html"
 

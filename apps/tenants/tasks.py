@@ -1,8 +1,8 @@
 """Celery entry points of the tenants app."""
 
-from apps.core.tasks import tenant_task
 from apps.tenants.emails import send_invitation_email
 from apps.tenants.models import Invitation
+from apps.tenants.tasking import tenant_task
 
 
 @tenant_task(queue="messaging")

@@ -13,9 +13,7 @@ from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.core.errors import ApplicationError
 from apps.tenants import limits, selectors, services
 from apps.tenants.access import require_role
-from apps.tenants.forms import InvitationForm, RoleForm, TenantForm
-from apps.tenants.roles import Role
-from apps.web.dashboard import (
+from apps.tenants.dashboard import (
     LAST_TENANT_SESSION_KEY,
     client_redirect,
     dashboard_view,
@@ -24,6 +22,8 @@ from apps.web.dashboard import (
     is_admin,
     partial_or_redirect,
 )
+from apps.tenants.forms import InvitationForm, RoleForm, TenantForm
+from apps.tenants.roles import Role
 
 MEMBERS_PARTIAL = "tenants/_team_members.html"
 INVITATIONS_PARTIAL = "tenants/_invitations.html"

@@ -7,7 +7,7 @@ from django.views.i18n import set_language as django_set_language
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.tenants import selectors
-from apps.web.dashboard import LAST_TENANT_SESSION_KEY, dashboard_view, is_admin
+from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY, dashboard_view, is_admin
 
 
 def home(request):

@@ -8,7 +8,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 
 from apps.billing.payperlead import services
-from apps.core.tasks import tenant_task
+from apps.tenants.tasking import tenant_task
 
 
 @tenant_task(queue="billing", acks_late=True, ignore_result=True)

@@ -26,8 +26,8 @@ from apps.billing.payperlead.forms import (
 )
 from apps.billing.payperlead.models import month_bounds, month_start
 from apps.core.errors import ApplicationError, NotFound
+from apps.tenants.dashboard import client_redirect, dashboard_view, is_admin
 from apps.tenants.roles import Role
-from apps.web.dashboard import client_redirect, dashboard_view, is_admin
 
 LEADS_PER_PAGE = 50
 INDEX = "billing/reports/index.html"

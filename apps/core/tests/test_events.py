@@ -42,3 +42,74 @@ def test_log_event_rejects_personal_data_fields(field, event_logs):
         log_event("user_registered", user_id=1, **{field: "x"})
 
     assert event_logs() == []
+
+
+# --- the dispatcher ---------------------------------------------------------------------
+
+from dataclasses import dataclass  # noqa: E402
+
+from apps.core import events  # noqa: E402
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Probe(events.DomainEvent):
+    name = "tenant_updated"
+    tenant_id: str
+
+
+@pytest.fixture
+def probe_handlers(monkeypatch):
+    monkeypatch.setattr(events, "_in_transaction", events.defaultdict(list))
+    monkeypatch.setattr(events, "_after_commit", events.defaultdict(list))
+    seen = []
+    return seen
+
+
+@pytest.mark.django_db
+def test_emit_delivers_in_transaction_subscribers_at_once_and_others_on_commit(
+    probe_handlers, django_capture_on_commit_callbacks
+):
+    seen = probe_handlers
+    events.subscribe(_Probe, lambda e: seen.append(("now", e.tenant_id)), in_transaction=True)
+    events.subscribe(_Probe, lambda e: seen.append(("after", e.tenant_id)))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        events.emit(_Probe(tenant_id="t-1"))
+        assert seen == [("now", "t-1")]
+
+    assert seen == [("now", "t-1"), ("after", "t-1")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_commit_subscribers_never_see_rolled_back_work(probe_handlers):
+    from django.db import transaction
+
+    seen = probe_handlers
+    events.subscribe(_Probe, lambda e: seen.append(e.tenant_id))
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        events.emit(_Probe(tenant_id="t-2"))
+        raise RuntimeError("rolled back")
+
+    assert seen == []
+
+
+def test_subscribe_twice_delivers_once_and_refuses_non_events(probe_handlers):
+    seen = probe_handlers
+
+    def handler(e):
+        seen.append(e)
+
+    events.subscribe(_Probe, handler, in_transaction=True)
+    events.subscribe(_Probe, handler, in_transaction=True)
+    assert events.subscribers(_Probe) == [handler]
+    with pytest.raises(TypeError):
+        events.subscribe(dict, handler)
+
+
+def test_emit_logs_the_event_with_its_fields(probe_handlers, event_logs):
+    events.emit(_Probe(tenant_id="t-3"))
+
+    [logged] = event_logs()
+    assert logged["event"] == "tenant_updated"
+    assert logged["tenant_id"] == "t-3"

@@ -4,9 +4,9 @@ and the task guard; outsiders still get 404 and learn nothing."""
 import pytest
 
 from apps.billing.tests.helpers import subscribe
-from apps.core.tasks import tenant_task
 from apps.features import services
 from apps.features.guards import FeatureLocked, ensure_feature, task_requires_feature
+from apps.tenants.tasking import tenant_task
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("apps.features.tests.urls")]
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from apps.features.guards import RequiresFeature, feature_required
 from apps.tenants.api_base import TenantAPIView
-from apps.web.dashboard import dashboard_view
+from apps.tenants.dashboard import dashboard_view
 
 
 class ExportProbeAPI(TenantAPIView):

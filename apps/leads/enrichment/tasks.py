@@ -5,9 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 
 from apps.billing.services.payments import ProviderUnavailable
-from apps.core.tasks import tenant_task
 from apps.features.guards import task_requires_feature
 from apps.leads.enrichment import services
+from apps.tenants.tasking import tenant_task
 
 RATE_LIMIT_COUNTDOWN = 30  # seconds before a lead the shared limiter turned away comes back
 

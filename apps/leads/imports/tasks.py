@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from apps.core.tasks import tenant_task
 from apps.leads.imports.runner import TIME_LIMIT, run_import
+from apps.tenants.tasking import tenant_task
 
 
 @tenant_task(time_limit=TIME_LIMIT, soft_time_limit=TIME_LIMIT - 100)

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.tenants import services
+from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY
 from apps.tenants.models import Invitation, Membership, Tenant
 from apps.tenants.roles import Role
 from apps.tenants.scoping import unscoped_scope
-from apps.web.dashboard import LAST_TENANT_SESSION_KEY
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}

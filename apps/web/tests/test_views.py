@@ -6,8 +6,8 @@ from django.urls import include, path, reverse
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.core.errors import Conflict
+from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY
 from apps.tenants.roles import Role
-from apps.web.dashboard import LAST_TENANT_SESSION_KEY
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 

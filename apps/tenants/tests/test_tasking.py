@@ -1,7 +1,7 @@
 import pytest
 
-from apps.core.tasks import tenant_task
 from apps.tenants.models import Membership
+from apps.tenants.tasking import tenant_task
 
 
 @tenant_task
@@ -24,4 +24,4 @@ def test_tenant_task_for_a_deleted_tenant_does_nothing():
 
 def test_tenant_task_acks_late_and_keeps_its_name():
     assert count_members_task.acks_late is True
-    assert count_members_task.name.endswith("test_tasks.count_members_task")
+    assert count_members_task.name.endswith("test_tasking.count_members_task")

@@ -10,6 +10,7 @@ from functools import wraps
 
 from celery import shared_task
 
+from apps.tenants.models import Tenant
 from apps.tenants.scoping import tenant_scope
 
 
@@ -23,8 +24,6 @@ def tenant_task(*task_args, **task_options):
     def decorator(func):
         @wraps(func)
         def run(tenant_id, *args, **kwargs):
-            from apps.tenants.models import Tenant
-
             tenant = Tenant.objects.filter(pk=tenant_id).first()
             if tenant is None:
                 return None
