@@ -50,3 +50,38 @@ class Conflict(ApplicationError):
 class LimitReached(ApplicationError):
     status_code = 409
     default_code = "limit_reached"
+
+
+class ProviderError(Exception):
+    """A call to an outside service failed: AI providers, payment gateways, channels, the
+    call platform. One class for all of them (adapters may subclass it to carry more).
+
+    `permanent` says retrying the same call cannot help (a decline, a refusal, bad input);
+    otherwise retry after `retry_after` seconds (the provider's hint) or with backoff.
+    `code` is short and stable (`rate_limited`, `timeout`, `server_error`, `declined`, ...);
+    `message` is a reason safe to store on a row (no personal data, no secrets);
+    `user_message` is safe to show the user; `status` is the provider's HTTP status if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        code: str = "provider_error",
+        status: int | None = None,
+        user_message: str = "",
+        raw: dict[str, Any] | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_after = retry_after
+        self.code = code
+        self.status = status
+        self.user_message = user_message
+        self.raw = raw or {}
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
