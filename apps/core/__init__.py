@@ -1,0 +1,7 @@
+"""The ground floor; imports no app. Abstract base models (timestamps), `errors`
+(ApplicationError and its HTTP-mapped kinds, the one ProviderError for every outside service),
+`money` (integer minor units + currency), the shared HTTP client with timeouts, typed domain
+events and their dispatcher (`events`), the navigation registry of the dashboard sidebar,
+trusted-proxy client addresses (`net`), health and readiness checks, the API error shape and
+page error rendering. Rules owned here: how an error looks, how money is represented, how a
+lower app tells an upper one that something happened."""
