@@ -118,6 +118,7 @@ def period_close_check(period: date) -> date:
 def period_close_later(*, tenant, actor, period: date) -> date:
     """Queue the close of `period` after the caller's commit (the dashboard): the request
     returns at once, the worker writes the frozen reports."""
+    # Same app, at call time: tasks.py imports this module for the task's body.
     from apps.payperlead.tasks import close_billing_period_task
 
     period = period_close_check(period)
