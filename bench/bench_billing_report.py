@@ -139,9 +139,9 @@ def drop_tenant(tenant) -> None:
 def generate(tenant) -> None:
     from django.db import connection, transaction
 
-    from apps.billing.payperlead.models import RateCard
     from apps.leads.ingestion import writer
     from apps.leads.models import Customer, Product
+    from apps.payperlead.models import RateCard
 
     rng = random.Random(20240401)
     now = datetime.now(UTC)
@@ -250,7 +250,7 @@ def generate(tenant) -> None:
 def yardstick(tenant) -> tuple[float, dict]:
     from django.db import connection, transaction
 
-    from apps.billing.payperlead.models import month_bounds
+    from apps.payperlead.models import month_bounds
 
     start, end = month_bounds(PERIOD)
     cards = ", ".join(
@@ -269,7 +269,7 @@ def yardstick(tenant) -> tuple[float, dict]:
 
 
 def engine(tenant) -> tuple[float, dict]:
-    from apps.billing.payperlead.services import report_compute_all
+    from apps.payperlead.services import report_compute_all
 
     started = time.perf_counter()
     reports = report_compute_all(tenant=tenant, period=PERIOD)
@@ -333,8 +333,8 @@ def main() -> int:
 
 def one_customer(tenant) -> None:
     """For information: one customer's report with every line, as the API and dashboard ask."""
-    from apps.billing.payperlead.services import report_compute
     from apps.leads.models import Customer
+    from apps.payperlead.services import report_compute
 
     customer = Customer.objects.for_tenant(tenant).order_by("pk").first()
     times, lines = [], 0

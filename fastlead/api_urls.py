@@ -8,5 +8,5 @@ urlpatterns = [
     path("", include("apps.leads.api_urls")),
     path("", include("apps.features.api_urls")),
     path("", include("apps.billing.api_urls")),
-    path("", include("apps.billing.payperlead.api_urls")),
+    path("", include("apps.payperlead.api_urls")),
 ]

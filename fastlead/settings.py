@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.web",
     "apps.features",
     "apps.billing",
+    "apps.payperlead",
     "apps.ai",
 ]
 

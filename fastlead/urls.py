@@ -27,7 +27,7 @@ urlpatterns = [
     path("", include("apps.billing.urls")),
     path("", include("apps.billing.stripe_urls")),
     path("webhooks/stripe/", include("djstripe.urls", namespace="djstripe")),
-    path("", include("apps.billing.payperlead.urls")),
+    path("", include("apps.payperlead.urls")),
     path("", include("apps.web.urls")),
 ]
 if settings.DEBUG:

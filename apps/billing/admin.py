@@ -269,6 +269,3 @@ class PaymentEventAdmin(admin.ModelAdmin):
 
 # Charges, credit ledger, refunds, invoices and billing history (apps/billing/admin_ledger.py).
 from apps.billing import admin_ledger  # noqa: E402, F401
-
-# Pay-per-lead's staff console (apps/billing/payperlead/admin.py) registers itself on import.
-from apps.billing.payperlead import admin as payperlead_admin  # noqa: E402, F401

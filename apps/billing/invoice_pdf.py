@@ -1,5 +1,5 @@
 """An invoice or credit note as a PDF, in Russian or English (fpdf2 with the DejaVu Sans font
-bundled with the pay-per-lead reports, so Cyrillic renders on any machine).
+bundled in apps/core/fonts, so Cyrillic renders on any machine).
 
 The document is drawn from the invoice's own snapshots (seller, buyer, lines, totals), never
 from today's settings, so a reprint is identical. Sandbox payments carry a "TEST" watermark.
@@ -12,8 +12,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.billing.models import Invoice, InvoiceKind
-from apps.billing.payperlead.exports import FONTS, PDF_TYPE
-from apps.billing.payperlead.presenters import money as format_money
+from apps.core.money import format_money
+from apps.core.pdf import FONTS, PDF_TYPE
 
 LANGUAGES = ("ru", "en")
 

@@ -722,7 +722,3 @@ class BillingEvent(TenantOwnedModel):
     @property
     def money(self) -> Money | None:
         return Money(self.amount, self.currency) if self.amount is not None else None
-
-
-# Pay-per-lead (apps/billing/payperlead) keeps its models in its own module.
-from apps.billing.payperlead.models import *  # noqa: E402, F403

@@ -78,7 +78,3 @@ def refund_complete_task(self, refund_id: str) -> str:
     if status == "pending":
         raise self.retry(countdown=min(60 * 2**self.request.retries, 3600))
     return status
-
-
-# Pay-per-lead's task lives with its engine; imported here so workers register it.
-from apps.billing.payperlead.tasks import close_billing_period_task  # noqa: E402, F401

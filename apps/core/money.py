@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.formats import number_format
+
 # Minor units per currency (ISO 4217 exponent); default 2.
 _EXPONENTS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
 
@@ -67,3 +69,13 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.to_decimal():.{exponent(self.currency)}f} {self.currency}"
+
+
+def format_money(amount: int, currency: str) -> str:
+    """10,00 USD in Russian, 10.00 USD in English — for people (the active language's
+    decimal separator and grouping)."""
+    places = exponent(currency)
+    value = number_format(
+        Money(amount, currency).to_decimal(), places, use_l10n=True, force_grouping=True
+    )
+    return f"{value} {currency}"

@@ -45,7 +45,7 @@ from apps.billing.models import (
 )
 from apps.billing.services.history import history_record
 from apps.core.errors import Conflict
-from apps.core.money import Money
+from apps.core.money import Money, format_money
 
 LANGUAGES = ("ru", "en")
 # Paid actions by `UsageCharge.kind`; an unknown kind is shown as it is.
@@ -244,8 +244,6 @@ def _paid_period(payment: Payment) -> tuple[datetime | None, datetime | None]:
 
 
 def _usage_lines(payment: Payment) -> list[tuple[str, int, int, int]]:
-    from apps.billing.payperlead.presenters import money
-
     charges = list(
         UsageCharge.objects.for_tenant(payment.tenant_id)
         .filter(payment=payment)
@@ -260,7 +258,7 @@ def _usage_lines(payment: Payment) -> list[tuple[str, int, int, int]]:
         text = _("%(action)s, %(count)s leads × %(price)s") % {
             "action": label,
             "count": charge.quantity,
-            "price": money(charge.unit_amount, charge.currency),
+            "price": format_money(charge.unit_amount, charge.currency),
         }
         lines.append((text, charge.quantity, charge.unit_amount, charge.amount))
     return lines

@@ -1,0 +1,81 @@
+"""GET /api/v1/tenants/{t}/billing/reports/?period=YYYY-MM[&customer=…][&format=json|csv|pdf]"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+
+from apps.core.api import error_responses
+from apps.core.errors import ValidationFailed
+from apps.payperlead import exports, presenters, selectors, services
+from apps.payperlead.forms import parse_format, parse_period, resolve_customer
+from apps.tenants.api_base import TenantAPIView
+
+TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
+
+
+class _FormatIsNotARenderer(DefaultContentNegotiation):
+    """`?format=csv|pdf` names the download, not a DRF renderer: errors stay JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema(tags=["billing"], parameters=[TENANT_ID])
+class BillingReportAPI(TenantAPIView):
+    """Analysts and up (the base view's GET role)."""
+
+    content_negotiation_class = _FormatIsNotARenderer
+
+    @extend_schema(
+        summary="Pay-per-lead billing report of a month",
+        description=(
+            "With `customer` (your reference, or our id): that customer's report — totals "
+            "overall and per product, lead types without a card of their own, and every line "
+            "(action: value, billed, savings and reason, the action it duplicates, the card "
+            "version, the cap computation). Without `customer`: every customer's totals (JSON) "
+            "or every line (CSV). Amounts are integers of minor units (1000 = 10.00 USD) in "
+            "JSON and major units (10.00) in CSV. An open month is recomputed on each request; "
+            "a closed month answers its frozen report. A month without actions is an empty "
+            "report, not an error."
+        ),
+        parameters=[
+            OpenApiParameter("period", OpenApiTypes.STR, required=True, description="YYYY-MM"),
+            OpenApiParameter("customer", OpenApiTypes.STR),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "pdf"]),
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            **error_responses(400, 401, 403, 404, 422),
+        },
+    )
+    def get(self, request, tenant_id):
+        params = request.query_params
+        period = parse_period(params.get("period"))
+        fmt = parse_format(params.get("format"))
+        customer = resolve_customer(self.tenant, params.get("customer"))
+        if customer is None:
+            return self._every_customer(period, fmt)
+        report = services.report_compute(tenant=self.tenant, customer=customer, period=period)
+        if fmt == "csv":
+            return exports.csv_response(self.tenant, period, customer, report)
+        if fmt == "pdf":
+            return exports.pdf_response(self.tenant, report)
+        leads = selectors.leads_by_id(self.tenant, {ln.lead_id for ln in report.lines})
+        return Response(presenters.report_json(report, leads))
+
+    def _every_customer(self, period, fmt):
+        if fmt == "csv":
+            return exports.csv_response(self.tenant, period)
+        if fmt == "pdf":
+            raise ValidationFailed(
+                _("A PDF is one customer's report."),
+                fields={"customer": [_("Choose a customer for a PDF.")]},
+            )
+        reports = services.report_compute_all(tenant=self.tenant, period=period)
+        return Response(presenters.overall_json(period, reports))

@@ -1,0 +1,169 @@
+"""Dashboard: /t/<slug>/billing/reports/ — pick, drill down, download, close; roles and
+isolation."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from apps.leads.ingestion import ingest_leads
+from apps.payperlead.models import BillingPeriod, PeriodStatus
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[2] / "leads/fixtures/seed_002_sample.json"
+
+
+@pytest.fixture
+def seeded(tenant):
+    ingest_leads(tenant=tenant, items=json.loads(SAMPLE.read_text()), source="api")
+    ingest_leads(
+        tenant=tenant,
+        source="api",
+        items=[
+            {
+                "lead_id": "dup",
+                "email": "ann@example.com",
+                "customer_id": "customer-123",
+                "product_id": "product-abc",
+                "lead_type": "Website Visit",
+                "actions": [
+                    {
+                        "action_type": "Call",
+                        "timestamp": "2024-04-20T10:00:00Z",
+                        "engagement_level": "High",
+                    },
+                    {
+                        "action_type": "Call",
+                        "timestamp": "2024-04-21T10:00:00Z",
+                        "engagement_level": "High",
+                    },
+                ],
+            }
+        ],
+    )
+    return tenant
+
+
+def page(tenant, name="reports") -> str:
+    return reverse(f"payperlead:{name}", kwargs={"tenant_slug": tenant.slug})
+
+
+def test_every_customer_of_a_month_with_totals(seeded, analyst_client_web):
+    response = analyst_client_web.get(page(seeded), {"period": "2024-04"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "customer-123" in body and "customer-456" in body
+    assert "32.00 USD" in body or "32,00 USD" in body  # 22.00 + 10.00 for ann's first call
+
+
+def test_a_customers_report_drills_down_to_each_action_and_its_reason(seeded, analyst_client_web):
+    response = analyst_client_web.get(
+        page(seeded), {"period": "2024-04", "customer": "customer-123"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "uuid-1" in body and "product-abc" in body and "Form Submission" in body
+    # customer → lead → action, each with its billed and saved amount and the reason
+    rows = {
+        (group.label, row["line"].action_type, row["line"].occurred_at.day): row
+        for group in response.context["page"]
+        for row in group.rows
+    }
+    first, repeat = rows[("dup", "Call", 20)], rows[("dup", "Call", 21)]
+    assert (first["line"].reason, repeat["line"].reason) == ("none", "duplicate")
+    action_ref = str(first["line"].action_id)
+    assert f"#{action_ref}" in repeat["why"] or f"№{action_ref}" in repeat["why"]
+    assert repeat["why"] in body
+    assert repeat["billed"] in ("0.00 USD", "0,00 USD")
+    assert repeat["savings"] in ("10.00 USD", "10,00 USD")
+    assert "format=csv" in body and "format=pdf" in body
+
+
+def test_the_report_partial_answers_htmx(seeded, analyst_client_web):
+    response = analyst_client_web.get(
+        page(seeded),
+        {"period": "2024-04", "customer": "customer-456"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TARGET="report",
+    )
+    assert response.status_code == 200
+    assert b"<html" not in response.content and b"customer-456" in response.content
+
+
+def test_the_page_defaults_to_the_last_month_with_actions(seeded, analyst_client_web):
+    response = analyst_client_web.get(page(seeded))
+    assert response.status_code == 200 and response.context["period"] == date(2024, 5, 1)
+
+
+def test_an_empty_month_is_an_empty_report(seeded, analyst_client_web):
+    response = analyst_client_web.get(page(seeded), {"period": "2023-02"})
+    assert response.status_code == 200 and response.context["rows"] == []
+
+
+def test_an_unknown_customer_or_period_is_404(seeded, analyst_client_web):
+    assert analyst_client_web.get(page(seeded), {"customer": "nobody"}).status_code == 404
+    assert analyst_client_web.get(page(seeded), {"period": "2024-99"}).status_code == 404
+
+
+def test_downloads_csv_and_pdf(seeded, analyst_client_web):
+    params = {"period": "2024-04", "customer": "customer-123"}
+    csv_response = analyst_client_web.get(page(seeded, "download"), {**params, "format": "csv"})
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert b"uuid-1" in b"".join(csv_response.streaming_content)
+    pdf = analyst_client_web.get(page(seeded, "download"), {**params, "format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_an_outsider_sees_nothing(seeded, outsider_client_web):
+    assert outsider_client_web.get(page(seeded), {"period": "2024-04"}).status_code == 404
+    download = page(seeded, "download")
+    assert outsider_client_web.get(download, {"period": "2024-04"}).status_code == 404
+
+
+def test_a_month_not_over_is_refused_at_once_and_nothing_is_queued(
+    seeded, admin_client_web, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    this_month = f"{timezone.now():%Y-%m}"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = admin_client_web.post(page(seeded, "close"), {"period": this_month}, follow=True)
+    assert queued == []
+    said = " ".join(str(m) for m in response.context["messages"])
+    assert this_month in said
+
+
+def test_only_administrators_close_a_month(seeded, analyst_client_web):
+    response = analyst_client_web.post(page(seeded, "close"), {"period": "2024-04"})
+    assert response.status_code == 403
+    assert not BillingPeriod.objects.for_tenant(seeded).exists()
+
+
+def test_an_administrator_closes_a_finished_month(
+    seeded, admin_client_web, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = admin_client_web.post(
+            page(seeded, "close"), {"period": "2024-04", "customer": "customer-123"}
+        )
+    assert response.status_code == 302 and "customer=customer-123" in response["Location"]
+    # the request only queues the close; the worker writes the frozen reports
+    assert len(queued) == 1
+    assert not BillingPeriod.objects.for_tenant(seeded).filter(status=PeriodStatus.CLOSED).exists()
+    queued[0]()  # the task runs (eagerly in tests)
+    period = BillingPeriod.objects.for_tenant(seeded).get()
+    assert period.status == PeriodStatus.CLOSED
+    follow = admin_client_web.get(response["Location"])
+    assert follow.context["is_closed"] and follow.context["record"].frozen
+
+
+def test_the_report_page_costs_a_bounded_number_of_queries(
+    seeded, analyst_client_web, django_assert_max_num_queries
+):
+    params = {"period": "2024-04", "customer": "customer-123"}
+    analyst_client_web.get(page(seeded), params)
+    with django_assert_max_num_queries(30):
+        analyst_client_web.get(page(seeded), params)
