@@ -35,6 +35,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 HTTPS = env.bool("DJANGO_HTTPS", default=False)
 # Reverse proxies whose X-Forwarded-For is believed (CIDR list); empty = use REMOTE_ADDR only.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Bearer token Prometheus sends to /metrics; unset = only scrapers on this machine (loopback).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
