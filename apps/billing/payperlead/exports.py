@@ -3,7 +3,6 @@ shipped in ./fonts, so Cyrillic renders on any machine)."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.billing.payperlead import presenters, selectors, services
+from apps.core import csv_safety
 from apps.tenants.scoping import tenant_scope
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -44,7 +44,7 @@ def csv_response(tenant, period, customer=None, report=None) -> StreamingHttpRes
 
 
 def _csv_stream(tenant, period, customer, report) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv_safety.writer(_Echo())
     yield "\ufeff" + writer.writerow(presenters.CSV_HEADER)  # BOM: Excel reads UTF-8
     # The response is consumed after the request's tenant scope has ended.
     with tenant_scope(tenant):
