@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "apps.core.request_guards.RejectNulMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
     "apps.billing.middleware.AccessStateMiddleware",
