@@ -1,6 +1,13 @@
-"""Structured JSON logging with a correlation id per request and per task (django-structlog)."""
+"""Structured JSON logging with a correlation id per request and per task (django-structlog).
+
+Two scrubbers run on every line, ours and foreign (Django, Celery, gunicorn) alike:
+`drop_pii` redacts keys that would carry personal data; `scrub_urls` strips what URLs carry
+into the request log: query-string values (searches hold e-mails and phones) and the secret
+path segments of password-reset, e-mail confirmation and invitation links.
+"""
 
 import logging
+import re
 
 import structlog
 
@@ -31,6 +38,43 @@ def drop_pii(_logger, _method, event_dict: dict) -> dict:
     return event_dict
 
 
+REDACTED = "[redacted]"
+# Query parameters whose values say nothing about a person and help to read the logs.
+SAFE_QUERY_PARAMS = frozenset(
+    {"page", "page_size", "per_page", "status", "format", "period", "sort", "ordering", "kind"}
+)
+# Path segments that are secrets: whoever reads the log could use them.
+_SECRET_PATHS = re.compile(
+    r"(?P<prefix>/(?:accounts/password/reset/key|accounts/confirm-email|invitations))"
+    r"/(?!resume/)[^/?\s\"']+"
+)
+_QUERY = re.compile(r"\?(?P<query>[^\s\"'#]*)")
+URL_KEYS = ("event", "request", "path", "url", "referer", "http_referer", "location")
+
+
+def _scrub_query(match: re.Match) -> str:
+    pairs = []
+    for pair in match.group("query").split("&"):
+        name, sep, _value = pair.partition("=")
+        keep = not sep or name in SAFE_QUERY_PARAMS
+        pairs.append(pair if keep else f"{name}={REDACTED}")
+    return "?" + "&".join(pairs)
+
+
+def scrub_url_text(text: str) -> str:
+    """`text` with secret path segments and query-string values replaced by [redacted]."""
+    text = _SECRET_PATHS.sub(lambda m: f"{m.group('prefix')}/{REDACTED}", text)
+    return _QUERY.sub(_scrub_query, text) if "?" in text else text
+
+
+def scrub_urls(_logger, _method, event_dict: dict) -> dict:
+    for key in URL_KEYS:
+        value = event_dict.get(key)
+        if isinstance(value, str) and "/" in value:
+            event_dict[key] = scrub_url_text(value)
+    return event_dict
+
+
 def configure_logging(level: str, fmt: str) -> dict:
     shared = [
         structlog.contextvars.merge_contextvars,
@@ -38,6 +82,7 @@ def configure_logging(level: str, fmt: str) -> dict:
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         drop_pii,
+        scrub_urls,
     ]
     structlog.configure(
         processors=[

@@ -12,17 +12,21 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from fastlead import secrets as fastlead_secrets
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"  # local state of the embedded default (git-ignored)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+# Local state of the embedded default (git-ignored).
+VAR_DIR = Path(env("FASTLEAD_VAR_DIR", default=str(BASE_DIR / "var")))
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    # The "django-insecure-" prefix makes `check --deploy` flag this key (security.W009).
-    default="django-insecure-embedded-default-key-change-me-in-production-0123456789abcdef",
+# The embedded default (no DATABASE_URL, or DEBUG) may make up its own secrets; production
+# must be given them (fastlead/secrets.py).
+EMBEDDED = DEBUG or not env("DATABASE_URL", default="")
+SECRET_KEY = fastlead_secrets.required_secret(
+    env, "DJANGO_SECRET_KEY", embedded=EMBEDDED, var_dir=VAR_DIR
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -31,6 +35,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 HTTPS = env.bool("DJANGO_HTTPS", default=False)
 # Reverse proxies whose X-Forwarded-For is believed (CIDR list); empty = use REMOTE_ADDR only.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Bearer token Prometheus sends to /metrics; unset = only scrapers on this machine (loopback).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -86,6 +92,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "apps.core.request_guards.RejectNulMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
     "apps.billing.middleware.AccessStateMiddleware",
@@ -331,7 +338,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "apps.accounts.authentication.JWTAuthentication",
         "apps.tenants.api_key_auth.APIKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -352,13 +359,20 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+JWT_SIGNING_KEY = fastlead_secrets.required_secret(
+    env, "JWT_SIGNING_KEY", embedded=EMBEDDED, var_dir=VAR_DIR
+)
+JWT_PREVIOUS_SIGNING_KEYS, JWT_KEYS_ROTATED_AT = fastlead_secrets.previous_jwt_keys(
+    env, signing_key=JWT_SIGNING_KEY
+)
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
-    "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
+    "SIGNING_KEY": JWT_SIGNING_KEY,
+    "AUTH_TOKEN_CLASSES": ("apps.accounts.tokens.AccessToken",),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fast Lead API",

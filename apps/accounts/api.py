@@ -10,7 +10,6 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from apps.accounts import services
@@ -25,9 +24,11 @@ from apps.accounts.serializers import (
     ProfileUpdateSerializer,
     RefreshSerializer,
     RegisterSerializer,
+    SignOutEverywhereSerializer,
     TokenPairSerializer,
     UserSerializer,
 )
+from apps.accounts.tokens import RefreshToken
 from apps.core.api import error_responses
 from apps.core.throttling import ClientIPIdentMixin
 
@@ -102,6 +103,8 @@ class LoginAPI(PublicAuthAPIView):
 
 
 class _RefreshSerializer(TokenRefreshSerializer):
+    token_class = RefreshToken
+
     def validate(self, attrs):
         try:
             return super().validate(attrs)
@@ -177,3 +180,18 @@ class MeAPI(APIView):
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, **serializer.validated_data)
         return Response(MeSerializer(user).data)
+
+
+class SignOutEverywhereAPI(APIView):
+    @extend_schema(
+        tags=AUTH_TAG,
+        summary="Log out everywhere",
+        description="Revokes every refresh token of the current user and refuses every "
+        "access token issued before now; other web sessions end too. Log in again to get "
+        "new tokens.",
+        request=None,
+        responses={200: SignOutEverywhereSerializer, **error_responses(401)},
+    )
+    def post(self, request):
+        revoked = services.user_sign_out_everywhere(user=request.user)
+        return Response({"tokens_revoked": revoked})

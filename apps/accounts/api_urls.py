@@ -14,5 +14,6 @@ urlpatterns = [
         api.ResendConfirmationAPI.as_view(),
         name="api-resend-confirmation",
     ),
+    path("auth/logout-all", api.SignOutEverywhereAPI.as_view(), name="api-logout-all"),
     path("me", api.MeAPI.as_view(), name="api-me"),
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,6 +45,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # "Log out everywhere" and password changes: API tokens issued before this moment are
+    # refused, and web sessions started before it no longer match the session hash.
+    signed_out_at = models.DateTimeField(_("signed out everywhere at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -60,6 +64,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django ties a session to the password hash; we also tie it to the last "log out
+        # everywhere", so that bumping signed_out_at ends every other session.
+        if self.signed_out_at is None:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "apps.accounts.models.User.get_session_auth_hash"
+        value = f"{self.password}|{self.signed_out_at.isoformat()}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def get_full_name(self) -> str:
         return self.name or self.email

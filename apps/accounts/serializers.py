@@ -95,3 +95,7 @@ class ConfirmEmailResponseSerializer(serializers.Serializer):
 
 class AcceptedSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class SignOutEverywhereSerializer(serializers.Serializer):
+    tokens_revoked = serializers.IntegerField(help_text="Refresh tokens revoked by this call.")

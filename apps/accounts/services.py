@@ -12,11 +12,14 @@ from allauth.account.internal.flows.email_verification import (
 )
 from allauth.account.models import EmailAddress, get_emailconfirmation_model
 from allauth.account.utils import has_verified_email, setup_user_email
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from apps.accounts.models import User
 from apps.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
@@ -142,3 +145,21 @@ def user_update_profile(*, user: User, **changes) -> User:
     if changes:
         user.save(update_fields=list(changes))
     return user
+
+
+def user_sign_out_everywhere(*, user: User, keep_session: HttpRequest | None = None) -> int:
+    """End every API token and web session of `user`: outstanding refresh tokens are
+    blacklisted, access tokens issued before now are refused (apps/accounts/authentication.py)
+    and other web sessions stop matching the session hash. `keep_session` keeps the caller's
+    own web session signed in. Returns how many refresh tokens were revoked."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(signed_out_at=timezone.now())
+        user.refresh_from_db(fields=["signed_out_at"])
+        outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+        revoked = BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+        )
+    if keep_session is not None and keep_session.user.pk == user.pk:
+        update_session_auth_hash(keep_session, user)
+    log_event("user_signed_out_everywhere", user_id=user.pk, tokens_revoked=len(revoked))
+    return len(revoked)

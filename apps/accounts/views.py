@@ -1,4 +1,4 @@
-"""The user's own profile: name, company and interface language."""
+"""The user's own profile: name, company, interface language, signing out everywhere."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,8 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from apps.accounts.forms import ProfileForm
+from apps.accounts.services import user_sign_out_everywhere
 
 
 @login_required
@@ -33,3 +35,12 @@ def profile(request):
         form = ProfileForm(instance=request.user)
         status = 200
     return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request):
+    """End every other web session and every API token; this browser stays signed in."""
+    user_sign_out_everywhere(user=request.user, keep_session=request)
+    messages.success(request, _("You are signed out on every other device and app."))
+    return redirect("accounts:profile")

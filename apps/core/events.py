@@ -33,6 +33,7 @@ DOMAIN_EVENTS = frozenset(
         "user_registered",
         "user_email_confirmed",
         "user_logged_in",
+        "user_signed_out_everywhere",
         "tenant_created",
         "tenant_updated",
         "member_invited",

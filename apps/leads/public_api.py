@@ -20,7 +20,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,14 +28,14 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from apps.billing.quotas import widget_unavailable_message
 from apps.core.api import error_body
 from apps.core.net import client_ip
 from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
-from apps.leads.ingestion.schema import field_errors
+from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
 from apps.tenants.keys import (
     WidgetTenant,
@@ -60,25 +60,25 @@ def _limits() -> dict[str, int]:
 
 
 class WidgetConsents(BaseModel):
+    """Consent is a real JSON boolean: "yes", 1 or "true" are not consent."""
+
     model_config = ConfigDict(extra="forbid")
 
-    processing: bool = False
-    marketing: bool = False
+    processing: StrictBool = False
+    marketing: StrictBool = False
 
 
 class WidgetSubmission(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: Annotated[str, StringConstraints(max_length=200)] = ""
-    email: Annotated[str, StringConstraints(max_length=254)] = ""
-    phone: Annotated[str, StringConstraints(max_length=40)] = ""
-    company: Annotated[str, StringConstraints(max_length=200)] = ""
-    message: Annotated[str, StringConstraints(max_length=5000)] = ""
+    name: text(200) = ""
+    email: text(254) = ""
+    phone: text(40) = ""
+    company: text(200) = ""
+    message: text(5000) = ""
     consents: WidgetConsents = Field(default_factory=WidgetConsents)
-    page_url: Annotated[str, StringConstraints(max_length=2000)] = ""
-    utm: dict[str, Annotated[str, StringConstraints(max_length=200)]] = Field(
-        default_factory=dict, max_length=10
-    )
+    page_url: text(2000) = ""
+    utm: dict[text(50), text(200)] = Field(default_factory=dict, max_length=10)
     hp_field: str = ""
 
 
@@ -214,6 +214,12 @@ def widget_submit(request, publishable_key: str):
     widget, error = _enter(request, "submit", publishable_key)
     if error:
         return error
+    if not _sent_from_allowed_site(request, widget):
+        return _error(
+            "origin_not_allowed",
+            _("This site is not allowed to send requests to this form."),
+            403,
+        )
     body, error = _read_body(request)
     if error:
         return error
@@ -223,6 +229,25 @@ def widget_submit(request, publishable_key: str):
     if error:
         return error
     return _store(widget, submission)
+
+
+def _sent_from_allowed_site(request, widget: WidgetTenant) -> bool:
+    """CORS only stops a browser from reading the answer; a simple (text/plain) POST from a
+    foreign page still arrives. So the server checks the page's origin itself: the Origin
+    header, else the Referer's origin. Fast Lead's own origin (SITE_URL or this very host:
+    dashboard preview, demo page, hosted pages) is allowed; a request that names no page at
+    all is not a widget's."""
+    origin = request.headers.get("Origin", "") or _origin_of(request.headers.get("Referer", ""))
+    origin = origin.rstrip("/").lower()
+    if not origin or origin == "null":
+        return False
+    ours = {_origin_of(settings.SITE_URL), f"{request.scheme}://{request.get_host()}".lower()}
+    return origin in ours or widget.origin_allowed(origin)
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
 def _read_body(request):

@@ -3,13 +3,13 @@ shipped in apps/core/fonts, so Cyrillic renders on any machine)."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core import csv_safety
 from apps.core.pdf import FONTS, PDF_TYPE
 from apps.payperlead import presenters, selectors, services
 from apps.tenants.scoping import tenant_scope
@@ -42,7 +42,7 @@ def csv_response(tenant, period, customer=None, report=None) -> StreamingHttpRes
 
 
 def _csv_stream(tenant, period, customer, report) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv_safety.writer(_Echo())
     yield "\ufeff" + writer.writerow(presenters.CSV_HEADER)  # BOM: Excel reads UTF-8
     # The response is consumed after the request's tenant scope has ended.
     with tenant_scope(tenant):

@@ -76,3 +76,39 @@ def test_readyz_does_not_leak_exception_details(client, settings):
 
     assert response.status_code == 503
     assert b"s3cret-password" not in response.content
+
+
+# --- /metrics is for Prometheus only ---------------------------------------------------------
+
+
+def test_metrics_answer_a_scraper_on_this_machine_when_no_token_is_set(client, settings):
+    settings.METRICS_TOKEN = ""
+
+    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
+
+    assert response.status_code == 200
+    assert b"django_http_requests" in response.content
+
+
+def test_metrics_are_hidden_from_the_network_when_no_token_is_set(client, settings):
+    settings.METRICS_TOKEN = ""
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+
+    # a remote client, and one that claims loopback through a proxy header
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
+    spoofed = client.get("/metrics", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert spoofed.status_code == 404
+
+
+def test_metrics_with_a_token_need_that_bearer_token(client, settings):
+    settings.METRICS_TOKEN = "scrape-secret-0123456789"
+
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 401
+    wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer nope", REMOTE_ADDR="203.0.113.9")
+    assert wrong.status_code == 401
+    assert wrong["WWW-Authenticate"].startswith("Bearer")
+    right = client.get(
+        "/metrics", HTTP_AUTHORIZATION="Bearer scrape-secret-0123456789", REMOTE_ADDR="203.0.113.9"
+    )
+    assert right.status_code == 200
+    assert b"django_http_requests" in right.content

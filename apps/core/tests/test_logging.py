@@ -130,3 +130,48 @@ def test_personal_data_never_reaches_a_json_log_line(json_log_lines):
     assert lead_line["lead_id"] == 9
     assert lead_line["email"] == "[redacted]"
     assert _events(lines, "plain stdlib line")
+
+
+# --- URLs in the request log ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "logged"),
+    [
+        (
+            "GET /t/acme/leads/?q=ivan%40example.com&page=2",
+            "GET /t/acme/leads/?q=[redacted]&page=2",
+        ),
+        (
+            "GET /api/v1/x/?search=+79990001122&status=new",
+            "GET /api/v1/x/?search=[redacted]&status=new",
+        ),
+        (
+            "GET /accounts/password/reset/key/3-abc-123/",
+            "GET /accounts/password/reset/key/[redacted]/",
+        ),
+        ("GET /accounts/confirm-email/MTI:1t9:xyz/", "GET /accounts/confirm-email/[redacted]/"),
+        ("POST /invitations/tok_Secret-123/", "POST /invitations/[redacted]/"),
+        ("GET /invitations/resume/", "GET /invitations/resume/"),
+        ("GET /t/acme/leads/", "GET /t/acme/leads/"),
+    ],
+)
+def test_scrub_url_text_keeps_the_route_and_drops_secrets_and_searches(raw, logged):
+    from fastlead.logging import scrub_url_text
+
+    assert scrub_url_text(raw) == logged
+
+
+@pytest.mark.django_db
+def test_searches_reset_keys_and_invitation_tokens_never_reach_the_request_log(
+    client, json_log_lines
+):
+    client.get("/api/v1/me?q=canary.person%40example.com&page=3")
+    client.get("/accounts/password/reset/key/7-canary-reset-key/")
+    client.get("/invitations/canary-invitation-token/")
+    client.get("/accounts/confirm-email/canary-confirm-key/")
+
+    rendered = json.dumps(json_log_lines())
+    for secret in ("canary.person", "canary-reset-key", "canary-invitation", "canary-confirm"):
+        assert secret not in rendered, secret
+    assert "/api/v1/me?q=[redacted]&page=3" in rendered  # the route stays readable

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-TEXT = "text"  # free text typed by people (guarded against spreadsheet formulas in CSV)
-CODE = "code"  # machine values: codes, e-mails, phones, references
+TEXT = "text"  # free text typed by people
+CODE = "code"  # machine values: codes, e-mails, phones, references (CSV guards both kinds)
 INT = "int"
 DATETIME = "datetime"
 BOOL = "bool"

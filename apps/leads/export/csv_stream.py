@@ -4,20 +4,22 @@ On PostgreSQL the rows come straight from `COPY (SELECT …) TO STDOUT (FORMAT c
 database formats every value, Python only forwards ~64 KB blocks (measured ≈1× a bare COPY).
 Elsewhere (SQLite) a server-side iterator feeds csv.writer. Both produce the same text: a
 UTF-8 BOM (Excel reads Cyrillic right), a translated header row, ISO 8601 UTC times,
-true/false, and free-text cells that would start a spreadsheet formula prefixed with '.
+true/false, and every text cell that could start a spreadsheet formula prefixed with '
+(apps/core/csv_safety.py: the same rule in SQL and in Python).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from django.db import connection
 
+from apps.core import csv_safety
 from apps.leads.export.columns import (
     BOOL,
+    CODE,
     COLUMNS,
     DATETIME,
     TEXT,
@@ -29,13 +31,12 @@ from apps.leads.export.columns import (
 BOM = b"\xef\xbb\xbf"
 CHUNK = 64 * 1024
 PROGRESS_EVERY = 5000
-_FORMULA_START = ("=", "+", "-", "@")
-_SQL_FORMULAS = "('=', '+', '-', '@')"
+_STRING_KINDS = (TEXT, CODE)
 
 
 def _header_line() -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(headers())
+    csv_safety.writer(buffer, lineterminator="\n").writerow(headers())
     return BOM + buffer.getvalue().encode()
 
 
@@ -47,11 +48,8 @@ def _select_list() -> str:
             parts.append(f"""to_char({name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""")
         elif column.kind == BOOL:
             parts.append(f"{name}::text")
-        elif column.kind == TEXT:
-            guarded = f"'''' || {name}"  # a leading quote: shown as text, never run
-            parts.append(
-                f"CASE WHEN left({name}, 1) IN {_SQL_FORMULAS} THEN {guarded} ELSE {name} END"
-            )
+        elif column.kind in _STRING_KINDS:
+            parts.append(csv_safety.csv_safe_sql(name))
         else:
             parts.append(name)
     return ", ".join(parts)
@@ -100,8 +98,8 @@ def _cell(kind: str, value) -> str:
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if kind == BOOL:
         return "true" if value else "false"
-    if kind == TEXT and value.startswith(_FORMULA_START):
-        return "'" + value
+    if kind in _STRING_KINDS:
+        return csv_safety.csv_safe(value)
     return value if isinstance(value, str) else str(value)
 
 
@@ -110,7 +108,7 @@ def _stream_python(values, *, on_rows) -> Iterator[bytes]:
     kinds = [column.kind for column in COLUMNS]
     keys = [f"c{i}" for i in range(len(COLUMNS))]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_safety.writer(buffer, lineterminator="\n")
     rows, report_at = 0, PROGRESS_EVERY
     for row in values.iterator(chunk_size=2000):
         writer.writerow([_cell(kind, row[key]) for kind, key in zip(kinds, keys, strict=True)])

@@ -4,27 +4,16 @@ number, the reasons, and the row's own cells, so that the rows can be fixed and 
 from __future__ import annotations
 
 import codecs
-import csv
 from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from apps.core import csv_safety
 from apps.leads.imports.mapping import ITEM_KEYS, field_label
 from apps.leads.models_imports import ImportJob, import_report_to
 
 _FIELD_OF_ITEM_KEY = {item_key: key for key, item_key in ITEM_KEYS.items()}
-_FORMULA_FUNCTIONS = ("(", "|", "!")
-
-
-def safe_cell(value: str) -> str:
-    """Keep spreadsheets from running a cell as a formula (=…, @…, +cmd|…) — phones such as
-    +7 916 123-45-67 and numbers such as -5 stay as they are."""
-    if value[:1] in ("=", "@") or (
-        value[:1] in ("+", "-") and any(mark in value for mark in _FORMULA_FUNCTIONS)
-    ):
-        return "'" + value
-    return value
 
 
 def reasons_text(errors: dict[str, list[str]], mapping: dict[str, str], headers: list[str]) -> str:
@@ -64,7 +53,7 @@ class RejectedReport:
         headers = self.job.headers
         for number, cells, errors in rejected:
             reasons = reasons_text(errors, self.job.mapping, headers)
-            writer.writerow([number, safe_cell(reasons), *(safe_cell(cell) for cell in cells)])
+            writer.writerow([number, reasons, *cells])
         self.handle.flush()
 
     def close(self) -> None:
@@ -83,7 +72,7 @@ class RejectedReport:
         path.parent.mkdir(parents=True, exist_ok=True)
         fresh = not path.exists() or path.stat().st_size == 0
         self.handle = path.open("a", encoding="utf-8", newline="")
-        self.writer = csv.writer(self.handle)
+        self.writer = csv_safety.writer(self.handle)
         if fresh:
             self.handle.write(codecs.BOM_UTF8.decode())
             self.writer.writerow([_("Row"), _("Reasons"), *job.headers])

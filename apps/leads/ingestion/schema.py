@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -28,8 +30,39 @@ _EMAIL_RE = re.compile(
     r"(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$"
 )
 
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+# PostgreSQL cannot store the NUL character: text carrying one is refused per field (a Rust
+# regex inside pydantic, so the bulk path stays fast) instead of failing the whole write.
+NO_NUL = r"^[^\x00]*$"
+
+
+def text(max_length: int, *, min_length: int | None = None):
+    """A stripped string of at most `max_length` characters with no NUL in it."""
+    constraints = StringConstraints(
+        strip_whitespace=True, min_length=min_length, max_length=max_length, pattern=NO_NUL
+    )
+    return Annotated[str, constraints]
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a NUL hides anywhere in `value` (strings, keys and values of dicts, lists)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(value: Any) -> Any:
+    """A field validator for free-form JSON fields (metadata, utm)."""
+    if has_nul(value):
+        raise ValueError("nul")
+    return value
+
+
+Short = text(200)
+Ref = text(128, min_length=1)
 
 
 def email_is_valid(value: str) -> bool:
@@ -59,11 +92,13 @@ _ENGAGEMENT = {level.value.lower(): level.value for level in Engagement}
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    action_type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    action_type: text(100, min_length=1)
     timestamp: datetime
-    engagement_level: str
+    engagement_level: text(20)
     channel: Source | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _metadata = field_validator("metadata")(refuse_nul)
 
     @field_validator("timestamp")
     @classmethod
@@ -80,10 +115,12 @@ class ActionIn(BaseModel):
 
 
 class ConsentIn(BaseModel):
+    """Consent is a real JSON boolean: "yes", 1 or "true" are not consent."""
+
     model_config = ConfigDict(extra="forbid")
 
-    processing: bool = False
-    marketing: bool = False
+    processing: StrictBool = False
+    marketing: StrictBool = False
 
 
 class LeadIn(BaseModel):
@@ -93,22 +130,22 @@ class LeadIn(BaseModel):
     external_id: Ref | None = None
     customer_id: Ref | None = None
     product_id: Ref | None = None
-    lead_type: Annotated[str, StringConstraints(max_length=100)] = ""
+    lead_type: text(100) = ""
     actions: list[ActionIn] = Field(default_factory=list, max_length=MAX_ACTIONS_PER_LEAD)
     created_at: datetime | None = None
     name: Short = ""
-    email: Annotated[str, StringConstraints(max_length=254)] = ""
-    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    email: text(254) = ""
+    phone: text(40) = ""
     company: Short = ""
     role: Short = ""
     industry: Short = ""
-    company_size: Annotated[str, StringConstraints(max_length=64)] = ""
-    website: Annotated[str, StringConstraints(max_length=300)] = ""
+    company_size: text(64) = ""
+    website: text(300) = ""
     source: Source | None = None
     list_id: int | None = None
     consent: ConsentIn | None = None
     # A message the person left (widget, chat); stored as an incoming timeline entry.
-    message: Annotated[str, StringConstraints(max_length=5000)] = ""
+    message: text(5000) = ""
 
     @field_validator("created_at")
     @classmethod
@@ -136,6 +173,9 @@ class LeadIn(BaseModel):
         return self.external_id or self.lead_id or ""
 
 
+NUL_MESSAGE = _lazy("Remove the NUL character (\\0): it cannot be stored.")
+
+
 def _message(error: dict) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     custom = str(ctx.get("error", "")) if kind == "value_error" else ""
@@ -146,6 +186,8 @@ def _message(error: dict) -> str:
         "phone": _("Enter a valid phone number, e.g. +7 916 123-45-67."),
         "engagement": _("Must be one of: Low, Medium, High."),
         "out_of_range": _("The date must be between 2000-01-01 and tomorrow."),
+        "nul": NUL_MESSAGE,
+        "string_pattern_mismatch": NUL_MESSAGE,  # NO_NUL is the only pattern used
     }
     if custom in messages:
         return messages[custom]
@@ -165,7 +207,7 @@ def _message(error: dict) -> str:
         return _("Must be a list.")
     if kind in ("int_type", "int_parsing"):
         return _("Must be an integer.")
-    if kind in ("bool_type", "bool_parsing"):
+    if kind in ("bool_type", "bool_parsing", "bool_strict"):
         return _("Must be true or false.")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return _("Must be an object.")

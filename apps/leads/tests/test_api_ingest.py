@@ -225,3 +225,33 @@ def test_api_submissions_record_the_actor(operator_api, operator_user, tenant):
     lead_id = post(operator_api, tenant, {"email": "a@example.com"}).json()["lead_id"]
     with tenant_scope(tenant):
         assert TimelineEntry.objects.get(lead_id=lead_id).actor_id == operator_user.pk
+
+
+def test_nul_characters_reject_only_their_item_with_the_field_named(operator_api, tenant):
+    # given a batch of 10,000 leads with a NUL hidden in three of them
+    items = [{"lead_id": f"ok-{i}"} for i in range(10_000)]
+    items[17] = {"lead_id": "nul-name", "name": "Анна\x00Петрова"}
+    items[5000] = {"lead_id": "nul-meta", "actions": [action(metadata={"k": "a\x00b"})]}
+    items[9999] = {"email": "x\x00@example.com"}
+
+    # when it is posted
+    response = post(operator_api, tenant, items)
+
+    # then only those three are rejected, each naming its field, and the rest are stored
+    assert response.status_code == 200, response.content[:500]
+    body = response.json()
+    assert body["summary"] == {"received": 10_000, "created": 9997, "merged": 0, "rejected": 3}
+    rejected = {r["index"]: r["errors"] for r in body["results"] if r["status"] == "rejected"}
+    assert set(rejected) == {17, 5000, 9999}
+    assert "NUL" in rejected[17]["name"][0]
+    assert "actions.0.metadata" in rejected[5000]
+    assert "email" in rejected[9999]
+
+
+@pytest.mark.parametrize("consent", ["yes", 1, "true", "on"])
+def test_consent_must_be_a_real_boolean(operator_api, tenant, consent):
+    body = post(operator_api, tenant, [{"lead_id": "c", "consent": {"processing": consent}}])
+
+    [result] = body.json()["results"]
+    assert result["status"] == "rejected"
+    assert "consent.processing" in result["errors"]

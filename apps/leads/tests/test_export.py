@@ -199,3 +199,32 @@ def test_copy_csv_reads_the_same_as_the_generic_writer(tenant, leads):
     parse = lambda data: list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))  # noqa: E731
     assert parse(by_copy) == parse(by_python)
     assert len(parse(by_copy)) == 4
+
+
+def test_csv_export_escapes_formulas_in_every_text_column(analyst_api, tenant):
+    # given a lead whose machine columns (e-mail, lead id, customer, product) carry formulas
+    make_leads(
+        tenant,
+        [
+            {
+                "email": "=cmd|'/Ccalc'!A0@x.test",
+                "lead_id": '=HYPERLINK("http://evil")',
+                "customer_id": "@SUM(1+1)",
+                "product_id": "-2+3+cmd|x",
+                "lead_type": "+cmd|' /C calc'!A0",
+            }
+        ],
+    )
+
+    # when it is exported
+    response = analyst_api.get(url("api-leads-export", tenant), {"format": "csv"})
+    rows = list(csv.reader(io.StringIO(body_of(response).decode("utf-8-sig"))))
+
+    # then no cell of it starts a formula
+    [row] = rows[1:]
+    assert row[3] == "'=cmd|'/ccalc'!a0@x.test"  # e-mails are stored lower-case
+    assert row[13] == '\'=HYPERLINK("http://evil")'
+    assert row[14] == "'@SUM(1+1)" and row[15] == "'-2+3+cmd|x"
+    assert row[12] == "'+cmd|' /C calc'!A0"
+    for cell in row:
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell

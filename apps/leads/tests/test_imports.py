@@ -17,7 +17,6 @@ from apps.billing.selectors import subscription_current
 from apps.core.errors import ValidationFailed
 from apps.leads.imports import reader
 from apps.leads.imports.mapping import guess_mapping, parse_moment, row_item, validate_mapping
-from apps.leads.imports.report import safe_cell
 from apps.leads.imports.tasks import import_leads_task
 from apps.leads.models import Lead, LeadList, ListKind, TimelineEntry
 from apps.leads.models_imports import ImportJob, ImportStatus
@@ -186,11 +185,24 @@ def test_a_row_becomes_an_ingestion_item():
     assert parse_moment("когда-то") == "когда-то"  # left for ingestion to reject
 
 
-def test_report_cells_never_run_as_formulas():
-    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert safe_cell("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0"
-    assert safe_cell("+7 916 123-45-67") == "+7 916 123-45-67"
-    assert safe_cell("-5") == "-5"
+def test_the_rejected_rows_report_never_writes_a_formula_header_included(
+    operator_client_web, tenant, django_capture_on_commit_callbacks
+):
+    # given a file whose header and rejected cells look like formulas
+    text = '=HYPERLINK("http://evil");email\n@SUM(1+1);not-an-email\n'
+    job = run_flow(
+        operator_client_web, tenant, "evil.csv", text.encode(), django_capture_on_commit_callbacks
+    )
+    assert job.rows_rejected == 1
+
+    # when the report is downloaded
+    response = operator_client_web.get(page("import_report", tenant, import_id=job.pk))
+    raw = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(raw)))
+
+    # then every formula-like cell is quoted, the header too
+    assert header[2] == '\'=HYPERLINK("http://evil")'
+    assert row[2] == "'@SUM(1+1)"
 
 
 # --- the flow ----------------------------------------------------------------------------------

@@ -64,6 +64,7 @@ def test_the_widget_is_politely_unavailable_beyond_the_limit(client, tenant, pub
         f"/api/public/v1/widget/{publishable_key}/leads/",
         json.dumps(GOOD),
         content_type="application/json",
+        HTTP_ORIGIN="https://example.com",  # the tenant's site
     )
     assert response.status_code == 403
     error = response.json()["error"]

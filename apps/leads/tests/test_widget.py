@@ -167,13 +167,59 @@ def test_config_is_public_and_minimal(client, tenant, publishable_key, admin_use
 # --- CORS ---------------------------------------------------------------------------------
 
 
-def test_cors_allows_only_the_tenants_origins(client, publishable_key):
+def test_cors_allows_only_the_tenants_origins(client, tenant, publishable_key):
     allowed = submit(client, publishable_key, origin=ORIGIN)
     assert allowed["Access-Control-Allow-Origin"] == ORIGIN
     foreign = submit(
         client, publishable_key, {**GOOD, "email": "f@example.com"}, origin="https://evil.example"
     )
     assert "Access-Control-Allow-Origin" not in foreign
+    assert foreign.status_code == 403
+    with tenant_scope(tenant):
+        assert not Lead.objects.filter(email="f@example.com").exists()
+
+
+def test_a_simple_post_from_a_foreign_site_is_refused_and_not_stored(
+    client, tenant, publishable_key
+):
+    # a text/plain POST needs no preflight: only the server's own check stops it
+    response = client.post(
+        submit_url(publishable_key),
+        json.dumps(GOOD),
+        content_type="text/plain",
+        HTTP_ORIGIN="https://evil.example",
+    )
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "origin_not_allowed"
+    with tenant_scope(tenant):
+        assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"HTTP_REFERER": "https://example.com/pricing?x=1"}, 201),  # no Origin: the Referer
+        ({"HTTP_REFERER": "https://evil.example/page"}, 403),
+        ({}, 403),  # names no page at all: not a widget
+        ({"HTTP_ORIGIN": "null"}, 403),  # sandboxed frames, file:// pages
+        ({"HTTP_ORIGIN": "https://EXAMPLE.com/"}, 201),  # origins compare case-insensitively
+    ],
+)
+def test_the_page_is_checked_from_origin_then_referer(client, publishable_key, headers, status):
+    response = client.post(
+        submit_url(publishable_key), json.dumps(GOOD), content_type="text/plain", **headers
+    )
+
+    assert response.status_code == status
+
+
+def test_fast_leads_own_origin_is_allowed(client, publishable_key, settings):
+    settings.SITE_URL = "https://app.fastlead.example"
+
+    response = submit(client, publishable_key, origin="https://app.fastlead.example")
+
+    assert response.status_code == 201
 
 
 def test_preflight_is_answered_for_allowed_origins_only(client, publishable_key):
@@ -203,6 +249,7 @@ def test_another_tenants_origin_is_not_allowed(client, tenant, other_tenant, pub
     other_tenant.save()
     response = submit(client, publishable_key, origin="https://other.example")
     assert "Access-Control-Allow-Origin" not in response
+    assert response.status_code == 403
 
 
 def test_the_private_api_has_no_cors(admin_api, tenant):
@@ -246,3 +293,41 @@ def test_per_key_rate_limit_counts_every_ip(client, publishable_key, settings, a
         for i in range(3)
     ]
     assert codes == [201, 201, 429]
+
+
+# --- input that cannot be stored, and consent that is not consent ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**GOOD, "name": "Анна\x00"}, "name"),
+        ({**GOOD, "message": "a\x00b"}, "message"),
+        ({**GOOD, "utm": {"utm_source": "x\x00"}}, "utm.utm_source"),
+    ],
+)
+def test_nul_characters_answer_400_naming_the_field(client, tenant, publishable_key, body, field):
+    response = submit(client, publishable_key, body)
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    with tenant_scope(tenant):
+        assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize("consent", ["yes", 1, "true", "on", "1"])
+def test_consent_must_be_a_real_boolean(client, tenant, publishable_key, consent):
+    body = {**GOOD, "consents": {"processing": consent}}
+
+    response = submit(client, publishable_key, body)
+
+    assert response.status_code == 400
+    assert "consents.processing" in response.json()["error"]["fields"]
+    with tenant_scope(tenant):
+        assert not Lead.objects.exists()
+
+
+def test_a_page_on_this_very_host_is_allowed(client, publishable_key):
+    response = submit(client, publishable_key, origin="http://testserver")
+
+    assert response.status_code == 201

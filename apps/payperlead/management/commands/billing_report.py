@@ -9,7 +9,6 @@ the API's JSON or CSV instead of text.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from apps.core import csv_safety
 from apps.core.errors import ApplicationError
 from apps.payperlead import engine, memory, presenters, selectors, services
 from apps.payperlead.forms import parse_period
@@ -112,7 +112,7 @@ class Command(BaseCommand):
             body = [presenters.report_json(r, leads) for r in reports]
             self.stdout.write(json.dumps(body, ensure_ascii=False, indent=2))
         elif fmt == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer = csv_safety.writer(self.stdout, lineterminator="\n")
             writer.writerow(presenters.CSV_HEADER)
             for report in reports:
                 writer.writerows(presenters.csv_rows(report, leads))
