@@ -11,8 +11,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from apps.core.errors import Conflict, PermissionDenied, ValidationFailed
-from apps.core.events import log_event
+from apps.core.events import emit, log_event
 from apps.tenants import limits
+from apps.tenants.events import TenantCreated
 from apps.tenants.models import Invitation, Membership, Tenant
 from apps.tenants.roles import Role, role_at_least
 from apps.tenants.selectors import hash_token, invitation_by_token
@@ -132,10 +133,8 @@ def tenant_create(*, user, name: str, site_domain: str = "", allowed_origins=Non
         created_by=user,
     )
     Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
-    log_event("tenant_created", tenant_id=str(tenant.id), user_id=user.pk)
-    from apps.billing.services import subscription_start_trial  # every new company: 14 days
-
-    subscription_start_trial(tenant=tenant, actor=user)
+    # Billing subscribes (in this transaction) and starts the 14-day trial.
+    emit(TenantCreated(tenant_id=str(tenant.id), user_id=user.pk))
     return tenant
 
 
