@@ -92,7 +92,7 @@ def default_list_name(job: ImportJob) -> str:
 def _target_list(tenant, actor, job: ImportJob, list_id, new_name: str) -> LeadList:
     if list_id:
         try:
-            return lead_selectors.lead_list_get(tenant, list_id)
+            return lead_selectors.leadlist_get(tenant, list_id)
         except Http404:
             raise ValidationFailed(
                 _("No such list."), fields={"target_list": [_("No such list.")]}
@@ -107,6 +107,6 @@ def _target_list(tenant, actor, job: ImportJob, list_id, new_name: str) -> LeadL
     unique, number = name, 2
     while unique.lower() in taken:
         unique, number = f"{name} ({number})", number + 1
-    return lead_services.lead_list_create(
+    return lead_services.leadlist_create(
         tenant=tenant, actor=actor, name=unique, kind=ListKind.IMPORT
     )
