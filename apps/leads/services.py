@@ -32,6 +32,7 @@ from apps.leads.models import (
     TimelineEntry,
     TimelineKind,
 )
+from apps.leads.tasks import export_leads_task
 from apps.tenants.selectors import member_get
 
 logger = structlog.get_logger("fastlead.audit")
@@ -449,8 +450,6 @@ def leadlist_delete(*, tenant, actor, list_id) -> None:
 def lead_export_start(*, tenant, actor, fmt: str, params: dict[str, Any]) -> LeadExport:
     """Queue a background export of the filter `params` (query parameters, re-parsed by the
     task); the task runs after commit."""
-    from apps.leads.tasks import export_leads_task
-
     if fmt not in ExportFormat.values:
         raise ValidationFailed(
             _("Some fields are invalid."), fields={"format": [_("Must be one of: csv, xlsx.")]}

@@ -17,6 +17,7 @@ from apps.features.guards import ensure_feature
 from apps.leads.export import export_to_file
 from apps.leads.filters import parse_lead_filters
 from apps.leads.models import ExportStatus, LeadExport
+from apps.leads.retention import lead_files_purge
 from apps.leads.selectors import lead_filter
 from apps.tenants.tasking import tenant_task
 
@@ -81,8 +82,6 @@ def _fail(export_id: int, reason: str) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def purge_lead_files_task() -> dict[str, int]:
     """Delete import/export files past their retention (apps/leads/retention.py)."""
-    from apps.leads.retention import lead_files_purge
-
     return lead_files_purge()
 
 

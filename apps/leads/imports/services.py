@@ -16,6 +16,7 @@ from apps.leads import selectors as lead_selectors
 from apps.leads import services as lead_services
 from apps.leads.imports import reader
 from apps.leads.imports.mapping import guess_mapping, validate_mapping
+from apps.leads.imports.tasks import import_leads_task
 from apps.leads.models import LeadList, ListKind
 from apps.leads.models_imports import ImportJob
 
@@ -61,8 +62,6 @@ def import_job_start(
 ) -> ImportJob:
     """Save the mapping and the target list (a new import list unless one is chosen) and
     enqueue the import after commit. A job starts once; a second start answers 409."""
-    from apps.leads.imports.tasks import import_leads_task
-
     with transaction.atomic():
         job = _job_for_update(tenant, job_id)
         if not job.is_draft:
