@@ -49,11 +49,11 @@ def bare_copy(tenant) -> float:
     from django.db import connection
 
     from apps.leads.export.csv_stream import copy_statement
-    from apps.leads.selectors import lead_list
+    from apps.leads.selectors import lead_filter
     from apps.tenants.scoping import tenant_scope
 
     with tenant_scope(tenant):
-        statement, params = copy_statement(lead_list(tenant, {}))
+        statement, params = copy_statement(lead_filter(tenant, {}))
     started = time.perf_counter()
     with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
         for _data in copy:
@@ -67,7 +67,7 @@ def xlsxwriter_same_rows(tenant) -> float:
 
     from apps.leads.export import export_rows
     from apps.leads.export.columns import COLUMNS, DATETIME, headers
-    from apps.leads.selectors import lead_list
+    from apps.leads.selectors import lead_filter
 
     tz = timezone.get_current_timezone()
     dates = [i for i, column in enumerate(COLUMNS) if column.kind == DATETIME]
@@ -77,7 +77,7 @@ def xlsxwriter_same_rows(tenant) -> float:
         sheet = book.add_worksheet("Leads")
         date_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
         sheet.write_row(0, 0, headers())
-        for number, row in enumerate(export_rows(lead_list(tenant, {})), start=1):
+        for number, row in enumerate(export_rows(lead_filter(tenant, {})), start=1):
             values = list(row)
             for i in dates:
                 if values[i] is not None:
@@ -96,10 +96,10 @@ def xlsxwriter_same_rows(tenant) -> float:
 def peak_memory(tenant, fmt: str) -> float:
     """Peak traced Python memory (MB) while streaming an export (the body is discarded)."""
     from apps.leads.export import stream_export
-    from apps.leads.selectors import lead_list
+    from apps.leads.selectors import lead_filter
 
     tracemalloc.start()
-    for _block in stream_export(lead_list(tenant, {}), fmt):
+    for _block in stream_export(lead_filter(tenant, {}), fmt):
         pass
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -1,4 +1,5 @@
-"""Celery application: named queues, JSON only, late acks, schedules in the database."""
+"""Celery application: named queues (routes in settings.CELERY_TASK_ROUTES), JSON only, late
+acks, schedules in the database (apps/core/schedules.py)."""
 
 import os
 
@@ -12,11 +13,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fastlead.settings")
 app = Celery("fastlead")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("default", "ai", "billing", "messaging")]
-app.conf.task_routes = {
-    "apps.ai.*": {"queue": "ai"},
-    "apps.billing.*": {"queue": "billing"},
-    "apps.messaging.*": {"queue": "messaging"},
-}
 app.autodiscover_tasks()
 # Bind task_id (and the enqueuing request's request_id) to every log line a task writes.
 app.steps["worker"].add(DjangoStructLogInitStep)

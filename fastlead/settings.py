@@ -179,6 +179,18 @@ CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "ai", "billing", "messaging"]
+# Which queue each task goes to, in this one place (tasks do not pick their queue). A task
+# named nowhere here runs on "default". Task names are stable (`name=` where a task moved).
+CELERY_TASK_ROUTES = {
+    "apps.ai.*": {"queue": "ai"},
+    "apps.billing.*": {"queue": "billing"},
+    "apps.payments.*": {"queue": "billing"},
+    "apps.messaging.*": {"queue": "messaging"},
+    "apps.tenants.tasks.send_invitation_email_task": {"queue": "messaging"},
+    "apps.leads.enrichment.tasks.enrich_lead_task": {"queue": "ai"},
+    "apps.leads.enrichment.tasks.enrichment_fan_out_task": {"queue": "ai"},
+    "apps.leads.enrichment.tasks.enrichment_settle_task": {"queue": "billing"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

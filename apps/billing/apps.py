@@ -2,21 +2,21 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from apps.billing.navigation import NAV
+from apps.billing.schedules import SCHEDULES
+from apps.core.navigation import register_nav
+from apps.core.schedules import register_schedules
+
 
 def _after_migrate(sender, using="default", **kwargs) -> None:
-    """Beat schedules, and the seed plans if missing (a `flush` empties the tables the data
-    migration filled; staff edits are never overwritten)."""
+    """The seed plans if missing (a `flush` empties the tables the data migration filled;
+    staff edits are never overwritten)."""
     from django.db import connections
-    from django_celery_beat.models import PeriodicTask
 
     from apps.billing.models import Plan
-    from apps.billing.schedules import setup_schedules
     from apps.billing.selectors import plans_ensure_seeded
 
-    tables = set(connections[using].introspection.table_names())
-    if PeriodicTask._meta.db_table in tables:  # not when migrating backwards past them
-        setup_schedules(using=using)
-    if Plan._meta.db_table in tables:
+    if Plan._meta.db_table in connections[using].introspection.table_names():
         plans_ensure_seeded(using=using)
 
 
@@ -27,6 +27,10 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="billing_after_migrate")
+        from apps.billing import tenant_hooks
         from apps.billing.stripe_sync import connect_signals
 
         connect_signals()  # dj-stripe's verified webhooks drive our subscriptions
+        tenant_hooks.register()  # the trial on TenantCreated, member and company limits
+        register_nav(*NAV)
+        register_schedules(*SCHEDULES)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.core.cache import cache
 from waffle import flag_is_active, get_waffle_flag_model
 
+from apps.features.models import FlagTenant
+
 RELEASE_FLAGS = ("dashboard_beta", "onboarding_wizard", "new_billing")
 # Flags already rolled out to everyone (staff keep them as kill switches: Everyone = No).
 ROLLED_OUT = {"new_billing": True}
@@ -20,8 +22,6 @@ def flag_tenant_ids(name: str) -> frozenset[str]:
     key = _WHITELIST.format(name)
     ids = cache.get(key)
     if ids is None:
-        from apps.features.models import FlagTenant
-
         ids = frozenset(
             str(pk)
             for pk in FlagTenant.objects.filter(flag__name=name).values_list("tenant_id", flat=True)

@@ -25,6 +25,7 @@ from apps.features.selectors import (
     entitlements_get,
     tenant_id_from_ref,
 )
+from apps.tenants.selectors import membership_resolve
 
 logger = structlog.get_logger(__name__)
 
@@ -88,8 +89,6 @@ def RequiresFeature(feature: str) -> type[BasePermission]:
 
 
 def _ensure_member(request, ref) -> None:
-    from apps.tenants.selectors import membership_resolve
-
     membership_resolve(request.user, ref)  # 404 for outsiders and unknown tenants
 
 

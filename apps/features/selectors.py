@@ -34,8 +34,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from apps.features.models import OverrideMode, TenantFeature
+from apps.features.models import OverrideMode, TenantFeature, TenantFeatureHistory
 from apps.features.registry import expand_tools, tool_get, tool_keys
+from apps.tenants.models import Tenant
 
 SNAPSHOT_TTL = timedelta(minutes=10)  # a safety net; invalidation is what makes it fresh
 _SNAPSHOT = "ent:2:{}:{}"  # kind, tenant
@@ -320,8 +321,6 @@ def tenant_id_from_ref(ref) -> str | None:
         return str(uuid.UUID(str(ref)))
     except ValueError:
         pass
-    from apps.tenants.models import Tenant
-
     cache = caches["default"]
     key = f"tenant-slug:{ref}"
     tenant_id = cache.get(key)
@@ -338,8 +337,6 @@ def override_list(tenant):
 
 
 def override_history(tenant, limit: int = 50):
-    from apps.features.models import TenantFeatureHistory
-
     return (
         TenantFeatureHistory.objects.for_tenant(tenant)
         .select_related("actor")

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin_paging import CappedCountPaginator
+from apps.core.money import Money
 from apps.leads.models import (
     Customer,
     EnrichmentRun,
@@ -99,8 +100,6 @@ class EnrichmentRunAdmin(TenantOwnedAdmin):
     def revenue(self, run) -> str:
         if not run.price_currency:
             return "—"
-        from apps.core.money import Money
-
         return (
             str(Money(run.price_amount, run.price_currency).to_decimal()) + " " + run.price_currency
         )

@@ -199,7 +199,7 @@ def _ensure_refs(tenant, admin) -> list[int]:
     for name, kind in LISTS:
         found = LeadList.objects.for_tenant(tenant).filter(name=name).first()
         if found is None:
-            found = services.lead_list_create(tenant=tenant, actor=admin, name=name, kind=kind)
+            found = services.leadlist_create(tenant=tenant, actor=admin, name=name, kind=kind)
         ids.append(found.pk)
     return ids
 

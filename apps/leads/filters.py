@@ -1,7 +1,7 @@
 """Lead filters and orderings, parsed from query parameters (API, dashboard, exports alike).
 
 `parse_lead_filters(params, user=…)` turns a QueryDict (or any mapping of lists/strings) into a
-plain filter dict that `apps.leads.selectors.lead_list(tenant, filters)` understands; bad values
+plain filter dict that `apps.leads.selectors.lead_filter(tenant, filters)` understands; bad values
 raise `ValidationFailed` with field errors. Keys of the dict:
 
     status, source: list[str]    list: int | "none"      lead_type: str

@@ -92,7 +92,7 @@ def _ref_subquery(model, tenant, ref: str) -> QuerySet:
     return model.objects.for_tenant(tenant).filter(condition).values("pk")
 
 
-def lead_list(tenant, filters: dict[str, Any] | None = None) -> QuerySet:
+def lead_filter(tenant, filters: dict[str, Any] | None = None) -> QuerySet:
     """The tenant's leads matching `filters` (see apps/leads/filters.py), in their ordering."""
     filters = filters or {}
     query = Lead.objects.for_tenant(tenant)
@@ -210,10 +210,10 @@ def _position(lead: Lead, keys) -> list[Any]:
 def lead_page(
     tenant, filters: dict[str, Any], *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
 ) -> LeadPage:
-    """One page of `lead_list(tenant, filters)` with related rows joined: a single query."""
+    """One page of `lead_filter(tenant, filters)` with related rows joined: a single query."""
     keys = ORDERINGS[filters.get("ordering") or DEFAULT_ORDERING]
     limit = max(1, min(int(limit), MAX_PAGE_SIZE))
-    query = lead_list(tenant, filters).select_related(*LIST_RELATED)
+    query = lead_filter(tenant, filters).select_related(*LIST_RELATED)
     backwards = False
     if cursor:
         values, backwards = _decode_cursor(cursor, keys)
@@ -268,13 +268,13 @@ def lead_detail(tenant, lead_id) -> Lead:
 # --- lists, customers, products, exports --------------------------------------------------
 
 
-def lead_lists(tenant) -> QuerySet:
+def leadlist_list(tenant) -> QuerySet:
     return LeadList.objects.for_tenant(tenant).order_by("name", "pk")
 
 
-def lead_list_get(tenant, list_id) -> LeadList:
+def leadlist_get(tenant, list_id) -> LeadList:
     try:
-        return lead_lists(tenant).get(pk=int(list_id))
+        return leadlist_list(tenant).get(pk=int(list_id))
     except (LeadList.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 

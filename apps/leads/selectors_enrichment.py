@@ -59,7 +59,7 @@ class Scope:
         if self.kind == "list":
             return Lead.objects.for_tenant(tenant).filter(list_id=self.list_id)
         if self.kind == "filter":
-            return selectors.lead_list(tenant, self.filters).order_by()
+            return selectors.lead_filter(tenant, self.filters).order_by()
         return Lead.objects.for_tenant(tenant).filter(pk__in=self.lead_ids)
 
 
@@ -95,7 +95,7 @@ def scope_from_params(tenant, params, *, user=None) -> Scope:
         hidden = [("scope", kind), *(("ids", str(i)) for i in ids)]
         return Scope(kind, lead_ids=ids, label=label % {"count": len(ids)}, hidden=hidden)
     if kind == "list":
-        item = selectors.lead_list_get(tenant, params.get("list_id"))
+        item = selectors.leadlist_get(tenant, params.get("list_id"))
         return Scope(
             kind, list_id=item.pk, label=_("the list “%(name)s”") % {"name": item.name},
             hidden=[("scope", kind), ("list_id", str(item.pk))],

@@ -32,6 +32,7 @@ from apps.leads.models import (
     TimelineEntry,
     TimelineKind,
 )
+from apps.leads.tasks import export_leads_task
 from apps.tenants.selectors import member_get
 
 logger = structlog.get_logger("fastlead.audit")
@@ -104,7 +105,7 @@ def _list_id(tenant, list_id) -> int | None:
     if list_id is None:
         return None
     try:
-        return selectors.lead_list_get(tenant, list_id).pk
+        return selectors.leadlist_get(tenant, list_id).pk
     except Http404:
         raise ValidationFailed(
             _("Some fields are invalid."), fields={"list": [_("No such list.")]}
@@ -277,7 +278,7 @@ def _bulk_targets(tenant, ids, filters) -> list[tuple]:
     if ids is not None:
         query = Lead.objects.for_tenant(tenant).filter(pk__in=ids)
     else:
-        query = selectors.lead_list(tenant, filters).order_by()
+        query = selectors.lead_filter(tenant, filters).order_by()
     rows = list(query.values_list("pk", "status", "list_id", "assigned_to_id")[: MAX_BULK + 1])
     if len(rows) > MAX_BULK:
         raise ValidationFailed(
@@ -388,7 +389,7 @@ def _name_taken() -> Conflict:
     return Conflict(_("A list with this name already exists."), code="list_name_taken")
 
 
-def lead_list_create(
+def leadlist_create(
     *, tenant, actor, name: str, kind: str = ListKind.REGULAR, description: str = ""
 ) -> LeadList:
     """A new list; names are unique per company (case-insensitive) → 409 otherwise."""
@@ -411,8 +412,8 @@ def lead_list_create(
         raise _name_taken() from None
 
 
-def lead_list_update(*, tenant, actor, list_id, changes: dict[str, Any]) -> LeadList:
-    lead_list = selectors.lead_list_get(tenant, list_id)
+def leadlist_update(*, tenant, actor, list_id, changes: dict[str, Any]) -> LeadList:
+    lead_list = selectors.leadlist_get(tenant, list_id)
     if "name" in changes:
         lead_list.name = _list_name(tenant, changes["name"], exclude_pk=lead_list.pk)
     if "description" in changes:
@@ -432,9 +433,9 @@ def lead_list_update(*, tenant, actor, list_id, changes: dict[str, Any]) -> Lead
     return lead_list
 
 
-def lead_list_delete(*, tenant, actor, list_id) -> None:
+def leadlist_delete(*, tenant, actor, list_id) -> None:
     """Delete a list; its leads stay, outside any list."""
-    lead_list = selectors.lead_list_get(tenant, list_id)
+    lead_list = selectors.leadlist_get(tenant, list_id)
     with transaction.atomic():
         Lead.objects.for_tenant(tenant).filter(list_id=lead_list.pk).update(list_id=None)
         lead_list.delete()
@@ -449,8 +450,6 @@ def lead_list_delete(*, tenant, actor, list_id) -> None:
 def lead_export_start(*, tenant, actor, fmt: str, params: dict[str, Any]) -> LeadExport:
     """Queue a background export of the filter `params` (query parameters, re-parsed by the
     task); the task runs after commit."""
-    from apps.leads.tasks import export_leads_task
-
     if fmt not in ExportFormat.values:
         raise ValidationFailed(
             _("Some fields are invalid."), fields={"format": [_("Must be one of: csv, xlsx.")]}

@@ -17,7 +17,8 @@ from apps.features.guards import ensure_feature
 from apps.leads.export import export_to_file
 from apps.leads.filters import parse_lead_filters
 from apps.leads.models import ExportStatus, LeadExport
-from apps.leads.selectors import lead_list
+from apps.leads.retention import lead_files_purge
+from apps.leads.selectors import lead_filter
 from apps.tenants.tasking import tenant_task
 
 logger = structlog.get_logger(__name__)
@@ -50,7 +51,7 @@ def export_leads_task(tenant, export_id: int) -> None:
     try:
         ensure_feature(tenant, "export")  # the plan may have changed since it was queued
         filters = parse_lead_filters(export.filters or {}, user=export.created_by)
-        queryset = lead_list(tenant, filters)
+        queryset = lead_filter(tenant, filters)
         LeadExport.objects.filter(pk=export_id).update(rows_total=queryset.count())
         path = export_path(export)
 
@@ -81,8 +82,6 @@ def _fail(export_id: int, reason: str) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def purge_lead_files_task() -> dict[str, int]:
     """Delete import/export files past their retention (apps/leads/retention.py)."""
-    from apps.leads.retention import lead_files_purge
-
     return lead_files_purge()
 
 

@@ -136,7 +136,7 @@ def _results_context(request, params, **extra) -> dict:
         **extra,
     }
     if worker and page.results:
-        context["lists"] = list(selectors.lead_lists(tenant))
+        context["lists"] = list(selectors.leadlist_list(tenant))
         context["members"] = list(team_list(tenant))
     return context
 
@@ -149,7 +149,7 @@ def lead_index(request, tenant_slug):
         response["HX-Push-Url"] = _index_url(request, context["page_query"])
         return response
     tenant = request.tenant
-    lists = context["lists"] if "lists" in context else list(selectors.lead_lists(tenant))
+    lists = context["lists"] if "lists" in context else list(selectors.leadlist_list(tenant))
     members = context["members"] if "members" in context else list(team_list(tenant))
     context["filter_form"] = LeadFilterForm(
         request.GET,
@@ -171,7 +171,7 @@ def _results_response(request, params, *, status: int = 200, **extra):
 def lead_bulk(request, tenant_slug):
     """Status, move, assign or delete for the selected rows; delete asks to confirm first."""
     tenant = request.tenant
-    form = BulkForm(request.POST, lists=selectors.lead_lists(tenant), members=team_list(tenant))
+    form = BulkForm(request.POST, lists=selectors.leadlist_list(tenant), members=team_list(tenant))
     if not form.is_valid():
         return _bulk_done(request, error=first_form_error(form), status=400)
     data = form.cleaned_data
@@ -218,7 +218,7 @@ def lead_export(request, tenant_slug):
     if fmt not in CONTENT_TYPES:
         raise ValidationFailed(_("Choose CSV or XLSX."))
     filters = parse_lead_filters(request.GET, user=request.user)
-    return export_response(selectors.lead_list(request.tenant, filters), fmt)
+    return export_response(selectors.lead_filter(request.tenant, filters), fmt)
 
 
 # --- one lead ---------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ def _fields(lead) -> list[dict]:
 def _detail_context(request, lead, **extra) -> dict:
     tenant = request.tenant
     members = list(team_list(tenant))
-    lists = list(selectors.lead_lists(tenant))
+    lists = list(selectors.leadlist_list(tenant))
     names = {m.user_id: m.user.name or m.user.email for m in members}
     list_names = {item.pk: item.name for item in lists}
     me = request.user.pk if request.user.pk in names else None
@@ -353,7 +353,7 @@ def lead_assign(request, tenant_slug, lead_id):
 @require_POST
 @dashboard_view(Role.OPERATOR)
 def lead_move(request, tenant_slug, lead_id):
-    form = MoveForm(request.POST, lists=selectors.lead_lists(request.tenant))
+    form = MoveForm(request.POST, lists=selectors.leadlist_list(request.tenant))
     if not form.is_valid():
         return _detail_response(request, lead_id, error=first_form_error(form), status=400)
     return _update(request, lead_id, {"list": form.cleaned_data["list"]}, _("Lead moved."))

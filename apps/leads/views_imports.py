@@ -61,7 +61,7 @@ def import_job(request, tenant_slug, import_id):
 
 def _mapping(request, job):
     tenant = request.tenant
-    lists = selectors.lead_lists(tenant)
+    lists = selectors.leadlist_list(tenant)
     status = 200
     if request.method == "POST":
         form = ImportMappingForm(request.POST, headers=job.headers, lists=lists)

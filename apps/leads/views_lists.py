@@ -32,7 +32,7 @@ def lists_with_counts(tenant):
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return selectors.lead_lists(tenant).annotate(lead_count=Coalesce(Subquery(counts), 0))
+    return selectors.leadlist_list(tenant).annotate(lead_count=Coalesce(Subquery(counts), 0))
 
 
 def _lists_context(request, **extra) -> dict:
@@ -57,7 +57,7 @@ def _lists_response(request, *, status: int = 200, **extra):
 
 
 @dashboard_view()
-def lead_lists(request, tenant_slug):
+def leadlist_list(request, tenant_slug):
     if request.method == "POST":
         return _list_create(request)
     return render(request, "leads/lists.html", _lists_context(request))
@@ -69,7 +69,7 @@ def _list_create(request):
     if not form.is_valid():
         return _lists_response(request, create_form=form, status=400)
     try:
-        item = services.lead_list_create(
+        item = services.leadlist_create(
             tenant=request.tenant, actor=request.user, name=form.cleaned_data["name"]
         )
     except ApplicationError as error:
@@ -80,12 +80,12 @@ def _list_create(request):
 
 @require_POST
 @dashboard_view(Role.OPERATOR)
-def lead_list_rename(request, tenant_slug, list_id):
+def leadlist_rename(request, tenant_slug, list_id):
     form = LeadListForm(request.POST)
     if not form.is_valid():
         return _lists_response(request, error=first_form_error(form), status=400)
     try:
-        item = services.lead_list_update(
+        item = services.leadlist_update(
             tenant=request.tenant,
             actor=request.user,
             list_id=list_id,
@@ -98,12 +98,12 @@ def lead_list_rename(request, tenant_slug, list_id):
 
 @require_POST
 @dashboard_view(Role.OPERATOR)
-def lead_list_delete(request, tenant_slug, list_id):
+def leadlist_delete(request, tenant_slug, list_id):
     """First post: ask to confirm (in the table); the second, with confirm=1, deletes."""
-    item = selectors.lead_list_get(request.tenant, list_id)
+    item = selectors.leadlist_get(request.tenant, list_id)
     if request.POST.get("confirm") != "1":
         return _lists_response(request, confirm_delete=item.pk)
-    services.lead_list_delete(tenant=request.tenant, actor=request.user, list_id=item.pk)
+    services.leadlist_delete(tenant=request.tenant, actor=request.user, list_id=item.pk)
     return _lists_response(
         request, notice=_("List “%(name)s” deleted; its leads stay.") % {"name": item.name}
     )

@@ -2,12 +2,14 @@
 
 A key authenticates only tenant routes (/api/v1/tenants/{t}/…) and only for its own tenant:
 `TenantAPIView` turns it into a membership with the key's role, and any other tenant's id
-answers 404. A wrong, malformed or revoked key answers 401.
+answers 404. A wrong, malformed or revoked key answers 401. Apps above tenants add their own
+conditions with `register_api_key_check` (features: the plan must include the API access tool).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -16,11 +18,21 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from apps.tenants.keys import api_key_authenticate
-from apps.tenants.models import Membership, TenantAPIKey
+from apps.tenants.models import Membership, Tenant, TenantAPIKey
 
 KEYWORD = "api-key"
-API_ACCESS = "api_access"  # the tool (apps/features/registry.py) that API keys need
 TENANT_ROUTES = "/api/v1/tenants/"
+
+APIKeyCheck = Callable[[Tenant], None]
+_checks: list[APIKeyCheck] = []
+
+
+def register_api_key_check(check: APIKeyCheck) -> None:
+    """Run `check(tenant)` on every API-key request to the key's own tenant; it refuses by
+    raising (an `ApplicationError` renders as the API's error). Call it from a ready();
+    registering the same check twice is a no-op."""
+    if check not in _checks:
+        _checks.append(check)
 
 
 class APIKeyUser:
@@ -82,10 +94,8 @@ class APIKeyAuthentication(BaseAuthentication):
 
 
 def api_key_membership(key: TenantAPIKey, tenant_ref) -> Membership:
-    """A stand-in membership for the key's own tenant (unsaved); another tenant → 404; a
-    tenant whose plan lacks the API access tool → 403 `feature_locked`."""
-    from apps.features.guards import ensure_feature
-
+    """A stand-in membership for the key's own tenant (unsaved); another tenant → 404; then
+    the registered checks (a plan without the API access tool → 403 `feature_locked`)."""
     tenant = key.tenant
     ref = str(tenant_ref)
     try:
@@ -94,7 +104,8 @@ def api_key_membership(key: TenantAPIKey, tenant_ref) -> Membership:
         same = ref == tenant.slug
     if not same:
         raise Http404
-    ensure_feature(tenant, API_ACCESS)
+    for check in _checks:
+        check(tenant)
     return Membership(tenant=tenant, role=key.role)
 
 

@@ -11,6 +11,8 @@ import re
 
 from corsheaders.signals import check_request_enabled
 
+from apps.tenants.keys import widget_tenant_resolve
+
 _WIDGET_PATH = re.compile(r"^/api/public/v1/widget/(?P<key>[A-Za-z0-9_-]{1,64})/")
 
 
@@ -18,8 +20,6 @@ def _set_resolver_from_path(request) -> None:
     match = _WIDGET_PATH.match(request.path)
     if match is None:
         return
-    from apps.tenants.keys import widget_tenant_resolve
-
     widget = widget_tenant_resolve(match["key"])
     request.widget_origin_resolver = widget.origin_allowed if widget else None
 

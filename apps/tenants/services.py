@@ -11,11 +11,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from apps.core.errors import Conflict, PermissionDenied, ValidationFailed
-from apps.core.events import log_event
+from apps.core.events import emit, log_event
 from apps.tenants import limits
+from apps.tenants.events import TenantCreated
+from apps.tenants.keys import publishable_key_invalidate
 from apps.tenants.models import Invitation, Membership, Tenant
 from apps.tenants.roles import Role, role_at_least
 from apps.tenants.selectors import hash_token, invitation_by_token
+from apps.tenants.tasks import send_invitation_email_task
 
 _TRANSLIT = dict(
     zip(
@@ -132,10 +135,8 @@ def tenant_create(*, user, name: str, site_domain: str = "", allowed_origins=Non
         created_by=user,
     )
     Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
-    log_event("tenant_created", tenant_id=str(tenant.id), user_id=user.pk)
-    from apps.billing.services import subscription_start_trial  # every new company: 14 days
-
-    subscription_start_trial(tenant=tenant, actor=user)
+    # Billing subscribes (in this transaction) and starts the 14-day trial.
+    emit(TenantCreated(tenant_id=str(tenant.id), user_id=user.pk))
     return tenant
 
 
@@ -162,15 +163,11 @@ def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
 
 
 def _forget_widget_keys(tenant: Tenant) -> None:
-    from apps.tenants.keys import publishable_key_invalidate
-
     publishable_key_invalidate(tenant)
 
 
 def _send_invitation_email(invitation: Invitation, token: str) -> None:
     # The request never waits on the mail server: a worker on the messaging queue sends it.
-    from apps.tenants.tasks import send_invitation_email_task
-
     send_invitation_email_task.delay(str(invitation.tenant_id), invitation.pk, token)
 
 

@@ -15,7 +15,8 @@ from apps.tenants.scoping import tenant_scope
 
 
 def tenant_task(*task_args, **task_options):
-    """`@tenant_task(queue="ai")` on `def f(tenant, ...)`; call it as `f.delay(tenant_id, ...)`.
+    """`@tenant_task` (or `@tenant_task(**celery_options)`) on `def f(tenant, ...)`; call it
+    as `f.delay(tenant_id, ...)`. The queue comes from settings.CELERY_TASK_ROUTES.
 
     A tenant deleted meanwhile makes the task a no-op (nothing left to do for it).
     """

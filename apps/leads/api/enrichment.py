@@ -290,7 +290,7 @@ class ListEnrichAPI(_StartView):
     def post(self, request, tenant_id, list_id):
         serializer = EnrichStartSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
-        lead_list = lead_selectors.lead_list_get(self.tenant, list_id)
+        lead_list = lead_selectors.leadlist_get(self.tenant, list_id)
         return self.start(request, list_id=lead_list.pk, **serializer.validated_data)
 
 

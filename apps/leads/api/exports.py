@@ -64,7 +64,7 @@ class LeadExportAPI(TenantAPIView):
                 _("Some filters are invalid."), fields={"format": [_("Must be one of: csv, xlsx.")]}
             )
         filters = parse_lead_filters(request.query_params, user=actor_of(request.user))
-        return export_response(selectors.lead_list(self.tenant, filters), fmt)
+        return export_response(selectors.lead_filter(self.tenant, filters), fmt)
 
 
 @extend_schema(tags=["leads"], parameters=[TENANT_ID])

@@ -48,7 +48,7 @@ class LeadListCollectionAPI(_PagedAPI):
         responses={200: LeadListSerializer(many=True), **error_responses(401, 404)},
     )
     def get(self, request, tenant_id):
-        return self.paged(selectors.lead_lists(self.tenant), LeadListSerializer)
+        return self.paged(selectors.leadlist_list(self.tenant), LeadListSerializer)
 
     @extend_schema(
         summary="Create a list (names are unique per company: 409 `list_name_taken`)",
@@ -58,7 +58,7 @@ class LeadListCollectionAPI(_PagedAPI):
     def post(self, request, tenant_id):
         serializer = LeadListWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        lead_list = services.lead_list_create(
+        lead_list = services.leadlist_create(
             tenant=self.tenant, actor=actor_of(request.user), **serializer.validated_data
         )
         return Response(LeadListSerializer(lead_list).data, status=status.HTTP_201_CREATED)
@@ -72,7 +72,7 @@ class LeadListDetailAPI(TenantAPIView):
         summary="A list", responses={200: LeadListSerializer, **error_responses(401, 404)}
     )
     def get(self, request, tenant_id, list_id):
-        return Response(LeadListSerializer(selectors.lead_list_get(self.tenant, list_id)).data)
+        return Response(LeadListSerializer(selectors.leadlist_get(self.tenant, list_id)).data)
 
     @extend_schema(
         summary="Rename or describe a list",
@@ -82,7 +82,7 @@ class LeadListDetailAPI(TenantAPIView):
     def patch(self, request, tenant_id, list_id):
         serializer = LeadListPatchSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        lead_list = services.lead_list_update(
+        lead_list = services.leadlist_update(
             tenant=self.tenant,
             actor=actor_of(request.user),
             list_id=list_id,
@@ -95,7 +95,7 @@ class LeadListDetailAPI(TenantAPIView):
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request, tenant_id, list_id):
-        services.lead_list_delete(tenant=self.tenant, actor=actor_of(request.user), list_id=list_id)
+        services.leadlist_delete(tenant=self.tenant, actor=actor_of(request.user), list_id=list_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

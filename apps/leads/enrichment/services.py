@@ -155,11 +155,11 @@ def _scope(tenant, actor, lead_ids, list_id, filters) -> tuple[dict, Any]:
             code="invalid_scope",
             fields={"filter": [_("Must be an object.")]},
         )
-    from apps.leads.selectors import lead_list
+    from apps.leads.selectors import lead_filter
 
     parsed = parse_lead_filters(filters, user=actor)
     params = filters_to_params({k: v for k, v in parsed.items() if k != "ordering"})
-    return {"filter": params}, lead_list(tenant, parsed).order_by()
+    return {"filter": params}, lead_filter(tenant, parsed).order_by()
 
 
 def _valid_ids(lead_ids) -> list[int]:

@@ -3,7 +3,7 @@
     export_response(queryset, "csv" | "xlsx")  → StreamingHttpResponse (starts at once)
     export_to_file(queryset, fmt, path, on_rows=…) → rows written (background jobs)
 
-Give them `apps.leads.selectors.lead_list(tenant, filters)`. The SQL is compiled when these are
+Give them `apps.leads.selectors.lead_filter(tenant, filters)`. The SQL is compiled when these are
 called — inside the request's tenant scope — because TenantMiddleware resets the scope when
 the view returns, before the response body is streamed; the generators carry only SQL text,
 parameters and plain values.

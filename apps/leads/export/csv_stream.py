@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 
 from django.db import connection
 
@@ -124,8 +124,3 @@ def _stream_python(values, *, on_rows) -> Iterator[bytes]:
         yield buffer.getvalue().encode()
     if on_rows:
         on_rows(rows)
-
-
-def parse_utc(text: str) -> datetime:
-    """Read back a time written by the CSV export (tests, imports)."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -16,6 +16,7 @@ from apps.leads import selectors as lead_selectors
 from apps.leads import services as lead_services
 from apps.leads.imports import reader
 from apps.leads.imports.mapping import guess_mapping, validate_mapping
+from apps.leads.imports.tasks import import_leads_task
 from apps.leads.models import LeadList, ListKind
 from apps.leads.models_imports import ImportJob
 
@@ -61,8 +62,6 @@ def import_job_start(
 ) -> ImportJob:
     """Save the mapping and the target list (a new import list unless one is chosen) and
     enqueue the import after commit. A job starts once; a second start answers 409."""
-    from apps.leads.imports.tasks import import_leads_task
-
     with transaction.atomic():
         job = _job_for_update(tenant, job_id)
         if not job.is_draft:
@@ -92,7 +91,7 @@ def default_list_name(job: ImportJob) -> str:
 def _target_list(tenant, actor, job: ImportJob, list_id, new_name: str) -> LeadList:
     if list_id:
         try:
-            return lead_selectors.lead_list_get(tenant, list_id)
+            return lead_selectors.leadlist_get(tenant, list_id)
         except Http404:
             raise ValidationFailed(
                 _("No such list."), fields={"target_list": [_("No such list.")]}
@@ -107,6 +106,6 @@ def _target_list(tenant, actor, job: ImportJob, list_id, new_name: str) -> LeadL
     unique, number = name, 2
     while unique.lower() in taken:
         unique, number = f"{name} ({number})", number + 1
-    return lead_services.lead_list_create(
+    return lead_services.leadlist_create(
         tenant=tenant, actor=actor, name=unique, kind=ListKind.IMPORT
     )

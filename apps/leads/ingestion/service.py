@@ -20,6 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.billing.quotas import (
+    QuotaDecision,
+    lead_quota_release,
+    lead_quota_reserve,
+    quota_exceeded_error,
+)
 from apps.core.events import log_event
 from apps.leads.identity import identity_key, person_key
 from apps.leads.ingestion import writer
@@ -146,8 +152,6 @@ def ingest_leads(
                 _store(context, clean, results, lists)
         outcome = IngestOutcome(results)
         if clean and context.quota_decision is not None and context.quota_decision.refused:
-            from apps.billing.quotas import quota_exceeded_error
-
             outcome.quota_error = quota_exceeded_error(context.quota_decision)
     created = outcome.count(CREATED)
     if created:
@@ -255,8 +259,6 @@ def _write(ctx: _Context, keyed, results, lists, single: bool):
 def _reserve_quota(ctx: _Context, count: int):
     """Reserve `count` new leads on the plan's lead quota (inside this transaction: a
     rollback gives them back)."""
-    from apps.billing.quotas import QuotaDecision, lead_quota_reserve
-
     if not ctx.count_quota:
         return QuotaDecision(allowed=count, refused=0)
     ctx.quota_decision = lead_quota_reserve(ctx.tenant, count, entitlements=ctx.entitlements)
@@ -264,16 +266,12 @@ def _reserve_quota(ctx: _Context, count: int):
 
 
 def _release_quota(ctx: _Context, count: int) -> None:
-    from apps.billing.quotas import lead_quota_release
-
     lead_quota_release(ctx.tenant, count)
 
 
 def _refuse(new_rows, keyed, lead_of, results, decision):
     """Keep the first `allowed` new leads; the items that would create (or merge into) the
     others are rejected with the quota's message."""
-    from apps.billing.quotas import quota_exceeded_error
-
     refused_ids = {row[0] for row in new_rows[decision.allowed :]}
     message = quota_exceeded_error(decision).message
     for index, *_rest in keyed:

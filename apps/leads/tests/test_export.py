@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
@@ -12,13 +12,17 @@ from django.http import StreamingHttpResponse
 
 from apps.leads.export import export_rows, stream_export
 from apps.leads.export.columns import COLUMNS
-from apps.leads.export.csv_stream import parse_utc
 from apps.leads.models import LeadExport
-from apps.leads.selectors import lead_list
+from apps.leads.selectors import lead_filter
 from apps.leads.tests.conftest import make_leads, url
 from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
+
+
+def parse_utc(text: str) -> datetime:
+    """Read back a time written by the CSV export."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 @pytest.fixture
@@ -110,8 +114,8 @@ def test_unknown_format_answers_400(analyst_api, tenant):
 def test_export_runs_after_the_tenant_scope_is_gone(tenant, leads):
     """The middleware resets the scope before the body streams: the generators carry the SQL."""
     with tenant_scope(tenant):
-        chunks = stream_export(lead_list(tenant, {}), "csv")
-        rows = export_rows(lead_list(tenant, {}))
+        chunks = stream_export(lead_filter(tenant, {}), "csv")
+        rows = export_rows(lead_filter(tenant, {}))
     parsed = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
     assert len(parsed) == 4
     assert len(list(rows)) == 3
@@ -191,7 +195,7 @@ def test_copy_csv_reads_the_same_as_the_generic_writer(tenant, leads):
     from apps.leads.export.columns import export_values
 
     with tenant_scope(tenant):
-        queryset = lead_list(tenant, {})
+        queryset = lead_filter(tenant, {})
         by_copy = b"".join(
             csv_stream._stream_copy(*csv_stream.copy_statement(queryset), on_rows=None)
         )

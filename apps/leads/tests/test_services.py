@@ -120,11 +120,11 @@ def test_bulk_status_skips_leads_already_there(tenant, operator_user):
 
 
 def test_list_names_are_unique_case_insensitively(tenant, operator_user):
-    services.lead_list_create(tenant=tenant, actor=operator_user, name="Hot")
+    services.leadlist_create(tenant=tenant, actor=operator_user, name="Hot")
     with pytest.raises(Conflict):
-        services.lead_list_create(tenant=tenant, actor=operator_user, name=" hot ")
+        services.leadlist_create(tenant=tenant, actor=operator_user, name=" hot ")
     with pytest.raises(ValidationFailed):
-        services.lead_list_create(tenant=tenant, actor=operator_user, name="x", kind="weird")
+        services.leadlist_create(tenant=tenant, actor=operator_user, name="x", kind="weird")
 
 
 def test_lead_page_is_one_query(tenant, django_assert_num_queries, operator_user):

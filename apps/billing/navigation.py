@@ -1,0 +1,30 @@
+"""Sidebar links of billing and pay-per-lead reports (registered in BillingConfig.ready())."""
+
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.navigation import NavItem, in_app
+
+_STROKE = 'stroke="currentColor" stroke-width="1.8" fill="none"'
+
+NAV = (
+    NavItem(
+        key="billing",
+        label=_("Plan and billing"),
+        url_name="billing:overview",
+        icon=(
+            f'<rect x="3" y="6" width="18" height="13" rx="2" {_STROKE}/>'
+            f'<path d="M3 10h18M7 15h4" {_STROKE} stroke-linecap="round"/>'
+        ),
+        order=60,
+        active_when=in_app("billing", except_pages=("reports",)),
+    ),
+    # Pay-per-lead's own link: moves to apps/payperlead with its URLs.
+    NavItem(
+        key="payperlead",
+        label=_("Lead billing reports"),
+        url_name="payperlead:reports",
+        icon=f'<path d="M6 3h9l3 3v15H6zM9 10h6M9 14h6M9 18h3" {_STROKE} stroke-linecap="round"/>',
+        order=70,
+        active_when=in_app("payperlead"),
+    ),
+)

@@ -1,0 +1,13 @@
+"""Beat schedules of tools (registered in FeaturesConfig.ready(), installed by
+apps/core/schedules.py)."""
+
+from apps.core.schedules import Schedule
+
+SCHEDULES = (
+    Schedule(
+        "features: expire overrides",
+        "apps.features.tasks.expire_tenant_features_task",
+        5,
+        "default",
+    ),
+)

@@ -1,0 +1,77 @@
+"""The dashboard sidebar, rendered from the navigation registry (apps/core/navigation.py)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from apps.tenants.roles import Role
+from tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+ALL_LINKS = [
+    "web:overview",
+    "leads:index",
+    "leads:widget",
+    "leads:api_keys",
+    "features:modules",
+    "billing:overview",
+    "payperlead:reports",
+    "tenants:team",
+    "tenants:settings",
+]
+
+
+def _sidebar(client, tenant, page):
+    response = client.get(reverse(page, args=[tenant.slug]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    tenant_list = re.search(r'<nav class="sidebar-nav">.*?<ul>(.*?)</ul>', body, re.S).group(1)
+    links = re.findall(r'<li><a href="([^"]+)"( aria-current="page")?>\s*<svg', tenant_list)
+    return [(href, bool(current)) for href, current in links]
+
+
+def _urls(tenant, names):
+    return [reverse(name, args=[tenant.slug]) for name in names]
+
+
+@pytest.mark.parametrize(
+    ("page", "active"),
+    [
+        ("web:overview", "web:overview"),
+        ("leads:index", "leads:index"),
+        ("leads:lists", "leads:index"),
+        ("leads:widget", "leads:widget"),
+        ("leads:api_keys", "leads:api_keys"),
+        ("features:modules", "features:modules"),
+        # As before the registry: "Overview" is active on any page named "overview".
+        ("billing:overview", ["web:overview", "billing:overview"]),
+        ("billing:invoices", "billing:overview"),
+        ("payperlead:reports", "payperlead:reports"),
+        ("tenants:team", "tenants:team"),
+        ("tenants:settings", "tenants:settings"),
+    ],
+)
+def test_admin_sees_every_link_in_order_with_the_current_page_marked(
+    admin_client_web, tenant, page, active
+):
+    links = _sidebar(admin_client_web, tenant, page)
+    assert [href for href, _current in links] == _urls(tenant, ALL_LINKS)
+    active = active if isinstance(active, list) else [active]
+    assert [href for href, current in links if current] == _urls(tenant, active)
+
+
+@pytest.mark.parametrize("role", [Role.OPERATOR, Role.ANALYST])
+def test_api_keys_link_is_for_administrators_only(client, tenant, role):
+    client.force_login(MembershipFactory(tenant=tenant, role=role).user)
+    links = _sidebar(client, tenant, "web:overview")
+    expected = [name for name in ALL_LINKS if name != "leads:api_keys"]
+    assert [href for href, _current in links] == _urls(tenant, expected)
+
+
+def test_labels_and_icons_come_through(admin_client_web, tenant, english_ui):
+    body = admin_client_web.get(reverse("tenants:team", args=[tenant.slug])).content.decode()
+    for label in ("Overview", "Leads", "API keys", "Plan and billing", "Company settings"):
+        assert re.search(rf"</svg>\s*{label}</a></li>", body), label
+    assert body.count('<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">') >= 9
