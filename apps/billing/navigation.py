@@ -1,4 +1,4 @@
-"""Sidebar links of billing and pay-per-lead reports (registered in BillingConfig.ready())."""
+"""The sidebar link of billing (registered in BillingConfig.ready())."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -17,14 +17,5 @@ NAV = (
         ),
         order=60,
         active_when=in_app("billing", except_pages=("reports",)),
-    ),
-    # Pay-per-lead's own link: moves to apps/payperlead with its URLs.
-    NavItem(
-        key="payperlead",
-        label=_("Lead billing reports"),
-        url_name="payperlead:reports",
-        icon=f'<path d="M6 3h9l3 3v15H6zM9 10h6M9 14h6M9 18h3" {_STROKE} stroke-linecap="round"/>',
-        order=70,
-        active_when=in_app("payperlead"),
     ),
 )

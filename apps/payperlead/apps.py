@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.navigation import register_nav
+from apps.payperlead.navigation import NAV
+
 
 class PayperleadConfig(AppConfig):
     """Pay-per-lead: rate cards, valuation of lead actions, savings, monthly reports.
@@ -12,3 +15,6 @@ class PayperleadConfig(AppConfig):
     name = "apps.payperlead"
     label = "payperlead"
     verbose_name = _("Pay-per-lead")
+
+    def ready(self) -> None:
+        register_nav(*NAV)
