@@ -137,6 +137,7 @@ class InvitationDetailAPI(TenantAPIView):
 class MemberDetailAPI(TenantAPIView):
     # Any member may remove himself (leave); removing others is checked by the service.
     roles = {**TenantAPIView.roles, "PATCH": Role.ADMIN, "DELETE": Role.ANALYST}
+    people_only = frozenset({"PATCH", "DELETE"})
 
     @extend_schema(
         summary="Change a member's role (administrators)",

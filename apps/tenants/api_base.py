@@ -1,7 +1,9 @@
 """The one base for tenant-scoped API views under /api/v1/tenants/{tenant_id}/."""
 
+from django.utils.translation import gettext as _
 from rest_framework.views import APIView
 
+from apps.core.errors import PermissionDenied
 from apps.tenants.access import require_role
 from apps.tenants.api_key_auth import api_key_membership
 from apps.tenants.middleware import enter_tenant
@@ -14,16 +16,20 @@ class TenantAPIView(APIView):
     """Resolves the caller's membership after authentication and scopes the request.
 
     `roles` maps HTTP methods to the minimum role; a foreign or unknown tenant answers 404.
-    A tenant API key acts with its own role, on its own tenant only.
+    A tenant API key acts with its own role, on its own tenant only, and never with the
+    methods in `people_only` (what only a person may do: leave a company, manage the team).
     """
 
     roles: dict[str, str] = {"GET": Role.ANALYST, "HEAD": Role.ANALYST, "OPTIONS": Role.ANALYST}
     default_role: str = Role.ADMIN
+    people_only: frozenset[str] = frozenset()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if isinstance(request.auth, TenantAPIKey):
             membership = api_key_membership(request.auth, kwargs["tenant_id"])
+            if request.method in self.people_only:
+                raise PermissionDenied(_("Only a person can do this, not an API key."))
         else:
             membership = membership_resolve(request.user, kwargs["tenant_id"])
         enter_tenant(request, membership)

@@ -8,6 +8,7 @@ conditions with `register_api_key_check` (features: the plan must include the AP
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 
@@ -21,7 +22,9 @@ from apps.tenants.keys import api_key_authenticate
 from apps.tenants.models import Membership, Tenant, TenantAPIKey
 
 KEYWORD = "api-key"
-TENANT_ROUTES = "/api/v1/tenants/"
+# A key belongs to one tenant: it works on that tenant's routes only, never on the list of
+# tenants (which belongs to a person) nor on /me.
+TENANT_ROUTES = re.compile(r"^/api/v1/tenants/[^/]+/")
 
 APIKeyCheck = Callable[[Tenant], None]
 _checks: list[APIKeyCheck] = []
@@ -82,7 +85,7 @@ class APIKeyAuthentication(BaseAuthentication):
         raw = _presented_key(request)
         if raw is None:
             return None
-        if not request.path.startswith(TENANT_ROUTES):
+        if not TENANT_ROUTES.match(request.path):
             raise exceptions.AuthenticationFailed(_("API keys work only on tenant routes."))
         key = api_key_authenticate(raw)
         if key is None:

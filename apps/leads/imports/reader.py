@@ -11,10 +11,12 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO
+from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 
@@ -228,26 +230,48 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
+# What a damaged workbook raises, on opening or later while its sheet is read lazily (a
+# truncated file opens fine and breaks on the first missing block).
+_BROKEN_XLSX = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    ParseError,
+    KeyError,
+    OSError,
+    ValueError,
+    TypeError,
+)
+
+
+def _malformed_xlsx(exc: Exception) -> ImportFileError:
+    problem = str(exc) or exc.__class__.__name__
+    return ImportFileError(
+        _("The file is not a valid Excel workbook (.xlsx): %(problem)s.") % {"problem": problem},
+        code="malformed_xlsx",
+    )
+
+
 def _open_workbook(source):
     from openpyxl import load_workbook
 
     try:
         return load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ImportFileError(
-            _("The file is not a valid Excel workbook (.xlsx): %(problem)s.") % {"problem": exc},
-            code="malformed_xlsx",
-        ) from None
+    except _BROKEN_XLSX as exc:
+        raise _malformed_xlsx(exc) from None
 
 
 def _xlsx_rows(workbook) -> Iterator[tuple[int, list[str]]]:
     sheet = workbook.worksheets[0] if workbook.worksheets else None
     if sheet is None:
         return
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = [cell_text(value) for value in values]
-        if any(cells):
-            yield number, cells
+    try:
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [cell_text(value) for value in values]
+            if any(cells):
+                yield number, cells
+    except _BROKEN_XLSX as exc:
+        raise _malformed_xlsx(exc) from None
 
 
 def inspect_xlsx(data: bytes) -> Sheet:

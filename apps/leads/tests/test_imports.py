@@ -4,6 +4,7 @@ upload → mapping → progress → report flow, the task, and the demo data."""
 import codecs
 import csv
 import io
+import zipfile
 from datetime import datetime
 
 import pytest
@@ -442,3 +443,48 @@ def test_seed_demo_creates_demo_leads_once(monkeypatch):
         assert len(set(Lead.objects.values_list("source", flat=True))) >= 6
         assert TimelineEntry.objects.filter(kind="note").exists()
         assert LeadList.objects.count() == 4
+
+
+def damaged_xlsx(rows: int = 3000, keep: float = 0.5) -> bytes:
+    """A workbook that opens (its zip directory is intact) but whose sheet is cut in half,
+    as a file truncated mid-upload after repacking would be."""
+    good = zipfile.ZipFile(
+        io.BytesIO(
+            xlsx_bytes(
+                [["Имя", "Почта"]] + [[f"Имя {i}", f"lead{i}@example.ru"] for i in range(rows)]
+            )
+        )
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as damaged:
+        for entry in good.infolist():
+            data = good.read(entry.filename)
+            if entry.filename == "xl/worksheets/sheet1.xml":
+                data = data[: int(len(data) * keep)]
+            damaged.writestr(entry, data)
+    return out.getvalue()
+
+
+def test_a_truncated_sheet_is_a_specific_error_not_a_crash():
+    # when its header and preview rows are read
+    with pytest.raises(reader.ImportFileError) as error:
+        reader.inspect("leads.xlsx", damaged_xlsx(rows=20, keep=0.3))
+    assert error.value.code == "malformed_xlsx"
+
+
+def test_a_sheet_broken_past_the_preview_fails_the_job_with_the_reason():
+    # the upload's first rows are fine; the task reading every row meets the damage
+    rows = reader.iter_data_rows(io.BytesIO(damaged_xlsx(rows=3000)), "xlsx")
+    with pytest.raises(reader.ImportFileError) as error:
+        for _row in rows:
+            pass
+    assert error.value.code == "malformed_xlsx"
+
+
+def test_a_truncated_workbook_upload_answers_400_on_the_form(operator_client_web, tenant):
+    response = operator_client_web.post(
+        page("import", tenant), {"file": upload("leads.xlsx", damaged_xlsx(rows=20, keep=0.3))}
+    )
+
+    assert response.status_code == 400
+    assert not scoped(tenant, ImportJob.objects.exists)
