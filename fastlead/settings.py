@@ -396,6 +396,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.openapi.document_throttling",
+        "apps.billing.openapi.document_access_state",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "apps.leads.models.LeadStatus",
         "LeadSourceEnum": "apps.leads.models.Source",

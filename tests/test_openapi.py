@@ -72,3 +72,22 @@ def test_error_component_has_the_design_shape(schema):
         "message",
         "fields",
     }
+
+
+def test_every_operation_documents_throttling(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            assert "429" in operation["responses"], f"{method.upper()} {path}"
+
+
+def test_tenant_routes_document_the_402_of_a_lapsed_subscription(schema):
+    # every tenant route the access-state middleware guards can answer 402; billing's own
+    # routes stay open so that the company can pay
+    for path, item in schema["paths"].items():
+        if not path.startswith("/api/v1/tenants/{tenant_id}/"):
+            continue
+        for method, operation in item.items():
+            documented = "402" in operation["responses"]
+            if path.startswith("/api/v1/tenants/{tenant_id}/billing/"):
+                continue
+            assert documented, f"{method.upper()} {path}"

@@ -1,0 +1,31 @@
+"""Schema post-processing: document the answers every operation can give, so that clients
+and contract tests (schemathesis) never meet an undocumented status code.
+
+Apps add their own hooks for the statuses they cause (billing's 402 for a read-only or
+blocked company: apps/billing/openapi.py); `error_response()` builds the entry.
+"""
+
+from django.utils.translation import gettext_noop
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+def error_response(description: str) -> dict:
+    return {"content": {"application/json": {"schema": ERROR_REF}}, "description": description}
+
+
+def operations(result: dict):
+    """(path, method, operation) of every operation in a generated schema."""
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation
+
+
+def document_throttling(result, generator, request, public):
+    """Every API operation is throttled (per user, per IP on public ones): 429."""
+    description = gettext_noop("Too many requests; `Retry-After` says when to try again.")
+    for _path, _method, operation in operations(result):
+        operation.setdefault("responses", {}).setdefault("429", error_response(description))
+    return result
