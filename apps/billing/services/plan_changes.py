@@ -64,6 +64,7 @@ from apps.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.credits import credit_add, credit_balance, credit_spend
 from apps.billing.services.history import history_record
 from apps.billing.services.subscriptions import _account_locked
@@ -71,7 +72,6 @@ from apps.billing.services.usage import meter_ensure
 from apps.core.errors import ApplicationError, Conflict, ValidationFailed
 from apps.core.events import log_event
 from apps.core.money import Money
-from apps.features.selectors import entitlements_invalidate
 
 logger = structlog.get_logger("fastlead.billing.plan_changes")
 
@@ -397,7 +397,7 @@ def _ensure_unchanged(locked: Subscription, preview: PlanChangePreview) -> None:
 
 
 def _after_change(tenant) -> None:
-    entitlements_invalidate(tenant)
+    subscription_changed(tenant)
     meter_ensure(tenant)
 
 

@@ -50,13 +50,13 @@ from apps.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.history import history_record
 from apps.billing.services.lifecycle import GRACE_PERIOD
 from apps.billing.services.subscriptions import _access_restore, _account_locked
 from apps.billing.services.usage import meter_ensure
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.events import log_event
-from apps.features.selectors import entitlements_invalidate
 
 
 def _current_locked(tenant) -> Subscription:
@@ -87,7 +87,7 @@ def _refuse(message: str, code: str):
 
 
 def _changed(tenant) -> None:
-    entitlements_invalidate(tenant)
+    subscription_changed(tenant)
 
 
 # --- pause / resume ---------------------------------------------------------------------------
