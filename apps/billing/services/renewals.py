@@ -46,6 +46,7 @@ from apps.billing.plan_limits import subscription_changed
 from apps.billing.services import dunning
 from apps.billing.services.history import history_record
 from apps.billing.services.lifecycle import GRACE_PERIOD
+from apps.billing.services.payment_notices import renewal_reminders_send
 from apps.billing.services.payments import payment_apply_status, payment_claim
 from apps.billing.services.subscriptions import _account_locked
 from apps.core.errors import Conflict, NotFound
@@ -445,8 +446,6 @@ def renewals_run(now: datetime | None = None) -> dict[str, int]:
         if outcome:
             counts[outcome] += 1
     counts["blocked"] = _guarded(dunning.dunning_grace_end, now)
-    from apps.billing.services.payment_notices import renewal_reminders_send
-
     counts["reminded"] = _guarded(renewal_reminders_send, now)
     return counts
 

@@ -49,6 +49,7 @@ from apps.billing.models import (
     PlanStatus,
     Subscription,
     SubscriptionStatus,
+    UsageMeter,
 )
 from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.history import history_record
@@ -164,8 +165,6 @@ def subscription_resume(*, tenant, actor=None) -> Subscription:
 
 def _meter_extend(tenant, subscription: Subscription, old_end) -> None:
     """The usage period follows the subscription's period (same start, later end)."""
-    from apps.billing.models import UsageMeter
-
     UsageMeter.objects.for_tenant(tenant).filter(
         period_start=subscription.current_period_start, period_end=old_end
     ).update(period_end=subscription.current_period_end, updated_at=timezone.now())
