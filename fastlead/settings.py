@@ -119,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.tenants.context_processors.tenant_context",
                 "apps.billing.context_processors.billing_context",
+                "apps.features.context_processors.entitlements_context",
             ],
         },
     },

@@ -16,20 +16,14 @@ from apps.billing.models import (
     Subscription,
     UsageMeter,
 )
-from apps.features.registry import ALL_TOOLS, tool_list
+from apps.billing.plan_tools import plan_tool_choices
 from apps.tenants.admin_base import TenantOwnedAdmin
-
-
-def _tool_choices():
-    return [(ALL_TOOLS, _("Every tool, including future ones (*)"))] + [
-        (tool.key, f"{tool.name} ({tool.key})") for tool in tool_list()
-    ]
 
 
 class PlanForm(forms.ModelForm):
     tools = forms.MultipleChoiceField(
         label=_("tools"),
-        choices=_tool_choices,
+        choices=plan_tool_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

@@ -12,11 +12,11 @@ from rest_framework.views import APIView
 
 from apps.billing import selectors, services
 from apps.billing.models import Plan
+from apps.billing.plan_limits import plan_limits_for_request
+from apps.billing.plan_tools import plan_tools_expand
 from apps.billing.services import access_message
 from apps.core.api import error_responses
 from apps.core.errors import ValidationFailed
-from apps.features.registry import expand_tools
-from apps.features.selectors import entitlements_for_request
 from apps.tenants.api import TENANT_ID
 from apps.tenants.api_base import TenantAPIView
 from apps.tenants.roles import Role
@@ -49,7 +49,7 @@ class PlanSerializer(serializers.Serializer):
         return {"amount": plan.price_amount, "currency": plan.currency}
 
     def get_tools(self, plan) -> list[str]:
-        return sorted(expand_tools(plan.tools))
+        return sorted(plan_tools_expand(plan.tools))
 
 
 @extend_schema(tags=["billing"])
@@ -89,7 +89,7 @@ class UsageAPI(TenantAPIView):
         responses={200: UsageSerializer, **error_responses(401, 404)},
     )
     def get(self, request, tenant_id):
-        usage = selectors.usage_current(self.tenant, entitlements_for_request(request))
+        usage = selectors.usage_current(self.tenant, plan_limits_for_request(request))
         return Response(UsageSerializer(usage).data)
 
 
@@ -118,7 +118,7 @@ class SubscriptionAPI(TenantAPIView):
         responses={200: SubscriptionSerializer, **error_responses(401, 404)},
     )
     def get(self, request, tenant_id):
-        ent = entitlements_for_request(request)
+        ent = plan_limits_for_request(request)
         subscription = selectors.subscription_current(self.tenant)
         data = {
             "plan": subscription.plan if subscription else None,

@@ -13,12 +13,12 @@ from rest_framework.response import Response
 from apps.billing import gateways, selectors
 from apps.billing.api import MoneySerializer, PaymentSerializer, PlanSerializer
 from apps.billing.models import BillingAccount, BillingEvent, Plan
+from apps.billing.plan_limits import plan_limits_get
 from apps.billing.services import access_message, billing_account_ensure
 from apps.billing.services import plan_changes as changes
 from apps.billing.services import subscription_actions as actions
 from apps.core.api import DefaultPagination, StrictFieldsMixin, error_responses
 from apps.core.errors import ValidationFailed
-from apps.features.selectors import entitlements_get
 from apps.tenants.api import TENANT_ID
 from apps.tenants.api_base import TenantAPIView
 from apps.tenants.api_key_auth import actor_of
@@ -49,7 +49,7 @@ class SubscriptionStateSerializer(serializers.Serializer):
 
 def subscription_state(tenant) -> dict:
     subscription = selectors.subscription_current(tenant)
-    ent = entitlements_get(tenant)
+    ent = plan_limits_get(tenant)
     pending = subscription.pending_plan if subscription and subscription.pending_plan_id else None
     return {
         "plan": subscription.plan if subscription else None,

@@ -6,21 +6,23 @@ shows only billing (other pages redirect there) and the API answers 402 to every
 billing. Billing itself always works, so that the company can pay. The public widget API is
 not touched here: it keeps collecting leads while read-only (see `quotas.tenant_accepts_leads`).
 
-The state comes from the cached entitlement snapshot: no query on the normal path.
+The state comes from billing's cached plan-limits snapshot: no query on the normal path.
 """
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from apps.billing.errors import PaymentRequired
+from apps.billing.plan_limits import access_get, remember_for_request, tenant_id_from_ref
 from apps.billing.services import access_message
 from apps.core.api import error_body
-from apps.features.selectors import access_get, remember_for_request, tenant_id_from_ref
+from apps.core.pages import application_error_response
+from apps.tenants.selectors import membership_resolve
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXEMPT_NAMESPACES = frozenset({"billing"})  # paying must always work
@@ -54,8 +56,6 @@ class AccessStateMiddleware:
             return None
         if access.is_blocked and request.method in SAFE_METHODS:
             return redirect("billing:overview", tenant_slug=request.tenant.slug)
-        from apps.core.pages import application_error_response
-
         error = PaymentRequired(access_message(access.access_state, access.read_only_until))
         return application_error_response(request, error)
 
@@ -80,10 +80,6 @@ class AccessStateMiddleware:
 
 def _is_member(request, ref) -> bool:
     """Authenticate like the API does (only on this rare path) and check the membership."""
-    from django.http import Http404
-
-    from apps.tenants.selectors import membership_resolve
-
     drf_request = Request(
         request, authenticators=[auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
     )

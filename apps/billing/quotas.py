@@ -11,7 +11,7 @@ ingestion transaction, a rollback gives the reservation back by itself (the mete
 locked until that commit, which serialises one tenant's concurrent batches at the meter);
 called outside, release what was not stored.
 
-Unlimited plans return at once from the cached entitlement snapshot: no meter, no query.
+Unlimited plans return at once from the cached plan-limits snapshot: no meter, no query.
 Limited plans run one conditional `UPDATE ... RETURNING` on the period's meter row: the row
 lock makes concurrent reservations queue, so a hard limit is never exceeded and no
 increment is lost.
@@ -27,8 +27,10 @@ from django.utils.translation import gettext as _
 
 from apps.billing.errors import FormUnavailable, QuotaExceeded
 from apps.billing.models import LimitMode, UsageMeter
+from apps.billing.plan_limits import PlanLimits, plan_limits_get
+from apps.billing.services.usage import meter_ensure
+from apps.billing.tasks import send_usage_warnings_task
 from apps.core.events import log_event
-from apps.features.selectors import Entitlements, entitlements_get
 
 
 @dataclass(frozen=True)
@@ -74,17 +76,16 @@ def lead_quota_reserve(tenant, count: int = 1, *, entitlements=None) -> QuotaDec
 
     Hard limit: grants what is left (maybe fewer than asked) and refuses the rest.
     Soft limit: grants everything; `warning` says when 80 % / 100 % is passed.
-    `entitlements`: a snapshot the caller already read (saves a cache round trip).
+    `entitlements`: the plan limits (or entitlements) the caller already read (saves a cache
+    round trip).
     """
     if count <= 0:
         return _UNLIMITED
-    ent = entitlements or entitlements_get(tenant)
+    ent = entitlements or plan_limits_get(tenant)
     if ent.lead_limit is None:
         return QuotaDecision(allowed=count, refused=0)
     row = _reserve(ent, count)
     if row is None:  # first lead of the period: open its meter, then count
-        from apps.billing.services import meter_ensure
-
         meter_ensure(ent.tenant_id, ent)
         row = _reserve(ent, count)
     used, granted = row
@@ -97,7 +98,7 @@ def lead_quota_release(tenant, count: int) -> None:
     """Give back `count` reserved leads that were not stored (never below zero)."""
     if count <= 0:
         return
-    ent = entitlements_get(tenant)
+    ent = plan_limits_get(tenant)
     if ent.lead_limit is None:
         return
     table, used_col, tenant_col, start_col, updated_col = _columns()
@@ -114,7 +115,7 @@ def lead_quota_release(tenant, count: int) -> None:
 def tenant_accepts_leads(tenant, *, entitlements=None) -> bool:
     """Whether the widget and the API may take leads at all (False once blocked; a read-only
     company keeps collecting so that no lead is lost). No query when the cache is warm."""
-    return not (entitlements or entitlements_get(tenant)).is_blocked
+    return not (entitlements or plan_limits_get(tenant)).is_blocked
 
 
 def ensure_tenant_accepts_leads(tenant) -> None:
@@ -142,7 +143,7 @@ def _columns() -> tuple[str, ...]:
     )
 
 
-def _params(ent: Entitlements) -> tuple:
+def _params(ent: PlanLimits) -> tuple:
     connection = connections[router.db_for_write(UsageMeter)]
     opts = UsageMeter._meta
     tenant_id = opts.get_field("tenant").target_field.get_db_prep_value(ent.tenant_id, connection)
@@ -156,7 +157,7 @@ def _cursor():
     return connections[router.db_for_write(UsageMeter)].cursor()
 
 
-def _reserve(ent: Entitlements, count: int) -> tuple[int, int] | None:
+def _reserve(ent: PlanLimits, count: int) -> tuple[int, int] | None:
     """One UPDATE ... RETURNING on the period's meter: (leads used now, granted to us).
 
     SET expressions all read the row as it was before this statement, so `last_granted`
@@ -185,7 +186,7 @@ def _reserve(ent: Entitlements, count: int) -> tuple[int, int] | None:
     return (int(row[0]), int(row[1])) if row else None
 
 
-def _decide(ent: Entitlements, count: int, used: int, granted: int) -> QuotaDecision:
+def _decide(ent: PlanLimits, count: int, used: int, granted: int) -> QuotaDecision:
     limit = ent.lead_limit
     refused = count - granted
     near = used * 100 >= limit * 80
@@ -211,7 +212,7 @@ def _decide(ent: Entitlements, count: int, used: int, granted: int) -> QuotaDeci
     )
 
 
-def _after_reserve(ent: Entitlements, before: int, decision: QuotaDecision) -> None:
+def _after_reserve(ent: PlanLimits, before: int, decision: QuotaDecision) -> None:
     limit = ent.lead_limit
     crossed_80 = before * 100 < limit * 80 <= decision.used * 100
     crossed_100 = before < limit <= decision.used
@@ -224,7 +225,5 @@ def _after_reserve(ent: Entitlements, before: int, decision: QuotaDecision) -> N
             plan=ent.plan_code,
         )
     if crossed_80 or crossed_100:  # later refusals were already warned about
-        from apps.billing.tasks import send_usage_warnings_task
-
         tenant_id = ent.tenant_id
         transaction.on_commit(lambda: send_usage_warnings_task.delay(tenant_id), robust=True)

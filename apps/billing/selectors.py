@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
@@ -21,6 +23,11 @@ from apps.billing.models import (
     Subscription,
     UsageMeter,
 )
+from apps.tenants.models import Membership
+from apps.tenants.roles import Role
+
+if TYPE_CHECKING:
+    from apps.billing.plan_limits import PlanLimits
 
 
 def plan_list_public():
@@ -76,19 +83,6 @@ def usage_period(subscription: Subscription | None, now: datetime) -> tuple[date
     return calendar_month(now)
 
 
-@dataclass(frozen=True)
-class PlanState:
-    """Everything the entitlement snapshot needs from billing, read in three queries."""
-
-    plan: Plan | None
-    subscription: Subscription | None
-    access_state: str
-    read_only_until: datetime | None
-    period_start: datetime
-    period_end: datetime
-    catalogue: tuple[Plan, ...]
-
-
 def access_state_get(tenant) -> tuple[str, datetime | None]:
     """(access state, read-only until) in one query; no account row means active."""
     row = (
@@ -99,36 +93,16 @@ def access_state_get(tenant) -> tuple[str, datetime | None]:
     return row if row is not None else (AccessState.ACTIVE, None)
 
 
-def plan_state(tenant, now: datetime | None = None) -> PlanState:
-    from apps.features.selectors import plan_catalogue
-
-    now = now or timezone.now()
-    subscription = subscription_current(tenant)
-    # Accounts are created with the first subscription: no subscription, no account query.
-    account = billing_account_get(tenant) if subscription is not None else None
-    start, end = usage_period(subscription, now)
-    return PlanState(
-        plan=subscription.plan if subscription else None,
-        subscription=subscription,
-        access_state=account.access_state if account else AccessState.ACTIVE,
-        read_only_until=account.read_only_until if account else None,
-        period_start=start,
-        period_end=end,
-        catalogue=plan_catalogue(),
-    )
-
-
-def _prefer_currency(plans, currency: str | None):
-    """Plans in the tenant's currency first (RUB for trials), then by price."""
+def cheapest_plan(
+    plans: Iterable[Plan], currency: str | None, accepts: Callable[[Plan], bool]
+) -> Plan | None:
+    """The cheapest paid plan of `plans` that `accepts`: plans in the tenant's currency first
+    (RUB for trials), then by price."""
     currency = currency or "RUB"
-    return sorted(plans, key=lambda p: (p.currency != currency, p.price_amount, p.sort_order))
-
-
-def cheapest_plan_with_tool(catalogue, tool: str, currency: str | None) -> Plan | None:
-    from apps.features.registry import expand_tools
-
-    candidates = [p for p in catalogue if not p.is_trial and tool in expand_tools(p.tools)]
-    ranked = _prefer_currency(candidates, currency)
+    candidates = [p for p in plans if not p.is_trial and accepts(p)]
+    ranked = sorted(
+        candidates, key=lambda p: (p.currency != currency, p.price_amount, p.sort_order)
+    )
     return ranked[0] if ranked else None
 
 
@@ -136,13 +110,9 @@ def cheapest_plan_above(catalogue, lead_limit: int | None, currency: str | None)
     """The cheapest plan on sale that allows more leads per period than `lead_limit`."""
     if lead_limit is None:
         return None
-    candidates = [
-        p
-        for p in catalogue
-        if not p.is_trial and (p.lead_limit is None or p.lead_limit > lead_limit)
-    ]
-    ranked = _prefer_currency(candidates, currency)
-    return ranked[0] if ranked else None
+    return cheapest_plan(
+        catalogue, currency, lambda p: p.lead_limit is None or p.lead_limit > lead_limit
+    )
 
 
 def meter_get(tenant, period_start: datetime) -> UsageMeter | None:
@@ -204,23 +174,21 @@ def _leads_created_between(tenant, start: datetime, end: datetime) -> int:
     return Lead.objects.for_tenant(tenant).filter(created_at__gte=start, created_at__lt=end).count()
 
 
-def usage_current(tenant, entitlements=None) -> Usage:
-    """This period's consumption (one or two queries)."""
-    from apps.features.selectors import entitlements_get
-
-    ent = entitlements or entitlements_get(tenant)
-    if ent.lead_limit is None:
-        used = _leads_created_between(tenant, ent.period_start, ent.period_end)
+def usage_current(tenant, limits: PlanLimits) -> Usage:
+    """This period's consumption against the plan's limit (one or two queries); `limits` is
+    the tenant's `plan_limits.plan_limits_get` (or anything built on it)."""
+    if limits.lead_limit is None:
+        used = _leads_created_between(tenant, limits.period_start, limits.period_end)
     else:
-        meter = meter_get(tenant, ent.period_start)
+        meter = meter_get(tenant, limits.period_start)
         used = meter.leads_used if meter else 0
     return Usage(
-        period_start=ent.period_start,
-        period_end=ent.period_end,
+        period_start=limits.period_start,
+        period_end=limits.period_end,
         used=used,
-        limit=ent.lead_limit,
-        limit_mode=ent.limit_mode,
-        plan_code=ent.plan_code,
+        limit=limits.lead_limit,
+        limit_mode=limits.limit_mode,
+        plan_code=limits.plan_code,
     )
 
 
@@ -236,9 +204,6 @@ def subscriptions_trialing_due(before: datetime):
 def company_allowances_for_admin(user) -> list[int | None]:
     """`max_tenants` of the live plans of every company the user administers (a deliberate
     cross-tenant read: it is about the user)."""
-    from apps.tenants.models import Membership
-    from apps.tenants.roles import Role
-
     if not getattr(user, "is_authenticated", False):
         return []
     admin_of = Membership.objects.unscoped().filter(user=user, role=Role.ADMIN).values("tenant")
@@ -250,16 +215,12 @@ def company_allowances_for_admin(user) -> list[int | None]:
 
 
 def cheapest_plan_with_more_members(tenant, limit: int) -> Plan | None:
-    from apps.features.selectors import entitlements_get
-
-    currency = entitlements_get(tenant).currency
-    candidates = [
-        p
-        for p in plan_list_public()
-        if not p.is_trial and (p.max_members is None or p.max_members > limit)
-    ]
-    ranked = _prefer_currency(candidates, currency)
-    return ranked[0] if ranked else None
+    """The cheapest plan on sale with more members than `limit`, in the tenant's currency."""
+    subscription = subscription_current(tenant)
+    currency = subscription.plan.currency if subscription else None
+    return cheapest_plan(
+        plan_list_public(), currency, lambda p: p.max_members is None or p.max_members > limit
+    )
 
 
 def plans_ensure_seeded(using: str = "default") -> int:

@@ -44,10 +44,10 @@ from apps.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.history import history_record
 from apps.billing.services.usage import meter_ensure
 from apps.core.events import log_event
-from apps.features.selectors import entitlements_invalidate
 from apps.tenants.scoping import tenant_scope
 
 logger = structlog.get_logger("fastlead.billing.stripe")
@@ -463,7 +463,7 @@ def _apply_state(subscription: Subscription, data: dict, *, align_period: bool =
         subscription.save(update_fields=[*sorted(fields), "updated_at"])
         if "status" in fields:
             _access_follow(tenant, old_status, subscription.status)
-        entitlements_invalidate(tenant)
+        subscription_changed(tenant)
         if plan_changed:
             meter_ensure(tenant)  # the period's counter takes the new plan's limit
 
@@ -656,7 +656,7 @@ def _invoice_paid(invoice: dict, subscription_id: str, *, stale: bool) -> str:
             fields += ["status", "last_failure_reason"]
         if fields:
             locked.save(update_fields=[*fields, "updated_at"])
-            entitlements_invalidate(subscription.tenant)
+            subscription_changed(subscription.tenant)
     return "applied"
 
 
@@ -709,7 +709,7 @@ def _invoice_failed(invoice: dict, subscription_id: str, *, stale: bool) -> str:
             provider=STRIPE,
             attempt=invoice.get("attempt_count"),
         )
-        entitlements_invalidate(subscription.tenant)
+        subscription_changed(subscription.tenant)
     return "applied"
 
 

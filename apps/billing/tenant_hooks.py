@@ -26,7 +26,7 @@ def trial_start_on_tenant_created(event: TenantCreated) -> None:
     subscription_start_trial(tenant=tenant, actor=actor)
 
 
-class PlanLimits:
+class PlanMemberLimits:
     """`apps.tenants.limits.MemberLimits` read from the tenant's plan."""
 
     def max_members(self, tenant) -> int | None:
@@ -43,4 +43,4 @@ class PlanLimits:
 
 def register() -> None:
     subscribe(TenantCreated, trial_start_on_tenant_created, in_transaction=True)
-    register_limits_provider(PlanLimits())
+    register_limits_provider(PlanMemberLimits())

@@ -10,20 +10,20 @@ from django.views.decorators.http import require_POST
 
 from apps.billing import gateways, selectors, services
 from apps.billing.models import Payment, PaymentStatus, Plan, PlanStatus
+from apps.billing.plan_limits import plan_limits_for_request
 from apps.billing.selectors_usage import usage_charge_list
+from apps.billing.views_subscription import subscription_panel_context
 from apps.core.errors import ApplicationError
-from apps.features.flags import flag_active
-from apps.features.selectors import entitlements_for_request
+from apps.core.release_flags import flag_active
 from apps.tenants.dashboard import dashboard_view, is_admin
 from apps.tenants.roles import Role
 
 
 def _context(request, **extra) -> dict:
     tenant = request.tenant
-    entitlements = entitlements_for_request(request)
     context = {
         "subscription": selectors.subscription_current(tenant),
-        "usage": selectors.usage_current(tenant, entitlements),
+        "usage": selectors.usage_current(tenant, plan_limits_for_request(request)),
         "meters": list(selectors.meter_history(tenant)),
         "payments": list(selectors.payment_list(tenant)),
         "usage_charges": usage_charge_list(tenant),
@@ -34,8 +34,6 @@ def _context(request, **extra) -> dict:
     }
     if context["show_plans"]:
         context["plans"] = [p for p in selectors.plan_list_public() if not p.is_trial]
-    from apps.billing.views_subscription import subscription_panel_context
-
     context.update(subscription_panel_context(request))  # history, billing details
     return context
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.billing import gateways
 from apps.billing.models import BillingEvent, Plan
+from apps.billing.selectors import subscription_current
 from apps.billing.services import billing_account_ensure
 from apps.billing.services import plan_changes as changes
 from apps.billing.services import subscription_actions as actions
@@ -225,8 +226,6 @@ def subscription_action(request, tenant_slug, action):
     try:
         service(tenant=request.tenant, actor=request.user, **options)
     except ApplicationError as error:
-        from apps.billing.selectors import subscription_current
-
         context = {
             "subscription": subscription_current(request.tenant),
             "can_manage": True,

@@ -65,6 +65,9 @@ DOMAIN_EVENTS = frozenset(
         "access_restored",
         "usage_period_started",
         "quota_warning",
+        "plan_limits_changed",  # apps/billing/events.py: typed events for the apps above
+        "access_state_changed",
+        "plan_catalogue_changed",
         # paid actions (apps/billing/services/usage_charges.py)
         "usage_charged",
         "usage_declined",

@@ -2,9 +2,14 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from apps.billing.events import AccessStateChanged, PlanCatalogueChanged, SubscriptionChanged
+from apps.billing.plan_tools import plan_tools_register
+from apps.core.events import subscribe
 from apps.core.navigation import register_nav
+from apps.core.release_flags import flag_check_register
 from apps.core.schedules import register_schedules
 from apps.features.navigation import NAV
+from apps.features.registry import tool_catalogue
 from apps.features.schedules import SCHEDULES
 
 
@@ -25,9 +30,20 @@ class FeaturesConfig(AppConfig):
     verbose_name = _("Tools and release flags")
 
     def ready(self) -> None:
-        post_migrate.connect(_after_migrate, sender=self, dispatch_uid="features_after_migrate")
+        # These use the models: loaded once the app registry is ready.
         from apps.features import tenant_hooks
+        from apps.features.flags import flag_active
+        from apps.features.selectors import on_billing_changed, on_plan_catalogue_changed
+
+        post_migrate.connect(_after_migrate, sender=self, dispatch_uid="features_after_migrate")
 
         tenant_hooks.register()  # API keys need the API access tool
         register_nav(*NAV)
         register_schedules(*SCHEDULES)
+        plan_tools_register(tool_catalogue)  # which keys billing's Plan.tools may hold
+        flag_check_register(flag_active)  # release flags with the per-company whitelist
+        # In billing's transaction: its own later reads (and the tests') see the new tools,
+        # and the snapshot's token is bumped once more when the change commits.
+        subscribe(SubscriptionChanged, on_billing_changed, in_transaction=True)
+        subscribe(AccessStateChanged, on_billing_changed, in_transaction=True)
+        subscribe(PlanCatalogueChanged, on_plan_catalogue_changed, in_transaction=True)

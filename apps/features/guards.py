@@ -17,13 +17,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
+from apps.billing.plan_limits import tenant_id_from_ref
 from apps.core.errors import ApplicationError
 from apps.features.registry import tool_get
 from apps.features.selectors import (
     Entitlements,
     entitlements_for_request,
     entitlements_get,
-    tenant_id_from_ref,
 )
 from apps.tenants.selectors import membership_resolve
 

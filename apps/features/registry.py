@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-ALL_TOOLS = "*"
+from apps.billing.plan_tools import ALL_TOOLS
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ def tool_keys() -> tuple[str, ...]:
 
 def is_tool(key: str) -> bool:
     return key in _REGISTRY
+
+
+def tool_catalogue() -> list[tuple[str, Promise | str]]:
+    """(key, name) of every tool: what billing's plans may list (`apps.billing.plan_tools`)."""
+    return [(tool.key, tool.name) for tool in _REGISTRY.values()]
 
 
 def expand_tools(keys: Iterable[str]) -> frozenset[str]:

@@ -4,11 +4,14 @@ Every entry has an idempotency key, so a retried operation never counts twice.""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from apps.billing.models import BillingAccount, CreditEntry
+from apps.billing.models import BillingAccount, BillingEventKind, CreditEntry
+from apps.billing.services.history import history_record
 from apps.core.errors import ValidationFailed
 from apps.core.money import Money
 
@@ -82,11 +85,6 @@ def credit_grant(
 ) -> CreditEntry:
     """A manual credit given by staff (goodwill, a correction): a fresh idempotency key per
     grant, and a line in the tenant's billing history."""
-    import uuid
-
-    from apps.billing.models import BillingEventKind
-    from apps.billing.services.history import history_record
-
     entry = credit_add(
         tenant=tenant,
         money=money,

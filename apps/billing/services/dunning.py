@@ -41,7 +41,10 @@ from apps.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.history import history_record
+from apps.billing.services.lifecycle import access_block, access_restore
+from apps.billing.services.notices import notice_enqueue
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.events import log_event
 from apps.tenants.scoping import tenant_scope
@@ -146,8 +149,6 @@ def _failure_history(payment: Payment, subscription: Subscription, reason: str) 
 
 
 def _failure_notice(payment: Payment, subscription: Subscription, reason: str) -> None:
-    from apps.billing.services.notices import notice_enqueue
-
     notice_enqueue(
         payment.tenant,
         "payment_failed",
@@ -165,9 +166,6 @@ def _failure_notice(payment: Payment, subscription: Subscription, reason: str) -
 
 def _expired(subscription: Subscription) -> None:
     """The last retry failed: the subscription ends and the tenant stays blocked."""
-    from apps.billing.services.lifecycle import access_block
-    from apps.features.selectors import entitlements_invalidate
-
     tenant = subscription.tenant
     history_record(
         tenant,
@@ -183,7 +181,7 @@ def _expired(subscription: Subscription) -> None:
         subscription_id=subscription.pk,
         status=SubscriptionStatus.EXPIRED,
     )
-    entitlements_invalidate(tenant)
+    subscription_changed(tenant)
     access_block(tenant=tenant, reason="dunning")
 
 
@@ -193,8 +191,6 @@ def _expired(subscription: Subscription) -> None:
 def dunning_grace_end(now: datetime | None = None) -> int:
     """Block the tenants whose dunning grace is over (retries go on). Safe to run twice:
     `access_block` answers False for a tenant already blocked."""
-    from apps.billing.services.lifecycle import access_block
-
     now = now or timezone.now()
     due = Subscription.objects.unscoped().filter(
         status=SubscriptionStatus.PAST_DUE, grace_until__lte=now + DUE_SLACK
@@ -228,8 +224,6 @@ def dunning_clear(subscription: Subscription) -> None:
 
 
 def dunning_access_restore(tenant) -> None:
-    from apps.billing.services.lifecycle import access_restore
-
     access_restore(tenant=tenant)
 
 

@@ -18,13 +18,10 @@ from apps.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from apps.billing.plan_limits import access_state_changed, plan_limits_get, subscription_changed
 from apps.billing.services.notices import notice_enqueue
 from apps.billing.services.subscriptions import _access_restore, _account_locked
 from apps.core.events import log_event
-from apps.features.selectors import (
-    entitlements_get,
-    entitlements_invalidate,
-)
 
 GRACE_PERIOD = timedelta(days=7)  # read-only after an unpaid trial, then blocked
 TRIAL_REMINDER_DAYS = (3, 1)
@@ -86,7 +83,7 @@ def trials_expire(now: datetime | None = None) -> int:
                 continue
             tenant = subscription.tenant
             log_event("trial_ended", tenant_id=str(tenant.pk), subscription_id=subscription.pk)
-            entitlements_invalidate(tenant)
+            subscription_changed(tenant)
             paid = Subscription.objects.for_tenant(tenant).filter(status__in=LIVE_STATUSES)
             if not paid.exists():
                 _access_read_only(tenant, until=subscription.trial_ends_at + GRACE_PERIOD)
@@ -124,7 +121,7 @@ def access_block_due(now: datetime | None = None) -> int:
             if not claimed:
                 continue
             log_event("access_blocked", tenant_id=str(account.tenant_id))
-            entitlements_invalidate(account.tenant)
+            access_state_changed(account.tenant)
             notice_enqueue(account.tenant, "access_blocked")
             blocked += 1
     return blocked
@@ -141,7 +138,7 @@ def access_block(*, tenant, reason: str) -> bool:
     account.access_changed_at = timezone.now()
     account.save(update_fields=["access_state", "access_changed_at"])
     log_event("access_blocked", tenant_id=str(tenant.pk), reason=reason)
-    entitlements_invalidate(tenant)
+    access_state_changed(tenant)
     notice_enqueue(tenant, "access_blocked")
     return True
 
@@ -154,7 +151,7 @@ def access_restore(*, tenant) -> bool:
     if account.access_state == AccessState.ACTIVE:
         return False
     _access_restore(tenant, account)
-    entitlements_invalidate(tenant)
+    access_state_changed(tenant)
     return True
 
 
@@ -171,11 +168,9 @@ def billing_transitions_run(now: datetime | None = None) -> dict[str, int]:
 def access_ensure_writable(tenant) -> None:
     """Raise PaymentRequired while the tenant is read-only or blocked (for services that
     must refuse writes outside a request, e.g. imports started by a task)."""
-    entitlements = entitlements_get(tenant)
-    if not entitlements.is_active:
-        raise PaymentRequired(
-            access_message(entitlements.access_state, entitlements.read_only_until)
-        )
+    limits = plan_limits_get(tenant)
+    if not limits.is_active:
+        raise PaymentRequired(access_message(limits.access_state, limits.read_only_until))
 
 
 def access_message(state: str, read_only_until: datetime | None = None) -> str:

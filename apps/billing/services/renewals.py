@@ -42,14 +42,15 @@ from apps.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from apps.billing.plan_limits import subscription_changed
 from apps.billing.services import dunning
 from apps.billing.services.history import history_record
 from apps.billing.services.lifecycle import GRACE_PERIOD
+from apps.billing.services.payment_notices import renewal_reminders_send
 from apps.billing.services.payments import payment_apply_status, payment_claim
 from apps.billing.services.subscriptions import _account_locked
 from apps.core.errors import Conflict, NotFound
 from apps.core.events import log_event
-from apps.features.selectors import entitlements_invalidate
 from apps.tenants.scoping import tenant_scope
 
 logger = structlog.get_logger("fastlead.billing.renewals")
@@ -157,7 +158,7 @@ def _pending_plan_apply(subscription: Subscription) -> None:
             plan=new.code,
             previous_plan=old.code,
         )
-        entitlements_invalidate(subscription.tenant)
+        subscription_changed(subscription.tenant)
     log_event(
         "subscription_changed",
         tenant_id=str(subscription.tenant_id),
@@ -204,7 +205,7 @@ def _subscription_end(subscription: Subscription, status: str, now: datetime) ->
             plan=subscription.plan.code,
             status=status,
         )
-        entitlements_invalidate(tenant)
+        subscription_changed(tenant)
         others = Subscription.objects.for_tenant(tenant).filter(status__in=LIVE_STATUSES)
         if not others.exists():
             _access_read_only(tenant, until=ended_at + GRACE_PERIOD)
@@ -445,8 +446,6 @@ def renewals_run(now: datetime | None = None) -> dict[str, int]:
         if outcome:
             counts[outcome] += 1
     counts["blocked"] = _guarded(dunning.dunning_grace_end, now)
-    from apps.billing.services.payment_notices import renewal_reminders_send
-
     counts["reminded"] = _guarded(renewal_reminders_send, now)
     return counts
 

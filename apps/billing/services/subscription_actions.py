@@ -49,14 +49,15 @@ from apps.billing.models import (
     PlanStatus,
     Subscription,
     SubscriptionStatus,
+    UsageMeter,
 )
+from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.history import history_record
 from apps.billing.services.lifecycle import GRACE_PERIOD
 from apps.billing.services.subscriptions import _access_restore, _account_locked
 from apps.billing.services.usage import meter_ensure
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.events import log_event
-from apps.features.selectors import entitlements_invalidate
 
 
 def _current_locked(tenant) -> Subscription:
@@ -87,7 +88,7 @@ def _refuse(message: str, code: str):
 
 
 def _changed(tenant) -> None:
-    entitlements_invalidate(tenant)
+    subscription_changed(tenant)
 
 
 # --- pause / resume ---------------------------------------------------------------------------
@@ -164,8 +165,6 @@ def subscription_resume(*, tenant, actor=None) -> Subscription:
 
 def _meter_extend(tenant, subscription: Subscription, old_end) -> None:
     """The usage period follows the subscription's period (same start, later end)."""
-    from apps.billing.models import UsageMeter
-
     UsageMeter.objects.for_tenant(tenant).filter(
         period_start=subscription.current_period_start, period_end=old_end
     ).update(period_end=subscription.current_period_end, updated_at=timezone.now())

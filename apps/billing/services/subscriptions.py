@@ -18,13 +18,11 @@ from apps.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from apps.billing.plan_limits import plan_catalogue_changed, subscription_changed
+from apps.billing.plan_tools import plan_tools_unknown
 from apps.billing.services.usage import meter_ensure
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.events import log_event
-from apps.features.selectors import (
-    entitlements_invalidate,
-    entitlements_invalidate_all,
-)
 
 
 def billing_account_ensure(tenant) -> BillingAccount:
@@ -68,7 +66,7 @@ def subscription_start_trial(*, tenant, actor=None) -> Subscription:
         status=subscription.status,
     )
     log_event("trial_started", tenant_id=str(tenant.pk), trial_ends_at=ends.isoformat())
-    entitlements_invalidate(tenant)
+    subscription_changed(tenant)
     meter_ensure(tenant)
     return subscription
 
@@ -136,7 +134,7 @@ def subscription_activate(
         actor_id=getattr(actor, "pk", None),
     )
     _access_restore(tenant, account)
-    entitlements_invalidate(tenant)
+    subscription_changed(tenant)
     meter_ensure(tenant)
     return subscription
 
@@ -158,14 +156,12 @@ def _access_restore(tenant, account: BillingAccount) -> None:
 @transaction.atomic
 def plan_save(*, plan: Plan, actor=None) -> Plan:
     """Save a plan edited by staff; every tenant's entitlements follow on the next request."""
-    from apps.features.registry import ALL_TOOLS, is_tool
-
-    unknown = [key for key in plan.tools or [] if key != ALL_TOOLS and not is_tool(key)]
+    unknown = plan_tools_unknown(plan.tools)
     if unknown:
         raise ValidationFailed(
             _("Unknown tools: %(keys)s") % {"keys": ", ".join(unknown)},
             fields={"tools": [_("Unknown tools: %(keys)s") % {"keys": ", ".join(unknown)}]},
         )
     plan.save()
-    entitlements_invalidate_all()
+    plan_catalogue_changed(plan)
     return plan

@@ -13,12 +13,9 @@ from apps.billing.models import (
     BillingAccount,
     UsageMeter,
 )
+from apps.billing.plan_limits import plan_limits_compute, plan_limits_get
 from apps.billing.services.notices import notice_enqueue
 from apps.core.events import log_event
-from apps.features.selectors import (
-    entitlements_compute,
-    entitlements_get,
-)
 
 # --- usage periods --------------------------------------------------------------------------
 
@@ -26,7 +23,7 @@ from apps.features.selectors import (
 def meter_ensure(tenant, entitlements=None) -> UsageMeter:
     """The meter of the tenant's current period, created on first use. Concurrent callers
     get the same row (unique tenant + period start)."""
-    ent = entitlements or entitlements_get(tenant)
+    ent = entitlements or plan_limits_get(tenant)
     meter, created = UsageMeter.objects.for_tenant(tenant).get_or_create(
         tenant_id=ent.tenant_id,
         period_start=ent.period_start,
@@ -93,7 +90,7 @@ def usage_periods_roll(now: datetime | None = None) -> int:
     for tenant_id in tenant_ids.iterator():
         if tenant_id in covered:
             continue
-        ent = entitlements_compute(tenant_id, now)
+        ent = plan_limits_compute(tenant_id, now)
         with transaction.atomic():
             _close_unlimited_periods(tenant_id, before=now)
             meter_ensure(tenant_id, ent)
@@ -127,7 +124,7 @@ def usage_warning_claim(tenant, meter_id: int, level: int) -> UsageMeter | None:
 
 def usage_warnings_send(tenant) -> list[int]:
     """Send the 80 % / 100 % warnings the current meter has reached and not yet sent."""
-    ent = entitlements_get(tenant)
+    ent = plan_limits_get(tenant)
     if ent.lead_limit is None:
         return []
     meter = selectors.meter_get(tenant, ent.period_start)

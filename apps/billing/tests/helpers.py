@@ -6,6 +6,7 @@ import pytest
 
 from apps.billing import services
 from apps.billing.models import Plan, UsageMeter
+from apps.billing.plan_limits import plan_limits_get
 
 
 def plan(code: str) -> Plan:
@@ -30,9 +31,7 @@ def meter_set(tenant, used: int) -> UsageMeter:
 
 
 def meter_used(tenant) -> int:
-    from apps.features.selectors import entitlements_get
-
-    ent = entitlements_get(tenant)
+    ent = plan_limits_get(tenant)
     meter = UsageMeter.objects.for_tenant(tenant).filter(period_start=ent.period_start).first()
     return meter.leads_used if meter else 0
 

@@ -143,9 +143,9 @@ def test_blocked_tenants_do_not_accept_leads(tenant):
     start_trial(tenant)
     assert tenant_accepts_leads(tenant)
     BillingAccount.objects.for_tenant(tenant).update(access_state=AccessState.BLOCKED)
-    from apps.features.selectors import entitlements_invalidate
+    from apps.billing.plan_limits import access_state_changed
 
-    entitlements_invalidate(tenant)
+    access_state_changed(tenant)
     assert not tenant_accepts_leads(tenant)
     with pytest.raises(Exception) as err:
         ensure_tenant_accepts_leads(tenant)

@@ -79,11 +79,11 @@ def test_overview_shows_the_usage_bar_the_trial_banner_and_the_modules_link(
 
 def test_read_only_banner_asks_to_choose_a_plan(tenant, analyst_client_web):
     from apps.billing.models import AccessState, BillingAccount
-    from apps.features.selectors import entitlements_invalidate
+    from apps.billing.plan_limits import access_state_changed
 
     start_trial(tenant)
     BillingAccount.objects.for_tenant(tenant).update(access_state=AccessState.READ_ONLY)
-    entitlements_invalidate(tenant)
+    access_state_changed(tenant)
     response = analyst_client_web.get(reverse("features:modules", args=[tenant.slug]))
     html = response.content.decode()
     assert response.status_code == 200 and "alert-warning billing-banner" in html

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from apps.billing import services as billing
 from apps.billing.models import Plan
+from apps.billing.plan_limits import access_get
 from apps.billing.tests.helpers import start_trial, subscribe
 from apps.features import services
 from apps.features.registry import tool_keys
-from apps.features.selectors import access_get, entitlements_get
+from apps.features.selectors import entitlements_get
 
 pytestmark = pytest.mark.django_db
 

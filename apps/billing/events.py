@@ -1,0 +1,33 @@
+"""What billing tells the apps above it (DESIGN.md, the layers): billing emits, and an upper
+app subscribes in its AppConfig.ready() without billing naming it. Features, for instance,
+recomputes a tenant's entitlements on these."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from apps.core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscriptionChanged(DomainEvent):
+    """A tenant's subscription started, changed plan, renewed, was canceled or ended: its
+    plan, limits and plan tools may differ from now on."""
+
+    name: ClassVar[str] = "plan_limits_changed"
+    tenant_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessStateChanged(DomainEvent):
+    """A tenant became read-only or blocked, or got its full access back."""
+
+    name: ClassVar[str] = "access_state_changed"
+    tenant_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanCatalogueChanged(DomainEvent):
+    """Staff edited a plan: every tenant on it (and every upgrade offer) may differ."""
+
+    name: ClassVar[str] = "plan_catalogue_changed"
+    plan_code: str
