@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from apps.billing.lead_counter import leads_created_between
 from apps.billing.models import (
     LIVE_STATUSES,
     TRIAL_PLAN_CODE,
@@ -167,18 +168,12 @@ class Usage:
         return self.limit_mode == LimitMode.HARD
 
 
-def _leads_created_between(tenant, start: datetime, end: datetime) -> int:
-    # Unlimited plans keep no meter (no check on the hot path): count the leads instead.
-    from apps.leads.models import Lead
-
-    return Lead.objects.for_tenant(tenant).filter(created_at__gte=start, created_at__lt=end).count()
-
-
 def usage_current(tenant, limits: PlanLimits) -> Usage:
     """This period's consumption against the plan's limit (one or two queries); `limits` is
     the tenant's `plan_limits.plan_limits_get` (or anything built on it)."""
     if limits.lead_limit is None:
-        used = _leads_created_between(tenant, limits.period_start, limits.period_end)
+        # Unlimited plans keep no meter (no check on the hot path): count the leads instead.
+        used = leads_created_between(tenant, limits.period_start, limits.period_end)
     else:
         meter = meter_get(tenant, limits.period_start)
         used = meter.leads_used if meter else 0

@@ -296,3 +296,8 @@ def lead_export_get(tenant, export_id) -> LeadExport:
         return lead_exports(tenant).get(pk=int(export_id))
     except (LeadExport.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
+
+
+def leads_created_between(tenant, start, end) -> int:
+    """Leads of `tenant` created in [start, end) (billing's usage of unlimited plans)."""
+    return Lead.objects.for_tenant(tenant).filter(created_at__gte=start, created_at__lt=end).count()

@@ -126,3 +126,19 @@ def test_a_tenant_reference_resolves_by_uuid_or_slug(tenant):
     assert plan_limits.tenant_id_from_ref(tenant.slug) == str(tenant.pk)
     assert plan_limits.tenant_id_from_ref(str(tenant.pk)) == str(tenant.pk)
     assert plan_limits.tenant_id_from_ref("no-such-company") is None
+
+
+@pytest.mark.django_db
+def test_usage_of_an_unlimited_plan_counts_the_leads_through_the_registered_counter(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.billing.lead_counter import leads_created_between
+    from apps.leads.ingestion import ingest_leads
+
+    ingest_leads(tenant=tenant, items=[{"lead_id": "a"}, {"lead_id": "b"}], source="api")
+    now = timezone.now()
+
+    assert leads_created_between(tenant, now - timedelta(days=1), now + timedelta(days=1)) == 2
+    assert leads_created_between(tenant, now + timedelta(days=1), now + timedelta(days=2)) == 0
