@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from django.http import Http404
+from django.utils.translation import gettext
+
 
 class ApplicationError(Exception):
     """A failure the user can act on: a translated message, a stable code, an HTTP status."""
@@ -37,9 +40,22 @@ class PermissionDenied(ApplicationError):
     default_code = "permission_denied"
 
 
-class NotFound(ApplicationError):
+class NotFound(ApplicationError, Http404):
+    """The one way to say "not found". Selectors are scoped getters: a missing object and
+    another tenant's object both raise a bare `NotFound()`, which renders exactly like Django's
+    Http404 (the 404 page, or `{"error": {"code": "not_found", "message": "Not found."}}` in the
+    API), so a foreign id reveals nothing. With a message it is a business error like the
+    others (e.g. an invalid confirmation link), rendered with that message.
+
+    It is an `Http404` too, so Django answers 404 wherever it is raised (a middleware, a
+    plain view) and code that catches Http404 keeps working."""
+
     status_code = 404
     default_code = "not_found"
+
+    def __init__(self, message: str | None = None, code: str | None = None, **kwargs):
+        self.bare = message is None
+        super().__init__(gettext("Not found.") if message is None else message, code, **kwargs)
 
 
 class Conflict(ApplicationError):
