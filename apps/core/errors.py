@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.http import Http404
-from django.utils.translation import gettext
 
 
 class ApplicationError(Exception):
@@ -40,22 +39,21 @@ class PermissionDenied(ApplicationError):
     default_code = "permission_denied"
 
 
-class NotFound(ApplicationError, Http404):
-    """The one way to say "not found". Selectors are scoped getters: a missing object and
-    another tenant's object both raise a bare `NotFound()`, which renders exactly like Django's
-    Http404 (the 404 page, or `{"error": {"code": "not_found", "message": "Not found."}}` in the
-    API), so a foreign id reveals nothing. With a message it is a business error like the
-    others (e.g. an invalid confirmation link), rendered with that message.
-
-    It is an `Http404` too, so Django answers 404 wherever it is raised (a middleware, a
-    plain view) and code that catches Http404 keeps working."""
+class NotFound(ApplicationError):
+    """A business "not found" with its own message and code (e.g. an invalid confirmation
+    link). A selector that finds no such object raises `ObjectNotFound` instead."""
 
     status_code = 404
     default_code = "not_found"
 
-    def __init__(self, message: str | None = None, code: str | None = None, **kwargs):
-        self.bare = message is None
-        super().__init__(gettext("Not found.") if message is None else message, code, **kwargs)
+
+class ObjectNotFound(Http404):
+    """The one way a selector says "not found". Selectors are scoped getters: a missing
+    object and another tenant's object both raise `ObjectNotFound`, so a foreign id reveals
+    nothing. It is an `Http404`, so it answers exactly as Django's: the 404 page (or the JSON
+    404 under /api/ and /webhooks/), and `{"error": {"code": "not_found", "message": "Not
+    found."}}` from the API; and it is not an `ApplicationError`, so a view that turns business
+    errors into form messages never swallows it."""
 
 
 class Conflict(ApplicationError):

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from apps.core.errors import ApplicationError, NotFound
+from apps.core.errors import ApplicationError
 
 _TEMPLATES = {403: "403.html", 404: "404.html"}
 
@@ -39,8 +39,6 @@ class DashboardErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, ApplicationError) or request.path.startswith("/api/"):
             return None
-        if isinstance(exception, NotFound) and exception.bare:
-            return None  # Django's own 404 handling, as for Http404 (handler404)
         return application_error_response(request, exception)
 
     @staticmethod

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from apps.core.errors import NotFound, ValidationFailed
+from apps.core.errors import ObjectNotFound, ValidationFailed
 from apps.leads.filters import DEFAULT_ORDERING, ORDERINGS
 from apps.leads.models import (
     Customer,
@@ -238,13 +238,13 @@ def lead_page(
 
 
 def lead_get(tenant, lead_id, *, for_update: bool = False) -> Lead:
-    """A lead of the tenant by id; missing and foreign both raise NotFound (404)."""
+    """A lead of the tenant by id; missing and foreign both raise ObjectNotFound (404)."""
     query = Lead.objects.for_tenant(tenant)
     query = query.select_for_update() if for_update else query.select_related(*LIST_RELATED)
     try:
         return query.get(pk=int(lead_id))
     except (Lead.DoesNotExist, TypeError, ValueError):
-        raise NotFound() from None
+        raise ObjectNotFound() from None
 
 
 def lead_detail(tenant, lead_id) -> Lead:
@@ -295,4 +295,4 @@ def lead_export_get(tenant, export_id) -> LeadExport:
     try:
         return lead_exports(tenant).get(pk=int(export_id))
     except (LeadExport.DoesNotExist, TypeError, ValueError):
-        raise NotFound() from None
+        raise ObjectNotFound() from None

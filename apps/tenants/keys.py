@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import NotFound, ValidationFailed
+from apps.core.errors import ObjectNotFound, ValidationFailed
 from apps.tenants.audit import audit_record
 from apps.tenants.models import AuditAction, PublishableKey, Tenant, TenantAPIKey
 from apps.tenants.roles import Role
@@ -90,7 +90,7 @@ def api_key_get(tenant: Tenant, key_id) -> TenantAPIKey:
     try:
         return api_key_list(tenant).get(pk=int(key_id))
     except (TenantAPIKey.DoesNotExist, TypeError, ValueError):
-        raise NotFound() from None
+        raise ObjectNotFound() from None
 
 
 @transaction.atomic

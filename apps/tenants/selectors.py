@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 
-from apps.core.errors import NotFound
+from apps.core.errors import ObjectNotFound
 from apps.tenants.models import Invitation, Membership, Tenant
 
 
@@ -20,7 +20,7 @@ def tenants_for_user(user):
 def membership_resolve(user, tenant_ref) -> Membership:
     """The user's membership in the tenant named by slug or id; 404 when missing or foreign."""
     if not user.is_authenticated:
-        raise NotFound()
+        raise ObjectNotFound()
     query = memberships_for_user(user)
     try:
         query = query.filter(tenant_id=uuid.UUID(str(tenant_ref)))
@@ -28,7 +28,7 @@ def membership_resolve(user, tenant_ref) -> Membership:
         query = query.filter(tenant__slug=str(tenant_ref))
     membership = query.first()
     if membership is None:
-        raise NotFound()
+        raise ObjectNotFound()
     return membership
 
 
@@ -44,7 +44,7 @@ def member_get(tenant, user_id) -> Membership:
     try:
         return team_list(tenant).get(user_id=int(user_id))
     except (Membership.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+        raise ObjectNotFound() from None
 
 
 def invitations_pending(tenant):
@@ -60,7 +60,7 @@ def invitation_get(tenant, invitation_id) -> Invitation:
     try:
         return Invitation.objects.for_tenant(tenant).get(pk=int(invitation_id))
     except (Invitation.DoesNotExist, ValueError, TypeError):
-        raise NotFound() from None
+        raise ObjectNotFound() from None
 
 
 def hash_token(token: str) -> str:
@@ -76,5 +76,5 @@ def invitation_by_token(token: str) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise NotFound()
+        raise ObjectNotFound()
     return invitation

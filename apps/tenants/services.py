@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from apps.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from apps.core.errors import Conflict, ObjectNotFound, PermissionDenied, ValidationFailed
 from apps.core.events import log_event
 from apps.tenants import limits
 from apps.tenants.audit import audit_record
@@ -225,7 +225,7 @@ def invitation_check(token: str) -> Invitation:
     """The pending invitation for a token, or a clear error (used, expired, unknown)."""
     try:
         invitation = invitation_by_token(token)
-    except NotFound:
+    except ObjectNotFound:
         raise ValidationFailed(
             _("This invitation link is not valid. Ask for a new one."),
             code="invitation_invalid",
