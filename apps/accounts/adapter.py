@@ -1,4 +1,13 @@
-"""allauth adapters: e-mail login, login limits keyed on account and IP, invitations."""
+"""allauth adapters: e-mail login, login limits keyed on account and IP, invitations.
+
+The login-failure limits are counted by the one limiter (`apps.core.ratelimit`), not by
+allauth's own: per IP, LOGIN_FAILURES_PER_IP attempts per LOGIN_FAILURE_WINDOW_SECONDS across
+accounts, then LOGIN_FAILURES_PER_ACCOUNT per account *and* IP. Every attempt counts when it
+starts; a successful one is given back (so good logins neither count nor reset the count); a
+refused attempt counts on the limits already passed. Web form and API share the counts.
+"""
+
+import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -7,9 +16,50 @@ from django.urls import reverse
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.core.net import client_ip
+from apps.core.ratelimit import Limiter, Rate, ip_bucket
+
+_login_limiter = Limiter()
+
+
+def _login_failure_limits(ip: str, account_key: str) -> list[tuple[str, Rate]]:
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    digest = hashlib.sha256(account_key.encode()).hexdigest()
+    return [
+        (f"login-failed:ip:{ip_bucket(ip)}", Rate(settings.LOGIN_FAILURES_PER_IP, window)),
+        (f"login-failed:key:{digest}", Rate(settings.LOGIN_FAILURES_PER_ACCOUNT, window)),
+    ]
+
+
+class _LoginAttempt:
+    """The hits one login attempt recorded, given back if it succeeds (allauth calls
+    `rollback` on a successful login)."""
+
+    def __init__(self, grants):
+        self.grants = grants
+
+    def rollback(self) -> None:
+        for grant in self.grants:
+            _login_limiter.release(grant)
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def pre_authenticate(self, request, **credentials):
+        key = self._get_login_attempts_cache_key(request, **credentials)
+        grants = []
+        for name, rate in _login_failure_limits(self.get_client_ip(request), key):
+            decision = _login_limiter.hit(name, rate)
+            if not decision.allowed:
+                self._login_failed_rl_usage = None
+                raise self.validation_error("too_many_login_attempts")
+            grants.append(decision.grant)
+        self._login_failed_rl_usage = _LoginAttempt(grants)
+
+    def _delete_login_attempts_cached_email(self, request, **credentials):
+        # After a password reset (itself rate-limited) the failure counts start again.
+        key = self._get_login_attempts_cache_key(request, **credentials)
+        for name, _rate in _login_failure_limits(self.get_client_ip(request), key):
+            _login_limiter.clear(name)
+
     def _get_login_attempts_cache_key(self, request, **credentials):
         # Limit failures per account *and* client IP (seed 001: 5 per 15 minutes).
         account = super()._get_login_attempts_cache_key(request, **credentials)

@@ -30,12 +30,12 @@ from apps.accounts.serializers import (
 )
 from apps.accounts.tokens import RefreshToken
 from apps.core.api import error_responses
-from apps.core.throttling import ClientIPIdentMixin
+from apps.core.throttling import ClientIPIdentMixin, LimiterThrottleMixin
 
 AUTH_TAG = ["auth"]
 
 
-class AuthAttemptThrottle(ClientIPIdentMixin, SimpleRateThrottle):
+class AuthAttemptThrottle(ClientIPIdentMixin, LimiterThrottleMixin, SimpleRateThrottle):
     """Per-IP ceiling on login and registration attempts, on top of the per-user limit."""
 
     scope = "auth"

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.http import Http404
+
 
 class ApplicationError(Exception):
     """A failure the user can act on: a translated message, a stable code, an HTTP status."""
@@ -38,8 +40,20 @@ class PermissionDenied(ApplicationError):
 
 
 class NotFound(ApplicationError):
+    """A business "not found" with its own message and code (e.g. an invalid confirmation
+    link). A selector that finds no such object raises `ObjectNotFound` instead."""
+
     status_code = 404
     default_code = "not_found"
+
+
+class ObjectNotFound(Http404):
+    """The one way a selector says "not found". Selectors are scoped getters: a missing
+    object and another tenant's object both raise `ObjectNotFound`, so a foreign id reveals
+    nothing. It is an `Http404`, so it answers exactly as Django's: the 404 page (or the JSON
+    404 under /api/ and /webhooks/), and `{"error": {"code": "not_found", "message": "Not
+    found."}}` from the API; and it is not an `ApplicationError`, so a view that turns business
+    errors into form messages never swallows it."""
 
 
 class Conflict(ApplicationError):

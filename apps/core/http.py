@@ -1,5 +1,8 @@
 """The one HTTP client for outside services: always with timeouts, never logging bodies."""
 
+import email.utils
+import time
+
 import httpx
 from django.conf import settings
 
@@ -19,3 +22,20 @@ def make_client(
         headers={"User-Agent": f"FastLead/1.0 (+{settings.SITE_URL})", **(headers or {})},
         transport=transport,
     )
+
+
+def retry_after_seconds(headers) -> float | None:
+    """Seconds from `retry-after-ms`, or `retry-after` in seconds or as an HTTP date."""
+    try:
+        if headers.get("retry-after-ms"):
+            return max(float(headers["retry-after-ms"]) / 1000, 0.0)
+        value = headers.get("retry-after")
+        if not value:
+            return None
+        try:
+            return max(float(value), 0.0)
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(when.timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError):
+        return None

@@ -1,4 +1,5 @@
-"""Every write to tool overrides. Each one records history and invalidates the cache."""
+"""Every write to tool overrides. Each one records history, writes an audit row and invalidates
+the cache."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from apps.core.events import log_event
 from apps.features.models import HistoryAction, OverrideMode, TenantFeature, TenantFeatureHistory
 from apps.features.registry import is_tool
 from apps.features.selectors import entitlements_invalidate, overrides_expired
+from apps.tenants.audit import audit_record
+from apps.tenants.models import AuditAction
 
 
 def override_validate(feature: str, mode: str, reason: str, expires_at: datetime | None) -> None:
@@ -38,6 +41,23 @@ def _history(tenant, feature: str, action: str, actor, **fields) -> None:
     )
 
 
+def _state(override: TenantFeature | None) -> dict | None:
+    if override is None:
+        return None
+    return {"mode": override.mode, "expires_at": override.expires_at, "reason": override.reason}
+
+
+def _audit(tenant, feature: str, action: str, actor, before=None, after=None) -> None:
+    target = ("features.tenantfeature", feature)  # the tool key: a row per override comes and goes
+    audit_record(
+        tenant=tenant, actor=actor, action=action, target=target, before=before, after=after
+    )
+
+
+def _current(tenant, feature: str) -> TenantFeature | None:
+    return TenantFeature.objects.for_tenant(tenant).filter(feature=feature).first()
+
+
 @transaction.atomic
 def tenant_feature_set(
     *,
@@ -55,6 +75,7 @@ def tenant_feature_set(
     """
     override_validate(feature, mode, reason, expires_at)
     reason = reason.strip()[:500]
+    before = _state(_current(tenant, feature))
     override, _created = TenantFeature.objects.for_tenant(tenant).update_or_create(
         tenant=tenant,
         feature=feature,
@@ -74,6 +95,7 @@ def tenant_feature_set(
         expires_at=expires_at,
         reason=reason,
     )
+    _audit(tenant, feature, AuditAction.FEATURE_OVERRIDE_SET, actor, before, _state(override))
     log_event(
         "feature_override_set",
         tenant_id=str(tenant.pk),
@@ -89,10 +111,12 @@ def tenant_feature_set(
 @transaction.atomic
 def tenant_feature_remove(*, tenant, feature: str, reason: str = "", actor=None) -> None:
     """Drop an override: the tool follows the plan again."""
+    before = _state(_current(tenant, feature))
     deleted, _rows = TenantFeature.objects.for_tenant(tenant).filter(feature=feature).delete()
     if not deleted:
         raise NotFound(_("This company has no override for this tool."))
     _history(tenant, feature, HistoryAction.REMOVED, actor, reason=(reason or "").strip()[:500])
+    _audit(tenant, feature, AuditAction.FEATURE_OVERRIDE_REMOVED, actor, before)
     log_event(
         "feature_override_removed",
         tenant_id=str(tenant.pk),
@@ -124,6 +148,13 @@ def tenant_features_expire(now: datetime | None = None) -> int:
                 mode=override.mode,
                 expires_at=override.expires_at,
                 reason=override.reason,
+            )
+            _audit(
+                override.tenant,
+                override.feature,
+                AuditAction.FEATURE_OVERRIDE_EXPIRED,
+                None,
+                _state(override),
             )
             log_event(
                 "feature_override_expired",

@@ -17,13 +17,11 @@ within a fraction of a second of the answer could lose that one submission.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -33,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from apps.billing.quotas import widget_unavailable_message
 from apps.core.api import error_body
 from apps.core.net import client_ip
+from apps.core.ratelimit import Limiter, Rate
 from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors, text
@@ -92,61 +91,27 @@ def _not_found() -> JsonResponse:
 
 # --- key lookup and rate limits: one cache round trip -------------------------------------
 
-
-def _counter_keys(scope: str, key: str, ip: str) -> tuple[str, str, int]:
-    now = time.time()
-    slot = int(now // WINDOW_SECONDS)
-    retry_after = WINDOW_SECONDS - int(now % WINDOW_SECONDS)
-    return f"wrl:{scope}:ip:{ip}:{slot}", f"wrl:{scope}:key:{key}:{slot}", retry_after
-
-
-# The key lookup and both counters in one Redis command (one round trip, little to parse).
-_GATE_LUA = """
-local lookup = redis.call('GET', KEYS[1])
-local by_ip = redis.call('INCR', KEYS[2])
-if by_ip == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
-local by_key = redis.call('INCR', KEYS[3])
-if by_key == 1 then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
-return {lookup or false, by_ip, by_key}
-"""
-_scripts: dict[int, object] = {}
-
-
-def _gate_script(redis):
-    script = _scripts.get(id(redis))
-    if script is None:
-        script = _scripts[id(redis)] = redis.register_script(_GATE_LUA)
-    return script
+_limiter = Limiter()  # fixed windows: the key lookup and both counters in one round trip
 
 
 def _gate(scope: str, key: str, ip: str):
-    """(cached widget tenant or None if not cached, ip count, key count, retry after)."""
-    ip_key, key_key, retry_after = _counter_keys(scope, key, ip)
-    client = getattr(cache, "client", None)
-    if client is not None and hasattr(client, "get_client"):  # django-redis: one command
-        redis = client.get_client(write=True)
-        names = [cache.make_key(k) for k in (widget_tenant_cache_key(key), ip_key, key_key)]
-        raw, ip_count, key_count = _gate_script(redis)(keys=names, args=[WINDOW_SECONDS + 5])
-        cached = None if raw is None else client.decode(raw)
-        return cached, ip_count, key_count, retry_after
-    cached = cache.get(widget_tenant_cache_key(key))
-    counts = []
-    for name in (ip_key, key_key):
-        cache.add(name, 0, WINDOW_SECONDS + 5)
-        try:
-            counts.append(cache.incr(name))
-        except ValueError:  # expired between add and incr
-            cache.set(name, 1, WINDOW_SECONDS + 5)
-            counts.append(1)
-    return cached, counts[0], counts[1], retry_after
+    """(cached widget tenant or None if not cached, throttled, retry after in seconds)."""
+    limits = _limits()
+    decisions, cached = _limiter.hit_fixed(
+        [
+            (f"wrl:{scope}:ip:{ip}", Rate(limits["ip"], WINDOW_SECONDS)),
+            (f"wrl:{scope}:key:{key}", Rate(limits["key"], WINDOW_SECONDS)),
+        ],
+        read=widget_tenant_cache_key(key),
+    )
+    throttled = not all(decision.allowed for decision in decisions)
+    return cached, throttled, int(decisions[0].retry_after)
 
 
 def _enter(request, scope: str, key: str):
     """Resolve the key and count the request: (widget tenant, None) or (None, error)."""
     ip = client_ip(request) or "unknown"
-    cached, ip_count, key_count, retry_after = _gate(scope, key, ip)
-    limits = _limits()
-    throttled = ip_count > limits["ip"] or key_count > limits["key"]
+    cached, throttled, retry_after = _gate(scope, key, ip)
     if cached is None and not throttled:  # a throttled caller costs no database query
         cached = widget_tenant_load_for_cache(key)
     widget = widget_tenant_from_cache(cached)

@@ -14,11 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import F, Func, Lookup, Q, QuerySet, TextField, Value
-from django.http import Http404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from apps.core.errors import ValidationFailed
+from apps.core.errors import ObjectNotFound, ValidationFailed
 from apps.leads.filters import DEFAULT_ORDERING, ORDERINGS
 from apps.leads.models import (
     Customer,
@@ -238,13 +237,13 @@ def lead_page(
 
 
 def lead_get(tenant, lead_id, *, for_update: bool = False) -> Lead:
-    """A lead of the tenant by id; missing and foreign both raise Http404."""
+    """A lead of the tenant by id; missing and foreign both raise ObjectNotFound (404)."""
     query = Lead.objects.for_tenant(tenant)
     query = query.select_for_update() if for_update else query.select_related(*LIST_RELATED)
     try:
         return query.get(pk=int(lead_id))
     except (Lead.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+        raise ObjectNotFound() from None
 
 
 def lead_detail(tenant, lead_id) -> Lead:
@@ -276,7 +275,7 @@ def leadlist_get(tenant, list_id) -> LeadList:
     try:
         return leadlist_list(tenant).get(pk=int(list_id))
     except (LeadList.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+        raise ObjectNotFound() from None
 
 
 def customers_list(tenant) -> QuerySet:
@@ -295,7 +294,7 @@ def lead_export_get(tenant, export_id) -> LeadExport:
     try:
         return lead_exports(tenant).get(pk=int(export_id))
     except (LeadExport.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+        raise ObjectNotFound() from None
 
 
 def leads_created_between(tenant, start, end) -> int:

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import Conflict, ObjectNotFound, ValidationFailed
 from apps.core.events import log_event
 from apps.leads import selectors
 from apps.leads.identity import InvalidPhone, identity_key, normalize_email, normalize_phone
@@ -94,7 +94,7 @@ def _member_id(tenant, user_id) -> int | None:
         return None
     try:
         return member_get(tenant, user_id).user_id
-    except Http404:
+    except ObjectNotFound:
         raise ValidationFailed(
             _("Some fields are invalid."),
             fields={"assigned_to": [_("Not a member of this company.")]},

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from apps.tenants.admin_base import TenantOwnedAdmin
-from apps.tenants.models import Invitation, Membership, Tenant
+from apps.tenants.models import AuditLogEntry, Invitation, Membership, Tenant
 
 
 class MembershipInline(admin.TabularInline):
@@ -45,3 +45,38 @@ class InvitationAdmin(TenantOwnedAdmin):
     readonly_fields = ["token_hash", "accepted_at", "accepted_by", "invited_by", "created_at"]
     autocomplete_fields = ["tenant"]
     list_select_related = ("tenant", "invited_by")
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(admin.ModelAdmin):
+    """The audit log in the staff console: read-only, every tenant's rows."""
+
+    list_display = ["created_at", "action", "tenant", "actor_label", "target_type", "target_id"]
+    list_filter = ["action", "tenant"]
+    search_fields = ["target_id"]
+    list_select_related = ["tenant"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "created_at",
+        "tenant",
+        "actor",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_id",
+        "before",
+        "after",
+        "ip",
+    ]
+
+    def get_queryset(self, request):
+        return AuditLogEntry.objects.unscoped().select_related("tenant", "actor")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

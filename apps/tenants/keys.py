@@ -21,12 +21,12 @@ from datetime import timedelta
 import structlog
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import ValidationFailed
-from apps.tenants.models import PublishableKey, Tenant, TenantAPIKey
+from apps.core.errors import ObjectNotFound, ValidationFailed
+from apps.tenants.audit import audit_record
+from apps.tenants.models import AuditAction, PublishableKey, Tenant, TenantAPIKey
 from apps.tenants.roles import Role
 
 API_KEY_PREFIX = "fl_"
@@ -50,6 +50,7 @@ def _random(length: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+@transaction.atomic
 def api_key_create(*, tenant: Tenant, actor, name: str, role: str = Role.OPERATOR):
     """Create a key; returns (row, full key). The full key is never retrievable again."""
     name = (name or "").strip()
@@ -70,6 +71,13 @@ def api_key_create(*, tenant: Tenant, actor, name: str, role: str = Role.OPERATO
         key_hash=hash_api_key(raw),
         created_by=actor if getattr(actor, "is_api_key", False) is False else None,
     )
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action=AuditAction.API_KEY_CREATED,
+        target=key,
+        after={"name": key.name, "role": key.role, "prefix": key.prefix},
+    )
     logger.info("api_key_created", tenant_id=str(tenant.pk), api_key_id=key.pk)
     return key, raw
 
@@ -82,15 +90,24 @@ def api_key_get(tenant: Tenant, key_id) -> TenantAPIKey:
     try:
         return api_key_list(tenant).get(pk=int(key_id))
     except (TenantAPIKey.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+        raise ObjectNotFound() from None
 
 
+@transaction.atomic
 def api_key_revoke(*, tenant: Tenant, actor, key_id) -> TenantAPIKey:
     """Revoke a key (idempotent); requests made with it answer 401 from now on."""
     key = api_key_get(tenant, key_id)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action=AuditAction.API_KEY_REVOKED,
+            target=key,
+            before={"revoked_at": None},
+            after={"revoked_at": key.revoked_at},
+        )
         logger.info("api_key_revoked", tenant_id=str(tenant.pk), api_key_id=key.pk)
     return key
 
@@ -160,6 +177,14 @@ def publishable_key_rotate(tenant: Tenant, actor=None) -> PublishableKey:
             revoked_at=timezone.now()
         )
         new = PublishableKey.objects.create(tenant=tenant, key=_new_publishable_key())
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action=AuditAction.WIDGET_KEY_ROTATED,
+            target=new,
+            before={"key_ids": [k.pk for k in old]},  # ids only: the keys are public, still
+            after={"key_id": new.pk},
+        )
         stale = [_PK_CACHE + k.key for k in old]
         # Now, and again after commit: a lookup in between may have re-cached the old key.
         cache.delete_many(stale)

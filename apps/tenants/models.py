@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
 from apps.tenants.roles import Role
-from apps.tenants.scoping import TenantOwnedModel
+from apps.tenants.scoping import TenantOwnedModel, TenantScopedManager
 
 
 class Tenant(TimeStampedModel):
@@ -156,3 +157,57 @@ class PublishableKey(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.key
+
+
+class AuditAction(models.TextChoices):
+    """What an audit row records. Other apps record their own actions through
+    `apps.tenants.audit.audit_record` (refunds, approvals), so their names live here too."""
+
+    MEMBER_ROLE_CHANGED = "member_role_changed", _("Member's role changed")
+    MEMBER_REMOVED = "member_removed", _("Member removed")
+    API_KEY_CREATED = "api_key_created", _("API key created")
+    API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
+    API_KEY_ROTATED = "api_key_rotated", _("API key rotated")
+    WIDGET_KEY_ROTATED = "widget_key_rotated", _("Widget key rotated")
+    FEATURE_OVERRIDE_SET = "feature_override_set", _("Tool override set")
+    FEATURE_OVERRIDE_REMOVED = "feature_override_removed", _("Tool override removed")
+    FEATURE_OVERRIDE_EXPIRED = "feature_override_expired", _("Tool override expired")
+    REFUND_CREATED = "refund_created", _("Refund created")
+    APPROVAL_DECIDED = "approval_decided", _("Approval decided")
+
+
+class AuditLogEntry(models.Model):
+    """Who did what to which object, when, with the state before and after (Zulip's
+    RealmAuditLog). Append-only: written by `apps.tenants.audit.audit_record`, read in the
+    staff console. `tenant` is empty for platform-wide actions; `actor` is empty for the
+    system (a beat task) and API keys, `actor_label` names whoever it was either way."""
+
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices, db_index=True)
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=64, db_index=True)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = TenantScopedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="audit_tenant_created")]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"

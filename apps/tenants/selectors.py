@@ -3,8 +3,7 @@
 import hashlib
 import uuid
 
-from django.http import Http404
-
+from apps.core.errors import ObjectNotFound
 from apps.tenants.models import Invitation, Membership, Tenant
 
 
@@ -21,7 +20,7 @@ def tenants_for_user(user):
 def membership_resolve(user, tenant_ref) -> Membership:
     """The user's membership in the tenant named by slug or id; 404 when missing or foreign."""
     if not user.is_authenticated:
-        raise Http404
+        raise ObjectNotFound()
     query = memberships_for_user(user)
     try:
         query = query.filter(tenant_id=uuid.UUID(str(tenant_ref)))
@@ -29,7 +28,7 @@ def membership_resolve(user, tenant_ref) -> Membership:
         query = query.filter(tenant__slug=str(tenant_ref))
     membership = query.first()
     if membership is None:
-        raise Http404
+        raise ObjectNotFound()
     return membership
 
 
@@ -45,7 +44,7 @@ def member_get(tenant, user_id) -> Membership:
     try:
         return team_list(tenant).get(user_id=int(user_id))
     except (Membership.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+        raise ObjectNotFound() from None
 
 
 def invitations_pending(tenant):
@@ -61,18 +60,21 @@ def invitation_get(tenant, invitation_id) -> Invitation:
     try:
         return Invitation.objects.for_tenant(tenant).get(pk=int(invitation_id))
     except (Invitation.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+        raise ObjectNotFound() from None
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_by_token(token: str) -> Invitation | None:
+def invitation_by_token(token: str) -> Invitation:
     """Look an invitation up by its secret token (cross-tenant: the token is the key)."""
-    return (
+    invitation = (
         Invitation.objects.unscoped()
         .select_related("tenant", "invited_by")
         .filter(token_hash=hash_token(token or ""))
         .first()
     )
+    if invitation is None:
+        raise ObjectNotFound()
+    return invitation

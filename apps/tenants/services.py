@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from apps.core.errors import Conflict, PermissionDenied, ValidationFailed
+from apps.core.errors import Conflict, ObjectNotFound, PermissionDenied, ValidationFailed
 from apps.core.events import emit, log_event
 from apps.tenants import limits
+from apps.tenants.audit import audit_record
 from apps.tenants.events import TenantCreated
 from apps.tenants.keys import publishable_key_invalidate
-from apps.tenants.models import Invitation, Membership, Tenant
+from apps.tenants.models import AuditAction, Invitation, Membership, Tenant
 from apps.tenants.roles import Role, role_at_least
 from apps.tenants.selectors import hash_token, invitation_by_token
 from apps.tenants.tasks import send_invitation_email_task
@@ -219,13 +220,14 @@ def invitation_revoke(*, tenant: Tenant, actor, invitation: Invitation) -> None:
 
 def invitation_check(token: str) -> Invitation:
     """The pending invitation for a token, or a clear error (used, expired, unknown)."""
-    invitation = invitation_by_token(token)
-    if invitation is None:
+    try:
+        invitation = invitation_by_token(token)
+    except ObjectNotFound:
         raise ValidationFailed(
             _("This invitation link is not valid. Ask for a new one."),
             code="invitation_invalid",
             status=404,
-        )
+        ) from None
     if invitation.accepted_at is not None:
         raise Conflict(_("This invitation has already been used."), code="invitation_used")
     if invitation.is_expired:
@@ -302,6 +304,14 @@ def membership_change_role(
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action=AuditAction.MEMBER_ROLE_CHANGED,
+        target=membership,
+        before={"user_id": membership.user_id, "role": old},
+        after={"user_id": membership.user_id, "role": role},
+    )
     log_event(
         "member_role_changed",
         tenant_id=str(tenant.id),
@@ -327,6 +337,14 @@ def membership_remove(*, tenant: Tenant, actor, membership: Membership) -> None:
             ),
             code="last_admin",
         )
+    removed = {"user_id": membership.user_id, "role": membership.role}
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action=AuditAction.MEMBER_REMOVED,
+        target=membership,
+        before=removed,
+    )
     membership.delete()
     log_event(
         "member_removed", tenant_id=str(tenant.id), user_id=membership.user_id, actor_id=actor.pk

@@ -234,6 +234,15 @@ def test_successful_logins_do_not_reset_the_failure_count(api_client):
     _assert_error(_login(api_client, user.email), 429, "too_many_login_attempts")
 
 
+def test_an_ip_has_a_failure_ceiling_across_accounts(api_client, settings):
+    settings.LOGIN_FAILURES_PER_IP = 3
+    users = [UserFactory() for _ in range(4)]
+    for user in users[:3]:
+        _assert_error(_login(api_client, user.email, "wrong"), 401, "invalid_credentials")
+    _assert_error(_login(api_client, users[3].email), 429, "too_many_login_attempts")
+    assert _login(api_client, users[3].email, ip="10.0.0.2").status_code == 200
+
+
 def test_login_rejects_unknown_fields(api_client):
     response = api_client.post(
         LOGIN, {"email": "a@example.com", "password": "x", "remember": True}, format="json"

@@ -9,9 +9,7 @@ to an adapter directly.
 from __future__ import annotations
 
 import abc
-import email.utils
 import json
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 import pydantic
+
+from apps.core.errors import ProviderError as CoreProviderError
 
 
 class Outcome:
@@ -87,12 +87,12 @@ class TokenUsage:
         return self.input_tokens + self.output_tokens
 
 
-class ProviderError(Exception):
-    """A failed call. `permanent` says retrying cannot help (bad input, refusal, invalid
-    answer); `retry_after` is the provider's own hint in seconds; `code` is stable and
-    short (`rate_limited`, `overloaded`, `server_error`, `timeout`, `malformed_json`,
-    `schema_violation`, `refused`, `bad_request`, ...); the message is a reason safe to store
-    on a row (no personal data, no secrets)."""
+class ProviderError(CoreProviderError):
+    """A failed AI call: `apps.core.errors.ProviderError` (the one error of every outside
+    service) plus what the AI usage log needs. Codes used here: `rate_limited`, `overloaded`,
+    `server_error`, `timeout`, `malformed_json`, `schema_violation`, `refused`,
+    `bad_request`, ... `usage` holds the tokens a provider still counted; `attempts` and
+    `usage_id` (the AIUsage row) are set by the managed client."""
 
     def __init__(
         self,
@@ -104,24 +104,24 @@ class ProviderError(Exception):
         status: int | None = None,
         usage: TokenUsage | None = None,
         raw: dict[str, Any] | None = None,
+        user_message: str = "",
     ):
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-        self.retry_after = retry_after
-        self.code = code
-        self.status = status
+        super().__init__(
+            message,
+            permanent=permanent,
+            retry_after=retry_after,
+            code=code,
+            status=status,
+            user_message=user_message,
+            raw=raw,
+        )
         self.usage = usage
-        self.raw = raw or {}
         self.attempts = 1
         self.usage_id: int | None = None  # the AIUsage row, set by the managed client
 
     @property
     def outcome(self) -> str:
         return Outcome.REFUSED if self.code == "refused" else Outcome.ERROR
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.message}"
 
 
 class LLMClient(abc.ABC):
@@ -174,20 +174,3 @@ def parse_structured_text(text: str, schema: type[pydantic.BaseModel], usage: To
             code="schema_violation",
             usage=usage,
         ) from exc
-
-
-def retry_after_seconds(headers) -> float | None:
-    """Seconds from `retry-after-ms`, or `retry-after` in seconds or as an HTTP date."""
-    try:
-        if headers.get("retry-after-ms"):
-            return max(float(headers["retry-after-ms"]) / 1000, 0.0)
-        value = headers.get("retry-after")
-        if not value:
-            return None
-        try:
-            return max(float(value), 0.0)
-        except ValueError:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(when.timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError):
-        return None

@@ -25,8 +25,8 @@ from apps.ai.providers.base import (
     StructuredResult,
     TokenUsage,
     parse_structured_text,
-    retry_after_seconds,
 )
+from apps.core.http import retry_after_seconds
 
 _STATUS_CODES = {
     400: "bad_request",

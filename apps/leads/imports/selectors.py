@@ -7,8 +7,8 @@ from itertools import islice
 
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
-from django.http import Http404
 
+from apps.core.errors import ObjectNotFound
 from apps.leads.imports.reader import PREVIEW_ROWS, ImportFileError, iter_data_rows
 from apps.leads.models_imports import ImportJob
 
@@ -31,7 +31,7 @@ def import_job_get(tenant, job_id) -> ImportJob:
     try:
         return import_jobs(tenant).get(pk=int(job_id))
     except (ImportJob.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+        raise ObjectNotFound() from None
 
 
 def import_preview(job: ImportJob, rows: int = PREVIEW_ROWS) -> list[list[str]]:

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import Conflict, ObjectNotFound, ValidationFailed
 from apps.leads import selectors as lead_selectors
 from apps.leads import services as lead_services
 from apps.leads.imports import reader
@@ -79,7 +79,7 @@ def _job_for_update(tenant, job_id) -> ImportJob:
     try:
         return ImportJob.objects.for_tenant(tenant).select_for_update().get(pk=int(job_id))
     except (ImportJob.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
+        raise ObjectNotFound() from None
 
 
 def default_list_name(job: ImportJob) -> str:
