@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.features",
     "apps.billing",
     "apps.ai",
+    "apps.enrichment",
 ]
 
 MIDDLEWARE = [

@@ -84,7 +84,3 @@ def purge_lead_files_task() -> dict[str, int]:
     from apps.leads.retention import lead_files_purge
 
     return lead_files_purge()
-
-
-# AI enrichment's tasks (apps/leads/enrichment/tasks.py) register with the worker from here.
-from apps.leads.enrichment import tasks as _enrichment_tasks  # noqa: E402, F401

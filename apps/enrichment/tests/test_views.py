@@ -11,10 +11,9 @@ from django.urls import reverse
 
 from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
-from apps.leads.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment, LeadList
-from apps.leads.tests.conftest import lock_tool, make_leads
-from apps.leads.tests.enrichment_fixtures import *  # noqa: F403
-from apps.leads.tests.enrichment_fixtures import (
+from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
+from apps.enrichment.tests.fixtures import *  # noqa: F403
+from apps.enrichment.tests.fixtures import (
     UNIT,
     balance,
     charges,
@@ -22,6 +21,8 @@ from apps.leads.tests.enrichment_fixtures import (
     running_tasks,
     start,
 )
+from apps.leads.models import LeadList
+from apps.leads.tests.conftest import lock_tool, make_leads
 from apps.tenants.scoping import tenant_scope
 
 # The assertions read the English source strings.
@@ -260,7 +261,7 @@ def test_run_page_polls_while_running_and_stops_when_done(
     assert 'hx-trigger="every 2s"' in waiting
     assert re.search(r'data-count="pending">2<', waiting)
     # when the work is done
-    from apps.leads.enrichment import services
+    from apps.enrichment import services
 
     for item in LeadEnrichment.objects.for_tenant(paying).filter(run=run):
         services.enrichment_item_process(paying, item.pk)
