@@ -345,6 +345,22 @@ def test_lead_page_shows_enriched_fields_not_determined_and_the_timeline(
     assert "Website → " in html or "website → " in html.lower()
 
 
+def test_lead_page_card_lists_the_leads_runs_through_the_leads_panel(
+    paying, offline_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
+):
+    # given: a run over the first lead only (enrichment adds its card to leads' panel registry)
+    run = _paid_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
+    # when
+    enriched = operator_client_web.get(page("detail", paying, lead_id=two_leads[0]))
+    untouched = operator_client_web.get(page("detail", paying, lead_id=two_leads[1]))
+    # then: the card links the run on the enriched lead, and says "not yet" on the other
+    html = enriched.content.decode()
+    assert 'class="enrich-history"' in html
+    assert page("enrichment_run", paying, run_id=run.pk) in html
+    assert "Not enriched yet." in untouched.content.decode()
+    assert enriched.context["lead_panels"] == ["leads/enrichment/_lead_card.html"]
+
+
 # --- the billing page ----------------------------------------------------------------------
 
 
