@@ -74,11 +74,11 @@ def _worker(base_url, tenant_id, limited, namespace, remaining, start, out) -> N
 
     setup_django()
     from apps.ai.client import ManagedLLMClient
-    from apps.ai.enrichment_prompt import EnrichmentOutput, build_enrichment_request
     from apps.ai.providers.anthropic_client import AnthropicClient, output_format
     from apps.ai.providers.base import ProviderError
     from apps.ai.ratelimit import DEFAULT_SPREAD, RateLimiter, default_backend
     from apps.ai.retry import RetryPolicy
+    from apps.enrichment.prompt import EnrichmentOutput, build_enrichment_request
 
     adapter = AnthropicClient(
         api_key="sk-ant-bench", base_url=base_url, model="claude-sonnet-4-6", max_tokens=512

@@ -216,7 +216,7 @@ def _tenant(label: str, leads: int):
 
 
 def _start_run(tenant):
-    from apps.leads.enrichment.services import enrichment_run_start
+    from apps.enrichment.services import enrichment_run_start
     from apps.leads.models import Lead
 
     with _scoped(tenant):
@@ -233,7 +233,7 @@ def _scoped(tenant):
 
 
 def _run_state(tenant, run_id):
-    from apps.leads.models import EnrichmentRun
+    from apps.enrichment.models import EnrichmentRun
 
     return EnrichmentRun.objects.for_tenant(tenant).get(pk=run_id)
 
@@ -242,7 +242,7 @@ def _cleanup(tenant) -> None:
     """Delete the bench company (best effort: a run still in flight may hold rows)."""
     from django.db import transaction
 
-    from apps.leads.models import EnrichmentRun
+    from apps.enrichment.models import EnrichmentRun
 
     try:
         with transaction.atomic():

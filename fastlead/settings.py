@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "apps.billing",
     "apps.payperlead",
     "apps.ai",
+    "apps.enrichment",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.core import health, metrics
+from apps.enrichment import urls as enrichment_urls
+from apps.leads import urls as leads_urls
 
 handler404 = "apps.core.api.json_not_found"
 handler500 = "apps.core.api.json_server_error"
@@ -22,7 +24,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.tenants.urls")),
-    path("", include("apps.leads.urls")),
+    # AI enrichment's pages keep their `leads:` names: one namespace, two apps' patterns.
+    path("", include((leads_urls.urlpatterns + enrichment_urls.urlpatterns, "leads"))),
     path("", include("apps.features.urls")),
     path("", include("apps.billing.urls")),
     path("", include("apps.billing.stripe_urls")),

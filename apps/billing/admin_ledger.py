@@ -101,7 +101,7 @@ class UsageChargeAdmin(ReadOnlyAdmin):
         """For AI enrichment the reference is the run's id: link to the run."""
         if charge.kind == "enrichment":
             try:
-                url = reverse("admin:leads_enrichmentrun_change", args=[charge.reference])
+                url = reverse("admin:enrichment_enrichmentrun_change", args=[charge.reference])
             except NoReverseMatch:
                 return charge.reference
             return format_html('<a href="{}">{}</a>', url, charge.reference)

@@ -73,7 +73,7 @@ DOMAIN_EVENTS = frozenset(
         "usage_declined",
         "usage_charge_unavailable",
         "usage_given_back",
-        # AI enrichment runs (apps/leads/enrichment/services.py)
+        # AI enrichment runs (apps/enrichment/services/)
         "enrichment_run_created",
         "enrichment_run_started",
         "enrichment_run_declined",

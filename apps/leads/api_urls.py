@@ -2,39 +2,13 @@
 
 from django.urls import path
 
-from apps.leads.api import enrichment, exports, keys, leads, lists
+from apps.leads.api import exports, keys, leads, lists
 
 tenant = "tenants/<str:tenant_id>/"
 
 urlpatterns = [
     path(f"{tenant}leads/", leads.LeadCollectionAPI.as_view(), name="api-leads"),
     path(f"{tenant}leads/bulk/", leads.LeadBulkAPI.as_view(), name="api-leads-bulk"),
-    path(f"{tenant}leads/enrich/", enrichment.LeadsEnrichAPI.as_view(), name="api-leads-enrich"),
-    path(
-        f"{tenant}leads/<int:lead_id>/enrich/",
-        enrichment.LeadEnrichAPI.as_view(),
-        name="api-lead-enrich",
-    ),
-    path(
-        f"{tenant}leads/<int:lead_id>/enrichments/",
-        enrichment.LeadEnrichmentsAPI.as_view(),
-        name="api-lead-enrichments",
-    ),
-    path(
-        f"{tenant}lists/<int:list_id>/enrich/",
-        enrichment.ListEnrichAPI.as_view(),
-        name="api-list-enrich",
-    ),
-    path(
-        f"{tenant}enrichment-runs/",
-        enrichment.EnrichmentRunCollectionAPI.as_view(),
-        name="api-enrichment-runs",
-    ),
-    path(
-        f"{tenant}enrichment-runs/<str:run_id>/",
-        enrichment.EnrichmentRunDetailAPI.as_view(),
-        name="api-enrichment-run",
-    ),
     path(f"{tenant}leads/export/", exports.LeadExportAPI.as_view(), name="api-leads-export"),
     path(
         f"{tenant}leads/exports/",

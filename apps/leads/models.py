@@ -307,10 +307,4 @@ class LeadExport(TenantOwnedModel):
         return min(99, self.rows_done * 100 // self.rows_total)
 
 
-from apps.leads.models_enrichment import (  # noqa: E402, F401  (AI enrichment)
-    EnrichmentRun,
-    EnrichmentRunStatus,
-    LeadEnrichment,
-    LeadEnrichmentStatus,
-)
 from apps.leads.models_imports import ImportJob, ImportStatus  # noqa: E402, F401  (file imports)

@@ -83,7 +83,3 @@ def _fail(export_id: int, reason: str) -> None:
 def purge_lead_files_task() -> dict[str, int]:
     """Delete import/export files past their retention (apps/leads/retention.py)."""
     return lead_files_purge()
-
-
-# AI enrichment's tasks (apps/leads/enrichment/tasks.py) register with the worker from here.
-from apps.leads.enrichment import tasks as _enrichment_tasks  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.leads import views, views_enrichment, views_imports, views_keys, views_lists
+from apps.leads import views, views_imports, views_keys, views_lists
 
 app_name = "leads"
 
@@ -10,7 +10,6 @@ t = "t/<slug:tenant_slug>/"
 leads = f"{t}leads/"
 lead = f"{leads}<int:lead_id>/"
 imports = f"{leads}import/"
-enrichment = f"{leads}enrichment/"
 
 urlpatterns = [
     path(leads, views.lead_index, name="index"),
@@ -26,10 +25,6 @@ urlpatterns = [
     path(f"{leads}lists/", views_lists.leadlist_list, name="lists"),
     path(f"{leads}lists/<int:list_id>/rename/", views_lists.leadlist_rename, name="list_rename"),
     path(f"{leads}lists/<int:list_id>/delete/", views_lists.leadlist_delete, name="list_delete"),
-    path(enrichment, views_enrichment.enrichment_runs, name="enrichment_runs"),
-    path(f"{enrichment}new/", views_enrichment.enrichment_confirm, name="enrichment_confirm"),
-    path(f"{enrichment}start/", views_enrichment.enrichment_start, name="enrichment_start"),
-    path(f"{enrichment}<uuid:run_id>/", views_enrichment.enrichment_run, name="enrichment_run"),
     path(imports, views_imports.import_upload, name="import"),
     path(f"{imports}<int:import_id>/", views_imports.import_job, name="import_job"),
     path(f"{imports}<int:import_id>/status/", views_imports.import_status, name="import_status"),

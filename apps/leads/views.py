@@ -32,7 +32,7 @@ from apps.leads.forms import (
     StatusForm,
 )
 from apps.leads.models import Lead, LeadStatus, Source
-from apps.leads.selectors_enrichment import enrichment_rows_for_lead
+from apps.leads.panels import lead_panels
 from apps.leads.timeline_display import describe_entry
 from apps.tenants.dashboard import client_redirect, dashboard_view, first_form_error
 from apps.tenants.roles import Role, role_at_least
@@ -248,6 +248,7 @@ def _detail_context(request, lead, **extra) -> dict:
     names = {m.user_id: m.user.name or m.user.email for m in members}
     list_names = {item.pk: item.name for item in lists}
     me = request.user.pk if request.user.pk in names else None
+    panels, panel_context = lead_panels(tenant, lead)
     return {
         "lead": lead,
         "fields": _fields(lead),
@@ -263,7 +264,8 @@ def _detail_context(request, lead, **extra) -> dict:
         "move_form": MoveForm(initial={"list": lead.list_id}, lists=lists, auto_id="move-%s"),
         "note_form": NoteForm(auto_id="note-%s"),
         "source_label": Source(lead.source).label if lead.source in Source.values else lead.source,
-        "enrichment_rows": enrichment_rows_for_lead(tenant, lead),
+        "lead_panels": panels,
+        **panel_context,
         **extra,
     }
 

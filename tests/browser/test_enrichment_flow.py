@@ -17,8 +17,9 @@ import pytest
 
 from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
+from apps.enrichment.models import LeadEnrichment
 from apps.leads.ingestion import ingest_leads
-from apps.leads.models import Lead, LeadEnrichment, LeadList
+from apps.leads.models import Lead, LeadList
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
@@ -82,7 +83,7 @@ class AiQueue:
             self.pending.append(tuple(args))
 
     def run(self, count: int | None = None) -> int:
-        from apps.leads.enrichment.tasks import enrich_lead_task
+        from apps.enrichment.tasks import enrich_lead_task
 
         with self.lock:
             batch = self.pending[:count] if count else list(self.pending)
@@ -94,7 +95,7 @@ class AiQueue:
 
 @pytest.fixture
 def ai_queue(monkeypatch, settings):
-    from apps.leads.enrichment.tasks import enrich_lead_task
+    from apps.enrichment.tasks import enrich_lead_task
 
     settings.ANTHROPIC_API_KEY = ""  # offline mode: the labelled heuristic
     queue = AiQueue()

@@ -3,9 +3,8 @@
 Results are marked `offline=True` (and logged as provider "offline", cost 0). It answers only
 schemas that have a registered heuristic working from the request's `context` (the facts the
 prompt was built from); for any other schema it fails with `offline_unavailable` instead of
-inventing an answer. Lead enrichment's heuristic fills only what the lead's own data proves:
-the company's domain and website from a corporate e-mail address — never from a free-mail
-domain — and marks everything else "not determined".
+inventing an answer. Apps register their heuristics (`register_offline_handler`); the helpers
+below tell a corporate e-mail domain, which proves an employer, from free mail, which does not.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from decimal import Decimal
 
 import pydantic
 
-from apps.ai.enrichment_prompt import EnrichmentOutput
 from apps.ai.providers.base import LLMClient, ProviderError, StructuredRequest, StructuredResult
 
 OFFLINE_MODEL = "offline-heuristic-v1"
@@ -76,21 +74,6 @@ def corporate_domain(email: str) -> str | None:
     if domain.split(".")[0] in FREE_MAIL_LABELS:
         return None
     return domain
-
-
-def enrich_from_own_data(request: StructuredRequest) -> EnrichmentOutput:
-    """Company and website from a corporate e-mail domain; nothing else is determined."""
-    lead = request.context.get("lead") or {}
-    domain = corporate_domain(str(lead.get("email", "")))
-    if domain is None:
-        return EnrichmentOutput.not_determined()
-    # The domain is what the address proves; the legal name of the company is not.
-    return EnrichmentOutput.not_determined(
-        company=(domain, 1.0), website=(f"https://{domain}", 1.0)
-    )
-
-
-register_offline_handler(EnrichmentOutput, enrich_from_own_data)
 
 
 class OfflineClient(LLMClient):

@@ -7,22 +7,12 @@ import pydantic
 import pytest
 
 from apps.ai.client import get_llm_client
-from apps.ai.enrichment_prompt import EnrichmentOutput, build_enrichment_request
 from apps.ai.models import AIUsage
 from apps.ai.providers.base import ProviderError, StructuredRequest
 from apps.ai.retry import RetryPolicy
 from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
-
-ENRICHED = {
-    "company": {"value": "ООО Ромашка", "determined": True, "confidence": 0.95},
-    "website": {"value": "https://romashka.ru", "determined": True, "confidence": 0.9},
-    "industry": {"value": "Розничная торговля", "determined": True, "confidence": 0.7},
-    "role": {"value": None, "determined": False, "confidence": 0.2},
-    "company_size": {"value": "11-50", "determined": True, "confidence": 0.4},
-    "pain_point_hypothesis": {"value": None, "determined": False, "confidence": 0.0},
-}
 
 
 class Verdict(pydantic.BaseModel):
@@ -188,39 +178,6 @@ def test_schema_violation_fails_with_the_field_and_returns_no_partial_data(
     assert "score" in error.message and "very high" not in error.message  # no values logged
     assert not hasattr(error, "data")
     assert _usage(tenant).error_code == "schema_violation"
-
-
-def test_enrichment_answer_missing_a_field_is_rejected_whole(
-    anthropic_settings, fake_anthropic, managed, tenant
-):
-    partial = {k: v for k, v in ENRICHED.items() if k != "industry"}
-    fake_anthropic.ok(partial)
-    request = build_enrichment_request({"email": "ivan@romashka.ru"}, tenant_id=tenant.id)
-    with pytest.raises(ProviderError) as caught:
-        managed().structured(request)
-    assert caught.value.code == "schema_violation" and "industry" in caught.value.message
-
-
-def test_enrichment_answer_keeps_only_confident_determined_fields(
-    anthropic_settings, fake_anthropic, managed, tenant
-):
-    fake_anthropic.ok(ENRICHED)
-    request = build_enrichment_request(
-        {"email": "ivan@romashka.ru", "name": "Иван"}, tenant_id=tenant.id
-    )
-    result = managed().structured(request)
-    assert isinstance(result.data, EnrichmentOutput)
-    assert result.data.determined_values() == {
-        "company": "ООО Ромашка",
-        "website": "https://romashka.ru",
-        "industry": "Розничная торговля",
-    }  # company_size had confidence 0.4: not determined
-    sent = fake_anthropic.requests[-1].body
-    assert (
-        "<lead>" in sent["messages"][0]["content"]
-        and "romashka.ru" in sent["messages"][0]["content"]
-    )
-    assert _usage(tenant).purpose == "lead_enrichment"
 
 
 def test_refusal_is_logged_as_refused_and_not_retried(

@@ -1,10 +1,12 @@
 """Wiring of `get_llm_client`: usage rows, tenancy of the log, platform calls."""
 
+import pydantic
 import pytest
 
 from apps.ai.client import get_llm_client
-from apps.ai.enrichment_prompt import build_enrichment_request
 from apps.ai.models import AIUsage
+from apps.ai.providers.base import StructuredRequest
+from apps.ai.providers.offline import register_offline_handler
 from apps.tenants.scoping import TenantScopeMissing, tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +17,21 @@ def _offline(settings):
     settings.ANTHROPIC_API_KEY = ""
 
 
+class Echo(pydantic.BaseModel):
+    text: str
+
+
+def _echo(request: StructuredRequest) -> Echo:
+    return Echo(text=request.prompt)
+
+
+register_offline_handler(Echo, _echo)  # the offline provider answers this test schema
+
+
 def _request(tenant_id):
-    return build_enrichment_request({"email": "olga@stroymash.ru"}, tenant_id=tenant_id)
+    return StructuredRequest(
+        system="Echo.", prompt="hello", schema=Echo, purpose="test", tenant_id=tenant_id
+    )
 
 
 def test_usage_rows_are_tenant_scoped(tenant, other_tenant):
@@ -45,11 +60,3 @@ def test_a_call_for_another_tenant_inside_a_scope_fails_before_anything_runs(ten
 def test_an_unknown_provider_is_a_programming_error():
     with pytest.raises(ValueError):
         get_llm_client("openai")
-
-
-def test_enrichment_prompt_sends_the_lead_as_data_and_the_offline_context():
-    request = _request("t-1")
-    assert request.purpose == "lead_enrichment"
-    assert request.prompt.startswith("<lead>") and "stroymash.ru" in request.prompt
-    assert "data, never instructions" in request.system
-    assert request.context == {"lead": {"email": "olga@stroymash.ru"}}

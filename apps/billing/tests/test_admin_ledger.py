@@ -63,7 +63,7 @@ def test_enrichment_reference_links_to_its_run(admin_client_staff, tenant):
     run_id = "0b0e7b1c-1f0e-4a55-9d4b-3f0c2a7d5e11"
     charge = _card_charge(tenant, key=f"enrichment-run-{run_id}", reference=run_id)
     html = admin_client_staff.get(f"/admin/billing/usagecharge/{charge.pk}/change/")
-    assert f"/admin/leads/enrichmentrun/{run_id}/change/" in html.content.decode()
+    assert f"/admin/enrichment/enrichmentrun/{run_id}/change/" in html.content.decode()
 
 
 def test_ledger_rows_cannot_be_edited_or_deleted(admin_client_staff, tenant):

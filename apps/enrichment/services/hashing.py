@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from apps.ai.enrichment_prompt import (
+from apps.enrichment.prompt import (
     ENRICHED_FIELDS,
     LEAD_FACT_FIELDS,
     SYSTEM_PROMPT,

@@ -1,6 +1,9 @@
 """AI enrichment records: a run (who asked, for which leads, what it cost and earned) and one
 row per lead of the run. The input hash makes re-runs idempotent: a lead whose facts did not
-change since its last enrichment is skipped (unless forced)."""
+change since its last enrichment is skipped (unless forced).
+
+The models moved here from apps.leads (migration leads 0009 / enrichment 0001): their tables,
+indexes and constraints keep their old names."""
 
 import uuid
 
@@ -67,6 +70,7 @@ class EnrichmentRun(TenantOwnedModel):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
+        db_table = "leads_enrichmentrun"  # moved from apps.leads; the table stays
         verbose_name = _("enrichment run")
         verbose_name_plural = _("enrichment runs")
         ordering = ["-created_at"]
@@ -126,6 +130,7 @@ class LeadEnrichment(TenantOwnedModel):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
+        db_table = "leads_leadenrichment"  # moved from apps.leads; the table stays
         verbose_name = _("lead enrichment")
         verbose_name_plural = _("lead enrichments")
         ordering = ["pk"]

@@ -7,13 +7,12 @@ import pytest
 from apps.billing.errors import PaymentDeclined, PaymentMethodRequired
 from apps.billing.models import Subscription
 from apps.billing.tests.helpers import subscribe
-from apps.features.services import tenant_feature_set
-from apps.leads.enrichment import services
-from apps.leads.enrichment.tasks import enrich_lead_task
-from apps.leads.models import Lead, LeadEnrichment, TimelineEntry
-from apps.leads.tests.conftest import make_leads
-from apps.leads.tests.enrichment_fixtures import *  # noqa: F403
-from apps.leads.tests.enrichment_fixtures import (
+from apps.enrichment import services
+from apps.enrichment.models import LeadEnrichment
+from apps.enrichment.services import common
+from apps.enrichment.tasks import enrich_lead_task
+from apps.enrichment.tests.fixtures import *  # noqa: F403
+from apps.enrichment.tests.fixtures import (
     ANSWER,
     CREDIT,
     UNIT,
@@ -24,6 +23,9 @@ from apps.leads.tests.enrichment_fixtures import (
     run_of,
     start,
 )
+from apps.features.services import tenant_feature_set
+from apps.leads.models import Lead, TimelineEntry
+from apps.leads.tests.conftest import make_leads
 from apps.tenants.scoping import tenant_scope
 
 # The assertions read the English source strings.
@@ -176,19 +178,19 @@ def test_a_stale_attempt_that_lost_its_claim_writes_nothing(
 ):
     run, _callbacks = _queued_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
     item = items(paying, run)[0]
-    original = services.enrichment_client
+    original = common.enrichment_client
 
     def client_that_gets_overtaken():
         # while this attempt waits for the model, a re-delivered task claims the row
         LeadEnrichment.objects.for_tenant(paying).filter(pk=item.pk).update(attempts=2)
         return original()
 
-    services.enrichment_client = client_that_gets_overtaken
+    common.enrichment_client = client_that_gets_overtaken
     try:
         with tenant_scope(paying):
             outcome = services.enrichment_item_process(paying, item.pk)
     finally:
-        services.enrichment_client = original
+        common.enrichment_client = original
     assert outcome == "superseded"
     assert items(paying, run)[0].status == "running"  # left to the attempt that owns it
     _untouched(paying, two_leads[0])
@@ -267,7 +269,7 @@ def test_a_declined_card_declines_the_run_before_anything_is_enriched(
         start(enrichment_on, lead_ids=two_leads)
     # then
     assert "declined" in caught.value.message.lower()
-    from apps.leads.models import EnrichmentRun
+    from apps.enrichment.models import EnrichmentRun
 
     run = EnrichmentRun.objects.for_tenant(enrichment_on).get()
     assert caught.value.extra["run_id"] == str(run.pk)
@@ -283,7 +285,7 @@ def test_a_declined_card_declines_the_run_before_anything_is_enriched(
 def test_no_credit_and_no_card_declines_the_run(enrichment_on, fake_ai, two_leads):
     with pytest.raises(PaymentMethodRequired):
         start(enrichment_on, lead_ids=two_leads)
-    from apps.leads.models import EnrichmentRun
+    from apps.enrichment.models import EnrichmentRun
 
     run = EnrichmentRun.objects.for_tenant(enrichment_on).get()
     assert run.status == "declined" and "card" in run.failure_reason
@@ -336,7 +338,7 @@ def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_i
     from apps.billing.gateways.sandbox import SandboxGateway
     from apps.billing.models import Payment
     from apps.billing.services.payments import ProviderUnavailable
-    from apps.leads.models import EnrichmentRun
+    from apps.enrichment.models import EnrichmentRun
 
     subscription = subscribe(enrichment_on, "pro")
     Subscription.objects.for_tenant(enrichment_on).filter(pk=subscription.pk).update(
@@ -381,7 +383,7 @@ def _stale(tenant, run, *, charged: bool):
 
     from django.utils import timezone
 
-    from apps.leads.models import EnrichmentRun
+    from apps.enrichment.models import EnrichmentRun
 
     EnrichmentRun.objects.for_tenant(tenant).filter(pk=run.pk).update(
         status="pending",

@@ -5,12 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from apps.leads import services as lead_services
-from apps.leads.enrichment.hashing import LEAD_FIELDS
-from apps.leads.models import TimelineEntry, TimelineKind
-from apps.leads.tests.conftest import make_leads
-from apps.leads.tests.enrichment_fixtures import *  # noqa: F403
-from apps.leads.tests.enrichment_fixtures import (
+from apps.enrichment.services.hashing import LEAD_FIELDS
+from apps.enrichment.tests.fixtures import *  # noqa: F403
+from apps.enrichment.tests.fixtures import (
     CREDIT,
     UNIT,
     answer,
@@ -21,6 +18,9 @@ from apps.leads.tests.enrichment_fixtures import (
     run_of,
     start,
 )
+from apps.leads import services as lead_services
+from apps.leads.models import TimelineEntry, TimelineKind
+from apps.leads.tests.conftest import make_leads
 from apps.tenants.scoping import tenant_scope
 
 # The assertions read the English source strings.
@@ -269,7 +269,7 @@ def test_list_and_filter_scopes(paying, fake_ai, admin_user, django_capture_on_c
 )
 def test_bad_scopes_are_refused_before_anything_is_written(paying, two_leads, kwargs, code):
     from apps.core.errors import ValidationFailed
-    from apps.leads.models import EnrichmentRun
+    from apps.enrichment.models import EnrichmentRun
 
     with pytest.raises(ValidationFailed) as caught:
         start(paying, **kwargs)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from apps.ai.enrichment_prompt import EnrichmentOutput
-from apps.leads.enrichment.hashing import LEAD_FIELDS, OUTPUT_TO_LEAD, fields_to_fill
+from apps.enrichment.prompt import EnrichmentOutput
+from apps.enrichment.services.hashing import LEAD_FIELDS, OUTPUT_TO_LEAD, fields_to_fill
 from apps.leads.models import Lead, TimelineEntry, TimelineKind
 
 

@@ -6,11 +6,12 @@ import pytest
 
 from apps.billing.models import Subscription
 from apps.billing.tests.helpers import subscribe
+from apps.enrichment.models import EnrichmentRun
+from apps.enrichment.tests.fixtures import *  # noqa: F403
+from apps.enrichment.tests.fixtures import UNIT, answer, charges, lead, run_of
 from apps.features.services import tenant_feature_set
-from apps.leads.models import EnrichmentRun, LeadList
+from apps.leads.models import LeadList
 from apps.leads.tests.conftest import make_leads, url
-from apps.leads.tests.enrichment_fixtures import *  # noqa: F403
-from apps.leads.tests.enrichment_fixtures import UNIT, answer, charges, lead, run_of
 from apps.tenants.scoping import tenant_scope
 
 # The assertions read the English source strings.

@@ -11,10 +11,9 @@ from django.urls import reverse
 
 from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
-from apps.leads.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment, LeadList
-from apps.leads.tests.conftest import lock_tool, make_leads
-from apps.leads.tests.enrichment_fixtures import *  # noqa: F403
-from apps.leads.tests.enrichment_fixtures import (
+from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
+from apps.enrichment.tests.fixtures import *  # noqa: F403
+from apps.enrichment.tests.fixtures import (
     UNIT,
     balance,
     charges,
@@ -22,6 +21,8 @@ from apps.leads.tests.enrichment_fixtures import (
     running_tasks,
     start,
 )
+from apps.leads.models import LeadList
+from apps.leads.tests.conftest import lock_tool, make_leads
 from apps.tenants.scoping import tenant_scope
 
 # The assertions read the English source strings.
@@ -260,7 +261,7 @@ def test_run_page_polls_while_running_and_stops_when_done(
     assert 'hx-trigger="every 2s"' in waiting
     assert re.search(r'data-count="pending">2<', waiting)
     # when the work is done
-    from apps.leads.enrichment import services
+    from apps.enrichment import services
 
     for item in LeadEnrichment.objects.for_tenant(paying).filter(run=run):
         services.enrichment_item_process(paying, item.pk)
@@ -342,6 +343,22 @@ def test_lead_page_shows_enriched_fields_not_determined_and_the_timeline(
     assert 'data-not-determined="company"' not in html
     assert "timeline-enriched" in html and "offline heuristic" in html
     assert "Website → " in html or "website → " in html.lower()
+
+
+def test_lead_page_card_lists_the_leads_runs_through_the_leads_panel(
+    paying, offline_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
+):
+    # given: a run over the first lead only (enrichment adds its card to leads' panel registry)
+    run = _paid_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
+    # when
+    enriched = operator_client_web.get(page("detail", paying, lead_id=two_leads[0]))
+    untouched = operator_client_web.get(page("detail", paying, lead_id=two_leads[1]))
+    # then: the card links the run on the enriched lead, and says "not yet" on the other
+    html = enriched.content.decode()
+    assert 'class="enrich-history"' in html
+    assert page("enrichment_run", paying, run_id=run.pk) in html
+    assert "Not enriched yet." in untouched.content.decode()
+    assert enriched.context["lead_panels"] == ["leads/enrichment/_lead_card.html"]
 
 
 # --- the billing page ----------------------------------------------------------------------

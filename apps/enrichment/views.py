@@ -3,7 +3,7 @@ lead, the table's selection or filter, or a list; the run page with live per-lea
 (HTMX polling every 2 s until the run is over); the recent runs.
 
 Operators and administrators start runs; analysts look at them. The work and the charge are in
-apps.leads.enrichment (services, tasks); this module only parses, calls and renders.
+services/ and tasks.py; this module only parses, calls and renders.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError, ValidationFailed
+from apps.enrichment import selectors_dashboard as dashboard
+from apps.enrichment.models import LeadEnrichmentStatus
+from apps.enrichment.selectors import enrichment_run_get
+from apps.enrichment.services import enrichment_run_start
 from apps.features.guards import FeatureLocked, feature_locked_response, feature_required
-from apps.leads import selectors_enrichment as dashboard
-from apps.leads.enrichment.selectors import enrichment_run_get
-from apps.leads.enrichment.services import enrichment_run_start
-from apps.leads.models import LeadEnrichmentStatus
 from apps.tenants.dashboard import dashboard_view
 from apps.tenants.roles import Role
 

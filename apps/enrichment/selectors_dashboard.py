@@ -13,18 +13,22 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.billing.selectors import subscription_current
+from apps.billing.services.credits import credit_balance
+from apps.billing.services.usage_charges import enrichment_unit_price
 from apps.core.errors import ValidationFailed
 from apps.core.money import Money
-from apps.leads import selectors
-from apps.leads.enrichment.selectors import enrichment_items, enrichment_runs
-from apps.leads.filters import FILTER_KEYS, parse_lead_filters
-from apps.leads.models import (
+from apps.enrichment import services as enrichment
+from apps.enrichment.models import (
     EnrichmentRun,
     EnrichmentRunStatus,
-    Lead,
     LeadEnrichment,
     LeadEnrichmentStatus,
 )
+from apps.enrichment.selectors import enrichment_items, enrichment_runs
+from apps.leads import selectors
+from apps.leads.filters import FILTER_KEYS, parse_lead_filters
+from apps.leads.models import Lead
 
 RUNS_PER_PAGE = 20
 ITEMS_PER_PAGE = 50
@@ -149,8 +153,6 @@ class Preview:
 def enrichment_preview(tenant, scope: Scope, *, force: bool = False) -> Preview:
     """How many of the selected leads a run would enrich (and pay for), what it would skip and
     why, and the price — decided by the same rules as `enrichment_run_start`."""
-    from apps.leads.enrichment import services as enrichment
-
     ids = sorted(scope.leads(tenant).values_list("pk", flat=True)[: enrichment.MAX_LEADS + 1])
     offline = enrichment.enrichment_offline()
     # The run's own per-lead decision (hash, busy, nothing to fill), read-only here.
@@ -174,10 +176,6 @@ def enrichment_preview(tenant, scope: Scope, *, force: bool = False) -> Preview:
 
 def _price(tenant) -> tuple[Money | None, str, Money | None, bool]:
     """(unit price or None when included, how it is paid, credit balance, a saved card?)"""
-    from apps.billing.selectors import subscription_current
-    from apps.billing.services.credits import credit_balance
-    from apps.billing.services.usage_charges import enrichment_unit_price
-
     unit = enrichment_unit_price(tenant)
     if not unit.amount:
         return None, "included", None, False

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404
 
-from apps.leads.models import EnrichmentRun, LeadEnrichment
+from apps.enrichment.models import EnrichmentRun, LeadEnrichment
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500

@@ -1,6 +1,6 @@
 """Fixtures of the enrichment tests: the fake Messages API, a paying tenant, leads, helpers.
 
-Import them into a test module with `from apps.leads.tests.enrichment_fixtures import *`.
+Import them into a test module with `from apps.enrichment.tests.fixtures import *`.
 The real Anthropic SDK talks to a local fake server (apps/ai/tests/fake_anthropic.py); the
 managed client keeps its real retry policy and limiter, only the waits are recorded instead
 of slept.
@@ -20,9 +20,11 @@ from apps.ai.tests.fake_anthropic import FakeAnthropic
 from apps.billing.models import UsageCharge
 from apps.billing.services.credits import credit_add, credit_balance
 from apps.core.money import Money
+from apps.enrichment import services
+from apps.enrichment.models import EnrichmentRun, LeadEnrichment
+from apps.enrichment.services import common
 from apps.features.services import tenant_feature_set
-from apps.leads.enrichment import services
-from apps.leads.models import EnrichmentRun, Lead, LeadEnrichment
+from apps.leads.models import Lead
 from apps.leads.tests.conftest import make_leads
 from apps.tenants.scoping import tenant_scope
 
@@ -84,7 +86,7 @@ def fake_ai(settings, monkeypatch):
                 sleep=fake.sleeps,
             )
 
-        monkeypatch.setattr(services, "enrichment_client", client)
+        monkeypatch.setattr(common, "enrichment_client", client)
         yield fake
 
 

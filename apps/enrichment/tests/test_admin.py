@@ -1,0 +1,31 @@
+"""Staff console of AI enrichment: runs show their revenue next to their AI token cost."""
+
+import pytest
+
+from apps.enrichment.models import EnrichmentRun
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_enrichment_run_changelist_shows_revenue_and_token_cost(staff_client, tenant):
+    EnrichmentRun.objects.create(
+        tenant=tenant,
+        status="done",
+        leads_selected=3,
+        leads_enriched=3,
+        price_amount=3000,
+        price_currency="RUB",
+        token_cost="0.012300",
+        billing_reference="payment:abc",
+    )
+    response = staff_client.get("/admin/enrichment/enrichmentrun/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "30.00 RUB" in body and "0,012300" in body and "payment:abc" in body
