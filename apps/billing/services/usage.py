@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.billing import selectors
+from apps.billing.lead_counter import leads_created_between
 from apps.billing.models import (
     BillingAccount,
     UsageMeter,
@@ -102,7 +103,7 @@ def _close_unlimited_periods(tenant_id, *, before: datetime) -> None:
     for meter in UsageMeter.objects.for_tenant(tenant_id).filter(
         lead_limit__isnull=True, period_end__lte=before
     ):
-        used = selectors._leads_created_between(tenant_id, meter.period_start, meter.period_end)
+        used = leads_created_between(tenant_id, meter.period_start, meter.period_end)
         if used != meter.leads_used:
             UsageMeter.objects.for_tenant(tenant_id).filter(pk=meter.pk).update(leads_used=used)
 
