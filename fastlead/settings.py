@@ -179,6 +179,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
+# The longest any task may run: imports and exports of big files (apps/leads).
+CELERY_LONGEST_TASK_TIME_LIMIT = 3600
+# A message a worker took but did not acknowledge (acks_late: it was killed) goes back to the
+# queue after the visibility timeout (Redis transport). Set from the longest task time limit,
+# so it is never redelivered while a live worker may still run it; no task may set a longer
+# limit (a test checks). Short work must not wait that long: enrichment leads still running
+# ENRICHMENT_CLAIM_TIMEOUT after their claim are queued again by the recovery beat
+# (apps/enrichment/services/recovery.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_LONGEST_TASK_TIME_LIMIT + 60}
+ENRICHMENT_CLAIM_TIMEOUT = env.int("ENRICHMENT_CLAIM_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 120)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "ai", "billing", "messaging"]
 # Which queue each task goes to, in this one place (tasks do not pick their queue). A task

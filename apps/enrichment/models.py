@@ -126,6 +126,9 @@ class LeadEnrichment(TenantOwnedModel):
     output_tokens = models.PositiveIntegerField(_("output tokens"), default=0)
     cost = models.DecimalField(_("AI cost, USD"), max_digits=12, decimal_places=6, default=0)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When the current attempt claimed the row: a row still running long after it (its worker
+    # was killed and the message lost) is queued again by the recovery beat.
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

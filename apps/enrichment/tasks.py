@@ -51,5 +51,8 @@ def enrichment_settle_task(tenant, run_id: str) -> None:
 
 @shared_task(name=f"{OLD}recover_stale_enrichment_runs_task", acks_late=True, ignore_result=True)
 def recover_stale_enrichment_runs_task() -> dict[str, int]:
-    """Resume or end runs a dead process left waiting for payment (beat)."""
-    return services.enrichment_runs_recover_stale()
+    """Resume or end runs a dead process left waiting for payment, and queue again the leads
+    whose worker died with their message lost (beat)."""
+    outcome = services.enrichment_runs_recover_stale()
+    outcome["requeued"] = services.enrichment_items_requeue_stuck()
+    return outcome

@@ -23,7 +23,7 @@ from apps.tenants.tasking import tenant_task
 
 logger = structlog.get_logger(__name__)
 EXPORTS_DIR = "exports"
-TIME_LIMIT = 3600
+TIME_LIMIT = settings.CELERY_LONGEST_TASK_TIME_LIMIT  # big exports
 STALE_AFTER = timedelta(seconds=TIME_LIMIT + 60)
 
 

@@ -112,3 +112,20 @@ def test_metrics_with_a_token_need_that_bearer_token(client, settings):
     )
     assert right.status_code == 200
     assert b"django_http_requests" in right.content
+
+
+@pytest.mark.django_db  # importing every tasks module lets Celery's Django fixup touch the db
+def test_a_killed_workers_task_comes_back_before_any_task_could_still_be_running(settings):
+    # the broker re-delivers an unacknowledged message after the visibility timeout: it must
+    # outlast the longest task (else a live task would run twice); short enrichment work is
+    # recovered sooner by the beat (its claim timeout)
+    from fastlead.celery import app
+
+    app.loader.import_default_modules()
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    limits = [settings.CELERY_TASK_TIME_LIMIT] + [
+        task.time_limit for task in app.tasks.values() if getattr(task, "time_limit", None)
+    ]
+    longest = settings.CELERY_LONGEST_TASK_TIME_LIMIT
+    assert max(limits) == longest < visibility
+    assert settings.CELERY_TASK_TIME_LIMIT < settings.ENRICHMENT_CLAIM_TIMEOUT < visibility

@@ -16,6 +16,7 @@ The course of a run, one module per step:
    (apply.py: never a hand-typed value) and the run's counters in one transaction.
 4. settle.py: the item that completes the run flips it to done, totals its AI cost, and the
    settle gives back (refunds) the failed and skipped leads through billing, once.
+5. recovery.py: the beat queues again the leads whose worker died and whose message was lost.
 
 Charging happens once per run, before fan-out; tasks never charge.
 """
@@ -34,6 +35,7 @@ from apps.enrichment.services.items import (
     enrichment_item_skip,
 )
 from apps.enrichment.services.queue import enrichment_run_fan_out
+from apps.enrichment.services.recovery import enrichment_items_requeue_stuck
 from apps.enrichment.services.selection import enrichment_decisions, lead_histories
 from apps.enrichment.services.settle import enrichment_run_settle
 from apps.enrichment.services.start import enrichment_run_start
@@ -48,6 +50,7 @@ __all__ = [
     "enrichment_item_locked",
     "enrichment_item_process",
     "enrichment_item_skip",
+    "enrichment_items_requeue_stuck",
     "enrichment_offline",
     "enrichment_run_fan_out",
     "enrichment_run_settle",

@@ -53,7 +53,7 @@ def _claim(tenant, item_id: int) -> int | None:
         status__in=(Status.PENDING, Status.RUNNING),
         attempts__lt=MAX_CLAIMS,
         run__status=EnrichmentRunStatus.RUNNING,
-    ).update(status=Status.RUNNING, attempts=F("attempts") + 1)
+    ).update(status=Status.RUNNING, attempts=F("attempts") + 1, claimed_at=timezone.now())
     if not claimed:
         return None
     return items.filter(pk=item_id).values_list("attempts", flat=True).first()

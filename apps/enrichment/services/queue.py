@@ -26,8 +26,13 @@ def enrichment_run_fan_out(tenant, run_id, *, direct: bool = False) -> int:
         tasks.enrichment_fan_out_task.apply_async((str(tenant.pk), str(run_id)), queue="ai")
         return count
     for item_id in items.order_by("pk").values_list("pk", flat=True).iterator():
-        tasks.enrich_lead_task.apply_async((str(tenant.pk), item_id), queue="ai")
+        enrich_lead_later(tenant.pk, item_id)
     return count
+
+
+def enrich_lead_later(tenant_id, item_id: int) -> None:
+    """Queue the task of one lead (safe to repeat: the task claims its row first)."""
+    _tasks().enrich_lead_task.apply_async((str(tenant_id), item_id), queue="ai")
 
 
 def enrichment_run_settle_later(tenant, run_id) -> None:

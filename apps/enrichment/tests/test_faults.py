@@ -422,3 +422,63 @@ def test_a_run_left_pending_before_any_charge_ends_declined_and_charges_nothing(
     assert [i.status for i in items(paying, run)] == ["skipped"]
     _untouched(paying, two_leads[0])
     assert fake_ai.requests == []
+
+
+# --- a worker killed and its message lost: the beat queues the lead again -----------------
+
+
+def test_a_lead_stuck_running_after_its_claim_deadline_is_queued_again_and_the_run_settles(
+    paying, fake_ai, two_leads, django_capture_on_commit_callbacks, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.enrichment.tasks import recover_stale_enrichment_runs_task
+
+    run, _callbacks = _queued_run(paying, two_leads, django_capture_on_commit_callbacks)
+    stuck, fresh = items(paying, run)
+    long_ago = timezone.now() - timedelta(seconds=settings.ENRICHMENT_CLAIM_TIMEOUT + 60)
+    # a worker claimed one lead long ago and died; its message is gone (never redelivered)
+    LeadEnrichment.objects.for_tenant(paying).filter(pk=stuck.pk).update(
+        status="running", attempts=1, claimed_at=long_ago
+    )
+    # another worker claimed the other one a moment ago and is still working on it
+    LeadEnrichment.objects.for_tenant(paying).filter(pk=fresh.pk).update(
+        status="running", attempts=1, claimed_at=timezone.now()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = recover_stale_enrichment_runs_task.apply().get()
+
+    # then only the stuck lead was queued again, and it was enriched once
+    assert outcome["requeued"] == 1
+    stuck, fresh = items(paying, run)
+    assert (stuck.status, stuck.attempts) == ("enriched", 2)
+    assert fresh.status == "running"  # left to its live worker
+    assert len(fake_ai.requests) == 1
+
+
+def test_a_lead_never_delivered_is_queued_again_once_its_run_is_old_enough(
+    paying, fake_ai, two_leads, django_capture_on_commit_callbacks, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.enrichment.models import EnrichmentRun
+    from apps.enrichment.tasks import recover_stale_enrichment_runs_task
+
+    # given a run whose queued messages were all lost (the callbacks never run)
+    run, _callbacks = _queued_run(paying, two_leads, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recover_stale_enrichment_runs_task.apply().get()["requeued"] == 0  # too early
+    long_ago = timezone.now() - timedelta(seconds=settings.ENRICHMENT_CLAIM_TIMEOUT + 60)
+    EnrichmentRun.objects.unscoped().filter(pk=run.pk).update(started_at=long_ago)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recover_stale_enrichment_runs_task.apply().get()["requeued"] == 2
+
+    run = run_of(paying, run)
+    assert (run.status, run.leads_enriched) == ("done", 2)
+    assert len(charges(paying)) == 1 and balance(paying) == CREDIT - 2 * UNIT

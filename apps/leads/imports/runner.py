@@ -28,7 +28,7 @@ from apps.leads.models_imports import ImportJob, ImportStatus
 
 logger = structlog.get_logger(__name__)
 CHUNK_ROWS = 500
-TIME_LIMIT = 3600
+TIME_LIMIT = settings.CELERY_LONGEST_TASK_TIME_LIMIT  # big files
 STALE_AFTER = timedelta(seconds=TIME_LIMIT + 60)
 
 

@@ -38,7 +38,7 @@ def provider(monkeypatch):
 
 
 def test_billing_registered_the_plans_as_the_provider():
-    assert type(limits.limits_provider()).__name__ == "PlanLimits"
+    assert type(limits.limits_provider()).__name__ == "PlanMemberLimits"
 
 
 def test_without_a_provider_members_are_unlimited_and_the_ceiling_stands(
