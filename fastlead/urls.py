@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("apps.tenants.urls")),
     path("", include("apps.leads.urls")),
     path("", include("apps.features.urls")),
+    path("", include("apps.payments.urls")),
     path("", include("apps.billing.urls")),
     path("", include("apps.billing.stripe_urls")),
     path("webhooks/stripe/", include("djstripe.urls", namespace="djstripe")),

@@ -49,16 +49,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.billing import gateways, selectors
+from apps.billing import selectors
 from apps.billing.errors import PaymentDeclined
-from apps.billing.gateways import ProviderError
 from apps.billing.models import (
     LIVE_STATUSES,
     BillingEventKind,
     DowngradePolicy,
-    Payment,
-    PaymentKind,
-    PaymentStatus,
     Plan,
     PlanStatus,
     Subscription,
@@ -66,12 +62,21 @@ from apps.billing.models import (
 )
 from apps.billing.services.credits import credit_add, credit_balance, credit_spend
 from apps.billing.services.history import history_record
+from apps.billing.services.payments import payment_page_create, provider_choose
 from apps.billing.services.subscriptions import _account_locked
 from apps.billing.services.usage import meter_ensure
-from apps.core.errors import ApplicationError, Conflict, ValidationFailed
+from apps.core.errors import ApplicationError, Conflict, ProviderError, ValidationFailed
 from apps.core.events import log_event
 from apps.core.money import Money
 from apps.features.selectors import entitlements_invalidate
+from apps.payments import gateways
+from apps.payments.errors import ProviderUnavailable
+from apps.payments.models import Payment, PaymentKind, PaymentStatus
+from apps.payments.services.payments import (
+    payment_apply_status,
+    payment_charge_saved,
+    payment_claim,
+)
 
 logger = structlog.get_logger("fastlead.billing.plan_changes")
 
@@ -595,31 +600,17 @@ def _provider_for(tenant, subscription: Subscription) -> str:
     allowed = gateways.providers_for(subscription.plan.currency)
     if subscription.provider in allowed:
         return subscription.provider
-    from apps.billing.services.payments import _choose_provider
-
-    return _choose_provider(subscription.plan, None, tenant)
+    return provider_choose(subscription.plan, None, tenant)
 
 
 def _charge(tenant, payment: Payment, preview, actor) -> PlanChangeResult:
     """Charge the saved card with the payment's own idempotency key (as renewals do)."""
-    from apps.billing.services.payments import (
-        ProviderUnavailable,
-        payment_apply_status,
-        payment_claim,
-    )
-
     if not payment_claim(payment):
         raise Conflict(
             _("The upgrade payment is being processed: try again shortly."), "change_in_progress"
         )
     try:
-        result = gateways.get_gateway(payment.provider).charge_saved(
-            method_id=payment.payment_method_id,
-            amount=payment.money,
-            idempotency_key=payment.idempotency_key,
-            description=payment.description,
-            metadata={"payment_id": str(payment.pk), "customer_key": str(tenant.pk)},
-        )
+        result = payment_charge_saved(payment)
     except ProviderError as exc:
         if not exc.permanent:
             Payment.objects.for_tenant(tenant).filter(pk=payment.pk).update(
@@ -645,14 +636,8 @@ def _charge(tenant, payment: Payment, preview, actor) -> PlanChangeResult:
 
 def _redirect(tenant, payment: Payment, preview, return_url: str) -> PlanChangeResult:
     """No saved card: pay the prorated amount on the provider's page."""
-    from apps.billing.services.payments import (
-        ProviderUnavailable,
-        payment_apply_status,
-        payment_hosted_create,
-    )
-
     try:
-        payment_hosted_create(payment, return_url)
+        payment_page_create(payment, return_url)
     except ProviderError as exc:
         payment_apply_status(payment, PaymentStatus.FAILED, failure_reason=exc.user_message)
         if exc.permanent:

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from apps.billing.gateways.tinkoff import make_token
+from apps.payments.gateways.tbank import make_token
 
 LOST = object()  # "close the connection without an answer"
 

@@ -2,18 +2,12 @@
 
 import pytest
 
-from apps.billing.models import (
-    BillingEvent,
-    CreditEntry,
-    Invoice,
-    Plan,
-    Subscription,
-    UsageCharge,
-)
+from apps.billing.models import BillingEvent, CreditEntry, Plan, Subscription, UsageCharge
 from apps.billing.services.credits import credit_balance
 from apps.billing.services.usage_charges import usage_charge_authorize, usage_charge_settle
 from apps.billing.tests.helpers import subscribe
 from apps.core.money import Money
+from apps.payments.models import Invoice
 
 pytestmark = pytest.mark.django_db
 

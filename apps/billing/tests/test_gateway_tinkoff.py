@@ -8,9 +8,9 @@ import pytest
 import respx
 from django.test import RequestFactory
 
-from apps.billing.gateways import NotificationRejected, ProviderError
-from apps.billing.gateways.tinkoff import TinkoffGateway, make_token
 from apps.core.money import Money
+from apps.payments.gateways import NotificationRejected, ProviderError
+from apps.payments.gateways.tbank import TBankGateway, make_token
 
 API = "https://securepay.test/v2"
 PASSWORD = "usaf8fw8fsw21g"
@@ -18,7 +18,7 @@ PASSWORD = "usaf8fw8fsw21g"
 
 @pytest.fixture
 def gateway():
-    return TinkoffGateway(terminal_key="TinkoffBankTest", password=PASSWORD, api_url=API)
+    return TBankGateway(terminal_key="TinkoffBankTest", password=PASSWORD, api_url=API)
 
 
 def _sent(route) -> dict:

@@ -9,9 +9,9 @@ import responses
 from django.test import RequestFactory
 from django.utils import translation
 
-from apps.billing.gateways import NotificationRejected, ProviderError
-from apps.billing.gateways.yookassa_gw import YooKassaGateway
 from apps.core.money import Money
+from apps.payments.gateways import NotificationRejected, ProviderError
+from apps.payments.gateways.yookassa import YooKassaGateway
 
 API = "https://yookassa.test/v3"
 PAYMENT_ID = "22e12f66-000f-5000-8000-18db351245c7"

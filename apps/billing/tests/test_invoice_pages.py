@@ -5,11 +5,11 @@ import pytest
 from django.urls import reverse
 
 from apps.billing import services
-from apps.billing.models import Invoice, Payment, PaymentStatus
 from apps.billing.services.invoices import credit_note_for_refund, invoice_for_payment
 from apps.billing.tests.helpers import plan, start_trial
 from apps.billing.tests.pdf_text import pdf_text
 from apps.billing.views_invoices import PER_PAGE
+from apps.payments.models import Invoice, Payment, PaymentStatus
 from apps.tenants.scoping import tenant_scope
 from conftest import api_client_for
 
@@ -65,7 +65,7 @@ def test_invoices_page_lists_invoices_and_credit_notes_with_pdf_links(tenant, an
     # given an invoice and a credit note
     payment = paid(tenant)
     invoice = invoice_for_payment(payment)
-    from apps.billing.models import Refund
+    from apps.payments.models import Refund
 
     refund = Refund.objects.create(
         tenant=tenant,

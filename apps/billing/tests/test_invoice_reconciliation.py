@@ -19,20 +19,13 @@ from django.db import connection
 from django.db.models import Sum
 
 from apps.billing import services
-from apps.billing.models import (
-    Invoice,
-    InvoiceKind,
-    Payment,
-    PaymentStatus,
-    Refund,
-    Subscription,
-    SubscriptionStatus,
-)
+from apps.billing.models import Subscription, SubscriptionStatus
 from apps.billing.services.invoices import invoice_for_payment
 from apps.billing.services.refunds import payment_refund
 from apps.billing.services.usage_charges import usage_charge_authorize, usage_charge_settle
 from apps.billing.tests.helpers import plan, start_trial
 from apps.core.money import Money
+from apps.payments.models import Invoice, InvoiceKind, Payment, PaymentStatus, Refund
 from apps.tenants.scoping import tenant_scope
 from tests.factories import TenantFactory
 

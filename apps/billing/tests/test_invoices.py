@@ -9,18 +9,7 @@ from django.utils import timezone, translation
 
 from apps.billing import services
 from apps.billing.invoice_pdf import invoice_filename, invoice_pdf_bytes
-from apps.billing.models import (
-    BillingAccount,
-    BillingEvent,
-    Invoice,
-    InvoiceSequence,
-    Payment,
-    PaymentKind,
-    PaymentStatus,
-    Refund,
-    Subscription,
-    UsageCharge,
-)
+from apps.billing.models import BillingAccount, BillingEvent, Subscription, UsageCharge
 from apps.billing.services.invoices import (
     credit_note_for_refund,
     invoice_for_payment,
@@ -30,6 +19,14 @@ from apps.billing.tests.helpers import plan, start_trial, subscribe
 from apps.billing.tests.pdf_text import pdf_text, pdf_title
 from apps.core.errors import Conflict
 from apps.core.money import Money
+from apps.payments.models import (
+    Invoice,
+    InvoiceSequence,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    Refund,
+)
 from apps.tenants.scoping import tenant_scope
 from tests.factories import TenantFactory
 

@@ -11,10 +11,11 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from apps.billing import services
-from apps.billing.gateways.tinkoff import make_token
-from apps.billing.models import Payment, PaymentEvent, PaymentStatus, PlanStatus, Subscription
+from apps.billing.models import PlanStatus, Subscription
 from apps.billing.tests.helpers import plan, start_trial, subscribe
 from apps.core.errors import Conflict
+from apps.payments.gateways.tbank import make_token
+from apps.payments.models import Payment, PaymentEvent, PaymentStatus
 from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db

@@ -7,14 +7,9 @@ import pytest
 from django.utils import timezone, translation
 
 from apps.billing.errors import PaymentDeclined
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.sandbox import SandboxGateway
 from apps.billing.models import (
     BillingEvent,
     DowngradePolicy,
-    Payment,
-    PaymentKind,
-    PaymentStatus,
     Plan,
     PlanStatus,
     Subscription,
@@ -29,9 +24,11 @@ from apps.billing.services.plan_changes import (
     prorate,
 )
 from apps.billing.tests.helpers import plan, start_trial, subscribe
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.money import Money
 from apps.features.selectors import entitlements_get
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.models import Payment, PaymentKind, PaymentStatus
 
 START, PRO, BUSINESS = 499000, 999000, 1999000
 # A 30-day period: 2,592,000 seconds.

@@ -12,12 +12,13 @@ import respx
 from django.utils import timezone
 
 from apps.billing import services
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.tinkoff import TinkoffGateway
-from apps.billing.models import Payment, PaymentStatus, Subscription
+from apps.billing.models import Subscription
 from apps.billing.tests.fakes import FakeTBank
 from apps.billing.tests.helpers import subscribe
+from apps.core.errors import ProviderError
 from apps.core.money import Money
+from apps.payments.gateways.tbank import TBankGateway
+from apps.payments.models import Payment, PaymentStatus
 
 TBANK = "https://securepay.test/v2"
 
@@ -34,7 +35,7 @@ def tbank():
 
 @pytest.fixture
 def gateway():
-    return TinkoffGateway(terminal_key="TinkoffBankTest", password="secret-pass", api_url=TBANK)
+    return TBankGateway(terminal_key="TinkoffBankTest", password="secret-pass", api_url=TBANK)
 
 
 def _charge(gateway, key="fl-pay-renew-1", card="145919"):
@@ -131,7 +132,7 @@ def test_refund_is_a_cancel_with_the_amount_and_our_key_and_a_repeat_refunds_onc
 
 
 def test_partial_refund_notification_does_not_turn_the_payment_refunded():
-    from apps.billing.gateways.tinkoff import map_status
+    from apps.payments.gateways.tbank import map_status
 
     assert map_status("PARTIAL_REFUNDED") == "succeeded" and map_status("REFUNDED") == "refunded"
 
@@ -165,14 +166,14 @@ def test_killed_after_the_provider_charged_then_the_next_attempt_reconciles_with
 ):
     # given a due renewal whose worker dies right after T-Bank charged the card
     subscription = _due_on_tinkoff(tenant)
-    real = TinkoffGateway.charge_saved
+    real = TBankGateway.charge_saved
 
     def charge_then_die(self, **kwargs):
         real(self, **kwargs)
         raise SystemExit("worker killed")
 
     with (
-        mock.patch.object(TinkoffGateway, "charge_saved", charge_then_die),
+        mock.patch.object(TBankGateway, "charge_saved", charge_then_die),
         pytest.raises(SystemExit),
     ):
         services.subscription_charge(subscription_id=subscription.pk, request_id="r1")
@@ -193,10 +194,10 @@ def test_killed_after_the_provider_charged_then_the_next_attempt_reconciles_with
 def test_killed_after_the_provider_charged_then_the_notification_reconciles(
     tenant, tbank, tinkoff_settings, client
 ):
-    from apps.billing.gateways.tinkoff import make_token
+    from apps.payments.gateways.tbank import make_token
 
     subscription = _due_on_tinkoff(tenant)
-    real = TinkoffGateway.charge_saved
+    real = TBankGateway.charge_saved
     charged = {}
 
     def charge_then_die(self, **kwargs):
@@ -204,7 +205,7 @@ def test_killed_after_the_provider_charged_then_the_notification_reconciles(
         raise SystemExit("worker killed")
 
     with (
-        mock.patch.object(TinkoffGateway, "charge_saved", charge_then_die),
+        mock.patch.object(TBankGateway, "charge_saved", charge_then_die),
         pytest.raises(SystemExit),
     ):
         services.subscription_charge(subscription_id=subscription.pk, request_id="r1")
@@ -307,7 +308,7 @@ def _yk_started(tenant):
 def test_yookassa_notification_through_our_proxy_is_accepted_and_a_forged_one_is_not(
     tenant, yookassa, client
 ):
-    from apps.billing.models import PaymentEvent
+    from apps.payments.models import PaymentEvent
 
     payment = _yk_started(tenant)
     yookassa.checkout_submit(payment.provider_id, "pay")
@@ -341,7 +342,7 @@ def test_yookassa_refund_notification_is_answered_and_changes_nothing(tenant, yo
 def test_yookassa_notification_for_a_payment_we_do_not_have_is_200_and_creates_nothing(
     yookassa, client
 ):
-    from apps.billing.models import PaymentEvent
+    from apps.payments.models import PaymentEvent
 
     _status, created = yookassa._create(
         {"amount": {"value": "10.00", "currency": "RUB"}, "description": "elsewhere"}, "k-x"
@@ -356,7 +357,7 @@ def test_yookassa_notification_for_a_payment_we_do_not_have_is_200_and_creates_n
 def test_yookassa_payment_created_but_our_commit_lost_is_found_by_its_metadata(
     tenant, yookassa, client
 ):
-    from apps.billing.gateways.yookassa_gw import YooKassaGateway
+    from apps.payments.gateways.yookassa import YooKassaGateway
 
     real = YooKassaGateway.create_payment
 
@@ -442,8 +443,8 @@ def test_back_from_a_declined_yookassa_page_the_dashboard_says_why(
 def test_tbank_card_arriving_after_the_status_is_kept_for_renewals(
     tenant, tbank, tinkoff_settings, client
 ):
-    from apps.billing.gateways.tinkoff import make_token
     from apps.billing.tests.helpers import plan
+    from apps.payments.gateways.tbank import make_token
     from apps.tenants.scoping import tenant_scope
 
     # given a T-Bank payment the payer completed and came back from: GetState says

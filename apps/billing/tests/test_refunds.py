@@ -10,15 +10,15 @@ import respx
 from django.urls import reverse
 
 from apps.billing import services
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.sandbox import SandboxGateway
-from apps.billing.gateways.yookassa_gw import YooKassaGateway
-from apps.billing.models import BillingEvent, Payment, PaymentStatus, Refund
+from apps.billing.models import BillingEvent
 from apps.billing.services.refunds import RefundFailed, payment_refund
 from apps.billing.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.billing.tests.helpers import plan, start_trial
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.money import Money
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.gateways.yookassa import YooKassaGateway
+from apps.payments.models import Payment, PaymentStatus, Refund
 from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_partial_then_full_refund_adds_up_and_marks_the_payment_refunded(tenant)
     events = BillingEvent.objects.for_tenant(tenant).filter(kind="refunded")
     assert sorted(e.amount for e in events) == [100000, 899000]
     # a credit note per refund (helper D's invoices), negative totals
-    from apps.billing.models import Invoice
+    from apps.payments.models import Invoice
 
     notes = Invoice.objects.for_tenant(tenant).filter(refund__isnull=False)
     assert notes.count() == 2

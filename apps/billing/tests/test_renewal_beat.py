@@ -13,14 +13,10 @@ from django.db import connection
 from django.urls import reverse
 
 from apps.billing import services
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.sandbox import SandboxGateway
 from apps.billing.models import (
     AccessState,
     BillingAccount,
     BillingEvent,
-    Payment,
-    PaymentStatus,
     Plan,
     PlanStatus,
     Subscription,
@@ -29,6 +25,9 @@ from apps.billing.models import (
 from apps.billing.services.renewals import renewals_run
 from apps.billing.tasks import charge_due_subscriptions_task
 from apps.billing.tests.helpers import plan, subscribe
+from apps.core.errors import ProviderError
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.models import Payment, PaymentStatus
 from tests.factories import MembershipFactory, TenantFactory
 
 REAL_CHARGE = SandboxGateway.charge_saved

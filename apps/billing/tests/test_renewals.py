@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.sandbox import SandboxGateway
-from apps.billing.models import Payment, PaymentStatus, PlanStatus, Subscription
+from apps.billing.models import PlanStatus, Subscription
 from apps.billing.tests.helpers import plan, start_trial, subscribe
+from apps.core.errors import ProviderError
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.models import Payment, PaymentStatus
 from conftest import api_client_for
 from tests.factories import TenantFactory, UserFactory
 

@@ -5,11 +5,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from apps.billing import gateways
-from apps.billing.gateways import ProviderError
-from apps.billing.models import Payment, Plan, Subscription
+from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
+from apps.core.errors import ProviderError
 from apps.core.money import Money
+from apps.payments import gateways
+from apps.payments.models import Payment
 
 pytestmark = pytest.mark.django_db
 

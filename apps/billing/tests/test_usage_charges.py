@@ -8,17 +8,7 @@ import pytest
 from django.db import connection
 
 from apps.billing.errors import PaymentDeclined, PaymentMethodRequired
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.base import RefundResult
-from apps.billing.gateways.sandbox import SandboxGateway
-from apps.billing.models import (
-    BillingEvent,
-    CreditEntry,
-    Invoice,
-    Payment,
-    Subscription,
-    UsageCharge,
-)
+from apps.billing.models import BillingEvent, CreditEntry, Subscription, UsageCharge
 from apps.billing.services import usage_charges
 from apps.billing.services.credits import credit_add, credit_balance
 from apps.billing.services.payments import ProviderUnavailable
@@ -28,8 +18,11 @@ from apps.billing.services.usage_charges import (
     usage_charge_settle,
 )
 from apps.billing.tests.helpers import start_trial, subscribe
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.money import Money
+from apps.payments.gateways.base import RefundResult
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.models import Invoice, Payment
 from tests.factories import TenantFactory
 
 # The assertions read the English source strings.
@@ -75,7 +68,7 @@ class FakeGateway(SandboxGateway):
 @pytest.fixture
 def gateway(monkeypatch):
     fake = FakeGateway()
-    monkeypatch.setattr("apps.billing.gateways.get_gateway", lambda name: fake)
+    monkeypatch.setattr("apps.payments.gateways.get_gateway", lambda name: fake)
     return fake
 
 
@@ -353,7 +346,7 @@ def test_settle_refuses_impossible_numbers(tenant, gateway):
 
 def test_settle_card_refunds_the_undelivered_part(tenant, gateway):
     pytest.importorskip("apps.billing.services.refunds")  # helper H's refunds service
-    from apps.billing.models import Refund
+    from apps.payments.models import Refund
 
     _on_card(tenant)
     charge = _authorize(tenant)

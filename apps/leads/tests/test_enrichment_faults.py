@@ -332,11 +332,11 @@ def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_i
 
     from django.utils import timezone
 
-    from apps.billing.gateways.base import ProviderError
-    from apps.billing.gateways.sandbox import SandboxGateway
-    from apps.billing.models import Payment
     from apps.billing.services.payments import ProviderUnavailable
     from apps.leads.models import EnrichmentRun
+    from apps.payments.gateways.base import ProviderError
+    from apps.payments.gateways.sandbox import SandboxGateway
+    from apps.payments.models import Payment
 
     subscription = subscribe(enrichment_on, "pro")
     Subscription.objects.for_tenant(enrichment_on).filter(pk=subscription.pk).update(
@@ -353,7 +353,7 @@ def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_i
                 raise ProviderError("read timeout", permanent=False)
             return super().charge_saved(**kwargs)
 
-    monkeypatch.setattr("apps.billing.gateways.get_gateway", lambda name: Flaky())
+    monkeypatch.setattr("apps.payments.gateways.get_gateway", lambda name: Flaky())
     with pytest.raises(ProviderUnavailable) as caught:
         start(enrichment_on, lead_ids=two_leads)
     run = EnrichmentRun.objects.for_tenant(enrichment_on).get()

@@ -1,4 +1,5 @@
-"""Billing API, invoices: `GET …/billing/invoices/` and `GET …/billing/invoices/{id}/pdf/`.
+"""Payments API, invoices: `GET …/billing/invoices/` and `GET …/billing/invoices/{id}/pdf/`
+(the paths and names they had under billing; billing's API urls route them here).
 
 Readable from the analyst role up, like the dashboard's invoices page; another company's
 invoice answers 404.
@@ -13,12 +14,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from apps.billing import selectors
-from apps.billing.api import MoneySerializer
-from apps.billing.invoice_pdf import invoice_pdf_response
-from apps.billing.models import Invoice
 from apps.core.api import DefaultPagination, error_responses
 from apps.core.errors import NotFound
+from apps.payments import selectors
+from apps.payments.invoice_pdf import invoice_pdf_response
+from apps.payments.models import Invoice
 from apps.tenants.api import TENANT_ID
 from apps.tenants.api_base import TenantAPIView
 from apps.tenants.roles import Role
@@ -33,6 +33,11 @@ LANG = OpenApiParameter(
     description="The PDF's language; default: the invoice's own (the billing account's).",
 )
 ROLES = {"GET": Role.ANALYST, "HEAD": Role.ANALYST, "OPTIONS": Role.ANALYST}
+
+
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="Minor units: 499000 = 4,990.00 RUB.")
+    currency = serializers.CharField(help_text="ISO 4217.")
 
 
 def _money(amount: int, currency: str) -> dict:

@@ -1,8 +1,7 @@
-"""The invoices page, an invoice's PDF and the payment history page.
+"""The invoices page and an invoice's PDF (routed under billing's URLs and names).
 
 Who sees them: every member from the analyst role up (analysts are the read-only finance and
-reporting role; the billing page already shows payments to them). Paying and changing the
-plan stay admin-only. Another company's invoice answers 404.
+reporting role). Another company's invoice answers 404.
 """
 
 from django.core.exceptions import ValidationError
@@ -10,10 +9,10 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from apps.billing import selectors
-from apps.billing.invoice_pdf import invoice_pdf_response
-from apps.billing.models import Invoice
 from apps.core.money import Money
+from apps.payments import selectors
+from apps.payments.invoice_pdf import invoice_pdf_response
+from apps.payments.models import Invoice
 from apps.tenants.dashboard import dashboard_view
 from apps.tenants.roles import Role
 
@@ -38,13 +37,3 @@ def invoice_pdf(request, tenant_slug, invoice_id):
     except (Invoice.DoesNotExist, ValidationError) as exc:
         raise Http404 from exc
     return invoice_pdf_response(invoice, request.GET.get("lang"))
-
-
-@dashboard_view(Role.ANALYST)
-def payment_history(request, tenant_slug):
-    page = Paginator(selectors.payment_history(request.tenant), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    for payment in page:
-        payment.refunded_money = Money(payment.refunded_amount, payment.currency)
-    return render(request, "billing/payments.html", {"page": page})

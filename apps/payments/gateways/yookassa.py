@@ -1,4 +1,5 @@
-"""YooKassa through the official `yookassa` SDK.
+"""YooKassa through the official `yookassa` SDK (this module shadows nothing: imports are
+absolute, so `yookassa` below is the SDK).
 
 Two SDK traps handled here: its configuration is global on a class (so every call sets it
 under a lock, per call), and its HTTP requests have no timeout (`Configuration.timeout` is a
@@ -21,23 +22,29 @@ from yookassa import Configuration
 from yookassa.client import ApiClient
 from yookassa.domain.common import HttpVerb, RequestObject, SecurityHelper
 from yookassa.domain.exceptions import ApiError, NotFoundError
-from yookassa.domain.request import PaymentRequest, RefundRequest
+from yookassa.domain.request import PaymentRequest
+from yookassa.domain.request import RefundRequest as SdkRefundRequest
 
-from apps.billing.gateways.base import (
+from apps.core.errors import ProviderError
+from apps.core.net import client_ip
+from apps.payments.gateways.base import (
     CANCELED,
     FAILED,
     PENDING,
     REFUNDED,
     SUCCEEDED,
     WAITING_FOR_CAPTURE,
+    Capabilities,
+    GatewayBase,
+    GatewayError,
+    HostedPaymentRequest,
     NotificationEvent,
     NotificationRejected,
     PaymentIntentResult,
-    ProviderError,
+    RefundRequest,
     RefundResult,
+    SavedMethodCharge,
 )
-from apps.core.money import Money
-from apps.core.net import client_ip
 
 TIMEOUT = (5.0, 20.0)  # (connect, read) seconds
 _config_lock = threading.Lock()
@@ -78,16 +85,22 @@ def decline_message(reason: str) -> str:
     return _(text) if text else _("The payment was declined.")
 
 
+def _metadata(payment_ref: str, customer_ref: str) -> dict[str, str]:
+    """What YooKassa echoes back: our payment (finds it when its id was never saved)."""
+    return {"payment_id": payment_ref, "customer_key": customer_ref}
+
+
 def _payment_request(data: dict) -> PaymentRequest:
     try:
         return PaymentRequest(data)  # the SDK validates fields as it builds the request
     except (ValueError, TypeError) as exc:
-        raise ProviderError(f"yookassa: invalid request ({exc})", permanent=True) from exc
+        raise GatewayError(f"yookassa: invalid request ({exc})", permanent=True) from exc
 
 
-class YooKassaGateway:
+class YooKassaGateway(GatewayBase):
     name = "yookassa"
     is_test = False
+    capabilities = Capabilities(can_charge_saved_card=True, notifies_us=True)
 
     def __init__(self, *, shop_id: str, secret_key: str, api_url: str, check_ip: bool = True):
         self.shop_id = shop_id
@@ -100,25 +113,23 @@ class YooKassaGateway:
         try:
             body = self._validated(body)
         except ValueError as exc:  # the SDK validates the request before sending it
-            raise ProviderError(
-                f"yookassa {path}: invalid request ({exc})", permanent=True
-            ) from exc
+            raise GatewayError(f"yookassa {path}: invalid request ({exc})", permanent=True) from exc
         try:
             with _config_lock:  # the SDK reads its global class config when a client is built
                 Configuration.configure(self.shop_id, self.secret_key, api_url=self.api_url)
                 client = _TimeoutApiClient()
             return client.request(method, path, None, headers, body)
         except NotFoundError as exc:
-            raise ProviderError("yookassa: not found", permanent=True, code="not_found") from exc
+            raise GatewayError("yookassa: not found", permanent=True, code="not_found") from exc
         except ApiError as exc:
             code = str(getattr(exc, "HTTP_CODE", ""))
             permanent = code in {"400", "401", "403"}
-            raise ProviderError(
+            raise GatewayError(
                 f"yookassa {path}: HTTP {code}", permanent=permanent, retry_after=60, code=code
             ) from exc
         except (requests.RequestException, AttributeError) as exc:
             # AttributeError: the SDK dereferences `e.response` of a connection error (None).
-            raise ProviderError(f"yookassa {path}: {type(exc).__name__}", retry_after=60) from exc
+            raise GatewayError(f"yookassa {path}: {type(exc).__name__}", retry_after=60) from exc
 
     @staticmethod
     def _validated(body):
@@ -144,72 +155,60 @@ class YooKassaGateway:
             raw=data,
         )
 
-    def create_payment(
-        self,
-        *,
-        amount: Money,
-        description: str,
-        idempotency_key: str,
-        return_url: str,
-        save_method: bool = True,
-        metadata: dict[str, str] | None = None,
-    ) -> PaymentIntentResult:
+    def create_payment(self, request: HostedPaymentRequest) -> PaymentIntentResult:
         """A payment with redirect confirmation, captured at once, saving the card."""
+        amount = request.amount
         body = _payment_request(
             {
                 "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
-                "confirmation": {"type": "redirect", "return_url": return_url},
+                "confirmation": {"type": "redirect", "return_url": request.return_url},
                 "capture": True,
-                "save_payment_method": save_method,
-                "description": description[:128],
-                "metadata": metadata or {},
+                "save_payment_method": request.save_method,
+                "description": request.description[:128],
+                "metadata": _metadata(request.payment_ref, request.customer_ref),
             }
         )
-        return self._result(self._request(HttpVerb.POST, "/payments", body, idempotency_key))
+        data = self._request(HttpVerb.POST, "/payments", body, request.idempotency_key)
+        return self._result(data)
 
-    def charge_saved(
-        self,
-        *,
-        method_id: str,
-        amount: Money,
-        idempotency_key: str,
-        description: str = "",
-        metadata: dict[str, str] | None = None,
-    ) -> PaymentIntentResult:
+    def charge_saved(self, request: SavedMethodCharge) -> PaymentIntentResult:
+        amount = request.amount
         body = _payment_request(
             {
                 "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
                 "capture": True,
-                "payment_method_id": method_id,
-                "description": (description or "renewal")[:128],
-                "metadata": metadata or {},
+                "payment_method_id": request.method_id,
+                "description": (request.description or "renewal")[:128],
+                "metadata": _metadata(request.payment_ref, request.customer_ref),
             }
         )
-        result = self._result(self._request(HttpVerb.POST, "/payments", body, idempotency_key))
+        data = self._request(HttpVerb.POST, "/payments", body, request.idempotency_key)
+        result = self._result(data)
         if result.status == FAILED:
-            raise ProviderError(
+            raise GatewayError(
                 "yookassa renewal declined", permanent=True, user_message=result.failure_reason
             )
         return result
 
-    def refund(self, *, provider_id: str, amount: Money, idempotency_key: str) -> RefundResult:
+    def refund(self, request: RefundRequest) -> RefundResult:
         """POST /refunds with an Idempotence-Key: a retry with the same key gets the first
         refund back. `succeeded` is done, `pending` is still being processed (retry later with
         the same key), `canceled` was refused (the reason in cancellation_details)."""
+        amount = request.amount
         try:
-            body = RefundRequest(
+            body = SdkRefundRequest(
                 {
-                    "payment_id": provider_id,
+                    "payment_id": request.provider_payment_id,
                     "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
                 }
             )
         except (ValueError, TypeError) as exc:
-            raise ProviderError(f"yookassa: invalid refund ({exc})", permanent=True) from exc
-        data = self._request(HttpVerb.POST, "/refunds", body, idempotency_key)
+            raise GatewayError(f"yookassa: invalid refund ({exc})", permanent=True) from exc
+        data = self._request(HttpVerb.POST, "/refunds", body, request.idempotency_key)
         status = data.get("status", "")
         if status == "canceled":
             reason = (data.get("cancellation_details") or {}).get("reason", "")
-            raise ProviderError(
+            raise GatewayError(
                 f"yookassa refund canceled: {reason}",
                 permanent=True,
                 code=reason or "canceled",
@@ -224,7 +223,7 @@ class YooKassaGateway:
 
     def fetch(self, provider_id: str) -> PaymentIntentResult:
         if not provider_id or "/" in provider_id:
-            raise ProviderError("yookassa: bad payment id", permanent=True)
+            raise GatewayError("yookassa: bad payment id", permanent=True)
         return self._result(self._request(HttpVerb.GET, f"/payments/{provider_id}"))
 
     def parse_notification(self, request) -> NotificationEvent:

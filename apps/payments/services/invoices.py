@@ -14,9 +14,11 @@ T is T × r / (10000 + r), rounded half-up to minor units (away from zero for cr
 the subtotal is T − VAT. A rate of 0 means "VAT not applicable" (no VAT line). A credit note
 uses the rate of the invoice it corrects, not today's.
 
-Seller details come from settings (BILLING_SELLER_*), the buyer from the tenant's
-`BillingAccount` (falling back to the company name); both are copied onto the invoice when it
-is issued, so later edits never change an issued document.
+Seller details come from settings (BILLING_SELLER_*), the buyer from the hook billing
+registers (`apps.payments.invoicing`: the tenant's billing account, else the company name);
+both are copied onto the invoice when it is issued, so later edits never change an issued
+document. The lines come from the payment's purpose (`purposes.register(..., invoice_lines=)`);
+a purpose without them gets one line with the payment's description.
 """
 
 from __future__ import annotations
@@ -27,32 +29,22 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from apps.billing import selectors
-from apps.billing.models import (
-    BillingEventKind,
+from apps.core.errors import Conflict
+from apps.payments import invoicing, purposes
+from apps.payments.invoicing import InvoiceDraft, InvoiceLineDraft
+from apps.payments.models import (
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceSequence,
     InvoiceStatus,
     Payment,
-    PaymentKind,
     PaymentStatus,
     Refund,
-    UsageCharge,
 )
-from apps.billing.services.history import history_record
-from apps.core.errors import Conflict
-from apps.core.money import Money
 
 LANGUAGES = ("ru", "en")
-# Paid actions by `UsageCharge.kind`; an unknown kind is shown as it is.
-USAGE_KIND_LABELS = {
-    "enrichment": gettext_noop("AI enrichment"),
-    "ai_enrichment": gettext_noop("AI enrichment"),
-}
 
 
 # --- numbers and VAT ------------------------------------------------------------------------
@@ -95,19 +87,10 @@ def seller_details() -> dict:
 
 
 def buyer_details(tenant) -> tuple[dict, str]:
-    """(buyer snapshot, invoice language) from the tenant's billing account."""
-    account = selectors.billing_account_get(tenant)
-    language = getattr(account, "invoice_language", "") or "ru"
-    return (
-        {
-            "name": (account.legal_name if account else "") or tenant.name,
-            "tax_id": account.tax_id if account else "",
-            "address": account.billing_address if account else "",
-            "email": account.billing_email if account else "",
-            "company": tenant.name,
-        },
-        language if language in LANGUAGES else "ru",
-    )
+    """(buyer snapshot, invoice language) as the selling app describes the tenant."""
+    buyer = invoicing.buyer_for(tenant)
+    language = buyer.language if buyer.language in LANGUAGES else "ru"
+    return dict(buyer.details), language
 
 
 # --- invoices ---------------------------------------------------------------------------------
@@ -150,7 +133,7 @@ def _issue_invoice(payment: Payment) -> Invoice:
         transaction.set_rollback(True)
         return existing
     with translation.override(language):
-        lines, period = _payment_lines(payment, language)
+        draft = _payment_draft(payment, language)
     rate = settings.BILLING_VAT_RATE_BP
     vat = vat_extract(payment.amount, rate)
     invoice = Invoice.objects.create(
@@ -166,104 +149,45 @@ def _issue_invoice(payment: Payment) -> Invoice:
         total=payment.amount,
         issued_at=now,
         paid_at=now,
-        period_start=period[0],
-        period_end=period[1],
+        period_start=draft.period_start,
+        period_end=draft.period_end,
         payment=payment,
         seller=seller_details(),
         buyer=buyer,
         language=language,
     )
-    _save_lines(invoice, lines)
-    UsageCharge.objects.for_tenant(tenant).filter(payment=payment, invoice__isnull=True).update(
-        invoice=invoice
-    )
-    history_record(
-        tenant,
-        BillingEventKind.INVOICE_ISSUED,
-        message=_("Invoice %(number)s issued") % {"number": invoice.number},
-        money=invoice.money,
-        invoice=invoice.number,
-        payment=str(payment.pk),
-    )
+    _save_lines(invoice, draft.lines)
+    invoicing.issued(invoice)
     return invoice
 
 
-def _save_lines(invoice: Invoice, lines: list[tuple[str, int, int, int]]) -> None:
+def _save_lines(invoice: Invoice, lines: list[InvoiceLineDraft]) -> None:
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
-            description=description[:300],
-            quantity=quantity,
-            unit_amount=unit_amount,
-            amount=amount,
+            description=line.description[:300],
+            quantity=line.quantity,
+            unit_amount=line.unit_amount,
+            amount=line.amount,
             position=position,
         )
-        for position, (description, quantity, unit_amount, amount) in enumerate(lines)
+        for position, line in enumerate(lines)
     )
 
 
-def _date(value: datetime) -> str:
-    return f"{timezone.localtime(value):%d.%m.%Y}"
-
-
-def _payment_lines(payment: Payment, language: str):
-    """(lines as (description, quantity, unit amount, amount), (period start, period end)).
-    The lines always add up to the payment's amount."""
-    plan = payment.plan
-    plan_name = plan.name_en if language == "en" else plan.name_ru
-    if payment.kind in (PaymentKind.USAGE, PaymentKind.INVOICE):
-        lines = _usage_lines(payment)
-        if lines:
-            return lines, (None, None)
-        text = payment.description or _("Paid actions")
-        return [(text, 1, payment.amount, payment.amount)], (None, None)
-    start, end = _paid_period(payment)
-    if payment.kind == PaymentKind.PRORATION:
-        text = payment.description or _("Upgrade → %(plan)s, prorated") % {"plan": plan_name}
-    else:
-        text = _("Plan %(plan)s") % {"plan": plan_name}
-        if start and end:
-            text += f", {_date(start)}–{_date(end)}"
-    return [(text, 1, payment.amount, payment.amount)], (start, end)
-
-
-def _paid_period(payment: Payment) -> tuple[datetime | None, datetime | None]:
-    """The period the payment paid for: a renewal names it, a purchase or an upgrade runs to
-    the end of the subscription's current period."""
-    if payment.kind == PaymentKind.RENEWAL or payment.period_start is not None:
-        start = payment.period_start
-        if start is None:
-            return None, None
-        return start, start + selectors.interval_delta(payment.plan.interval)
-    subscription = payment.subscription
-    if subscription is None:
-        return None, None
-    if payment.kind == PaymentKind.PRORATION:
-        return timezone.now(), subscription.current_period_end
-    return subscription.current_period_start, subscription.current_period_end
-
-
-def _usage_lines(payment: Payment) -> list[tuple[str, int, int, int]]:
-    from apps.billing.payperlead.presenters import money
-
-    charges = list(
-        UsageCharge.objects.for_tenant(payment.tenant_id)
-        .filter(payment=payment)
-        .order_by("created_at", "pk")
-    )
-    if not charges or sum(c.amount for c in charges) != payment.amount:
-        return []
-    lines = []
-    for charge in charges:
-        label = USAGE_KIND_LABELS.get(charge.kind)
-        label = _(label) if label else charge.kind
-        text = _("%(action)s, %(count)s leads × %(price)s") % {
-            "action": label,
-            "count": charge.quantity,
-            "price": money(charge.unit_amount, charge.currency),
-        }
-        lines.append((text, charge.quantity, charge.unit_amount, charge.amount))
-    return lines
+def _payment_draft(payment: Payment, language: str) -> InvoiceDraft:
+    """The purpose's lines and period; they always add up to the payment's amount."""
+    make = purposes.handlers(payment.kind).invoice_lines
+    draft = make(payment, language) if make is not None else None
+    if draft is None or sum(line.amount for line in draft.lines) != payment.amount:
+        text = payment.description or _("Payment")
+        line = InvoiceLineDraft(text, 1, payment.amount, payment.amount)
+        return InvoiceDraft(
+            lines=[line],
+            period_start=draft.period_start if draft else None,
+            period_end=draft.period_end if draft else None,
+        )
+    return draft
 
 
 # --- credit notes -----------------------------------------------------------------------------
@@ -277,7 +201,7 @@ def credit_note_for_refund(refund: Refund) -> Invoice:
         return existing
     if refund.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
         raise Conflict(_("Only a completed refund has a credit note."), "refund_not_completed")
-    payment = Payment.objects.for_tenant(refund.tenant_id).select_related("tenant", "plan")
+    payment = Payment.objects.for_tenant(refund.tenant_id).select_related("tenant")
     original = invoice_for_payment(payment.get(pk=refund.payment_id))
     try:
         with transaction.atomic():
@@ -324,15 +248,6 @@ def _issue_credit_note(refund: Refund, original: Invoice) -> Invoice:
         buyer=buyer_details(tenant)[0],
         language=original.language,
     )
-    _save_lines(note, [(text, 1, total, total)])
-    history_record(
-        tenant,
-        BillingEventKind.INVOICE_ISSUED,
-        message=_("Credit note %(number)s for invoice %(original)s")
-        % {"number": note.number, "original": original.number},
-        money=Money(total, refund.currency),
-        invoice=note.number,
-        original=original.number,
-        refund=str(refund.pk),
-    )
+    _save_lines(note, [InvoiceLineDraft(text, 1, total, total)])
+    invoicing.issued(note, original)
     return note

@@ -10,30 +10,24 @@ together never exceed what was paid.
 from __future__ import annotations
 
 import structlog
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from apps.billing import gateways
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.base import REFUNDED as GATEWAY_REFUNDED
-from apps.billing.models import BillingEventKind, Payment, PaymentStatus, Refund
-from apps.billing.services.history import history_record
-from apps.core.errors import ApplicationError, Conflict, ValidationFailed
+from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.events import log_event
 from apps.core.money import Money
+from apps.payments import gateways, purposes, tasks
+from apps.payments.errors import RefundFailed
+from apps.payments.gateways import RefundRequest
+from apps.payments.gateways.base import REFUNDED as GATEWAY_REFUNDED
+from apps.payments.models import Payment, PaymentStatus, Refund
+from apps.payments.services.invoices import credit_note_for_refund
 
-logger = structlog.get_logger("fastlead.billing.refunds")
+logger = structlog.get_logger("fastlead.payments.refunds")
 
 REFUNDABLE = (PaymentStatus.SUCCEEDED,)
-
-
-class RefundFailed(ApplicationError):
-    """The provider did not refund. A transient failure leaves the refund pending: the same
-    call with the same key retries it; a refusal marks it failed."""
-
-    status_code = 502
-    default_code = "refund_failed"
 
 
 def payment_refund(
@@ -55,9 +49,11 @@ def payment_refund(
     payment = Payment.objects.for_tenant(refund.tenant_id).get(pk=refund.payment_id)
     try:
         result = gateways.get_gateway(payment.provider).refund(
-            provider_id=payment.provider_id,
-            amount=refund.money,
-            idempotency_key=refund.idempotency_key,
+            RefundRequest(
+                provider_payment_id=payment.provider_id,
+                amount=refund.money,
+                idempotency_key=refund.idempotency_key,
+            )
         )
     except ProviderError as exc:
         _refund_failed(refund, exc)
@@ -170,8 +166,8 @@ def _refund_failed(refund: Refund, exc: ProviderError) -> None:
 
 @transaction.atomic
 def _refund_complete(refund: Refund, *, provider_id: str, raw: dict, actor=None) -> Refund:
-    """The provider refunded: mark it, add it to the payment, write history and the credit
-    note — once, however many times this runs."""
+    """The provider refunded: mark it, add it to the payment, tell its purpose (billing writes
+    the history row) and issue the credit note — once, however many times this runs."""
     payment = (
         Payment.objects.for_tenant(refund.tenant_id)
         .select_for_update()
@@ -191,17 +187,7 @@ def _refund_complete(refund: Refund, *, provider_id: str, raw: dict, actor=None)
         payment.status = PaymentStatus.REFUNDED
         fields.append("status")
     payment.save(update_fields=fields)
-    history_record(
-        payment.tenant,
-        BillingEventKind.REFUNDED,
-        message=refund.reason,
-        money=refund.money,
-        actor=actor,
-        payment_id=str(payment.pk),
-        refund_id=str(refund.pk),
-    )
-    from apps.billing.services.invoices import credit_note_for_refund
-
+    purposes.payment_refunded(payment, refund, actor)
     credit_note_for_refund(refund)
     log_event(
         "payment_refunded",
@@ -216,10 +202,15 @@ def _refund_complete(refund: Refund, *, provider_id: str, raw: dict, actor=None)
 
 
 def _retry_later(refund: Refund) -> None:
-    from apps.billing.tasks import refund_complete_task
-
     refund_id = str(refund.pk)
-    transaction.on_commit(lambda: refund_complete_task.apply_async((refund_id,), countdown=60))
+    transaction.on_commit(
+        lambda: tasks.refund_complete_task.apply_async((refund_id,), countdown=60)
+    )
+
+
+def retry_countdown(retries: int) -> int:
+    """Seconds before a refund task's next try: Celery's exponential backoff, 1 min to 1 h."""
+    return get_exponential_backoff_interval(60, retries, 3600, full_jitter=False)
 
 
 def refund_retry(refund_id) -> str:
@@ -239,7 +230,7 @@ def refund_retry(refund_id) -> str:
 
 def payment_refund_duplicate(payment_id) -> Refund | None:
     """A payment for a plan the tenant already held (paid twice from two tabs): refund all of
-    it. Idempotent (key `double-<payment id>`); run by a billing task after the commit."""
+    it. Idempotent (key `double-<payment id>`); run by a task after the commit."""
     payment = Payment.objects.unscoped().select_related("tenant").filter(pk=payment_id).first()
     if payment is None or payment.status != PaymentStatus.SUCCEEDED or payment.subscription_id:
         return None

@@ -9,15 +9,19 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from apps.billing import gateways
-from apps.billing.gateways import NotificationRejected, ProviderError
-from apps.billing.services import payment_notification_process
+from apps.core.errors import ProviderError
+from apps.payments import gateways
+from apps.payments.gateways import NotificationRejected
+from apps.payments.services.notifications import payment_notification_process
 
-logger = structlog.get_logger("fastlead.billing.webhooks")
+logger = structlog.get_logger("fastlead.payments.webhooks")
 
 
 def _handle(request, provider: str, ok_body: str) -> HttpResponse:
-    if not gateways.provider_configured(provider):
+    if (
+        not gateways.provider_configured(provider)
+        or not gateways.capabilities(provider).notifies_us
+    ):
         return HttpResponse(status=404)
     try:
         event = gateways.get_gateway(provider).parse_notification(request)

@@ -1,7 +1,11 @@
-"""Payment gateways: one interface (`base.PaymentGateway`), one adapter per provider.
+"""Payment gateways: one interface (`base.PaymentGateway`), one adapter per provider
+(`sandbox`, `yookassa`, `tbank`, `stripe`: imports are absolute, so these module names never
+shadow the vendors' SDKs).
 
 `get_gateway(name)` builds an adapter from settings; `rub_providers()` lists the RUB
-providers this installation can use, the configured default first.
+providers this installation can use, the configured default first; `capabilities(name)` says
+what a provider can do without building it, and `providers_with(...)` lists the providers
+that can (or cannot) do something — callers ask these, never a provider's name.
 """
 
 from __future__ import annotations
@@ -9,20 +13,38 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
-from apps.billing.gateways.base import (
+from apps.payments.gateways.base import (
+    Capabilities,
+    GatewayError,
+    HostedPaymentRequest,
     NotificationEvent,
     NotificationRejected,
     PaymentGateway,
     PaymentIntentResult,
-    ProviderError,
+    PortalRequest,
     RedirectRequired,
+    RefundRequest,
+    RefundResult,
+    SavedMethodCharge,
+    UsageReport,
 )
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.gateways.stripe import StripeGateway
+from apps.payments.gateways.tbank import TBankGateway
+from apps.payments.gateways.yookassa import YooKassaGateway
 
 SANDBOX = "sandbox"
 YOOKASSA = "yookassa"
-TINKOFF = "tinkoff"
+TINKOFF = "tinkoff"  # T-Bank; the key stays as stored on our rows
 STRIPE = "stripe"
 PROVIDERS = (SANDBOX, YOOKASSA, TINKOFF, STRIPE)
+
+_CLASSES = {
+    SANDBOX: SandboxGateway,
+    YOOKASSA: YooKassaGateway,
+    TINKOFF: TBankGateway,
+    STRIPE: StripeGateway,
+}
 
 
 def provider_configured(name: str) -> bool:
@@ -52,23 +74,32 @@ def providers_for(currency: str) -> list[str]:
     return [SANDBOX] if settings.PAYMENTS_RUB_PROVIDER == SANDBOX else []
 
 
+def capabilities(name: str) -> Capabilities:
+    """What provider `name` can do (an unknown or empty name can do nothing)."""
+    gateway_class = _CLASSES.get(name)
+    return gateway_class.capabilities if gateway_class is not None else Capabilities()
+
+
+def providers_with(**wanted: bool) -> list[str]:
+    """The providers whose capabilities match, e.g. `providers_with(renews_itself=True)`."""
+    return [
+        name
+        for name in PROVIDERS
+        if all(getattr(capabilities(name), key) == value for key, value in wanted.items())
+    ]
+
+
 def get_gateway(name: str) -> PaymentGateway:
     if name == SANDBOX:
-        from apps.billing.gateways.sandbox import SandboxGateway
-
         return SandboxGateway()
     if name == TINKOFF:
-        from apps.billing.gateways.tinkoff import TinkoffGateway
-
-        return TinkoffGateway(
+        return TBankGateway(
             terminal_key=settings.TINKOFF_TERMINAL_KEY,
             password=settings.TINKOFF_PASSWORD,
             api_url=settings.TINKOFF_API_URL,
-            notification_url=settings.SITE_URL + reverse("billing:webhook-tinkoff"),
+            notification_url=settings.SITE_URL + reverse("payments:webhook-tinkoff"),
         )
     if name == YOOKASSA:
-        from apps.billing.gateways.yookassa_gw import YooKassaGateway
-
         return YooKassaGateway(
             shop_id=settings.YOOKASSA_SHOP_ID,
             secret_key=settings.YOOKASSA_SECRET_KEY,
@@ -76,8 +107,6 @@ def get_gateway(name: str) -> PaymentGateway:
             check_ip=settings.YOOKASSA_CHECK_IP,
         )
     if name == STRIPE:
-        from apps.billing.gateways.stripe_gw import StripeGateway
-
         return StripeGateway(
             secret_key=settings.STRIPE_SECRET_KEY,
             api_base=settings.STRIPE_API_BASE,
@@ -93,14 +122,23 @@ __all__ = [
     "STRIPE",
     "TINKOFF",
     "YOOKASSA",
+    "Capabilities",
+    "GatewayError",
+    "HostedPaymentRequest",
     "NotificationEvent",
     "NotificationRejected",
     "PaymentGateway",
     "PaymentIntentResult",
-    "ProviderError",
+    "PortalRequest",
     "RedirectRequired",
+    "RefundRequest",
+    "RefundResult",
+    "SavedMethodCharge",
+    "UsageReport",
+    "capabilities",
     "get_gateway",
     "provider_configured",
     "providers_for",
+    "providers_with",
     "rub_providers",
 ]

@@ -1,5 +1,5 @@
 """An invoice or credit note as a PDF, in Russian or English (fpdf2 with the DejaVu Sans font
-bundled with the pay-per-lead reports, so Cyrillic renders on any machine).
+bundled in `apps/payments/fonts`, so Cyrillic renders on any machine).
 
 The document is drawn from the invoice's own snapshots (seller, buyer, lines, totals), never
 from today's settings, so a reprint is identical. Sandbox payments carry a "TEST" watermark.
@@ -7,15 +7,28 @@ from today's settings, so a reprint is identical. Sandbox payments carry a "TEST
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.http import HttpResponse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from apps.billing.models import Invoice, InvoiceKind
-from apps.billing.payperlead.exports import FONTS, PDF_TYPE
-from apps.billing.payperlead.presenters import money as format_money
+from apps.core.money import Money, exponent
+from apps.payments.models import Invoice, InvoiceKind
 
+FONTS = Path(__file__).resolve().parent / "fonts"
+PDF_TYPE = "application/pdf"
 LANGUAGES = ("ru", "en")
+
+
+def format_money(amount: int, currency: str) -> str:
+    """10,00 USD in Russian, 10.00 USD in English — for people."""
+    places = exponent(currency)
+    value = number_format(
+        Money(amount, currency).to_decimal(), places, use_l10n=True, force_grouping=True
+    )
+    return f"{value} {currency}"
 
 
 def invoice_language(invoice: Invoice, requested: str | None = None) -> str:
@@ -58,7 +71,7 @@ class _InvoicePDF:
     LINE_ALIGNS = "LLRRR"
 
     def __init__(self, invoice: Invoice):
-        from fpdf import FPDF
+        from fpdf import FPDF  # a heavy import, needed only when a PDF is drawn
 
         self.invoice = invoice
         pdf = FPDF(orientation="P", unit="mm", format="A4")

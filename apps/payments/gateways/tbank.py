@@ -25,21 +25,27 @@ from typing import Any
 import httpx
 from django.utils.translation import gettext as _
 
-from apps.billing.gateways.base import (
+from apps.core.errors import ProviderError
+from apps.core.http import make_client
+from apps.core.money import Money
+from apps.payments.gateways.base import (
     CANCELED,
     FAILED,
     PENDING,
     REFUNDED,
     SUCCEEDED,
     WAITING_FOR_CAPTURE,
+    Capabilities,
+    GatewayBase,
+    GatewayError,
+    HostedPaymentRequest,
     NotificationEvent,
     NotificationRejected,
     PaymentIntentResult,
-    ProviderError,
+    RefundRequest,
     RefundResult,
+    SavedMethodCharge,
 )
-from apps.core.http import make_client
-from apps.core.money import Money
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
 
@@ -90,9 +96,10 @@ def make_token(params: dict[str, Any], password: str) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
-class TinkoffGateway:
-    name = "tinkoff"
+class TBankGateway(GatewayBase):
+    name = "tinkoff"  # the provider's key in our rows and settings (T-Bank was Tinkoff)
     is_test = False
+    capabilities = Capabilities(can_charge_saved_card=True, notifies_us=True)
 
     def __init__(
         self,
@@ -118,15 +125,15 @@ class TinkoffGateway:
             with make_client(timeout=TIMEOUT, transport=self.transport) as client:
                 response = client.post(f"{self.api_url}/{method}", json=body)
         except httpx.TimeoutException as exc:
-            raise ProviderError(f"tinkoff {method} timed out", retry_after=60) from exc
+            raise GatewayError(f"tinkoff {method} timed out", retry_after=60) from exc
         except httpx.HTTPError as exc:
-            raise ProviderError(f"tinkoff {method}: {type(exc).__name__}", retry_after=60) from exc
+            raise GatewayError(f"tinkoff {method}: {type(exc).__name__}", retry_after=60) from exc
         if response.status_code >= 500:
-            raise ProviderError(f"tinkoff {method}: HTTP {response.status_code}", retry_after=60)
+            raise GatewayError(f"tinkoff {method}: HTTP {response.status_code}", retry_after=60)
         try:
             data = response.json()
         except ValueError as exc:
-            raise ProviderError(f"tinkoff {method}: not JSON", retry_after=60) from exc
+            raise GatewayError(f"tinkoff {method}: not JSON", retry_after=60) from exc
         if not data.get("Success", False) or str(data.get("ErrorCode", "0")) != "0":
             raise self._error(method, data)
         return data
@@ -136,7 +143,7 @@ class TinkoffGateway:
         code = str(data.get("ErrorCode", ""))
         # Errors 9999 and the 5xx-like "try later" family are transient; the rest are final.
         transient = code in {"9999", "1006", "1012"} or code.startswith("99")
-        return ProviderError(
+        return GatewayError(
             f"tinkoff {method}: error {code}",
             permanent=not transient,
             code=code,
@@ -163,7 +170,7 @@ class TinkoffGateway:
 
     def _init(self, amount: Money, description: str, order_id: str, extra: dict) -> dict:
         if amount.currency != "RUB":
-            raise ProviderError("tinkoff takes RUB only", permanent=True)
+            raise GatewayError("tinkoff takes RUB only", permanent=True)
         params = {"Amount": amount.amount, "OrderId": order_id, "Description": description[:140]}
         if self.notification_url:
             params["NotificationURL"] = self.notification_url
@@ -203,46 +210,29 @@ class TinkoffGateway:
             raw={**item, "found_by": "CheckOrder"},
         )
 
-    def create_payment(
-        self,
-        *,
-        amount: Money,
-        description: str,
-        idempotency_key: str,
-        return_url: str,
-        save_method: bool = True,
-        metadata: dict[str, str] | None = None,
-    ) -> PaymentIntentResult:
+    def create_payment(self, request: HostedPaymentRequest) -> PaymentIntentResult:
         """Init; the OrderId is our idempotency key, the payer finishes on PaymentURL. An order
         already paid or being paid (a retry after a lost answer) is answered as it stands."""
-        live, _initialised, _declined = self._existing(idempotency_key)
+        live, _initialised, _declined = self._existing(request.idempotency_key)
         if live is not None:
             return self._from_order(live)
-        metadata = metadata or {}
-        extra: dict[str, Any] = {"SuccessURL": return_url, "FailURL": return_url}
-        if save_method:
-            extra |= {"Recurrent": "Y", "CustomerKey": metadata.get("customer_key", "")}
-        if metadata:
-            extra["DATA"] = {k: str(v) for k, v in metadata.items()}
-        return self._result(self._init(amount, description, idempotency_key, extra))
+        extra: dict[str, Any] = {"SuccessURL": request.return_url, "FailURL": request.return_url}
+        if request.save_method:
+            extra |= {"Recurrent": "Y", "CustomerKey": request.customer_ref}
+        extra["DATA"] = {"payment_id": request.payment_ref, "customer_key": request.customer_ref}
+        init = self._init(request.amount, request.description, request.idempotency_key, extra)
+        return self._result(init)
 
-    def charge_saved(
-        self,
-        *,
-        method_id: str,
-        amount: Money,
-        idempotency_key: str,
-        description: str = "",
-        metadata: dict[str, str] | None = None,
-    ) -> PaymentIntentResult:
+    def charge_saved(self, request: SavedMethodCharge) -> PaymentIntentResult:
         """A renewal: Init a new payment, then Charge it on the saved RebillId — unless the
         order already has one (see the module docstring)."""
-        live, initialised, declined = self._existing(idempotency_key)
+        key = request.idempotency_key
+        live, initialised, declined = self._existing(key)
         if live is not None:
             return self._from_order(live)
         if initialised is None and declined is not None:
             code = str(declined.get("ErrorCode") or "REJECTED")
-            raise ProviderError(
+            raise GatewayError(
                 "tinkoff Charge was rejected",
                 permanent=True,
                 code=code,
@@ -252,17 +242,17 @@ class TinkoffGateway:
         if initialised is not None:
             payment_id = str(initialised["PaymentId"])
         else:
-            init = self._init(amount, description or "renewal", idempotency_key, {})
+            init = self._init(request.amount, request.description or "renewal", key, {})
             payment_id = str(init["PaymentId"])
         try:
-            data = self._call("Charge", {"PaymentId": payment_id, "RebillId": method_id})
+            data = self._call("Charge", {"PaymentId": payment_id, "RebillId": request.method_id})
         except ProviderError as exc:
             if exc.permanent:
                 raise
             return self._after_lost_charge(payment_id, exc)
         result = self._result(data)
         if result.status == FAILED:
-            raise ProviderError("tinkoff Charge rejected", permanent=True, code="REJECTED")
+            raise GatewayError("tinkoff Charge rejected", permanent=True, code="REJECTED")
         return result
 
     def _after_lost_charge(self, payment_id: str, exc: ProviderError) -> PaymentIntentResult:
@@ -275,23 +265,23 @@ class TinkoffGateway:
         if state.status == SUCCEEDED:
             return state
         if state.status == FAILED:
-            raise ProviderError("tinkoff Charge rejected", permanent=True, code="REJECTED")
+            raise GatewayError("tinkoff Charge rejected", permanent=True, code="REJECTED")
         raise exc
 
-    def refund(self, *, provider_id: str, amount: Money, idempotency_key: str) -> RefundResult:
+    def refund(self, request: RefundRequest) -> RefundResult:
         """Cancel with Amount (kopecks: a part or all of what is left). ExternalRequestId is
         our refund's idempotency key: T-Bank answers a repeat with the first operation."""
         data = self._call(
             "Cancel",
             {
-                "PaymentId": provider_id,
-                "Amount": amount.amount,
-                "ExternalRequestId": idempotency_key,
+                "PaymentId": request.provider_payment_id,
+                "Amount": request.amount.amount,
+                "ExternalRequestId": request.idempotency_key,
             },
         )
         status = str(data.get("Status", ""))
         return RefundResult(
-            provider_id=str(data.get("ExternalRequestId") or idempotency_key),
+            provider_id=str(data.get("ExternalRequestId") or request.idempotency_key),
             status=REFUNDED if status in _REFUND_DONE else PENDING,
             raw={k: v for k, v in data.items() if k != "Token"},
         )
