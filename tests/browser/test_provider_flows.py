@@ -1,5 +1,5 @@
 """End to end in headless Chromium against local fakes of YooKassa and T-Bank
-(apps/billing/tests/fakes.py, served over HTTP on 127.0.0.1): the tenant's admin picks Pro, pays
+(apps.payments.tests.fakes.py, served over HTTP on 127.0.0.1): the tenant's admin picks Pro, pays
 on the provider's hosted page, comes back and sees Pro active; with the chosen provider down the
 billing page offers the other one. Screenshots go to /tmp/shots/provider-*.png."""
 
@@ -9,8 +9,8 @@ import re
 import pytest
 
 from apps.billing.models import Plan, Subscription
-from apps.billing.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.payments.models import Payment, PaymentStatus
+from apps.payments.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.tenants.roles import Role
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory

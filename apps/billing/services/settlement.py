@@ -22,9 +22,9 @@ from django.utils.translation import gettext_noop
 
 from apps.billing import selectors
 from apps.billing.models import BillingEventKind, Plan, Subscription, UsageCharge
+from apps.billing.services import payment_notices
 from apps.billing.services.dunning import dunning_charge_failed
 from apps.billing.services.history import history_record
-from apps.billing.services.payment_notices import payment_succeeded_notify
 from apps.billing.services.plan_changes import plan_change_paid, plan_change_payment_failed
 from apps.billing.services.renewals import subscription_renew
 from apps.billing.services.subscriptions import subscription_activate
@@ -51,7 +51,9 @@ def _subscription_paid(payment: Payment) -> bool:
     """A plan purchase, a renewal or a provider's invoice; True if it is a duplicate."""
     duplicate = _activate_or_renew(payment)
     if not duplicate:  # a double payment is refunded, not celebrated
-        payment_succeeded_notify(payment)  # one e-mail per payment: this move happens once
+        payment_notices.payment_succeeded_notify(
+            payment
+        )  # one e-mail per payment: this move happens once
     return duplicate
 
 
@@ -99,12 +101,12 @@ def _refund_duplicate_later(payment: Payment, reason: str) -> None:
 
 def _upgrade_paid(payment: Payment) -> bool:
     plan_change_paid(payment)  # an upgrade: switch the plan in place (same period)
-    payment_succeeded_notify(payment)
+    payment_notices.payment_succeeded_notify(payment)
     return False
 
 
 def _usage_paid(payment: Payment) -> bool:
-    payment_succeeded_notify(payment)  # a paid action: nothing to activate or renew
+    payment_notices.payment_succeeded_notify(payment)  # a paid action: nothing to activate or renew
     return False
 
 

@@ -97,11 +97,11 @@ def test_interrupted_charge_is_retried_with_the_same_idempotency_key(tenant, sta
     subscription = _due(tenant)
     keys = []
 
-    def flaky(self, **kwargs):
-        keys.append(kwargs["idempotency_key"])
+    def flaky(self, request):
+        keys.append(request.idempotency_key)
         if len(keys) == 1:
             raise ProviderError("timeout")
-        return REAL_CHARGE(SandboxGateway(), **kwargs)
+        return REAL_CHARGE(SandboxGateway(), request)
 
     with mock.patch.object(SandboxGateway, "charge_saved", flaky):
         first = staff_api.post(_charge_url(subscription, "r1")).json()
@@ -134,9 +134,9 @@ def test_concurrent_charges_call_the_provider_once():
     calls = []
     barrier = threading.Barrier(4)
 
-    def slow(self, **kwargs):
-        calls.append(kwargs["idempotency_key"])
-        return REAL_CHARGE(SandboxGateway(), **kwargs)
+    def slow(self, request):
+        calls.append(request.idempotency_key)
+        return REAL_CHARGE(SandboxGateway(), request)
 
     from apps.billing import services
 

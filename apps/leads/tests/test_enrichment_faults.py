@@ -347,11 +347,11 @@ def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_i
     class Flaky(SandboxGateway):
         down = True
 
-        def charge_saved(self, **kwargs):
-            calls.append(kwargs["idempotency_key"])
+        def charge_saved(self, request):
+            calls.append(request.idempotency_key)
             if Flaky.down:
                 raise ProviderError("read timeout", permanent=False)
-            return super().charge_saved(**kwargs)
+            return super().charge_saved(request)
 
     monkeypatch.setattr("apps.payments.gateways.get_gateway", lambda name: Flaky())
     with pytest.raises(ProviderUnavailable) as caught:

@@ -8,9 +8,11 @@ import pytest
 import respx
 from django.test import RequestFactory
 
+from apps.core.errors import ProviderError
 from apps.core.money import Money
-from apps.payments.gateways import NotificationRejected, ProviderError
+from apps.payments.gateways import NotificationRejected
 from apps.payments.gateways.tbank import TBankGateway, make_token
+from apps.payments.tests.requests import hosted, saved_charge
 
 API = "https://securepay.test/v2"
 PASSWORD = "usaf8fw8fsw21g"
@@ -87,11 +89,14 @@ def test_init_sends_kopecks_recurrent_customer_key_and_a_valid_token(gateway):
         )
     )
     result = gateway.create_payment(
-        amount=Money(29, "RUB"),  # 0.29 RUB stays 29 kopecks (the PyPI package sends 28)
-        description="Pro",
-        idempotency_key="fl-pay-1",
-        return_url="https://app.test/billing/",
-        metadata={"customer_key": "tenant-1", "payment_id": "p1"},
+        hosted(
+            amount=Money(29, "RUB"),  # 0.29 RUB stays 29 kopecks (the PyPI package sends 28)
+            description="Pro",
+            idempotency_key="fl-pay-1",
+            return_url="https://app.test/billing/",
+            customer_ref="tenant-1",
+            payment_ref="p1",
+        )
     )
     body = _sent(route)
     assert body["Amount"] == 29 and body["OrderId"] == "fl-pay-1"
@@ -118,7 +123,7 @@ def test_init_error_is_a_permanent_provider_error_with_a_safe_message(gateway):
     )
     with pytest.raises(ProviderError) as info:
         gateway.create_payment(
-            amount=Money(100, "RUB"), description="x", idempotency_key="k", return_url=""
+            hosted(amount=Money(100, "RUB"), description="x", idempotency_key="k", return_url="")
         )
     assert info.value.permanent and info.value.code == "204"
     assert "TerminalKey" not in info.value.user_message
@@ -130,7 +135,7 @@ def test_timeout_and_5xx_are_transient(gateway):
     respx.post(f"{API}/Init").mock(side_effect=httpx.ReadTimeout("slow"))
     with pytest.raises(ProviderError) as info:
         gateway.create_payment(
-            amount=Money(100, "RUB"), description="x", idempotency_key="k", return_url=""
+            hosted(amount=Money(100, "RUB"), description="x", idempotency_key="k", return_url="")
         )
     assert not info.value.permanent and info.value.retry_after
     respx.post(f"{API}/GetState").mock(return_value=httpx.Response(502, text="Bad Gateway"))
@@ -184,7 +189,9 @@ def test_charge_on_rebill_id_and_its_decline(gateway):
     )
     with pytest.raises(ProviderError) as info:
         gateway.charge_saved(
-            method_id="145919", amount=Money(499000, "RUB"), idempotency_key="fl-renew-1"
+            saved_charge(
+                method_id="145919", amount=Money(499000, "RUB"), idempotency_key="fl-renew-1"
+            )
         )
     assert info.value.permanent and info.value.code == "1051"
     assert _sent(charge)["RebillId"] == "145919" and _sent(charge)["PaymentId"] == "700"

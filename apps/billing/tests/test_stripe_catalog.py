@@ -1,5 +1,5 @@
-"""The Stripe gateway's other calls (refund, metered usage, portal), the catalog sync
-command and the portal button, against the fake Stripe API."""
+"""The Stripe catalog sync command and the customer portal button, against the fake Stripe
+API (the gateway's own calls are tested in apps/payments/tests/test_gateway_stripe.py)."""
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -7,16 +7,8 @@ from django.urls import reverse
 
 from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
-from apps.core.errors import ProviderError
-from apps.core.money import Money
-from apps.payments import gateways
-from apps.payments.models import Payment
 
 pytestmark = pytest.mark.django_db
-
-
-def _gateway():
-    return gateways.get_gateway(gateways.STRIPE)
 
 
 # --- catalog -------------------------------------------------------------------------------------
@@ -75,78 +67,6 @@ def test_sync_without_stripe_keys_says_so(settings, db):
     settings.STRIPE_SECRET_KEY = ""
     with pytest.raises(CommandError, match="STRIPE_SECRET_KEY"):
         call_command("billing_stripe_sync")
-
-
-# --- refunds, usage, renewals ---------------------------------------------------------------------
-
-
-def test_refund_of_a_checkout_payment_goes_to_its_payment_intent(
-    client, admin_api, tenant, stripe_env
-):
-    response = admin_api.post(
-        f"/api/v1/tenants/{tenant.id}/billing/payments/",
-        {"plan": "email_2500", "provider": "stripe"},
-        format="json",
-    )
-    payment = Payment.objects.unscoped().get(pk=response.json()["payment_id"])
-    _session, _sub, invoice = stripe_env.fake.checkout_complete(payment.provider_id)
-    payment_intent = invoice["payments"]["data"][0]["payment"]["payment_intent"]
-
-    result = _gateway().refund(
-        provider_id=payment.provider_id, amount=Money(500, "EUR"), idempotency_key="fl-refund-1"
-    )
-    again = _gateway().refund(
-        provider_id=payment.provider_id, amount=Money(500, "EUR"), idempotency_key="fl-refund-1"
-    )
-
-    assert result.status == "refunded"
-    assert again.provider_id == result.provider_id  # Stripe answered the same refund
-    calls = stripe_env.fake.calls("POST", "/v1/refunds")
-    assert calls[0].params == {"payment_intent": payment_intent, "amount": "500"}
-    assert {c.headers["idempotency-key"] for c in calls} == {"fl-refund-1"}
-    refunds = [o for o in stripe_env.fake.objects.values() if o.get("object") == "refund"]
-    assert len(refunds) == 1
-
-
-def test_report_usage_sends_a_meter_event_named_by_the_idempotency_key(stripe_env):
-    customer = stripe_env.fake.customer()
-
-    identifier = _gateway().report_usage(
-        customer_id=customer["id"], quantity=7, idempotency_key="usage-run-42"
-    )
-
-    assert identifier == "usage-run-42"
-    (call,) = stripe_env.fake.calls("POST", "/v1/billing/meter_events")
-    assert call.params == {
-        "event_name": "fastlead_enrichment",
-        "identifier": "usage-run-42",
-        "payload": {"stripe_customer_id": customer["id"], "value": "7"},
-    }
-    assert call.headers["idempotency-key"] == "usage-run-42"
-
-
-def test_report_usage_without_a_meter_is_a_clear_error(settings, stripe_env):
-    settings.STRIPE_METER_EVENT_ENRICHMENT = ""
-    with pytest.raises(ProviderError) as error:
-        _gateway().report_usage(customer_id="cus_x", quantity=1, idempotency_key="k")
-    assert error.value.permanent
-    assert error.value.code == "meter_missing"
-
-
-def test_charge_saved_is_refused_stripe_renews_itself(stripe_env):
-    with pytest.raises(ProviderError) as error:
-        _gateway().charge_saved(method_id="cus_x", amount=Money(1999, "EUR"), idempotency_key="k")
-    assert error.value.permanent
-    assert error.value.code == "stripe_renews_itself"
-    assert not stripe_env.fake.requests
-
-
-def test_stripe_outage_is_a_retryable_error(stripe_env):
-    stripe_env.fake.fail("POST", "/v1/billing_portal/sessions", status=500, times=10)
-    customer = stripe_env.fake.customer()
-    with pytest.raises(ProviderError) as error:
-        _gateway().customer_portal_url(customer["id"], "https://fastlead.example/back")
-    assert not error.value.permanent
 
 
 # --- customer portal ------------------------------------------------------------------------------

@@ -11,14 +11,16 @@ from django.urls import reverse
 
 from apps.billing import services
 from apps.billing.models import BillingEvent
-from apps.billing.services.refunds import RefundFailed, payment_refund
-from apps.billing.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.billing.tests.helpers import plan, start_trial
 from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.money import Money
 from apps.payments.gateways.sandbox import SandboxGateway
 from apps.payments.gateways.yookassa import YooKassaGateway
 from apps.payments.models import Payment, PaymentStatus, Refund
+from apps.payments.services import payments as payment_steps
+from apps.payments.services.refunds import RefundFailed, payment_refund
+from apps.payments.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
+from apps.payments.tests.requests import refund_request
 from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +32,7 @@ def _paid(tenant, code="pro") -> Payment:
     """A successful sandbox payment for `code`."""
     with tenant_scope(tenant):
         payment = services.payment_start(tenant=tenant, plan=plan(code))
-        services.payment_sandbox_complete(payment=payment, approve=True)
+        payment_steps.payment_sandbox_complete(payment=payment, approve=True)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     return payment
@@ -72,9 +74,9 @@ def test_the_same_key_returns_the_same_refund_without_calling_the_provider_again
     calls = []
     real = SandboxGateway.refund
 
-    def counting(self, **kwargs):
-        calls.append(kwargs["idempotency_key"])
-        return real(self, **kwargs)
+    def counting(self, request):
+        calls.append(request.idempotency_key)
+        return real(self, request)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(SandboxGateway, "refund", counting)
@@ -126,11 +128,11 @@ def test_provider_timeout_keeps_the_refund_pending_and_the_retry_sends_the_same_
     keys = []
     real = SandboxGateway.refund
 
-    def flaky(self, **kwargs):
-        keys.append(kwargs["idempotency_key"])
+    def flaky(self, request):
+        keys.append(request.idempotency_key)
         if len(keys) == 1:
             raise ProviderError("timeout", retry_after=60)
-        return real(self, **kwargs)
+        return real(self, request)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(SandboxGateway, "refund", flaky)
@@ -151,7 +153,7 @@ def test_provider_timeout_keeps_the_refund_pending_and_the_retry_sends_the_same_
 def test_a_refused_refund_fails_and_releases_the_amount(tenant):
     payment = _paid(tenant)
 
-    def refuse(self, **kwargs):
+    def refuse(self, request):
         raise ProviderError("no", permanent=True, user_message="Refund refused.")
 
     with pytest.MonkeyPatch.context() as patch:
@@ -180,9 +182,9 @@ def test_paying_twice_for_one_plan_refunds_the_second_payment_after_commit(
     with tenant_scope(tenant):
         first = services.payment_start(tenant=tenant, plan=plan("pro"))
         second = services.payment_start(tenant=tenant, plan=plan("pro"))
-        services.payment_sandbox_complete(payment=first, approve=True)
+        payment_steps.payment_sandbox_complete(payment=first, approve=True)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            services.payment_sandbox_complete(payment=second, approve=True)
+            payment_steps.payment_sandbox_complete(payment=second, approve=True)
     assert len(callbacks) >= 1
     second.refresh_from_db()
     first.refresh_from_db()
@@ -195,7 +197,7 @@ def test_paying_twice_for_one_plan_refunds_the_second_payment_after_commit(
     assert any(kind == "refunded" for kind, _ in kinds)
     assert any(data.get("duplicate") for _, data in kinds)
     # the task running again (a re-delivery) changes nothing
-    from apps.billing.tasks import refund_duplicate_payment_task
+    from apps.payments.tasks import refund_duplicate_payment_task
 
     assert refund_duplicate_payment_task(str(second.pk)) == "nothing"
     assert Refund.objects.for_tenant(tenant).count() == 1
@@ -206,7 +208,7 @@ def test_paying_twice_for_one_plan_refunds_the_second_payment_after_commit(
 
 def test_staff_refunds_a_payment_from_the_payment_list(tenant, admin_client_staff):
     payment = _paid(tenant)
-    url = reverse("admin:billing_payment_changelist")
+    url = reverse("admin:payments_payment_changelist")
     response = admin_client_staff.post(
         url, {"action": "refund_in_full", "_selected_action": [str(payment.pk)]}, follow=True
     )
@@ -231,7 +233,7 @@ def test_the_refund_action_needs_the_refund_permission(tenant, client):
     staff = UserFactory(is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_payment"))
     client.force_login(staff)
-    url = reverse("admin:billing_payment_changelist")
+    url = reverse("admin:payments_payment_changelist")
     page = client.get(url)
     assert page.status_code == 200 and "refund_in_full" not in page.content.decode()
     client.post(url, {"action": "refund_in_full", "_selected_action": [str(payment.pk)]})
@@ -259,7 +261,7 @@ def _paid_on_tinkoff(tenant, fake) -> Payment:
         payment = services.payment_start(tenant=tenant, plan=plan("pro"))
     fake.pay_submit(payment.provider_id, "pay")
     with tenant_scope(tenant):
-        services.payment_refresh(payment)
+        payment_steps.payment_refresh(payment)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     return payment
@@ -293,7 +295,7 @@ def test_yookassa_refund_sends_the_idempotence_key_and_a_repeat_refunds_once(ten
         payment = services.payment_start(tenant=tenant, plan=plan("pro"))
     yookassa_fake.checkout_submit(payment.provider_id, "pay")
     with tenant_scope(tenant):
-        services.payment_refresh(payment)
+        payment_steps.payment_refresh(payment)
     payment.refresh_from_db()
     yookassa_fake.fail("POST refunds", "lost")
     with pytest.raises(RefundFailed):
@@ -313,7 +315,7 @@ def test_yookassa_canceled_refund_is_a_permanent_error(yookassa_fake):
         shop_id="100500", secret_key="test_secret", api_url=f"{yookassa_fake.base_url}/v3"
     )
     with pytest.raises(ProviderError) as info:  # the payment is unknown: 400 from the fake
-        gateway.refund(provider_id="nope", amount=_rub(100), idempotency_key="k")
+        gateway.refund(refund_request(provider_id="nope", amount=_rub(100), idempotency_key="k"))
     assert info.value.permanent
 
 
@@ -379,7 +381,7 @@ def test_a_refund_the_provider_is_still_processing_is_completed_by_the_task(
         payment = services.payment_start(tenant=tenant, plan=plan("pro"))
     yookassa_fake.checkout_submit(payment.provider_id, "pay")
     with tenant_scope(tenant):
-        services.payment_refresh(payment)
+        payment_steps.payment_refresh(payment)
     payment.refresh_from_db()
     yookassa_fake.refunds_pending = True
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

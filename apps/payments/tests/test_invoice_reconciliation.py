@@ -20,12 +20,13 @@ from django.db.models import Sum
 
 from apps.billing import services
 from apps.billing.models import Subscription, SubscriptionStatus
-from apps.billing.services.invoices import invoice_for_payment
-from apps.billing.services.refunds import payment_refund
 from apps.billing.services.usage_charges import usage_charge_authorize, usage_charge_settle
 from apps.billing.tests.helpers import plan, start_trial
 from apps.core.money import Money
 from apps.payments.models import Invoice, InvoiceKind, Payment, PaymentStatus, Refund
+from apps.payments.services import payments as payment_steps
+from apps.payments.services.invoices import invoice_for_payment
+from apps.payments.services.refunds import payment_refund
 from apps.tenants.scoping import tenant_scope
 from tests.factories import TenantFactory
 
@@ -36,7 +37,7 @@ PAID = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
 def _buy(tenant, code: str, *, approve: bool = True) -> Payment:
     with tenant_scope(tenant):
         payment = services.payment_start(tenant=tenant, plan=plan(code))
-        services.payment_sandbox_complete(payment=payment, approve=approve)
+        payment_steps.payment_sandbox_complete(payment=payment, approve=approve)
     payment.refresh_from_db()
     return payment
 
@@ -88,7 +89,7 @@ def _pay_overdue_by_hand(tenant) -> Payment:
 
     with tenant_scope(tenant):
         payment = dunning_pay_now(tenant=tenant)
-        services.payment_sandbox_complete(payment=payment, approve=True)
+        payment_steps.payment_sandbox_complete(payment=payment, approve=True)
     payment.refresh_from_db()
     return payment
 

@@ -1,4 +1,4 @@
-"""Provider faults against the local T-Bank and YooKassa fakes (apps/billing/tests/fakes.py):
+"""Provider faults against the local T-Bank and YooKassa fakes (apps.payments.tests.fakes.py):
 lost answers, timeouts, declines, a process killed between the provider call and our commit.
 The fakes count requests, so "the provider was not charged twice" is checked where it happens."""
 
@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from apps.billing import services
 from apps.billing.models import Subscription
-from apps.billing.tests.fakes import FakeTBank
 from apps.billing.tests.helpers import subscribe
 from apps.core.errors import ProviderError
 from apps.core.money import Money
 from apps.payments.gateways.tbank import TBankGateway
 from apps.payments.models import Payment, PaymentStatus
+from apps.payments.services import payments as payment_steps
+from apps.payments.tests.fakes import FakeTBank
+from apps.payments.tests.requests import hosted, refund_request, saved_charge
 
 TBANK = "https://securepay.test/v2"
 
@@ -39,7 +41,9 @@ def gateway():
 
 
 def _charge(gateway, key="fl-pay-renew-1", card="145919"):
-    return gateway.charge_saved(method_id=card, amount=Money(499000, "RUB"), idempotency_key=key)
+    return gateway.charge_saved(
+        saved_charge(method_id=card, amount=Money(499000, "RUB"), idempotency_key=key)
+    )
 
 
 # --- T-Bank: the outcome of Init/Charge is unknown after a timeout ---------------------------
@@ -100,11 +104,21 @@ def test_a_declined_charge_stays_declined_on_retry_without_charging_again(gatewa
 
 def test_create_payment_answers_an_order_already_paid_instead_of_a_second_init(gateway, tbank):
     first = gateway.create_payment(
-        amount=Money(999000, "RUB"), description="Pro", idempotency_key="fl-pay-9", return_url=""
+        hosted(
+            amount=Money(999000, "RUB"),
+            description="Pro",
+            idempotency_key="fl-pay-9",
+            return_url="",
+        )
     )
     tbank.pay_submit(first.provider_id, "pay")
     again = gateway.create_payment(
-        amount=Money(999000, "RUB"), description="Pro", idempotency_key="fl-pay-9", return_url=""
+        hosted(
+            amount=Money(999000, "RUB"),
+            description="Pro",
+            idempotency_key="fl-pay-9",
+            return_url="",
+        )
     )
     assert again.provider_id == first.provider_id and again.status == "succeeded"
     assert tbank.calls["Init"] == 1
@@ -113,7 +127,9 @@ def test_create_payment_answers_an_order_already_paid_instead_of_a_second_init(g
 def test_refund_is_a_cancel_with_the_amount_and_our_key_and_a_repeat_refunds_once(gateway, tbank):
     paid = _charge(gateway)
     part = gateway.refund(
-        provider_id=paid.provider_id, amount=Money(100050, "RUB"), idempotency_key="rf-1"
+        refund_request(
+            provider_id=paid.provider_id, amount=Money(100050, "RUB"), idempotency_key="rf-1"
+        )
     )
     assert part.status == "refunded"
     assert tbank.payments[paid.provider_id]["Status"] == "PARTIAL_REFUNDED"
@@ -122,11 +138,15 @@ def test_refund_is_a_cancel_with_the_amount_and_our_key_and_a_repeat_refunds_onc
     assert body["Amount"] == 100050 and body["ExternalRequestId"] == "rf-1"
     # the same key again (a retry after a lost answer) is the same refund
     gateway.refund(
-        provider_id=paid.provider_id, amount=Money(100050, "RUB"), idempotency_key="rf-1"
+        refund_request(
+            provider_id=paid.provider_id, amount=Money(100050, "RUB"), idempotency_key="rf-1"
+        )
     )
     assert tbank.payments[paid.provider_id]["Refunded"] == 100050
     rest = gateway.refund(
-        provider_id=paid.provider_id, amount=Money(398950, "RUB"), idempotency_key="rf-2"
+        refund_request(
+            provider_id=paid.provider_id, amount=Money(398950, "RUB"), idempotency_key="rf-2"
+        )
     )
     assert rest.status == "refunded" and tbank.payments[paid.provider_id]["Status"] == "REFUNDED"
 
@@ -168,8 +188,8 @@ def test_killed_after_the_provider_charged_then_the_next_attempt_reconciles_with
     subscription = _due_on_tinkoff(tenant)
     real = TBankGateway.charge_saved
 
-    def charge_then_die(self, **kwargs):
-        real(self, **kwargs)
+    def charge_then_die(self, request):
+        real(self, request)
         raise SystemExit("worker killed")
 
     with (
@@ -200,8 +220,8 @@ def test_killed_after_the_provider_charged_then_the_notification_reconciles(
     real = TBankGateway.charge_saved
     charged = {}
 
-    def charge_then_die(self, **kwargs):
-        charged["result"] = real(self, **kwargs)
+    def charge_then_die(self, request):
+        charged["result"] = real(self, request)
         raise SystemExit("worker killed")
 
     with (
@@ -271,7 +291,7 @@ def test_a_declined_start_is_402_with_the_banks_reason(tenant, admin_api, tinkof
 
 @pytest.fixture
 def yookassa(settings):
-    from apps.billing.tests.fakes import FakeServer, FakeYooKassa
+    from apps.payments.tests.fakes import FakeServer, FakeYooKassa
 
     fake = FakeYooKassa()
     with FakeServer(fake) as url:
@@ -361,8 +381,8 @@ def test_yookassa_payment_created_but_our_commit_lost_is_found_by_its_metadata(
 
     real = YooKassaGateway.create_payment
 
-    def create_then_die(self, **kwargs):
-        real(self, **kwargs)
+    def create_then_die(self, request):
+        real(self, request)
         raise SystemExit("worker killed")
 
     with (
@@ -453,7 +473,7 @@ def test_tbank_card_arriving_after_the_status_is_kept_for_renewals(
         payment = services.payment_start(tenant=tenant, plan=plan("pro"))
     tbank.pay_submit(payment.provider_id, "pay")
     with tenant_scope(tenant):
-        services.payment_refresh(payment)
+        payment_steps.payment_refresh(payment)
     payment.refresh_from_db()
     assert (
         payment.status == PaymentStatus.SUCCEEDED and payment.subscription.payment_method_id == ""

@@ -8,17 +8,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from apps.billing import services
-from apps.billing.invoice_pdf import invoice_filename, invoice_pdf_bytes
 from apps.billing.models import BillingAccount, BillingEvent, Subscription, UsageCharge
-from apps.billing.services.invoices import (
-    credit_note_for_refund,
-    invoice_for_payment,
-    vat_extract,
-)
 from apps.billing.tests.helpers import plan, start_trial, subscribe
-from apps.billing.tests.pdf_text import pdf_text, pdf_title
 from apps.core.errors import Conflict
 from apps.core.money import Money
+from apps.payments.invoice_pdf import invoice_filename, invoice_pdf_bytes
 from apps.payments.models import (
     Invoice,
     InvoiceSequence,
@@ -27,6 +21,13 @@ from apps.payments.models import (
     PaymentStatus,
     Refund,
 )
+from apps.payments.services import payments as payment_steps
+from apps.payments.services.invoices import (
+    credit_note_for_refund,
+    invoice_for_payment,
+    vat_extract,
+)
+from apps.payments.tests.pdf_text import pdf_text, pdf_title
 from apps.tenants.scoping import tenant_scope
 from tests.factories import TenantFactory
 
@@ -49,7 +50,7 @@ def paid(tenant, code="pro", *, approve=True) -> Payment:
     """A sandbox payment for `code`, approved (or declined) on the test-card page."""
     with tenant_scope(tenant):
         payment = services.payment_start(tenant=tenant, plan=plan(code))
-        services.payment_sandbox_complete(payment=payment, approve=approve)
+        payment_steps.payment_sandbox_complete(payment=payment, approve=approve)
     payment.refresh_from_db()
     return payment
 
@@ -96,7 +97,7 @@ def test_invoice_for_payment_is_idempotent_and_replays_issue_nothing(tenant):
     first = invoice_for_payment(payment)
     # when the success is replayed and the invoice asked for again
     with tenant_scope(tenant):
-        services.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
+        payment_steps.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
     again = invoice_for_payment(payment)
     # then there is still one invoice and the sequence did not move
     assert again.pk == first.pk
@@ -287,7 +288,7 @@ def test_usage_invoice_has_a_line_per_charge_and_links_them(tenant):
         )
     # when the payment succeeds
     with tenant_scope(tenant):
-        services.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
+        payment_steps.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
     # then each charge is a line of the invoice, and points at it
     invoice = Invoice.objects.for_tenant(tenant).get(payment=payment)
     lines = [(ln.description, ln.quantity, ln.unit_amount, ln.amount) for ln in invoice.lines.all()]
@@ -353,7 +354,7 @@ def test_credit_note_is_idempotent_and_needs_a_completed_refund(tenant):
 
 
 def test_payment_refund_issues_the_credit_note(tenant):
-    from apps.billing.services.refunds import payment_refund
+    from apps.payments.services.refunds import payment_refund
 
     payment = paid(tenant)
     with tenant_scope(tenant):

@@ -5,11 +5,12 @@ import pytest
 from django.urls import reverse
 
 from apps.billing import services
-from apps.billing.services.invoices import credit_note_for_refund, invoice_for_payment
 from apps.billing.tests.helpers import plan, start_trial
-from apps.billing.tests.pdf_text import pdf_text
-from apps.billing.views_invoices import PER_PAGE
 from apps.payments.models import Invoice, Payment, PaymentStatus
+from apps.payments.services import payments as payment_steps
+from apps.payments.services.invoices import credit_note_for_refund, invoice_for_payment
+from apps.payments.tests.pdf_text import pdf_text
+from apps.payments.views import PER_PAGE
 from apps.tenants.scoping import tenant_scope
 from conftest import api_client_for
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def paid(tenant, code="pro", *, approve=True) -> Payment:
     with tenant_scope(tenant):
         payment = services.payment_start(tenant=tenant, plan=plan(code))
-        services.payment_sandbox_complete(payment=payment, approve=approve)
+        payment_steps.payment_sandbox_complete(payment=payment, approve=approve)
     payment.refresh_from_db()
     return payment
 

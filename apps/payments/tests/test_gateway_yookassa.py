@@ -9,9 +9,11 @@ import responses
 from django.test import RequestFactory
 from django.utils import translation
 
+from apps.core.errors import ProviderError
 from apps.core.money import Money
-from apps.payments.gateways import NotificationRejected, ProviderError
+from apps.payments.gateways import NotificationRejected
 from apps.payments.gateways.yookassa import YooKassaGateway
+from apps.payments.tests.requests import hosted, saved_charge
 
 API = "https://yookassa.test/v3"
 PAYMENT_ID = "22e12f66-000f-5000-8000-18db351245c7"
@@ -48,10 +50,12 @@ def gateway():
 def test_create_sends_idempotence_key_kopeck_exact_amount_and_saves_the_method(gateway):
     responses.post(f"{API}/payments", json=_payment())
     result = gateway.create_payment(
-        amount=Money(499029, "RUB"),
-        description="Fast Lead, Pro",
-        idempotency_key="fl-pay-1",
-        return_url="https://app.test/t/acme/billing/",
+        hosted(
+            amount=Money(499029, "RUB"),
+            description="Fast Lead, Pro",
+            idempotency_key="fl-pay-1",
+            return_url="https://app.test/t/acme/billing/",
+        )
     )
     sent = responses.calls[0].request
     body = json.loads(sent.body)
@@ -91,7 +95,7 @@ def test_server_error_is_transient_and_bad_request_permanent(gateway):
     )
     with pytest.raises(ProviderError) as info:
         gateway.create_payment(
-            amount=Money(100, "RUB"), description="x", idempotency_key="k", return_url="x"
+            hosted(amount=Money(100, "RUB"), description="x", idempotency_key="k", return_url="x")
         )
     assert info.value.permanent
 
@@ -107,7 +111,9 @@ def test_renewal_decline_carries_a_user_safe_reason(gateway):
         ),
     )
     with translation.override("en"), pytest.raises(ProviderError) as info:
-        gateway.charge_saved(method_id="pm-1", amount=Money(499000, "RUB"), idempotency_key="r1")
+        gateway.charge_saved(
+            saved_charge(method_id="pm-1", amount=Money(499000, "RUB"), idempotency_key="r1")
+        )
     assert info.value.permanent and "Insufficient funds" in info.value.user_message
     assert json.loads(responses.calls[0].request.body)["payment_method_id"] == "pm-1"
 
@@ -152,6 +158,6 @@ def test_notification_for_a_payment_yookassa_does_not_know_is_rejected(gateway):
 def test_a_request_the_sdk_refuses_is_a_permanent_provider_error(gateway):
     with pytest.raises(ProviderError) as info:
         gateway.create_payment(
-            amount=Money(100, "RUB"), description="x", idempotency_key="k", return_url=""
+            hosted(amount=Money(100, "RUB"), description="x", idempotency_key="k", return_url="")
         )
     assert info.value.permanent
