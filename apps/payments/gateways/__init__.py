@@ -77,7 +77,9 @@ def providers_for(currency: str) -> list[str]:
 def capabilities(name: str) -> Capabilities:
     """What provider `name` can do (an unknown or empty name can do nothing)."""
     gateway_class = _CLASSES.get(name)
-    return gateway_class.capabilities if gateway_class is not None else Capabilities()
+    if gateway_class is None:
+        return Capabilities(reports_status=False)
+    return gateway_class.capabilities
 
 
 def providers_with(**wanted: bool) -> list[str]:
