@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.leads",
     "apps.web",
     "apps.features",
+    "apps.payments",
     "apps.billing",
     "apps.payperlead",
     "apps.ai",
@@ -241,7 +242,7 @@ AI_PRICES = env.json(
     },
 )
 
-# --- Payments (apps/billing/gateways) ------------------------------------------------------
+# --- Payments (apps/payments/gateways) -----------------------------------------------------
 # RUB payments go through YooKassa or T-Bank; with no keys the labelled offline sandbox.
 YOOKASSA_SHOP_ID = env("YOOKASSA_SHOP_ID", default="")
 YOOKASSA_SECRET_KEY = env("YOOKASSA_SECRET_KEY", default="")
@@ -273,7 +274,7 @@ STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 
-# --- Invoices (apps/billing/services/invoices.py) ---------------------------------------
+# --- Invoices (apps/payments/services/invoices.py) --------------------------------------
 # Prices are gross: the VAT (basis points, 2000 = 20 %; 0 = not applicable) is extracted.
 BILLING_VAT_RATE_BP = env.int("BILLING_VAT_RATE_BP", default=0)
 if not 0 <= BILLING_VAT_RATE_BP <= 10000:

@@ -27,6 +27,7 @@ urlpatterns = [
     # AI enrichment's pages keep their `leads:` names: one namespace, two apps' patterns.
     path("", include((leads_urls.urlpatterns + enrichment_urls.urlpatterns, "leads"))),
     path("", include("apps.features.urls")),
+    path("", include("apps.payments.urls")),
     path("", include("apps.billing.urls")),
     path("", include("apps.billing.stripe_urls")),
     path("webhooks/stripe/", include("djstripe.urls", namespace="djstripe")),

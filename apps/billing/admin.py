@@ -9,8 +9,6 @@ from apps.billing import services
 from apps.billing.models import (
     LIVE_STATUSES,
     BillingAccount,
-    Payment,
-    PaymentEvent,
     Plan,
     PlanStatus,
     Subscription,
@@ -185,81 +183,5 @@ class UsageMeterAdmin(TenantOwnedAdmin):
         return False
 
 
-@admin.register(Payment)
-class PaymentAdmin(TenantOwnedAdmin):
-    """Read-only: payments change only through the provider flow and its webhooks."""
-
-    tenant_list_display = (
-        "created_at",
-        "plan",
-        "amount",
-        "currency",
-        "provider",
-        "is_test",
-        "status",
-        "failure_reason",
-    )
-    list_filter = ["status", "provider", "is_test"]
-    search_fields = ["=id", "=provider_id", "=idempotency_key", "tenant__slug"]
-    date_hierarchy = "created_at"
-    actions = ["refund_in_full"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_refund_permission(self, request) -> bool:
-        return request.user.has_perm("billing.add_refund")
-
-    @admin.action(
-        description=_("Refund what is left of the selected payments"),
-        permissions=["refund"],
-    )
-    def refund_in_full(self, request, queryset):
-        """Through the refund service (provider refund, history, credit note); the key makes a
-        second click retry the same refund instead of sending another."""
-        from django.contrib import messages
-
-        from apps.billing.services.refunds import payment_refund
-        from apps.core.errors import ApplicationError
-        from apps.core.money import Money
-
-        for payment in queryset:
-            left = payment.amount - payment.refunded_amount
-            try:
-                refund = payment_refund(
-                    payment=payment,
-                    money=Money(left, payment.currency),
-                    reason=str(_("Refunded by staff")),
-                    idempotency_key=f"staff-{payment.pk}-{payment.refunded_amount}",
-                    actor=request.user,
-                )
-            except ApplicationError as exc:
-                self.message_user(request, f"{payment}: {exc.message}", messages.ERROR)
-                continue
-            self.message_user(
-                request,
-                _("%(payment)s: refund %(status)s.")
-                % {"payment": payment, "status": refund.get_status_display()},
-                messages.SUCCESS,
-            )
-
-
-@admin.register(PaymentEvent)
-class PaymentEventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "provider", "provider_event_id", "status", "payment")
-    list_filter = ["provider", "status"]
-    search_fields = ["=provider_event_id"]
-    list_select_related = ("payment",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-# Charges, credit ledger, refunds, invoices and billing history (apps/billing/admin_ledger.py).
+# Charges, the credit ledger and billing history (apps/billing/admin_ledger.py).
 from apps.billing import admin_ledger  # noqa: E402, F401

@@ -7,19 +7,11 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from apps.billing.models import (
-    BillingEvent,
-    CreditEntry,
-    Invoice,
-    InvoiceLine,
-    Refund,
-    UsageCharge,
-)
+from apps.billing.models import BillingEvent, CreditEntry, UsageCharge
 from apps.core.money import Money
 from apps.tenants.admin_base import TenantOwnedAdmin
 from apps.tenants.models import Tenant
@@ -218,113 +210,6 @@ class CreditEntryAdmin(TenantOwnedAdmin):
         obj.amount = entry.amount
         obj.idempotency_key = entry.idempotency_key
         obj.created_at = entry.created_at
-
-
-@admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
-    tenant_list_display = ("created_at", "refunded", "status", "reason", "payment_link")
-    list_filter = ["status", "currency"]
-    search_fields = ["=id", "=provider_id", "=idempotency_key", "tenant__slug"]
-    list_select_related = ("tenant", "payment")
-    date_hierarchy = "created_at"
-
-    @admin.display(description=_("amount"), ordering="amount")
-    def refunded(self, refund) -> str:
-        return _money(refund.amount, refund.currency)
-
-    @admin.display(description=_("payment"))
-    def payment_link(self, refund) -> str:
-        return _admin_link(refund.payment)
-
-
-class InvoiceLineInline(admin.TabularInline):
-    model = InvoiceLine
-    extra = 0
-    can_delete = False
-    fields = ["position", "description", "quantity", "unit_amount", "amount"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Invoice)
-class InvoiceAdmin(ReadOnlyAdmin):
-    tenant_list_display = ("number", "kind", "status", "issued_at", "invoice_total", "pdf_link")
-    list_filter = ["kind", "status", "currency", "language"]
-    search_fields = ["=number", "=payment__id", "tenant__slug", "tenant__name"]
-    date_hierarchy = "issued_at"
-    inlines = [InvoiceLineInline]
-    readonly_fields = [
-        "tenant",
-        "number",
-        "kind",
-        "status",
-        "currency",
-        "subtotal",
-        "vat_rate_bp",
-        "vat_amount",
-        "total",
-        "issued_at",
-        "paid_at",
-        "period_start",
-        "period_end",
-        "payment_link",
-        "refund_link",
-        "seller",
-        "buyer",
-        "language",
-        "pdf_link",
-    ]
-    fields = readonly_fields
-
-    @admin.display(description=_("total"), ordering="total")
-    def invoice_total(self, invoice) -> str:
-        return _money(invoice.total, invoice.currency)
-
-    @admin.display(description=_("payment"))
-    def payment_link(self, invoice) -> str:
-        return _admin_link(invoice.payment)
-
-    @admin.display(description=_("refund"))
-    def refund_link(self, invoice) -> str:
-        return _admin_link(invoice.refund)
-
-    @admin.display(description="PDF")
-    def pdf_link(self, invoice) -> str:
-        if not _pdf_available():
-            return "—"
-        url = reverse("admin:billing_invoice_pdf", args=[invoice.pk])
-        return format_html('<a href="{}">PDF</a>', url)
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.pdf_view)
-        return [
-            path("<path:object_id>/pdf/", view, name="billing_invoice_pdf"),
-            *super().get_urls(),
-        ]
-
-    def pdf_view(self, request, object_id):
-        """The invoice's PDF for staff (the tenant's own page is members-only)."""
-        from django.http import Http404
-
-        if not self.has_view_permission(request) or not _pdf_available():
-            raise Http404
-        from apps.billing.invoice_pdf import invoice_pdf_response
-
-        invoice = get_object_or_404(Invoice.objects.unscoped(), pk=object_id)
-        return invoice_pdf_response(invoice, request.GET.get("lang"))
-
-
-def _pdf_available() -> bool:
-    try:
-        from apps.billing import invoice_pdf  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @admin.register(BillingEvent)

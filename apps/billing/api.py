@@ -17,14 +17,10 @@ from apps.billing.plan_tools import plan_tools_expand
 from apps.billing.services import access_message
 from apps.core.api import error_responses
 from apps.core.errors import ValidationFailed
+from apps.payments.api import MoneySerializer
 from apps.tenants.api import TENANT_ID
 from apps.tenants.api_base import TenantAPIView
 from apps.tenants.roles import Role
-
-
-class MoneySerializer(serializers.Serializer):
-    amount = serializers.IntegerField(help_text="Minor units: 499000 = 4,990.00 RUB.")
-    currency = serializers.CharField(help_text="ISO 4217.")
 
 
 class PlanSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from apps.billing import gateways, selectors
+from apps.billing import selectors
 from apps.billing.api import MoneySerializer, PaymentSerializer, PlanSerializer
 from apps.billing.models import BillingAccount, BillingEvent, Plan
 from apps.billing.plan_limits import plan_limits_get
@@ -19,6 +19,7 @@ from apps.billing.services import plan_changes as changes
 from apps.billing.services import subscription_actions as actions
 from apps.core.api import DefaultPagination, StrictFieldsMixin, error_responses
 from apps.core.errors import ValidationFailed
+from apps.payments import gateways
 from apps.tenants.api import TENANT_ID
 from apps.tenants.api_base import TenantAPIView
 from apps.tenants.api_key_auth import actor_of

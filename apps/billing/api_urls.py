@@ -1,6 +1,7 @@
 from django.urls import path
 
-from apps.billing import api, api_invoices, api_subscription
+from apps.billing import api, api_subscription
+from apps.payments import api as payments_api
 
 tenant = "tenants/<str:tenant_id>/billing/"
 
@@ -60,10 +61,10 @@ urlpatterns = [
         api_subscription.BillingAccountAPI.as_view(),
         name="api-billing-account",
     ),
-    path(f"{tenant}invoices/", api_invoices.InvoiceListAPI.as_view(), name="api-billing-invoices"),
+    path(f"{tenant}invoices/", payments_api.InvoiceListAPI.as_view(), name="api-billing-invoices"),
     path(
         f"{tenant}invoices/<int:invoice_id>/pdf/",
-        api_invoices.InvoicePDFAPI.as_view(),
+        payments_api.InvoicePDFAPI.as_view(),
         name="api-billing-invoice-pdf",
     ),
 ]

@@ -28,8 +28,10 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="billing_after_migrate")
         from apps.billing import tenant_hooks
+        from apps.billing.services.settlement import register_payment_purposes
         from apps.billing.stripe_sync import connect_signals
 
+        register_payment_purposes()  # what a settled payment of each purpose does
         connect_signals()  # dj-stripe's verified webhooks drive our subscriptions
         tenant_hooks.register()  # the trial on TenantCreated, member and company limits
         register_nav(*NAV)

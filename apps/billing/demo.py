@@ -5,8 +5,11 @@ and a second run changes nothing."""
 
 from __future__ import annotations
 
-from apps.billing import gateways, selectors
+from apps.billing import selectors
 from apps.billing.models import LIVE_STATUSES, Subscription
+from apps.payments import gateways
+from apps.payments.services.invoices import invoice_for_payment
+from apps.payments.services.payments import payment_sandbox_complete
 
 DEMO_PLAN = "pro"
 
@@ -33,11 +36,6 @@ def seed_demo_billing(tenant, *, admin=None) -> Subscription:
     payment = services.payment_start(
         tenant=tenant, plan=plan, actor=admin, provider=gateways.SANDBOX
     )
-    payment = services.payment_sandbox_complete(payment=payment, approve=True)
-    try:
-        from apps.billing.services.invoices import invoice_for_payment
-    except ImportError:  # an installation without invoices
-        pass
-    else:
-        invoice_for_payment(payment)  # issued by the success hook already; idempotent
+    payment = payment_sandbox_complete(payment=payment, approve=True)
+    invoice_for_payment(payment)  # issued by the success hook already; idempotent
     return Subscription.objects.for_tenant(tenant).get(pk=payment.subscription_id)

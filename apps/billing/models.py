@@ -1,7 +1,5 @@
-"""Plans, subscriptions, a tenant's access state and its usage meters (the plan/usage half of
-billing; payments add provider fields to `Subscription` and their own models)."""
-
-import uuid
+"""Plans, subscriptions, a tenant's access state, usage meters, credits and paid-action charges.
+Payments, refunds and invoices are `apps.payments` models."""
 
 from django.conf import settings
 from django.db import models
@@ -321,169 +319,6 @@ class UsageMeter(TenantOwnedModel, TimeStampedModel):
         return f"{self.tenant_id} {self.period_start:%Y-%m-%d}: {self.leads_used}"
 
 
-class PaymentStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    WAITING_FOR_CAPTURE = "waiting_for_capture", _("Waiting for capture")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    CANCELED = "canceled", _("Canceled")
-    FAILED = "failed", _("Failed")
-    REFUNDED = "refunded", _("Refunded")
-
-
-# Statuses only move up this ladder, so a late or replayed event never undoes a later one.
-# A success outranks a failure: the payer may retry a declined card on the same payment form.
-PAYMENT_STATUS_RANK = {
-    PaymentStatus.PENDING: 0,
-    PaymentStatus.WAITING_FOR_CAPTURE: 1,
-    PaymentStatus.FAILED: 2,
-    PaymentStatus.CANCELED: 2,
-    PaymentStatus.SUCCEEDED: 3,
-    PaymentStatus.REFUNDED: 4,
-}
-
-
-class PaymentKind(models.TextChoices):
-    PLAN = "plan", _("Plan purchase")
-    RENEWAL = "renewal", _("Renewal")
-    PRORATION = "proration", _("Upgrade (prorated)")
-    USAGE = "usage", _("Paid actions")
-    INVOICE = "invoice", _("Invoice in arrears")
-
-
-class Payment(TenantOwnedModel, TimeStampedModel):
-    """One payment attempt. The row exists before the provider is called, so its id is the
-    idempotency key and a crash between the call and our commit loses nothing."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    subscription = models.ForeignKey(
-        Subscription,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="payments",
-        verbose_name=_("subscription"),
-    )
-    plan = models.ForeignKey(
-        Plan, on_delete=models.PROTECT, related_name="payments", verbose_name=_("plan")
-    )
-    kind = models.CharField(
-        _("kind"), max_length=10, choices=PaymentKind.choices, default=PaymentKind.PLAN
-    )
-    description = models.CharField(_("description"), max_length=300, blank=True)
-    amount = models.PositiveBigIntegerField(_("amount in minor units"))
-    refunded_amount = models.PositiveBigIntegerField(_("refunded, minor units"), default=0)
-    currency = models.CharField(_("currency"), max_length=3)
-    provider = models.CharField(_("provider"), max_length=16)
-    provider_id = models.CharField(_("provider payment id"), max_length=64, blank=True)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
-    )
-    is_test = models.BooleanField(_("test payment"), default=False)
-    confirmation_url = models.URLField(_("confirmation URL"), max_length=500, blank=True)
-    payment_method_id = models.CharField(_("saved payment method"), max_length=64, blank=True)
-    failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
-    raw = models.JSONField(_("provider payload"), default=dict, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # Renewals (recurring charges): the period paid for, the ops request that created the
-    # charge, and a short claim so that two workers never call the provider at once.
-    period_start = models.DateTimeField(_("renewal of the period from"), null=True, blank=True)
-    request_id = models.CharField(_("charge request id"), max_length=64, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        verbose_name = _("payment")
-        verbose_name_plural = _("payments")
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "provider_id"],
-                condition=~models.Q(provider_id=""),
-                name="payment_provider_id_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["request_id"],
-                condition=~models.Q(request_id=""),
-                name="payment_request_id_unique",
-            ),
-            # One live charge per subscription period: a failed one may be retried.
-            models.UniqueConstraint(
-                fields=["subscription", "period_start"],
-                condition=models.Q(period_start__isnull=False)
-                & ~models.Q(status__in=["failed", "canceled"]),
-                name="payment_one_charge_per_period",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(refunded_amount__lte=models.F("amount")),
-                name="payment_refund_within_amount",
-            ),
-        ]
-        indexes = [models.Index(fields=["tenant", "-created_at"], name="payment_tenant")]
-
-    def __str__(self) -> str:
-        return f"{self.money} · {self.provider} · {self.status}"
-
-    @property
-    def money(self) -> Money:
-        return Money(self.amount, self.currency)
-
-
-class PaymentEvent(TimeStampedModel):
-    """A provider notification already processed: the unique event id makes webhooks
-    idempotent (a replay hits the constraint and stops)."""
-
-    provider = models.CharField(_("provider"), max_length=16)
-    provider_event_id = models.CharField(_("provider event id"), max_length=128)
-    payment = models.ForeignKey(
-        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
-    )
-    status = models.CharField(_("status"), max_length=20, blank=True)
-    raw = models.JSONField(_("payload"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("payment event")
-        verbose_name_plural = _("payment events")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "provider_event_id"], name="paymentevent_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.provider}:{self.provider_event_id}"
-
-
-class Refund(TenantOwnedModel, TimeStampedModel):
-    """Money sent back for a payment (a double payment, failed paid actions, a credit).
-    Written before the provider call; its id is the idempotency key."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.PositiveBigIntegerField(_("amount in minor units"))
-    currency = models.CharField(_("currency"), max_length=3)
-    reason = models.CharField(_("reason"), max_length=300)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
-    provider_id = models.CharField(_("provider refund id"), max_length=64, blank=True)
-    status = models.CharField(
-        _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
-    )
-    raw = models.JSONField(_("provider payload"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("refund")
-        verbose_name_plural = _("refunds")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.money} · {self.status}"
-
-    @property
-    def money(self) -> Money:
-        return Money(self.amount, self.currency)
-
-
 class CreditEntry(TenantOwnedModel):
     """The tenant's credit balance as a ledger: + for credits (a downgrade's prorated
     remainder, a refund to balance, a top-up), - for what it paid. Balance = the sum."""
@@ -532,14 +367,22 @@ class UsageCharge(TenantOwnedModel, TimeStampedModel):
     failure_reason = models.CharField(_("failure reason"), max_length=300, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
     payment = models.ForeignKey(
-        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_charges"
+        "payments.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="usage_charges",
     )
     provider_ref = models.CharField(_("provider reference"), max_length=100, blank=True)
     # Units not delivered (failed leads) are given back; the invoice shows them.
     refunded_quantity = models.PositiveIntegerField(_("quantity given back"), default=0)
     refunded_amount = models.PositiveBigIntegerField(_("amount given back"), default=0)
     invoice = models.ForeignKey(
-        "Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_charges"
+        "payments.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="usage_charges",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -567,109 +410,6 @@ class UsageCharge(TenantOwnedModel, TimeStampedModel):
     @property
     def net_amount(self) -> int:
         return self.amount - self.refunded_amount
-
-
-class InvoiceKind(models.TextChoices):
-    INVOICE = "invoice", _("Invoice")
-    CREDIT_NOTE = "credit_note", _("Credit note")
-
-
-class InvoiceStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    PAID = "paid", _("Paid")
-    VOID = "void", _("Void")
-
-
-class InvoiceSequence(models.Model):
-    """The last number given per currency; numbers are sequential without gaps because the
-    row is locked while an invoice takes the next one."""
-
-    currency = models.CharField(max_length=3, primary_key=True)
-    last_number = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("invoice sequence")
-        verbose_name_plural = _("invoice sequences")
-
-    def __str__(self) -> str:
-        return f"{self.currency}: {self.last_number}"
-
-
-class Invoice(TenantOwnedModel, TimeStampedModel):
-    """A paid payment's invoice (or a refund's credit note). Totals are signed minor units:
-    a credit note's total is negative. Seller and buyer are snapshots at issue time."""
-
-    number = models.CharField(_("number"), max_length=32, unique=True)
-    sequence = models.PositiveIntegerField(_("sequence number"))
-    kind = models.CharField(
-        _("kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE
-    )
-    status = models.CharField(
-        _("status"), max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN
-    )
-    currency = models.CharField(_("currency"), max_length=3)
-    subtotal = models.BigIntegerField(_("subtotal, minor units"))
-    vat_rate_bp = models.PositiveIntegerField(
-        _("VAT rate, basis points"), default=0, help_text=_("2000 = 20 %.")
-    )
-    vat_amount = models.BigIntegerField(_("VAT, minor units"), default=0)
-    total = models.BigIntegerField(_("total, minor units"))
-    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
-    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
-    period_start = models.DateTimeField(_("period from"), null=True, blank=True)
-    period_end = models.DateTimeField(_("period to"), null=True, blank=True)
-    payment = models.ForeignKey(
-        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
-    )
-    refund = models.ForeignKey(
-        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
-    )
-    seller = models.JSONField(_("seller"), default=dict)
-    buyer = models.JSONField(_("buyer"), default=dict)
-    language = models.CharField(_("language"), max_length=2, default="ru")
-
-    class Meta:
-        verbose_name = _("invoice")
-        verbose_name_plural = _("invoices")
-        ordering = ["-issued_at", "-sequence"]
-        constraints = [
-            models.UniqueConstraint(fields=["currency", "sequence"], name="invoice_sequence"),
-            models.UniqueConstraint(
-                fields=["payment", "kind"],
-                condition=models.Q(payment__isnull=False, refund__isnull=True),
-                name="invoice_one_per_payment",
-            ),
-            models.UniqueConstraint(
-                fields=["refund"],
-                condition=models.Q(refund__isnull=False),
-                name="invoice_one_per_refund",
-            ),
-        ]
-        indexes = [models.Index(fields=["tenant", "-issued_at"], name="invoice_tenant")]
-
-    def __str__(self) -> str:
-        return self.number
-
-    @property
-    def money(self) -> Money:
-        return Money(self.total, self.currency)
-
-
-class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    description = models.CharField(_("description"), max_length=300)
-    quantity = models.IntegerField(_("quantity"), default=1)
-    unit_amount = models.BigIntegerField(_("unit price, minor units"))
-    amount = models.BigIntegerField(_("amount, minor units"))
-    position = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("invoice line")
-        verbose_name_plural = _("invoice lines")
-        ordering = ["position", "pk"]
-
-    def __str__(self) -> str:
-        return self.description
 
 
 class BillingEventKind(models.TextChoices):

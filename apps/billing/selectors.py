@@ -18,12 +18,12 @@ from apps.billing.models import (
     BillingAccount,
     BillingInterval,
     LimitMode,
-    Payment,
     Plan,
     PlanStatus,
     Subscription,
     UsageMeter,
 )
+from apps.payments.models import Payment
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 
@@ -247,33 +247,6 @@ def payment_list(tenant, limit: int = 50):
 def payment_get(tenant, payment_id) -> Payment:
     """One of the tenant's payments; missing and foreign both raise Payment.DoesNotExist."""
     return Payment.objects.for_tenant(tenant).select_related("plan").get(pk=payment_id)
-
-
-# --- invoices ---------------------------------------------------------------------------------
-
-
-def invoice_list(tenant):
-    """The tenant's invoices and credit notes, newest first, with their lines (two queries)."""
-    from apps.billing.models import Invoice
-
-    return (
-        Invoice.objects.for_tenant(tenant)
-        .select_related("payment")
-        .prefetch_related("lines")
-        .order_by("-issued_at", "-sequence")
-    )
-
-
-def invoice_get(tenant, invoice_id):
-    """One of the tenant's invoices; missing and foreign both raise Invoice.DoesNotExist."""
-    from apps.billing.models import Invoice
-
-    return (
-        Invoice.objects.for_tenant(tenant)
-        .select_related("payment")
-        .prefetch_related("lines")
-        .get(pk=invoice_id)
-    )
 
 
 def payment_history(tenant):

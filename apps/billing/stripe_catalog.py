@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import stripe
 from django.db.models import Q
 
-from apps.billing import gateways
-from apps.billing.gateways.stripe_gw import StripeGateway, _error, _plain
 from apps.billing.models import BillingInterval, Plan, PlanStatus
+from apps.payments import gateways
+from apps.payments.gateways.stripe import StripeGateway, plain, provider_error
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def stripe_catalog_sync(gateway: StripeGateway | None = None) -> list[SyncedPlan
     try:
         return [_sync_plan(gateway, plan) for plan in stripe_plans()]
     except stripe.StripeError as exc:
-        raise _error(exc) from exc
+        raise provider_error(exc) from exc
 
 
 def _sync_plan(gateway: StripeGateway, plan: Plan) -> SyncedPlan:
@@ -133,4 +133,4 @@ def _sync_djstripe(product, price, gateway: StripeGateway) -> None:
 
 
 def _wire(obj) -> dict:
-    return _plain(obj)
+    return plain(obj)

@@ -6,23 +6,26 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.billing import gateways
-from apps.billing.gateways import ProviderError
 from apps.billing.models import LIVE_STATUSES, Subscription
+from apps.core.errors import ProviderError
+from apps.payments import gateways
+from apps.payments.gateways import PortalRequest
 from apps.tenants.dashboard import dashboard_view
 from apps.tenants.roles import Role
 
 
-def stripe_customer_id(tenant) -> str:
-    """The Stripe customer of the tenant's live Stripe subscription ("" if none)."""
-    subscription = (
+def portal_subscription(tenant) -> Subscription | None:
+    """The tenant's live subscription at a provider with a customer portal, if any."""
+    return (
         Subscription.objects.for_tenant(tenant)
-        .filter(provider=gateways.STRIPE, status__in=LIVE_STATUSES)
+        .filter(
+            provider__in=gateways.providers_with(has_customer_portal=True),
+            status__in=LIVE_STATUSES,
+        )
         .exclude(payment_method_id="")
         .order_by("-created_at")
         .first()
     )
-    return subscription.payment_method_id if subscription is not None else ""
 
 
 @require_POST
@@ -31,13 +34,16 @@ def portal(request, tenant_slug):
     """Open Stripe's customer portal (payment method, invoices, cancellation) for the
     company's Stripe subscription; it sends the user back to the billing page."""
     overview = reverse("billing:overview", kwargs={"tenant_slug": tenant_slug})
-    customer_id = stripe_customer_id(request.tenant)
-    if not customer_id or not gateways.provider_configured(gateways.STRIPE):
+    subscription = portal_subscription(request.tenant)
+    if subscription is None or not gateways.provider_configured(subscription.provider):
         messages.error(request, _("The company has no Stripe subscription."))
         return redirect(overview)
     try:
-        url = gateways.get_gateway(gateways.STRIPE).customer_portal_url(
-            customer_id, request.build_absolute_uri(overview)
+        url = gateways.get_gateway(subscription.provider).customer_portal_url(
+            PortalRequest(
+                customer_id=subscription.payment_method_id,
+                return_url=request.build_absolute_uri(overview),
+            )
         )
     except ProviderError as exc:
         messages.error(request, exc.user_message)

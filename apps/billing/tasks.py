@@ -46,35 +46,3 @@ def send_usage_warnings_task(tenant) -> list[int]:
 @tenant_task(ignore_result=True)
 def send_billing_notice_task(tenant, kind: str, params: dict) -> int:
     return send_billing_notice(tenant, kind, params)
-
-
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)
-def refund_duplicate_payment_task(self, payment_id: str) -> str:
-    """Refund a payment made for a plan the tenant already held (idempotent key
-    `double-<payment id>`: a re-delivery or retry reaches the same provider refund)."""
-    from apps.billing.services.refunds import RefundFailed, payment_refund_duplicate
-
-    try:
-        refund = payment_refund_duplicate(payment_id)
-    except RefundFailed as exc:
-        if exc.extra.get("retryable"):
-            raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
-        raise
-    return refund.status if refund is not None else "nothing"
-
-
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=12)
-def refund_complete_task(self, refund_id: str) -> str:
-    """A refund the provider accepted but had not finished (or did not answer): ask again with
-    the same key until it is done or refused."""
-    from apps.billing.services.refunds import RefundFailed, refund_retry
-
-    try:
-        status = refund_retry(refund_id)
-    except RefundFailed as exc:
-        if exc.extra.get("retryable"):
-            raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
-        raise
-    if status == "pending":
-        raise self.retry(countdown=min(60 * 2**self.request.retries, 3600))
-    return status

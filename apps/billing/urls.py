@@ -1,6 +1,7 @@
 from django.urls import path
 
-from apps.billing import views, views_invoices, views_subscription, webhooks
+from apps.billing import views, views_payments, views_subscription
+from apps.payments import views as payments_views
 
 app_name = "billing"
 
@@ -15,17 +16,17 @@ urlpatterns = [
     ),
     path(
         "t/<slug:tenant_slug>/billing/invoices/",
-        views_invoices.invoice_list,
+        payments_views.invoice_list,
         name="invoices",
     ),
     path(
         "t/<slug:tenant_slug>/billing/invoices/<int:invoice_id>/pdf/",
-        views_invoices.invoice_pdf,
+        payments_views.invoice_pdf,
         name="invoice-pdf",
     ),
     path(
         "t/<slug:tenant_slug>/billing/payments/",
-        views_invoices.payment_history,
+        views_payments.payment_history,
         name="payments",
     ),
     path(
@@ -53,6 +54,4 @@ urlpatterns = [
         views_subscription.account_update,
         name="account_update",
     ),
-    path("webhooks/tinkoff/", webhooks.tinkoff, name="webhook-tinkoff"),
-    path("webhooks/yookassa/", webhooks.yookassa, name="webhook-yookassa"),
 ]

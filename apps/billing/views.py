@@ -8,13 +8,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.billing import gateways, selectors, services
-from apps.billing.models import Payment, PaymentStatus, Plan, PlanStatus
+from apps.billing import selectors, services
+from apps.billing.models import Plan, PlanStatus
 from apps.billing.plan_limits import plan_limits_for_request
 from apps.billing.selectors_usage import usage_charge_list
 from apps.billing.views_subscription import subscription_panel_context
 from apps.core.errors import ApplicationError
 from apps.core.release_flags import flag_active
+from apps.payments import gateways
+from apps.payments.models import Payment, PaymentStatus
+from apps.payments.services.payments import payment_refresh, payment_sandbox_complete
 from apps.tenants.dashboard import dashboard_view, is_admin
 from apps.tenants.roles import Role
 
@@ -49,7 +52,7 @@ def overview(request, tenant_slug):
         except (Payment.DoesNotExist, ValidationError):
             payment = None
         if payment is not None:
-            payment = services.payment_refresh(payment)
+            payment = payment_refresh(payment)
             _flash_outcome(request, payment)
     return render(request, "billing/overview.html", _context(request))
 
@@ -127,7 +130,7 @@ def sandbox_page(request, tenant_slug, payment_id):
         raise Http404
     if request.method == "POST" and payment.status == PaymentStatus.PENDING:
         action = request.POST.get("action")
-        payment = services.payment_sandbox_complete(
+        payment = payment_sandbox_complete(
             payment=payment,
             approve=action in ("approve", "approve_decline_later"),
             decline_later=action == "approve_decline_later",

@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.billing import gateways
 from apps.billing.models import BillingEvent, Plan
 from apps.billing.selectors import subscription_current
 from apps.billing.services import billing_account_ensure
 from apps.billing.services import plan_changes as changes
 from apps.billing.services import subscription_actions as actions
 from apps.core.errors import ApplicationError
+from apps.payments import gateways
 from apps.tenants.dashboard import client_redirect, dashboard_view, form_add_error, is_admin
 from apps.tenants.roles import Role
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from apps.billing.models import Invoice
 from apps.billing.tests.helpers import start_trial
-from apps.billing.tests.pdf_text import pdf_text
+from apps.payments.models import Invoice
+from apps.payments.tests.pdf_text import pdf_text
 from apps.tenants.roles import Role
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory

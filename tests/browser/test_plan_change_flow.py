@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.billing.models import Payment, Subscription
+from apps.billing.models import Subscription
 from apps.billing.tests.helpers import subscribe
+from apps.payments.models import Payment
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS

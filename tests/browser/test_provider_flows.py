@@ -1,5 +1,5 @@
 """End to end in headless Chromium against local fakes of YooKassa and T-Bank
-(apps/billing/tests/fakes.py, served over HTTP on 127.0.0.1): the tenant's admin picks Pro, pays
+(apps.payments.tests.fakes.py, served over HTTP on 127.0.0.1): the tenant's admin picks Pro, pays
 on the provider's hosted page, comes back and sees Pro active; with the chosen provider down the
 billing page offers the other one. Screenshots go to /tmp/shots/provider-*.png."""
 
@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from apps.billing.models import Payment, PaymentStatus, Plan, Subscription
-from apps.billing.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
+from apps.billing.models import Plan, Subscription
+from apps.payments.models import Payment, PaymentStatus
+from apps.payments.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.tenants.roles import Role
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
@@ -179,7 +180,7 @@ def test_a_declined_card_on_tbank_shows_why_and_keeps_the_trial(
 
     from django.utils import translation
 
-    from apps.billing.gateways.tinkoff import decline_reason
+    from apps.payments.gateways.tbank import decline_reason
 
     payment = Payment.objects.for_tenant(tenant).get()
     with translation.override("ru"):  # the payer's language (ru-RU browser)

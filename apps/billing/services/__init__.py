@@ -1,4 +1,4 @@
-"""Every write of the plan/usage half of billing (the payments work adds its own modules).
+"""Every write of billing (payments, refunds and invoices are `apps.payments.services`).
 
 Import from here: `from apps.billing import services; services.subscription_activate(...)`.
 """
@@ -19,14 +19,7 @@ from apps.billing.services.lifecycle import (
     trial_reminders_send,
     trials_expire,
 )
-from apps.billing.services.payments import (
-    ProviderUnavailable,
-    payment_apply_status,
-    payment_notification_process,
-    payment_refresh,
-    payment_sandbox_complete,
-    payment_start,
-)
+from apps.billing.services.payments import ProviderUnavailable, payment_start
 from apps.billing.services.renewals import (
     ChargeOutcome,
     renewals_run,
@@ -61,10 +54,6 @@ __all__ = [
     "billing_transitions_run",
     "dunning_pay_now",
     "meter_ensure",
-    "payment_apply_status",
-    "payment_notification_process",
-    "payment_refresh",
-    "payment_sandbox_complete",
     "payment_start",
     "plan_save",
     "renewals_run",

@@ -31,22 +31,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.billing import gateways
-from apps.billing.gateways import ProviderError
-from apps.billing.models import (
-    BillingEventKind,
-    Payment,
-    PaymentStatus,
-    PlanStatus,
-    Subscription,
-    SubscriptionStatus,
-)
+from apps.billing.models import BillingEventKind, PlanStatus, Subscription, SubscriptionStatus
 from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.history import history_record
 from apps.billing.services.lifecycle import access_block, access_restore
 from apps.billing.services.notices import notice_enqueue
-from apps.core.errors import Conflict, ValidationFailed
+from apps.billing.services.payments import payment_page_create
+from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.events import log_event
+from apps.payments import gateways
+from apps.payments.models import Payment, PaymentStatus
+from apps.payments.services.payments import payment_apply_status
 from apps.tenants.scoping import tenant_scope
 
 logger = structlog.get_logger("fastlead.billing.dunning")
@@ -251,10 +246,8 @@ def dunning_pay_now(*, tenant, actor=None, return_url: str = "") -> Payment:
     payment = _overdue_payment_row(subscription, actor)
     if payment.confirmation_url or payment.status != PaymentStatus.PENDING:
         return payment
-    from apps.billing.services.payments import payment_apply_status, payment_hosted_create
-
     try:
-        payment_hosted_create(payment, return_url)
+        payment_page_create(payment, return_url)
     except ProviderError as exc:
         payment_apply_status(payment, PaymentStatus.FAILED, failure_reason=exc.user_message)
         raise ValidationFailed(exc.user_message, code="payment_declined") from exc

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from apps.billing.models import (
     BillingEvent,
     BillingEventKind,
-    Payment,
     PlanStatus,
     Subscription,
     SubscriptionStatus,
 )
 from apps.billing.services.history import history_record
 from apps.billing.services.notices import notice_enqueue
+from apps.payments.models import Payment
 from apps.tenants.scoping import tenant_scope
 
 RENEWAL_NOTICE_DAYS = 3

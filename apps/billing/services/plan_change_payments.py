@@ -11,27 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.billing import gateways
 from apps.billing.errors import PaymentDeclined
-from apps.billing.gateways import ProviderError
 from apps.billing.models import (
     LIVE_STATUSES,
     BillingEventKind,
     CreditEntry,
-    Payment,
-    PaymentKind,
-    PaymentStatus,
     Subscription,
 )
 from apps.billing.services.credits import credit_add, credit_balance, credit_spend
 from apps.billing.services.history import history_record
-from apps.billing.services.payments import (
-    ProviderUnavailable,
-    _choose_provider,
-    payment_apply_status,
-    payment_claim,
-    payment_hosted_create,
-)
+from apps.billing.services.payments import payment_page_create, provider_choose
 from apps.billing.services.plan_change_apply import (
     after_change,
     change_key,
@@ -42,8 +31,16 @@ from apps.billing.services.plan_change_apply import (
     switch_record,
 )
 from apps.billing.services.plan_change_preview import PlanChangePreview, PlanChangeResult
-from apps.core.errors import ApplicationError, Conflict
+from apps.core.errors import ApplicationError, Conflict, ProviderError
 from apps.core.money import Money
+from apps.payments import gateways
+from apps.payments.errors import ProviderUnavailable
+from apps.payments.models import Payment, PaymentKind, PaymentStatus
+from apps.payments.services.payments import (
+    payment_apply_status,
+    payment_charge_saved,
+    payment_claim,
+)
 
 logger = structlog.get_logger("fastlead.billing.plan_changes")
 
@@ -132,7 +129,7 @@ def _provider_for(tenant, subscription: Subscription) -> str:
     if subscription.provider in allowed:
         return subscription.provider
 
-    return _choose_provider(subscription.plan, None, tenant)
+    return provider_choose(subscription.plan, None, tenant)
 
 
 def upgrade_charge(tenant, payment: Payment, preview, actor) -> PlanChangeResult:
@@ -143,13 +140,7 @@ def upgrade_charge(tenant, payment: Payment, preview, actor) -> PlanChangeResult
             _("The upgrade payment is being processed: try again shortly."), "change_in_progress"
         )
     try:
-        result = gateways.get_gateway(payment.provider).charge_saved(
-            method_id=payment.payment_method_id,
-            amount=payment.money,
-            idempotency_key=payment.idempotency_key,
-            description=payment.description,
-            metadata={"payment_id": str(payment.pk), "customer_key": str(tenant.pk)},
-        )
+        result = payment_charge_saved(payment)
     except ProviderError as exc:
         if not exc.permanent:
             Payment.objects.for_tenant(tenant).filter(pk=payment.pk).update(
@@ -177,7 +168,7 @@ def upgrade_redirect(tenant, payment: Payment, preview, return_url: str) -> Plan
     """No saved card: pay the prorated amount on the provider's page."""
 
     try:
-        payment_hosted_create(payment, return_url)
+        payment_page_create(payment, return_url)
     except ProviderError as exc:
         payment_apply_status(payment, PaymentStatus.FAILED, failure_reason=exc.user_message)
         if exc.permanent:

@@ -13,17 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.billing import selectors
-from apps.billing.models import (
-    DowngradePolicy,
-    Payment,
-    Plan,
-    PlanStatus,
-    Subscription,
-    SubscriptionStatus,
-)
+from apps.billing.models import DowngradePolicy, Plan, PlanStatus, Subscription, SubscriptionStatus
 from apps.billing.services.credits import credit_balance
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.money import Money
+from apps.payments.models import Payment
 
 PRORATION_QUOTE_TTL = timedelta(minutes=15)
 CLOCK_SKEW = timedelta(seconds=5)

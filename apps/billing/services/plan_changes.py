@@ -52,7 +52,7 @@ from django.utils.translation import gettext as _
 
 from apps.billing import selectors
 from apps.billing.errors import PaymentDeclined
-from apps.billing.models import CreditEntry, Payment, PaymentStatus, Plan
+from apps.billing.models import CreditEntry, Plan
 from apps.billing.services.plan_change_apply import (
     change_key,
     downgrade_now,
@@ -81,6 +81,7 @@ from apps.billing.services.plan_change_preview import (
     prorate,
 )
 from apps.core.errors import Conflict
+from apps.payments.models import Payment, PaymentStatus
 
 __all__ = [
     "DOWNGRADE",

@@ -29,15 +29,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.billing import gateways, selectors
-from apps.billing.gateways import ProviderError
+from apps.billing import selectors
 from apps.billing.models import (
     LIVE_STATUSES,
     AccessState,
     BillingEventKind,
-    Payment,
-    PaymentKind,
-    PaymentStatus,
     PlanStatus,
     Subscription,
     SubscriptionStatus,
@@ -47,10 +43,17 @@ from apps.billing.services import dunning
 from apps.billing.services.history import history_record
 from apps.billing.services.lifecycle import GRACE_PERIOD
 from apps.billing.services.payment_notices import renewal_reminders_send
-from apps.billing.services.payments import payment_apply_status, payment_claim
 from apps.billing.services.subscriptions import _account_locked
-from apps.core.errors import Conflict, NotFound
+from apps.core.errors import Conflict, NotFound, ProviderError
 from apps.core.events import log_event
+from apps.payments import gateways
+from apps.payments.models import Payment, PaymentKind, PaymentStatus
+from apps.payments.services.payments import (
+    payment_apply_status,
+    payment_charge_saved,
+    payment_claim,
+    payment_result_keep,
+)
 from apps.tenants.scoping import tenant_scope
 
 logger = structlog.get_logger("fastlead.billing.renewals")
@@ -66,7 +69,8 @@ class ChargeOutcome:
 
 def subscriptions_eligible(now=None):
     """Due renewals: active, plan active or closed (retired plans renew nothing), period
-    over. Subscriptions the provider renews itself (Stripe, `provider_ref`) are not ours."""
+    over. Subscriptions their provider renews itself (`provider_ref`, or a gateway that
+    `renews_itself`) are not ours."""
     now = now or timezone.now()
     return (
         Subscription.objects.unscoped()
@@ -77,7 +81,7 @@ def subscriptions_eligible(now=None):
             provider_ref="",
             current_period_end__lte=now,
         )
-        .exclude(provider="stripe")  # Stripe renews its own subscriptions
+        .exclude(provider__in=gateways.providers_with(renews_itself=True))
         .order_by("current_period_end", "pk")
     )
 
@@ -338,19 +342,12 @@ def _charge_call(payment: Payment) -> ChargeOutcome:
                 payment, PaymentStatus.FAILED, failure_reason=_("No saved card to charge.")
             )
             return ChargeOutcome(_reload(payment), "declined")
+        description = _("Fast Lead, plan %(plan)s") % {"plan": payment.plan.name}
         try:
-            result = gateways.get_gateway(payment.provider).charge_saved(
-                method_id=payment.payment_method_id,
-                amount=payment.money,
-                idempotency_key=payment.idempotency_key,
-                description=_("Fast Lead, plan %(plan)s") % {"plan": payment.plan.name},
-                metadata={"payment_id": str(payment.pk), "customer_key": str(tenant.pk)},
-            )
+            result = payment_charge_saved(payment, description=description)
         except ProviderError as exc:
             return _charge_failed(payment, exc)
-        Payment.objects.for_tenant(tenant).filter(pk=payment.pk).update(
-            provider_id=result.provider_id, raw=result.raw
-        )
+        payment_result_keep(payment, result)
         payment_apply_status(
             payment, result.status, raw=result.raw, failure_reason=result.failure_reason
         )

@@ -40,7 +40,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.billing import gateways, selectors
+from apps.billing import selectors
 from apps.billing.models import (
     LIVE_STATUSES,
     AccessState,
@@ -58,6 +58,7 @@ from apps.billing.services.subscriptions import _access_restore, _account_locked
 from apps.billing.services.usage import meter_ensure
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.events import log_event
+from apps.payments import gateways
 
 
 def _current_locked(tenant) -> Subscription:

@@ -2,18 +2,12 @@
 
 import pytest
 
-from apps.billing.models import (
-    BillingEvent,
-    CreditEntry,
-    Invoice,
-    Plan,
-    Subscription,
-    UsageCharge,
-)
+from apps.billing.models import BillingEvent, CreditEntry, Plan, Subscription, UsageCharge
 from apps.billing.services.credits import credit_balance
 from apps.billing.services.usage_charges import usage_charge_authorize, usage_charge_settle
 from apps.billing.tests.helpers import subscribe
 from apps.core.money import Money
+from apps.payments.models import Invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -42,18 +36,18 @@ def test_ledger_lists_and_pages_render_with_data(admin_client_staff, tenant):
     for url in (
         "/admin/billing/usagecharge/",
         "/admin/billing/creditentry/",
-        "/admin/billing/refund/",
-        "/admin/billing/invoice/",
+        "/admin/payments/refund/",
+        "/admin/payments/invoice/",
         "/admin/billing/billingevent/",
         f"/admin/billing/usagecharge/{charge.pk}/change/",
-        f"/admin/billing/invoice/{invoice.pk}/change/",
+        f"/admin/payments/invoice/{invoice.pk}/change/",
     ):
         response = admin_client_staff.get(url)
         assert response.status_code == 200, url
     page = admin_client_staff.get(f"/admin/billing/usagecharge/{charge.pk}/change/")
     html = page.content.decode()
-    assert f"/admin/billing/payment/{charge.payment_id}/change/" in html
-    assert f"/admin/billing/invoice/{invoice.pk}/change/" in html
+    assert f"/admin/payments/payment/{charge.payment_id}/change/" in html
+    assert f"/admin/payments/invoice/{invoice.pk}/change/" in html
     assert "50.00 RUB" in html and "20.00 RUB" in html  # amount and what was given back
     listing = admin_client_staff.get("/admin/billing/usagecharge/").content.decode()
     assert "run-1" in listing and "Acme" in listing
@@ -75,7 +69,7 @@ def test_ledger_rows_cannot_be_edited_or_deleted(admin_client_staff, tenant):
     )
     assert response.status_code == 403
     assert admin_client_staff.get("/admin/billing/usagecharge/add/").status_code == 403
-    assert admin_client_staff.get("/admin/billing/invoice/add/").status_code == 403
+    assert admin_client_staff.get("/admin/payments/invoice/add/").status_code == 403
     assert UsageCharge.objects.for_tenant(tenant).count() == 1
 
 
@@ -119,9 +113,9 @@ def test_manual_credit_refuses_bad_input(admin_client_staff, tenant, credit, cur
 def test_staff_download_an_invoice_pdf(admin_client_staff, tenant):
     charge = _card_charge(tenant)
     invoice = Invoice.objects.for_tenant(tenant).get(payment=charge.payment)
-    listing = admin_client_staff.get("/admin/billing/invoice/").content.decode()
-    assert f"/admin/billing/invoice/{invoice.pk}/pdf/" in listing
-    response = admin_client_staff.get(f"/admin/billing/invoice/{invoice.pk}/pdf/")
+    listing = admin_client_staff.get("/admin/payments/invoice/").content.decode()
+    assert f"/admin/payments/invoice/{invoice.pk}/pdf/" in listing
+    response = admin_client_staff.get(f"/admin/payments/invoice/{invoice.pk}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
@@ -130,7 +124,7 @@ def test_staff_download_an_invoice_pdf(admin_client_staff, tenant):
 def test_invoice_pdf_is_staff_only(client, tenant):
     charge = _card_charge(tenant)
     invoice = Invoice.objects.for_tenant(tenant).get(payment=charge.payment)
-    response = client.get(f"/admin/billing/invoice/{invoice.pk}/pdf/")
+    response = client.get(f"/admin/payments/invoice/{invoice.pk}/pdf/")
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 

@@ -3,9 +3,10 @@ roles, error shapes and tenant isolation (the rules themselves are tested on the
 
 import pytest
 
-from apps.billing.models import BillingAccount, BillingEvent, Payment, Subscription
+from apps.billing.models import BillingAccount, BillingEvent, Subscription
 from apps.billing.services.history import history_record
 from apps.billing.tests.helpers import start_trial, subscribe
+from apps.payments.models import Payment
 from conftest import api_client_for
 from tests.factories import MembershipFactory
 

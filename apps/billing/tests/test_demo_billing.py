@@ -6,8 +6,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from apps.billing.models import Invoice, Payment, Subscription, UsageCharge
+from apps.billing.models import Subscription, UsageCharge
 from apps.billing.services.usage_charges import enrichment_unit_price, usage_charge_authorize
+from apps.payments.models import Invoice, Payment
 from apps.tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db

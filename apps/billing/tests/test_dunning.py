@@ -14,14 +14,13 @@ from apps.billing.models import (
     AccessState,
     BillingAccount,
     BillingEvent,
-    Payment,
-    PaymentStatus,
     Subscription,
     SubscriptionStatus,
 )
 from apps.billing.services.dunning import subscriptions_retry_due
 from apps.billing.tasks import charge_due_subscriptions_task
 from apps.billing.tests.helpers import plan, subscribe
+from apps.payments.models import Payment, PaymentStatus
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

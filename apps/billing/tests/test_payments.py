@@ -11,10 +11,12 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from apps.billing import services
-from apps.billing.gateways.tinkoff import make_token
-from apps.billing.models import Payment, PaymentEvent, PaymentStatus, PlanStatus, Subscription
+from apps.billing.models import PlanStatus, Subscription
 from apps.billing.tests.helpers import plan, start_trial, subscribe
 from apps.core.errors import Conflict
+from apps.payments.gateways.tbank import make_token
+from apps.payments.models import Payment, PaymentEvent, PaymentStatus
+from apps.payments.services import payments as payment_steps
 from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +67,7 @@ def test_approval_activates_the_plan_and_keeps_the_card_for_renewals(tenant):
     start_trial(tenant)
     payment = _start(tenant)
     with tenant_scope(tenant):
-        services.payment_sandbox_complete(payment=payment, approve=True)
+        payment_steps.payment_sandbox_complete(payment=payment, approve=True)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     subscription = payment.subscription
@@ -78,7 +80,7 @@ def test_decline_keeps_the_plan_and_records_a_user_safe_reason(tenant):
     start_trial(tenant)
     payment = _start(tenant)
     with tenant_scope(tenant):
-        services.payment_sandbox_complete(payment=payment, approve=False)
+        payment_steps.payment_sandbox_complete(payment=payment, approve=False)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.FAILED
     with translation.override("ru"):
@@ -89,10 +91,10 @@ def test_decline_keeps_the_plan_and_records_a_user_safe_reason(tenant):
 def test_status_is_monotonic_and_replays_change_nothing(tenant):
     payment = _start(tenant)
     with tenant_scope(tenant):
-        services.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
-        services.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
-        services.payment_apply_status(payment, PaymentStatus.PENDING)
-        services.payment_apply_status(payment, PaymentStatus.CANCELED)
+        payment_steps.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
+        payment_steps.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
+        payment_steps.payment_apply_status(payment, PaymentStatus.PENDING)
+        payment_steps.payment_apply_status(payment, PaymentStatus.CANCELED)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     assert Subscription.objects.for_tenant(tenant).filter(plan__code="pro").count() == 1
@@ -101,8 +103,8 @@ def test_status_is_monotonic_and_replays_change_nothing(tenant):
 def test_success_after_a_failure_wins_the_payer_retried_the_card(tenant):
     payment = _start(tenant)
     with tenant_scope(tenant):
-        services.payment_apply_status(payment, PaymentStatus.FAILED, failure_reason="declined")
-        services.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
+        payment_steps.payment_apply_status(payment, PaymentStatus.FAILED, failure_reason="declined")
+        payment_steps.payment_apply_status(payment, PaymentStatus.SUCCEEDED)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED and _live(tenant) == ["pro"]
 
@@ -128,8 +130,8 @@ def test_only_active_plans_are_sold(tenant):
 def test_two_successful_payments_for_one_plan_never_make_two_subscriptions(tenant):
     first, second = _start(tenant), _start(tenant)
     with tenant_scope(tenant):
-        services.payment_apply_status(first, PaymentStatus.SUCCEEDED)
-        services.payment_apply_status(second, PaymentStatus.SUCCEEDED)
+        payment_steps.payment_apply_status(first, PaymentStatus.SUCCEEDED)
+        payment_steps.payment_apply_status(second, PaymentStatus.SUCCEEDED)
     second.refresh_from_db()
     assert second.status == PaymentStatus.SUCCEEDED and second.subscription_id is None
     assert _live(tenant) == ["pro"]
@@ -410,8 +412,8 @@ def test_yookassa_notification_body_is_not_trusted(tenant, yookassa, client):
 
 def test_staff_console_lists_payments_and_events(tenant, admin_client_staff):
     _start(tenant)
-    assert admin_client_staff.get(reverse("admin:billing_payment_changelist")).status_code == 200
-    url = reverse("admin:billing_paymentevent_changelist")
+    assert admin_client_staff.get(reverse("admin:payments_payment_changelist")).status_code == 200
+    url = reverse("admin:payments_paymentevent_changelist")
     assert admin_client_staff.get(url).status_code == 200
 
 

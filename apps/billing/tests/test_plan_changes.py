@@ -7,20 +7,14 @@ import pytest
 from django.utils import timezone, translation
 
 from apps.billing.errors import PaymentDeclined
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.sandbox import SandboxGateway
 from apps.billing.models import (
     BillingEvent,
     DowngradePolicy,
-    Payment,
-    PaymentKind,
-    PaymentStatus,
     Plan,
     PlanStatus,
     Subscription,
     SubscriptionStatus,
 )
-from apps.billing.services import payment_sandbox_complete
 from apps.billing.services.credits import credit_add, credit_balance
 from apps.billing.services.payments import ProviderUnavailable
 from apps.billing.services.plan_changes import (
@@ -29,9 +23,12 @@ from apps.billing.services.plan_changes import (
     prorate,
 )
 from apps.billing.tests.helpers import plan, start_trial, subscribe
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.money import Money
 from apps.features.selectors import entitlements_get
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.models import Payment, PaymentKind, PaymentStatus
+from apps.payments.services.payments import payment_sandbox_complete
 
 START, PRO, BUSINESS = 499000, 999000, 1999000
 # A 30-day period: 2,592,000 seconds.
@@ -258,11 +255,11 @@ def test_a_timeout_answers_503_keeps_the_plan_and_a_retry_uses_the_same_key(tena
     calls = []
     original = SandboxGateway.charge_saved
 
-    def flaky(self, **kwargs):
-        calls.append(kwargs["idempotency_key"])
+    def flaky(self, request):
+        calls.append(request.idempotency_key)
         if len(calls) == 1:
             raise ProviderError("timeout", permanent=False)
-        return original(self, **kwargs)
+        return original(self, request)
 
     with (
         mock.patch("django.utils.timezone.now", return_value=at(0)),
@@ -287,9 +284,9 @@ def test_a_replayed_confirm_charges_once(tenant, on_start):
     charges = []
     original = SandboxGateway.charge_saved
 
-    def counting(self, **kwargs):
-        charges.append(kwargs["idempotency_key"])
-        return original(self, **kwargs)
+    def counting(self, request):
+        charges.append(request.idempotency_key)
+        return original(self, request)
 
     with (
         mock.patch("django.utils.timezone.now", return_value=at(0)),
@@ -461,9 +458,9 @@ def test_concurrent_confirms_of_one_quote_charge_once():
     barrier = threading.Barrier(4)
     original = SandboxGateway.charge_saved
 
-    def slow(self, **kwargs):
-        calls.append(kwargs["idempotency_key"])
-        return original(self, **kwargs)
+    def slow(self, request):
+        calls.append(request.idempotency_key)
+        return original(self, request)
 
     def worker():
         try:

@@ -13,14 +13,10 @@ from django.db import connection
 from django.urls import reverse
 
 from apps.billing import services
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.sandbox import SandboxGateway
 from apps.billing.models import (
     AccessState,
     BillingAccount,
     BillingEvent,
-    Payment,
-    PaymentStatus,
     Plan,
     PlanStatus,
     Subscription,
@@ -29,6 +25,10 @@ from apps.billing.models import (
 from apps.billing.services.renewals import renewals_run
 from apps.billing.tasks import charge_due_subscriptions_task
 from apps.billing.tests.helpers import plan, subscribe
+from apps.core.errors import ProviderError
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.models import Payment, PaymentStatus
+from apps.payments.services import payments as payment_steps
 from tests.factories import MembershipFactory, TenantFactory
 
 REAL_CHARGE = SandboxGateway.charge_saved
@@ -140,10 +140,10 @@ def test_one_failing_subscription_never_stops_the_others(
 ):
     broken, fine = _due(TenantFactory()), _due(TenantFactory())
 
-    def charge(self, **kwargs):
-        if kwargs["metadata"]["customer_key"] == str(broken.tenant_id):
+    def charge(self, request):
+        if request.customer_ref == str(broken.tenant_id):
             raise RuntimeError("bug in an adapter")
-        return REAL_CHARGE(self, **kwargs)
+        return REAL_CHARGE(self, request)
 
     with mock.patch.object(SandboxGateway, "charge_saved", charge):
         counts = _run(T0 + timedelta(minutes=5), django_capture_on_commit_callbacks)
@@ -157,11 +157,11 @@ def test_an_unknown_outcome_is_resumed_next_day_with_the_same_idempotency_key(
     subscription = _due(tenant)
     keys = []
 
-    def flaky(self, **kwargs):
-        keys.append(kwargs["idempotency_key"])
+    def flaky(self, request):
+        keys.append(request.idempotency_key)
         if len(keys) == 1:
             raise ProviderError("timeout")
-        return REAL_CHARGE(self, **kwargs)
+        return REAL_CHARGE(self, request)
 
     with mock.patch.object(SandboxGateway, "charge_saved", flaky):
         assert _run(T0 + timedelta(minutes=5), django_capture_on_commit_callbacks)["pending"] == 1
@@ -225,9 +225,9 @@ def test_the_beat_on_two_workers_at_once_charges_each_subscription_once():
     barrier = threading.Barrier(2)
     errors = []
 
-    def counting(self, **kwargs):
-        calls.append(kwargs["idempotency_key"])
-        return REAL_CHARGE(self, **kwargs)
+    def counting(self, request):
+        calls.append(request.idempotency_key)
+        return REAL_CHARGE(self, request)
 
     def worker():
         try:
@@ -264,8 +264,8 @@ def test_a_first_payment_sends_one_payment_succeeded_mail_even_when_confirmed_tw
 ):
     with django_capture_on_commit_callbacks(execute=True):
         payment = services.payment_start(tenant=tenant, plan=plan("pro"))
-        services.payment_sandbox_complete(payment=payment, approve=True)
-        services.payment_sandbox_complete(payment=payment, approve=True)  # a double click
-        services.payment_apply_status(payment, PaymentStatus.SUCCEEDED)  # a late webhook
+        payment_steps.payment_sandbox_complete(payment=payment, approve=True)
+        payment_steps.payment_sandbox_complete(payment=payment, approve=True)  # a double click
+        payment_steps.payment_apply_status(payment, PaymentStatus.SUCCEEDED)  # a late webhook
     assert len(mail.outbox) == 1
     assert "9" in mail.outbox[0].subject and "RUB" in mail.outbox[0].subject

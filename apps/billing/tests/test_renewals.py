@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.sandbox import SandboxGateway
-from apps.billing.models import Payment, PaymentStatus, PlanStatus, Subscription
+from apps.billing.models import PlanStatus, Subscription
 from apps.billing.tests.helpers import plan, start_trial, subscribe
+from apps.core.errors import ProviderError
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.models import Payment, PaymentStatus
 from conftest import api_client_for
 from tests.factories import TenantFactory, UserFactory
 
@@ -96,11 +97,11 @@ def test_interrupted_charge_is_retried_with_the_same_idempotency_key(tenant, sta
     subscription = _due(tenant)
     keys = []
 
-    def flaky(self, **kwargs):
-        keys.append(kwargs["idempotency_key"])
+    def flaky(self, request):
+        keys.append(request.idempotency_key)
         if len(keys) == 1:
             raise ProviderError("timeout")
-        return REAL_CHARGE(SandboxGateway(), **kwargs)
+        return REAL_CHARGE(SandboxGateway(), request)
 
     with mock.patch.object(SandboxGateway, "charge_saved", flaky):
         first = staff_api.post(_charge_url(subscription, "r1")).json()
@@ -133,9 +134,9 @@ def test_concurrent_charges_call_the_provider_once():
     calls = []
     barrier = threading.Barrier(4)
 
-    def slow(self, **kwargs):
-        calls.append(kwargs["idempotency_key"])
-        return REAL_CHARGE(SandboxGateway(), **kwargs)
+    def slow(self, request):
+        calls.append(request.idempotency_key)
+        return REAL_CHARGE(SandboxGateway(), request)
 
     from apps.billing import services
 

@@ -6,17 +6,11 @@ The real `stripe` SDK and dj-stripe talk to a fake Stripe API on 127.0.0.1 (stri
 import pytest
 from django.urls import reverse
 
-from apps.billing import gateways
-from apps.billing.models import (
-    BillingEvent,
-    BillingEventKind,
-    Payment,
-    PaymentEvent,
-    PaymentStatus,
-    Subscription,
-)
+from apps.billing.models import BillingEvent, BillingEventKind, Subscription
 from apps.billing.services.renewals import subscriptions_eligible
 from apps.features.selectors import entitlements_get
+from apps.payments import gateways
+from apps.payments.models import Payment, PaymentEvent, PaymentStatus
 
 # The assertions read the English source strings.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]

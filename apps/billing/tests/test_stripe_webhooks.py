@@ -9,15 +9,13 @@ import pytest
 from apps.billing.models import (
     BillingEvent,
     BillingEventKind,
-    Payment,
-    PaymentKind,
-    PaymentStatus,
     Plan,
     Subscription,
     SubscriptionStatus,
 )
 from apps.billing.stripe_sync import stripe_event_apply
 from apps.features.selectors import entitlements_get
+from apps.payments.models import Payment, PaymentKind, PaymentStatus
 
 # The assertions read the English source strings.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_ui")]

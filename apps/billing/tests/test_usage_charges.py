@@ -8,18 +8,8 @@ import pytest
 from django.db import connection
 
 from apps.billing.errors import PaymentDeclined, PaymentMethodRequired
-from apps.billing.gateways import ProviderError
-from apps.billing.gateways.base import RefundResult
-from apps.billing.gateways.sandbox import SandboxGateway
-from apps.billing.models import (
-    BillingEvent,
-    CreditEntry,
-    Invoice,
-    Payment,
-    Subscription,
-    UsageCharge,
-)
-from apps.billing.services import usage_charges
+from apps.billing.models import BillingEvent, CreditEntry, Subscription, UsageCharge
+from apps.billing.services import usage_card
 from apps.billing.services.credits import credit_add, credit_balance
 from apps.billing.services.payments import ProviderUnavailable
 from apps.billing.services.usage_charges import (
@@ -28,8 +18,11 @@ from apps.billing.services.usage_charges import (
     usage_charge_settle,
 )
 from apps.billing.tests.helpers import start_trial, subscribe
-from apps.core.errors import Conflict, ValidationFailed
+from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.money import Money
+from apps.payments.gateways.base import RefundResult
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.models import Invoice, Payment
 from tests.factories import TenantFactory
 
 # The assertions read the English source strings.
@@ -46,8 +39,8 @@ class FakeGateway(SandboxGateway):
         self.refunds = []
         self.reports = []
 
-    def charge_saved(self, **kwargs):
-        self.charges.append(kwargs)
+    def charge_saved(self, request):
+        self.charges.append(dict(vars(request)))
         step = self.script.pop(0) if self.script else "ok"
         if step == "timeout":
             raise ProviderError("read timeout", permanent=False)
@@ -55,27 +48,29 @@ class FakeGateway(SandboxGateway):
             raise ProviderError(
                 "card_declined", permanent=True, user_message="Insufficient funds on the card."
             )
-        return super().charge_saved(**kwargs)
+        return super().charge_saved(request)
 
-    def refund(self, *, provider_id, amount, idempotency_key):
+    def refund(self, request):
         self.refunds.append(
-            {"provider_id": provider_id, "amount": amount, "idempotency_key": idempotency_key}
+            {
+                "provider_id": request.provider_payment_id,
+                "amount": request.amount,
+                "idempotency_key": request.idempotency_key,
+            }
         )
-        return RefundResult(provider_id=f"re_{idempotency_key}", status="refunded")
+        return RefundResult(provider_id=f"re_{request.idempotency_key}", status="refunded")
 
-    def report_usage(self, *, customer_id, quantity, idempotency_key):
+    def report_usage(self, request):
         if self.script and self.script.pop(0) == "timeout":
             raise ProviderError("stripe 503", permanent=False)
-        self.reports.append(
-            {"customer_id": customer_id, "quantity": quantity, "idempotency_key": idempotency_key}
-        )
+        self.reports.append(dict(vars(request)))
         return f"mtrevt_{len(self.reports)}"
 
 
 @pytest.fixture
 def gateway(monkeypatch):
     fake = FakeGateway()
-    monkeypatch.setattr("apps.billing.gateways.get_gateway", lambda name: fake)
+    monkeypatch.setattr("apps.payments.gateways.get_gateway", lambda name: fake)
     return fake
 
 
@@ -292,7 +287,7 @@ def test_timeout_then_retry_reuses_the_payment_and_its_key(tenant, gateway):
 def test_worker_killed_after_the_provider_call_is_retried_without_a_second_payment(tenant, gateway):
     _on_card(tenant)
     with (
-        mock.patch.object(usage_charges, "_card_succeeded", side_effect=SystemExit("killed")),
+        mock.patch.object(usage_card, "_card_succeeded", side_effect=SystemExit("killed")),
         pytest.raises(SystemExit),
     ):
         _authorize(tenant)
@@ -352,8 +347,8 @@ def test_settle_refuses_impossible_numbers(tenant, gateway):
 
 
 def test_settle_card_refunds_the_undelivered_part(tenant, gateway):
-    pytest.importorskip("apps.billing.services.refunds")  # helper H's refunds service
-    from apps.billing.models import Refund
+    pytest.importorskip("apps.payments.services.refunds")  # helper H's refunds service
+    from apps.payments.models import Refund
 
     _on_card(tenant)
     charge = _authorize(tenant)

@@ -334,11 +334,11 @@ def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_i
 
     from django.utils import timezone
 
-    from apps.billing.gateways.base import ProviderError
-    from apps.billing.gateways.sandbox import SandboxGateway
-    from apps.billing.models import Payment
     from apps.billing.services.payments import ProviderUnavailable
     from apps.enrichment.models import EnrichmentRun
+    from apps.payments.gateways.base import ProviderError
+    from apps.payments.gateways.sandbox import SandboxGateway
+    from apps.payments.models import Payment
 
     subscription = subscribe(enrichment_on, "pro")
     Subscription.objects.for_tenant(enrichment_on).filter(pk=subscription.pk).update(
@@ -349,13 +349,13 @@ def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_i
     class Flaky(SandboxGateway):
         down = True
 
-        def charge_saved(self, **kwargs):
-            calls.append(kwargs["idempotency_key"])
+        def charge_saved(self, request):
+            calls.append(request.idempotency_key)
             if Flaky.down:
                 raise ProviderError("read timeout", permanent=False)
-            return super().charge_saved(**kwargs)
+            return super().charge_saved(request)
 
-    monkeypatch.setattr("apps.billing.gateways.get_gateway", lambda name: Flaky())
+    monkeypatch.setattr("apps.payments.gateways.get_gateway", lambda name: Flaky())
     with pytest.raises(ProviderUnavailable) as caught:
         start(enrichment_on, lead_ids=two_leads)
     run = EnrichmentRun.objects.for_tenant(enrichment_on).get()

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.billing import gateways
-from apps.billing.gateways import ProviderError
+from apps.core.errors import ProviderError
+from apps.payments import gateways
 
 
 class Command(BaseCommand):
