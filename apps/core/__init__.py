@@ -2,6 +2,8 @@
 (ApplicationError and its HTTP-mapped kinds, the one ProviderError for every outside service),
 `money` (integer minor units + currency), the shared HTTP client with timeouts, typed domain
 events and their dispatcher (`events`), the navigation registry of the dashboard sidebar,
-trusted-proxy client addresses (`net`), health and readiness checks, the API error shape and
-page error rendering. Rules owned here: how an error looks, how money is represented, how a
+trusted-proxy client addresses (`net`), the one rate limiter (`ratelimit`), the retry policy
+(`retry`, tenacity), beat-schedule and release-flag registries, per-tenant cache snapshots,
+CSV formula escaping (`csv_safety`), health and readiness checks, /metrics, the API error shape,
+OpenAPI post-processing and page error rendering. Rules owned here: how an error looks, how money is represented, how a
 lower app tells an upper one that something happened."""
