@@ -5,5 +5,5 @@ events and their dispatcher (`events`), the navigation registry of the dashboard
 trusted-proxy client addresses (`net`), the one rate limiter (`ratelimit`), the retry policy
 (`retry`, tenacity), beat-schedule and release-flag registries, per-tenant cache snapshots,
 CSV formula escaping (`csv_safety`), health and readiness checks, /metrics, the API error shape,
-OpenAPI post-processing and page error rendering. Rules owned here: how an error looks, how money is represented, how a
-lower app tells an upper one that something happened."""
+OpenAPI post-processing and page error rendering. Rules owned here: how an error looks, how
+money is represented, how a lower app tells an upper one that something happened."""
