@@ -87,15 +87,6 @@ def app_summary(app: str, root: Path = ROOT) -> str:
     return " ".join((doc or f"(no docstring in apps/{app}/__init__.py)").split())
 
 
-def app_size(app: str, root: Path = ROOT) -> tuple[int, int]:
-    files = [
-        p
-        for p in (root / "apps" / app).rglob("*.py")
-        if not SKIPPED_PARTS & set(p.relative_to(root).parts)
-    ]
-    return len(files), sum(p.read_text().count("\n") for p in files)
-
-
 def _quote(text: str) -> str:
     return '"' + text.replace('"', r"\"") + '"'
 
@@ -118,20 +109,20 @@ def overview_dot(layers: list[Layer], apps: Counter) -> str:
     for upper, lower in zip(reversed(layers[1:]), reversed(layers[:-1]), strict=True):
         for app in upper.apps:
             lines.append(f"  {_quote(app)} -> {_quote(lower.apps[0])} [style=invis];")
-    for (src, dst), count in sorted(apps.items()):
+    for src, dst in sorted(apps):
         upward = rank.get(dst, -1) > rank.get(src, -1)
         sideways = rank.get(dst, -1) == rank.get(src, -1)
         colour = ', color="#d1242f", fontcolor="#d1242f"' if upward else ""
         if upward or sideways:
             colour += ", constraint=false"  # keep the layers stacked in the picture
-        lines.append(f'  {_quote(src)} -> {_quote(dst)} [label="{count}"{colour}];')
+        lines.append(f"  {_quote(src)} -> {_quote(dst)} [{colour.lstrip(', ')}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
 def layer_dot(layer: Layer, apps: Counter, units: Counter) -> str:
     """One layer: each of its apps as a card listing its modules, and the apps below that it
-    imports (arrow labels count the import statements)."""
+    imports."""
     mine = set(layer.apps)
     lines = [
         f"digraph layer{layer.number} {{",
@@ -152,9 +143,9 @@ def layer_dot(layer: Layer, apps: Counter, units: Counter) -> str:
             f'  {_quote(app)} [shape=box, style="rounded,filled", fillcolor="#f1f3f5",'
             f' label="apps.{app}"];'
         )
-    for (src, dst), count in sorted(apps.items()):
+    for src, dst in sorted(apps):
         if src in mine:
-            lines.append(f'  {_quote(src)} -> {_quote(dst)} [label="{count}"];')
+            lines.append(f"  {_quote(src)} -> {_quote(dst)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -192,7 +183,7 @@ def markdown(layers: list[Layer], apps: Counter) -> str:
         "upward import. When a lower app must make something happen above it, it emits a typed",
         "domain event (`apps/core/events.py`) or calls a registry the upper app filled at",
         "start-up (payment purposes, tenant limits, navigation, beat schedules). Arrows point",
-        "from the importer to the imported app; the numbers count import statements.",
+        "from the importer to the imported app.",
         "",
         "![The layers](architecture/layers.svg)",
         "",
@@ -203,13 +194,9 @@ def markdown(layers: list[Layer], apps: Counter) -> str:
     for layer in reversed(layers):
         out += ["", f"## Layer {layer.number}: {names[layer.number]}", ""]
         for app in layer.apps:
-            files, lines = app_size(app)
             uses = sorted({dst for (src, dst) in apps if src == app})
             used = ", ".join(f"`{u}`" for u in uses) or "no other app"
-            out.append(
-                f"**`apps/{app}`** ({files} modules, {lines} lines; imports {used}). "
-                f"{app_summary(app)}"
-            )
+            out.append(f"**`apps/{app}`** (imports {used}). {app_summary(app)}")
             out.append("")
         out.append(f"![Layer {layer.number}](architecture/layer-{layer.number}.svg)")
     return "\n".join(out) + "\n"

@@ -56,6 +56,17 @@ def subscription_current(tenant) -> Subscription | None:
     return (live or rows or [None])[0]
 
 
+def subscription_paid_live(tenant) -> Subscription | None:
+    """The live paid (not trial) subscription, if any: a tenant holds at most one."""
+    return (
+        Subscription.objects.for_tenant(tenant)
+        .filter(status__in=LIVE_STATUSES, plan__trial_days=0)  # not a trial
+        .select_related("plan")
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def billing_account_get(tenant) -> BillingAccount | None:
     return BillingAccount.objects.for_tenant(tenant).first()
 

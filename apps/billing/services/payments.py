@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from apps.billing.errors import PaymentDeclined
 from apps.billing.models import LIVE_STATUSES, Plan, PlanStatus, Subscription
-from apps.billing.selectors import billing_account_get
+from apps.billing.selectors import billing_account_get, subscription_paid_live
 from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.events import log_event
 from apps.payments import gateways
@@ -28,7 +28,13 @@ from apps.payments.services.payments import payment_apply_status, payment_hosted
 
 logger = structlog.get_logger("fastlead.billing.payments")
 
-__all__ = ["ProviderUnavailable", "payment_page_create", "payment_start", "provider_choose"]
+__all__ = [
+    "ProviderUnavailable",
+    "payment_page_create",
+    "payment_start",
+    "provider_choose",
+    "second_plan_refused",
+]
 
 
 def _check_sellable(tenant, plan: Plan) -> None:
@@ -37,6 +43,27 @@ def _check_sellable(tenant, plan: Plan) -> None:
     live = Subscription.objects.for_tenant(tenant).filter(plan=plan, status__in=LIVE_STATUSES)
     if live.exists():
         raise Conflict(_("The company is already subscribed to this plan."), "already_subscribed")
+    paid = subscription_paid_live(tenant)
+    if paid is not None:
+        raise second_plan_refused(tenant, paid)
+
+
+def second_plan_refused(tenant, paid: Subscription) -> Conflict:
+    """A tenant holds one paid plan: another one is a plan change (its unused time is
+    credited), never a second purchase that would end the first one unpaid-for."""
+    return Conflict(
+        _(
+            "The company already pays for the plan “%(plan)s”. Change the plan instead: the "
+            "unused time of the current one is credited. A plan in another currency can be "
+            "bought once the current plan is canceled."
+        )
+        % {"plan": paid.plan.name},
+        "plan_change_required",
+        extra={
+            "current_plan": paid.plan.code,
+            "plan_change_url": f"/api/v1/tenants/{tenant.pk}/billing/change-plan/",
+        },
+    )
 
 
 def provider_choose(plan: Plan, provider: str | None, tenant=None) -> str:

@@ -25,6 +25,7 @@ from apps.billing.models import BillingEventKind, Plan, Subscription, UsageCharg
 from apps.billing.services import payment_notices
 from apps.billing.services.dunning import dunning_charge_failed
 from apps.billing.services.history import history_record
+from apps.billing.services.payments import second_plan_refused
 from apps.billing.services.plan_changes import plan_change_paid, plan_change_payment_failed
 from apps.billing.services.renewals import subscription_renew
 from apps.billing.services.subscriptions import subscription_activate
@@ -63,6 +64,11 @@ def _activate_or_renew(payment: Payment) -> bool:
     plan = Plan.objects.get(pk=payment.plan_id)
     try:
         with transaction.atomic():
+            paid = selectors.subscription_paid_live(payment.tenant)
+            if paid is not None and paid.plan_id != plan.pk:
+                # Two tabs bought two plans: the one paid first stays, this one is refunded
+                # (ending the first would lose its paid time).
+                raise second_plan_refused(payment.tenant, paid)
             subscription = subscription_activate(
                 tenant=payment.tenant, plan=plan, actor=payment.created_by
             )
@@ -86,10 +92,15 @@ def _refund_duplicate_later(payment: Payment, reason: str) -> None:
         payment_id=str(payment.pk),
         reason=reason,
     )
+    message = (
+        _("Paid for a second plan while one is live: this payment will be refunded in full.")
+        if reason == "plan_change_required"
+        else _("Paid twice for the same plan: this payment will be refunded in full.")
+    )
     history_record(
         payment.tenant,
         BillingEventKind.PAYMENT_SUCCEEDED,
-        message=_("Paid twice for the same plan: this payment will be refunded in full."),
+        message=message,
         money=payment.money,
         payment_id=str(payment.pk),
         duplicate=True,

@@ -429,3 +429,66 @@ def test_coming_back_from_yookassa_asks_the_api_for_the_status(tenant, yookassa,
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED and _live(tenant) == ["pro"]
     assert admin_client_web.get(f"{url}?payment=not-a-uuid").status_code == 200
+
+
+# --- one paid plan at a time ------------------------------------------------------------------
+
+
+def test_buying_a_second_plan_while_one_is_paid_is_refused_with_the_plan_change_link(
+    tenant, admin_api
+):
+    subscribe(tenant, "business")
+
+    response = admin_api.post(_api(tenant), {"plan": "pro"}, format="json")
+
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "plan_change_required"
+    assert error["current_plan"] == "business"
+    assert error["plan_change_url"] == f"/api/v1/tenants/{tenant.pk}/billing/change-plan/"
+    assert not Payment.objects.for_tenant(tenant).exists()
+    assert _live(tenant) == ["business"]
+
+
+def test_a_trial_simply_ends_when_a_paid_plan_is_bought(tenant):
+    start_trial(tenant)
+
+    payment = _start(tenant, "pro")
+    with tenant_scope(tenant):
+        payment_steps.payment_sandbox_complete(payment=payment, approve=True)
+
+    assert _live(tenant) == ["pro"]
+
+
+def test_two_tabs_paying_for_two_plans_keep_the_first_and_refund_the_second(
+    tenant, django_capture_on_commit_callbacks
+):
+    from apps.payments.models import Refund
+
+    # given two payments started before either was paid (two browser tabs)
+    business, pro = _start(tenant, "business"), _start(tenant, "pro")
+    with tenant_scope(tenant):
+        payment_steps.payment_sandbox_complete(payment=business, approve=True)
+        # when the second one is paid too
+        with django_capture_on_commit_callbacks(execute=True):
+            payment_steps.payment_sandbox_complete(payment=pro, approve=True)
+
+    # then the plan paid first stays live, never canceled, and the second is refunded in full
+    assert _live(tenant) == ["business"]
+    with tenant_scope(tenant):
+        assert not Subscription.objects.filter(status="canceled").exists()
+        refund = Refund.objects.get()
+    pro.refresh_from_db()
+    assert refund.payment_id == pro.pk and refund.amount == pro.amount
+    assert pro.status == PaymentStatus.REFUNDED
+
+
+def test_the_billing_page_offers_no_second_purchase_in_another_currency(
+    tenant, admin_client_web, settings
+):
+    from waffle.testutils import override_flag
+
+    subscribe(tenant, "pro")
+    with override_flag("new_billing", active=True):
+        html = admin_client_web.get(reverse("billing:overview", args=[tenant.slug])).content
+    assert b"data-other-currency" in html
