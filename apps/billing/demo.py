@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from apps.billing import selectors
 from apps.billing.models import LIVE_STATUSES, Subscription
+from apps.billing.services.subscription_actions import subscription_cancel
 from apps.payments import gateways
 from apps.payments.services.invoices import invoice_for_payment
 from apps.payments.services.payments import payment_sandbox_complete
@@ -33,6 +34,10 @@ def seed_demo_billing(tenant, *, admin=None) -> Subscription:
 
     if gateways.SANDBOX not in gateways.providers_for(plan.currency):
         return services.subscription_activate(tenant=tenant, plan=plan, actor=admin)
+    if selectors.subscription_paid_live(tenant) is not None:
+        # An older demo on another paid plan: one paid plan at a time, so end it first (its
+        # unused time is credited, as for any company that cancels now).
+        subscription_cancel(tenant=tenant, actor=admin, at_period_end=False)
     payment = services.payment_start(
         tenant=tenant, plan=plan, actor=admin, provider=gateways.SANDBOX
     )

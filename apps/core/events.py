@@ -52,6 +52,7 @@ DOMAIN_EVENTS = frozenset(
         "payment_refunded",
         "payment_refund_failed",
         "payment_duplicate",  # paid twice for one plan: refunded automatically
+        "payment_amount_mismatch",  # the provider reported another amount: needs review
         "trial_started",
         "trial_ended",
         "quota_exceeded",

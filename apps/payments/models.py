@@ -29,6 +29,9 @@ class PaymentStatus(models.TextChoices):
     CANCELED = "canceled", _("Canceled")
     FAILED = "failed", _("Failed")
     REFUNDED = "refunded", _("Refunded")
+    # The provider reported success for another amount or currency than ours: nothing is
+    # activated, staff look at it (a forged or tampered notification, a provider bug).
+    NEEDS_REVIEW = "needs_review", _("Needs review")
 
 
 # Statuses only move up this ladder, so a late or replayed event never undoes a later one.
@@ -39,6 +42,7 @@ PAYMENT_STATUS_RANK = {
     PaymentStatus.FAILED: 2,
     PaymentStatus.CANCELED: 2,
     PaymentStatus.SUCCEEDED: 3,
+    PaymentStatus.NEEDS_REVIEW: 3,  # a later "succeeded" never activates it
     PaymentStatus.REFUNDED: 4,
 }
 

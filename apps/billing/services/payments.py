@@ -24,7 +24,10 @@ from apps.payments import gateways
 from apps.payments.errors import ProviderUnavailable
 from apps.payments.gateways import PaymentIntentResult
 from apps.payments.models import Payment, PaymentStatus
-from apps.payments.services.payments import payment_apply_status, payment_hosted_create
+from apps.payments.services.payments import (
+    payment_apply_result,
+    payment_hosted_create,
+)
 
 logger = structlog.get_logger("fastlead.billing.payments")
 
@@ -120,7 +123,7 @@ def payment_start(
     except ProviderError as exc:
         return _start_failed(payment, exc)
     if result.status != PaymentStatus.PENDING:
-        payment_apply_status(payment, result.status, raw=result.raw)
+        payment_apply_result(payment, result)
         payment.refresh_from_db()
     logger.info("payment_started", tenant_id=str(tenant.pk), payment_id=str(payment.pk))
     return payment

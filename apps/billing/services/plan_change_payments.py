@@ -37,6 +37,7 @@ from apps.payments import gateways
 from apps.payments.errors import ProviderUnavailable
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
 from apps.payments.services.payments import (
+    payment_apply_result,
     payment_apply_status,
     payment_charge_saved,
     payment_claim,
@@ -157,7 +158,7 @@ def upgrade_charge(tenant, payment: Payment, preview, actor) -> PlanChangeResult
     Payment.objects.for_tenant(tenant).filter(pk=payment.pk).update(
         provider_id=result.provider_id, raw=result.raw
     )
-    payment = payment_apply_status(payment, result.status, raw=result.raw)
+    payment = payment_apply_result(payment, result)
     subscription = subscription_refresh(tenant, payment.subscription)
     if payment.status == PaymentStatus.SUCCEEDED:
         return PlanChangeResult("upgraded", subscription, preview=preview, payment=payment)

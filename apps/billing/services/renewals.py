@@ -49,6 +49,7 @@ from apps.core.events import log_event
 from apps.payments import gateways
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
 from apps.payments.services.payments import (
+    payment_apply_result,
     payment_apply_status,
     payment_charge_saved,
     payment_claim,
@@ -348,9 +349,7 @@ def _charge_call(payment: Payment) -> ChargeOutcome:
         except ProviderError as exc:
             return _charge_failed(payment, exc)
         payment_result_keep(payment, result)
-        payment_apply_status(
-            payment, result.status, raw=result.raw, failure_reason=result.failure_reason
-        )
+        payment_apply_result(payment, result)
         payment = _reload(payment)
         if payment.status == PaymentStatus.SUCCEEDED:
             return ChargeOutcome(payment, "charged")

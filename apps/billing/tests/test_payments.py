@@ -492,3 +492,64 @@ def test_the_billing_page_offers_no_second_purchase_in_another_currency(
     with override_flag("new_billing", active=True):
         html = admin_client_web.get(reverse("billing:overview", args=[tenant.slug])).content
     assert b"data-other-currency" in html
+
+
+# --- the amount the provider reports must be ours ---------------------------------------------
+
+
+def _assert_needs_review(tenant, payment, settings_admins_mail):
+    from django.core import mail
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.NEEDS_REVIEW
+    assert "reported" in payment.failure_reason
+    assert _live(tenant) == []  # nothing activated
+    assert any("amount mismatch" in m.subject for m in mail.outbox)
+
+
+@pytest.mark.parametrize("amount", [100, 999001])
+def test_a_signed_tbank_confirmation_for_another_amount_activates_nothing(
+    tenant, tinkoff, client, settings, amount
+):
+    settings.ADMINS = [("Ops", "ops@fastlead.example")]
+    payment = _tinkoff_started(tenant, tinkoff)
+    data = {
+        "TerminalKey": "TinkoffBankTest",
+        "OrderId": "fl-pay-x",
+        "Success": True,
+        "Status": "CONFIRMED",
+        "PaymentId": "3093639567",
+        "ErrorCode": "0",
+        "Amount": amount,  # correctly signed, but not what we asked for (999000)
+        "RebillId": "145919",
+    }
+    data["Token"] = make_token(data, "secret-pass")
+
+    response = client.post("/webhooks/tinkoff/", json.dumps(data), "application/json")
+
+    assert response.status_code == 200 and response.content == b"OK"  # no provider retries
+    _assert_needs_review(tenant, payment, settings)
+    # and a correct confirmation arriving later does not activate it either
+    assert _tinkoff_post(client).status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.NEEDS_REVIEW and _live(tenant) == []
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "reported", [{"value": "1.00", "currency": "RUB"}, {"value": "9990.00", "currency": "EUR"}]
+)
+def test_a_yookassa_record_with_another_amount_or_currency_activates_nothing(
+    tenant, yookassa, client, settings, reported
+):
+    settings.ADMINS = [("Ops", "ops@fastlead.example")]
+    responses.post(f"{YOOKASSA_API}/payments", json=_yk("pending"))
+    payment = _start(tenant)
+    responses.get(f"{YOOKASSA_API}/payments/{YK_ID}", json=_yk("succeeded", amount=reported))
+    body = {"type": "notification", "event": "payment.succeeded", "object": _yk("succeeded")}
+
+    client.post(
+        "/webhooks/yookassa/", json.dumps(body), "application/json", REMOTE_ADDR="185.71.76.1"
+    )
+
+    _assert_needs_review(tenant, payment, settings)

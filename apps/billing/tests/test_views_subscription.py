@@ -139,10 +139,14 @@ def test_billing_details_form_saves_and_shows_errors(tenant, admin_client_web):
     assert not BillingEvent.objects.for_tenant(tenant).exists()
 
 
-def test_plans_in_another_currency_are_bought_not_switched(tenant, admin_client_web, on_start):
+def test_plans_in_another_currency_are_neither_switched_nor_bought_alongside(
+    tenant, admin_client_web, on_start
+):
+    # one paid plan at a time: a plan in another currency waits for the current one to end
     html = admin_client_web.get(page(tenant)).content.decode()
     assert "plan=email_2500" not in html  # no switch preview across currencies
-    assert 'name="plan" value="email_2500"' in html  # the checkout form instead
+    assert 'name="plan" value="email_2500"' not in html  # nor a second purchase
+    assert "data-other-currency" in html
 
 
 def test_a_paused_company_sees_the_pause_banner_not_the_trial_one(

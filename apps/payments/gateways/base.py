@@ -135,6 +135,7 @@ class PaymentIntentResult:
     payment_method_id: str = ""  # saved card / RebillId / customer, once the provider reports it
     failure_reason: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    amount: Money | None = None  # what the provider says was paid, when it says
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class NotificationEvent:
     # YooKassa's metadata.payment_id = our payment id): finds a payment whose provider id we
     # never saved (the process died between the provider call and our commit).
     order_ref: str = ""
+    amount: Money | None = None  # what the provider says was paid, when it says
 
 
 class PaymentGateway(Protocol):

@@ -88,6 +88,14 @@ def _token_value(value: Any) -> str:
     return str(value)
 
 
+def reported_amount(data: dict) -> Money | None:
+    """T-Bank's `Amount` (kopecks; its terminals take roubles only), if the answer has one."""
+    amount = data.get("Amount")
+    if isinstance(amount, bool) or not isinstance(amount, int | str) or not str(amount).isdigit():
+        return None
+    return Money(int(amount), "RUB")
+
+
 def make_token(params: dict[str, Any], password: str) -> str:
     """The request/notification signature; nested objects (Receipt, DATA) are not signed."""
     values = {k: v for k, v in params.items() if k != "Token" and not isinstance(v, dict | list)}
@@ -164,6 +172,7 @@ class TBankGateway(GatewayBase):
             payment_method_id=str(data.get("RebillId") or ""),
             failure_reason=decline_reason(data.get("ErrorCode")) if status == FAILED else "",
             raw=data,
+            amount=reported_amount(data),
         )
 
     # --- the gateway interface ---------------------------------------------------------------
@@ -313,4 +322,5 @@ class TBankGateway(GatewayBase):
             failure_reason=decline_reason(data.get("ErrorCode")) if mapped == FAILED else "",
             raw={k: v for k, v in data.items() if k != "Token"},
             order_ref=str(data.get("OrderId") or ""),
+            amount=reported_amount(data),
         )

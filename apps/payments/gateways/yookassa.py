@@ -26,6 +26,7 @@ from yookassa.domain.request import PaymentRequest
 from yookassa.domain.request import RefundRequest as SdkRefundRequest
 
 from apps.core.errors import ProviderError
+from apps.core.money import Money
 from apps.core.net import client_ip
 from apps.payments.gateways.base import (
     CANCELED,
@@ -97,6 +98,17 @@ def _payment_request(data: dict) -> PaymentRequest:
         raise GatewayError(f"yookassa: invalid request ({exc})", permanent=True) from exc
 
 
+def _reported_amount(data: dict[str, Any]) -> Money | None:
+    """The payment's `amount` {"value": "19990.00", "currency": "RUB"} as the API reports it."""
+    amount = data.get("amount")
+    if not isinstance(amount, dict):
+        return None
+    try:
+        return Money.from_decimal(str(amount["value"]), str(amount["currency"]))
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        return None
+
+
 class YooKassaGateway(GatewayBase):
     name = "yookassa"
     is_test = False
@@ -153,6 +165,7 @@ class YooKassaGateway(GatewayBase):
             payment_method_id=method.get("id", "") if method.get("saved") else "",
             failure_reason=decline_message(reason) if status == FAILED else "",
             raw=data,
+            amount=_reported_amount(data),
         )
 
     def create_payment(self, request: HostedPaymentRequest) -> PaymentIntentResult:
@@ -255,6 +268,7 @@ class YooKassaGateway(GatewayBase):
             failure_reason=result.failure_reason,
             raw=result.raw,
             order_ref=str((result.raw.get("metadata") or {}).get("payment_id", "")),
+            amount=result.amount,
         )
 
     @staticmethod

@@ -68,5 +68,6 @@ def payment_notification_process(event: NotificationEvent) -> str:
                 raw=event.raw,
                 payment_method_id=event.payment_method_id,
                 failure_reason=event.failure_reason,
+                reported=event.amount,
             )
     return "applied"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import structlog
+from django.core.mail import mail_admins
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.errors import ProviderError, ValidationFailed
 from apps.core.events import log_event
+from apps.core.money import Money
 from apps.payments import gateways, purposes
 from apps.payments.gateways import HostedPaymentRequest, PaymentIntentResult, SavedMethodCharge
 from apps.payments.gateways.sandbox import SandboxGateway
@@ -124,11 +126,18 @@ def payment_apply_status(
     raw: dict | None = None,
     payment_method_id: str = "",
     failure_reason: str = "",
+    reported: Money | None = None,
 ) -> Payment:
     """Move a payment to `status` if that is a step up the ladder; otherwise do nothing
     (replays and out-of-order events). The purpose's handlers run in this transaction; every
-    successful payment gets its invoice after them (so it sees the period the payment paid)."""
+    successful payment gets its invoice after them (so it sees the period the payment paid).
+
+    `reported` is the amount the provider says was paid: a success for any other amount or
+    currency than the payment's leaves it `needs_review`, alerts staff and activates nothing.
+    """
     payment = Payment.objects.for_tenant(payment.tenant).select_for_update().get(pk=payment.pk)
+    if status == PaymentStatus.SUCCEEDED and reported is not None and reported != payment.money:
+        return _amount_mismatch(payment, reported, raw)
     if PAYMENT_STATUS_RANK[status] <= PAYMENT_STATUS_RANK[payment.status]:
         if status == payment.status == PaymentStatus.SUCCEEDED and payment_method_id:
             _keep_method(payment, payment_method_id)  # the card came after the status
@@ -184,13 +193,48 @@ def payment_refresh(payment: Payment) -> Payment:
         result = gateways.get_gateway(payment.provider).fetch(payment.provider_id)
     except ProviderError:
         return payment
+    return payment_apply_result(payment, result)
+
+
+def payment_apply_result(payment: Payment, result: PaymentIntentResult) -> Payment:
+    """`payment_apply_status` with what a provider call answered (status, card, amount)."""
     return payment_apply_status(
         payment,
         result.status,
         raw=result.raw,
         payment_method_id=result.payment_method_id,
         failure_reason=result.failure_reason,
+        reported=result.amount,
     )
+
+
+def _amount_mismatch(payment: Payment, reported: Money, raw: dict | None) -> Payment:
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.NEEDS_REVIEW):
+        return payment  # settled already: a late report changes nothing
+    payment.status = PaymentStatus.NEEDS_REVIEW
+    payment.raw = raw if raw is not None else payment.raw
+    payment.failure_reason = (
+        _("The provider reported %(reported)s for a payment of %(expected)s.")
+        % {"reported": reported, "expected": payment.money}
+    )[:300]
+    payment.save()
+    log_event(
+        "payment_amount_mismatch",
+        tenant_id=str(payment.tenant_id),
+        payment_id=str(payment.pk),
+        provider=payment.provider,
+        amount=payment.amount,
+        currency=payment.currency,
+        reported_amount=reported.amount,
+        reported_currency=reported.currency,
+    )
+    mail_admins(
+        "Payment needs review: amount mismatch",
+        f"Payment {payment.pk} ({payment.provider} {payment.provider_id}): the provider reported "
+        f"{reported} for {payment.money}. Nothing was activated; see /admin/payments/payment/.",
+        fail_silently=True,
+    )
+    return payment
 
 
 def payment_sandbox_complete(

@@ -114,10 +114,12 @@ def test_only_a_successful_payment_has_an_invoice(tenant):
 
 
 def test_numbers_are_sequential_per_currency_across_tenants(tenant, other_tenant):
-    # given payments of two tenants in RUB and one invoice in EUR
+    # given payments of three tenants in RUB (one paid plan each) and one invoice in EUR
+    from tests.factories import TenantFactory
+
     paid(tenant, "start")
     paid(other_tenant, "start")
-    paid(tenant, "pro")
+    paid(TenantFactory(name="Third Co"), "pro")
     eur = _payment_in(tenant, "EUR", 2500)
     # then RUB counts 1, 2, 3 and EUR starts at 1
     rub = Invoice.objects.unscoped().filter(currency="RUB").order_by("sequence")
