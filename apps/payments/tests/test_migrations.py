@@ -186,11 +186,13 @@ def test_a_database_filled_at_the_old_layout_reads_through_the_new_models():
     assert Permission.objects.get(content_type=content_type, codename="add_payment")
     assert LogEntry.objects.get(object_id="old").content_type_id == ids["content_type"]
 
+    # and the move is reversible, the sequences keeping their numbers (in the same test: on
+    # PostgreSQL, with dj-stripe's long migration graph, each migration run takes long)
+    _the_move_is_reversible_and_the_sequence_keeps_numbering()
 
-@pytest.mark.django_db(transaction=True)
-def test_the_move_is_reversible_and_the_sequence_keeps_numbering():
-    # given: a payment and its invoice sequence written by the new code
-    _migrate(_leaves())
+
+def _the_move_is_reversible_and_the_sequence_keeps_numbering():
+    # given: an invoice sequence written by the new code
     InvoiceSequence.objects.create(currency="EUR", last_number=41)
 
     # when: migrated back to the old layout and forward again
