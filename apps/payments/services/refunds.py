@@ -24,6 +24,8 @@ from apps.payments.gateways import RefundRequest
 from apps.payments.gateways.base import REFUNDED as GATEWAY_REFUNDED
 from apps.payments.models import Payment, PaymentStatus, Refund
 from apps.payments.services.invoices import credit_note_for_refund
+from apps.tenants.audit import audit_record
+from apps.tenants.models import AuditAction
 
 logger = structlog.get_logger("fastlead.payments.refunds")
 
@@ -36,7 +38,7 @@ def payment_refund(
     """Refund `money` of `payment` (all or part of what is left). Idempotent by key: a
     completed refund is returned as it is, a pending one is sent again with the same key."""
     refund = _refund_reserve(
-        payment=payment, money=money, reason=reason, idempotency_key=idempotency_key
+        payment=payment, money=money, reason=reason, idempotency_key=idempotency_key, actor=actor
     )
     if refund.status == PaymentStatus.SUCCEEDED:
         return refund
@@ -78,8 +80,11 @@ def payment_refund(
     return _refund_complete(refund, provider_id=result.provider_id, raw=result.raw, actor=actor)
 
 
-def _refund_reserve(*, payment: Payment, money: Money, reason: str, idempotency_key: str) -> Refund:
-    """The Refund row for this key, created (and committed) under a lock on the payment."""
+def _refund_reserve(
+    *, payment: Payment, money: Money, reason: str, idempotency_key: str, actor=None
+) -> Refund:
+    """The Refund row for this key, created (and committed) under a lock on the payment,
+    with its audit row (who refunded what, or the system for automatic refunds)."""
     if not idempotency_key or len(idempotency_key) > 64:
         raise ValidationFailed(_("A refund needs an idempotency key of up to 64 characters."))
     existing = Refund.objects.unscoped().filter(idempotency_key=idempotency_key).first()
@@ -123,7 +128,7 @@ def _refund_reserve(*, payment: Payment, money: Money, reason: str, idempotency_
                     },
                     code="refund_too_large",
                 )
-            return Refund.objects.create(
+            refund = Refund.objects.create(
                 tenant_id=locked.tenant_id,
                 payment=locked,
                 amount=money.amount,
@@ -131,6 +136,20 @@ def _refund_reserve(*, payment: Payment, money: Money, reason: str, idempotency_
                 reason=str(reason)[:300],
                 idempotency_key=idempotency_key,
             )
+            audit_record(
+                tenant=locked.tenant,
+                actor=actor,
+                action=AuditAction.REFUND_CREATED,
+                target=refund,
+                before={"refunded_amount": locked.refunded_amount},
+                after={
+                    "amount": refund.amount,
+                    "currency": refund.currency,
+                    "payment_id": str(locked.pk),
+                    "reason": refund.reason,
+                },
+            )
+            return refund
     except IntegrityError:  # a concurrent call with the same key won the insert
         existing = Refund.objects.unscoped().filter(idempotency_key=idempotency_key).first()
         if existing is None:

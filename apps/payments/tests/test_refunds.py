@@ -397,3 +397,25 @@ def test_a_refund_the_provider_is_still_processing_is_completed_by_the_task(
     payment.refresh_from_db()
     assert refund.status == PaymentStatus.SUCCEEDED and payment.status == PaymentStatus.REFUNDED
     assert len(yookassa_fake.refunds) == 1
+
+
+def test_every_refund_is_in_the_audit_log_once_with_who_and_how_much(tenant, admin_user):
+    from apps.tenants.models import AuditAction, AuditLogEntry
+
+    payment = _paid(tenant)
+
+    refund = payment_refund(
+        payment=payment, money=_rub(1000), reason="goodwill", idempotency_key="a1",
+        actor=admin_user,
+    )  # fmt: skip
+    # the same key again (a retry) adds no second row
+    payment_refund(
+        payment=payment, money=_rub(1000), reason="goodwill", idempotency_key="a1",
+        actor=admin_user,
+    )  # fmt: skip
+
+    with tenant_scope(tenant):
+        [entry] = AuditLogEntry.objects.filter(action=AuditAction.REFUND_CREATED)
+    assert entry.actor_id == admin_user.pk and entry.target_id == str(refund.pk)
+    assert entry.after["amount"] == 1000 and entry.after["payment_id"] == str(payment.pk)
+    assert entry.before == {"refunded_amount": 0}
