@@ -84,5 +84,8 @@ def enrichment_items_page(
         page_size = DEFAULT_PAGE_SIZE
     items = enrichment_items(tenant, run, status=status)
     total = items.count()
+    # Past the last page: an empty page, without an OFFSET the database cannot hold.
+    page = min(page, max(1, -(-total // page_size)) + 1)
     start = (page - 1) * page_size
-    return ItemPage(list(items[start : start + page_size]), page, page_size, total)
+    rows = list(items[start : start + page_size]) if start < total else []
+    return ItemPage(rows, page, page_size, total)

@@ -233,3 +233,6 @@ def test_items_are_paginated(paying, offline_ai, admin_api, django_capture_on_co
     assert admin_api.get(path, {"status": "bogus"}).status_code == 400
     enriched = admin_api.get(path, {"status": "enriched"}).json()
     assert enriched["items"]["count"] == 5
+    # a page number no database offset can hold is an empty page past the end, not a 500
+    beyond = admin_api.get(path, {"page": "99999999999999999999", "page_size": 2})
+    assert beyond.status_code == 200 and beyond.json()["items"]["results"] == []
