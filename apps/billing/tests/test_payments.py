@@ -502,7 +502,7 @@ def _assert_needs_review(tenant, payment, settings_admins_mail):
 
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.NEEDS_REVIEW
-    assert "reported" in payment.failure_reason
+    assert "9990.00 RUB" in payment.failure_reason  # ours, next to what was reported
     assert _live(tenant) == []  # nothing activated
     assert any("amount mismatch" in m.subject for m in mail.outbox)
 
