@@ -13,38 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.billing.models import BillingEvent, CreditEntry, UsageCharge
 from apps.core.money import Money
-from apps.tenants.admin_base import TenantOwnedAdmin
+from apps.tenants.admin_base import ReadOnlyAdmin, TenantOwnedAdmin, admin_link, admin_money
 from apps.tenants.models import Tenant
-
-
-def _admin_link(obj, label=None) -> str:
-    if obj is None:
-        return "—"
-    opts = obj._meta
-    try:
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    except NoReverseMatch:
-        return str(label or obj)
-    return format_html('<a href="{}">{}</a>', url, label or obj)
-
-
-def _money(amount, currency) -> str:
-    if amount is None or not currency:
-        return "—"
-    return str(Money(int(amount), currency))
-
-
-class ReadOnlyAdmin(TenantOwnedAdmin):
-    """Nothing added, changed or deleted by hand: the services own these rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(UsageCharge)
@@ -101,25 +71,26 @@ class UsageChargeAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("unit price"))
     def unit_price(self, charge) -> str:
-        return _money(charge.unit_amount, charge.currency)
+        return admin_money(charge.unit_amount, charge.currency)
 
     @admin.display(description=_("amount"), ordering="amount")
     def total(self, charge) -> str:
-        return _money(charge.amount, charge.currency)
+        return admin_money(charge.amount, charge.currency)
 
     @admin.display(description=_("given back"))
     def given_back(self, charge) -> str:
         if not charge.refunded_quantity:
             return "—"
-        return f"{charge.refunded_quantity} · {_money(charge.refunded_amount, charge.currency)}"
+        refunded = admin_money(charge.refunded_amount, charge.currency)
+        return f"{charge.refunded_quantity} · {refunded}"
 
     @admin.display(description=_("payment"))
     def payment_link(self, charge) -> str:
-        return _admin_link(charge.payment)
+        return admin_link(charge.payment)
 
     @admin.display(description=_("invoice"))
     def invoice_link(self, charge) -> str:
-        return _admin_link(charge.invoice)
+        return admin_link(charge.invoice)
 
 
 class CreditGrantForm(forms.ModelForm):
@@ -191,7 +162,7 @@ class CreditEntryAdmin(TenantOwnedAdmin):
 
     @admin.display(description=_("amount"), ordering="amount")
     def signed_amount(self, entry) -> str:
-        text = _money(abs(entry.amount), entry.currency)
+        text = admin_money(abs(entry.amount), entry.currency)
         return f"+{text}" if entry.amount > 0 else f"−{text}"
 
     def save_model(self, request, obj, form, change):
@@ -222,4 +193,4 @@ class BillingEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("amount"), ordering="amount")
     def event_amount(self, event) -> str:
-        return _money(event.amount, event.currency)
+        return admin_money(event.amount, event.currency)

@@ -4,7 +4,7 @@ invoices with their PDF. Read-only: these rows change only through the services.
 from django.contrib import admin, messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -13,37 +13,7 @@ from apps.core.money import Money
 from apps.payments.invoice_pdf import invoice_pdf_response
 from apps.payments.models import Invoice, InvoiceLine, Payment, PaymentEvent, Refund
 from apps.payments.services.refunds import payment_refund
-from apps.tenants.admin_base import TenantOwnedAdmin
-
-
-def _admin_link(obj, label=None) -> str:
-    if obj is None:
-        return "—"
-    opts = obj._meta
-    try:
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
-    except NoReverseMatch:
-        return str(label or obj)
-    return format_html('<a href="{}">{}</a>', url, label or obj)
-
-
-def _money(amount, currency) -> str:
-    if amount is None or not currency:
-        return "—"
-    return str(Money(int(amount), currency))
-
-
-class ReadOnlyAdmin(TenantOwnedAdmin):
-    """Nothing added, changed or deleted by hand: the services own these rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from apps.tenants.admin_base import ReadOnlyAdmin, TenantOwnedAdmin, admin_link, admin_money
 
 
 @admin.register(Payment)
@@ -126,11 +96,11 @@ class RefundAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("amount"), ordering="amount")
     def refunded(self, refund) -> str:
-        return _money(refund.amount, refund.currency)
+        return admin_money(refund.amount, refund.currency)
 
     @admin.display(description=_("payment"))
     def payment_link(self, refund) -> str:
-        return _admin_link(refund.payment)
+        return admin_link(refund.payment)
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -179,15 +149,15 @@ class InvoiceAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("total"), ordering="total")
     def invoice_total(self, invoice) -> str:
-        return _money(invoice.total, invoice.currency)
+        return admin_money(invoice.total, invoice.currency)
 
     @admin.display(description=_("payment"))
     def payment_link(self, invoice) -> str:
-        return _admin_link(invoice.payment)
+        return admin_link(invoice.payment)
 
     @admin.display(description=_("refund"))
     def refund_link(self, invoice) -> str:
-        return _admin_link(invoice.refund)
+        return admin_link(invoice.refund)
 
     @admin.display(description="PDF")
     def pdf_link(self, invoice) -> str:

@@ -1,6 +1,11 @@
-"""Base for the staff console of tenant-owned models: every tenant's rows, tenant shown."""
+"""Base for the staff console of tenant-owned models: every tenant's rows, tenant shown;
+read-only admins and the link and money cells the ledgers share."""
 
 from django.contrib import admin
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from apps.core.money import Money
 
 
 class TenantOwnedAdmin(admin.ModelAdmin):
@@ -18,3 +23,34 @@ class TenantOwnedAdmin(admin.ModelAdmin):
 
     def get_list_filter(self, request):
         return (*super().get_list_filter(request), "tenant")
+
+
+def admin_link(obj, label=None) -> str:
+    """A link to `obj`'s admin change page (plain text when it has none)."""
+    if obj is None:
+        return "—"
+    opts = obj._meta
+    try:
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return str(label or obj)
+    return format_html('<a href="{}">{}</a>', url, label or obj)
+
+
+def admin_money(amount, currency) -> str:
+    if amount is None or not currency:
+        return "—"
+    return str(Money(int(amount), currency))
+
+
+class ReadOnlyAdmin(TenantOwnedAdmin):
+    """Nothing added, changed or deleted by hand: the services own these rows."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
