@@ -186,6 +186,7 @@ def _adapter(provider: str, api_key: str, base_url: str, model: str, max_tokens:
              temperature: float | None, timeout: float) -> LLMClient:  # fmt: skip
     """One SDK client (and its connection pool) per configuration and process."""
     if provider == "anthropic":
+        # Each vendor SDK is imported only where its provider is configured (heavy imports).
         from apps.ai.providers.anthropic_client import AnthropicClient
 
         cls = AnthropicClient

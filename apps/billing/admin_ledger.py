@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.billing.models import BillingEvent, CreditEntry, UsageCharge
+from apps.billing.services.credits import credit_grant
 from apps.core.money import Money
 from apps.tenants.admin_base import ReadOnlyAdmin, TenantOwnedAdmin, admin_link, admin_money
 from apps.tenants.models import Tenant
@@ -166,8 +167,6 @@ class CreditEntryAdmin(TenantOwnedAdmin):
         return f"+{text}" if entry.amount > 0 else f"−{text}"
 
     def save_model(self, request, obj, form, change):
-        from apps.billing.services.credits import credit_grant
-
         entry = credit_grant(
             tenant=form.cleaned_data["tenant"],
             money=form.cleaned_data["money"],

@@ -5,7 +5,7 @@ and a second run changes nothing."""
 
 from __future__ import annotations
 
-from apps.billing import selectors
+from apps.billing import selectors, services
 from apps.billing.models import LIVE_STATUSES, Subscription
 from apps.billing.services.subscription_actions import subscription_cancel
 from apps.payments import gateways
@@ -30,8 +30,6 @@ def seed_demo_billing(tenant, *, admin=None) -> Subscription:
     )
     if live is not None:
         return live
-    from apps.billing import services
-
     if gateways.SANDBOX not in gateways.providers_for(plan.currency):
         return services.subscription_activate(tenant=tenant, plan=plan, actor=admin)
     if selectors.subscription_paid_live(tenant) is not None:

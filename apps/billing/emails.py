@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from apps.billing.models import Plan
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 
@@ -55,8 +56,6 @@ def send_billing_notice(tenant, kind: str, params: dict | None = None) -> int:
         if isinstance(params[key], str):
             params[key] = datetime.fromisoformat(params[key])
     if params.get("plan_code"):  # the plan's name is rendered in each recipient's language
-        from apps.billing.models import Plan
-
         params["plan"] = Plan.objects.filter(code=params["plan_code"]).first()
     context = {
         "tenant_name": tenant.name,

@@ -5,6 +5,7 @@ from celery import shared_task
 
 from apps.billing import services
 from apps.billing.emails import send_billing_notice
+from apps.billing.services.renewals import renewals_run
 from apps.tenants.tasking import tenant_task
 
 
@@ -18,7 +19,6 @@ def advance_trials_task() -> dict:
 def charge_due_subscriptions_task() -> dict:
     """Daily: period ends and renewal charges, dunning retries, grace ends, renewal
     reminders (services/renewals.py). Deterministic request ids make a re-run replay."""
-    from apps.billing.services.renewals import renewals_run
 
     return renewals_run()
 

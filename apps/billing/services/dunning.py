@@ -264,6 +264,7 @@ def _overdue_payment_row(subscription: Subscription, actor) -> Payment:
     )
     if subscription.status != SubscriptionStatus.PAST_DUE:
         raise Conflict(_("Nothing is overdue: the subscription is paid."), "nothing_overdue")
+    # renewals imports this module (a declined renewal starts dunning): a cycle at load time.
     from apps.billing.services.renewals import renewal_payment_create, renewal_payment_live
 
     live = renewal_payment_live(subscription)

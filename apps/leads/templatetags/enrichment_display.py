@@ -4,6 +4,7 @@ from django import template
 from django.template.defaultfilters import floatformat
 
 from apps.core.money import Money
+from apps.leads.models import Lead
 
 register = template.Library()
 
@@ -30,8 +31,6 @@ def lead_field_label(name: str) -> str:
     """A lead field's name as people read it ("company_size" → "Company size")."""
     from django.core.exceptions import FieldDoesNotExist
     from django.utils.text import capfirst
-
-    from apps.leads.models import Lead
 
     try:
         return capfirst(Lead._meta.get_field(name).verbose_name)

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.billing.stripe_catalog import stripe_catalog_sync
 from apps.core.errors import ProviderError
 from apps.payments import gateways
 
@@ -13,8 +14,6 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        from apps.billing.stripe_catalog import stripe_catalog_sync
-
         if not gateways.provider_configured(gateways.STRIPE):
             raise CommandError("Stripe is not configured: set STRIPE_SECRET_KEY.")
         try:
