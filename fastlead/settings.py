@@ -359,9 +359,14 @@ MAX_TENANTS_PER_USER = env.int("MAX_TENANTS_PER_USER", default=5)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 
 # --- E-mail -------------------------------------------------------------------------------
+# With no mail server given, the embedded default (or DEBUG) keeps e-mails in var/mail/ and
+# shows them at /dev/mail/ (apps/core/devmail.py); production without one prints them.
+DEV_MAILBOX = EMBEDDED and not env("EMAIL_URL", default="") and not env("EMAIL_BACKEND", default="")
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend",
+    default="apps.core.devmail.DevMailBackend"
+    if DEV_MAILBOX
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 if env("EMAIL_URL", default=""):

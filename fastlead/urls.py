@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.core import health, metrics
+from apps.core import devmail_views, health, metrics
 from apps.enrichment import urls as enrichment_urls
 from apps.leads import urls as leads_urls
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="prometheus-django-metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # The embedded default's mailbox (404 unless settings.DEV_MAILBOX).
+    path("dev/mail/", devmail_views.mail_list, name="dev-mail"),
+    path("dev/mail/<str:mail_id>/", devmail_views.mail_detail, name="dev-mail-detail"),
+    path("dev/mail/<str:mail_id>/html/", devmail_views.mail_html, name="dev-mail-html"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("fastlead.api_urls")),
     path("api/public/v1/", include("apps.leads.public_urls")),
