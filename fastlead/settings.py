@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc as static files (no CDN: our CSP)
     "django_filters",
     "django_htmx",
     "django_celery_beat",
@@ -187,8 +188,14 @@ CELERY_LONGEST_TASK_TIME_LIMIT = 3600
 # so it is never redelivered while a live worker may still run it; no task may set a longer
 # limit (a test checks). Short work must not wait that long: enrichment leads still running
 # ENRICHMENT_CLAIM_TIMEOUT after their claim are queued again by the recovery beat
-# (apps/enrichment/services/recovery.py).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_LONGEST_TASK_TIME_LIMIT + 60}
+# (apps/enrichment/services/recovery.py). The embedded default's SQLite broker has no such
+# option (SQLAlchemy refuses it, and every task send would fail).
+CELERY_BROKER_VISIBILITY_TIMEOUT = CELERY_LONGEST_TASK_TIME_LIMIT + 60
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else {}
+)
 ENRICHMENT_CLAIM_TIMEOUT = env.int("ENRICHMENT_CLAIM_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 120)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "ai", "billing", "messaging"]
@@ -273,6 +280,13 @@ STRIPE_API_VERSION = env("STRIPE_API_VERSION", default="2026-05-27.dahlia")
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+# dj-stripe's ~100 migrations take minutes on SQLite: the embedded default without a Stripe key
+# creates its tables from its models (`migrate --run-syncdb`; the admin works the same). With a
+# key, or on PostgreSQL, they run (`prepare_local` fakes them once for tables made that way).
+DJSTRIPE_MIGRATIONS = bool(STRIPE_SECRET_KEY) or not DATABASES["default"]["ENGINE"].endswith(
+    "sqlite3"
+)
+MIGRATION_MODULES = {} if DJSTRIPE_MIGRATIONS else {"djstripe": None}
 
 # --- Invoices (apps/payments/services/invoices.py) --------------------------------------
 # Prices are gross: the VAT (basis points, 2000 = 20 %; 0 = not applicable) is extracted.
@@ -346,9 +360,14 @@ MAX_TENANTS_PER_USER = env.int("MAX_TENANTS_PER_USER", default=5)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 
 # --- E-mail -------------------------------------------------------------------------------
+# With no mail server given, the embedded default (or DEBUG) keeps e-mails in var/mail/ and
+# shows them at /dev/mail/ (apps/core/devmail.py); production without one prints them.
+DEV_MAILBOX = EMBEDDED and not env("EMAIL_URL", default="") and not env("EMAIL_BACKEND", default="")
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend",
+    default="apps.core.devmail.DevMailBackend"
+    if DEV_MAILBOX
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 if env("EMAIL_URL", default=""):
@@ -403,6 +422,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [

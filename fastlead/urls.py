@@ -2,9 +2,9 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from apps.core import health, metrics
+from apps.core import api_docs, devmail_views, health, metrics
 from apps.enrichment import urls as enrichment_urls
 from apps.leads import urls as leads_urls
 
@@ -17,11 +17,16 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="prometheus-django-metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # The embedded default's mailbox (404 unless settings.DEV_MAILBOX).
+    path("dev/mail/", devmail_views.mail_list, name="dev-mail"),
+    path("dev/mail/<str:mail_id>/", devmail_views.mail_detail, name="dev-mail-detail"),
+    path("dev/mail/<str:mail_id>/html/", devmail_views.mail_html, name="dev-mail-html"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("fastlead.api_urls")),
     path("api/public/v1/", include("apps.leads.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", api_docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("apps.accounts.urls")),
     path("", include("apps.tenants.urls")),
     # AI enrichment's pages keep their `leads:` names: one namespace, two apps' patterns.

@@ -184,13 +184,13 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
 
     # then the statuses move as the worker goes (the page polls; no reload)
     assert ai_queue.run(80) == 80
-    expect(run_box.locator('[data-count="enriched"]')).to_have_text("80", timeout=15_000)
+    expect(run_box.locator('[data-count="enriched"]')).to_have_text("80", timeout=60_000)
     expect(run_box.locator('[data-count="pending"]')).to_have_text("120")
     expect(page.locator("[data-progress]")).to_contain_text("80")
     shoot(page, "enrich-run-progress-desktop")
     assert ai_queue.run() == 120
     expect(page.locator("#enrichment-run")).to_have_attribute(
-        "data-run-status", "done", timeout=15_000
+        "data-run-status", "done", timeout=60_000
     )
     run_box = page.locator("#enrichment-run")
     expect(run_box.locator('[data-count="enriched"]')).to_have_text("200")

@@ -229,10 +229,11 @@ def _subscription_end(subscription: Subscription, status: str, now: datetime) ->
 def subscription_charge(*, subscription_id: int, request_id: str) -> ChargeOutcome:
     """Charge one due subscription (a renewal, or a due dunning retry) for its next period
     (see the module docstring). A subscription that ends at its period end instead answers
-    409 `subscription_ended`."""
+    409 `subscription_ended`. A request id already used for another subscription answers 409
+    `request_id_conflict`, never that other subscription's payment."""
     replay = Payment.objects.unscoped().filter(request_id=request_id).first()
     if replay is not None:
-        return ChargeOutcome(replay, "replayed")
+        return _replayed(replay, subscription_id)
     state = renewal_prepare(subscription_id)
     if state in (SubscriptionStatus.CANCELED, SubscriptionStatus.EXPIRED):
         raise Conflict(
@@ -242,10 +243,20 @@ def subscription_charge(*, subscription_id: int, request_id: str) -> ChargeOutco
     try:
         payment = _charge_row(subscription_id, request_id)
     except IntegrityError:  # a concurrent call with the same request id won the insert
-        return ChargeOutcome(Payment.objects.unscoped().get(request_id=request_id), "replayed")
+        return _replayed(Payment.objects.unscoped().get(request_id=request_id), subscription_id)
     if payment.status == PaymentStatus.SUCCEEDED:
         return ChargeOutcome(payment, "already_charged")
     return charge_resume(payment)
+
+
+def _replayed(payment: Payment, subscription_id: int) -> ChargeOutcome:
+    """The first result of a request id, if it was a charge of this same subscription."""
+    if payment.subscription_id != subscription_id:
+        raise Conflict(
+            _("This request id was already used for another subscription's charge."),
+            "request_id_conflict",
+        )
+    return ChargeOutcome(payment, "replayed")
 
 
 def charge_resume(payment: Payment) -> ChargeOutcome:

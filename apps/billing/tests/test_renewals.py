@@ -84,6 +84,23 @@ def test_same_request_id_returns_the_first_result_without_calling_the_provider(t
     assert again["payment"]["payment_id"] == first["payment"]["payment_id"]
 
 
+def test_a_request_id_used_for_another_subscription_is_a_conflict(tenant, staff_api):
+    # given a charge of one subscription under request id r1
+    first = _due(tenant)
+    staff_api.post(_charge_url(first, "r1"))
+    other = _due(TenantFactory())
+    # when another subscription is charged with the same request id
+    with mock.patch.object(SandboxGateway, "charge_saved") as provider:
+        response = staff_api.post(_charge_url(other, "r1"))
+    # then 409, not the first subscription's payment as a replay; nothing charged
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "request_id_conflict"
+    provider.assert_not_called()
+    assert not Payment.objects.unscoped().filter(subscription=other).exists()
+    # and the first subscription still replays its own result
+    assert staff_api.post(_charge_url(first, "r1")).json()["outcome"] == "replayed"
+
+
 def test_a_period_is_charged_once_whatever_the_request_id(tenant, staff_api):
     subscription = _due(tenant)
     staff_api.post(_charge_url(subscription, "r1"))

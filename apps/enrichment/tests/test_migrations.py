@@ -7,24 +7,23 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from apps.enrichment.models import EnrichmentRun, LeadEnrichment
 from apps.leads.tests.conftest import make_leads
 from apps.tenants.scoping import tenant_scope
+from tests import migrating
 
 OLD = [("leads", "0008_enrichment")]
 
 
 def _migrate(targets):
-    executor = MigrationExecutor(connection)  # a fresh one: it reads what is applied now
+    executor = migrating.executor()  # a fresh one: it reads what is applied now
     executor.migrate(targets)
     return executor
 
 
 def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+    return migrating.latest()
 
 
 def _fill_old_layout(apps, tenant, lead_ids) -> str:

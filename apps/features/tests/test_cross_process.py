@@ -44,7 +44,7 @@ def probe(shared_cache):
 
     yield ask
     process.stdin.close()
-    process.wait(timeout=10)
+    process.wait(timeout=60)
 
 
 @pytest.mark.postgres

@@ -11,13 +11,13 @@ from apps.tenants import keys
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 
-SEED = Path(__file__).resolve().parents[3].parent / "shared/seeds/002_d7250bdd26e07ab2.txt"
+# The JSON sample of seed 002, verbatim (the demo data loads the same file): inside the
+# repository, so the tests pass from a clone in any folder.
+SEED_SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "seed_002_sample.json"
 
 
 def seed_sample() -> list[dict]:
-    text = SEED.read_text()
-    start = text.index("```json") + len("```json")
-    return json.loads(text[start : text.index("```", start)])
+    return json.loads(SEED_SAMPLE.read_text(encoding="utf-8"))
 
 
 def url(name: str, tenant, **kwargs) -> str:

@@ -1,21 +1,11 @@
-import json
-from pathlib import Path
-
 import pytest
 
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Customer, Lead, LeadAction, Product, TimelineEntry
+from apps.leads.tests.conftest import seed_sample
 from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
-
-SEED = Path(__file__).resolve().parents[3].parent / "shared/seeds/002_d7250bdd26e07ab2.txt"
-
-
-def seed_sample() -> list[dict]:
-    text = SEED.read_text() if SEED.exists() else ""
-    start = text.index("```json") + len("```json")
-    return json.loads(text[start : text.index("```", start)])
 
 
 def test_seed_sample_is_accepted_as_it_stands(tenant):

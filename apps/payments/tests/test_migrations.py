@@ -2,8 +2,8 @@
 (billing 0007, payments not there yet) is migrated forward and read through the new models.
 
 The move is state-only (the tables keep their names), so migrating back to the old layout
-and forward again touches no table: it runs on SQLite (where dj-stripe's migrations are off,
-which this graph does not need) and on PostgreSQL alike."""
+and forward again touches no table: it runs on SQLite and on PostgreSQL alike, over a graph without
+dj-stripe's migrations (tests/migrating.py), which this move does not need."""
 
 import datetime as dt
 import uuid
@@ -12,8 +12,6 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from apps.billing.models import Plan, Subscription, UsageCharge
 from apps.payments.models import (
@@ -25,6 +23,7 @@ from apps.payments.models import (
     Refund,
 )
 from apps.tenants.scoping import tenant_scope
+from tests import migrating
 
 OLD = [("billing", "0007_billing_event_renewal_upcoming"), ("payments", None)]
 MOVED = ("payment", "paymentevent", "refund", "invoice", "invoiceline", "invoicesequence")
@@ -33,11 +32,11 @@ START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 def _migrate(targets):
     """Migrate to `targets`; the historical models of the state reached."""
-    return MigrationExecutor(connection).migrate(targets).apps
+    return migrating.migrate(targets)
 
 
 def _leaves():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+    return migrating.latest()
 
 
 def _fill_old_layout(apps) -> dict:
@@ -186,8 +185,7 @@ def test_a_database_filled_at_the_old_layout_reads_through_the_new_models():
     assert Permission.objects.get(content_type=content_type, codename="add_payment")
     assert LogEntry.objects.get(object_id="old").content_type_id == ids["content_type"]
 
-    # and the move is reversible, the sequences keeping their numbers (in the same test: on
-    # PostgreSQL, with dj-stripe's long migration graph, each migration run takes long)
+    # and the move is reversible, the sequences keeping their numbers
     _the_move_is_reversible_and_the_sequence_keeps_numbering()
 
 

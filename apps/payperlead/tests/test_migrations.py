@@ -1,8 +1,8 @@
 """Pay-per-lead's move out of billing loses nothing: a database filled while the models still
 belonged to `billing` (billing 0007) migrates forward and reads back through the new app.
 
-Runs on SQLite and PostgreSQL. On SQLite dj-stripe has no migrations in tests (conftest.py),
-which changes nothing here: no billing or pay-per-lead migration depends on dj-stripe.
+Runs on SQLite and PostgreSQL, over a graph without dj-stripe's migrations (tests/migrating.py):
+no billing or pay-per-lead migration depends on dj-stripe.
 """
 
 from datetime import UTC, date, datetime
@@ -11,7 +11,6 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from apps.payperlead import presenters, selectors, services
 from apps.payperlead.models import BillingLine, BillingPeriod, BillingReport, RateCard
@@ -19,6 +18,7 @@ from apps.tenants.models import Tenant
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
 from conftest import api_client_for
+from tests import migrating
 from tests.factories import MembershipFactory
 
 OLD_LAYOUT = [("billing", "0007_billing_event_renewal_upcoming"), ("payperlead", None)]
@@ -43,11 +43,11 @@ TOTALS["savings_cap"] = 200
 
 def _migrate(targets):
     """Migrate to `targets` and answer the historical apps of the state reached."""
-    return MigrationExecutor(connection).migrate(targets).apps
+    return migrating.migrate(targets)
 
 
 def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+    return migrating.latest()
 
 
 def _at(day: int, hour: int) -> datetime:
@@ -176,8 +176,7 @@ def test_a_database_filled_at_the_old_layout_migrates_forward_losing_nothing(old
     _migrate(_latest())
     ContentType.objects.clear_cache()
 
-    # then (one migration round for every check: on PostgreSQL, with dj-stripe's long
-    # migration graph, each migration run takes the better part of a minute)
+    # then
     _same_rows(old_layout)
     _same_bill(old_layout)
     _same_admin_history_and_permissions(old_layout)
