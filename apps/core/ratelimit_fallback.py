@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -51,10 +52,19 @@ class LocalBackend(CacheBackend):
     """The limiter's sliding log and fixed-window counters in this process's memory (a
     thread lock instead of the file lock)."""
 
+    _instances: weakref.WeakSet[LocalBackend] = weakref.WeakSet()
+
     def __init__(self, max_keys: int = _LOCAL_MAX_KEYS):
         name = f"ratelimit-local-{id(self)}"
         self.cache = LocMemCache(name, {"OPTIONS": {"MAX_ENTRIES": max_keys}})
         self._lock = threading.Lock()
+        self._instances.add(self)
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Forget every process-local count (tests start from nothing)."""
+        for backend in list(cls._instances):
+            backend.cache.clear()
 
     @contextmanager
     def _locked(self, key: str):

@@ -149,8 +149,10 @@ class ResilientClient(DefaultClient):
 
 
 class ResilientRedisCache(RedisCache):
-    """The Redis cache that never raises a connection error into a request: reads answer
-    "not cached" (the default), writes are dropped, and the breaker is told."""
+    """The Redis cache that never raises a connection error into a request: while Redis is
+    down it behaves as Django's DummyCache (reads answer "not cached", writes are dropped,
+    `add` says it added: allauth's cache locks then proceed instead of refusing every login
+    after a second), and the breaker is told."""
 
     def __init__(self, server: str, params: dict) -> None:
         options = {"CLIENT_CLASS": f"{__name__}.ResilientClient", **params.get("OPTIONS", {})}
@@ -158,3 +160,7 @@ class ResilientRedisCache(RedisCache):
         self._ignore_exceptions = True
         self._log_ignored_exceptions = True
         self.logger = _IgnoredErrorHook()
+
+    def add(self, *args, **kwargs):
+        added = super().add(*args, **kwargs)
+        return True if added is None else added  # None: the error was ignored
