@@ -176,6 +176,14 @@ def _bookkeeping_failed(step: str, error: Exception) -> None:
     logger.warning("ai_budget_bookkeeping_failed", step=step, error=type(error).__name__)
 
 
+class _DefaultBackend:
+    """`default_backend()` resolved at each use: Redis unreachable when a client is built is
+    then met by the budget check (which fails closed), not by whoever built the client."""
+
+    def __getattr__(self, name):
+        return getattr(default_backend(), name)
+
+
 def get_rate_limiter(backend: Backend | None = None) -> RateLimiter:
     """The limiter configured by AI_REQUESTS_PER_MINUTE / AI_TOKENS_PER_MINUTE (0 = off);
     each provider has its own budget of that size."""
@@ -187,7 +195,7 @@ def get_rate_limiter(backend: Backend | None = None) -> RateLimiter:
         tokens_per_window=tokens,
         window_seconds=60.0,
         spread=DEFAULT_SPREAD,
-        backend=None if unlimited else (backend or default_backend()),
+        backend=None if unlimited else (backend or _DefaultBackend()),
     )
 
 
