@@ -49,7 +49,7 @@ def _client(limiter, sleeps):
 
 
 def test_no_provider_call_when_the_budget_cannot_be_checked(
-    anthropic_settings, fake_anthropic, sleeps, tenant
+    anthropic_settings, fake_anthropic, sleeps, tenant, english_ui
 ):
     # given the shared budget's backend is unreachable
     limiter = RateLimiter(requests_per_window=50, tokens_per_window=100_000, backend=_Down())
