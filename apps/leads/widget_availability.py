@@ -2,7 +2,8 @@
 
 Only the database counts: Redis down is no reason to refuse a visitor (the limits fall back
 and the lookups go to the database, see `apps.core.redis_outage`), so a submission is still
-stored. When the database cannot be reached (OperationalError, InterfaceError) the visitor's
+stored. When the database cannot be reached (OperationalError, InterfaceError: Django's or
+the driver's) the visitor's
 browser is told to come back (`static/widget/fastlead.js` retries with backoff and keeps the
 form filled in), never a generic 500. CORS headers are given only from what the cache already
 knows of the key (no query): without it the browser sees a network error and retries too.
@@ -14,7 +15,7 @@ import functools
 
 import structlog
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
@@ -33,13 +34,19 @@ def answer_503_when_database_down(view):
     def wrapped(request, publishable_key: str, *args, **kwargs):
         try:
             return view(request, publishable_key, *args, **kwargs)
-        except (OperationalError, InterfaceError) as exc:
+        except _database_down_errors() as exc:
             logger.warning("widget_database_unavailable", error=type(exc).__name__)
             if getattr(request, "widget_origin_resolver", None) is None:
                 request.widget_origin_resolver = _cached_origin_resolver(publishable_key)
             return database_unavailable()
 
     return wrapped
+
+
+def _database_down_errors() -> tuple[type[Exception], ...]:
+    """Django's, and the driver's own (ingestion talks to psycopg directly for COPY)."""
+    driver = connection.Database
+    return (OperationalError, InterfaceError, driver.OperationalError, driver.InterfaceError)
 
 
 def database_unavailable() -> JsonResponse:

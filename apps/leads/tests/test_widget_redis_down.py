@@ -4,9 +4,10 @@ still hold per process, and only a database outage answers 503 (with Retry-After
 The fault-injection proof: 1,000 widget submissions with Redis down lose no lead."""
 
 import json
+from contextlib import contextmanager
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connections
 from structlog.testing import capture_logs
 
 from apps.leads.models import Lead
@@ -101,17 +102,25 @@ def test_with_redis_down_the_api_throttle_still_limits_per_process(
 # --- the database down: 503 with Retry-After, never a 500 ------------------------------------
 
 
-def _database_down(execute, sql, params, many, context):
-    """Every statement fails as on a dead server; the test transaction's own savepoint
-    statements still pass, so the test can look at the database afterwards."""
-    if sql.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-        return execute(sql, params, many, context)
-    raise OperationalError("could not connect to server: Connection refused")
+@contextmanager
+def database_down():
+    """The database server unreachable: every use of the connection (Django's cursors and
+    the raw driver cursors of ingestion alike) fails to connect."""
+
+    def refuse():
+        raise OperationalError("could not connect to server: Connection refused")
+
+    wrapper = connections["default"]
+    wrapper.ensure_connection = refuse
+    try:
+        yield
+    finally:
+        del wrapper.ensure_connection
 
 
 def test_the_database_down_answers_503_with_retry_after(client, tenant, publishable_key):
     submit(client, publishable_key, {**GOOD, "email": "first@example.com"})  # key now cached
-    with connection.execute_wrapper(_database_down):
+    with database_down():
         response = submit(client, publishable_key)
         config = client.get(config_url(publishable_key), HTTP_ORIGIN=ORIGIN)
     assert response.status_code == 503
@@ -125,7 +134,7 @@ def test_the_database_down_answers_503_with_retry_after(client, tenant, publisha
 
 
 def test_the_database_down_before_the_key_is_known_is_503_too(client, tenant, publishable_key):
-    with connection.execute_wrapper(_database_down):
+    with database_down():
         response = submit(client, publishable_key)
         preflight = client.options(
             submit_url(publishable_key),
@@ -135,6 +144,19 @@ def test_the_database_down_before_the_key_is_known_is_503_too(client, tenant, pu
     assert response.status_code == 503 and response["Retry-After"] == "10"
     assert preflight.status_code == 200  # no CORS headers (the widget retries), not a 500
     assert "Access-Control-Allow-Origin" not in preflight
+
+
+def test_the_drivers_own_connection_error_answers_503_too(
+    client, tenant, publishable_key, monkeypatch
+):
+    from apps.leads import public_api
+
+    def lost(**kwargs):  # ingestion's COPY talks to the driver directly
+        raise connections["default"].Database.OperationalError("server closed the connection")
+
+    monkeypatch.setattr(public_api, "ingest_leads", lost)
+    response = submit(client, publishable_key)
+    assert response.status_code == 503 and response["Retry-After"] == "10"
 
 
 def test_a_bad_request_is_not_mistaken_for_a_database_outage(client, tenant, publishable_key):
