@@ -1,10 +1,14 @@
 """Shared fixtures: tenants, users for each role, logged-in web and API clients."""
 
+import socket
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.core.ratelimit_fallback import LocalBackend
+from apps.core.redis_outage import REDIS
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
 from tests.factories import MembershipFactory, TenantFactory
@@ -44,8 +48,32 @@ def _fast_and_isolated(request, settings, tmp_path):
             }
         }
     cache.clear()
+    REDIS.reset()  # a test that saw Redis down must not make the next one skip it
     yield
     cache.clear()
+    REDIS.reset()
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_down(settings):
+    """Redis unreachable: the production cache (ResilientRedisCache) pointed at a closed
+    port; the limiters' in-process fallbacks start empty."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "apps.core.redis_outage.ResilientRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/1",
+        }
+    }
+    LocalBackend.clear_all()
+    yield
+    LocalBackend.clear_all()
 
 
 @pytest.fixture(autouse=True)

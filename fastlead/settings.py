@@ -148,12 +148,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache --------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # Redis down is survived (apps/core/redis_outage.py): reads answer "not cached", writes
+    # are dropped, the limits fall back; short timeouts so that an unreachable host costs
+    # little, and a breaker skips Redis for REDIS_OUTAGE_RETRY_SECONDS after a failure.
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "apps.core.redis_outage.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="fastlead"),
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "apps.core.redis_outage.ResilientClient",
+                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=1.0),
+                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=2.0),
+            },
         }
     }
 else:
@@ -165,6 +172,13 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+REDIS_OUTAGE_RETRY_SECONDS = env.float("REDIS_OUTAGE_RETRY_SECONDS", default=5.0)
+# While Redis is down the widget and API throttles count per process (apps/core/
+# ratelimit_fallback.py), each limit divided by this (the web processes of one machine).
+RATELIMIT_FALLBACK_SHARE = env.int(
+    "RATELIMIT_FALLBACK_SHARE", default=env.int("WEB_CONCURRENCY", default=2)
+)
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env(
@@ -520,6 +534,7 @@ CORS_URLS_REGEX = r"^/api/public/.*$"
 CORS_ALLOW_ALL_ORIGINS = False
 CORS_ALLOWED_ORIGINS: list[str] = []
 CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["Retry-After"]  # the widget honours it when it retries (429, 503)
 
 # Channel credentials etc. are encrypted with these Fernet keys; the first one encrypts,
 # all of them decrypt (rotation: prepend a new key, re-encrypt, drop the old one).

@@ -5,6 +5,8 @@ allauth's own: per IP, LOGIN_FAILURES_PER_IP attempts per LOGIN_FAILURE_WINDOW_S
 accounts, then LOGIN_FAILURES_PER_ACCOUNT per account *and* IP. Every attempt counts when it
 starts; a successful one is given back (so good logins neither count nor reset the count); a
 refused attempt counts on the limits already passed. Web form and API share the counts.
+With Redis down the limit fails closed: attempts are counted in the database
+(`apps.accounts.login_limits`), and if that fails too the attempt is refused.
 """
 
 import hashlib
@@ -15,10 +17,12 @@ from django.conf import settings
 from django.urls import reverse
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
+from apps.accounts.login_limits import DatabaseBackend
 from apps.core.net import client_ip
-from apps.core.ratelimit import Limiter, Rate, ip_bucket
+from apps.core.ratelimit import OnError, Rate, ip_bucket
+from apps.core.ratelimit_fallback import DegradingLimiter
 
-_login_limiter = Limiter()
+_login_limiter = DegradingLimiter("login", fallback=DatabaseBackend(), on_error=OnError.DENY)
 
 
 def _login_failure_limits(ip: str, account_key: str) -> list[tuple[str, Rate]]:

@@ -79,3 +79,21 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+
+class LoginAttempt(models.Model):
+    """A login attempt counted in the database while the shared limiter (Redis) is down: the
+    login limit fails closed to these rows (`apps.accounts.login_limits`). A row lives no
+    longer than the limit's window; the key is a digest (no address or e-mail is stored)."""
+
+    key = models.CharField(_("limit key digest"), max_length=64)
+    member = models.CharField(_("grant"), max_length=64)
+    at = models.DateTimeField(_("attempted at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("login attempt")
+        verbose_name_plural = _("login attempts")
+        indexes = [models.Index(fields=["key", "at"], name="loginattempt_key_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.at:%Y-%m-%d %H:%M:%S}"

@@ -20,6 +20,12 @@ the product; this module adds the blocking wait, the token budget and the provid
 
 After a call, `Permit.settle(actual_tokens)` replaces the estimate with what the provider
 reported, so a budget reserved for `max_tokens` is given back when the answer was shorter.
+
+The budget fails closed: when it cannot be checked (Redis down) no provider call is made and
+`acquire` raises a transient ProviderError `budget_unavailable` at once, which the caller
+treats like `rate_limit_wait` (come back later; nothing charged, nothing failed). Settling and
+pausing after a call are bookkeeping: if they fail the call's answer is kept (the estimate
+then stays counted, which errs on the safe side).
 """
 
 from __future__ import annotations
@@ -29,16 +35,20 @@ import random
 import time
 from dataclasses import dataclass, field
 
+import structlog
 from django.conf import settings
 
 from apps.ai.providers.base import ProviderError
 from apps.core.ratelimit import Backend, Budget, CacheBackend, Grant, Limiter, default_backend
+from apps.core.redis_outage import REDIS
 
 __all__ = ["Backend", "CacheBackend", "Permit", "RateLimiter", "acquire", "default_backend"]
 __all__ += ["get_rate_limiter"]
 
 DEFAULT_SPREAD = 10  # requests spread over tenths of the minute (see the module docstring)
 DEFAULT_MAX_WAIT_SECONDS = 120.0  # well inside a Celery task's soft time limit (540 s)
+
+logger = structlog.get_logger("fastlead.ai")
 
 
 @dataclass
@@ -58,7 +68,10 @@ class Permit:
             return
         self._settled = True
         grant = Grant(self.key, self.grant_id, self.tokens)
-        self.tokens = self.limiter.limiter.settle(grant, actual_tokens).tokens
+        try:
+            self.tokens = self.limiter.limiter.settle(grant, actual_tokens).tokens
+        except Exception as exc:  # the answer is paid for: keep it, the estimate stays counted
+            _bookkeeping_failed("settle", exc)
 
 
 class RateLimiter:
@@ -120,7 +133,7 @@ class RateLimiter:
         key = self.key(provider)
         started = time.monotonic()
         while True:
-            decision = self.limiter.try_acquire(key, self.budget, tokens=tokens)
+            decision = self._try_acquire(key, provider, tokens)
             waited = time.monotonic() - started
             if decision.allowed:
                 grant = decision.grant
@@ -134,10 +147,41 @@ class RateLimiter:
             # A little jitter spreads the waiters that were told the same moment.
             self.sleep(decision.retry_after + self._rng.uniform(0, 0.005))
 
+    def _try_acquire(self, key: str, provider: str, tokens: int):
+        """The budget's decision; if it cannot be had, no call (fail closed)."""
+        try:
+            return self.limiter.try_acquire(key, self.budget, tokens=tokens)
+        except Exception as exc:
+            REDIS.failed(exc)
+            logger.warning("ai_budget_unavailable", provider=provider, error=type(exc).__name__)
+            raise ProviderError(
+                f"The {provider} budget could not be checked ({type(exc).__name__}); "
+                "no call was made.",
+                permanent=False,
+                retry_after=float(getattr(settings, "REDIS_OUTAGE_RETRY_SECONDS", 5)),
+                code="budget_unavailable",
+            ) from exc
+
     def pause(self, provider: str, seconds: float) -> None:
         """The provider said "retry after": hold every worker back for that long."""
         if self.limiter is not None and not self.budget.unlimited and seconds > 0:
-            self.limiter.pause(self.key(provider), seconds)
+            try:
+                self.limiter.pause(self.key(provider), seconds)
+            except Exception as exc:  # the retry policy still waits in this worker
+                _bookkeeping_failed("pause", exc)
+
+
+def _bookkeeping_failed(step: str, error: Exception) -> None:
+    REDIS.failed(error)
+    logger.warning("ai_budget_bookkeeping_failed", step=step, error=type(error).__name__)
+
+
+class _DefaultBackend:
+    """`default_backend()` resolved at each use: Redis unreachable when a client is built is
+    then met by the budget check (which fails closed), not by whoever built the client."""
+
+    def __getattr__(self, name):
+        return getattr(default_backend(), name)
 
 
 def get_rate_limiter(backend: Backend | None = None) -> RateLimiter:
@@ -151,7 +195,7 @@ def get_rate_limiter(backend: Backend | None = None) -> RateLimiter:
         tokens_per_window=tokens,
         window_seconds=60.0,
         spread=DEFAULT_SPREAD,
-        backend=None if unlimited else (backend or default_backend()),
+        backend=None if unlimited else (backend or _DefaultBackend()),
     )
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 REASONS = {
     "rate_limited": _("The AI provider is busy (rate limit). Try again later."),
     "rate_limit_wait": _("Too many AI requests at once. Try again later."),
+    "budget_unavailable": _("The AI budget could not be checked just now. Try again later."),
     "overloaded": _("The AI provider is overloaded. Try again later."),
     "server_error": _("The AI provider had an internal error."),
     "timeout": _("The AI provider did not answer in time."),

@@ -20,8 +20,9 @@ Backends (`default_backend()` follows the default cache):
 - Django's cache (the embedded default): the same log under an exclusive file lock, which
   serializes the threads and processes of one machine; counters by cache add/incr.
 
-What happens when the backend fails is chosen per use (`on_error`): raise (the default,
-today's behaviour everywhere), allow (fail open) or deny (fail closed).
+What happens when the backend fails is chosen per use (`on_error`): raise (the default),
+allow (fail open) or deny (fail closed); `apps.core.ratelimit_fallback.DegradingLimiter`
+first decides on a fallback backend (this process's memory, the database) and logs it.
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ class Grant:
     key: str
     grant_id: str
     tokens: int = 0
+    fallback: bool = False  # recorded by a limiter's fallback backend (`ratelimit_fallback`)
 
     @property
     def member(self) -> str:

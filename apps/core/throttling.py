@@ -5,15 +5,17 @@ DRF's own `get_ident` believes any X-Forwarded-For when NUM_PROXIES is unset, so
 dodge every per-IP limit by sending a new header each time; these take the address by the
 project's one trusted-proxy rule instead. The rates, scopes and cache-key names stay DRF's
 (`DEFAULT_THROTTLE_RATES`); only the counting (a sliding log, denied requests not counted,
-as DRF's) goes through the shared limiter, so it is atomic on Redis.
+as DRF's) goes through the shared limiter, so it is atomic on Redis. With Redis down they
+fail open to a per-process limit (`DegradingLimiter`), so the API keeps answering.
 """
 
 from rest_framework import throttling
 
 from apps.core.net import client_ip
-from apps.core.ratelimit import Limiter, Rate
+from apps.core.ratelimit import OnError, Rate
+from apps.core.ratelimit_fallback import DegradingLimiter, LocalBackend
 
-_limiter = Limiter()
+_limiter = DegradingLimiter("api", fallback=LocalBackend(), on_error=OnError.ALLOW, share=None)
 
 
 class ClientIPIdentMixin:

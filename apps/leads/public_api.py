@@ -31,11 +31,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from apps.billing.quotas import widget_unavailable_message
 from apps.core.api import error_body
 from apps.core.net import client_ip
-from apps.core.ratelimit import Limiter, Rate
+from apps.core.ratelimit import OnError, Rate
+from apps.core.ratelimit_fallback import DegradingLimiter, LocalBackend
 from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
+from apps.leads.widget_availability import answer_503_when_database_down
 from apps.tenants.keys import (
     WidgetTenant,
     widget_tenant_cache_key,
@@ -91,7 +93,9 @@ def _not_found() -> JsonResponse:
 
 # --- key lookup and rate limits: one cache round trip -------------------------------------
 
-_limiter = Limiter()  # fixed windows: the key lookup and both counters in one round trip
+# Fixed windows: the key lookup and both counters in one round trip. Redis down: counted in
+# this process instead (fail open, still limited), the key looked up in the database.
+_limiter = DegradingLimiter("widget", fallback=LocalBackend(), on_error=OnError.ALLOW, share=None)
 
 
 def _gate(scope: str, key: str, ip: str):
@@ -135,6 +139,7 @@ def _enter(request, scope: str, key: str):
 
 @csrf_exempt
 @require_GET
+@answer_503_when_database_down
 def widget_config(request, publishable_key: str):
     """What the widget shows: the company's name, the fields and the consent texts."""
     widget, error = _enter(request, "cfg", publishable_key)
@@ -174,6 +179,7 @@ def _public_config(request, widget: WidgetTenant, key: str) -> dict:
 
 @csrf_exempt
 @require_POST
+@answer_503_when_database_down
 def widget_submit(request, publishable_key: str):
     """A visitor's contact request: 201 {"status": "received"} whether created or merged."""
     widget, error = _enter(request, "submit", publishable_key)

@@ -10,6 +10,7 @@ publishable key in the URL (/api/public/v1/widget/<key>/…).
 import re
 
 from corsheaders.signals import check_request_enabled
+from django.db import DatabaseError
 
 from apps.tenants.keys import widget_tenant_resolve
 
@@ -20,7 +21,10 @@ def _set_resolver_from_path(request) -> None:
     match = _WIDGET_PATH.match(request.path)
     if match is None:
         return
-    widget = widget_tenant_resolve(match["key"])
+    try:
+        widget = widget_tenant_resolve(match["key"])
+    except DatabaseError:  # database down: no CORS headers (the widget retries), not a 500
+        widget = None
     request.widget_origin_resolver = widget.origin_allowed if widget else None
 
 

@@ -7,6 +7,10 @@
  *   data-target="#selector"  render into this element instead of right after the script;
  *   data-lang="en" | "ru"    override the language (default: the page's <html lang>, else ru).
  * The API origin is the script's own origin; styles are injected once (classes start "fl-").
+ *
+ * A request that meets a network error, 429 or 502/503/504 is sent again with exponential
+ * backoff (at least the server's Retry-After), up to MAX_ATTEMPTS times in about a minute; the
+ * visitor is told it is retrying and the form keeps what they typed.
  */
 (function () {
   "use strict";
@@ -27,6 +31,12 @@
   var origin = new URL(script.src, document.baseURI).origin;
   var base = origin + "/api/public/v1/widget/" + encodeURIComponent(key) + "/";
 
+  var RETRY_STATUSES = [429, 502, 503, 504];
+  var MAX_ATTEMPTS = 6; // the first try and 5 more: 1 + 2 + 4 + 8 + 16 s of backoff
+  var BASE_DELAY_MS = 1000;
+  var MAX_DELAY_MS = 30000;
+  var MAX_RETRY_AFTER_MS = 60000;
+
   var pageLang = (script.getAttribute("data-lang") || document.documentElement.lang || "").toLowerCase();
   var lang = pageLang.indexOf("en") === 0 ? "en" : "ru";
 
@@ -46,6 +56,7 @@
       thanks: "Спасибо! Заявка отправлена, мы скоро с вами свяжемся.",
       unavailable: "Форма временно недоступна. Пожалуйста, свяжитесь с нами другим способом.",
       retry: "Не удалось отправить заявку. Проверьте подключение и попробуйте ещё раз через минуту.",
+      retrying: "Не получилось отправить — пробуем ещё раз через %s с. Ваши данные остаются в форме.",
       loadFailed: "Не удалось загрузить форму. Обновите страницу чуть позже.",
       honeypot: "Не заполняйте это поле"
     },
@@ -64,6 +75,7 @@
       thanks: "Thank you! Your request has been sent, we will get back to you soon.",
       unavailable: "The form is unavailable at the moment. Please contact us another way.",
       retry: "Your request could not be sent. Check your connection and try again in a minute.",
+      retrying: "Could not send yet — trying again in %s s. Your details stay in the form.",
       loadFailed: "The form could not be loaded. Please reload the page a little later.",
       honeypot: "Leave this field empty"
     }
@@ -88,6 +100,8 @@
     ".fl-error:empty{display:none}" +
     ".fl-alert{margin:0 0 .85rem;padding:.65rem .8rem;border-radius:.5rem;background:#fef3f2;color:#b42318}" +
     ".fl-alert:empty{display:none}" +
+    ".fl-status{margin:.75rem 0 0;padding:.55rem .8rem;border-radius:.5rem;background:#fffaeb;color:#93370d;font-size:.9rem}" +
+    ".fl-status:empty{display:none}" +
     ".fl-thanks{margin:0;padding:.75rem .9rem;border-radius:.5rem;background:#ecfdf3;color:#05603a}" +
     ".fl-submit{display:inline-block;width:100%;min-height:2.9rem;padding:.6rem 1.25rem;border:0;" +
     "border-radius:.5rem;background:#1570ef;color:#fff;font:inherit;font-weight:600;cursor:pointer}" +
@@ -141,6 +155,54 @@
       function (body) { return body; },
       function () { return {}; }
     );
+  }
+
+  // Seconds (or an HTTP date) from the Retry-After header, else the error body's retry_after.
+  function retryAfterMs(response, data) {
+    var header = response.headers.get("Retry-After");
+    var seconds = header ? Number(header) : NaN;
+    if (header && isNaN(seconds) && !isNaN(Date.parse(header))) {
+      seconds = (Date.parse(header) - Date.now()) / 1000;
+    }
+    if (isNaN(seconds) && data && data.error && data.error.retry_after != null) {
+      seconds = Number(data.error.retry_after);
+    }
+    return isNaN(seconds) ? 0 : Math.min(Math.max(seconds, 0) * 1000, MAX_RETRY_AFTER_MS);
+  }
+
+  function backoffMs(retry) {
+    var delay = Math.min(BASE_DELAY_MS * Math.pow(2, retry - 1), MAX_DELAY_MS);
+    return delay * (0.9 + Math.random() * 0.2); // jitter: not every visitor at the same moment
+  }
+
+  // fetch(url, options), sent again on a network error or a "come back later" answer. Calls
+  // onRetry(seconds, attempt) before each wait and done(response or null, body) at the end.
+  function sendWithRetry(url, options, onRetry, done) {
+    var attempt = 1;
+    function again(serverMs) {
+      var wait = Math.max(backoffMs(attempt), serverMs);
+      attempt += 1;
+      onRetry(Math.max(1, Math.round(wait / 1000)), attempt);
+      window.setTimeout(send, wait);
+    }
+    function send() {
+      fetch(url, options).then(
+        function (response) {
+          return getJSON(response).then(function (data) {
+            if (RETRY_STATUSES.indexOf(response.status) >= 0 && attempt < MAX_ATTEMPTS) {
+              again(retryAfterMs(response, data));
+            } else {
+              done(response, data);
+            }
+          });
+        },
+        function () {
+          if (attempt < MAX_ATTEMPTS) again(0);
+          else done(null, {});
+        }
+      );
+    }
+    send();
   }
 
   function utmParams() {
@@ -250,6 +312,8 @@
 
     var button = el("button", { type: "submit", class: "fl-submit", text: TEXT.submit });
     form.appendChild(button);
+    var statusBox = el("p", { class: "fl-status", role: "status", "aria-live": "polite" });
+    form.appendChild(statusBox);
     container.textContent = "";
     container.appendChild(form);
 
@@ -331,37 +395,41 @@
       body[honeypotName] = hp.value;
 
       busy(true);
-      fetch(base + "leads/", {
-        method: "POST",
-        mode: "cors",
-        credentials: "omit",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body)
-      })
-        .then(function (response) {
-          return getJSON(response).then(function (data) {
-            busy(false);
-            var error = (data && data.error) || {};
-            if (response.ok) {
-              var thanks = el("p", { class: "fl-thanks", role: "status", tabindex: "-1", text: TEXT.thanks });
-              container.textContent = "";
-              container.appendChild(thanks);
-              thanks.focus();
-            } else if (response.status === 400 && error.fields && Object.keys(error.fields).length) {
-              showFieldErrors(error.fields);
-            } else if (response.status === 402 || (response.status === 403 && error.code === "form_unavailable")) {
-              alertBox.textContent = TEXT.unavailable;
-            } else if (response.status === 400) {
-              alertBox.textContent = error.message || TEXT.invalid;
-            } else {
-              alertBox.textContent = TEXT.retry;
-            }
-          });
-        })
-        .catch(function () {
+      sendWithRetry(
+        base + "leads/",
+        {
+          method: "POST",
+          mode: "cors",
+          credentials: "omit",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(body)
+        },
+        function (seconds, attempt) {
+          statusBox.setAttribute("data-attempt", String(attempt));
+          statusBox.textContent = TEXT.retrying.replace("%s", seconds);
+        },
+        function (response, data) {
           busy(false);
-          alertBox.textContent = TEXT.retry;
-        });
+          statusBox.textContent = "";
+          var error = (data && data.error) || {};
+          if (!response) {
+            alertBox.textContent = TEXT.retry;
+          } else if (response.ok) {
+            var thanks = el("p", { class: "fl-thanks", role: "status", tabindex: "-1", text: TEXT.thanks });
+            container.textContent = "";
+            container.appendChild(thanks);
+            thanks.focus();
+          } else if (response.status === 400 && error.fields && Object.keys(error.fields).length) {
+            showFieldErrors(error.fields);
+          } else if (response.status === 402 || (response.status === 403 && error.code === "form_unavailable")) {
+            alertBox.textContent = TEXT.unavailable;
+          } else if (response.status === 400) {
+            alertBox.textContent = error.message || TEXT.invalid;
+          } else {
+            alertBox.textContent = TEXT.retry;
+          }
+        }
+      );
     });
   }
 
@@ -369,32 +437,26 @@
     injectStyle();
     var container = mount();
     container.setAttribute("aria-busy", "true");
-    fetch(base, {
-      mode: "cors",
-      credentials: "omit",
-      headers: { Accept: "application/json", "Accept-Language": lang }
-    })
-      .then(function (response) {
-        return getJSON(response).then(function (config) {
-          container.removeAttribute("aria-busy");
-          if (response.ok) {
-            render(container, config);
-          } else if (response.status === 402 || response.status === 403) {
-            container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.unavailable }));
-          } else if (response.status === 404) {
-            if (container.getAttribute("data-fastlead-created") && container.parentNode) {
-              container.parentNode.removeChild(container);
-            }
-            if (window.console) console.warn("Fast Lead: unknown or revoked widget key " + key + ".");
-          } else {
-            container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.loadFailed }));
-          }
-        });
-      })
-      .catch(function () {
+    sendWithRetry(
+      base,
+      { mode: "cors", credentials: "omit", headers: { Accept: "application/json", "Accept-Language": lang } },
+      function () {}, // still loading: the container stays busy
+      function (response, config) {
         container.removeAttribute("aria-busy");
-        container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.loadFailed }));
-      });
+        if (response && response.ok) {
+          render(container, config);
+        } else if (response && (response.status === 402 || response.status === 403)) {
+          container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.unavailable }));
+        } else if (response && response.status === 404) {
+          if (container.getAttribute("data-fastlead-created") && container.parentNode) {
+            container.parentNode.removeChild(container);
+          }
+          if (window.console) console.warn("Fast Lead: unknown or revoked widget key " + key + ".");
+        } else {
+          container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.loadFailed }));
+        }
+      }
+    );
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

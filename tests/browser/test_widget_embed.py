@@ -3,7 +3,7 @@ from static/widget/fastlead.js, and a visitor's request becomes a lead of the te
 
 import pytest
 
-from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 
 pytestmark = BROWSER_MARKS
 
@@ -123,6 +123,7 @@ def test_the_widget_speaks_english_and_explains_errors_and_outages(
 
     page = chromium_page
     _tenant, key = widget_tenant
+    page.clock.install()  # the retries' waits run on a clock the test moves
     open_host_page(page, live_server, key, lang="en")
     expect(page.get_by_label("Phone")).to_be_visible()
 
@@ -159,4 +160,73 @@ def test_the_widget_speaks_english_and_explains_errors_and_outages(
         ),
     )
     page.get_by_role("button", name="Send").click()
+    # it is sent again with backoff, the visitor told so, then asked to retry themselves
+    status = page.locator(".fl-status")
+    for attempt in range(2, 7):
+        expect(status).to_have_attribute("data-attempt", str(attempt))
+        expect(status).to_contain_text("trying again in")
+        page.clock.run_for(60_000)
     expect(page.get_by_role("alert")).to_contain_text("try again in a minute")
+    expect(status).to_be_empty()
+    expect(page.get_by_label("E-mail")).to_have_value("anna@example.com")
+
+
+def _unavailable(live_server, retry_after: str) -> dict:
+    return {
+        "status": 503,
+        "content_type": "application/json",
+        "headers": {
+            "Access-Control-Allow-Origin": host_site(live_server),
+            "Access-Control-Expose-Headers": "Retry-After",
+            "Retry-After": retry_after,
+        },
+        "body": '{"error": {"code": "service_unavailable", "message": "x", "fields": {}}}',
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_widget_retries_an_unavailable_server_and_keeps_the_visitors_input(
+    chromium_page, live_server, widget_tenant
+):
+    from playwright.sync_api import expect
+
+    from apps.leads.models import Lead
+    from apps.tenants.scoping import tenant_scope
+
+    page = chromium_page
+    tenant, key = widget_tenant
+    open_host_page(page, live_server, key, lang="en")
+    # given the server answers 503 twice (the database restarting), then works again
+    posts = []
+
+    def unavailable_twice(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        posts.append(route.request.post_data_json)
+        if len(posts) <= 2:
+            return route.fulfill(**_unavailable(live_server, retry_after="2"))
+        return route.continue_()
+
+    page.route(f"{live_server.url}/api/public/v1/widget/{key}/leads/", unavailable_twice)
+    # when a visitor sends the form
+    page.get_by_label("Name").fill("Anna")
+    page.get_by_label("E-mail").fill("anna@example.com")
+    page.get_by_label("Message").fill("Call me back")
+    page.locator('input[name="consents.processing"]').check()
+    page.get_by_role("button", name="Send").click()
+    # then they are told it is retrying, and what they typed stays in the form
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("trying again in 2 s")  # the server's Retry-After, not 1 s
+    expect(page.get_by_label("E-mail")).to_have_value("anna@example.com")
+    expect(page.get_by_label("Message")).to_have_value("Call me back")
+    expect(page.get_by_role("button", name="Sending")).to_be_disabled()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.screenshot(path=str(SHOTS / "widget-retrying-375.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SHOTS / "widget-retrying-desktop.png"), full_page=True)
+    # and the third try goes through: thanked, and the lead stored once
+    expect(page.get_by_role("status")).to_contain_text("Thank you")
+    assert len(posts) == 3 and posts[0] == posts[2]
+    with tenant_scope(tenant):
+        assert list(Lead.objects.values_list("email", flat=True)) == ["anna@example.com"]

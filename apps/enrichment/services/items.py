@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from apps.ai.models import AIUsage
 from apps.ai.providers.base import ProviderError
+from apps.ai.retry import COME_BACK_LATER
 from apps.enrichment.models import EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.prompt import build_enrichment_request
 from apps.enrichment.services import common
@@ -143,9 +144,10 @@ def _process(tenant, item_id: int, token: int, client) -> str:
     try:
         result = (client or common.enrichment_client()).structured(request)
     except ProviderError as exc:
-        if exc.code == "rate_limit_wait":
-            # The shared limiter waited its maximum: give the row back and come back later.
-            # The claim is handed back too: waiting for a slot is not a lost worker.
+        if exc.code in COME_BACK_LATER:
+            # The shared limiter waited its maximum, or the budget could not be checked (no
+            # call made): give the row back and come back later. The claim is handed back
+            # too: waiting for a slot is not a lost worker.
             LeadEnrichment.objects.for_tenant(tenant).filter(
                 pk=item_id, status=Status.RUNNING, attempts=token
             ).update(status=Status.PENDING, attempts=F("attempts") - 1)

@@ -324,6 +324,26 @@ def test_no_slot_in_the_shared_rate_limit_hands_the_lead_back_for_later(
     assert fake_ai.requests == [] and run_of(paying, run).leads_done == 0
 
 
+def test_a_budget_that_cannot_be_checked_hands_the_lead_back_without_calling_the_ai(
+    paying, fake_ai, two_leads, django_capture_on_commit_callbacks, redis_down, settings
+):
+    from apps.ai.ratelimit import get_rate_limiter
+
+    run, _callbacks = _queued_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
+    item = items(paying, run)[0]
+    # given Redis (where the shared AI budget lives) is down
+    settings.AI_REQUESTS_PER_MINUTE = 10
+    fake_ai.limiter = get_rate_limiter()
+    with tenant_scope(paying):
+        outcome = services.enrichment_item_process(paying, item.pk)
+    # then no provider call, and the lead is queued again: not failed, not charged again
+    assert outcome == services.RETRY_LATER
+    item = items(paying, run)[0]
+    assert (item.status, item.attempts, item.failure_reason) == ("pending", 0, "")
+    assert fake_ai.requests == [] and run_of(paying, run).leads_done == 0
+    assert len(charges(paying)) == 1  # the run's one authorisation, nothing more
+
+
 def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_it(
     enrichment_on, fake_ai, two_leads, monkeypatch, django_capture_on_commit_callbacks
 ):
