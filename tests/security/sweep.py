@@ -31,7 +31,7 @@ NOT_ALLOWED = "405"
 THROTTLED = "429"
 SERVER_ERROR = "500"
 
-CALLERS = ("anon", "admin", "operator", "analyst", "api_key", "outsider", "foreign_ids")
+CALLERS = ("anon", "admin", "operator", "analyst", "api_key", "outsider", "foreign_ids", "locked")
 TENANT_KWARGS = {"tenant_id", "tenant_slug"}
 SKIPPED_METHODS = {"options", "head", "trace"}
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
@@ -145,6 +145,7 @@ def callers_make(alpha: World, bravo: World) -> dict[str, Caller]:
         "api_key": Caller("api_key", api_key=alpha.api_key, world=alpha),
         "outsider": person("outsider", bravo.users["admin"], alpha),
         "foreign_ids": person("foreign_ids", alpha.users["admin"], alpha),
+        "locked": person("locked", alpha.users["admin"], alpha),
     }
     for role in ("admin", "operator", "analyst"):
         made[role] = person(role, alpha.users[role], alpha)
@@ -174,7 +175,7 @@ def _client(caller: Caller, route: Route) -> tuple[Client, dict]:
     return client, headers
 
 
-def send(caller: Caller, route: Route, method: str, path: str, body: dict | None = None):
+def send(caller: Caller, route: Route, method: str, path: str, body=None, prepare=None):
     """One request in a savepoint that is rolled back, with a clean cache after it: no case
     sees another's writes, rate-limit counters or cached entitlements. Dashboard posts go as
     HTMX does (answers carry their status instead of a redirect with a message)."""
@@ -182,13 +183,17 @@ def send(caller: Caller, route: Route, method: str, path: str, body: dict | None
     body = body or {}
     try:
         with transaction.atomic():
+            if prepare is not None:
+                prepare()
             if method in ("POST", "PUT", "PATCH") and route.is_api:
                 data = json.dumps(body).encode()
                 response = client.generic(
                     method, path, data, content_type="application/json", **headers
                 )
-            elif method == "POST":
+            elif method == "POST" and caller.name != "locked":
                 response = client.post(path, body, HTTP_HX_REQUEST="true", **headers)
+            elif method == "POST":  # a full page: the locked tool's page names its template
+                response = client.post(path, body, **headers)
             else:
                 response = client.generic(method, path, **headers)
             body = _body(response)
@@ -222,7 +227,9 @@ def classify(response, body: str) -> str:
     )
     if target:
         return LOGIN if urlsplit(target).path.startswith(LOGIN_PATHS) else OK
-    if status == 402 or (status == 403 and "feature_locked" in body):
+    templates = {t.name for t in getattr(response, "templates", None) or ()}
+    locked = "feature_locked" in body or "features/locked.html" in templates
+    if status == 402 or (status == 403 and locked):
         return LOCKED
     if status in (400, 409, 422):
         return INVALID

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from tests.security.sweep import (
     FORBIDDEN,
     INVALID,
+    LOCKED,
     LOGIN,
     NOT_ALLOWED,
     NOT_FOUND,
@@ -50,18 +51,20 @@ class Entry:
     methods: tuple[str, ...] = ()
     body: dict | None = None
     query: str = ""
+    tool: str = ""  # the tool (apps.features registry) the route needs, "" for none
+    tool_methods: tuple[str, ...] = ()  # the methods that need it (all when empty)
 
     @property
     def public(self) -> bool:
         return self.kind in (PUBLIC, FIXED)
 
 
-def page(body=None, query="", **roles) -> Entry:
-    return Entry(TENANT_PAGE, roles=_star(roles), body=body, query=query)
+def page(body=None, query="", tool="", **roles) -> Entry:
+    return Entry(TENANT_PAGE, roles=_star(roles), body=body, query=query, tool=tool)
 
 
-def api(body=None, **roles) -> Entry:
-    return Entry(TENANT_API, roles=_star(roles), body=body)
+def api(body=None, tool="", tool_methods=(), **roles) -> Entry:
+    return Entry(TENANT_API, roles=_star(roles), body=body, tool=tool, tool_methods=tool_methods)
 
 
 def fixed(outcome, **overrides) -> Entry:
@@ -87,6 +90,10 @@ def expected_outcome(entry: Entry, method: str, caller: str) -> frozenset:
     for key in ((method, caller), ("*", caller), (method, "*"), ("*", "*")):
         if key in entry.overrides:
             return _as_set(entry.overrides[key])
+    if caller == "locked":  # tenant A's admin once the route's tool is revoked
+        if not entry.tool_methods or method in entry.tool_methods:
+            return frozenset({LOCKED})
+        caller = "admin"
     kind = entry.kind
     if kind == FIXED:
         return _as_set(entry.fixed)
@@ -172,10 +179,14 @@ TABLE: dict[str, Entry] = {
     # --- API: leads ---------------------------------------------------------------------
     "api/v1/tenants/<str:tenant_id>/leads/": api(GET=AN, POST=OP),
     "api/v1/tenants/<str:tenant_id>/leads/bulk/": api(POST=OP),
-    "api/v1/tenants/<str:tenant_id>/leads/export/": api(GET=AN),
-    "api/v1/tenants/<str:tenant_id>/leads/exports/": api(GET=AN, POST=AN),
+    "api/v1/tenants/<str:tenant_id>/leads/export/": api(GET=AN, tool="export"),
+    "api/v1/tenants/<str:tenant_id>/leads/exports/": api(
+        GET=AN, POST=AN, tool="export", tool_methods=("POST",)
+    ),
     "api/v1/tenants/<str:tenant_id>/leads/exports/<int:export_id>/": api(GET=AN),
-    "api/v1/tenants/<str:tenant_id>/leads/exports/<int:export_id>/download/": api(GET=AN),
+    "api/v1/tenants/<str:tenant_id>/leads/exports/<int:export_id>/download/": api(
+        GET=AN, tool="export"
+    ),
     "api/v1/tenants/<str:tenant_id>/leads/<int:lead_id>/": api(
         {"name": "Sweep"}, GET=AN, PATCH=OP, DELETE=OP
     ),
@@ -186,15 +197,17 @@ TABLE: dict[str, Entry] = {
     ),
     "api/v1/tenants/<str:tenant_id>/customers/": api(GET=AN),
     "api/v1/tenants/<str:tenant_id>/products/": api(GET=AN),
-    "api/v1/tenants/<str:tenant_id>/api-keys/": api(GET=AD, POST=AD),
+    "api/v1/tenants/<str:tenant_id>/api-keys/": api(
+        GET=AD, POST=AD, tool="api_access", tool_methods=("POST",)
+    ),
     "api/v1/tenants/<str:tenant_id>/api-keys/<int:key_id>/": api(DELETE=AD),
     "api/v1/tenants/<str:tenant_id>/widget/keys/": api(GET=AN),
     "api/v1/tenants/<str:tenant_id>/widget/keys/rotate/": api(POST=AD),
     # --- API: enrichment, features, billing ---------------------------------------------
-    "api/v1/tenants/<str:tenant_id>/leads/enrich/": api(POST=OP),
-    "api/v1/tenants/<str:tenant_id>/leads/<int:lead_id>/enrich/": api(POST=OP),
+    "api/v1/tenants/<str:tenant_id>/leads/enrich/": api(POST=OP, tool="enrichment"),
+    "api/v1/tenants/<str:tenant_id>/leads/<int:lead_id>/enrich/": api(POST=OP, tool="enrichment"),
     "api/v1/tenants/<str:tenant_id>/leads/<int:lead_id>/enrichments/": api(GET=AN),
-    "api/v1/tenants/<str:tenant_id>/lists/<int:list_id>/enrich/": api(POST=OP),
+    "api/v1/tenants/<str:tenant_id>/lists/<int:list_id>/enrich/": api(POST=OP, tool="enrichment"),
     "api/v1/tenants/<str:tenant_id>/enrichment-runs/": api(GET=AN),
     "api/v1/tenants/<str:tenant_id>/enrichment-runs/<str:run_id>/": api(GET=AN),
     "api/v1/tenants/<str:tenant_id>/features/": api(GET=AN),
@@ -250,7 +263,7 @@ TABLE: dict[str, Entry] = {
     # --- dashboard: leads, lists, imports, keys, widget, enrichment ---------------------
     "t/<slug:tenant_slug>/leads/": page(ANY=AN),
     "t/<slug:tenant_slug>/leads/bulk/": page(POST=OP),
-    "t/<slug:tenant_slug>/leads/export/": page(ANY=AN),
+    "t/<slug:tenant_slug>/leads/export/": page(ANY=AN, tool="export"),
     "t/<slug:tenant_slug>/leads/<int:lead_id>/": page(ANY=AN),
     "t/<slug:tenant_slug>/leads/<int:lead_id>/status/": page(POST=OP, body={"status": "contacted"}),
     "t/<slug:tenant_slug>/leads/<int:lead_id>/assign/": page(POST=OP),
@@ -268,13 +281,15 @@ TABLE: dict[str, Entry] = {
     "t/<slug:tenant_slug>/leads/import/<int:import_id>/status/": page(GET=OP),
     "t/<slug:tenant_slug>/leads/import/<int:import_id>/report/": page(GET=OP),
     "t/<slug:tenant_slug>/settings/api-keys/": page(ANY=AD),
-    "t/<slug:tenant_slug>/settings/api-keys/new/": page(POST=AD),
+    "t/<slug:tenant_slug>/settings/api-keys/new/": page(
+        POST=AD, tool="api_access", body={"name": "Sweep", "role": "operator"}
+    ),
     "t/<slug:tenant_slug>/settings/api-keys/<int:key_id>/revoke/": page(POST=AD),
     "t/<slug:tenant_slug>/widget/": page(ANY=AN),
     "t/<slug:tenant_slug>/widget/rotate/": page(POST=AD),
     "t/<slug:tenant_slug>/leads/enrichment/": page(ANY=AN),
-    "t/<slug:tenant_slug>/leads/enrichment/new/": page(ANY=OP),
-    "t/<slug:tenant_slug>/leads/enrichment/start/": page(POST=OP),
+    "t/<slug:tenant_slug>/leads/enrichment/new/": page(ANY=OP, tool="enrichment"),
+    "t/<slug:tenant_slug>/leads/enrichment/start/": page(POST=OP, tool="enrichment"),
     "t/<slug:tenant_slug>/leads/enrichment/<uuid:run_id>/": page(ANY=AN),
     "t/<slug:tenant_slug>/modules/": page(ANY=AN),
     # --- webhooks: unsigned posts -------------------------------------------------------

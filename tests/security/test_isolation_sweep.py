@@ -12,12 +12,14 @@ back at the end; every request runs in a savepoint that is rolled back too.
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
 from django.db import transaction
 from django.test import TestCase, override_settings
 
+from apps.features.services import tenant_feature_set
 from tests.security import sweep
 from tests.security.seed import ALPHA, BRAVO, world_create
 from tests.security.sweep_table import STAFF_CONSOLE, TABLE, expected_outcome
@@ -48,8 +50,11 @@ def worlds(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             with TestCase.captureOnCommitCallbacks(execute=True):
                 alpha, bravo = world_create(ALPHA, "company-a"), world_create(BRAVO, "company-b")
+            logging.disable(logging.INFO)  # thousands of request lines: nothing to read here
             yield alpha, bravo, sweep.callers_make(alpha, bravo), media
         finally:
+            logging.disable(logging.NOTSET)
+            print(f"\nisolation sweep: {sum(OUTCOMES.values())} cases, {OUTCOMES}")
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
 
@@ -82,6 +87,13 @@ def _methods(route) -> tuple[str, ...]:
     return ("GET", "POST")
 
 
+def _revoke(world, tool):
+    def revoke():
+        tenant_feature_set(tenant=world.tenant, feature=tool, mode="revoke", reason="sweep")
+
+    return revoke
+
+
 def _body(entry, alpha) -> dict | None:
     if entry is None or entry.body is None:
         return None
@@ -100,11 +112,14 @@ def test_route(route, worlds, settings):
         for name in sweep.CALLERS:
             if name == "foreign_ids" and not route.object_kwargs:
                 continue
+            if name == "locked" and not (entry and entry.tool):
+                continue
             caller = callers[name]
             path = sweep.route_path(route, sweep.caller_kwargs(caller, alpha, bravo))
             if entry is not None and entry.query:
                 path += "?" + entry.query
-            response, body = sweep.send(caller, route, method, path, _body(entry, alpha))
+            prepare = _revoke(alpha, entry.tool) if name == "locked" else None
+            response, body = sweep.send(caller, route, method, path, _body(entry, alpha), prepare)
             outcome = sweep.classify(response, body)
             OUTCOMES[outcome] = OUTCOMES.get(outcome, 0) + 1
             grid[(method, name)] = f"{outcome}({response.status_code})"
@@ -130,3 +145,47 @@ def _record(route, grid):
     with open(RECORD, "a") as out:
         cells = " ".join(f"{m}:{c}={o}" for (m, c), o in grid.items())
         out.write(f"{route.pattern}\t{cells}\n")
+
+
+# --- the staff console ----------------------------------------------------------------------
+
+# Values for the staff console's URL kwargs: any value reaches the staff check first.
+ADMIN_KWARGS = {
+    "object_id": "1",
+    "id": "1",
+    "content_type_id": "1",
+    "action_id": 1,
+    "model_name": "x",
+    "action_name": "x",
+    "url": "x",
+}
+# Pages of the console that anyone may open (the sign-in page itself, leaving it).
+ADMIN_OPEN = {"admin/login/", "admin/logout/"}
+
+
+def _admin_kwargs(route) -> dict:
+    kwargs = dict(ADMIN_KWARGS)
+    # The app index takes one of a fixed list of labels: (?P<app_label>auth|sites|…)
+    group = route.pattern.partition("(?P<app_label>")[2]
+    if group:
+        kwargs["app_label"] = group.split("|", 1)[0].split(")", 1)[0]
+    return kwargs
+
+
+@pytest.mark.django_db
+def test_staff_console_sends_everyone_else_to_its_sign_in_page(worlds, settings):
+    """Every route of the Django admin, for anonymous and for a tenant's admin (not staff):
+    the staff sign-in page, never a 500, never a page."""
+    *_, callers, settings.MEDIA_ROOT = worlds
+    failures, checked = [], 0
+    for route in (r for r in ROUTES if _is_staff(r) and r.pattern not in ADMIN_OPEN):
+        path = sweep.route_path(route, _admin_kwargs(route))
+        for name in ("anon", "admin"):
+            response, body = sweep.send(callers[name], route, "GET", path)
+            outcome = sweep.classify(response, body)
+            OUTCOMES[outcome] = OUTCOMES.get(outcome, 0) + 1
+            checked += 1
+            if outcome != sweep.LOGIN or "/admin/login/" not in body:
+                failures.append(f"GET {path} as {name}: {outcome} ({response.status_code})")
+    assert checked > 100, "the staff console's routes were not found"
+    assert not failures, "\n".join(failures)
