@@ -25,7 +25,6 @@ from apps.leads.models_imports import ImportJob
 from apps.payments.models import Invoice
 from apps.payments.services import payments as payment_steps
 from apps.tenants import keys
-from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
 from apps.tenants.services import invitation_create
@@ -138,7 +137,3 @@ NEUTRAL_KWARGS = {
 
 def jwt_for(user) -> str:
     return str(RefreshToken.for_user(user).access_token)
-
-
-def memberships_of(world: World) -> int:
-    return Membership.objects.for_tenant(world.tenant).count()

@@ -57,10 +57,6 @@ _GROUP = re.compile(r"\(\?P<(?P<name>\w+)>[^)]*\)")
 _CONVERTER = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
 
 
-def _pattern_text(pattern) -> str:
-    return str(pattern.pattern)
-
-
 def _kwarg_names(text: str) -> list[str]:
     return [m.group("name") for m in _GROUP.finditer(text)] + [
         m.group("name") for m in _CONVERTER.finditer(text)

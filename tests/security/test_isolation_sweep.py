@@ -3,8 +3,13 @@ each caller, against the expectations table (tests/security/sweep_table.py).
 
 Callers: anonymous; tenant A's admin, operator and analyst; A's API key (operator role); an
 admin of tenant B on A's URLs ("outsider"); A's admin on A's URLs with B's object ids
-("foreign_ids"). Every answer must be of the expected class, never a 500, and never show the
-other tenant's marker strings. A route missing from the table fails with the entry to add.
+("foreign_ids"); A's admin once the route's tool is revoked ("locked", routes that name a
+tool). Every answer must be of the expected class, never a 500, and never show the other
+tenant's marker strings. A route missing from the table fails with the entry to add; a URL
+kwarg the sweep has no value for fails with the kwarg's name. The staff console's routes
+all send anonymous callers and tenant admins to the staff sign-in page.
+
+Figures (outcome classes) are printed at the end of the module (`pytest -s`).
 
 The world (two seeded tenants) is built once per module inside a transaction that is rolled
 back at the end; every request runs in a savepoint that is rolled back too.
