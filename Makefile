@@ -2,7 +2,7 @@
 PYTHON ?= .venv/bin/python
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fastlead_bench
 
-.PHONY: run test ci lint format bench docker-build docker-up docker-down
+.PHONY: run test ci security lint format bench docker-build docker-up docker-down
 
 run:  ## set up and run web + worker + beat on http://127.0.0.1:8000/
 	./scripts/run
@@ -12,6 +12,9 @@ test:  ## every check and the whole pytest suite (ARGS="-k team" to narrow)
 
 ci:  ## what CI runs: the tests against local PostgreSQL and Redis
 	bash .ci/run
+
+security:  ## the isolation sweep and the PII canary alone, with their figures (also in `test`)
+	$(PYTHON) -m pytest tests/security -s -q
 
 lint:
 	.venv/bin/ruff check .

@@ -49,6 +49,9 @@ _SECRET_PATHS = re.compile(
     r"/(?!resume/)[^/?\s\"']+"
 )
 _QUERY = re.compile(r"\?(?P<query>[^\s\"'#]*)")
+# An e-mail address anywhere in a URL: a path can carry one as well as a query string can
+# (a mistyped link, a probe, a 404 for /…/someone@example.com/).
+_EMAIL = re.compile(r"[^/?&=\s\"':]+(?:@|%40)[^/?&=\s\"':]+\.[^/?&=\s\"':]+", re.IGNORECASE)
 URL_KEYS = ("event", "request", "path", "url", "referer", "http_referer", "location")
 
 
@@ -62,8 +65,10 @@ def _scrub_query(match: re.Match) -> str:
 
 
 def scrub_url_text(text: str) -> str:
-    """`text` with secret path segments and query-string values replaced by [redacted]."""
+    """`text` with secret path segments, e-mail addresses and query-string values replaced by
+    [redacted]."""
     text = _SECRET_PATHS.sub(lambda m: f"{m.group('prefix')}/{REDACTED}", text)
+    text = _EMAIL.sub(REDACTED, text)
     return _QUERY.sub(_scrub_query, text) if "?" in text else text
 
 
@@ -114,6 +119,9 @@ def configure_logging(level: str, fmt: str) -> dict:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
+            # At DEBUG it dumps whole template contexts (the request with its query string,
+            # users, form data) on every missing variable: never useful, always personal.
+            "django.template": {"level": "INFO"},
             "django_structlog": {"level": level},
         },
     }

@@ -13,7 +13,9 @@ import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.http import Http404
 from django.urls import reverse
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
@@ -93,6 +95,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_app(self, request, provider, client_id=None):
+        """A provider without keys (SOCIALACCOUNT_PROVIDERS has no app for it) is not
+        offered: its login and callback URLs answer 404, not a 500."""
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404 from None
+
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
         full = " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
+from apps.features.guards import feature_required
 from apps.leads.forms import APIKeyForm
 from apps.tenants import keys
 from apps.tenants.dashboard import dashboard_view, form_add_error, is_admin, partial_or_redirect
@@ -48,6 +49,7 @@ def api_keys(request, tenant_slug):
 
 @require_POST
 @dashboard_view(Role.ADMIN)
+@feature_required("api_access")  # as the API's key creation: a key is for the API access tool
 def api_key_create(request, tenant_slug):
     form = APIKeyForm(request.POST)
     if not form.is_valid():

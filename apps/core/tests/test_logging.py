@@ -153,6 +153,11 @@ def test_personal_data_never_reaches_a_json_log_line(json_log_lines):
         ("GET /accounts/confirm-email/MTI:1t9:xyz/", "GET /accounts/confirm-email/[redacted]/"),
         ("POST /invitations/tok_Secret-123/", "POST /invitations/[redacted]/"),
         ("GET /invitations/resume/", "GET /invitations/resume/"),
+        (
+            "Not Found: /no-such-page/ivan.petrov@example.com/",
+            "Not Found: /no-such-page/[redacted]/",
+        ),
+        ("GET /x/ivan%40example.com/?page=2", "GET /x/[redacted]/?page=2"),
         ("GET /t/acme/leads/", "GET /t/acme/leads/"),
     ],
 )

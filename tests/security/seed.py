@@ -1,0 +1,139 @@
+"""The world the isolation sweep runs in: two tenants with distinctive marker strings.
+
+Tenant A ("alphamark") is the caller's own tenant; tenant B ("bravomark") is the other one.
+Every row a response could show (tenant, users, leads, lists, invitations, keys, runs,
+invoices) carries its tenant's marker, so a response body that contains the other tenant's
+marker is a leak, whatever the page or endpoint.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.billing import services as billing
+from apps.billing.models import Plan, Subscription
+from apps.enrichment.models import EnrichmentRun
+from apps.features.registry import tool_keys
+from apps.features.services import tenant_feature_set
+from apps.leads.ingestion import ingest_leads
+from apps.leads.models import LeadExport, LeadList
+from apps.leads.models_imports import ImportJob
+from apps.payments.models import Invoice
+from apps.payments.services import payments as payment_steps
+from apps.tenants import keys
+from apps.tenants.roles import Role
+from apps.tenants.scoping import tenant_scope
+from apps.tenants.services import invitation_create
+from tests.factories import MembershipFactory, TenantFactory, UserFactory
+
+ALPHA = "alphamark"
+BRAVO = "bravomark"
+
+
+@dataclass
+class World:
+    """One tenant's rows: `kwargs` fills URL keyword arguments by name."""
+
+    marker: str
+    tenant: object
+    users: dict = field(default_factory=dict)  # role name -> user
+    kwargs: dict = field(default_factory=dict)
+    api_key: str = ""
+
+
+def _user(tenant, marker: str, role: str):
+    user = UserFactory(email=f"{role}@{marker}.test", name=f"{marker.title()} {role.title()}")
+    MembershipFactory(tenant=tenant, user=user, role=role)
+    return user
+
+
+def _lead_id(tenant, marker: str, lead_list) -> int:
+    item = {
+        "email": f"lead@{marker}.test",
+        "name": f"Person.{marker}",
+        "phone": "+7 916 123-45-67",
+        "company": f"{marker.title()} Trading",
+        "lead_id": f"{marker}-ref-1",
+        "customer_id": f"{marker}-customer",
+        "product_id": f"{marker}-product",
+    }
+    outcome = ingest_leads(tenant=tenant, items=[item], source="api", lead_list=lead_list)
+    assert outcome.summary["rejected"] == 0, outcome.results
+    return outcome.results[0].lead_id
+
+
+def _paid_invoice(tenant):
+    """A sandbox payment for the Pro plan, completed: a subscription, a payment, an invoice."""
+    payment = billing.payment_start(tenant=tenant, plan=Plan.objects.get(code="pro"))
+    payment_steps.payment_sandbox_complete(payment=payment, approve=True)
+    return payment, Invoice.objects.for_tenant(tenant).order_by("-pk").first()
+
+
+def world_create(marker: str, slug: str) -> World:
+    """A tenant with a row of everything; its slug (typed by callers in URLs) has no marker."""
+    tenant = TenantFactory(name=f"{marker.title()} Holdings", slug=slug)
+    world = World(marker=marker, tenant=tenant)
+    for role in (Role.ADMIN, Role.OPERATOR, Role.ANALYST):
+        world.users[str(role)] = _user(tenant, marker, role)
+    teammate = _user(tenant, f"mate.{marker}", Role.OPERATOR)
+    admin = world.users["admin"]
+    with tenant_scope(tenant):
+        for tool in tool_keys():
+            tenant_feature_set(tenant=tenant, feature=tool, mode="grant", reason="sweep")
+        payment, invoice = _paid_invoice(tenant)
+        lead_list = LeadList.objects.create(tenant=tenant, name=f"{marker.title()} List")
+        lead_id = _lead_id(tenant, marker, lead_list)
+        export = LeadExport.objects.create(tenant=tenant, format="csv", created_by=admin)
+        job = ImportJob.objects.create(
+            tenant=tenant,
+            created_by=admin,
+            file=ContentFile(b"email\n", name=f"{marker}.csv"),
+            original_name=f"{marker}.csv",
+            format="csv",
+            report=ContentFile(b"row,error\n", name=f"{marker}-report.csv"),
+        )
+        invitation, token = invitation_create(
+            tenant=tenant, actor=admin, email=f"invitee@{marker}.test", role=Role.OPERATOR
+        )
+        key_row, world.api_key = keys.api_key_create(tenant=tenant, actor=admin, name=marker)
+        run = EnrichmentRun.objects.create(tenant=tenant, requested_by=admin)
+        publishable = keys.publishable_key_get_or_create(tenant).key
+        subscription_id = Subscription.objects.for_tenant(tenant).order_by("-pk").first().pk
+    world.kwargs = {
+        "tenant_id": str(tenant.pk),
+        "tenant_slug": tenant.slug,
+        "lead_id": lead_id,
+        "list_id": lead_list.pk,
+        "export_id": export.pk,
+        "import_id": job.pk,
+        "invitation_id": invitation.pk,
+        "user_id": teammate.pk,
+        "key_id": key_row.pk,
+        "run_id": str(run.pk),
+        "invoice_id": invoice.pk,
+        "payment_id": str(payment.pk),
+        "subscription_id": subscription_id,
+        "publishable_key": publishable,
+        "token": token,
+    }
+    # Not a URL kwarg: request bodies refer to the caller's own teammate with it.
+    world.kwargs["own_user_id"] = teammate.pk
+    return world
+
+
+# Keyword arguments that name no tenant's row: one value for every caller.
+NEUTRAL_KWARGS = {
+    "action": "cancel",
+    "request_id": "sweep-request-1",
+    "uuid": str(uuid.UUID(int=1)),
+    "key": "sweep-not-a-key",
+    "uidb36": "zz",
+}
+
+
+def jwt_for(user) -> str:
+    return str(RefreshToken.for_user(user).access_token)
