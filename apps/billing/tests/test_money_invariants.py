@@ -204,7 +204,12 @@ class MoneyMachine(RuleBasedStateMachine):
     # --- plan changes -----------------------------------------------------------------------
 
     @precondition(lambda self: self.model is not None and self.model.sub is not None)
-    @rule(code=st.sampled_from(PLANS))
+    @rule(codes=st.lists(st.sampled_from(PLANS), min_size=1, max_size=4))
+    def change_plans(self, codes):
+        """One change, or a burst of them at the same instant (one quote's second)."""
+        for code in codes:
+            self.change_plan(code)
+
     def change_plan(self, code):
         STATS["step change_plan"] += 1
         sub, new = self.model.sub, Plan.objects.get(code=code)
