@@ -97,6 +97,7 @@ class MoneyMachine(RuleBasedStateMachine):
         Plan.objects.filter(code__in=("start", "pro")).update(downgrade_policy=policy)
         self.tenant = TenantFactory()
         services.subscription_start_trial(tenant=self.tenant)
+        self.coordinates.shift(timedelta(hours=1))  # the frozen clock: not the same instant
         self.model = model_for({"start", "pro"} if immediate_downgrades else set())
         if first_plan is not None:  # most examples start from a paid plan
             outcome = "approve_declining_card" if declining_card else "approve"
