@@ -51,8 +51,10 @@ def enrichment_settle_task(tenant, run_id: str) -> None:
 
 @shared_task(name=f"{OLD}recover_stale_enrichment_runs_task", acks_late=True, ignore_result=True)
 def recover_stale_enrichment_runs_task() -> dict[str, int]:
-    """Resume or end runs a dead process left waiting for payment, and queue again the leads
-    whose worker died with their message lost (beat)."""
+    """Resume or end runs a dead process left waiting for payment, queue again the leads
+    whose worker died with their message lost, and the settles of finished runs that never
+    settled (beat)."""
     outcome = services.enrichment_runs_recover_stale()
     outcome["requeued"] = services.enrichment_items_requeue_stuck()
+    outcome["settled"] = services.enrichment_runs_settle_unsettled()
     return outcome

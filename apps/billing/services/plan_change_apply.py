@@ -10,7 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.billing.models import BillingEventKind, Plan, Subscription, SubscriptionStatus
+from apps.billing.models import (
+    BillingEventKind,
+    CreditEntry,
+    Plan,
+    Subscription,
+    SubscriptionStatus,
+)
 from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.credits import credit_add
 from apps.billing.services.history import history_record
@@ -20,10 +26,33 @@ from apps.billing.services.usage import meter_ensure
 from apps.core.errors import Conflict
 from apps.core.events import log_event
 from apps.core.money import Money
+from apps.payments.models import Payment
 
 
 def change_key(subscription: Subscription, plan: Plan, at: datetime) -> str:
     return f"fl-prorate-{subscription.pk}-{plan.pk}-{int(at.timestamp())}"
+
+
+def _key_used(tenant, key: str) -> bool:
+    keys = [f"{key}-credit", f"{key}-credit-in"]
+    return (
+        Payment.objects.for_tenant(tenant).filter(idempotency_key=key).exists()
+        or CreditEntry.objects.for_tenant(tenant).filter(idempotency_key__in=keys).exists()
+    )
+
+
+def change_keys(tenant, subscription: Subscription, plan: Plan, at: datetime):
+    """(the newest key used for a change to `plan` priced at `at`, or None; the next free
+    one). One quote can be confirmed for several changes — an upgrade, a downgrade and the
+    same upgrade again within the same second or the quote's lifetime — so each change after
+    the first gets its own key (`<key>-2`, `-3`…): reusing the first would find its credit
+    entry and skip the new spend (a free upgrade) or the new credit (a lost downgrade)."""
+    base = change_key(subscription, plan, at)
+    latest, key, n = None, base, 1
+    while _key_used(tenant, key):
+        latest, n = key, n + 1
+        key = f"{base}-{n}"
+    return latest, key
 
 
 def subscription_locked(tenant, subscription: Subscription) -> Subscription:
@@ -83,7 +112,10 @@ def downgrade_now(tenant, preview: PlanChangePreview, actor) -> PlanChangeResult
     ensure_unchanged(subscription, preview)
     plan_switch(subscription, preview.new_plan)
     if preview.credit_added.amount > 0:
-        key = f"{change_key(subscription, preview.new_plan, preview.proration_date)}-credit-in"
+        # Under the lock and unchanged since the preview: a key used before belongs to an
+        # earlier change at this instant that was undone since, so this one takes a fresh key.
+        _used, fresh = change_keys(tenant, subscription, preview.new_plan, preview.proration_date)
+        key = f"{fresh}-credit-in"
         credit_add(
             tenant=tenant,
             money=preview.credit_added,

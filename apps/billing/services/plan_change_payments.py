@@ -23,7 +23,7 @@ from apps.billing.services.history import history_record
 from apps.billing.services.payments import payment_page_create, provider_choose
 from apps.billing.services.plan_change_apply import (
     after_change,
-    change_key,
+    change_keys,
     ensure_unchanged,
     plan_switch,
     subscription_locked,
@@ -68,7 +68,7 @@ def upgrade_row(tenant, preview: PlanChangePreview, actor) -> Payment | None:
     any provider call). Credit covering everything applies the upgrade right here."""
     subscription = subscription_locked(tenant, preview.subscription)
     ensure_unchanged(subscription, preview)
-    key = change_key(subscription, preview.new_plan, preview.proration_date)
+    key = _upgrade_key(tenant, subscription, preview)
     from_credit, charge = _split_credit(tenant, preview, key)
     if charge.amount == 0:
         plan_switch(subscription, preview.new_plan)
@@ -94,6 +94,19 @@ def upgrade_row(tenant, preview: PlanChangePreview, actor) -> Payment | None:
         else "",
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+
+
+def _upgrade_key(tenant, subscription: Subscription, preview: PlanChangePreview) -> str:
+    """The newest key of this quote while its change is still open (a pending or declined
+    payment: the insert then fails and the confirm replays it); a fresh one once that change
+    was applied and undone since (the plan is back to the old one: `ensure_unchanged`)."""
+    latest, fresh = change_keys(tenant, subscription, preview.new_plan, preview.proration_date)
+    if latest is None:
+        return fresh
+    payment = Payment.objects.for_tenant(tenant).filter(idempotency_key=latest).first()
+    if payment is None or payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED):
+        return fresh  # paid by credit alone, or paid: applied, and undone since
+    return latest
 
 
 def _split_credit(tenant, preview: PlanChangePreview, key: str) -> tuple[Money, Money]:

@@ -54,7 +54,7 @@ from apps.billing import selectors
 from apps.billing.errors import PaymentDeclined
 from apps.billing.models import CreditEntry, Plan
 from apps.billing.services.plan_change_apply import (
-    change_key,
+    change_keys,
     downgrade_now,
     downgrade_schedule,
     subscription_refresh,
@@ -152,9 +152,13 @@ def _replayed(tenant, new_plan: Plan, at: datetime | None) -> PlanChangeResult |
     subscription = selectors.subscription_current(tenant)
     if at is None or subscription is None:
         return None
-    key = change_key(subscription, new_plan, at.replace(microsecond=0))
+    key, _fresh = change_keys(tenant, subscription, new_plan, at.replace(microsecond=0))
+    if key is None:
+        return None
     payment = Payment.objects.for_tenant(tenant).filter(idempotency_key=key).first()
     if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
+        if subscription.plan_id != new_plan.pk:
+            return None  # applied, then undone by a later change: this is a new change
         return PlanChangeResult("upgraded", subscription, payment=payment, replayed=True)
     if payment is not None and payment.status == PaymentStatus.FAILED:
         raise PaymentDeclined(payment.failure_reason or _("The card was declined."))

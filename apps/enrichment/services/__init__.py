@@ -35,7 +35,10 @@ from apps.enrichment.services.items import (
     enrichment_item_skip,
 )
 from apps.enrichment.services.queue import enrichment_run_fan_out
-from apps.enrichment.services.recovery import enrichment_items_requeue_stuck
+from apps.enrichment.services.recovery import (
+    enrichment_items_requeue_stuck,
+    enrichment_runs_settle_unsettled,
+)
 from apps.enrichment.services.selection import enrichment_decisions, lead_histories
 from apps.enrichment.services.settle import enrichment_run_settle
 from apps.enrichment.services.start import enrichment_run_start
@@ -56,5 +59,6 @@ __all__ = [
     "enrichment_run_settle",
     "enrichment_run_start",
     "enrichment_runs_recover_stale",
+    "enrichment_runs_settle_unsettled",
     "lead_histories",
 ]
