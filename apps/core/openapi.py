@@ -6,9 +6,23 @@ blocked company: apps/billing/openapi.py); `error_response()` builds the entry.
 """
 
 from django.utils.translation import gettext_noop
+from drf_spectacular import openapi
+
+from apps.core.api import StrictFieldsMixin
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema, plus: the request body of a strict serializer (unknown
+    fields → 400, apps.core.api.StrictFieldsMixin) says `additionalProperties: false`."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictFieldsMixin):
+            schema["additionalProperties"] = False
+        return schema
 
 
 def error_response(description: str) -> dict:

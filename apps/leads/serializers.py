@@ -17,6 +17,7 @@ from apps.leads.models import (
     Source,
 )
 from apps.leads.services import BULK_ACTIONS
+from apps.tenants.roles import Role
 
 
 class RefSerializer(serializers.Serializer):
@@ -352,7 +353,11 @@ class APIKeySerializer(serializers.Serializer):
 
 class APIKeyCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    role = serializers.CharField(default="operator", help_text="operator or analyst")
+    role = serializers.ChoiceField(
+        choices=[Role.OPERATOR, Role.ANALYST],
+        default=Role.OPERATOR,
+        help_text="operator or analyst",
+    )
 
 
 class APIKeyCreatedSerializer(APIKeySerializer):
