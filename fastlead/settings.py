@@ -407,6 +407,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.openapi.document_bad_input",
         "apps.core.openapi.document_throttling",
         "apps.billing.openapi.document_access_state",
     ],

@@ -176,6 +176,8 @@ _JSON_TYPES = (
 
 
 def _wrong_type(field, value) -> bool:
+    if value is None:
+        return not field.allow_null
     for kind, types, _key in _JSON_TYPES:
         if isinstance(field, kind):
             if isinstance(value, bool) and bool not in types:
@@ -185,7 +187,10 @@ def _wrong_type(field, value) -> bool:
 
 
 def _type_error(field, value) -> list[str]:
-    key = next(key for kind, _types, key in _JSON_TYPES if isinstance(field, kind))
+    if value is None:
+        key = "null"
+    else:
+        key = next(key for kind, _types, key in _JSON_TYPES if isinstance(field, kind))
     try:
         field.fail(key, input=value, input_type=type(value).__name__)
     except serializers.ValidationError as exc:
@@ -206,9 +211,7 @@ class StrictFieldsMixin:
             errors = {
                 name: _type_error(self.fields[name], value)
                 for name, value in data.items()
-                if value is not None
-                and not self.fields[name].read_only
-                and _wrong_type(self.fields[name], value)
+                if not self.fields[name].read_only and _wrong_type(self.fields[name], value)
             }
             if errors:
                 raise serializers.ValidationError(errors)

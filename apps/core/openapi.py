@@ -24,6 +24,15 @@ class AutoSchema(openapi.AutoSchema):
             schema["additionalProperties"] = False
         return schema
 
+    def _unwrap_list_serializer(self, serializer, direction):
+        """A list body's bounds (`many=True, min_length=…, max_length=…`) as minItems/maxItems."""
+        schema = super()._unwrap_list_serializer(serializer, direction)
+        if schema and schema.get("type") == "array":
+            for attr, key in (("min_length", "minItems"), ("max_length", "maxItems")):
+                if getattr(serializer, attr, None) is not None:
+                    schema[key] = getattr(serializer, attr)
+        return schema
+
 
 def error_response(description: str) -> dict:
     return {"content": {"application/json": {"schema": ERROR_REF}}, "description": description}
@@ -35,6 +44,19 @@ def operations(result: dict):
         for method, operation in item.items():
             if method in HTTP_METHODS:
                 yield path, method, operation
+
+
+def document_bad_input(result, generator, request, public):
+    """An operation that reads query parameters or a body answers 400 with field errors when
+    they are malformed (apps.core.api: pagination, strict serializers, filters)."""
+    description = gettext_noop("Invalid input; `fields` holds the field errors.")
+    for _path, _method, operation in operations(result):
+        takes_input = "requestBody" in operation or any(
+            parameter.get("in") == "query" for parameter in operation.get("parameters", [])
+        )
+        if takes_input:
+            operation.setdefault("responses", {}).setdefault("400", error_response(description))
+    return result
 
 
 def document_throttling(result, generator, request, public):

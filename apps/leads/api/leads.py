@@ -49,6 +49,7 @@ def _comma_separated(values) -> dict:
     return {"type": "string", "pattern": rf"^ *({one})? *(, *({one})? *)*$"}
 
 
+MOMENT = {"anyOf": [{"type": "string", "format": fmt} for fmt in ("date", "date-time")]}
 FILTER_PARAMETERS = [
     OpenApiParameter(
         "status",
@@ -72,12 +73,12 @@ FILTER_PARAMETERS = [
     OpenApiParameter("product", OpenApiTypes.STR, description="Your product reference or its id."),
     OpenApiParameter(
         "created_from",
-        OpenApiTypes.STR,
+        MOMENT,
         description="A date (2024-04-01: from its start) or an ISO 8601 date and time.",
     ),
     OpenApiParameter(
         "created_to",
-        OpenApiTypes.STR,
+        MOMENT,
         description="A date (2024-04-30: to its end) or an ISO 8601 date and time; not "
         "before `created_from`.",
     ),
@@ -180,7 +181,7 @@ class LeadCollectionAPI(TenantAPIView):
             "against the plan's lead limit: beyond a hard limit they are rejected (one "
             "lead: 402 `quota_exceeded`); merges are never refused."
         ),
-        request=LeadSubmissionSerializer(many=True),
+        request=LeadSubmissionSerializer(many=True, min_length=1, max_length=MAX_ITEMS),
         responses={
             200: BatchResultSerializer,
             201: SingleResultSerializer,
