@@ -106,6 +106,16 @@ def json_server_error(request):
     return server_error(request)
 
 
+# The largest id a database row can have (a 64-bit primary key): a bigger one in a request is
+# refused with 400 instead of overflowing the query into a 500.
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """An integer field that names a row: 1 … MAX_ID."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
 def query_int(request, name: str, *, default: int, min_value: int, max_value: int | None = None):
     """An integer query parameter: absent → `default`; anything else must be an integer in
     range, or 400 with the parameter's field error (never silently replaced by a default)."""

@@ -49,7 +49,13 @@ def _comma_separated(values) -> dict:
     return {"type": "string", "pattern": rf"^ *({one})? *(, *({one})? *)*$"}
 
 
-MOMENT = {"anyOf": [{"type": "string", "format": fmt} for fmt in ("date", "date-time")]}
+# a date, a date and time, or empty (no bound: what a blank form field sends)
+MOMENT = {
+    "anyOf": [
+        *({"type": "string", "format": fmt} for fmt in ("date", "date-time")),
+        {"type": "string", "maxLength": 0},
+    ]
+}
 FILTER_PARAMETERS = [
     OpenApiParameter(
         "status",
