@@ -351,7 +351,7 @@ class BillingAccountAPI(TenantAPIView):
             raise ValidationFailed(_("Send an object of billing details."))
         # unknown fields and values of the wrong type (a number, null, an object) → 400;
         # the service checks what the values mean
-        BillingAccountSerializer(data=request.data, partial=True).is_valid(raise_exception=True)
+        BillingAccountSerializer().check_shape(request.data)
         account = actions.billing_account_update(
             tenant=self.tenant, actor=actor_of(request.user), **dict(request.data.items())
         )

@@ -213,18 +213,24 @@ class StrictFieldsMixin:
     field's (see `_JSON_TYPES`), instead of silently ignoring or coercing them. The OpenAPI
     schema says so (`additionalProperties: false`, apps/core/openapi.py)."""
 
+    def check_shape(self, data) -> None:
+        """Unknown fields and wrong JSON types → ValidationError; the values' meaning is left
+        to the fields' own validation (or to a service)."""
+        if not isinstance(data, dict):
+            return
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
+        errors = {
+            name: _type_error(self.fields[name], value)
+            for name, value in data.items()
+            if not self.fields[name].read_only and _wrong_type(self.fields[name], value)
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
-            errors = {
-                name: _type_error(self.fields[name], value)
-                for name, value in data.items()
-                if not self.fields[name].read_only and _wrong_type(self.fields[name], value)
-            }
-            if errors:
-                raise serializers.ValidationError(errors)
+        self.check_shape(data)
         return super().to_internal_value(data)
 
 
