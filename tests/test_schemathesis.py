@@ -8,11 +8,13 @@ every answer: no server error, only documented status codes, content types and b
 data rejected, valid data accepted. Expected: no failure at all.
 """
 
+import json
 import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 import schemathesis
@@ -139,7 +141,9 @@ def _run(live_server, *, headers: dict, tenant_id: str, exclude=(), coverage=Tru
     config = _config(
         base_url=live_server.url, headers=headers, tenant_id=tenant_id, coverage=coverage
     )
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/", config=config)
+    # the schema as any client reads it: anonymously (an API key is for tenant routes only)
+    with urlopen(f"{live_server.url}/api/schema/?format=json", timeout=60) as served:
+        schema = schemathesis.openapi.from_dict(json.load(served), config=config)
     schema = schema.exclude(path=sorted(EXCLUDED_PATHS | set(exclude)))
     report = Report()
     for event in from_schema(schema).execute():
