@@ -324,6 +324,17 @@ def test_the_last_admin_cannot_be_demoted(admin_api, tenant, admin_user):
     assert _members(tenant)[admin_user.pk] == "admin"
 
 
+def test_an_empty_role_patch_changes_nothing(admin_api, tenant, operator_user, outsider):
+    # PATCH is partial (as the schema documents it): {} was a 400 "role: required"
+    path = _url(tenant, f"team/{operator_user.pk}/")
+    response = admin_api.patch(path, {}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["role"] == "operator"
+    assert (
+        admin_api.patch(_url(tenant, f"team/{outsider.pk}/"), {}, format="json").status_code == 404
+    )
+
+
 def test_role_change_rejects_an_unknown_role(admin_api, tenant, operator_user):
     response = admin_api.patch(
         _url(tenant, f"team/{operator_user.pk}/"), {"role": "owner"}, format="json"
