@@ -408,7 +408,7 @@ REST_FRAMEWORK = {
         "auth": env("API_THROTTLE_AUTH", default="20/minute"),  # login/register, per IP
     },
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.DefaultPagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -443,6 +443,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.openapi.document_bad_input",
         "apps.core.openapi.document_throttling",
         "apps.billing.openapi.document_access_state",
     ],
@@ -452,6 +453,8 @@ SPECTACULAR_SETTINGS = {
         "ListKindEnum": "apps.leads.models.ListKind",
         "BillingEventKindEnum": "apps.billing.models.BillingEventKind",
         "LanguageEnum": [("ru", "Русский"), ("en", "English")],
+        "APIKeyRoleEnum": [("operator", "operator"), ("analyst", "analyst")],
+        "RoleEnum": "apps.tenants.roles.Role",
     },
 }
 

@@ -91,3 +91,28 @@ def test_tenant_routes_document_the_402_of_a_lapsed_subscription(schema):
             if path.startswith("/api/v1/tenants/{tenant_id}/billing/"):
                 continue
             assert documented, f"{method.upper()} {path}"
+
+
+def test_strict_request_bodies_say_they_take_no_other_field(schema):
+    # unknown fields answer 400 (apps.core.api.StrictFieldsMixin): the schema must say so, or
+    # a client (and schemathesis) may send extra ones in good faith
+    components = schema["components"]["schemas"]
+    for name in ("RegisterRequest", "TenantCreateRequest", "PatchedLeadUpdateRequest"):
+        assert components[name]["additionalProperties"] is False, name
+    assert "additionalProperties" not in components["Lead"]
+
+
+def test_every_operation_reading_input_documents_400(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            reads = "requestBody" in operation or any(
+                p["in"] == "query" for p in operation.get("parameters", [])
+            )
+            if reads:
+                assert "400" in operation["responses"], f"{method.upper()} {path}"
+
+
+def test_a_lead_batch_is_documented_with_its_bounds(schema):
+    body = schema["paths"]["/api/v1/tenants/{tenant_id}/leads/"]["post"]["requestBody"]
+    array = body["content"]["application/json"]["schema"]
+    assert (array["minItems"], array["maxItems"]) == (1, 10_000)

@@ -47,6 +47,9 @@ class MeSerializer(UserSerializer):
 
 
 class ProfileUpdateSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    # The model allows a blank language (none chosen yet); a client picks one of the two.
+    language = serializers.ChoiceField(choices=User._meta.get_field("language").choices)
+
     class Meta:
         model = User
         fields = ["name", "company", "language"]

@@ -349,12 +349,9 @@ class BillingAccountAPI(TenantAPIView):
     def patch(self, request, tenant_id):
         if not isinstance(request.data, dict):
             raise ValidationFailed(_("Send an object of billing details."))
-        fields = set(BillingAccountSerializer.Meta.fields) - {"rub_providers"}
-        unknown = sorted(set(request.data) - fields)
-        if unknown:
-            raise ValidationFailed(
-                _("Some fields are invalid."), fields={k: [_("Unknown field.")] for k in unknown}
-            )
+        # unknown fields and values of the wrong type (a number, null, an object) → 400;
+        # the service checks what the values mean
+        BillingAccountSerializer().check_shape(request.data)
         account = actions.billing_account_update(
             tenant=self.tenant, actor=actor_of(request.user), **dict(request.data.items())
         )

@@ -106,9 +106,57 @@ def json_server_error(request):
     return server_error(request)
 
 
+# The largest id a database row can have (a 64-bit primary key): a bigger one in a request is
+# refused with 400 instead of overflowing the query into a 500.
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """An integer field that names a row: 1 … MAX_ID."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def query_int(request, name: str, *, default: int, min_value: int, max_value: int | None = None):
+    """An integer query parameter: absent → `default`; anything else must be an integer in
+    range, or 400 with the parameter's field error (never silently replaced by a default)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    field = serializers.IntegerField(min_value=min_value, max_value=max_value)
+    try:
+        return field.run_validation(raw)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from None
+
+
 class DefaultPagination(LimitOffsetPagination):
+    """limit/offset paging; a `limit` or `offset` that is not an integer in range answers 400
+    (DRF's own class would quietly fall back to its default)."""
+
     default_limit = 50
     max_limit = 500
+
+    def get_limit(self, request):
+        return query_int(
+            request,
+            self.limit_query_param,
+            default=self.default_limit,
+            min_value=1,
+            max_value=self.max_limit,
+        )
+
+    def get_offset(self, request):
+        return query_int(request, self.offset_query_param, default=0, min_value=0)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.limit_query_param: {"minimum": 1, "maximum": self.max_limit},
+            self.offset_query_param: {"minimum": 0},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -123,14 +171,66 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
 
 
+# The JSON type each field kind takes. DRF's fields coerce (a CharField takes 12, a
+# BooleanField "yes" and 1, an IntegerField "12"): the documented schema says string, boolean,
+# integer, so a strict serializer refuses the other types with the field's own message.
+_JSON_TYPES = (
+    (serializers.BooleanField, (bool,), "invalid"),
+    (serializers.IntegerField, (int,), "invalid"),
+    (serializers.FloatField, (int, float), "invalid"),
+    (serializers.CharField, (str,), "invalid"),
+    (serializers.ChoiceField, (str,), "invalid_choice"),
+    (serializers.ListField, (list,), "not_a_list"),
+    (serializers.DictField, (dict,), "not_a_dict"),
+)
+
+
+def _wrong_type(field, value) -> bool:
+    if value is None:
+        return not field.allow_null
+    for kind, types, _key in _JSON_TYPES:
+        if isinstance(field, kind):
+            if isinstance(value, bool) and bool not in types:
+                return True
+            return not isinstance(value, types)
+    return False
+
+
+def _type_error(field, value) -> list[str]:
+    if value is None:
+        key = "null"
+    else:
+        key = next(key for kind, _types, key in _JSON_TYPES if isinstance(field, kind))
+    try:
+        field.fail(key, input=value, input_type=type(value).__name__)
+    except serializers.ValidationError as exc:
+        return exc.detail
+    return []  # pragma: no cover - fail() always raises
+
+
 class StrictFieldsMixin:
-    """Reject fields the serializer does not know, instead of silently ignoring them."""
+    """Reject fields the serializer does not know, and values of another JSON type than the
+    field's (see `_JSON_TYPES`), instead of silently ignoring or coercing them. The OpenAPI
+    schema says so (`additionalProperties: false`, apps/core/openapi.py)."""
+
+    def check_shape(self, data) -> None:
+        """Unknown fields and wrong JSON types → ValidationError; the values' meaning is left
+        to the fields' own validation (or to a service)."""
+        if not isinstance(data, dict):
+            return
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
+        errors = {
+            name: _type_error(self.fields[name], value)
+            for name, value in data.items()
+            if not self.fields[name].read_only and _wrong_type(self.fields[name], value)
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: [_("Unknown field.")] for key in unknown})
+        self.check_shape(data)
         return super().to_internal_value(data)
 
 

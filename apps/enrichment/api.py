@@ -16,7 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from apps.core.api import DefaultPagination, ErrorSerializer, error_responses
+from apps.core.api import DefaultPagination, ErrorSerializer, error_responses, query_int
 from apps.core.errors import ValidationFailed
 from apps.enrichment import selectors
 from apps.enrichment.models import LeadEnrichmentStatus
@@ -169,8 +169,12 @@ class EnrichmentRunDetailAPI(TenantAPIView):
     @extend_schema(
         summary="An enrichment run: progress, price, billing reference and each lead",
         parameters=[
-            OpenApiParameter("page", OpenApiTypes.INT, description="From 1."),
-            OpenApiParameter("page_size", OpenApiTypes.INT, description="1-500, default 100."),
+            OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="From 1."),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": selectors.MAX_PAGE_SIZE},
+                description="1-500, default 100.",
+            ),
             OpenApiParameter(
                 "status", OpenApiTypes.STR, enum=LeadEnrichmentStatus.values, required=False
             ),
@@ -188,8 +192,14 @@ class EnrichmentRunDetailAPI(TenantAPIView):
         page = selectors.enrichment_items_page(
             self.tenant,
             run,
-            page=request.query_params.get("page", 1),
-            page_size=request.query_params.get("page_size", selectors.DEFAULT_PAGE_SIZE),
+            page=query_int(request, "page", default=1, min_value=1),
+            page_size=query_int(
+                request,
+                "page_size",
+                default=selectors.DEFAULT_PAGE_SIZE,
+                min_value=1,
+                max_value=selectors.MAX_PAGE_SIZE,
+            ),
             status=item_status,
         )
         here = request.build_absolute_uri()

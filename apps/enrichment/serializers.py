@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.billing.api import MoneySerializer
-from apps.core.api import StrictFieldsMixin
+from apps.core.api import StrictFieldsMixin, id_field
 from apps.enrichment.services import MAX_LEADS
 
 
@@ -18,7 +18,7 @@ class EnrichStartSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class EnrichBatchSerializer(EnrichStartSerializer):
     lead_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=id_field(),
         required=False,
         allow_empty=False,
         max_length=MAX_LEADS,

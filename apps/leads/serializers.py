@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from apps.core.api import StrictFieldsMixin
+from apps.core.api import StrictFieldsMixin, id_field
 from apps.leads.models import (
     ExportFormat,
     LeadStatus,
@@ -17,6 +17,7 @@ from apps.leads.models import (
     Source,
 )
 from apps.leads.services import BULK_ACTIONS
+from apps.tenants.roles import Role
 
 
 class RefSerializer(serializers.Serializer):
@@ -172,8 +173,8 @@ class LeadPageSerializer(serializers.Serializer):
 
 class LeadUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
-    assigned_to = serializers.IntegerField(allow_null=True, required=False)
-    list = serializers.IntegerField(allow_null=True, required=False)
+    assigned_to = id_field(allow_null=True, required=False)
+    list = id_field(allow_null=True, required=False)
     name = serializers.CharField(allow_blank=True, max_length=200, required=False)
     email = serializers.CharField(allow_blank=True, max_length=254, required=False)
     phone = serializers.CharField(allow_blank=True, max_length=40, required=False)
@@ -195,9 +196,7 @@ class NoteSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class BulkSerializer(StrictFieldsMixin, serializers.Serializer):
     action = serializers.ChoiceField(choices=BULK_ACTIONS)
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=10_000
-    )
+    ids = serializers.ListField(child=id_field(), required=False, max_length=10_000)
     filter = serializers.DictField(required=False, help_text=_("Lead list filters, as in GET."))
     value = serializers.JSONField(
         required=False,
@@ -352,7 +351,11 @@ class APIKeySerializer(serializers.Serializer):
 
 class APIKeyCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    role = serializers.CharField(default="operator", help_text="operator or analyst")
+    role = serializers.ChoiceField(
+        choices=[Role.OPERATOR, Role.ANALYST],
+        default=Role.OPERATOR,
+        help_text="operator or analyst",
+    )
 
 
 class APIKeyCreatedSerializer(APIKeySerializer):

@@ -43,7 +43,12 @@ class BillingReportAPI(TenantAPIView):
             "report, not an error."
         ),
         parameters=[
-            OpenApiParameter("period", OpenApiTypes.STR, required=True, description="YYYY-MM"),
+            OpenApiParameter(
+                "period",
+                {"type": "string", "pattern": r"^ *(20[0-9]{2}|2100)-(0[1-9]|1[0-2]) *$"},
+                required=True,
+                description="YYYY-MM, 2000-01 to 2100-12",
+            ),
             OpenApiParameter("customer", OpenApiTypes.STR),
             OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "pdf"]),
         ],

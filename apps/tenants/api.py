@@ -146,14 +146,16 @@ class MemberDetailAPI(TenantAPIView):
         responses={200: MemberSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, tenant_id, user_id):
-        serializer = RoleChangeSerializer(data=request.data)
+        serializer = RoleChangeSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        membership = services.membership_change_role(
-            tenant=self.tenant,
-            actor=request.user,
-            membership=selectors.member_get(self.tenant, user_id),
-            role=serializer.validated_data["role"],
-        )
+        membership = selectors.member_get(self.tenant, user_id)
+        if "role" in serializer.validated_data:  # an empty PATCH changes nothing
+            membership = services.membership_change_role(
+                tenant=self.tenant,
+                actor=request.user,
+                membership=membership,
+                role=serializer.validated_data["role"],
+            )
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(

@@ -21,11 +21,15 @@ class TenantSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, help_text=_("The caller's role."))
 
 
+# scheme://host[:port] and nothing after it (apps.tenants.services.normalize_origins)
+ORIGIN_PATTERN = r"^https?://[^/?#\s:@\[\]]+(:[0-9]{1,5})?/?$"
+
+
 class TenantCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=200)
     site_domain = serializers.CharField(max_length=253, required=False, allow_blank=True)
     allowed_origins = serializers.ListField(
-        child=serializers.CharField(max_length=300),
+        child=serializers.RegexField(ORIGIN_PATTERN, max_length=300, trim_whitespace=False),
         required=False,
         max_length=50,
         help_text=_("Origins such as https://example.com allowed to call the widget API."),

@@ -221,3 +221,13 @@ def test_a_second_admin_of_another_tenant_cannot_patch_details(tenant, other_ten
     )
     assert response.status_code == 404
     assert not BillingAccount.objects.for_tenant(tenant).filter(legal_name="x").exists()
+
+
+@pytest.mark.parametrize(
+    "body", [{"legal_name": 0}, {"tax_id": False}, {"billing_address": {}}, {"rub_provider": None}]
+)
+def test_billing_details_refuse_values_that_are_not_text(tenant, admin_api, body):
+    # these were stored as "0", "FALSE", "{}" and "" (schemathesis: invalid data accepted)
+    response = admin_api.patch(url(tenant, "account/"), body, format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["error"]["fields"]) == set(body)

@@ -118,7 +118,8 @@ class LeadExportDownloadAPI(TenantAPIView):
     @extend_schema(
         summary="Download a finished background export",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, CONTENT_TYPES["csv"]): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
             **error_responses(401, 403, 404, 409),
         },
     )

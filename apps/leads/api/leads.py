@@ -12,12 +12,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from apps.core.api import error_body, error_responses
+from apps.core.api import error_body, error_responses, query_int
 from apps.core.errors import ApplicationError, ValidationFailed
 from apps.leads import selectors, services
-from apps.leads.filters import parse_lead_filters
+from apps.leads.filters import MAX_Q, ORDERINGS, parse_lead_filters
 from apps.leads.ingestion import ingest_leads
-from apps.leads.models import Source
+from apps.leads.models import LeadStatus, Source
 from apps.leads.serializers import (
     BatchResultSerializer,
     BulkResultSerializer,
@@ -40,26 +40,68 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 
 TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 LEAD_ID = OpenApiParameter("lead_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _comma_separated(values) -> dict:
+    """A raw schema for a comma-separated list of `values` (spaces and empty parts ignored,
+    as `apps.leads.filters` reads them)."""
+    one = "|".join(values)
+    return {"type": "string", "pattern": rf"^ *({one})? *(, *({one})? *)*$"}
+
+
+# a date, a date and time, or empty (no bound: what a blank form field sends)
+MOMENT = {
+    "anyOf": [
+        *({"type": "string", "format": fmt} for fmt in ("date", "date-time")),
+        {"type": "string", "maxLength": 0},
+    ]
+}
 FILTER_PARAMETERS = [
     OpenApiParameter(
-        "status", OpenApiTypes.STR, description="new, contacted, booked, lost (comma-separated)"
+        "status",
+        _comma_separated(LeadStatus.values),
+        description="new, contacted, booked, lost (comma-separated)",
     ),
     OpenApiParameter(
-        "source", OpenApiTypes.STR, description="widget, api, import, … (comma-separated)"
+        "source",
+        _comma_separated(Source.values),
+        description="widget, api, import, … (comma-separated)",
     ),
-    OpenApiParameter("list", OpenApiTypes.STR, description="A list id, or `none`."),
+    OpenApiParameter(
+        "list",
+        {"type": "string", "pattern": r"^ *([0-9]+|none)? *$"},
+        description="A list id, or `none`.",
+    ),
     OpenApiParameter("lead_type", OpenApiTypes.STR),
     OpenApiParameter(
         "customer", OpenApiTypes.STR, description="Your customer reference or its id."
     ),
     OpenApiParameter("product", OpenApiTypes.STR, description="Your product reference or its id."),
-    OpenApiParameter("created_from", OpenApiTypes.DATETIME, description="A date or ISO 8601 time."),
-    OpenApiParameter("created_to", OpenApiTypes.DATETIME, description="A date or ISO 8601 time."),
-    OpenApiParameter("assigned", OpenApiTypes.STR, description="A user id, `me` or `none`."),
-    OpenApiParameter("q", OpenApiTypes.STR, description="Search in name, e-mail, phone, company."),
+    OpenApiParameter(
+        "created_from",
+        MOMENT,
+        description="A date (2024-04-01: from its start) or an ISO 8601 date and time.",
+    ),
+    OpenApiParameter(
+        "created_to",
+        MOMENT,
+        description="A date (2024-04-30: to its end) or an ISO 8601 date and time; not "
+        "before `created_from`.",
+    ),
+    OpenApiParameter(
+        "assigned",
+        {"type": "string", "pattern": r"^ *([0-9]+|me|none)? *$"},
+        description="A user id, `me` or `none`.",
+    ),
+    OpenApiParameter(
+        "q",
+        {"type": "string", "maxLength": MAX_Q},
+        description="Search in name, e-mail, phone, company.",
+    ),
     OpenApiParameter(
         "ordering",
         OpenApiTypes.STR,
+        enum=list(ORDERINGS),
         description="-created_at (default), created_at, name, -name, status, -status",
     ),
 ]
@@ -109,7 +151,11 @@ class LeadCollectionAPI(TenantAPIView):
         parameters=[
             *FILTER_PARAMETERS,
             OpenApiParameter("cursor", OpenApiTypes.STR),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1–200, default 50."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": selectors.MAX_PAGE_SIZE},
+                description="1–200, default 50.",
+            ),
         ],
         responses={200: LeadPageSerializer, **error_responses(400, 401, 404)},
     )
@@ -141,7 +187,7 @@ class LeadCollectionAPI(TenantAPIView):
             "against the plan's lead limit: beyond a hard limit they are rejected (one "
             "lead: 402 `quota_exceeded`); merges are never refused."
         ),
-        request=LeadSubmissionSerializer(many=True),
+        request=LeadSubmissionSerializer(many=True, min_length=1, max_length=MAX_ITEMS),
         responses={
             200: BatchResultSerializer,
             201: SingleResultSerializer,
@@ -192,21 +238,13 @@ class LeadCollectionAPI(TenantAPIView):
 
 
 def _limit(request) -> int:
-    raw = request.query_params.get("limit")
-    if not raw:
-        return selectors.DEFAULT_PAGE_SIZE
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= selectors.MAX_PAGE_SIZE:
-        raise ValidationFailed(
-            _("Some filters are invalid."),
-            fields={
-                "limit": [_("Must be between 1 and %(max)s.") % {"max": selectors.MAX_PAGE_SIZE}]
-            },
-        )
-    return value
+    return query_int(
+        request,
+        "limit",
+        default=selectors.DEFAULT_PAGE_SIZE,
+        min_value=1,
+        max_value=selectors.MAX_PAGE_SIZE,
+    )
 
 
 def _page_url(url: str, cursor: str | None) -> str | None:

@@ -279,6 +279,23 @@ def test_delete_removes_the_lead_with_its_history(operator_api, tenant, leads):
 # --- bulk ---------------------------------------------------------------------------------
 
 
+def test_bulk_refuses_an_id_beyond_any_row(operator_api, tenant):
+    body = {"action": "delete", "ids": [2**70]}
+    response = operator_api.post(url("api-leads-bulk", tenant), body, format="json")
+    assert response.status_code == 400, response.content
+    assert "ids.0" in response.json()["error"]["fields"]
+
+
+def test_lead_patch_refuses_an_id_beyond_a_row_and_text_that_is_not_text(
+    operator_api, tenant, leads
+):
+    path = url("api-lead", tenant, lead_id=leads[0])
+    assert operator_api.patch(path, {"list": 2**70}, format="json").status_code == 400
+    response = operator_api.patch(path, {"name": 12}, format="json")
+    assert response.status_code == 400
+    assert "name" in response.json()["error"]["fields"]
+
+
 def test_bulk_status_by_ids_records_timeline(operator_api, tenant, leads, foreign_lead):
     response = operator_api.post(
         url("api-leads-bulk", tenant),
