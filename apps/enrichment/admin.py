@@ -17,6 +17,7 @@ class EnrichmentRunAdmin(TenantOwnedAdmin):
         "status",
         "leads_selected",
         "leads_enriched",
+        "leads_nothing_found",
         "leads_failed",
         "revenue",
         "token_cost",
