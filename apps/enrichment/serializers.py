@@ -81,7 +81,7 @@ class ItemSerializer(serializers.Serializer):
         child=serializers.CharField(), help_text=_("Fields determined anew (what is paid for).")
     )
     kept_fields = serializers.ListField(
-        child=serializers.CharField(), help_text=_("Fields the lead already had, kept as they were.")
+        child=serializers.CharField(), help_text=_("Fields the lead already had, kept as is.")
     )
     model_version = serializers.CharField()
     input_tokens = serializers.IntegerField()
