@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.models import UsageCharge, UsageChargeStatus
 from apps.billing.services.payments import ProviderUnavailable
@@ -23,6 +24,7 @@ from apps.billing.services.usage_charges import (
 )
 from apps.core.errors import ApplicationError
 from apps.core.events import log_event
+from apps.core.stored_text import stored_text
 from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.services.common import CHARGE_KIND, RECOVER_AFTER, Status
 from apps.enrichment.services.queue import enrichment_run_fan_out
@@ -41,7 +43,9 @@ def _authorize(tenant, run: EnrichmentRun, actor, unit_amount: int, currency: st
         unit_amount=unit_amount,
         currency=currency,
         idempotency_key=charge_key(run),
-        description=_("AI enrichment of %(count)s leads") % {"count": run.leads_billable},
+        description=stored_text(
+            gettext_noop("AI enrichment of %(count)s leads"), count=run.leads_billable
+        ),
         actor=actor,
     )
 

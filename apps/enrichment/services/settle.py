@@ -25,10 +25,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.services.usage_charges import usage_charge_settle
 from apps.core.events import log_event
+from apps.core.stored_text import stored_text
 from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.services.common import COUNTERS, Status
 from apps.enrichment.services.queue import enrichment_run_settle_later
@@ -79,7 +80,7 @@ def enrichment_run_settle(tenant, run_id) -> None:
     charge = usage_charge_settle(
         run.usage_charge,
         delivered=min(delivered, run.usage_charge.quantity),
-        reason=_("AI enrichment: leads with nothing found or not enriched"),
+        reason=stored_text(gettext_noop("AI enrichment: leads with nothing found or not enriched")),
     )
     log_event(
         "enrichment_run_settled",
