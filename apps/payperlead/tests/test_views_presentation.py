@@ -8,7 +8,7 @@ import pytest
 from apps.leads.ingestion import ingest_leads
 from apps.payperlead.periods import months_with_actions
 from apps.payperlead.tests.test_views import page
-from apps.payperlead.tests.test_views import seeded as seeded  # noqa: F401  (fixture)
+from apps.payperlead.tests.test_views import seeded as seeded  # the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +24,7 @@ def _lead(tenant, ref: str, when: str):
                 "customer_id": "customer-123",
                 "product_id": "product-abc",
                 "lead_type": "Website Visit",
-                "actions": [
-                    {"action_type": "Call", "timestamp": when, "engagement_level": "High"}
-                ],
+                "actions": [{"action_type": "Call", "timestamp": when, "engagement_level": "High"}],
             }
         ],
     )
