@@ -15,7 +15,7 @@ from apps.billing.models import (
     UsageMeter,
 )
 from apps.billing.plan_tools import plan_tool_choices
-from apps.tenants.admin_base import TenantOwnedAdmin
+from apps.tenants.admin_base import TenantOwnedAdmin, admin_money
 
 
 class PlanForm(forms.ModelForm):
@@ -61,14 +61,13 @@ class PlanAdmin(admin.ModelAdmin):
     list_display = [
         "code",
         "name_ru",
-        "price_amount",
-        "currency",
+        "plan_price",
         "interval",
         "lead_limit",
         "limit_mode",
         "max_tenants",
         "max_members",
-        "enrichment_price_amount",
+        "enrichment_price",
         "usage_billing",
         "status",
         "sort_order",
@@ -77,6 +76,14 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ["status", "currency", "limit_mode"]
     search_fields = ["code", "name_ru", "name_en"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description=_("price"), ordering="price_amount")
+    def plan_price(self, plan) -> str:
+        return admin_money(plan.price_amount, plan.currency)
+
+    @admin.display(description=_("AI enrichment per lead"), ordering="enrichment_price_amount")
+    def enrichment_price(self, plan) -> str:
+        return admin_money(plan.enrichment_price_amount, plan.currency)
 
     def save_model(self, request, obj, form, change):
         services.plan_save(plan=obj, actor=request.user)

@@ -184,7 +184,7 @@ class CreditEntryAdmin(TenantOwnedAdmin):
 
 @admin.register(BillingEvent)
 class BillingEventAdmin(ReadOnlyAdmin):
-    tenant_list_display = ("created_at", "kind", "message", "event_amount", "actor")
+    tenant_list_display = ("created_at", "kind", "event_message", "event_amount", "by")
     list_filter = ["kind"]
     search_fields = ["message", "tenant__slug", "tenant__name"]
     list_select_related = ("tenant", "actor")
@@ -193,3 +193,11 @@ class BillingEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def event_amount(self, event) -> str:
         return admin_money(event.amount, event.currency)
+
+    @admin.display(description=_("details"))
+    def event_message(self, event) -> str:
+        return event.display_message
+
+    @admin.display(description=_("by"), ordering="actor")
+    def by(self, event):
+        return event.actor or "—"

@@ -132,6 +132,9 @@ class CancelRequestSerializer(StrictFieldsMixin, serializers.Serializer):
 
 class BillingEventSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
+    message = serializers.CharField(
+        source="display_message", help_text="In the request's language (Accept-Language)."
+    )
     amount = serializers.SerializerMethodField()
     actor = serializers.SerializerMethodField()
 

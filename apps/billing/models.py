@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
 from apps.core.money import Money
+from apps.core.stored_text import render_stored_text
 from apps.tenants.scoping import TenantOwnedModel
 
 TRIAL_PLAN_CODE = "trial"
@@ -458,6 +459,13 @@ class BillingEvent(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.kind}"
+
+    @property
+    def display_message(self) -> str:
+        """The details in the reader's language (rows written before stored texts keep the
+        language they were written in)."""
+        text = (self.data or {}).get("text")
+        return render_stored_text(text) if text else self.message
 
     @property
     def money(self) -> Money | None:

@@ -135,6 +135,23 @@ def meter_history(tenant, limit: int = 12):
     return UsageMeter.objects.for_tenant(tenant).order_by("-period_start")[:limit]
 
 
+def meter_history_closed(tenant, *, now=None, limit: int = 12) -> list[UsageMeter]:
+    """Closed periods only (the current one is the usage bar), newest first, each with
+    `plan_name`: the plan's name as people read it, not its code (two queries)."""
+    now = now or timezone.now()
+    meters = list(
+        UsageMeter.objects.for_tenant(tenant)
+        .filter(period_end__lte=now)
+        .order_by("-period_start")[:limit]
+    )
+    codes = {meter.plan_code for meter in meters if meter.plan_code}
+    plans = {plan.code: plan for plan in Plan.objects.filter(code__in=codes)}
+    for meter in meters:
+        plan = plans.get(meter.plan_code)
+        meter.plan_name = plan.name if plan is not None else meter.plan_code
+    return meters
+
+
 @dataclass(frozen=True)
 class Usage:
     period_start: datetime
@@ -143,6 +160,7 @@ class Usage:
     limit: int | None
     limit_mode: str
     plan_code: str | None
+    trial_ends_at: datetime | None = None  # on a trial: no renewal until a plan is bought
 
     @property
     def unlimited(self) -> bool:
@@ -160,7 +178,8 @@ class Usage:
 
     @property
     def days_left(self) -> int:
-        seconds = (self.period_end - timezone.now()).total_seconds()
+        """Days left in the period (on a trial: in the trial)."""
+        seconds = ((self.trial_ends_at or self.period_end) - timezone.now()).total_seconds()
         return max(0, int(-(-seconds // 86400)))
 
     @property
@@ -195,6 +214,7 @@ def usage_current(tenant, limits: PlanLimits) -> Usage:
         limit=limits.lead_limit,
         limit_mode=limits.limit_mode,
         plan_code=limits.plan_code,
+        trial_ends_at=limits.trial_ends_at if limits.is_trial else None,
     )
 
 

@@ -21,13 +21,16 @@ from apps.payments.services.payments import payment_refresh, payment_sandbox_com
 from apps.tenants.dashboard import dashboard_view, is_admin
 from apps.tenants.roles import Role
 
+DEFAULT_CURRENCY = "RUB"
+
 
 def _context(request, **extra) -> dict:
     tenant = request.tenant
+    limits = plan_limits_for_request(request)
     context = {
         "subscription": selectors.subscription_current(tenant),
-        "usage": selectors.usage_current(tenant, plan_limits_for_request(request)),
-        "meters": list(selectors.meter_history(tenant)),
+        "usage": selectors.usage_current(tenant, limits),
+        "meters": selectors.meter_history_closed(tenant),
         "payments": list(selectors.payment_list(tenant)),
         "usage_charges": usage_charge_list(tenant),
         "can_manage": is_admin(request),
@@ -36,7 +39,11 @@ def _context(request, **extra) -> dict:
         **extra,
     }
     if context["show_plans"]:
-        context["plans"] = [p for p in selectors.plan_list_public() if not p.is_trial]
+        # Only the plans of the company's currency (a RUB company is not offered EUR plans).
+        currency = limits.currency or DEFAULT_CURRENCY
+        context["plans"] = [
+            p for p in selectors.plan_list_public() if not p.is_trial and p.currency == currency
+        ]
     context.update(subscription_panel_context(request))  # history, billing details
     return context
 

@@ -20,8 +20,16 @@ ActiveWhen = Callable[[ResolverMatch | None], bool]
 
 
 def on_pages(*url_names: str) -> ActiveWhen:
-    """Active on the pages of these URL names (of any app)."""
-    return lambda match: match is not None and match.url_name in url_names
+    """Active on the pages of these URL names: "namespace:name" for one app's page, a bare
+    name for that name in any app (two apps may both have an "overview": name the app)."""
+    names = frozenset(url_names)
+
+    def active(match: ResolverMatch | None) -> bool:
+        if match is None:
+            return False
+        return match.url_name in names or f"{match.app_name}:{match.url_name}" in names
+
+    return active
 
 
 def in_app(app_name: str, *, except_pages: Iterable[str] = ()) -> ActiveWhen:

@@ -3,9 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.money import Money
 from apps.enrichment.models import EnrichmentRun
-from apps.tenants.admin_base import TenantOwnedAdmin
+from apps.tenants.admin_base import TenantOwnedAdmin, admin_money
 
 
 @admin.register(EnrichmentRun)
@@ -17,6 +16,7 @@ class EnrichmentRunAdmin(TenantOwnedAdmin):
         "status",
         "leads_selected",
         "leads_enriched",
+        "leads_nothing_found",
         "leads_failed",
         "revenue",
         "token_cost",
@@ -24,6 +24,7 @@ class EnrichmentRunAdmin(TenantOwnedAdmin):
         "offline",
     )
     list_filter = ["status", "offline", "created_at"]
+    list_select_related = ("tenant", "usage_charge")
     search_fields = ["=id", "billing_reference", "tenant__name"]
     raw_id_fields = ["tenant", "requested_by", "usage_charge"]
     readonly_fields = [f.name for f in EnrichmentRun._meta.fields if f.name not in ("tenant",)]
@@ -33,8 +34,8 @@ class EnrichmentRunAdmin(TenantOwnedAdmin):
 
     @admin.display(description=_("revenue"))
     def revenue(self, run) -> str:
-        if not run.price_currency:
+        """What the run earned after its settle (nothing-found and failed leads given back)."""
+        charge = run.usage_charge
+        if charge is None:
             return "—"
-        return (
-            str(Money(run.price_amount, run.price_currency).to_decimal()) + " " + run.price_currency
-        )
+        return admin_money(charge.net_amount, charge.currency)

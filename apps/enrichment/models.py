@@ -45,6 +45,8 @@ class EnrichmentRun(TenantOwnedModel):
     leads_selected = models.PositiveIntegerField(_("leads selected"), default=0)
     leads_billable = models.PositiveIntegerField(_("leads to enrich"), default=0)
     leads_enriched = models.PositiveIntegerField(_("enriched"), default=0)
+    # Answered, but no new field was determined: not paid for (given back at settle).
+    leads_nothing_found = models.PositiveIntegerField(_("nothing found"), default=0)
     leads_failed = models.PositiveIntegerField(_("failed"), default=0)
     leads_skipped = models.PositiveIntegerField(_("skipped"), default=0)
     # Billing: the paid-action charge (apps.billing UsageCharge) and its reference.
@@ -81,7 +83,9 @@ class EnrichmentRun(TenantOwnedModel):
 
     @property
     def leads_done(self) -> int:
-        return self.leads_enriched + self.leads_failed + self.leads_skipped
+        return (
+            self.leads_enriched + self.leads_nothing_found + self.leads_failed + self.leads_skipped
+        )
 
     @property
     def progress_percent(self) -> int:
@@ -93,6 +97,7 @@ class LeadEnrichmentStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     RUNNING = "running", _("Running")
     ENRICHED = "enriched", _("Enriched")
+    NOTHING_FOUND = "nothing_found", _("Nothing found (free)")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Skipped")
 
@@ -106,7 +111,7 @@ class LeadEnrichment(TenantOwnedModel):
     )
     status = models.CharField(
         _("status"),
-        max_length=10,
+        max_length=16,
         choices=LeadEnrichmentStatus.choices,
         default=LeadEnrichmentStatus.PENDING,
     )
@@ -120,6 +125,10 @@ class LeadEnrichment(TenantOwnedModel):
         help_text=_('Normalized fields; a field not determined is null: {"industry": null}.'),
     )
     applied_fields = models.JSONField(_("written to the lead"), default=list, blank=True)
+    # What the answer changed on the lead (a lead is paid for only when this is not empty),
+    # and the fields the lead already had (kept as they were, never "not determined").
+    new_fields = models.JSONField(_("newly determined"), default=list, blank=True)
+    kept_fields = models.JSONField(_("kept as they were"), default=list, blank=True)
     raw_response = models.JSONField(_("raw response"), default=dict, blank=True)
     model_version = models.CharField(_("model version"), max_length=100, blank=True)
     input_tokens = models.PositiveIntegerField(_("input tokens"), default=0)

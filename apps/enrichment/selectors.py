@@ -18,7 +18,7 @@ def enrichment_runs(tenant) -> QuerySet:
     """The tenant's runs, newest first."""
     return (
         EnrichmentRun.objects.for_tenant(tenant)
-        .select_related("requested_by", "usage_charge")
+        .select_related("requested_by", "usage_charge", "usage_charge__payment")
         .order_by("-created_at")
     )
 
@@ -89,3 +89,64 @@ def enrichment_items_page(
     start = (page - 1) * page_size
     rows = list(items[start : start + page_size]) if start < total else []
     return ItemPage(rows, page, page_size, total)
+
+
+@dataclass
+class ItemOutcome:
+    """What one lead's answer did, field by field: newly determined (paid for), confirmed
+    (an earlier AI value, unchanged), kept (the lead already had it), not determined."""
+
+    new: list[tuple[str, str]]
+    confirmed: list[tuple[str, str]]
+    kept: list[str]
+    not_determined: list[str]
+
+
+def item_outcome(item: LeadEnrichment) -> ItemOutcome:
+    """The outcome of one row. Rows written before the fair-charge fields (no `new_fields`)
+    count what they applied as new."""
+    fields = item.fields or {}
+    applied = list(item.applied_fields or [])
+    kept = list(item.kept_fields or [])
+    new = list(item.new_fields or []) or (applied if item.status == "enriched" else [])
+    return ItemOutcome(
+        new=[(name, fields.get(name) or "") for name in new],
+        confirmed=[(name, fields.get(name) or "") for name in applied if name not in new],
+        kept=kept,
+        not_determined=[
+            name
+            for name, value in fields.items()
+            if value is None and name not in kept and name not in applied
+        ],
+    )
+
+
+@dataclass
+class RunCharge:
+    """The money side of a run as its page and the API show it."""
+
+    free: bool  # offline heuristic or included: nothing is charged
+    reserved: int  # authorized up front (the maximum), minor units
+    charged: int  # what the run costs after its settle (reserved while running)
+    given_back: int
+    currency: str
+    paid_from: str  # the charge's mode label ("" when nothing was charged)
+    payment_url: str  # the provider's confirmation page, when it has one
+
+
+def run_charge(run: EnrichmentRun) -> RunCharge:
+    """Reserved, charged and given back for one run (its charge joined by `enrichment_runs`)."""
+    charge = run.usage_charge
+    if charge is None:
+        return RunCharge(run.offline or not run.price_amount, 0, 0, 0, run.price_currency,
+                         "", "")  # fmt: skip
+    payment = charge.payment
+    return RunCharge(
+        free=charge.amount == 0,
+        reserved=charge.amount,
+        charged=charge.net_amount,
+        given_back=charge.refunded_amount,
+        currency=charge.currency,
+        paid_from=str(charge.get_mode_display()),
+        payment_url=(payment.confirmation_url if payment is not None else "") or "",
+    )

@@ -34,7 +34,8 @@ RUNS_PER_PAGE = 20
 ITEMS_PER_PAGE = 50
 MAX_SELECTED_IDS = 1000
 ITEM_COLUMNS = (
-    "pk", "run_id", "status", "failure_reason", "fields", "applied_fields", "finished_at",
+    "pk", "run_id", "status", "failure_reason", "fields", "applied_fields", "new_fields",
+    "kept_fields", "finished_at",
     "created_at", "billable", "lead__id", "lead__name", "lead__email", "lead__phone",
 )  # fmt: skip
 
@@ -135,7 +136,7 @@ class Preview:
     skipped: list[tuple[str, int]]  # (reason, count)
     unit: Money | None  # None: the plan sets no price (included)
     total: Money | None
-    billing: str  # "included" | "prepaid" | "arrears"
+    billing: str  # "included" | "prepaid" | "arrears" | "offline" (free)
     offline: bool
     credit: Money | None = None
     has_card: bool = False
@@ -160,6 +161,8 @@ def enrichment_preview(tenant, scope: Scope, *, force: bool = False) -> Preview:
     reasons = Counter(d["reason"] for d in decisions if not d["billable"])
     billable = sum(1 for d in decisions if d["billable"])
     unit, billing, credit, has_card = _price(tenant)
+    if offline:  # the heuristic is never paid for
+        unit, billing, credit, has_card = None, "offline", None, False
     return Preview(
         selected=len(decisions),
         billable=billable,

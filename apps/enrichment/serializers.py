@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from apps.billing.api import MoneySerializer
 from apps.core.api import StrictFieldsMixin, id_field
+from apps.enrichment.selectors import RunCharge, item_outcome, run_charge
 from apps.enrichment.services import MAX_LEADS
 
 
@@ -46,7 +47,12 @@ class RunStartedSerializer(serializers.Serializer):
 class ProgressSerializer(serializers.Serializer):
     selected = serializers.IntegerField()
     billable = serializers.IntegerField()
-    enriched = serializers.IntegerField()
+    enriched = serializers.IntegerField(
+        help_text=_("Leads where at least one new field was determined (paid for).")
+    )
+    nothing_found = serializers.IntegerField(
+        help_text=_("Leads answered with nothing new (free: given back at settle).")
+    )
     failed = serializers.IntegerField()
     skipped = serializers.IntegerField()
     done = serializers.IntegerField()
@@ -58,7 +64,9 @@ class ItemSerializer(serializers.Serializer):
     lead_id = serializers.IntegerField(
         allow_null=True, help_text=_("Null if the lead was deleted.")
     )
-    status = serializers.CharField(help_text="pending, running, enriched, failed or skipped")
+    status = serializers.CharField(
+        help_text="pending, running, enriched, nothing_found, failed or skipped"
+    )
     failure_reason = serializers.CharField()
     billable = serializers.BooleanField()
     fields = serializers.DictField(
@@ -68,6 +76,12 @@ class ItemSerializer(serializers.Serializer):
     not_determined = serializers.ListField(child=serializers.CharField())
     applied_fields = serializers.ListField(
         child=serializers.CharField(), help_text=_("Fields written to the lead.")
+    )
+    new_fields = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Fields determined anew (what is paid for).")
+    )
+    kept_fields = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Fields the lead already had, kept as is.")
     )
     model_version = serializers.CharField()
     input_tokens = serializers.IntegerField()
@@ -90,6 +104,15 @@ class ItemPageSerializer(serializers.Serializer):
     results = ItemSerializer(many=True)
 
 
+class RunChargeSerializer(serializers.Serializer):
+    free = serializers.BooleanField(help_text=_("Offline heuristic or included: no charge."))
+    reserved = serializers.IntegerField(help_text=_("Authorized up front, minor units."))
+    charged = serializers.IntegerField(help_text=_("What the run costs after settling."))
+    given_back = serializers.IntegerField()
+    currency = serializers.CharField()
+    payment_url = serializers.CharField(help_text=_("The provider's confirmation page, or empty."))
+
+
 class RequesterSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -106,6 +129,7 @@ class RunSerializer(serializers.Serializer):
     requested_by = RequesterSerializer(allow_null=True)
     progress = ProgressSerializer()
     price = MoneySerializer()
+    charge = RunChargeSerializer()
     billing_reference = serializers.CharField()
     input_tokens = serializers.IntegerField()
     output_tokens = serializers.IntegerField()
@@ -142,12 +166,14 @@ def run_data(run) -> dict:
             "selected": run.leads_selected,
             "billable": run.leads_billable,
             "enriched": run.leads_enriched,
+            "nothing_found": run.leads_nothing_found,
             "failed": run.leads_failed,
             "skipped": run.leads_skipped,
             "done": run.leads_done,
             "percent": run.progress_percent,
         },
         "price": {"amount": run.price_amount, "currency": run.price_currency},
+        "charge": _charge_data(run_charge(run)),
         "billing_reference": run.billing_reference,
         "input_tokens": run.input_tokens,
         "output_tokens": run.output_tokens,
@@ -157,8 +183,20 @@ def run_data(run) -> dict:
     }
 
 
+def _charge_data(charge: RunCharge) -> dict:
+    return {
+        "free": charge.free,
+        "reserved": charge.reserved,
+        "charged": charge.charged,
+        "given_back": charge.given_back,
+        "currency": charge.currency,
+        "payment_url": charge.payment_url,
+    }
+
+
 def item_data(item) -> dict:
     fields = item.fields or {}
+    outcome = item_outcome(item)
     return {
         "id": item.pk,
         "lead_id": item.lead_id,
@@ -166,8 +204,10 @@ def item_data(item) -> dict:
         "failure_reason": item.failure_reason,
         "billable": item.billable,
         "fields": fields,
-        "not_determined": [name for name, value in fields.items() if value is None],
+        "not_determined": outcome.not_determined,
         "applied_fields": list(item.applied_fields or []),
+        "new_fields": [name for name, _value in outcome.new],
+        "kept_fields": outcome.kept,
         "model_version": item.model_version,
         "input_tokens": item.input_tokens,
         "output_tokens": item.output_tokens,

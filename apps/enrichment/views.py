@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError, ValidationFailed
 from apps.enrichment import selectors_dashboard as dashboard
 from apps.enrichment.models import LeadEnrichmentStatus
-from apps.enrichment.selectors import enrichment_run_get
+from apps.enrichment.selectors import enrichment_run_get, item_outcome, run_charge
 from apps.enrichment.services import enrichment_run_start
 from apps.features.guards import FeatureLocked, feature_locked_response, feature_required
 from apps.tenants.dashboard import dashboard_view
@@ -101,10 +101,14 @@ def _run_context(request, run) -> dict:
     page = dashboard.enrichment_items_page(
         request.tenant, run, status=status, page=request.GET.get("page")
     )
+    items = list(page.object_list)
+    for item in items:
+        item.outcome = item_outcome(item)
     return {
         "run": run,
+        "charge": run_charge(run),
         "page": page,
-        "items": page.object_list,
+        "items": items,
         "status_filter": status,
         "status_counts": dashboard.enrichment_status_counts(request.tenant, run),
         "status_choices": LeadEnrichmentStatus.choices,

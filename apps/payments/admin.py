@@ -22,15 +22,27 @@ class PaymentAdmin(TenantOwnedAdmin):
 
     tenant_list_display = (
         "created_at",
-        "plan",
-        "amount",
-        "currency",
+        "what_for",
+        "payment_amount",
         "provider",
         "is_test",
         "status",
         "failure_reason",
     )
     list_filter = ["status", "provider", "is_test"]
+    list_select_related = ("tenant", "plan")
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def payment_amount(self, payment) -> str:
+        return admin_money(payment.amount, payment.currency)
+
+    @admin.display(description=_("what for"))
+    def what_for(self, payment) -> str:
+        """A paid action is not a plan purchase: its kind, not the plan it was paid under."""
+        if payment.kind == "usage" or payment.plan_id is None:
+            return str(payment.get_kind_display())
+        return f"{payment.get_kind_display()}: {payment.plan}"
+
     search_fields = ["=id", "=provider_id", "=idempotency_key", "tenant__slug"]
     date_hierarchy = "created_at"
     actions = ["refund_in_full"]
@@ -74,10 +86,18 @@ class PaymentAdmin(TenantOwnedAdmin):
 
 @admin.register(PaymentEvent)
 class PaymentEventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "provider", "provider_event_id", "status", "payment")
+    list_display = ("received", "provider", "provider_event_id", "status", "event_payment")
     list_filter = ["provider", "status"]
     search_fields = ["=provider_event_id"]
     list_select_related = ("payment",)
+
+    @admin.display(description=_("received"), ordering="created_at")
+    def received(self, event):
+        return event.created_at
+
+    @admin.display(description=_("payment"), ordering="payment")
+    def event_payment(self, event) -> str:
+        return admin_link(event.payment)
 
     def has_add_permission(self, request):
         return False

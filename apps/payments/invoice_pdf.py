@@ -216,11 +216,11 @@ class _InvoicePDF:
         pdf.cell(self.LINE_WIDTHS[4], 6, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
     def _row(self, cells, *, bold=False, fill=False) -> None:
-        """One table row; the description wraps and the row takes its height."""
+        """One table row; any cell may wrap (a long description, or a header such as
+        "Цена за единицу"), and the row takes the height of its tallest cell."""
         pdf = self.pdf
         pdf.set_font("DejaVu", "B" if bold else "", 9)
-        wrapped = pdf.multi_cell(self.LINE_WIDTHS[1] - 2, 5, cells[1], dry_run=True, output="LINES")
-        height = 5 * max(1, len(wrapped)) + 2
+        height = 5 * self._row_lines(cells) + 2
         if pdf.get_y() + height > pdf.page_break_trigger:
             pdf.add_page()
         x, y = pdf.l_margin, pdf.get_y()
@@ -235,6 +235,14 @@ class _InvoicePDF:
         pdf.set_draw_color(200, 204, 212)
         pdf.line(pdf.l_margin, y + height, pdf.l_margin + width, y + height)
         pdf.set_xy(pdf.l_margin, y + height)
+
+    def _row_lines(self, cells) -> int:
+        """The number of lines of the row's tallest cell (in the current font)."""
+        lines = 1
+        for cell_width, text in zip(self.LINE_WIDTHS, cells, strict=True):
+            wrapped = self.pdf.multi_cell(cell_width, 5, text, dry_run=True, output="LINES")
+            lines = max(lines, len(wrapped))
+        return lines
 
 
 def _original_number(invoice: Invoice) -> str:

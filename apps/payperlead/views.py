@@ -26,6 +26,7 @@ from apps.payperlead.forms import (
     resolve_customer,
 )
 from apps.payperlead.models import month_bounds, month_start
+from apps.payperlead.periods import months_with_actions
 from apps.tenants.dashboard import client_redirect, dashboard_view, is_admin
 from apps.tenants.roles import Role
 
@@ -35,7 +36,8 @@ REPORT_PARTIAL = "payperlead/reports/_report.html"
 
 
 def _months(tenant) -> list[date]:
-    months = set(selectors.activity_months(tenant)) | {month_start(timezone.now())}
+    """The picker's months: those with data, and the current one."""
+    months = set(months_with_actions(tenant)) | {month_start(timezone.now())}
     return sorted(months, reverse=True)
 
 
@@ -48,8 +50,8 @@ def _pick(request, months):
         except ApplicationError:
             raise Http404 from None
     else:
-        active = selectors.activity_months(request.tenant)
-        period = active[-1] if active else months[0]
+        with_data = months_with_actions(request.tenant)
+        period = with_data[-1] if with_data else months[0]
     try:
         customer = resolve_customer(request.tenant, request.GET.get("customer"))
     except NotFound:
@@ -104,6 +106,7 @@ def _report_context(request, period, customer) -> dict:
         return {
             "rows": [_customer_row(tenant, period, report) for report in reports],
             "overall": [presenters.amounts(t, t["currency"]) for t in overall["totals"]],
+            "currencies": sorted({t["currency"] for t in overall["totals"]}),
         }
     report = services.report_compute(tenant=tenant, customer=customer, period=period)
     currency = report.record.currency
@@ -131,6 +134,7 @@ def _report_context(request, period, customer) -> dict:
             for item in report.record.products
         ],
         "page": page,
+        "currencies": [currency],
     }
 
 
@@ -141,6 +145,7 @@ def _customer_row(tenant, period, report) -> dict:
         "record": record,
         "totals": presenters.amounts(presenters.totals_of(record), record.currency),
         "url": _index_url(tenant, period, report.customer),
+        "pdf_url": _download_url(tenant, period, report.customer, "pdf"),
     }
 
 
@@ -211,6 +216,11 @@ def report_close(request, tenant_slug):
         )
     customer = selectors.customer_get(tenant, request.POST.get("customer") or "")
     return client_redirect(request, _index_url(tenant, period, customer))
+
+
+def _download_url(tenant, period, customer, fmt: str) -> str:
+    url = reverse("payperlead:download", kwargs={"tenant_slug": tenant.slug})
+    return f"{url}?{_query(period, customer, format=fmt)}"
 
 
 def _index_url(tenant, period, customer=None) -> str:

@@ -4,6 +4,7 @@ read-only admins and the link and money cells the ledgers share."""
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.money import Money
 
@@ -18,11 +19,36 @@ class TenantOwnedAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return self.model.objects.unscoped().select_related("tenant")
 
+    # Columns whose model fields carry no translated name (the shared bases'): shown
+    # through cells with a translated heading instead.
+    TRANSLATED_COLUMNS = {"tenant": "company", "created_at": "created", "updated_at": "updated"}
+
     def get_list_display(self, request):
-        return (*self.tenant_list_display, "tenant")
+        names = (*self.tenant_list_display, "tenant")
+        return tuple(self.TRANSLATED_COLUMNS.get(name, name) for name in names)
 
     def get_list_filter(self, request):
-        return (*super().get_list_filter(request), "tenant")
+        return (*super().get_list_filter(request), ("tenant", CompanyFilter))
+
+    @admin.display(description=_("company"), ordering="tenant__name")
+    def company(self, obj):
+        return obj.tenant
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("updated"), ordering="updated_at")
+    def updated(self, obj):
+        return obj.updated_at
+
+
+class CompanyFilter(admin.RelatedFieldListFilter):
+    """The tenant filter, titled in the staff member's language."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = _("company")
 
 
 def admin_link(obj, label=None) -> str:

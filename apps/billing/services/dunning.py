@@ -30,6 +30,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.models import BillingEventKind, PlanStatus, Subscription, SubscriptionStatus
 from apps.billing.plan_limits import subscription_changed
@@ -39,6 +40,7 @@ from apps.billing.services.notices import notice_enqueue
 from apps.billing.services.payments import payment_page_create
 from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.events import log_event
+from apps.core.stored_text import stored_text
 from apps.payments import gateways
 from apps.payments.models import Payment, PaymentStatus
 from apps.payments.services.payments import payment_apply_status
@@ -132,11 +134,11 @@ def _failure_history(payment: Payment, subscription: Subscription, reason: str) 
         history_record(
             payment.tenant,
             BillingEventKind.RENEWAL_RETRY_SCHEDULED,
-            message=_("Next attempt on %(date)s; access is kept until %(grace)s.")
-            % {
-                "date": f"{timezone.localtime(subscription.next_retry_at):%d.%m.%Y}",
-                "grace": f"{timezone.localtime(subscription.grace_until):%d.%m.%Y}",
-            },
+            message=stored_text(
+                gettext_noop("Next attempt on %(date)s; access is kept until %(grace)s."),
+                date=subscription.next_retry_at,
+                grace=subscription.grace_until,
+            ),
             subscription_id=subscription.pk,
             retry=subscription.dunning_attempts + 1,
             next_retry_at=subscription.next_retry_at.isoformat(),
@@ -165,8 +167,10 @@ def _expired(subscription: Subscription) -> None:
     history_record(
         tenant,
         BillingEventKind.CANCELED,
-        message=_("The subscription expired: the renewal failed %(n)s times.")
-        % {"n": MAX_RETRIES + 1},
+        message=stored_text(
+            gettext_noop("The subscription expired: the renewal failed %(n)s times."),
+            n=MAX_RETRIES + 1,
+        ),
         subscription_id=subscription.pk,
         status=SubscriptionStatus.EXPIRED,
     )

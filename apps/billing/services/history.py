@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from apps.billing.models import BillingEvent
 from apps.core.money import Money
+from apps.core.stored_text import StoredText
 
 
 def history_record(
     tenant, kind: str, *, message: str = "", money: Money | None = None, actor=None, **data
 ) -> BillingEvent:
-    """Write one history row (inside the caller's transaction, so it lands with the change)."""
+    """Write one history row (inside the caller's transaction, so it lands with the change).
+    A `StoredText` message is kept as its source and parameters too (`data["text"]`), so the
+    row reads in each reader's language."""
+    if isinstance(message, StoredText):
+        data = {**data, "text": message.as_data()}
     return BillingEvent.objects.create(
         tenant=tenant,
         kind=kind,

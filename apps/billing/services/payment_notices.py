@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.models import (
     BillingEvent,
@@ -19,6 +19,7 @@ from apps.billing.models import (
 )
 from apps.billing.services.history import history_record
 from apps.billing.services.notices import notice_enqueue
+from apps.core.stored_text import stored_text
 from apps.payments.models import Payment
 from apps.tenants.scoping import tenant_scope
 
@@ -86,11 +87,11 @@ def _remind(subscription_id: int) -> int:
     history_record(
         subscription.tenant,
         RENEWAL_UPCOMING,
-        message=_("Renewal reminder sent: %(plan)s renews on %(date)s.")
-        % {
-            "plan": plan.name,
-            "date": f"{timezone.localtime(subscription.current_period_end):%d.%m.%Y}",
-        },
+        message=stored_text(
+            gettext_noop("Renewal reminder sent: %(plan)s renews on %(date)s."),
+            plan=plan.name,
+            date=subscription.current_period_end,
+        ),
         money=plan.price,
         subscription_id=subscription.pk,
         period_end=period_end,

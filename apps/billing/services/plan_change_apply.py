@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.models import (
     BillingEventKind,
@@ -26,6 +26,7 @@ from apps.billing.services.usage import meter_ensure
 from apps.core.errors import Conflict
 from apps.core.events import log_event
 from apps.core.money import Money
+from apps.core.stored_text import stored_text
 from apps.payments.models import Payment
 
 
@@ -92,12 +93,12 @@ def downgrade_schedule(tenant, preview: PlanChangePreview, actor) -> PlanChangeR
     history_record(
         tenant,
         BillingEventKind.DOWNGRADE_SCHEDULED,
-        message=_("%(old)s → %(new)s from %(date)s")
-        % {
-            "old": preview.current_plan.name,
-            "new": preview.new_plan.name,
-            "date": timezone.localtime(subscription.current_period_end).strftime("%d.%m.%Y"),
-        },
+        message=stored_text(
+            gettext_noop("%(old)s → %(new)s from %(date)s"),
+            old=preview.current_plan.name,
+            new=preview.new_plan.name,
+            date=subscription.current_period_end,
+        ),
         actor=actor,
         plan=preview.new_plan.code,
         from_plan=preview.current_plan.code,
@@ -126,8 +127,10 @@ def downgrade_now(tenant, preview: PlanChangePreview, actor) -> PlanChangeResult
         history_record(
             tenant,
             BillingEventKind.CREDIT_ADDED,
-            message=_("Prorated credit for the downgrade to %(plan)s")
-            % {"plan": preview.new_plan.name},
+            message=stored_text(
+                gettext_noop("Prorated credit for the downgrade to %(plan)s"),
+                plan=preview.new_plan.name,
+            ),
             money=preview.credit_added,
             actor=actor,
         )
@@ -152,8 +155,11 @@ def switch_record(tenant, kind: str, preview: PlanChangePreview, actor, money: M
     history_record(
         tenant,
         kind,
-        message=_("%(old)s → %(new)s")
-        % {"old": preview.current_plan.name, "new": preview.new_plan.name},
+        message=stored_text(
+            gettext_noop("%(old)s → %(new)s"),
+            old=preview.current_plan.name,
+            new=preview.new_plan.name,
+        ),
         money=money,
         actor=actor,
         plan=preview.new_plan.code,

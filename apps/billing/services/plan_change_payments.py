@@ -10,6 +10,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.errors import PaymentDeclined
 from apps.billing.models import (
@@ -33,6 +34,7 @@ from apps.billing.services.plan_change_apply import (
 from apps.billing.services.plan_change_preview import PlanChangePreview, PlanChangeResult
 from apps.core.errors import ApplicationError, Conflict, ProviderError
 from apps.core.money import Money
+from apps.core.stored_text import stored_text
 from apps.payments import gateways
 from apps.payments.errors import ProviderUnavailable
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
@@ -226,7 +228,7 @@ def plan_change_paid(payment: Payment) -> None:
     history_record(
         tenant,
         BillingEventKind.UPGRADED,
-        message=_("%(old)s → %(new)s") % {"old": old.name, "new": payment.plan.name},
+        message=stored_text(gettext_noop("%(old)s → %(new)s"), old=old.name, new=payment.plan.name),
         money=Money(payment.amount + credit, payment.currency),
         actor=payment.created_by,
         plan=payment.plan.code,

@@ -28,6 +28,7 @@ import structlog
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing import selectors
 from apps.billing.models import (
@@ -46,6 +47,7 @@ from apps.billing.services.payment_notices import renewal_reminders_send
 from apps.billing.services.subscriptions import _account_locked
 from apps.core.errors import Conflict, NotFound, ProviderError
 from apps.core.events import log_event
+from apps.core.stored_text import stored_text
 from apps.payments import gateways
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
 from apps.payments.services.payments import (
@@ -156,8 +158,11 @@ def _pending_plan_apply(subscription: Subscription) -> None:
         history_record(
             subscription.tenant,
             BillingEventKind.DOWNGRADED,
-            message=_("From this period the plan is %(new)s (was %(old)s).")
-            % {"new": new.name, "old": old.name},
+            message=stored_text(
+                gettext_noop("From this period the plan is %(new)s (was %(old)s)."),
+                new=new.name,
+                old=old.name,
+            ),
             money=new.price,
             subscription_id=subscription.pk,
             plan=new.code,
@@ -419,8 +424,10 @@ def subscription_renew(payment: Payment) -> None:
     history_record(
         payment.tenant,
         BillingEventKind.RENEWED,
-        message=_("Renewed until %(date)s.")
-        % {"date": f"{timezone.localtime(subscription.current_period_end):%d.%m.%Y}"},
+        message=stored_text(
+            gettext_noop("Renewed until %(date)s."),
+            date=subscription.current_period_end,
+        ),
         money=payment.money,
         subscription_id=subscription.pk,
         payment_id=str(payment.pk),

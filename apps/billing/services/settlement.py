@@ -32,6 +32,7 @@ from apps.billing.services.subscriptions import subscription_activate
 from apps.core.errors import ApplicationError
 from apps.core.events import log_event
 from apps.core.money import Money, format_money
+from apps.core.stored_text import stored_text
 from apps.payments import invoicing, purposes, tasks
 from apps.payments.invoicing import Buyer, InvoiceDraft, InvoiceLineDraft
 from apps.payments.models import Invoice, InvoiceKind, Payment, PaymentKind, Refund
@@ -232,8 +233,11 @@ def invoice_issued(invoice: Invoice, original: Invoice | None) -> None:
         history_record(
             tenant,
             BillingEventKind.INVOICE_ISSUED,
-            message=_("Credit note %(number)s for invoice %(original)s")
-            % {"number": invoice.number, "original": original.number},
+            message=stored_text(
+                gettext_noop("Credit note %(number)s for invoice %(original)s"),
+                number=invoice.number,
+                original=original.number,
+            ),
             money=Money(invoice.total, invoice.currency),
             invoice=invoice.number,
             original=original.number,
@@ -246,7 +250,7 @@ def invoice_issued(invoice: Invoice, original: Invoice | None) -> None:
     history_record(
         tenant,
         BillingEventKind.INVOICE_ISSUED,
-        message=_("Invoice %(number)s issued") % {"number": invoice.number},
+        message=stored_text(gettext_noop("Invoice %(number)s issued"), number=invoice.number),
         money=invoice.money,
         invoice=invoice.number,
         payment=str(invoice.payment_id),

@@ -39,6 +39,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing import selectors
 from apps.billing.models import (
@@ -58,6 +59,7 @@ from apps.billing.services.subscriptions import _access_restore, _account_locked
 from apps.billing.services.usage import meter_ensure
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.events import log_event
+from apps.core.stored_text import stored_text
 from apps.payments import gateways
 
 
@@ -122,7 +124,7 @@ def subscription_pause(*, tenant, actor=None) -> Subscription:
     history_record(
         tenant,
         BillingEventKind.PAUSED,
-        message=_("%(plan)s paused") % {"plan": subscription.plan.name},
+        message=stored_text(gettext_noop("%(plan)s paused"), plan=subscription.plan.name),
         actor=actor,
         plan=subscription.plan.code,
     )
@@ -150,11 +152,11 @@ def subscription_resume(*, tenant, actor=None) -> Subscription:
     history_record(
         tenant,
         BillingEventKind.RESUMED,
-        message=_("%(plan)s resumed; the period now ends on %(date)s")
-        % {
-            "plan": subscription.plan.name,
-            "date": timezone.localtime(subscription.current_period_end).strftime("%d.%m.%Y"),
-        },
+        message=stored_text(
+            gettext_noop("%(plan)s resumed; the period now ends on %(date)s"),
+            plan=subscription.plan.name,
+            date=subscription.current_period_end,
+        ),
         actor=actor,
         paused_seconds=int(paused_for.total_seconds()),
         period_end=subscription.current_period_end.isoformat(),
@@ -203,11 +205,11 @@ def _cancel_at_period_end(tenant, subscription: Subscription, actor) -> Subscrip
     history_record(
         tenant,
         BillingEventKind.CANCEL_SCHEDULED,
-        message=_("%(plan)s ends on %(date)s")
-        % {
-            "plan": subscription.plan.name,
-            "date": timezone.localtime(subscription.current_period_end).strftime("%d.%m.%Y"),
-        },
+        message=stored_text(
+            gettext_noop("%(plan)s ends on %(date)s"),
+            plan=subscription.plan.name,
+            date=subscription.current_period_end,
+        ),
         actor=actor,
         period_end=subscription.current_period_end.isoformat(),
         dropped_pending_plan=dropped.code if dropped else None,
@@ -240,7 +242,7 @@ def _cancel_now(tenant, subscription: Subscription, account: BillingAccount, act
     history_record(
         tenant,
         BillingEventKind.CANCELED,
-        message=_("%(plan)s canceled") % {"plan": subscription.plan.name},
+        message=stored_text(gettext_noop("%(plan)s canceled"), plan=subscription.plan.name),
         actor=actor,
         plan=subscription.plan.code,
         read_only_until=account.read_only_until.isoformat() if account.read_only_until else None,
@@ -266,7 +268,7 @@ def subscription_reactivate(*, tenant, actor=None) -> Subscription:
     history_record(
         tenant,
         BillingEventKind.REACTIVATED,
-        message=_("%(plan)s re-activated") % {"plan": subscription.plan.name},
+        message=stored_text(gettext_noop("%(plan)s re-activated"), plan=subscription.plan.name),
         actor=actor,
         plan=subscription.plan.code,
     )
@@ -302,8 +304,11 @@ def subscription_pending_change_cancel(*, tenant, actor=None) -> Subscription:
     history_record(
         tenant,
         BillingEventKind.DOWNGRADE_CANCELED,
-        message=_("%(plan)s stays; the change to %(new)s is canceled")
-        % {"plan": subscription.plan.name, "new": dropped.name},
+        message=stored_text(
+            gettext_noop("%(plan)s stays; the change to %(new)s is canceled"),
+            plan=subscription.plan.name,
+            new=dropped.name,
+        ),
         actor=actor,
         plan=subscription.plan.code,
         dropped_plan=dropped.code,
@@ -400,11 +405,11 @@ def billing_account_update(*, tenant, actor=None, **data) -> BillingAccount:
         history_record(
             tenant,
             BillingEventKind.PROVIDER_CHANGED,
-            message=_("RUB payments: %(old)s → %(new)s")
-            % {
-                "old": old_provider or _("default"),
-                "new": account.rub_provider or _("default"),
-            },
+            message=stored_text(
+                gettext_noop("RUB payments: %(old)s → %(new)s"),
+                old=old_provider or _("default"),
+                new=account.rub_provider or _("default"),
+            ),
             actor=actor,
             provider=account.rub_provider,
             previous=old_provider,

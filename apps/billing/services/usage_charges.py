@@ -51,6 +51,7 @@ from apps.billing.services.usage_records import ChargeRequest, derived_key, usag
 from apps.billing.services.usage_settle import usage_charge_settle
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.money import Money
+from apps.core.stored_text import StoredText
 from apps.payments import gateways
 from apps.payments.models import Payment, PaymentKind
 
@@ -105,7 +106,7 @@ def usage_charge_authorize(
         unit_amount=unit_amount,
         currency=currency,
         key=idempotency_key,
-        description=(str(description) or kind)[:300],
+        description=_description(description, kind),
         actor=actor if getattr(actor, "pk", None) else None,
     )
     existing = _existing_charge(tenant, request)
@@ -122,6 +123,14 @@ def usage_charge_authorize(
     if charge is not None:
         return _replay(charge)
     return usage_card_charge(tenant, payment, request)
+
+
+def _description(description, kind: str) -> str:
+    """The caller's description, kept as a stored text (rendered in each reader's language
+    in the billing history) when it is one and fits."""
+    if isinstance(description, StoredText) and len(description) <= 300:
+        return description
+    return (str(description) or kind)[:300]
 
 
 def _validate(kind, reference, quantity, unit_amount, currency, key) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.models import BillingEventKind, UsageCharge, UsageChargeMode, UsageChargeStatus
 from apps.billing.services.history import history_record
 from apps.core.events import log_event
 from apps.core.money import Money
+from apps.core.stored_text import stored_text
 from apps.payments.models import Payment
 
 
@@ -83,13 +84,13 @@ def usage_charge_record(
         history_record(
             tenant,
             BillingEventKind.USAGE_CHARGED,
-            message=_("%(what)s: %(quantity)s × %(unit)s, %(how)s")
-            % {
-                "what": request.description,
-                "quantity": charge.quantity,
-                "unit": Money(charge.unit_amount, charge.currency),
-                "how": UsageChargeMode(mode).label,
-            },
+            message=stored_text(
+                gettext_noop("%(what)s: %(quantity)s × %(unit)s, %(how)s"),
+                what=request.description,
+                quantity=charge.quantity,
+                unit=Money(charge.unit_amount, charge.currency),
+                how=UsageChargeMode(mode).label,
+            ),
             money=money,
             actor=request.actor,
             **data,
@@ -106,8 +107,11 @@ def usage_charge_record(
         history_record(
             tenant,
             BillingEventKind.USAGE_DECLINED,
-            message=_("%(what)s: %(reason)s")
-            % {"what": request.description, "reason": failure_reason},
+            message=stored_text(
+                gettext_noop("%(what)s: %(reason)s"),
+                what=request.description,
+                reason=failure_reason,
+            ),
             money=money,
             actor=request.actor,
             **data,

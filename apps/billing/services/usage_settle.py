@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.models import (
     LIVE_STATUSES,
@@ -19,6 +20,7 @@ from apps.billing.services.history import history_record
 from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.events import log_event
 from apps.core.money import Money
+from apps.core.stored_text import StoredText, stored_text
 from apps.payments import gateways
 from apps.payments.errors import ProviderUnavailable
 from apps.payments.gateways import UsageReport
@@ -45,7 +47,8 @@ def usage_charge_settle(charge: UsageCharge, *, delivered: int, reason: str = ""
         )
     if charge.status != UsageChargeStatus.AUTHORIZED:
         return charge  # a declined charge took nothing
-    reason = str(reason or _("Undelivered units of %(ref)s") % {"ref": charge.reference})[:300]
+    if not (isinstance(reason, StoredText) and len(reason) <= 300):
+        reason = str(reason or _("Undelivered units of %(ref)s") % {"ref": charge.reference})[:300]
     with tenant_scope(charge.tenant):
         if charge.mode == UsageChargeMode.ARREARS:
             return _settle_arrears(charge, delivered)
@@ -90,12 +93,12 @@ def _settle_locally(charge: UsageCharge, delivered: int, reason: str) -> UsageCh
             history_record(
                 charge.tenant,
                 BillingEventKind.CREDIT_ADDED,
-                message=_("%(reason)s: %(units)s × %(unit)s back to the balance")
-                % {
-                    "reason": reason,
-                    "units": units,
-                    "unit": Money(charge.unit_amount, charge.currency),
-                },
+                message=stored_text(
+                    gettext_noop("%(reason)s: %(units)s × %(unit)s back to the balance"),
+                    reason=reason,
+                    units=units,
+                    unit=Money(charge.unit_amount, charge.currency),
+                ),
                 money=Money(amount, charge.currency),
                 usage_charge=charge.pk,
                 reference=charge.reference,
@@ -198,8 +201,11 @@ def _settle_arrears(charge: UsageCharge, delivered: int) -> UsageCharge:
         history_record(
             charge.tenant,
             BillingEventKind.USAGE_CHARGED,
-            message=_("%(ref)s: %(units)s units reported for the period's invoice")
-            % {"ref": charge.reference, "units": delivered},
+            message=stored_text(
+                gettext_noop("%(ref)s: %(units)s units reported for the period's invoice"),
+                ref=charge.reference,
+                units=delivered,
+            ),
             money=Money(delivered * charge.unit_amount, charge.currency),
             usage_charge=charge.pk,
             reference=charge.reference,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import structlog
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from djstripe.models import Subscription as StripeSubscription
 
 from apps.billing.models import BillingEventKind, Subscription
 from apps.billing.services.history import history_record
 from apps.billing.stripe_sync.common import ref_id, uuid_or_none
 from apps.billing.stripe_sync.subscriptions import apply_state, link
+from apps.core.stored_text import stored_text
 from apps.payments.gateways import STRIPE
 from apps.payments.models import Payment, PaymentStatus
 from apps.payments.services.payments import payment_apply_status
@@ -64,7 +66,7 @@ def checkout_completed(session: dict, subscription_id: str) -> str:
             history_record(
                 payment.tenant,
                 BillingEventKind.PAYMENT_SUCCEEDED,
-                message=_("Paid through Stripe Checkout."),
+                message=stored_text(gettext_noop("Paid through Stripe Checkout.")),
                 money=payment.money,
                 payment_id=str(payment.pk),
                 provider=STRIPE,

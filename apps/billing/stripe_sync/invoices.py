@@ -8,12 +8,14 @@ import structlog
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.models import BillingEventKind, Subscription, SubscriptionStatus
 from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.history import history_record
 from apps.billing.stripe_sync.common import TERMINAL, ref_id, timestamp
 from apps.core.events import log_event
+from apps.core.stored_text import stored_text
 from apps.payments.gateways import STRIPE
 from apps.payments.gateways.stripe import decline_message
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
@@ -162,8 +164,10 @@ def invoice_failed(invoice: dict, subscription_id: str, *, stale: bool) -> str:
         history_record(
             subscription.tenant,
             BillingEventKind.PAYMENT_FAILED,
-            message=_("Renewal payment failed: %(reason)s Stripe will retry the card.")
-            % {"reason": reason},
+            message=stored_text(
+                gettext_noop("Renewal payment failed: %(reason)s Stripe will retry the card."),
+                reason=reason,
+            ),
             money=payment.money,
             payment_id=str(payment.pk),
             subscription_id=subscription.pk,

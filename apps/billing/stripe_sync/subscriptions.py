@@ -6,6 +6,7 @@ from __future__ import annotations
 import structlog
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing import plan_limits
 from apps.billing.models import (
@@ -29,6 +30,7 @@ from apps.billing.stripe_sync.common import (
     uuid_or_none,
 )
 from apps.core.events import log_event
+from apps.core.stored_text import stored_text
 from apps.payments.gateways import STRIPE
 from apps.payments.models import Payment, PaymentStatus
 from apps.tenants.scoping import tenant_scope
@@ -117,7 +119,7 @@ def apply_state(subscription: Subscription, data: dict, *, align_period: bool = 
         history_record(
             tenant,
             BillingEventKind.CANCEL_SCHEDULED if cancel_at_end else BillingEventKind.REACTIVATED,
-            message=_("Cancellation at period end (Stripe).")
+            message=stored_text(gettext_noop("Cancellation at period end (Stripe)."))
             if cancel_at_end
             else _("Cancellation withdrawn (Stripe)."),
             subscription_id=subscription.pk,
@@ -205,7 +207,9 @@ def _follow_plan(subscription: Subscription, data: dict) -> bool:
     history_record(
         tenant,
         BillingEventKind.UPGRADED if upgrade else BillingEventKind.DOWNGRADED,
-        message=_("%(old)s → %(new)s (Stripe)") % {"old": old_plan.name, "new": new_plan.name},
+        message=stored_text(
+            gettext_noop("%(old)s → %(new)s (Stripe)"), old=old_plan.name, new=new_plan.name
+        ),
         subscription_id=subscription.pk,
         provider=STRIPE,
         old_plan=old_plan.code,

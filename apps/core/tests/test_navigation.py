@@ -64,6 +64,13 @@ def test_on_pages_and_in_app_decide_the_active_link():
     assert not leads(None) and not on_pages("team")(None)
 
 
+def test_a_namespaced_page_is_active_only_in_its_app():
+    # the company overview and billing's overview page share the url name "overview"
+    overview = on_pages("web:overview")
+    assert overview(_match("web", "overview"))
+    assert not overview(_match("billing", "overview"))
+
+
 def test_entries_resolve_urls_mark_the_current_page_and_hide_by_role(registry):
     register_nav(
         _item("overview", 10),

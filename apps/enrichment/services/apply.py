@@ -24,6 +24,13 @@ class Applied:
     changes: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {from, to}
     applied: list[str] = field(default_factory=list)  # written (or confirmed) by this result
     not_determined: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # the lead had them: left as they were
+    updated: set[str] = field(default_factory=set)  # the lead's columns to save
+
+    @property
+    def new_fields(self) -> list[str]:
+        """The fields this result determined anew (what a lead is paid for)."""
+        return list(self.changes)
 
 
 def result_fields(output: EnrichmentOutput) -> dict[str, str | None]:
@@ -39,15 +46,17 @@ def _lead_values(lead: Lead) -> dict:
     }
 
 
-def lead_enrichment_apply(
+def lead_enrichment_plan(
     lead: Lead, values: dict[str, str | None], *, ai_fields: set[str], run_id
 ) -> Applied:
-    """Write `values` (by lead column, None = not determined) to `lead` (locked by the
-    caller) under the policy above; saves the lead when something changed."""
+    """What `values` (by lead column, None = not determined) would change on `lead` under the
+    policy above; sets the new values on the (locked, unsaved) instance only. A field the lead
+    already has (typed, imported, or not to be refreshed) is *kept*, never "not determined"."""
     result = Applied()
     not_determined = dict(lead.not_determined or {})
-    updated: set[str] = set()
-    for name in fields_to_fill(_lead_values(lead), ai_fields):
+    fill = fields_to_fill(_lead_values(lead), ai_fields)
+    result.kept = [name for name in LEAD_FIELDS if name not in fill]
+    for name in fill:
         value = (values.get(name) or "").strip()
         current = getattr(lead, name) or ""
         if value:
@@ -56,18 +65,34 @@ def lead_enrichment_apply(
             if value != current:
                 result.changes[name] = {"from": current, "to": value}
                 setattr(lead, name, value)
-                updated.add(name)
+                result.updated.add(name)
             if not_determined.pop(name, None) is not None:
-                updated.add("not_determined")
-        elif not current.strip():
+                result.updated.add("not_determined")
+        elif current.strip():
+            result.kept.append(name)  # an earlier AI value stays rather than being blanked
+        else:
             result.not_determined.append(name)
             if not_determined.get(name) != str(run_id):
                 not_determined[name] = str(run_id)
-                updated.add("not_determined")
-    if updated:
-        lead.not_determined = not_determined
-        lead.save(update_fields=[*sorted(updated), "updated_at"])
+                result.updated.add("not_determined")
+    lead.not_determined = not_determined
     return result
+
+
+def lead_enrichment_save(lead: Lead, applied: Applied) -> None:
+    """Save what `lead_enrichment_plan` set on the lead (nothing when nothing changed)."""
+    if applied.updated:
+        lead.save(update_fields=[*sorted(applied.updated), "updated_at"])
+
+
+def lead_enrichment_apply(
+    lead: Lead, values: dict[str, str | None], *, ai_fields: set[str], run_id
+) -> Applied:
+    """Write `values` to `lead` (locked by the caller) under the policy above; saves the lead
+    when something changed."""
+    applied = lead_enrichment_plan(lead, values, ai_fields=ai_fields, run_id=run_id)
+    lead_enrichment_save(lead, applied)
+    return applied
 
 
 def timeline_record(lead: Lead, applied: Applied, *, run, actor_id=None) -> TimelineEntry:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.models import UsageCharge, UsageChargeStatus
 from apps.billing.services.payments import ProviderUnavailable
@@ -23,6 +24,7 @@ from apps.billing.services.usage_charges import (
 )
 from apps.core.errors import ApplicationError
 from apps.core.events import log_event
+from apps.core.stored_text import stored_text
 from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.services.common import CHARGE_KIND, RECOVER_AFTER, Status
 from apps.enrichment.services.queue import enrichment_run_fan_out
@@ -41,7 +43,9 @@ def _authorize(tenant, run: EnrichmentRun, actor, unit_amount: int, currency: st
         unit_amount=unit_amount,
         currency=currency,
         idempotency_key=charge_key(run),
-        description=_("AI enrichment of %(count)s leads") % {"count": run.leads_billable},
+        description=stored_text(
+            gettext_noop("AI enrichment of %(count)s leads"), count=run.leads_billable
+        ),
         actor=actor,
     )
 
@@ -100,6 +104,35 @@ def _start_paid(tenant, run: EnrichmentRun, charge) -> EnrichmentRun:
     return run
 
 
+def enrichment_run_start_unpaid(tenant, run: EnrichmentRun) -> EnrichmentRun:
+    """An offline run (no AI key: the labelled heuristic) takes no money at all — no
+    authorization, no payment, no charge row: it starts at once with a price of 0."""
+    with transaction.atomic():
+        started = (
+            EnrichmentRun.objects.for_tenant(tenant)
+            .filter(pk=run.pk, status=EnrichmentRunStatus.PENDING)
+            .update(
+                status=EnrichmentRunStatus.RUNNING,
+                started_at=timezone.now(),
+                price_amount=0,
+                price_currency="",
+            )
+        )
+        if started:
+            transaction.on_commit(lambda: enrichment_run_fan_out(tenant, run.pk))
+    log_event(
+        "enrichment_run_started",
+        tenant_id=str(tenant.pk),
+        run_id=str(run.pk),
+        billable=run.leads_billable,
+        amount=0,
+        currency="",
+        mode="offline",
+    )
+    run.refresh_from_db()
+    return run
+
+
 def enrichment_runs_recover_stale(now=None) -> dict[str, int]:
     """Runs left `pending` (beat): the provider did not answer the authorization, or a process
     died around it. If a card payment was started, the same authorization is retried with the
@@ -113,6 +146,10 @@ def enrichment_runs_recover_stale(now=None) -> dict[str, int]:
     )
     for run in stale.select_related("tenant", "requested_by"):
         tenant = run.tenant
+        if run.offline:  # never paid for: it only has to start
+            if _start_unpaid_later(tenant, run):
+                outcome["resumed"] += 1
+            continue
         started = run.price_currency and usage_payment_started(tenant, charge_key(run))
         if not started and not _charge_authorized(tenant, run):
             enrichment_run_decline(
@@ -133,6 +170,10 @@ def enrichment_runs_recover_stale(now=None) -> dict[str, int]:
         if _start_paid(tenant, run, charge).status == EnrichmentRunStatus.RUNNING:
             outcome["resumed"] += 1
     return outcome
+
+
+def _start_unpaid_later(tenant, run) -> bool:
+    return enrichment_run_start_unpaid(tenant, run).status == EnrichmentRunStatus.RUNNING
 
 
 def _charge_authorized(tenant, run) -> bool:
@@ -166,6 +207,7 @@ def enrichment_run_decline(run: EnrichmentRun, reason: str) -> None:
             failure_reason=reason,
             leads_skipped=F("leads_selected"),
             leads_enriched=0,
+            leads_nothing_found=0,
             leads_failed=0,
             finished_at=now,
         )

@@ -24,10 +24,13 @@ CHUNK = 1000
 Status = LeadEnrichmentStatus
 COUNTERS = {
     Status.ENRICHED: "leads_enriched",
+    Status.NOTHING_FOUND: "leads_nothing_found",
     Status.FAILED: "leads_failed",
     Status.SKIPPED: "leads_skipped",
 }
 RETRY_LATER = "retry_later"
+# Items whose answer was written: the lead's enrichment history (input hashes, AI values).
+ANSWERED = (Status.ENRICHED, Status.NOTHING_FOUND)
 
 
 # --- reasons (stored on rows, shown in the dashboard and the API) ---------------------------

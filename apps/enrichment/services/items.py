@@ -23,7 +23,12 @@ from apps.ai.retry import COME_BACK_LATER
 from apps.enrichment.models import EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.prompt import build_enrichment_request
 from apps.enrichment.services import common
-from apps.enrichment.services.apply import lead_enrichment_apply, result_fields, timeline_record
+from apps.enrichment.services.apply import (
+    lead_enrichment_plan,
+    lead_enrichment_save,
+    result_fields,
+    timeline_record,
+)
 from apps.enrichment.services.common import (
     FEATURE,
     MAX_CLAIMS,
@@ -188,7 +193,9 @@ def _apply(
 ) -> str:
     """Write the answer: the row (fenced by the claim), the lead, its timeline, the run's
     counters — all or nothing. The row keeps the hash of the input the prompt was really
-    built from (the lead may have changed since the run started)."""
+    built from (the lead may have changed since the run started). A lead is enriched (and
+    paid for) only when the answer determined at least one new field; otherwise it is
+    "nothing found", which is free."""
     values = result_fields(result.data)
     run = item.run
     with transaction.atomic():
@@ -201,14 +208,19 @@ def _apply(
         _facts, _fill, ai_fields, _digest = lead_input(
             _as_row(lead), history, mode=mode_of(run.offline)
         )
+        applied = lead_enrichment_plan(lead, values, ai_fields=ai_fields, run_id=run.pk)
+        status = Status.ENRICHED if applied.new_fields else Status.NOTHING_FOUND
         done = _finish(
             tenant,
             item.pk,
             token,
-            Status.ENRICHED,
+            status,
             failure_reason="",
             input_hash=digest,
             fields=values,
+            applied_fields=applied.applied,
+            new_fields=applied.new_fields,
+            kept_fields=applied.kept,
             raw_response=result.raw or {},
             model_version=(result.model_version or "")[:100],
             input_tokens=result.input_tokens,
@@ -217,9 +229,6 @@ def _apply(
         )
         if not done:
             return "superseded"  # another attempt took the row: it writes, not us
-        applied = lead_enrichment_apply(lead, values, ai_fields=ai_fields, run_id=run.pk)
-        LeadEnrichment.objects.for_tenant(tenant).filter(pk=item.pk).update(
-            applied_fields=applied.applied
-        )
+        lead_enrichment_save(lead, applied)
         timeline_record(lead, applied, run=run, actor_id=run.requested_by_id)
-    return Status.ENRICHED
+    return status

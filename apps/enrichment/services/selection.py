@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from apps.core.errors import ValidationFailed
 from apps.enrichment.models import EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.services.common import (
+    ANSWERED,
     MAX_LEADS,
     Status,
     chunks,
@@ -98,7 +99,7 @@ def lead_histories(tenant, lead_ids: list[int], *, exclude_run=None) -> dict[int
     out: dict[int, list[dict]] = defaultdict(list)
     for chunk in chunks(lead_ids):
         rows = LeadEnrichment.objects.for_tenant(tenant).filter(
-            lead_id__in=chunk, status=Status.ENRICHED
+            lead_id__in=chunk, status__in=ANSWERED
         )
         if exclude_run is not None:
             rows = rows.exclude(run_id=exclude_run)

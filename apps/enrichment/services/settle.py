@@ -5,9 +5,11 @@
         (a conditional update: exactly once), totals its AI cost and, after commit, queues
         `enrichment_settle_task` (billing queue, retried while a provider does not answer)
     enrichment_run_settle(tenant, run_id)           — the task's body
-        1. count the run's items: delivered (enriched) and not delivered (failed, skipped)
+        1. count the run's items: delivered (enriched: at least one NEW field determined) and
+           not delivered (nothing found, failed, skipped)
         2. one call into billing, `usage_charge_settle(charge, delivered=…)`, which applies the
-           documented policy "leads that fail are refunded": the undelivered units go back to
+           documented policy "a lead is paid for only when something new was found": the
+           authorization was the maximum (every billable lead), the undelivered units go back to
            the credit balance, as a partial card refund (with its credit note), or — billed in
            arrears — only the delivered units are metered
         3. the `enrichment_run_settled` event
@@ -23,10 +25,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.billing.services.usage_charges import usage_charge_settle
 from apps.core.events import log_event
+from apps.core.stored_text import stored_text
 from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.services.common import COUNTERS, Status
 from apps.enrichment.services.queue import enrichment_run_settle_later
@@ -40,7 +43,10 @@ def run_item_counted(tenant, run_id, status: str) -> None:
     runs.update(**{counter: F(counter) + 1})
     finished = runs.filter(
         status=EnrichmentRunStatus.RUNNING,
-        leads_selected__lte=F("leads_enriched") + F("leads_failed") + F("leads_skipped"),
+        leads_selected__lte=F("leads_enriched")
+        + F("leads_nothing_found")
+        + F("leads_failed")
+        + F("leads_skipped"),
     ).update(status=EnrichmentRunStatus.DONE, finished_at=timezone.now())
     if finished:
         _run_totals(tenant, run_id)
@@ -64,16 +70,17 @@ def _run_totals(tenant, run_id) -> None:
 
 
 def enrichment_run_settle(tenant, run_id) -> None:
-    """Settle a finished run's charge: only the leads really enriched are paid for, failed
-    and skipped ones are given back (see the module docstring). Idempotent."""
+    """Settle a finished run's charge: only the leads where a new field was determined are
+    paid for; nothing-found, failed and skipped ones are given back (see the module
+    docstring). Idempotent."""
     run = EnrichmentRun.objects.for_tenant(tenant).select_related("usage_charge").get(pk=run_id)
     if run.status != EnrichmentRunStatus.DONE or run.usage_charge is None:
         return  # still running, declined, or nothing was charged
-    delivered, failed = _delivered_and_failed(tenant, run)
+    delivered, failed, nothing_found = _delivered_and_failed(tenant, run)
     charge = usage_charge_settle(
         run.usage_charge,
         delivered=min(delivered, run.usage_charge.quantity),
-        reason=_("AI enrichment: leads not enriched"),
+        reason=stored_text(gettext_noop("AI enrichment: leads with nothing found or not enriched")),
     )
     log_event(
         "enrichment_run_settled",
@@ -81,18 +88,21 @@ def enrichment_run_settle(tenant, run_id) -> None:
         run_id=str(run.pk),
         delivered=delivered,
         failed=failed,
+        nothing_found=nothing_found,
         given_back=charge.refunded_quantity,
     )
 
 
-def _delivered_and_failed(tenant, run: EnrichmentRun) -> tuple[int, int]:
-    """(leads enriched, leads that failed) among the run's paid leads."""
+def _delivered_and_failed(tenant, run: EnrichmentRun) -> tuple[int, int, int]:
+    """(leads enriched, leads that failed, leads with nothing found) among the run's paid
+    leads."""
     counts = (
         LeadEnrichment.objects.for_tenant(tenant)
         .filter(run_id=run.pk, billable=True)
         .aggregate(
             delivered=Count("pk", filter=Q(status=Status.ENRICHED)),
             failed=Count("pk", filter=Q(status=Status.FAILED)),
+            nothing_found=Count("pk", filter=Q(status=Status.NOTHING_FOUND)),
         )
     )
-    return counts["delivered"], counts["failed"]
+    return counts["delivered"], counts["failed"], counts["nothing_found"]

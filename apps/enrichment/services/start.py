@@ -16,7 +16,7 @@ from apps.billing.services.lifecycle import access_ensure_writable
 from apps.core.errors import ValidationFailed
 from apps.core.events import log_event
 from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
-from apps.enrichment.services.charge import enrichment_run_authorize
+from apps.enrichment.services.charge import enrichment_run_authorize, enrichment_run_start_unpaid
 from apps.enrichment.services.common import (
     FEATURE,
     IDEMPOTENCY_WINDOW,
@@ -78,6 +78,8 @@ def enrichment_run_start(
     )
     if run.leads_billable == 0:
         return _finish_free(run)
+    if run.offline:
+        return enrichment_run_start_unpaid(tenant, run)  # the heuristic takes no money
     return enrichment_run_authorize(tenant, run, actor_user)
 
 

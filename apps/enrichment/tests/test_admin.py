@@ -2,6 +2,7 @@
 
 import pytest
 
+from apps.billing.models import UsageCharge
 from apps.enrichment.models import EnrichmentRun
 from tests.factories import UserFactory
 
@@ -15,8 +16,24 @@ def staff_client(client):
 
 
 def test_enrichment_run_changelist_shows_revenue_and_token_cost(staff_client, tenant):
+    # 3 leads reserved at 10.00 RUB, one found nothing and was given back: 20.00 RUB earned
+    charge = UsageCharge.objects.create(
+        tenant=tenant,
+        kind="enrichment",
+        reference="run",
+        quantity=3,
+        unit_amount=1000,
+        amount=3000,
+        currency="RUB",
+        mode="credit",
+        status="authorized",
+        idempotency_key="enrichment-run-admin-test",
+        refunded_quantity=1,
+        refunded_amount=1000,
+    )
     EnrichmentRun.objects.create(
         tenant=tenant,
+        usage_charge=charge,
         status="done",
         leads_selected=3,
         leads_enriched=3,
@@ -28,4 +45,4 @@ def test_enrichment_run_changelist_shows_revenue_and_token_cost(staff_client, te
     response = staff_client.get("/admin/enrichment/enrichmentrun/")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "30.00 RUB" in body and "0,012300" in body and "payment:abc" in body
+    assert "20.00 RUB" in body and "0,012300" in body and "payment:abc" in body

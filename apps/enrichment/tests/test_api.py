@@ -46,12 +46,21 @@ def test_enrich_one_lead_answers_202_then_the_run_shows_each_lead(
         "selected": 1,
         "billable": 1,
         "enriched": 1,
+        "nothing_found": 0,
         "failed": 0,
         "skipped": 0,
         "done": 1,
         "percent": 100,
     }
     assert status["price"] == {"amount": UNIT, "currency": "RUB"}
+    assert status["charge"] == {
+        "free": False,
+        "reserved": UNIT,
+        "charged": UNIT,
+        "given_back": 0,
+        "currency": "RUB",
+        "payment_url": "",
+    }
     [item] = status["items"]["results"]
     assert item["lead_id"] == two_leads[0] and item["status"] == "enriched"
     assert item["fields"]["company"] == "ООО Ромашка" and item["fields"]["company_size"] is None

@@ -149,6 +149,7 @@ def test_changed_input_re_enriches_only_the_changed_leads(
     lead_services.lead_update(
         tenant=paying, actor=admin_user, lead_id=two_leads[1], changes={"name": "Борис Котов"}
     )
+    fake_ai.default_output = answer(role=("Менеджер", 0.9))  # something new this time
     # when
     with django_capture_on_commit_callbacks(execute=True):
         run = start(paying, lead_ids=two_leads)
@@ -199,7 +200,12 @@ def test_offline_mode_is_labelled_and_fills_only_what_the_email_domain_proves(
     with django_capture_on_commit_callbacks(execute=True):
         run = start(paying, lead_ids=two_leads)
     run = run_of(paying, run)
-    assert run.offline and run.status == "done" and run.leads_enriched == 2
+    assert run.offline and run.status == "done"
+    # anna: company and website are new; boris (free mail): nothing found, which is free
+    assert (run.leads_enriched, run.leads_nothing_found) == (1, 1)
+    # the offline heuristic takes no money at all: no authorization, no charge, no payment
+    assert charges(paying) == [] and balance(paying) == CREDIT
+    assert (run.price_amount, run.usage_charge_id, run.billing_reference) == (0, None, "")
     anna, boris = lead(paying, two_leads[0]), lead(paying, two_leads[1])
     assert anna.company == "romashka.ru" and anna.website == "https://romashka.ru"
     assert anna.industry == "" and set(anna.not_determined) == {
@@ -316,7 +322,7 @@ def test_ten_thousand_leads_are_written_in_bulk(paying, offline_ai, django_asser
     with django_assert_max_num_queries(budget):  # never one query per lead
         run = start(paying, lead_ids=ids)
     assert run.leads_billable == 10_000 and run.status == "running"
-    assert run.price_amount == 10_000 * UNIT
+    assert run.price_amount == 0 and charges(paying) == []  # offline: never charged
 
 
 def test_a_lead_changed_while_queued_keeps_the_hash_of_what_was_sent(

@@ -111,7 +111,7 @@ def test_table_and_lists_carry_the_enrich_actions(paying, operator_client_web, w
 
 
 def test_confirmation_shows_count_skipped_and_price(
-    paying, offline_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
+    paying, fake_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
 ):
     # given one of the two leads was enriched already and has not changed since
     with running_tasks(django_capture_on_commit_callbacks):
@@ -128,7 +128,7 @@ def test_confirmation_shows_count_skipped_and_price(
     assert re.search(r'data-preview="skipped">1<', html)
     assert "Unchanged since the last enrichment." in html
     assert "15.00 RUB" in html or "15,00 RUB" in html  # 1 × the trial's 15.00 RUB
-    assert "data-offline" in html  # no AI key: the offline heuristic, labelled
+    assert "data-offline" not in html
     assert f'name="ids" value="{two_leads[1]}"' in html  # the start form re-posts the scope
 
 
@@ -177,7 +177,7 @@ def test_analysts_cannot_start_a_run(paying, analyst_client_web, two_leads):
 
 
 def test_start_charges_enriches_and_lands_on_the_run_page(
-    paying, offline_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
+    paying, fake_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
 ):
     before = balance(paying)
     # when the operator confirms both leads
@@ -191,8 +191,8 @@ def test_start_charges_enriches_and_lands_on_the_run_page(
     run = EnrichmentRun.objects.for_tenant(paying).get()
     assert response.status_code == 302
     assert response["Location"] == page("enrichment_run", paying, run_id=run.pk)
-    assert run.status == EnrichmentRunStatus.DONE and run.offline
-    assert before - balance(paying) == 2 * UNIT  # both enriched (free mail: "not determined")
+    assert run.status == EnrichmentRunStatus.DONE and not run.offline
+    assert before - balance(paying) == 2 * UNIT  # both had new fields found
     assert lead(paying, two_leads[0]).website  # corporate e-mail: company and website
     assert [c.quantity for c in charges(paying)] == [2]
 
@@ -209,7 +209,7 @@ def test_a_double_submit_starts_one_run(
 
 
 def test_a_declined_card_shows_the_reason_and_enriches_nothing(
-    tenant, offline_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
+    tenant, fake_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
 ):
     # given a Pro company whose saved test card declines, and no credit
     saved_card(tenant, "sandbox_card_decline_1")
@@ -228,7 +228,7 @@ def test_a_declined_card_shows_the_reason_and_enriches_nothing(
 
 
 def test_a_working_saved_card_pays_the_run(
-    tenant, offline_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
+    tenant, fake_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
 ):
     saved_card(tenant, "sandbox_card_ok_1")
     with running_tasks(django_capture_on_commit_callbacks):
@@ -252,7 +252,7 @@ def _paid_run(tenant, lead_ids, callbacks, *, run_tasks=True) -> EnrichmentRun:
 
 
 def test_run_page_polls_while_running_and_stops_when_done(
-    paying, offline_ai, analyst_client_web, two_leads, django_capture_on_commit_callbacks
+    paying, fake_ai, analyst_client_web, two_leads, django_capture_on_commit_callbacks
 ):
     # given a run whose tasks have not run yet
     run = _paid_run(paying, two_leads, django_capture_on_commit_callbacks, run_tasks=False)
@@ -273,17 +273,20 @@ def test_run_page_polls_while_running_and_stops_when_done(
     assert re.search(r'data-count="enriched">2<', html)
     assert re.search(r'data-count="pending">0<', html)
     assert html.count('data-item-status="enriched"') == 2
-    assert "offline heuristic" in html
+    assert "2 enriched, 0 nothing found (free)" in html
 
 
 def test_run_page_shows_the_charge_and_its_reference(
-    paying, offline_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
+    paying, fake_ai, operator_client_web, two_leads, django_capture_on_commit_callbacks
 ):
     run = _paid_run(paying, two_leads, django_capture_on_commit_callbacks)
     html = operator_client_web.get(page("enrichment_run", paying, run_id=run.pk)).content.decode()
     run.refresh_from_db()
-    assert run.billing_reference and run.billing_reference in html
     assert "30.00 RUB" in html or "30,00 RUB" in html
+    assert 'data-run="paid-from">Credit balance<' in html
+    # the raw provider reference is for staff; no "payment link" that is not a link
+    assert run.billing_reference.startswith("credit:") and run.billing_reference not in html
+    assert 'data-run="payment-link"' not in html
 
 
 def test_run_rows_are_paged_and_filtered_by_status(
@@ -365,7 +368,7 @@ def test_lead_page_card_lists_the_leads_runs_through_the_leads_panel(
 
 
 def test_billing_page_lists_paid_actions_with_a_link_to_the_run(
-    paying, offline_ai, admin_client_web, two_leads, django_capture_on_commit_callbacks
+    paying, fake_ai, admin_client_web, two_leads, django_capture_on_commit_callbacks
 ):
     run = _paid_run(paying, two_leads, django_capture_on_commit_callbacks)
     url = reverse("billing:overview", kwargs={"tenant_slug": paying.slug})

@@ -402,3 +402,21 @@ def test_invoices_of_other_tenants_are_not_mixed(tenant):
     other = TenantFactory()
     mine, theirs = invoice_for_payment(paid(tenant)), invoice_for_payment(paid(other))
     assert invoices(tenant) == [mine] and invoices(other) == [theirs]
+
+
+def test_a_wrapping_header_makes_its_row_taller_so_nothing_overlaps(tenant):
+    # "Цена за единицу" does not fit its column on one line: the header row is as tall as
+    # its tallest cell, and the first line starts below it (it used to be drawn over it)
+    from apps.payments.invoice_pdf import _InvoicePDF
+
+    invoice = invoice_for_payment(paid(tenant))
+    with translation.override("ru"):
+        document = _InvoicePDF(invoice)
+        pdf = document.pdf
+        head = ("#", "Описание", "Кол-во", translation.gettext("Unit price"), "Сумма")
+        pdf.set_font("DejaVu", "B", 9)
+        lines = document._row_lines(head)
+        top = pdf.get_y()
+        document._row(head, bold=True, fill=True)
+    assert lines >= 2  # the unit-price header wraps
+    assert pdf.get_y() - top == 5 * lines + 2

@@ -45,8 +45,9 @@ def _urls(tenant, names):
         ("leads:widget", "leads:widget"),
         ("leads:api_keys", "leads:api_keys"),
         ("features:modules", "features:modules"),
-        # As before the registry: "Overview" is active on any page named "overview".
-        ("billing:overview", ["web:overview", "billing:overview"]),
+        # Only "Plan and billing": billing's page is also named "overview", but not the
+        # company overview (issue 13: both links were highlighted).
+        ("billing:overview", "billing:overview"),
         ("billing:invoices", "billing:overview"),
         ("payperlead:reports", "payperlead:reports"),
         ("tenants:team", "tenants:team"),
