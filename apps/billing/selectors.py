@@ -236,6 +236,9 @@ def plans_ensure_seeded(using: str = "default") -> int:
 
     seed = importlib.import_module("apps.billing.migrations.0002_seed_plans")
     paid_actions = importlib.import_module("apps.billing.migrations.0006_plan_paid_actions")
+    honest = importlib.import_module(
+        "apps.billing.migrations.0010_rub_plans_hard_limit_honest_descriptions"
+    )
     existing = set(Plan.objects.using(using).values_list("code", flat=True))
     missing = [dict(p) for p in seed.PLANS if p["code"] not in existing]
     for data in missing:  # the later seed migration's settings too
@@ -243,6 +246,7 @@ def plans_ensure_seeded(using: str = "default") -> int:
         if code in paid_actions.ENRICHMENT_PRICES:
             data["enrichment_price_amount"] = paid_actions.ENRICHMENT_PRICES[code]
             data["usage_billing"] = "arrears" if code in paid_actions.ARREARS else "prepaid"
+        honest.seed_settings(data)
     Plan.objects.using(using).bulk_create([Plan(**data) for data in missing])
     return len(missing)
 
