@@ -25,9 +25,24 @@ def test_landing_for_anonymous_visitors_is_russian(client):
     body = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="ru"' in body
-    assert "Превращайте посетителей сайта во встречи" in body
+    assert "Все заявки с сайта в одном списке" in body
     assert reverse("account_signup") in body
     assert reverse("account_login") in body
+
+
+@pytest.mark.django_db
+def test_landing_promises_only_what_exists_and_prices_the_plans(client, english_ui):
+    body = client.get("/").content.decode()
+    # what the product does not do yet is not promised
+    for missing in ("Telegram", "WhatsApp", "funnel", "meeting", "Meeting", "branding"):
+        assert missing not in body
+    # the rouble plans, their limits, the tools that exist and what happens over the limit
+    pricing = body[body.index('id="pricing"') :]
+    assert 'id="plan-start"' in pricing and 'id="plan-business"' in pricing
+    assert "email_2500" not in pricing and 'id="plan-trial"' not in pricing
+    assert "2,000 leads a month" in pricing and "3 companies" in pricing
+    assert "Export" in pricing and "HyroPage" not in pricing
+    assert "new leads are refused until you move to a larger plan" in pricing
 
 
 @pytest.mark.django_db
@@ -182,7 +197,7 @@ def test_anonymous_language_switch_only_sets_the_cookie(client):
     response = client.post(reverse("web:set_language"), {"language": "en", "next": "/"})
 
     assert response.cookies["django_language"].value == "en"
-    assert "Turn website visitors into booked meetings" in client.get("/").content.decode()
+    assert "Every lead from your site in one list" in client.get("/").content.decode()
 
 
 @pytest.mark.django_db
