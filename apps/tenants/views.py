@@ -51,7 +51,10 @@ def tenant_create(request):
                 messages.success(request, _("Company “%(name)s” created.") % {"name": tenant.name})
                 return redirect("web:overview", tenant_slug=tenant.slug)
     else:
-        form = TenantForm(initial={"name": request.user.company})
+        # The sign-up's company is created on confirmation: suggest its name only if that
+        # did not happen (another company is another name).
+        first = not selectors.memberships_for_user(request.user).exists()
+        form = TenantForm(initial={"name": request.user.company if first else ""})
     context = {"form": form, "at_limit": at_limit, "limit": limit}
     return render(request, "tenants/create.html", context, status=status)
 
