@@ -7,6 +7,7 @@ from django.views.i18n import set_language as django_set_language
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.billing.selectors import plan_list_public
+from apps.leads.selectors import lead_filter
 from apps.tenants import selectors
 from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY, dashboard_view, is_admin
 
@@ -46,6 +47,7 @@ def overview(request, tenant_slug):
     members = selectors.team_list(tenant).count()
     invited = selectors.invitations_pending(tenant).exists()
     context = {
+        "leads_count": lead_filter(tenant).count(),
         "members_count": members,
         "colleague_invited": members > 1 or invited,
         "origins_set": bool(tenant.allowed_origins),

@@ -1,8 +1,8 @@
 """In headless Chromium, at desktop width and at 375 px: the landing page's pricing, and what a
 company on Старт sees of the tools and limits it does not have — the Modules page with the
-tools still being built as "coming soon", the locked export and enrichment buttons, the
-locked API-keys page and the own-companies limit. Nothing overflows a phone's width.
-Screenshots go to /tmp/shots/honest-*.png."""
+tools still being built as "coming soon", the overview's real lead count, the locked export
+and enrichment buttons, the locked API-keys page and the own-companies limit. Nothing
+overflows a phone's width. Screenshots go to /tmp/shots/honest-*.png."""
 
 import re
 
@@ -102,6 +102,14 @@ def test_a_start_company_sees_locked_tools_and_limits_not_403_pages(
     expect(soon.locator("#module-hyropage")).to_contain_text("Скоро")
     expect(soon).not_to_contain_text("Включён")
     _shoot(page, "modules", size)
+
+    # the overview counts the leads that exist and links the widget page
+    page.goto(f"{base}/")
+    expect(page.locator("[data-overview-leads] .stat-value")).to_have_text("2")
+    expect(page.locator("[data-overview-widget] a")).to_have_attribute(
+        "href", re.compile("/widget/$")
+    )
+    _shoot(page, "overview", size)
 
     # the leads table: export locked, leading to the plans
     page.goto(f"{base}/leads/")

@@ -6,6 +6,7 @@ from django.urls import include, path, reverse
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.core.errors import Conflict
+from apps.leads.ingestion import ingest_leads
 from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY
 from apps.tenants.roles import Role
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
@@ -109,6 +110,20 @@ def test_overview_renders_for_every_role(request, client_fixture, tenant):
     assert "Появятся, когда" in body or "Появится, когда" in body
     assert "Пригласите коллегу" in body
     assert "Acme" in body
+
+
+@pytest.mark.django_db
+def test_overview_counts_the_leads_and_links_the_widget_page_that_exist(
+    admin_client_web, tenant, other_tenant
+):
+    ingest_leads(tenant=tenant, items=[{"email": "ivan@example.ru"}], source="api")
+    ingest_leads(tenant=other_tenant, items=[{"email": "olga@example.ru"}], source="api")
+
+    body = admin_client_web.get(overview_url(tenant)).content.decode()
+
+    leads = body[body.index("data-overview-leads") :]
+    assert '<p class="stat-value">1</p>' in leads
+    assert reverse("leads:widget", args=[tenant.slug]) in body
 
 
 def test_overview_checklist_tracks_progress(admin_client_web, tenant):
