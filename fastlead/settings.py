@@ -369,7 +369,8 @@ for _provider, _prefix in (("google", "GOOGLE_OAUTH"), ("yandex", "YANDEX_OAUTH"
             ),
         }
 
-# Tenant limits until plans drive them (see apps/tenants/limits.py).
+# Companies a user may own without plans (billing sets the limit from the plans; see
+# apps/tenants/limits.py).
 MAX_TENANTS_PER_USER = env.int("MAX_TENANTS_PER_USER", default=5)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 

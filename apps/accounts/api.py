@@ -73,7 +73,10 @@ class RegisterAPI(PublicAuthAPIView):
         auth=[],
         summary="Register a new account",
         description="Creates the account with an unverified e-mail and mails a confirmation "
-        "link. Returns JWT tokens. An e-mail already in use answers 409 `email_taken`.",
+        "link. Returns JWT tokens. Once the address is confirmed, the company named in "
+        "`company` is created with the user as its administrator, on the 14-day trial (it "
+        "then appears in `GET /me`'s memberships). An e-mail already in use answers 409 "
+        "`email_taken`.",
         request=RegisterSerializer,
         responses={201: AuthResponseSerializer, **error_responses(400, 409, 429)},
     )

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from apps.billing import selectors, services
 from apps.billing.models import Plan
 from apps.billing.plan_limits import plan_limits_for_request
-from apps.billing.plan_tools import plan_tools_expand
+from apps.billing.plan_tools import plan_tools_sold
 from apps.billing.services import access_message
 from apps.core.api import error_responses
 from apps.core.errors import ValidationFailed
@@ -35,7 +35,10 @@ class PlanSerializer(serializers.Serializer):
     limit_mode = serializers.ChoiceField(choices=["hard", "soft"])
     max_tenants = serializers.IntegerField(allow_null=True)
     max_members = serializers.IntegerField(allow_null=True)
-    tools = serializers.SerializerMethodField()
+    tools = serializers.SerializerMethodField(
+        help_text="The tools the plan includes that exist today (tools still being built are "
+        "not listed until their pages and endpoints ship)."
+    )
 
     def get_names(self, plan) -> dict[str, str]:
         return {"ru": plan.name_ru, "en": plan.name_en}
@@ -45,7 +48,7 @@ class PlanSerializer(serializers.Serializer):
         return {"amount": plan.price_amount, "currency": plan.currency}
 
     def get_tools(self, plan) -> list[str]:
-        return sorted(plan_tools_expand(plan.tools))
+        return sorted(key for key, _label in plan_tools_sold(plan.tools))
 
 
 @extend_schema(tags=["billing"])

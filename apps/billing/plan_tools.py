@@ -1,10 +1,11 @@
 """The tools a plan may grant: billing stores their keys in `Plan.tools`, the app that
 defines the tools (features' registry) tells billing which keys exist, at start-up.
 
-    plan_tools_register(catalogue)      # features' AppConfig.ready()
+    plan_tools_register(catalogue, live)  # features' AppConfig.ready()
     plan_tool_choices()                 # the staff form's checkboxes
     plan_tools_unknown(keys)            # plan_save refuses these
     plan_tools_expand(keys)             # "*" -> every tool; unknown keys dropped
+    plan_tools_sold(keys)               # what a plan card may promise: the live tools only
 
 Until a catalogue is registered no key is known (and "*" expands to nothing), so a plan is
 never saved with tools nobody checked.
@@ -19,15 +20,21 @@ from django.utils.translation import gettext_lazy as _
 ALL_TOOLS = "*"  # in Plan.tools: every registered tool, including future ones
 
 ToolCatalogue = Callable[[], Iterable[tuple[str, str]]]  # () -> [(key, label), ...]
+LiveTools = Callable[[], Iterable[str]]  # () -> keys of the tools whose pages exist
 
 _catalogue: list[ToolCatalogue] = []
+_live: list[LiveTools] = []
 
 
-def plan_tools_register(catalogue: ToolCatalogue) -> None:
-    """Set the source of tool keys and labels (registering it again is a no-op)."""
+def plan_tools_register(catalogue: ToolCatalogue, live: LiveTools | None = None) -> None:
+    """Set the source of tool keys and labels, and of the keys that are live (built: a plan
+    may sell them); registering it again is a no-op."""
     if catalogue not in _catalogue:
         _catalogue.clear()
         _catalogue.append(catalogue)
+    _live.clear()
+    if live is not None:
+        _live.append(live)
 
 
 def _tools() -> list[tuple[str, str]]:
@@ -53,3 +60,11 @@ def plan_tools_expand(keys: Iterable[str]) -> frozenset[str]:
     if ALL_TOOLS in keys:
         return frozenset(known)
     return frozenset(key for key in known if key in keys)
+
+
+def plan_tools_sold(keys: Iterable[str]) -> list[tuple[str, str]]:
+    """(key, label) of the plan's tools that exist, in catalogue order: what a plan card and
+    the plans API may promise. A tool that is announced but not built is never sold."""
+    granted = plan_tools_expand(keys)
+    live = {key for source in _live for key in source()}
+    return [(key, label) for key, label in _tools() if key in granted and key in live]

@@ -24,8 +24,6 @@ from apps.billing.models import (
     UsageMeter,
 )
 from apps.payments.models import Payment
-from apps.tenants.models import Membership
-from apps.tenants.roles import Role
 
 if TYPE_CHECKING:
     from apps.billing.plan_limits import PlanLimits
@@ -227,16 +225,26 @@ def subscriptions_trialing_due(before: datetime):
     )
 
 
-def company_allowances_for_admin(user) -> list[int | None]:
-    """`max_tenants` of the live plans of every company the user administers (a deliberate
-    cross-tenant read: it is about the user)."""
-    if not getattr(user, "is_authenticated", False):
+def owned_company_allowances(owned) -> list[tuple]:
+    """(tenant, `max_tenants`) of the live plan of each of the given companies (the ones a
+    user owns); companies without a live subscription are left out."""
+    by_id = {t.pk: t for t in owned}
+    if not by_id:
         return []
-    admin_of = Membership.objects.unscoped().filter(user=user, role=Role.ADMIN).values("tenant")
-    return list(
+    rows = (
         Subscription.objects.unscoped()
-        .filter(tenant__in=admin_of, status__in=LIVE_STATUSES)
-        .values_list("plan__max_tenants", flat=True)
+        .filter(tenant__in=list(by_id), status__in=LIVE_STATUSES)
+        .values_list("tenant_id", "plan__max_tenants")
+    )
+    return [(by_id[tenant_id], limit) for tenant_id, limit in rows]
+
+
+def cheapest_plan_with_more_companies(tenant, limit: int) -> Plan | None:
+    """The cheapest plan on sale that lets its owner have more than `limit` companies."""
+    subscription = subscription_current(tenant) if tenant is not None else None
+    currency = subscription.plan.currency if subscription else None
+    return cheapest_plan(
+        plan_list_public(), currency, lambda p: p.max_tenants is None or p.max_tenants > limit
     )
 
 
@@ -256,6 +264,9 @@ def plans_ensure_seeded(using: str = "default") -> int:
 
     seed = importlib.import_module("apps.billing.migrations.0002_seed_plans")
     paid_actions = importlib.import_module("apps.billing.migrations.0006_plan_paid_actions")
+    honest = importlib.import_module(
+        "apps.billing.migrations.0010_rub_plans_hard_limit_honest_descriptions"
+    )
     existing = set(Plan.objects.using(using).values_list("code", flat=True))
     missing = [dict(p) for p in seed.PLANS if p["code"] not in existing]
     for data in missing:  # the later seed migration's settings too
@@ -263,6 +274,7 @@ def plans_ensure_seeded(using: str = "default") -> int:
         if code in paid_actions.ENRICHMENT_PRICES:
             data["enrichment_price_amount"] = paid_actions.ENRICHMENT_PRICES[code]
             data["usage_billing"] = "arrears" if code in paid_actions.ARREARS else "prepaid"
+        honest.seed_settings(data)
     Plan.objects.using(using).bulk_create([Plan(**data) for data in missing])
     return len(missing)
 

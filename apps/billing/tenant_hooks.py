@@ -6,11 +6,14 @@ company limits from the plans.
 """
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from apps.billing.selectors import (
+    cheapest_plan_with_more_companies,
     cheapest_plan_with_more_members,
-    company_allowances_for_admin,
+    owned_company_allowances,
     subscription_current,
+    trial_plan,
 )
 from apps.billing.services import subscription_start_trial
 from apps.core.events import subscribe
@@ -26,19 +29,37 @@ def trial_start_on_tenant_created(event: TenantCreated) -> None:
     subscription_start_trial(tenant=tenant, actor=actor)
 
 
+def _upgrade(plan, tenant) -> dict:
+    return {
+        "plan": plan.code if plan else None,
+        "plan_name": str(plan.name) if plan else None,
+        "upgrade_url": reverse("billing:overview", args=[tenant.slug]) if tenant else None,
+    }
+
+
 class PlanMemberLimits:
-    """`apps.tenants.limits.MemberLimits` read from the tenant's plan."""
+    """`apps.tenants.limits.MemberLimits` read from the plans (seed 001's pricing)."""
 
     def max_members(self, tenant) -> int | None:
         subscription = subscription_current(tenant)
         return subscription.plan.max_members if subscription else None
 
-    def company_allowances(self, user) -> list[int | None]:
-        return company_allowances_for_admin(user)
+    def max_owned_tenants(self, owned) -> int | None:
+        allowances = [limit for _tenant, limit in owned_company_allowances(owned)]
+        if not allowances:  # the first company (or none live): what a new one starts on
+            return trial_plan().max_tenants
+        return None if None in allowances else max(allowances)
 
-    def plan_with_more_members(self, tenant, limit: int) -> str | None:
-        plan = cheapest_plan_with_more_members(tenant, limit)
-        return plan.code if plan else None
+    def member_upgrade(self, tenant, limit: int) -> dict:
+        return _upgrade(cheapest_plan_with_more_members(tenant, limit), tenant)
+
+    def company_upgrade(self, owned, limit: int) -> dict:
+        best = max(
+            owned_company_allowances(owned),
+            key=lambda pair: float("inf") if pair[1] is None else pair[1],
+            default=(owned[0] if owned else None, None),
+        )[0]
+        return _upgrade(cheapest_plan_with_more_companies(best, limit), best)
 
 
 def register() -> None:

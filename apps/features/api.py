@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apps.core.api import error_responses
-from apps.features.registry import tool_list
+from apps.features.registry import Tool, tool_list
 from apps.features.selectors import Entitlements, entitlements_for_request
 from apps.tenants.api import TENANT_ID
 from apps.tenants.api_base import TenantAPIView
@@ -20,6 +20,10 @@ class ToolStateSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
     description = serializers.CharField()
+    live = serializers.BooleanField(
+        help_text="false: the tool is announced but its pages and endpoints do not exist yet "
+        "(coming soon); it is then never enabled, whatever the plan grants."
+    )
     enabled = serializers.BooleanField()
     source = serializers.ChoiceField(
         choices=["plan", "grant", "trial", "revoke", "none", "access"],
@@ -36,24 +40,27 @@ class FeaturesSerializer(serializers.Serializer):
     tools = ToolStateSerializer(many=True)
 
 
+def tool_state(tool: Tool, entitlements: Entitlements) -> dict:
+    """One tool as the Modules page and the API show it: a tool that is not live yet is
+    never enabled and offers no plan to unlock it."""
+    enabled = tool.live and entitlements.has(tool.key)
+    return {
+        "key": tool.key,
+        "name": str(tool.name),
+        "description": str(tool.description),
+        "live": tool.live,
+        "enabled": enabled,
+        "source": entitlements.sources.get(tool.key, "none"),
+        "expires_at": entitlements.override_expiry.get(tool.key) if enabled else None,
+        "unlock_plan": entitlements.unlock_plan(tool.key) if tool.live and not enabled else None,
+    }
+
+
 def features_payload(entitlements: Entitlements) -> dict:
     return {
         "plan": entitlements.plan,
         "access_state": entitlements.access_state,
-        "tools": [
-            {
-                "key": tool.key,
-                "name": str(tool.name),
-                "description": str(tool.description),
-                "enabled": entitlements.has(tool.key),
-                "source": entitlements.sources.get(tool.key, "none"),
-                "expires_at": entitlements.override_expiry.get(tool.key),
-                "unlock_plan": None
-                if entitlements.has(tool.key)
-                else entitlements.unlock_plan(tool.key),
-            }
-            for tool in tool_list()
-        ],
+        "tools": [tool_state(tool, entitlements) for tool in tool_list()],
     }
 
 

@@ -9,7 +9,7 @@ from apps.core.navigation import register_nav
 from apps.core.release_flags import flag_check_register
 from apps.core.schedules import register_schedules
 from apps.features.navigation import NAV
-from apps.features.registry import tool_catalogue
+from apps.features.registry import live_tool_keys, tool_catalogue
 from apps.features.schedules import SCHEDULES
 
 
@@ -31,7 +31,7 @@ class FeaturesConfig(AppConfig):
 
     def ready(self) -> None:
         # These use the models: loaded once the app registry is ready.
-        from apps.features import tenant_hooks
+        from apps.features import checks, tenant_hooks  # noqa: F401  (checks registers itself)
         from apps.features.flags import flag_active
         from apps.features.selectors import on_billing_changed, on_plan_catalogue_changed
 
@@ -40,7 +40,7 @@ class FeaturesConfig(AppConfig):
         tenant_hooks.register()  # API keys need the API access tool
         register_nav(*NAV)
         register_schedules(*SCHEDULES)
-        plan_tools_register(tool_catalogue)  # which keys billing's Plan.tools may hold
+        plan_tools_register(tool_catalogue, live_tool_keys)  # Plan.tools keys; which are sold
         flag_check_register(flag_active)  # release flags with the per-company whitelist
         # In billing's transaction: its own later reads (and the tests') see the new tools,
         # and the snapshot's token is bumped once more when the change commits.

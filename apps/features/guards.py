@@ -112,6 +112,9 @@ def feature_required(feature: str):
                 return feature_locked_response(request, FeatureLocked(feature, entitlements))
             return view(request, *args, **kwargs)
 
+        # Outer `functools.wraps` decorators copy it: a test finds every link on a page that
+        # would lead to a locked tool's 403 (tests/test_locked_tools.py).
+        wrapped.required_feature = feature
         return wrapped
 
     return decorator

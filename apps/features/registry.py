@@ -3,6 +3,12 @@
 A tool is a key that plans grant and `TenantFeature` rows override. Registering a new tool
 needs no schema change: plans list tool keys in a JSON field (`"*"` = every registered tool)
 and overrides store the key as text.
+
+A tool is *live* once it names the URL names of its pages and endpoints (`routes`); until
+then it is "coming soon": the Modules page, the features API and the plan cards do not offer
+it, whatever a plan grants. The system check `features.E001` (and its test) fails when a
+live tool names a route that does not resolve, so switching a tool on means adding its
+pages and endpoints in the same change.
 """
 
 from __future__ import annotations
@@ -21,8 +27,13 @@ class Tool:
     key: str
     name: Promise | str
     description: Promise | str
-    # What the tool guards, for staff and for the docs: endpoints, pages and tasks.
-    guards: tuple[str, ...] = ()
+    # URL names of the pages and endpoints that make the tool usable ("namespace:name" or a
+    # plain API route name). Empty: the tool is announced but not built yet ("coming soon").
+    routes: tuple[str, ...] = ()
+
+    @property
+    def live(self) -> bool:
+        return bool(self.routes)
 
 
 class UnknownTool(KeyError):
@@ -61,6 +72,11 @@ def is_tool(key: str) -> bool:
     return key in _REGISTRY
 
 
+def live_tool_keys() -> tuple[str, ...]:
+    """The tools whose pages and endpoints exist, in registration order."""
+    return tuple(tool.key for tool in _REGISTRY.values() if tool.live)
+
+
 def tool_catalogue() -> list[tuple[str, Promise | str]]:
     """(key, name) of every tool: what billing's plans may list (`apps.billing.plan_tools`)."""
     return [(tool.key, tool.name) for tool in _REGISTRY.values()]
@@ -75,38 +91,19 @@ def expand_tools(keys: Iterable[str]) -> frozenset[str]:
     return frozenset(key for key in keys if key in _REGISTRY)
 
 
-T = "/api/v1/tenants/{t}"
-
 register(
     Tool(
         "enrichment",
         _("AI enrichment"),
         _("Fills in company, role and industry of your leads with AI."),
-        (f"POST {T}/leads/{{id}}/enrich/", f"POST {T}/lists/{{id}}/enrich/", "enrichment tasks"),
-    )
-)
-register(
-    Tool(
-        "hyropage",
-        _("HyroPage"),
-        _("AI-generated landing pages that collect leads."),
-        (f"GET, POST {T}/hyropages/", "/t/<slug>/hyropages/", "page generation tasks"),
-    )
-)
-register(
-    Tool(
-        "upsell",
-        _("Upsell radar"),
-        _("Spots upsell chances in your support tickets and drafts the outreach."),
-        (f"POST {T}/tickets/", f"GET {T}/upsell/cases/", "ticket classification tasks"),
-    )
-)
-register(
-    Tool(
-        "hyrocall",
-        _("HYROCALL calls"),
-        _("Automatic calls to new leads through the HYROCALL platform."),
-        ("/webhooks/hyrocall/", "call tasks"),
+        (
+            "leads:enrichment_runs",
+            "leads:enrichment_start",
+            "api-lead-enrich",
+            "api-leads-enrich",
+            "api-list-enrich",
+            "api-enrichment-run",
+        ),
     )
 )
 register(
@@ -114,7 +111,7 @@ register(
         "export",
         _("Export"),
         _("Download leads as CSV or Excel files."),
-        (f"GET {T}/leads/export/", "export tasks"),
+        ("leads:export", "api-leads-export", "api-lead-exports"),
     )
 )
 register(
@@ -122,7 +119,30 @@ register(
         "api_access",
         _("API access"),
         _("Connect your own systems through the REST API and API keys."),
-        ("tenant API keys", f"POST {T}/leads/ (API keys)"),
+        ("leads:api_keys", "leads:api_key_create", "api-keys"),
+    )
+)
+# Coming soon: announced in the design, not built yet (no routes). The issue that builds one
+# adds its routes here.
+register(
+    Tool(
+        "hyropage",
+        _("HyroPage"),
+        _("AI-generated landing pages that collect leads."),
+    )
+)
+register(
+    Tool(
+        "upsell",
+        _("Upsell radar"),
+        _("Spots upsell chances in your support tickets and drafts the outreach."),
+    )
+)
+register(
+    Tool(
+        "hyrocall",
+        _("HYROCALL calls"),
+        _("Automatic calls to new leads through the HYROCALL platform."),
     )
 )
 register(
@@ -130,7 +150,6 @@ register(
         "webhooks",
         _("Webhooks"),
         _("Send lead and meeting events to your own systems."),
-        ("outgoing webhook deliveries",),
     )
 )
 register(
@@ -138,7 +157,6 @@ register(
         "messaging_rules",
         _("Follow-up rules"),
         _("Rule-driven follow-up messages by e-mail, SMS and messengers."),
-        (f"GET, POST {T}/rules/", f"POST {T}/events/", "outbox tasks"),
     )
 )
 register(
@@ -146,7 +164,6 @@ register(
         "extended_analytics",
         _("Extended analytics"),
         _("Channel conversion and funnel reports."),
-        (f"GET {T}/analytics/channels/", f"GET {T}/analytics/funnel/"),
     )
 )
 register(
@@ -154,7 +171,6 @@ register(
         "advanced_analytics",
         _("Advanced analytics"),
         _("Cohorts, scheduled reports and raw data access."),
-        ("scheduled reports",),
     )
 )
 register(
@@ -162,6 +178,5 @@ register(
         "custom_branding",
         _("Custom branding"),
         _("Your own logo and colours in the widget, without the Fast Lead mark."),
-        (f"PUT {T}/widget/ (branding fields)",),
     )
 )

@@ -1,4 +1,5 @@
-"""The Modules page: every tool, on or locked, with an upsell hint."""
+"""The Modules page: every live tool, on or locked with an upsell hint, then the tools that
+are coming soon (announced, not built yet)."""
 
 from django.shortcuts import render
 
@@ -12,7 +13,8 @@ def modules(request, tenant_slug):
     entitlements = entitlements_for_request(request)
     payload = features_payload(entitlements)
     context = {
-        "tools": payload["tools"],
+        "tools": [tool for tool in payload["tools"] if tool["live"]],
+        "coming_soon": [tool for tool in payload["tools"] if not tool["live"]],
         "plan": entitlements.plan,
         "can_manage_billing": is_admin(request),
     }

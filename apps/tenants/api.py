@@ -52,8 +52,11 @@ class TenantListCreateAPI(GenericAPIView):
     @extend_schema(
         tags=["tenants"],
         summary="Create a company; the caller becomes its administrator",
-        description="Needs a confirmed e-mail (403 `email_not_verified`); a user belongs to "
-        "at most 5 companies (409 `tenant_limit_reached`).",
+        description="Needs a confirmed e-mail (403 `email_not_verified`). The companies a "
+        "user owns are limited by the best plan among them (Trial and Start 1, Pro 3, "
+        "Business unlimited; companies joined by invitation do not count): past it, 403 "
+        "`tenant_limit_reached` with `limit`, the `plan` that allows more and the "
+        "`upgrade_url` of the company to upgrade.",
         request=TenantCreateSerializer,
         responses={201: TenantSerializer, **error_responses(400, 401, 403, 409)},
     )
@@ -108,7 +111,9 @@ class InvitationCreateAPI(TenantAPIView):
     @extend_schema(
         summary="Invite someone by e-mail (administrators)",
         description="Re-inviting a pending address replaces its link. A current member "
-        "answers 409 `already_member`.",
+        "answers 409 `already_member`. Members plus pending invitations are limited by the "
+        "plan: past it, 403 `member_limit_reached` with `limit`, the `plan` that allows more "
+        "and the `upgrade_url`.",
         request=InvitationCreateSerializer,
         responses={201: InvitationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )

@@ -9,6 +9,12 @@ class TenantsConfig(AppConfig):
     label = "tenants"
 
     def ready(self) -> None:
+        from allauth.account.signals import email_confirmed
+
         from apps.tenants import cors  # noqa: F401  (registers the CORS origin check)
+        from apps.tenants.signup import on_email_confirmed
+
+        # The company named at sign-up is created once the address is confirmed.
+        email_confirmed.connect(on_email_confirmed, dispatch_uid="fastlead_signup_tenant")
 
         register_nav(*NAV)

@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -127,7 +128,9 @@ def tenant_create(*, user, name: str, site_domain: str = "", allowed_origins=Non
         raise ValidationFailed(
             _("Enter the company name."), fields={"name": [_("This field is required.")]}
         )
-    limits.ensure_user_can_join_tenant(user)
+    # One creation at a time per user, so two at once cannot both pass the company limit.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    limits.ensure_user_can_create_tenant(user)
     tenant = Tenant.objects.create(
         name=name[:200],
         slug=_unique_slug(name),
@@ -254,7 +257,7 @@ def invitation_accept(*, token: str, user) -> Membership:
     tenant = invitation.tenant
     if Membership.objects.for_tenant(tenant).filter(user=user).exists():
         raise Conflict(_("You are already a member of this team."), code="already_member")
-    limits.ensure_user_can_join_tenant(user)
+    # Joining by invitation does not count against the user's own company limit.
     try:
         with transaction.atomic():
             membership = Membership.objects.create(tenant=tenant, user=user, role=invitation.role)

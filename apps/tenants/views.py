@@ -34,8 +34,10 @@ INVITATIONS_PARTIAL = "tenants/_invitations.html"
 
 @login_required
 def tenant_create(request):
-    limit = limits.max_tenants_for_user(request.user)
-    at_limit = limit is not None and selectors.memberships_for_user(request.user).count() >= limit
+    owned = limits.owned_tenants(request.user)
+    limit = limits.max_tenants_for_user(request.user, owned)
+    at_limit = limit is not None and len(owned) >= limit
+    upgrade = limits.limits_provider().company_upgrade(owned, limit) if at_limit else {}
     status = 200
     if request.method == "POST":
         form = TenantForm(request.POST)
@@ -51,8 +53,11 @@ def tenant_create(request):
                 messages.success(request, _("Company “%(name)s” created.") % {"name": tenant.name})
                 return redirect("web:overview", tenant_slug=tenant.slug)
     else:
-        form = TenantForm(initial={"name": request.user.company})
-    context = {"form": form, "at_limit": at_limit, "limit": limit}
+        # The sign-up's company is created on confirmation: suggest its name only if that
+        # did not happen (another company is another name).
+        first = not selectors.memberships_for_user(request.user).exists()
+        form = TenantForm(initial={"name": request.user.company if first else ""})
+    context = {"form": form, "at_limit": at_limit, "limit": limit, "upgrade": upgrade}
     return render(request, "tenants/create.html", context, status=status)
 
 
@@ -119,7 +124,10 @@ def invitation_create(request, tenant_slug):
         )
     except ApplicationError as error:
         form_add_error(form, error)
-        return _invitations_response(request, form=form, status=error.status_code)
+        status = error.status_code
+        if request.htmx and isinstance(error, limits.PlanLimitReached):
+            status = 409  # HTMX swaps 400/409/410/422 in place (base.html); the API says 403
+        return _invitations_response(request, form=form, status=status)
     notice = _("Invitation sent to %(email)s.") % {"email": invitation.email}
     return _invitations_response(request, notice=notice)
 

@@ -6,6 +6,8 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
+from apps.billing.selectors import plan_list_public
+from apps.leads.selectors import lead_filter
 from apps.tenants import selectors
 from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY, dashboard_view, is_admin
 
@@ -13,13 +15,18 @@ from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY, dashboard_view, is_a
 def home(request):
     """Anonymous visitors see the landing page; members go back to their last company."""
     if not request.user.is_authenticated:
-        return render(request, "web/landing.html")
+        return render(request, "web/landing.html", {"plans": landing_plans()})
     if request.session.get(PENDING_INVITATION_SESSION_KEY):
         return redirect("tenants:invitation_resume")
     slug = _home_tenant_slug(request)
     if slug is None:
         return redirect("tenants:create")
     return redirect("web:overview", tenant_slug=slug)
+
+
+def landing_plans() -> list:
+    """The rouble plans on sale for the landing page's pricing (the trial is a sentence)."""
+    return [p for p in plan_list_public() if p.currency == "RUB" and not p.is_trial]
 
 
 def _home_tenant_slug(request) -> str | None:
@@ -40,6 +47,7 @@ def overview(request, tenant_slug):
     members = selectors.team_list(tenant).count()
     invited = selectors.invitations_pending(tenant).exists()
     context = {
+        "leads_count": lead_filter(tenant).count(),
         "members_count": members,
         "colleague_invited": members > 1 or invited,
         "origins_set": bool(tenant.allowed_origins),

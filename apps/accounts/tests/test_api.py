@@ -137,6 +137,18 @@ def test_confirm_email_with_the_mailed_key_verifies_the_address(api_client):
     )
 
 
+def test_register_then_confirm_creates_the_named_company(api_client):
+    # given
+    tokens = _register(api_client).json()
+    key = _key_from_mail(mail.outbox[0])
+    # when
+    api_client.post(CONFIRM, {"key": key}, format="json")
+    # then: /me lists the company, with the user as its administrator
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    me = api_client.get(ME).json()
+    assert [(t["name"], t["role"]) for t in me["memberships"]] == [("Ромашка", Role.ADMIN)]
+
+
 def test_confirm_email_rejects_bad_and_missing_keys(api_client):
     _assert_error(
         api_client.post(CONFIRM, {"key": "nope"}, format="json"), 404, "confirmation_invalid"

@@ -8,6 +8,10 @@ from django.core import mail
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.billing.models import Subscription
+from apps.tenants.models import Membership
+from apps.tenants.roles import Role
+from apps.tenants.signup import tenant_create_for_confirmed_signup
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +49,26 @@ def test_confirmation_link_verifies_and_signs_in(client):
     assert response.status_code == 302
     assert EmailAddress.objects.get(email="new@example.com").verified
     assert response.wsgi_request.user.is_authenticated
+
+
+def test_confirming_the_signup_creates_the_company_once_and_asks_no_second_time(client):
+    # given: a sign-up that named its company
+    _signup(client)
+    user = User.objects.get()
+    assert not Membership.objects.unscoped().filter(user=user).exists()  # not before confirming
+    link = re.search(r"/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
+    # when: the address is confirmed
+    client.post(link)
+    # then: the company exists with the user as administrator, on its trial
+    membership = Membership.objects.unscoped().select_related("tenant").get(user=user)
+    assert membership.tenant.name == "Ромашка" and membership.role == Role.ADMIN
+    assert Subscription.objects.for_tenant(membership.tenant).get().plan.code == "trial"
+    # and home goes to its overview, not to "create a company"
+    home = client.get(reverse("web:home"))
+    assert home.url == reverse("web:overview", args=[membership.tenant.slug])
+    # confirming again (a second address, say) creates nothing more
+    tenant_create_for_confirmed_signup(user)
+    assert Membership.objects.unscoped().filter(user=user).count() == 1
 
 
 def test_signup_with_a_taken_email_creates_nothing_and_reveals_nothing(client):

@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.tenants.selectors import memberships_for_user
 from tests.factories import PASSWORD, UserFactory
 
 SIGNUP = {
@@ -94,9 +95,10 @@ def test_signup_sends_a_russian_confirmation_and_the_post_confirms(client):
     assert "Подтвердить" in page.content.decode()
     assert User.objects.get(email="anna@example.com").emailaddress_set.get().verified is False
 
-    # ... and the POST confirms, signs in and sends them to create a company
+    # ... and the POST confirms, signs in and opens the company named at sign-up
     confirmed = client.post(link, follow=True)
-    assert confirmed.redirect_chain[-1][0] == reverse("tenants:create")
+    slug = memberships_for_user(confirmed.wsgi_request.user).get().tenant.slug
+    assert confirmed.redirect_chain[-1][0] == reverse("web:overview", args=[slug])
     assert User.objects.get(email="anna@example.com").emailaddress_set.get().verified is True
 
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import connection
 
 from apps.billing.errors import QuotaExceeded
-from apps.billing.models import UsageMeter
+from apps.billing.models import Plan, UsageMeter
 from apps.billing.quotas import (
     ensure_tenant_accepts_leads,
     lead_quota_release,
@@ -67,8 +67,27 @@ def test_a_refusal_renders_402_quota_exceeded_with_the_plan(tenant):
     assert error["limit"] == 500 and error["refused"] == 1
 
 
+def _soft(code: str) -> None:
+    """No seeded plan is soft (seed 001: over the limit new leads wait); staff may make one."""
+    Plan.objects.filter(code=code).update(limit_mode="soft")
+
+
+def test_pro_stops_new_leads_at_its_limit_with_the_80_and_100_percent_warnings(tenant):
+    # given: Pro, 2,000 leads a period, hard (seed 001's edge case)
+    subscribe(tenant, "pro")
+    meter_set(tenant, 1590)
+    # when / then: 80 % warns, the limit refuses the rest and names the plan that lifts it
+    at_80 = lead_quota_reserve(tenant, 10)
+    assert at_80.allowed == 10 and "80" in at_80.warning
+    over = lead_quota_reserve(tenant, 405)
+    assert (over.allowed, over.refused, over.used) == (400, 5, 2000)
+    assert over.warning and over.plan_that_lifts == "business"
+    assert lead_quota_reserve(tenant, 1).refused == 1
+
+
 def test_soft_limit_accepts_everything_and_warns(tenant):
-    subscribe(tenant, "pro")  # 2,000 leads, soft
+    _soft("pro")
+    subscribe(tenant, "pro")  # 2,000 leads, made soft
     meter_set(tenant, 1590)
     at_80 = lead_quota_reserve(tenant, 10)
     assert at_80.allowed == 10 and at_80.refused == 0 and "80" in at_80.warning
@@ -216,9 +235,13 @@ def test_concurrent_batches_near_the_limit_grant_exactly_what_is_left():
 @pytest.mark.django_db(transaction=True)
 def test_20_concurrent_requests_lose_no_increment_on_a_soft_limit():
     tenant = TenantFactory()
-    subscribe(tenant, "pro")
-    meter_set(tenant, 1990)
-    results = _race(tenant, [3] * 20)
+    _soft("pro")
+    try:
+        subscribe(tenant, "pro")
+        meter_set(tenant, 1990)
+        results = _race(tenant, [3] * 20)
+    finally:
+        Plan.objects.filter(code="pro").update(limit_mode="hard")
     assert all(d.allowed == 3 for _c, d in results)
     assert meter_used(tenant) == 2050
 

@@ -123,3 +123,14 @@ def test_missing_seed_plans_come_back_after_migrate_without_touching_edits():
     assert plan("email_unlimited").enrichment_price_amount == 3
     assert plan("email_unlimited").usage_billing == "arrears"
     assert plan("start").price_amount == 555000
+
+
+def test_rub_plans_stop_at_their_limit_and_promise_only_what_exists_also_after_a_flush():
+    from apps.billing.selectors import plans_ensure_seeded
+
+    assert set(Plan.objects.filter(currency="RUB").values_list("limit_mode", flat=True)) == {"hard"}
+    assert "брендинг" not in plan("pro").description_ru
+    Plan.objects.filter(code="pro").delete()
+    plans_ensure_seeded()
+    pro = plan("pro")
+    assert pro.limit_mode == "hard" and "branding" not in pro.description_en

@@ -26,6 +26,19 @@ def test_billing_page_shows_plan_trial_and_usage(tenant, analyst_client_web):
     assert response.context["show_plans"]  # new_billing is rolled out to everyone
 
 
+def test_plan_cards_sell_only_tools_that_exist_and_state_the_lead_limit(
+    tenant, admin_client_web, english_ui
+):
+    start_trial(tenant)
+    response = admin_client_web.get(_url(tenant))
+    html = response.content.decode()
+    cards = html[html.index('id="plans-title"') :]
+    assert "Includes: AI enrichment, Export" in cards  # Pro
+    for unbuilt in ("Custom branding", "branding", "HyroPage", "Webhooks", "analytics"):
+        assert unbuilt not in cards
+    assert "new leads are refused until you move to a larger plan" in cards
+
+
 def test_new_billing_kill_switch_hides_the_plans(tenant, analyst_client_web):
     from django.core.cache import cache
     from waffle.models import Flag

@@ -77,7 +77,7 @@ def test_lead_page_offers_enrichment_to_operators(paying, operator_client_web, t
 
 def test_analysts_see_no_enrich_button(paying, analyst_client_web, two_leads):
     html = analyst_client_web.get(page("detail", paying, lead_id=two_leads[0])).content.decode()
-    assert "data-enrich-button" not in html and "data-enrich-locked" not in html
+    assert "data-enrich-button" not in html and 'data-tool-locked="enrichment"' not in html
 
 
 def test_locked_tool_shows_the_upsell_state_and_the_server_refuses(
@@ -86,7 +86,8 @@ def test_locked_tool_shows_the_upsell_state_and_the_server_refuses(
     # given a company on Start (no AI enrichment in the plan)
     subscribe(tenant, "start")
     detail = operator_client_web.get(page("detail", tenant, lead_id=two_leads[0])).content.decode()
-    assert "data-enrich-locked" in detail and "data-enrich-button" not in detail
+    assert 'data-tool-locked="enrichment"' in detail and "data-enrich-button" not in detail
+    assert "/enrichment/new/" not in detail  # the locked button leads to the plans, not a 403
     assert "Pro" in detail  # the plan that unlocks it
     # when they follow the locked button or post a start anyway
     locked = operator_client_web.get(confirm_url(tenant, f"scope=lead&lead_id={two_leads[0]}"))

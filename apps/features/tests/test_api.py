@@ -20,18 +20,29 @@ def test_features_lists_every_tool_with_state_source_and_unlock_plan(tenant, ana
     subscribe(tenant, "start")
     expires = timezone.now() + timedelta(days=5)
     services.tenant_feature_set(
-        tenant=tenant, feature="hyrocall", mode="trial", reason="demo", expires_at=expires
+        tenant=tenant, feature="enrichment", mode="trial", reason="demo", expires_at=expires
     )
     body = analyst_api.get(_url(tenant)).json()
     assert body["plan"]["code"] == "start" and body["access_state"] == "active"
     tools = {t["key"]: t for t in body["tools"]}
     assert list(tools) == list(tool_keys())
-    assert tools["messaging_rules"]["enabled"] and tools["messaging_rules"]["source"] == "plan"
-    assert tools["hyrocall"]["enabled"] and tools["hyrocall"]["source"] == "trial"
-    assert tools["hyrocall"]["expires_at"]
+    assert tools["enrichment"]["enabled"] and tools["enrichment"]["source"] == "trial"
+    assert tools["enrichment"]["expires_at"] and tools["enrichment"]["live"]
     export = tools["export"]
-    assert not export["enabled"] and export["source"] == "none"
+    assert not export["enabled"] and export["source"] == "none" and export["live"]
     assert export["unlock_plan"]["code"] == "pro" and export["name"]
+
+
+def test_a_tool_that_is_not_built_is_never_enabled_even_when_granted(tenant, analyst_api):
+    # given: the plan grants follow-up rules and staff grants HYROCALL, neither has pages yet
+    subscribe(tenant, "start")
+    services.tenant_feature_set(tenant=tenant, feature="hyrocall", mode="grant", reason="x")
+    # when
+    tools = {t["key"]: t for t in analyst_api.get(_url(tenant)).json()["tools"]}
+    # then
+    for key in ("messaging_rules", "hyrocall", "hyropage", "custom_branding"):
+        assert tools[key]["live"] is False and tools[key]["enabled"] is False
+        assert tools[key]["unlock_plan"] is None
 
 
 def test_features_names_follow_the_language(tenant, analyst_api):

@@ -15,15 +15,29 @@ def _url(tenant):
 
 def test_modules_page_shows_tools_on_and_locked_with_the_upsell_hint(tenant, analyst_client_web):
     subscribe(tenant, "start")
-    services.tenant_feature_set(tenant=tenant, feature="webhooks", mode="grant", reason="x")
+    services.tenant_feature_set(tenant=tenant, feature="enrichment", mode="grant", reason="x")
     response = analyst_client_web.get(_url(tenant))
     assert response.status_code == 200
     tools = {t["key"]: t for t in response.context["tools"]}
-    assert tools["messaging_rules"]["enabled"] and tools["webhooks"]["enabled"]
+    assert tools["enrichment"]["enabled"]
     assert not tools["export"]["enabled"]
     html = response.content.decode()
     assert 'id="module-export"' in html and "module-locked" in html
     assert "Про" in html  # «Доступно на тарифе „Про“» in Russian
+
+
+def test_modules_page_shows_tools_without_pages_as_coming_soon_not_on(tenant, analyst_client_web):
+    # given: every tool on trial, but HyroPage, upsell, rules, analytics and branding unbuilt
+    response = analyst_client_web.get(_url(tenant))
+    # then
+    on = {t["key"] for t in response.context["tools"]}
+    soon = {t["key"] for t in response.context["coming_soon"]}
+    assert on == {"enrichment", "export", "api_access"}
+    assert {"hyropage", "upsell", "messaging_rules", "custom_branding"} <= soon
+    html = response.content.decode()
+    soon_part = html[html.index('id="modules-soon-title"') :]
+    assert "Скоро" in soon_part and 'id="module-hyropage"' in soon_part
+    assert "Включён" not in soon_part
 
 
 def test_modules_page_is_404_for_an_outsider_and_asks_anonymous_to_log_in(

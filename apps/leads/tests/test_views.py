@@ -571,4 +571,5 @@ def test_dashboard_export_is_refused_when_the_export_tool_is_locked(
     assert response.status_code == 403
     # the table shows the locked state (with the plan that unlocks it), not download links
     html = analyst_client_web.get(f"/t/{tenant.slug}/leads/").content.decode()
-    assert "data-export-locked" in html and "?format=xlsx" not in html
+    assert 'data-tool-locked="export"' in html and "?format=" not in html
+    assert f"/t/{tenant.slug}/billing/" in html  # the locked button leads to the plans

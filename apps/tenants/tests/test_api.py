@@ -107,13 +107,27 @@ def test_tenant_create_needs_a_verified_email():
     assert not Tenant.objects.exists()
 
 
-def test_tenant_create_refuses_the_sixth_company():
+def test_tenant_create_past_the_plan_answers_403_with_the_limit_and_the_upgrade_path():
+    # given: a user who owns one company (on its trial) and joined five by invitation
+    user = UserFactory()
+    own = services.tenant_create(user=user, name="Own")
+    for _ in range(5):
+        MembershipFactory(user=user)
+    # when
+    response = api_client_for(user).post(TENANTS, {"name": "One more"}, format="json")
+    # then: only the owned one counts, and the trial allows one
+    error = _assert_error(response, 403, "tenant_limit_reached")
+    assert error["limit"] == 1 and error["plan"] == "pro"
+    assert error["upgrade_url"] == f"/t/{own.slug}/billing/"
+    assert Tenant.objects.count() == 6
+
+
+def test_companies_joined_by_invitation_do_not_stop_a_user_creating_their_own():
     user = UserFactory()
     for _ in range(5):
         MembershipFactory(user=user)
-    response = api_client_for(user).post(TENANTS, {"name": "One more"}, format="json")
-    _assert_error(response, 409, "tenant_limit_reached")
-    assert Tenant.objects.count() == 5
+    response = api_client_for(user).post(TENANTS, {"name": "Mine"}, format="json")
+    assert response.status_code == 201
 
 
 @pytest.mark.parametrize(

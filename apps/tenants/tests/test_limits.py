@@ -1,10 +1,10 @@
-"""Tenants asks its limits of a registered provider (billing's plans); without one, only the
-company ceiling stands."""
+"""Tenants asks its limits of a registered provider (billing's plans); without one, members
+are unlimited and a user may own MAX_TENANTS_PER_USER companies."""
 
 import pytest
 
-from apps.core.errors import LimitReached
-from apps.tenants import limits
+from apps.tenants import limits, services
+from apps.tenants.limits import NO_UPGRADE, PlanLimitReached
 from apps.tenants.roles import Role
 from tests.factories import MembershipFactory, UserFactory
 
@@ -12,17 +12,20 @@ pytestmark = pytest.mark.django_db
 
 
 class _Fixed:
-    def __init__(self, members=None, allowances=(), plan=None):
-        self.members, self.allowances, self.plan = members, list(allowances), plan
+    def __init__(self, members=None, companies=None, plan=None):
+        self.members, self.companies, self.plan = members, companies, plan
 
     def max_members(self, tenant):
         return self.members
 
-    def company_allowances(self, user):
-        return self.allowances
+    def max_owned_tenants(self, owned):
+        return self.companies
 
-    def plan_with_more_members(self, tenant, limit):
-        return self.plan
+    def member_upgrade(self, tenant, limit):
+        return {"plan": self.plan, "plan_name": "Pro", "upgrade_url": "/up/"}
+
+    def company_upgrade(self, owned, limit):
+        return {"plan": self.plan, "plan_name": "Pro", "upgrade_url": "/up/"}
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def test_billing_registered_the_plans_as_the_provider():
     assert type(limits.limits_provider()).__name__ == "PlanMemberLimits"
 
 
-def test_without_a_provider_members_are_unlimited_and_the_ceiling_stands(
+def test_without_a_provider_members_are_unlimited_and_the_setting_caps_owned_companies(
     provider, tenant, settings
 ):
     provider(limits.NoLimits())
@@ -50,22 +53,36 @@ def test_without_a_provider_members_are_unlimited_and_the_ceiling_stands(
     limits.ensure_tenant_can_add_member(tenant)
     assert limits.max_members_for_tenant(tenant) is None
     assert limits.max_tenants_for_user(UserFactory()) == 2
+    assert limits.NoLimits().company_upgrade([], 2) == NO_UPGRADE
 
 
-def test_the_provider_sets_the_member_limit_and_names_the_plan(provider, tenant):
+def test_the_provider_sets_the_member_limit_and_the_403_names_limit_and_upgrade(provider, tenant):
     provider(_Fixed(members=2, plan="pro"))
     MembershipFactory(tenant=tenant, role=Role.ADMIN)
     limits.ensure_tenant_can_add_member(tenant)
     MembershipFactory(tenant=tenant, role=Role.OPERATOR)
-    with pytest.raises(LimitReached) as err:
+    with pytest.raises(PlanLimitReached) as err:
         limits.ensure_tenant_can_add_member(tenant)
-    assert err.value.code == "member_limit_reached" and err.value.extra == {"plan": "pro"}
+    assert err.value.status_code == 403 and err.value.code == "member_limit_reached"
+    assert err.value.extra == {"limit": 2, "plan": "pro", "plan_name": "Pro", "upgrade_url": "/up/"}
 
 
-@pytest.mark.parametrize(
-    ("allowances", "expected"), [([], 5), ([1, 3], 5), ([7, 3], 7), ([3, None], None)]
-)
-def test_company_allowances_only_lift_the_ceiling(provider, settings, allowances, expected):
-    settings.MAX_TENANTS_PER_USER = 5
-    provider(_Fixed(allowances=allowances))
-    assert limits.max_tenants_for_user(UserFactory()) == expected
+def test_only_owned_companies_count_against_the_company_limit(provider):
+    # given: a limit of one own company; the user joined two others by invitation
+    provider(_Fixed(companies=1, plan="pro"))
+    user = UserFactory()
+    MembershipFactory.create_batch(2, user=user, role=Role.ADMIN)
+    assert limits.owned_tenants(user) == []
+    # when / then: the first own company is allowed, the second refused
+    services.tenant_create(user=user, name="Own")
+    with pytest.raises(PlanLimitReached) as err:
+        services.tenant_create(user=user, name="Second")
+    assert err.value.code == "tenant_limit_reached" and err.value.extra["limit"] == 1
+
+
+def test_unlimited_companies_never_refuse(provider):
+    provider(_Fixed(companies=None))
+    user = UserFactory()
+    for n in range(4):
+        services.tenant_create(user=user, name=f"C{n}")
+    assert len(limits.owned_tenants(user)) == 4

@@ -4,8 +4,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from apps.core.errors import Conflict, LimitReached, PermissionDenied, ValidationFailed
+from apps.core.errors import Conflict, PermissionDenied, ValidationFailed
 from apps.tenants import services
+from apps.tenants.limits import PlanLimitReached, owned_tenants
 from apps.tenants.models import Invitation, Membership, Tenant
 from apps.tenants.roles import Role
 from tests.factories import MembershipFactory, UserFactory
@@ -25,20 +26,19 @@ def test_tenant_create_makes_creator_admin_and_transliterates_slug():
 
 
 def test_tenant_create_gives_unique_slugs():
-    user = UserFactory()
-    first = services.tenant_create(user=user, name="Acme")
-    second = services.tenant_create(user=user, name="Acme")
+    first = services.tenant_create(user=UserFactory(), name="Acme")
+    second = services.tenant_create(user=UserFactory(), name="Acme")
     assert first.slug == "acme" and second.slug == "acme-2"
 
 
-def test_tenant_create_refuses_the_sixth_company(settings):
+def test_tenant_create_refuses_a_second_own_company_on_the_trial_with_403():
     user = UserFactory()
-    for n in range(5):
-        services.tenant_create(user=user, name=f"C{n}")
-    with pytest.raises(LimitReached) as err:
+    services.tenant_create(user=user, name="First")
+    with pytest.raises(PlanLimitReached) as err:
         services.tenant_create(user=user, name="One too many")
-    assert err.value.code == "tenant_limit_reached"
-    assert Tenant.objects.count() == 5
+    assert err.value.status_code == 403 and err.value.code == "tenant_limit_reached"
+    assert err.value.extra["limit"] == 1 and err.value.extra["plan"] == "pro"
+    assert Tenant.objects.count() == 1
 
 
 @pytest.mark.parametrize("origin", ["example.com", "ftp://example.com", "https://x.com/path", ""])
@@ -134,15 +134,17 @@ def test_invitation_accept_refuses_wrong_email(tenant, admin_user):
     assert err.value.code == "invitation_wrong_email"
 
 
-def test_invitation_accept_respects_the_tenant_limit(tenant, admin_user):
+def test_joining_by_invitation_does_not_count_against_the_company_limit(tenant, admin_user):
+    # given: someone who owns as many companies as their trial allows
     joiner = UserFactory(email="busy@example.com")
-    for n in range(5):
-        services.tenant_create(user=joiner, name=f"Own {n}")
+    services.tenant_create(user=joiner, name="Own")
     _, token = services.invitation_create(
         tenant=tenant, actor=admin_user, email="busy@example.com", role=Role.ANALYST
     )
-    with pytest.raises(LimitReached):
-        services.invitation_accept(token=token, user=joiner)
+    # when / then: they still join by invitation, and it does not use up their own limit
+    services.invitation_accept(token=token, user=joiner)
+    assert Membership.objects.for_tenant(tenant).filter(user=joiner).exists()
+    assert [t.name for t in owned_tenants(joiner)] == ["Own"]
 
 
 def test_last_admin_cannot_be_demoted_or_leave(tenant, admin_user):

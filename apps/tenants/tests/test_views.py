@@ -83,25 +83,27 @@ def test_tenant_create_shows_a_bad_origin_on_its_field(client):
 
 
 @pytest.mark.django_db
-def test_tenant_create_shows_the_five_companies_limit(client, settings):
-    settings.MAX_TENANTS_PER_USER = 5
+def test_tenant_create_shows_the_own_companies_limit_with_the_upgrade(client):
     user = UserFactory()
-    for _ in range(5):
-        MembershipFactory(user=user, role=Role.ADMIN)
+    own = services.tenant_create(user=user, name="Own")
+    MembershipFactory(user=user, role=Role.ADMIN)  # joined by invitation: does not count
     client.force_login(user)
 
     page = client.get(reverse("tenants:create"))
-    response = client.post(reverse("tenants:create"), {"name": "Sixth"})
+    response = client.post(reverse("tenants:create"), {"name": "Second"})
 
     assert page.context["at_limit"] is True
-    assert response.status_code == 409
+    html = page.content.decode()
+    assert "data-tenant-limit" in html and f"/t/{own.slug}/billing/#plans-title" in html
+    assert "«Про»" in html
+    assert response.status_code == 403
     assert (
         response.context["form"]
         .non_field_errors()[0]
-        .startswith("Вы уже состоите в максимальном числе компаний (5).")
+        .startswith("Ваш тариф позволяет 1 собственную компанию.")
     )
     assert "alert-error" in response.content.decode()
-    assert not Tenant.objects.filter(name="Sixth").exists()
+    assert not Tenant.objects.filter(name="Second").exists()
 
 
 def test_tenant_create_needs_login(client):

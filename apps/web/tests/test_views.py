@@ -6,6 +6,7 @@ from django.urls import include, path, reverse
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.core.errors import Conflict
+from apps.leads.ingestion import ingest_leads
 from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY
 from apps.tenants.roles import Role
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
@@ -25,9 +26,24 @@ def test_landing_for_anonymous_visitors_is_russian(client):
     body = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="ru"' in body
-    assert "Превращайте посетителей сайта во встречи" in body
+    assert "Все заявки с сайта в одном списке" in body
     assert reverse("account_signup") in body
     assert reverse("account_login") in body
+
+
+@pytest.mark.django_db
+def test_landing_promises_only_what_exists_and_prices_the_plans(client, english_ui):
+    body = client.get("/").content.decode()
+    # what the product does not do yet is not promised
+    for missing in ("Telegram", "WhatsApp", "funnel", "meeting", "Meeting", "branding"):
+        assert missing not in body
+    # the rouble plans, their limits, the tools that exist and what happens over the limit
+    pricing = body[body.index('id="pricing"') :]
+    assert 'id="plan-start"' in pricing and 'id="plan-business"' in pricing
+    assert "email_2500" not in pricing and 'id="plan-trial"' not in pricing
+    assert "2,000 leads a month" in pricing and "3 companies" in pricing
+    assert "Export" in pricing and "HyroPage" not in pricing
+    assert "new leads are refused until you move to a larger plan" in pricing
 
 
 @pytest.mark.django_db
@@ -94,6 +110,20 @@ def test_overview_renders_for_every_role(request, client_fixture, tenant):
     assert "Появятся, когда" in body or "Появится, когда" in body
     assert "Пригласите коллегу" in body
     assert "Acme" in body
+
+
+@pytest.mark.django_db
+def test_overview_counts_the_leads_and_links_the_widget_page_that_exist(
+    admin_client_web, tenant, other_tenant
+):
+    ingest_leads(tenant=tenant, items=[{"email": "ivan@example.ru"}], source="api")
+    ingest_leads(tenant=other_tenant, items=[{"email": "olga@example.ru"}], source="api")
+
+    body = admin_client_web.get(overview_url(tenant)).content.decode()
+
+    leads = body[body.index("data-overview-leads") :]
+    assert '<p class="stat-value">1</p>' in leads
+    assert reverse("leads:widget", args=[tenant.slug]) in body
 
 
 def test_overview_checklist_tracks_progress(admin_client_web, tenant):
@@ -182,7 +212,7 @@ def test_anonymous_language_switch_only_sets_the_cookie(client):
     response = client.post(reverse("web:set_language"), {"language": "en", "next": "/"})
 
     assert response.cookies["django_language"].value == "en"
-    assert "Turn website visitors into booked meetings" in client.get("/").content.decode()
+    assert "Every lead from your site in one list" in client.get("/").content.decode()
 
 
 @pytest.mark.django_db
