@@ -89,9 +89,11 @@ class Pages:
     def __init__(self, canary):
         self.canary = canary
         self.leaks: list[str] = []
+        self.seen = self.errors = 0
 
     def check(self, label: str, response):
         shown = not getattr(response, "streaming", False) and response.status_code >= 400
+        self.seen, self.errors = self.seen + 1, self.errors + shown
         if shown and _found(response.content.decode("utf-8", "replace"), self.canary):
             self.leaks.append(f"{label}: {response.status_code} page shows the canary")
         return response
@@ -203,6 +205,9 @@ def test_the_canary_never_shows_in_logs_or_error_pages(
     assert stored == 1, "the canary lead was not stored: an entry point refused it"
     lines = log_capture()
     assert len(lines) > 50, "too few log lines were captured to prove anything"
+    print(
+        f"\npii canary: {pages.seen} requests, {pages.errors} error pages, {len(lines)} log lines"
+    )
     # ... and no log line nor error page shows it
     leaks = [
         json.dumps(line, ensure_ascii=False) for line in lines if _found(json.dumps(line), canary)
