@@ -100,3 +100,6 @@ def test_billing_page_fits_a_phone(company, live_server, browser):
     phone = _logged_in(browser, live_server, admin, PHONE, path)
     phone.screenshot(path=str(SHOTS / "billing-375.png"), full_page=True)
     assert _page_width(phone) <= PHONE["width"]
+    # The plan cards keep their labels ("500 / 1 / 3" alone said nothing).
+    plan_cell = "section[aria-labelledby=plans-title] tbody td[data-label]:nth-child(3)"
+    assert "Лидов за период" in _label_of(phone, plan_cell)
