@@ -127,3 +127,30 @@ def test_a_healthy_shared_backend_is_used_and_the_fallback_left_alone(tmp_path):
     assert not Limiter(fallback).hit("k", Rate(1, 60)).grant.fallback  # fallback still empty
     limiter.clear("k")
     assert limiter.hit("k", Rate(1, 60)).allowed
+
+
+def test_the_settings_with_redis_url_survive_an_unreachable_redis():
+    """The production configuration itself (REDIS_URL set), in a fresh process."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from conftest import closed_port
+
+    code = (
+        "from django.core.cache import caches; c = caches['default']; "
+        "print(type(c).__name__, c.get('anything', 'miss'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**env, "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/1", "LOG_FORMAT": "console"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["ResilientRedisCache", "miss"]
