@@ -1,13 +1,19 @@
 """Redis down (issue #12, item 5): the cache answers "not cached" instead of raising, a breaker
 stops paying a connection attempt per call, and limits fall back as their owner chose."""
 
+import logging
+
 import pytest
 from django.core.cache import cache
-from structlog.testing import capture_logs
 
 from apps.core.ratelimit import Budget, Limiter, OnError, Rate
 from apps.core.ratelimit_fallback import DegradingLimiter, LocalBackend
 from apps.core.redis_outage import REDIS, RedisSkipped, is_outage
+
+
+def warnings_logged(caplog, logger: str) -> list[dict]:
+    """The structlog event dicts of the warnings `logger` wrote."""
+    return [r.msg for r in caplog.records if r.name == logger and r.levelno == logging.WARNING]
 
 
 class _Broken:
@@ -39,18 +45,16 @@ def connects(monkeypatch):
     return attempts
 
 
-def test_the_cache_answers_not_cached_and_drops_writes_when_redis_is_down(redis_down):
+def test_the_cache_answers_not_cached_and_drops_writes_when_redis_is_down(redis_down, caplog):
     # when
-    with capture_logs() as logs:
-        cache.set("k", "v", 60)
-        value = cache.get("k", "default")
-        many = cache.get_many(["a", "b"])
-        added = cache.add("k2", 1)
+    cache.set("k", "v", 60)
+    value = cache.get("k", "default")
+    many = cache.get_many(["a", "b"])
+    added = cache.add("k2", 1)
     # then nothing raised, reads are misses (as Django's DummyCache: `add` says it added, so
     # a cache lock such as allauth's proceeds), and one warning says why
     assert (value, many, added) == ("default", {}, True)
-    warnings = [e for e in logs if e["event"] == "redis_unavailable"]
-    assert len(warnings) == 1 and warnings[0]["log_level"] == "warning"
+    assert [e["event"] for e in warnings_logged(caplog, "fastlead.outage")] == ["redis_unavailable"]
 
 
 def test_the_breaker_skips_redis_after_a_failure_and_tries_again_later(
@@ -73,15 +77,16 @@ def test_only_connection_failures_count_as_an_outage():
     assert not is_outage(ValueError("a bug")) and not is_outage(None)
 
 
-def test_a_limit_falls_back_to_this_process_and_still_limits():
+def test_a_limit_falls_back_to_this_process_and_still_limits(caplog):
     limiter = DegradingLimiter("test", fallback=LocalBackend(), on_error=OnError.ALLOW)
     limiter._backend = _Broken()
-    with capture_logs() as logs:
-        decisions = [limiter.hit("k", Rate(2, 60)) for _ in range(3)]
+    decisions = [limiter.hit("k", Rate(2, 60)) for _ in range(3)]
     assert [d.allowed for d in decisions] == [True, True, False]
     assert decisions[0].grant.fallback and 0 < decisions[2].retry_after <= 60
-    degraded = [e for e in logs if e["event"] == "ratelimit_degraded"]
-    assert len(degraded) == 1 and degraded[0]["fallback"] == "LocalBackend"
+    degraded = warnings_logged(caplog, "fastlead.ratelimit")  # once, not per hit
+    assert [(e["event"], e["fallback"]) for e in degraded] == [
+        ("ratelimit_degraded", "LocalBackend")
+    ]
     # a release reaches the backend that recorded the grant
     limiter.release(decisions[0].grant)
     assert limiter.hit("k", Rate(2, 60)).allowed
@@ -122,3 +127,30 @@ def test_a_healthy_shared_backend_is_used_and_the_fallback_left_alone(tmp_path):
     assert not Limiter(fallback).hit("k", Rate(1, 60)).grant.fallback  # fallback still empty
     limiter.clear("k")
     assert limiter.hit("k", Rate(1, 60)).allowed
+
+
+def test_the_settings_with_redis_url_survive_an_unreachable_redis():
+    """The production configuration itself (REDIS_URL set), in a fresh process."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from conftest import closed_port
+
+    code = (
+        "from django.core.cache import caches; c = caches['default']; "
+        "print(type(c).__name__, c.get('anything', 'miss'))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**env, "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/1", "LOG_FORMAT": "console"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["ResilientRedisCache", "miss"]
