@@ -21,6 +21,7 @@ from urllib.request import urlopen
 
 import pytest
 import schemathesis
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -192,12 +193,15 @@ def _exchange(interaction) -> str:
 @pytest.fixture
 def unthrottled(monkeypatch):
     """Every operation documents its 429; a contract run at full speed would otherwise meet
-    nothing else after the first hundred requests."""
+    nothing else after the first hundred requests. The live server's request threads close
+    their database connections after each request (with persistent ones, PostgreSQL's test
+    database could not be dropped at the end: "accessed by other users")."""
     monkeypatch.setattr(
         SimpleRateThrottle,
         "THROTTLE_RATES",
         {"user": "100000/minute", "anon": "100000/minute", "auth": "100000/minute"},
     )
+    monkeypatch.setitem(connections.settings[DEFAULT_DB_ALIAS], "CONN_MAX_AGE", 0)
 
 
 def _seeded_tenant(plan: str):
