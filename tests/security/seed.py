@@ -132,6 +132,7 @@ NEUTRAL_KWARGS = {
     "uuid": str(uuid.UUID(int=1)),
     "key": "sweep-not-a-key",
     "uidb36": "zz",
+    "mail_id": "sweep-no-such-mail",
 }
 
 

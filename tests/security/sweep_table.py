@@ -235,6 +235,11 @@ TABLE: dict[str, Entry] = {
     "api/public/v1/widget/<str:publishable_key>/leads/": fixed(FORBIDDEN),
     "api/schema/": Entry(PUBLIC, overrides={("*", "api_key"): UNAUTHENTICATED}),
     "api/docs/": Entry(PUBLIC, overrides={("*", "api_key"): UNAUTHENTICATED}),
+    "api/redoc/": Entry(PUBLIC, overrides={("*", "api_key"): UNAUTHENTICATED}),
+    # The embedded default's mailbox: the sweep runs with production's DEV_MAILBOX off.
+    "dev/mail/": fixed(NOT_FOUND),
+    "dev/mail/<str:mail_id>/": fixed(NOT_FOUND),
+    "dev/mail/<str:mail_id>/html/": fixed(NOT_FOUND),
     # --- dashboard: account, companies, team --------------------------------------------
     "profile/": U_PAGE,
     "profile/sign-out-everywhere/": U_PAGE,

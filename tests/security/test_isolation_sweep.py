@@ -41,6 +41,7 @@ def worlds(django_db_setup, django_db_blocker, tmp_path_factory):
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         CELERY_TASK_ALWAYS_EAGER=True,
+        DEV_MAILBOX=False,  # as in production: the mailbox pages are 404
         MEDIA_ROOT=media,
         CACHES={
             "default": {
