@@ -1,8 +1,10 @@
 """End to end in headless Chromium: a company on Pro with a saved (sandbox) card enriches a
-list of 200 leads from the dashboard in the offline mode (no AI key), watches the per-lead
+list of 200 leads from the dashboard with Claude (a local fake of the Messages API that finds
+the company of a corporate address and nothing for a free-mail one), watches the per-lead
 statuses move to done through HTMX polling, finds company/website filled on a corporate lead
-and "not determined" on a free-mail one, and sees the charge with its reference on the billing
-page; a company whose saved card declines gets the card's reason and nothing is enriched.
+and "not determined" on a free-mail one, and sees the charge on the billing page: 200 leads
+reserved, the 100 with nothing found given back (they are free); a company whose saved card
+declines gets the card's reason and nothing is enriched.
 
 The `ai` queue is played by this test: the lead tasks the run queues are collected and run here
 in batches between page checks (in the test's own thread, so it works on SQLite and
@@ -10,14 +12,20 @@ PostgreSQL alike), which is what lets the page show the statuses moving. Screens
 and 375 px) go to /tmp/shots/.
 """
 
+import json
 import re
 import threading
 
 import pytest
 
+from apps.ai.client import ManagedLLMClient, provider_adapter
+from apps.ai.ratelimit import RateLimiter
+from apps.ai.tests.fake_anthropic import FakeAnthropic
 from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
 from apps.enrichment.models import LeadEnrichment
+from apps.enrichment.services import common
+from apps.enrichment.tests.fixtures import answer
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead, LeadList
 from apps.tenants.roles import Role
@@ -93,14 +101,45 @@ class AiQueue:
         return len(batch)
 
 
+class CompanyFinder(FakeAnthropic):
+    """Claude as this test needs it: a corporate address gives its company and website,
+    a free-mail one nothing."""
+
+    def default_reply(self, request):
+        found = re.search(r"lead\d+@(firm\d+\.ru)", json.dumps(request.body))
+        if found:
+            domain = found.group(1)
+            output = answer(company=(domain, 0.95), website=(f"https://{domain}", 0.9))
+        else:
+            output = answer(
+                company=(None, 0.1),
+                website=(None, 0.1),
+                industry=(None, 0.1),
+                company_size=(None, 0.1),
+                pain_point_hypothesis=(None, 0.1),
+            )
+        return self.message_reply(output)
+
+
 @pytest.fixture
 def ai_queue(monkeypatch, settings):
     from apps.enrichment.tasks import enrich_lead_task
 
-    settings.ANTHROPIC_API_KEY = ""  # offline mode: the labelled heuristic
+    fake = CompanyFinder()
+    fake.__enter__()
+    settings.ANTHROPIC_API_KEY = "sk-ant-test-key"
+    settings.ANTHROPIC_BASE_URL = fake.base_url
+    settings.ANTHROPIC_MODEL = "claude-sonnet-4-6"
+    limiter = RateLimiter(requests_per_window=0, backend=None)
+    monkeypatch.setattr(
+        common,
+        "enrichment_client",
+        lambda: ManagedLLMClient(provider_adapter("anthropic"), limiter=limiter),
+    )
     queue = AiQueue()
     monkeypatch.setattr(enrich_lead_task, "apply_async", queue.apply_async)
-    return queue
+    yield queue
+    fake.__exit__(None, None, None)
 
 
 def company_with_list(name: str, slug: str, card: str, count: int):
@@ -169,7 +208,6 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
     expect(confirm.locator('[data-preview="billable"]')).to_have_text("200")
     expect(confirm.locator('[data-preview="skipped"]')).to_have_text("0")
     expect(confirm.locator('[data-preview="price"]')).to_contain_text(re.compile(r"2\s?000,00 RUB"))
-    expect(confirm.locator("[data-offline]")).to_be_visible()
     shoot(page, "enrich-confirm-desktop")
 
     # and start it: off to the run page, every lead waiting for the worker
@@ -178,14 +216,16 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
     run_box = page.locator("#enrichment-run")
     expect(run_box.locator('[data-count="pending"]')).to_have_text("200")
     expect(run_box).to_have_attribute("hx-trigger", "every 2s")
-    expect(page.locator("[data-run='reference']")).not_to_have_text("—")
+    expect(page.locator("[data-run='reserved']")).to_contain_text(re.compile(r"2\s?000,00"))
     shoot(page, "enrich-run-waiting-desktop")
     page.evaluate("window.__samePage = true")
 
     # then the statuses move as the worker goes (the page polls; no reload)
     assert ai_queue.run(80) == 80
-    expect(run_box.locator('[data-count="enriched"]')).to_have_text("80", timeout=60_000)
-    expect(run_box.locator('[data-count="pending"]')).to_have_text("120")
+    expect(run_box.locator('[data-count="pending"]')).to_have_text("120", timeout=60_000)
+    enriched = int(run_box.locator('[data-count="enriched"]').inner_text())
+    nothing = int(run_box.locator('[data-count="nothing_found"]').inner_text())
+    assert enriched + nothing == 80 and enriched and nothing
     expect(page.locator("[data-progress]")).to_contain_text("80")
     shoot(page, "enrich-run-progress-desktop")
     assert ai_queue.run() == 120
@@ -193,15 +233,16 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
         "data-run-status", "done", timeout=60_000
     )
     run_box = page.locator("#enrichment-run")
-    expect(run_box.locator('[data-count="enriched"]')).to_have_text("200")
+    expect(run_box.locator('[data-count="enriched"]')).to_have_text("100")
+    expect(run_box.locator('[data-count="nothing_found"]')).to_have_text("100")
     expect(run_box.locator('[data-count="failed"]')).to_have_text("0")
     expect(run_box).not_to_have_attribute("hx-trigger", re.compile(".*"))  # polling stopped
     assert page.evaluate("window.__samePage") is True
-    expect(page.locator("[data-offline]").first).to_be_visible()
-    expect(page.locator("tr[data-item-status='enriched']")).to_have_count(50)  # a page of rows
+    expect(page.locator("tr[data-item-status]")).to_have_count(50)  # a page of rows
     shoot(page, "enrich-run-done-desktop")
     run_url = page.url
-    reference = page.locator("[data-run='reference'] code").inner_text()
+    # 200 reserved, the 100 with nothing found given back at the settle: 100 × 10 RUB paid
+    expect(page.locator("[data-run='charge']")).to_contain_text(re.compile(r"1\s?000,00"))
 
     # and a corporate lead has its company and website, a free-mail one "not determined"
     with tenant_scope(tenant):
@@ -227,22 +268,22 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
     expect(confirm.locator("[data-enrich-nothing]")).to_be_visible()
     shoot(page, "enrich-table-confirm-desktop")
 
-    # and the billing page lists the charge with its reference, linked to the run
+    # and the billing page lists the charge, what was given back, and links to the run
     page.goto(f"{live_server.url}/t/{tenant.slug}/billing/")
     charges = page.locator("#usage-charges")
     expect(charges.locator("tr[data-charge]")).to_have_count(1)
     expect(charges.locator("[data-charge-amount]")).to_contain_text(re.compile(r"2\s?000,00"))
     expect(charges).to_contain_text("200")
+    expect(charges.locator("tr[data-charge]")).to_contain_text(re.compile(r"1\s?000,00"))
     shoot(page, "enrich-billing-desktop")
     charges.locator("a[data-charge-reference]").click()
     expect(page).to_have_url(run_url)
-    assert reference
     assert page.console_errors == []
 
     # and on a phone the run page stays usable
     phone = new_page(enrich_browser, 375)
     log_in(phone, live_server, user.email, run_url.removeprefix(live_server.url))
-    expect(phone.locator('[data-count="enriched"]')).to_have_text("200")
+    expect(phone.locator('[data-count="enriched"]')).to_have_text("100")
     wide = phone.evaluate(WIDER_THAN_SCREEN)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375, wide
     shoot(phone, "enrich-run-375")

@@ -40,6 +40,7 @@ from apps.enrichment.models import EnrichmentRun, LeadEnrichment
 from apps.enrichment.services import items as items_module
 from apps.enrichment.services import settle as settle_module
 from apps.enrichment.tasks import recover_stale_enrichment_runs_task
+from apps.enrichment.tests.fixtures import fake_ai  # noqa: F401 (a fixture)
 from apps.features.services import tenant_feature_set
 from apps.leads.models import Lead
 from apps.leads.tests.conftest import make_leads
@@ -47,7 +48,8 @@ from apps.payments.models import Payment, Refund
 from apps.tenants.scoping import tenant_scope
 from tests.factories import TenantFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.usefixtures("offline_ai")]
+# A configured (fake) Claude: the offline heuristic takes no money, so it would test nothing here.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.usefixtures("fake_ai")]
 
 RUNS = 200
 SEED = 20261205
