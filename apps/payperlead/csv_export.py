@@ -44,7 +44,7 @@ def _iso(column: str) -> str:
     utc = f"({column} AT TIME ZONE 'UTC')"
     return (
         f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-        f"(extract(microseconds FROM {column})::bigint % 1000000) <> 0 "
+        f"(extract(microseconds FROM {column})::bigint %% 1000000) <> 0 "
         f"THEN to_char({utc}, '.US') ELSE '' END || '+00:00'"
     )
 
