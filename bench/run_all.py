@@ -96,7 +96,8 @@ def print_summary(results: list[dict], crashed: list[str]) -> None:
         )
     widths = [min(max(len(str(row[i])) for row in rows), 70) for i in range(len(header))]
     for row in rows:
-        print(" | ".join(str(cell)[:70].ljust(width) for cell, width in zip(row, widths)))
+        cells = zip(row, widths, strict=True)
+        print(" | ".join(str(cell)[:70].ljust(width) for cell, width in cells))
     for name in crashed:
         print(f"{name}: CRASHED (see above)")
 
