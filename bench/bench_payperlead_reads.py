@@ -37,11 +37,13 @@ def analyst_client(tenant):
     from django.test import Client
 
     from apps.tenants.models import Membership
+    from apps.tenants.scoping import tenant_scope
 
     user, _created = get_user_model().objects.get_or_create(
         email="bench-analyst@example.com", defaults={"is_active": True}
     )
-    Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": "analyst"})
+    with tenant_scope(tenant):
+        Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": "analyst"})
     client = Client()
     client.force_login(user)
     return client

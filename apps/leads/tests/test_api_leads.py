@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from apps.leads import selectors
 from apps.leads.models import Lead, LeadList, TimelineEntry
 from apps.leads.tests.conftest import action, make_leads, url
 from apps.tenants.scoping import tenant_scope
@@ -91,7 +92,12 @@ def test_list_is_newest_first_and_only_the_tenants(analyst_api, tenant, leads, f
         ({"assigned": "none"}, [5, 4, 3, 2, 1, 0]),
         ({"list": "none"}, [5, 4, 3, 2, 1, 0]),
         ({"ordering": "created_at"}, [0, 1, 2, 3, 4, 5]),
-        ({"ordering": "name", "q": "e"}, [1, 4, 5, 3, 2]),
+        # one or two characters: the start of a name, e-mail, phone or company
+        ({"ordering": "name", "q": "e"}, [5]),
+        ({"q": "gl"}, [3]),
+        ({"q": "BE"}, [1]),
+        ({"q": "ta"}, []),
+        ({"q": "zz"}, []),
     ],
 )
 def test_list_filters(analyst_api, tenant, leads, params, expected):
@@ -377,3 +383,19 @@ def test_customers_and_products_are_listed(analyst_api, tenant, leads, foreign_l
     products = analyst_api.get(url("api-products", tenant)).json()["results"]
     assert sorted(c["external_ref"] for c in customers) == ["c1", "c2"]
     assert sorted(p["external_ref"] for p in products) == ["p1", "p2"]
+
+
+@pytest.mark.postgres
+def test_a_short_search_reads_the_prefix_indexes_not_every_lead(tenant, leads):
+    from django.db import connection
+
+    from apps.leads.filters import parse_lead_filters
+
+    query = selectors.lead_filter(tenant, parse_lead_filters({"q": "zz"}))[:51]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    for column in ("name", "email", "phone", "company"):
+        assert f"lead_prefix_{column}" in plan, plan
