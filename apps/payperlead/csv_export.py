@@ -26,6 +26,7 @@ from apps.payperlead import presenters, reports, selectors
 from apps.tenants.scoping import tenant_scope
 
 TRAILER = "#end"
+CHUNK_BYTES = 64 * 1024
 ERROR = "#error"
 logger = structlog.get_logger("fastlead.billing.payperlead")
 
@@ -139,8 +140,15 @@ def _copy_rows(tenant, period, customer, records, counter: list[int]) -> Iterato
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+            # COPY hands over one row at a time: send ~64 KB chunks, not a million writes.
+            buffer = bytearray()
             for block in copy:
-                yield bytes(block)
+                buffer += block
+                if len(buffer) >= CHUNK_BYTES:
+                    yield bytes(buffer)
+                    buffer.clear()
+            if buffer:
+                yield bytes(buffer)
         counter.append(raw.rowcount)
 
 

@@ -254,12 +254,13 @@ def has_actions(tenant, period: date) -> bool:
 
 
 def lead_totals(report: BillingReport) -> list[dict]:
-    """Per (product, lead) of a stored report: its line count and amounts, summed in the
-    database (the drill-down pages over these, then reads the lines of one page only)."""
+    """Per (product, lead) of a stored report, with the lead's name and reference: its line
+    count and amounts, summed in the database (the drill-down pages over these, then reads
+    the lines of one page only)."""
     return list(
         BillingLine.objects.for_tenant(report.tenant)
         .filter(report=report)
-        .values("product_id", "lead_id")
+        .values("product_id", "lead_id", "lead__name", "lead__external_id")
         .annotate(
             lines=Count("id"),
             gross=Sum("value"),

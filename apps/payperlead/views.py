@@ -6,6 +6,7 @@ close a finished month."""
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -144,21 +145,26 @@ def _lead_groups(tenant, report) -> list[presenters.LeadGroup]:
     drill-down's order."""
     if report.record.pk is None:
         return []
-    totals = selectors.lead_totals(report.record)
-    leads = selectors.leads_by_id(tenant, {t["lead_id"] for t in totals})
     groups = [
         presenters.LeadGroup(
             t["lead_id"],
-            leads.get(t["lead_id"]),
+            _lead_label(t),
             t["product_id"],
             t["lead_type"],
             gross=t["gross"],
             billed=t["billed"],
             savings=t["savings"],
         )
-        for t in totals
+        for t in selectors.lead_totals(report.record)
     ]
     return sorted(groups, key=presenters.lead_group_order)
+
+
+def _lead_label(totals: dict) -> SimpleNamespace | None:
+    """What LeadGroup.label reads of a lead (None: the lead was deleted)."""
+    if totals["lead__name"] is None and totals["lead__external_id"] is None:
+        return None
+    return SimpleNamespace(name=totals["lead__name"], external_id=totals["lead__external_id"])
 
 
 def _fill_lines(report, page) -> None:
