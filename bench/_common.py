@@ -87,6 +87,8 @@ def report(
     unit: str = "ms",
     status: str = "ok",
     note: str = "",
+    goal: str = "",
+    goal_met: bool | None = None,
 ) -> None:
     """Print the figure, its yardstick and their ratio (of medians), then the result line."""
     ratio = None
@@ -100,6 +102,9 @@ def report(
     if ratio is not None:
         p95_ratio = figure_summary.p95 / yardstick_summary.p95
         print(f"  ratio      {ratio:.2f}x the yardstick (median), {p95_ratio:.2f}x (p95)")
+    if goal:
+        met = {True: "met", False: "NOT met", None: "not judged"}[goal_met]
+        print(f"  goal       {goal}: {met}")
     if note:
         print(f"  note       {note}")
     result = {
@@ -112,5 +117,8 @@ def report(
         "yardstick_summary": asdict(yardstick_summary) if yardstick_summary else None,
         "ratio": ratio,
         "note": note,
+        "goal": goal,
+        "goal_met": goal_met,
+        "load": os.getloadavg()[0],
     }
     print(RESULT_PREFIX + json.dumps(result, ensure_ascii=False), flush=True)

@@ -237,6 +237,8 @@ def main() -> int:
         yardstick_summary=_rate_summary(float(LIMIT), allowed),
         unit="calls",
         status="ok" if limited_ok else "below bar",
+        goal="≥ 90 % of the limit, never above, no 429",
+        goal_met=limited_ok,
         note=f"utilization {utilization:.1%}, peak {peak}/{LIMIT} in any window, {rejected} x 429",
     )
 
@@ -258,6 +260,8 @@ def main() -> int:
         yardstick_summary=_rate_summary(20.0, 1),
         unit="calls/s",
         status="ok" if rate >= 20 else "below bar",
+        goal="≥ 20 calls/s",
+        goal_met=rate >= 20,
         note=f"{rate:.1f} calls/s",
     )
     print(

@@ -412,6 +412,8 @@ def main() -> int:
         yardstick_summary=_figure(float(LIMIT), limited["allowed"]),
         unit="calls",
         status="ok" if limited_ok else "below bar",
+        goal="≥ 90 % of 50/min, never above, no 429",
+        goal_met=limited_ok,
         note=(
             f"utilization {limited['utilization']:.1%}, peak {limited['peak']}/{LIMIT} in any "
             f"60 s, {limited['rejected']} x 429, measured over {args.minutes:g} of the "
@@ -427,6 +429,8 @@ def main() -> int:
         yardstick_summary=_figure(20.0, 1),
         unit="leads/s",
         status="ok" if unlimited["rate"] >= 20 else "below bar",
+        goal="≥ 20 leads/s, measured",
+        goal_met=unlimited["rate"] >= 20,
         note=(
             f"{unlimited['rate']:.1f} leads/s measured (load average {unlimited['load']:.1f}); "
             f"{unlimited['cpu_ms']:.0f} ms worker CPU per lead, about "

@@ -74,21 +74,36 @@ def main() -> int:
 
 
 def print_summary(results: list[dict], crashed: list[str]) -> None:
-    print("\n=== summary (medians; ratio = figure / yardstick)")
+    """One table: figure, project, yardstick, ratio, goal, and the 1-minute load average
+    when the figure was taken (2 shared cores: a high load inflates both sides)."""
+    print(f"\n=== summary (medians; ratio = project / yardstick; load now {_load()})")
+    header = ("figure", "project", "yardstick", "ratio", "goal", "met", "load")
+    rows = [header]
     for result in results:
         figure, yardstick = result["figure_summary"], result["yardstick_summary"]
-        if result["status"] != "ok" or not figure or not yardstick:
-            print(f"{result['name']}\n  {result['status']}: {result['note']}")
-            continue
         unit = result["unit"]
-        print(
-            f"{result['name']}\n"
-            f"  {figure['median']:.3f} {unit} vs {yardstick['median']:.3f} {unit}"
-            f"  ratio {result['ratio']:.2f}x   (p95 {figure['p95']:.3f} vs"
-            f" {yardstick['p95']:.3f} {unit})"
+        met = {True: "yes", False: "NO", None: "-"}[result.get("goal_met")]
+        rows.append(
+            (
+                result["name"],
+                f"{figure['median']:.3f} {unit} (p95 {figure['p95']:.3f})" if figure else "-",
+                f"{yardstick['median']:.3f} {unit}" if yardstick else "-",
+                f"{result['ratio']:.2f}x" if result.get("ratio") is not None else "-",
+                result.get("goal") or "-",
+                met,
+                f"{result['load']:.2f}" if result.get("load") is not None else "-",
+            )
         )
+    widths = [min(max(len(str(row[i])) for row in rows), 70) for i in range(len(header))]
+    for row in rows:
+        cells = zip(row, widths, strict=True)
+        print(" | ".join(str(cell)[:70].ljust(width) for cell, width in cells))
     for name in crashed:
         print(f"{name}: CRASHED (see above)")
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

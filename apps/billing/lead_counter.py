@@ -1,8 +1,8 @@
 """How billing counts a tenant's leads without importing leads (an upper app).
 
-Plans with a lead limit keep their own meter; unlimited plans keep none (no check on the
-ingestion hot path), so the usage page counts the leads themselves. The leads app registers
-the counter at start-up (LeadsConfig.ready()); with none registered the count is 0.
+Every plan's usage is its period's meter (apps/billing/usage_counter.py); the leads are
+counted only once for a meter that is not exact yet (and to close such a period). The leads
+app registers the counter at start-up (LeadsConfig.ready()); with none registered it is 0.
 """
 
 from collections.abc import Callable

@@ -298,6 +298,9 @@ class UsageMeter(TenantOwnedModel, TimeStampedModel):
     # How many leads the latest reserve statement granted. The reserving UPDATE sets it from
     # the same old row as leads_used, so RETURNING tells the caller exactly what it got.
     last_granted = models.IntegerField(default=0, editable=False)
+    # leads_used is the period's count, kept by every reservation (apps/billing/usage_counter.py);
+    # False until counted once when the meter may have started after the period's first leads.
+    exact = models.BooleanField(_("count is exact"), default=True, editable=False)
     warned_80_at = models.DateTimeField(_("80% warning sent"), null=True, blank=True)
     warned_100_at = models.DateTimeField(_("100% warning sent"), null=True, blank=True)
 

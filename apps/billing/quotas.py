@@ -11,10 +11,10 @@ ingestion transaction, a rollback gives the reservation back by itself (the mete
 locked until that commit, which serialises one tenant's concurrent batches at the meter);
 called outside, release what was not stored.
 
-Unlimited plans return at once from the cached plan-limits snapshot: no meter, no query.
-Limited plans run one conditional `UPDATE ... RETURNING` on the period's meter row: the row
-lock makes concurrent reservations queue, so a hard limit is never exceeded and no
-increment is lost.
+Every reservation runs one `UPDATE ... RETURNING` on the period's meter row (conditional on
+a hard limit): the row lock makes concurrent reservations queue, so a hard limit is never
+exceeded and no increment is lost. Unlimited plans count too (nothing is refused): the meter
+is the period's usage counter, read in O(1) (apps/billing/usage_counter.py).
 """
 
 from __future__ import annotations
@@ -82,12 +82,12 @@ def lead_quota_reserve(tenant, count: int = 1, *, entitlements=None) -> QuotaDec
     if count <= 0:
         return _UNLIMITED
     ent = entitlements or plan_limits_get(tenant)
-    if ent.lead_limit is None:
-        return QuotaDecision(allowed=count, refused=0)
     row = _reserve(ent, count)
     if row is None:  # first lead of the period: open its meter, then count
         meter_ensure(ent.tenant_id, ent)
         row = _reserve(ent, count)
+    if ent.lead_limit is None:  # counted, never refused
+        return QuotaDecision(allowed=count, refused=0)
     used, granted = row
     decision = _decide(ent, count, used, granted)
     _after_reserve(ent, used - granted, decision)
@@ -99,8 +99,6 @@ def lead_quota_release(tenant, count: int) -> None:
     if count <= 0:
         return
     ent = plan_limits_get(tenant)
-    if ent.lead_limit is None:
-        return
     table, used_col, tenant_col, start_col, updated_col = _columns()
     tenant_id, period_start, now = _params(ent)
     with _cursor() as cursor:
@@ -167,7 +165,7 @@ def _reserve(ent: PlanLimits, count: int) -> tuple[int, int] | None:
     table, used_col, tenant_col, start_col, updated_col = _columns()
     granted_col = UsageMeter._meta.get_field("last_granted").column
     tenant_id, period_start, now = _params(ent)
-    if ent.limit_mode == LimitMode.SOFT:
+    if ent.lead_limit is None or ent.limit_mode == LimitMode.SOFT:
         grant, grant_params = "%s", [count]
     else:
         left = f"(%s - {used_col})"

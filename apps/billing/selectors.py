@@ -23,6 +23,7 @@ from apps.billing.models import (
     Subscription,
     UsageMeter,
 )
+from apps.billing.usage_counter import meter_leads_used
 from apps.payments.models import Payment
 
 if TYPE_CHECKING:
@@ -198,13 +199,15 @@ class Usage:
 
 def usage_current(tenant, limits: PlanLimits) -> Usage:
     """This period's consumption against the plan's limit (one or two queries); `limits` is
-    the tenant's `plan_limits.plan_limits_get` (or anything built on it)."""
-    if limits.lead_limit is None:
-        # Unlimited plans keep no meter (no check on the hot path): count the leads instead.
+    the tenant's `plan_limits.plan_limits_get` (or anything built on it). The count is the
+    period's meter (apps/billing/usage_counter.py), not a count of the leads."""
+    meter = meter_get(tenant, limits.period_start)
+    if meter is not None:
+        used = meter_leads_used(tenant, meter)  # O(1) once exact
+    elif limits.lead_limit is None:  # no lead this period yet, or the meter is not open yet
         used = leads_created_between(tenant, limits.period_start, limits.period_end)
     else:
-        meter = meter_get(tenant, limits.period_start)
-        used = meter.leads_used if meter else 0
+        used = 0
     return Usage(
         period_start=limits.period_start,
         period_end=limits.period_end,

@@ -41,6 +41,7 @@ DOMAIN_EVENTS = frozenset(
         "member_role_changed",
         "member_removed",
         "lead_created",
+        "customer_actions_recorded",  # apps/leads/events.py: pay-per-lead revalues the months
         "lead_status_changed",
         "widget_installed",
         "channel_connected",

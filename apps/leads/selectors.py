@@ -76,9 +76,27 @@ def _search_term(q: str) -> str:
     return stripped
 
 
-def search_condition(q: str) -> Lookup:
+# Under this many characters a search matches the start of a field: trigrams need three, and
+# "contains 'zz'" could only be answered by reading every lead of the tenant.
+PREFIX_BELOW = 3
+SEARCH_FIELDS = ("name", "email", "phone", "company")
+
+
+def search_condition(q: str) -> Lookup | Q:
+    """Three characters and more: anywhere in name, e-mail, phone or company (pg_trgm index).
+    One or two: the start of one of them (btree indexes of migration 0010)."""
+    term = _search_term(q)
+    if len(term) < PREFIX_BELOW:
+        return _prefix_condition(term)
     text = _SearchText(F("name"), F("email"), F("phone"), F("company"))
-    return _ILikeContains(text, Value(_like_pattern(_search_term(q))))
+    return _ILikeContains(text, Value(_like_pattern(term)))
+
+
+def _prefix_condition(term: str) -> Q:
+    condition = Q()
+    for field in SEARCH_FIELDS:
+        condition |= Q(**{f"{field}__istartswith": term})
+    return condition
 
 
 # --- filters ------------------------------------------------------------------------------

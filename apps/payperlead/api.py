@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from apps.core.api import error_responses
 from apps.core.errors import ValidationFailed
-from apps.payperlead import exports, presenters, selectors, services
+from apps.payperlead import exports, presenters, reports, selectors
 from apps.payperlead.forms import parse_format, parse_period, resolve_customer
 from apps.tenants.api_base import TenantAPIView
 
@@ -38,9 +38,12 @@ class BillingReportAPI(TenantAPIView):
             "(action: value, billed, savings and reason, the action it duplicates, the card "
             "version, the cap computation). Without `customer`: every customer's totals (JSON) "
             "or every line (CSV). Amounts are integers of minor units (1000 = 10.00 USD) in "
-            "JSON and major units (10.00) in CSV. An open month is recomputed on each request; "
-            "a closed month answers its frozen report. A month without actions is an empty "
-            "report, not an error."
+            "JSON and major units (10.00) in CSV. Reports are read as stored: an open month is "
+            "revalued in the background after actions arrive (`valued_as_of` is when that "
+            "valuation read them, `refresh_pending` says a newer one is on its way); a closed "
+            "month answers its frozen report. A month without actions is an empty report, not "
+            "an error. The CSV ends with a trailer row `#end,<lines>,<currency>,<billed>…`; a "
+            "file without it is incomplete (a failure part-way writes `#error,…` and aborts)."
         ),
         parameters=[
             OpenApiParameter(
@@ -64,23 +67,27 @@ class BillingReportAPI(TenantAPIView):
         period = parse_period(params.get("period"))
         fmt = parse_format(params.get("format"))
         customer = resolve_customer(self.tenant, params.get("customer"))
-        if customer is None:
-            return self._every_customer(period, fmt)
-        report = services.report_compute(tenant=self.tenant, customer=customer, period=period)
-        if fmt == "csv":
-            return exports.csv_response(self.tenant, period, customer, report)
-        if fmt == "pdf":
-            return exports.pdf_response(self.tenant, report)
-        leads = selectors.leads_by_id(self.tenant, {ln.lead_id for ln in report.lines})
-        return Response(presenters.report_json(report, leads))
-
-    def _every_customer(self, period, fmt):
-        if fmt == "csv":
-            return exports.csv_response(self.tenant, period)
-        if fmt == "pdf":
+        if customer is None and fmt == "pdf":
             raise ValidationFailed(
                 _("A PDF is one customer's report."),
                 fields={"customer": [_("Choose a customer for a PDF.")]},
             )
-        reports = services.report_compute_all(tenant=self.tenant, period=period)
-        return Response(presenters.overall_json(period, reports))
+        freshness = reports.freshness(self.tenant, period)
+        freshness.check()
+        if fmt == "csv":
+            return exports.csv_response(self.tenant, period, customer)
+        if customer is None:
+            every = reports.reports_read(self.tenant, period)
+            return Response(_fresh(presenters.overall_json(period, every), freshness))
+        report = reports.report_read(self.tenant, customer, period)
+        if fmt == "pdf":
+            return exports.pdf_response(self.tenant, report)
+        leads = selectors.leads_by_id(self.tenant, {ln.lead_id for ln in report.lines})
+        return Response(_fresh(presenters.report_json(report, leads), freshness))
+
+
+def _fresh(data: dict, freshness: reports.Freshness) -> dict:
+    """When the stored valuation read the actions, and whether a newer one is on its way."""
+    data["valued_as_of"] = freshness.as_of.isoformat() if freshness.as_of else None
+    data["refresh_pending"] = freshness.pending
+    return data

@@ -1,7 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.events import subscribe
 from apps.core.navigation import register_nav
+from apps.leads.events import CustomerActionsRecorded
 from apps.payperlead.navigation import NAV
 
 
@@ -17,4 +19,10 @@ class PayperleadConfig(AppConfig):
     verbose_name = _("Pay-per-lead")
 
     def ready(self) -> None:
+        # Uses the models: loaded once the app registry is ready.
+        from apps.payperlead.refresh import on_customer_actions_recorded
+
         register_nav(*NAV)
+        # After the ingestion commits: the months its actions fall in are revalued in the
+        # background, so the stored reports pages read stay current.
+        subscribe(CustomerActionsRecorded, on_customer_actions_recorded)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.errors import Conflict, ValidationFailed
 from apps.leads.models import Customer
-from apps.payperlead import selectors
+from apps.payperlead import refresh, selectors
 from apps.payperlead.models import DEFAULT_CARD, EPOCH, RateCard, month_bounds
 
 logger = structlog.get_logger("fastlead.billing.payperlead")
@@ -85,6 +85,7 @@ def rate_card_publish(
             note=note,
             created_by=actor,
         )
+        refresh.period_mark_cards_changed(tenant=tenant, valid_from=valid_from)
     logger.info("rate_card_published", tenant_id=str(tenant.pk), card_id=card.pk)
     return card
 

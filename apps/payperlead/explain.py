@@ -42,7 +42,7 @@ def action_explain(*, tenant, action) -> Explanation:
         return explanation
     stored = (
         BillingLine.objects.for_tenant(tenant)
-        .filter(action_ref=action.pk)
+        .filter(action_ref=action.pk, report__frozen=True)
         .select_related("report")
         .first()
     )
@@ -75,7 +75,7 @@ def _original(tenant, line: engine.Line, by_id: dict) -> engine.Line | None:
     # A late action can duplicate one billed in its closed month's frozen report.
     stored = (
         BillingLine.objects.for_tenant(tenant)
-        .filter(action_ref=line.duplicate_of)
+        .filter(action_ref=line.duplicate_of, report__frozen=True)
         .select_related("report")
         .first()
     )

@@ -3,25 +3,16 @@ shipped in apps/core/fonts, so Cyrillic renders on any machine)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core import csv_safety
 from apps.core.pdf import FONTS, PDF_TYPE
-from apps.payperlead import presenters, selectors, services
-from apps.tenants.scoping import tenant_scope
+from apps.payperlead import csv_export, presenters, selectors
 
 CSV_TYPE = "text/csv; charset=utf-8"
 # A PDF is for reading; past this many lines it points to the CSV for the rest.
 PDF_MAX_LINES = 3000
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def filename(tenant, period, customer=None, ext: str = "csv") -> str:
@@ -30,37 +21,17 @@ def filename(tenant, period, customer=None, ext: str = "csv") -> str:
     return f"billing-{tenant.slug}-{period:%Y-%m}-{safe}.{ext}"
 
 
-def csv_response(tenant, period, customer=None, report=None) -> StreamingHttpResponse:
-    """Every line of one customer's report, or of every customer's (computed one customer at
-    a time while streaming, so memory holds one customer's lines at most)."""
+def csv_response(tenant, period, customer=None) -> StreamingHttpResponse:
+    """Every stored line of one customer's report, or of every customer's, streamed in one
+    pass and closed by a trailer row (csv_export.py says how a client knows the file is
+    whole)."""
     response = StreamingHttpResponse(
-        _csv_stream(tenant, period, customer, report), content_type=CSV_TYPE
+        csv_export.csv_stream(tenant, period, customer), content_type=CSV_TYPE
     )
     name = filename(tenant, period, customer)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Report-Trailer"] = csv_export.TRAILER
     return response
-
-
-def _csv_stream(tenant, period, customer, report) -> Iterator[str]:
-    writer = csv_safety.writer(_Echo())
-    yield "\ufeff" + writer.writerow(presenters.CSV_HEADER)  # BOM: Excel reads UTF-8
-    # The response is consumed after the request's tenant scope has ended.
-    with tenant_scope(tenant):
-        if customer is not None:
-            reports = [
-                report or services.report_compute(tenant=tenant, customer=customer, period=period)
-            ]
-        else:
-            reports = _each_customer(tenant, period)
-        for item in reports:
-            leads = selectors.leads_by_id(tenant, {ln.lead_id for ln in item.lines or []})
-            for row in presenters.csv_rows(item, leads):
-                yield writer.writerow(row)
-
-
-def _each_customer(tenant, period):
-    for summary in services.report_compute_all(tenant=tenant, period=period):
-        yield services.report_compute(tenant=tenant, customer=summary.customer, period=period)
 
 
 def pdf_response(tenant, report) -> HttpResponse:

@@ -146,13 +146,50 @@ class BillingPeriod(TenantOwnedModel):
         return self.status == PeriodStatus.CLOSED
 
 
+class PeriodValuation(TenantOwnedModel):
+    """How fresh a month's stored reports are. Arriving actions mark the month changed and
+    queue one refresh (`queued` keeps a burst of batches to one task); the refresh stores
+    every customer's report and lines and records `valued_at`, the moment its reading began:
+    pages and the API read the stored reports "as of" that time and never recompute.
+
+    Kept apart from `BillingPeriod`, whose row a refresh locks for its whole run: marking a
+    month changed must not wait for a running refresh."""
+
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    changed_at = models.DateTimeField(_("actions changed"), null=True, blank=True)
+    valued_at = models.DateTimeField(_("valued as of"), null=True, blank=True)
+    queued = models.BooleanField(_("refresh queued"), default=False)
+    # The last refresh's failure (no card in force, cards in two currencies), shown instead of
+    # the stored reports until a refresh succeeds.
+    error_code = models.CharField(_("error code"), max_length=50, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("period valuation")
+        verbose_name_plural = _("period valuations")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "month"], name="periodvaluation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def pending(self) -> bool:
+        """Actions arrived after the stored valuation (a refresh is on its way)."""
+        if self.valued_at is None:
+            return True
+        return self.queued or (self.changed_at is not None and self.changed_at > self.valued_at)
+
+
 _BILLED_PLUS_SAVINGS = models.F("billed") + models.F("savings_duplicate") + models.F("savings_cap")
 
 
 class BillingReport(TenantOwnedModel):
-    """A customer's bill for one month: totals overall and per product. Open periods are
-    recomputed on demand (lines are computed with it, not stored); closing the period freezes
-    the report and stores every line."""
+    """A customer's bill for one month: totals overall and per product, with every line
+    stored. An open month's reports are refreshed in the background as actions arrive
+    (`PeriodValuation`); closing the period values it one last time and freezes them."""
 
     customer = models.ForeignKey("leads.Customer", on_delete=models.PROTECT, related_name="+")
     period = models.DateField(_("period"), help_text=_("The first day of the month."))
@@ -203,8 +240,8 @@ class LineReason(models.TextChoices):
 
 
 class BillingLine(TenantOwnedModel):
-    """One valued action of a frozen report. What identifies the action is copied onto the
-    line, so a bill stays readable after leads or actions are deleted."""
+    """One valued action of a stored report (open or frozen). What identifies the action is
+    copied onto the line, so a bill stays readable after leads or actions are deleted."""
 
     report = models.ForeignKey(BillingReport, on_delete=models.CASCADE, related_name="lines")
     lead = models.ForeignKey(
@@ -251,6 +288,11 @@ class BillingLine(TenantOwnedModel):
         ]
         indexes = [
             models.Index(fields=["tenant", "action_period", "action_ref"], name="billingline_act"),
+            # The stored report's reading order (CSV, drill-down, API).
+            models.Index(
+                fields=["report", "adjustment", "occurred_at", "action_ref"],
+                name="billingline_report_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -277,7 +277,11 @@ def lead_groups(report, leads: dict) -> list[LeadGroup]:
         group.gross += line.value
         group.billed += line.billed
         group.savings += line.savings
-    return sorted(groups.values(), key=lambda g: (g.product_id or 0, g.label, g.lead_id or 0))
+    return sorted(groups.values(), key=lead_group_order)
+
+
+def lead_group_order(group: LeadGroup) -> tuple:
+    return (group.product_id or 0, group.label, group.lead_id or 0)
 
 
 def explain_cap(line: engine.Line, currency: str) -> str:

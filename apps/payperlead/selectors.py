@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Exists, Max, Min, OuterRef
+from django.db.models import Count, Exists, Max, Min, OuterRef, Sum
 
 from apps.leads.models import Customer, Lead, LeadAction
 from apps.payperlead import engine
@@ -21,6 +21,7 @@ from apps.payperlead.models import (
     BillingPeriod,
     BillingReport,
     PeriodStatus,
+    PeriodValuation,
     RateCard,
     month_bounds,
     month_start,
@@ -50,9 +51,11 @@ WHERE a.tenant_id = %(tenant)s AND l.tenant_id = %(tenant)s
   AND l.customer_id IS NOT NULL {customer} {unsettled}
 ORDER BY l.customer_id, l.product_id, l.person_key COLLATE "C", a.occurred_at, a.id
 """
+# Settled: billed by a frozen report (an open report's stored lines settle nothing).
 _UNSETTLED_SQL = """AND NOT EXISTS (
-    SELECT 1 FROM billing_billingline b
-    WHERE b.tenant_id = %(tenant)s AND b.action_period = %(period)s AND b.action_ref = a.id)"""
+    SELECT 1 FROM billing_billingline b JOIN billing_billingreport r ON r.id = b.report_id
+    WHERE b.tenant_id = %(tenant)s AND b.action_period = %(period)s AND b.action_ref = a.id
+      AND r.frozen)"""
 # Sorting a month of a big tenant's actions in memory instead of on disk.
 REPORT_WORK_MEM = "256MB"
 FETCH_SIZE = 20_000
@@ -78,7 +81,7 @@ def _rows_orm(tenant, period, customer_id, unsettled) -> Iterator[tuple]:
         query = query.filter(lead__customer_id=customer_id)
     if unsettled:
         settled = BillingLine.objects.for_tenant(tenant).filter(
-            action_period=period, action_ref=OuterRef("id")
+            action_period=period, action_ref=OuterRef("id"), report__frozen=True
         )
         query = query.filter(~Exists(settled))
     rows = query.order_by(*ROW_ORDER).values_list(*ROW_FIELDS)
@@ -186,7 +189,9 @@ def adjustment_target(period: date, closed: set[date]) -> date:
 
 def settled_lines(tenant, periods: list[date], customer_id: int | None = None):
     """Lines of frozen reports for actions of `periods` (the state late actions follow)."""
-    lines = BillingLine.objects.for_tenant(tenant).filter(action_period__in=periods)
+    lines = BillingLine.objects.for_tenant(tenant).filter(
+        action_period__in=periods, report__frozen=True
+    )
     if customer_id is not None:
         lines = lines.filter(report__customer_id=customer_id)
     return lines.only(
@@ -215,12 +220,55 @@ def frozen_reports(tenant, period: date):
     return BillingReport.objects.for_tenant(tenant).filter(period=period, frozen=True)
 
 
-def report_lines(report: BillingReport):
+def report_lines(report: BillingReport, lead_ids=None):
+    lines = BillingLine.objects.for_tenant(report.tenant).filter(report=report)
+    if lead_ids is not None:
+        lines = lines.filter(lead_id__in=list(lead_ids))
+    return lines.select_related("card").order_by("adjustment", "occurred_at", "action_ref")
+
+
+def stored_report(tenant, customer_id: int, period: date) -> BillingReport | None:
+    """The report stored for a customer's month (open or frozen)."""
     return (
+        BillingReport.objects.for_tenant(tenant)
+        .filter(customer_id=customer_id, period=period)
+        .first()
+    )
+
+
+def stored_reports(tenant, period: date):
+    return BillingReport.objects.for_tenant(tenant).filter(period=period)
+
+
+def period_valuation(tenant, period: date) -> PeriodValuation | None:
+    return PeriodValuation.objects.for_tenant(tenant).filter(month=period).first()
+
+
+def has_actions(tenant, period: date) -> bool:
+    start, end = month_bounds(period)
+    return (
+        LeadAction.objects.for_tenant(tenant)
+        .filter(occurred_at__gte=start, occurred_at__lt=end, lead__customer__isnull=False)
+        .exists()
+    )
+
+
+def lead_totals(report: BillingReport) -> list[dict]:
+    """Per (product, lead) of a stored report, with the lead's name and reference: its line
+    count and amounts, summed in the database (the drill-down pages over these, then reads
+    the lines of one page only)."""
+    return list(
         BillingLine.objects.for_tenant(report.tenant)
         .filter(report=report)
-        .select_related("card")
-        .order_by("adjustment", "occurred_at", "action_ref")
+        .values("product_id", "lead_id", "lead__name", "lead__external_id")
+        .annotate(
+            lines=Count("id"),
+            gross=Sum("value"),
+            billed=Sum("billed"),
+            savings=Sum("savings"),
+            lead_type=Min("lead_type"),
+        )
+        .order_by()
     )
 
 

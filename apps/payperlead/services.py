@@ -1,25 +1,25 @@
-"""Writes of pay-per-lead: computing reports and closing a period (rate card versions live in
-cards.py and are re-exported here, so every write is `services.<entity>_<verb>`).
+"""Writes of pay-per-lead: valuing a month and storing its reports, closing a period (rate
+card versions live in cards.py and are re-exported here, so every write is
+`services.<entity>_<verb>`).
 
-A report of an open period is recomputed whenever it is asked for: its totals are saved (the
-`BillingReport` row) and its lines come back in memory with it. Closing a period computes its
-reports one last time, stores every line and freezes them; nothing recomputes a frozen report.
-An action that arrives later for a closed period is valued after everything that period billed
-(same groups, same cap, same duplicates) and billed in the first open period after it, as an
-adjustment line.
+An open month's reports are stored, lines and all, by a refresh (`period_refresh`) that runs
+in the background after actions arrive (refresh.py); pages and the API read what is stored
+(reports.py) and never value anything. Closing a period values it one last time, stores
+every line and freezes them; nothing revalues a frozen report. An action that arrives later
+for a closed period is valued after everything that period billed (same groups, same cap,
+same duplicates) and billed in the first open period after it, as an adjustment line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import structlog
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import ApplicationError, Conflict
+from apps.core.errors import Conflict
 from apps.leads.models import Customer, Product
 from apps.payperlead import engine, selectors
 from apps.payperlead.cards import (  # noqa: F401 - re-exported
@@ -27,43 +27,29 @@ from apps.payperlead.cards import (  # noqa: F401 - re-exported
     rate_card_publish,
 )
 from apps.payperlead.models import (
-    DEFAULT_CARD,
     BillingLine,
     BillingPeriod,
     BillingReport,
     PeriodStatus,
+    PeriodValuation,
     month_bounds,
     month_start,
+)
+from apps.payperlead.reports import (  # noqa: F401 - re-exported
+    Report,
+    ReportError,
+    empty_record,
+    report_read,
+    reports_read,
+    sort_reports,
+    stored_lines,
+    with_products,
 )
 
 TOTAL_FIELDS = ("actions_count", "gross", "billed", "savings_duplicate", "savings_cap")
 LINE_BATCH = 2000
 # Not seed 001 domain events (apps/core/events.py): plain structured log lines, ids only.
 logger = structlog.get_logger("fastlead.billing.payperlead")
-
-
-class ReportError(ApplicationError):
-    status_code = 422
-    default_code = "report_invalid"
-
-
-@dataclass
-class Report:
-    """A customer's report for a period: the saved (or empty, unsaved) totals row, and its
-    lines when they were asked for (engine lines, whether computed now or read back frozen)."""
-
-    record: BillingReport
-    customer: Customer
-    lines: list[engine.Line] | None = None
-    products: dict[int, Product] = field(default_factory=dict)
-
-    @property
-    def period(self) -> date:
-        return self.record.period
-
-    @property
-    def frozen(self) -> bool:
-        return self.record.frozen
 
 
 def _book(tenant) -> engine.CardBook:
@@ -75,34 +61,100 @@ def _book(tenant) -> engine.CardBook:
 
 
 def report_compute(*, tenant, customer: Customer, period: date) -> Report:
-    """The customer's report for `period`, with its lines: recomputed (and its totals saved)
-    while the period is open, read back as frozen once it is closed."""
+    """Value the customer's `period` now and store its report and lines (an open month), or
+    read back the frozen report (a closed one). The write path of the command, the staff
+    console and tests; pages and the API read with `report_read`."""
     period = month_start(period)
-    closed = selectors.closed_months(tenant)
-    if period not in closed:
-        own, adjust = _valuate(tenant, period, closed, customer_id=customer.pk, keep_lines=True)
-        saved = _save_open(tenant, period, own, adjust, {customer.pk: customer})
-        if saved is not None:
-            record = saved.get(customer.pk) or _empty(tenant, customer, period, frozen=False)
-            lines = [ln for ln in [*own.lines, *adjust.lines] if ln.customer_id == customer.pk]
-            return _report(tenant, record, customer, lines)
-    return frozen_report_of(tenant, customer, period)
+    with transaction.atomic():
+        if not _lock_period(tenant, period).is_closed:
+            closed = selectors.closed_months(tenant)
+            _store_customer(tenant, period, closed, customer.pk, frozen=False)
+    return report_read(tenant, customer, period)
 
 
 def report_compute_all(*, tenant, period: date) -> list[Report]:
-    """Every customer's report for `period` (totals only, no lines), in one pass over the
-    period's actions: the big-report path."""
+    """Value every customer's `period` now and store it (`period_refresh`), then read the
+    stored totals back (no lines)."""
+    period_refresh(tenant=tenant, period=period)
+    return reports_read(tenant, period)
+
+
+def period_refresh(*, tenant, period: date) -> bool:
+    """Value an open month and store every customer's report and lines, in one transaction
+    (readers see the old reports or the new ones, never a mix), then record the moment the
+    valuation began reading as its "as of" time. A closed month is left alone (False).
+    One customer at a time: memory holds one customer's lines."""
     period = month_start(period)
-    closed = selectors.closed_months(tenant)
-    if period not in closed:
-        own, adjust = _valuate(tenant, period, closed, customer_id=None, keep_lines=False)
-        customers = selectors.customers_by_id(tenant, _customer_ids(own, adjust))
-        saved = _save_open(tenant, period, own, adjust, customers, prune=True)
-        if saved is not None:
-            return _reports(tenant, saved.values(), customers)
-    records = list(selectors.frozen_reports(tenant, period))
-    customers = selectors.customers_by_id(tenant, [r.customer_id for r in records])
-    return _reports(tenant, records, customers)
+    try:
+        refreshed = _refresh(tenant, period)
+    except ReportError as exc:
+        _mark_valued(tenant, period, error=exc)
+        raise
+    if refreshed:
+        logger.info("billing_period_refreshed", tenant_id=str(tenant.pk), period=f"{period:%Y-%m}")
+    return refreshed
+
+
+def _refresh(tenant, period: date) -> bool:
+    with transaction.atomic():
+        row = _lock_period(tenant, period)
+        if row.is_closed:
+            return False
+        began = timezone.now()
+        closed = selectors.closed_months(tenant)
+        months = [period, *selectors.feeding_periods(period, closed)]
+        customer_ids = selectors.billable_customer_ids(tenant, months)
+        gone = BillingReport.objects.for_tenant(tenant).filter(period=period, frozen=False)
+        gone.exclude(customer_id__in=customer_ids).delete()
+        for customer_id in customer_ids:
+            _store_customer(tenant, period, closed, customer_id, frozen=False)
+        _mark_valued(tenant, period, valued_at=began)
+    _analyze_lines()
+    return True
+
+
+def _analyze_lines() -> None:
+    """A refresh can replace a million lines at once, before autovacuum notices: fresh
+    statistics keep the readers' plans on the report index (seconds of sampling, once)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {BillingLine._meta.db_table}")
+
+
+def period_refresh_claim(*, tenant, period: date) -> None:
+    """A refresh task took the queued refresh of `period`: later arrivals queue the next."""
+    PeriodValuation.objects.for_tenant(tenant).filter(month=month_start(period)).update(
+        queued=False
+    )
+
+
+def _mark_valued(tenant, period: date, *, valued_at=None, error: ReportError | None = None):
+    """Record a refresh: its "as of" time, or its failure (the stored reports stay)."""
+    PeriodValuation.objects.bulk_create(
+        [PeriodValuation(tenant=tenant, month=period)], ignore_conflicts=True
+    )
+    state = PeriodValuation.objects.for_tenant(tenant).filter(month=period)
+    if error is not None:
+        state.update(error_code=error.code, error=error.message)
+    else:
+        state.update(valued_at=valued_at, error_code="", error="")
+
+
+def _store_customer(tenant, period, closed, customer_id: int, *, frozen: bool):
+    """Value one customer's month and replace its stored open report and lines (or write the
+    frozen ones). A customer left without actions loses its open report."""
+    own, adjust = _valuate(tenant, period, closed, customer_id=customer_id, keep_lines=True)
+    mine = BillingReport.objects.for_tenant(tenant).filter(
+        period=period, customer_id=customer_id, frozen=False
+    )
+    BillingLine.objects.for_tenant(tenant).filter(report__in=mine).delete()
+    if not own.totals and not adjust.totals:
+        mine.delete()
+        return None
+    customers = selectors.customers_by_id(tenant, [customer_id])
+    records = _write_reports(tenant, period, own, adjust, customers, frozen=frozen)
+    _write_lines(tenant, period, records, [*own.lines, *adjust.lines])
+    return records[customer_id]
 
 
 def period_close_check(period: date) -> date:
@@ -143,12 +195,7 @@ def period_close(*, tenant, actor, period: date) -> BillingPeriod:
         # One customer at a time: memory holds one customer's lines, and each frozen report's
         # totals come from the very lines stored with it.
         for customer_id in selectors.billable_customer_ids(tenant, months):
-            own, adjust = _valuate(tenant, period, closed, customer_id=customer_id, keep_lines=True)
-            if not own.totals and not adjust.totals:
-                continue
-            customers = selectors.customers_by_id(tenant, [customer_id])
-            records = _write_reports(tenant, period, own, adjust, customers, frozen=True)
-            _write_lines(tenant, period, records, [*own.lines, *adjust.lines])
+            _store_customer(tenant, period, closed, customer_id, frozen=True)
         row.status, row.closed_at, row.closed_by = PeriodStatus.CLOSED, timezone.now(), actor
         row.save(update_fields=["status", "closed_at", "closed_by"])
     logger.info("billing_period_closed", tenant_id=str(tenant.pk), period=f"{period:%Y-%m}")
@@ -233,21 +280,6 @@ def _lock_period(tenant, period: date) -> BillingPeriod:
     return BillingPeriod.objects.for_tenant(tenant).select_for_update().get(month=period)
 
 
-def _save_open(tenant, period, own, adjust, customers, *, prune=False):
-    """Save the open period's totals; None if the period was closed meanwhile (the caller
-    then reads the frozen report)."""
-    with transaction.atomic():
-        if _lock_period(tenant, period).is_closed:
-            return None
-        records = _write_reports(tenant, period, own, adjust, customers, frozen=False)
-        stale = BillingReport.objects.for_tenant(tenant).filter(period=period, frozen=False)
-        stale = stale.exclude(customer_id__in=list(records))
-        if not prune:
-            stale = stale.filter(customer_id__in=list(customers))
-        stale.delete()
-    return records
-
-
 def _write_reports(tenant, period, own, adjust, customers, *, frozen: bool) -> dict:
     now = timezone.now()
     records = {}
@@ -277,14 +309,14 @@ def _write_reports(tenant, period, own, adjust, customers, *, frozen: bool) -> d
         unique_fields=["tenant", "customer", "period"],
         update_fields=update,
     )
-    if frozen or any(r.pk is None for r in records.values()):
-        ids = dict(
-            BillingReport.objects.for_tenant(tenant)
-            .filter(period=period, customer_id__in=list(records))
-            .values_list("customer_id", "pk")
-        )
-        for customer_id, record in records.items():
-            record.pk = ids[customer_id]
+    # The ids of rows an upsert updated (the lines need them), on every backend.
+    ids = dict(
+        BillingReport.objects.for_tenant(tenant)
+        .filter(period=period, customer_id__in=list(records))
+        .values_list("customer_id", "pk")
+    )
+    for customer_id, record in records.items():
+        record.pk = ids[customer_id]
     return records
 
 
@@ -352,111 +384,85 @@ def _product_totals(totals_by_product: dict, products: dict[int, Product]) -> li
     return sorted(out, key=lambda p: (p["product_ref"], p["product_id"] or 0))
 
 
+LINE_COLUMNS = (
+    "tenant_id",
+    "report_id",
+    "lead_id",
+    "action_id",
+    "action_ref",
+    "product_id",
+    "person_key",
+    "lead_type",
+    "action_type",
+    "engagement",
+    "occurred_at",
+    "action_period",
+    "value",
+    "billed",
+    "savings",
+    "reason",
+    "duplicate_of_id",
+    "duplicate_of_ref",
+    "billed_before",
+    "card_id",
+    "card_version",
+    "default_card",
+    "adjustment",
+)
+
+
 def _write_lines(tenant, period, records: dict, lines: list[engine.Line]) -> None:
-    rows = []
-    for line in lines:
-        record = records[line.customer_id]
-        rows.append(
-            BillingLine(
-                tenant=tenant,
-                report_id=record.pk,
-                lead_id=line.lead_id,
-                action_id=line.action_id,
-                action_ref=line.action_id,
-                product_id=line.product_id,
-                person_key=line.person_key,
-                lead_type=line.lead_type,
-                action_type=line.action_type,
-                engagement=line.engagement,
-                occurred_at=line.occurred_at,
-                action_period=month_start(line.occurred_at),
-                value=line.value,
-                billed=line.billed,
-                savings=line.savings,
-                reason=line.reason,
-                duplicate_of_id=line.duplicate_of,
-                duplicate_of_ref=line.duplicate_of,
-                billed_before=line.billed_before,
-                card_id=line.card.id,
-                card_version=line.card.version,
-                default_card=line.default_card,
-                adjustment=line.adjustment,
-            )
+    """Store the lines: COPY on PostgreSQL (a big month's million lines in seconds), the ORM
+    elsewhere."""
+    rows = (
+        (
+            tenant.pk,
+            records[line.customer_id].pk,
+            line.lead_id,
+            line.action_id,
+            line.action_id,
+            line.product_id,
+            line.person_key,
+            line.lead_type,
+            line.action_type,
+            line.engagement,
+            line.occurred_at,
+            month_start(line.occurred_at),
+            line.value,
+            line.billed,
+            line.savings,
+            line.reason,
+            line.duplicate_of,
+            line.duplicate_of,
+            line.billed_before,
+            line.card.id,
+            line.card.version,
+            line.default_card,
+            line.adjustment,
         )
-    BillingLine.objects.bulk_create(rows, batch_size=LINE_BATCH)
-
-
-def _empty(tenant, customer, period, *, frozen: bool) -> BillingReport:
-    """The report of a customer without actions in the period: zeros, not an error."""
-    currency = _currency_at(tenant, customer, month_bounds(period)[0])
-    return BillingReport(
-        tenant=tenant,
-        customer=customer,
-        period=period,
-        currency=currency,
-        computed_at=timezone.now(),
-        frozen=frozen,
+        for line in lines
     )
-
-
-def _currency_at(tenant, customer, at: datetime) -> str:
-    book = _book(tenant)
-    try:
-        return book.resolve(customer.pk, "", at).currency
-    except engine.NoCard:
-        return DEFAULT_CARD["currency"]
+    if connection.vendor == "postgresql":
+        table = BillingLine._meta.db_table
+        with connection.cursor() as cursor:
+            sql = f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    BillingLine.objects.bulk_create(
+        [BillingLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in rows],
+        batch_size=LINE_BATCH,
+    )
 
 
 def frozen_report_of(tenant, customer, period) -> Report:
     """A closed month's report of a customer, with its stored lines (empty if none)."""
     record = selectors.frozen_report(tenant, customer.pk, period)
     if record is None:
-        return _report(tenant, _empty(tenant, customer, period, frozen=True), customer, [])
-    return _report(tenant, record, customer, frozen_lines(record))
+        record = empty_record(tenant, customer, period, frozen=True)
+        return with_products(tenant, record, customer, [])
+    return with_products(tenant, record, customer, stored_lines(record))
 
 
-def frozen_lines(record: BillingReport) -> list[engine.Line]:
-    """A frozen report's stored lines, as engine lines (one rendering path for both)."""
-    cards: dict[int, engine.Card] = {}
-    out = []
-    for row in selectors.report_lines(record):
-        card = cards.get(row.card_id)
-        if card is None:
-            card = cards[row.card_id] = row.card.as_card()
-        out.append(
-            engine.Line(
-                row.action_ref,
-                row.lead_id,
-                record.customer_id,
-                row.product_id,
-                row.person_key,
-                row.lead_type,
-                row.action_type,
-                row.engagement,
-                row.occurred_at,
-                card,
-                row.value,
-                row.billed,
-                row.savings,
-                row.reason,
-                row.duplicate_of_ref,
-                row.billed_before,
-                row.adjustment,
-            )
-        )
-    return out
-
-
-def _report(tenant, record, customer, lines) -> Report:
-    product_ids = {p["product_id"] for p in record.products if p["product_id"] is not None}
-    products = {p.pk: p for p in Product.objects.for_tenant(tenant).filter(pk__in=product_ids)}
-    return Report(record=record, customer=customer, lines=lines, products=products)
-
-
-def _reports(tenant, records, customers) -> list[Report]:
-    reports = [
-        Report(record=r, customer=customers[r.customer_id])
-        for r in records
-        if r.customer_id in customers
-    ]
-    return sorted(reports, key=lambda r: (r.customer.name, r.customer.pk))
+frozen_lines = stored_lines

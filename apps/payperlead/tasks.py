@@ -1,5 +1,6 @@
-"""Celery entry point of pay-per-lead: closing a month runs in the background, because a
-large tenant's last valuation (every customer's lines written) takes longer than a request."""
+"""Celery entry points of pay-per-lead: closing a month and refreshing an open month's stored
+reports run in the background, because a large tenant's valuation (every customer's lines
+written) takes longer than a request."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ def close_billing_period_task(tenant, period: str, actor_id: int | None = None) 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     row = services.period_close(tenant=tenant, actor=actor, period=date.fromisoformat(period))
     return row.status
+
+
+@tenant_task(queue="billing", acks_late=True, ignore_result=True)
+def refresh_billing_period_task(tenant, period: str) -> bool:
+    """Value an open month and store its reports (after actions arrived). Idempotent: a
+    rerun stores the same reports; a closed month is left alone."""
+    month = date.fromisoformat(period)
+    services.period_refresh_claim(tenant=tenant, period=month)
+    try:
+        return services.period_refresh(tenant=tenant, period=month)
+    except services.ReportError:
+        return False  # recorded on the month (no card, two currencies): pages show it

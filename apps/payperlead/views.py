@@ -6,11 +6,12 @@ close a finished month."""
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError, NotFound
-from apps.payperlead import exports, presenters, selectors, services
+from apps.payperlead import exports, presenters, reports, selectors, services
 from apps.payperlead.forms import (
     ReportPickForm,
     parse_format,
@@ -99,20 +100,24 @@ def report_index(request, tenant_slug):
 
 
 def _report_context(request, period, customer) -> dict:
+    """What the stored reports say (a GET reads, never values: reports.py)."""
     tenant = request.tenant
+    freshness = reports.freshness(tenant, period)
+    freshness.check()
+    fresh = {"freshness": freshness}
     if customer is None:
-        reports = services.report_compute_all(tenant=tenant, period=period)
-        overall = presenters.overall_json(period, reports)
+        every = reports.reports_read(tenant, period)
+        overall = presenters.overall_json(period, every)
         return {
-            "rows": [_customer_row(tenant, period, report) for report in reports],
+            **fresh,
+            "rows": [_customer_row(tenant, period, report) for report in every],
             "overall": [presenters.amounts(t, t["currency"]) for t in overall["totals"]],
             "currencies": sorted({t["currency"] for t in overall["totals"]}),
         }
-    report = services.report_compute(tenant=tenant, customer=customer, period=period)
+    report = reports.report_read(tenant, customer, period, lines=False)
     currency = report.record.currency
-    leads = selectors.leads_by_id(tenant, {ln.lead_id for ln in report.lines})
-    groups = presenters.lead_groups(report, leads)
-    page = Paginator(groups, LEADS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(_lead_groups(tenant, report), LEADS_PER_PAGE).get_page(request.GET.get("page"))
+    _fill_lines(report, page)
     for group in page:
         product = report.products.get(group.product_id)
         group.product_ref = product.external_ref if product else ""
@@ -135,7 +140,47 @@ def _report_context(request, period, customer) -> dict:
         ],
         "page": page,
         "currencies": [currency],
+        **fresh,
     }
+
+
+def _lead_groups(tenant, report) -> list[presenters.LeadGroup]:
+    """Every lead of the report with its sums (from the database, not its lines), in the
+    drill-down's order."""
+    if report.record.pk is None:
+        return []
+    groups = [
+        presenters.LeadGroup(
+            t["lead_id"],
+            _lead_label(t),
+            t["product_id"],
+            t["lead_type"],
+            gross=t["gross"],
+            billed=t["billed"],
+            savings=t["savings"],
+        )
+        for t in selectors.lead_totals(report.record)
+    ]
+    return sorted(groups, key=presenters.lead_group_order)
+
+
+def _lead_label(totals: dict) -> SimpleNamespace | None:
+    """What LeadGroup.label reads of a lead (None: the lead was deleted)."""
+    if totals["lead__name"] is None and totals["lead__external_id"] is None:
+        return None
+    return SimpleNamespace(name=totals["lead__name"], external_id=totals["lead__external_id"])
+
+
+def _fill_lines(report, page) -> None:
+    """The lines of the leads on this page only."""
+    if report.record.pk is None:
+        return
+    groups = {(g.product_id, g.lead_id): g for g in page}
+    lines = reports.stored_lines(report.record, {lead_id for _p, lead_id in groups})
+    for line in lines:
+        group = groups.get((line.product_id, line.lead_id))
+        if group is not None:
+            group.lines.append(line)
 
 
 def _customer_row(tenant, period, report) -> dict:
@@ -188,12 +233,7 @@ def report_download(request, tenant_slug):
         return exports.csv_response(tenant, period, customer)
     if customer is None:
         raise Http404
-    try:
-        report = services.report_compute(tenant=tenant, customer=customer, period=period)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect(_index_url(tenant, period, customer))
-    return exports.pdf_response(tenant, report)
+    return exports.pdf_response(tenant, reports.report_read(tenant, customer, period))
 
 
 @require_POST

@@ -33,6 +33,9 @@ def meter_ensure(tenant, entitlements=None) -> UsageMeter:
             "plan_code": ent.plan_code or "",
             "lead_limit": ent.lead_limit,
             "limit_mode": ent.limit_mode,
+            # a limited plan's quota starts at its meter; an unlimited plan's meter may open
+            # after the period's first leads (they reserve nothing before): counted once
+            "exact": ent.lead_limit is not None,
         },
     )
     if created:
@@ -78,7 +81,7 @@ def _meter_follow_plan(meter: UsageMeter, ent) -> None:
 
 def usage_periods_roll(now: datetime | None = None) -> int:
     """Open the current period's meter for every billed tenant that has none, and record the
-    lead count of closed unlimited periods (they keep no meter on the hot path). Safe to run
+    lead count of closed unlimited periods whose meter was never counted. Safe to run
     twice: meters are unique per tenant and period start."""
     now = now or timezone.now()
     covered = set(
@@ -101,11 +104,12 @@ def usage_periods_roll(now: datetime | None = None) -> int:
 
 def _close_unlimited_periods(tenant_id, *, before: datetime) -> None:
     for meter in UsageMeter.objects.for_tenant(tenant_id).filter(
-        lead_limit__isnull=True, period_end__lte=before
+        lead_limit__isnull=True, exact=False, period_end__lte=before
     ):
         used = leads_created_between(tenant_id, meter.period_start, meter.period_end)
-        if used != meter.leads_used:
-            UsageMeter.objects.for_tenant(tenant_id).filter(pk=meter.pk).update(leads_used=used)
+        UsageMeter.objects.for_tenant(tenant_id).filter(pk=meter.pk).update(
+            leads_used=used, exact=True
+        )
 
 
 def usage_warning_claim(tenant, meter_id: int, level: int) -> UsageMeter | None:

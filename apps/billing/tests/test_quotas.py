@@ -24,15 +24,19 @@ from tests.factories import MembershipFactory, TenantFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_unlimited_plan_skips_the_check_without_any_query(tenant, django_assert_num_queries):
+def test_unlimited_plan_counts_with_one_statement_and_never_refuses(
+    tenant, django_assert_num_queries
+):
     subscribe(tenant, "email_unlimited")
     entitlements_get(tenant)  # the snapshot is cached by any earlier request
-    with django_assert_num_queries(0):
+    lead_quota_reserve(tenant, 1)  # the period's meter is open
+    with django_assert_num_queries(3):  # one statement each; the check needs none
         decision = lead_quota_reserve(tenant, 1000)
         lead_quota_release(tenant, 10)
         assert tenant_accepts_leads(tenant)
+        lead_quota_reserve(tenant, 9)
     assert (decision.allowed, decision.refused, decision.warning) == (1000, 0, None)
-    assert not UsageMeter.objects.for_tenant(tenant).filter(leads_used__gt=0).exists()
+    assert UsageMeter.objects.for_tenant(tenant).get().leads_used == 1000
 
 
 def test_limited_plan_costs_one_statement(tenant, django_assert_num_queries):

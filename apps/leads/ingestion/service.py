@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, date
 from typing import Any
 
 from django.db import transaction
@@ -26,7 +27,8 @@ from apps.billing.quotas import (
     lead_quota_reserve,
     quota_exceeded_error,
 )
-from apps.core.events import log_event
+from apps.core.events import emit, log_event
+from apps.leads.events import CustomerActionsRecorded
 from apps.leads.identity import identity_key, person_key
 from apps.leads.ingestion import writer
 from apps.leads.ingestion.schema import LeadIn, refresh_latest, validate_item
@@ -84,6 +86,7 @@ class _Context:
     entitlements: Any = None
     count_quota: bool = True
     quota_decision: Any = None  # the last lead-quota reservation (single leads: its error)
+    customer_months: set = field(default_factory=set)  # months of actions of customers' leads
 
 
 @contextmanager
@@ -225,6 +228,10 @@ def _store(ctx: _Context, clean, results, lists) -> None:
             result = results[index] = ItemResult(index, CREATED)
         result.lead_id = real_id(lead_of[index])
         result.actions_added = added.get(index, 0)
+    if ctx.customer_months:
+        # Pay-per-lead values customers' actions: tell it which months changed (after commit).
+        months = tuple(sorted(f"{m:%Y-%m-%d}" for m in ctx.customer_months))
+        emit(CustomerActionsRecorded(tenant_id=str(ctx.tenant.pk), months=months))
 
 
 def _write(ctx: _Context, keyed, results, lists, single: bool):
@@ -247,6 +254,7 @@ def _write(ctx: _Context, keyed, results, lists, single: bool):
     merged_ids = {lead_id for lead_id in lead_of.values() if lead_id in existing}
     _fill_blanks(keyed, results, lead_of, existing, ctx.now)
     actions, added = _action_rows(ctx, keyed, lead_of, merged_ids)
+    _note_customer_months(ctx, keyed, lead_of, merged_ids, actions)
     timeline = _timeline_rows(ctx, keyed, results, lead_of, added)
     real_id = writer.write_batch(new_rows, actions, timeline, concurrent=single)
     if real_id is None:  # lost the race: nothing was created, give the reservation back
@@ -254,6 +262,19 @@ def _write(ctx: _Context, keyed, results, lists, single: bool):
             _release_quota(ctx, decision.allowed)
         return None
     return real_id, lead_of, added
+
+
+def _note_customer_months(ctx: _Context, keyed, lead_of, merged_ids, actions) -> None:
+    """The months of the actions added to leads of a customer (or to existing leads, whose
+    customer the item may not name)."""
+    if not actions:
+        return
+    billed = {lead_of[k[0]] for k in keyed if k[4] is not None and k[0] in lead_of}
+    billed |= merged_ids
+    for row in actions:
+        if row[1] in billed:
+            at = row[4].astimezone(UTC)
+            ctx.customer_months.add(date(at.year, at.month, 1))
 
 
 def _reserve_quota(ctx: _Context, count: int):

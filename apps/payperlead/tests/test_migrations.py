@@ -57,7 +57,9 @@ def _at(day: int, hour: int) -> datetime:
 def _fill_old_layout(apps) -> dict:
     """Rows written through billing's historical models, as the old code wrote them."""
     ContentType = apps.get_model("contenttypes", "ContentType")
-    assert not ContentType.objects.filter(app_label="payperlead").exists()
+    # (models added to payperlead later keep their content types when migrating back)
+    moved = ("ratecard", "billingperiod", "billingreport", "billingline")
+    assert not ContentType.objects.filter(app_label="payperlead", model__in=moved).exists()
     tenant = apps.get_model("tenants", "Tenant").objects.create(name="Old Co", slug="old-co")
     staff = apps.get_model("accounts", "User").objects.create(
         email="staff@example.com", is_staff=True, is_active=True
