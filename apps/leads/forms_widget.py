@@ -37,7 +37,7 @@ class WidgetConfigForm(forms.ModelForm):
             **{
                 name: forms.Textarea(attrs={"rows": 2})
                 for name in EDITABLE
-                if name.startswith(("greeting_", "success_", "consent_", "marketing_", "offline_"))
+                if name.endswith(("_ru", "_en")) and not name.startswith(("title_", "button_"))
             },
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -49,7 +50,12 @@ def widget_settings(request, tenant_slug):
     return redirect("leads:widget", tenant_slug=request.tenant.slug)
 
 
+# The dashboard frames this page; the widget injects its own <style> as on a customer's site.
+PREVIEW_CSP = {"frame-ancestors": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"]}
+
+
 @xframe_options_sameorigin
+@csp_replace(PREVIEW_CSP)
 @dashboard_view()
 def widget_preview(request, tenant_slug):
     """A page holding the real widget script with the tenant's key (the dashboard's iframe)."""

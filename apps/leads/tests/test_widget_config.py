@@ -202,6 +202,7 @@ def page(name, tenant):
 def test_admin_edits_the_widget_on_the_page(admin_client_web, tenant, english_ui):
     html = admin_client_web.get(page("widget", tenant)).content.decode()
     assert "Widget settings" in html and 'id="widget-preview"' in html
+    assert 'type="checkbox" name="marketing_enabled"' in html
     assert 'id="widget-snippet"' in html
     form = {
         name: value
