@@ -18,6 +18,9 @@ DAYS = [
 
 
 class WidgetConfigForm(forms.ModelForm):
+    policy_url = forms.URLField(
+        label=_("privacy policy link"), max_length=500, required=False, assume_scheme="https"
+    )
     work_days = forms.TypedMultipleChoiceField(
         label=_("Working days"),
         choices=DAYS,

@@ -97,8 +97,8 @@ class WidgetConfig(TenantOwnedModel):
     work_days = models.JSONField(
         _("working days"), default=_days_default, blank=True, validators=[validate_work_days]
     )
-    work_from = models.TimeField(_("from"), default="09:00")
-    work_to = models.TimeField(_("to"), default="18:00")
+    work_from = models.TimeField(_("from"), default=datetime.time(9, 0))
+    work_to = models.TimeField(_("to"), default=datetime.time(18, 0))
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone]
     )

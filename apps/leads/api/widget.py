@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import datetime
+import re
+import zoneinfo
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -15,8 +19,31 @@ from apps.leads.models import WidgetConfig
 from apps.leads.widget_config import EDITABLE, widget_config_get, widget_config_save
 from apps.tenants.api_base import TenantAPIView
 
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class ClockTimeField(serializers.RegexField):
+    """A time of day as "HH:MM" (JSON Schema's "time" format would want a UTC offset)."""
+
+    PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+    def __init__(self, **kwargs):
+        super().__init__(self.PATTERN, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not re.fullmatch(self.PATTERN, value):  # validators run only after this method
+            self.fail("invalid")
+        return datetime.time.fromisoformat(value)
+
+    def to_representation(self, value):
+        return value.strftime("%H:%M")
+
 
 class WidgetConfigSerializer(serializers.ModelSerializer):
+    work_from = ClockTimeField(required=False)
+    work_to = ClockTimeField(required=False)
+    time_zone = serializers.ChoiceField(choices=TIME_ZONES, required=False)
     work_days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), max_length=7, required=False
     )

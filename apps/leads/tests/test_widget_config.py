@@ -173,11 +173,13 @@ def test_api_get_and_put(admin_api, tenant):
 def test_api_validates_per_field(admin_api, tenant):
     api = url("api-widget-config", tenant)
     response = admin_api.put(
-        api, {"primary_color": "red", "work_days": [9], "position": "x"}, format="json"
+        api,
+        {"primary_color": "red", "work_days": [9], "position": "x", "work_from": "0"},
+        format="json",
     )
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
-    assert {"primary_color", "position"} <= set(fields)
+    assert {"primary_color", "position", "work_from"} <= set(fields)
     assert any(name.startswith("work_days") for name in fields)
     both_hidden = admin_api.put(
         api, {"field_email": "hidden", "field_phone": "hidden"}, format="json"
