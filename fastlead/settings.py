@@ -456,6 +456,8 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": [("ru", "Русский"), ("en", "English")],
         "APIKeyRoleEnum": [("operator", "operator"), ("analyst", "analyst")],
         "RoleEnum": "apps.tenants.roles.Role",
+        "WidgetFieldModeEnum": "apps.leads.models_widget.FieldMode",
+        "WidgetPositionEnum": "apps.leads.models_widget.WidgetPosition",
     },
 }
 

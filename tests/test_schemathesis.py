@@ -71,6 +71,8 @@ RULES_BEYOND_THE_SCHEMA = {
     # a lead keeps an e-mail, a phone or a lead id; the list and the assignee must exist; a
     # phone number must exist
     ("PATCH", f"{TENANT}/leads/{{lead_id}}/"),
+    # the widget asks for an e-mail or a phone; working hours end after they start
+    ("PUT", f"{TENANT}/widget/"),
     # `created_to` not before `created_from`
     ("GET", f"{TENANT}/leads/"),
     ("GET", f"{TENANT}/leads/export/"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.leads.api import exports, keys, leads, lists
+from apps.leads.api import exports, keys, leads, lists, widget
 
 tenant = "tenants/<str:tenant_id>/"
 
@@ -35,6 +35,7 @@ urlpatterns = [
     path(f"{tenant}products/", lists.ProductCollectionAPI.as_view(), name="api-products"),
     path(f"{tenant}api-keys/", keys.APIKeyCollectionAPI.as_view(), name="api-keys"),
     path(f"{tenant}api-keys/<int:key_id>/", keys.APIKeyDetailAPI.as_view(), name="api-key"),
+    path(f"{tenant}widget/", widget.WidgetConfigAPI.as_view(), name="api-widget-config"),
     path(f"{tenant}widget/keys/", keys.PublishableKeyAPI.as_view(), name="api-widget-key"),
     path(
         f"{tenant}widget/keys/rotate/",

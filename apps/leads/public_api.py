@@ -38,6 +38,7 @@ from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
 from apps.leads.widget_availability import answer_503_when_database_down
+from apps.leads.widget_config import LANGUAGES, missing_required, public_config, visitor_language
 from apps.tenants.keys import (
     WidgetTenant,
     widget_tenant_cache_key,
@@ -145,36 +146,41 @@ def widget_config(request, publishable_key: str):
     widget, error = _enter(request, "cfg", publishable_key)
     if error:
         return error
+    refused = _origin_refused(request, widget)
+    if refused is not None:
+        return refused
     response = JsonResponse(_public_config(request, widget, publishable_key))
     response["Cache-Control"] = "public, max-age=60"
     return response
 
 
 def _public_config(request, widget: WidgetTenant, key: str) -> dict:
+    lang = request.GET.get("lang", "") or visitor_language()
+    lang = lang if lang in LANGUAGES else visitor_language()
     return {
         "tenant": {"name": widget.name},
-        "fields": [
-            {"name": "name", "type": "text", "label": _("Name"), "required": False},
-            {"name": "email", "type": "email", "label": _("E-mail"), "required": False},
-            {"name": "phone", "type": "tel", "label": _("Phone"), "required": False},
-            {"name": "message", "type": "textarea", "label": _("Message"), "required": False},
-        ],
-        "require_one_of": ["email", "phone"],
-        "consents": {
-            "processing": {
-                "required": True,
-                "text": _("I agree to the processing of my personal data by %(company)s.")
-                % {"company": widget.name},
-            },
-            "marketing": {
-                "required": False,
-                "text": _("I agree to receive news and offers from %(company)s.")
-                % {"company": widget.name},
-            },
-        },
+        **public_config(widget.tenant_id, widget.name, lang),
         "honeypot_field": HONEYPOT,
         "submit_url": request.build_absolute_uri(f"/api/public/v1/widget/{key}/leads/"),
     }
+
+
+def _origin_refused(request, widget: WidgetTenant):
+    """A page on a site the tenant has not allowed yet: a readable 403 (CORS admits this one
+    answer) so that the widget can tell the site owner what to do, instead of a network error
+    the script would take for a broken connection."""
+    origin = request.headers.get("Origin", "").rstrip("/").lower()
+    if not origin or _is_ours(request, origin) or widget.origin_allowed(origin):
+        return None
+    response = _error(
+        "origin_not_allowed",
+        _("The site %(origin)s is not in the widget's allowed sites.") % {"origin": origin},
+        403,
+        origin=origin,
+    )
+    response["Access-Control-Allow-Origin"] = origin
+    response["Vary"] = "Origin"
+    return response
 
 
 @csrf_exempt
@@ -196,7 +202,7 @@ def widget_submit(request, publishable_key: str):
         return error
     if isinstance(body, dict) and body.get(HONEYPOT):
         return JsonResponse(RECEIVED, status=201)  # a bot: look successful, store nothing
-    submission, error = _validate(body)
+    submission, error = _validate(body, widget)
     if error:
         return error
     return _store(widget, submission)
@@ -212,8 +218,12 @@ def _sent_from_allowed_site(request, widget: WidgetTenant) -> bool:
     origin = origin.rstrip("/").lower()
     if not origin or origin == "null":
         return False
+    return _is_ours(request, origin) or widget.origin_allowed(origin)
+
+
+def _is_ours(request, origin: str) -> bool:
     ours = {_origin_of(settings.SITE_URL), f"{request.scheme}://{request.get_host()}".lower()}
-    return origin in ours or widget.origin_allowed(origin)
+    return origin in ours
 
 
 def _origin_of(url: str) -> str:
@@ -235,7 +245,7 @@ def _read_body(request):
         return None, _error("malformed_json", _("The request body is not valid JSON."), 400)
 
 
-def _validate(body):
+def _validate(body, widget: WidgetTenant):
     if not isinstance(body, dict):
         return None, _error("invalid", _("Send a JSON object."), 400)
     try:
@@ -249,6 +259,8 @@ def _validate(body):
         ]
     if not (submission.email or submission.phone):
         fields["email"] = fields["phone"] = [_("Give an e-mail or a phone.")]
+    for name in missing_required(widget.tenant_id, submission.model_dump()):
+        fields[name] = [_("This field is required.")]
     if fields:
         return None, _error("invalid", _("Some fields are invalid."), 400, fields)
     return submission, None

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.leads import views, views_imports, views_keys, views_lists
+from apps.leads import views, views_imports, views_keys, views_lists, views_widget
 
 app_name = "leads"
 
@@ -36,6 +36,8 @@ urlpatterns = [
         views_keys.api_key_revoke,
         name="api_key_revoke",
     ),
-    path(f"{t}widget/", views_keys.widget, name="widget"),
+    path(f"{t}widget/", views_widget.widget, name="widget"),
+    path(f"{t}widget/settings/", views_widget.widget_settings, name="widget_settings"),
+    path(f"{t}widget/preview/", views_widget.widget_preview, name="widget_preview"),
     path(f"{t}widget/rotate/", views_keys.widget_rotate, name="widget_rotate"),
 ]

@@ -101,7 +101,7 @@ def submit_example(key: str) -> str:
     )
 
 
-def _widget_context(request, **extra) -> dict:
+def widget_context(request, **extra) -> dict:
     key = keys.publishable_key_get_or_create(request.tenant)
     return {
         "publishable_key": key,
@@ -112,11 +112,6 @@ def _widget_context(request, **extra) -> dict:
     }
 
 
-@dashboard_view()
-def widget(request, tenant_slug):
-    return render(request, "leads/widget.html", _widget_context(request))
-
-
 @require_POST
 @dashboard_view(Role.ADMIN)
 def widget_rotate(request, tenant_slug):
@@ -125,5 +120,5 @@ def widget_rotate(request, tenant_slug):
         "A new key is issued. Replace the snippet on your site: the old key no longer works."
     )
     url = reverse("leads:widget", kwargs={"tenant_slug": request.tenant.slug})
-    context = _widget_context(request, notice=notice)
+    context = widget_context(request, notice=notice)
     return partial_or_redirect(request, WIDGET_KEY_PARTIAL, context, url=url)

@@ -8,6 +8,10 @@
  *   data-lang="en" | "ru"    override the language (default: the page's <html lang>, else ru).
  * The API origin is the script's own origin; styles are injected once (classes start "fl-").
  *
+ * The texts, colours, position, fields and consents come from the tenant's configuration (the
+ * config endpoint, in the visitor's language). On a site the tenant has not allowed yet, the
+ * console tells the site owner what to do and the visitor sees a neutral message.
+ *
  * A request that meets a network error, 429 or 502/503/504 is sent again with exponential
  * backoff (at least the server's Retry-After), up to MAX_ATTEMPTS times in about a minute; the
  * visitor is told it is retrying and the form keeps what they typed.
@@ -50,6 +54,7 @@
       submit: "Отправить",
       sending: "Отправляем…",
       required: "обязательно",
+      requiredField: "Заполните это поле.",
       oneOf: "Укажите e-mail или телефон.",
       consentRequired: "Нужно согласие на обработку персональных данных.",
       invalid: "Проверьте поля формы.",
@@ -58,7 +63,9 @@
       retry: "Не удалось отправить заявку. Проверьте подключение и попробуйте ещё раз через минуту.",
       retrying: "Не получилось отправить — пробуем ещё раз через %s с. Ваши данные остаются в форме.",
       loadFailed: "Не удалось загрузить форму. Обновите страницу чуть позже.",
-      honeypot: "Не заполняйте это поле"
+      honeypot: "Не заполняйте это поле",
+      notHere: "Форма недоступна на этой странице. Пожалуйста, свяжитесь с нами другим способом.",
+      policy: "Политика обработки персональных данных"
     },
     en: {
       title: "Leave a request",
@@ -69,6 +76,7 @@
       submit: "Send",
       sending: "Sending…",
       required: "required",
+      requiredField: "This field is required.",
       oneOf: "Give an e-mail or a phone.",
       consentRequired: "Consent to the processing of personal data is required.",
       invalid: "Please check the form.",
@@ -77,13 +85,15 @@
       retry: "Your request could not be sent. Check your connection and try again in a minute.",
       retrying: "Could not send yet — trying again in %s s. Your details stay in the form.",
       loadFailed: "The form could not be loaded. Please reload the page a little later.",
-      honeypot: "Leave this field empty"
+      honeypot: "Leave this field empty",
+      notHere: "The form is not available on this page. Please contact us another way.",
+      policy: "Privacy policy"
     }
   }[lang];
 
   var CSS =
     ".fl-widget{box-sizing:border-box;max-width:32rem;width:100%;margin:1rem 0;padding:1.25rem;" +
-    "border:1px solid #d0d5dd;border-radius:.75rem;background:#fff;color:#1d2939;" +
+    "border:1px solid #d0d5dd;border-radius:.75rem;background:#fff;color:var(--fl-text,#1d2939);" +
     "font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;text-align:left}" +
     ".fl-widget *,.fl-widget *::before,.fl-widget *::after{box-sizing:border-box}" +
     ".fl-title{margin:0 0 .75rem;font-size:1.2rem;font-weight:600;line-height:1.3}" +
@@ -104,8 +114,11 @@
     ".fl-status:empty{display:none}" +
     ".fl-thanks{margin:0;padding:.75rem .9rem;border-radius:.5rem;background:#ecfdf3;color:#05603a}" +
     ".fl-submit{display:inline-block;width:100%;min-height:2.9rem;padding:.6rem 1.25rem;border:0;" +
-    "border-radius:.5rem;background:#1570ef;color:#fff;font:inherit;font-weight:600;cursor:pointer}" +
+    "border-radius:.5rem;background:var(--fl-primary,#1570ef);color:#fff;font:inherit;font-weight:600;cursor:pointer}" +
     ".fl-submit[disabled]{opacity:.65;cursor:progress}" +
+    ".fl-greeting{margin:0 0 .85rem}.fl-offline{margin:0 0 .85rem;padding:.55rem .8rem;border-radius:.5rem;background:#f2f4f7}" +
+    ".fl-check a{color:var(--fl-primary,#1570ef)}" +
+    ".fl-pos-bottom-right{margin-left:auto}.fl-pos-bottom-left{margin-right:auto}" +
     ".fl-hp{position:absolute!important;left:-10000px!important;width:1px;height:1px;overflow:hidden}" +
     "@media (min-width:480px){.fl-submit{width:auto}}";
 
@@ -226,11 +239,20 @@
     var oneOf = config.require_one_of || ["email", "phone"];
     var inputs = {};
     var errors = {};
+    var texts = config.texts || {};
+    var colors = config.colors || {};
+    var submitText = texts.button || TEXT.submit;
+    if (/^#[0-9a-fA-F]{6}$/.test(colors.primary || "")) container.style.setProperty("--fl-primary", colors.primary);
+    if (/^#[0-9a-fA-F]{6}$/.test(colors.text || "")) container.style.setProperty("--fl-text", colors.text);
+    container.classList.add(config.position === "bottom-left" ? "fl-pos-bottom-left" : "fl-pos-bottom-right");
+    container.setAttribute("data-config-version", String(config.version || 0));
 
     var alertBox = el("div", { class: "fl-alert", role: "alert", "aria-live": "assertive" });
     var titleId = uid + "-title";
     var form = el("form", { class: "fl-form", novalidate: true, "aria-labelledby": titleId });
-    form.appendChild(el("h2", { class: "fl-title", id: titleId, text: TEXT.title }));
+    form.appendChild(el("h2", { class: "fl-title", id: titleId, text: texts.title || TEXT.title }));
+    if (texts.greeting) form.appendChild(el("p", { class: "fl-greeting", text: texts.greeting }));
+    if (texts.offline) form.appendChild(el("p", { class: "fl-offline", role: "status", text: texts.offline }));
     form.appendChild(alertBox);
 
     function errorNode(name) {
@@ -241,7 +263,7 @@
 
     fields.forEach(function (field) {
       var id = uid + "-" + field.name;
-      var label = TEXT[field.name] || field.label || field.name;
+      var label = field.label || TEXT[field.name] || field.name;
       var attrs = {
         class: "fl-input",
         id: id,
@@ -290,7 +312,16 @@
       err.id = id + "-error";
       form.appendChild(
         el("div", { class: "fl-field" }, [
-          el("div", { class: "fl-check" }, [box, el("label", { for: id, text: consent.text || "" })]),
+          el("div", { class: "fl-check" }, [
+            box,
+            el("label", { for: id }, [
+              consent.text || "",
+              name === "processing" && /^https?:\/\//.test(config.policy_url || "") ? " " : null,
+              name === "processing" && /^https?:\/\//.test(config.policy_url || "")
+                ? el("a", { href: config.policy_url, target: "_blank", rel: "noopener", text: TEXT.policy })
+                : null
+            ])
+          ]),
           err
         ])
       );
@@ -310,7 +341,7 @@
       ])
     );
 
-    var button = el("button", { type: "submit", class: "fl-submit", text: TEXT.submit });
+    var button = el("button", { type: "submit", class: "fl-submit", text: submitText });
     form.appendChild(button);
     var statusBox = el("p", { class: "fl-status", role: "status", "aria-live": "polite" });
     form.appendChild(statusBox);
@@ -363,14 +394,14 @@
       });
       fields.forEach(function (field) {
         var input = inputs[field.name];
-        if (field.required && input && !input.value.trim()) found[field.name] = [TEXT.invalid];
+        if (field.required && input && !input.value.trim()) found[field.name] = [TEXT.requiredField];
       });
       return found;
     }
 
     function busy(on) {
       button.disabled = on;
-      button.textContent = on ? TEXT.sending : TEXT.submit;
+      button.textContent = on ? TEXT.sending : submitText;
       form.setAttribute("aria-busy", on ? "true" : "false");
     }
 
@@ -415,12 +446,15 @@
           if (!response) {
             alertBox.textContent = TEXT.retry;
           } else if (response.ok) {
-            var thanks = el("p", { class: "fl-thanks", role: "status", tabindex: "-1", text: TEXT.thanks });
+            var thanks = el("p", { class: "fl-thanks", role: "status", tabindex: "-1", text: texts.success || TEXT.thanks });
             container.textContent = "";
             container.appendChild(thanks);
             thanks.focus();
           } else if (response.status === 400 && error.fields && Object.keys(error.fields).length) {
             showFieldErrors(error.fields);
+          } else if (response.status === 403 && error.code === "origin_not_allowed") {
+            warnOrigin(error);
+            alertBox.textContent = TEXT.notHere;
           } else if (response.status === 402 || (response.status === 403 && error.code === "form_unavailable")) {
             alertBox.textContent = TEXT.unavailable;
           } else if (response.status === 400) {
@@ -433,18 +467,33 @@
     });
   }
 
+  // For the site owner: what is wrong and how to fix it (the visitor sees a neutral message).
+  function warnOrigin(error) {
+    if (!window.console) return;
+    console.error(
+      "Fast Lead: this site (" + window.location.origin + ") is not allowed to use the widget " +
+        "with key " + key + ". Add it to the allowed sites in the Fast Lead dashboard " +
+        "(Widget → Sites allowed to send leads); until then the form is not shown." +
+        (error && error.message ? " Server: " + error.message : "")
+    );
+  }
+
   function start() {
     injectStyle();
     var container = mount();
     container.setAttribute("aria-busy", "true");
     sendWithRetry(
-      base,
+      base + "?lang=" + lang + (script.getAttribute("data-v") ? "&v=" + encodeURIComponent(script.getAttribute("data-v")) : ""),
       { mode: "cors", credentials: "omit", headers: { Accept: "application/json", "Accept-Language": lang } },
       function () {}, // still loading: the container stays busy
       function (response, config) {
         container.removeAttribute("aria-busy");
+        var error = (config && config.error) || {};
         if (response && response.ok) {
           render(container, config);
+        } else if (response && response.status === 403 && error.code === "origin_not_allowed") {
+          warnOrigin(error);
+          container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.notHere }));
         } else if (response && (response.status === 402 || response.status === 403)) {
           container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.unavailable }));
         } else if (response && response.status === 404) {

@@ -201,6 +201,7 @@ TABLE: dict[str, Entry] = {
         GET=AD, POST=AD, tool="api_access", tool_methods=("POST",)
     ),
     "api/v1/tenants/<str:tenant_id>/api-keys/<int:key_id>/": api(DELETE=AD),
+    "api/v1/tenants/<str:tenant_id>/widget/": api({"title_en": "Sweep"}, GET=AN, PUT=AD),
     "api/v1/tenants/<str:tenant_id>/widget/keys/": api(GET=AN),
     "api/v1/tenants/<str:tenant_id>/widget/keys/rotate/": api(POST=AD),
     # --- API: enrichment, features, billing ---------------------------------------------
@@ -292,6 +293,8 @@ TABLE: dict[str, Entry] = {
     "t/<slug:tenant_slug>/settings/api-keys/<int:key_id>/revoke/": page(POST=AD),
     "t/<slug:tenant_slug>/widget/": page(ANY=AN),
     "t/<slug:tenant_slug>/widget/rotate/": page(POST=AD),
+    "t/<slug:tenant_slug>/widget/settings/": page(POST=AD),
+    "t/<slug:tenant_slug>/widget/preview/": page(ANY=AN),
     "t/<slug:tenant_slug>/leads/enrichment/": page(ANY=AN),
     "t/<slug:tenant_slug>/leads/enrichment/new/": page(ANY=OP, tool="enrichment"),
     "t/<slug:tenant_slug>/leads/enrichment/start/": page(POST=OP, tool="enrichment"),

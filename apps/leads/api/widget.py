@@ -1,0 +1,82 @@
+"""The widget's configuration: GET (any member) and PUT (administrators) of
+/api/v1/tenants/{id}/widget/. A PUT bumps the version and is audited."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import zoneinfo
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from apps.core.api import error_responses
+from apps.leads.api.leads import TENANT_ID
+from apps.leads.models import WidgetConfig
+from apps.leads.widget_config import EDITABLE, widget_config_get, widget_config_save
+from apps.tenants.api_base import TenantAPIView
+
+TIME_ZONES = sorted(zoneinfo.available_timezones())
+
+
+class ClockTimeField(serializers.RegexField):
+    """A time of day as "HH:MM" (JSON Schema's "time" format would want a UTC offset)."""
+
+    PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+    def __init__(self, **kwargs):
+        super().__init__(self.PATTERN, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not re.fullmatch(self.PATTERN, value):  # validators run only after this method
+            self.fail("invalid")
+        return datetime.time.fromisoformat(value)
+
+    def to_representation(self, value):
+        return value.strftime("%H:%M")
+
+
+class WidgetConfigSerializer(serializers.ModelSerializer):
+    work_from = ClockTimeField(required=False)
+    work_to = ClockTimeField(required=False)
+    time_zone = serializers.ChoiceField(choices=TIME_ZONES, required=False)
+    work_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), max_length=7, required=False
+    )
+
+    class Meta:
+        model = WidgetConfig
+        fields = ("version", "updated_at", *EDITABLE)
+        read_only_fields = ("version", "updated_at")
+
+
+@extend_schema(tags=["widget"], parameters=[TENANT_ID])
+class WidgetConfigAPI(TenantAPIView):
+    @extend_schema(
+        summary="The widget's settings (texts, colours, fields, consents, working hours)",
+        responses={200: WidgetConfigSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, tenant_id):
+        return Response(WidgetConfigSerializer(widget_config_get(self.tenant)).data)
+
+    @extend_schema(
+        summary="Change the widget's settings (administrators); the version goes up by one",
+        description="Send the fields to change (others keep their values). Blank texts fall "
+        "back to the built-in ones. 400 names each invalid field.",
+        request=WidgetConfigSerializer,
+        responses={200: WidgetConfigSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def put(self, request, tenant_id):
+        serializer = WidgetConfigSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            config = widget_config_save(
+                self.tenant, actor=request.user, data=serializer.validated_data, request=request
+            )
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+        return Response(WidgetConfigSerializer(config).data)
