@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from apps.accounts import views as accounts_views
 from apps.core import api_docs, devmail_views, health, metrics
 from apps.enrichment import urls as enrichment_urls
 from apps.leads import urls as leads_urls
@@ -16,6 +17,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="prometheus-django-metrics"),
     path("admin/", admin.site.urls),
+    # allauth's sign-up without the company field for people who follow an invitation.
+    path("accounts/signup/", accounts_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     # The embedded default's mailbox (404 unless settings.DEV_MAILBOX).
     path("dev/mail/", devmail_views.mail_list, name="dev-mail"),

@@ -16,7 +16,7 @@ class SignupExtraForm(forms.Form):
 
     def signup(self, request, user):
         user.name = self.cleaned_data["name"].strip()
-        user.company = self.cleaned_data["company"].strip()
+        user.company = self.cleaned_data.get("company", "").strip()  # none for invitees
         user.language = (getattr(request, "LANGUAGE_CODE", "") or "ru")[:2]
         user.save(update_fields=["name", "company", "language"])
 

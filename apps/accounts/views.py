@@ -1,5 +1,6 @@
 """The user's own profile: name, company, interface language, signing out everywhere."""
 
+from allauth.account.views import SignupView as AllauthSignupView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.forms import ProfileForm
+from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.accounts.services import user_sign_out_everywhere
 
 
@@ -44,3 +46,17 @@ def sign_out_everywhere(request):
     user_sign_out_everywhere(user=request.user, keep_session=request)
     messages.success(request, _("You are signed out on every other device and app."))
     return redirect("accounts:profile")
+
+
+class SignupView(AllauthSignupView):
+    """allauth's sign-up page; someone who followed an invitation joins the inviting company,
+    so the form does not ask them for a company of their own."""
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.request.session.get(PENDING_INVITATION_SESSION_KEY):
+            form.fields.pop("company", None)
+        return form
+
+
+signup = SignupView.as_view()

@@ -547,13 +547,15 @@ def test_new_user_signs_up_without_a_second_confirmation_and_joins(
     signup = client.get(reverse("account_signup") + "?email=invitee%40example.com")
     assert page.status_code == 200
     assert signup.context["form"].initial["email"] == "invitee@example.com"
+    # and they are not asked for a company of their own: they join the inviting one
+    assert "company" not in signup.context["form"].fields
+    assert 'name="company"' not in signup.content.decode()
 
     # when they sign up with the invited address
     response = client.post(
         reverse("account_signup"),
         {
             "name": "Ива Новая",
-            "company": "Acme",
             "email": "invitee@example.com",
             "password1": "a-long-Secret-42",
         },
@@ -566,6 +568,7 @@ def test_new_user_signs_up_without_a_second_confirmation_and_joins(
     with unscoped_scope():
         membership = Membership.objects.get(tenant=tenant, user__email="invitee@example.com")
     assert membership.user.emailaddress_set.get().verified is True
+    assert not Tenant.objects.filter(created_by=membership.user).exists()
 
 
 def test_expired_invitation_has_a_clear_page(client, tenant, admin_user):
