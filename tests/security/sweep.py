@@ -64,8 +64,10 @@ def _kwarg_names(text: str) -> list[str]:
 
 
 def routes() -> list[Route]:
-    """Every URL pattern reachable from the root URLconf, in order."""
+    """Every URL pattern reachable from the root URLconf, in order (a pattern shadowed by an
+    earlier identical one, e.g. allauth's sign-up under our own, is unreachable: left out)."""
     found: list[Route] = []
+    seen: set[str] = set()
 
     def walk(resolver, parts):
         for entry in resolver.url_patterns:
@@ -74,6 +76,9 @@ def routes() -> list[Route]:
             elif isinstance(entry, URLPattern):
                 chain = (*parts, entry.pattern)
                 text = "".join(str(p) for p in chain)
+                if text in seen:
+                    continue
+                seen.add(text)
                 names = tuple(n for p in chain for n in _kwarg_names(str(p)))
                 found.append(Route(text, chain, entry.callback, names))
 
