@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.tenants",
     "apps.leads",
+    "apps.channels",
     "apps.web",
     "apps.features",
     "apps.payments",
