@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,8 +36,9 @@ class TwilioAdapter(Adapter):
     help_text = gettext_lazy("SMS through your Twilio account.")
 
     def _client(self):
-        auth = (self.credentials["account_sid"], self.credentials["auth_token"])
-        return self.client(TWILIO_API, auth=auth)
+        pair = f"{self.credentials['account_sid']}:{self.credentials['auth_token']}"
+        basic = base64.b64encode(pair.encode()).decode()
+        return self.client(TWILIO_API, headers={"Authorization": f"Basic {basic}"})
 
     def verify_credentials(self) -> str:
         with self._client() as client:

@@ -33,18 +33,29 @@ class SmtpAdapter(Adapter):
             "port", gettext_lazy("Port"), gettext_lazy("587 (STARTTLS) or 465 (SSL)."), secret=False
         ),
         Field("from_email", gettext_lazy("From address"), secret=False),
+        Field(
+            "security",
+            gettext_lazy("Encryption"),
+            gettext_lazy("starttls, ssl or none; empty: by the port (465 ssl, 25 none)."),
+            required=False,
+            secret=False,
+        ),
     )
     help_text = gettext_lazy("E-mail through your own mailbox or mail service over SMTP.")
 
     def backend(self) -> EmailBackend:
-        port = int(self.settings.get("port") or 587)
+        try:
+            port = int(self.settings.get("port") or 587)
+        except ValueError:
+            raise ProviderError(_("The port must be a number.")) from None
+        security = self.settings.get("security") or {465: "ssl", 25: "none"}.get(port, "starttls")
         return EmailBackend(
             host=self.settings["host"],
             port=port,
             username=self.credentials["username"],
             password=self.credentials["password"],
-            use_ssl=port == 465,
-            use_tls=port != 465 and port != 25,
+            use_ssl=security == "ssl",
+            use_tls=security == "starttls",
             timeout=TIMEOUT,
             fail_silently=False,
         )
