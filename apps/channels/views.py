@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from apps.channels import selectors, services
 from apps.channels.forms import ChannelConnectForm
+from apps.channels.models import Provider
 from apps.channels.providers import ADAPTERS
 from apps.core.errors import ApplicationError
 from apps.features.guards import feature_required
@@ -25,7 +26,8 @@ def _context(request, forms: dict | None = None, **extra) -> dict:
     providers = [
         {
             "key": key,
-            "adapter": adapter,
+            "label": Provider(key).label,
+            "help_text": adapter.help_text,
             "form": forms.get(key) or ChannelConnectForm(key),
             "open": key in forms,
         }
