@@ -460,6 +460,9 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": [("ru", "Русский"), ("en", "English")],
         "APIKeyRoleEnum": [("operator", "operator"), ("analyst", "analyst")],
         "RoleEnum": "apps.tenants.roles.Role",
+        "ChannelProviderEnum": "apps.channels.models.Provider",
+        "ChannelKindEnum": "apps.channels.models.ChannelKind",
+        "ChannelStatusEnum": "apps.channels.models.ChannelStatus",
     },
 }
 
