@@ -66,3 +66,23 @@ def previous_jwt_keys(env, *, signing_key: str) -> tuple[list[str], datetime | N
     if at.tzinfo is None:
         raise ImproperlyConfigured("JWT_KEYS_ROTATED_AT needs a time zone, e.g. 2026-12-05T10:00Z")
     return keys, at
+
+
+def encryption_keys(env, *, embedded: bool, var_dir: Path) -> list[str]:
+    """FIELD_ENCRYPTION_KEYS (comma-separated; the first encrypts, all decrypt): required in
+    production, each key long enough; on the embedded default one is generated into var/."""
+    keys = [k.strip() for k in env("FIELD_ENCRYPTION_KEYS", default="").split(",") if k.strip()]
+    if keys:
+        short = [i for i, k in enumerate(keys) if len(k) < MIN_LENGTH]
+        if short and not embedded:
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS: every key must be at least {MIN_LENGTH} characters long"
+            )
+        return keys
+    if embedded:
+        return [local_secret(var_dir, "field_encryption_key")]
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS is required in production (DATABASE_URL is set and DEBUG is off). "
+        'Generate one with: python -c "from cryptography.fernet import Fernet; '
+        'print(Fernet.generate_key().decode())"'
+    )

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.tenants",
     "apps.leads",
+    "apps.channels",
     "apps.web",
     "apps.features",
     "apps.payments",
@@ -417,6 +418,9 @@ REST_FRAMEWORK = {
 JWT_SIGNING_KEY = fastlead_secrets.required_secret(
     env, "JWT_SIGNING_KEY", embedded=EMBEDDED, var_dir=VAR_DIR
 )
+# Keys of field encryption at rest (apps/core/crypto.py): comma-separated, the first encrypts,
+# all decrypt. Required in production; the embedded default generates one into var/.
+FIELD_ENCRYPTION_KEYS = fastlead_secrets.encryption_keys(env, embedded=EMBEDDED, var_dir=VAR_DIR)
 JWT_PREVIOUS_SIGNING_KEYS, JWT_KEYS_ROTATED_AT = fastlead_secrets.previous_jwt_keys(
     env, signing_key=JWT_SIGNING_KEY
 )
@@ -458,6 +462,9 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "apps.tenants.roles.Role",
         "WidgetFieldModeEnum": "apps.leads.models_widget.FieldMode",
         "WidgetPositionEnum": "apps.leads.models_widget.WidgetPosition",
+        "ChannelProviderEnum": "apps.channels.models.Provider",
+        "ChannelKindEnum": "apps.channels.models.ChannelKind",
+        "ChannelStatusEnum": "apps.channels.models.ChannelStatus",
     },
 }
 
@@ -542,9 +549,6 @@ CORS_ALLOWED_ORIGINS: list[str] = []
 CORS_ALLOW_CREDENTIALS = False
 CORS_EXPOSE_HEADERS = ["Retry-After"]  # the widget honours it when it retries (429, 503)
 
-# Channel credentials etc. are encrypted with these Fernet keys; the first one encrypts,
-# all of them decrypt (rotation: prepend a new key, re-encrypt, drop the old one).
-FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("apps.tenants.urls")),
     # AI enrichment's pages keep their `leads:` names: one namespace, two apps' patterns.
     path("", include((leads_urls.urlpatterns + enrichment_urls.urlpatterns, "leads"))),
+    path("", include("apps.channels.urls")),
     path("", include("apps.features.urls")),
     path("", include("apps.payments.urls")),
     path("", include("apps.billing.urls")),

@@ -26,6 +26,7 @@ def _python(code: str, tmp_path, **env: str) -> str:
             "LOG_LEVEL": "ERROR",
             "DJANGO_SECRET_KEY": "embedded-test-secret-key-0123456789abcdef",
             "JWT_SIGNING_KEY": "embedded-test-jwt-key-0123456789abcdef0123",
+            "FIELD_ENCRYPTION_KEYS": "embedded-test-field-key-0123456789abcdef0123",
             **env,
         },
         capture_output=True,

@@ -29,6 +29,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 
 from apps.billing.tests.helpers import subscribe
+from apps.channels import services as channel_services
+from apps.channels.providers.base import Adapter, ProviderError
 from apps.features.services import tenant_feature_set
 from apps.leads.ingestion import ingest_leads
 from apps.tenants import keys
@@ -73,6 +75,9 @@ RULES_BEYOND_THE_SCHEMA = {
     ("PATCH", f"{TENANT}/leads/{{lead_id}}/"),
     # the widget asks for an e-mail or a phone; working hours end after they start
     ("PUT", f"{TENANT}/widget/"),
+    # the credential and setting fields a channel's provider requires
+    ("POST", f"{TENANT}/channels/"),
+    ("PATCH", f"{TENANT}/channels/{{channel_id}}/"),
     # `created_to` not before `created_from`
     ("GET", f"{TENANT}/leads/"),
     ("GET", f"{TENANT}/leads/export/"),
@@ -204,6 +209,21 @@ def unthrottled(monkeypatch):
         {"user": "100000/minute", "anon": "100000/minute", "auth": "100000/minute"},
     )
     monkeypatch.setitem(connections.settings[DEFAULT_DB_ALIAS], "CONN_MAX_AGE", 0)
+
+
+class _RefusingProvider(Adapter):
+    def verify_credentials(self) -> str:
+        raise ProviderError("Unauthorized", status=401)
+
+
+@pytest.fixture(autouse=True)
+def no_provider_calls(monkeypatch):
+    """Testing a channel the run connected calls no real provider: every one refuses."""
+    monkeypatch.setattr(
+        channel_services,
+        "adapter_for",
+        lambda channel, **kw: _RefusingProvider(credentials={}, settings={}),
+    )
 
 
 def _seeded_tenant(plan: str):

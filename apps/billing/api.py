@@ -35,6 +35,7 @@ class PlanSerializer(serializers.Serializer):
     limit_mode = serializers.ChoiceField(choices=["hard", "soft"])
     max_tenants = serializers.IntegerField(allow_null=True)
     max_members = serializers.IntegerField(allow_null=True)
+    max_channels = serializers.IntegerField(allow_null=True)
     tools = serializers.SerializerMethodField(
         help_text="The tools the plan includes that exist today (tools still being built are "
         "not listed until their pages and endpoints ship)."

@@ -74,6 +74,9 @@ class Plan(TimeStampedModel):
     max_members = models.PositiveIntegerField(
         _("team members"), null=True, blank=True, help_text=_("Empty = unlimited.")
     )
+    max_channels = models.PositiveIntegerField(
+        _("channels"), null=True, blank=True, help_text=_("Empty = unlimited.")
+    )
     tools = models.JSONField(
         _("tools"),
         default=list,

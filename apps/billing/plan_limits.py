@@ -12,8 +12,8 @@ process in the embedded default):
     plan-limits:ver:<tenant>       a token, replaced on every change of that tenant's billing
     plans:ver                      a token, replaced when staff edit the plan catalogue
     plans:list:<token>             the plans on sale
-    plan-limits:1:full:<tenant>    PlanLimits
-    plan-limits:1:access:<tenant>  Access, for the read-only guard
+    plan-limits:2:full:<tenant>    PlanLimits
+    plan-limits:2:access:<tenant>  Access, for the read-only guard
 
 Every change goes through `subscription_changed` / `access_state_changed` /
 `plan_catalogue_changed`: they drop billing's snapshot and emit the typed event that the
@@ -38,7 +38,7 @@ from apps.core.snapshots import snapshot_get, version_bump, version_get
 from apps.tenants.models import Tenant
 
 SNAPSHOT_TTL = timedelta(minutes=10)  # a safety net; invalidation is what makes it fresh
-_SNAPSHOT = "plan-limits:1:{}:{}"  # kind, tenant
+_SNAPSHOT = "plan-limits:2:{}:{}"  # kind, tenant
 _VERSION = "plan-limits:ver:{}"
 CATALOGUE_VERSION = "plans:ver"
 _REQUEST_ATTR = "_fastlead_plan_limits"
@@ -98,6 +98,7 @@ class PlanLimits(AccessFlags):
     plan_tools: tuple[str, ...] = ()  # Plan.tools as stored; features knows what they mean
     lift_plan: PlanRef | None = None  # the cheapest plan on sale with a higher lead limit
     valid_until: datetime | None = None
+    max_channels: int | None = None  # connected channels (apps.channels); None = unlimited
 
     @property
     def plan_code(self) -> str | None:
@@ -174,6 +175,7 @@ def plan_limits_compute(tenant, now: datetime | None = None, *, cache=None) -> P
         limit_mode=plan.limit_mode if plan else LimitMode.HARD,
         max_members=plan.max_members if plan else None,
         max_tenants=plan.max_tenants if plan else None,
+        max_channels=plan.max_channels if plan else None,
         period_start=period_start,
         period_end=period_end,
         plan_tools=tuple(plan.tools or ()) if plan else (),

@@ -122,6 +122,14 @@ register(
         ("leads:api_keys", "leads:api_key_create", "api-keys"),
     )
 )
+register(
+    Tool(
+        "channels",
+        _("Channels"),
+        _("Connect your own e-mail, SMS, Telegram and WhatsApp accounts to reach your leads."),
+        ("channels:index", "channels:create", "api-channels"),
+    )
+)
 # Coming soon: announced in the design, not built yet (no routes). The issue that builds one
 # adds its routes here.
 register(

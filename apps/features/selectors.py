@@ -42,7 +42,7 @@ from apps.features.models import OverrideMode, TenantFeature, TenantFeatureHisto
 from apps.features.registry import expand_tools, tool_get, tool_keys
 
 SNAPSHOT_TTL = timedelta(minutes=10)  # a safety net; invalidation is what makes it fresh
-_SNAPSHOT = "ent:3:{}:{}"  # kind, tenant
+_SNAPSHOT = "ent:4:{}:{}"  # kind, tenant
 _VERSION = "ent:ver:{}"
 _CATALOGUE_VERSION = "ent:ver:*"
 _REQUEST_ATTR = "_fastlead_entitlements"

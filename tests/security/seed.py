@@ -16,6 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.billing import services as billing
 from apps.billing.models import Plan, Subscription
+from apps.channels.models import Channel
 from apps.enrichment.models import EnrichmentRun
 from apps.features.registry import tool_keys
 from apps.features.services import tenant_feature_set
@@ -101,6 +102,16 @@ def world_create(marker: str, slug: str) -> World:
         )
         key_row, world.api_key = keys.api_key_create(tenant=tenant, actor=admin, name=marker)
         run = EnrichmentRun.objects.create(tenant=tenant, requested_by=admin)
+        # SMTP to a closed local port: "test connection" fails at once, with no network.
+        channel = Channel(
+            tenant=tenant,
+            kind="email",
+            provider="smtp",
+            name=f"{marker.title()} Mail",
+            settings={"host": "127.0.0.1", "port": "1", "from_email": f"sales@{marker}.test"},
+        )
+        channel.credentials = {"username": marker, "password": f"{marker}-password"}
+        channel.save()
         publishable = keys.publishable_key_get_or_create(tenant).key
         subscription_id = Subscription.objects.for_tenant(tenant).order_by("-pk").first().pk
     world.kwargs = {
@@ -113,6 +124,7 @@ def world_create(marker: str, slug: str) -> World:
         "invitation_id": invitation.pk,
         "user_id": teammate.pk,
         "key_id": key_row.pk,
+        "channel_id": channel.pk,
         "run_id": str(run.pk),
         "invoice_id": invoice.pk,
         "payment_id": str(payment.pk),

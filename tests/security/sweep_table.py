@@ -204,6 +204,13 @@ TABLE: dict[str, Entry] = {
     "api/v1/tenants/<str:tenant_id>/widget/": api({"title_en": "Sweep"}, GET=AN, PUT=AD),
     "api/v1/tenants/<str:tenant_id>/widget/keys/": api(GET=AN),
     "api/v1/tenants/<str:tenant_id>/widget/keys/rotate/": api(POST=AD),
+    "api/v1/tenants/<str:tenant_id>/channels/": api(
+        GET=AD, POST=AD, tool="channels", tool_methods=("POST",)
+    ),
+    "api/v1/tenants/<str:tenant_id>/channels/<int:channel_id>/": api(
+        {"name": "Sweep"}, PATCH=AD, DELETE=AD
+    ),
+    "api/v1/tenants/<str:tenant_id>/channels/<int:channel_id>/test/": api(POST=AD),
     # --- API: enrichment, features, billing ---------------------------------------------
     "api/v1/tenants/<str:tenant_id>/leads/enrich/": api(POST=OP, tool="enrichment"),
     "api/v1/tenants/<str:tenant_id>/leads/<int:lead_id>/enrich/": api(POST=OP, tool="enrichment"),
@@ -292,6 +299,22 @@ TABLE: dict[str, Entry] = {
     ),
     "t/<slug:tenant_slug>/settings/api-keys/<int:key_id>/revoke/": page(POST=AD),
     "t/<slug:tenant_slug>/widget/": page(ANY=AN),
+    "t/<slug:tenant_slug>/channels/": page(ANY=AD),
+    "t/<slug:tenant_slug>/channels/new/": page(
+        POST=AD,
+        tool="channels",
+        body={  # SMTP to a closed local port: the connect's test fails at once, no network
+            "provider": "smtp",
+            "smtp-cred_username": "sweep",
+            "smtp-cred_password": "sweep-password",
+            "smtp-set_host": "127.0.0.1",
+            "smtp-set_port": "1",
+            "smtp-set_from_email": "sweep@example.test",
+        },
+    ),
+    "t/<slug:tenant_slug>/channels/<int:channel_id>/test/": page(POST=AD),
+    "t/<slug:tenant_slug>/channels/<int:channel_id>/toggle/": page(POST=AD),
+    "t/<slug:tenant_slug>/channels/<int:channel_id>/delete/": page(POST=AD),
     "t/<slug:tenant_slug>/widget/rotate/": page(POST=AD),
     "t/<slug:tenant_slug>/widget/settings/": page(POST=AD),
     "t/<slug:tenant_slug>/widget/preview/": page(ANY=AN),

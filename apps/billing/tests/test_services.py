@@ -134,3 +134,19 @@ def test_rub_plans_stop_at_their_limit_and_promise_only_what_exists_also_after_a
     plans_ensure_seeded()
     pro = plan("pro")
     assert pro.limit_mode == "hard" and "branding" not in pro.description_en
+
+
+def test_channel_limits_and_the_channels_tool_are_seeded_also_after_a_flush():
+    from apps.billing.selectors import plans_ensure_seeded
+
+    migrated = {p.code: (p.max_channels, p.tools) for p in Plan.objects.all()}
+    assert {code: migrated[code][0] for code in ("trial", "start", "pro", "business")} == {
+        "trial": 2,
+        "start": 2,
+        "pro": 5,
+        "business": None,
+    }
+    assert all("channels" in migrated[c][1] for c in ("start", "pro", "business"))
+    Plan.objects.all().delete()
+    plans_ensure_seeded()
+    assert {p.code: (p.max_channels, p.tools) for p in Plan.objects.all()} == migrated

@@ -34,6 +34,7 @@ def test_every_app_registered_its_links_in_sidebar_order():
         "overview",
         "leads",
         "widget",
+        "channels",
         "api_keys",
         "modules",
         "billing",

@@ -20,7 +20,12 @@ from tests.factories import UserFactory
 BASE_DIR = Path(settings.BASE_DIR)
 # The key this repository shipped as its default until it was removed (anyone could read it).
 PUBLIC_OLD_DEFAULT = "django-insecure-embedded-default-key-change-me-in-production-0123456789abcdef"
-SECRETS = ("DJANGO_SECRET_KEY", "JWT_SIGNING_KEY", "JWT_PREVIOUS_SIGNING_KEYS")
+SECRETS = (
+    "DJANGO_SECRET_KEY",
+    "JWT_SIGNING_KEY",
+    "JWT_PREVIOUS_SIGNING_KEYS",
+    "FIELD_ENCRYPTION_KEYS",
+)
 
 
 def _python(code: str, **env: str) -> subprocess.CompletedProcess:
@@ -68,10 +73,36 @@ def test_production_starts_with_both_keys():
         **PRODUCTION,
         DJANGO_SECRET_KEY="s" * 50,
         JWT_SIGNING_KEY="j" * 50,
+        FIELD_ENCRYPTION_KEYS="f" * 50,
     )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["s" * 50, "j" * 50]
+
+
+def test_production_refuses_to_start_without_field_encryption_keys(tmp_path):
+    result = _python(
+        "",
+        **PRODUCTION,
+        DJANGO_SECRET_KEY="s" * 50,
+        JWT_SIGNING_KEY="j" * 50,
+        FASTLEAD_VAR_DIR=str(tmp_path),
+    )
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS is required in production" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_embedded_default_generates_a_field_encryption_key_once(tmp_path):
+    show = "from django.conf import settings as s; print(s.FIELD_ENCRYPTION_KEYS[0])"
+    first = _python(show, FASTLEAD_VAR_DIR=str(tmp_path))
+    second = _python(show, FASTLEAD_VAR_DIR=str(tmp_path))
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert len(first.stdout.strip()) >= 64
+    assert (tmp_path / "field_encryption_key").exists()
 
 
 def test_the_embedded_default_generates_private_keys_once_and_keeps_them(tmp_path):

@@ -32,7 +32,7 @@ def test_modules_page_shows_tools_without_pages_as_coming_soon_not_on(tenant, an
     # then
     on = {t["key"] for t in response.context["tools"]}
     soon = {t["key"] for t in response.context["coming_soon"]}
-    assert on == {"enrichment", "export", "api_access"}
+    assert on == {"enrichment", "export", "api_access", "channels"}
     assert {"hyropage", "upsell", "messaging_rules", "custom_branding"} <= soon
     html = response.content.decode()
     soon_part = html[html.index('id="modules-soon-title"') :]

@@ -14,6 +14,7 @@ ALL_LINKS = [
     "web:overview",
     "leads:index",
     "leads:widget",
+    "channels:index",
     "leads:api_keys",
     "features:modules",
     "billing:overview",
@@ -44,6 +45,7 @@ def _urls(tenant, names):
         ("leads:lists", "leads:index"),
         ("leads:widget", "leads:widget"),
         ("leads:api_keys", "leads:api_keys"),
+        ("channels:index", "channels:index"),
         ("features:modules", "features:modules"),
         # Only "Plan and billing": billing's page is also named "overview", but not the
         # company overview (issue 13: both links were highlighted).
@@ -64,10 +66,10 @@ def test_admin_sees_every_link_in_order_with_the_current_page_marked(
 
 
 @pytest.mark.parametrize("role", [Role.OPERATOR, Role.ANALYST])
-def test_api_keys_link_is_for_administrators_only(client, tenant, role):
+def test_api_keys_and_channels_links_are_for_administrators_only(client, tenant, role):
     client.force_login(MembershipFactory(tenant=tenant, role=role).user)
     links = _sidebar(client, tenant, "web:overview")
-    expected = [name for name in ALL_LINKS if name != "leads:api_keys"]
+    expected = [name for name in ALL_LINKS if name not in ("leads:api_keys", "channels:index")]
     assert [href for href, _current in links] == _urls(tenant, expected)
 
 

@@ -1,0 +1,173 @@
+"""The one interface every provider adapter implements, and what it exchanges.
+
+Conversations (inbox/outbox) build on it: `send()` an `OutboundMessage`, get a `SendResult`;
+`verify_webhook()` then `parse_inbound()` / `parse_status()` on a provider's callback.
+Adapters never log credentials or message bodies; a provider's failure is a `ProviderError`
+carrying the provider's own message (shown to the tenant as the channel's last error).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import httpx
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from apps.core.http import make_client, retry_after_seconds
+
+ERROR_MESSAGE_LIMIT = 500
+
+
+class ProviderError(Exception):
+    """The provider refused or failed; `message` is its own words (secrets never in them)."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ):
+        super().__init__(message)
+        self.message = str(message)[:ERROR_MESSAGE_LIMIT]
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def unauthorized(self) -> bool:
+        return self.status in (401, 403)
+
+
+class WebhookRejected(Exception):
+    """A callback whose secret or signature does not match: answer 403, process nothing."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: object  # lazy translation
+    help_text: object = ""
+    required: bool = True
+    secret: bool = True
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    to: str  # address in the provider's terms: e-mail, E.164 phone, Telegram chat id
+    text: str
+    subject: str = ""
+    idempotency_key: str = ""  # passed to providers that take one
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str
+    status: str = "sent"  # sent | queued | unknown
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    provider_message_id: str
+    sender: str  # phone / e-mail / Telegram chat id / WhatsApp number
+    text: str
+    sender_name: str = ""
+    raw: dict = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    provider_message_id: str
+    status: str  # delivered | read | failed | sent
+    error: str = ""
+
+
+class Adapter:
+    """One provider. Subclasses set the class attributes and implement the methods."""
+
+    provider: ClassVar[str]
+    kind: ClassVar[str]
+    credential_fields: ClassVar[tuple[Field, ...]] = ()
+    setting_fields: ClassVar[tuple[Field, ...]] = ()
+    help_text: ClassVar[object] = ""
+
+    def __init__(
+        self,
+        *,
+        credentials: dict,
+        settings: dict,
+        webhook_token: str = "",
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.credentials = credentials
+        self.settings = settings
+        self.webhook_token = webhook_token
+        self.transport = transport
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"<{type(self).__name__}>"
+
+    # --- the interface ---------------------------------------------------------------------
+    def verify_credentials(self) -> str:
+        """Call the provider's cheapest authenticated endpoint; return a short description of
+        the account (bot name, balance…) or raise ProviderError with the provider's message."""
+        raise NotImplementedError
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        raise NotImplementedError(_("Sending is not available for this provider yet."))
+
+    def verify_webhook(self, request) -> None:
+        """Raise WebhookRejected unless the callback carries this channel's secret."""
+        raise WebhookRejected("webhooks are not supported for this provider yet")
+
+    def parse_inbound(self, request) -> list[InboundMessage]:
+        return []
+
+    def parse_status(self, request) -> list[StatusUpdate]:
+        return []
+
+    # --- helpers ---------------------------------------------------------------------------
+    def client(self, base_url: str, **kwargs) -> httpx.Client:
+        return make_client(base_url=base_url, transport=self.transport, **kwargs)
+
+    def request(self, client: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
+        """One call; transport failures, 429 and other 4xx/5xx become ProviderError with the
+        provider's own message (from `error_text`)."""
+        try:
+            response = client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ProviderError(
+                _("Could not reach the provider: %(error)s") % {"error": type(exc).__name__}
+            ) from None
+        if response.status_code == 429:
+            wait = retry_after_seconds(response.headers)
+            raise ProviderError(
+                _("Rate limited by the provider: %(message)s")
+                % {"message": self.error_text(response)},
+                status=429,
+                retry_after=wait,
+            )
+        if response.status_code >= 400:
+            raise ProviderError(self.error_text(response), status=response.status_code)
+        return response
+
+    def error_text(self, response: httpx.Response) -> str:
+        """The provider's own error message from an error answer."""
+        try:
+            body = response.json()
+        except ValueError:
+            return f"HTTP {response.status_code}"
+        return str(_find_message(body) or f"HTTP {response.status_code}")
+
+
+def _find_message(body) -> str:
+    if isinstance(body, dict):
+        for key in ("description", "message", "error_message", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+            if isinstance(value, dict):
+                found = _find_message(value)
+                if found:
+                    return found
+    return ""
+
+
+REQUIRED = gettext_lazy("This field is required.")
