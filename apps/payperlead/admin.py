@@ -173,8 +173,6 @@ class BillingReportAdmin(TenantOwnedAdmin):
 
     @admin.display(description=_("lines"))
     def lines_link(self, obj):
-        if not obj.frozen:
-            return _("computed on request")
         url = reverse("admin:payperlead_billingline_changelist") + f"?report__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, _("lines"))
 

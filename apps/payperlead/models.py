@@ -126,7 +126,12 @@ class BillingPeriod(TenantOwnedModel):
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -191,7 +196,9 @@ class BillingReport(TenantOwnedModel):
     stored. An open month's reports are refreshed in the background as actions arrive
     (`PeriodValuation`); closing the period values it one last time and freezes them."""
 
-    customer = models.ForeignKey("leads.Customer", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        "leads.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
     period = models.DateField(_("period"), help_text=_("The first day of the month."))
     currency = models.CharField(_("currency"), max_length=3)
     actions_count = models.PositiveIntegerField(_("actions"), default=0)
@@ -243,7 +250,9 @@ class BillingLine(TenantOwnedModel):
     """One valued action of a stored report (open or frozen). What identifies the action is
     copied onto the line, so a bill stays readable after leads or actions are deleted."""
 
-    report = models.ForeignKey(BillingReport, on_delete=models.CASCADE, related_name="lines")
+    report = models.ForeignKey(
+        BillingReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="lines"
+    )
     lead = models.ForeignKey(
         "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

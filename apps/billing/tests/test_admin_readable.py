@@ -13,7 +13,7 @@ from apps.billing.models import Subscription, SubscriptionStatus
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("billing", "payments", "enrichment")
+OUR_APPS = ("billing", "payments", "enrichment", "payperlead")
 SAME_IN_BOTH = {"PDF", "ID"}
 
 
