@@ -126,7 +126,10 @@ register(
     Tool(
         "channels",
         _("Channels"),
-        _("Connect your own e-mail, SMS, Telegram and WhatsApp accounts to reach your leads."),
+        _(
+            "Connect your own e-mail, SMS, Telegram and WhatsApp accounts and test them; "
+            "conversations with leads through them are coming next."
+        ),
         ("channels:index", "channels:create", "api-channels"),
     )
 )

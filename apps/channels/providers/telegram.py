@@ -28,9 +28,7 @@ class TelegramAdapter(Adapter):
     credential_fields = (
         Field("bot_token", gettext_lazy("Bot token"), gettext_lazy("From @BotFather: /newbot.")),
     )
-    help_text = gettext_lazy(
-        "Create a bot with @BotFather, paste its token. Messages to the bot reach Fast Lead."
-    )
+    help_text = gettext_lazy("Create a bot with @BotFather and paste its token.")
 
     def _call(self, method: str, **payload) -> dict:
         with self.client(API) as client:
