@@ -1,4 +1,8 @@
-"""Liveness (/healthz: the process answers) and readiness (/readyz: database, cache, broker)."""
+"""Liveness (/healthz: the process answers) and readiness (/readyz: database, cache, broker).
+
+Only the database is needed to serve: with Redis (cache, broker) down the pages, the API and
+the widget still work (docs/redis-outage.md), so a failed cache or broker makes the answer
+"degraded" (200, the check named) and only a failed database takes the pod out (503)."""
 
 import time
 
@@ -29,6 +33,7 @@ def _check_broker() -> None:
 
 
 CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
+REQUIRED = frozenset({"database"})
 
 
 @never_cache
@@ -38,15 +43,15 @@ def healthz(request):
 
 @never_cache
 def readyz(request):
-    results, ok = {}, True
+    results, failed = {}, set()
     for name, check in CHECKS.items():
         started = time.perf_counter()
         try:
             check()
             results[name] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
         except Exception as exc:  # a readiness probe reports, it does not raise
-            ok = False
+            failed.add(name)
             results[name] = {"ok": False, "error": exc.__class__.__name__}
-    return JsonResponse(
-        {"status": "ok" if ok else "unavailable", "checks": results}, status=200 if ok else 503
-    )
+    if failed & REQUIRED:
+        return JsonResponse({"status": "unavailable", "checks": results}, status=503)
+    return JsonResponse({"status": "degraded" if failed else "ok", "checks": results})

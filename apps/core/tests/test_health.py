@@ -35,17 +35,19 @@ def test_readyz_reports_every_check_ok_on_the_configured_stack(client):
 
 
 @pytest.mark.django_db
-def test_readyz_answers_503_naming_the_broker_when_it_is_unreachable(client, settings):
+def test_readyz_stays_ready_but_degraded_naming_the_broker_when_it_is_unreachable(
+    client, settings
+):
     # given: the broker URL points at a closed local port
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
 
     # when
     response = client.get("/readyz")
 
-    # then
-    assert response.status_code == 503
+    # then: the pod still serves (pages, API and widget work without Redis), degraded
+    assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "unavailable"
+    assert body["status"] == "degraded"
     assert body["checks"]["broker"]["ok"] is False
     assert body["checks"]["broker"]["error"]
     assert body["checks"]["database"]["ok"] is True
@@ -53,7 +55,7 @@ def test_readyz_answers_503_naming_the_broker_when_it_is_unreachable(client, set
 
 
 @pytest.mark.django_db
-def test_readyz_answers_503_naming_the_cache_when_it_fails(client, monkeypatch):
+def test_readyz_stays_ready_but_degraded_naming_the_cache_when_it_fails(client, monkeypatch):
     class DownCache:
         def set(self, *args, **kwargs):
             raise ConnectionError("cache down")
@@ -62,10 +64,25 @@ def test_readyz_answers_503_naming_the_cache_when_it_fails(client, monkeypatch):
 
     response = client.get("/readyz")
 
-    assert response.status_code == 503
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
     checks = response.json()["checks"]
     assert checks["cache"] == {"ok": False, "error": "ConnectionError"}
     assert checks["database"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_readyz_answers_503_when_the_database_fails(client, monkeypatch):
+    def database_down():
+        raise ConnectionError("database down")
+
+    monkeypatch.setitem(health.CHECKS, "database", database_down)
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["checks"]["database"] == {"ok": False, "error": "ConnectionError"}
 
 
 @pytest.mark.django_db
@@ -74,7 +91,7 @@ def test_readyz_does_not_leak_exception_details(client, settings):
 
     response = client.get("/readyz")
 
-    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False
     assert b"s3cret-password" not in response.content
 
 
