@@ -35,9 +35,7 @@ def test_readyz_reports_every_check_ok_on_the_configured_stack(client):
 
 
 @pytest.mark.django_db
-def test_readyz_stays_ready_but_degraded_naming_the_broker_when_it_is_unreachable(
-    client, settings
-):
+def test_readyz_stays_ready_but_degraded_naming_the_broker_when_it_is_unreachable(client, settings):
     # given: the broker URL points at a closed local port
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
 
