@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -82,6 +83,14 @@ class WidgetSubmission(BaseModel):
     page_url: text(2000) = ""
     utm: dict[text(50), text(200)] = Field(default_factory=dict, max_length=10)
     hp_field: str = ""
+    # The script's id for one press of "Send", repeated by its retries (RECEIVED_MEMORY).
+    submission_id: uuid.UUID | None = None
+
+
+# A retried submission (the answer to the first one was lost on the way) is answered as
+# received and stored once. Kept in the cache: without Redis a retry may add one more action
+# to the same lead (the lead itself merges), never lose one.
+RECEIVED_MEMORY_SECONDS = 24 * 3600
 
 
 def _error(code: str, message: str, status: int, fields=None, **extra) -> JsonResponse:
@@ -205,7 +214,19 @@ def widget_submit(request, publishable_key: str):
     submission, error = _validate(body, widget)
     if error:
         return error
-    return _store(widget, submission)
+    received_key = _received_key(widget, submission)
+    if received_key and cache.get(received_key):
+        return JsonResponse(RECEIVED, status=201)
+    response = _store(widget, submission)
+    if received_key and response.status_code == 201:
+        cache.set(received_key, 1, RECEIVED_MEMORY_SECONDS)
+    return response
+
+
+def _received_key(widget: WidgetTenant, submission: WidgetSubmission) -> str | None:
+    if submission.submission_id is None:
+        return None
+    return f"widget:received:{widget.tenant_id}:{submission.submission_id}"
 
 
 def _sent_from_allowed_site(request, widget: WidgetTenant) -> bool:

@@ -170,6 +170,13 @@
     );
   }
 
+  function submissionId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    var hex = "";
+    for (var i = 0; i < 32; i++) hex += Math.floor(Math.random() * 16).toString(16);
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-4" + hex.slice(13, 16) + "-a" + hex.slice(17, 20) + "-" + hex.slice(20);
+  }
+
   // Seconds (or an HTTP date) from the Retry-After header, else the error body's retry_after.
   function retryAfterMs(response, data) {
     var header = response.headers.get("Retry-After");
@@ -424,6 +431,8 @@
       var utm = utmParams();
       if (Object.keys(utm).length) body.utm = utm;
       body[honeypotName] = hp.value;
+      // One id per press of "Send", repeated by the retries: the server stores it once.
+      body.submission_id = submissionId();
 
       busy(true);
       sendWithRetry(

@@ -228,5 +228,6 @@ def test_the_widget_retries_an_unavailable_server_and_keeps_the_visitors_input(
     # and the third try goes through: thanked, and the lead stored once
     expect(page.get_by_role("status")).to_contain_text("Thank you")
     assert len(posts) == 3 and posts[0] == posts[2]
+    assert posts[0]["submission_id"]  # the retries repeat it: the server stores the lead once
     with tenant_scope(tenant):
         assert list(Lead.objects.values_list("email", flat=True)) == ["anna@example.com"]

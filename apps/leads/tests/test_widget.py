@@ -1,6 +1,7 @@
 """The public widget API: config, submissions, CORS, honeypot, rate limits, keys, consents."""
 
 import json
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -76,6 +77,29 @@ def test_a_submission_is_stored_with_consents_message_and_action(client, tenant,
         assert LeadAction.objects.get().metadata == {"page_url": "https://example.com/pricing"}
         kinds = set(TimelineEntry.objects.values_list("kind", flat=True))
         assert kinds == {"created", "message_in"}
+
+
+def test_a_retried_submission_is_stored_once(client, tenant, publishable_key):
+    # given: the script's retry of one press of "Send" (the first answer was lost)
+    once = {**GOOD, "submission_id": "6f1c2a34-5b6d-4e7f-8a9b-0c1d2e3f4a5b"}
+    first, retry = submit(client, publishable_key, once), submit(client, publishable_key, once)
+    # and another press with a new id
+    again = submit(client, publishable_key, {**once, "submission_id": str(uuid.uuid4())})
+
+    assert [r.status_code for r in (first, retry, again)] == [201, 201, 201]
+    assert retry.json() == {"status": "received"}
+    with tenant_scope(tenant):
+        assert Lead.objects.count() == 1
+        assert LeadAction.objects.count() == 2  # the retry added nothing
+
+
+def test_a_submission_id_that_is_not_a_uuid_is_refused(client, tenant, publishable_key):
+    response = submit(client, publishable_key, {**GOOD, "submission_id": "not-a-uuid"})
+
+    assert response.status_code == 400
+    assert "submission_id" in response.json()["error"]["fields"]
+    with tenant_scope(tenant):
+        assert not Lead.objects.exists()
 
 
 def test_created_and_merged_answer_the_same(client, tenant, publishable_key):
