@@ -20,7 +20,8 @@ class ListKind(models.TextChoices):
 class LeadStatus(models.TextChoices):
     NEW = "new", _("New")
     CONTACTED = "contacted", _("Contacted")
-    BOOKED = "booked", _("Booked")
+    BOOKED = "booked", _("Meeting booked")
+    WON = "won", _("Won")
     LOST = "lost", _("Lost")
 
 
@@ -155,6 +156,10 @@ class Lead(TenantOwnedModel):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    # The first outbound message or call by an operator or a rule, or the operator marking the
+    # lead contacted, whichever came first (messaging sets it; analytics reads it).
+    first_contact_at = models.DateTimeField(_("first contacted"), null=True, blank=True)
 
     consent_processing = models.BooleanField(_("consent to processing"), default=False)
     consent_processing_at = models.DateTimeField(null=True, blank=True)

@@ -25,6 +25,10 @@ class Tenant(TimeStampedModel):
         blank=True,
         help_text=_("Origins such as https://example.com allowed to call the widget API."),
     )
+    # Calendar days, quiet hours, working hours and weekly reports are in this zone.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Moscow", db_default="Europe/Moscow"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

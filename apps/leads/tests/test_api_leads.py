@@ -128,7 +128,7 @@ def test_assigned_me_and_list_filters(operator_api, operator_user, tenant, leads
 def test_bad_filters_answer_400_with_field_errors(analyst_api, tenant):
     response = analyst_api.get(
         url("api-leads", tenant),
-        {"status": "won", "created_from": "yesterday", "ordering": "email", "limit": 0},
+        {"status": "archived", "created_from": "yesterday", "ordering": "email", "limit": 0},
     )
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
@@ -234,7 +234,7 @@ def test_patch_records_status_assignment_move_and_manual_fields(
 def test_patch_rejects_bad_values(operator_api, tenant, leads, outsider, other_tenant):
     foreign_list = LeadList.objects.create(tenant=other_tenant, name="Theirs")
     cases = [
-        ({"status": "won"}, "status"),
+        ({"status": "archived"}, "status"),
         ({"assigned_to": outsider.pk}, "assigned_to"),
         ({"list": foreign_list.pk}, "list"),
         ({"email": "not-an-email"}, "email"),
@@ -347,8 +347,8 @@ def test_bulk_rejects_bad_requests(operator_api, tenant, leads):
         {"action": "status", "value": "new"},
         {"action": "status", "value": "new", "ids": [leads[0]], "filter": {}},
         {"action": "status", "ids": [leads[0]]},
-        {"action": "status", "value": "won", "ids": [leads[0]]},
-        {"action": "status", "value": "new", "filter": {"status": "won"}},
+        {"action": "status", "value": "archived", "ids": [leads[0]]},
+        {"action": "status", "value": "new", "filter": {"status": "archived"}},
     ]
     for payload in cases:
         response = operator_api.post(url("api-leads-bulk", tenant), payload, format="json")

@@ -383,7 +383,7 @@ def test_inline_status_answers_the_row_and_records_the_change(operator_client_we
 
 def test_inline_status_rejects_an_unknown_status(operator_client_web, tenant, lead_id):
     response = operator_client_web.post(
-        page("status", tenant, lead_id=lead_id), {"status": "won", "view": "row"}, **HX
+        page("status", tenant, lead_id=lead_id), {"status": "archived", "view": "row"}, **HX
     )
     assert response.status_code == 400 and "field-error" in response.content.decode()
 
