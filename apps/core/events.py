@@ -43,6 +43,8 @@ DOMAIN_EVENTS = frozenset(
         "lead_created",
         "customer_actions_recorded",  # apps/leads/events.py: pay-per-lead revalues the months
         "lead_status_changed",
+        "meeting_booked",  # apps/leads/events.py: the booking app emits these
+        "meeting_canceled",
         "widget_installed",
         "channel_connected",
         "subscription_created",

@@ -15,3 +15,46 @@ class CustomerActionsRecorded(DomainEvent):
     name: ClassVar[str] = "customer_actions_recorded"
     tenant_id: str
     months: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeadsCreated(DomainEvent):
+    """New leads were stored (one event per ingestion call: a widget submission, an API batch,
+    an import chunk). Merges into existing leads are not creations."""
+
+    name: ClassVar[str] = "lead_created"
+    tenant_id: str
+    source: str
+    lead_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeadStatusChanged(DomainEvent):
+    """Leads moved to `status` (by hand, in bulk or by a flow); `previous` maps each lead id to
+    the status it left."""
+
+    name: ClassVar[str] = "lead_status_changed"
+    tenant_id: str
+    status: str
+    previous: tuple[tuple[int, str], ...]
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingBooked(DomainEvent):
+    """A meeting with the lead was booked (built-in scheduler or Cal.com); the booking app
+    emits it, the rules and analytics subscribe."""
+
+    name: ClassVar[str] = "meeting_booked"
+    tenant_id: str
+    lead_id: int
+    booking_id: str
+    starts_at: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeetingCanceled(DomainEvent):
+    name: ClassVar[str] = "meeting_canceled"
+    tenant_id: str
+    lead_id: int
+    booking_id: str

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import Conflict, ObjectNotFound, ValidationFailed
-from apps.core.events import log_event
+from apps.core.events import emit
 from apps.leads import selectors
+from apps.leads.events import LeadStatusChanged
 from apps.leads.identity import InvalidPhone, identity_key, normalize_email, normalize_phone
 from apps.leads.identity import person_key as make_person_key
 from apps.leads.ingestion import writer
@@ -148,6 +149,7 @@ def lead_update(*, tenant, actor, lead_id, changes: dict[str, Any]) -> Lead:
     """
     with transaction.atomic():
         lead = selectors.lead_get(tenant, lead_id, for_update=True)
+        status_before = lead.status
         entries, updated = [], set()
         if "status" in changes:
             _apply_status(lead, changes["status"], actor, entries, updated)
@@ -160,8 +162,13 @@ def lead_update(*, tenant, actor, lead_id, changes: dict[str, Any]) -> Lead:
             lead.save(update_fields=[*updated, "updated_at"])
             TimelineEntry.objects.bulk_create(entries)
     if "status" in updated:
-        log_event(
-            "lead_status_changed", tenant_id=str(tenant.pk), lead_id=lead.pk, status=lead.status
+        emit(
+            LeadStatusChanged(
+                tenant_id=str(tenant.pk),
+                status=lead.status,
+                previous=((lead.pk, status_before),),
+                actor_id=_actor_id(actor),
+            )
         )
     return selectors.lead_get(tenant, lead.pk)
 
@@ -178,6 +185,9 @@ def _apply_status(lead, status, actor, entries, updated) -> None:
         )
         lead.status = status
         updated.add("status")
+        if status == LeadStatus.CONTACTED and lead.first_contact_at is None:
+            lead.first_contact_at = timezone.now()
+            updated.add("first_contact_at")
 
 
 def _apply_assignee(tenant, lead, user_id, actor, entries, updated) -> None:
@@ -337,7 +347,19 @@ def _bulk_status(tenant, actor, rows, value) -> int:
             _("Some fields are invalid."),
             fields={"value": [_("Must be one of: %(v)s.") % {"v": ", ".join(LeadStatus.values)}]},
         )
-    return _bulk_set(tenant, actor, rows, 1, "status", value, TimelineKind.STATUS.value)
+    changed = _bulk_set(tenant, actor, rows, 1, "status", value, TimelineKind.STATUS.value)
+    previous = tuple((row[0], row[1]) for row in rows if row[1] != value)
+    if value == LeadStatus.CONTACTED and previous:
+        Lead.objects.for_tenant(tenant).filter(
+            pk__in=[pk for pk, _old in previous], first_contact_at__isnull=True
+        ).update(first_contact_at=timezone.now())
+    if previous:
+        emit(
+            LeadStatusChanged(
+                tenant_id=str(tenant.pk), status=value, previous=previous, actor_id=_actor_id(actor)
+            )
+        )
+    return changed
 
 
 def _bulk_move(tenant, actor, rows, value) -> int:

@@ -27,8 +27,8 @@ from apps.billing.quotas import (
     lead_quota_reserve,
     quota_exceeded_error,
 )
-from apps.core.events import emit, log_event
-from apps.leads.events import CustomerActionsRecorded
+from apps.core.events import emit
+from apps.leads.events import CustomerActionsRecorded, LeadsCreated
 from apps.leads.identity import identity_key, person_key
 from apps.leads.ingestion import writer
 from apps.leads.ingestion.schema import LeadIn, refresh_latest, validate_item
@@ -156,9 +156,9 @@ def ingest_leads(
         outcome = IngestOutcome(results)
         if clean and context.quota_decision is not None and context.quota_decision.refused:
             outcome.quota_error = quota_exceeded_error(context.quota_decision)
-    created = outcome.count(CREATED)
+    created = tuple(r.lead_id for r in outcome.results if r and r.status == CREATED)
     if created:
-        log_event("lead_created", tenant_id=str(tenant.pk), source=source, count=created)
+        emit(LeadsCreated(tenant_id=str(tenant.pk), source=source, lead_ids=created))
     return outcome
 
 
