@@ -248,9 +248,35 @@ def checkov(directory: Path, framework: str) -> list[str]:
     return problems
 
 
+# --- alert rules ------------------------------------------------------------------------------
+
+
+def check_alert_rules(text: str) -> list[str]:
+    """The rule file's shape (promtool's basics): named groups of alerts with an expression,
+    a severity and a summary."""
+    problems = []
+    try:
+        groups = (yaml.safe_load(text) or {}).get("groups")
+    except yaml.YAMLError as error:
+        return [f"alerts: not YAML: {error}"]
+    if not groups:
+        return ["alerts: no groups"]
+    for group in groups:
+        for rule in group.get("rules") or []:
+            name = rule.get("alert", "?")
+            if not rule.get("expr"):
+                problems.append(f"alerts: {name}: no expr")
+            if (rule.get("labels") or {}).get("severity") not in {"page", "warn"}:
+                problems.append(f"alerts: {name}: severity must be page or warn")
+            if not (rule.get("annotations") or {}).get("summary"):
+                problems.append(f"alerts: {name}: no summary")
+    return problems
+
+
 def main() -> int:
     queues = celery_queues()
     problems = check_compose((ROOT / "docker-compose.yml").read_text(), queues)
+    problems += check_alert_rules((DEPLOY / "prometheus" / "alerts.yml").read_text())
     with tempfile.TemporaryDirectory() as scratch:
         rendered_dir = Path(scratch) / "k8s"
         rendered_dir.mkdir()
@@ -289,6 +315,8 @@ def self_test() -> int:
         "compose: a queue without a worker": good.replace("CELERY_QUEUE: ai", "CELERY_QUEUE: aj"),
     }
     failures = [name for name, text in cases.items() if not check_compose(text, queues)]
+    if not check_alert_rules("groups:\n  - name: g\n    rules:\n      - alert: A\n"):
+        failures.append("alerts: a rule without expr must fail")
     if check_compose(good, queues):
         failures.append("compose: the real file must pass")
     bad_deployment = """apiVersion: apps/v1
@@ -310,7 +338,7 @@ spec:
             failures.append("terraform: a file that does not parse must fail")
     for failure in failures:
         print("self-test failed:", failure)
-    print(f"self-test: {len(cases) + 4 - len(failures)} of {len(cases) + 4} checks can fail")
+    print(f"self-test: {len(cases) + 5 - len(failures)} of {len(cases) + 5} checks can fail")
     return 1 if failures else 0
 
 
