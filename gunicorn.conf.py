@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import environ
+from prometheus_client import multiprocess
 
 # The same optional .env file that fastlead/settings.py reads (real environment wins).
 if (Path(__file__).resolve().parent / ".env").is_file():
@@ -61,6 +62,4 @@ def on_starting(server):
 
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess  # noqa: PLC0415 - gunicorn hooks only
-
         multiprocess.mark_process_dead(worker.pid)
