@@ -2,10 +2,9 @@
 # One image for web, worker and beat (docker-compose.yml picks the command).
 #   docker build -t fastlead .
 #   docker run -p 8000:8000 -e DJANGO_SECRET_KEY=... -e DATABASE_URL=... -e REDIS_URL=... fastlead
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- builder: every dependency as a wheel ----------------------------------------------------
-FROM ${PYTHON_IMAGE} AS builder
+FROM python:3.11.11-slim-bookworm AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 RUN apt-get update \
@@ -16,7 +15,7 @@ COPY requirements.txt .
 RUN pip wheel --wheel-dir /wheels -r requirements.txt
 
 # --- runtime: slim, no compiler, non-root -----------------------------------------------------
-FROM ${PYTHON_IMAGE} AS runtime
+FROM python:3.11.11-slim-bookworm AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

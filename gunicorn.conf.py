@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import environ
+from prometheus_client import multiprocess
 
 # The same optional .env file that fastlead/settings.py reads (real environment wins).
 if (Path(__file__).resolve().parent / ".env").is_file():
@@ -39,3 +40,26 @@ if os.path.isdir("/dev/shm"):  # noqa: S108 - a directory choice, not a temp fil
 
 # No runtime control socket: nothing uses gunicornc, and two instances would share one path.
 control_socket_disable = True
+
+# Prometheus: with more than one worker each writes its samples to PROMETHEUS_MULTIPROC_DIR and
+# /metrics sums them (apps/core/metrics.py). The directory is emptied when gunicorn starts (files
+# of a previous run would be counted again) and a worker's live gauges go when it exits.
+if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(
+        Path(os.environ.get("FASTLEAD_VAR_DIR", Path(__file__).resolve().parent / "var"))
+        / f"prometheus-{os.environ.get('PORT', '8000')}"
+    )
+
+
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

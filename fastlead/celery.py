@@ -4,9 +4,19 @@ acks, schedules in the database (apps/core/schedules.py)."""
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import (
+    setup_logging,
+    task_failure,
+    task_postrun,
+    task_prerun,
+    task_retry,
+    worker_init,
+    worker_ready,
+)
 from django_structlog.celery.steps import DjangoStructLogInitStep
 from kombu import Queue
+
+from apps.core import task_metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fastlead.settings")
 
@@ -16,6 +26,13 @@ app.conf.task_queues = [Queue(name) for name in ("default", "ai", "billing", "me
 app.autodiscover_tasks()
 # Bind task_id (and the enqueuing request's request_id) to every log line a task writes.
 app.steps["worker"].add(DjangoStructLogInitStep)
+# Task run time, failures and retries for /metrics (apps/core/task_metrics.py).
+task_prerun.connect(task_metrics.task_started, weak=False)
+task_postrun.connect(task_metrics.task_finished, weak=False)
+task_failure.connect(task_metrics.task_failed, weak=False)
+task_retry.connect(task_metrics.task_retried, weak=False)
+worker_init.connect(task_metrics.prepare_directory, weak=False)
+worker_ready.connect(task_metrics.start_metrics_server, weak=False)
 
 
 @setup_logging.connect

@@ -557,8 +557,18 @@ DJANGO_STRUCTLOG_CELERY_ENABLED = True
 DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # an IP address is personal data
 DJANGO_STRUCTLOG_USER_ID_FIELD = "pk"
 from fastlead.logging import configure_logging  # noqa: E402
+from fastlead.observability import init_sentry  # noqa: E402
 
 LOGGING = configure_logging(LOG_LEVEL, LOG_FORMAT)
+
+# --- Error reporting (fastlead/observability.py) ------------------------------------------
+SENTRY_DSN = env("SENTRY_DSN", default="")
+init_sentry(
+    SENTRY_DSN,
+    environment=env("SENTRY_ENVIRONMENT", default="production"),
+    release=env("FASTLEAD_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)
 
 # Domain events logged with apps.core.events.log_event.
 WAFFLE_CREATE_MISSING_FLAGS = False

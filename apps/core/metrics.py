@@ -4,15 +4,32 @@ With METRICS_TOKEN set, a scraper sends `Authorization: Bearer <token>` (Prometh
 `authorization` config); anything else answers 401. Without a token only a scraper on the
 same machine (the TCP peer is loopback, proxies not believed) gets an answer; others get 404,
 as if there were no such page.
+
+Under several gunicorn workers (or Celery's prefork children) every process writes its
+samples to PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py sets it up and marks exited workers
+dead), and one scrape answers for all of them: counters summed, histograms merged. Celery queue
+lengths are read from the broker at scrape time (`QueueLengthCollector`).
 """
 
 import hmac
 import ipaddress
+import os
 
+import redis
+import structlog
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.views.decorators.cache import never_cache
-from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+logger = structlog.get_logger(__name__)
 
 
 def _bearer(request) -> str:
@@ -37,4 +54,46 @@ def metrics(request):
             return response
     elif not _from_loopback(request):
         raise Http404
-    return ExportToDjangoView(request)
+    return HttpResponse(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+def scrape_registry():
+    """What one scrape reports: every process of this pod (multiprocess mode) or this one."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    registry.register(_QUEUE_LENGTHS)
+    return registry
+
+
+class QueueLengthCollector:
+    """`fastlead_celery_queue_length{queue}`: tasks waiting in each Celery queue (Redis broker:
+    the length of the queue's list). Absent when the broker is not Redis or does not answer."""
+
+    def collect(self):
+        gauge = GaugeMetricFamily(
+            "fastlead_celery_queue_length", "Tasks waiting in a Celery queue", labels=["queue"]
+        )
+        for queue, length in queue_lengths().items():
+            gauge.add_metric([queue], length)
+        yield gauge
+
+
+def queue_lengths() -> dict[str, int]:
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://")):
+        return {}
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        with client.pipeline() as pipe:
+            for queue in settings.CELERY_TASK_QUEUES_NAMES:
+                pipe.llen(queue)
+            return dict(zip(settings.CELERY_TASK_QUEUES_NAMES, pipe.execute(), strict=True))
+    except redis.RedisError:
+        logger.warning("metrics_queue_length_unavailable")
+        return {}
+
+
+_QUEUE_LENGTHS = QueueLengthCollector()
+REGISTRY.register(_QUEUE_LENGTHS)
