@@ -2,8 +2,9 @@
 
 Same gate as the rest of the public widget API (apps/leads/public_api.py): the publishable
 key names the tenant, per-IP and per-key rate limits, the tenant's allowed origins. Booking
-acts only for the lead the visitor just became: the submit answer's `lead_token` (signed,
-tenant-bound, a day long; apps/leads/widget_hooks.py).
+acts only for the lead the visitor just became: the widget sends back the `submission_id` of
+the form it just sent (a random UUID; leads remembers its lead for a day,
+apps/leads/widget_hooks.py).
 """
 
 from __future__ import annotations
@@ -94,10 +95,10 @@ def widget_slots(request, publishable_key: str):
 def _parse_book(body) -> tuple[str, datetime | None, dict]:
     fields: dict[str, list[str]] = {}
     if not isinstance(body, dict):
-        return "", None, {"lead_token": [_("Send a JSON object.")]}
-    token = str(body.get("lead_token") or "")
+        return "", None, {"submission_id": [_("Send a JSON object.")]}
+    token = str(body.get("submission_id") or "")
     if not token:
-        fields["lead_token"] = [_("Send the form first.")]
+        fields["submission_id"] = [_("Send the form first.")]
     try:
         start = datetime.fromisoformat(str(body.get("start", "")).replace("Z", "+00:00"))
         start = start.astimezone(UTC) if start.tzinfo else None
@@ -124,9 +125,9 @@ def widget_book(request, publishable_key: str):
     if error:
         return error
     token, start, fields = _parse_book(body)
-    lead_id = visitor_lead_id(token, widget.tenant_id) if token else None
+    lead_id = visitor_lead_id(widget.tenant_id, token) if token else None
     if token and lead_id is None:
-        fields["lead_token"] = [_("The form has expired. Send it again.")]
+        fields["submission_id"] = [_("The form has expired. Send it again.")]
     if fields:
         return _error("invalid", _("Some fields are invalid."), 400, fields)
     lang = str(body.get("lang") or "")

@@ -40,7 +40,7 @@ from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.leads.widget_config import LANGUAGES, missing_required, public_config, visitor_language
-from apps.leads.widget_hooks import public_config_extras, visitor_lead_token
+from apps.leads.widget_hooks import public_config_extras, visitor_lead_remember
 from apps.tenants.keys import (
     WidgetTenant,
     widget_tenant_cache_key,
@@ -333,9 +333,9 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
     result = outcome.results[0]
     if result.status == "rejected":
         return _error("invalid", _("Some fields are invalid."), 400, result.errors)
-    # The visitor's own lead, signed, for the widget's next step (apps/leads/widget_hooks.py).
-    token = visitor_lead_token(widget.tenant_id, result.lead_id)
-    return JsonResponse({**RECEIVED, "lead_token": token}, status=201)
+    if submission.submission_id:  # the widget's next step (booking) acts for this lead
+        visitor_lead_remember(widget.tenant_id, submission.submission_id, result.lead_id)
+    return JsonResponse(RECEIVED, status=201)
 
 
 def _unavailable() -> JsonResponse:

@@ -3,19 +3,20 @@
 - `register_public_config_extra(fn)`: an upper app (booking) adds keys to the published widget
   config; `fn(tenant_id, widget_api_url)` returns a dict merged into it (e.g. `{"booking":
   {"enabled": true, "slots_url": …}}`). Filled from the upper app's AppConfig.ready().
-- `visitor_lead_token()` / `visitor_lead_id()`: the submit answer carries a signed token naming
-  the lead the visitor just became (tenant-bound, valid for a day), so a later step of the same
-  widget (booking a meeting) can act for that lead without ever exposing other leads.
+- `visitor_lead_remember()` / `visitor_lead_id()`: a submission's id (the script's random
+  UUID for one press of "Send") is remembered with the lead it became, for a day, so a later
+  step of the same widget (booking a meeting) acts for that lead by sending the same id. The
+  submit answer stays `{"status": "received"}`: it still says nothing about leads.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
-from django.core import signing
+from django.core.cache import cache
 
-TOKEN_SALT = "fastlead.widget.visitor-lead"
-TOKEN_MAX_AGE = 24 * 3600
+VISITOR_MEMORY_SECONDS = 24 * 3600
 
 _EXTRAS: list[Callable[[str, str], dict]] = []
 
@@ -32,14 +33,20 @@ def public_config_extras(tenant_id: str, widget_api_url: str) -> dict:
     return merged
 
 
-def visitor_lead_token(tenant_id: str, lead_id: int) -> str:
-    return signing.dumps([str(tenant_id), int(lead_id)], salt=TOKEN_SALT, compress=True)
+def _key(tenant_id: str, submission_id) -> str:
+    return f"widget:visitor-lead:{tenant_id}:{submission_id}"
 
 
-def visitor_lead_id(token: str, tenant_id: str) -> int | None:
-    """The lead id the token names, if it is genuine, fresh and for this tenant."""
+def visitor_lead_remember(tenant_id: str, submission_id, lead_id: int | None) -> None:
+    if lead_id:
+        cache.set(_key(tenant_id, submission_id), int(lead_id), VISITOR_MEMORY_SECONDS)
+
+
+def visitor_lead_id(tenant_id: str, submission_id) -> int | None:
+    """The lead the tenant's submission `submission_id` became, if it is still remembered."""
     try:
-        signed_tenant, lead_id = signing.loads(str(token), salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
-    except (signing.BadSignature, TypeError, ValueError):
+        submission_id = uuid.UUID(str(submission_id))
+    except ValueError:
         return None
-    return int(lead_id) if signed_tenant == str(tenant_id) else None
+    lead_id = cache.get(_key(tenant_id, submission_id))
+    return int(lead_id) if lead_id else None
