@@ -2,6 +2,7 @@ from django.apps import AppConfig
 
 from apps.booking.navigation import NAV
 from apps.core.navigation import register_nav
+from apps.leads.widget_hooks import register_public_config_extra
 
 
 class BookingConfig(AppConfig):
@@ -10,9 +11,8 @@ class BookingConfig(AppConfig):
     verbose_name = "Booking"
 
     def ready(self) -> None:
-        # Both import models: only once the app registry is ready.
+        # The public API imports models: only once the app registry is ready.
         from apps.booking.public_api import public_config_booking
-        from apps.leads.widget_hooks import register_public_config_extra
 
         register_nav(*NAV)
         register_public_config_extra(public_config_booking)

@@ -55,7 +55,7 @@ def _tenant(widget) -> Tenant:
 
 def _parse_day(value: str, tenant: Tenant) -> date | None:
     if not value:
-        return services.now().astimezone(services.ZoneInfo(tenant.time_zone)).date()
+        return services.company_today(tenant)
     try:
         return date.fromisoformat(value)
     except ValueError:

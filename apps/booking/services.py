@@ -167,6 +167,10 @@ def now() -> datetime:
     return timezone.now()
 
 
+def company_today(tenant) -> date:
+    return now().astimezone(ZoneInfo(tenant.time_zone)).date()
+
+
 def next_free_slots(tenant, row: BookingSettings, after: datetime) -> list[Slot]:
     """Up to NEXT_SLOTS free starts from `after` on (offered with a 409)."""
     rules, calendar = rules_for(row, tenant), calendar_for(row, tenant)
