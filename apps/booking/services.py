@@ -38,6 +38,10 @@ from apps.leads.services import lead_note_add, lead_update
 
 logger = structlog.get_logger("fastlead.audit")
 
+CALENDARS: dict[str, type[Calendar]] = {
+    CalendarKind.BUILTIN: BuiltinCalendar,
+    CalendarKind.CALCOM: CalcomCalendar,
+}
 NEXT_SLOTS = 5
 REMOTE_DAYS_SCANNED = 3  # a remote calendar is asked about this many days for "next free"
 
@@ -283,7 +287,8 @@ def booking_mark_lead(tenant, booking, *, rescheduled: bool = False) -> None:
             starts_at=booking.starts_at.isoformat(),
         )
     )
-    transaction.on_commit(lambda: send_booking_invite_task.delay(str(tenant.pk), booking.pk))
+    if not CALENDARS[booking.calendar].sends_invites:
+        transaction.on_commit(lambda: send_booking_invite_task.delay(str(tenant.pk), booking.pk))
 
 
 def booking_cancel(*, tenant, actor, booking_id, tell_calendar: bool = True):

@@ -34,8 +34,10 @@ class Booked:
 
 class Calendar(ABC):
     kind: ClassVar[str]
-    # Capabilities: a remote calendar checks its own availability and needs a key.
+    # Capabilities: a remote calendar checks its own availability and needs a key; one that
+    # sends its own invitations needs no .ics from us.
     remote: ClassVar[bool] = False
+    sends_invites: ClassVar[bool] = False
 
     @abstractmethod
     def slots(

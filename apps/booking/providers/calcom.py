@@ -49,6 +49,7 @@ def signature_valid(secret: str, body: bytes, given: str) -> bool:
 class CalcomCalendar(Calendar):
     kind = "calcom"
     remote = True
+    sends_invites = True  # Cal.com e-mails the attendee and the host itself
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 import respx
+from django.core import mail
 
 from apps.booking import services
 from apps.booking.models import Booking, BookingSettings, BookingStatus, CalendarKind
@@ -70,7 +71,9 @@ def test_slots_are_read_from_calcom_with_its_version_header(tenant, calcom):
 
 
 @respx.mock
-def test_a_booking_is_created_on_calcom_and_stored_with_its_uid(tenant, calcom, lead):
+def test_a_booking_is_created_on_calcom_and_stored_with_its_uid(
+    tenant, calcom, lead, django_capture_on_commit_callbacks
+):
     start = local_start()
     route = respx.post(f"{API}/v2/bookings").mock(
         return_value=httpx.Response(
@@ -86,8 +89,10 @@ def test_a_booking_is_created_on_calcom_and_stored_with_its_uid(tenant, calcom, 
             },
         )
     )
-    booking = services.booking_create(tenant=tenant, lead_id=lead.pk, starts_at=start)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = services.booking_create(tenant=tenant, lead_id=lead.pk, starts_at=start)
 
+    assert mail.outbox == []  # Cal.com sends its own invitation
     sent = json.loads(route.calls.last.request.content)
     assert route.calls.last.request.headers["cal-api-version"] == "2024-08-13"
     assert sent["eventTypeId"] == 4242 and sent["start"] == z(start)
