@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "apps.payperlead",
     "apps.ai",
     "apps.enrichment",
+    "apps.booking",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("fastlead.api_urls")),
     path("api/public/v1/", include("apps.leads.public_urls")),
+    path("api/public/v1/", include("apps.booking.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", api_docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -41,6 +42,7 @@ urlpatterns = [
     path("", include("apps.billing.stripe_urls")),
     path("webhooks/stripe/", include("djstripe.urls", namespace="djstripe")),
     path("", include("apps.payperlead.urls")),
+    path("", include("apps.booking.urls")),
     path("", include("apps.web.urls")),
 ]
 if settings.DEBUG:

@@ -40,6 +40,7 @@ from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.leads.widget_config import LANGUAGES, missing_required, public_config, visitor_language
+from apps.leads.widget_hooks import public_config_extras, visitor_lead_remember
 from apps.tenants.keys import (
     WidgetTenant,
     widget_tenant_cache_key,
@@ -171,6 +172,10 @@ def _public_config(request, widget: WidgetTenant, key: str) -> dict:
         **public_config(widget.tenant_id, widget.name, lang),
         "honeypot_field": HONEYPOT,
         "submit_url": request.build_absolute_uri(f"/api/public/v1/widget/{key}/leads/"),
+        # Steps the apps above add (booking): apps/leads/widget_hooks.py.
+        **public_config_extras(
+            widget.tenant_id, request.build_absolute_uri(f"/api/public/v1/widget/{key}/")
+        ),
     }
 
 
@@ -328,6 +333,8 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
     result = outcome.results[0]
     if result.status == "rejected":
         return _error("invalid", _("Some fields are invalid."), 400, result.errors)
+    if submission.submission_id:  # the widget's next step (booking) acts for this lead
+        visitor_lead_remember(widget.tenant_id, submission.submission_id, result.lead_id)
     return JsonResponse(RECEIVED, status=201)
 
 

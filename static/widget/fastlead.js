@@ -120,6 +120,10 @@
     ".fl-check a{color:var(--fl-primary,#1570ef)}" +
     ".fl-pos-bottom-right{margin-left:auto}.fl-pos-bottom-left{margin-right:auto}" +
     ".fl-hp{position:absolute!important;left:-10000px!important;width:1px;height:1px;overflow:hidden}" +
+    // meeting booking step (apps/booking)
+    ".fl-booking{margin:1rem 0 0}.fl-slots{display:flex;flex-wrap:wrap;gap:.5rem;margin:.75rem 0 0}" +
+    ".fl-slot{min-height:2.75rem;min-width:4.5rem;padding:.4rem .8rem;border:1px solid var(--fl-primary,#1570ef);" +
+    "border-radius:.5rem;background:#fff;color:var(--fl-primary,#1570ef);font:inherit;cursor:pointer}" +
     "@media (min-width:480px){.fl-submit{width:auto}}";
 
   function injectStyle() {
@@ -459,6 +463,7 @@
             container.textContent = "";
             container.appendChild(thanks);
             thanks.focus();
+            if (config.booking && config.booking.enabled) bookingStep(container, config.booking, body.submission_id);
           } else if (response.status === 400 && error.fields && Object.keys(error.fields).length) {
             showFieldErrors(error.fields);
           } else if (response.status === 403 && error.code === "origin_not_allowed") {
@@ -475,6 +480,69 @@
       );
     });
   }
+
+  // --- meeting booking step (apps/booking): shown after a sent form when the company offers
+  // meetings. Books for the lead just created: the form's submission_id names it. -----------
+  var BOOKING_TEXT = {
+    ru: { title: "Выберите время встречи", date: "Дата", none: "На этот день свободного времени нет — выберите другую дату.",
+      booked: "Встреча назначена: %s. Приглашение придёт на e-mail.", taken: "Это время только что заняли. Свободное время рядом:",
+      failed: "Не удалось записаться. Попробуйте ещё раз." },
+    en: { title: "Pick a time for a meeting", date: "Date", none: "No free time on this day — pick another date.",
+      booked: "Meeting booked: %s. The invitation is on its way to your e-mail.", taken: "This time has just been taken. Free times nearby:",
+      failed: "Could not book. Please try again." }
+  }[lang];
+
+  function bookingStep(container, booking, submissionId) {
+    var box = el("section", { class: "fl-booking", "aria-labelledby": uid + "-bk" });
+    var date = el("input", { class: "fl-input", type: "date", id: uid + "-bk-date" });
+    var list = el("div", { class: "fl-slots", role: "group", "aria-labelledby": uid + "-bk" });
+    var note = el("p", { class: "fl-status", role: "status", "aria-live": "polite" });
+    box.appendChild(el("h3", { class: "fl-title", id: uid + "-bk", text: BOOKING_TEXT.title }));
+    box.appendChild(el("label", { class: "fl-label", for: uid + "-bk-date", text: BOOKING_TEXT.date }));
+    [date, list, note].forEach(function (node) { box.appendChild(node); });
+    container.appendChild(box);
+    function when(iso) {
+      return new Date(iso).toLocaleString(lang === "en" ? "en-GB" : "ru-RU", { dateStyle: "medium", timeStyle: "short" });
+    }
+    function show(slots) {
+      list.textContent = "";
+      slots.forEach(function (slot) {
+        var time = new Date(slot.start).toLocaleTimeString(lang === "en" ? "en-GB" : "ru-RU", { hour: "2-digit", minute: "2-digit" });
+        var button = el("button", { type: "button", class: "fl-slot", "data-start": slot.start, text: time });
+        button.addEventListener("click", function () { book(slot.start); });
+        list.appendChild(button);
+      });
+    }
+    function load(day) {
+      fetch(booking.slots_url + (day ? "?date=" + day : ""), { mode: "cors", credentials: "omit" }).then(getJSON).then(function (data) {
+        if (data.date && !date.value) date.value = data.date;
+        show(data.slots || []);
+        note.textContent = (data.slots || []).length ? "" : (data.error && data.error.message) || BOOKING_TEXT.none;
+      }, function () { note.textContent = BOOKING_TEXT.failed; });
+    }
+    function book(start) {
+      var options = { method: "POST", mode: "cors", credentials: "omit", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ submission_id: submissionId, start: start, lang: lang }) };
+      fetch(booking.book_url, options).then(function (response) {
+        return getJSON(response).then(function (data) {
+          var error = data.error || {};
+          if (response.ok) {
+            list.textContent = "";
+            date.disabled = true;
+            note.textContent = BOOKING_TEXT.booked.replace("%s", when(data.start));
+          } else if (response.status === 409 && error.next_slots) {
+            note.textContent = BOOKING_TEXT.taken;
+            show(error.next_slots);
+          } else {
+            note.textContent = error.message || BOOKING_TEXT.failed;
+          }
+        });
+      }, function () { note.textContent = BOOKING_TEXT.failed; });
+    }
+    date.addEventListener("change", function () { load(date.value); });
+    load("");
+  }
+  // --- end of the meeting booking step -----------------------------------------------------
 
   // For the site owner: what is wrong and how to fix it (the visitor sees a neutral message).
   function warnOrigin(error) {

@@ -1,0 +1,153 @@
+"""The widget's meeting step: /api/public/v1/widget/{key}/slots/?date= and …/book/.
+
+Same gate as the rest of the public widget API (apps/leads/public_api.py): the publishable
+key names the tenant, per-IP and per-key rate limits, the tenant's allowed origins. Booking
+acts only for the lead the visitor just became: the widget sends back the `submission_id` of
+the form it just sent (a random UUID; leads remembers its lead for a day,
+apps/leads/widget_hooks.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.booking import selectors, services
+from apps.core.api import error_body
+from apps.core.errors import ApplicationError
+from apps.leads.public_api import _enter, _origin_refused, _read_body, _sent_from_allowed_site
+from apps.leads.widget_availability import answer_503_when_database_down
+from apps.leads.widget_config import LANGUAGES, visitor_language
+from apps.leads.widget_hooks import visitor_lead_id
+from apps.tenants.models import Tenant
+from apps.tenants.scoping import tenant_scope
+
+
+def public_config_booking(tenant_id: str, widget_api_url: str) -> dict:
+    """The `booking` block of the published widget config (leads' extras registry)."""
+    if not selectors.booking_enabled(tenant_id):
+        return {"booking": {"enabled": False}}
+    return {
+        "booking": {
+            "enabled": True,
+            "slots_url": f"{widget_api_url}slots/",
+            "book_url": f"{widget_api_url}book/",
+        }
+    }
+
+
+def _error(code: str, message: str, status: int, fields=None, **extra) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields, **extra), status=status)
+
+
+def _application_error(error: ApplicationError) -> JsonResponse:
+    return _error(error.code, error.message, error.status_code, error.fields, **error.extra)
+
+
+def _tenant(widget) -> Tenant:
+    return Tenant.objects.get(pk=uuid.UUID(widget.tenant_id))
+
+
+def _parse_day(value: str, tenant: Tenant) -> date | None:
+    if not value:
+        return services.company_today(tenant)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+@csrf_exempt
+@require_GET
+@answer_503_when_database_down
+def widget_slots(request, publishable_key: str):
+    """The free meeting starts of one day (the company's local date, default today)."""
+    widget, error = _enter(request, "slots", publishable_key)
+    if error:
+        return error
+    refused = _origin_refused(request, widget)
+    if refused is not None:
+        return refused
+    tenant = _tenant(widget)
+    day = _parse_day(request.GET.get("date", ""), tenant)
+    if day is None:
+        message = _("Give the date as YYYY-MM-DD.")
+        return _error("invalid", message, 400, {"date": [message]})
+    with tenant_scope(tenant):
+        try:
+            slots = services.slots_for_day(tenant=tenant, day=day)
+        except ApplicationError as exc:
+            return _application_error(exc)
+    return JsonResponse(
+        {
+            "date": day.isoformat(),
+            "time_zone": tenant.time_zone,
+            "slots": [slot.as_json() for slot in slots],
+        }
+    )
+
+
+def _parse_book(body) -> tuple[str, datetime | None, dict]:
+    fields: dict[str, list[str]] = {}
+    if not isinstance(body, dict):
+        return "", None, {"submission_id": [_("Send a JSON object.")]}
+    token = str(body.get("submission_id") or "")
+    if not token:
+        fields["submission_id"] = [_("Send the form first.")]
+    try:
+        start = datetime.fromisoformat(str(body.get("start", "")).replace("Z", "+00:00"))
+        start = start.astimezone(UTC) if start.tzinfo else None
+    except ValueError:
+        start = None
+    if start is None:
+        fields["start"] = [_("Give the start as an ISO 8601 time with its offset.")]
+    return token, start, fields
+
+
+@csrf_exempt
+@require_POST
+@answer_503_when_database_down
+def widget_book(request, publishable_key: str):
+    """Book a start for the visitor's lead: 201 with the meeting, 409 `slot_taken` with
+    `next_slots` when someone was quicker."""
+    widget, error = _enter(request, "book", publishable_key)
+    if error:
+        return error
+    if not _sent_from_allowed_site(request, widget):
+        message = _("This site is not allowed to send requests to this form.")
+        return _error("origin_not_allowed", message, 403)
+    body, error = _read_body(request)
+    if error:
+        return error
+    token, start, fields = _parse_book(body)
+    lead_id = visitor_lead_id(widget.tenant_id, token) if token else None
+    if token and lead_id is None:
+        fields["submission_id"] = [_("The form has expired. Send it again.")]
+    if fields:
+        return _error("invalid", _("Some fields are invalid."), 400, fields)
+    lang = str(body.get("lang") or "")
+    tenant = _tenant(widget)
+    with tenant_scope(tenant):
+        try:
+            booking = services.booking_create(
+                tenant=tenant,
+                lead_id=lead_id,
+                starts_at=start,
+                language=lang if lang in LANGUAGES else visitor_language(),
+            )
+        except ApplicationError as exc:
+            return _application_error(exc)
+    return JsonResponse(
+        {
+            "status": "booked",
+            "start": booking.starts_at.isoformat().replace("+00:00", "Z"),
+            "end": booking.ends_at.isoformat().replace("+00:00", "Z"),
+            "time_zone": tenant.time_zone,
+        },
+        status=201,
+    )

@@ -1,0 +1,24 @@
+"""Celery entry points of booking."""
+
+from __future__ import annotations
+
+from django.db.models import F
+
+from apps.booking.invites import invite_send
+from apps.booking.models import Booking
+from apps.tenants.tasking import tenant_task
+
+
+@tenant_task
+def send_booking_invite_task(tenant, booking_id: int) -> int:
+    """E-mail the .ics invite once per start of the booking: claimed by a conditional update,
+    so a re-delivered task sends nothing."""
+    claimed = (
+        Booking.objects.filter(pk=booking_id)
+        .exclude(invited_for=F("starts_at"))
+        .update(invited_for=F("starts_at"))
+    )
+    if not claimed:
+        return 0
+    booking = Booking.objects.select_related("tenant").get(pk=booking_id)
+    return invite_send(booking)
