@@ -201,7 +201,8 @@ def test_twilio_signed_inbound_sms_and_status_callback(client, tenant, settings)
             idempotency_key="o2",
         )
     status = {"MessageSid": "SM2", "MessageStatus": "undelivered", "ErrorCode": "30003"}
-    client.post(hook(channel), status, headers={"X-Twilio-Signature": twilio_signature(url, status)})
+    signature = twilio_signature(url, status)
+    client.post(hook(channel), status, headers={"X-Twilio-Signature": signature})
     with tenant_scope(tenant):
         failed = Message.objects.get(provider_message_id="SM2")
     assert failed.status == MessageStatus.FAILED and failed.error == "30003"
