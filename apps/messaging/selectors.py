@@ -12,9 +12,11 @@ from apps.messaging.models import Conversation, ConversationStatus, Message
 def channels_failing(tenant) -> QuerySet:
     """Channels a provider switched off (credentials refused on a real send): the banner
     "channel X is off — enter new keys" on the dashboard pages."""
-    return Channel.objects.for_tenant(tenant).filter(
-        status=ChannelStatus.ERROR, enabled=False
-    ).order_by("name", "id")
+    return (
+        Channel.objects.for_tenant(tenant)
+        .filter(status=ChannelStatus.ERROR, enabled=False)
+        .order_by("name", "id")
+    )
 
 
 def conversation_list(tenant, filters: dict | None = None) -> QuerySet:

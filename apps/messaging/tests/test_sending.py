@@ -100,8 +100,11 @@ def test_telegram_403_blocked_by_the_user_fails_the_message_not_the_channel(tena
 def test_rate_limit_is_retried_with_the_providers_wait(tenant, queued):
     route = respx.post(SEND_URL).mock(
         side_effect=[
-            httpx.Response(429, json={"ok": False, "description": "Too Many Requests"},
-                           headers={"Retry-After": "3"}),
+            httpx.Response(
+                429,
+                json={"ok": False, "description": "Too Many Requests"},
+                headers={"Retry-After": "3"},
+            ),
             httpx.Response(200, json={"ok": True, "result": {"message_id": 9}}),
         ]
     )
@@ -140,7 +143,8 @@ def test_message_left_sending_by_a_dead_worker_becomes_unknown_not_resent(tenant
         status=MessageStatus.SENDING, sending_at=timezone.now()
     )
     assert send(tenant, queued)[0] == BUSY  # maybe still running elsewhere: look later
-    Message.objects.unscoped().filter(pk=queued.pk).update(sending_at=timezone.now() - timedelta(hours=1))
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Message.objects.unscoped().filter(pk=queued.pk).update(sending_at=an_hour_ago)
     assert send(tenant, queued)[0] == UNKNOWN
     assert queued.status == MessageStatus.UNKNOWN and not route.called
 
