@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from apps.channels.models import Channel, ChannelStatus
 from apps.core.errors import ObjectNotFound
@@ -45,7 +45,7 @@ def conversation_list(tenant, filters: dict | None = None) -> QuerySet:
         query = query.filter(lead__assigned_to_id=assignee)
     if filters.get("unread"):
         query = query.filter(unread_count__gt=0)
-    return query.order_by("-last_message_at", "-id")
+    return query.order_by(F("last_message_at").desc(nulls_last=True), "-id")
 
 
 def conversation_get(tenant, conversation_id) -> Conversation:
