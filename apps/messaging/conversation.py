@@ -1,0 +1,130 @@
+"""The conversation card of the lead page: the thread with each outbound message's status, and
+the reply box (the lead's channel or another connected one, what that channel can reach, its
+length limit, the outbox's refusals in plain words)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from apps.channels import selectors as channel_selectors
+from apps.channels.providers import adapter_class
+from apps.core.errors import ApplicationError
+from apps.messaging import inbox
+from apps.messaging.addresses import lead_address
+from apps.messaging.forms import ReplyForm
+from apps.messaging.outbox import queue_message, schedule_send
+from apps.messaging.sending import message_resend
+
+DEFAULT_MAX_LENGTH = 4096
+KEPT = ("body", "subject", "idempotency_key")
+
+
+@dataclass(frozen=True)
+class ChannelOption:
+    channel: object
+    address: str  # "" = the lead cannot be reached there
+    max_length: int
+
+
+def _options(tenant, lead) -> list[ChannelOption]:
+    channels = [c for c in channel_selectors.channel_list(tenant) if c.enabled]
+    addresses: dict[str, str] = {}
+    options = []
+    for channel in channels:
+        if channel.kind not in addresses:
+            addresses[channel.kind] = lead_address(lead, channel.kind)
+        limit = getattr(adapter_class(channel.provider), "max_length", DEFAULT_MAX_LENGTH)
+        options.append(ChannelOption(channel, addresses[channel.kind], limit))
+    return options
+
+
+def _selected(options, conversation, channel_id) -> ChannelOption | None:
+    """The picked channel, else the conversation's last one, else the first that reaches the
+    lead, else the first."""
+    by_id = {str(o.channel.pk): o for o in options}
+    if channel_id and str(channel_id) in by_id:
+        return by_id[str(channel_id)]
+    if conversation is not None and str(conversation.channel_id) in by_id:
+        return by_id[str(conversation.channel_id)]
+    return next((o for o in options if o.address), options[0] if options else None)
+
+
+def thread_context(tenant, lead) -> dict:
+    """The messages (oldest first); showing them marks the conversation read."""
+    conversation = inbox.lead_conversation(tenant, lead)
+    if conversation is not None:
+        inbox.conversation_mark_read(conversation)
+    return {"lead": lead, "conversation": conversation, "thread": inbox.thread(tenant, lead)}
+
+
+def conversation_context(
+    tenant, lead, *, channel_id=None, form: ReplyForm | None = None, typed=None, **extra
+) -> dict:
+    """The card: thread, channel options, the reply box (`typed`: what the box already held
+    when another channel was picked)."""
+    context = thread_context(tenant, lead)
+    options = _options(tenant, lead)
+    selected = _selected(options, context["conversation"], channel_id)
+    channels = [o.channel for o in options]
+    if form is None:
+        initial = {k: v for k, v in (typed or {}).items() if k in KEPT and v}
+        if selected:
+            initial["channel"] = selected.channel.pk
+        form = ReplyForm(channels=channels, initial=initial, auto_id="reply-%s")
+    return {
+        **context,
+        "reply_form": form,
+        "channel_options": options,
+        "selected": selected,
+        **extra,
+    }
+
+
+def panel_context(tenant, lead) -> dict:
+    """For the lead page (registered as a main-column panel)."""
+    return conversation_context(tenant, lead)
+
+
+def reply(tenant, lead, user, data) -> tuple[dict, int]:
+    """Queue the operator's reply; (the card's context, HTTP status)."""
+    options = _options(tenant, lead)
+    channels = [o.channel for o in options]
+    form = ReplyForm(data, channels=channels, auto_id="reply-%s")
+    if not form.is_valid():
+        channel_id = data.get("channel")
+        return conversation_context(tenant, lead, channel_id=channel_id, form=form), 400
+    channel = next(c for c in channels if c.pk == form.cleaned_data["channel"])
+    try:
+        queue_message(
+            tenant=tenant,
+            lead=lead,
+            body=form.cleaned_data["body"],
+            subject=form.cleaned_data["subject"],
+            channel=channel,
+            author=user,
+            source="operator",
+            idempotency_key=f"reply:{tenant.pk}:{form.cleaned_data['idempotency_key']}",
+        )
+    except ApplicationError as error:
+        for field, messages in (error.fields or {}).items():
+            if field in form.fields:
+                for message in messages:
+                    form.add_error(field, message)
+        context = conversation_context(
+            tenant, lead, channel_id=channel.pk, form=form, reply_error=error.message
+        )
+        return context, error.status_code
+    return conversation_context(tenant, lead, channel_id=channel.pk), 200
+
+
+def resend(tenant, lead, user, message) -> tuple[dict, int]:
+    """The operator's resend of a failed or unknown message (same row, queued again)."""
+    try:
+        with transaction.atomic():
+            message = message_resend(message)
+            schedule_send(tenant, message)
+    except ApplicationError as error:
+        return conversation_context(tenant, lead, reply_error=error.message), error.status_code
+    return conversation_context(tenant, lead), 200
