@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "apps.tenants",
     "apps.leads",
     "apps.channels",
+    "apps.messaging",
     "apps.web",
     "apps.features",
     "apps.payments",

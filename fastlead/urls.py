@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("apps.billing.urls")),
     path("", include("apps.billing.stripe_urls")),
     path("webhooks/stripe/", include("djstripe.urls", namespace="djstripe")),
+    path("webhooks/channels/", include("apps.messaging.webhook_urls")),
     path("", include("apps.payperlead.urls")),
     path("", include("apps.web.urls")),
 ]

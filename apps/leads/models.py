@@ -161,6 +161,11 @@ class Lead(TenantOwnedModel):
     # lead contacted, whichever came first (messaging sets it; analytics reads it).
     first_contact_at = models.DateTimeField(_("first contacted"), null=True, blank=True)
 
+    # Created by an inbound message while the plan's hard lead quota was spent: kept (the
+    # visitor's words are never lost) but not counted and hidden from the table until the
+    # plan is upgraded or a new period starts (apps/messaging releases it).
+    held = models.BooleanField(_("waiting for quota"), default=False, db_default=False)
+
     consent_processing = models.BooleanField(_("consent to processing"), default=False)
     consent_processing_at = models.DateTimeField(null=True, blank=True)
     consent_marketing = models.BooleanField(_("consent to marketing"), default=False)

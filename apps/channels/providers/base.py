@@ -15,25 +15,59 @@ import httpx
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.core.errors import ProviderError as CoreProviderError
 from apps.core.http import make_client, retry_after_seconds
 
 ERROR_MESSAGE_LIMIT = 500
 
 
-class ProviderError(Exception):
-    """The provider refused or failed; `message` is its own words (secrets never in them)."""
+class ProviderError(CoreProviderError):
+    """The provider refused or failed; `message` is its own words (secrets never in them).
+
+    Transient (429, 5xx, the provider not reached) unless said otherwise: `permanent` is the
+    core meaning (retrying cannot help). `maybe_sent` says the request may have reached the
+    provider before it failed (a timeout waiting for the answer, a dropped connection): such a
+    send must not be repeated blindly.
+    """
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        transient: bool | None = None,
+        maybe_sent: bool = False,
     ):
-        super().__init__(message)
-        self.message = str(message)[:ERROR_MESSAGE_LIMIT]
-        self.status = status
-        self.retry_after = retry_after
+        message = str(message)[:ERROR_MESSAGE_LIMIT]
+        if transient is None:
+            transient = status == 429 or (status or 0) >= 500
+        super().__init__(
+            message,
+            permanent=not transient,
+            retry_after=retry_after,
+            status=status,
+            code=_code(status, transient),
+            user_message=message,
+        )
+        self.maybe_sent = maybe_sent
+
+    def __str__(self) -> str:
+        return self.message
 
     @property
     def unauthorized(self) -> bool:
         return self.status in (401, 403)
+
+
+def _code(status: int | None, transient: bool) -> str:
+    if status in (401, 403):
+        return "unauthorized"
+    if status == 429:
+        return "rate_limited"
+    if status and status >= 500:
+        return "server_error"
+    return "unreachable" if transient else "refused"
 
 
 class WebhookRejected(Exception):
@@ -55,6 +89,7 @@ class OutboundMessage:
     text: str
     subject: str = ""
     idempotency_key: str = ""  # passed to providers that take one
+    callback_url: str = ""  # where the provider reports delivery statuses (Twilio)
 
 
 @dataclass(frozen=True)
@@ -87,6 +122,10 @@ class Adapter:
     credential_fields: ClassVar[tuple[Field, ...]] = ()
     setting_fields: ClassVar[tuple[Field, ...]] = ()
     help_text: ClassVar[object] = ""
+    max_length: ClassVar[int] = 4096  # characters of one message's text the provider takes
+    # The provider deduplicates sends carrying the same `OutboundMessage.idempotency_key`, so a
+    # send whose outcome is unknown may safely be repeated with it.
+    accepts_idempotency_key: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -133,8 +172,15 @@ class Adapter:
         try:
             response = client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
+            # Not connected: nothing reached the provider. Anything later (a timeout waiting
+            # for the answer, a dropped connection) may have.
+            not_sent = isinstance(
+                exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+            )
             raise ProviderError(
-                _("Could not reach the provider: %(error)s") % {"error": type(exc).__name__}
+                _("Could not reach the provider: %(error)s") % {"error": type(exc).__name__},
+                transient=True,
+                maybe_sent=not not_sent,
             ) from None
         if response.status_code == 429:
             wait = retry_after_seconds(response.headers)

@@ -34,6 +34,7 @@ class TwilioAdapter(Adapter):
         ),
     )
     help_text = gettext_lazy("SMS through your Twilio account.")
+    max_length = 1_600
 
     def _client(self):
         pair = f"{self.credentials['account_sid']}:{self.credentials['auth_token']}"
@@ -80,6 +81,7 @@ class SmscAdapter(Adapter):
         ),
     )
     help_text = gettext_lazy("SMS through your SMSC.ru account.")
+    max_length = 1_000
 
     def _get(self, path: str, **params) -> dict:
         auth = {"login": self.credentials["login"], "psw": self.credentials["password"], "fmt": 3}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from email.utils import make_msgid
 
 from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend
@@ -42,6 +43,7 @@ class SmtpAdapter(Adapter):
         ),
     )
     help_text = gettext_lazy("E-mail through your own mailbox or mail service over SMTP.")
+    max_length = 100_000
 
     def backend(self) -> EmailBackend:
         try:
@@ -76,26 +78,49 @@ class SmtpAdapter(Adapter):
         return self.settings.get("from_email", "")
 
     def send(self, message: OutboundMessage) -> SendResult:
+        message_id = make_msgid(domain=self.settings["from_email"].rpartition("@")[2] or None)
+        backend = self.backend()
+        try:
+            backend.open()  # nothing sent yet: failures here are safe to retry
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ProviderError(_smtp_text(exc), status=401) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ProviderError(_smtp_text(exc), transient=True) from None
         email = EmailMessage(
             message.subject or "",
             message.text,
             self.settings["from_email"],
             [message.to],
-            connection=self.backend(),
+            connection=backend,
+            headers={"Message-ID": message_id},
         )
         try:
             email.send()
-        except smtplib.SMTPAuthenticationError as exc:
-            raise ProviderError(_smtp_text(exc), status=401) from None
-        except (smtplib.SMTPException, OSError) as exc:
-            raise ProviderError(_smtp_text(exc)) from None
-        return SendResult(
-            provider_message_id=email.extra_headers.get("Message-ID", ""), status="sent"
-        )
+        except (
+            smtplib.SMTPRecipientsRefused,
+            smtplib.SMTPSenderRefused,
+            smtplib.SMTPDataError,
+        ) as exc:  # the server refused: not delivered; 4xx is worth another try later
+            code = _smtp_code(exc)
+            raise ProviderError(_smtp_text(exc), transient=400 <= code < 500) from None
+        except (smtplib.SMTPException, OSError) as exc:  # mid-conversation: maybe delivered
+            raise ProviderError(_smtp_text(exc), transient=True, maybe_sent=True) from None
+        finally:
+            backend.close()
+        return SendResult(provider_message_id=message_id, status="sent")
+
+
+def _smtp_code(exc: Exception) -> int:
+    code = getattr(exc, "smtp_code", None)
+    if code is None and isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code = next(iter(exc.recipients.values()), (550, b""))[0]
+    return int(code or 550)
 
 
 def _smtp_text(exc: Exception) -> str:
     error = getattr(exc, "smtp_error", None)
+    if error is None and isinstance(exc, smtplib.SMTPRecipientsRefused):
+        error = next(iter(exc.recipients.values()), (0, b""))[1]
     if isinstance(error, bytes):
         return error.decode("utf-8", "replace")
     return str(error or type(exc).__name__)
