@@ -27,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("fastlead.api_urls")),
     path("api/public/v1/", include("apps.leads.public_urls")),
+    path("api/public/v1/", include("apps.messaging.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", api_docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -35,6 +36,7 @@ urlpatterns = [
     # AI enrichment's pages keep their `leads:` names: one namespace, two apps' patterns.
     path("", include((leads_urls.urlpatterns + enrichment_urls.urlpatterns, "leads"))),
     path("", include("apps.channels.urls")),
+    path("", include("apps.messaging.urls")),
     path("", include("apps.features.urls")),
     path("", include("apps.payments.urls")),
     path("", include("apps.billing.urls")),

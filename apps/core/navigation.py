@@ -100,7 +100,9 @@ def nav_entries(*, tenant_slug: str, role: str | None, match: ResolverMatch | No
             url=reverse(item.url_name, args=[tenant_slug]),
             icon=mark_safe(item.icon),  # noqa: S308 - constant markup from the apps' code
             active=item.active_when(match),
-            badge_url=reverse(item.badge_url_name, args=[tenant_slug]) if item.badge_url_name else "",
+            badge_url=reverse(item.badge_url_name, args=[tenant_slug])
+            if item.badge_url_name
+            else "",
         )
         for item in nav_items()
         if item.visible_to(role)

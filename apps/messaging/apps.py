@@ -8,3 +8,6 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.messaging import subscribers  # noqa: F401  (billing events release held leads)
+        from apps.messaging.pages import connect_pages  # the inbox pages: nav, lead card, notices
+
+        connect_pages()

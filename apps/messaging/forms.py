@@ -24,7 +24,11 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [("", _("All channels")), *ChannelKind.choices]
+        self.fields["channel"].choices = [
+            ("", _("All channels")),
+            *ChannelKind.choices,
+            ("webchat", _("Web chat")),
+        ]
         self.fields["assignee"].choices = [
             ("", _("Anyone")),
             ("me", _("Me")),
@@ -34,7 +38,7 @@ class InboxFilterForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    channel = forms.TypedChoiceField(label=_("Channel"), coerce=int)
+    channel = forms.ChoiceField(label=_("Channel"))
     body = forms.CharField(
         label=_("Message"),
         max_length=MAX_BODY,
@@ -44,10 +48,10 @@ class ReplyForm(forms.Form):
     # One id per reply box: a double click or a retried post queues the message once.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, channels=(), **kwargs):
+    def __init__(self, *args, options=(), **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [(c.pk, c.name) for c in channels]
+        self.fields["channel"].choices = [(o.value, o.label) for o in options]
 
 
 class RoutingForm(forms.Form):

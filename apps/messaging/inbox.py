@@ -35,7 +35,9 @@ def conversation_list(tenant, filters: InboxFilters, *, user):
         .select_related("lead", "lead__assigned_to", "channel")
         .order_by("-last_message_at", "-id")
     )
-    if filters.channel_kind:
+    if filters.channel_kind == "webchat":  # the web chat has no Channel row
+        conversations = conversations.filter(channel__isnull=True)
+    elif filters.channel_kind:
         conversations = conversations.filter(channel__kind=filters.channel_kind)
     if filters.assignee == "me":
         conversations = conversations.filter(lead__assigned_to=user)
@@ -115,7 +117,7 @@ def conversation_set_status(conversation: Conversation, status: str) -> Conversa
 
 @transaction.atomic
 def conversation_take(*, tenant, actor, conversation: Conversation) -> None:
-    """"Assign to me": the conversation's lead is assigned to the actor (timeline noted by
+    """ "Assign to me": the conversation's lead is assigned to the actor (timeline noted by
     the leads service)."""
     lead_services.lead_update(
         tenant=tenant,

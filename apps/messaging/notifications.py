@@ -100,7 +100,9 @@ def inbound_message_notify(tenant, message_id: int) -> int:
     team = [assignee] if assignee and assignee.is_active else operators(tenant)
     for user in team:
         _send(tenant, user, "new_message", {"message": message, "lead": message.lead})
-    logger.info("notify.new_message", tenant_id=str(tenant.pk), message_id=message_id, emails=len(team))
+    logger.info(
+        "notify.new_message", tenant_id=str(tenant.pk), message_id=message_id, emails=len(team)
+    )
     return len(team)
 
 

@@ -5,7 +5,7 @@ from apps.core.events import subscribe
 from apps.core.navigation import register_nav
 from apps.leads.events import LeadsCreated
 from apps.leads.panels import lead_panel_register
-from apps.messaging.conversation import panel_context
+from apps.messaging.conversation_card import panel_context
 from apps.messaging.navigation import NAV
 from apps.messaging.notify_tasks import on_leads_created
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
 from apps.leads import selectors as lead_selectors
-from apps.messaging import conversation as lead_conversation
+from apps.messaging import conversation_card as lead_conversation
 from apps.messaging import inbox
 from apps.messaging.forms import InboxFilterForm, RoutingForm
 from apps.messaging.models import ConversationStatus
@@ -114,9 +114,14 @@ def inbox_routing(request, tenant_slug):
             error = exc.message
     else:
         error = _("Choose how new leads are routed.")
-    context = {"routing_form": form if error else RoutingForm(
-        initial={"lead_routing": request.tenant.lead_routing}
-    ), "routing_notice": notice, "routing_error": error, "can_configure": True}
+    context = {
+        "routing_form": form
+        if error
+        else RoutingForm(initial={"lead_routing": request.tenant.lead_routing}),
+        "routing_notice": notice,
+        "routing_error": error,
+        "can_configure": True,
+    }
     if request.htmx:
         return render(request, "messaging/_routing.html", context, status=400 if error else 200)
     return redirect("messaging:inbox", tenant_slug=request.tenant.slug)

@@ -4,6 +4,7 @@ listing, filters, assign to me, close, reply (with the outbox's refusals), resen
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from apps.billing.tests.helpers import subscribe
@@ -47,7 +48,7 @@ def inbound(tenant, lead, channel, text="Здравствуйте!", minutes_ago
     conversation, _ = Conversation.objects.get_or_create(
         tenant=tenant, lead=lead, defaults={"channel": channel}
     )
-    Conversation.objects.filter(pk=conversation.pk).update(
+    Conversation.objects.unscoped().filter(pk=conversation.pk).update(
         channel=channel, last_message_at=at, last_message_preview=text, unread_count=unread
     )
     remember_address(tenant, lead, channel.kind, f"chat-{lead.pk}")
@@ -67,7 +68,7 @@ def inbound(tenant, lead, channel, text="Здравствуйте!", minutes_ago
 
 
 def outbound(tenant, lead, channel, status, error="") -> Message:
-    conversation = Conversation.objects.get(lead=lead)
+    conversation = Conversation.objects.unscoped().get(lead=lead)
     return Message.objects.create(
         tenant=tenant,
         conversation=conversation,
@@ -119,7 +120,7 @@ def test_inbox_lists_open_conversations_newest_first_with_unread_counts(
 
 
 def test_inbox_filters_by_channel_and_assignee(setup, tenant, operator_client_web, operator_user):
-    channel, old, new = setup
+    _, old, _ = setup
     with tenant_scope(tenant):
         Lead.objects.filter(pk=old.pk).update(assigned_to=operator_user)
     mine = operator_client_web.get(inbox_url(tenant), {"assignee": "me"}).content.decode()
@@ -131,8 +132,8 @@ def test_inbox_filters_by_channel_and_assignee(setup, tenant, operator_client_we
 
 
 def test_assign_to_me_and_close_from_the_inbox(setup, tenant, operator_client_web, operator_user):
-    channel, old, new = setup
-    conversation = Conversation.objects.get(lead=new)
+    _, _, new = setup
+    conversation = Conversation.objects.unscoped().get(lead=new)
     response = operator_client_web.post(inbox_url(tenant, conversation.pk, "take"), {}, **HX)
     assert response.status_code == 200
     new.refresh_from_db()
@@ -146,11 +147,13 @@ def test_assign_to_me_and_close_from_the_inbox(setup, tenant, operator_client_we
 
 
 def test_inbox_of_another_tenant_shows_nothing_and_its_conversations_are_404(
-    setup, tenant, other_tenant, outsider_client_web, operator_client_web
+    setup, tenant, other_tenant, outsider, operator_client_web
 ):
     _, old, _ = setup
-    conversation = Conversation.objects.get(lead=old)
-    assert outsider_client_web.get(inbox_url(tenant)).status_code == 404
+    conversation = Conversation.objects.unscoped().get(lead=old)
+    stranger = Client()
+    stranger.force_login(outsider)
+    assert stranger.get(inbox_url(tenant)).status_code == 404
     subscribe(other_tenant, "start")
     with tenant_scope(other_tenant):
         foreign = inbound(
@@ -159,7 +162,7 @@ def test_inbox_of_another_tenant_shows_nothing_and_its_conversations_are_404(
     assert "secret words" not in operator_client_web.get(inbox_url(tenant)).content.decode()
     take = inbox_url(tenant, foreign.conversation_id, "take")
     assert operator_client_web.post(take, {}).status_code == 404
-    assert Conversation.objects.get(pk=conversation.pk).status == ConversationStatus.OPEN
+    assert Conversation.objects.unscoped().get(pk=conversation.pk).status == ConversationStatus.OPEN
 
 
 def test_analyst_cannot_open_the_inbox(setup, tenant, analyst_client_web):
@@ -174,7 +177,7 @@ def test_empty_inbox_says_what_will_appear(tenant, operator_client_web, english_
 def test_badge_counts_unread_of_my_and_unassigned_leads(
     setup, tenant, operator_client_web, admin_user
 ):
-    channel, old, new = setup
+    _, old, _ = setup
     assert operator_client_web.get(inbox_url(tenant, "badge")).content.decode().count(">3<") == 1
     with tenant_scope(tenant):
         Lead.objects.filter(pk=old.pk).update(assigned_to=admin_user)  # someone else's
@@ -224,14 +227,14 @@ def test_lead_page_shows_the_conversation_and_marks_it_read(setup, tenant, opera
     assert 'class="message-status status-delivered">Delivered<' in html
     assert "Bot was blocked by the user" in html
     assert html.count(">Resend<") == 1
-    assert Conversation.objects.get(lead=old).unread_count == 0
+    assert Conversation.objects.unscoped().get(lead=old).unread_count == 0
 
 
 def test_thread_poll_shows_new_statuses(setup, tenant, operator_client_web):
     channel, old, _ = setup
     with tenant_scope(tenant):
         message = outbound(tenant, old, channel, MessageStatus.SENT)
-    Message.objects.filter(pk=message.pk).update(status=MessageStatus.READ)
+    Message.objects.unscoped().filter(pk=message.pk).update(status=MessageStatus.READ)
     html = operator_client_web.get(lead_url(tenant, old), **HX).content.decode()
     assert 'data-status="read"' in html
 
@@ -241,7 +244,7 @@ def test_reply_is_queued_in_the_chosen_channel(setup, tenant, operator_client_we
     data = {"channel": channel.pk, "body": "Добрый день!", "idempotency_key": "k1"}
     response = operator_client_web.post(lead_url(tenant, old, "reply"), data, **HX)
     assert response.status_code == 200
-    message = Message.objects.get(lead=old, direction=Direction.OUT)
+    message = Message.objects.unscoped().get(lead=old, direction=Direction.OUT)
     assert (message.body, message.status, message.author) == (
         "Добрый день!",
         MessageStatus.QUEUED,
@@ -249,7 +252,7 @@ def test_reply_is_queued_in_the_chosen_channel(setup, tenant, operator_client_we
     )
     assert message.address == f"chat-{old.pk}"
     operator_client_web.post(lead_url(tenant, old, "reply"), data, **HX)  # a double click
-    assert Message.objects.filter(lead=old, direction=Direction.OUT).count() == 1
+    assert Message.objects.unscoped().filter(lead=old, direction=Direction.OUT).count() == 1
 
 
 def test_reply_box_says_when_the_lead_has_no_address_in_the_channel(
@@ -266,7 +269,7 @@ def test_reply_box_says_when_the_lead_has_no_address_in_the_channel(
     response = operator_client_web.post(lead_url(tenant, lonely, "reply"), data, **HX)
     assert response.status_code == 400
     assert "no address" in response.content.decode()
-    assert not Message.objects.filter(lead=lonely).exists()
+    assert not Message.objects.unscoped().filter(lead=lonely).exists()
 
 
 def test_reply_over_the_providers_limit_is_refused_with_the_limit(
@@ -277,7 +280,7 @@ def test_reply_over_the_providers_limit_is_refused_with_the_limit(
     response = operator_client_web.post(lead_url(tenant, old, "reply"), data, **HX)
     assert response.status_code == 400
     assert "at most 4096 characters" in response.content.decode()
-    assert not Message.objects.filter(lead=old, direction=Direction.OUT).exists()
+    assert not Message.objects.unscoped().filter(lead=old, direction=Direction.OUT).exists()
 
 
 def test_resend_queues_a_failed_message_again(setup, tenant, operator_client_web):
@@ -285,11 +288,15 @@ def test_resend_queues_a_failed_message_again(setup, tenant, operator_client_web
     with tenant_scope(tenant):
         failed = outbound(tenant, old, channel, MessageStatus.FAILED, error="timeout")
         delivered = outbound(tenant, old, channel, MessageStatus.DELIVERED)
-    response = operator_client_web.post(lead_url(tenant, old, "messages", failed.pk, "resend"), **HX)
+    response = operator_client_web.post(
+        lead_url(tenant, old, "messages", failed.pk, "resend"), **HX
+    )
     assert response.status_code == 200
     failed.refresh_from_db()
     assert failed.status == MessageStatus.QUEUED
-    again = operator_client_web.post(lead_url(tenant, old, "messages", delivered.pk, "resend"), **HX)
+    again = operator_client_web.post(
+        lead_url(tenant, old, "messages", delivered.pk, "resend"), **HX
+    )
     assert again.status_code == 400
     delivered.refresh_from_db()
     assert delivered.status == MessageStatus.DELIVERED
@@ -305,4 +312,4 @@ def test_reply_to_another_tenants_lead_is_404(setup, tenant, other_tenant, outsi
     assert response.status_code == 404
     thread = outsider_client_web.get(lead_url(other_tenant, old))
     assert thread.status_code == 404
-    assert not Message.objects.filter(lead=old, direction=Direction.OUT).exists()
+    assert not Message.objects.unscoped().filter(lead=old, direction=Direction.OUT).exists()

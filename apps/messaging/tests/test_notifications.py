@@ -20,8 +20,9 @@ def team(tenant, admin_user, operator_user, analyst_user):
     return [admin_user, operator_user, second]
 
 
-def _ingest(tenant, count=1, source="widget"):
-    items = [{"name": f"Lead {i}", "email": f"lead{i}@example.com"} for i in range(count)]
+def _ingest(tenant, count=1, source="widget", first=0):
+    numbers = range(first, first + count)
+    items = [{"name": f"Lead {i}", "email": f"lead{i}@example.com"} for i in numbers]
     outcome = ingest_leads(tenant=tenant, items=items, source=source)
     return [r.lead_id for r in outcome.results]
 

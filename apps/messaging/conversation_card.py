@@ -7,13 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.channels import selectors as channel_selectors
 from apps.channels.providers import adapter_class
 from apps.core.errors import ApplicationError
-from apps.messaging import inbox
+from apps.messaging import inbox, webchat
 from apps.messaging.addresses import lead_address
 from apps.messaging.forms import ReplyForm
+from apps.messaging.models import Direction
 from apps.messaging.outbox import queue_message, schedule_send
 from apps.messaging.sending import message_resend
 
@@ -23,12 +25,17 @@ KEPT = ("body", "subject", "idempotency_key")
 
 @dataclass(frozen=True)
 class ChannelOption:
-    channel: object
+    value: str  # the channel's id, or "webchat"
+    label: str
+    kind: str
+    kind_label: str
     address: str  # "" = the lead cannot be reached there
     max_length: int
+    channel: object = None  # the Channel (None for the web chat: no provider)
 
 
 def _options(tenant, lead) -> list[ChannelOption]:
+    """Every enabled channel, and the web chat when the lead has chatted."""
     channels = [c for c in channel_selectors.channel_list(tenant) if c.enabled]
     addresses: dict[str, str] = {}
     options = []
@@ -36,18 +43,31 @@ def _options(tenant, lead) -> list[ChannelOption]:
         if channel.kind not in addresses:
             addresses[channel.kind] = lead_address(lead, channel.kind)
         limit = getattr(adapter_class(channel.provider), "max_length", DEFAULT_MAX_LENGTH)
-        options.append(ChannelOption(channel, addresses[channel.kind], limit))
+        options.append(
+            ChannelOption(
+                str(channel.pk), channel.name, channel.kind, channel.get_kind_display(),
+                addresses[channel.kind], limit, channel,
+            )
+        )  # fmt: skip
+    visitor = webchat.webchat_address(tenant, lead)
+    if visitor:
+        label = str(_("Web chat"))
+        options.insert(
+            0, ChannelOption(webchat.KIND, label, webchat.KIND, label, visitor, webchat.MAX_LENGTH)
+        )
     return options
 
 
-def _selected(options, conversation, channel_id) -> ChannelOption | None:
-    """The picked channel, else the conversation's last one, else the first that reaches the
-    lead, else the first."""
-    by_id = {str(o.channel.pk): o for o in options}
-    if channel_id and str(channel_id) in by_id:
-        return by_id[str(channel_id)]
-    if conversation is not None and str(conversation.channel_id) in by_id:
-        return by_id[str(conversation.channel_id)]
+def _selected(options, conversation, channel_id, last_kind: str) -> ChannelOption | None:
+    """The picked channel, else the one the lead last wrote in, else the first that reaches
+    the lead, else the first."""
+    by_value = {o.value: o for o in options}
+    if channel_id and str(channel_id) in by_value:
+        return by_value[str(channel_id)]
+    if last_kind == webchat.KIND and webchat.KIND in by_value:
+        return by_value[webchat.KIND]
+    if conversation is not None and str(conversation.channel_id) in by_value:
+        return by_value[str(conversation.channel_id)]
     return next((o for o in options if o.address), options[0] if options else None)
 
 
@@ -66,13 +86,15 @@ def conversation_context(
     when another channel was picked)."""
     context = thread_context(tenant, lead)
     options = _options(tenant, lead)
-    selected = _selected(options, context["conversation"], channel_id)
-    channels = [o.channel for o in options]
+    last_in = next((m for m in reversed(context["thread"]) if m.direction == Direction.IN), None)
+    selected = _selected(
+        options, context["conversation"], channel_id, last_in.channel_kind if last_in else ""
+    )
     if form is None:
         initial = {k: v for k, v in (typed or {}).items() if k in KEPT and v}
         if selected:
-            initial["channel"] = selected.channel.pk
-        form = ReplyForm(channels=channels, initial=initial, auto_id="reply-%s")
+            initial["channel"] = selected.value
+        form = ReplyForm(options=options, initial=initial, auto_id="reply-%s")
     return {
         **context,
         "reply_form": form,
@@ -90,33 +112,37 @@ def panel_context(tenant, lead) -> dict:
 def reply(tenant, lead, user, data) -> tuple[dict, int]:
     """Queue the operator's reply; (the card's context, HTTP status)."""
     options = _options(tenant, lead)
-    channels = [o.channel for o in options]
-    form = ReplyForm(data, channels=channels, auto_id="reply-%s")
+    form = ReplyForm(data, options=options, auto_id="reply-%s")
     if not form.is_valid():
         channel_id = data.get("channel")
         return conversation_context(tenant, lead, channel_id=channel_id, form=form), 400
-    channel = next(c for c in channels if c.pk == form.cleaned_data["channel"])
+    option = next(o for o in options if o.value == form.cleaned_data["channel"])
+    key = f"reply:{tenant.pk}:{form.cleaned_data['idempotency_key']}"
+    body = form.cleaned_data["body"]
     try:
-        queue_message(
-            tenant=tenant,
-            lead=lead,
-            body=form.cleaned_data["body"],
-            subject=form.cleaned_data["subject"],
-            channel=channel,
-            author=user,
-            source="operator",
-            idempotency_key=f"reply:{tenant.pk}:{form.cleaned_data['idempotency_key']}",
-        )
+        if option.channel is None:
+            webchat.webchat_reply(tenant, lead, author=user, body=body, idempotency_key=key)
+        else:
+            queue_message(
+                tenant=tenant,
+                lead=lead,
+                body=body,
+                subject=form.cleaned_data["subject"],
+                channel=option.channel,
+                author=user,
+                source="operator",
+                idempotency_key=key,
+            )
     except ApplicationError as error:
         for field, messages in (error.fields or {}).items():
             if field in form.fields:
                 for message in messages:
                     form.add_error(field, message)
         context = conversation_context(
-            tenant, lead, channel_id=channel.pk, form=form, reply_error=error.message
+            tenant, lead, channel_id=option.value, form=form, reply_error=error.message
         )
         return context, error.status_code
-    return conversation_context(tenant, lead, channel_id=channel.pk), 200
+    return conversation_context(tenant, lead, channel_id=option.value), 200
 
 
 def resend(tenant, lead, user, message) -> tuple[dict, int]:
