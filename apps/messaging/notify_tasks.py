@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from apps.leads.events import LeadsCreated
 from apps.messaging import notifications
+from apps.messaging.events import MessageReceived
 from apps.tenants.tasking import tenant_task
 
 
@@ -22,3 +23,7 @@ def on_leads_created(event: LeadsCreated) -> None:
     if event.source in notifications.SILENT_SOURCES:
         return
     notify_new_leads_task.delay(event.tenant_id, list(event.lead_ids), event.source)
+
+
+def on_message_received(event: MessageReceived) -> None:
+    notify_inbound_message_task.delay(event.tenant_id, event.message_id)

@@ -22,13 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ValidationFailed
+from apps.core.events import emit
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead, Source, TimelineEntry, TimelineKind
 from apps.messaging.addresses import lead_by_address, remember_address
 from apps.messaging.conversations import conversation_for
+from apps.messaging.events import MessageReceived
 from apps.messaging.models import Conversation, ConversationStatus, Direction, Message
 from apps.messaging.models import MessageStatus as Status
-from apps.messaging.notify_tasks import notify_inbound_message_task
 
 KIND = "webchat"
 MAX_LENGTH = 2000
@@ -111,8 +112,11 @@ def visitor_post(
             tenant, lead, Direction.IN, visitor, body, key,
             status=Status.RECEIVED, source="visitor",
         )  # fmt: skip
-        tenant_id, message_id = str(tenant.pk), message.pk
-        transaction.on_commit(lambda: notify_inbound_message_task.delay(tenant_id, message_id))
+        emit(
+            MessageReceived(
+                tenant_id=str(tenant.pk), lead_id=lead.pk, message_id=message.pk, channel_kind=KIND
+            )
+        )
     return token, message
 
 

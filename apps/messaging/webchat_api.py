@@ -23,6 +23,7 @@ from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.messaging import webchat
 from apps.tenants.models import Tenant
+from apps.tenants.scoping import tenant_scope
 
 
 class ChatPost(BaseModel):
@@ -58,9 +59,11 @@ def widget_chat(request, publishable_key: str):
             "origin_not_allowed", _("This site is not allowed to use this chat."), 403
         )
     tenant = _tenant(widget)
-    if request.method == "GET":
-        return _answer(tenant, request.GET.get("token", ""), _after(request.GET.get("after")))
-    return _post(request, tenant)
+    with tenant_scope(tenant):
+        if request.method == "GET":
+            token, after = request.GET.get("token", ""), _after(request.GET.get("after"))
+            return _answer(tenant, token, after)
+        return _post(request, tenant)
 
 
 def _post(request, tenant) -> JsonResponse:

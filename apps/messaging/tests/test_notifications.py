@@ -52,7 +52,7 @@ def test_round_robin_assigns_new_leads_in_turn_and_emails_each_assignee(
     assert assignees == [order[0], order[1], order[2], order[0]]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(user.email for user in team)
     with django_capture_on_commit_callbacks(execute=True):
-        (next_id,) = _ingest(tenant, count=1)
+        (next_id,) = _ingest(tenant, count=1, first=10)
     with tenant_scope(tenant):
         assert Lead.objects.get(pk=next_id).assigned_to_id == order[1]  # the turn goes on
 
