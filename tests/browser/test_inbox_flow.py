@@ -1,7 +1,8 @@
 """End to end in headless Chromium against a local fake Telegram Bot API: the admin connects a
 Telegram bot by typing its token, a person writes to the bot (the update is posted to our
 webhook), the lead appears in the inbox "Входящие" by itself (HTMX polling), the operator
-answers from the lead page, the fake receives the text and the message shows "Доставлено".
+answers from the lead page, the fake receives the text, and once the delivery status arrives
+the open page shows "Доставлено".
 Celery runs eagerly (tests' settings), so nothing races a worker: the test waits on the page.
 Screenshots (desktop and 375 px) go to /tmp/shots/."""
 
@@ -13,9 +14,11 @@ import pytest
 from apps.billing.tests.helpers import subscribe
 from apps.channels.models import Channel
 from apps.channels.providers import telegram
+from apps.messaging.inbound import status_apply
 from apps.messaging.models import Direction, Message
 from apps.messaging.tests.fake_telegram import FakeTelegram, telegram_update
 from apps.tenants.roles import Role
+from apps.tenants.scoping import tenant_scope
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory
 
@@ -108,11 +111,21 @@ def test_telegram_lead_answered_from_the_lead_page_shows_delivered(
         page.fill("#reply-body", ANSWER)
         page.locator("#reply-box button[type=submit]").click()
 
-        # then: the fake Telegram got the text for that chat, and the page says delivered
+        # then: the fake Telegram got the text for that chat (the send ran eagerly)
         outgoing = page.locator(".message-out", has_text=ANSWER)
-        expect(outgoing.locator(".message-status")).to_have_text("Доставлено")
+        expect(outgoing.locator(".message-status")).to_have_text("Отправлено")
         assert [(m["chat_id"], m["text"]) for m in fake.sent] == [(str(CHAT_ID), ANSWER)]
-        assert Message.objects.unscoped().get(direction=Direction.OUT).body == ANSWER
+        sent = Message.objects.unscoped().get(direction=Direction.OUT)
+        assert sent.provider_message_id
+        # the provider reports it delivered (the Bot API has no receipts: the status path the
+        # other providers' callbacks take), and the open page shows it by polling
+        with tenant_scope(tenant):
+            assert status_apply(
+                tenant,
+                channel,
+                {"provider_message_id": sent.provider_message_id, "status": "delivered"},
+            )
+        expect(outgoing.locator(".message-status")).to_have_text("Доставлено")
         shoot(page, "lead-conversation-desktop")
         assert fits(page, 1280)
 
