@@ -8,6 +8,8 @@ Log lines carry ids and counts only (no names, addresses or message text).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import structlog
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -25,6 +27,7 @@ logger = structlog.get_logger("fastlead.messaging.notifications")
 
 SILENT_SOURCES = frozenset({Source.IMPORT.value})
 LISTED_LEADS = 10  # leads named in one e-mail; the rest are counted
+NEW_LEAD_WINDOW = timedelta(minutes=1)
 
 
 def operators(tenant) -> list:
@@ -94,7 +97,7 @@ def inbound_message_notify(tenant, message_id: int) -> int:
         .filter(pk=message_id)
         .first()
     )
-    if message is None:
+    if message is None or _opened_the_lead(message):
         return 0
     assignee = message.lead.assigned_to
     team = [assignee] if assignee and assignee.is_active else operators(tenant)
@@ -104,6 +107,11 @@ def inbound_message_notify(tenant, message_id: int) -> int:
         "notify.new_message", tenant_id=str(tenant.pk), message_id=message_id, emails=len(team)
     )
     return len(team)
+
+
+def _opened_the_lead(message: Message) -> bool:
+    """The message created its lead: the new-lead notice already tells the operators."""
+    return message.lead.created_at >= message.created_at - NEW_LEAD_WINDOW
 
 
 def _lead_url(tenant, lead) -> str:

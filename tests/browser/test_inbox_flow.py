@@ -97,6 +97,8 @@ def test_telegram_lead_answered_from_the_lead_page_shows_delivered(
             headers={telegram.SECRET_HEADER: channel.webhook_token},
         )
         assert answer.status_code == 200
+        stored = Message.objects.unscoped().filter(direction=Direction.IN)
+        assert [m.body for m in stored] == [QUESTION], (fake.calls, channel.webhook_token)
 
         # then: the conversation appears without a reload, with its unread badge
         item = page.locator(".conversation-item", has_text=QUESTION)

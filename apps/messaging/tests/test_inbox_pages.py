@@ -313,3 +313,27 @@ def test_reply_to_another_tenants_lead_is_404(setup, tenant, other_tenant, outsi
     thread = outsider_client_web.get(lead_url(other_tenant, old))
     assert thread.status_code == 404
     assert not Message.objects.unscoped().filter(lead=old, direction=Direction.OUT).exists()
+
+
+def test_a_telegram_message_posted_to_the_webhook_shows_in_the_inbox(
+    tenant, operator_client_web, operator_user, settings
+):
+    # given: a connected Telegram channel (apps/messaging's webhook, Celery eager in tests)
+    from apps.channels.providers.telegram import SECRET_HEADER
+    from apps.messaging.tests.fake_telegram import telegram_update
+
+    subscribe(tenant, "start")
+    channel = make_channel(tenant)
+    # when
+    response = operator_client_web.post(
+        f"/webhooks/channels/telegram/{channel.webhook_token}/",
+        telegram_update(555001, "Сколько стоит?"),
+        content_type="application/json",
+        **{f"HTTP_{SECRET_HEADER.upper().replace('-', '_')}": channel.webhook_token},
+    )
+    # then
+    assert response.status_code == 200
+    html = operator_client_web.get(inbox_url(tenant)).content.decode()
+    assert "Сколько стоит?" in html
+    badge = operator_client_web.get(inbox_url(tenant, "badge")).content.decode()
+    assert ">1<" in badge

@@ -1,8 +1,11 @@
 """Operators hear of new leads and inbound messages by e-mail; unassigned new leads notify
 every operator or go round-robin (the tenant's setting); imports notify nobody."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
@@ -63,9 +66,16 @@ def test_an_import_notifies_nobody(tenant, team, django_capture_on_commit_callba
     assert mail.outbox == []
 
 
+def known_lead(tenant):
+    """A lead that has been around for a while (not created by the message)."""
+    lead = make_lead(tenant)
+    Lead.objects.filter(pk=lead.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    return lead
+
+
 def test_an_inbound_message_emails_the_leads_operator_only(tenant, team, operator_user):
     with tenant_scope(tenant):
-        lead = make_lead(tenant)
+        lead = known_lead(tenant)
         Lead.objects.filter(pk=lead.pk).update(assigned_to=operator_user)
         message = inbound(tenant, lead, make_channel(tenant), "Когда доставка?")
         mail.outbox.clear()
@@ -77,10 +87,18 @@ def test_an_inbound_message_emails_the_leads_operator_only(tenant, team, operato
 
 def test_an_inbound_message_of_an_unassigned_lead_emails_every_operator(tenant, team):
     with tenant_scope(tenant):
-        message = inbound(tenant, make_lead(tenant), make_channel(tenant))
+        message = inbound(tenant, known_lead(tenant), make_channel(tenant))
         mail.outbox.clear()
         notifications.inbound_message_notify(tenant, message.pk)
     assert len(mail.outbox) == len(team)
+
+
+def test_a_message_that_created_its_lead_is_announced_once_as_a_new_lead(tenant, team):
+    with tenant_scope(tenant):
+        message = inbound(tenant, make_lead(tenant), make_channel(tenant))
+        mail.outbox.clear()
+        assert notifications.inbound_message_notify(tenant, message.pk) == 0
+    assert mail.outbox == []
 
 
 def test_notification_logs_carry_no_personal_data(tenant, team, caplog):
