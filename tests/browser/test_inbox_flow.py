@@ -28,6 +28,7 @@ TOKEN = "7000001:AAFakeBrowserTestToken1234"
 CHAT_ID = 555001
 QUESTION = "Здравствуйте! Сколько стоит доставка в Казань?"
 ANSWER = "Добрый день! Доставка в Казань — 500 ₽, два дня."
+POLL_WAIT = 60_000  # ms: the pages poll every 5 s; the shared test machine can be slow
 
 
 @pytest.fixture
@@ -102,9 +103,9 @@ def test_telegram_lead_answered_from_the_lead_page_shows_delivered(
 
         # then: the conversation appears without a reload, with its unread badge
         item = page.locator(".conversation-item", has_text=QUESTION)
-        expect(item).to_be_visible()
+        expect(item).to_be_visible(timeout=POLL_WAIT)
         expect(item.locator(".badge-unread")).to_have_text("1")
-        expect(page.locator(".nav-badge .badge")).to_have_text("1")
+        expect(page.locator(".nav-badge .badge")).to_have_text("1", timeout=POLL_WAIT)
         shoot(page, "inbox-desktop")
 
         # when: the operator answers from the lead page
@@ -127,7 +128,7 @@ def test_telegram_lead_answered_from_the_lead_page_shows_delivered(
                 channel,
                 {"provider_message_id": sent.provider_message_id, "status": "delivered"},
             )
-        expect(outgoing.locator(".message-status")).to_have_text("Доставлено")
+        expect(outgoing.locator(".message-status")).to_have_text("Доставлено", timeout=POLL_WAIT)
         shoot(page, "lead-conversation-desktop")
         assert fits(page, 1280)
 
@@ -138,7 +139,7 @@ def test_telegram_lead_answered_from_the_lead_page_shows_delivered(
         shoot(page, "lead-conversation-phone")
         assert fits(page, 375)
         page.goto(f"{live_server.url}/t/{tenant.slug}/inbox/")
-        expect(page.locator(".conversation-item", has_text=QUESTION)).to_be_visible()
+        expect(page.locator(".conversation-item", has_text=ANSWER)).to_be_visible()
         shoot(page, "inbox-phone")
         assert fits(page, 375)
         assert errors == []
