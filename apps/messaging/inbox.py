@@ -14,6 +14,7 @@ from django.db.models import Q, Sum
 
 from apps.core.errors import ObjectNotFound
 from apps.leads import services as lead_services
+from apps.messaging import selectors
 from apps.messaging.models import Conversation, ConversationStatus, Message
 
 PAGE_SIZE = 25
@@ -28,23 +29,15 @@ class InboxFilters:
 
 
 def conversation_list(tenant, filters: InboxFilters, *, user):
-    """The tenant's conversations in `filters.status`, newest message first."""
-    conversations = (
-        Conversation.objects.for_tenant(tenant)
-        .filter(status=filters.status, last_message_at__isnull=False)
-        .select_related("lead", "lead__assigned_to", "channel")
-        .order_by("-last_message_at", "-id")
-    )
-    if filters.channel_kind == "webchat":  # the web chat has no Channel row
+    """The tenant's conversations in `filters.status`, newest message first (messaging's
+    inbox selector, narrowed to a channel kind; the web chat has no Channel row)."""
+    conversations = selectors.conversation_list(
+        tenant, {"status": filters.status, "assignee": filters.assignee, "user": user}
+    ).filter(last_message_at__isnull=False)
+    if filters.channel_kind == "webchat":
         conversations = conversations.filter(channel__isnull=True)
     elif filters.channel_kind:
         conversations = conversations.filter(channel__kind=filters.channel_kind)
-    if filters.assignee == "me":
-        conversations = conversations.filter(lead__assigned_to=user)
-    elif filters.assignee == "none":
-        conversations = conversations.filter(lead__assigned_to__isnull=True)
-    elif filters.assignee.isdigit():
-        conversations = conversations.filter(lead__assigned_to_id=int(filters.assignee))
     return conversations
 
 
@@ -52,49 +45,33 @@ def conversation_page(tenant, filters: InboxFilters, *, user, page) -> Page:
     return Paginator(conversation_list(tenant, filters, user=user), PAGE_SIZE).get_page(page)
 
 
-def unread_total(tenant, user) -> int:
-    """Unread inbound messages in open conversations of the user's leads and unassigned ones:
-    the sidebar badge."""
+def badge_count(tenant, user) -> int:
+    """Unread inbound messages in open conversations of the user's leads and of unassigned
+    ones (those are everybody's): the sidebar badge."""
     total = (
-        Conversation.objects.for_tenant(tenant)
-        .filter(status=ConversationStatus.OPEN, unread_count__gt=0)
+        selectors.conversation_list(tenant, {"status": ConversationStatus.OPEN})
+        .filter(unread_count__gt=0)
         .filter(Q(lead__assigned_to=user) | Q(lead__assigned_to__isnull=True))
         .aggregate(total=Sum("unread_count"))["total"]
     )
     return total or 0
 
 
-def conversation_get(tenant, conversation_id) -> Conversation:
-    try:
-        return (
-            Conversation.objects.for_tenant(tenant)
-            .select_related("lead", "channel")
-            .get(pk=int(conversation_id))
-        )
-    except (Conversation.DoesNotExist, ValueError, TypeError):
-        raise ObjectNotFound() from None
-
-
-def lead_conversation(tenant, lead) -> Conversation | None:
-    return Conversation.objects.for_tenant(tenant).filter(lead=lead).first()
+conversation_get = selectors.conversation_get
+lead_conversation = selectors.conversation_for_lead
 
 
 def thread(tenant, lead) -> list[Message]:
     """The lead's messages, oldest first (the newest THREAD_LIMIT of them)."""
-    newest = (
-        Message.objects.for_tenant(tenant)
-        .filter(lead=lead)
-        .select_related("author", "channel")
-        .order_by("-created_at", "-id")[:THREAD_LIMIT]
-    )
+    newest = selectors.message_list(tenant, lead).order_by("-created_at", "-id")[:THREAD_LIMIT]
     return list(reversed(newest))
 
 
 def message_get(tenant, lead, message_id) -> Message:
-    try:
-        return Message.objects.for_tenant(tenant).get(pk=int(message_id), lead=lead)
-    except (Message.DoesNotExist, ValueError, TypeError):
-        raise ObjectNotFound() from None
+    message = selectors.message_get(tenant, message_id)
+    if message.lead_id != lead.pk:
+        raise ObjectNotFound()
+    return message
 
 
 # --- writes -----------------------------------------------------------------------------------

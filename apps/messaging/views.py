@@ -69,7 +69,7 @@ def inbox_index(request, tenant_slug):
 
 @dashboard_view(Role.OPERATOR)
 def inbox_badge(request, tenant_slug):
-    count = inbox.unread_total(request.tenant, request.user)
+    count = inbox.badge_count(request.tenant, request.user)
     return render(request, "messaging/_badge.html", {"unread": count})
 
 
