@@ -34,8 +34,9 @@ class ChannelOption:
     channel: object = None  # the Channel (None for the web chat: no provider)
 
 
-def _options(tenant, lead) -> list[ChannelOption]:
-    """Every enabled channel, and the web chat when the lead has chatted."""
+def _options(tenant, lead, thread=None) -> list[ChannelOption]:
+    """Every enabled channel, and the web chat when the lead has chatted (read from the
+    thread when the caller has it)."""
     channels = [c for c in channel_selectors.channel_list(tenant) if c.enabled]
     addresses: dict[str, str] = {}
     options = []
@@ -49,7 +50,11 @@ def _options(tenant, lead) -> list[ChannelOption]:
                 addresses[channel.kind], limit, channel,
             )
         )  # fmt: skip
-    visitor = webchat.webchat_address(tenant, lead)
+    if thread is None:
+        visitor = webchat.webchat_address(tenant, lead)
+    else:
+        chats = [m for m in thread if m.direction == Direction.IN and m.channel_kind == "webchat"]
+        visitor = chats[-1].address if chats else ""
     if visitor:
         label = str(_("Web chat"))
         options.insert(
@@ -85,7 +90,7 @@ def conversation_context(
     """The card: thread, channel options, the reply box (`typed`: what the box already held
     when another channel was picked)."""
     context = thread_context(tenant, lead)
-    options = _options(tenant, lead)
+    options = _options(tenant, lead, context["thread"])
     last_in = next((m for m in reversed(context["thread"]) if m.direction == Direction.IN), None)
     selected = _selected(
         options, context["conversation"], channel_id, last_in.channel_kind if last_in else ""
