@@ -127,10 +127,16 @@ register(
         "channels",
         _("Channels"),
         _(
-            "Connect your own e-mail, SMS, Telegram and WhatsApp accounts and test them; "
-            "conversations with leads through them are coming next."
+            "Connect your own e-mail, SMS, Telegram and WhatsApp accounts, test them and talk "
+            "to your leads through them."
         ),
-        ("channels:index", "channels:create", "api-channels"),
+        (
+            "channels:index",
+            "channels:create",
+            "api-channels",
+            "api-conversations",
+            "api-lead-messages",
+        ),
     )
 )
 # Coming soon: announced in the design, not built yet (no routes). The issue that builds one

@@ -1,0 +1,87 @@
+"""Conversation and message serializers (the API; the pages render the models directly)."""
+
+from rest_framework import serializers
+
+from apps.messaging.models import AddressKind, ConversationStatus, Direction, MessageStatus
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lead_id = serializers.IntegerField()
+    direction = serializers.ChoiceField(choices=Direction.choices)
+    channel_id = serializers.IntegerField(allow_null=True)
+    channel_kind = serializers.ChoiceField(choices=AddressKind.choices)
+    subject = serializers.CharField()
+    body = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=MessageStatus.choices,
+        help_text="`unknown`: the provider may or may not have it (never re-sent by itself; "
+        "resend if it did not arrive).",
+    )
+    error = serializers.CharField(help_text="The provider's reason of a failure.")
+    author_id = serializers.IntegerField(allow_null=True)
+    source = serializers.CharField(help_text="operator, rule, provider (inbound)…")
+    in_reply_to_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    read_at = serializers.DateTimeField(allow_null=True)
+    failed_at = serializers.DateTimeField(allow_null=True)
+    resendable = serializers.BooleanField()
+
+
+class ConversationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    lead_id = serializers.IntegerField()
+    lead_name = serializers.CharField(source="lead.name")
+    assignee_id = serializers.IntegerField(source="lead.assigned_to_id", allow_null=True)
+    channel_id = serializers.IntegerField(allow_null=True)
+    channel_kind = serializers.CharField(source="channel.kind", allow_null=True, default=None)
+    status = serializers.ChoiceField(choices=ConversationStatus.choices)
+    last_message_at = serializers.DateTimeField(allow_null=True)
+    last_message_preview = serializers.CharField()
+    unread_count = serializers.IntegerField()
+
+
+class ReplySerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=100_000, trim_whitespace=True)
+    subject = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    channel_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Default: the channel the lead last wrote from, else the first connected "
+        "channel with an address for the lead.",
+    )
+    in_reply_to_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The lead's own message this answers: the only way to reach an address that "
+        "unsubscribed.",
+    )
+    idempotency_key = serializers.CharField(
+        max_length=150,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The same key again returns the same message (a double submit sends once).",
+    )
+
+
+class AssignSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(allow_null=True, help_text="A member's id; null unassigns.")
+
+
+class ConversationFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[*ConversationStatus.values, "all"], required=False, default="open"
+    )
+    channel = serializers.IntegerField(required=False)
+    assignee = serializers.CharField(
+        required=False, help_text="A member's id, `me` or `none` (unassigned)."
+    )
+    unread = serializers.BooleanField(required=False, default=False)
+
+    def validate_assignee(self, value: str) -> str:
+        if value not in ("me", "none") and not value.isdigit():
+            raise serializers.ValidationError("A member's id, `me` or `none`.")
+        return value
