@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from apps.channels import selectors as channel_selectors
 from apps.channels.providers import adapter_class
 from apps.core.errors import ApplicationError
-from apps.messaging import inbox, webchat
+from apps.messaging import inbox, services, webchat
 from apps.messaging.addresses import lead_address
 from apps.messaging.forms import ReplyForm
 from apps.messaging.models import Direction
-from apps.messaging.outbox import queue_message, schedule_send
-from apps.messaging.sending import message_resend
 
 DEFAULT_MAX_LENGTH = 4096
 KEPT = ("body", "subject", "idempotency_key")
@@ -79,8 +76,8 @@ def _selected(options, conversation, channel_id, last_kind: str) -> ChannelOptio
 def thread_context(tenant, lead) -> dict:
     """The messages (oldest first); showing them marks the conversation read."""
     conversation = inbox.lead_conversation(tenant, lead)
-    if conversation is not None:
-        inbox.conversation_mark_read(conversation)
+    if conversation is not None and conversation.unread_count:
+        services.conversation_mark_read(conversation)
     return {"lead": lead, "conversation": conversation, "thread": inbox.thread(tenant, lead)}
 
 
@@ -128,14 +125,13 @@ def reply(tenant, lead, user, data) -> tuple[dict, int]:
         if option.channel is None:
             webchat.webchat_reply(tenant, lead, author=user, body=body, idempotency_key=key)
         else:
-            queue_message(
+            services.operator_reply(
                 tenant=tenant,
                 lead=lead,
+                author=user,
                 body=body,
                 subject=form.cleaned_data["subject"],
-                channel=option.channel,
-                author=user,
-                source="operator",
+                channel_id=option.channel.pk,
                 idempotency_key=key,
             )
     except ApplicationError as error:
@@ -153,9 +149,7 @@ def reply(tenant, lead, user, data) -> tuple[dict, int]:
 def resend(tenant, lead, user, message) -> tuple[dict, int]:
     """The operator's resend of a failed or unknown message (same row, queued again)."""
     try:
-        with transaction.atomic():
-            message = message_resend(message)
-            schedule_send(tenant, message)
+        services.message_resend_request(tenant, message)
     except ApplicationError as error:
         return conversation_context(tenant, lead, reply_error=error.message), error.status_code
     return conversation_context(tenant, lead), 200

@@ -1,5 +1,5 @@
-"""What the inbox pages read and do: open conversations across leads, the operator's unread
-badge, one lead's thread, and the small writes of the inbox (read, close, reopen, take it).
+"""What the inbox pages read: open conversations across leads (narrowed by channel kind), the
+operator's unread badge, one lead's thread. Writes are messaging's services.
 
 Every read is scoped to the tenant; a conversation of another tenant is "not found".
 """
@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db import transaction
 from django.db.models import Q, Sum
 
 from apps.core.errors import ObjectNotFound
-from apps.leads import services as lead_services
 from apps.messaging import selectors
-from apps.messaging.models import Conversation, ConversationStatus, Message
+from apps.messaging.models import ConversationStatus, Message
 
 PAGE_SIZE = 25
 THREAD_LIMIT = 200  # the newest messages shown on the lead page
@@ -72,33 +70,3 @@ def message_get(tenant, lead, message_id) -> Message:
     if message.lead_id != lead.pk:
         raise ObjectNotFound()
     return message
-
-
-# --- writes -----------------------------------------------------------------------------------
-
-
-def conversation_mark_read(conversation: Conversation) -> None:
-    """The operator has seen the conversation: its unread count drops to zero."""
-    if conversation.unread_count:
-        Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
-        conversation.unread_count = 0
-
-
-def conversation_set_status(conversation: Conversation, status: str) -> Conversation:
-    """Close a conversation (it leaves the inbox) or reopen it; a new inbound message reopens
-    it too (messaging's inbound path)."""
-    Conversation.objects.filter(pk=conversation.pk).update(status=status)
-    conversation.status = status
-    return conversation
-
-
-@transaction.atomic
-def conversation_take(*, tenant, actor, conversation: Conversation) -> None:
-    """ "Assign to me": the conversation's lead is assigned to the actor (timeline noted by
-    the leads service)."""
-    lead_services.lead_update(
-        tenant=tenant,
-        actor=actor,
-        lead_id=conversation.lead_id,
-        changes={"assigned_to": actor.pk},
-    )

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError
 from apps.leads import selectors as lead_selectors
 from apps.messaging import conversation_card as lead_conversation
-from apps.messaging import inbox
+from apps.messaging import inbox, services
 from apps.messaging.forms import InboxFilterForm, RoutingForm
 from apps.messaging.models import ConversationStatus
 from apps.tenants import services as tenant_services
@@ -85,7 +85,12 @@ def _back_to_inbox(request):
 @dashboard_view(Role.OPERATOR)
 def conversation_take(request, tenant_slug, conversation_id):
     conversation = inbox.conversation_get(request.tenant, conversation_id)
-    inbox.conversation_take(tenant=request.tenant, actor=request.user, conversation=conversation)
+    services.conversation_assign(
+        tenant=request.tenant,
+        actor=request.user,
+        conversation=conversation,
+        user_id=request.user.pk,
+    )
     return _back_to_inbox(request)
 
 
@@ -95,7 +100,7 @@ def conversation_close(request, tenant_slug, conversation_id):
     conversation = inbox.conversation_get(request.tenant, conversation_id)
     reopen = request.POST.get("reopen") == "1"
     status = ConversationStatus.OPEN if reopen else ConversationStatus.CLOSED
-    inbox.conversation_set_status(conversation, status)
+    services.conversation_set_status(conversation, status)
     return _back_to_inbox(request)
 
 
