@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("fastlead.api_urls")),
     path("api/public/v1/", include("apps.leads.public_urls")),
     path("api/public/v1/", include("apps.booking.public_urls")),
+    path("api/public/v1/", include("apps.messaging.public_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", api_docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -36,6 +37,7 @@ urlpatterns = [
     # AI enrichment's pages keep their `leads:` names: one namespace, two apps' patterns.
     path("", include((leads_urls.urlpatterns + enrichment_urls.urlpatterns, "leads"))),
     path("", include("apps.channels.urls")),
+    path("", include("apps.messaging.urls")),
     path("", include("apps.features.urls")),
     path("", include("apps.payments.urls")),
     path("", include("apps.billing.urls")),

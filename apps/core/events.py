@@ -46,6 +46,7 @@ DOMAIN_EVENTS = frozenset(
         "meeting_booked",  # apps/leads/events.py: the booking app emits these
         "meeting_canceled",
         "widget_installed",
+        "message_received",  # apps/messaging/events.py: an inbound message was stored
         "channel_connected",
         "subscription_created",
         "subscription_changed",

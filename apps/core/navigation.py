@@ -52,6 +52,9 @@ class NavItem:
     order: int
     active_when: ActiveWhen
     roles: frozenset[str] | None = None
+    # A URL name (tenant slug argument) answering a small badge fragment (e.g. unread
+    # messages); the sidebar loads and refreshes it with HTMX, so no page pays for it.
+    badge_url_name: str = ""
 
     def visible_to(self, role: str | None) -> bool:
         return self.roles is None or role in self.roles
@@ -66,6 +69,7 @@ class NavEntry:
     url: str
     icon: SafeString
     active: bool
+    badge_url: str = ""
 
 
 _items: dict[str, NavItem] = {}
@@ -96,6 +100,9 @@ def nav_entries(*, tenant_slug: str, role: str | None, match: ResolverMatch | No
             url=reverse(item.url_name, args=[tenant_slug]),
             icon=mark_safe(item.icon),  # noqa: S308 - constant markup from the apps' code
             active=item.active_when(match),
+            badge_url=reverse(item.badge_url_name, args=[tenant_slug])
+            if item.badge_url_name
+            else "",
         )
         for item in nav_items()
         if item.visible_to(role)

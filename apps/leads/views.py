@@ -249,6 +249,7 @@ def _detail_context(request, lead, **extra) -> dict:
     list_names = {item.pk: item.name for item in lists}
     me = request.user.pk if request.user.pk in names else None
     panels, panel_context = lead_panels(tenant, lead)
+    sections, section_context = lead_panels(tenant, lead, place="main")
     return {
         "lead": lead,
         "fields": _fields(lead),
@@ -265,7 +266,9 @@ def _detail_context(request, lead, **extra) -> dict:
         "note_form": NoteForm(auto_id="note-%s"),
         "source_label": Source(lead.source).label if lead.source in Source.values else lead.source,
         "lead_panels": panels,
+        "lead_sections": sections,
         **panel_context,
+        **section_context,
         **extra,
     }
 

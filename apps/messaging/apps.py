@@ -14,8 +14,10 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         # Uses the models: loaded once the app registry is ready.
+        from apps.messaging.pages import connect_pages  # the inbox pages: nav, lead card, notices
         from apps.messaging.subscribers import on_channel_connected, on_subscription_changed
 
         subscribe(ChannelConnected, on_channel_connected)
         subscribe(SubscriptionChanged, on_subscription_changed)
         register_schedules(*SCHEDULES)
+        connect_pages()

@@ -16,11 +16,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.channels.models import Channel
+from apps.core.events import emit
 from apps.leads.identity import identity_key, person_key
 from apps.leads.ingestion.service import CREATED, MERGED, ingest_leads
 from apps.leads.models import Lead, Source, TimelineEntry, TimelineKind
 from apps.messaging.addresses import lead_by_address, normalize, remember_address
 from apps.messaging.conversations import conversation_for
+from apps.messaging.events import MessageReceived
 from apps.messaging.models import (
     AddressKind,
     Conversation,
@@ -130,6 +132,11 @@ def inbound_store(tenant, channel: Channel, item: dict) -> Message | None:
         )
         if is_opt_out(text):
             suppress(tenant, kind, address, message=message)
+        emit(  # operators are told (apps/messaging/notifications.py)
+            MessageReceived(
+                tenant_id=str(tenant.pk), lead_id=lead.pk, message_id=message.pk, channel_kind=kind
+            )
+        )
     logger.info("message.received", message_id=message.pk, channel_id=channel.pk)
     return message
 

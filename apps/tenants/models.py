@@ -14,6 +14,13 @@ from apps.tenants.roles import Role
 from apps.tenants.scoping import TenantOwnedModel, TenantScopedManager
 
 
+class LeadRouting(models.TextChoices):
+    """Who hears of a new lead nobody is assigned to (apps/messaging/notifications.py)."""
+
+    NOTIFY_ALL = "notify_all", _("Notify every operator")
+    ROUND_ROBIN = "round_robin", _("Assign to operators in turn")
+
+
 class Tenant(TimeStampedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("name"), max_length=200)
@@ -35,6 +42,13 @@ class Tenant(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    lead_routing = models.CharField(
+        _("new unassigned leads"),
+        max_length=16,
+        choices=LeadRouting.choices,
+        default=LeadRouting.NOTIFY_ALL,
+        db_default=LeadRouting.NOTIFY_ALL,
     )
 
     class Meta:

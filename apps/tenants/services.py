@@ -17,7 +17,7 @@ from apps.tenants import limits
 from apps.tenants.audit import audit_record
 from apps.tenants.events import TenantCreated
 from apps.tenants.keys import publishable_key_invalidate
-from apps.tenants.models import AuditAction, Invitation, Membership, Tenant
+from apps.tenants.models import AuditAction, Invitation, LeadRouting, Membership, Tenant
 from apps.tenants.roles import Role, role_at_least
 from apps.tenants.selectors import hash_token, invitation_by_token
 from apps.tenants.tasks import send_invitation_email_task
@@ -146,7 +146,7 @@ def tenant_create(*, user, name: str, site_domain: str = "", allowed_origins=Non
 
 @transaction.atomic
 def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
-    """Change a tenant's name, domain or widget origins (administrators only)."""
+    """Change a tenant's name, domain, widget origins or lead routing (administrators only)."""
     _require_admin(tenant, actor)
     if "name" in changes:
         name = (changes["name"] or "").strip()
@@ -159,6 +159,13 @@ def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
         tenant.site_domain = (changes["site_domain"] or "").strip().lower()
     if "allowed_origins" in changes:
         tenant.allowed_origins = normalize_origins(changes["allowed_origins"])
+    if "lead_routing" in changes:
+        if changes["lead_routing"] not in LeadRouting.values:
+            raise ValidationFailed(
+                _("Choose how new leads are routed."),
+                fields={"lead_routing": [_("Select a valid choice.")]},
+            )
+        tenant.lead_routing = changes["lead_routing"]
     tenant.save()
     # The widget API caches key → tenant (name, origins): drop it once the change is committed.
     transaction.on_commit(lambda: _forget_widget_keys(tenant))

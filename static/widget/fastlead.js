@@ -5,7 +5,8 @@
  *
  * Optional attributes on the script tag:
  *   data-target="#selector"  render into this element instead of right after the script;
- *   data-lang="en" | "ru"    override the language (default: the page's <html lang>, else ru).
+ *   data-lang="en" | "ru"    override the language (default: the page's <html lang>, else ru);
+ *   data-chat                also show the web chat (operators answer from the lead page).
  * The API origin is the script's own origin; styles are injected once (classes start "fl-").
  *
  * The texts, colours, position, fields and consents come from the tenant's configuration (the
@@ -555,6 +556,92 @@
     );
   }
 
+  // ==== Web chat (apps/messaging/webchat_api.py) — only with data-chat on the script tag ====
+  // The visitor's token is kept in localStorage, so the conversation survives page loads;
+  // operator replies are fetched every CHAT_POLL_MS while the page is visible.
+  var CHAT_POLL_MS = 5000;
+  var CHAT_TEXT = {
+    ru: { title: "Чат с нами", placeholder: "Ваш вопрос…", send: "Отправить", failed: "Не удалось отправить. Попробуйте ещё раз.", you: "Вы", them: "Менеджер" },
+    en: { title: "Chat with us", placeholder: "Your question…", send: "Send", failed: "Could not send. Please try again.", you: "You", them: "Agent" }
+  }[lang];
+  var CHAT_CSS =
+    ".fl-chat-log{list-style:none;margin:0 0 .75rem;padding:0;max-height:18rem;overflow-y:auto;display:grid;gap:.4rem}" +
+    ".fl-chat-log li{margin:0;padding:.45rem .7rem;border-radius:.6rem;background:#f2f4f7;max-width:85%;overflow-wrap:anywhere}" +
+    ".fl-chat-log li.fl-from-visitor{justify-self:end;background:#eff4ff}" +
+    ".fl-chat-log small{display:block;color:#667085;font-size:.75rem}";
+
+  function startChat(anchor) {
+    var storeKey = "fastlead-chat:" + key;
+    var token = "";
+    try { token = window.localStorage.getItem(storeKey) || ""; } catch (e) { token = ""; }
+    var lastId = 0;
+    var style = el("style", { text: CHAT_CSS });
+    (document.head || document.documentElement).appendChild(style);
+    var log = el("ol", { class: "fl-chat-log", "aria-live": "polite" });
+    var input = el("textarea", { class: "fl-input", rows: "2", maxlength: "2000", "aria-label": CHAT_TEXT.placeholder, placeholder: CHAT_TEXT.placeholder });
+    var alertBox = el("p", { class: "fl-alert", role: "alert" });
+    var button = el("button", { type: "submit", class: "fl-submit", text: CHAT_TEXT.send });
+    var form = el("form", { class: "fl-chat-form", novalidate: "novalidate" }, [input, alertBox, button]);
+    var box = el("section", { class: "fl-widget fl-chat", lang: lang, "aria-label": CHAT_TEXT.title }, [
+      el("h2", { class: "fl-title", text: CHAT_TEXT.title }), log, form
+    ]);
+    anchor.parentNode.insertBefore(box, anchor.nextSibling);
+
+    function show(messages) {
+      (messages || []).forEach(function (m) {
+        if (m.id <= lastId) return;
+        lastId = m.id;
+        log.appendChild(el("li", { class: "fl-from-" + m.from, "data-id": String(m.id) }, [
+          el("small", { text: m.from === "visitor" ? CHAT_TEXT.you : CHAT_TEXT.them }), m.text
+        ]));
+      });
+      log.scrollTop = log.scrollHeight;
+    }
+    function remember(newToken) {
+      if (!newToken || newToken === token) return;
+      token = newToken;
+      try { window.localStorage.setItem(storeKey, token); } catch (e) { /* private mode */ }
+    }
+    function chatUrl() {
+      return base + "chat/?after=" + lastId + (token ? "&token=" + encodeURIComponent(token) : "");
+    }
+    function poll() {
+      if (token && !document.hidden) {
+        fetch(chatUrl(), { mode: "cors", credentials: "omit", headers: { Accept: "application/json" } })
+          .then(getJSON).then(function (data) { show(data.messages); }, function () {});
+      }
+      window.setTimeout(poll, CHAT_POLL_MS);
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (!text) return;
+      button.disabled = true;
+      alertBox.textContent = "";
+      sendWithRetry(
+        chatUrl(),
+        {
+          method: "POST", mode: "cors", credentials: "omit",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify({ text: text, token: token, client_id: submissionId(), page_url: window.location.href })
+        },
+        function () {},
+        function (response, data) {
+          button.disabled = false;
+          if (response && response.ok) {
+            remember(data.token);
+            input.value = "";
+            show(data.messages);
+          } else {
+            alertBox.textContent = (data && data.error && data.error.message) || CHAT_TEXT.failed;
+          }
+        }
+      );
+    });
+    poll();
+  }
+  // ==== end of web chat ====
+
   function start() {
     injectStyle();
     var container = mount();
@@ -568,6 +655,7 @@
         var error = (config && config.error) || {};
         if (response && response.ok) {
           render(container, config);
+          if (script.hasAttribute("data-chat")) startChat(container);
         } else if (response && response.status === 403 && error.code === "origin_not_allowed") {
           warnOrigin(error);
           container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.notHere }));

@@ -33,6 +33,7 @@ def test_every_app_registered_its_links_in_sidebar_order():
     assert [item.key for item in nav_items()] == [
         "overview",
         "leads",
+        "inbox",
         "widget",
         "channels",
         "api_keys",
@@ -85,3 +86,20 @@ def test_entries_resolve_urls_mark_the_current_page_and_hide_by_role(registry):
     analyst = nav_entries(tenant_slug="acme", role="analyst", match=None)
     assert [(e.key, e.active) for e in analyst] == [("overview", False)]
     assert str(admin[0].icon) == "<path/>"
+
+
+def test_a_badge_url_is_resolved_for_the_tenant(registry):
+    register_nav(
+        NavItem(
+            key="inbox",
+            label="Inbox",
+            url_name="messaging:inbox",
+            icon="<path/>",
+            order=1,
+            active_when=on_pages("inbox"),
+            badge_url_name="messaging:badge",
+        ),
+        _item("plain", 2),
+    )
+    entries = nav_entries(tenant_slug="acme", role="operator", match=None)
+    assert [e.badge_url for e in entries] == ["/t/acme/inbox/badge/", ""]

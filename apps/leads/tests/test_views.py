@@ -405,7 +405,9 @@ def test_the_detail_costs_the_same_queries_whatever_its_history(
 ):
     url = page("detail", tenant, lead_id=lead_id)
     operator_client_web.get(url)
-    with django_assert_max_num_queries(12) as few:
+    # 12 for the lead page itself, a few for the panels of the apps above (the conversation:
+    # its summary, messages and the channels to reply in)
+    with django_assert_max_num_queries(16) as few:
         operator_client_web.get(url)
     budget = len(few.captured_queries)  # read now: the next requests reset the query log
     for i in range(20):
