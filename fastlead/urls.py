@@ -35,6 +35,7 @@ urlpatterns = [
     # AI enrichment's pages keep their `leads:` names: one namespace, two apps' patterns.
     path("", include((leads_urls.urlpatterns + enrichment_urls.urlpatterns, "leads"))),
     path("", include("apps.channels.urls")),
+    path("", include("apps.messaging.rules.urls")),
     path("", include("apps.features.urls")),
     path("", include("apps.payments.urls")),
     path("", include("apps.billing.urls")),
