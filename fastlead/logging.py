@@ -123,6 +123,10 @@ def configure_logging(level: str, fmt: str) -> dict:
             # users, form data) on every missing variable: never useful, always personal.
             "django.template": {"level": "INFO"},
             "django_structlog": {"level": level},
+            # httpx/httpcore log each request's URL at INFO/DEBUG; the Telegram Bot API puts
+            # the bot token in the path: such a line would leak a tenant's credentials.
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
         },
     }
 

@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.billing.plan_limits import plan_limits_get
+from apps.channels.events import ChannelConnected
 from apps.channels.models import Channel, ChannelStatus
 from apps.channels.providers import ADAPTERS, adapter_class
 from apps.channels.providers.base import Adapter, ProviderError
 from apps.core.crypto import rotate_text
 from apps.core.errors import ValidationFailed
+from apps.core.events import emit
 from apps.tenants.limits import PlanLimitReached
 from apps.tenants.scoping import unscoped_scope
 
@@ -163,6 +165,12 @@ def channel_test(channel: Channel, *, transport: httpx.BaseTransport | None = No
     logger.info(
         "channel.tested", channel_id=channel.pk, provider=channel.provider, status=channel.status
     )
+    if channel.status == ChannelStatus.CONNECTED:
+        emit(
+            ChannelConnected(
+                tenant_id=str(channel.tenant_id), channel_id=channel.pk, provider=channel.provider
+            )
+        )
     return channel
 
 

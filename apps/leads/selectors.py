@@ -112,7 +112,7 @@ def _ref_subquery(model, tenant, ref: str) -> QuerySet:
 def lead_filter(tenant, filters: dict[str, Any] | None = None) -> QuerySet:
     """The tenant's leads matching `filters` (see apps/leads/filters.py), in their ordering."""
     filters = filters or {}
-    query = Lead.objects.for_tenant(tenant)
+    query = Lead.objects.for_tenant(tenant).filter(held=False)  # held: waiting for quota
     if filters.get("status"):
         query = query.filter(status__in=filters["status"])
     if filters.get("source"):
@@ -317,4 +317,14 @@ def lead_export_get(tenant, export_id) -> LeadExport:
 
 def leads_created_between(tenant, start, end) -> int:
     """Leads of `tenant` created in [start, end) (billing's usage of unlimited plans)."""
-    return Lead.objects.for_tenant(tenant).filter(created_at__gte=start, created_at__lt=end).count()
+    return (
+        Lead.objects.for_tenant(tenant)
+        .filter(created_at__gte=start, created_at__lt=end, held=False)
+        .count()
+    )
+
+
+def leads_held_count(tenant) -> int:
+    """Leads an inbound message created over the hard quota, waiting to be released ("N leads
+    waiting — upgrade or wait for the next period")."""
+    return Lead.objects.for_tenant(tenant).filter(held=True).count()

@@ -1,5 +1,11 @@
 from django.apps import AppConfig
 
+from apps.billing.events import SubscriptionChanged
+from apps.channels.events import ChannelConnected
+from apps.core.events import subscribe
+from apps.core.schedules import register_schedules
+from apps.messaging.schedules import SCHEDULES
+
 
 class MessagingConfig(AppConfig):
     name = "apps.messaging"
@@ -7,4 +13,9 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self) -> None:
-        from apps.messaging import subscribers  # noqa: F401  (billing events release held leads)
+        # Uses the models: loaded once the app registry is ready.
+        from apps.messaging.subscribers import on_channel_connected, on_subscription_changed
+
+        subscribe(ChannelConnected, on_channel_connected)
+        subscribe(SubscriptionChanged, on_subscription_changed)
+        register_schedules(*SCHEDULES)

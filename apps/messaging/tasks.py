@@ -9,6 +9,8 @@ from apps.messaging.inbound import webhook_process
 from apps.messaging.sending import message_send, messages_recover_abandoned
 from apps.tenants.tasking import tenant_task
 
+UNMATCHED_STATUS_DELAY = 30  # seconds
+
 
 @tenant_task(acks_late=True, ignore_result=True)
 def send_message_task(tenant, message_id: int) -> str:
@@ -20,9 +22,17 @@ def send_message_task(tenant, message_id: int) -> str:
 
 
 @tenant_task(acks_late=True, ignore_result=True)
-def process_webhook_task(tenant, channel_id: int, payload: dict) -> dict:
-    """Store what a provider's callback carried (inbound messages, delivery statuses)."""
-    return webhook_process(tenant, channel_id, payload)
+def process_webhook_task(tenant, channel_id: int, payload: dict, late: bool = False) -> dict:
+    """Store what a provider's callback carried (inbound messages, delivery statuses). A
+    status naming no message yet (its send has not stored the provider's id) is looked at
+    once more a little later."""
+    outcome = webhook_process(tenant, channel_id, payload)
+    if outcome["unmatched"] and not late:
+        process_webhook_task.apply_async(
+            (str(tenant.pk), channel_id, {"statuses": outcome["unmatched"]}, True),
+            countdown=UNMATCHED_STATUS_DELAY,
+        )
+    return outcome
 
 
 @shared_task(acks_late=True, ignore_result=True)

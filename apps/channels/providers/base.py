@@ -126,6 +126,8 @@ class Adapter:
     # The provider deduplicates sends carrying the same `OutboundMessage.idempotency_key`, so a
     # send whose outcome is unknown may safely be repeated with it.
     accepts_idempotency_key: ClassVar[bool] = False
+    # What the webhook view answers the provider with (body, content type).
+    webhook_answer: ClassVar[tuple[str, str]] = ("", "text/plain")
 
     def __init__(
         self,

@@ -3,14 +3,44 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 
+from django.conf import settings as django_settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.channels.providers.base import Adapter, Field, OutboundMessage, ProviderError, SendResult
+from apps.channels.providers.base import (
+    Adapter,
+    Field,
+    InboundMessage,
+    OutboundMessage,
+    ProviderError,
+    SendResult,
+    StatusUpdate,
+    WebhookRejected,
+)
 
 TWILIO_API = "https://api.twilio.com/2010-04-01"
 SMSC_API = "https://smsc.ru/sys"
+TWILIO_STATUSES = {
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "undelivered": "failed",
+    "failed": "failed",
+}
+# SMSC.ru's numeric statuses (HTTP API, "Статусы сообщений").
+SMSC_STATUSES = {
+    "1": "delivered",
+    "2": "read",
+    "3": "failed",
+    "20": "failed",
+    "22": "failed",
+    "23": "failed",
+    "24": "failed",
+    "25": "failed",
+}
 
 
 class TwilioAdapter(Adapter):
@@ -34,6 +64,7 @@ class TwilioAdapter(Adapter):
         ),
     )
     help_text = gettext_lazy("SMS through your Twilio account.")
+    webhook_answer = ('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', "text/xml")
     max_length = 1_600
 
     def _client(self):
@@ -50,6 +81,8 @@ class TwilioAdapter(Adapter):
 
     def send(self, message: OutboundMessage) -> SendResult:
         data = {"To": message.to, "From": self.settings["from_number"], "Body": message.text}
+        if message.callback_url:  # Twilio posts each status change there
+            data["StatusCallback"] = message.callback_url
         with self._client() as client:
             body = self.request(
                 client,
@@ -58,6 +91,39 @@ class TwilioAdapter(Adapter):
                 data=data,
             ).json()
         return SendResult(provider_message_id=str(body.get("sid", "")), status="queued")
+
+    def verify_webhook(self, request) -> None:
+        """X-Twilio-Signature: base64 HMAC-SHA1 (auth token) of the URL Twilio called plus
+        every POST parameter's name and value, sorted by name (Twilio's security docs)."""
+        given = request.headers.get("X-Twilio-Signature", "")
+        token = self.credentials.get("auth_token", "")
+        params = sorted((k, v) for k in request.POST for v in request.POST.getlist(k))
+        tail = "".join(f"{k}{v}" for k, v in params)
+        urls = {request.build_absolute_uri(), django_settings.SITE_URL + request.get_full_path()}
+        for url in urls:
+            digest = hmac.new(token.encode(), (url + tail).encode(), hashlib.sha1).digest()
+            if token and given and hmac.compare_digest(given, base64.b64encode(digest).decode()):
+                return
+        raise WebhookRejected("X-Twilio-Signature does not match")
+
+    def parse_inbound(self, request) -> list[InboundMessage]:
+        form = request.POST
+        if form.get("MessageStatus") or not form.get("From"):
+            return []
+        return [
+            InboundMessage(
+                provider_message_id=form.get("MessageSid") or form.get("SmsMessageSid", ""),
+                sender=form.get("From", ""),
+                text=form.get("Body", ""),
+            )
+        ]
+
+    def parse_status(self, request) -> list[StatusUpdate]:
+        status = TWILIO_STATUSES.get(request.POST.get("MessageStatus", ""))
+        if not status:
+            return []
+        error = request.POST.get("ErrorMessage") or request.POST.get("ErrorCode", "")
+        return [StatusUpdate(request.POST.get("MessageSid", ""), status, error)]
 
 
 class SmscAdapter(Adapter):
@@ -90,6 +156,29 @@ class SmscAdapter(Adapter):
         if "error" in body:  # SMSC answers 200 with an error object
             raise ProviderError(str(body["error"]), status=_smsc_status(body.get("error_code")))
         return body
+
+    def verify_webhook(self, request) -> None:
+        """SMSC.ru signs nothing: the callback URL's channel token is the secret (it is only
+        given to SMSC in the account's callback settings)."""
+
+    def parse_inbound(self, request) -> list[InboundMessage]:
+        form = request.POST or request.GET
+        if "mes" not in form or not form.get("phone"):
+            return []
+        return [
+            InboundMessage(
+                provider_message_id=form.get("id") or form.get("sms_id", ""),
+                sender=form.get("phone", ""),
+                text=form.get("mes", ""),
+            )
+        ]
+
+    def parse_status(self, request) -> list[StatusUpdate]:
+        form = request.POST or request.GET
+        status = SMSC_STATUSES.get(form.get("status", ""))
+        if "mes" in form or not status:
+            return []
+        return [StatusUpdate(form.get("id", ""), status, form.get("err", ""))]
 
     def verify_credentials(self) -> str:
         body = self._get("/balance.php")

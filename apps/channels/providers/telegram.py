@@ -51,7 +51,12 @@ class TelegramAdapter(Adapter):
         )
 
     def send(self, message: OutboundMessage) -> SendResult:
-        sent = self._call("sendMessage", chat_id=message.to, text=message.text)
+        try:
+            sent = self._call("sendMessage", chat_id=message.to, text=message.text)
+        except ProviderError as exc:
+            if exc.status == 403:  # "bot was blocked by the user": that person, not the bot
+                raise ProviderError(exc.message) from None
+            raise
         return SendResult(provider_message_id=str(sent.get("message_id", "")))
 
     def verify_webhook(self, request) -> None:

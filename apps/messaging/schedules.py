@@ -1,0 +1,12 @@
+"""Beat schedules of messaging (registered in MessagingConfig.ready())."""
+
+from apps.core.schedules import Schedule
+
+SCHEDULES = (
+    Schedule(
+        "messaging: abandoned sends become unknown",
+        "apps.messaging.tasks.recover_abandoned_sends_task",
+        5,
+        "messaging",
+    ),
+)

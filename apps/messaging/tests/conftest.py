@@ -1,0 +1,1 @@
+from apps.billing.tests.helpers import private_cache  # noqa: F401 (fixture)
