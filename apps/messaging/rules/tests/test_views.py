@@ -93,9 +93,8 @@ def test_would_this_match_answers_with_the_failed_condition(operator_client_web,
         _url(rules_tenant, "try"), {**form, "properties": '{"plan": "max"}'}
     )
 
-    assert (
-        "properties.plan = &quot;max&quot;, actual value &quot;pro&quot;" in answer.content.decode()
-    )
+    text = answer.content.decode()
+    assert "properties.plan = &quot;max&quot;, фактическое значение &quot;pro&quot;" in text
     assert "правило сработает" in yes.content.decode()
 
 
