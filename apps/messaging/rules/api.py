@@ -136,11 +136,12 @@ class SentMessagesAPI(RulesAPIView):
     )
     def get(self, request, tenant_id):
         subject = request.query_params.get("subject") or None
-        rows = selectors.sent_decisions(self.tenant, subject)[:500]
-        return Response([_sent(d) for d in rows])
+        rows = list(selectors.sent_decisions(self.tenant, subject)[:500])
+        statuses = selectors.message_statuses(self.tenant, [d.message_id for d in rows])
+        return Response([_sent(d, statuses.get(d.message_id, "")) for d in rows])
 
 
-def _sent(decision) -> dict:
+def _sent(decision, message_status: str) -> dict:
     return {
         "decision_id": decision.pk,
         "rule": decision.rule.code,
@@ -149,5 +150,6 @@ def _sent(decision) -> dict:
         "channel": decision.version.channel or decision.version.action,
         "outcome": decision.outcome,
         "message_id": decision.message_id,
+        "message_status": message_status,
         "created_at": decision.created_at,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from apps.core.errors import ObjectNotFound
+from apps.messaging.models import Message
 from apps.messaging.rules.models import SENDING, Decision, Event, Rule, RuleVersion, Template
 
 LEAD_PREFIX = "lead:"
@@ -40,6 +41,13 @@ def sent_decisions(tenant, subject: str | None = None) -> QuerySet:
     if subject:
         query = query.filter(Q(subject=subject) | _lead_q(subject))
     return query.select_related("rule", "version", "event").order_by("-created_at", "-id")
+
+
+def message_statuses(tenant, message_ids) -> dict[int, str]:
+    """The outbox status (queued, sent, delivered, failed, …) of each message."""
+    ids = [pk for pk in message_ids if pk is not None]
+    rows = Message.objects.for_tenant(tenant).filter(pk__in=ids).values_list("pk", "status")
+    return dict(rows)
 
 
 def _lead_q(subject: str) -> Q:

@@ -102,4 +102,8 @@ class SentMessageSerializer(serializers.Serializer):
     channel = serializers.CharField()
     outcome = serializers.CharField()
     message_id = serializers.IntegerField(allow_null=True)
+    message_status = serializers.CharField(
+        help_text="The outbox status: queued, sending, sent, delivered, read, failed, unknown "
+        "(empty for alerts)"
+    )
     created_at = serializers.DateTimeField()

@@ -177,6 +177,7 @@ def test_the_audit_explains_each_send_and_suppression(operator_api, analyst_api,
     assert all(d["reason"]["ru"] for e in events for d in e["decisions"])
     sent = analyst_api.get(_url(seed_pack, "messages"), {"subject": "u1"}).json()
     assert [row["rule"] for row in sent] == ["INSUFFICIENT_FUNDS_EMAIL", "WELCOME_EMAIL"]
+    assert {row["message_status"] for row in sent} == {"queued"}
 
 
 def test_marketing_without_consent_is_recorded_as_suppressed(operator_api, seed_pack):
