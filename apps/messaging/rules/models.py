@@ -123,7 +123,7 @@ class RuleVersion(TenantOwnedModel):
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     action = models.CharField(_("action"), max_length=8, choices=Action.choices)
     template = models.ForeignKey(
-        Template, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Template, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     channel = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices, blank=True)
     marketing = models.BooleanField(_("marketing message"), default=False)
@@ -172,7 +172,7 @@ class Decision(TenantOwnedModel):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="decisions")
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="+")
-    version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(RuleVersion, on_delete=models.RESTRICT, related_name="+")
     subject = models.CharField(max_length=200)
     lead = models.ForeignKey(
         "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

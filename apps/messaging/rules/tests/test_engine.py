@@ -224,3 +224,13 @@ def test_platform_events_feed_the_pipeline(scope, django_capture_on_commit_callb
     assert types == [("lead.created", "internal"), ("lead.status_changed", "internal")]
     decision = Decision.objects.get()
     assert (decision.lead_id, decision.outcome) == (lead.pk, "queued")
+
+
+def test_a_company_with_rules_and_decisions_can_be_deleted(scope):
+    sms_rule(scope)
+    _record(scope, lead_make(scope), "gone")
+
+    scope.delete()
+
+    assert not Decision.objects.unscoped().exists()
+    assert not RuleVersion.objects.unscoped().exists()
