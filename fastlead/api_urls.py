@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("apps.leads.api_urls")),
     path("", include("apps.channels.api_urls")),
     path("", include("apps.messaging.api_urls")),
+    path("", include("apps.messaging.rules.api_urls")),
     path("", include("apps.enrichment.api_urls")),
     path("", include("apps.features.api_urls")),
     path("", include("apps.billing.api_urls")),

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "apps.leads",
     "apps.channels",
     "apps.messaging",
+    "apps.messaging.rules",
     "apps.web",
     "apps.features",
     "apps.payments",

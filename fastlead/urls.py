@@ -38,6 +38,7 @@ urlpatterns = [
     path("", include((leads_urls.urlpatterns + enrichment_urls.urlpatterns, "leads"))),
     path("", include("apps.channels.urls")),
     path("", include("apps.messaging.urls")),
+    path("", include("apps.messaging.rules.urls")),
     path("", include("apps.features.urls")),
     path("", include("apps.payments.urls")),
     path("", include("apps.billing.urls")),

@@ -31,3 +31,33 @@ class PlanCatalogueChanged(DomainEvent):
 
     name: ClassVar[str] = "plan_catalogue_changed"
     plan_code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RenewalPaymentFailed(DomainEvent):
+    """A subscription payment failed (dunning goes on, or ended it when `final`)."""
+
+    name: ClassVar[str] = "payment_failed"
+    tenant_id: str
+    payment_id: str
+    final: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrialEnding(DomainEvent):
+    """The trial ends in `days` days (the reminder was just sent)."""
+
+    name: ClassVar[str] = "trial_reminder_sent"
+    tenant_id: str
+    days: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuotaWarning(DomainEvent):
+    """The period's lead quota reached `level` percent (80 or 100)."""
+
+    name: ClassVar[str] = "quota_warning"
+    tenant_id: str
+    level: int
+    used: int
+    limit: int

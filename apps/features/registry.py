@@ -174,6 +174,7 @@ register(
         "messaging_rules",
         _("Follow-up rules"),
         _("Rule-driven follow-up messages by e-mail, SMS and messengers."),
+        ("messaging_rules:index", "messaging_rules:edit", "api-events", "api-audit"),
     )
 )
 register(

@@ -96,9 +96,12 @@ class APIKeyAuthentication(BaseAuthentication):
         return "Api-Key"
 
 
-def api_key_membership(key: TenantAPIKey, tenant_ref) -> Membership:
+def api_key_membership(
+    key: TenantAPIKey, tenant_ref, check: APIKeyCheck | None = None
+) -> Membership:
     """A stand-in membership for the key's own tenant (unsaved); another tenant → 404; then
-    the registered checks (a plan without the API access tool → 403 `feature_locked`)."""
+    the registered checks (a plan without the API access tool → 403 `feature_locked`), or the
+    view's own `check` instead of them (an endpoint sold with another tool)."""
     tenant = key.tenant
     ref = str(tenant_ref)
     try:
@@ -107,8 +110,8 @@ def api_key_membership(key: TenantAPIKey, tenant_ref) -> Membership:
         same = ref == tenant.slug
     if not same:
         raise Http404
-    for check in _checks:
-        check(tenant)
+    for run in [check] if check is not None else _checks:
+        run(tenant)
     return Membership(tenant=tenant, role=key.role)
 
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from apps.billing.events import RenewalPaymentFailed
 from apps.billing.models import BillingEventKind, PlanStatus, Subscription, SubscriptionStatus
 from apps.billing.plan_limits import subscription_changed
 from apps.billing.services.history import history_record
@@ -39,7 +40,7 @@ from apps.billing.services.lifecycle import access_block, access_restore
 from apps.billing.services.notices import notice_enqueue
 from apps.billing.services.payments import payment_page_create
 from apps.core.errors import Conflict, ProviderError, ValidationFailed
-from apps.core.events import log_event
+from apps.core.events import emit, log_event
 from apps.core.stored_text import stored_text
 from apps.payments import gateways
 from apps.payments.models import Payment, PaymentStatus
@@ -146,6 +147,12 @@ def _failure_history(payment: Payment, subscription: Subscription, reason: str) 
 
 
 def _failure_notice(payment: Payment, subscription: Subscription, reason: str) -> None:
+    final = subscription.status == SubscriptionStatus.EXPIRED
+    emit(
+        RenewalPaymentFailed(
+            tenant_id=str(payment.tenant_id), payment_id=str(payment.pk), final=final
+        )
+    )
     notice_enqueue(
         payment.tenant,
         "payment_failed",
@@ -157,7 +164,7 @@ def _failure_notice(payment: Payment, subscription: Subscription, reason: str) -
             subscription.next_retry_at.isoformat() if subscription.next_retry_at else None
         ),
         grace_until=subscription.grace_until.isoformat() if subscription.grace_until else None,
-        final=subscription.status == SubscriptionStatus.EXPIRED,
+        final=final,
     )
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.billing import selectors
 from apps.billing.errors import PaymentRequired
+from apps.billing.events import TrialEnding
 from apps.billing.models import (
     LIVE_STATUSES,
     AccessState,
@@ -21,7 +22,7 @@ from apps.billing.models import (
 from apps.billing.plan_limits import access_state_changed, plan_limits_get, subscription_changed
 from apps.billing.services.notices import notice_enqueue
 from apps.billing.services.subscriptions import _access_restore, _account_locked
-from apps.core.events import log_event
+from apps.core.events import emit, log_event
 
 GRACE_PERIOD = timedelta(days=7)  # read-only after an unpaid trial, then blocked
 TRIAL_REMINDER_DAYS = (3, 1)
@@ -56,7 +57,7 @@ def trial_reminders_send(now: datetime | None = None) -> int:
                 )
                 if not claimed:
                     continue
-                log_event("trial_reminder_sent", tenant_id=str(subscription.tenant_id), days=days)
+                emit(TrialEnding(tenant_id=str(subscription.tenant_id), days=days))
                 notice_enqueue(
                     subscription.tenant,
                     "trial_reminder",

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.billing import selectors
+from apps.billing.events import QuotaWarning
 from apps.billing.lead_counter import leads_created_between
 from apps.billing.models import (
     BillingAccount,
@@ -16,7 +17,7 @@ from apps.billing.models import (
 )
 from apps.billing.plan_limits import plan_limits_compute, plan_limits_get
 from apps.billing.services.notices import notice_enqueue
-from apps.core.events import log_event
+from apps.core.events import emit, log_event
 
 # --- usage periods --------------------------------------------------------------------------
 
@@ -140,12 +141,13 @@ def usage_warnings_send(tenant) -> list[int]:
         claimed = usage_warning_claim(tenant, meter.pk, level)
         if claimed is None:
             continue
-        log_event(
-            "quota_warning",
-            tenant_id=str(tenant.pk),
-            level=level,
-            used=claimed.leads_used,
-            limit=claimed.lead_limit,
+        emit(
+            QuotaWarning(
+                tenant_id=str(tenant.pk),
+                level=level,
+                used=claimed.leads_used,
+                limit=claimed.lead_limit,
+            )
         )
         notice_enqueue(
             tenant,

@@ -32,8 +32,16 @@ def events(monkeypatch):
         seen.append(name)
         real(name, **fields)
 
+    real_emit = lifecycle.emit
+
+    def record_typed(event):  # TrialEnding, QuotaWarning: typed events for the rules
+        seen.append(event.name)
+        real_emit(event)
+
     for module in (lifecycle, subscriptions, usage):
         monkeypatch.setattr(module, "log_event", record)
+    for module in (lifecycle, usage):
+        monkeypatch.setattr(module, "emit", record_typed)
     return seen
 
 

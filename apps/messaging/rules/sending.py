@@ -1,0 +1,146 @@
+"""The action of a matched decision, inside the decision's transaction.
+
+`send`: the message goes into the outbox (apps/messaging/outbox.py) in the same transaction as
+the decision, keyed by the decision id, so a decision is delivered at least once and never
+twice. The outbox refuses marketing without consent, suppressed addresses, missing addresses
+and closed WhatsApp windows; the decision records which.
+`alert`: an e-mail to the tenant's admins and operators, sent after commit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from apps.channels.models import Channel, ChannelStatus
+from apps.messaging.errors import NoAddress, NoChannel, OutsideWhatsAppWindow, Suppressed, TooLong
+from apps.messaging.outbox import queue_message
+from apps.messaging.rules.models import Action, Outcome
+from apps.messaging.rules.templating import MissingVariable, render_template
+from apps.tenants.models import Membership
+from apps.tenants.roles import Role
+
+LANGUAGES = ("ru", "en")
+
+
+def perform(decision) -> None:
+    """Act on a decision already stored as queued; updates its outcome when it cannot."""
+    version = decision.version
+    if version.action == Action.ALERT:
+        _alert(decision)
+    else:
+        _send(decision)
+
+
+def language_of(decision) -> str:
+    wanted = str((decision.event.properties or {}).get("language", "")).lower()[:2]
+    return wanted if wanted in LANGUAGES else "ru"
+
+
+def _send(decision) -> None:
+    if decision.lead is None:
+        return _finish(decision, Outcome.FAILED, "no_lead")
+    try:
+        subject, body = _render(decision)
+    except MissingVariable as missing:
+        return _finish(decision, Outcome.FAILED, "missing_variable", {"name": missing.name})
+    channel = None
+    if decision.version.channel:
+        channel = channel_for(decision.tenant, decision.version.channel)
+        if channel is None:
+            return _finish(decision, Outcome.FAILED, "no_channel")
+    try:
+        message = queue_message(
+            tenant=decision.tenant,
+            lead=decision.lead,
+            body=body,
+            subject=subject,
+            channel=channel,
+            marketing=decision.version.marketing,
+            source="rule",
+            source_ref=str(decision.pk),
+            idempotency_key=f"rule-decision:{decision.pk}",
+        )
+    except Suppressed as refused:
+        if refused.reason == "no_consent":
+            return _finish(decision, Outcome.SUPPRESSED, "no_consent")
+        return _finish(decision, Outcome.SUPPRESSED, "opted_out", {"why": refused.reason})
+    except NoAddress:
+        return _finish(decision, Outcome.FAILED, "no_address")
+    except NoChannel:
+        return _finish(decision, Outcome.FAILED, "no_channel")
+    except OutsideWhatsAppWindow:
+        return _finish(decision, Outcome.FAILED, "outside_window")
+    except TooLong as too_long:
+        return _finish(decision, Outcome.FAILED, "too_long", {"message": too_long.message})
+    decision.message_id = message.pk
+    decision.save(update_fields=["message_id"])
+
+
+def channel_for(tenant, kind: str) -> Channel | None:
+    """The company's first enabled, connected channel of that kind."""
+    return (
+        Channel.objects.for_tenant(tenant)
+        .filter(kind=kind, enabled=True, status=ChannelStatus.CONNECTED)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def _render(decision) -> tuple[str, str]:
+    event = decision.event
+    return render_template(
+        decision.version.template,
+        language_of(decision),
+        lead=decision.lead,
+        properties=event.properties or {},
+        event_type=event.event_type,
+        tenant=decision.tenant,
+    )
+
+
+def _finish(decision, outcome: str, reason: str, details: dict | None = None) -> None:
+    decision.outcome, decision.reason = outcome, reason
+    decision.details = details or {}
+    decision.dedup_key = None  # a refused send does not use up a "once" limit
+    decision.save(update_fields=["outcome", "reason", "details", "dedup_key"])
+
+
+def _alert(decision) -> None:
+    recipients = team_addresses(decision.tenant)
+    if not recipients:
+        return _finish(decision, Outcome.FAILED, "no_team")
+    subject, body = _alert_text(decision)
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients), robust=True
+    )
+    decision.outcome, decision.details = Outcome.SENT, {"recipients": len(recipients)}
+    decision.save(update_fields=["outcome", "details"])
+
+
+def team_addresses(tenant) -> list[str]:
+    roles = (Role.ADMIN, Role.OPERATOR)
+    rows = Membership.objects.filter(tenant=tenant, role__in=roles).select_related("user")
+    return sorted({m.user.email for m in rows if m.user.email})
+
+
+def _alert_text(decision) -> tuple[str, str]:
+    template = decision.version.template
+    if template is not None:
+        try:
+            return _render(decision)
+        except MissingVariable:
+            pass  # the alert still goes out, with the plain text below
+    event = decision.event
+    with translation.override("ru"):
+        subject = _("Alert: %(rule)s") % {"rule": decision.rule.name}
+        body = _("Rule “%(rule)s” fired on event %(type)s (%(id)s) for subject %(subject)s.") % {
+            "rule": decision.rule.name,
+            "type": event.event_type,
+            "id": event.event_id,
+            "subject": decision.subject,
+        }
+    return subject, body
