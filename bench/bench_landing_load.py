@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 from _common import ROOT, Summary, bench_environment, report, setup_django
+from cryptography.fernet import Fernet
 
 BENCH_DIR = Path(__file__).resolve().parent
 NAME = "landing: GET / cold-cache load in headless Chromium vs same-size static HTML, ms"
@@ -37,6 +38,9 @@ SERVER_ENV = {
     # Production settings refuse to start without signing keys; the bench makes throwaway ones.
     "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(48),
     "JWT_SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or secrets.token_urlsafe(48),
+    "FIELD_ENCRYPTION_KEYS": (
+        os.environ.get("FIELD_ENCRYPTION_KEYS") or Fernet.generate_key().decode()
+    ),
 }
 
 NAVIGATION_JS = """() => {
