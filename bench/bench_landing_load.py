@@ -141,7 +141,10 @@ def main() -> int:
             browser.close()
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
     figure = Summary.of(landing)
     report(
         NAME,
@@ -149,7 +152,7 @@ def main() -> int:
         figure_summary=figure,
         yardstick=f"static HTML of {size} B through whitenoise, load event",
         yardstick_summary=Summary.of(yardstick),
-        note=f"landing transfers {last.get('html', 0)} B of HTML (compressed) and "
+        note=f"landing transfers {last.get('html', 0)} B of HTML and "
         f"{last.get('resources', 0)} B of subresources per cold load",
         goal=f"landing p95 < {GOAL_MS:.0f} ms",
         goal_met=figure.p95 < GOAL_MS,

@@ -147,3 +147,9 @@ def test_signed_in_users_go_from_the_landing_to_the_dashboard(admin_client_web):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("web:home")
+
+
+def test_public_pages_load_no_htmx(client):
+    body = client.get("/").content.decode()
+
+    assert "htmx" not in body.split("</head>")[0].replace("htmx-config", "")
