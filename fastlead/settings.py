@@ -578,3 +578,11 @@ WAFFLE_CREATE_MISSING_FLAGS = False
 # Release flags (docs/release-flags.md): waffle's own flag model, named so that the tenant
 # whitelist's foreign key can depend on it.
 WAFFLE_FLAG_MODEL = "waffle.Flag"
+
+# --- Public site (apps/site) ------------------------------------------------------------------
+INSTALLED_APPS += ["django.contrib.sitemaps", "apps.site"]
+# Fast Lead's own company: Enterprise inquiries from the pricing page land in its lead list
+# and its widget runs the features page's live demo. `manage.py seed_site` creates it.
+STAFF_TENANT_SLUG = env("STAFF_TENANT_SLUG", default="fastlead")
+SITE_INQUIRY_RATE = env("SITE_INQUIRY_RATE", default="5/hour")  # per visitor IP
+SITE_CONTACT_EMAIL = env("SITE_CONTACT_EMAIL", default="")

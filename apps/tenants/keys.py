@@ -153,6 +153,11 @@ def _new_publishable_key() -> str:
     return PUBLISHABLE_PREFIX + secrets.token_urlsafe(18).replace("-", "x").replace("_", "y")
 
 
+def publishable_key_live(tenant: Tenant) -> PublishableKey | None:
+    """The tenant's live key, or None (nothing is created)."""
+    return PublishableKey.objects.for_tenant(tenant).filter(revoked_at__isnull=True).first()
+
+
 def publishable_key_get_or_create(tenant: Tenant) -> PublishableKey:
     """The tenant's live key, created on first use."""
     key = PublishableKey.objects.for_tenant(tenant).filter(revoked_at__isnull=True).first()

@@ -121,8 +121,11 @@ def _require_admin(tenant: Tenant, actor) -> Membership:
 
 
 @transaction.atomic
-def tenant_create(*, user, name: str, site_domain: str = "", allowed_origins=None) -> Tenant:
-    """Create a tenant with the user as its first administrator."""
+def tenant_create(
+    *, user, name: str, site_domain: str = "", allowed_origins=None, slug: str = ""
+) -> Tenant:
+    """Create a tenant with the user as its first administrator. `slug`: a fixed one (the
+    staff company's, from settings), else one is made from the name."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(
@@ -133,7 +136,7 @@ def tenant_create(*, user, name: str, site_domain: str = "", allowed_origins=Non
     limits.ensure_user_can_create_tenant(user)
     tenant = Tenant.objects.create(
         name=name[:200],
-        slug=_unique_slug(name),
+        slug=slug or _unique_slug(name),
         site_domain=(site_domain or "").strip().lower(),
         allowed_origins=normalize_origins(allowed_origins),
         created_by=user,

@@ -1,32 +1,27 @@
-"""Public pages and the dashboard shell: landing, home redirect, overview, language switch."""
+"""The dashboard shell: home redirect, overview, language switch (the public site is
+apps/site)."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
-from apps.billing.selectors import plan_list_public
 from apps.leads.selectors import lead_filter
 from apps.tenants import selectors
 from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY, dashboard_view, is_admin
 
 
+@login_required
 def home(request):
-    """Anonymous visitors see the landing page; members go back to their last company."""
-    if not request.user.is_authenticated:
-        return render(request, "web/landing.html", {"plans": landing_plans()})
+    """The dashboard's entry: members go back to their last company."""
     if request.session.get(PENDING_INVITATION_SESSION_KEY):
         return redirect("tenants:invitation_resume")
     slug = _home_tenant_slug(request)
     if slug is None:
         return redirect("tenants:create")
     return redirect("web:overview", tenant_slug=slug)
-
-
-def landing_plans() -> list:
-    """The rouble plans on sale for the landing page's pricing (the trial is a sentence)."""
-    return [p for p in plan_list_public() if p.currency == "RUB" and not p.is_trial]
 
 
 def _home_tenant_slug(request) -> str | None:

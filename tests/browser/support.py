@@ -27,3 +27,15 @@ BROWSER_MARKS = [
         reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
+
+
+@pytest.fixture
+def chromium(live_server):
+    """Debian's chromium through Playwright, for tests that open their own contexts (import
+    it into the test module: `from tests.browser.support import chromium  # noqa: F401`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

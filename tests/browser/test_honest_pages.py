@@ -75,7 +75,8 @@ def test_landing_prices_the_plans_without_promising_missing_tools(live_server, b
     expect(pricing.locator("#plan-pro")).to_contain_text("2 000 лидов в месяц")
     expect(pricing.locator("#plan-pro")).to_contain_text("Экспорт")
     expect(pricing).to_contain_text("новые лиды не принимаются")
-    expect(page.locator("body")).not_to_contain_text("Telegram")
+    # channels: connecting and testing is what is claimed (apps/site/claims.py)
+    expect(page.locator("#channels")).to_contain_text("тестовое сообщение")
     _shoot(page, "landing", size)
     assert page.console_errors == []
 

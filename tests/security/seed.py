@@ -145,6 +145,9 @@ NEUTRAL_KWARGS = {
     "key": "sweep-not-a-key",
     "uidb36": "zz",
     "mail_id": "sweep-no-such-mail",
+    "slug": "clinics",  # a use case; no blog post has this slug
+    "category_slug": "sweep-no-such-category",
+    "page": "offer",
 }
 
 

@@ -347,7 +347,22 @@ TABLE: dict[str, Entry] = {
     ),
     "t/<slug:tenant_slug>/billing/reports/close/": page(POST=AD, body={"period": _PERIOD}),
     # --- web ----------------------------------------------------------------------------
-    "": P,
+    "app/": U_PAGE,
     "language/": P,
+    # --- public site (apps/site) ----------------------------------------------------------
+    "": P,
+    "pricing/": P,
+    "pricing/enterprise/": P,  # an empty form answers 400 (INVALID) to everyone
+    "features/": P,
+    "features/widget-demo/": fixed(NOT_FOUND),  # no staff company in the sweep: no live demo
+    "use-cases/": P,
+    "use-cases/<slug:slug>/": P,
+    "blog/": P,
+    "blog/feed/": P,
+    "blog/category/<slug:category_slug>/": fixed(NOT_FOUND),
+    "blog/<slug:slug>/": fixed(NOT_FOUND),
+    "legal/<slug:page>/": P,
+    "robots.txt": P,
+    "sitemap.xml": P,
     "t/<slug:tenant_slug>/": page(ANY=AN),
 }

@@ -16,41 +16,32 @@ def overview_url(tenant):
     return reverse("web:overview", kwargs={"tenant_slug": tenant.slug})
 
 
-# --- Landing and home ---------------------------------------------------------------------
+# --- Home ---------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_landing_for_anonymous_visitors_is_russian(client):
+def test_the_site_root_sends_signed_in_users_to_the_dashboard_entry(client):
+    client.force_login(UserFactory())
+
     response = client.get("/")
 
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert '<html lang="ru"' in body
-    assert "Все заявки с сайта в одном списке" in body
-    assert reverse("account_signup") in body
-    assert reverse("account_login") in body
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:home")
 
 
 @pytest.mark.django_db
-def test_landing_promises_only_what_exists_and_prices_the_plans(client, english_ui):
-    body = client.get("/").content.decode()
-    # what the product does not do yet is not promised
-    for missing in ("Telegram", "WhatsApp", "funnel", "meeting", "Meeting", "branding"):
-        assert missing not in body
-    # the rouble plans, their limits, the tools that exist and what happens over the limit
-    pricing = body[body.index('id="pricing"') :]
-    assert 'id="plan-start"' in pricing and 'id="plan-business"' in pricing
-    assert "email_2500" not in pricing and 'id="plan-trial"' not in pricing
-    assert "2,000 leads a month" in pricing and "3 companies" in pricing
-    assert "Export" in pricing and "HyroPage" not in pricing
-    assert "new leads are refused until you move to a larger plan" in pricing
+def test_the_dashboard_entry_asks_anonymous_visitors_to_log_in(client):
+    response = client.get(reverse("web:home"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.django_db
 def test_home_sends_a_user_without_companies_to_create_one(client):
     client.force_login(UserFactory())
 
-    response = client.get("/")
+    response = client.get(reverse("web:home"))
 
     assert response.status_code == 302
     assert response["Location"] == reverse("tenants:create")
@@ -63,10 +54,10 @@ def test_home_remembers_the_last_used_company(client):
     second = MembershipFactory(user=user, tenant=TenantFactory(name="B second")).tenant
     client.force_login(user)
 
-    assert client.get("/")["Location"] == overview_url(first)
+    assert client.get(reverse("web:home"))["Location"] == overview_url(first)
     client.get(overview_url(second))
     assert client.session[LAST_TENANT_SESSION_KEY] == second.slug
-    assert client.get("/")["Location"] == overview_url(second)
+    assert client.get(reverse("web:home"))["Location"] == overview_url(second)
 
 
 @pytest.mark.django_db
@@ -78,7 +69,7 @@ def test_home_forgets_a_company_the_user_left(client):
     session[LAST_TENANT_SESSION_KEY] = "gone-company"
     session.save()
 
-    assert client.get("/")["Location"] == overview_url(kept)
+    assert client.get(reverse("web:home"))["Location"] == overview_url(kept)
 
 
 @pytest.mark.django_db
@@ -88,7 +79,7 @@ def test_home_resumes_a_pending_invitation(client):
     session[PENDING_INVITATION_SESSION_KEY] = "token"
     session.save()
 
-    assert client.get("/")["Location"] == reverse("tenants:invitation_resume")
+    assert client.get(reverse("web:home"))["Location"] == reverse("tenants:invitation_resume")
 
 
 # --- Overview -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -109,6 +110,8 @@ class Command(BaseCommand):
             created = seed_demo_leads(tenant, admin=admin, operator=users[DEMO_LOGINS[1]])
         if created:
             self.stdout.write(f"Demo leads created: {created}.")
+        # The public site: Fast Lead's own company (owned by the staff user) and seed posts.
+        call_command("seed_site", owner=DEMO_LOGINS[-1].email, stdout=self.stdout)
         self._print_logins(tenant)
 
     def _print_logins(self, tenant: Tenant) -> None:
