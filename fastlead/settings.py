@@ -565,3 +565,17 @@ WAFFLE_CREATE_MISSING_FLAGS = False
 # Release flags (docs/release-flags.md): waffle's own flag model, named so that the tenant
 # whitelist's foreign key can depend on it.
 WAFFLE_FLAG_MODEL = "waffle.Flag"
+
+# --- Analytics (apps/analytics) --------------------------------------------------------------
+INSTALLED_APPS += ["apps.analytics"]
+# Analytics reads go to a replica when DATABASE_REPLICA_URL is set (apps/analytics/routers.py).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["analytics_replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = [
+    *globals().get("DATABASE_ROUTERS", []),
+    "apps.analytics.routers.AnalyticsReplicaRouter",
+]

@@ -1,0 +1,1 @@
+"""Prometheus gauges of the staff business metrics (filled in below)."""
