@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("apps.features.api_urls")),
     path("", include("apps.billing.api_urls")),
     path("", include("apps.payperlead.api_urls")),
+    path("", include("apps.analytics.api_urls")),
 ]

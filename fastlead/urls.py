@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("apps.billing.stripe_urls")),
     path("webhooks/stripe/", include("djstripe.urls", namespace="djstripe")),
     path("", include("apps.payperlead.urls")),
+    path("", include("apps.analytics.urls")),
     path("", include("apps.web.urls")),
 ]
 if settings.DEBUG:

@@ -1,2 +1,14 @@
+from django.urls import path
+
+from apps.analytics import views
+
 app_name = "analytics"
-urlpatterns = []
+
+urlpatterns = [
+    path("t/<slug:tenant_slug>/analytics/", views.index, name="index"),
+    path(
+        "t/<slug:tenant_slug>/analytics/export/<slug:table>.<str:fmt>",
+        views.export,
+        name="export",
+    ),
+]

@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from apps.analytics.rollups import range_refresh
 from apps.leads.models import Lead, LeadList, LeadStatus, Source
 from apps.tenants.scoping import tenant_scope
 
@@ -68,3 +69,13 @@ def mixed_leads(tenant):
             )
         )
     return leads
+
+
+CARD_KEYS = ("leads", "conversion", "meetings", "ttfc_median", "ttfc_p90", "unanswered", "usage")
+
+
+@pytest.fixture
+def rolled(tenant, mixed_leads):
+    """The mixed leads with their rollups computed."""
+    range_refresh(tenant, (NOW - timedelta(days=40)).date(), NOW.date())
+    return mixed_leads
