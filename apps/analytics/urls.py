@@ -11,4 +11,5 @@ urlpatterns = [
         views.export,
         name="export",
     ),
+    path("reports/unsubscribe/<str:token>/", views.opt_out, name="opt_out"),
 ]

@@ -9,11 +9,14 @@ from datetime import UTC
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from apps.analytics import selectors
 from apps.analytics.dashboard import dashboard
 from apps.analytics.display import cards_for_display, chart_data
 from apps.analytics.periods import period_parse
+from apps.analytics.reports import opt_out_read, opt_out_record
 from apps.analytics.tables import TABLES
 from apps.core.csv_safety import writer as csv_writer
 from apps.core.errors import ApplicationError
@@ -105,3 +108,16 @@ def export(request, tenant_slug, table, fmt):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@csrf_exempt  # the signed token in the URL is the credential (also RFC 8058 one-click POST)
+@require_http_methods(["GET", "POST"])
+def opt_out(request, token):
+    """Unsubscribe from the weekly report without logging in: GET asks, POST records."""
+    found = opt_out_read(token)
+    if found is None:
+        return render(request, "analytics/opt_out.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        opt_out_record(*found)
+        return render(request, "analytics/opt_out.html", {"done": True})
+    return render(request, "analytics/opt_out.html", {})
