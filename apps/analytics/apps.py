@@ -12,8 +12,10 @@ class AnalyticsConfig(AppConfig):
     label = "analytics"
 
     def ready(self) -> None:
-        from apps.analytics import metrics  # noqa: F401  (Prometheus gauges)
-        from apps.analytics.rollups import EVENT_HANDLERS  # needs the models
+        from apps.analytics.metrics import register_collector  # needs the models
+        from apps.analytics.rollups import EVENT_HANDLERS
+
+        register_collector()
 
         for event_type, handler in EVENT_HANDLERS:
             subscribe(event_type, handler)

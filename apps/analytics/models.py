@@ -92,3 +92,12 @@ class LeadDropAlert(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "day"], name="leaddropalert_unique_day")
         ]
+
+
+class BusinessMetrics(DailyLeadStats):
+    """No table of its own: the staff "Business metrics" page's place in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("business metrics")
+        verbose_name_plural = _("business metrics")
