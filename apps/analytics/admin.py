@@ -5,21 +5,11 @@ from django.template.response import TemplateResponse
 
 from apps.analytics.models import BusinessMetrics, DailyLeadStats
 from apps.analytics.staff import staff_metrics
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from apps.tenants.admin_base import ReadOnlyAdmin
 
 
 @admin.register(BusinessMetrics)
-class BusinessMetricsAdmin(_ReadOnly):
+class BusinessMetricsAdmin(ReadOnlyAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
 
@@ -37,21 +27,8 @@ class BusinessMetricsAdmin(_ReadOnly):
 
 
 @admin.register(DailyLeadStats)
-class DailyLeadStatsAdmin(_ReadOnly):
-    list_display = (
-        "tenant",
-        "day",
-        "source",
-        "list_id",
-        "created",
-        "contacted",
-        "booked",
-        "won",
-        "computed_at",
-    )
+class DailyLeadStatsAdmin(ReadOnlyAdmin):
+    tenant_list_display = ("day", "source", "list_id", "created", "contacted", "booked", "won")
     list_filter = ("source",)
     date_hierarchy = "day"
     show_full_result_count = False
-
-    def get_queryset(self, request):
-        return DailyLeadStats.objects.unscoped().select_related("tenant")
