@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("apps.billing.api_urls")),
     path("", include("apps.payperlead.api_urls")),
     path("", include("apps.booking.api_urls")),
+    path("", include("apps.analytics.api_urls")),
 ]

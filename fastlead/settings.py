@@ -586,3 +586,16 @@ INSTALLED_APPS += ["django.contrib.sitemaps", "apps.site"]
 STAFF_TENANT_SLUG = env("STAFF_TENANT_SLUG", default="fastlead")
 SITE_INQUIRY_RATE = env("SITE_INQUIRY_RATE", default="5/hour")  # per visitor IP
 SITE_CONTACT_EMAIL = env("SITE_CONTACT_EMAIL", default="")
+# --- Analytics (apps/analytics) --------------------------------------------------------------
+INSTALLED_APPS += ["apps.analytics"]
+# Analytics reads go to a replica when DATABASE_REPLICA_URL is set (apps/analytics/routers.py).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["analytics_replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = [
+    *globals().get("DATABASE_ROUTERS", []),
+    "apps.analytics.routers.AnalyticsReplicaRouter",
+]

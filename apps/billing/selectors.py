@@ -204,10 +204,8 @@ def usage_current(tenant, limits: PlanLimits) -> Usage:
     meter = meter_get(tenant, limits.period_start)
     if meter is not None:
         used = meter_leads_used(tenant, meter)  # O(1) once exact
-    elif limits.lead_limit is None:  # no lead this period yet, or the meter is not open yet
+    else:  # the meter is not open yet (leads stored without counting: imports, demo data)
         used = leads_created_between(tenant, limits.period_start, limits.period_end)
-    else:
-        used = 0
     return Usage(
         period_start=limits.period_start,
         period_end=limits.period_end,

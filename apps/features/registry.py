@@ -181,14 +181,16 @@ register(
     Tool(
         "extended_analytics",
         _("Extended analytics"),
-        _("Channel conversion and funnel reports."),
+        _("Operators: leads handled, first-response time and conversion per operator."),
+        ("analytics:index", "analytics:export", "api-analytics-operators"),
     )
 )
 register(
     Tool(
         "advanced_analytics",
         _("Advanced analytics"),
-        _("Cohorts, scheduled reports and raw data access."),
+        _("Cohorts of leads by source and week."),
+        ("analytics:index", "analytics:export", "api-analytics-cohorts"),
     )
 )
 register(

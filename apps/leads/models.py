@@ -201,6 +201,12 @@ class Lead(TenantOwnedModel):
             models.Index(fields=["tenant", "lead_type"], name="lead_tenant_type"),
             models.Index(fields=["tenant", "person_key"], name="lead_tenant_person"),
             models.Index(fields=["tenant", "name", "id"], name="lead_tenant_name"),
+            # analytics: time-to-first-contact percentiles of a date range, index-only
+            models.Index(
+                fields=["tenant", "created_at", "first_contact_at"],
+                name="lead_tenant_first_contact",
+                condition=models.Q(first_contact_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 """The dashboard shell: home redirect, overview, language switch (the public site is
 apps/site)."""
 
+import structlog
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -8,9 +9,14 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
+from apps.analytics.dashboard import dashboard
+from apps.analytics.display import cards_for_display
+from apps.analytics.periods import period_parse
 from apps.leads.selectors import lead_filter
 from apps.tenants import selectors
 from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY, dashboard_view, is_admin
+
+logger = structlog.get_logger(__name__)
 
 
 @login_required
@@ -49,7 +55,18 @@ def overview(request, tenant_slug):
         "can_manage": is_admin(request),
     }
     context["steps_done"] = 1 + context["colleague_invited"] + context["origins_set"]
+    context["analytics_cards"] = _analytics_cards(request)
     return render(request, "web/overview.html", context)
+
+
+def _analytics_cards(request) -> list | None:
+    """The last 30 days' cards; None when analytics fails (the rest of the page still works)."""
+    try:
+        period = period_parse(request.tenant, {"period": "30d"})
+        return cards_for_display(dashboard(request.tenant, period))
+    except Exception:
+        logger.exception("overview_analytics_failed", tenant_id=str(request.tenant.pk))
+        return None
 
 
 @require_POST
