@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Func, Lookup, Q, QuerySet, TextField, Value
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -82,14 +83,62 @@ PREFIX_BELOW = 3
 SEARCH_FIELDS = ("name", "email", "phone", "company")
 
 
+class _WordsVector(Func):
+    """to_tsvector('<config>', name || ' ' || company) — exactly the expressions of the GIN
+    indexes of migration 0013_search_fulltext (one per configuration)."""
+
+    template = "to_tsvector('%(config)s'::regconfig, (%(expressions)s))"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+
+class _WordsMatch(Lookup):
+    """`vector @@ plainto_tsquery('<config>', term)`: every word of the term, in any form."""
+
+    lookup_name = "fl_words_match"
+
+    def __init__(self, lhs, rhs, config: str):
+        super().__init__(lhs, rhs)
+        self.config = config
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        query = f"plainto_tsquery('{self.config}'::regconfig, {rhs})"
+        return f"{lhs} @@ {query}", [*lhs_params, *rhs_params]
+
+
+# Text-search configurations of the full-text indexes (fixed names, inlined into the SQL).
+WORD_CONFIGS = ("russian", "english")
+
+
+def _words_condition(term: str) -> Q:
+    """The term's words in the name or company, in Russian or English word forms."""
+    condition = Q()
+    for config in WORD_CONFIGS:
+        vector = _WordsVector(F("name"), F("company"), config=config)
+        condition |= Q(_WordsMatch(vector, Value(term), config))
+    return condition
+
+
+def _is_words(term: str) -> bool:
+    """Letters and spaces only: what a person types to find a name or a company."""
+    return any(ch.isalpha() for ch in term) and all(ch.isalpha() or ch in " -'" for ch in term)
+
+
 def search_condition(q: str) -> Lookup | Q:
-    """Three characters and more: anywhere in name, e-mail, phone or company (pg_trgm index).
-    One or two: the start of one of them (btree indexes of migration 0010)."""
+    """Three characters and more: anywhere in name, e-mail, phone or company (pg_trgm index),
+    and — on PostgreSQL, for words — any form of those words in the name or company
+    (full-text GIN indexes, Russian and English). One or two characters: the start of one of
+    the fields (btree indexes of migration 0010)."""
     term = _search_term(q)
     if len(term) < PREFIX_BELOW:
         return _prefix_condition(term)
     text = _SearchText(F("name"), F("email"), F("phone"), F("company"))
-    return _ILikeContains(text, Value(_like_pattern(term)))
+    contains = Q(_ILikeContains(text, Value(_like_pattern(term))))
+    if connection.vendor == "postgresql" and _is_words(term):
+        return contains | _words_condition(term)
+    return contains
 
 
 def _prefix_condition(term: str) -> Q:
