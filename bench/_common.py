@@ -26,6 +26,12 @@ def bench_environment() -> dict[str, str]:
     return {
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_BENCH_DATABASE_URL),
         "DJANGO_DEBUG": "false",
+        # production settings demand real secrets; the benches sign nothing that outlives them
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-" + "s" * 50),
+        "JWT_SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY", "bench-only-" + "j" * 50),
+        "FIELD_ENCRYPTION_KEYS": os.environ.get(
+            "FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1mZXJuZXQta2V5LTAxMjM0NTY3ODk="
+        ),
         "DJANGO_ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
         "DJANGO_SETTINGS_MODULE": "fastlead.settings",
         "LOG_FORMAT": "json",

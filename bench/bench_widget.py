@@ -7,7 +7,8 @@ documented setting, see apps/leads/public_api.py). Yardstick, in the same run an
 minimal Django view doing one indexed SELECT through the same middleware stack. Both with
 persistent database connections, Redis as the cache. wrk -t2 -c4 (two connections per sync
 worker); runs alternate (yardstick, widget) ROUNDS times, DURATION seconds each, and the
-medians are compared. Targets: widget req/s ≥ 1/3 of the yardstick's; widget p99 < 100 ms.
+medians are compared. Goals (issue #14): widget req/s ≥ 0.5 of the yardstick's; widget p99
+< 100 ms.
 
 Needs `wrk` (apt-get install -y wrk). Standalone: `.venv/bin/python bench/bench_widget.py`.
 """
@@ -37,6 +38,7 @@ DURATION = int(os.environ.get("BENCH_WIDGET_SECONDS", "6"))
 ROUNDS = int(os.environ.get("BENCH_WIDGET_ROUNDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_WIDGET_CONNECTIONS", "4"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+GOAL_RATIO = 0.5
 
 SERVER_ENV = {
     "REDIS_URL": REDIS_URL,
@@ -219,8 +221,9 @@ def main() -> int:
         yardstick_summary=yardstick_rps,
         unit="req/s",
         status="ok" if failed == 0 else "errors",
-        note=f"target ratio ≥ 0.33 ({'met' if ratio >= 1 / 3 else 'MISSED'}); "
-        f"widget p99 median {widget_p99.median:.1f} ms (target < 100 ms); non-2xx {failed}",
+        goal="≥ 0.5× the yardstick's req/s, no errors",
+        goal_met=ratio >= GOAL_RATIO and failed == 0,
+        note=f"widget p99 median {widget_p99.median:.1f} ms (goal < 100 ms); non-2xx {failed}",
     )
     target = Summary(n=widget_p99.n, median=100.0, p95=100.0, mean=100.0)
     report(
@@ -230,7 +233,8 @@ def main() -> int:
         yardstick="the target: p99 under 100 ms",
         yardstick_summary=target,
         unit="ms",
-        note="target < 1× (p99 < 100 ms)",
+        goal="p99 < 100 ms (median of runs)",
+        goal_met=widget_p99.median < 100,
     )
     return 0
 

@@ -1,9 +1,10 @@
 """Run every bench/bench_*.py against PostgreSQL and print a summary (`make bench`).
 
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/fastlead_bench) is created if
-missing and migrated first. Benchmarks print figures, not pass/fail: the summary shows each
-figure beside its yardstick and the ratio. The exit status is non-zero only when a benchmark
-crashed.
+missing and migrated first. Arguments narrow the run to the scripts whose names contain one
+of them (`run_all.py leads_list payperlead`). Benchmarks print figures, not pass/fail: the
+summary shows each figure beside its yardstick and the ratio. The exit status is non-zero only
+when a benchmark crashed.
 """
 
 from __future__ import annotations
@@ -58,7 +59,9 @@ def main() -> int:
         return 1
 
     results, crashed = [], []
-    for script in sorted(BENCH_DIR.glob("bench_*.py")):
+    only = sys.argv[1:]  # `run_all.py leads_list payperlead`: the scripts naming one of them
+    scripts = sorted(BENCH_DIR.glob("bench_*.py"))
+    for script in [s for s in scripts if not only or any(word in s.name for word in only)]:
         print(f"\n=== {script.name}", flush=True)
         proc = run([sys.executable, str(script)], env)
         for line in proc.stdout.splitlines():

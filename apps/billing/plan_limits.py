@@ -11,7 +11,7 @@ process in the embedded default):
 
     plan-limits:ver:<tenant>       a token, replaced on every change of that tenant's billing
     plans:ver                      a token, replaced when staff edit the plan catalogue
-    plans:list:<token>             the plans on sale
+    plans:list                     (catalogue token, the plans on sale)
     plan-limits:2:full:<tenant>    PlanLimits
     plan-limits:2:access:<tenant>  Access, for the read-only guard
 
@@ -132,14 +132,22 @@ class Access(AccessFlags):
 # --- the plan catalogue -----------------------------------------------------------------------
 
 
+_CATALOGUE = "plans:list"
+
+
 def plan_catalogue(cache=None) -> tuple[Plan, ...]:
-    """The plans on sale, cached until staff edit the catalogue."""
+    """The plans on sale, cached until staff edit the catalogue: stored with the catalogue
+    token they were read under and read together with the current token (one cache round
+    trip — a cold entitlements snapshot reads the catalogue too); a copy under an older
+    token is read again."""
     cache = cache or caches["default"]
-    key = f"plans:list:{version_get(cache, CATALOGUE_VERSION)}"
-    plans = cache.get(key)
-    if plans is None:
-        plans = tuple(selectors.plan_list_public())
-        cache.set(key, plans, SNAPSHOT_TTL.total_seconds())
+    found = cache.get_many([CATALOGUE_VERSION, _CATALOGUE])
+    token = found.get(CATALOGUE_VERSION) or version_get(cache, CATALOGUE_VERSION)
+    cached = found.get(_CATALOGUE)
+    if cached is not None and cached[0] == token:
+        return cached[1]
+    plans = tuple(selectors.plan_list_public())
+    cache.set(_CATALOGUE, (token, plans), SNAPSHOT_TTL.total_seconds())
     return plans
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import F, Func, Lookup, Q, QuerySet, TextField, Value
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -82,14 +84,96 @@ PREFIX_BELOW = 3
 SEARCH_FIELDS = ("name", "email", "phone", "company")
 
 
-def search_condition(q: str) -> Lookup | Q:
-    """Three characters and more: anywhere in name, e-mail, phone or company (pg_trgm index).
-    One or two: the start of one of them (btree indexes of migration 0010)."""
+class _WordsVector(Func):
+    """to_tsvector('<config>', name || ' ' || company) — exactly the expressions of the GIN
+    indexes of migration 0013_search_fulltext (one per configuration)."""
+
+    template = "to_tsvector('%(config)s'::regconfig, (%(expressions)s))"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+
+class _WordsMatch(Lookup):
+    """`vector @@ plainto_tsquery('<config>', term)`: every word of the term, in any form."""
+
+    lookup_name = "fl_words_match"
+
+    def __init__(self, lhs, rhs, config: str):
+        super().__init__(lhs, rhs)
+        self.config = config
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        query = f"plainto_tsquery('{self.config}'::regconfig, {rhs})"
+        return f"{lhs} @@ {query}", [*lhs_params, *rhs_params]
+
+
+# Text-search configurations of the full-text indexes (fixed names, inlined into the SQL).
+WORD_CONFIGS = ("russian", "english")
+
+
+def _words_condition(term: str) -> Q:
+    """The term's words in the name or company, in Russian or English word forms."""
+    condition = Q()
+    for config in WORD_CONFIGS:
+        vector = _WordsVector(F("name"), F("company"), config=config)
+        condition |= Q(_WordsMatch(vector, Value(term), config))
+    return condition
+
+
+def _is_words(term: str) -> bool:
+    """Letters and spaces only: what a person types to find a name or a company."""
+    return any(ch.isalpha() for ch in term) and all(ch.isalpha() or ch in " -'" for ch in term)
+
+
+def search_condition(q: str, tenant=None) -> Lookup | Q:
+    """Three characters and more: anywhere in name, e-mail, phone or company (pg_trgm index);
+    on PostgreSQL, words that no lead of `tenant` contains as typed are looked for in any
+    Russian or English form in the name or company (full-text GIN indexes). One or two
+    characters: the start of one of the fields (btree indexes of migration 0010)."""
+    return search_plan(q, tenant)[0]
+
+
+def search_plan(q: str, tenant=None) -> tuple[Q, bool]:
+    """(condition, by word forms?). Word forms are looked for only when the text itself is
+    found nowhere: with both in one OR, PostgreSQL cannot estimate the full-text side and
+    walks every lead by date to fill a page."""
     term = _search_term(q)
     if len(term) < PREFIX_BELOW:
-        return _prefix_condition(term)
+        return _prefix_condition(term), False
+    contains = _contains_condition(term)
+    if tenant is None or not _word_forms_possible(term) or _found_as_typed(tenant, contains):
+        return contains, False
+    return _words_condition(term), True
+
+
+def _contains_condition(term: str) -> Q:
     text = _SearchText(F("name"), F("email"), F("phone"), F("company"))
-    return _ILikeContains(text, Value(_like_pattern(term)))
+    return Q(_ILikeContains(text, Value(_like_pattern(term))))
+
+
+def _word_forms_possible(term: str) -> bool:
+    return connection.vendor == "postgresql" and len(term) >= PREFIX_BELOW and _is_words(term)
+
+
+def _found_as_typed(tenant, contains: Q) -> bool:
+    """Does any lead contain the text? Through the trigram index's bitmap: under LIMIT 1 the
+    planner would rather read every lead hoping to meet one early."""
+    with bitmap_scans():
+        return Lead.objects.for_tenant(tenant).filter(contains).exists()
+
+
+@contextmanager
+def bitmap_scans():
+    """Read through bitmap scans only (for a word-form search): the planner's guess of how
+    many leads match a full-text query cannot be trusted, and a guess too high walks the
+    whole tenant by date, computing every lead's words, to fill one page. Transactional:
+    undone with the block."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        yield
+        cursor.execute("SET LOCAL enable_indexscan = on")
 
 
 def _prefix_condition(term: str) -> Q:
@@ -109,8 +193,9 @@ def _ref_subquery(model, tenant, ref: str) -> QuerySet:
     return model.objects.for_tenant(tenant).filter(condition).values("pk")
 
 
-def lead_filter(tenant, filters: dict[str, Any] | None = None) -> QuerySet:
-    """The tenant's leads matching `filters` (see apps/leads/filters.py), in their ordering."""
+def lead_filter(tenant, filters: dict[str, Any] | None = None, *, search=None) -> QuerySet:
+    """The tenant's leads matching `filters` (see apps/leads/filters.py), in their ordering
+    (`search`: the search condition when the caller already planned it)."""
     filters = filters or {}
     query = Lead.objects.for_tenant(tenant).filter(held=False)  # held: waiting for quota
     if filters.get("status"):
@@ -138,7 +223,9 @@ def lead_filter(tenant, filters: dict[str, Any] | None = None) -> QuerySet:
             else query.filter(assigned_to_id=ref)
         )
     if filters.get("q"):
-        query = query.filter(search_condition(filters["q"]))
+        query = query.filter(
+            search if search is not None else search_condition(filters["q"], tenant)
+        )
     keys = ORDERINGS[filters.get("ordering") or DEFAULT_ORDERING]
     return query.order_by(*[f"-{name}" if desc else name for name, desc in keys])
 
@@ -224,20 +311,37 @@ def _position(lead: Lead, keys) -> list[Any]:
     return [getattr(lead, name) for name, _desc in keys]
 
 
+def _page_rows(tenant, filters, keys, after, limit: int, search) -> list[Lead]:
+    if search is None and filters.get("q"):
+        search = search_condition(filters["q"])  # the text as typed (no probe)
+    query = lead_filter(tenant, filters, search=search).select_related(*LIST_RELATED)
+    if after is not None:
+        values, backwards = after
+        query = query.filter(_after(keys, values, backwards))
+        if backwards:
+            query = query.reverse()
+    return list(query[: limit + 1])
+
+
 def lead_page(
     tenant, filters: dict[str, Any], *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE
 ) -> LeadPage:
     """One page of `lead_filter(tenant, filters)` with related rows joined: a single query."""
     keys = ORDERINGS[filters.get("ordering") or DEFAULT_ORDERING]
     limit = max(1, min(int(limit), MAX_PAGE_SIZE))
-    query = lead_filter(tenant, filters).select_related(*LIST_RELATED)
-    backwards = False
-    if cursor:
-        values, backwards = _decode_cursor(cursor, keys)
-        query = query.filter(_after(keys, values, backwards))
-        if backwards:
-            query = query.reverse()
-    rows = list(query[: limit + 1])
+    after = _decode_cursor(cursor, keys) if cursor else None
+    backwards = bool(after and after[1])
+    rows = _page_rows(tenant, filters, keys, after, limit, None)
+    term = _search_term(filters.get("q") or "")
+    # Nothing contains the text as typed: any form of its words, then (one more query, only
+    # when the page came back empty).
+    if (
+        not rows
+        and _word_forms_possible(term)
+        and (after is None or not _found_as_typed(tenant, _contains_condition(term)))
+    ):
+        with bitmap_scans():
+            rows = _page_rows(tenant, filters, keys, after, limit, _words_condition(term))
     has_more = len(rows) > limit
     rows = rows[:limit]
     if backwards:

@@ -61,7 +61,7 @@ def _text(column: str) -> str:
 
 _SELECT = f"""
 SELECT to_char(r.period, 'YYYY-MM'), {_text("c.external_ref")}, {_text("p.external_ref")},
-       b.lead_id, {_text("l.external_id")}, {_text("b.lead_type")},
+       b.lead_id, {_text("b.lead_ref")}, {_text("b.lead_type")},
        CASE WHEN b.default_card THEN 'no' ELSE 'yes' END, b.action_ref,
        {_text("b.action_type")}, {_text("b.engagement")}, {_iso("b.occurred_at")},
        b.card_id, b.card_version, r.currency, {_major("b.value")}, {_major("b.billed")},
@@ -74,7 +74,6 @@ JOIN leads_customer c ON c.id = r.customer_id
 JOIN billing_ratecard k ON k.id = b.card_id
 CROSS JOIN (SELECT %(exp)s::int AS exp) AS e
 LEFT JOIN leads_product p ON p.id = b.product_id
-LEFT JOIN leads_lead l ON l.id = b.lead_id
 WHERE b.report_id = %(report)s AND b.tenant_id = %(tenant)s AND r.tenant_id = %(tenant)s
 ORDER BY b.adjustment, b.occurred_at, b.action_ref
 """  # noqa: S608 - fixed SQL: the f-string only inlines the column expressions above

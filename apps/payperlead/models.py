@@ -256,6 +256,8 @@ class BillingLine(TenantOwnedModel):
     lead = models.ForeignKey(
         "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The lead's own reference as the valuation read it: the CSV streams the lines alone.
+    lead_ref = models.CharField(_("lead reference"), max_length=128, blank=True, default="")
     action = models.ForeignKey(
         "leads.LeadAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -257,10 +257,10 @@ def lead_totals(report: BillingReport) -> list[dict]:
     """Per (product, lead) of a stored report, with the lead's name and reference: its line
     count and amounts, summed in the database (the drill-down pages over these, then reads
     the lines of one page only)."""
-    return list(
+    totals = list(
         BillingLine.objects.for_tenant(report.tenant)
         .filter(report=report)
-        .values("product_id", "lead_id", "lead__name", "lead__external_id")
+        .values("product_id", "lead_id")
         .annotate(
             lines=Count("id"),
             gross=Sum("value"),
@@ -270,6 +270,11 @@ def lead_totals(report: BillingReport) -> list[dict]:
         )
         .order_by()
     )
+    # The leads' names after grouping: joining them to every line first read ten times more.
+    labels = _lead_labels(report.tenant, {t["lead_id"] for t in totals})
+    for item in totals:
+        item["lead__name"], item["lead__external_id"] = labels.get(item["lead_id"], (None, None))
+    return totals
 
 
 def activity_months(tenant) -> list[date]:
@@ -293,3 +298,30 @@ def leads_by_id(tenant, ids) -> dict[int, Lead]:
         .filter(pk__in=set(ids))
         .only("pk", "external_id", "name", "email", "phone", "lead_type")
     }
+
+
+REF_CHUNK = 10_000
+
+
+def _lead_labels(tenant, lead_ids) -> dict[int, tuple[str, str]]:
+    """{lead id: (name, external reference)} of these leads, read in chunks of ids."""
+    ids = sorted(i for i in lead_ids if i is not None)
+    labels: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), REF_CHUNK):
+        rows = Lead.objects.for_tenant(tenant).filter(pk__in=ids[start : start + REF_CHUNK])
+        labels.update(
+            (pk, (name, ref)) for pk, name, ref in rows.values_list("pk", "name", "external_id")
+        )
+    return labels
+
+
+def lead_refs(tenant, lead_ids) -> dict[int, str]:
+    """{lead id: its external reference} of these leads (those without one left out), read
+    in chunks of ids."""
+    ids = sorted(i for i in lead_ids if i is not None)
+    refs: dict[int, str] = {}
+    for start in range(0, len(ids), REF_CHUNK):
+        chunk = ids[start : start + REF_CHUNK]
+        rows = Lead.objects.for_tenant(tenant).filter(pk__in=chunk).exclude(external_id="")
+        refs.update(rows.values_list("pk", "external_id"))
+    return refs

@@ -388,6 +388,7 @@ LINE_COLUMNS = (
     "tenant_id",
     "report_id",
     "lead_id",
+    "lead_ref",
     "action_id",
     "action_ref",
     "product_id",
@@ -414,11 +415,13 @@ LINE_COLUMNS = (
 def _write_lines(tenant, period, records: dict, lines: list[engine.Line]) -> None:
     """Store the lines: COPY on PostgreSQL (a big month's million lines in seconds), the ORM
     elsewhere."""
+    refs = selectors.lead_refs(tenant, {line.lead_id for line in lines})
     rows = (
         (
             tenant.pk,
             records[line.customer_id].pk,
             line.lead_id,
+            refs.get(line.lead_id, ""),
             line.action_id,
             line.action_id,
             line.product_id,

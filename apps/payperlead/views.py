@@ -31,7 +31,7 @@ from apps.payperlead.periods import months_with_actions
 from apps.tenants.dashboard import client_redirect, dashboard_view, is_admin
 from apps.tenants.roles import Role
 
-LEADS_PER_PAGE = 50
+LEADS_PER_PAGE = 20  # each lead renders its lines (collapsed): 20 keep a page light
 INDEX = "payperlead/reports/index.html"
 REPORT_PARTIAL = "payperlead/reports/_report.html"
 

@@ -142,3 +142,19 @@ def test_usage_of_an_unlimited_plan_counts_the_leads_through_the_registered_coun
 
     assert leads_created_between(tenant, now - timedelta(days=1), now + timedelta(days=1)) == 2
     assert leads_created_between(tenant, now + timedelta(days=1), now + timedelta(days=2)) == 0
+
+
+def test_the_catalogue_is_stored_with_its_token_and_a_plan_edit_replaces_it(
+    django_assert_num_queries,
+):
+    catalogue = plan_limits.plan_catalogue()
+    # one key holds (token, plans): one get_many reads it with the current token
+    token, stored = cache.get("plans:list")
+    assert token == cache.get(plan_limits.CATALOGUE_VERSION) and stored == catalogue
+    with django_assert_num_queries(0):
+        assert plan_limits.plan_catalogue() == catalogue
+    plan = Plan.objects.get(code=catalogue[0].code)
+    plan.lead_limit = 701
+    services.plan_save(plan=plan)  # a new token: the stored copy is stale
+    fresh = {p.code: p for p in plan_limits.plan_catalogue()}
+    assert fresh[plan.code].lead_limit == 701

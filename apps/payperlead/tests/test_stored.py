@@ -173,6 +173,13 @@ def test_lines_that_do_not_add_up_to_the_reports_are_an_error_not_a_file(filled,
         b"".join(response.streaming_content)
 
 
+def test_the_lines_keep_their_leads_reference_for_the_csv(filled):
+    # the CSV streams the stored lines alone: each carries its lead's reference
+    lines = list(BillingLine.objects.for_tenant(filled).select_related("lead"))
+    assert len(lines) == 40 * 14
+    assert all(line.lead_ref == line.lead.external_id != "" for line in lines)
+
+
 def _some_line_ids(tenant) -> list[int]:
     return list(BillingLine.objects.for_tenant(tenant).values_list("pk", flat=True)[:3])
 
