@@ -39,7 +39,13 @@ from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
 from apps.leads.widget_availability import answer_503_when_database_down
-from apps.leads.widget_config import LANGUAGES, missing_required, public_config, visitor_language
+from apps.leads.widget_config import (
+    LANGUAGES,
+    missing_required,
+    offered_channels,
+    public_config,
+    visitor_language,
+)
 from apps.tenants.keys import (
     WidgetTenant,
     widget_tenant_cache_key,
@@ -79,6 +85,9 @@ class WidgetSubmission(BaseModel):
     phone: text(40) = ""
     company: text(200) = ""
     message: text(5000) = ""
+    # Sent from the dashboard's demo page: a real lead, its action marked as a test.
+    test: StrictBool = False
+    channel: text(40) = ""  # the channel the visitor chose to be answered in, if offered
     consents: WidgetConsents = Field(default_factory=WidgetConsents)
     page_url: text(2000) = ""
     utm: dict[text(50), text(200)] = Field(default_factory=dict, max_length=10)
@@ -280,6 +289,8 @@ def _validate(body, widget: WidgetTenant):
         ]
     if not (submission.email or submission.phone):
         fields["email"] = fields["phone"] = [_("Give an e-mail or a phone.")]
+    if submission.channel and submission.channel not in offered_channels(widget.tenant_id):
+        fields["channel"] = [_("Choose one of the offered channels.")]
     for name in missing_required(widget.tenant_id, submission.model_dump()):
         fields[name] = [_("This field is required.")]
     if fields:
@@ -291,6 +302,10 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
     metadata = {"page_url": submission.page_url} if submission.page_url else {}
     if submission.utm:
         metadata["utm"] = submission.utm
+    if submission.channel:
+        metadata["preferred_channel"] = submission.channel
+    if submission.test:
+        metadata["test"] = True
     item = {
         "name": submission.name,
         "email": submission.email,

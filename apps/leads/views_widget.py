@@ -1,27 +1,47 @@
-"""Dashboard: the widget configurator (administrators edit, others read) and its preview."""
+"""Dashboard: the widget configurator (administrators edit, others read), its live preview
+(drafts rendered without saving), the conflict screen of two editors, and the preview page."""
 
 from __future__ import annotations
 
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from apps.leads.forms_widget import WidgetConfigForm
+from apps.core.errors import Conflict
+from apps.leads.forms_widget import WidgetConfigForm, display_value
 from apps.leads.views_keys import WIDGET_SCRIPT, widget_context
-from apps.leads.widget_config import LANGUAGES, widget_config_get, widget_config_save
+from apps.leads.widget_channels import channel_choices
+from apps.leads.widget_config import (
+    LANGUAGES,
+    public_config_from,
+    widget_config_get,
+    widget_config_resolved,
+    widget_config_save,
+)
 from apps.tenants import keys
 from apps.tenants.dashboard import dashboard_view, is_admin
 from apps.tenants.roles import Role
 
 
-def _page(request, form=None, status: int = 200):
+def config_form(request, data=None, config=None) -> WidgetConfigForm:
+    config = config or widget_config_get(request.tenant)
+    return WidgetConfigForm(
+        data,
+        instance=config,
+        read_only=not is_admin(request),
+        channel_choices=channel_choices(request.tenant.pk),
+    )
+
+
+def _page(request, form=None, status: int = 200, **extra):
     config = widget_config_get(request.tenant)
-    form = form or WidgetConfigForm(instance=config, read_only=not is_admin(request))
-    context = widget_context(request, config=config, config_form=form)
+    form = form or config_form(request, config=config)
+    context = widget_context(request, config=config, config_form=form, **extra)
     return render(request, "leads/widget.html", context, status=status)
 
 
@@ -33,13 +53,20 @@ def widget(request, tenant_slug):
 @require_POST
 @dashboard_view(Role.ADMIN)
 def widget_settings(request, tenant_slug):
-    config = widget_config_get(request.tenant)
-    form = WidgetConfigForm(request.POST, instance=config)
+    form = config_form(request, request.POST)
     if not form.is_valid():
         return _page(request, form=form, status=400)
     data = {name: form.cleaned_data[name] for name in form.Meta.fields}
     try:
-        config = widget_config_save(request.tenant, actor=request.user, data=data, request=request)
+        config = widget_config_save(
+            request.tenant,
+            actor=request.user,
+            data=data,
+            expected_version=form.cleaned_data.get("base_version"),
+            request=request,
+        )
+    except Conflict as conflict:
+        return _conflict(request, form, conflict)
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -50,7 +77,46 @@ def widget_settings(request, tenant_slug):
     return redirect("leads:widget", tenant_slug=request.tenant.slug)
 
 
-# The dashboard frames this page; the widget injects its own <style> as on a customer's site.
+def _conflict(request, form, conflict: Conflict):
+    """Both versions side by side: "keep mine" posts this form again over the current
+    version; "take theirs" reloads the saved settings."""
+    theirs = {k: display_value(v) for k, v in conflict.extra["current"].items()}
+    mine = form.snapshot()
+    rows = [
+        (form.fields[name].label, mine.get(name), theirs.get(name))
+        for name in form.Meta.fields
+        if mine.get(name) != theirs.get(name)
+    ]
+    keep = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "base_version")
+        for value in values
+    ]
+    context = {
+        "conflict_rows": rows,
+        "keep_items": keep,
+        "their_version": conflict.extra["version"],
+        "conflict_message": conflict.message,
+    }
+    return _page(request, status=409, **context)
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+def widget_draft(request, tenant_slug):
+    """The public form of the unsaved settings in the editor, for the live preview (nothing
+    is saved): 200 {"config": …} or 400 {"errors": {field: [messages]}}."""
+    form = config_form(request, request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    lang = request.POST.get("lang", "ru")
+    settings = {"version": form.instance.version, **widget_config_resolved(form.instance)}
+    config = public_config_from(settings, request.tenant.name, lang if lang in LANGUAGES else "ru")
+    return JsonResponse({"config": config})
+
+
+# The dashboard frames this page; the widget's styles live in its shadow root.
 PREVIEW_CSP = {"frame-ancestors": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"]}
 
 
@@ -58,7 +124,8 @@ PREVIEW_CSP = {"frame-ancestors": ["'self'"], "style-src": ["'self'", "'unsafe-i
 @csp_replace(PREVIEW_CSP)
 @dashboard_view()
 def widget_preview(request, tenant_slug):
-    """A page holding the real widget script with the tenant's key (the dashboard's iframe)."""
+    """A page holding the real widget script with the tenant's key (the dashboard's iframe);
+    the editor sends it drafts to render (data-preview)."""
     lang = request.GET.get("lang", "ru")
     config = widget_config_get(request.tenant)
     context = {

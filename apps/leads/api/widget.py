@@ -54,6 +54,13 @@ class WidgetConfigSerializer(serializers.ModelSerializer):
         read_only_fields = ("version", "updated_at")
 
 
+class VersionSerializer(serializers.Serializer):
+    """The version the client read (GET): a PUT over a newer save answers 409
+    `version_conflict` with the current version and settings; without it the save applies."""
+
+    version = serializers.IntegerField(min_value=0, required=False)
+
+
 @extend_schema(tags=["widget"], parameters=[TENANT_ID])
 class WidgetConfigAPI(TenantAPIView):
     @extend_schema(
@@ -65,17 +72,25 @@ class WidgetConfigAPI(TenantAPIView):
 
     @extend_schema(
         summary="Change the widget's settings (administrators); the version goes up by one",
-        description="Send the fields to change (others keep their values). Blank texts fall "
-        "back to the built-in ones. 400 names each invalid field.",
+        description="Send the fields to change (others keep their values) and the `version` "
+        "you read: if someone saved since, the answer is 409 `version_conflict` with the "
+        "current `version` and settings (`current`). Blank texts fall back to the built-in "
+        "ones. 400 names each invalid field.",
         request=WidgetConfigSerializer,
-        responses={200: WidgetConfigSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: WidgetConfigSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def put(self, request, tenant_id):
         serializer = WidgetConfigSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        expected = VersionSerializer(data=request.data)
+        expected.is_valid(raise_exception=True)
         try:
             config = widget_config_save(
-                self.tenant, actor=request.user, data=serializer.validated_data, request=request
+                self.tenant,
+                actor=request.user,
+                data=serializer.validated_data,
+                expected_version=expected.validated_data.get("version"),
+                request=request,
             )
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from error
