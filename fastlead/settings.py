@@ -509,7 +509,10 @@ STORAGES["widget_assets"] = (
     if WIDGET_ASSETS_S3_BUCKET
     else {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(Path(MEDIA_ROOT) / "widget"), "base_url": "/widget-assets/"},
+        "OPTIONS": {
+            "location": str(Path(MEDIA_ROOT) / "widget"),
+            "base_url": "/api/public/v1/widget-assets/",
+        },
     }
 )
 WIDGET_UPLOAD_QUOTA_BYTES = env.int("WIDGET_UPLOAD_QUOTA_BYTES", default=100 * 1024 * 1024)

@@ -154,3 +154,24 @@ def quick_reply_lines(text: str) -> list[str]:
     """The non-empty lines of a quick-replies text, at most six, each at most 80 characters."""
     lines = [line.strip()[:80] for line in (text or "").splitlines() if line.strip()]
     return lines[: WidgetConfig.MAX_QUICK_REPLIES]
+
+
+class WidgetAsset(TenantOwnedModel):
+    """One stored widget image (its bytes count against the tenant's upload quota)."""
+
+    class Kind(models.TextChoices):
+        LOGO = "logo", _("Logo")
+        AVATAR = "avatar", _("Operator avatar")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("stored name"), max_length=300)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("widget image")
+        verbose_name_plural = _("widget images")
+        indexes = [models.Index(fields=["tenant", "kind"], name="widgetasset_tenant_kind")]
+
+    def __str__(self):
+        return self.name

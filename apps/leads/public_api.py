@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import JsonResponse
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -38,6 +40,7 @@ from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
+from apps.leads.widget_assets import asset_storage
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.leads.widget_config import (
     LANGUAGES,
@@ -350,3 +353,20 @@ def _unavailable() -> JsonResponse:
     """A blocked company, or its plan's hard lead limit reached: the visitor learns only
     that the form is unavailable (nothing about the company's billing)."""
     return _error("form_unavailable", widget_unavailable_message(), 403)
+
+
+@require_GET
+def widget_asset_file(request, name: str):
+    """A widget image from local storage (the embedded default; on S3 the bucket serves them).
+    Public: the widget shows them on the tenant's site. Names are random, so not guessable."""
+    storage = asset_storage()
+    if not isinstance(storage, FileSystemStorage) or not name.endswith(".png"):
+        raise Http404
+    try:
+        handle = storage.open(name, "rb")
+    except (FileNotFoundError, SuspiciousFileOperation, IsADirectoryError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response

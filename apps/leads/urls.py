@@ -40,5 +40,6 @@ urlpatterns = [
     path(f"{t}widget/settings/", views_widget.widget_settings, name="widget_settings"),
     path(f"{t}widget/preview/", views_widget.widget_preview, name="widget_preview"),
     path(f"{t}widget/draft/", views_widget.widget_draft, name="widget_draft"),
+    path(f"{t}widget/images/<str:kind>/", views_widget.widget_image, name="widget_image"),
     path(f"{t}widget/rotate/", views_keys.widget_rotate, name="widget_rotate"),
 ]

@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from apps.core.errors import Conflict
+from apps.core.errors import ApplicationError, Conflict
 from apps.leads.forms_widget import WidgetConfigForm, display_value
+from apps.leads.models import WidgetAsset
 from apps.leads.views_keys import WIDGET_SCRIPT, widget_context
+from apps.leads.widget_assets import asset_url
 from apps.leads.widget_channels import channel_choices
 from apps.leads.widget_config import (
     LANGUAGES,
@@ -23,6 +26,7 @@ from apps.leads.widget_config import (
     widget_config_resolved,
     widget_config_save,
 )
+from apps.leads.widget_uploads import asset_bytes_used, widget_image_remove, widget_image_upload
 from apps.tenants import keys
 from apps.tenants.dashboard import dashboard_view, is_admin
 from apps.tenants.roles import Role
@@ -38,10 +42,25 @@ def config_form(request, data=None, config=None) -> WidgetConfigForm:
     )
 
 
+def _images(request, config) -> dict:
+    used = asset_bytes_used(request.tenant)
+    quota = settings.WIDGET_UPLOAD_QUOTA_BYTES
+    return {
+        "images": [
+            (kind, label, asset_url(getattr(config, kind)))
+            for kind, label in WidgetAsset.Kind.choices
+        ],
+        "images_used_mb": f"{used / 1048576:.1f}",
+        "images_quota_mb": quota // 1048576,
+    }
+
+
 def _page(request, form=None, status: int = 200, **extra):
     config = widget_config_get(request.tenant)
     form = form or config_form(request, config=config)
-    context = widget_context(request, config=config, config_form=form, **extra)
+    context = widget_context(
+        request, config=config, config_form=form, **_images(request, config), **extra
+    )
     return render(request, "leads/widget.html", context, status=status)
 
 
@@ -100,6 +119,33 @@ def _conflict(request, form, conflict: Conflict):
         "conflict_message": conflict.message,
     }
     return _page(request, status=409, **context)
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+def widget_image(request, tenant_slug, kind):
+    """Upload (or, with `remove`, take away) the logo or the operator's avatar."""
+    if kind not in WidgetAsset.Kind.values:
+        raise Http404
+    upload = request.FILES.get("image")
+    try:
+        if request.POST.get("remove"):
+            widget_image_remove(request.tenant, actor=request.user, kind=kind, request=request)
+        elif upload is None:
+            raise ApplicationError(_("Choose an image file."), "invalid_image")
+        else:
+            data = upload.read(MAX_UPLOAD_READ)
+            widget_image_upload(
+                request.tenant, actor=request.user, kind=kind, data=data, request=request
+            )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("leads:widget", tenant_slug=request.tenant.slug)
+    messages.success(request, _("Widget image saved."))
+    return redirect("leads:widget", tenant_slug=request.tenant.slug)
+
+
+MAX_UPLOAD_READ = 5 * 1024 * 1024 + 1  # one byte over the limit is enough to refuse it
 
 
 @require_POST

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from apps.core.errors import Conflict
 from apps.leads.models import WidgetConfig
 from apps.leads.models_widget import FieldMode, quick_reply_lines
+from apps.leads.widget_assets import asset_url
 from apps.leads.widget_channels import channel_choices
-from apps.leads.widget_uploads import asset_url
 from apps.tenants.audit import audit_record
 from apps.tenants.models import AuditAction
 

@@ -60,7 +60,7 @@ def test_public_form_has_quick_replies_chosen_channels_and_images(tenant, admin_
     en = public_config(str(tenant.pk), "Acme", "en")
     assert en["quick_replies"] == ["Price?", "Delivery", "q0", "q1", "q2", "q3"]
     assert en["channels"] == [{"key": "telegram", "label": "Telegram"}]
-    assert en["logo_url"] == f"{settings.SITE_URL}/widget-assets/t/logo.png"
+    assert en["logo_url"] == f"{settings.SITE_URL}/api/public/v1/widget-assets/t/logo.png"
     assert en["avatar_url"] == ""
 
 
