@@ -175,3 +175,24 @@ class WidgetAsset(TenantOwnedModel):
 
     def __str__(self):
         return self.name
+
+
+class WidgetOriginAttempt(TenantOwnedModel):
+    """A site not in the tenant's allowed origins that tried to load the widget: shown to the
+    tenant's administrators ("allow it?") until allowed or dismissed."""
+
+    origin = models.CharField(_("site"), max_length=200)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+    attempts = models.PositiveIntegerField(default=1)
+    dismissed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("widget load from a site not allowed")
+        verbose_name_plural = _("widget loads from sites not allowed")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "origin"], name="widget_origin_once")
+        ]
+
+    def __str__(self):
+        return self.origin

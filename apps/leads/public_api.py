@@ -49,6 +49,7 @@ from apps.leads.widget_config import (
     public_config,
     visitor_language,
 )
+from apps.leads.widget_origins import origin_attempt_record
 from apps.tenants.keys import (
     WidgetTenant,
     widget_tenant_cache_key,
@@ -193,6 +194,8 @@ def _origin_refused(request, widget: WidgetTenant):
     origin = request.headers.get("Origin", "").rstrip("/").lower()
     if not origin or _is_ours(request, origin) or widget.origin_allowed(origin):
         return None
+    if _origin_of(origin) == origin:  # a real scheme://host[:port], not "null" or junk
+        origin_attempt_record(widget.tenant_id, origin)  # the dashboard asks "allow it?"
     response = _error(
         "origin_not_allowed",
         _("The site %(origin)s is not in the widget's allowed sites.") % {"origin": origin},

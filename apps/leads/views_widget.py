@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from csp.decorators import csp_replace
+from csp.decorators import csp_replace, csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,16 +16,19 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError, Conflict
 from apps.leads.forms_widget import WidgetConfigForm, display_value
 from apps.leads.models import WidgetAsset
-from apps.leads.views_keys import WIDGET_SCRIPT, widget_context
+from apps.leads.views_keys import widget_context
+from apps.leads.views_widget_site import WIDGET_PAGE_CSP
 from apps.leads.widget_assets import asset_url
 from apps.leads.widget_channels import channel_choices
 from apps.leads.widget_config import (
     LANGUAGES,
+    WIDGET_SCRIPT,
     public_config_from,
     widget_config_get,
     widget_config_resolved,
     widget_config_save,
 )
+from apps.leads.widget_origins import origin_attempts_pending
 from apps.leads.widget_uploads import asset_bytes_used, widget_image_remove, widget_image_upload
 from apps.tenants import keys
 from apps.tenants.dashboard import dashboard_view, is_admin
@@ -61,9 +64,12 @@ def _page(request, form=None, status: int = 200, **extra):
     context = widget_context(
         request, config=config, config_form=form, **_images(request, config), **extra
     )
+    if is_admin(request):
+        context["origin_attempts"] = origin_attempts_pending(request.tenant)
     return render(request, "leads/widget.html", context, status=status)
 
 
+@csp_update(WIDGET_PAGE_CSP)
 @dashboard_view()
 def widget(request, tenant_slug):
     return _page(request)
@@ -163,7 +169,11 @@ def widget_draft(request, tenant_slug):
 
 
 # The dashboard frames this page; the widget's styles live in its shadow root.
-PREVIEW_CSP = {"frame-ancestors": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"]}
+PREVIEW_CSP = {
+    "frame-ancestors": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "https:"],
+}
 
 
 @xframe_options_sameorigin

@@ -10,6 +10,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -33,6 +34,7 @@ EDITABLE = tuple(
     for f in WidgetConfig._meta.get_fields()
     if f.concrete and f.name not in ("id", "tenant", "version", "updated_at", "logo", "avatar")
 )
+WIDGET_SCRIPT = "/static/widget/fastlead.js"
 FIELD_TYPES = {"name": "text", "phone": "tel", "email": "email", "message": "textarea"}
 
 
@@ -56,6 +58,11 @@ def _defaults(lang: str) -> dict:
                 "message": _("Message"),
             },
         }
+
+
+def widget_snippet(key: str) -> str:
+    """The one line a site owner pastes into their pages."""
+    return f'<script src="{settings.SITE_URL}{WIDGET_SCRIPT}" data-key="{key}" async></script>'
 
 
 def widget_config_get(tenant) -> WidgetConfig:

@@ -8,6 +8,7 @@ from django.views.i18n import set_language as django_set_language
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.billing.selectors import plan_list_public
 from apps.leads.selectors import lead_filter
+from apps.leads.widget_origins import origin_attempts_pending
 from apps.tenants import selectors
 from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY, dashboard_view, is_admin
 
@@ -52,6 +53,7 @@ def overview(request, tenant_slug):
         "colleague_invited": members > 1 or invited,
         "origins_set": bool(tenant.allowed_origins),
         "can_manage": is_admin(request),
+        "origin_attempts": origin_attempts_pending(tenant) if is_admin(request) else [],
     }
     context["steps_done"] = 1 + context["colleague_invited"] + context["origins_set"]
     return render(request, "web/overview.html", context)

@@ -7,6 +7,7 @@ import datetime
 import re
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -16,7 +17,14 @@ from rest_framework.response import Response
 from apps.core.api import error_responses
 from apps.leads.api.leads import TENANT_ID
 from apps.leads.models import WidgetConfig
-from apps.leads.widget_config import EDITABLE, widget_config_get, widget_config_save
+from apps.leads.widget_config import (
+    EDITABLE,
+    WIDGET_SCRIPT,
+    widget_config_get,
+    widget_config_save,
+    widget_snippet,
+)
+from apps.tenants import keys
 from apps.tenants.api_base import TenantAPIView
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
@@ -95,3 +103,25 @@ class WidgetConfigAPI(TenantAPIView):
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from error
         return Response(WidgetConfigSerializer(config).data)
+
+
+class WidgetSnippetSerializer(serializers.Serializer):
+    snippet = serializers.CharField(help_text="The line to paste before </body>.")
+    script_url = serializers.URLField()
+    publishable_key = serializers.CharField()
+
+
+@extend_schema(tags=["widget"], parameters=[TENANT_ID])
+class WidgetSnippetAPI(TenantAPIView):
+    @extend_schema(
+        summary="The embed snippet for the tenant's site (any member)",
+        responses={200: WidgetSnippetSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request, tenant_id):
+        key = keys.publishable_key_get_or_create(self.tenant).key
+        data = {
+            "snippet": widget_snippet(key),
+            "script_url": f"{settings.SITE_URL}{WIDGET_SCRIPT}",
+            "publishable_key": key,
+        }
+        return Response(WidgetSnippetSerializer(data).data)
