@@ -159,13 +159,34 @@ MAX_UPLOAD_READ = 5 * 1024 * 1024 + 1  # one byte over the limit is enough to re
 def widget_draft(request, tenant_slug):
     """The public form of the unsaved settings in the editor, for the live preview (nothing
     is saved): 200 {"config": …} or 400 {"errors": {field: [messages]}}."""
-    form = config_form(request, request.POST)
+    data = request.POST
+    if data.get("partial"):  # a page editing a few settings (the onboarding wizard)
+        data = _completed(request, data)
+    form = config_form(request, data)
     if not form.is_valid():
         return JsonResponse({"errors": form.errors}, status=400)
     lang = request.POST.get("lang", "ru")
     settings = {"version": form.instance.version, **widget_config_resolved(form.instance)}
     config = public_config_from(settings, request.tenant.name, lang if lang in LANGUAGES else "ru")
     return JsonResponse({"config": config})
+
+
+def _completed(request, data):
+    """`data` plus the saved value of every setting it does not carry."""
+    complete = data.copy()
+    saved = config_form(request)
+    for name in saved.Meta.fields:
+        if name in complete:
+            continue
+        value = saved[name].value()
+        if isinstance(value, bool):
+            if value:
+                complete[name] = "on"
+        elif isinstance(value, list | tuple):
+            complete.setlist(name, [str(item) for item in value])
+        elif value is not None:
+            complete[name] = display_value(value)
+    return complete
 
 
 # The dashboard frames this page; the widget's styles live in its shadow root.

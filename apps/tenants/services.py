@@ -1,6 +1,7 @@
 """Every write to tenants, memberships and invitations."""
 
 import secrets
+import zoneinfo
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -146,7 +147,7 @@ def tenant_create(*, user, name: str, site_domain: str = "", allowed_origins=Non
 
 @transaction.atomic
 def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
-    """Change a tenant's name, domain or widget origins (administrators only)."""
+    """Change a tenant's name, domain, widget origins or time zone (administrators only)."""
     _require_admin(tenant, actor)
     if "name" in changes:
         name = (changes["name"] or "").strip()
@@ -159,6 +160,11 @@ def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
         tenant.site_domain = (changes["site_domain"] or "").strip().lower()
     if "allowed_origins" in changes:
         tenant.allowed_origins = normalize_origins(changes["allowed_origins"])
+    if "time_zone" in changes:
+        if changes["time_zone"] not in zoneinfo.available_timezones():
+            message = _("Unknown time zone, e.g. Europe/Moscow.")
+            raise ValidationFailed(message, fields={"time_zone": [message]})
+        tenant.time_zone = changes["time_zone"]
     tenant.save()
     # The widget API caches key → tenant (name, origins): drop it once the change is committed.
     transaction.on_commit(lambda: _forget_widget_keys(tenant))
