@@ -111,41 +111,41 @@
   }[lang];
 
   var CSS =
-    ":host{all:initial;display:block}" +
-    ".fl-widget{box-sizing:border-box;max-width:32rem;width:100%;margin:1rem 0;padding:1.25rem;" +
-    "border:1px solid #d0d5dd;border-radius:.75rem;background:#fff;color:var(--fl-text,#1d2939);" +
+    ":host{all:initial!important;display:block!important}" +
+    ".fl-widget{box-sizing:border-box;max-width:32em;width:100%;margin:1em 0;padding:1.25em;" +
+    "border:1px solid #d0d5dd;border-radius:.75em;background:#fff;color:var(--fl-text,#1d2939);" +
     "font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;text-align:left}" +
     ".fl-widget *,.fl-widget *::before,.fl-widget *::after{box-sizing:border-box}" +
-    ".fl-head{display:flex;gap:.75rem;align-items:center;margin:0 0 .75rem}" +
-    ".fl-logo{display:block;max-height:2.25rem;max-width:8rem;margin:0 0 .75rem}" +
-    ".fl-avatar{flex:none;width:2.75rem;height:2.75rem;border-radius:50%;object-fit:cover}" +
-    ".fl-title{margin:0;font-size:1.2rem;font-weight:600;line-height:1.3}" +
-    ".fl-field{margin:0 0 .85rem}" +
-    ".fl-label{display:block;margin:0 0 .3rem;font-size:.95rem;font-weight:500}" +
-    ".fl-input{display:block;width:100%;min-height:2.75rem;margin:0;padding:.55rem .75rem;" +
-    "border:1px solid #98a2b3;border-radius:.5rem;background:#fff;color:inherit;font:inherit}" +
-    "textarea.fl-input{min-height:6rem;resize:vertical}" +
+    ".fl-head{display:flex;gap:.75em;align-items:center;margin:0 0 .75em}" +
+    ".fl-logo{display:block;max-height:2.25em;max-width:8em;margin:0 0 .75em}" +
+    ".fl-avatar{flex:none;width:2.75em;height:2.75em;border-radius:50%;object-fit:cover}" +
+    ".fl-title{margin:0;font-size:1.2em;font-weight:600;line-height:1.3}" +
+    ".fl-field{margin:0 0 .85em}" +
+    ".fl-label{display:block;margin:0 0 .3em;font-size:.95em;font-weight:500}" +
+    ".fl-input{display:block;width:100%;min-height:2.75em;margin:0;padding:.55em .75em;" +
+    "border:1px solid #98a2b3;border-radius:.5em;background:#fff;color:inherit;font:inherit}" +
+    "textarea.fl-input{min-height:6em;resize:vertical}" +
     ".fl-input:focus,.fl-check input:focus-visible,.fl-submit:focus-visible,.fl-chip:focus-visible{outline:3px solid #84adff;outline-offset:1px}" +
     ".fl-input[aria-invalid=true]{border-color:#d92d20}" +
-    ".fl-check{display:flex;gap:.6rem;align-items:flex-start;margin:0 0 .75rem;font-size:.9rem}" +
-    ".fl-check input{flex:none;width:1.25rem;height:1.25rem;margin:.1rem 0 0}" +
-    ".fl-chips{display:flex;flex-wrap:wrap;gap:.4rem;margin:0 0 .85rem;padding:0;border:0}" +
-    ".fl-chip{min-height:2.25rem;padding:.3rem .8rem;border:1px solid var(--fl-primary,#1570ef);border-radius:1.2rem;" +
-    "background:#fff;color:var(--fl-primary,#1570ef);font:inherit;font-size:.9rem;cursor:pointer}" +
+    ".fl-check{display:flex;gap:.6em;align-items:flex-start;margin:0 0 .75em;font-size:.9em}" +
+    ".fl-check input{flex:none;width:1.25em;height:1.25em;margin:.1em 0 0}" +
+    ".fl-chips{display:flex;flex-wrap:wrap;gap:.4em;margin:0 0 .85em;padding:0;border:0}" +
+    ".fl-chip{min-height:2.25em;padding:.3em .8em;border:1px solid var(--fl-primary,#1570ef);border-radius:1.2em;" +
+    "background:#fff;color:var(--fl-primary,#1570ef);font:inherit;font-size:.9em;cursor:pointer}" +
     ".fl-chip[aria-pressed=true]{background:var(--fl-primary,#1570ef);color:#fff}" +
-    ".fl-radios{margin:0 0 .85rem;padding:0;border:0}.fl-radios legend{padding:0;margin:0 0 .3rem;font-weight:500;font-size:.95rem}" +
-    ".fl-radios label{display:inline-flex;gap:.35rem;align-items:center;margin:0 .9rem .35rem 0;min-height:2rem}" +
-    ".fl-error{margin:.3rem 0 0;color:#b42318;font-size:.875rem}" +
+    ".fl-radios{margin:0 0 .85em;padding:0;border:0}.fl-radios legend{padding:0;margin:0 0 .3em;font-weight:500;font-size:.95em}" +
+    ".fl-radios label{display:inline-flex;gap:.35em;align-items:center;margin:0 .9em .35em 0;min-height:2em}" +
+    ".fl-error{margin:.3em 0 0;color:#b42318;font-size:.875em}" +
     ".fl-error:empty{display:none}" +
-    ".fl-alert{margin:0 0 .85rem;padding:.65rem .8rem;border-radius:.5rem;background:#fef3f2;color:#b42318}" +
+    ".fl-alert{margin:0 0 .85em;padding:.65em .8em;border-radius:.5em;background:#fef3f2;color:#b42318}" +
     ".fl-alert:empty{display:none}" +
-    ".fl-status{margin:.75rem 0 0;padding:.55rem .8rem;border-radius:.5rem;background:#fffaeb;color:#93370d;font-size:.9rem}" +
+    ".fl-status{margin:.75em 0 0;padding:.55em .8em;border-radius:.5em;background:#fffaeb;color:#93370d;font-size:.9em}" +
     ".fl-status:empty{display:none}" +
-    ".fl-thanks{margin:0;padding:.75rem .9rem;border-radius:.5rem;background:#ecfdf3;color:#05603a}" +
-    ".fl-submit{display:inline-block;width:100%;min-height:2.9rem;padding:.6rem 1.25rem;border:0;" +
-    "border-radius:.5rem;background:var(--fl-primary,#1570ef);color:#fff;font:inherit;font-weight:600;cursor:pointer}" +
+    ".fl-thanks{margin:0;padding:.75em .9em;border-radius:.5em;background:#ecfdf3;color:#05603a}" +
+    ".fl-submit{display:inline-block;width:100%;min-height:2.9em;padding:.6em 1.25em;border:0;" +
+    "border-radius:.5em;background:var(--fl-primary,#1570ef);color:#fff;font:inherit;font-weight:600;cursor:pointer}" +
     ".fl-submit[disabled]{opacity:.65;cursor:progress}" +
-    ".fl-greeting{margin:0 0 .85rem}.fl-offline{margin:0 0 .85rem;padding:.55rem .8rem;border-radius:.5rem;background:#f2f4f7}" +
+    ".fl-greeting{margin:0 0 .85em}.fl-offline{margin:0 0 .85em;padding:.55em .8em;border-radius:.5em;background:#f2f4f7}" +
     ".fl-check a{color:var(--fl-primary,#1570ef)}" +
     ".fl-pos-bottom-right{margin-left:auto}.fl-pos-bottom-left{margin-right:auto}" +
     ".fl-hp{position:absolute!important;left:-10000px!important;width:1px;height:1px;overflow:hidden}" +
