@@ -495,6 +495,30 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# The widget's logos and avatars (apps/leads/widget_uploads.py): S3-compatible storage through
+# django-storages when a bucket is named, else local files served by the app.
+WIDGET_ASSETS_S3_BUCKET = env("WIDGET_ASSETS_S3_BUCKET", default="")
+STORAGES["widget_assets"] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": WIDGET_ASSETS_S3_BUCKET,
+            "endpoint_url": env("WIDGET_ASSETS_S3_ENDPOINT", default="") or None,
+            "region_name": env("WIDGET_ASSETS_S3_REGION", default="") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+    if WIDGET_ASSETS_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(Path(MEDIA_ROOT) / "widget"),
+            "base_url": "/api/public/v1/widget-assets/",
+        },
+    }
+)
+WIDGET_UPLOAD_QUOTA_BYTES = env.int("WIDGET_UPLOAD_QUOTA_BYTES", default=100 * 1024 * 1024)
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

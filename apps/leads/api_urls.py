@@ -37,6 +37,7 @@ urlpatterns = [
     path(f"{tenant}api-keys/<int:key_id>/", keys.APIKeyDetailAPI.as_view(), name="api-key"),
     path(f"{tenant}widget/", widget.WidgetConfigAPI.as_view(), name="api-widget-config"),
     path(f"{tenant}widget/keys/", keys.PublishableKeyAPI.as_view(), name="api-widget-key"),
+    path(f"{tenant}widget/snippet/", widget.WidgetSnippetAPI.as_view(), name="api-widget-snippet"),
     path(
         f"{tenant}widget/keys/rotate/",
         keys.PublishableKeyRotateAPI.as_view(),

@@ -17,6 +17,16 @@ DAYS = [
 ]
 
 
+def display_value(value) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if hasattr(value, "strftime"):
+        return value.strftime("%H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
 class WidgetConfigForm(forms.ModelForm):
     policy_url = forms.URLField(
         label=_("privacy policy link"), max_length=500, required=False, assume_scheme="https"
@@ -28,6 +38,16 @@ class WidgetConfigForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    channels = forms.MultipleChoiceField(
+        label=_("Channels the visitor may choose"),
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Your connected channels. Connect more on the Channels page."),
+    )
+
+    base_version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0)
 
     class Meta:
         model = WidgetConfig
@@ -59,6 +79,7 @@ class WidgetConfigForm(forms.ModelForm):
             ),
         ),
         (_("Look"), ("primary_color", "text_color", "position")),
+        (_("Quick replies and channels"), ("quick_replies_ru", "quick_replies_en", "channels")),
         (_("Fields asked"), ("field_name", "field_phone", "field_email", "field_message")),
         (
             _("Consents"),
@@ -85,11 +106,18 @@ class WidgetConfigForm(forms.ModelForm):
         ),
     )
 
-    def __init__(self, *args, read_only: bool = False, **kwargs):
+    def __init__(self, *args, read_only: bool = False, channel_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["channels"].choices = list(channel_choices)
+        if not self.is_bound:
+            self.initial["base_version"] = self.instance.version
         if read_only:
             for field in self.fields.values():
                 field.disabled = True
+
+    def snapshot(self) -> dict:
+        """The submitted settings as display strings (for the conflict screen)."""
+        return {name: display_value(self.cleaned_data.get(name)) for name in self.Meta.fields}
 
     def sections(self):
         return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]

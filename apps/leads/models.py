@@ -324,4 +324,8 @@ class LeadExport(TenantOwnedModel):
 
 
 from apps.leads.models_imports import ImportJob, ImportStatus  # noqa: E402, F401  (file imports)
-from apps.leads.models_widget import WidgetConfig  # noqa: E402, F401  (the widget's settings)
+from apps.leads.models_widget import (  # noqa: E402, F401  (the widget)
+    WidgetAsset,
+    WidgetConfig,
+    WidgetOriginAttempt,
+)

@@ -41,6 +41,13 @@ def validate_work_days(value) -> None:
         raise ValidationError(_("Days are numbers from 0 (Monday) to 6 (Sunday)."))
 
 
+def validate_channel_keys(value) -> None:
+    if not isinstance(value, list) or any(
+        not isinstance(key, str) or not 0 < len(key) <= 40 for key in value
+    ):
+        raise ValidationError(_("Channels are a list of channel keys."))
+
+
 def _text(max_length: int, label):
     return models.CharField(label, max_length=max_length, blank=True)
 
@@ -105,6 +112,19 @@ class WidgetConfig(TenantOwnedModel):
     offline_ru = _text(500, _("out-of-hours message (Russian)"))
     offline_en = _text(500, _("out-of-hours message (English)"))
 
+    quick_replies_ru = models.TextField(_("quick replies (Russian), one per line"), blank=True)
+    quick_replies_en = models.TextField(_("quick replies (English), one per line"), blank=True)
+    # Keys offered by apps/leads/widget_channels.py (the tenant's connected channels).
+    channels = models.JSONField(
+        _("channels the visitor may choose"),
+        default=list,
+        blank=True,
+        validators=[validate_channel_keys],
+    )
+    # Storage names of the uploaded images (apps/leads/widget_uploads.py), not edited by forms.
+    logo = models.CharField(_("logo"), max_length=300, blank=True)
+    avatar = models.CharField(_("operator avatar"), max_length=300, blank=True)
+
     class Meta:
         verbose_name = _("widget settings")
         verbose_name_plural = _("widget settings")
@@ -121,5 +141,58 @@ class WidgetConfig(TenantOwnedModel):
                 {"field_email": _("Ask for an e-mail or a phone: a lead needs a contact.")}
             )
 
+    MAX_QUICK_REPLIES = 6
+
+    def quick_replies(self, lang: str) -> list[str]:
+        return quick_reply_lines(getattr(self, f"quick_replies_{lang}"))
+
     def __str__(self):
         return f"widget v{self.version}"
+
+
+def quick_reply_lines(text: str) -> list[str]:
+    """The non-empty lines of a quick-replies text, at most six, each at most 80 characters."""
+    lines = [line.strip()[:80] for line in (text or "").splitlines() if line.strip()]
+    return lines[: WidgetConfig.MAX_QUICK_REPLIES]
+
+
+class WidgetAsset(TenantOwnedModel):
+    """One stored widget image (its bytes count against the tenant's upload quota)."""
+
+    class Kind(models.TextChoices):
+        LOGO = "logo", _("Logo")
+        AVATAR = "avatar", _("Operator avatar")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("stored name"), max_length=300)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("widget image")
+        verbose_name_plural = _("widget images")
+        indexes = [models.Index(fields=["tenant", "kind"], name="widgetasset_tenant_kind")]
+
+    def __str__(self):
+        return self.name
+
+
+class WidgetOriginAttempt(TenantOwnedModel):
+    """A site not in the tenant's allowed origins that tried to load the widget: shown to the
+    tenant's administrators ("allow it?") until allowed or dismissed."""
+
+    origin = models.CharField(_("site"), max_length=200)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+    attempts = models.PositiveIntegerField(default=1)
+    dismissed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("widget load from a site not allowed")
+        verbose_name_plural = _("widget loads from sites not allowed")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "origin"], name="widget_origin_once")
+        ]
+
+    def __str__(self):
+        return self.origin

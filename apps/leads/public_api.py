@@ -23,7 +23,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import JsonResponse
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -38,8 +40,16 @@ from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
+from apps.leads.widget_assets import asset_storage
 from apps.leads.widget_availability import answer_503_when_database_down
-from apps.leads.widget_config import LANGUAGES, missing_required, public_config, visitor_language
+from apps.leads.widget_config import (
+    LANGUAGES,
+    missing_required,
+    offered_channels,
+    public_config,
+    visitor_language,
+)
+from apps.leads.widget_origins import origin_attempt_record
 from apps.leads.widget_hooks import public_config_extras, visitor_lead_remember
 from apps.tenants.keys import (
     WidgetTenant,
@@ -80,6 +90,9 @@ class WidgetSubmission(BaseModel):
     phone: text(40) = ""
     company: text(200) = ""
     message: text(5000) = ""
+    # Sent from the dashboard's demo page: a real lead, its action marked as a test.
+    test: StrictBool = False
+    channel: text(40) = ""  # the channel the visitor chose to be answered in, if offered
     consents: WidgetConsents = Field(default_factory=WidgetConsents)
     page_url: text(2000) = ""
     utm: dict[text(50), text(200)] = Field(default_factory=dict, max_length=10)
@@ -186,6 +199,8 @@ def _origin_refused(request, widget: WidgetTenant):
     origin = request.headers.get("Origin", "").rstrip("/").lower()
     if not origin or _is_ours(request, origin) or widget.origin_allowed(origin):
         return None
+    if _origin_of(origin) == origin:  # a real scheme://host[:port], not "null" or junk
+        origin_attempt_record(widget.tenant_id, origin)  # the dashboard asks "allow it?"
     response = _error(
         "origin_not_allowed",
         _("The site %(origin)s is not in the widget's allowed sites.") % {"origin": origin},
@@ -285,6 +300,8 @@ def _validate(body, widget: WidgetTenant):
         ]
     if not (submission.email or submission.phone):
         fields["email"] = fields["phone"] = [_("Give an e-mail or a phone.")]
+    if submission.channel and submission.channel not in offered_channels(widget.tenant_id):
+        fields["channel"] = [_("Choose one of the offered channels.")]
     for name in missing_required(widget.tenant_id, submission.model_dump()):
         fields[name] = [_("This field is required.")]
     if fields:
@@ -296,6 +313,10 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
     metadata = {"page_url": submission.page_url} if submission.page_url else {}
     if submission.utm:
         metadata["utm"] = submission.utm
+    if submission.channel:
+        metadata["preferred_channel"] = submission.channel
+    if submission.test:
+        metadata["test"] = True
     item = {
         "name": submission.name,
         "email": submission.email,
@@ -342,3 +363,20 @@ def _unavailable() -> JsonResponse:
     """A blocked company, or its plan's hard lead limit reached: the visitor learns only
     that the form is unavailable (nothing about the company's billing)."""
     return _error("form_unavailable", widget_unavailable_message(), 403)
+
+
+@require_GET
+def widget_asset_file(request, name: str):
+    """A widget image from local storage (the embedded default; on S3 the bucket serves them).
+    Public: the widget shows them on the tenant's site. Names are random, so not guessable."""
+    storage = asset_storage()
+    if not isinstance(storage, FileSystemStorage) or not name.endswith(".png"):
+        raise Http404
+    try:
+        handle = storage.open(name, "rb")
+    except (FileNotFoundError, SuspiciousFileOperation, IsADirectoryError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response

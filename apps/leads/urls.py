@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from apps.leads import views, views_imports, views_keys, views_lists, views_widget
+from apps.leads import (
+    views,
+    views_imports,
+    views_keys,
+    views_lists,
+    views_widget,
+    views_widget_site,
+)
 
 app_name = "leads"
 
@@ -39,5 +46,21 @@ urlpatterns = [
     path(f"{t}widget/", views_widget.widget, name="widget"),
     path(f"{t}widget/settings/", views_widget.widget_settings, name="widget_settings"),
     path(f"{t}widget/preview/", views_widget.widget_preview, name="widget_preview"),
+    path(f"{t}widget/draft/", views_widget.widget_draft, name="widget_draft"),
+    path(f"{t}widget/images/<str:kind>/", views_widget.widget_image, name="widget_image"),
+    path(f"{t}widget/demo/", views_widget_site.widget_demo, name="widget_demo"),
+    path(
+        f"{t}widget/demo/status/", views_widget_site.widget_demo_status, name="widget_demo_status"
+    ),
+    path(
+        f"{t}widget/origins/<int:attempt_id>/allow/",
+        views_widget_site.origin_allow,
+        name="widget_origin_allow",
+    ),
+    path(
+        f"{t}widget/origins/<int:attempt_id>/dismiss/",
+        views_widget_site.origin_dismiss,
+        name="widget_origin_dismiss",
+    ),
     path(f"{t}widget/rotate/", views_keys.widget_rotate, name="widget_rotate"),
 ]

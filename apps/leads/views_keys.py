@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError
 from apps.features.guards import feature_required
 from apps.leads.forms import APIKeyForm
+from apps.leads.widget_config import widget_snippet
 from apps.tenants import keys
 from apps.tenants.dashboard import dashboard_view, form_add_error, is_admin, partial_or_redirect
 from apps.tenants.roles import Role
 
 API_KEYS_PARTIAL = "leads/_api_keys.html"
 WIDGET_KEY_PARTIAL = "leads/_widget_key.html"
-WIDGET_SCRIPT = "/static/widget/fastlead.js"
 API_ACCESS = "api_access"  # the tool API keys need (apps/features/registry.py)
 
 
@@ -81,10 +81,6 @@ def api_key_revoke(request, tenant_slug, key_id):
 
 
 # --- widget -----------------------------------------------------------------------------------
-
-
-def widget_snippet(key: str) -> str:
-    return f'<script src="{settings.SITE_URL}{WIDGET_SCRIPT}" data-key="{key}" async></script>'
 
 
 def submit_example(key: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -17,8 +18,11 @@ from django.forms.models import model_to_dict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from apps.core.errors import Conflict
 from apps.leads.models import WidgetConfig
-from apps.leads.models_widget import FieldMode
+from apps.leads.models_widget import FieldMode, quick_reply_lines
+from apps.leads.widget_assets import asset_url
+from apps.leads.widget_channels import channel_choices
 from apps.tenants.audit import audit_record
 from apps.tenants.models import AuditAction
 
@@ -28,8 +32,9 @@ LANGUAGES = ("ru", "en")
 EDITABLE = tuple(
     f.name
     for f in WidgetConfig._meta.get_fields()
-    if f.concrete and f.name not in ("id", "tenant", "version", "updated_at")
+    if f.concrete and f.name not in ("id", "tenant", "version", "updated_at", "logo", "avatar")
 )
+WIDGET_SCRIPT = "/static/widget/fastlead.js"
 FIELD_TYPES = {"name": "text", "phone": "tel", "email": "email", "message": "textarea"}
 
 
@@ -55,6 +60,11 @@ def _defaults(lang: str) -> dict:
         }
 
 
+def widget_snippet(key: str) -> str:
+    """The one line a site owner pastes into their pages."""
+    return f'<script src="{settings.SITE_URL}{WIDGET_SCRIPT}" data-key="{key}" async></script>'
+
+
 def widget_config_get(tenant) -> WidgetConfig:
     """The tenant's configuration, created with the defaults on first use."""
     config = WidgetConfig.objects.for_tenant(tenant).first()
@@ -75,16 +85,27 @@ def widget_config_snapshot(config: WidgetConfig) -> dict:
     return data
 
 
-def widget_config_save(tenant, *, actor, data: dict, request=None) -> WidgetConfig:
+def widget_config_save(
+    tenant, *, actor, data: dict, expected_version: int | None = None, request=None
+) -> WidgetConfig:
     """Apply `data` (validated fields), bump the version, audit and drop the cached copy.
+    With `expected_version` (the version the editor started from), a save over someone
+    else's newer save raises Conflict (409) carrying the current settings.
     Raises ValidationError (per field) and writes nothing if the result is invalid."""
-    config = widget_config_get(tenant)
-    before = widget_config_snapshot(config)
-    for name, value in data.items():
-        if name in EDITABLE:
-            setattr(config, name, value)
-    config.full_clean(exclude=["tenant"])
+    widget_config_get(tenant)  # exists before the row lock below
     with transaction.atomic():
+        config = WidgetConfig.objects.for_tenant(tenant).select_for_update().get()
+        if expected_version is not None and int(expected_version) != config.version:
+            raise Conflict(
+                _("Someone saved the widget while you were editing it."),
+                "version_conflict",
+                extra={"version": config.version, "current": widget_config_snapshot(config)},
+            )
+        before = widget_config_snapshot(config)
+        for name, value in data.items():
+            if name in EDITABLE:
+                setattr(config, name, value)
+        config.full_clean(exclude=["tenant"])
         config.version = F("version") + 1
         config.save()
         config.refresh_from_db()
@@ -99,8 +120,13 @@ def widget_config_save(tenant, *, actor, data: dict, request=None) -> WidgetConf
             after={**changed, "version": config.version},
             request=request,
         )
-        transaction.on_commit(lambda: cache.delete(CACHE_PREFIX + str(tenant.pk)))
+        transaction.on_commit(lambda: widget_config_forget(tenant.pk))
     return config
+
+
+def widget_config_forget(tenant_id) -> None:
+    """Drop the cached public copy (after a save, an upload, a channel change)."""
+    cache.delete(CACHE_PREFIX + str(tenant_id))
 
 
 # --- the public form ------------------------------------------------------------------------
@@ -115,9 +141,20 @@ def _cached_config(tenant_id: str) -> dict:
     config = WidgetConfig.objects.unscoped().filter(tenant_id=tenant_id).first()
     if config is None:
         config = WidgetConfig(tenant_id=tenant_id, version=0)  # defaults, nothing saved yet
-    cached = {"version": config.version, **widget_config_snapshot(config)}
+    cached = {"version": config.version, **widget_config_resolved(config)}
     cache.set(key, cached, CACHE_SECONDS)
     return cached
+
+
+def widget_config_resolved(config: WidgetConfig) -> dict:
+    """The snapshot plus what the public form needs from elsewhere: the labels of the chosen
+    channels that are still offered, and the images' public addresses."""
+    data = widget_config_snapshot(config)
+    offered = dict(channel_choices(config.tenant_id))
+    data["channel_options"] = [[k, offered[k]] for k in data["channels"] if k in offered]
+    data["logo_url"] = asset_url(config.logo)
+    data["avatar_url"] = asset_url(config.avatar)
+    return data
 
 
 def visitor_language() -> str:
@@ -143,7 +180,11 @@ def required_fields(tenant_id: str) -> list[str]:
 
 def public_config(tenant_id: str, company: str, lang: str, now: datetime | None = None) -> dict:
     """What the widget renders, in `lang` (ru or en)."""
-    settings = _cached_config(tenant_id)
+    return public_config_from(_cached_config(tenant_id), company, lang, now)
+
+
+def public_config_from(settings: dict, company: str, lang: str, now=None) -> dict:
+    """The public form of `settings` (saved, or an unsaved draft for the live preview)."""
     defaults = _defaults(lang)
 
     def text(name: str) -> str:
@@ -187,7 +228,15 @@ def public_config(tenant_id: str, company: str, lang: str, now: datetime | None 
         "require_one_of": [] if contact_required else [n for n in ("email", "phone") if n in shown],
         "consents": consents,
         "policy_url": settings["policy_url"],
+        "quick_replies": quick_reply_lines(settings[f"quick_replies_{lang}"]),
+        "channels": [{"key": k, "label": label} for k, label in settings["channel_options"]],
+        "logo_url": settings["logo_url"],
+        "avatar_url": settings["avatar_url"],
     }
+
+
+def offered_channels(tenant_id: str) -> list[str]:
+    return [key for key, _label in _cached_config(tenant_id)["channel_options"]]
 
 
 def missing_required(tenant_id: str, submission: dict) -> list[str]:

@@ -1,6 +1,7 @@
 """Every write to tenants, memberships and invitations."""
 
 import secrets
+import zoneinfo
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -149,7 +150,8 @@ def tenant_create(
 
 @transaction.atomic
 def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
-    """Change a tenant's name, domain, widget origins or lead routing (administrators only)."""
+    """Change a tenant's name, domain, widget origins, lead routing or time zone
+    (administrators only)."""
     _require_admin(tenant, actor)
     if "name" in changes:
         name = (changes["name"] or "").strip()
@@ -169,6 +171,11 @@ def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
                 fields={"lead_routing": [_("Select a valid choice.")]},
             )
         tenant.lead_routing = changes["lead_routing"]
+    if "time_zone" in changes:
+        if changes["time_zone"] not in zoneinfo.available_timezones():
+            message = _("Unknown time zone, e.g. Europe/Moscow.")
+            raise ValidationFailed(message, fields={"time_zone": [message]})
+        tenant.time_zone = changes["time_zone"]
     tenant.save()
     # The widget API caches key → tenant (name, origins): drop it once the change is committed.
     transaction.on_commit(lambda: _forget_widget_keys(tenant))

@@ -9,4 +9,7 @@ class WebConfig(AppConfig):
     label = "web"
 
     def ready(self) -> None:
+        from apps.web import onboarding  # its models load after the apps
+
         register_nav(*NAV)
+        onboarding.register()  # new companies start the onboarding wizard

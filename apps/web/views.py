@@ -13,8 +13,10 @@ from apps.analytics.dashboard import dashboard
 from apps.analytics.display import cards_for_display
 from apps.analytics.periods import period_parse
 from apps.leads.selectors import lead_filter
+from apps.leads.widget_origins import origin_attempts_pending
 from apps.tenants import selectors
 from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY, dashboard_view, is_admin
+from apps.web import onboarding
 
 logger = structlog.get_logger(__name__)
 
@@ -42,9 +44,15 @@ def _home_tenant_slug(request) -> str | None:
     return slugs[0] if slugs else None
 
 
+WIZARD_SHOWN_SESSION_KEY = "onboarding_shown"
+
+
 @dashboard_view()
 def overview(request, tenant_slug):
     tenant = request.tenant
+    progress = onboarding.wizard_progress(request) if is_admin(request) else None
+    if _wizard_first_visit(request, progress):
+        return redirect("web:onboarding", tenant_slug=tenant.slug)
     members = selectors.team_list(tenant).count()
     invited = selectors.invitations_pending(tenant).exists()
     context = {
@@ -53,6 +61,11 @@ def overview(request, tenant_slug):
         "colleague_invited": members > 1 or invited,
         "origins_set": bool(tenant.allowed_origins),
         "can_manage": is_admin(request),
+        "origin_attempts": origin_attempts_pending(tenant) if is_admin(request) else [],
+        "onboarding": _wizard_summary(progress),
+        "show_tour": progress is not None
+        and progress.finished_at is not None
+        and (not progress.tour_seen or request.GET.get("tour") == "1"),
     }
     context["steps_done"] = 1 + context["colleague_invited"] + context["origins_set"]
     context["analytics_cards"] = _analytics_cards(request)
@@ -67,6 +80,31 @@ def _analytics_cards(request) -> list | None:
     except Exception:
         logger.exception("overview_analytics_failed", tenant_id=str(request.tenant.pk))
         return None
+
+
+def _wizard_first_visit(request, progress) -> bool:
+    """Straight after sign-up the wizard opens by itself, once a session; afterwards the
+    overview offers to continue it."""
+    key = f"{WIZARD_SHOWN_SESSION_KEY}:{request.tenant.pk}"
+    if progress is None or progress.finished_at or request.session.get(key):
+        return False
+    request.session[key] = True
+    return True
+
+
+def _wizard_summary(progress) -> dict | None:
+    if progress is None:
+        return None
+    handled = len(set(progress.done) | set(progress.skipped))
+    return {
+        "steps": [
+            (label, key in progress.done, key in progress.skipped)
+            for key, label in onboarding.STEPS
+        ],
+        "handled": handled,
+        "total": len(onboarding.STEPS),
+        "finished": progress.finished_at is not None,
+    }
 
 
 @require_POST

@@ -5,9 +5,20 @@
  *
  * Optional attributes on the script tag:
  *   data-target="#selector"  render into this element instead of right after the script;
- *   data-lang="en" | "ru"    override the language (default: the page's <html lang>, else ru);
+ *   data-lang="en" | "ru"    override the language (default: the page's <html lang>, else ru).
+ *   data-preview="1"         the dashboard's preview: also re-renders from a draft config
+ *                            posted by the parent page (same origin only), see listenForDrafts.
  *   data-chat                also show the web chat (operators answer from the lead page).
- * The API origin is the script's own origin; styles are injected once (classes start "fl-").
+ * The API origin is the script's own origin. The widget lives in a shadow root attached to its
+ * container: the host page's CSS cannot reach it, and its styles (classes "fl-") stay inside.
+ *
+ * Layout of this file (other sections, e.g. booking and chat, add their own render functions
+ * and call them from renderWidget):
+ *   1. shared helpers: texts, CSS, el(), HTTP with retries, submission ids, UTM;
+ *   2. mounting: mountHost() (container + shadow root);
+ *   3. the lead form: renderHeader, renderQuickReplies, renderFields, renderChannels,
+ *      renderConsents, bindLeadForm;
+ *   4. start-up: loading the published config, the origin message, preview drafts.
  *
  * The texts, colours, position, fields and consents come from the tenant's configuration (the
  * config endpoint, in the visitor's language). On a site the tenant has not allowed yet, the
@@ -66,7 +77,11 @@
       loadFailed: "Не удалось загрузить форму. Обновите страницу чуть позже.",
       honeypot: "Не заполняйте это поле",
       notHere: "Форма недоступна на этой странице. Пожалуйста, свяжитесь с нами другим способом.",
-      policy: "Политика обработки персональных данных"
+      policy: "Политика обработки персональных данных",
+      channel: "Как вам ответить?",
+      anyChannel: "Как удобнее вам",
+      quick: "Частые вопросы",
+      previewOnly: "Это предпросмотр несохранённых настроек: заявка не отправляется."
     },
     en: {
       title: "Leave a request",
@@ -88,52 +103,61 @@
       loadFailed: "The form could not be loaded. Please reload the page a little later.",
       honeypot: "Leave this field empty",
       notHere: "The form is not available on this page. Please contact us another way.",
-      policy: "Privacy policy"
+      policy: "Privacy policy",
+      channel: "How should we reply?",
+      anyChannel: "Any way",
+      quick: "Common questions",
+      previewOnly: "This is a preview of unsaved settings: the request is not sent."
     }
   }[lang];
 
   var CSS =
-    ".fl-widget{box-sizing:border-box;max-width:32rem;width:100%;margin:1rem 0;padding:1.25rem;" +
-    "border:1px solid #d0d5dd;border-radius:.75rem;background:#fff;color:var(--fl-text,#1d2939);" +
+    ":host{all:initial!important;display:block!important}" +
+    ".fl-widget{box-sizing:border-box;max-width:32em;width:100%;margin:1em 0;padding:1.25em;" +
+    "border:1px solid #d0d5dd;border-radius:.75em;background:#fff;color:var(--fl-text,#1d2939);" +
     "font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;text-align:left}" +
     ".fl-widget *,.fl-widget *::before,.fl-widget *::after{box-sizing:border-box}" +
-    ".fl-title{margin:0 0 .75rem;font-size:1.2rem;font-weight:600;line-height:1.3}" +
-    ".fl-field{margin:0 0 .85rem}" +
-    ".fl-label{display:block;margin:0 0 .3rem;font-size:.95rem;font-weight:500}" +
-    ".fl-input{display:block;width:100%;min-height:2.75rem;margin:0;padding:.55rem .75rem;" +
-    "border:1px solid #98a2b3;border-radius:.5rem;background:#fff;color:inherit;font:inherit}" +
-    "textarea.fl-input{min-height:6rem;resize:vertical}" +
-    ".fl-input:focus,.fl-check input:focus-visible,.fl-submit:focus-visible{outline:3px solid #84adff;outline-offset:1px}" +
+    ".fl-head{display:flex;gap:.75em;align-items:center;margin:0 0 .75em}" +
+    ".fl-logo{display:block;max-height:2.25em;max-width:8em;margin:0 0 .75em}" +
+    ".fl-avatar{flex:none;width:2.75em;height:2.75em;border-radius:50%;object-fit:cover}" +
+    ".fl-title{margin:0;font-size:1.2em;font-weight:600;line-height:1.3}" +
+    ".fl-field{margin:0 0 .85em}" +
+    ".fl-label{display:block;margin:0 0 .3em;font-size:.95em;font-weight:500}" +
+    ".fl-input{display:block;width:100%;min-height:2.75em;margin:0;padding:.55em .75em;" +
+    "border:1px solid #98a2b3;border-radius:.5em;background:#fff;color:inherit;font:inherit}" +
+    "textarea.fl-input{min-height:6em;resize:vertical}" +
+    ".fl-input:focus,.fl-check input:focus-visible,.fl-submit:focus-visible,.fl-chip:focus-visible{outline:3px solid #84adff;outline-offset:1px}" +
     ".fl-input[aria-invalid=true]{border-color:#d92d20}" +
-    ".fl-check{display:flex;gap:.6rem;align-items:flex-start;margin:0 0 .75rem;font-size:.9rem}" +
-    ".fl-check input{flex:none;width:1.25rem;height:1.25rem;margin:.1rem 0 0}" +
-    ".fl-error{margin:.3rem 0 0;color:#b42318;font-size:.875rem}" +
+    ".fl-check{display:flex;gap:.6em;align-items:flex-start;margin:0 0 .75em;font-size:.9em}" +
+    ".fl-check input{flex:none;width:1.25em;height:1.25em;margin:.1em 0 0}" +
+    ".fl-chips{display:flex;flex-wrap:wrap;gap:.4em;margin:0 0 .85em;padding:0;border:0}" +
+    ".fl-chip{min-height:2.25em;padding:.3em .8em;border:1px solid var(--fl-primary,#1570ef);border-radius:1.2em;" +
+    "background:#fff;color:var(--fl-primary,#1570ef);font:inherit;font-size:.9em;cursor:pointer}" +
+    ".fl-chip[aria-pressed=true]{background:var(--fl-primary,#1570ef);color:#fff}" +
+    ".fl-radios{margin:0 0 .85em;padding:0;border:0}.fl-radios legend{padding:0;margin:0 0 .3em;font-weight:500;font-size:.95em}" +
+    ".fl-radios label{display:inline-flex;gap:.35em;align-items:center;margin:0 .9em .35em 0;min-height:2em}" +
+    ".fl-error{margin:.3em 0 0;color:#b42318;font-size:.875em}" +
     ".fl-error:empty{display:none}" +
-    ".fl-alert{margin:0 0 .85rem;padding:.65rem .8rem;border-radius:.5rem;background:#fef3f2;color:#b42318}" +
+    ".fl-alert{margin:0 0 .85em;padding:.65em .8em;border-radius:.5em;background:#fef3f2;color:#b42318}" +
     ".fl-alert:empty{display:none}" +
-    ".fl-status{margin:.75rem 0 0;padding:.55rem .8rem;border-radius:.5rem;background:#fffaeb;color:#93370d;font-size:.9rem}" +
+    ".fl-status{margin:.75em 0 0;padding:.55em .8em;border-radius:.5em;background:#fffaeb;color:#93370d;font-size:.9em}" +
     ".fl-status:empty{display:none}" +
-    ".fl-thanks{margin:0;padding:.75rem .9rem;border-radius:.5rem;background:#ecfdf3;color:#05603a}" +
-    ".fl-submit{display:inline-block;width:100%;min-height:2.9rem;padding:.6rem 1.25rem;border:0;" +
-    "border-radius:.5rem;background:var(--fl-primary,#1570ef);color:#fff;font:inherit;font-weight:600;cursor:pointer}" +
+    ".fl-thanks{margin:0;padding:.75em .9em;border-radius:.5em;background:#ecfdf3;color:#05603a}" +
+    ".fl-submit{display:inline-block;width:100%;min-height:2.9em;padding:.6em 1.25em;border:0;" +
+    "border-radius:.5em;background:var(--fl-primary,#1570ef);color:#fff;font:inherit;font-weight:600;cursor:pointer}" +
     ".fl-submit[disabled]{opacity:.65;cursor:progress}" +
-    ".fl-greeting{margin:0 0 .85rem}.fl-offline{margin:0 0 .85rem;padding:.55rem .8rem;border-radius:.5rem;background:#f2f4f7}" +
+    ".fl-greeting{margin:0 0 .85em}.fl-offline{margin:0 0 .85em;padding:.55em .8em;border-radius:.5em;background:#f2f4f7}" +
     ".fl-check a{color:var(--fl-primary,#1570ef)}" +
     ".fl-pos-bottom-right{margin-left:auto}.fl-pos-bottom-left{margin-right:auto}" +
     ".fl-hp{position:absolute!important;left:-10000px!important;width:1px;height:1px;overflow:hidden}" +
     // meeting booking step (apps/booking)
-    ".fl-booking{margin:1rem 0 0}.fl-slots{display:flex;flex-wrap:wrap;gap:.5rem;margin:.75rem 0 0}" +
-    ".fl-slot{min-height:2.75rem;min-width:4.5rem;padding:.4rem .8rem;border:1px solid var(--fl-primary,#1570ef);" +
-    "border-radius:.5rem;background:#fff;color:var(--fl-primary,#1570ef);font:inherit;cursor:pointer}" +
+    ".fl-booking{margin:1em 0 0}.fl-slots{display:flex;flex-wrap:wrap;gap:.5em;margin:.75em 0 0}" +
+    ".fl-slot{min-height:2.75em;min-width:4.5em;padding:.4em .8em;border:1px solid var(--fl-primary,#1570ef);" +
+    "border-radius:.5em;background:#fff;color:var(--fl-primary,#1570ef);font:inherit;cursor:pointer}" +
     "@media (min-width:480px){.fl-submit{width:auto}}";
 
-  function injectStyle() {
-    if (document.getElementById("fastlead-style")) return;
-    var style = document.createElement("style");
-    style.id = "fastlead-style";
-    style.appendChild(document.createTextNode(CSS));
-    (document.head || document.documentElement).appendChild(style);
-  }
+  var HEX = /^#[0-9a-fA-F]{6}$/;
+  var SAFE_URL = /^https?:\/\//;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -150,23 +174,6 @@
   }
 
   var uid = "fl" + Math.random().toString(36).slice(2, 8);
-
-  function mount() {
-    var target = script.getAttribute("data-target");
-    var container = target ? document.querySelector(target) : null;
-    if (!container) {
-      container = el("div", { "data-fastlead-created": "1" });
-      var parent = script.parentNode;
-      if (!parent || parent === document.head || !document.body.contains(script)) {
-        document.body.appendChild(container);
-      } else {
-        parent.insertBefore(container, script.nextSibling);
-      }
-    }
-    container.classList.add("fl-widget");
-    container.setAttribute("lang", lang);
-    return container;
-  }
 
   function getJSON(response) {
     return response.json().then(
@@ -244,47 +251,77 @@
     return utm;
   }
 
-  function render(container, config) {
-    var honeypotName = config.honeypot_field || "hp_field";
-    var consents = config.consents || {};
-    var fields = config.fields || [];
-    var oneOf = config.require_one_of || ["email", "phone"];
-    var inputs = {};
-    var errors = {};
-    var texts = config.texts || {};
-    var colors = config.colors || {};
-    var submitText = texts.button || TEXT.submit;
-    if (/^#[0-9a-fA-F]{6}$/.test(colors.primary || "")) container.style.setProperty("--fl-primary", colors.primary);
-    if (/^#[0-9a-fA-F]{6}$/.test(colors.text || "")) container.style.setProperty("--fl-text", colors.text);
-    container.classList.add(config.position === "bottom-left" ? "fl-pos-bottom-left" : "fl-pos-bottom-right");
-    container.setAttribute("data-config-version", String(config.version || 0));
+  /* --- 2. mounting ----------------------------------------------------------------------- */
 
-    var alertBox = el("div", { class: "fl-alert", role: "alert", "aria-live": "assertive" });
-    var titleId = uid + "-title";
-    var form = el("form", { class: "fl-form", novalidate: true, "aria-labelledby": titleId });
-    form.appendChild(el("h2", { class: "fl-title", id: titleId, text: texts.title || TEXT.title }));
+  // The container (data-target, else a new element after the script) holds a shadow root:
+  // the host page's styles stop at its boundary and ours never leak out.
+  function mountHost() {
+    var target = script.getAttribute("data-target");
+    var host = target ? document.querySelector(target) : null;
+    if (!host) {
+      host = el("div", { "data-fastlead-created": "1" });
+      var parent = script.parentNode;
+      if (!parent || parent === document.head || !document.body.contains(script)) {
+        document.body.appendChild(host);
+      } else {
+        parent.insertBefore(host, script.nextSibling);
+      }
+    }
+    host.setAttribute("data-fastlead", "");
+    var root = host.attachShadow ? host.shadowRoot || host.attachShadow({ mode: "open" }) : host;
+    var style = el("style", { text: CSS });
+    var box = el("div", { class: "fl-widget", lang: lang });
+    root.textContent = "";
+    root.appendChild(style);
+    root.appendChild(box);
+    return { host: host, box: box, root: root };
+  }
+
+  /* --- 3. the lead form ------------------------------------------------------------------- */
+
+  function renderHeader(form, config, texts, titleId) {
+    if (SAFE_URL.test(config.logo_url || "")) {
+      form.appendChild(el("img", { class: "fl-logo", src: config.logo_url, alt: "" }));
+    }
+    var title = el("h2", { class: "fl-title", id: titleId, text: texts.title || TEXT.title });
+    if (SAFE_URL.test(config.avatar_url || "")) {
+      form.appendChild(el("div", { class: "fl-head" }, [
+        el("img", { class: "fl-avatar", src: config.avatar_url, alt: "" }),
+        title
+      ]));
+    } else {
+      form.appendChild(el("div", { class: "fl-head" }, [title]));
+    }
     if (texts.greeting) form.appendChild(el("p", { class: "fl-greeting", text: texts.greeting }));
     if (texts.offline) form.appendChild(el("p", { class: "fl-offline", role: "status", text: texts.offline }));
-    form.appendChild(alertBox);
+  }
 
-    function errorNode(name) {
-      var node = el("p", { class: "fl-error", id: uid + "-" + name.replace(/\W/g, "-") + "-error" });
-      errors[name] = node;
-      return node;
-    }
+  // Quick replies: one press picks a ready question (it fills the message, or is sent as the
+  // message when the form does not ask for one); a second press takes it back.
+  function renderQuickReplies(form, replies, state) {
+    if (!replies || !replies.length) return;
+    var group = el("div", { class: "fl-chips", role: "group", "aria-label": TEXT.quick });
+    replies.forEach(function (reply) {
+      var chip = el("button", { type: "button", class: "fl-chip", "aria-pressed": "false", text: reply });
+      chip.addEventListener("click", function () {
+        var on = state.reply !== reply;
+        state.reply = on ? reply : "";
+        Array.prototype.forEach.call(group.children, function (other) {
+          other.setAttribute("aria-pressed", other === chip && on ? "true" : "false");
+        });
+        var message = state.inputs.message;
+        if (message) message.value = on ? reply : "";
+      });
+      group.appendChild(chip);
+    });
+    form.appendChild(group);
+  }
 
+  function renderFields(form, fields, state) {
     fields.forEach(function (field) {
       var id = uid + "-" + field.name;
-      var label = field.label || TEXT[field.name] || field.name;
-      var attrs = {
-        class: "fl-input",
-        id: id,
-        name: field.name,
-        "aria-describedby": id + "-error"
-      };
-      if (field.name === "email") attrs.autocomplete = "email";
-      if (field.name === "phone") attrs.autocomplete = "tel";
-      if (field.name === "name") attrs.autocomplete = "name";
+      var attrs = { class: "fl-input", id: id, name: field.name, "aria-describedby": id + "-error" };
+      attrs.autocomplete = { email: "email", phone: "tel", name: "name" }[field.name] || false;
       if (field.required) {
         attrs.required = true;
         attrs["aria-required"] = "true";
@@ -297,16 +334,28 @@
         if (field.type === "tel") attrs.inputmode = "tel";
         input = el("input", attrs);
       }
-      inputs[field.name] = input;
-      form.appendChild(
-        el("div", { class: "fl-field" }, [
-          el("label", { class: "fl-label", for: id, text: label }),
-          input,
-          errorNode(field.name)
-        ])
-      );
+      state.inputs[field.name] = input;
+      form.appendChild(el("div", { class: "fl-field" }, [
+        el("label", { class: "fl-label", for: id, text: field.label || TEXT[field.name] || field.name }),
+        input,
+        errorNode(state, field.name)
+      ]));
     });
+  }
 
+  function renderChannels(form, channels, state) {
+    if (!channels || !channels.length) return;
+    var group = el("fieldset", { class: "fl-radios" }, [el("legend", { text: TEXT.channel })]);
+    [{ key: "", label: TEXT.anyChannel }].concat(channels).forEach(function (channel, index) {
+      var radio = el("input", { type: "radio", name: uid + "-channel", value: channel.key, checked: index === 0 });
+      radio.addEventListener("change", function () { state.channel = channel.key; });
+      group.appendChild(el("label", {}, [radio, channel.label]));
+    });
+    group.appendChild(errorNode(state, "channel"));
+    form.appendChild(group);
+  }
+
+  function renderConsents(form, consents, policyUrl, state) {
     ["processing", "marketing"].forEach(function (name) {
       var consent = consents[name];
       if (!consent) return;
@@ -319,126 +368,155 @@
         "aria-required": consent.required ? "true" : false,
         "aria-describedby": id + "-error"
       });
-      inputs["consents." + name] = box;
-      var err = errorNode("consents." + name);
+      state.inputs["consents." + name] = box;
+      var err = errorNode(state, "consents." + name);
       err.id = id + "-error";
-      form.appendChild(
-        el("div", { class: "fl-field" }, [
-          el("div", { class: "fl-check" }, [
-            box,
-            el("label", { for: id }, [
-              consent.text || "",
-              name === "processing" && /^https?:\/\//.test(config.policy_url || "") ? " " : null,
-              name === "processing" && /^https?:\/\//.test(config.policy_url || "")
-                ? el("a", { href: config.policy_url, target: "_blank", rel: "noopener", text: TEXT.policy })
-                : null
-            ])
-          ]),
-          err
-        ])
-      );
+      var policy = name === "processing" && SAFE_URL.test(policyUrl || "");
+      form.appendChild(el("div", { class: "fl-field" }, [
+        el("div", { class: "fl-check" }, [
+          box,
+          el("label", { for: id }, [
+            consent.text || "",
+            policy ? " " : null,
+            policy ? el("a", { href: policyUrl, target: "_blank", rel: "noopener", text: TEXT.policy }) : null
+          ])
+        ]),
+        err
+      ]));
     });
+  }
 
-    var hp = el("input", {
-      type: "text",
-      id: uid + "-hp",
-      name: honeypotName,
-      tabindex: "-1",
-      autocomplete: "off"
+  function errorNode(state, name) {
+    var node = el("p", { class: "fl-error", id: uid + "-" + name.replace(/\W/g, "-") + "-error" });
+    state.errors[name] = node;
+    return node;
+  }
+
+  // The whole widget for one config. Later sections (booking, chat) hook in here.
+  function renderWidget(mounted, config) {
+    var box = mounted.box;
+    var colors = config.colors || {};
+    if (HEX.test(colors.primary || "")) box.style.setProperty("--fl-primary", colors.primary);
+    if (HEX.test(colors.text || "")) box.style.setProperty("--fl-text", colors.text);
+    box.className = "fl-widget " + (config.position === "bottom-left" ? "fl-pos-bottom-left" : "fl-pos-bottom-right");
+    mounted.host.setAttribute("data-config-version", String(config.version || 0));
+    renderLeadForm(box, config);
+  }
+
+  function renderLeadForm(box, config) {
+    var texts = config.texts || {};
+    var fields = config.fields || [];
+    var state = { inputs: {}, errors: {}, reply: "", channel: "" };
+    var titleId = uid + "-title";
+    var form = el("form", { class: "fl-form", novalidate: true, "aria-labelledby": titleId });
+    renderHeader(form, config, texts, titleId);
+    state.alert = el("div", { class: "fl-alert", role: "alert", "aria-live": "assertive" });
+    form.appendChild(state.alert);
+    renderQuickReplies(form, config.quick_replies, state);
+    renderFields(form, fields, state);
+    renderChannels(form, config.channels, state);
+    renderConsents(form, config.consents || {}, config.policy_url, state);
+    var honeypotName = config.honeypot_field || "hp_field";
+    state.hp = el("input", { type: "text", id: uid + "-hp", name: honeypotName, tabindex: "-1", autocomplete: "off" });
+    form.appendChild(el("div", { class: "fl-hp", "aria-hidden": "true" }, [
+      el("label", { for: uid + "-hp", text: TEXT.honeypot }),
+      state.hp
+    ]));
+    state.submitText = texts.button || TEXT.submit;
+    state.button = el("button", { type: "submit", class: "fl-submit", text: state.submitText });
+    form.appendChild(state.button);
+    state.status = el("p", { class: "fl-status", role: "status", "aria-live": "polite" });
+    form.appendChild(state.status);
+    box.textContent = "";
+    box.appendChild(form);
+    bindLeadForm(box, form, config, state);
+  }
+
+  function clearErrors(state) {
+    state.alert.textContent = "";
+    Object.keys(state.errors).forEach(function (name) {
+      state.errors[name].textContent = "";
+      if (state.inputs[name]) state.inputs[name].removeAttribute("aria-invalid");
     });
-    form.appendChild(
-      el("div", { class: "fl-hp", "aria-hidden": "true" }, [
-        el("label", { for: uid + "-hp", text: TEXT.honeypot }),
-        hp
-      ])
-    );
+  }
 
-    var button = el("button", { type: "submit", class: "fl-submit", text: submitText });
-    form.appendChild(button);
-    var statusBox = el("p", { class: "fl-status", role: "status", "aria-live": "polite" });
-    form.appendChild(statusBox);
-    container.textContent = "";
-    container.appendChild(form);
-
-    function clearErrors() {
-      alertBox.textContent = "";
-      Object.keys(errors).forEach(function (name) {
-        errors[name].textContent = "";
-        if (inputs[name]) inputs[name].removeAttribute("aria-invalid");
-      });
-    }
-
-    function showFieldErrors(fieldErrors) {
-      var first = null;
-      var unplaced = [];
-      Object.keys(fieldErrors).forEach(function (name) {
-        var messages = fieldErrors[name];
-        var text = Array.isArray(messages) ? messages.join(" ") : String(messages);
-        if (errors[name]) {
-          errors[name].textContent = text;
-          if (inputs[name]) {
-            inputs[name].setAttribute("aria-invalid", "true");
-            first = first || inputs[name];
-          }
-        } else {
-          unplaced.push(text);
+  function showFieldErrors(state, fieldErrors) {
+    var first = null;
+    var unplaced = [];
+    Object.keys(fieldErrors).forEach(function (name) {
+      var messages = fieldErrors[name];
+      var text = Array.isArray(messages) ? messages.join(" ") : String(messages);
+      if (state.errors[name]) {
+        state.errors[name].textContent = text;
+        if (state.inputs[name]) {
+          state.inputs[name].setAttribute("aria-invalid", "true");
+          first = first || state.inputs[name];
         }
-      });
-      alertBox.textContent = unplaced.length ? unplaced.join(" ") : TEXT.invalid;
-      if (first) first.focus();
-    }
-
-    function localErrors() {
-      var found = {};
-      var contact = oneOf.some(function (name) {
-        return inputs[name] && inputs[name].value.trim();
-      });
-      if (!contact) {
-        oneOf.forEach(function (name) {
-          if (inputs[name]) found[name] = [TEXT.oneOf];
-        });
+      } else {
+        unplaced.push(text);
       }
-      Object.keys(consents).forEach(function (name) {
-        var box = inputs["consents." + name];
-        if (consents[name].required && box && !box.checked) {
-          found["consents." + name] = [TEXT.consentRequired];
-        }
-      });
-      fields.forEach(function (field) {
-        var input = inputs[field.name];
-        if (field.required && input && !input.value.trim()) found[field.name] = [TEXT.requiredField];
-      });
-      return found;
-    }
+    });
+    state.alert.textContent = unplaced.length ? unplaced.join(" ") : TEXT.invalid;
+    if (first) first.focus();
+  }
 
+  function localErrors(config, state) {
+    var found = {};
+    var inputs = state.inputs;
+    var consents = config.consents || {};
+    var oneOf = config.require_one_of || ["email", "phone"];
+    var contact = oneOf.some(function (name) { return inputs[name] && inputs[name].value.trim(); });
+    if (!contact) {
+      oneOf.forEach(function (name) { if (inputs[name]) found[name] = [TEXT.oneOf]; });
+    }
+    Object.keys(consents).forEach(function (name) {
+      var box = inputs["consents." + name];
+      if (consents[name].required && box && !box.checked) found["consents." + name] = [TEXT.consentRequired];
+    });
+    (config.fields || []).forEach(function (field) {
+      var input = inputs[field.name];
+      if (field.required && input && !input.value.trim()) found[field.name] = [TEXT.requiredField];
+    });
+    return found;
+  }
+
+  function leadBody(config, state) {
+    var body = { consents: {}, page_url: window.location.href.slice(0, 2000) };
+    (config.fields || []).forEach(function (field) {
+      if (state.inputs[field.name]) body[field.name] = state.inputs[field.name].value.trim();
+    });
+    if (!body.message && state.reply) body.message = state.reply;
+    if (state.channel) body.channel = state.channel;
+    Object.keys(config.consents || {}).forEach(function (name) {
+      var box = state.inputs["consents." + name];
+      body.consents[name] = !!(box && box.checked);
+    });
+    var utm = utmParams();
+    if (Object.keys(utm).length) body.utm = utm;
+    if (script.getAttribute("data-test")) body.test = true;
+    body[config.honeypot_field || "hp_field"] = state.hp.value;
+    // One id per press of "Send", repeated by the retries: the server stores it once.
+    body.submission_id = submissionId();
+    state.submissionId = body.submission_id; // the booking step books for the lead it became
+    return body;
+  }
+
+  function bindLeadForm(box, form, config, state) {
     function busy(on) {
-      button.disabled = on;
-      button.textContent = on ? TEXT.sending : submitText;
+      state.button.disabled = on;
+      state.button.textContent = on ? TEXT.sending : state.submitText;
       form.setAttribute("aria-busy", on ? "true" : "false");
     }
-
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      clearErrors();
-      var found = localErrors();
-      if (Object.keys(found).length) {
-        showFieldErrors(found);
+      clearErrors(state);
+      var found = localErrors(config, state);
+      if (Object.keys(found).length) return showFieldErrors(state, found);
+      if (previewOnly) {
+        state.alert.textContent = "";
+        state.status.textContent = TEXT.previewOnly;
         return;
       }
-      var body = { consents: {}, page_url: window.location.href.slice(0, 2000) };
-      fields.forEach(function (field) {
-        if (inputs[field.name]) body[field.name] = inputs[field.name].value.trim();
-      });
-      Object.keys(consents).forEach(function (name) {
-        var box = inputs["consents." + name];
-        body.consents[name] = !!(box && box.checked);
-      });
-      var utm = utmParams();
-      if (Object.keys(utm).length) body.utm = utm;
-      body[honeypotName] = hp.value;
-      // One id per press of "Send", repeated by the retries: the server stores it once.
-      body.submission_id = submissionId();
-
       busy(true);
       sendWithRetry(
         base + "leads/",
@@ -447,39 +525,44 @@
           mode: "cors",
           credentials: "omit",
           headers: { "Content-Type": "application/json", Accept: "application/json" },
-          body: JSON.stringify(body)
+          body: JSON.stringify(leadBody(config, state))
         },
         function (seconds, attempt) {
-          statusBox.setAttribute("data-attempt", String(attempt));
-          statusBox.textContent = TEXT.retrying.replace("%s", seconds);
+          state.status.setAttribute("data-attempt", String(attempt));
+          state.status.textContent = TEXT.retrying.replace("%s", seconds);
         },
         function (response, data) {
           busy(false);
-          statusBox.textContent = "";
-          var error = (data && data.error) || {};
-          if (!response) {
-            alertBox.textContent = TEXT.retry;
-          } else if (response.ok) {
-            var thanks = el("p", { class: "fl-thanks", role: "status", tabindex: "-1", text: texts.success || TEXT.thanks });
-            container.textContent = "";
-            container.appendChild(thanks);
-            thanks.focus();
-            if (config.booking && config.booking.enabled) bookingStep(container, config.booking, body.submission_id);
-          } else if (response.status === 400 && error.fields && Object.keys(error.fields).length) {
-            showFieldErrors(error.fields);
-          } else if (response.status === 403 && error.code === "origin_not_allowed") {
-            warnOrigin(error);
-            alertBox.textContent = TEXT.notHere;
-          } else if (response.status === 402 || (response.status === 403 && error.code === "form_unavailable")) {
-            alertBox.textContent = TEXT.unavailable;
-          } else if (response.status === 400) {
-            alertBox.textContent = error.message || TEXT.invalid;
-          } else {
-            alertBox.textContent = TEXT.retry;
-          }
+          state.status.textContent = "";
+          answered(box, config, state, response, data);
         }
       );
     });
+  }
+
+  function answered(box, config, state, response, data) {
+    var error = (data && data.error) || {};
+    var alertBox = state.alert;
+    if (!response) {
+      alertBox.textContent = TEXT.retry;
+    } else if (response.ok) {
+      var thanks = el("p", { class: "fl-thanks", role: "status", tabindex: "-1", text: (config.texts || {}).success || TEXT.thanks });
+      box.textContent = "";
+      box.appendChild(thanks);
+      thanks.focus();
+      if (config.booking && config.booking.enabled) bookingStep(box, config.booking, state.submissionId);
+    } else if (response.status === 400 && error.fields && Object.keys(error.fields).length) {
+      showFieldErrors(state, error.fields);
+    } else if (response.status === 403 && error.code === "origin_not_allowed") {
+      warnOrigin(error);
+      alertBox.textContent = TEXT.notHere;
+    } else if (response.status === 402 || (response.status === 403 && error.code === "form_unavailable")) {
+      alertBox.textContent = TEXT.unavailable;
+    } else if (response.status === 400) {
+      alertBox.textContent = error.message || TEXT.invalid;
+    } else {
+      alertBox.textContent = TEXT.retry;
+    }
   }
 
   // --- meeting booking step (apps/booking): shown after a sent form when the company offers
@@ -545,17 +628,6 @@
   }
   // --- end of the meeting booking step -----------------------------------------------------
 
-  // For the site owner: what is wrong and how to fix it (the visitor sees a neutral message).
-  function warnOrigin(error) {
-    if (!window.console) return;
-    console.error(
-      "Fast Lead: this site (" + window.location.origin + ") is not allowed to use the widget " +
-        "with key " + key + ". Add it to the allowed sites in the Fast Lead dashboard " +
-        "(Widget → Sites allowed to send leads); until then the form is not shown." +
-        (error && error.message ? " Server: " + error.message : "")
-    );
-  }
-
   // ==== Web chat (apps/messaging/webchat_api.py) — only with data-chat on the script tag ====
   // The visitor's token is kept in localStorage, so the conversation survives page loads;
   // operator replies are fetched every CHAT_POLL_MS while the page is visible.
@@ -565,18 +637,17 @@
     en: { title: "Chat with us", placeholder: "Your question…", send: "Send", failed: "Could not send. Please try again.", you: "You", them: "Agent" }
   }[lang];
   var CHAT_CSS =
-    ".fl-chat-log{list-style:none;margin:0 0 .75rem;padding:0;max-height:18rem;overflow-y:auto;display:grid;gap:.4rem}" +
+    ".fl-chat{margin-top:1em}.fl-chat-log{list-style:none;margin:0 0 .75rem;padding:0;max-height:18rem;overflow-y:auto;display:grid;gap:.4rem}" +
     ".fl-chat-log li{margin:0;padding:.45rem .7rem;border-radius:.6rem;background:#f2f4f7;max-width:85%;overflow-wrap:anywhere}" +
     ".fl-chat-log li.fl-from-visitor{justify-self:end;background:#eff4ff}" +
     ".fl-chat-log small{display:block;color:#667085;font-size:.75rem}";
 
-  function startChat(anchor) {
+  function startChat(mounted) {
     var storeKey = "fastlead-chat:" + key;
     var token = "";
     try { token = window.localStorage.getItem(storeKey) || ""; } catch (e) { token = ""; }
     var lastId = 0;
-    var style = el("style", { text: CHAT_CSS });
-    (document.head || document.documentElement).appendChild(style);
+    mounted.root.appendChild(el("style", { text: CHAT_CSS }));
     var log = el("ol", { class: "fl-chat-log", "aria-live": "polite" });
     var input = el("textarea", { class: "fl-input", rows: "2", maxlength: "2000", "aria-label": CHAT_TEXT.placeholder, placeholder: CHAT_TEXT.placeholder });
     var alertBox = el("p", { class: "fl-alert", role: "alert" });
@@ -585,7 +656,7 @@
     var box = el("section", { class: "fl-widget fl-chat", lang: lang, "aria-label": CHAT_TEXT.title }, [
       el("h2", { class: "fl-title", text: CHAT_TEXT.title }), log, form
     ]);
-    anchor.parentNode.insertBefore(box, anchor.nextSibling);
+    mounted.root.appendChild(box);
 
     function show(messages) {
       (messages || []).forEach(function (m) {
@@ -642,32 +713,68 @@
   }
   // ==== end of web chat ====
 
+  /* --- 4. start-up ------------------------------------------------------------------------ */
+
+  // For the site owner: what is wrong and how to fix it (the visitor sees a neutral message).
+  function warnOrigin(error) {
+    if (!window.console) return;
+    console.error(
+      "Fast Lead: this site (" + window.location.origin + ") is not allowed to use the widget " +
+        "with key " + key + ". Add it to the allowed sites in the Fast Lead dashboard " +
+        "(Widget → Sites allowed to send leads), or press Allow on the notice there; until " +
+        "then the form is not shown." + (error && error.message ? " Server: " + error.message : "")
+    );
+  }
+
+  var isPreview = script.getAttribute("data-preview") === "1";
+  var previewOnly = false; // a draft shown in the preview: the form is not sent
+  var draft = null;
+
+  // The dashboard's editor posts {type: "fastlead:draft", config} to the preview page on every
+  // change; only a parent page of the API's own origin is listened to.
+  function listenForDrafts(mounted) {
+    window.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (event.origin !== origin || event.source !== window.parent || data.type !== "fastlead:draft") return;
+      draft = data.config;
+      previewOnly = true;
+      renderWidget(mounted, draft);
+      mounted.host.setAttribute("data-draft", "1");
+    });
+  }
+
+  function showNotice(mounted, text) {
+    mounted.box.appendChild(el("p", { class: "fl-alert", role: "status", text: text }));
+  }
+
   function start() {
-    injectStyle();
-    var container = mount();
-    container.setAttribute("aria-busy", "true");
+    var mounted = mountHost();
+    if (isPreview) listenForDrafts(mounted);
+    mounted.host.setAttribute("aria-busy", "true");
+    var version = script.getAttribute("data-v");
     sendWithRetry(
-      base + "?lang=" + lang + (script.getAttribute("data-v") ? "&v=" + encodeURIComponent(script.getAttribute("data-v")) : ""),
+      base + "?lang=" + lang + (version ? "&v=" + encodeURIComponent(version) : ""),
       { mode: "cors", credentials: "omit", headers: { Accept: "application/json", "Accept-Language": lang } },
       function () {}, // still loading: the container stays busy
       function (response, config) {
-        container.removeAttribute("aria-busy");
+        mounted.host.removeAttribute("aria-busy");
         var error = (config && config.error) || {};
+        if (draft) return; // the editor's draft arrived first and stays shown
         if (response && response.ok) {
-          render(container, config);
-          if (script.hasAttribute("data-chat")) startChat(container);
+          renderWidget(mounted, config);
+          if (script.hasAttribute("data-chat") && !isPreview) startChat(mounted);
         } else if (response && response.status === 403 && error.code === "origin_not_allowed") {
           warnOrigin(error);
-          container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.notHere }));
+          showNotice(mounted, TEXT.notHere);
         } else if (response && (response.status === 402 || response.status === 403)) {
-          container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.unavailable }));
+          showNotice(mounted, TEXT.unavailable);
         } else if (response && response.status === 404) {
-          if (container.getAttribute("data-fastlead-created") && container.parentNode) {
-            container.parentNode.removeChild(container);
+          if (mounted.host.getAttribute("data-fastlead-created") && mounted.host.parentNode) {
+            mounted.host.parentNode.removeChild(mounted.host);
           }
           if (window.console) console.warn("Fast Lead: unknown or revoked widget key " + key + ".");
         } else {
-          container.appendChild(el("p", { class: "fl-alert", role: "status", text: TEXT.loadFailed }));
+          showNotice(mounted, TEXT.loadFailed);
         }
       }
     );

@@ -95,10 +95,15 @@ def test_signup_sends_a_russian_confirmation_and_the_post_confirms(client):
     assert "Подтвердить" in page.content.decode()
     assert User.objects.get(email="anna@example.com").emailaddress_set.get().verified is False
 
-    # ... and the POST confirms, signs in and opens the company named at sign-up
+    # ... and the POST confirms, signs in and opens the company named at sign-up, where the
+    # onboarding wizard of a new company starts
     confirmed = client.post(link, follow=True)
     slug = memberships_for_user(confirmed.wsgi_request.user).get().tenant.slug
-    assert confirmed.redirect_chain[-1][0] == reverse("web:overview", args=[slug])
+    assert [url for url, _status in confirmed.redirect_chain][-3:] == [
+        reverse("web:overview", args=[slug]),
+        reverse("web:onboarding", args=[slug]),
+        reverse("web:onboarding_step", args=[slug, "company"]),
+    ]
     assert User.objects.get(email="anna@example.com").emailaddress_set.get().verified is True
 
 

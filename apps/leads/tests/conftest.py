@@ -88,3 +88,17 @@ def second_operator(tenant):
 @pytest.fixture
 def member_ids(tenant):
     return set(Membership.objects.for_tenant(tenant).values_list("user_id", flat=True))
+
+
+WIDGET_ORIGIN = "https://shop.example"
+
+
+@pytest.fixture
+def site(tenant):
+    """The tenant with its site allowed to use the widget (and no cached widget state)."""
+    from django.core.cache import cache
+
+    tenant.allowed_origins = [WIDGET_ORIGIN]
+    tenant.save()
+    cache.clear()
+    return tenant

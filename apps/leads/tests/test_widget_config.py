@@ -5,23 +5,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from apps.leads.models import WidgetConfig
+from apps.leads.tests.conftest import WIDGET_ORIGIN as ORIGIN
 from apps.leads.tests.conftest import url
 from apps.leads.widget_config import public_config, widget_config_get, widget_config_save
 from apps.tenants.models import AuditLogEntry
-
-ORIGIN = "https://shop.example"
-
-
-@pytest.fixture
-def site(tenant):
-    tenant.allowed_origins = [ORIGIN]
-    tenant.save()
-    cache.clear()
-    return tenant
 
 
 def config_url(key):
