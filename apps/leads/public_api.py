@@ -49,8 +49,8 @@ from apps.leads.widget_config import (
     public_config,
     visitor_language,
 )
-from apps.leads.widget_origins import origin_attempt_record
 from apps.leads.widget_hooks import public_config_extras, visitor_lead_remember
+from apps.leads.widget_origins import origin_attempt_record
 from apps.tenants.keys import (
     WidgetTenant,
     widget_tenant_cache_key,
