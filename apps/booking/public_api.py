@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -29,8 +30,14 @@ from apps.tenants.scoping import tenant_scope
 
 
 def public_config_booking(tenant_id: str, widget_api_url: str) -> dict:
-    """The `booking` block of the published widget config (leads' extras registry)."""
-    if not selectors.booking_enabled(tenant_id):
+    """The `booking` block of the published widget config (leads' extras registry). With the
+    database down the form still shows (from the cache) and offers no meetings: none could be
+    booked then anyway."""
+    try:
+        enabled = selectors.booking_enabled(tenant_id)
+    except DatabaseError:
+        enabled = False
+    if not enabled:
         return {"booking": {"enabled": False}}
     return {
         "booking": {

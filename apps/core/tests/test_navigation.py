@@ -32,10 +32,13 @@ def registry(monkeypatch):
 def test_every_app_registered_its_links_in_sidebar_order():
     assert [item.key for item in nav_items()] == [
         "overview",
+        "analytics",
         "leads",
         "inbox",
         "widget",
         "channels",
+        "booking",
+        "messaging_rules",
         "api_keys",
         "modules",
         "billing",

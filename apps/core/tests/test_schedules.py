@@ -30,6 +30,22 @@ BEAT_ROWS = {
     ),
     ("leads: purge old files", "apps.leads.tasks.purge_lead_files_task", 360, "default"),
     ("features: expire overrides", "apps.features.tasks.expire_tenant_features_task", 5, "default"),
+    (
+        "messaging: abandoned sends become unknown",
+        "apps.messaging.tasks.recover_abandoned_sends_task",
+        5,
+        "messaging",
+    ),
+    (
+        "messaging: run due rule decisions",
+        "apps.messaging.rules.tasks.run_due_decisions_task",
+        1,
+        "messaging",
+    ),
+    ("analytics: refresh recent days", "apps.analytics.tasks.refresh_recent_task", 15, "default"),
+    ("analytics: refresh history", "apps.analytics.tasks.refresh_history_task", 1440, "default"),
+    ("analytics: weekly report", "apps.analytics.tasks.weekly_reports_task", 15, "default"),
+    ("analytics: lead drop alert", "apps.analytics.tasks.lead_drop_alerts_task", 60, "default"),
 }
 
 

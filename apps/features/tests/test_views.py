@@ -27,12 +27,20 @@ def test_modules_page_shows_tools_on_and_locked_with_the_upsell_hint(tenant, ana
 
 
 def test_modules_page_shows_tools_without_pages_as_coming_soon_not_on(tenant, analyst_client_web):
-    # given: every tool on trial, but HyroPage, upsell, rules, analytics and branding unbuilt
+    # given: every tool on trial, but HyroPage, upsell, HYROCALL, webhooks and branding unbuilt
     response = analyst_client_web.get(_url(tenant))
     # then
     on = {t["key"] for t in response.context["tools"]}
     soon = {t["key"] for t in response.context["coming_soon"]}
-    assert on == {"enrichment", "export", "api_access", "channels", "messaging_rules"}
+    assert on == {
+        "enrichment",
+        "export",
+        "api_access",
+        "channels",
+        "messaging_rules",
+        "extended_analytics",
+        "advanced_analytics",
+    }
     assert {"hyropage", "upsell", "custom_branding"} <= soon
     html = response.content.decode()
     soon_part = html[html.index('id="modules-soon-title"') :]

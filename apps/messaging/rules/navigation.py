@@ -16,7 +16,7 @@ NAV = (
             f'<path d="M5 5h14v4H5zM5 15h14v4H5z" {_STROKE} stroke-linejoin="round"/>'
             f'<path d="M12 9v6" {_STROKE} stroke-linecap="round"/>'
         ),
-        order=37,
+        order=38,
         active_when=in_app("messaging_rules"),
         roles=frozenset({Role.ADMIN, Role.OPERATOR}),
     ),

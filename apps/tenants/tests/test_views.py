@@ -420,7 +420,7 @@ def test_member_can_leave_the_company(operator_client_web, tenant, operator_user
     response = operator_client_web.post(team_url(tenant, "tenants:leave"), **HX)
 
     assert response.status_code == 200
-    assert response["HX-Redirect"] == "/"
+    assert response["HX-Redirect"] == reverse("web:home")
     assert membership_of(tenant, operator_user) is None
 
 
@@ -637,4 +637,4 @@ def test_resume_without_a_pending_invitation_goes_home(client):
     response = client.get(reverse("tenants:invitation_resume"))
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == reverse("web:home")

@@ -60,7 +60,8 @@ def test_steps_save_progress_and_the_wizard_resumes(
     client.post(step(tenant, "channel"), {"skip": "1"})
     assert client.get(step(tenant))["Location"] == step(tenant, "calendar")
     html = client.get(step(tenant, "calendar")).content.decode()
-    assert "Meeting booking is not available yet" in html  # no booking settings URL yet
+    assert "Open meeting settings" in html  # the booking app's settings page
+    assert f'href="/t/{tenant.slug}/booking/' in html
     client.post(step(tenant, "calendar"), {"skip": "1"})
     # the snippet e-mailed to a developer
     with django_capture_on_commit_callbacks(execute=True):

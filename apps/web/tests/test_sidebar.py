@@ -12,9 +12,13 @@ pytestmark = pytest.mark.django_db
 
 ALL_LINKS = [
     "web:overview",
+    "analytics:index",
     "leads:index",
+    "messaging:inbox",
     "leads:widget",
     "channels:index",
+    "booking:index",
+    "messaging_rules:index",
     "leads:api_keys",
     "features:modules",
     "billing:overview",
@@ -65,11 +69,19 @@ def test_admin_sees_every_link_in_order_with_the_current_page_marked(
     assert [href for href, current in links if current] == _urls(tenant, active)
 
 
-@pytest.mark.parametrize("role", [Role.OPERATOR, Role.ANALYST])
-def test_api_keys_and_channels_links_are_for_administrators_only(client, tenant, role):
+ADMIN_ONLY = ("leads:api_keys", "channels:index")
+# Analysts read; talking to leads, booking meetings and editing rules is operators' work.
+OPERATOR_WORK = ("messaging:inbox", "booking:index", "messaging_rules:index")
+
+
+@pytest.mark.parametrize(
+    ("role", "hidden"),
+    [(Role.OPERATOR, ADMIN_ONLY), (Role.ANALYST, ADMIN_ONLY + OPERATOR_WORK)],
+)
+def test_links_follow_the_role(client, tenant, role, hidden):
     client.force_login(MembershipFactory(tenant=tenant, role=role).user)
     links = _sidebar(client, tenant, "web:overview")
-    expected = [name for name in ALL_LINKS if name not in ("leads:api_keys", "channels:index")]
+    expected = [name for name in ALL_LINKS if name not in hidden]
     assert [href for href, _current in links] == _urls(tenant, expected)
 
 
