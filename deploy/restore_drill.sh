@@ -30,6 +30,6 @@ pg_restore --no-owner -d "$SERVER/$TARGET" "$DUMP"
 
 counts() {
     psql "$SERVER/$1" -Atc "SELECT string_agg(format('SELECT %L, count(*) FROM %I', tablename, tablename), ' UNION ALL ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'" |
-        psql "$SERVER/$1" -At
+        psql "$SERVER/$1" -At | sort
 }
 diff <(counts "$SOURCE") <(counts "$TARGET") && echo "==> restored: every table has the same rows ($(counts "$TARGET" | wc -l) tables, $(counts "$TARGET" | awk -F'|' '{s+=$2} END {print s}') rows)"
