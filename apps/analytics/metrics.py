@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import structlog
 from django.core.cache import cache
-from prometheus_client.core import REGISTRY, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 
 from apps.analytics.staff import staff_metrics
+from apps.core.metrics import register_scrape_collector
 
 logger = structlog.get_logger(__name__)
 CACHE_KEY = "analytics:staff-metrics"
@@ -76,5 +77,4 @@ COLLECTOR = BusinessMetricsCollector()
 
 
 def register_collector() -> None:
-    if COLLECTOR not in getattr(REGISTRY, "_collector_to_names", {}):
-        REGISTRY.register(COLLECTOR)
+    register_scrape_collector(COLLECTOR)  # also under the multiprocess /metrics

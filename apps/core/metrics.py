@@ -63,8 +63,18 @@ def scrape_registry():
         return REGISTRY
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
-    registry.register(_QUEUE_LENGTHS)
+    for collector in _SCRAPE_TIME:
+        registry.register(collector)
     return registry
+
+
+def register_scrape_collector(collector) -> None:
+    """A collector that computes its values when scraped (queue lengths, business gauges):
+    reported in both modes, once, whoever calls this again (a re-run AppConfig.ready)."""
+    if collector in _SCRAPE_TIME:
+        return
+    _SCRAPE_TIME.append(collector)
+    REGISTRY.register(collector)
 
 
 class QueueLengthCollector:
@@ -95,5 +105,5 @@ def queue_lengths() -> dict[str, int]:
         return {}
 
 
-_QUEUE_LENGTHS = QueueLengthCollector()
-REGISTRY.register(_QUEUE_LENGTHS)
+_SCRAPE_TIME: list = []
+register_scrape_collector(QueueLengthCollector())

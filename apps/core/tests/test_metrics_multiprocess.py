@@ -90,3 +90,13 @@ def test_gunicorn_marks_an_exited_worker_dead(tmp_path, monkeypatch):
     exec(compile((ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), config)
     config["child_exit"](None, type("Worker", (), {"pid": 4242})())
     assert not live.exists()
+
+
+@pytest.mark.django_db
+def test_scrape_time_collectors_are_reported_in_multiprocess_mode_too(
+    tmp_path, monkeypatch, client
+):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    text = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert "fastlead_celery_queue_length" in text  # core's own collector
+    assert "fastlead_mrr_minor" in text  # analytics registers its business gauges here
