@@ -116,7 +116,8 @@ CLAIMS: tuple[Claim, ...] = (
         "channels",
         _("Follow-up rules"),
         _("Messages that go out by themselves when a lead arrives or goes quiet."),
-        ("messaging:rules",),
+        ("messaging_rules:index",),
+        tool="messaging_rules",
     ),
     Claim(
         "booking",
@@ -130,7 +131,7 @@ CLAIMS: tuple[Claim, ...] = (
         "work",
         _("Analytics"),
         _("Leads, conversion by channel and the funnel from lead to meeting."),
-        ("analytics:dashboard",),
+        ("analytics:index",),
     ),
     Claim(
         "onboarding",
