@@ -27,7 +27,15 @@ def test_plans_are_public_with_prices_in_minor_units_and_localized_names(
     assert plans["pro"]["name"] == "Pro" and plans["pro"]["names"] == {"ru": "Про", "en": "Pro"}
     assert plans["business"]["lead_limit"] is None and "api_access" in plans["business"]["tools"]
     assert plans["trial"]["trial_days"] == 14
-    assert plans["trial"]["tools"] == ["api_access", "channels", "enrichment", "export"]  # built
+    assert plans["trial"]["tools"] == [  # the built tools only
+        "advanced_analytics",
+        "api_access",
+        "channels",
+        "enrichment",
+        "export",
+        "extended_analytics",
+        "messaging_rules",
+    ]
     ru = api_client.get(PLANS, HTTP_ACCEPT_LANGUAGE="ru").json()
     assert ru[2]["name"] == "Про"
 

@@ -34,7 +34,8 @@ def test_plan_cards_sell_only_tools_that_exist_and_state_the_lead_limit(
     html = response.content.decode()
     cards = html[html.index('id="plans-title"') :]
     assert "Includes: AI enrichment, Export" in cards  # Pro
-    for unbuilt in ("Custom branding", "branding", "HyroPage", "Webhooks", "analytics"):
+    assert "Extended analytics" in cards  # built now: sold
+    for unbuilt in ("Custom branding", "branding", "HyroPage", "Webhooks"):
         assert unbuilt not in cards
     assert "new leads are refused until you move to a larger plan" in cards
 
