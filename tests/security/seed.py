@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.billing import services as billing
 from apps.billing.models import Plan, Subscription
+from apps.booking.models import Booking
 from apps.channels.models import Channel
 from apps.enrichment.models import EnrichmentRun
 from apps.features.registry import tool_keys
 from apps.features.services import tenant_feature_set
 from apps.leads.ingestion import ingest_leads
-from apps.leads.models import LeadExport, LeadList
+from apps.leads.models import Lead, LeadExport, LeadList
 from apps.leads.models_imports import ImportJob
+from apps.leads.models_widget import WidgetOriginAttempt
+from apps.messaging.models import Conversation, Direction, Message, MessageStatus
+from apps.messaging.rules.models import Template
+from apps.messaging.rules.packs import SEED, pack_install
 from apps.payments.models import Invoice
 from apps.payments.services import payments as payment_steps
 from apps.tenants import keys
@@ -114,6 +121,7 @@ def world_create(marker: str, slug: str) -> World:
         channel.save()
         publishable = keys.publishable_key_get_or_create(tenant).key
         subscription_id = Subscription.objects.for_tenant(tenant).order_by("-pk").first().pk
+        later = _messaging_and_more(tenant, marker, lead_id, channel)
     world.kwargs = {
         "tenant_id": str(tenant.pk),
         "tenant_slug": tenant.slug,
@@ -131,10 +139,46 @@ def world_create(marker: str, slug: str) -> World:
         "subscription_id": subscription_id,
         "publishable_key": publishable,
         "token": token,
+        **later,
     }
     # Not a URL kwarg: request bodies refer to the caller's own teammate with it.
     world.kwargs["own_user_id"] = teammate.pk
     return world
+
+
+def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
+    """A conversation with one message, a rule with its template, a booking and a widget
+    origin attempt: the rows the inbox, rules, booking and widget routes name."""
+    lead = Lead.objects.for_tenant(tenant).get(pk=lead_id)
+    conversation = Conversation.objects.create(tenant=tenant, lead=lead, channel=channel)
+    message = Message.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        lead=lead,
+        direction=Direction.OUT,
+        channel=channel,
+        channel_kind="email",
+        address=f"lead@{marker}.test",
+        body="Hello",
+        status=MessageStatus.FAILED,
+        idempotency_key=f"sweep-{marker}",
+    )
+    rules = pack_install(tenant=tenant, key=SEED.key)
+    template = Template.objects.for_tenant(tenant).order_by("pk").first()
+    start = timezone.now() + timedelta(days=3)
+    booking = Booking.objects.create(
+        tenant=tenant, lead=lead, starts_at=start, ends_at=start + timedelta(minutes=30)
+    )
+    attempt = WidgetOriginAttempt.objects.create(tenant=tenant, origin=f"https://{marker}.test")
+    return {
+        "conversation_id": conversation.pk,
+        "message_id": message.pk,
+        "rule_id": rules[0].pk,
+        "template_id": template.pk,
+        "subject_id": f"lead:{lead_id}",
+        "booking_id": booking.pk,
+        "attempt_id": attempt.pk,
+    }
 
 
 # Keyword arguments that name no tenant's row: one value for every caller.
@@ -148,6 +192,12 @@ NEUTRAL_KWARGS = {
     "slug": "clinics",  # a use case; no blog post has this slug
     "category_slug": "sweep-no-such-category",
     "page": "offer",
+    "pack_key": "lifecycle",
+    "kind": "logo",  # widget images; the channel webhook gets an unknown token anyway
+    "name": "widget/sweep-no-such-file.png",
+    "table": "channels",  # an analytics export that needs no paid tool
+    "fmt": "csv",
+    "step": "company",  # the onboarding wizard's first step
 }
 
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from apps.core.api import error_responses
 from apps.core.errors import ValidationFailed
 from apps.features.guards import ensure_feature
+from apps.leads.selectors import lead_get
 from apps.messaging.rules import selectors, services
 from apps.messaging.rules.serializers import (
     MAX_BATCH,
@@ -108,6 +109,9 @@ class AuditAPI(RulesAPIView):
         responses={200: AuditSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, tenant_id, subject_id):
+        if subject_id.startswith("lead:"):  # a lead of another company is not found, not empty
+            lead_id = subject_id.removeprefix("lead:")
+            lead_get(self.tenant, int(lead_id) if lead_id.isdigit() else 0)
         events = selectors.audit_events(self.tenant, subject_id)
         return Response({"subject": subject_id, "events": [_event(e) for e in events]})
 
