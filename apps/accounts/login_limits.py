@@ -28,7 +28,9 @@ def _ms(moment) -> int:
 
 
 class DatabaseBackend:
-    """The limiter backend for request counts in the database (no tokens, no pauses)."""
+    """The limiter backend for request counts in the database: the sliding log only
+    (`try_acquire`, `settle`, `release`, `clear`). The login limit counts attempts, so it has
+    no tokens, no pauses and no fixed windows (`Backend.pause` / `count_fixed`)."""
 
     def try_acquire(self, key: str, member: str, tokens: int, budget: Budget) -> tuple[int, int]:
         now = timezone.now()
@@ -55,10 +57,4 @@ class DatabaseBackend:
         LoginAttempt.objects.filter(key=_digest(key)).delete()
 
     def settle(self, key: str, member: str, new_member: str) -> None:
-        raise NotImplementedError("login limits count attempts, not tokens")
-
-    def pause(self, key: str, ms: int) -> None:
-        raise NotImplementedError("login limits are never paused")
-
-    def count_fixed(self, counters, read):
-        raise NotImplementedError("login limits use the sliding log")
+        LoginAttempt.objects.filter(key=_digest(key), member=member).update(member=new_member)

@@ -77,3 +77,15 @@ def test_database_counts_keep_a_sliding_window_and_purge_old_rows(monkeypatch):
     assert list(LoginAttempt.objects.values_list("member", flat=True)) == ["m4:0"]
     backend.clear("k")
     assert not LoginAttempt.objects.exists()
+
+
+def test_database_counts_settle_a_grant_under_its_new_name():
+    from apps.core.ratelimit import Rate
+
+    backend, budget = DatabaseBackend(), Rate(1, 60).budget()
+    assert backend.try_acquire("k", "old:0", 0, budget)[0] == 0
+    backend.settle("k", "old:0", "new:0")
+    backend.release("k", "old:0")  # the old name is gone: nothing given back
+    assert backend.try_acquire("k", "other:0", 0, budget)[0] > 0
+    backend.release("k", "new:0")
+    assert backend.try_acquire("k", "other:0", 0, budget)[0] == 0
