@@ -495,6 +495,26 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Private files (imports, exports, reports, invoice PDFs: apps/core/private_files.py) go to an
+# S3-compatible bucket through django-storages when it is named; they are never public and are
+# handed out as signed URLs that expire after PRIVATE_FILE_URL_SECONDS.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+PRIVATE_FILE_URL_SECONDS = env.int("PRIVATE_FILE_URL_SECONDS", default=300)
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "querystring_expire": PRIVATE_FILE_URL_SECONDS,
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            "location": env("AWS_S3_PREFIX", default="private"),
+        },
+    }
 # The widget's logos and avatars (apps/leads/widget_uploads.py): S3-compatible storage through
 # django-storages when a bucket is named, else local files served by the app.
 WIDGET_ASSETS_S3_BUCKET = env("WIDGET_ASSETS_S3_BUCKET", default="")
@@ -612,9 +632,10 @@ SITE_INQUIRY_RATE = env("SITE_INQUIRY_RATE", default="5/hour")  # per visitor IP
 SITE_CONTACT_EMAIL = env("SITE_CONTACT_EMAIL", default="")
 # --- Analytics (apps/analytics) --------------------------------------------------------------
 INSTALLED_APPS += ["apps.analytics"]
-# Analytics reads go to a replica when DATABASE_REPLICA_URL is set (apps/analytics/routers.py).
+# Analytics, export and report reads go to a replica when DATABASE_REPLICA_URL is set
+# (apps/core/replica.py, apps/analytics/routers.py).
 if env("DATABASE_REPLICA_URL", default=""):
-    DATABASES["analytics_replica"] = {
+    DATABASES["replica"] = {
         **env.db("DATABASE_REPLICA_URL"),
         "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
         "TEST": {"MIRROR": "default"},

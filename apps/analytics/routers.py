@@ -1,18 +1,17 @@
 """Analytics reads on a replica when `DATABASE_REPLICA_URL` is set (off by default).
 
-Settings add the alias `analytics_replica` only when the variable is set. The router sends
-reads of analytics' own models there; analytics selectors pass `read_alias()` for their raw
-reads of leads. Writes (the rollup recomputes) always go to the primary: a lagging replica
+Settings add the alias `replica` only when the variable is set (apps/core/replica.py). The
+router sends reads of analytics' own models there; analytics selectors pass `read_alias()` for
+their raw reads of leads. Writes (the rollup recomputes) always go to the primary: a lagging replica
 must not be the source of a rollup.
 """
 
 from django.conf import settings
 
-REPLICA = "analytics_replica"
+from apps.core.replica import REPLICA
+from apps.core.replica import replica_alias as read_alias
 
-
-def read_alias() -> str:
-    return REPLICA if REPLICA in settings.DATABASES else "default"
+__all__ = ["REPLICA", "AnalyticsReplicaRouter", "read_alias"]
 
 
 class AnalyticsReplicaRouter:

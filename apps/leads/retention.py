@@ -5,23 +5,17 @@ rows stay (their pages say the file is no longer available). Running jobs are ne
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import structlog
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from apps.core import private_files
 from apps.leads.models import ExportStatus, ImportJob, ImportStatus, LeadExport
 
 logger = structlog.get_logger("fastlead.leads.retention")
 FINISHED_IMPORTS = (ImportStatus.DONE, ImportStatus.FAILED)
 FINISHED_EXPORTS = (ExportStatus.DONE, ExportStatus.FAILED)
-
-
-def _delete(name: str) -> None:
-    if name and default_storage.exists(name):
-        default_storage.delete(name)
 
 
 def lead_files_purge(now=None) -> dict[str, int]:
@@ -35,8 +29,8 @@ def lead_files_purge(now=None) -> dict[str, int]:
         .exclude(file="", report="")
     )
     for job in jobs.iterator():
-        _delete(job.file.name)
-        _delete(job.report.name)
+        private_files.delete(job.file.name)
+        private_files.delete(job.report.name)
         ImportJob.objects.unscoped().filter(pk=job.pk).update(file="", report="")
         purged["imports"] += 1
     exports = (
@@ -45,7 +39,7 @@ def lead_files_purge(now=None) -> dict[str, int]:
         .exclude(file="")
     )
     for export in exports.iterator():
-        (Path(settings.MEDIA_ROOT) / export.file).unlink(missing_ok=True)
+        private_files.delete(export.file)
         LeadExport.objects.unscoped().filter(pk=export.pk).update(file="")
         purged["exports"] += 1
     if any(purged.values()):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 import structlog
 from celery import shared_task
@@ -12,7 +11,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core import private_files
 from apps.core.errors import ApplicationError
+from apps.core.replica import replica_alias
 from apps.features.guards import ensure_feature
 from apps.leads.export import export_to_file
 from apps.leads.filters import parse_lead_filters
@@ -27,10 +28,9 @@ TIME_LIMIT = settings.CELERY_LONGEST_TASK_TIME_LIMIT  # big exports
 STALE_AFTER = timedelta(seconds=TIME_LIMIT + 60)
 
 
-def export_path(export: LeadExport) -> Path:
-    token = secrets.token_hex(8)  # unguessable even to someone who can list MEDIA_URL
-    name = f"{EXPORTS_DIR}/{export.tenant_id}/leads-{export.pk}-{token}.{export.format}"
-    return Path(settings.MEDIA_ROOT) / name
+def export_name(export: LeadExport) -> str:
+    token = secrets.token_hex(8)  # unguessable even to someone who can list the storage
+    return f"{EXPORTS_DIR}/{export.tenant_id}/leads-{export.pk}-{token}.{export.format}"
 
 
 @tenant_task(time_limit=TIME_LIMIT, soft_time_limit=TIME_LIMIT - 100)
@@ -51,14 +51,15 @@ def export_leads_task(tenant, export_id: int) -> None:
     try:
         ensure_feature(tenant, "export")  # the plan may have changed since it was queued
         filters = parse_lead_filters(export.filters or {}, user=export.created_by)
-        queryset = lead_filter(tenant, filters)
+        queryset = lead_filter(tenant, filters).using(replica_alias())  # rows: the replica
         LeadExport.objects.filter(pk=export_id).update(rows_total=queryset.count())
-        path = export_path(export)
+        name = export_name(export)
 
         def progress(rows: int) -> None:
             LeadExport.objects.filter(pk=export_id).update(rows_done=rows)
 
-        export_to_file(queryset, export.format, path, on_rows=progress)
+        with private_files.local_copy(name) as path:
+            export_to_file(queryset, export.format, path, on_rows=progress)
     except ApplicationError as exc:  # expected (a locked tool, a filter gone bad): no trace
         _fail(export_id, exc.message)
         return
@@ -68,7 +69,7 @@ def export_leads_task(tenant, export_id: int) -> None:
         return
     LeadExport.objects.filter(pk=export_id).update(
         status=ExportStatus.DONE,
-        file=str(path.relative_to(settings.MEDIA_ROOT)),
+        file=name,
         finished_at=timezone.now(),
     )
 

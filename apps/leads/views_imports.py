@@ -8,12 +8,12 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from apps.core import private_files
 from apps.core.errors import ApplicationError
 from apps.leads import selectors
 from apps.leads.forms import ImportMappingForm, ImportUploadForm
@@ -113,14 +113,11 @@ def import_status(request, tenant_slug, import_id):
 def import_report(request, tenant_slug, import_id):
     """The rejected rows as CSV (row number, reasons, the row's cells)."""
     job = import_job_get(request.tenant, import_id)
-    if not job.report.name or not default_storage.exists(job.report.name):
+    if not private_files.exists(job.report.name):
         raise Http404
     stem = PurePath(job.original_name).stem[:80] or "leads"
-    response = FileResponse(
-        default_storage.open(job.report.name, "rb"),
-        as_attachment=True,
+    return private_files.download_response(
+        job.report.name,
         filename=_("rejected-%(name)s.csv") % {"name": stem},
         content_type="text/csv; charset=utf-8",
     )
-    response["Cache-Control"] = "no-store"
-    return response

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from apps.core import private_files
 from apps.core.money import format_money
 from apps.core.pdf import FONTS, PDF_TYPE
 from apps.payments.models import Invoice, InvoiceKind
@@ -32,12 +33,21 @@ def invoice_filename(invoice: Invoice, language: str) -> str:
 
 
 def invoice_pdf_response(invoice: Invoice, language: str | None = None) -> HttpResponse:
-    """The PDF as a download named after the invoice number and language."""
+    """The PDF as a download named after the invoice number and language. The document is
+    drawn once per state (open, then paid) and kept in the private file storage: what was
+    issued is what every later download returns."""
     language = invoice_language(invoice, language)
-    response = HttpResponse(invoice_pdf_bytes(invoice, language), content_type=PDF_TYPE)
-    name = invoice_filename(invoice, language)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    stored = _stored_name(invoice, language)
+    if not private_files.exists(stored):
+        private_files.save_bytes(stored, invoice_pdf_bytes(invoice, language))
+    return private_files.download_response(
+        stored, filename=invoice_filename(invoice, language), content_type=PDF_TYPE
+    )
+
+
+def _stored_name(invoice: Invoice, language: str) -> str:
+    state = f"paid-{invoice.paid_at:%Y%m%dT%H%M%S}" if invoice.paid_at else "open"
+    return f"invoices/{invoice.tenant_id}/{invoice.pk}-{language}-{state}.pdf"
 
 
 def invoice_pdf_bytes(invoice: Invoice, language: str | None = None) -> bytes:

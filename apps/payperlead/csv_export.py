@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import structlog
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from apps.core import csv_safety
 from apps.core.csv_safety import csv_safe_sql
 from apps.core.money import exponent
+from apps.core.replica import replica_alias
 from apps.payperlead import presenters, reports, selectors
 from apps.tenants.scoping import tenant_scope
 
@@ -85,13 +86,14 @@ def csv_stream(tenant, period, customer=None) -> Iterator[str | bytes]:
     writer = csv_safety.writer(_Echo())
     yield "\ufeff" + writer.writerow(presenters.CSV_HEADER)  # BOM: Excel reads UTF-8
     sent = 0
+    alias = replica_alias()  # stored lines: a replica a moment behind serves them as well
     try:
-        with tenant_scope(tenant), transaction.atomic():
-            records = _records(tenant, period, customer)
+        with tenant_scope(tenant), transaction.atomic(using=alias):
+            records = _records(tenant, period, customer, alias)
             expected = sum(r.actions_count for r in records)
-            if connection.vendor == "postgresql":
+            if connections[alias].vendor == "postgresql":
                 counter: list[int] = []
-                yield from _copy_rows(tenant, period, customer, records, counter)
+                yield from _copy_rows(tenant, records, counter, alias)
                 sent = counter[0] if counter else 0
             else:
                 for row in _orm_rows(tenant, period, customer, records):
@@ -116,24 +118,24 @@ def trailer_row(count: int, records) -> tuple:
     return tuple(cells)
 
 
-def _records(tenant, period, customer) -> list:
-    records = selectors.stored_reports(tenant, period).select_related("customer")
+def _records(tenant, period, customer, alias: str) -> list:
+    records = selectors.stored_reports(tenant, period).using(alias).select_related("customer")
     if customer is not None:
         records = records.filter(customer_id=customer.pk)
     return list(records)
 
 
-def _copy_rows(tenant, period, customer, records, counter: list[int]) -> Iterator[bytes]:
+def _copy_rows(tenant, records, counter: list[int], alias: str) -> Iterator[bytes]:
     """One COPY per report, customers by name: each reads its lines in the order of the
     (report, adjustment, occurred_at, action_ref) index, so nothing is sorted on disk."""
     counter.append(0)
     for record in _by_customer(records):
         params = {"tenant": tenant.pk, "report": record.pk, "exp": exponent(record.currency)}
-        yield from _copy_report(params, counter)
+        yield from _copy_report(params, counter, alias)
 
 
-def _copy_report(params: dict, counter: list[int]) -> Iterator[bytes]:
-    with connection.cursor() as cursor:
+def _copy_report(params: dict, counter: list[int], alias: str) -> Iterator[bytes]:
+    with connections[alias].cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(f"COPY ({_SELECT}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             # COPY hands over one row at a time: send ~64 KB chunks, not a million writes.

@@ -118,7 +118,7 @@ def test_staff_download_an_invoice_pdf(admin_client_staff, tenant):
     response = admin_client_staff.get(f"/admin/payments/invoice/{invoice.pk}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF")
+    assert response.getvalue().startswith(b"%PDF")
 
 
 def test_invoice_pdf_is_staff_only(client, tenant):

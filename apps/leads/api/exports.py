@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -13,6 +9,7 @@ from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
+from apps.core import private_files
 from apps.core.api import error_responses
 from apps.core.errors import Conflict, ValidationFailed
 from apps.features.guards import ensure_feature
@@ -120,6 +117,9 @@ class LeadExportDownloadAPI(TenantAPIView):
         responses={
             (200, CONTENT_TYPES["csv"]): OpenApiResponse(OpenApiTypes.BINARY),
             (200, CONTENT_TYPES["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+            302: OpenApiResponse(
+                description="With object storage: a signed link to the file (short-lived)"
+            ),
             **error_responses(401, 403, 404, 409),
         },
     )
@@ -128,14 +128,10 @@ class LeadExportDownloadAPI(TenantAPIView):
         export = selectors.lead_export_get(self.tenant, export_id)
         if export.status != ExportStatus.DONE:
             raise Conflict(_("The export is not ready yet."), code="export_not_ready")
-        path = Path(settings.MEDIA_ROOT) / export.file
-        if not path.is_file():
+        if not private_files.exists(export.file):
             raise Conflict(_("The export file is no longer available."), code="export_gone")
-        response = FileResponse(
-            path.open("rb"),
-            as_attachment=True,
+        return private_files.download_response(
+            export.file,
             filename=export_filename(export.format),
             content_type=CONTENT_TYPES[export.format],
         )
-        response["Cache-Control"] = "no-store"
-        return response

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from django.db import connection
+from django.db import connections
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
@@ -43,18 +43,19 @@ def export_rows(queryset) -> Iterator[tuple]:
     PostgreSQL: binary COPY, decoded by psycopg in C (the fastest way rows reach Python);
     elsewhere: a server-side iterator.
     """
-    if connection.vendor == "postgresql":
+    database = connections[queryset.db]  # the replica for a background export
+    if database.vendor == "postgresql":
         sql, params = export_sql(queryset)
-        return _copy_rows(sql, params)
+        return _copy_rows(database, sql, params)
     keys = [f"c{i}" for i in range(len(COLUMNS))]
     values = export_values(queryset)
     return (tuple(row[k] for k in keys) for row in values.iterator(chunk_size=2000))
 
 
-def _copy_rows(sql: str, params) -> Iterator[tuple]:
+def _copy_rows(database, sql: str, params) -> Iterator[tuple]:
     types = [_PG_TYPES.get(column.kind, "text") for column in COLUMNS]
     statement = f"COPY ({sql}) TO STDOUT (FORMAT BINARY)"
-    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+    with database.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
         copy.set_types(types)
         yield from copy.rows()
 

@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Iterator
 from datetime import UTC
 
-from django.db import connection
+from django.db import connections
 
 from apps.core import csv_safety
 from apps.leads.export.columns import (
@@ -67,15 +67,16 @@ def copy_statement(queryset) -> tuple[str, tuple]:
 def stream_csv(queryset, *, on_rows: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """CSV bytes of the export of `queryset`, in blocks. The SQL is compiled before the first
     block is asked for, so the generator needs no tenant scope when it runs."""
-    if connection.vendor == "postgresql":
-        return _stream_copy(*copy_statement(queryset), on_rows=on_rows)
+    database = connections[queryset.db]  # the replica for a background export
+    if database.vendor == "postgresql":
+        return _stream_copy(database, *copy_statement(queryset), on_rows=on_rows)
     return _stream_python(export_values(queryset), on_rows=on_rows)
 
 
-def _stream_copy(statement: str, params, *, on_rows) -> Iterator[bytes]:
+def _stream_copy(database, statement: str, params, *, on_rows) -> Iterator[bytes]:
     yield _header_line()
     block, rows, report_at = bytearray(), 0, PROGRESS_EVERY
-    with connection.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
+    with database.cursor() as cursor, cursor.cursor.copy(statement, params) as copy:
         for data in copy:  # one message per row
             block += data
             rows += 1

@@ -4,12 +4,10 @@ number, the reasons, and the row's own cells, so that the rows can be fixed and 
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-from apps.core import csv_safety
+from apps.core import csv_safety, private_files
 from apps.leads.imports.mapping import ITEM_KEYS, field_label
 from apps.leads.models_imports import ImportJob, import_report_to
 
@@ -57,9 +55,12 @@ class RejectedReport:
         self.handle.flush()
 
     def close(self) -> None:
+        """Close the file and put it in the storage (a bucket cannot be appended to, so rows
+        are written to a working copy until then)."""
         if self.handle is not None:
             self.handle.close()
             self.handle = None
+            private_files.store(self.job.report.name)
 
     def _writer(self):
         if self.writer is not None:
@@ -68,8 +69,7 @@ class RejectedReport:
         if not job.report.name:
             job.report.name = import_report_to(job, "")
             ImportJob.objects.filter(pk=job.pk).update(report=job.report.name)
-        path = Path(settings.MEDIA_ROOT) / job.report.name
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = private_files.work_path(job.report.name)
         fresh = not path.exists() or path.stat().st_size == 0
         self.handle = path.open("a", encoding="utf-8", newline="")
         self.writer = csv_safety.writer(self.handle)

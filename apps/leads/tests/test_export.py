@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.http import StreamingHttpResponse
 
 from apps.leads.export import export_rows, stream_export
@@ -197,7 +198,7 @@ def test_copy_csv_reads_the_same_as_the_generic_writer(tenant, leads):
     with tenant_scope(tenant):
         queryset = lead_filter(tenant, {})
         by_copy = b"".join(
-            csv_stream._stream_copy(*csv_stream.copy_statement(queryset), on_rows=None)
+            csv_stream._stream_copy(connection, *csv_stream.copy_statement(queryset), on_rows=None)
         )
         by_python = b"".join(csv_stream._stream_python(export_values(queryset), on_rows=None))
     parse = lambda data: list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))  # noqa: E731

@@ -3,7 +3,6 @@ storage (local files by default, S3 through django-storages against moto's local
 the 100 MB quota, replacement freeing the old file, the page and the public file route."""
 
 import io
-import socket
 
 import pytest
 from django.core.cache import cache
@@ -15,6 +14,7 @@ from apps.leads.models import WidgetAsset, WidgetConfig
 from apps.leads.widget_assets import asset_storage
 from apps.leads.widget_config import public_config
 from apps.leads.widget_uploads import asset_bytes_used, widget_image_upload
+from tests.s3 import local_s3
 
 
 def picture(width=1200, height=800, fmt="JPEG") -> bytes:
@@ -117,44 +117,24 @@ def test_uploads_to_another_tenant_are_not_found(admin_client_web, other_tenant,
 # --- S3 through django-storages, against moto's S3 server -------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def s3_assets(settings, monkeypatch):
-    boto3 = pytest.importorskip("boto3")
-    server_module = pytest.importorskip("moto.server", reason="moto[server] (requirements-dev)")
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    port = _free_port()
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    s3.create_bucket(Bucket="widget-assets")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "widget_assets": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": "widget-assets",
-                "endpoint_url": endpoint,
-                "region_name": "us-east-1",
-                "querystring_auth": False,
-                "file_overwrite": False,
+    with local_s3(monkeypatch, "widget-assets") as (s3, endpoint):
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "widget_assets": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": "widget-assets",
+                    "endpoint_url": endpoint,
+                    "region_name": "us-east-1",
+                    "querystring_auth": False,
+                    "file_overwrite": False,
+                },
             },
-        },
-    }
-    cache.clear()
-    yield s3, endpoint
-    server.stop()
+        }
+        cache.clear()
+        yield s3, endpoint
 
 
 def test_images_go_to_s3_compatible_storage(tenant, admin_user, s3_assets):

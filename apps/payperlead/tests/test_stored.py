@@ -188,7 +188,7 @@ def _some_line_ids(tenant) -> list[int]:
 def test_the_copy_csv_has_the_cells_of_the_orm_csv(filled):
     records = list(selectors.stored_reports(filled, APRIL).select_related("customer"))
     counter: list[int] = []
-    copied = b"".join(csv_export._copy_rows(filled, APRIL, None, records, counter))
+    copied = b"".join(csv_export._copy_rows(filled, records, counter, "default"))
     copied_rows = list(csv.reader(io.StringIO(copied.decode())))
     orm_rows = [
         ["" if cell is None else str(cell) for cell in row]
