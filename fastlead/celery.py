@@ -11,12 +11,14 @@ from celery.signals import (
     task_prerun,
     task_retry,
     worker_init,
+    worker_process_init,
     worker_ready,
 )
 from django_structlog.celery.steps import DjangoStructLogInitStep
 from kombu import Queue
 
 from apps.core import task_metrics
+from fastlead.tracing import init_tracing
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fastlead.settings")
 
@@ -33,6 +35,12 @@ task_failure.connect(task_metrics.task_failed, weak=False)
 task_retry.connect(task_metrics.task_retried, weak=False)
 worker_init.connect(task_metrics.prepare_directory, weak=False)
 worker_ready.connect(task_metrics.start_metrics_server, weak=False)
+
+
+@worker_process_init.connect(weak=False)
+def _start_tracing(**kwargs) -> None:
+    """Traces from each pool process (fastlead/tracing.py; nothing without an endpoint)."""
+    init_tracing("fastlead-worker")
 
 
 @setup_logging.connect

@@ -617,6 +617,10 @@ init_sentry(
     traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
 )
 
+# OpenTelemetry traces over OTLP/HTTP (fastlead/tracing.py); empty = no tracing at all.
+OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+FASTLEAD_RELEASE = env("FASTLEAD_RELEASE", default="")
+
 # Domain events logged with apps.core.events.log_event.
 WAFFLE_CREATE_MISSING_FLAGS = False
 # Release flags (docs/release-flags.md): waffle's own flag model, named so that the tenant
