@@ -539,6 +539,9 @@ STORAGES["widget_assets"] = (
     }
 )
 WIDGET_UPLOAD_QUOTA_BYTES = env.int("WIDGET_UPLOAD_QUOTA_BYTES", default=100 * 1024 * 1024)
+# Widget submissions per minute per visitor IP and per publishable key (apps/leads/public_api.py).
+LEADS_WIDGET_RATE_PER_IP = env.int("LEADS_WIDGET_RATE_PER_IP", default=20)
+LEADS_WIDGET_RATE_PER_KEY = env.int("LEADS_WIDGET_RATE_PER_KEY", default=600)
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
