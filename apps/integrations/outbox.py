@@ -96,7 +96,7 @@ def deliveries_queue(tenant, deliveries) -> None:
     transaction.on_commit(lambda: [deliver_webhook_task.delay(tenant_id, pk) for pk in ids])
 
 
-def test_event_record(tenant, endpoint: WebhookEndpoint) -> WebhookDelivery:
+def record_test_event(tenant, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """A `webhook.test` event for one endpoint (enabled or not: testing is how one checks a
     receiver before enabling it again)."""
     occurrence = Occurrence(

@@ -11,7 +11,7 @@ from apps.features.guards import ensure_feature
 from apps.integrations.delivery import delivery_resend
 from apps.integrations.event_types import EVENT_TYPES
 from apps.integrations.models import WebhookDelivery, WebhookEndpoint, new_secret
-from apps.integrations.outbox import TOOL, deliveries_queue, test_event_record
+from apps.integrations.outbox import TOOL, deliveries_queue, record_test_event
 from apps.integrations.targets import target_check
 
 MAX_ENDPOINTS = 20
@@ -94,7 +94,7 @@ def endpoint_test(endpoint: WebhookEndpoint) -> WebhookDelivery:
     ensure_feature(endpoint.tenant, TOOL)
     target_check(endpoint.url)
     with transaction.atomic():
-        return test_event_record(endpoint.tenant, endpoint)
+        return record_test_event(endpoint.tenant, endpoint)
 
 
 def delivery_resend_queue(delivery: WebhookDelivery) -> WebhookDelivery:
