@@ -473,6 +473,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelProviderEnum": "apps.channels.models.Provider",
         "ChannelKindEnum": "apps.channels.models.ChannelKind",
         "ChannelStatusEnum": "apps.channels.models.ChannelStatus",
+        "WebhookDeliveryStatusEnum": "apps.integrations.models.DeliveryStatus",
     },
 }
 

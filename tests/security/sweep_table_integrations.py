@@ -21,9 +21,9 @@ ENTRIES: dict[str, Entry] = {
     f"{_W}deliveries/": api(GET=AD, tool=TOOL),
     f"{_W}deliveries/<int:delivery_id>/": api(GET=AD, tool=TOOL),
     f"{_W}deliveries/<int:delivery_id>/resend/": api(POST=AD, tool=TOOL),
-    _P: page(ANY=AD, tool=TOOL),
+    _P: page(ANY=AD),  # open without the tool: it shows the lock and the plan
+    f"{_P}signatures/": page(ANY=AD),  # the verification recipe: documentation
     f"{_P}new/": page(_NEW, POST=AD, tool=TOOL),
-    f"{_P}signatures/": page(ANY=AD, tool=TOOL),
     f"{_P}<int:endpoint_id>/": page(ANY=AD, tool=TOOL),
     f"{_P}<int:endpoint_id>/log/": page(ANY=AD, tool=TOOL),
     f"{_P}<int:endpoint_id>/test/": page(POST=AD, tool=TOOL),

@@ -99,6 +99,9 @@ def test_operators_are_refused_and_others_get_404(
 
 
 @pytest.mark.parametrize("plan", ["start"])
-def test_without_the_tool_the_page_is_locked(admin_client_web, tenant, plan):
+def test_without_the_tool_the_page_shows_the_lock(admin_client_web, tenant, plan):
     subscribe(tenant, plan)
-    assert admin_client_web.get(_url(tenant)).status_code == 403
+    page = admin_client_web.get(_url(tenant))
+    assert page.status_code == 200 and "integrations:create" not in page.content.decode()
+    assert f"/t/{tenant.slug}/webhooks/new/" not in page.content.decode()
+    assert admin_client_web.get(_url(tenant, "1")).status_code == 403
