@@ -9,6 +9,7 @@ import socket
 import httpx
 import pytest
 import respx
+from django.utils import translation
 
 from apps.integrations.delivery import delivery_send
 from apps.integrations.models import DeliveryStatus, WebhookAttempt
@@ -96,7 +97,7 @@ def test_a_name_that_turns_private_after_saving_is_refused_at_send_time(
         )
         delivery = record_test_event(tenant, endpoint)
         _resolving(monkeypatch, {"hooks.example.com": "127.0.0.1"})  # DNS rebinding
-        with respx.mock(assert_all_called=False) as mock:
+        with respx.mock(assert_all_called=False) as mock, translation.override("en"):
             anything = mock.route().mock(return_value=httpx.Response(200))
             outcome, _next = delivery_send(tenant, delivery.pk)
 
