@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.core.crypto import rotate_text
 from apps.core.errors import ValidationFailed
 from apps.features.guards import ensure_feature
 from apps.integrations.delivery import delivery_resend
@@ -13,6 +14,7 @@ from apps.integrations.event_types import EVENT_TYPES
 from apps.integrations.models import WebhookDelivery, WebhookEndpoint, new_secret
 from apps.integrations.outbox import TOOL, deliveries_queue, record_test_event
 from apps.integrations.targets import target_check
+from apps.tenants.scoping import unscoped_scope
 
 MAX_ENDPOINTS = 20
 
@@ -104,3 +106,16 @@ def delivery_resend_queue(delivery: WebhookDelivery) -> WebhookDelivery:
         delivery = delivery_resend(delivery)
         deliveries_queue(delivery.endpoint.tenant, [delivery])
     return delivery
+
+
+def endpoints_reencrypt() -> int:
+    """Re-encrypt every endpoint's signing secret under the first FIELD_ENCRYPTION_KEYS key
+    (key rotation, as `channels_reencrypt` does for channel credentials)."""
+    count = 0
+    with unscoped_scope():
+        for endpoint in WebhookEndpoint.objects.iterator():
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+                secret_encrypted=rotate_text(endpoint.secret_encrypted)
+            )
+            count += 1
+    return count

@@ -127,3 +127,22 @@ def test_without_the_tool_the_api_is_locked(admin_api, tenant):
 def test_bad_delivery_filters_are_400(admin_api, on_business, query):
     response = admin_api.get(_url(on_business, "deliveries") + "?" + query)
     assert response.status_code == 400
+
+
+def test_secrets_rotate_to_a_new_key(settings, on_business, capsys):
+    from django.core.management import call_command
+
+    from apps.integrations.services import endpoint_create
+
+    key_a, key_b = "a" * 43 + "=", "b" * 43 + "="
+    settings.FIELD_ENCRYPTION_KEYS = [key_a]
+    with tenant_scope(on_business):
+        endpoint, secret = endpoint_create(
+            tenant=on_business, actor=None, url="https://1.1.1.1/x", events=["lead.created"]
+        )
+    settings.FIELD_ENCRYPTION_KEYS = [key_b, key_a]
+    call_command("webhooks_reencrypt")
+    settings.FIELD_ENCRYPTION_KEYS = [key_b]  # the old key dropped
+    with tenant_scope(on_business):
+        assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == secret
+    assert "1 webhook endpoint" in capsys.readouterr().out
