@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("apps.payperlead.api_urls")),
     path("", include("apps.booking.api_urls")),
     path("", include("apps.analytics.api_urls")),
+    path("", include("apps.integrations.api_urls")),
 ]

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "apps.ai",
     "apps.enrichment",
     "apps.booking",
+    "apps.integrations",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,7 @@ CELERY_TASK_ROUTES = {
     "apps.billing.*": {"queue": "billing"},
     "apps.payments.*": {"queue": "billing"},
     "apps.messaging.*": {"queue": "messaging"},
+    "apps.integrations.*": {"queue": "messaging"},  # outbound webhooks: outgoing traffic too
     "apps.tenants.tasks.send_invitation_email_task": {"queue": "messaging"},
     "apps.leads.enrichment.tasks.enrich_lead_task": {"queue": "ai"},
     "apps.leads.enrichment.tasks.enrichment_fan_out_task": {"queue": "ai"},
@@ -423,6 +425,9 @@ JWT_SIGNING_KEY = fastlead_secrets.required_secret(
 )
 # Keys of field encryption at rest (apps/core/crypto.py): comma-separated, the first encrypts,
 # all decrypt. Required in production; the embedded default generates one into var/.
+# Outbound webhooks (apps/integrations/targets.py): private, loopback and link-local targets
+# and plain http are refused unless this is on — for tests and local receivers only.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 FIELD_ENCRYPTION_KEYS = fastlead_secrets.encryption_keys(env, embedded=EMBEDDED, var_dir=VAR_DIR)
 JWT_PREVIOUS_SIGNING_KEYS, JWT_KEYS_ROTATED_AT = fastlead_secrets.previous_jwt_keys(
     env, signing_key=JWT_SIGNING_KEY
@@ -468,6 +473,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelProviderEnum": "apps.channels.models.Provider",
         "ChannelKindEnum": "apps.channels.models.ChannelKind",
         "ChannelStatusEnum": "apps.channels.models.ChannelStatus",
+        "WebhookDeliveryStatusEnum": "apps.integrations.models.DeliveryStatus",
     },
 }
 

@@ -47,6 +47,7 @@ urlpatterns = [
     path("webhooks/channels/", include("apps.messaging.webhook_urls")),
     path("", include("apps.payperlead.urls")),
     path("", include("apps.booking.urls")),
+    path("", include("apps.integrations.urls")),
     path("", include("apps.site.urls")),
     path("", include("apps.analytics.urls")),
     path("", include("apps.web.urls")),

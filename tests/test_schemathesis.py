@@ -104,6 +104,9 @@ RULES_BEYOND_THE_SCHEMA = {
     # the credential and setting fields a channel's provider requires
     ("POST", f"{TENANT}/channels/"),
     ("PATCH", f"{TENANT}/channels/{{channel_id}}/"),
+    # a webhook URL must resolve to public addresses only (the SSRF guard, at save time)
+    ("POST", f"{TENANT}/webhooks/endpoints/"),
+    ("PATCH", f"{TENANT}/webhooks/endpoints/{{endpoint_id}}/"),
     # `created_to` not before `created_from`
     ("GET", f"{TENANT}/leads/"),
     ("GET", f"{TENANT}/leads/export/"),
@@ -256,7 +259,7 @@ def _seeded_tenant(plan: str):
     tenant = TenantFactory(name="Contract Co")
     admin = MembershipFactory(tenant=tenant, role=Role.ADMIN).user
     subscribe(tenant, plan)
-    for tool in ("export", "api_access", "enrichment"):
+    for tool in ("export", "api_access", "enrichment", "webhooks"):
         tenant_feature_set(tenant=tenant, feature=tool, mode="grant", reason="contract test")
     items = [
         {"email": f"lead{n}@example.com", "name": f"Lead {n}", "created_at": timezone.now()}

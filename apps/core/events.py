@@ -43,6 +43,8 @@ DOMAIN_EVENTS = frozenset(
         "lead_created",
         "customer_actions_recorded",  # apps/leads/events.py: pay-per-lead revalues the months
         "lead_status_changed",
+        "lead_updated",  # apps/leads/events.py: changed by hand or in bulk
+        "lead_merged",  # apps/leads/events.py: a submission merged into an existing lead
         "meeting_booked",  # apps/leads/events.py: the booking app emits these
         "meeting_canceled",
         "widget_installed",
@@ -83,6 +85,9 @@ DOMAIN_EVENTS = frozenset(
         "enrichment_run_started",
         "enrichment_run_declined",
         "enrichment_run_settled",
+        "enrichment_run_finished",  # apps/enrichment/events.py: every lead of the run is done
+        # outbound webhooks (apps/integrations)
+        "webhook_endpoint_disabled",
     }
 )
 

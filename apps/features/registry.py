@@ -139,6 +139,20 @@ register(
         ),
     )
 )
+register(
+    Tool(
+        "webhooks",
+        _("Webhooks"),
+        _("Send lead and meeting events to your own systems."),
+        (
+            "integrations:index",
+            "integrations:create",
+            "integrations:detail",
+            "api-webhook-endpoints",
+            "api-webhook-deliveries",
+        ),
+    )
+)
 # Coming soon: announced in the design, not built yet (no routes). The issue that builds one
 # adds its routes here.
 register(
@@ -160,13 +174,6 @@ register(
         "hyrocall",
         _("HYROCALL calls"),
         _("Automatic calls to new leads through the HYROCALL platform."),
-    )
-)
-register(
-    Tool(
-        "webhooks",
-        _("Webhooks"),
-        _("Send lead and meeting events to your own systems."),
     )
 )
 register(

@@ -29,6 +29,29 @@ class LeadsCreated(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class LeadsMerged(DomainEvent):
+    """Submissions were merged into leads that already existed (the same person, customer and
+    product): `lead_ids` are the existing leads that took them in."""
+
+    name: ClassVar[str] = "lead_merged"
+    tenant_id: str
+    source: str
+    lead_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LeadsUpdated(DomainEvent):
+    """Leads were changed by hand or in bulk (status, assignee, list, person fields); `fields`
+    names what changed."""
+
+    name: ClassVar[str] = "lead_updated"
+    tenant_id: str
+    lead_ids: tuple[int, ...]
+    fields: tuple[str, ...]
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class LeadStatusChanged(DomainEvent):
     """Leads moved to `status` (by hand, in bulk or by a flow); `previous` maps each lead id to
     the status it left."""

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from apps.core.errors import Conflict, ObjectNotFound, ValidationFailed
 from apps.core.events import emit
 from apps.leads import selectors
-from apps.leads.events import LeadStatusChanged
+from apps.leads.events import LeadStatusChanged, LeadsUpdated
 from apps.leads.identity import InvalidPhone, identity_key, normalize_email, normalize_phone
 from apps.leads.identity import person_key as make_person_key
 from apps.leads.ingestion import writer
@@ -170,7 +170,19 @@ def lead_update(*, tenant, actor, lead_id, changes: dict[str, Any]) -> Lead:
                 actor_id=_actor_id(actor),
             )
         )
+    if updated:
+        _emit_updated(tenant, actor, (lead.pk,), updated)
     return selectors.lead_get(tenant, lead.pk)
+
+
+_INTERNAL_FIELDS = {"person_key", "identity_key", "manual_fields", "not_determined"}
+_PUBLIC_NAMES = {"list_id": "list", "assigned_to_id": "assigned_to"}
+
+
+def _emit_updated(tenant, actor, lead_ids, fields) -> None:
+    names = tuple(sorted({_PUBLIC_NAMES.get(f, f) for f in fields} - _INTERNAL_FIELDS))
+    tenant_id, actor_id, ids = str(tenant.pk), _actor_id(actor), tuple(lead_ids)
+    emit(LeadsUpdated(tenant_id=tenant_id, lead_ids=ids, fields=names, actor_id=actor_id))
 
 
 def _apply_status(lead, status, actor, entries, updated) -> None:
@@ -338,6 +350,7 @@ def _bulk_set(tenant, actor, rows, column: int, field: str, value, kind: str) ->
             for pk, old in targets
         ]
     )
+    _emit_updated(tenant, actor, [pk for pk, _old in targets], (field,))
     return len(targets)
 
 

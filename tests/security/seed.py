@@ -23,6 +23,8 @@ from apps.channels.models import Channel
 from apps.enrichment.models import EnrichmentRun
 from apps.features.registry import tool_keys
 from apps.features.services import tenant_feature_set
+from apps.integrations.outbox import record_test_event
+from apps.integrations.services import endpoint_create
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead, LeadExport, LeadList
 from apps.leads.models_imports import ImportJob
@@ -170,7 +172,17 @@ def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
         tenant=tenant, lead=lead, starts_at=start, ends_at=start + timedelta(minutes=30)
     )
     attempt = WidgetOriginAttempt.objects.create(tenant=tenant, origin=f"https://{marker}.test")
+    endpoint, _secret = endpoint_create(  # a public address literal: no DNS, never sent
+        tenant=tenant,
+        actor=None,
+        url=f"https://93.184.216.34/{marker}",
+        events=["lead.created"],
+        description=f"{marker} endpoint",
+    )
+    delivery = record_test_event(tenant, endpoint)
     return {
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
         "conversation_id": conversation.pk,
         "message_id": message.pk,
         "rule_id": rules[0].pk,

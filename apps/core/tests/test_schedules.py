@@ -46,6 +46,18 @@ BEAT_ROWS = {
     ("analytics: refresh history", "apps.analytics.tasks.refresh_history_task", 1440, "default"),
     ("analytics: weekly report", "apps.analytics.tasks.weekly_reports_task", 15, "default"),
     ("analytics: lead drop alert", "apps.analytics.tasks.lead_drop_alerts_task", 60, "default"),
+    (
+        "webhooks: send due deliveries and retries",
+        "apps.integrations.tasks.dispatch_webhook_deliveries_task",
+        1,
+        "messaging",
+    ),
+    (
+        "webhooks: abandoned sends go again",
+        "apps.integrations.tasks.recover_webhook_deliveries_task",
+        5,
+        "messaging",
+    ),
 }
 
 

@@ -28,8 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from apps.billing.services.usage_charges import usage_charge_settle
-from apps.core.events import log_event
+from apps.core.events import emit, log_event
 from apps.core.stored_text import stored_text
+from apps.enrichment.events import EnrichmentRunFinished
 from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.services.common import COUNTERS, Status
 from apps.enrichment.services.queue import enrichment_run_settle_later
@@ -51,6 +52,7 @@ def run_item_counted(tenant, run_id, status: str) -> None:
     if finished:
         _run_totals(tenant, run_id)
         transaction.on_commit(lambda: enrichment_run_settle_later(tenant, run_id))
+        emit(EnrichmentRunFinished(tenant_id=str(tenant.pk), run_id=str(run_id)))
 
 
 def _run_totals(tenant, run_id) -> None:

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from apps.billing.errors import PaymentDeclined
 from apps.billing.services.lifecycle import access_ensure_writable
 from apps.core.errors import ValidationFailed
-from apps.core.events import log_event
+from apps.core.events import emit, log_event
+from apps.enrichment.events import EnrichmentRunFinished
 from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.services.charge import enrichment_run_authorize, enrichment_run_start_unpaid
 from apps.enrichment.services.common import (
@@ -166,4 +167,5 @@ def _finish_free(run: EnrichmentRun) -> EnrichmentRun:
         status=EnrichmentRunStatus.DONE, started_at=now, finished_at=now
     )
     run.refresh_from_db()
+    emit(EnrichmentRunFinished(tenant_id=str(run.tenant_id), run_id=str(run.pk)))
     return run

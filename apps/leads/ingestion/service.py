@@ -28,7 +28,7 @@ from apps.billing.quotas import (
     quota_exceeded_error,
 )
 from apps.core.events import emit
-from apps.leads.events import CustomerActionsRecorded, LeadsCreated
+from apps.leads.events import CustomerActionsRecorded, LeadsCreated, LeadsMerged
 from apps.leads.identity import identity_key, person_key
 from apps.leads.ingestion import writer
 from apps.leads.ingestion.schema import LeadIn, refresh_latest, validate_item
@@ -159,6 +159,12 @@ def ingest_leads(
     created = tuple(r.lead_id for r in outcome.results if r and r.status == CREATED)
     if created:
         emit(LeadsCreated(tenant_id=str(tenant.pk), source=source, lead_ids=created))
+    merged = sorted(
+        {r.lead_id for r in outcome.results if r and r.status == MERGED and r.lead_id}
+        - set(created)
+    )
+    if merged:
+        emit(LeadsMerged(tenant_id=str(tenant.pk), source=source, lead_ids=tuple(merged)))
     return outcome
 
 

@@ -1,0 +1,50 @@
+"""The staff console of the webhooks: endpoints (secret never shown), deliveries and their log,
+read-only — changes go through the tenant's own page and API."""
+
+from django.contrib import admin
+
+from apps.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnly):
+    list_display = ("url", "tenant", "enabled", "disabled_at", "created_at")
+    list_filter = ("enabled",)
+    search_fields = ("url", "tenant__name")
+    exclude = ("secret_encrypted",)
+
+    def get_queryset(self, request):
+        return WebhookEndpoint.objects.unscoped().select_related("tenant")
+
+
+class AttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = ("attempted_at", "status_code", "error", "duration_ms")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return WebhookAttempt.objects.unscoped()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnly):
+    list_display = ("pk", "tenant", "endpoint", "status", "attempts", "last_status_code")
+    list_filter = ("status",)
+    list_select_related = ("tenant", "endpoint")
+    inlines = [AttemptInline]
+
+    def get_queryset(self, request):
+        return WebhookDelivery.objects.unscoped()

@@ -1,0 +1,18 @@
+"""/api/v1/tenants/{tenant_id}/webhooks/."""
+
+from django.urls import path
+
+from apps.integrations import api
+
+base = "tenants/<str:tenant_id>/webhooks/"
+endpoint = f"{base}endpoints/<int:endpoint_id>/"
+delivery = f"{base}deliveries/<int:delivery_id>/"
+
+urlpatterns = [
+    path(f"{base}endpoints/", api.EndpointCollectionAPI.as_view(), name="api-webhook-endpoints"),
+    path(endpoint, api.EndpointDetailAPI.as_view(), name="api-webhook-endpoint"),
+    path(f"{endpoint}test/", api.EndpointTestAPI.as_view(), name="api-webhook-endpoint-test"),
+    path(f"{base}deliveries/", api.DeliveryCollectionAPI.as_view(), name="api-webhook-deliveries"),
+    path(delivery, api.DeliveryDetailAPI.as_view(), name="api-webhook-delivery"),
+    path(f"{delivery}resend/", api.DeliveryResendAPI.as_view(), name="api-webhook-delivery-resend"),
+]

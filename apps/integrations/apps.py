@@ -1,0 +1,37 @@
+from django.apps import AppConfig
+
+from apps.core.events import subscribe
+from apps.core.navigation import register_nav
+from apps.core.schedules import register_schedules
+from apps.enrichment.events import EnrichmentRunFinished
+from apps.integrations.navigation import NAV
+from apps.integrations.schedules import SCHEDULES
+from apps.leads.events import (
+    LeadsCreated,
+    LeadsMerged,
+    LeadStatusChanged,
+    LeadsUpdated,
+    MeetingBooked,
+)
+from apps.messaging.events import MessageReceived
+
+
+class IntegrationsConfig(AppConfig):
+    name = "apps.integrations"
+    label = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        # The handlers read the models: loaded once the app registry is ready.
+        from apps.integrations import checks  # noqa: F401 (checks register)
+        from apps.integrations import subscribers as on
+
+        subscribe(LeadsCreated, on.on_leads_created)
+        subscribe(LeadsMerged, on.on_leads_merged)
+        subscribe(LeadsUpdated, on.on_leads_updated)
+        subscribe(LeadStatusChanged, on.on_lead_status_changed)
+        subscribe(MessageReceived, on.on_message_received)
+        subscribe(MeetingBooked, on.on_meeting_booked)
+        subscribe(EnrichmentRunFinished, on.on_enrichment_finished)
+        register_schedules(*SCHEDULES)
+        register_nav(*NAV)

@@ -1,0 +1,18 @@
+"""Beat schedules of the webhooks (registered in IntegrationsConfig.ready())."""
+
+from apps.core.schedules import Schedule
+
+SCHEDULES = (
+    Schedule(
+        "webhooks: send due deliveries and retries",
+        "apps.integrations.tasks.dispatch_webhook_deliveries_task",
+        1,
+        "messaging",
+    ),
+    Schedule(
+        "webhooks: abandoned sends go again",
+        "apps.integrations.tasks.recover_webhook_deliveries_task",
+        5,
+        "messaging",
+    ),
+)
