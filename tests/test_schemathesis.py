@@ -241,6 +241,9 @@ class _RefusingProvider(Adapter):
     def verify_credentials(self) -> str:
         raise ProviderError("Unauthorized", status=401)
 
+    def send(self, message):
+        raise ProviderError("Unauthorized", status=401)
+
 
 @pytest.fixture(autouse=True)
 def no_provider_calls(monkeypatch):

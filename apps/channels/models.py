@@ -2,9 +2,12 @@
 
 import secrets
 
+from django.conf import settings as django_settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from apps.channels.providers import adapter_class
 from apps.core.crypto import decrypt_json, encrypt_json, mask
 from apps.core.models import TimeStampedModel
 from apps.tenants.scoping import TenantOwnedModel
@@ -19,6 +22,7 @@ class ChannelKind(models.TextChoices):
 
 class Provider(models.TextChoices):
     SMTP = "smtp", _("SMTP")
+    SENDGRID = "sendgrid", _("SendGrid")
     TWILIO = "twilio", _("Twilio")
     SMSC = "smsc", _("SMSC.ru")
     TELEGRAM = "telegram", _("Telegram Bot API")
@@ -73,3 +77,16 @@ class Channel(TenantOwnedModel, TimeStampedModel):
 
     def masked_credentials(self) -> dict[str, str]:
         return {key: mask(value) for key, value in sorted(self.credentials.items())}
+
+    @property
+    def webhook_help(self):
+        """What the tenant does with `webhook_url` ("" when we set the webhook up ourselves
+        or the provider calls us with nothing)."""
+        return adapter_class(self.provider).webhook_help
+
+    @property
+    def webhook_url(self) -> str:
+        """Where the provider posts this channel's callbacks (its token is the secret)."""
+        return django_settings.SITE_URL + reverse(
+            "messaging_webhooks:channel", args=[self.kind, self.webhook_token]
+        )

@@ -6,7 +6,8 @@ from rest_framework import serializers
 from apps.channels.models import ChannelKind, ChannelStatus, Provider
 
 _FIELDS_HELP = (
-    "Per provider — smtp: username, password (settings: host, port, from_email); twilio: "
+    "Per provider — smtp: username, password (settings: host, port, from_email); sendgrid: "
+    "api_key (settings: from_email, from_name and event_webhook_key optional); twilio: "
     "account_sid, auth_token (settings: from_number); smsc: login, password (settings: sender, "
     "optional); telegram: bot_token; whatsapp_cloud: access_token, app_secret (settings: "
     "phone_number_id)."

@@ -47,6 +47,10 @@ class WhatsAppCloudAdapter(Adapter):
     help_text = gettext_lazy(
         "Connect a WhatsApp Business number of the Cloud API (Meta for Developers)."
     )
+    webhook_help = gettext_lazy(
+        "Meta app → WhatsApp → Configuration: paste this Callback URL; the verify token is "
+        "the URL's last part (after /whatsapp/). Subscribe to the messages field."
+    )
 
     def _client(self):
         return self.client(
