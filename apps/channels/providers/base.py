@@ -96,7 +96,9 @@ class OutboundMessage:
 @dataclass(frozen=True)
 class SendResult:
     provider_message_id: str
-    status: str = "sent"  # sent | queued | unknown
+    # sent | queued; "delivered" only where the provider's acceptance is the delivery itself
+    # (Telegram: no receipts follow, see providers/telegram.py).
+    status: str = "sent"
 
 
 @dataclass(frozen=True)

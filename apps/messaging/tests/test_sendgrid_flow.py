@@ -149,9 +149,7 @@ def test_signed_events_bad_signature_is_403_and_nothing_changes(client, tenant, 
     body = json.dumps([event("delivered", queued.provider_message_id)]).encode()
 
     for headers in ({}, EventSigner().headers(body)):
-        answer = client.post(
-            hook(channel), body, content_type="application/json", headers=headers
-        )
+        answer = client.post(hook(channel), body, content_type="application/json", headers=headers)
         assert answer.status_code == 403
     queued.refresh_from_db()
     assert queued.status == MessageStatus.SENT
