@@ -53,6 +53,10 @@ class Channel(TenantOwnedModel, TimeStampedModel):
     last_tested_at = models.DateTimeField(_("last tested at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
+    # The provider's approved message templates, read when the channel is tested (WhatsApp:
+    # the only messages allowed 24 hours after the person's last one). See
+    # Adapter.message_templates for the shape.
+    templates = models.JSONField(_("message templates"), default=list, blank=True, editable=False)
     webhook_token = models.CharField(
         _("webhook token"), max_length=64, unique=True, default=new_webhook_token, editable=False
     )
@@ -77,6 +81,11 @@ class Channel(TenantOwnedModel, TimeStampedModel):
 
     def masked_credentials(self) -> dict[str, str]:
         return {key: mask(value) for key, value in sorted(self.credentials.items())}
+
+    def approved_template(self, name: str, language: str) -> dict | None:
+        return next(
+            (t for t in self.templates if t["name"] == name and t["language"] == language), None
+        )
 
     @property
     def webhook_help(self):

@@ -83,6 +83,7 @@ def message_send(
             message.address,
             marketing=message.marketing,
             in_reply_to=message.in_reply_to,
+            template=bool(message.template),
         )
     except MessagingError as exc:
         _finish(message, MessageStatus.FAILED, error=exc.message)
@@ -94,6 +95,7 @@ def message_send(
         subject=message.subject,
         idempotency_key=f"fastlead-{message.tenant_id}-{message.pk}",
         callback_url=status_callback_url(channel),
+        template=message.template or None,
     )
 
     def attempt():

@@ -91,6 +91,9 @@ class OutboundMessage:
     subject: str = ""
     idempotency_key: str = ""  # passed to providers that take one
     callback_url: str = ""  # where the provider reports delivery statuses (Twilio)
+    # An approved template instead of free text (WhatsApp outside its 24-hour window):
+    # {"name", "language", "params": [values in order], "named": [parameter names] | []}.
+    template: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,11 @@ class Adapter(ABC):
 
     def parse_inbound(self, request) -> list[InboundMessage]:
         return []
+
+    def message_templates(self) -> list[dict] | None:
+        """The provider's approved message templates, for providers that have them (None:
+        this provider has none). Each: {"name", "language", "body", "params": [names]}."""
+        return None
 
     def parse_status(self, request) -> list[StatusUpdate]:
         return []
