@@ -122,7 +122,8 @@ class LeadMessagesAPI(_MessagingAPI):
         "known). 400 codes: `no_channel`, `no_address`, `suppressed` (`reason`: opt_out, "
         "bounce, complaint, manual), `whatsapp_window_closed` (more than 24 h since the "
         "person's last WhatsApp message), `too_long` (over the provider's limit: Telegram and "
-        "WhatsApp 4096, Twilio 1600, SMSC 1000 characters).",
+        "WhatsApp 4096, Twilio 1600, SMSC 1000 characters), `unknown_template` (not one of the "
+        "channel's approved templates, or a parameter missing).",
         request=ReplySerializer,
         responses={201: MessageSerializer, **error_responses(400, 401, 403, 404)},
     )

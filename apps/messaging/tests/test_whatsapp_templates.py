@@ -10,6 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 import respx
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.billing.tests.helpers import subscribe
@@ -300,3 +301,24 @@ def test_inside_the_window_the_box_takes_free_text(tenant, wa, operator_client_w
         _url(tenant, lead, "reply-box"), {"channel": wa.pk}, **HX
     ).content.decode()
     assert 'name="body"' in box and "refuses free text" not in box
+
+
+def test_the_api_sends_a_template_and_names_a_missing_body(tenant, wa, operator_api):
+    subscribe(tenant, "start")
+    wa, _ = _read_templates(wa)
+    lead = make_lead(tenant, phone="+79161234567")
+    _old_inbound(tenant, lead, wa)
+    url = reverse("api-lead-messages", kwargs={"tenant_id": str(tenant.pk), "lead_id": lead.pk})
+
+    empty = operator_api.post(url, {"channel_id": wa.pk}, format="json")
+    assert empty.status_code == 400 and "body" in empty.json()["error"]["fields"]
+    free = operator_api.post(url, {"channel_id": wa.pk, "body": "Готово"}, format="json")
+    assert free.json()["error"]["code"] == "whatsapp_window_closed"
+    wrong = {"name": "nope", "language": "ru", "params": []}
+    refused = operator_api.post(url, {"channel_id": wa.pk, "template": wrong}, format="json")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (400, "unknown_template")
+
+    chosen = {"name": "order_ready", "language": "ru", "params": ["Анна", "A-17"]}
+    created = operator_api.post(url, {"channel_id": wa.pk, "template": chosen}, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["body"] == "Здравствуйте, Анна! Ваш заказ A-17 готов к выдаче."
