@@ -52,7 +52,8 @@ class ConversationCollectionAPI(_MessagingAPI):
         responses={200: ConversationSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, tenant_id):
-        filters = ConversationFilterSerializer(data=request.query_params)
+        # a plain dict: an empty `?status=` is a value to refuse, not a field left out
+        filters = ConversationFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         query = selectors.conversation_list(
             self.tenant, {**filters.validated_data, "user": request.user}
