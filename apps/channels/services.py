@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.billing.plan_limits import plan_limits_get
 from apps.channels.events import ChannelConnected
-from apps.channels.models import Channel, ChannelStatus
+from apps.channels.models import Channel, ChannelStatus, Provider
 from apps.channels.providers import ADAPTERS, adapter_class
 from apps.channels.providers.base import Adapter, ProviderError
 from apps.core.crypto import rotate_text
@@ -109,7 +109,7 @@ def channel_create(
         tenant=tenant,
         provider=provider,
         kind=adapter_class(provider).kind,
-        name=name.strip() or adapter_class(provider).provider,
+        name=name.strip() or str(Provider(provider).label),
         settings=public,
     )
     channel.credentials = creds

@@ -88,6 +88,21 @@ def _kept(typed) -> dict:
     return {k: v for k, v in (typed or {}).items() if (k in KEPT or k.startswith("param_")) and v}
 
 
+def _reply_subject(thread) -> str:
+    """ "Re: " and the subject of the person's last e-mail ("" when there is none)."""
+    subject = next(
+        (
+            m.subject
+            for m in reversed(thread)
+            if m.direction == Direction.IN and m.channel_kind == AddressKind.EMAIL and m.subject
+        ),
+        "",
+    )
+    if not subject or subject.lower().startswith("re:"):
+        return subject
+    return f"Re: {subject}"[:300]
+
+
 def thread_context(tenant, lead) -> dict:
     """The messages (oldest first); showing them marks the conversation read."""
     conversation = inbox.lead_conversation(tenant, lead)
@@ -111,6 +126,8 @@ def conversation_context(
         initial = _kept(typed)
         if selected:
             initial["channel"] = selected.value
+        if selected and selected.kind == AddressKind.EMAIL and "subject" not in initial:
+            initial["subject"] = _reply_subject(context["thread"])
         templates = _only_templates(tenant, lead, selected)
         form = ReplyForm(options=options, templates=templates, initial=initial, auto_id="reply-%s")
     return {

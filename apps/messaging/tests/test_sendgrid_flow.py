@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from apps.billing.tests.helpers import subscribe
 from apps.channels.models import ChannelStatus
 from apps.channels.providers import sendgrid
 from apps.channels.tests.fake_sendgrid import EventSigner, FakeSendGrid, event, inbound_parse
@@ -191,3 +192,18 @@ def test_inbound_parse_finds_the_existing_lead_by_email(client, tenant, channel)
 def test_an_unknown_token_is_404(client, channel):
     url = reverse("messaging_webhooks:channel", args=["email", "no-such-token"])
     assert client.post(url, inbound_parse()).status_code == 404
+
+
+def test_the_reply_box_answers_an_email_with_re_its_subject(
+    client, tenant, channel, operator_client_web, english_ui
+):
+    subscribe(tenant, "start")
+    client.post(hook(channel), inbound_parse(subject="Доставка в Казань"))
+    with tenant_scope(tenant):
+        lead = Lead.objects.get()
+    box = operator_client_web.get(
+        f"/t/{tenant.slug}/leads/{lead.pk}/conversation/reply-box/",
+        {"channel": channel.pk},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert 'value="Re: Доставка в Казань"' in box and "To anna@example.com" in box
