@@ -149,8 +149,8 @@ def main() -> int:
         for url, script in ((trivial, None), (hook, lua.name)):  # warm-up
             subprocess.run(["wrk", "-t1", "-c2", "-d2s", url] + (["-s", script] if script else []), capture_output=True, check=True)  # noqa: E501  # fmt: skip
         for _round in range(ROUNDS):
-            runs["trivial"].append(_wrk(trivial, None))
-            runs["webhook"].append(_wrk(hook, lua.name))
+            runs["trivial"].append(_wrk(trivial, None, duration=DURATION, connections=4))
+            runs["webhook"].append(_wrk(hook, lua.name, duration=DURATION, connections=4))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

@@ -155,11 +155,13 @@ def _start_server(port: int) -> subprocess.Popen:
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def _wrk(url: str, script: str | None) -> dict:
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "--timeout", "5s"]
+def _wrk(
+    url: str, script: str | None, *, duration: int = DURATION, connections: int = CONNECTIONS
+) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
     if script:
         command += ["-s", script]
-    proc = subprocess.run([*command, url], capture_output=True, text=True, timeout=DURATION + 60)
+    proc = subprocess.run([*command, url], capture_output=True, text=True, timeout=duration + 60)
     if proc.returncode:
         raise SystemExit(
             f"wrk failed ({proc.returncode}): {proc.stdout[-500:]} {proc.stderr[-500:]}"

@@ -70,16 +70,7 @@ NOT_YET_CONTRACT = {
     "/api/v1/tenants/{tenant_id}/booking/settings/test/",
     "/api/v1/tenants/{tenant_id}/bookings/",
     "/api/v1/tenants/{tenant_id}/bookings/{booking_id}/cancel/",
-    "/api/v1/tenants/{tenant_id}/conversations/",
-    "/api/v1/tenants/{tenant_id}/conversations/{conversation_id}/",
-    "/api/v1/tenants/{tenant_id}/conversations/{conversation_id}/assign/",
-    "/api/v1/tenants/{tenant_id}/conversations/{conversation_id}/close/",
-    "/api/v1/tenants/{tenant_id}/conversations/{conversation_id}/read/",
-    "/api/v1/tenants/{tenant_id}/conversations/{conversation_id}/reopen/",
     "/api/v1/tenants/{tenant_id}/events/",
-    "/api/v1/tenants/{tenant_id}/leads/{lead_id}/messages/",
-    "/api/v1/tenants/{tenant_id}/messages/",
-    "/api/v1/tenants/{tenant_id}/messages/{message_id}/resend/",
     "/api/v1/tenants/{tenant_id}/widget/snippet/",
 }
 # Operations whose valid-looking requests may still be refused with 400 by a rule JSON Schema
@@ -242,6 +233,9 @@ def unthrottled(monkeypatch):
 
 class _RefusingProvider(Adapter):
     def verify_credentials(self) -> str:
+        raise ProviderError("Unauthorized", status=401)
+
+    def send(self, message):
         raise ProviderError("Unauthorized", status=401)
 
 

@@ -2,9 +2,12 @@
 
 import secrets
 
+from django.conf import settings as django_settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from apps.channels.providers import adapter_class
 from apps.core.crypto import decrypt_json, encrypt_json, mask
 from apps.core.models import TimeStampedModel
 from apps.tenants.scoping import TenantOwnedModel
@@ -19,6 +22,7 @@ class ChannelKind(models.TextChoices):
 
 class Provider(models.TextChoices):
     SMTP = "smtp", _("SMTP")
+    SENDGRID = "sendgrid", _("SendGrid")
     TWILIO = "twilio", _("Twilio")
     SMSC = "smsc", _("SMSC.ru")
     TELEGRAM = "telegram", _("Telegram Bot API")
@@ -49,6 +53,10 @@ class Channel(TenantOwnedModel, TimeStampedModel):
     last_tested_at = models.DateTimeField(_("last tested at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)
+    # The provider's approved message templates, read when the channel is tested (WhatsApp:
+    # the only messages allowed 24 hours after the person's last one). See
+    # Adapter.message_templates for the shape.
+    templates = models.JSONField(_("message templates"), default=list, blank=True, editable=False)
     webhook_token = models.CharField(
         _("webhook token"), max_length=64, unique=True, default=new_webhook_token, editable=False
     )
@@ -73,3 +81,21 @@ class Channel(TenantOwnedModel, TimeStampedModel):
 
     def masked_credentials(self) -> dict[str, str]:
         return {key: mask(value) for key, value in sorted(self.credentials.items())}
+
+    def approved_template(self, name: str, language: str) -> dict | None:
+        return next(
+            (t for t in self.templates if t["name"] == name and t["language"] == language), None
+        )
+
+    @property
+    def webhook_help(self):
+        """What the tenant does with `webhook_url` ("" when we set the webhook up ourselves
+        or the provider calls us with nothing)."""
+        return adapter_class(self.provider).webhook_help
+
+    @property
+    def webhook_url(self) -> str:
+        """Where the provider posts this channel's callbacks (its token is the secret)."""
+        return django_settings.SITE_URL + reverse(
+            "messaging_webhooks:channel", args=[self.kind, self.webhook_token]
+        )

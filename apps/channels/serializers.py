@@ -6,11 +6,22 @@ from rest_framework import serializers
 from apps.channels.models import ChannelKind, ChannelStatus, Provider
 
 _FIELDS_HELP = (
-    "Per provider — smtp: username, password (settings: host, port, from_email); twilio: "
+    "Per provider — smtp: username, password (settings: host, port, from_email); sendgrid: "
+    "api_key (settings: from_email, from_name and event_webhook_key optional); twilio: "
     "account_sid, auth_token (settings: from_number); smsc: login, password (settings: sender, "
     "optional); telegram: bot_token; whatsapp_cloud: access_token, app_secret (settings: "
-    "phone_number_id)."
+    "phone_number_id; waba_id optional, to read the approved message templates)."
 )
+
+
+class MessageTemplateSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    language = serializers.CharField(help_text="The template's language code, e.g. `ru`.")
+    body = serializers.CharField(help_text="The body text with its {{1}}… placeholders.")
+    params = serializers.ListField(
+        child=serializers.CharField(), help_text="The body's placeholders, in order."
+    )
+    named = serializers.BooleanField(help_text="The placeholders are names, not numbers.")
 
 
 class ChannelSerializer(serializers.Serializer):
@@ -26,6 +37,11 @@ class ChannelSerializer(serializers.Serializer):
     last_tested_at = serializers.DateTimeField(allow_null=True)
     last_error = serializers.CharField(help_text="The provider's own message of the last test.")
     enabled = serializers.BooleanField()
+    templates = MessageTemplateSerializer(
+        many=True,
+        help_text="WhatsApp: the approved message templates read at the last test (they need "
+        "the setting `waba_id`); the only messages allowed 24 hours after the person's last.",
+    )
     created_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.DictField(child=serializers.CharField()))

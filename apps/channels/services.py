@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from apps.billing.plan_limits import plan_limits_get
 from apps.channels.events import ChannelConnected
-from apps.channels.models import Channel, ChannelStatus
+from apps.channels.models import Channel, ChannelStatus, Provider
 from apps.channels.providers import ADAPTERS, adapter_class
 from apps.channels.providers.base import Adapter, ProviderError
 from apps.core.crypto import rotate_text
@@ -109,7 +109,7 @@ def channel_create(
         tenant=tenant,
         provider=provider,
         kind=adapter_class(provider).kind,
-        name=name.strip() or adapter_class(provider).provider,
+        name=name.strip() or str(Provider(provider).label),
         settings=public,
     )
     channel.credentials = creds
@@ -152,16 +152,22 @@ def channel_delete(channel: Channel) -> None:
 def channel_test(channel: Channel, *, transport: httpx.BaseTransport | None = None) -> Channel:
     """Call the provider's cheapest authenticated endpoint; store connected/error, the
     provider's own message and the time."""
+    adapter = adapter_for(channel, transport=transport)
     try:
-        detail = adapter_for(channel, transport=transport).verify_credentials()
+        detail = adapter.verify_credentials()
     except ProviderError as exc:
         channel.status, channel.last_error = ChannelStatus.ERROR, exc.message
         detail = ""
     else:
         channel.status, channel.last_error = ChannelStatus.CONNECTED, ""
+        _refresh_templates(channel, adapter)
     channel.last_tested_at = timezone.now()
     channel.settings = {**channel.settings, "account": detail} if detail else channel.settings
-    channel.save(update_fields=["status", "last_error", "last_tested_at", "settings", "updated_at"])
+    channel.save(
+        update_fields=[
+            "status", "last_error", "last_tested_at", "settings", "templates", "updated_at"
+        ]
+    )  # fmt: skip
     logger.info(
         "channel.tested", channel_id=channel.pk, provider=channel.provider, status=channel.status
     )
@@ -172,6 +178,20 @@ def channel_test(channel: Channel, *, transport: httpx.BaseTransport | None = No
             )
         )
     return channel
+
+
+def _refresh_templates(channel: Channel, adapter: Adapter) -> None:
+    """The provider's approved templates (kept as they were when they cannot be read: the
+    channel still works for free text)."""
+    try:
+        templates = adapter.message_templates()
+    except ProviderError as exc:
+        channel.last_error = _(
+            "Connected, but the message templates could not be read: %(error)s"
+        ) % {"error": exc.message}
+        return
+    if templates is not None:
+        channel.templates = templates
 
 
 def channels_reencrypt() -> int:

@@ -52,7 +52,8 @@ class ConversationCollectionAPI(_MessagingAPI):
         responses={200: ConversationSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, tenant_id):
-        filters = ConversationFilterSerializer(data=request.query_params)
+        # a plain dict: an empty `?status=` is a value to refuse, not a field left out
+        filters = ConversationFilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         query = selectors.conversation_list(
             self.tenant, {**filters.validated_data, "user": request.user}
@@ -122,7 +123,8 @@ class LeadMessagesAPI(_MessagingAPI):
         "known). 400 codes: `no_channel`, `no_address`, `suppressed` (`reason`: opt_out, "
         "bounce, complaint, manual), `whatsapp_window_closed` (more than 24 h since the "
         "person's last WhatsApp message), `too_long` (over the provider's limit: Telegram and "
-        "WhatsApp 4096, Twilio 1600, SMSC 1000 characters).",
+        "WhatsApp 4096, Twilio 1600, SMSC 1000 characters), `unknown_template` (not one of the "
+        "channel's approved templates, or a parameter missing).",
         request=ReplySerializer,
         responses={201: MessageSerializer, **error_responses(400, 401, 403, 404)},
     )

@@ -14,10 +14,11 @@ from apps.core.errors import ApplicationError
 from apps.messaging import inbox, services, webchat
 from apps.messaging.addresses import lead_address
 from apps.messaging.forms import ReplyForm
-from apps.messaging.models import Direction
+from apps.messaging.models import AddressKind, Direction
+from apps.messaging.policy import whatsapp_window_open
 
 DEFAULT_MAX_LENGTH = 4096
-KEPT = ("body", "subject", "idempotency_key")
+KEPT = ("body", "subject", "idempotency_key", "template")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,35 @@ def _selected(options, conversation, channel_id, last_kind: str) -> ChannelOptio
     return next((o for o in options if o.address), options[0] if options else None)
 
 
+def _only_templates(tenant, lead, option: ChannelOption | None) -> list[dict] | None:
+    """The channel's approved templates when only those may go now (WhatsApp, 24 hours after
+    the person's last message); None when free text may."""
+    if option is None or option.kind != AddressKind.WHATSAPP or option.channel is None:
+        return None
+    if whatsapp_window_open(tenant, lead):
+        return None
+    return list(option.channel.templates or [])
+
+
+def _kept(typed) -> dict:
+    return {k: v for k, v in (typed or {}).items() if (k in KEPT or k.startswith("param_")) and v}
+
+
+def _reply_subject(thread) -> str:
+    """ "Re: " and the subject of the person's last e-mail ("" when there is none)."""
+    subject = next(
+        (
+            m.subject
+            for m in reversed(thread)
+            if m.direction == Direction.IN and m.channel_kind == AddressKind.EMAIL and m.subject
+        ),
+        "",
+    )
+    if not subject or subject.lower().startswith("re:"):
+        return subject
+    return f"Re: {subject}"[:300]
+
+
 def thread_context(tenant, lead) -> dict:
     """The messages (oldest first); showing them marks the conversation read."""
     conversation = inbox.lead_conversation(tenant, lead)
@@ -93,15 +123,20 @@ def conversation_context(
         options, context["conversation"], channel_id, last_in.channel_kind if last_in else ""
     )
     if form is None:
-        initial = {k: v for k, v in (typed or {}).items() if k in KEPT and v}
+        initial = _kept(typed)
         if selected:
             initial["channel"] = selected.value
-        form = ReplyForm(options=options, initial=initial, auto_id="reply-%s")
+        if selected and selected.kind == AddressKind.EMAIL and "subject" not in initial:
+            initial["subject"] = _reply_subject(context["thread"])
+        templates = _only_templates(tenant, lead, selected)
+        form = ReplyForm(options=options, templates=templates, initial=initial, auto_id="reply-%s")
     return {
         **context,
         "reply_form": form,
         "channel_options": options,
         "selected": selected,
+        "only_templates": form.templates is not None,
+        "chosen_template": form.chosen_template(),
         **extra,
     }
 
@@ -114,7 +149,9 @@ def panel_context(tenant, lead) -> dict:
 def reply(tenant, lead, user, data) -> tuple[dict, int]:
     """Queue the operator's reply; (the card's context, HTTP status)."""
     options = _options(tenant, lead)
-    form = ReplyForm(data, options=options, auto_id="reply-%s")
+    picked = next((o for o in options if o.value == data.get("channel")), None)
+    templates = _only_templates(tenant, lead, picked)
+    form = ReplyForm(data, options=options, templates=templates, auto_id="reply-%s")
     if not form.is_valid():
         channel_id = data.get("channel")
         return conversation_context(tenant, lead, channel_id=channel_id, form=form), 400
@@ -133,6 +170,7 @@ def reply(tenant, lead, user, data) -> tuple[dict, int]:
                 subject=form.cleaned_data["subject"],
                 channel_id=option.channel.pk,
                 idempotency_key=key,
+                template=form.template_choice(),
             )
     except ApplicationError as error:
         for field, messages in (error.fields or {}).items():

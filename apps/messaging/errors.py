@@ -77,3 +77,20 @@ class NotResendable(MessagingError):
 
     def __init__(self):
         super().__init__(_("Only a failed message or one with an unknown outcome can be resent."))
+
+
+class UnknownTemplate(MessagingError):
+    """Not one of the channel's approved templates (as last read from the provider), or its
+    parameters do not fit."""
+
+    default_code = "unknown_template"
+
+    def __init__(self, message: str = "", fields: dict | None = None):
+        super().__init__(
+            message
+            or _(
+                "This is not one of the channel's approved templates. Test the channel on the "
+                "Channels page to read them again."
+            ),
+            fields=fields or {"template": [_("Pick one of the approved templates.")]},
+        )

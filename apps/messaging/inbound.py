@@ -202,9 +202,13 @@ def _held_lead(tenant, kind: str, item: dict) -> Lead:
 
 
 def status_apply(tenant, channel: Channel, item: dict) -> bool:
-    """A delivery status; False when no message of the channel has that provider id yet."""
+    """A delivery status; False when no message of the channel has that provider id yet.
+    A bounce, complaint or unsubscribe the provider reports also suppresses the address.
+    Applying the same status twice changes nothing (its time is the first one's)."""
     provider_id = str(item.get("provider_message_id") or "")
     status = str(item.get("status") or "")
+    if item.get("suppress") and item.get("address"):
+        suppress(tenant, channel.kind, str(item["address"]), reason=str(item["suppress"]))
     if not provider_id or status not in TIMESTAMP_FIELD:
         return True  # nothing to apply (a status we do not track)
     with transaction.atomic():
@@ -216,10 +220,12 @@ def status_apply(tenant, channel: Channel, item: dict) -> bool:
         )
         if message is None:
             return False
-        fields = {TIMESTAMP_FIELD[status]: timezone.now()}
+        stamp = TIMESTAMP_FIELD[status]
+        fields = {} if getattr(message, stamp) else {stamp: timezone.now()}
         if STATUS_RANK.get(status, 0) > STATUS_RANK.get(message.status, 0):
             fields["status"] = status
             if status == MessageStatus.FAILED:
                 fields["error"] = str(item.get("error") or "")[:500]
-        Message.objects.filter(pk=message.pk).update(**fields)
+        if fields:
+            Message.objects.filter(pk=message.pk).update(**fields)
     return True

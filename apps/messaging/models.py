@@ -105,6 +105,10 @@ class Message(TenantOwnedModel):
     source = models.CharField(max_length=32, blank=True)  # operator | rule | provider | …
     source_ref = models.CharField(max_length=200, blank=True)  # e.g. the rule's id
     marketing = models.BooleanField(default=False)
+    # An approved provider template sent instead of free text (WhatsApp outside its 24-hour
+    # window): {"name", "language", "params": [values], "named": [names]}; `body` holds
+    # the template's text with the values filled in.
+    template = models.JSONField(default=dict, blank=True)
     in_reply_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,6 +9,8 @@ twice returns the stored message and queues nothing.
 
 from __future__ import annotations
 
+import re
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +21,7 @@ from apps.core.errors import ValidationFailed
 from apps.leads.models import TimelineEntry, TimelineKind
 from apps.messaging.addresses import lead_address
 from apps.messaging.conversations import conversation_for
-from apps.messaging.errors import NoAddress, NoChannel, TooLong
+from apps.messaging.errors import NoAddress, NoChannel, TooLong, UnknownTemplate
 from apps.messaging.models import Conversation, Direction, Message, MessageStatus
 from apps.messaging.policy import ensure_may_send
 from apps.messaging.tasks import send_message_task
@@ -40,6 +42,7 @@ def queue_message(
     source_ref: str = "",
     idempotency_key: str,
     in_reply_to=None,
+    template: dict | None = None,
 ) -> Message:
     """Store an outbound message and queue its send after the caller's transaction commits.
 
@@ -53,16 +56,24 @@ def queue_message(
     if existing is not None:
         return existing
     body = (body or "").strip()
-    if not body:
+    if not body and not template:
         raise ValidationFailed(
             _("Write a message."), fields={"body": [_("This field is required.")]}
         )
     channel, address = _route(tenant, lead, channel)
+    if template:
+        template, body = _approved_template(channel, template)
     limit = adapter_class(channel.provider).max_length
     if len(body) > limit:
         raise TooLong(limit)
     ensure_may_send(
-        tenant, lead, channel.kind, address, marketing=marketing, in_reply_to=in_reply_to
+        tenant,
+        lead,
+        channel.kind,
+        address,
+        marketing=marketing,
+        in_reply_to=in_reply_to,
+        template=bool(template),
     )
     now = timezone.now()
     message = Message(
@@ -81,6 +92,7 @@ def queue_message(
         source_ref=source_ref[:200],
         marketing=marketing,
         in_reply_to=in_reply_to,
+        template=template or {},
         created_at=now,
     )
     with transaction.atomic():
@@ -108,6 +120,32 @@ def queue_message(
         )
     schedule_send(tenant, message)
     return message
+
+
+def _approved_template(channel: Channel, chosen: dict) -> tuple[dict, str]:
+    """The chosen template checked against the channel's approved ones, and its text with
+    the values filled in (what the thread shows)."""
+    found = channel.approved_template(str(chosen.get("name", "")), str(chosen.get("language", "")))
+    if found is None:
+        raise UnknownTemplate()
+    values = [str(v).strip() for v in chosen.get("params") or []]
+    if len(values) != len(found["params"]) or not all(values):
+        raise UnknownTemplate(
+            _("Fill in every parameter of the template: %(count)s.")
+            % {"count": len(found["params"])},
+            fields={"params": [_("Fill in every parameter.")]},
+        )
+    text = found["body"]
+    for name, value in zip(found["params"], values, strict=True):
+        pattern = r"\{\{\s*" + re.escape(name) + r"\s*\}\}"
+        text = re.sub(pattern, lambda _m, v=value: v, text)
+    stored = {
+        "name": found["name"],
+        "language": found["language"],
+        "params": values,
+        "named": found["params"] if found.get("named") else [],
+    }
+    return stored, text.strip() or found["name"]
 
 
 def schedule_send(tenant, message: Message) -> None:

@@ -16,16 +16,24 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 def ensure_may_send(
-    tenant, lead, kind: str, address: str, *, marketing: bool = False, in_reply_to=None
+    tenant,
+    lead,
+    kind: str,
+    address: str,
+    *,
+    marketing: bool = False,
+    in_reply_to=None,
+    template: bool = False,
 ) -> None:
-    """Suppressed / no consent / WhatsApp window, checked again right before each send."""
+    """Suppressed / no consent / WhatsApp window (an approved template may go outside it),
+    checked again right before each send."""
     if not _is_direct_reply(lead, kind, address, in_reply_to):
         reason = suppression_reason(tenant, kind, address)
         if reason:
             raise Suppressed(reason)
     if marketing and not lead.consent_marketing:
         raise Suppressed("no_consent")
-    if kind == AddressKind.WHATSAPP and not whatsapp_window_open(tenant, lead):
+    if kind == AddressKind.WHATSAPP and not template and not whatsapp_window_open(tenant, lead):
         raise OutsideWhatsAppWindow()
 
 

@@ -83,6 +83,7 @@ def message_send(
             message.address,
             marketing=message.marketing,
             in_reply_to=message.in_reply_to,
+            template=bool(message.template),
         )
     except MessagingError as exc:
         _finish(message, MessageStatus.FAILED, error=exc.message)
@@ -94,6 +95,7 @@ def message_send(
         subject=message.subject,
         idempotency_key=f"fastlead-{message.tenant_id}-{message.pk}",
         callback_url=status_callback_url(channel),
+        template=message.template or None,
     )
 
     def attempt():
@@ -111,12 +113,22 @@ def message_send(
         return UNKNOWN, None
     except ProviderError as exc:
         return _failed(tenant, message, channel, exc)
-    _finish(
-        message,
-        MessageStatus.SENT,
-        provider_message_id=result.provider_message_id[:200],
-        sent_at=timezone.now(),
-    )
+    now = timezone.now()
+    if result.status == MessageStatus.DELIVERED:  # the provider's acceptance is delivery
+        _finish(
+            message,
+            MessageStatus.DELIVERED,
+            provider_message_id=result.provider_message_id[:200],
+            sent_at=now,
+            delivered_at=now,
+        )
+    else:
+        _finish(
+            message,
+            MessageStatus.SENT,
+            provider_message_id=result.provider_message_id[:200],
+            sent_at=now,
+        )
     Lead.objects.filter(pk=message.lead_id, first_contact_at__isnull=True).update(
         first_contact_at=message.created_at
     )

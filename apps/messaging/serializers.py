@@ -1,5 +1,6 @@
 """Conversation and message serializers (the API; the pages render the models directly)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.messaging.models import AddressKind, ConversationStatus, Direction, MessageStatus
@@ -43,8 +44,27 @@ class ConversationSerializer(serializers.Serializer):
     unread_count = serializers.IntegerField()
 
 
+class TemplateChoiceSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=512)
+    language = serializers.CharField(max_length=15, help_text="Its language code, e.g. `ru`.")
+    params = serializers.ListField(
+        child=serializers.CharField(max_length=1000),
+        max_length=20,
+        required=False,
+        default=list,
+        help_text="The values of the body's placeholders, in order.",
+    )
+
+
 class ReplySerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=100_000, trim_whitespace=True)
+    body = serializers.CharField(
+        max_length=100_000,
+        trim_whitespace=True,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Required unless `template` is given.",
+    )
     subject = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
     channel_id = serializers.IntegerField(
         required=False,
@@ -65,6 +85,18 @@ class ReplySerializer(serializers.Serializer):
         allow_blank=True,
         help_text="The same key again returns the same message (a double submit sends once).",
     )
+    template = TemplateChoiceSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="WhatsApp: one of the channel's approved templates (listChannels shows them) "
+        "instead of free text — the only message allowed 24 hours after the person's last.",
+    )
+
+    def validate(self, attrs):
+        if not attrs.get("body") and not attrs.get("template"):
+            raise serializers.ValidationError({"body": [_("This field is required.")]})
+        return attrs
 
 
 class AssignSerializer(serializers.Serializer):

@@ -25,6 +25,7 @@ def operator_reply(
     channel_id: int | None = None,
     in_reply_to_id: int | None = None,
     idempotency_key: str = "",
+    template: dict | None = None,
 ) -> Message:
     """An operator's message to a lead (the lead page's reply box, the API). The client's
     idempotency key makes a double submit one message; without one each call is new."""
@@ -45,6 +46,7 @@ def operator_reply(
         source="operator",
         idempotency_key=key,
         in_reply_to=in_reply_to,
+        template=template,
     )
 
 

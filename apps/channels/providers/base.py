@@ -8,6 +8,7 @@ carrying the provider's own message (shown to the tenant as the channel's last e
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -90,12 +91,17 @@ class OutboundMessage:
     subject: str = ""
     idempotency_key: str = ""  # passed to providers that take one
     callback_url: str = ""  # where the provider reports delivery statuses (Twilio)
+    # An approved template instead of free text (WhatsApp outside its 24-hour window):
+    # {"name", "language", "params": [values in order], "named": [parameter names] | []}.
+    template: dict | None = None
 
 
 @dataclass(frozen=True)
 class SendResult:
     provider_message_id: str
-    status: str = "sent"  # sent | queued | unknown
+    # sent | queued; "delivered" only where the provider's acceptance is the delivery itself
+    # (Telegram: no receipts follow, see providers/telegram.py).
+    status: str = "sent"
 
 
 @dataclass(frozen=True)
@@ -104,18 +110,24 @@ class InboundMessage:
     sender: str  # phone / e-mail / Telegram chat id / WhatsApp number
     text: str
     sender_name: str = ""
+    subject: str = ""  # e-mail
     raw: dict = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
 class StatusUpdate:
     provider_message_id: str
-    status: str  # delivered | read | failed | sent
+    status: str  # delivered | read | failed | sent ("" = none: only `suppress` applies)
     error: str = ""
+    # The provider says the address should get nothing more: bounce | complaint | opt_out.
+    suppress: str = ""
+    address: str = ""  # the recipient, for `suppress`
 
 
-class Adapter:
-    """One provider. Subclasses set the class attributes and implement the methods."""
+class Adapter(ABC):
+    """One provider. Subclasses set the class attributes and implement the abstract methods;
+    the webhook methods default to "this provider calls us with nothing" (every callback
+    refused, nothing parsed)."""
 
     provider: ClassVar[str]
     kind: ClassVar[str]
@@ -128,6 +140,9 @@ class Adapter:
     accepts_idempotency_key: ClassVar[bool] = False
     # What the webhook view answers the provider with (body, content type).
     webhook_answer: ClassVar[tuple[str, str]] = ("", "text/plain")
+    # Non-empty: the tenant pastes the channel's webhook URL into the provider's settings
+    # itself (the "Каналы" page shows the URL with this text).
+    webhook_help: ClassVar[object] = ""
 
     def __init__(
         self,
@@ -146,20 +161,28 @@ class Adapter:
         return f"<{type(self).__name__}>"
 
     # --- the interface ---------------------------------------------------------------------
+    @abstractmethod
     def verify_credentials(self) -> str:
         """Call the provider's cheapest authenticated endpoint; return a short description of
         the account (bot name, balance…) or raise ProviderError with the provider's message."""
-        raise NotImplementedError
 
+    @abstractmethod
     def send(self, message: OutboundMessage) -> SendResult:
-        raise NotImplementedError(_("Sending is not available for this provider yet."))
+        """Hand one message to the provider; ProviderError on refusal (`maybe_sent` when the
+        request may have reached it)."""
 
     def verify_webhook(self, request) -> None:
-        """Raise WebhookRejected unless the callback carries this channel's secret."""
-        raise WebhookRejected("webhooks are not supported for this provider yet")
+        """Raise WebhookRejected unless the callback carries this channel's secret. The
+        default: the provider has no callbacks for us, so any is refused."""
+        raise WebhookRejected("this provider sends no callbacks")
 
     def parse_inbound(self, request) -> list[InboundMessage]:
         return []
+
+    def message_templates(self) -> list[dict] | None:
+        """The provider's approved message templates, for providers that have them (None:
+        this provider has none). Each: {"name", "language", "body", "params": [names]}."""
+        return None
 
     def parse_status(self, request) -> list[StatusUpdate]:
         return []

@@ -64,6 +64,10 @@ class TwilioAdapter(Adapter):
         ),
     )
     help_text = gettext_lazy("SMS through your Twilio account.")
+    webhook_help = gettext_lazy(
+        "Twilio Console → Phone Numbers → your number → Messaging: set “A message comes in” "
+        "to this URL (HTTP POST). Delivery statuses need no setup."
+    )
     webhook_answer = ('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', "text/xml")
     max_length = 1_600
 
@@ -147,6 +151,10 @@ class SmscAdapter(Adapter):
         ),
     )
     help_text = gettext_lazy("SMS through your SMSC.ru account.")
+    webhook_help = gettext_lazy(
+        "SMSC.ru → Settings → Callback URL: paste this URL for incoming messages and "
+        "delivery statuses."
+    )
     max_length = 1_000
 
     def _get(self, path: str, **params) -> dict:

@@ -57,7 +57,10 @@ class TelegramAdapter(Adapter):
             if exc.status == 403:  # "bot was blocked by the user": that person, not the bot
                 raise ProviderError(exc.message) from None
             raise
-        return SendResult(provider_message_id=str(sent.get("message_id", "")))
+        # The Bot API sends no delivery receipts. `ok: true` with a message_id means Telegram
+        # put the message into the chat on its servers (the person's apps sync it from there),
+        # so that answer is the delivery: shown as "delivered", and no later status comes.
+        return SendResult(provider_message_id=str(sent.get("message_id", "")), status="delivered")
 
     def verify_webhook(self, request) -> None:
         given = request.headers.get(SECRET_HEADER, "")

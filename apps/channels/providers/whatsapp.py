@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 
 from django.utils.translation import gettext_lazy
 
@@ -19,6 +20,9 @@ from apps.channels.providers.base import (
 )
 
 API = "https://graph.facebook.com/v21.0"
+TEMPLATE_FIELDS = "name,language,status,category,components,parameter_format"
+MAX_TEMPLATE_PAGES = 10
+PLACEHOLDER = re.compile(r"{{\s*([A-Za-z0-9_]+)\s*}}")
 
 
 class WhatsAppCloudAdapter(Adapter):
@@ -43,9 +47,24 @@ class WhatsAppCloudAdapter(Adapter):
             gettext_lazy("WhatsApp → API Setup in the Meta app dashboard."),
             secret=False,
         ),
+        Field(
+            "waba_id",
+            gettext_lazy("WhatsApp Business Account ID"),
+            gettext_lazy(
+                "Optional: on the same page. With it, “Test connection” fetches your approved "
+                "message templates — the only messages WhatsApp lets you send 24 hours after "
+                "the person's last message."
+            ),
+            required=False,
+            secret=False,
+        ),
     )
     help_text = gettext_lazy(
         "Connect a WhatsApp Business number of the Cloud API (Meta for Developers)."
+    )
+    webhook_help = gettext_lazy(
+        "Meta app → WhatsApp → Configuration: paste this Callback URL; the verify token is "
+        "the URL's last part (after /whatsapp/). Subscribe to the messages field."
     )
 
     def _client(self):
@@ -58,6 +77,27 @@ class WhatsAppCloudAdapter(Adapter):
             number = self.request(client, "GET", f"/{self.settings['phone_number_id']}").json()
         return str(number.get("display_phone_number") or number.get("verified_name") or "")
 
+    def message_templates(self) -> list[dict] | None:
+        """GET /{waba_id}/message_templates: the approved ones, with their body's parameters
+        ({{1}}, {{2}}… or named {{first_name}} when parameter_format is NAMED)."""
+        waba_id = self.settings.get("waba_id")
+        if not waba_id:
+            return None
+        found, after = [], None
+        with self._client() as client:
+            for _page in range(MAX_TEMPLATE_PAGES):
+                params = {"status": "APPROVED", "limit": 100, "fields": TEMPLATE_FIELDS}
+                if after:
+                    params["after"] = after
+                body = self.request(
+                    client, "GET", f"/{waba_id}/message_templates", params=params
+                ).json()
+                found += [_template(t) for t in body.get("data") or [] if _approved(t)]
+                after = ((body.get("paging") or {}).get("cursors") or {}).get("after")
+                if not (body.get("paging") or {}).get("next") or not after:
+                    break
+        return sorted(found, key=lambda t: (t["name"], t["language"]))
+
     def send(self, message: OutboundMessage) -> SendResult:
         payload = {
             "messaging_product": "whatsapp",
@@ -65,6 +105,13 @@ class WhatsAppCloudAdapter(Adapter):
             "type": "text",
             "text": {"body": message.text},
         }
+        if message.template:
+            payload = {
+                "messaging_product": "whatsapp",
+                "to": message.to,
+                "type": "template",
+                "template": _template_payload(message.template),
+            }
         with self._client() as client:
             body = self.request(
                 client, "POST", f"/{self.settings['phone_number_id']}/messages", json=payload
@@ -119,3 +166,42 @@ class WhatsAppCloudAdapter(Adapter):
                     )
                 )
         return found
+
+
+def _approved(template) -> bool:
+    return isinstance(template, dict) and template.get("status") == "APPROVED"
+
+
+def _template(template: dict) -> dict:
+    """What we keep of a template: its name, language, body text and body parameters."""
+    body = next(
+        (
+            c.get("text", "")
+            for c in template.get("components") or []
+            if str(c.get("type", "")).upper() == "BODY"
+        ),
+        "",
+    )
+    params = list(dict.fromkeys(PLACEHOLDER.findall(body)))
+    return {
+        "name": str(template.get("name", "")),
+        "language": str(template.get("language", "")),
+        "body": str(body),
+        "params": params,
+        "named": str(template.get("parameter_format", "")).upper() == "NAMED",
+    }
+
+
+def _template_payload(template: dict) -> dict:
+    """Cloud API's template object: name, language code, the body's parameters in order."""
+    names = template.get("named") or []
+    parameters = []
+    for index, value in enumerate(template.get("params") or []):
+        parameter = {"type": "text", "text": str(value)}
+        if names:
+            parameter["parameter_name"] = names[index]
+        parameters.append(parameter)
+    payload = {"name": template["name"], "language": {"code": template["language"]}}
+    if parameters:
+        payload["components"] = [{"type": "body", "parameters": parameters}]
+    return payload

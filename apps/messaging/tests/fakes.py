@@ -15,6 +15,7 @@ from apps.channels.models import Channel, ChannelStatus
 from apps.channels.providers.sms import TWILIO_API
 from apps.channels.providers.telegram import API as TG_API
 from apps.channels.providers.whatsapp import API as WA_API
+from apps.channels.tests.fake_sendgrid import API_KEY as SENDGRID_KEY
 from apps.leads.identity import identity_key, person_key
 from apps.leads.models import Lead
 from apps.tenants.scoping import tenant_scope
@@ -33,6 +34,11 @@ def make_channel(tenant, provider: str = "telegram", **extra) -> Channel:
             {"access_token": "wa-token", "app_secret": WA_SECRET},
             {"phone_number_id": "1111"},
             "whatsapp",
+        ),
+        "sendgrid": (
+            {"api_key": SENDGRID_KEY},
+            {"from_email": "sales@acme.example", **extra.pop("settings", {})},
+            "email",
         ),
         "twilio": (
             {"account_sid": TWILIO_SID, "auth_token": TWILIO_AUTH},

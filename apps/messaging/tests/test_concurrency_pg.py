@@ -60,4 +60,4 @@ def test_two_workers_processing_the_same_send_send_once(tenant, monkeypatch):
 
     assert sorted(outcomes) == sorted([SENT, BUSY]) and len(calls) == 1
     message.refresh_from_db()
-    assert message.status == MessageStatus.SENT and message.attempts == 1
+    assert message.status == MessageStatus.DELIVERED and message.attempts == 1

@@ -55,7 +55,7 @@ def test_queued_in_the_callers_transaction_and_sent_after_commit(
     assert route.calls[0].request.read() and b'"chat_id":"5"' in route.calls[0].request.read()
     message.refresh_from_db()
     lead.refresh_from_db()
-    assert message.status == MessageStatus.SENT and message.provider_message_id
+    assert message.status == MessageStatus.DELIVERED and message.provider_message_id
     assert message.channel == tg and message.direction == Direction.OUT and message.attempts == 1
     assert lead.first_contact_at == message.created_at
     with tenant_scope(tenant):

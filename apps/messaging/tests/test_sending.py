@@ -66,7 +66,9 @@ def test_send_ok_stores_the_providers_id(tenant, queued):
     route = telegram_send_route(respx)
     assert send(tenant, queued) == (SENT, None)
     assert route.call_count == 1
-    assert queued.status == MessageStatus.SENT and queued.provider_message_id and queued.sent_at
+    # the Bot API has no receipts: its ok answer is the delivery (providers/telegram.py)
+    assert queued.status == MessageStatus.DELIVERED and queued.provider_message_id
+    assert queued.sent_at and queued.delivered_at == queued.sent_at
     assert send(tenant, queued) == ("done", None) and route.call_count == 1  # redelivered task
 
 
