@@ -269,6 +269,7 @@ def plans_ensure_seeded(using: str = "default") -> int:
         "apps.billing.migrations.0010_rub_plans_hard_limit_honest_descriptions"
     )
     channels = importlib.import_module("apps.billing.migrations.0011_plan_max_channels")
+    booking = importlib.import_module("apps.billing.migrations.0013_plan_booking_tool")
     existing = set(Plan.objects.using(using).values_list("code", flat=True))
     missing = [dict(p) for p in seed.PLANS if p["code"] not in existing]
     for data in missing:  # the later seed migration's settings too
@@ -278,6 +279,7 @@ def plans_ensure_seeded(using: str = "default") -> int:
             data["usage_billing"] = "arrears" if code in paid_actions.ARREARS else "prepaid"
         honest.seed_settings(data)
         channels.seed_settings(data)
+        booking.seed_settings(data)
     Plan.objects.using(using).bulk_create([Plan(**data) for data in missing])
     return len(missing)
 

@@ -11,6 +11,7 @@ from apps.booking.serializers import (
     BookingSettingsUpdateSerializer,
 )
 from apps.core.api import error_responses
+from apps.features.guards import ensure_feature
 from apps.tenants.api_base import TenantAPIView
 from apps.tenants.roles import Role
 
@@ -18,6 +19,8 @@ TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PAT
 BOOKING_ID = OpenApiParameter("booking_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 ADMIN_ONLY = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN}
 OPERATORS = {"GET": Role.OPERATOR, "HEAD": Role.OPERATOR, "POST": Role.OPERATOR}
+TOOL = "booking"
+LOCKED = " Needs the booking tool (403 `feature_locked`)."
 
 
 @extend_schema(tags=["booking"], parameters=[TENANT_ID])
@@ -27,9 +30,11 @@ class BookingSettingsAPI(TenantAPIView):
     @extend_schema(
         operation_id="getBookingSettings",
         summary="Meeting booking settings (the Cal.com key masked, never returned)",
+        description=LOCKED.strip(),
         responses={200: BookingSettingsSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, tenant_id):
+        ensure_feature(self.tenant, TOOL)
         row = selectors.booking_settings_get(self.tenant)
         return Response(BookingSettingsSerializer(row).data)
 
@@ -37,15 +42,17 @@ class BookingSettingsAPI(TenantAPIView):
         operation_id="updateBookingSettings",
         summary="Change the calendar, working hours, meeting length and buffer",
         description="Times are the company's local times (its time zone). Cal.com needs an "
-        "API key and an event type id (400 naming the field); a blank key keeps the stored one.",
+        "API key and an event type id (400 naming the field); a blank key keeps the stored one."
+        + LOCKED,
         request=BookingSettingsUpdateSerializer,
         responses={200: BookingSettingsSerializer, **error_responses(400, 401, 403, 404)},
     )
     def put(self, request, tenant_id):
+        ensure_feature(self.tenant, TOOL)
         serializer = BookingSettingsUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         row = services.booking_settings_save(
-            tenant=self.tenant, actor=request.user, data=serializer.validated_data
+            tenant=self.tenant, actor=request.user, data=serializer.validated_data, request=request
         )
         return Response(BookingSettingsSerializer(row).data)
 
@@ -57,10 +64,12 @@ class BookingSettingsTestAPI(TenantAPIView):
     @extend_schema(
         operation_id="testBookingCalendar",
         summary="Test the calendar connection (Cal.com: an authenticated call)",
+        description=LOCKED.strip(),
         request=None,
         responses={200: BookingSettingsSerializer, **error_responses(401, 403, 404)},
     )
     def post(self, request, tenant_id):
+        ensure_feature(self.tenant, TOOL)
         row = services.booking_settings_test(tenant=self.tenant)
         return Response(BookingSettingsSerializer(row).data)
 
@@ -72,9 +81,11 @@ class BookingListAPI(TenantAPIView):
     @extend_schema(
         operation_id="listBookings",
         summary="Upcoming meetings, soonest first",
+        description=LOCKED.strip(),
         responses={200: BookingSerializer(many=True), **error_responses(401, 403, 404)},
     )
     def get(self, request, tenant_id):
+        ensure_feature(self.tenant, TOOL)
         bookings = selectors.booking_list_upcoming(self.tenant)
         return Response(BookingSerializer(bookings, many=True).data)
 
@@ -86,10 +97,12 @@ class BookingCancelAPI(TenantAPIView):
     @extend_schema(
         operation_id="cancelBooking",
         summary="Cancel a meeting (on Cal.com too); 409 when already canceled",
+        description=LOCKED.strip(),
         request=None,
         responses={200: BookingSerializer, **error_responses(401, 403, 404, 409)},
     )
     def post(self, request, tenant_id, booking_id):
+        ensure_feature(self.tenant, TOOL)
         booking = services.booking_cancel(
             tenant=self.tenant, actor=request.user, booking_id=booking_id
         )

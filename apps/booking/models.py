@@ -113,8 +113,12 @@ class Booking(TenantOwnedModel, TimeStampedModel):
     attendee_name = models.CharField(_("name"), max_length=200, blank=True)
     attendee_email = models.CharField(_("e-mail"), max_length=254, blank=True)
     time_zone = models.CharField(max_length=64, blank=True)
+    # The visitor's language (the widget's): the invitation and the cancellation speak it.
+    language = models.CharField(max_length=8, blank=True, default="")
     # The start the .ics invite was last sent for: claims the e-mail once per (re)schedule.
     invited_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the cancellation was e-mailed: claims that e-mail once.
+    cancel_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("booking")

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.booking import selectors, services
 from apps.core.api import error_body
 from apps.core.errors import ApplicationError
+from apps.features.guards import feature_enabled
 from apps.leads.public_api import _enter, _origin_refused, _read_body, _sent_from_allowed_site
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.leads.widget_config import LANGUAGES, visitor_language
@@ -32,9 +33,9 @@ from apps.tenants.scoping import tenant_scope
 def public_config_booking(tenant_id: str, widget_api_url: str) -> dict:
     """The `booking` block of the published widget config (leads' extras registry). With the
     database down the form still shows (from the cache) and offers no meetings: none could be
-    booked then anyway."""
+    booked then anyway. A plan without the booking tool offers none either."""
     try:
-        enabled = selectors.booking_enabled(tenant_id)
+        enabled = selectors.booking_enabled(tenant_id) and feature_enabled(tenant_id, services.TOOL)
     except DatabaseError:
         enabled = False
     if not enabled:
@@ -60,9 +61,7 @@ def _tenant(widget) -> Tenant:
     return Tenant.objects.get(pk=uuid.UUID(widget.tenant_id))
 
 
-def _parse_day(value: str, tenant: Tenant) -> date | None:
-    if not value:
-        return services.company_today(tenant)
+def _parse_day(value: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -73,7 +72,8 @@ def _parse_day(value: str, tenant: Tenant) -> date | None:
 @require_GET
 @answer_503_when_database_down
 def widget_slots(request, publishable_key: str):
-    """The free meeting starts of one day (the company's local date, default today)."""
+    """The free meeting starts of one day (the company's local date; without one, the first
+    day from today that has free time)."""
     widget, error = _enter(request, "slots", publishable_key)
     if error:
         return error
@@ -81,13 +81,17 @@ def widget_slots(request, publishable_key: str):
     if refused is not None:
         return refused
     tenant = _tenant(widget)
-    day = _parse_day(request.GET.get("date", ""), tenant)
-    if day is None:
+    asked = request.GET.get("date", "")
+    day = _parse_day(asked) if asked else None
+    if asked and day is None:
         message = _("Give the date as YYYY-MM-DD.")
         return _error("invalid", message, 400, {"date": [message]})
     with tenant_scope(tenant):
         try:
-            slots = services.slots_for_day(tenant=tenant, day=day)
+            if day is None:
+                day, slots = services.slots_first_day(tenant=tenant)
+            else:
+                slots = services.slots_for_day(tenant=tenant, day=day)
         except ApplicationError as exc:
             return _application_error(exc)
     return JsonResponse(

@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 import structlog
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.booking import selectors
+from apps.booking.invites import meeting_when
 from apps.booking.models import Booking, BookingSettings, BookingStatus, CalendarKind
 from apps.booking.providers import (
     Attendee,
@@ -28,13 +29,15 @@ from apps.booking.providers import (
     SlotUnavailable,
 )
 from apps.booking.slots import Rules, Slot
-from apps.booking.tasks import send_booking_invite_task
+from apps.booking.tasks import send_booking_cancellation_task, send_booking_invite_task
 from apps.core.errors import ApplicationError, Conflict, ProviderError, ValidationFailed
 from apps.core.events import emit
+from apps.features.guards import feature_enabled
 from apps.leads.events import MeetingBooked, MeetingCanceled
 from apps.leads.models import LeadStatus
 from apps.leads.selectors import lead_get
 from apps.leads.services import lead_note_add, lead_update
+from apps.tenants.audit import AuditAction, audit_record
 
 logger = structlog.get_logger("fastlead.audit")
 
@@ -42,6 +45,7 @@ CALENDARS: dict[str, type[Calendar]] = {
     CalendarKind.BUILTIN: BuiltinCalendar,
     CalendarKind.CALCOM: CalcomCalendar,
 }
+TOOL = "booking"
 NEXT_SLOTS = 5
 REMOTE_DAYS_SCANNED = 3  # a remote calendar is asked about this many days for "next free"
 
@@ -95,10 +99,37 @@ def _settings_errors(row: BookingSettings) -> dict[str, list[str]]:
     return errors
 
 
-def booking_settings_save(*, tenant, actor, data: dict) -> BookingSettings:
+AUDITED_SETTINGS = (
+    "enabled",
+    "calendar",
+    "work_days",
+    "work_from",
+    "work_to",
+    "slot_minutes",
+    "buffer_minutes",
+    "days_ahead",
+    "calcom_event_type_id",
+)
+
+
+def booking_settings_snapshot(row: BookingSettings) -> dict:
+    """What the audit log keeps of the settings: no key or secret, only whether one is set."""
+    data = {name: getattr(row, name) for name in AUDITED_SETTINGS}
+    for name in ("work_from", "work_to"):
+        data[name] = data[name].strftime("%H:%M")
+    data["work_days"] = sorted({int(d) for d in data["work_days"] or []})
+    data["calcom_api_key_set"] = bool(row.calcom_api_key_encrypted)
+    data["calcom_webhook_secret_set"] = bool(row.calcom_webhook_secret_encrypted)
+    return data
+
+
+def booking_settings_save(*, tenant, actor, data: dict, request=None) -> BookingSettings:
     """Apply validated fields; a blank Cal.com key or secret keeps the stored one. Writes
-    nothing and raises ValidationFailed (per field) when the result is inconsistent."""
+    nothing and raises ValidationFailed (per field) when the result is inconsistent. The
+    change goes into the audit log (who, before/after; a new key or secret is recorded as
+    replaced, never its value)."""
     row = selectors.booking_settings_get(tenant)
+    before = booking_settings_snapshot(row)
     data = dict(data)
     api_key = (data.pop("calcom_api_key", "") or "").strip()
     secret = (data.pop("calcom_webhook_secret", "") or "").strip()
@@ -113,10 +144,25 @@ def booking_settings_save(*, tenant, actor, data: dict) -> BookingSettings:
     if errors:
         raise ValidationFailed(_("Some fields are invalid."), fields=errors)
     row.work_days = sorted(set(row.work_days))
+    after = booking_settings_snapshot(row)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if api_key:
+        changed["calcom_api_key_replaced"] = True
+    if secret:
+        changed["calcom_webhook_secret_replaced"] = True
     with transaction.atomic():
         row.save()
+        if changed:
+            audit_record(
+                tenant=tenant,
+                actor=actor,
+                action=AuditAction.BOOKING_SETTINGS_CHANGED,
+                target=row,
+                before={k: before[k] for k in changed if k in before},
+                after=changed,
+                request=request,
+            )
         transaction.on_commit(lambda: cache.delete(selectors.ENABLED_CACHE + str(tenant.pk)))
-    logger.info("booking_settings_changed", tenant_id=str(tenant.pk), actor_id=actor.pk)
     return row
 
 
@@ -139,7 +185,7 @@ def booking_settings_test(*, tenant) -> BookingSettings:
 
 def _enabled_settings(tenant) -> BookingSettings:
     row = selectors.booking_settings_get(tenant)
-    if not row.enabled:
+    if not row.enabled or not feature_enabled(tenant, TOOL):
         raise Conflict(_("Meeting booking is turned off."), code="booking_disabled")
     return row
 
@@ -165,6 +211,24 @@ def slots_for_day(*, tenant, day: date) -> list[Slot]:
         return _day_slots(calendar_for(row, tenant), rules_for(row, tenant), tenant, day, now())
     except ProviderError as error:
         raise _provider_failed(error) from None
+
+
+def slots_first_day(*, tenant) -> tuple[date, list[Slot]]:
+    """The company's first day from today with free starts, and those starts (today and
+    none when the horizon has no free time): the widget opens on a day it can book."""
+    row = _enabled_settings(tenant)
+    calendar, rules = calendar_for(row, tenant), rules_for(row, tenant)
+    today, moment = company_today(tenant), now()
+    days = REMOTE_DAYS_SCANNED if calendar.remote else rules.days_ahead + 1
+    try:
+        for offset in range(days):
+            day = today + timedelta(days=offset)
+            slots = _day_slots(calendar, rules, tenant, day, moment)
+            if slots:
+                return day, slots
+    except ProviderError as error:
+        raise _provider_failed(error) from None
+    return today, []
 
 
 def now() -> datetime:
@@ -245,6 +309,7 @@ def _store(tenant, lead, kind: str, booked, attendee: Attendee):
         attendee_name=attendee.name[:200],
         attendee_email=attendee.email,
         time_zone=attendee.time_zone,
+        language=attendee.language,
     )
     booking_mark_lead(tenant, booking)
     return booking
@@ -260,15 +325,6 @@ def _release(calendar: Calendar, external_id: str) -> None:
         logger.warning("booking_release_failed", code=error.code)
 
 
-def _when(booking) -> str:
-    local = timezone.localtime(booking.starts_at, timezone=_zone(booking))
-    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})"
-
-
-def _zone(booking):
-    return ZoneInfo(booking.time_zone or booking.tenant.time_zone)
-
-
 def booking_mark_lead(tenant, booking, *, rescheduled: bool = False) -> None:
     """The lead's side of a booking: status "meeting booked", a timeline note, the event the
     rules and analytics subscribe to, and the invite e-mail once committed."""
@@ -277,7 +333,10 @@ def booking_mark_lead(tenant, booking, *, rescheduled: bool = False) -> None:
     )
     text = _("Meeting rescheduled to %(when)s.") if rescheduled else _("Meeting booked: %(when)s.")
     lead_note_add(
-        tenant=tenant, actor=None, lead_id=booking.lead_id, body=text % {"when": _when(booking)}
+        tenant=tenant,
+        actor=None,
+        lead_id=booking.lead_id,
+        body=text % {"when": meeting_when(booking)},
     )
     emit(
         MeetingBooked(
@@ -293,7 +352,8 @@ def booking_mark_lead(tenant, booking, *, rescheduled: bool = False) -> None:
 
 def booking_cancel(*, tenant, actor, booking_id, tell_calendar: bool = True):
     """Cancel an active booking (and on Cal.com, unless Cal.com told us); the lead goes back
-    to "contacted" when this was its only active meeting."""
+    to "contacted" when this was its only active meeting; the visitor gets the cancellation
+    by e-mail once committed (the built-in scheduler's; Cal.com sends its own)."""
     with transaction.atomic():
         booking = selectors.booking_get(tenant, booking_id, for_update=True)
         if not booking.active:
@@ -307,12 +367,16 @@ def booking_cancel(*, tenant, actor, booking_id, tell_calendar: bool = True):
         booking.status = BookingStatus.CANCELED
         booking.save(update_fields=["status", "updated_at"])
         _lead_after_cancel(tenant, actor, booking)
+        if not CALENDARS[booking.calendar].sends_invites:  # Cal.com tells its attendees
+            transaction.on_commit(
+                lambda: send_booking_cancellation_task.delay(str(tenant.pk), booking.pk)
+            )
     return booking
 
 
 def _lead_after_cancel(tenant, actor, booking) -> None:
     lead = lead_get(tenant, booking.lead_id)
-    body = _("Meeting canceled: %(when)s.") % {"when": _when(booking)}
+    body = _("Meeting canceled: %(when)s.") % {"when": meeting_when(booking)}
     lead_note_add(tenant=tenant, actor=actor, lead_id=lead.pk, body=body)
     others = selectors.active_bookings_of_lead(tenant, lead.pk)
     if lead.status == LeadStatus.BOOKED and not others:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import F
+from django.utils import timezone
 
-from apps.booking.invites import invite_send
+from apps.booking.invites import cancellation_send, invite_send
 from apps.booking.models import Booking
 from apps.tenants.tasking import tenant_task
 
@@ -22,3 +23,16 @@ def send_booking_invite_task(tenant, booking_id: int) -> int:
         return 0
     booking = Booking.objects.select_related("tenant").get(pk=booking_id)
     return invite_send(booking)
+
+
+@tenant_task
+def send_booking_cancellation_task(tenant, booking_id: int) -> int:
+    """E-mail the cancellation once: claimed by a conditional update, so a re-delivered task
+    sends nothing."""
+    claimed = Booking.objects.filter(pk=booking_id, cancel_sent_at__isnull=True).update(
+        cancel_sent_at=timezone.now()
+    )
+    if not claimed:
+        return 0
+    booking = Booking.objects.select_related("tenant").get(pk=booking_id)
+    return cancellation_send(booking)

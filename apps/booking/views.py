@@ -11,13 +11,17 @@ from apps.booking import selectors, services
 from apps.booking.forms import BookingSettingsForm
 from apps.booking.serializers import webhook_url
 from apps.core.errors import ApplicationError
+from apps.features.guards import feature_enabled, feature_required
 from apps.tenants.dashboard import dashboard_view, form_add_error, is_admin, partial_or_redirect
 from apps.tenants.roles import Role
 
 PARTIAL = "booking/_booking.html"
+TOOL = "booking"
 
 
 def _context(request, form=None, **extra) -> dict:
+    if not feature_enabled(request.tenant, TOOL):
+        return {"locked": True, **extra}  # the notice only: no meetings, no settings
     row = selectors.booking_settings_get(request.tenant)
     admin = is_admin(request)
     return {
@@ -44,6 +48,7 @@ def booking_index(request, tenant_slug):
 
 @require_POST
 @dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
 def booking_settings_update(request, tenant_slug):
     row = selectors.booking_settings_get(request.tenant)
     form = BookingSettingsForm(request.POST, instance=row)
@@ -51,7 +56,7 @@ def booking_settings_update(request, tenant_slug):
         return _response(request, form=form, status=400)
     try:
         services.booking_settings_save(
-            tenant=request.tenant, actor=request.user, data=form.changes()
+            tenant=request.tenant, actor=request.user, data=form.changes(), request=request
         )
     except ApplicationError as error:
         form = BookingSettingsForm(
@@ -65,6 +70,7 @@ def booking_settings_update(request, tenant_slug):
 
 @require_POST
 @dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
 def booking_settings_test(request, tenant_slug):
     row = services.booking_settings_test(tenant=request.tenant)
     if row.last_test_ok:
@@ -74,6 +80,7 @@ def booking_settings_test(request, tenant_slug):
 
 @require_POST
 @dashboard_view(Role.OPERATOR)
+@feature_required(TOOL)
 def booking_cancel(request, tenant_slug, booking_id):
     try:
         services.booking_cancel(tenant=request.tenant, actor=request.user, booking_id=booking_id)

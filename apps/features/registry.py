@@ -153,6 +153,24 @@ register(
         ),
     )
 )
+register(
+    Tool(
+        "booking",
+        _("Meeting booking"),
+        _(
+            "Visitors book a meeting in the widget: the built-in scheduler or Cal.com, "
+            "calendar invitations by e-mail, the lead marked “meeting booked”."
+        ),
+        (
+            "booking:index",
+            "booking:settings",
+            "booking:cancel",
+            "api-booking-settings",
+            "api-bookings",
+            "api-booking-cancel",
+        ),
+    )
+)
 # Coming soon: announced in the design, not built yet (no routes). The issue that builds one
 # adds its routes here.
 register(

@@ -24,6 +24,7 @@ from apps.site.claims import claims_shown
 from apps.site.content import FAQ, USE_CASES, use_case_get, use_case_steps
 from apps.site.forms import EnterpriseInquiryForm
 from apps.site.markup import reading_minutes, render_markdown
+from apps.site.page_cache import anonymous_page_cache, csrf_context
 from apps.site.services import enterprise_inquiry_submit
 
 LEGAL_PAGES = {
@@ -59,12 +60,16 @@ def public_page(view):
 
 def _render(request, template: str, seo_data: seo.Seo, context=None, status: int = 200):
     base = {"seo": seo_data, "contact_email": settings.SITE_CONTACT_EMAIL}
-    return render(request, template, {**base, **(context or {})}, status=status)
+    return render(
+        request, template, {**base, **(context or {}), **csrf_context(request)}, status=status
+    )
 
 
 @public_page
+@anonymous_page_cache
 def landing(request):
-    """The landing page for visitors; signed-in users go on to their dashboard."""
+    """The landing page for visitors (anonymous ones get it from a short cache, see
+    apps/site/page_cache.py); signed-in users go on to their dashboard."""
     if request.user.is_authenticated:
         return redirect("web:home")
     catalogue = selectors.pricing_catalogue()

@@ -1,11 +1,13 @@
 """Shared plumbing of the dashboard pages: the tenant page decorator, the last used tenant,
-HTMX-aware responses and turning service errors into form errors."""
+the company's time zone, HTMX-aware responses and turning service errors into form errors."""
 
 from functools import wraps
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib import messages
 from django.forms import Form
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
 from apps.core.errors import ApplicationError
@@ -17,7 +19,8 @@ LAST_TENANT_SESSION_KEY = "fastlead_last_tenant"
 
 def dashboard_view(role: str = Role.ANALYST):
     """A page under /t/<tenant_slug>/ for members with at least `role`; remembers the tenant
-    so that the home page can bring the user back to it."""
+    so that the home page can bring the user back to it. Times on the page are shown in the
+    company's time zone (its calendar, working hours and meetings are in that zone)."""
 
     def decorator(view):
         @tenant_view(role)
@@ -25,11 +28,20 @@ def dashboard_view(role: str = Role.ANALYST):
         def wrapped(request, *args, **kwargs):
             if request.session.get(LAST_TENANT_SESSION_KEY) != request.tenant.slug:
                 request.session[LAST_TENANT_SESSION_KEY] = request.tenant.slug
-            return view(request, *args, **kwargs)
+            with timezone.override(tenant_zone(request.tenant)):
+                return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def tenant_zone(tenant):
+    """The company's time zone (the server's if the stored name is unknown to this system)."""
+    try:
+        return ZoneInfo(tenant.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.get_default_timezone()
 
 
 def is_admin(request) -> bool:

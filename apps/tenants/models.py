@@ -189,6 +189,7 @@ class AuditAction(models.TextChoices):
     WIDGET_KEY_ROTATED = "widget_key_rotated", _("Widget key rotated")
     WIDGET_CONFIG_CHANGED = "widget_config_changed", _("Widget settings changed")
     WIDGET_ORIGIN_ALLOWED = "widget_origin_allowed", _("Site allowed for the widget")
+    BOOKING_SETTINGS_CHANGED = "booking_settings_changed", _("Meeting booking settings changed")
     FEATURE_OVERRIDE_SET = "feature_override_set", _("Tool override set")
     FEATURE_OVERRIDE_REMOVED = "feature_override_removed", _("Tool override removed")
     FEATURE_OVERRIDE_EXPIRED = "feature_override_expired", _("Tool override expired")

@@ -5,6 +5,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.booking.forms import BookingSettingsForm
 from apps.leads.models import WidgetConfig
 
 TIME_ZONES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
@@ -32,3 +33,16 @@ class WidgetBasicsForm(forms.ModelForm):
 
 class SnippetEmailForm(forms.Form):
     email = forms.EmailField(label=_("Developer's e-mail"))
+
+
+class CalendarBasicsForm(BookingSettingsForm):
+    """The wizard's calendar step: the built-in scheduler's basics (Cal.com and the rest are
+    on the Meetings page)."""
+
+    class Meta(BookingSettingsForm.Meta):
+        fields = ["enabled", "work_days", "work_from", "work_to", "slot_minutes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("calcom_api_key", "calcom_webhook_secret"):
+            del self.fields[name]

@@ -12,7 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
+from apps.booking.selectors import booking_settings_get
+from apps.booking.services import booking_settings_save
 from apps.core.errors import ApplicationError
+from apps.features.guards import feature_enabled
 from apps.leads.selectors import lead_filter
 from apps.leads.views_widget_site import WIDGET_PAGE_CSP
 from apps.leads.widget_config import (
@@ -26,11 +29,9 @@ from apps.tenants.dashboard import dashboard_view, form_add_error
 from apps.tenants.roles import Role
 from apps.tenants.services import tenant_update
 from apps.web import onboarding
-from apps.web.forms import CompanyForm, SnippetEmailForm, WidgetBasicsForm
+from apps.web.forms import CalendarBasicsForm, CompanyForm, SnippetEmailForm, WidgetBasicsForm
 
-# The booking app names its settings page `booking:settings`; until it exists the calendar
-# step says so and can only be skipped.
-CALENDAR_URL_NAMES = ("booking:settings", "booking:index")
+BOOKING_TOOL = "booking"
 
 
 def _url(names, slug) -> str | None:
@@ -99,7 +100,10 @@ def _context(request, progress, step: str, form) -> dict:
     if step == "channel":
         context["channels_url"] = _url(("channels:index",), tenant.slug)
     if step == "calendar":
-        context["calendar_url"] = _url(CALENDAR_URL_NAMES, tenant.slug)
+        context["calendar_url"] = _url(("booking:index",), tenant.slug)
+        context["booking_locked"] = not feature_enabled(tenant, BOOKING_TOOL)
+        if context["booking_locked"]:
+            context["form"] = None
     if step == "test":
         context["since"] = lead_filter(tenant).count()
     return context
@@ -114,6 +118,8 @@ def _initial_form(request, step: str):
         return WidgetBasicsForm(instance=widget_config_get(tenant))
     if step == "snippet":
         return SnippetEmailForm()
+    if step == "calendar":
+        return CalendarBasicsForm(instance=booking_settings_get(tenant))
     return None
 
 
@@ -146,6 +152,22 @@ def _widget(request):
     return form, True
 
 
+def _calendar(request):
+    if not feature_enabled(request.tenant, BOOKING_TOOL):
+        return None, True  # "continue" without the tool: nothing to save
+    form = CalendarBasicsForm(request.POST, instance=booking_settings_get(request.tenant))
+    if not form.is_valid():
+        return form, False
+    try:
+        booking_settings_save(
+            tenant=request.tenant, actor=request.user, data=form.changes(), request=request
+        )
+    except ApplicationError as error:
+        form_add_error(form, error)
+        return form, False
+    return form, True
+
+
 def _snippet(request):
     if "email" not in request.POST:  # "the code is on my site": just move on
         return None, True
@@ -170,7 +192,7 @@ STEP_HANDLERS = {
     "company": _company,
     "widget": _widget,
     "channel": _next_only,
-    "calendar": _next_only,
+    "calendar": _calendar,
     "snippet": _snippet,
     "test": _next_only,
 }

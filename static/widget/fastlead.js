@@ -141,7 +141,8 @@
     ".fl-alert{margin:0 0 .85em;padding:.65em .8em;border-radius:.5em;background:#fef3f2;color:#b42318}" +
     ".fl-alert:empty{display:none}" +
     ".fl-status{margin:.75em 0 0;padding:.55em .8em;border-radius:.5em;background:#fffaeb;color:#93370d;font-size:.9em}" +
-    ".fl-status:empty{display:none}" +
+    ".fl-status:empty{display:none}.fl-status.fl-done{background:#ecfdf3;color:#05603a}" +
+    ".fl-zone{margin:.5em 0 0;color:#475467;font-size:.85em}.fl-zone:empty{display:none}" +
     ".fl-thanks{margin:0;padding:.75em .9em;border-radius:.5em;background:#ecfdf3;color:#05603a}" +
     ".fl-submit{display:inline-block;width:100%;min-height:2.9em;padding:.6em 1.25em;border:0;" +
     "border-radius:.5em;background:var(--fl-primary,#1570ef);color:#fff;font:inherit;font-weight:600;cursor:pointer}" +
@@ -570,10 +571,10 @@
   var BOOKING_TEXT = {
     ru: { title: "Выберите время встречи", date: "Дата", none: "На этот день свободного времени нет — выберите другую дату.",
       booked: "Встреча назначена: %s. Приглашение придёт на e-mail.", taken: "Это время только что заняли. Свободное время рядом:",
-      failed: "Не удалось записаться. Попробуйте ещё раз." },
+      failed: "Не удалось записаться. Попробуйте ещё раз.", zone: "Время — по вашему часовому поясу (%s)." },
     en: { title: "Pick a time for a meeting", date: "Date", none: "No free time on this day — pick another date.",
       booked: "Meeting booked: %s. The invitation is on its way to your e-mail.", taken: "This time has just been taken. Free times nearby:",
-      failed: "Could not book. Please try again." }
+      failed: "Could not book. Please try again.", zone: "Times are in your time zone (%s)." }
   }[lang];
 
   function bookingStep(container, booking, submissionId) {
@@ -581,9 +582,12 @@
     var date = el("input", { class: "fl-input", type: "date", id: uid + "-bk-date" });
     var list = el("div", { class: "fl-slots", role: "group", "aria-labelledby": uid + "-bk" });
     var note = el("p", { class: "fl-status", role: "status", "aria-live": "polite" });
+    var zoneName = "";
+    try { zoneName = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zoneName = ""; }
+    var zone = el("p", { class: "fl-zone", text: zoneName ? BOOKING_TEXT.zone.replace("%s", zoneName) : "" });
     box.appendChild(el("h3", { class: "fl-title", id: uid + "-bk", text: BOOKING_TEXT.title }));
     box.appendChild(el("label", { class: "fl-label", for: uid + "-bk-date", text: BOOKING_TEXT.date }));
-    [date, list, note].forEach(function (node) { box.appendChild(node); });
+    [date, list, zone, note].forEach(function (node) { box.appendChild(node); });
     container.appendChild(box);
     function when(iso) {
       return new Date(iso).toLocaleString(lang === "en" ? "en-GB" : "ru-RU", { dateStyle: "medium", timeStyle: "short" });
@@ -612,7 +616,9 @@
           var error = data.error || {};
           if (response.ok) {
             list.textContent = "";
+            zone.textContent = "";
             date.disabled = true;
+            note.className = "fl-status fl-done";
             note.textContent = BOOKING_TEXT.booked.replace("%s", when(data.start));
           } else if (response.status === 409 && error.next_slots) {
             note.textContent = BOOKING_TEXT.taken;

@@ -15,6 +15,7 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture
 def booking_tenant(transactional_db, live_server):
+    from apps.billing.tests.helpers import subscribe
     from apps.booking.models import BookingSettings
     from apps.tenants.keys import publishable_key_get_or_create
     from apps.tenants.roles import Role
@@ -23,6 +24,7 @@ def booking_tenant(transactional_db, live_server):
     tenant = TenantFactory(
         name="Acme", allowed_origins=[host_site(live_server)], time_zone="Europe/Moscow"
     )
+    subscribe(tenant, "start")  # meeting booking is a tool of the rouble plans
     BookingSettings.objects.create(
         tenant=tenant,
         enabled=True,

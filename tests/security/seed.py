@@ -169,7 +169,11 @@ def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
     template = Template.objects.for_tenant(tenant).order_by("pk").first()
     start = timezone.now() + timedelta(days=3)
     booking = Booking.objects.create(
-        tenant=tenant, lead=lead, starts_at=start, ends_at=start + timedelta(minutes=30)
+        tenant=tenant,
+        lead=lead,
+        calendar="builtin",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
     )
     attempt = WidgetOriginAttempt.objects.create(tenant=tenant, origin=f"https://{marker}.test")
     endpoint, _secret = endpoint_create(  # a public address literal: no DNS, never sent

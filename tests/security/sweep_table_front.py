@@ -23,10 +23,10 @@ _A = f"{_T}analytics/"
 ENTRIES: dict[str, Entry] = {
     # --- API: widget, booking, analytics ------------------------------------------------
     f"{_T}widget/snippet/": api(GET=AN),  # WidgetSnippetAPI: any member
-    f"{_T}booking/settings/": api(GET=AD, PUT=AD),  # ADMIN_ONLY; PUT via default_role
-    f"{_T}booking/settings/test/": api(POST=AD),
-    f"{_T}bookings/": api(GET=OP),  # OPERATORS
-    f"{_T}bookings/<int:booking_id>/cancel/": api(POST=OP),
+    f"{_T}booking/settings/": api(GET=AD, PUT=AD, tool="booking"),  # ADMIN_ONLY
+    f"{_T}booking/settings/test/": api(POST=AD, tool="booking"),
+    f"{_T}bookings/": api(GET=OP, tool="booking"),  # OPERATORS
+    f"{_T}bookings/<int:booking_id>/cancel/": api(POST=OP, tool="booking"),
     f"{_A}dashboard/": api(GET=AN),
     f"{_A}channels/": api(GET=AN),
     f"{_A}funnel/": api(GET=AN),
@@ -46,10 +46,11 @@ ENTRIES: dict[str, Entry] = {
     "t/<slug:tenant_slug>/widget/origins/<int:attempt_id>/allow/": page(POST=AD),
     "t/<slug:tenant_slug>/widget/origins/<int:attempt_id>/dismiss/": page(POST=AD),
     # --- dashboard: booking, Cal.com webhook --------------------------------------------
+    # Without the booking tool the page answers 200 with the lock (no meetings, no form).
     "t/<slug:tenant_slug>/booking/": page(ANY=OP),
-    "t/<slug:tenant_slug>/booking/settings/": page(POST=AD),
-    "t/<slug:tenant_slug>/booking/settings/test/": page(POST=AD),
-    "t/<slug:tenant_slug>/booking/<int:booking_id>/cancel/": page(POST=OP),
+    "t/<slug:tenant_slug>/booking/settings/": page(POST=AD, tool="booking"),
+    "t/<slug:tenant_slug>/booking/settings/test/": page(POST=AD, tool="booking"),
+    "t/<slug:tenant_slug>/booking/<int:booking_id>/cancel/": page(POST=OP, tool="booking"),
     "webhooks/calcom/<str:token>/": fixed(NOT_FOUND),  # no calendar has this token
     # --- dashboard: analytics, the weekly report's opt-out ------------------------------
     "t/<slug:tenant_slug>/analytics/": page(ANY=AN),

@@ -30,6 +30,7 @@ def test_plans_are_public_with_prices_in_minor_units_and_localized_names(
     assert plans["trial"]["tools"] == [  # the built tools only
         "advanced_analytics",
         "api_access",
+        "booking",
         "channels",
         "enrichment",
         "export",

@@ -2,11 +2,21 @@ from datetime import time
 
 import pytest
 
+from apps.billing.tests.helpers import subscribe
 from apps.booking.models import BookingSettings
 from apps.leads.ingestion.service import ingest_leads
 from apps.leads.models import Lead, Source
 
 EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
+
+
+@pytest.fixture(autouse=True)
+def _booking_tool(request):
+    """Meeting booking is a plan tool: the tests' companies are on Start, which includes it
+    (tests of the locked tool move them to a plan without it)."""
+    for name in ("tenant", "other_tenant"):
+        if name in request.fixturenames:
+            subscribe(request.getfixturevalue(name), "start")
 
 
 @pytest.fixture

@@ -80,3 +80,15 @@ def test_an_operator_cancels_a_meeting_from_the_page(operator_client_web, tenant
 
 def test_another_tenants_member_gets_404(outsider_client_web, tenant):
     assert outsider_client_web.get(page(tenant)).status_code == 404
+
+
+def test_meetings_are_listed_in_the_company_time_zone(admin_client_web, tenant, booking_on, lead):
+    # given a company in Yekaterinburg (UTC+5) with a meeting at 10:00 its time
+    tenant.time_zone = "Asia/Yekaterinburg"
+    tenant.save(update_fields=["time_zone"])
+    start = local_start(zone="Asia/Yekaterinburg")
+    services.booking_create(tenant=tenant, lead_id=lead.pk, starts_at=start)
+    # when an admin opens the page (the server's zone is Moscow)
+    html = admin_client_web.get(page(tenant)).content.decode()
+    # then it says 10:00, not Moscow's 08:00
+    assert "10:00–10:30" in html and "08:00" not in html

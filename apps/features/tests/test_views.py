@@ -37,6 +37,7 @@ def test_modules_page_shows_tools_without_pages_as_coming_soon_not_on(tenant, an
         "export",
         "api_access",
         "channels",
+        "booking",
         "messaging_rules",
         "extended_analytics",
         "advanced_analytics",

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.fields import empty
 from rest_framework.response import Response
 
 from apps.core.api import error_responses
@@ -31,7 +32,9 @@ TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
 class ClockTimeField(serializers.RegexField):
-    """A time of day as "HH:MM" (JSON Schema's "time" format would want a UTC offset)."""
+    """A time of day as "HH:MM" (JSON Schema's "time" format would want a UTC offset). The
+    pattern is checked on the text; the value becomes a `datetime.time` after it (the
+    RegexValidator would otherwise be run on the time and refuse every valid "09:00")."""
 
     PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
@@ -40,9 +43,13 @@ class ClockTimeField(serializers.RegexField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if not re.fullmatch(self.PATTERN, value):  # validators run only after this method
+        if not re.fullmatch(self.PATTERN, value):
             self.fail("invalid")
-        return datetime.time.fromisoformat(value)
+        return value
+
+    def run_validation(self, data=empty):
+        value = super().run_validation(data)
+        return datetime.time.fromisoformat(value) if isinstance(value, str) and value else value
 
     def to_representation(self, value):
         return value.strftime("%H:%M")

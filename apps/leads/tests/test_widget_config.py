@@ -160,6 +160,14 @@ def test_api_get_and_put(admin_api, tenant):
     assert response.json()["version"] == 2 and response.json()["work_days"] == [0, 2]
 
 
+def test_api_takes_working_hours_as_hh_mm(admin_api, tenant):
+    api = url("api-widget-config", tenant)
+    body = {"hours_enabled": True, "work_from": "09:00", "work_to": "18:30"}
+    response = admin_api.put(api, body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["work_from"] == "09:00" and response.json()["work_to"] == "18:30"
+
+
 def test_api_validates_per_field(admin_api, tenant):
     api = url("api-widget-config", tenant)
     response = admin_api.put(

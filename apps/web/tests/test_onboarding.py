@@ -1,7 +1,8 @@
 """The onboarding wizard: on for new companies (TenantCreated), opened once after sign-up,
 each step done or skipped with progress saved (resumable), the widget step's partial draft
-preview, the snippet e-mail, the calendar link's fallback, the flag as a kill switch, the
-overview's checklist and tour, and administrators of this company only."""
+preview, the calendar step (the built-in scheduler, or skip only without the booking tool),
+the snippet e-mail, the flag as a kill switch, the overview's checklist and tour, and
+administrators of this company only."""
 
 import pytest
 from django.core import mail
@@ -127,3 +128,51 @@ def test_wizard_is_for_administrators(operator_client_web, tenant):
 def test_wizard_of_another_company_is_not_found(client, new_company, other_tenant):
     with override_flag("onboarding_wizard", active=True):
         assert client.get(step(other_tenant, "company")).status_code == 404
+
+
+def test_the_calendar_step_switches_the_built_in_scheduler_on(client, new_company, english_ui):
+    from apps.booking.models import BookingSettings
+    from apps.tenants.audit import AuditAction, audit_log
+
+    tenant, user = new_company
+    html = client.get(step(tenant, "calendar")).content.decode()
+    assert 'name="enabled"' in html and 'name="work_days"' in html
+    # a day that ends before it starts is named on its field, nothing saved
+    bad = {"enabled": "on", "work_days": ["0"], "work_from": "18:00", "work_to": "10:00"}
+    response = client.post(step(tenant, "calendar"), {**bad, "slot_minutes": "30"})
+    assert response.status_code == 200
+    assert "The end of the working day must be after its start." in response.content.decode()
+    assert not BookingSettings.objects.for_tenant(tenant).get().enabled
+
+    response = client.post(
+        step(tenant, "calendar"),
+        {
+            "enabled": "on",
+            "work_days": ["0", "1", "2", "3", "4", "5"],
+            "work_from": "09:00",
+            "work_to": "17:00",
+            "slot_minutes": "45",
+        },
+    )
+
+    assert response["Location"] == step(tenant, "company")  # the first step not handled yet
+    row = BookingSettings.objects.for_tenant(tenant).get()
+    assert row.enabled and row.work_days == [0, 1, 2, 3, 4, 5] and row.slot_minutes == 45
+    assert "calendar" in progress_get(tenant).done
+    entry = audit_log(tenant).get(action=AuditAction.BOOKING_SETTINGS_CHANGED)
+    assert entry.actor == user and entry.after["enabled"] is True
+
+
+def test_without_the_booking_tool_the_calendar_step_can_only_be_skipped(
+    client, new_company, english_ui
+):
+    from apps.billing.tests.helpers import subscribe
+    from apps.booking.models import BookingSettings
+
+    tenant, _user = new_company
+    subscribe(tenant, "email_2500")
+    html = client.get(step(tenant, "calendar")).content.decode()
+    assert "Meeting booking is not included in your plan" in html
+    assert 'name="enabled"' not in html
+    client.post(step(tenant, "calendar"), {"enabled": "on", "work_days": ["0"]})
+    assert not BookingSettings.objects.for_tenant(tenant).filter(enabled=True).exists()
