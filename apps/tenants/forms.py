@@ -1,5 +1,6 @@
 """Dashboard forms for companies, invitations and roles. Services do the business checks."""
 
+import zoneinfo
 from urllib.parse import urlsplit
 
 from django import forms
@@ -12,8 +13,12 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
+TIME_ZONES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
 class TenantForm(forms.Form):
-    """Company name, site domain and widget origins (one per line)."""
+    """Company name, site domain, widget origins (one per line) and the time zone (working
+    hours, follow-up rules' days and quiet hours, bookings)."""
 
     name = forms.CharField(label=_("Company name"), max_length=200)
     site_domain = forms.CharField(
@@ -35,6 +40,20 @@ class TenantForm(forms.Form):
         ),
     )
 
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=TIME_ZONES,
+        required=False,
+        help_text=_("Days, quiet hours and working hours are counted in it (e.g. Europe/Moscow)."),
+    )
+
+    def changes(self) -> dict:
+        """The cleaned values to save (a form without a time zone keeps the current one)."""
+        data = dict(self.cleaned_data)
+        if not data.get("time_zone"):
+            data.pop("time_zone", None)
+        return data
+
     def clean_site_domain(self) -> str:
         value = self.cleaned_data["site_domain"].strip().lower()
         if "://" in value:
@@ -53,6 +72,7 @@ class TenantForm(forms.Form):
             "name": tenant.name,
             "site_domain": tenant.site_domain,
             "allowed_origins": "\n".join(tenant.allowed_origins or []),
+            "time_zone": tenant.time_zone,
         }
 
 

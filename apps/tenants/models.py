@@ -181,6 +181,7 @@ class AuditAction(models.TextChoices):
     """What an audit row records. Other apps record their own actions through
     `apps.tenants.audit.audit_record` (refunds, approvals), so their names live here too."""
 
+    TENANT_SETTINGS_CHANGED = "tenant_settings_changed", _("Company settings changed")
     MEMBER_ROLE_CHANGED = "member_role_changed", _("Member's role changed")
     MEMBER_REMOVED = "member_removed", _("Member removed")
     API_KEY_CREATED = "api_key_created", _("API key created")

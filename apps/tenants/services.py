@@ -153,6 +153,7 @@ def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
     """Change a tenant's name, domain, widget origins, lead routing or time zone
     (administrators only)."""
     _require_admin(tenant, actor)
+    before = {field: getattr(tenant, field) for field in SETTINGS_AUDITED}
     if "name" in changes:
         name = (changes["name"] or "").strip()
         if not name:
@@ -176,11 +177,31 @@ def tenant_update(*, tenant: Tenant, actor, **changes) -> Tenant:
             message = _("Unknown time zone, e.g. Europe/Moscow.")
             raise ValidationFailed(message, fields={"time_zone": [message]})
         tenant.time_zone = changes["time_zone"]
-    tenant.save()
+    with transaction.atomic():
+        tenant.save()
+        _audit_settings(tenant, actor, before)
     # The widget API caches key → tenant (name, origins): drop it once the change is committed.
     transaction.on_commit(lambda: _forget_widget_keys(tenant))
     log_event("tenant_updated", tenant_id=str(tenant.id), user_id=actor.pk, changed=sorted(changes))
     return tenant
+
+
+SETTINGS_AUDITED = ("name", "site_domain", "allowed_origins", "lead_routing", "time_zone")
+
+
+def _audit_settings(tenant: Tenant, actor, before: dict) -> None:
+    """One audit row naming the settings that changed, before and after."""
+    after = {field: getattr(tenant, field) for field in SETTINGS_AUDITED}
+    changed = [field for field in SETTINGS_AUDITED if before[field] != after[field]]
+    if changed:
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            action=AuditAction.TENANT_SETTINGS_CHANGED,
+            target=tenant,
+            before={field: before[field] for field in changed},
+            after={field: after[field] for field in changed},
+        )
 
 
 def _forget_widget_keys(tenant: Tenant) -> None:

@@ -231,7 +231,7 @@ def tenant_settings(request, tenant_slug):
         status = 400
         if form.is_valid():
             try:
-                services.tenant_update(tenant=tenant, actor=request.user, **form.cleaned_data)
+                services.tenant_update(tenant=tenant, actor=request.user, **form.changes())
             except ApplicationError as error:
                 tenant.refresh_from_db()  # the service may have changed it before failing
                 form_add_error(form, error)

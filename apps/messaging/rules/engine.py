@@ -5,98 +5,201 @@ quiet hours (deferral) → the action (sending.py). A delayed rule ("send 2 hour
 first stored as `scheduled` and evaluated when due (tasks.run_due_decisions_task), so
 "not answered within 2 hours" sees the lead as it is then. Re-running an event decides
 nothing twice (one decision per event and rule, a unique constraint).
+
+Speed: a batch of events is evaluated against one `Snapshot`, read in a few queries (the
+rules, the subjects' history of the event types the conditions look at, the "once" keys
+taken, the sends inside the "N per window" windows); what the batch decides is added to it
+as it goes, so each event is judged exactly as if the events before it had been stored one
+by one. Decisions that send nothing are written in one bulk insert; a decision that sends is
+stored at once and its outbox message queued in the same transaction.
+
+Races: a "once" limit is a unique key (a concurrent winner makes the insert fail, the caller
+evaluates again and records the suppression); an "N per window" limit is serialised per
+company, rule and subject by a PostgreSQL advisory transaction lock taken before the window
+is read, so two workers never both count the same free slot.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.messaging.rules import sending
 from apps.messaging.rules.conditions import Context, evaluate, resolve
 from apps.messaging.rules.models import SENDING, Decision, Event, Outcome, Rule, RuleVersion
+from apps.messaging.rules.snapshot import DELAY, Snapshot, dedup_key_for, history_types
 
-DELAY, QUIET = "delay", "quiet_hours"
+QUIET = "quiet_hours"
 
 
-def rules_for(tenant, event_type: str) -> list[Rule]:
-    """Enabled rules whose current version is triggered by `event_type`, by priority."""
+def rules_enabled(tenant) -> list[Rule]:
+    """Enabled rules with their current version and template, by priority (one query)."""
     return list(
-        Rule.objects.filter(tenant=tenant, enabled=True, current__trigger=event_type)
+        Rule.objects.filter(tenant=tenant, enabled=True, current__isnull=False)
         .select_related("current", "current__template")
         .order_by("priority", "id")
     )
 
 
-def evaluate_event(
-    event: Event, *, now: datetime | None = None, only: Rule | None = None
-) -> list[Decision]:
-    """Decide every rule for `event` (idempotent: rules already decided are skipped).
-    `only`: the editor's test event runs just the rule under test (even switched off)."""
+def rules_for(tenant, event_type: str) -> list[Rule]:
+    """Enabled rules whose current version is triggered by `event_type`, by priority."""
+    return [rule for rule in rules_enabled(tenant) if rule.current.trigger == event_type]
+
+
+class Batch:
+    """Decisions of one batch: those that send nothing wait for one bulk insert."""
+
+    def __init__(self, snapshot: Snapshot, now: datetime):
+        self.snap = snapshot
+        self.now = now
+        self.pending: list[Decision] = []
+        self.changed: dict[int, Decision] = {}
+
+    def flush(self) -> None:
+        if self.pending:
+            Decision.objects.bulk_create(self.pending)
+            self.pending = []
+
+    def later(self, decision: Decision) -> None:
+        self.changed[decision.pk] = decision
+
+    def finish(self) -> None:
+        self.flush()
+        if self.changed:
+            Decision.objects.bulk_update(list(self.changed.values()), sending.LATER_FIELDS)
+            self.changed = {}
+
+
+def evaluate_events(
+    events: list[Event], *, tenant, now: datetime | None = None, only: Rule | None = None
+) -> dict[int, list[Decision]]:
+    """Decide every rule for each newly stored event, in the order given (by occurred_at);
+    `only`: the editor's test event runs just the rule under test (even switched off).
+    Call inside the transaction that stored the events."""
     now = now or timezone.now()
-    rules = [only] if only is not None else rules_for(event.tenant, event.event_type)
-    done = set(Decision.objects.filter(event=event).values_list("rule_id", flat=True))
-    decisions = []
+    rules = [only] if only is not None else rules_enabled(tenant)
+    batch = Batch(Snapshot.load(tenant, events, rules), now)
+    decided: dict[int, list[Decision]] = {}
+    for event in events:
+        decisions = []
+        for rule in batch.snap.rules_of(event):
+            decision = Decision(
+                tenant=tenant,
+                event=event,
+                rule=rule,
+                version=rule.current,
+                subject=event.subject,
+                lead=event.lead,
+                created_at=now,
+            )
+            decisions.append(_decide(decision, batch))
+        batch.snap.seen(event)
+        decided[event.pk] = decisions
+    batch.finish()
+    if only is None:
+        _reconsider(tenant, events, rules, now)
+    return decided
+
+
+def _reconsider(tenant, events: list[Event], rules: list[Rule], now: datetime) -> None:
+    """Events that arrived late: decisions of the subjects' other events that failed only
+    because such an event was missing in their window are decided again (by the rule's
+    current version, when it is still enabled)."""
+    watched: set[str] = set()
     for rule in rules:
-        if rule.pk in done:
-            continue
-        decision = Decision(
-            tenant=event.tenant,
-            event=event,
-            rule=rule,
-            version=rule.current,
-            subject=event.subject,
-            lead=event.lead,
-            created_at=now,
+        watched |= history_types(rule.current)
+    arrived: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+    for event in events:
+        if event.event_type in watched:
+            arrived[(event.subject, event.event_type)].append(event.occurred_at)
+    if not arrived:
+        return
+    current = {rule.pk: rule.current_id for rule in rules}
+    stale = (
+        Decision.objects.filter(
+            tenant=tenant,
+            subject__in={subject for subject, _type in arrived},
+            outcome=Outcome.NOT_MATCHED,
+            details__kind="history",
+            details__event__in={event_type for _subject, event_type in arrived},
+            rule_id__in=current,
         )
-        decisions.append(decide(decision, now=now))
-    return [d for d in decisions if d is not None]
+        .select_related("event", "version", "rule", "lead")
+        .order_by("event__occurred_at", "id")
+    )
+    for decision in stale:
+        if decision.version_id != current[decision.rule_id]:
+            continue
+        details = decision.details
+        stamps = arrived.get((decision.subject, details.get("event")), [])
+        hours = timedelta(hours=details.get("within_hours") or 0)
+        at = decision.event.occurred_at
+        start, end = (at, at + hours) if details.get("after") else (at - hours, at)
+        if any(start <= stamp <= end for stamp in stamps):
+            decide(decision, now=now)
 
 
-def decide(decision: Decision, *, now: datetime) -> Decision | None:
-    """Evaluate, apply the limits and act; saves the decision (None: another worker did)."""
+def decide(decision: Decision, *, now: datetime) -> Decision:
+    """Evaluate one decision again (a delayed one came due, a late event arrived); saves it."""
+    snap = Snapshot.for_decision(decision)
+    for key, holder in list(snap.holders.items()):
+        if holder.pk == decision.pk:
+            del snap.holders[key]
+    for entries in snap.window.values():
+        entries[:] = [(at, d) for at, d in entries if d.pk != decision.pk]
+    batch = Batch(snap, now)
+    result = _decide(decision, batch)
+    batch.finish()
+    return result
+
+
+def _decide(decision: Decision, batch: Batch) -> Decision:
+    """Evaluate, apply the limits and act (the decision is stored now or by `batch.flush`)."""
+    now, snap = batch.now, batch.snap
     version: RuleVersion = decision.version
     if decision.pk is None and (version.delay_minutes or version.anchor):
         due = due_time(decision.event, version)
         if due is None:
             failure = {"path": "anchor", "kind": "compare", "field": version.anchor}
             failure.update(op="exists", expected=True, actual=None, missing=True)
-            return _store(decision, Outcome.NOT_MATCHED, "condition", details=failure)
+            return _store(batch, decision, Outcome.NOT_MATCHED, "condition", details=failure)
         if due > now:
-            return _store(decision, Outcome.SCHEDULED, DELAY, due_at=due)
-    ok, failure = evaluate(version.conditions, _context(decision.event, decision.lead))
+            return _store(batch, decision, Outcome.SCHEDULED, DELAY, due_at=due)
+    ok, failure = evaluate(version.conditions, _context(decision.event, decision.lead, snap))
     if not ok:
-        return _store(decision, Outcome.NOT_MATCHED, "condition", details=failure)
-    blocker = _window_blocker(decision)
+        return _store(batch, decision, Outcome.NOT_MATCHED, "condition", details=failure)
+    blocker = _window_blocker(decision, snap)
     if blocker is not None:
         details = {"max_count": version.max_count, "window_hours": version.window_hours}
-        return _store(decision, Outcome.SUPPRESSED, "limit_window", details, earlier=blocker)
-    decision.dedup_key = dedup_key(decision)
+        return _store(batch, decision, Outcome.SUPPRESSED, "limit_window", details, earlier=blocker)
+    key = dedup_key(decision)
+    holder = snap.holders.get(key) if key else None
+    if holder is not None:
+        return _suppressed_once(batch, decision, key, holder)
+    decision.dedup_key = key
     quiet_until = quiet_end(version, decision.tenant.time_zone, now)
-    was_new = decision.pk is None
-    try:
-        with transaction.atomic():
-            if quiet_until is not None:
-                return _store(decision, Outcome.SCHEDULED, QUIET, due_at=quiet_until)
-            _store(decision, Outcome.QUEUED, "", due_at=None)
-            sending.perform(decision)
-            return decision
-    except IntegrityError:
-        if was_new:
-            decision.pk, decision._state.adding = None, True
-        return _lost_once(decision)
+    if quiet_until is not None:
+        return _store(batch, decision, Outcome.SCHEDULED, QUIET, due_at=quiet_until)
+    _store(batch, decision, Outcome.QUEUED, "", due_at=None, now=True)
+    sending.perform(decision, channel_for=snap.channel, later=batch.later)
+    if decision.outcome not in SENDING:
+        snap.released(decision)
+    return decision
 
 
-def run_due(decision: Decision, *, now: datetime) -> Decision | None:
+def run_due(decision: Decision, *, now: datetime) -> Decision:
     """A scheduled decision came due: a delayed one is evaluated now, a deferred one sends."""
     if decision.reason == DELAY:
         return decide(decision, now=now)
     with transaction.atomic():
-        _store(decision, Outcome.QUEUED, "", due_at=None)
+        decision.outcome, decision.reason, decision.due_at = Outcome.QUEUED, "", None
+        decision.decided_at = timezone.now()
+        decision.save(update_fields=[*_FIELDS])
         sending.perform(decision)
     return decision
 
@@ -105,14 +208,16 @@ def due_time(event: Event, version: RuleVersion) -> datetime | None:
     """The event time (or the anchor property's time) plus the delay; None: no such time."""
     start = event.occurred_at
     if version.anchor:
-        raw = resolve(version.anchor, _context(event, None))
+        raw = resolve(version.anchor, _context(event, None, None))
         start = parse_datetime(raw) if isinstance(raw, str) else None
         if start is None or timezone.is_naive(start):
             return None
     return start + timedelta(minutes=version.delay_minutes)
 
 
-def _store(decision, outcome, reason, details=None, *, earlier=None, due_at=None):
+def _store(batch, decision, outcome, reason, details=None, *, earlier=None, due_at=None, now=False):
+    """Set the outcome; a new decision that sends is inserted `now` (its message needs its
+    id), the others with the batch; one decided again is updated."""
     decision.outcome, decision.reason = outcome, reason
     decision.details = details or {}
     decision.earlier = earlier
@@ -120,60 +225,47 @@ def _store(decision, outcome, reason, details=None, *, earlier=None, due_at=None
     decision.decided_at = None if outcome == Outcome.SCHEDULED else timezone.now()
     if outcome not in SENDING:
         decision.dedup_key = None
-    if decision.pk is None:
+    if decision.pk is not None:
+        decision.save(update_fields=[*_FIELDS])
+    elif earlier is not None and earlier.pk is None:
+        batch.flush()  # the earlier decision it names gets its id first
         decision.save()
     else:
-        decision.save(update_fields=[*_FIELDS])
+        batch.pending.append(decision)
+        if now:
+            batch.flush()
+    batch.snap.took(decision)
     return decision
 
 
 _FIELDS = ("outcome", "reason", "details", "earlier", "due_at", "decided_at", "dedup_key")
 
 
-def _lost_once(decision: Decision) -> Decision | None:
-    """The dedup key was taken: suppressed, naming the decision that holds it."""
-    holder = Decision.objects.filter(tenant=decision.tenant, dedup_key=decision.dedup_key).first()
+def _suppressed_once(batch: Batch, decision: Decision, key: str, holder: Decision) -> Decision:
+    """The "once" key is taken: suppressed, naming the decision that holds it."""
     limit = "limit_once_day" if decision.version.once_per == "day" else "limit_once"
-    if (
-        decision.pk is None
-        and Decision.objects.filter(event=decision.event, rule=decision.rule).exists()
-    ):
-        return None  # the same (event, rule) was decided by another worker
-    details = {"day": decision.dedup_key.rsplit(":", 1)[-1]} if limit == "limit_once_day" else {}
-    return _store(decision, Outcome.SUPPRESSED, limit, details, earlier=holder)
+    details = {"day": key.rsplit(":", 1)[-1]} if limit == "limit_once_day" else {}
+    return _store(batch, decision, Outcome.SUPPRESSED, limit, details, earlier=holder)
 
 
 def dedup_key(decision: Decision) -> str | None:
-    once = decision.version.once_per
-    if not once:
-        return None
-    base = f"{decision.rule_id}:{decision.subject}"
-    if once == "day":
-        zone = ZoneInfo(decision.tenant.time_zone)
-        return f"{base}:{decision.event.occurred_at.astimezone(zone).date().isoformat()}"
-    return base
+    return dedup_key_for(decision.event, decision.version, decision.rule_id, decision.tenant)
 
 
-def _window_blocker(decision: Decision) -> Decision | None:
+def _window_blocker(decision: Decision, snap: Snapshot) -> Decision | None:
     version = decision.version
     if not (version.max_count and version.window_hours):
         return None
-    since = decision.event.occurred_at - timedelta(hours=version.window_hours)
-    earlier = (
-        Decision.objects.filter(
-            tenant=decision.tenant,
-            rule=decision.rule,
-            subject=decision.subject,
-            outcome__in=SENDING,
-            event__occurred_at__gt=since,
-            event__occurred_at__lte=decision.event.occurred_at,
-        )
-        .exclude(pk=decision.pk)
-        .exclude(outcome=Outcome.SCHEDULED, reason=DELAY)
-        .order_by("-event__occurred_at")
-    )
-    found = list(earlier[: version.max_count])
-    return found[0] if len(found) >= version.max_count else None
+    at = decision.event.occurred_at
+    since = at - timedelta(hours=version.window_hours)
+    inside = [
+        (occurred, earlier)
+        for occurred, earlier in snap.window.get((decision.rule_id, decision.subject), [])
+        if since < occurred <= at and earlier is not decision
+    ]
+    if len(inside) < version.max_count:
+        return None
+    return max(inside, key=lambda entry: entry[0])[1]
 
 
 def quiet_end(version: RuleVersion, zone_name: str, now: datetime) -> datetime | None:
@@ -190,8 +282,11 @@ def quiet_end(version: RuleVersion, zone_name: str, now: datetime) -> datetime |
     return datetime.combine(day, end, tzinfo=local.tzinfo).astimezone(now.tzinfo)
 
 
-def _context(event: Event, lead) -> Context:
+def _context(event: Event, lead, snap: Snapshot | None) -> Context:
     def history(event_type: str, start: datetime, end: datetime) -> bool:
+        if snap is not None and event_type in snap.history_types:
+            stamps = snap.history.get((event.subject, event_type), [])
+            return any(start <= at <= end and pk != event.pk for at, pk in stamps)
         return (
             Event.objects.filter(
                 tenant=event.tenant,
@@ -225,4 +320,4 @@ def dry_run(*, tenant, conditions, event_type: str, properties: dict, lead, occu
         occurred_at=occurred_at,
         properties=properties,
     )
-    return evaluate(conditions, _context(event, lead))
+    return evaluate(conditions, _context(event, lead, None))

@@ -26,13 +26,25 @@ from apps.tenants.roles import Role
 LANGUAGES = ("ru", "en")
 
 
-def perform(decision) -> None:
-    """Act on a decision already stored as queued; updates its outcome when it cannot."""
+def perform(decision, *, channel_for=None, later=None) -> None:
+    """Act on a decision already stored as queued; updates its outcome when it cannot.
+    A batch passes `channel_for(kind)` (it remembers the channels) and `later(decision)`
+    (it writes the message id and an alert's outcome in one update at its end)."""
     version = decision.version
+    later = later or _save_now
     if version.action == Action.ALERT:
-        _alert(decision)
+        _alert(decision, later)
     else:
-        _send(decision)
+        _send(
+            decision, channel_for or (lambda kind: channel_for_kind(decision.tenant, kind)), later
+        )
+
+
+LATER_FIELDS = ("outcome", "details", "message_id")
+
+
+def _save_now(decision) -> None:
+    decision.save(update_fields=list(LATER_FIELDS))
 
 
 def language_of(decision) -> str:
@@ -40,7 +52,7 @@ def language_of(decision) -> str:
     return wanted if wanted in LANGUAGES else "ru"
 
 
-def _send(decision) -> None:
+def _send(decision, channel_for, later) -> None:
     if decision.lead is None:
         return _finish(decision, Outcome.FAILED, "no_lead")
     try:
@@ -49,7 +61,7 @@ def _send(decision) -> None:
         return _finish(decision, Outcome.FAILED, "missing_variable", {"name": missing.name})
     channel = None
     if decision.version.channel:
-        channel = channel_for(decision.tenant, decision.version.channel)
+        channel = channel_for(decision.version.channel)
         if channel is None:
             return _finish(decision, Outcome.FAILED, "no_channel")
     try:
@@ -77,10 +89,10 @@ def _send(decision) -> None:
     except TooLong as too_long:
         return _finish(decision, Outcome.FAILED, "too_long", {"message": too_long.message})
     decision.message_id = message.pk
-    decision.save(update_fields=["message_id"])
+    later(decision)
 
 
-def channel_for(tenant, kind: str) -> Channel | None:
+def channel_for_kind(tenant, kind: str) -> Channel | None:
     """The company's first enabled, connected channel of that kind."""
     return (
         Channel.objects.for_tenant(tenant)
@@ -109,7 +121,7 @@ def _finish(decision, outcome: str, reason: str, details: dict | None = None) ->
     decision.save(update_fields=["outcome", "reason", "details", "dedup_key"])
 
 
-def _alert(decision) -> None:
+def _alert(decision, later) -> None:
     recipients = team_addresses(decision.tenant)
     if not recipients:
         return _finish(decision, Outcome.FAILED, "no_team")
@@ -118,7 +130,7 @@ def _alert(decision) -> None:
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients), robust=True
     )
     decision.outcome, decision.details = Outcome.SENT, {"recipients": len(recipients)}
-    decision.save(update_fields=["outcome", "details"])
+    later(decision)
 
 
 def team_addresses(tenant) -> list[str]:

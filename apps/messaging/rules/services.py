@@ -77,34 +77,96 @@ def event_record(
     only=None,
 ) -> EventResult:
     """Store and evaluate one event; the same `event_id` again answers the first result."""
-    properties = properties or {}
-    first = _replayed(tenant, event_id)
-    if first is not None:
-        return first
-    try:
-        with transaction.atomic():
-            if lead is None and user_id is not None:
-                lead = _user_lead(tenant, user_id, properties)
-                _link_subject(tenant, str(user_id), lead)
-            subject = subject or subject_of(lead_id=lead.pk if lead else None, user_id=user_id)
-            event = Event.objects.create(
-                tenant=tenant,
-                event_id=event_id,
-                event_type=event_type,
-                subject=subject,
-                lead=lead,
-                occurred_at=occurred_at,
-                properties=properties,
-                source=source,
-            )
-            decisions = engine.evaluate_event(event, only=only)
-            _reconsider(event)
-    except IntegrityError:
-        first = _replayed(tenant, event_id)
-        if first is None:
-            raise
-        return first
-    return EventResult(event, "accepted", decisions)
+    item = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "occurred_at": occurred_at,
+        "properties": properties,
+        "lead": lead,
+        "user_id": user_id,
+        "subject": subject,
+        "source": source,
+    }
+    return event_record_batch(tenant=tenant, items=[item], only=only)[0]
+
+
+def event_record_batch(*, tenant, items: list[dict], only=None) -> list[EventResult]:
+    """Store and evaluate events in the order they occurred (results in the order sent).
+    Up to CHUNK events share one transaction, a few reads and bulk writes; when a concurrent
+    worker stored one of the same events or took a "once" limit meanwhile, the chunk is
+    rolled back and its events are recorded one by one (each again if it lost a race)."""
+    order = sorted(range(len(items)), key=lambda i: items[i]["occurred_at"])
+    results: list[EventResult | None] = [None] * len(items)
+    for start in range(0, len(order), CHUNK):
+        part = order[start : start + CHUNK]
+        try:
+            answers = _record_chunk(tenant, [items[i] for i in part], only)
+        except IntegrityError:
+            answers = [_record_one(tenant, items[i], only) for i in part]
+        for index, answer in zip(part, answers, strict=True):
+            results[index] = answer
+    return results  # type: ignore[return-value]
+
+
+CHUNK = 500
+ATTEMPTS = 3
+
+
+def _record_one(tenant, item: dict, only) -> EventResult:
+    attempts = ATTEMPTS
+    while True:
+        try:
+            return _record_chunk(tenant, [item], only)[0]
+        except IntegrityError:
+            first = _replayed(tenant, item["event_id"])
+            if first is not None:
+                return first
+            attempts -= 1  # a "once" key taken meanwhile: evaluated again, it is suppressed
+            if not attempts:
+                raise
+
+
+def _record_chunk(tenant, items: list[dict], only) -> list[EventResult]:
+    with transaction.atomic():
+        ids = [item["event_id"] for item in items]
+        stored = set(
+            Event.objects.filter(tenant=tenant, event_id__in=ids).values_list("event_id", flat=True)
+        )
+        fresh: dict[str, Event] = {}
+        for item in items:
+            if item["event_id"] in stored or item["event_id"] in fresh:
+                continue
+            fresh[item["event_id"]] = _new_event(tenant, item)
+        events = list(fresh.values())
+        Event.objects.bulk_create(events)
+        decided = engine.evaluate_events(events, tenant=tenant, only=only)
+    answers = []
+    for item in items:
+        event = fresh.pop(item["event_id"], None)
+        if event is not None:
+            answers.append(EventResult(event, "accepted", decided[event.pk]))
+        else:
+            answers.append(_replayed(tenant, item["event_id"]))
+    return answers
+
+
+def _new_event(tenant, item: dict) -> Event:
+    properties = item.get("properties") or {}
+    lead, user_id = item.get("lead"), item.get("user_id")
+    if lead is None and user_id is not None:
+        lead = _user_lead(tenant, user_id, properties)
+        _link_subject(tenant, str(user_id), lead)
+    subject = item.get("subject") or subject_of(lead_id=lead.pk if lead else None, user_id=user_id)
+    return Event(
+        tenant=tenant,
+        event_id=item["event_id"],
+        event_type=item["event_type"],
+        subject=subject,
+        lead=lead,
+        occurred_at=item["occurred_at"],
+        properties=properties,
+        source=item.get("source") or EventSource.API,
+    )
 
 
 def _replayed(tenant, event_id: str) -> EventResult | None:
@@ -143,31 +205,6 @@ def _link_subject(tenant, subject: str, lead: Lead | None) -> None:
         return
     Event.objects.filter(tenant=tenant, subject=subject, lead__isnull=True).update(lead=lead)
     Decision.objects.filter(tenant=tenant, subject=subject, lead__isnull=True).update(lead=lead)
-
-
-def _reconsider(event: Event) -> None:
-    """An event that arrived late: decisions of the subject's other events that failed only
-    because this type of event was missing in their window are decided again."""
-    stale = Decision.objects.filter(
-        tenant=event.tenant,
-        subject=event.subject,
-        outcome=Outcome.NOT_MATCHED,
-        details__kind="history",
-        details__event=event.event_type,
-    ).select_related("event", "version", "rule", "lead")
-    now = timezone.now()
-    for decision in stale:
-        if decision.version_id == decision.rule.current_id and decision.rule.enabled:
-            engine.decide(decision, now=now)
-
-
-def event_record_batch(*, tenant, items: list[dict]) -> list[EventResult]:
-    """Valid items in the order they occurred (results in the order sent)."""
-    order = sorted(range(len(items)), key=lambda i: items[i]["occurred_at"])
-    results: list[EventResult | None] = [None] * len(items)
-    for index in order:
-        results[index] = event_record(tenant=tenant, **items[index])
-    return results  # type: ignore[return-value]
 
 
 def decisions_run_due(*, now: datetime | None = None, limit: int = 500) -> int:

@@ -18,7 +18,15 @@ from apps.features.guards import feature_enabled, feature_required
 from apps.leads.models import Lead
 from apps.messaging.rules import engine, selectors, services
 from apps.messaging.rules.authoring import RULE_FIELDS, rule_save, template_save, version_data
-from apps.messaging.rules.forms import RuleForm, TemplateForm, TryForm
+from apps.messaging.rules.forms import (
+    FIELD_SUGGESTIONS,
+    ConditionFormSet,
+    RuleForm,
+    TemplateForm,
+    TryForm,
+    built_conditions,
+    condition_rows,
+)
 from apps.messaging.rules.models import EventSource
 from apps.messaging.rules.packs import PACKS, pack_install
 from apps.messaging.rules.reasons import failure_text, reason_text
@@ -65,29 +73,63 @@ def _initial(rule) -> dict:
     return {**{f: getattr(rule, f) for f in (*RULE_FIELDS, "code")}, **version_data(rule.current)}
 
 
+def _forms(request, rule, templates) -> tuple[RuleForm, ConditionFormSet, bool]:
+    """The rule form and its condition rows; False: the stored conditions nest groups and
+    are edited as JSON."""
+    initial = _initial(rule)
+    built = condition_rows(rule.current.conditions) if rule else ("all", [])
+    if built is None:
+        initial["conditions_json"] = True
+    else:
+        initial["match"] = built[0]
+    data = request.POST or None
+    form = RuleForm(data, initial=initial, templates=templates)
+    formset = ConditionFormSet(data, prefix="cond", initial=built[1] if built else [])
+    return form, formset, built is not None
+
+
+def _submitted(form, formset) -> dict | None:
+    """The conditions sent (from the rows or the JSON box); None: the rows have errors."""
+    if form.cleaned_data.get("conditions_json"):
+        return form.cleaned_data.get("conditions") or {}
+    if not formset.is_valid():
+        return None
+    return built_conditions(form.cleaned_data.get("match") or "all", formset)
+
+
 @dashboard_view(EDITOR)
 @feature_required(TOOL)
 def rule_edit(request, tenant_slug, rule_id=None):
     tenant = request.tenant
     rule = selectors.rule_get(tenant, rule_id) if rule_id else None
-    templates = selectors.template_list(tenant)
-    form = RuleForm(request.POST or None, initial=_initial(rule), templates=templates)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["once_per"] = data["once_per"] or ""
-        try:
-            rule = rule_save(tenant=tenant, actor=request.user, rule=rule, **data)
-        except ApplicationError as error:
-            form.place_errors(error.fields or {"__all__": [error.message]})
-        else:
-            return redirect("messaging_rules:edit", tenant_slug=tenant_slug, rule_id=rule.pk)
+    form, formset, rows_fit = _forms(request, rule, selectors.template_list(tenant))
+    invalid = False
+    if request.method == "POST":
+        form_ok = form.is_valid()
+        conditions = _submitted(form, formset) if form_ok else None
+        invalid = conditions is None or not form_ok
+        if not invalid:
+            data = dict(form.cleaned_data)
+            data.pop("conditions_json"), data.pop("match")
+            data["conditions"], data["once_per"] = conditions, data["once_per"] or ""
+            try:
+                rule = rule_save(tenant=tenant, actor=request.user, rule=rule, **data)
+            except ApplicationError as error:
+                form.place_errors(error.fields or {"__all__": [error.message]})
+                invalid = True
+            else:
+                return redirect("messaging_rules:edit", tenant_slug=tenant_slug, rule_id=rule.pk)
+        formset.is_valid()  # every row shows its own errors
     context = {
         "form": form,
+        "formset": formset,
+        "rows_fit": rows_fit,
+        "field_suggestions": FIELD_SUGGESTIONS,
         "rule": rule,
         "versions": selectors.rule_versions(rule)[:20] if rule else [],
         "try_form": TryForm(initial={"hours_ago": 0}),
     }
-    return render(request, "messaging_rules/edit.html", context, status=400 if form.errors else 200)
+    return render(request, "messaging_rules/edit.html", context, status=400 if invalid else 200)
 
 
 @require_POST
@@ -100,6 +142,7 @@ def rule_try(request, tenant_slug):
     tenant = request.tenant
     form = TryForm(request.POST)
     rule_form = RuleForm(request.POST, templates=selectors.template_list(tenant))
+    formset = ConditionFormSet(request.POST, prefix="cond")
     context = {"try_form": form}
     if not form.is_valid():
         return render(request, "messaging_rules/_try.html", context, status=400)
@@ -113,7 +156,7 @@ def rule_try(request, tenant_slug):
     if request.POST.get("run") and request.POST.get("rule_id"):
         context["decisions"] = _run(request, lead, event_type, properties, occurred_at)
     else:
-        context.update(_dry(tenant, rule_form, event_type, properties, lead, occurred_at))
+        context.update(_dry(tenant, rule_form, formset, event_type, properties, lead, occurred_at))
     return render(request, "messaging_rules/_try.html", context)
 
 
@@ -121,14 +164,16 @@ def _lead(tenant, lead_id):
     return Lead.objects.filter(tenant=tenant, pk=lead_id).first() if lead_id else None
 
 
-def _dry(tenant, rule_form, event_type, properties, lead, occurred_at) -> dict:
+def _dry(tenant, rule_form, formset, event_type, properties, lead, occurred_at) -> dict:
     rule_form.is_valid()  # the conditions box may hold invalid JSON: shown as its error
     if "conditions" in rule_form.errors:
         return {"error": rule_form.errors["conditions"][0]}
+    conditions = _submitted(rule_form, formset)
+    if conditions is None:
+        return {"error": _("Fix the conditions marked above first.")}
     trigger = rule_form.cleaned_data.get("trigger") or event_type
     if event_type != trigger:
         return {"matched": False, "why": _("The rule is triggered by %(t)s.") % {"t": trigger}}
-    conditions = rule_form.cleaned_data.get("conditions") or {}
     ok, failure = engine.dry_run(
         tenant=tenant,
         conditions=conditions,

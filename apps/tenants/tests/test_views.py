@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.tenants import services
 from apps.tenants.dashboard import LAST_TENANT_SESSION_KEY
-from apps.tenants.models import Invitation, Membership, Tenant
+from apps.tenants.models import AuditLogEntry, Invitation, Membership, Tenant
 from apps.tenants.roles import Role
 from apps.tenants.scoping import unscoped_scope
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory
@@ -456,6 +456,40 @@ def test_admin_edits_company_settings(admin_client_web, tenant):
     assert response.status_code == 302
     assert (tenant.name, tenant.site_domain) == ("Acme 2", "acme.ru")
     assert tenant.allowed_origins == ["https://acme.ru"]
+
+
+def test_admin_sets_the_time_zone_and_the_change_is_audited(admin_client_web, tenant):
+    form = {
+        "name": "Acme",
+        "site_domain": tenant.site_domain,
+        "allowed_origins": "\n".join(tenant.allowed_origins),
+    }
+    page = admin_client_web.get(team_url(tenant, "tenants:settings")).content.decode()
+    assert '<option value="Asia/Yekaterinburg">' in page
+    assert '<option value="Europe/Moscow" selected>' in page
+
+    response = admin_client_web.post(
+        team_url(tenant, "tenants:settings"), {**form, "time_zone": "Asia/Yekaterinburg"}
+    )
+
+    tenant.refresh_from_db()
+    assert response.status_code == 302
+    assert tenant.time_zone == "Asia/Yekaterinburg"
+    entry = AuditLogEntry.objects.unscoped().get(tenant=tenant, action="tenant_settings_changed")
+    assert entry.before == {"time_zone": "Europe/Moscow"}
+    assert entry.after == {"time_zone": "Asia/Yekaterinburg"}
+
+
+def test_an_unknown_time_zone_is_a_field_error(admin_client_web, tenant):
+    response = admin_client_web.post(
+        team_url(tenant, "tenants:settings"), {"name": "Acme", "time_zone": "Mars/Olympus"}
+    )
+
+    tenant.refresh_from_db()
+    assert response.status_code == 400
+    assert response.context["form"].errors["time_zone"]
+    assert tenant.time_zone == "Europe/Moscow"
+    assert not AuditLogEntry.objects.unscoped().filter(tenant=tenant).exists()
 
 
 def test_settings_show_a_bad_origin_and_keep_the_old_values(admin_client_web, tenant):

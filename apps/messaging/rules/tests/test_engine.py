@@ -4,6 +4,8 @@ from datetime import time, timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.core.errors import ValidationFailed
@@ -234,3 +236,52 @@ def test_a_company_with_rules_and_decisions_can_be_deleted(scope):
 
     assert not Decision.objects.unscoped().exists()
     assert not RuleVersion.objects.unscoped().exists()
+
+
+def _batch_queries(tenant, leads, size, prefix):
+    items = [
+        {
+            "event_id": f"{prefix}{n}",
+            "event_type": "page_view",
+            "lead": leads[n % len(leads)],
+            "occurred_at": AT + timedelta(minutes=n),
+            "properties": {"score": n},
+        }
+        for n in range(size)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        results = services.event_record_batch(tenant=tenant, items=items)
+    assert {r.status for r in results} == {"accepted"}
+    return len(queries), results
+
+
+def test_a_batch_reads_and_writes_in_a_constant_number_of_queries(scope):
+    # given: rules with a look-back, a window and a "once a day" limit (nothing sends)
+    for code, extra in (
+        ("LOOK", {"conditions": {"event": "signup", "within_hours": 24}}),
+        ("WINDOW", {"once_per": "", "max_count": 1, "window_hours": 2}),
+        (
+            "DAY",
+            {
+                "once_per": "day",
+                "conditions": {"field": "properties.score", "op": "gt", "value": 10**6},
+            },
+        ),
+    ):
+        sms_rule(
+            scope,
+            code=code,
+            trigger="page_view",
+            **{"conditions": {"field": "properties.score", "op": "lt", "value": 0}, **extra},
+        )
+    leads = [lead_make(scope, f"+7999000{n:04d}") for n in range(5)]
+
+    # when: a batch of 5 and a batch of 20 events (SQLite splits bulk inserts past 999
+    # parameters, so both stay under that)
+    small, _results = _batch_queries(scope, leads, 5, "s")
+    large, results = _batch_queries(scope, leads, 20, "l")
+
+    # then: the same number of queries (no query per event or per rule), every decision stored
+    assert large == small
+    assert Decision.objects.filter(event__event_id__startswith="l").count() == 60
+    assert {d.outcome for r in results for d in r.decisions} == {"not_matched"}

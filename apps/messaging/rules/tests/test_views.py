@@ -6,6 +6,7 @@ import json
 from django.urls import reverse
 
 from apps.messaging.models import Message
+from apps.messaging.rules.authoring import template_save
 from apps.messaging.rules.models import Rule, Template
 from apps.messaging.rules.tests.helpers import lead_make
 from apps.tenants.scoping import tenant_scope
@@ -143,3 +144,74 @@ def test_packs_install_from_the_page(operator_client_web, rules_tenant):
     assert "LEAD_NUDGE_UNANSWERED" in page.content.decode()
     with tenant_scope(rules_tenant):
         assert not Rule.objects.filter(enabled=True).exists()
+
+
+def _rows(*rows, match="all"):
+    data = {
+        "match": match,
+        "cond-TOTAL_FORMS": str(len(rows)),
+        "cond-INITIAL_FORMS": "0",
+        "cond-MIN_NUM_FORMS": "0",
+        "cond-MAX_NUM_FORMS": "20",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"cond-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+BUILT = {key: value for key, value in RULE.items() if key != "conditions"}
+
+
+def _template(tenant) -> int:
+    with tenant_scope(tenant):
+        return template_save(tenant=tenant, key="nudge", name="Nudge", body_ru="Мы позвоним!").pk
+
+
+def test_conditions_are_built_from_rows_without_json(operator_client_web, rules_tenant):
+    # given: "not answered" as a row, a removed row, and a look-back row
+    rows = _rows(
+        {"subject": "lead.first_contact_at", "op": "not_exists"},
+        {"subject": "properties.plan", "op": "eq", "value": "max", "DELETE": "on"},
+        {"subject": "signup", "op": "not_happened", "value": "24", "direction": "before"},
+        {"subject": "properties.tier", "op": "in", "value": '1, gold, "2"'},
+    )
+
+    # when
+    form = {**BUILT, **rows, "template": _template(rules_tenant)}
+    saved = operator_client_web.post(_url(rules_tenant, "create"), form)
+
+    # then: stored as one "all" group; the edit page shows the rows again
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    with tenant_scope(rules_tenant):
+        rule = Rule.objects.get(code="NUDGE_2H")
+    assert rule.current.conditions == {
+        "all": [
+            {"field": "lead.first_contact_at", "op": "exists", "value": False},
+            {"event": "signup", "happened": False, "within_hours": 24, "direction": "before"},
+            {"field": "properties.tier", "op": "in", "value": [1, "gold", "2"]},
+        ]
+    }
+    page = operator_client_web.get(saved["Location"]).content.decode()
+    assert 'name="cond-0-subject" value="lead.first_contact_at"' in page
+    assert 'value="1, gold, &quot;2&quot;"' in page
+    assert "&quot;within_hours&quot;: 24" in page  # the JSON export
+
+
+def test_a_bad_row_is_a_400_with_the_error_on_its_field(operator_client_web, rules_tenant):
+    rows = _rows(
+        {"subject": "lead.first_contact_at", "op": "not_exists"},
+        {"subject": "lead.shoe_size", "op": "gt", "value": ""},
+        {"subject": "signup", "op": "happened", "value": "two"},
+    )
+
+    form = {**BUILT, **rows, "template": _template(rules_tenant)}
+    page = operator_client_web.post(_url(rules_tenant, "create"), form)
+
+    assert page.status_code == 400
+    text = page.content.decode()
+    row1 = text[text.index('name="cond-1-subject"') : text.index('name="cond-2-subject"')]
+    assert "Используйте properties.&lt;имя&gt;" in row1  # the field's own error
+    assert "Нужно значение." in row1
+    assert "Целое число часов." in text
+    with tenant_scope(rules_tenant):
+        assert not Rule.objects.exists()
