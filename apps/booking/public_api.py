@@ -9,7 +9,6 @@ apps/leads/widget_hooks.py).
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 
 from django.db import DatabaseError
@@ -19,14 +18,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.booking import selectors, services
-from apps.core.api import error_body
 from apps.core.errors import ApplicationError
 from apps.features.guards import feature_enabled
-from apps.leads.public_api import _enter, _origin_refused, _read_body, _sent_from_allowed_site
+from apps.leads import public_gate as gate
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.leads.widget_config import LANGUAGES, visitor_language
 from apps.leads.widget_hooks import visitor_lead_id
-from apps.tenants.models import Tenant
 from apps.tenants.scoping import tenant_scope
 
 
@@ -49,16 +46,10 @@ def public_config_booking(tenant_id: str, widget_api_url: str) -> dict:
     }
 
 
-def _error(code: str, message: str, status: int, fields=None, **extra) -> JsonResponse:
-    return JsonResponse(error_body(code, message, fields, **extra), status=status)
-
-
 def _application_error(error: ApplicationError) -> JsonResponse:
-    return _error(error.code, error.message, error.status_code, error.fields, **error.extra)
-
-
-def _tenant(widget) -> Tenant:
-    return Tenant.objects.get(pk=uuid.UUID(widget.tenant_id))
+    return gate.error_response(
+        error.code, error.message, error.status_code, error.fields, **error.extra
+    )
 
 
 def _parse_day(value: str) -> date | None:
@@ -74,18 +65,18 @@ def _parse_day(value: str) -> date | None:
 def widget_slots(request, publishable_key: str):
     """The free meeting starts of one day (the company's local date; without one, the first
     day from today that has free time)."""
-    widget, error = _enter(request, "slots", publishable_key)
+    widget, error = gate.enter(request, "slots", publishable_key)
     if error:
         return error
-    refused = _origin_refused(request, widget)
+    refused = gate.origin_refused(request, widget)
     if refused is not None:
         return refused
-    tenant = _tenant(widget)
+    tenant = gate.widget_tenant(widget)
     asked = request.GET.get("date", "")
     day = _parse_day(asked) if asked else None
     if asked and day is None:
         message = _("Give the date as YYYY-MM-DD.")
-        return _error("invalid", message, 400, {"date": [message]})
+        return gate.error_response("invalid", message, 400, {"date": [message]})
     with tenant_scope(tenant):
         try:
             if day is None:
@@ -126,13 +117,13 @@ def _parse_book(body) -> tuple[str, datetime | None, dict]:
 def widget_book(request, publishable_key: str):
     """Book a start for the visitor's lead: 201 with the meeting, 409 `slot_taken` with
     `next_slots` when someone was quicker."""
-    widget, error = _enter(request, "book", publishable_key)
+    widget, error = gate.enter(request, "book", publishable_key)
     if error:
         return error
-    if not _sent_from_allowed_site(request, widget):
+    if not gate.sent_from_allowed_site(request, widget):
         message = _("This site is not allowed to send requests to this form.")
-        return _error("origin_not_allowed", message, 403)
-    body, error = _read_body(request)
+        return gate.error_response("origin_not_allowed", message, 403)
+    body, error = gate.read_body(request)
     if error:
         return error
     token, start, fields = _parse_book(body)
@@ -140,9 +131,9 @@ def widget_book(request, publishable_key: str):
     if token and lead_id is None:
         fields["submission_id"] = [_("The form has expired. Send it again.")]
     if fields:
-        return _error("invalid", _("Some fields are invalid."), 400, fields)
+        return gate.error_response("invalid", _("Some fields are invalid."), 400, fields)
     lang = str(body.get("lang") or "")
-    tenant = _tenant(widget)
+    tenant = gate.widget_tenant(widget)
     with tenant_scope(tenant):
         try:
             booking = services.booking_create(

@@ -16,10 +16,8 @@ within a fraction of a second of the answer could lose that one submission.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -31,12 +29,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from apps.billing.quotas import widget_unavailable_message
-from apps.core.api import error_body
-from apps.core.net import client_ip
-from apps.core.ratelimit import OnError, Rate
-from apps.core.ratelimit_fallback import DegradingLimiter, LocalBackend
 from apps.features.selectors import entitlements_get
+from apps.leads import public_gate as gate
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
@@ -50,27 +44,12 @@ from apps.leads.widget_config import (
     visitor_language,
 )
 from apps.leads.widget_hooks import public_config_extras, visitor_lead_remember
-from apps.leads.widget_origins import origin_attempt_record
 from apps.tenants.keys import (
     WidgetTenant,
-    widget_tenant_cache_key,
-    widget_tenant_from_cache,
-    widget_tenant_load_for_cache,
 )
-from apps.tenants.models import Tenant
 
 HONEYPOT = "hp_field"
-MAX_BODY_BYTES = 64 * 1024
-WINDOW_SECONDS = 60
 RECEIVED = {"status": "received"}
-
-
-def _limits() -> dict[str, int]:
-    """Requests per minute: per visitor IP and per publishable key (settings may raise them)."""
-    return {
-        "ip": getattr(settings, "LEADS_WIDGET_RATE_PER_IP", 20),
-        "key": getattr(settings, "LEADS_WIDGET_RATE_PER_KEY", 600),
-    }
 
 
 class WidgetConsents(BaseModel):
@@ -107,57 +86,6 @@ class WidgetSubmission(BaseModel):
 RECEIVED_MEMORY_SECONDS = 24 * 3600
 
 
-def _error(code: str, message: str, status: int, fields=None, **extra) -> JsonResponse:
-    return JsonResponse(error_body(code, message, fields, **extra), status=status)
-
-
-def _not_found() -> JsonResponse:
-    return _error("not_found", _("Unknown or revoked widget key."), 404)
-
-
-# --- key lookup and rate limits: one cache round trip -------------------------------------
-
-# Fixed windows: the key lookup and both counters in one round trip. Redis down: counted in
-# this process instead (fail open, still limited), the key looked up in the database.
-_limiter = DegradingLimiter("widget", fallback=LocalBackend(), on_error=OnError.ALLOW, share=None)
-
-
-def _gate(scope: str, key: str, ip: str):
-    """(cached widget tenant or None if not cached, throttled, retry after in seconds)."""
-    limits = _limits()
-    decisions, cached = _limiter.hit_fixed(
-        [
-            (f"wrl:{scope}:ip:{ip}", Rate(limits["ip"], WINDOW_SECONDS)),
-            (f"wrl:{scope}:key:{key}", Rate(limits["key"], WINDOW_SECONDS)),
-        ],
-        read=widget_tenant_cache_key(key),
-    )
-    throttled = not all(decision.allowed for decision in decisions)
-    return cached, throttled, int(decisions[0].retry_after)
-
-
-def _enter(request, scope: str, key: str):
-    """Resolve the key and count the request: (widget tenant, None) or (None, error)."""
-    ip = client_ip(request) or "unknown"
-    cached, throttled, retry_after = _gate(scope, key, ip)
-    if cached is None and not throttled:  # a throttled caller costs no database query
-        cached = widget_tenant_load_for_cache(key)
-    widget = widget_tenant_from_cache(cached)
-    request.widget_origin_resolver = widget.origin_allowed if widget else None
-    if widget is None and not throttled:
-        return None, _not_found()
-    if throttled:
-        response = _error(
-            "throttled",
-            _("Too many requests. Try again later."),
-            429,
-            retry_after=retry_after,
-        )
-        response["Retry-After"] = str(retry_after)
-        return None, response
-    return widget, None
-
-
 # --- views ----------------------------------------------------------------------------------
 
 
@@ -166,10 +94,10 @@ def _enter(request, scope: str, key: str):
 @answer_503_when_database_down
 def widget_config(request, publishable_key: str):
     """What the widget shows: the company's name, the fields and the consent texts."""
-    widget, error = _enter(request, "cfg", publishable_key)
+    widget, error = gate.enter(request, "cfg", publishable_key)
     if error:
         return error
-    refused = _origin_refused(request, widget)
+    refused = gate.origin_refused(request, widget)
     if refused is not None:
         return refused
     response = JsonResponse(_public_config(request, widget, publishable_key))
@@ -192,41 +120,21 @@ def _public_config(request, widget: WidgetTenant, key: str) -> dict:
     }
 
 
-def _origin_refused(request, widget: WidgetTenant):
-    """A page on a site the tenant has not allowed yet: a readable 403 (CORS admits this one
-    answer) so that the widget can tell the site owner what to do, instead of a network error
-    the script would take for a broken connection."""
-    origin = request.headers.get("Origin", "").rstrip("/").lower()
-    if not origin or _is_ours(request, origin) or widget.origin_allowed(origin):
-        return None
-    if _origin_of(origin) == origin:  # a real scheme://host[:port], not "null" or junk
-        origin_attempt_record(widget.tenant_id, origin)  # the dashboard asks "allow it?"
-    response = _error(
-        "origin_not_allowed",
-        _("The site %(origin)s is not in the widget's allowed sites.") % {"origin": origin},
-        403,
-        origin=origin,
-    )
-    response["Access-Control-Allow-Origin"] = origin
-    response["Vary"] = "Origin"
-    return response
-
-
 @csrf_exempt
 @require_POST
 @answer_503_when_database_down
 def widget_submit(request, publishable_key: str):
     """A visitor's contact request: 201 {"status": "received"} whether created or merged."""
-    widget, error = _enter(request, "submit", publishable_key)
+    widget, error = gate.enter(request, "submit", publishable_key)
     if error:
         return error
-    if not _sent_from_allowed_site(request, widget):
-        return _error(
+    if not gate.sent_from_allowed_site(request, widget):
+        return gate.error_response(
             "origin_not_allowed",
             _("This site is not allowed to send requests to this form."),
             403,
         )
-    body, error = _read_body(request)
+    body, error = gate.read_body(request)
     if error:
         return error
     if isinstance(body, dict) and body.get(HONEYPOT):
@@ -249,50 +157,15 @@ def _received_key(widget: WidgetTenant, submission: WidgetSubmission) -> str | N
     return f"widget:received:{widget.tenant_id}:{submission.submission_id}"
 
 
-def _sent_from_allowed_site(request, widget: WidgetTenant) -> bool:
-    """CORS only stops a browser from reading the answer; a simple (text/plain) POST from a
-    foreign page still arrives. So the server checks the page's origin itself: the Origin
-    header, else the Referer's origin. Fast Lead's own origin (SITE_URL or this very host:
-    dashboard preview, demo page, hosted pages) is allowed; a request that names no page at
-    all is not a widget's."""
-    origin = request.headers.get("Origin", "") or _origin_of(request.headers.get("Referer", ""))
-    origin = origin.rstrip("/").lower()
-    if not origin or origin == "null":
-        return False
-    return _is_ours(request, origin) or widget.origin_allowed(origin)
-
-
-def _is_ours(request, origin: str) -> bool:
-    ours = {_origin_of(settings.SITE_URL), f"{request.scheme}://{request.get_host()}".lower()}
-    return origin in ours
-
-
-def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
-
-
-def _read_body(request):
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    raw = request.read(MAX_BODY_BYTES + 1) if declared <= MAX_BODY_BYTES else b""
-    if declared > MAX_BODY_BYTES or len(raw) > MAX_BODY_BYTES:
-        return None, _error("payload_too_large", _("The request is too large."), 400)
-    try:
-        return json.loads(raw), None
-    except (ValueError, UnicodeDecodeError):
-        return None, _error("malformed_json", _("The request body is not valid JSON."), 400)
-
-
 def _validate(body, widget: WidgetTenant):
     if not isinstance(body, dict):
-        return None, _error("invalid", _("Send a JSON object."), 400)
+        return None, gate.error_response("invalid", _("Send a JSON object."), 400)
     try:
         submission = WidgetSubmission.model_validate(body)
     except ValidationError as exc:
-        return None, _error("invalid", _("Some fields are invalid."), 400, field_errors(exc))
+        return None, gate.error_response(
+            "invalid", _("Some fields are invalid."), 400, field_errors(exc)
+        )
     fields = {}
     if not submission.consents.processing:
         fields["consents.processing"] = [
@@ -305,7 +178,7 @@ def _validate(body, widget: WidgetTenant):
     for name in missing_required(widget.tenant_id, submission.model_dump()):
         fields[name] = [_("This field is required.")]
     if fields:
-        return None, _error("invalid", _("Some fields are invalid."), 400, fields)
+        return None, gate.error_response("invalid", _("Some fields are invalid."), 400, fields)
     return submission, None
 
 
@@ -337,10 +210,10 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
     }
     # Only the key's tenant id is known (cached): a Tenant with just its id is all
     # ingestion needs, and saves a query on every submission.
-    tenant = Tenant(id=uuid.UUID(widget.tenant_id), name=widget.name)
+    tenant = gate.widget_tenant(widget)
     entitlements = entitlements_get(tenant)  # one cache round trip when warm
     if entitlements.is_blocked:
-        return _unavailable()
+        return gate.unavailable()
     outcome = ingest_leads(
         tenant=tenant,
         items=[item],
@@ -350,19 +223,13 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
         entitlements=entitlements,
     )
     if outcome.quota_error is not None:
-        return _unavailable()
+        return gate.unavailable()
     result = outcome.results[0]
     if result.status == "rejected":
-        return _error("invalid", _("Some fields are invalid."), 400, result.errors)
+        return gate.error_response("invalid", _("Some fields are invalid."), 400, result.errors)
     if submission.submission_id:  # the widget's next step (booking) acts for this lead
         visitor_lead_remember(widget.tenant_id, submission.submission_id, result.lead_id)
     return JsonResponse(RECEIVED, status=201)
-
-
-def _unavailable() -> JsonResponse:
-    """A blocked company, or its plan's hard lead limit reached: the visitor learns only
-    that the form is unavailable (nothing about the company's billing)."""
-    return _error("form_unavailable", widget_unavailable_message(), 403)
 
 
 @require_GET

@@ -9,8 +9,6 @@ limits, CORS per tenant (apps/tenants/cors.py).
 
 from __future__ import annotations
 
-import uuid
-
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -18,11 +16,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from apps.core.errors import ApplicationError
 from apps.features.selectors import entitlements_get
-from apps.leads import public_api as gate
+from apps.leads import public_gate as gate
 from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.messaging import webchat
-from apps.tenants.models import Tenant
 from apps.tenants.scoping import tenant_scope
 
 
@@ -36,10 +33,6 @@ class ChatPost(BaseModel):
     page_url: text(2000) = ""
 
 
-def _tenant(widget) -> Tenant:
-    return Tenant(id=uuid.UUID(widget.tenant_id), name=widget.name)
-
-
 def _answer(tenant, token: str, after: int, status: int = 200) -> JsonResponse:
     messages = webchat.visitor_messages(tenant, token, after)
     body = {"token": token, "messages": [webchat.as_json(m) for m in messages]}
@@ -50,15 +43,15 @@ def _answer(tenant, token: str, after: int, status: int = 200) -> JsonResponse:
 @answer_503_when_database_down
 def widget_chat(request, publishable_key: str):
     if request.method not in ("GET", "POST"):
-        return gate._error("method_not_allowed", _("Use GET or POST."), 405)
-    widget, error = gate._enter(request, "chat", publishable_key)
+        return gate.error_response("method_not_allowed", _("Use GET or POST."), 405)
+    widget, error = gate.enter(request, "chat", publishable_key)
     if error:
         return error
-    if not gate._sent_from_allowed_site(request, widget):
-        return gate._error(
+    if not gate.sent_from_allowed_site(request, widget):
+        return gate.error_response(
             "origin_not_allowed", _("This site is not allowed to use this chat."), 403
         )
-    tenant = _tenant(widget)
+    tenant = gate.widget_tenant(widget)
     with tenant_scope(tenant):
         if request.method == "GET":
             token, after = request.GET.get("token", ""), _after(request.GET.get("after"))
@@ -67,16 +60,16 @@ def widget_chat(request, publishable_key: str):
 
 
 def _post(request, tenant) -> JsonResponse:
-    body, error = gate._read_body(request)
+    body, error = gate.read_body(request)
     if error:
         return error
     try:
         post = ChatPost.model_validate(body if isinstance(body, dict) else {})
     except ValidationError as exc:
-        return gate._error("invalid", _("Some fields are invalid."), 400, field_errors(exc))
+        return gate.error_response("invalid", _("Some fields are invalid."), 400, field_errors(exc))
     entitlements = entitlements_get(tenant)
     if entitlements.is_blocked:
-        return gate._unavailable()
+        return gate.unavailable()
     try:
         token, message = webchat.visitor_post(
             tenant,
@@ -88,9 +81,9 @@ def _post(request, tenant) -> JsonResponse:
             entitlements=entitlements,
         )
     except ApplicationError as exc:
-        return gate._error(exc.code, exc.message, exc.status_code, exc.fields)
+        return gate.error_response(exc.code, exc.message, exc.status_code, exc.fields)
     if message is None:
-        return gate._unavailable()
+        return gate.unavailable()
     after = _after(request.GET.get("after"))
     return _answer(tenant, token, after, status=201)
 
