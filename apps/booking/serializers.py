@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.booking.models import BookingStatus, CalendarKind
+from apps.core.api import ClockTimeField, StrictFieldsMixin
 from apps.core.crypto import mask
 
 
@@ -21,8 +22,8 @@ class BookingSettingsSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
     calendar = serializers.ChoiceField(choices=CalendarKind.choices)
     work_days = serializers.ListField(child=_day(), help_text="Monday = 0 … Sunday = 6.")
-    work_from = serializers.TimeField(format="%H:%M")
-    work_to = serializers.TimeField(format="%H:%M")
+    work_from = ClockTimeField(help_text="HH:MM, the company's local time.")
+    work_to = ClockTimeField(help_text="HH:MM, the company's local time.")
     slot_minutes = serializers.IntegerField(min_value=10, max_value=240)
     buffer_minutes = serializers.IntegerField(min_value=0, max_value=120)
     days_ahead = serializers.IntegerField(min_value=1, max_value=90)
@@ -43,12 +44,12 @@ class BookingSettingsSerializer(serializers.Serializer):
         return webhook_url(row)
 
 
-class BookingSettingsUpdateSerializer(serializers.Serializer):
+class BookingSettingsUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
     calendar = serializers.ChoiceField(choices=CalendarKind.choices, required=False)
     work_days = serializers.ListField(child=_day(), required=False, allow_empty=True)
-    work_from = serializers.TimeField(required=False)
-    work_to = serializers.TimeField(required=False)
+    work_from = ClockTimeField(required=False, help_text="HH:MM")
+    work_to = ClockTimeField(required=False, help_text="HH:MM")
     slot_minutes = serializers.IntegerField(min_value=10, max_value=240, required=False)
     buffer_minutes = serializers.IntegerField(min_value=0, max_value=120, required=False)
     days_ahead = serializers.IntegerField(min_value=1, max_value=90, required=False)
