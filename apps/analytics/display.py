@@ -56,6 +56,7 @@ def cards_for_display(data: dict) -> list[dict]:
                 **card,
                 "label": LABELS[card["key"]],
                 "display": format_value(card),
+                "previous_display": format_value({**card, "value": card["previous"]}),
                 "delta_display": None if delta is None else f"{delta:+.1f} %",
                 "trend": trend,
                 "spark_label": SPARK_LABELS.get(card["key"], ""),
