@@ -92,13 +92,14 @@ class FunnelAPI(_AnalyticsAPI):
     )
     def get(self, request, tenant_id):
         period = self.period()
+        rows = selectors.grouped_rows(self.tenant, period)
         return Response(
             {
                 **self._window(period),
-                **selectors.funnel(self.tenant, period),
+                **selectors.funnel(self.tenant, period, rows),
                 "time_to_first_contact": {
                     **selectors.ttfc_percentiles(self.tenant, period),
-                    "histogram": selectors.ttfc_histogram(self.tenant, period),
+                    "histogram": selectors.ttfc_histogram(self.tenant, period, rows),
                 },
             }
         )

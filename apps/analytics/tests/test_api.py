@@ -163,3 +163,14 @@ def test_the_overview_reads_the_rollups_once_and_is_reused_until_they_change(
     assert len(cold_sql) <= 8, cold_sql
     assert warm_sql == [] and again == first
     assert after["cards"][0]["value"] == first["cards"][0]["value"] + 1
+
+
+def test_the_funnel_reads_the_rollups_once(analyst_api, tenant, rolled):
+    with CaptureQueriesContext(connection) as captured:
+        response = analyst_api.get(_url(tenant, "funnel", **_custom()))
+    sql = _analytics_queries(captured.captured_queries)
+
+    assert response.status_code == 200
+    # channels, lists, the total and the histogram from one GROUP BY (was four queries)
+    assert sum("analytics_dailyleadstats" in q for q in sql) == 1
+    assert len(sql) == 3, sql  # + the lists' names and the percentiles (leads table)
