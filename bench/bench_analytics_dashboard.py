@@ -7,7 +7,10 @@ then reused; BENCH_ANALYTICS_LEADS sets the size). The rollups are backfilled on
 `range_refresh` (what `manage.py analytics_rebuild` runs; its time is printed).
 
 Figures (in-process Django client, logged in as an analyst, JWT for the API):
-- GET …/analytics/dashboard/?period=90d, …/channels/, …/funnel/ (p95 goal < 300 ms);
+- GET …/analytics/dashboard/?period=90d, …/channels/, …/funnel/ (p95 goal < 300 ms); the
+  overview twice: as served (reused for a minute while the rollups are unchanged) and cold
+  (every cache of apps/analytics/dashboard.py off: what each request costs right after a new
+  lead); the SQL queries of one request are printed beside each;
 - yardstick: a plain GROUP BY source over the raw leads table for the same 90 days (what
   the page would do without rollups).
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from _common import Summary, report, setup_django
@@ -138,10 +142,18 @@ def main() -> None:
     base = f"/api/v1/tenants/{tenant.pk}/analytics/"
     raw = yardstick(tenant)
     size = f"{LEADS:,} leads, {LEADS * ACTIONS_PER_LEAD:,} actions"
-    for name in ("dashboard", "channels", "funnel"):
-        figure = timed_gets(client, f"{base}{name}/", {"period": "90d"})
+    for name, cold in (
+        ("dashboard", True),
+        ("dashboard", False),
+        ("channels", False),
+        ("funnel", False),
+    ):
+        with uncached(cold):
+            queries = queries_per_get(client, f"{base}{name}/", {"period": "90d"})
+            figure = timed_gets(client, f"{base}{name}/", {"period": "90d"})
+        label = f"{name}, cold" if cold else name
         report(
-            f"analytics {name}, 90 days ({size})",
+            f"analytics {label}, 90 days ({size}), {queries} SQL queries per request",
             figure=f"GET …/analytics/{name}/?period=90d (full stack)",
             figure_summary=figure,
             yardstick="plain GROUP BY source over the raw leads table, 90 days",
@@ -149,6 +161,34 @@ def main() -> None:
             goal=f"p95 < {GOAL_MS:.0f} ms",
             goal_met=figure.p95 < GOAL_MS,
         )
+
+
+@contextmanager
+def uncached(cold: bool):
+    """With `cold`, the overview's caches keep nothing (a timeout of 0 stores nothing)."""
+    from apps.analytics import dashboard
+
+    names = ("DASHBOARD_SECONDS", "OPEN_PERIOD_SECONDS", "CLOSED_PERIOD_SECONDS")
+    saved = {name: getattr(dashboard, name) for name in names}
+    if cold:
+        for name in names:
+            setattr(dashboard, name, 0)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(dashboard, name, value)
+
+
+def queries_per_get(client, url, params) -> int:
+    """SQL statements of one request after a first one (sessions and plans warmed)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url, params)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, params)
+    return len(captured.captured_queries)
 
 
 def backfilled(tenant) -> bool:

@@ -8,6 +8,13 @@ from rest_framework.response import Response
 from apps.analytics import selectors
 from apps.analytics.dashboard import dashboard
 from apps.analytics.periods import period_parse
+from apps.analytics.serializers import (
+    ChannelsSerializer,
+    CohortsSerializer,
+    DashboardSerializer,
+    FunnelSerializer,
+    OperatorsSerializer,
+)
 from apps.core.api import error_responses
 from apps.features.guards import ensure_feature
 from apps.tenants.api_base import TenantAPIView
@@ -18,10 +25,21 @@ PARAMETERS = [
         "period",
         OpenApiTypes.STR,
         enum=["today", "7d", "30d", "90d", "custom"],
-        description="Default 30d; days in the company's time zone.",
+        description="Default 30d (custom when `from` or `to` is given); days in the "
+        "company's time zone.",
     ),
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (period=custom)."),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive (period=custom)."),
+    OpenApiParameter(
+        "from",
+        OpenApiTypes.DATE,
+        description="First day (period=custom; 2001-01-01 to 2099-12-31). Default: 29 days "
+        "before `to`.",
+    ),
+    OpenApiParameter(
+        "to",
+        OpenApiTypes.DATE,
+        description="Last day, inclusive (period=custom; at most 366 days after `from`). "
+        "Default: 29 days after `from`, or today.",
+    ),
 ]
 ERRORS = error_responses(400, 401, 403, 404)
 
@@ -44,7 +62,7 @@ class DashboardAPI(_AnalyticsAPI):
         operation_id="getDashboard",
         summary="Overview cards: leads, conversion, meetings, time to first contact, "
         "unanswered now, usage — each with the previous period, delta (%) and daily sparkline",
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={200: DashboardSerializer, **ERRORS},
     )
     def get(self, request, tenant_id):
         return Response(dashboard(self.tenant, self.period()))
@@ -55,7 +73,7 @@ class ChannelsAPI(_AnalyticsAPI):
     @extend_schema(
         operation_id="getChannelStats",
         summary="Leads, contacted, booked and won per channel (source), with rates",
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={200: ChannelsSerializer, **ERRORS},
     )
     def get(self, request, tenant_id):
         period = self.period()
@@ -70,17 +88,18 @@ class FunnelAPI(_AnalyticsAPI):
         operation_id="getFunnel",
         summary="Lead → contacted → booked → won: step rates and drop-off, by channel and list; "
         "time-to-first-contact percentiles and histogram",
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={200: FunnelSerializer, **ERRORS},
     )
     def get(self, request, tenant_id):
         period = self.period()
+        rows = selectors.grouped_rows(self.tenant, period)
         return Response(
             {
                 **self._window(period),
-                **selectors.funnel(self.tenant, period),
+                **selectors.funnel(self.tenant, period, rows),
                 "time_to_first_contact": {
                     **selectors.ttfc_percentiles(self.tenant, period),
-                    "histogram": selectors.ttfc_histogram(self.tenant, period),
+                    "histogram": selectors.ttfc_histogram(self.tenant, period, rows),
                 },
             }
         )
@@ -94,7 +113,7 @@ class OperatorsAPI(_AnalyticsAPI):
         operation_id="getOperatorStats",
         summary="Per operator: leads handled, median first response, conversion "
         "(extended_analytics; 403 feature_locked otherwise)",
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={200: OperatorsSerializer, **ERRORS},
     )
     def get(self, request, tenant_id):
         period = self.period()
@@ -111,7 +130,7 @@ class CohortsAPI(_AnalyticsAPI):
         operation_id="getCohorts",
         summary="Leads by source and ISO week with how far each cohort got "
         "(advanced_analytics; 403 feature_locked otherwise)",
-        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        responses={200: CohortsSerializer, **ERRORS},
     )
     def get(self, request, tenant_id):
         period = self.period()

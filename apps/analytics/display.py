@@ -56,6 +56,7 @@ def cards_for_display(data: dict) -> list[dict]:
                 **card,
                 "label": LABELS[card["key"]],
                 "display": format_value(card),
+                "previous_display": format_value({**card, "value": card["previous"]}),
                 "delta_display": None if delta is None else f"{delta:+.1f} %",
                 "trend": trend,
                 "spark_label": SPARK_LABELS.get(card["key"], ""),
@@ -66,8 +67,10 @@ def cards_for_display(data: dict) -> list[dict]:
 
 def chart_data(tenant, period: Period) -> dict:
     """The JSON the page's charts read (json_script): the same numbers as the tables."""
-    channels = selectors.channel_stats(tenant, period)
-    totals = selectors.funnel(tenant, period)["total"]
+    rows = selectors.grouped_rows(tenant, period)  # one query for channels, funnel, histogram
+    channels = selectors.channel_stats(tenant, period, rows)
+    totals = selectors.funnel(tenant, period, rows)["total"]
+    histogram = selectors.ttfc_histogram(tenant, period, rows)
     days = selectors.daily(tenant, period)
     return {
         "labels": {
@@ -86,8 +89,8 @@ def chart_data(tenant, period: Period) -> dict:
         },
         "funnel": [totals["created"], totals["contacted"], totals["booked"], totals["won"]],
         "ttfc": {
-            "labels": [bucket_label(b) for b in selectors.ttfc_histogram(tenant, period)],
-            "counts": [b["count"] for b in selectors.ttfc_histogram(tenant, period)],
+            "labels": [bucket_label(b) for b in histogram],
+            "counts": [b["count"] for b in histogram],
         },
         "trend": {
             "labels": [d["day"].isoformat() for d in days],

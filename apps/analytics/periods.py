@@ -15,6 +15,9 @@ from apps.core.errors import ValidationFailed
 PRESETS = {"today": 1, "7d": 7, "30d": 30, "90d": 90}
 DEFAULT = "30d"
 MAX_DAYS = 366
+# Dates outside these are refused (and a period before EARLIEST has no previous period).
+EARLIEST = date(2001, 1, 1)
+LATEST = date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -41,17 +44,28 @@ class Period:
 
 
 def period_parse(tenant, params, now: datetime | None = None) -> Period:
-    """`period` (today, 7d, 30d, 90d, custom) and, for custom, `from` / `to` (YYYY-MM-DD)."""
+    """`period` (today, 7d, 30d, 90d, custom; default 30d, or custom when `from` or `to` is
+    given) and `from` / `to` (YYYY-MM-DD, EARLIEST…LATEST). A custom range lacking one end is
+    30 days long (lacking both: the last 30 days). A parameter that is present must be
+    valid (an empty one too): ValidationFailed naming it."""
     zone = tenant_zone(tenant)
     today = local_day(now or timezone.now(), zone)
-    key = params.get("period") or DEFAULT
+    first, last = _date(params, "from"), _date(params, "to")
+    key = params.get("period")
+    if key is None:
+        key = "custom" if (first or last) else DEFAULT
     if key in PRESETS:
         return Period(key, today - timedelta(days=PRESETS[key] - 1), today, zone)
     if key != "custom":
         raise ValidationFailed(
             _("Unknown period."), fields={"period": [_("Use today, 7d, 30d, 90d or custom.")]}
         )
-    first, last = _date(params, "from"), _date(params, "to")
+    length = timedelta(days=PRESETS[DEFAULT] - 1)
+    if first is None:
+        last = last or today
+        first = last - length
+    elif last is None:
+        last = first + length
     if last < first:
         raise ValidationFailed(
             _("The range ends before it starts."),
@@ -65,11 +79,24 @@ def period_parse(tenant, params, now: datetime | None = None) -> Period:
     return Period(key, first, last, zone)
 
 
-def _date(params, name: str) -> date:
-    raw = params.get(name) or ""
+def _date(params, name: str) -> date | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
     try:
-        return date.fromisoformat(raw)
+        value = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(
             _("Invalid date."), fields={name: [_("Enter a date as YYYY-MM-DD.")]}
         ) from None
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationFailed(
+            _("Invalid date."),
+            fields={
+                name: [
+                    _("Enter a date from %(first)s to %(last)s.")
+                    % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()}
+                ]
+            },
+        )
+    return value

@@ -16,10 +16,12 @@ recount by construction. Three things call it:
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
@@ -29,6 +31,7 @@ from apps.leads.models import Lead, LeadStatus
 from apps.tenants.models import Tenant
 
 logger = structlog.get_logger(__name__)
+VERSION_KEY = "analytics:version:"
 WRITE_DB = "default"  # rollups read the primary: a replica may lag behind the event
 CONTACTED = (LeadStatus.CONTACTED, LeadStatus.BOOKED, LeadStatus.WON)
 BOOKED = (LeadStatus.BOOKED, LeadStatus.WON)
@@ -134,6 +137,15 @@ def _merge_same_key(rows: list[DailyLeadStats]) -> list[DailyLeadStats]:
     return list(merged.values())
 
 
+def rollups_version(tenant) -> str:
+    """Changes whenever the tenant's rollups are written: part of the dashboard's cache key."""
+    return cache.get(VERSION_KEY + str(tenant.pk)) or "0"
+
+
+def rollups_changed(tenant) -> None:
+    cache.set(VERSION_KEY + str(tenant.pk), uuid.uuid4().hex, None)
+
+
 def days_refresh(tenant, days) -> int:
     """Recompute the rollup rows of `days` (local dates) of `tenant`; returns rows written."""
     zone = tenant_zone(tenant)
@@ -155,6 +167,7 @@ def days_refresh(tenant, days) -> int:
                     unique_fields=["tenant", "day", "source", "list_id"],
                     update_fields=[*COUNTERS, "computed_at"],
                 )
+            transaction.on_commit(lambda: rollups_changed(tenant), using=WRITE_DB)
         written += len(rows)
     return written
 

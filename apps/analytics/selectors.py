@@ -43,12 +43,28 @@ def totals(tenant, period: Period) -> dict:
 
 def daily(tenant, period: Period) -> list[dict]:
     """One row per day of the period (zeros included), oldest first."""
-    rows = {
+    return days_of(daily_rows(tenant, period), period)
+
+
+def daily_rows(tenant, *periods: Period) -> dict:
+    """{day: counters} of every day with leads from the first day of the earliest period to
+    the last day of the latest: one GROUP BY over the rollups for several periods at once."""
+    span = Period("", min(p.first for p in periods), max(p.last for p in periods), None)
+    return {
         row["day"]: _clean(row)
-        for row in _stats(tenant, period).values("day").annotate(**_sums()).order_by()
+        for row in _stats(tenant, span).values("day").annotate(**_sums()).order_by()
     }
+
+
+def days_of(rows: dict, period: Period) -> list[dict]:
+    """The period's days from `daily_rows` (zeros for days without leads), oldest first."""
     empty = dict.fromkeys(_sums(), 0)
     return [{"day": day, **rows.get(day, empty)} for day in period.day_list()]
+
+
+def totals_of(days: list[dict]) -> dict:
+    """The sum of `days_of` rows: what `totals` counts, without another query."""
+    return {name: sum(day[name] for day in days) for name in _sums()}
 
 
 def rates(row: dict) -> dict:
@@ -68,58 +84,71 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def channel_stats(tenant, period: Period) -> list[dict]:
+def grouped_rows(tenant, period: Period) -> list[dict]:
+    """The period's rollups summed per (source, list): steps and histogram buckets. Channels,
+    lists, the funnel's total and the histogram are all sums of these rows (one query)."""
+    rows = (
+        _stats(tenant, period).values("source", "list_id").annotate(**_sums((*STEPS, *HISTOGRAM)))
+    )
+    return [_clean(row) for row in rows.order_by()]
+
+
+def _summed(rows: list[dict], key: str) -> dict:
+    out: dict = {}
+    for row in rows:
+        bucket = out.setdefault(row[key], dict.fromkeys(STEPS, 0))
+        for step in STEPS:
+            bucket[step] += row[step]
+    return out
+
+
+def channel_stats(tenant, period: Period, rows: list[dict] | None = None) -> list[dict]:
     """Per source: leads, contacted, booked, won and the rates (getChannelStats)."""
     labels = dict(Source.choices)
-    rows = _stats(tenant, period).values("source").annotate(**_sums(STEPS)).order_by()
+    rows = grouped_rows(tenant, period) if rows is None else rows
     out = [
-        rates(
-            {
-                "source": r["source"],
-                "label": str(labels.get(r["source"], r["source"])),
-                **_clean({k: r[k] for k in STEPS}),
-            }
-        )
-        for r in rows
+        rates({"source": source, "label": str(labels.get(source, source)), **counts})
+        for source, counts in _summed(rows, "source").items()
     ]
     return sorted(out, key=lambda r: (-r["created"], r["source"]))
 
 
-def list_stats(tenant, period: Period) -> list[dict]:
+def list_stats(tenant, period: Period, rows: list[dict] | None = None) -> list[dict]:
     """Per lead list (and "no list"), the funnel counts."""
-    rows = _stats(tenant, period).values("list_id").annotate(**_sums(STEPS)).order_by()
-    ids = [r["list_id"] for r in rows if r["list_id"] != NO_LIST]
+    by_list = _summed(grouped_rows(tenant, period) if rows is None else rows, "list_id")
+    ids = [list_id for list_id in by_list if list_id != NO_LIST]
     names = dict(
         LeadList.objects.for_tenant(tenant)
         .using(read_alias())
         .filter(pk__in=ids)
         .values_list("pk", "name")
+        if ids
+        else ()
     )
     out = []
-    for r in rows:
-        list_id = r["list_id"]
+    for list_id, counts in by_list.items():
         name = names.get(list_id) if list_id != NO_LIST else None
-        out.append(
-            rates({"list_id": list_id or None, "label": name, **_clean({k: r[k] for k in STEPS})})
-        )
+        out.append(rates({"list_id": list_id or None, "label": name, **counts}))
     return sorted(out, key=lambda r: (-r["created"], r["list_id"] or 0))
 
 
-def funnel(tenant, period: Period) -> dict:
+def funnel(tenant, period: Period, rows: list[dict] | None = None) -> dict:
     """getFunnel: lead → contacted → booked → won with rates and drop-off, by channel, by list."""
+    rows = grouped_rows(tenant, period) if rows is None else rows
     return {
-        "total": rates(_clean({k: v for k, v in totals(tenant, period).items() if k in STEPS})),
-        "by_channel": channel_stats(tenant, period),
-        "by_list": list_stats(tenant, period),
+        "total": rates({step: sum(row[step] for row in rows) for step in STEPS}),
+        "by_channel": channel_stats(tenant, period, rows),
+        "by_list": list_stats(tenant, period, rows),
     }
 
 
-def ttfc_histogram(tenant, period: Period) -> list[dict]:
-    sums = _clean(_stats(tenant, period).aggregate(**_sums(HISTOGRAM)))
+def ttfc_histogram(tenant, period: Period, rows: list[dict] | None = None) -> list[dict]:
+    rows = grouped_rows(tenant, period) if rows is None else rows
     lower = 0
     out = []
     for i, bound in enumerate((*TTFC_BOUNDS, None)):
-        out.append({"from_seconds": lower, "to_seconds": bound, "count": sums[f"h{i}"]})
+        count = sum(row[f"h{i}"] for row in rows)
+        out.append({"from_seconds": lower, "to_seconds": bound, "count": count})
         lower = bound
     return out
 

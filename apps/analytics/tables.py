@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from apps.analytics import selectors
@@ -128,8 +129,14 @@ def duration_label(seconds) -> str:
     if seconds < 3600:
         return str(_("%(n)s min")) % {"n": round(seconds / 60)}
     if seconds < 48 * 3600:
-        return str(_("%(n)s h")) % {"n": round(seconds / 3600, 1)}
-    return str(_("%(n)s d")) % {"n": round(seconds / 86400, 1)}
+        return str(_("%(n)s h")) % {"n": _one_decimal(seconds / 3600)}
+    return str(_("%(n)s d")) % {"n": _one_decimal(seconds / 86400)}
+
+
+def _one_decimal(value: float) -> str:
+    """11.0 → "11", 11.46 → "11,5" in Russian (the active language's decimal mark)."""
+    value = round(value, 1)
+    return number_format(int(value) if value == int(value) else value)
 
 
 TABLES = {

@@ -34,9 +34,11 @@ FORMATS = ("csv", "xlsx")
 
 
 def _period_or_default(request):
-    """The requested period; a bad one shows the default with the error (never a 500)."""
+    """The requested period; a bad one shows the default with the error (never a 500). The
+    form's empty fields (the dates when a preset is chosen) count as absent."""
     try:
-        return period_parse(request.tenant, request.GET), None
+        params = {name: value for name, value in request.GET.items() if value}
+        return period_parse(request.tenant, params), None
     except ApplicationError as error:
         return period_parse(request.tenant, {}), error
 

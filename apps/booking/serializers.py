@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.booking.models import BookingStatus, CalendarKind
+from apps.core.api import ClockTimeField, StrictFieldsMixin
 from apps.core.crypto import mask
-from apps.leads.api.widget import ClockTimeField
 
 
 def _day() -> serializers.IntegerField:
@@ -44,7 +44,7 @@ class BookingSettingsSerializer(serializers.Serializer):
         return webhook_url(row)
 
 
-class BookingSettingsUpdateSerializer(serializers.Serializer):
+class BookingSettingsUpdateSerializer(StrictFieldsMixin, serializers.Serializer):
     enabled = serializers.BooleanField(required=False)
     calendar = serializers.ChoiceField(choices=CalendarKind.choices, required=False)
     work_days = serializers.ListField(child=_day(), required=False, allow_empty=True)

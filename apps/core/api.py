@@ -1,5 +1,8 @@
 """API plumbing shared by every app: the error shape, pagination, base serializers."""
 
+import datetime
+import re
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -127,6 +130,28 @@ def query_int(request, name: str, *, default: int, min_value: int, max_value: in
         return field.run_validation(raw)
     except serializers.ValidationError as exc:
         raise serializers.ValidationError({name: exc.detail}) from None
+
+
+class ClockTimeField(serializers.RegexField):
+    """A time of day as "HH:MM" (JSON Schema's "time" format would want a UTC offset)."""
+
+    PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+    def __init__(self, **kwargs):
+        super().__init__(self.PATTERN, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not re.fullmatch(self.PATTERN, value):  # validators run only after this method
+            self.fail("invalid")
+        return datetime.time.fromisoformat(value)
+
+    def run_validators(self, value):
+        # the pattern's validator (which documents it) checks the text, not the time
+        super().run_validators(value.strftime("%H:%M"))
+
+    def to_representation(self, value):
+        return value.strftime("%H:%M")
 
 
 class DefaultPagination(LimitOffsetPagination):

@@ -79,6 +79,13 @@ def _started(request, tenant, run) -> Response:
     return Response(data, status=status.HTTP_202_ACCEPTED)
 
 
+def _body(request):
+    """The JSON body; no body at all counts as `{}` (every field is optional). A body that is
+    not an object (null, false, 0, a list) reaches the serializer and is refused with 400."""
+    data = request.data
+    return {} if hasattr(data, "dict") and not data else data
+
+
 # --- views -----------------------------------------------------------------------------------
 
 
@@ -116,7 +123,7 @@ class LeadEnrichAPI(_StartView):
         "lead_enrich", "Enrich one lead with AI (paid per lead)", EnrichStartSerializer, [LEAD_ID]
     )
     def post(self, request, tenant_id, lead_id):
-        serializer = EnrichStartSerializer(data=request.data or {})
+        serializer = EnrichStartSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         lead = lead_selectors.lead_get(self.tenant, lead_id)
         return self.start(request, lead_ids=[lead.pk], **serializer.validated_data)
@@ -127,7 +134,7 @@ class ListEnrichAPI(_StartView):
         "list_enrich", "Enrich the leads of a list with AI", EnrichStartSerializer, [LIST_ID]
     )
     def post(self, request, tenant_id, list_id):
-        serializer = EnrichStartSerializer(data=request.data or {})
+        serializer = EnrichStartSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         lead_list = lead_selectors.leadlist_get(self.tenant, list_id)
         return self.start(request, list_id=lead_list.pk, **serializer.validated_data)
@@ -141,7 +148,7 @@ class LeadsEnrichAPI(_StartView):
         [],
     )
     def post(self, request, tenant_id):
-        serializer = EnrichBatchSerializer(data=request.data or {})
+        serializer = EnrichBatchSerializer(data=_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         scope = (

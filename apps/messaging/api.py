@@ -75,14 +75,14 @@ class ConversationDetailAPI(_MessagingAPI):
 
 @extend_schema(tags=["conversations"], parameters=[TENANT_ID, CONVERSATION_ID])
 class ConversationActionAPI(_MessagingAPI):
-    """POST …/read/, …/close/, …/reopen/, …/assign/."""
+    """POST …/read/, …/close/, …/reopen/ (no body)."""
 
     action = ""
 
     @extend_schema(
-        summary="Mark read, close, reopen or assign (body `{user_id}` for assign)",
-        request=AssignSerializer,
-        responses={200: ConversationSerializer, **error_responses(400, 401, 403, 404)},
+        summary="Mark read, close or reopen",
+        request=None,
+        responses={200: ConversationSerializer, **error_responses(401, 403, 404)},
     )
     def post(self, request, tenant_id, conversation_id):
         conversation = selectors.conversation_get(self.tenant, conversation_id)
@@ -90,17 +90,31 @@ class ConversationActionAPI(_MessagingAPI):
             services.conversation_mark_read(conversation)
         elif self.action == "close":
             services.conversation_set_status(conversation, ConversationStatus.CLOSED)
-        elif self.action == "reopen":
-            services.conversation_set_status(conversation, ConversationStatus.OPEN)
         else:
-            body = AssignSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            services.conversation_assign(
-                tenant=self.tenant,
-                actor=request.user,
-                conversation=conversation,
-                user_id=body.validated_data["user_id"],
-            )
+            services.conversation_set_status(conversation, ConversationStatus.OPEN)
+        return Response(ConversationSerializer(conversation).data)
+
+
+@extend_schema(tags=["conversations"], parameters=[TENANT_ID, CONVERSATION_ID])
+class ConversationAssignAPI(_MessagingAPI):
+    """POST …/assign/ `{user_id}`."""
+
+    @extend_schema(
+        operation_id="assignConversation",
+        summary="Assign the conversation's lead to a member (null unassigns)",
+        request=AssignSerializer,
+        responses={200: ConversationSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request, tenant_id, conversation_id):
+        conversation = selectors.conversation_get(self.tenant, conversation_id)
+        body = AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.conversation_assign(
+            tenant=self.tenant,
+            actor=request.user,
+            conversation=conversation,
+            user_id=body.validated_data["user_id"],
+        )
         return Response(ConversationSerializer(conversation).data)
 
 

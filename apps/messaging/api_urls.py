@@ -20,8 +20,13 @@ urlpatterns = [
             api.ConversationActionAPI.as_view(action=action),
             name=f"api-conversation-{action}",
         )
-        for action in ("read", "close", "reopen", "assign")
+        for action in ("read", "close", "reopen")
     ],
+    path(
+        f"{conversation}assign/",
+        api.ConversationAssignAPI.as_view(),
+        name="api-conversation-assign",
+    ),
     path(
         f"{tenant}leads/<int:lead_id>/messages/",
         api.LeadMessagesAPI.as_view(),

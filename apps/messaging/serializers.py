@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from apps.core.api import StrictFieldsMixin, id_field
 from apps.messaging.models import AddressKind, ConversationStatus, Direction, MessageStatus
 
 
@@ -44,7 +45,7 @@ class ConversationSerializer(serializers.Serializer):
     unread_count = serializers.IntegerField()
 
 
-class TemplateChoiceSerializer(serializers.Serializer):
+class TemplateChoiceSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=512)
     language = serializers.CharField(max_length=15, help_text="Its language code, e.g. `ru`.")
     params = serializers.ListField(
@@ -56,7 +57,7 @@ class TemplateChoiceSerializer(serializers.Serializer):
     )
 
 
-class ReplySerializer(serializers.Serializer):
+class ReplySerializer(StrictFieldsMixin, serializers.Serializer):
     body = serializers.CharField(
         max_length=100_000,
         trim_whitespace=True,
@@ -66,13 +67,13 @@ class ReplySerializer(serializers.Serializer):
         help_text="Required unless `template` is given.",
     )
     subject = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
-    channel_id = serializers.IntegerField(
+    channel_id = id_field(
         required=False,
         allow_null=True,
         help_text="Default: the channel the lead last wrote from, else the first connected "
         "channel with an address for the lead.",
     )
-    in_reply_to_id = serializers.IntegerField(
+    in_reply_to_id = id_field(
         required=False,
         allow_null=True,
         help_text="The lead's own message this answers: the only way to reach an address that "
@@ -99,21 +100,21 @@ class ReplySerializer(serializers.Serializer):
         return attrs
 
 
-class AssignSerializer(serializers.Serializer):
-    user_id = serializers.IntegerField(allow_null=True, help_text="A member's id; null unassigns.")
+class AssignSerializer(StrictFieldsMixin, serializers.Serializer):
+    user_id = id_field(allow_null=True, help_text="A member's id; null unassigns.")
 
 
 class ConversationFilterSerializer(serializers.Serializer):
+    """The inbox's query parameters. Read from a plain dict (not the QueryDict): an empty
+    value is refused like any other invalid one instead of silently meaning "absent"."""
+
     status = serializers.ChoiceField(
         choices=[*ConversationStatus.values, "all"], required=False, default="open"
     )
-    channel = serializers.IntegerField(required=False)
-    assignee = serializers.CharField(
-        required=False, help_text="A member's id, `me` or `none` (unassigned)."
+    channel = id_field(required=False, help_text="A channel's id.")
+    assignee = serializers.RegexField(
+        r"^(me|none|[1-9][0-9]{0,17})$",
+        required=False,
+        help_text="A member's id (at most 18 digits), `me` or `none` (unassigned).",
     )
     unread = serializers.BooleanField(required=False, default=False)
-
-    def validate_assignee(self, value: str) -> str:
-        if value not in ("me", "none") and not value.isdigit():
-            raise serializers.ValidationError("A member's id, `me` or `none`.")
-        return value

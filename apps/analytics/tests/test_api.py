@@ -5,8 +5,10 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from apps.analytics.tests.conftest import CARD_KEYS, NOW
+from apps.analytics.rollups import days_refresh
+from apps.analytics.tests.conftest import CARD_KEYS, NOW, make_lead
 from apps.billing.tests.helpers import subscribe
 from apps.leads.models import Lead
 
@@ -108,3 +110,67 @@ def test_operators_and_cohorts_are_locked_below_their_plans(admin_api, tenant, r
     assert admin_api.get(_url(tenant, "operators")).status_code == 200
     cohorts = admin_api.get(_url(tenant, "cohorts", **_custom())).json()["cohorts"]
     assert sum(c["created"] for c in cohorts) == len(rolled)
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"to": ""}, "to"),  # present but empty: an error, not "absent"
+        ({"period": ""}, "period"),
+        ({"period": "7d", "from": "yesterday"}, "from"),  # checked even beside a preset
+        ({"from": "0001-01-01"}, "from"),  # no previous period to compare with
+        ({"to": "9999-12-31"}, "to"),
+    ],
+)
+def test_every_given_period_parameter_must_be_valid(admin_api, tenant, params, field):
+    response = admin_api.get(_url(tenant, "dashboard", **params))
+
+    assert response.status_code == 400 and field in response.json()["error"]["fields"]
+
+
+def test_a_date_alone_means_a_custom_range_of_30_days(admin_api, tenant):
+    starting = admin_api.get(_url(tenant, "channels", **{"from": "2026-03-01"})).json()
+    ending = admin_api.get(_url(tenant, "channels", to="2026-03-30")).json()
+
+    assert (starting["from"], starting["to"]) == ("2026-03-01", "2026-03-30")
+    assert (ending["from"], ending["to"]) == ("2026-03-01", "2026-03-30")
+
+
+def _analytics_queries(captured) -> list[str]:
+    tables = ("analytics_", "leads_lead", "billing_subscription", "billing_plan", "billing_usage")
+    return [q["sql"] for q in captured if any(f'"{t}' in q["sql"] for t in tables)]
+
+
+def test_the_overview_reads_the_rollups_once_and_is_reused_until_they_change(
+    analyst_api, tenant, rolled, django_capture_on_commit_callbacks
+):
+    url = _url(tenant, "dashboard", period="90d")
+    # (read the captured queries at once: the next request clears Django's query log)
+    with CaptureQueriesContext(connection) as cold:
+        first = analyst_api.get(url).json()
+    cold_sql = _analytics_queries(cold.captured_queries)
+    with CaptureQueriesContext(connection) as warm:
+        again = analyst_api.get(url).json()
+    warm_sql = _analytics_queries(warm.captured_queries)
+    make_lead(tenant, 100, created_at=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        days_refresh(tenant, [NOW.date()])  # a rollup write (LeadsCreated): recomputed at once
+    after = analyst_api.get(url).json()
+
+    # one GROUP BY over the rollups for both periods (was: two totals and the daily rows)
+    assert sum("analytics_dailyleadstats" in sql for sql in cold_sql) == 1
+    # + percentiles of both periods and unanswered now (leads) + the usage meter
+    assert len(cold_sql) <= 8, cold_sql
+    assert warm_sql == [] and again == first
+    assert after["cards"][0]["value"] == first["cards"][0]["value"] + 1
+
+
+def test_the_funnel_reads_the_rollups_once(analyst_api, tenant, rolled):
+    with CaptureQueriesContext(connection) as captured:
+        response = analyst_api.get(_url(tenant, "funnel", **_custom()))
+    sql = _analytics_queries(captured.captured_queries)
+
+    assert response.status_code == 200
+    # channels, lists, the total and the histogram from one GROUP BY (was four queries)
+    assert sum("analytics_dailyleadstats" in q for q in sql) == 1
+    assert len(sql) == 3, sql  # + the lists' names and the percentiles (leads table)

@@ -1,6 +1,7 @@
 """Staff business metrics on a small known dataset: MRR/ARR/ARPU by currency, logo and
 revenue churn, trial → paid, dunning, AI cost vs revenue; the admin page and /metrics."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -103,7 +104,14 @@ def test_staff_see_the_page_and_prometheus_the_gauges(client, dataset):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     response = client.get("/admin/analytics/businessmetrics/")
     assert response.status_code == 200
-    assert 'data-currency="EUR"' in response.content.decode()
+    page = response.content.decode()
+    # staff see MRR per currency and churn (digits only: the locale groups and marks decimals)
+    eur_mrr = re.search(r'data-currency="EUR">.*?<td data-mrr>([^<]*)<', page, re.DOTALL)
+    rub_mrr = re.search(r'data-currency="RUB">.*?<td data-mrr>([^<]*)<', page, re.DOTALL)
+    logo_churn = re.search(r"<td data-logo-churn>([^<]*)<", page)
+    assert re.sub(r"\D", "", eur_mrr.group(1)) == "10000"
+    assert re.sub(r"\D", "", rub_mrr.group(1)) == str(2 * dataset.price_amount)
+    assert re.sub(r"\D", "", logo_churn.group(1)) == "333"
     body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
     samples = {
         (s.name, s.labels.get("currency")): s.value

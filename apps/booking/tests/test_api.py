@@ -86,3 +86,26 @@ def test_another_tenant_sees_nothing(outsider_api, tenant, booking_on, lead):
     assert outsider_api.get(bookings_url(tenant)).status_code == 404
     assert outsider_api.get(settings_url(tenant)).status_code == 404
     assert outsider_api.post(bookings_url(tenant, booking.pk, "cancel")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"work_from": "09:00:00Z"}, "work_from"),  # HH:MM, the company's local time
+        ({"work_to": "9:00"}, "work_to"),
+        ({"work_to": "24:00"}, "work_to"),
+        ({"enabled": "yes"}, "enabled"),  # JSON types, not coercion
+        ({"slot_minutes": "30"}, "slot_minutes"),
+        ({"colour": "red"}, "colour"),  # unknown field
+    ],
+)
+def test_settings_refuse_values_off_their_schema(admin_api, tenant, body, field):
+    response = admin_api.put(settings_url(tenant), body, format="json")
+
+    assert response.status_code == 400 and field in response.json()["error"]["fields"]
+
+
+def test_settings_answer_working_hours_as_hh_mm(admin_api, tenant):
+    body = admin_api.get(settings_url(tenant)).json()
+
+    assert (body["work_from"], body["work_to"]) == ("10:00", "18:00")

@@ -247,3 +247,19 @@ def test_items_are_paginated(paying, offline_ai, admin_api, django_capture_on_co
     # a page number no database offset can hold is an empty page past the end, not a 500
     beyond = admin_api.get(path, {"page": "99999999999999999999", "page_size": 2})
     assert beyond.status_code == 200 and beyond.json()["items"]["results"] == []
+
+
+@pytest.mark.parametrize("body", ["null", "false", "0", "[]", '"x"'])
+def test_a_body_that_is_not_an_object_is_refused(paying, two_leads, operator_api, body):
+    path = url("api-lead-enrich", paying, lead_id=two_leads[0])
+
+    response = operator_api.post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert not EnrichmentRun.objects.for_tenant(paying).exists()
+
+
+def test_no_body_at_all_starts_the_run(paying, fake_ai, two_leads, operator_api):
+    response = operator_api.post(url("api-lead-enrich", paying, lead_id=two_leads[0]))
+
+    assert response.status_code == 202, response.json()

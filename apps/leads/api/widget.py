@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import datetime
-import re
 import zoneinfo
 
 from django.conf import settings
@@ -12,10 +10,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.fields import empty
 from rest_framework.response import Response
 
-from apps.core.api import error_responses
+from apps.core.api import ClockTimeField, error_responses
 from apps.leads.api.leads import TENANT_ID
 from apps.leads.models import WidgetConfig
 from apps.leads.widget_config import (
@@ -29,30 +26,6 @@ from apps.tenants import keys
 from apps.tenants.api_base import TenantAPIView
 
 TIME_ZONES = sorted(zoneinfo.available_timezones())
-
-
-class ClockTimeField(serializers.RegexField):
-    """A time of day as "HH:MM" (JSON Schema's "time" format would want a UTC offset). The
-    pattern is checked on the text; the value becomes a `datetime.time` after it (the
-    RegexValidator would otherwise be run on the time and refuse every valid "09:00")."""
-
-    PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-
-    def __init__(self, **kwargs):
-        super().__init__(self.PATTERN, **kwargs)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if not re.fullmatch(self.PATTERN, value):
-            self.fail("invalid")
-        return value
-
-    def run_validation(self, data=empty):
-        value = super().run_validation(data)
-        return datetime.time.fromisoformat(value) if isinstance(value, str) and value else value
-
-    def to_representation(self, value):
-        return value.strftime("%H:%M")
 
 
 class WidgetConfigSerializer(serializers.ModelSerializer):

@@ -8,15 +8,17 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from apps.core.api import error_responses
+from apps.core.api import MAX_ID, error_responses
 from apps.core.errors import ValidationFailed
 from apps.features.guards import ensure_feature
 from apps.leads.selectors import lead_get
 from apps.messaging.rules import selectors, services
 from apps.messaging.rules.serializers import (
+    EVENTS_IN,
+    EVENTS_OK,
     MAX_BATCH,
     AuditSerializer,
-    BatchSerializer,
+    EventBatchInSerializer,
     EventInSerializer,
     EventResultSerializer,
     SentMessageSerializer,
@@ -58,17 +60,21 @@ class EventCollectionAPI(RulesAPIView):
         "order of `occurred_at`. With `user_id`, an `email` or `phone` in the properties "
         "creates or updates the lead whose external id it is (`marketing_opt_in` sets its "
         "consent to marketing).",
-        request=EventInSerializer,
+        request=EVENTS_IN,
         responses={
-            200: BatchSerializer,
+            200: EVENTS_OK,
             201: EventResultSerializer,
             **error_responses(400, 401, 403, 404),
         },
     )
     def post(self, request, tenant_id):
         data = request.data
-        if isinstance(data, list) or (isinstance(data, dict) and "events" in data):
-            return self._batch(data if isinstance(data, list) else data["events"])
+        if isinstance(data, dict) and "events" in data:
+            batch = EventBatchInSerializer(data=data)
+            batch.is_valid(raise_exception=True)
+            return self._batch(batch.validated_data["events"])
+        if isinstance(data, list):
+            return self._batch(data)
         serializer = EventInSerializer(data=data, context={"tenant": self.tenant})
         serializer.is_valid(raise_exception=True)
         result = services.event_record(tenant=self.tenant, **serializer.validated_data)
@@ -76,9 +82,15 @@ class EventCollectionAPI(RulesAPIView):
         return Response(result.as_dict(), status=code)
 
     def _batch(self, items):
-        if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
+        if not items or len(items) > MAX_BATCH:
             message = _("Send a list of 1 to %(max)s events.") % {"max": MAX_BATCH}
             raise ValidationFailed(message, fields={"events": [message]})
+        not_objects = [n for n, item in enumerate(items) if not isinstance(item, dict)]
+        if not_objects:
+            message = _("Each event is a JSON object.")
+            raise ValidationFailed(
+                message, fields={f"events.{n}": [message] for n in not_objects[:20]}
+            )
         answers: list[dict] = [{} for _item in items]
         valid, positions = [], []
         for index, item in enumerate(items):
@@ -111,7 +123,8 @@ class AuditAPI(RulesAPIView):
     def get(self, request, tenant_id, subject_id):
         if subject_id.startswith("lead:"):  # a lead of another company is not found, not empty
             lead_id = subject_id.removeprefix("lead:")
-            lead_get(self.tenant, int(lead_id) if lead_id.isdigit() else 0)
+            known = lead_id.isdigit() and int(lead_id) <= MAX_ID
+            lead_get(self.tenant, int(lead_id) if known else 0)
         events = selectors.audit_events(self.tenant, subject_id)
         return Response({"subject": subject_id, "events": [_event(e) for e in events]})
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from apps.core.api import StrictFieldsMixin, id_field
 from apps.leads.models import Lead
 
 MAX_BATCH = 1000
@@ -21,7 +23,7 @@ class EventInSerializer(serializers.Serializer):
     )
     event_type = serializers.RegexField(r"^[A-Za-z0-9_.:\-]+$", max_length=100, help_text=TYPE_HELP)
     user_id = serializers.CharField(max_length=200, required=False, help_text="Your user id.")
-    lead_id = serializers.IntegerField(required=False, min_value=1)
+    lead_id = id_field(required=False)
     occurred_at = serializers.DateTimeField()
     properties = serializers.DictField(required=False, default=dict)
 
@@ -43,6 +45,32 @@ class EventInSerializer(serializers.Serializer):
             )
         attrs["lead"] = attrs.pop("lead_id", None)
         return attrs
+
+
+class EventBatchInSerializer(StrictFieldsMixin, serializers.Serializer):
+    """A batch as `{"events": [...]}`: each item is checked on its own (see the results)."""
+
+    events = serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=MAX_BATCH,
+        help_text="1 to 1,000 events, each as for one event; a rejected item names its fields.",
+    )
+
+
+# The body of POST …/events/: one event, `{"events": [...]}`, or a bare JSON list of events.
+EVENTS_IN = PolymorphicProxySerializer(
+    component_name="EventsIn",
+    serializers=[
+        EventInSerializer,
+        EventBatchInSerializer,
+        serializers.ListSerializer(
+            child=serializers.DictField(), min_length=1, max_length=MAX_BATCH
+        ),
+    ],
+    resource_type_field_name=None,
+    many=False,
+)
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -74,9 +102,24 @@ class BatchItemSerializer(serializers.Serializer):
     errors = serializers.DictField(required=False)
 
 
+class BatchSummarySerializer(serializers.Serializer):
+    accepted = serializers.IntegerField()
+    replayed = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+
+
 class BatchSerializer(serializers.Serializer):
     results = BatchItemSerializer(many=True)
-    summary = serializers.DictField(child=serializers.IntegerField())
+    summary = BatchSummarySerializer()
+
+
+# 200: a batch's results, or the first result of a single event already received.
+EVENTS_OK = PolymorphicProxySerializer(
+    component_name="EventsOk",
+    serializers=[BatchSerializer, EventResultSerializer],
+    resource_type_field_name=None,
+    many=False,
+)
 
 
 class AuditEventSerializer(serializers.Serializer):

@@ -147,3 +147,30 @@ def test_read_close_and_assign(operator_api, operator_user, tenant, chat):
     assert assigned.data["assignee_id"] == operator_user.pk
     assert [c["id"] for c in mine.data["results"]] == [conversation_id]
     assert closed.data["status"] == "closed" and open_list.data["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"status": ""}, "status"),  # empty is not "absent"
+        ({"channel": str(2**63)}, "channel"),  # beyond a row id: 400, not a 500
+        ({"channel": "0"}, "channel"),
+        ({"assignee": "1" * 19}, "assignee"),
+        ({"unread": ""}, "unread"),
+    ],
+)
+def test_inbox_filters_refuse_bad_values_naming_them(operator_api, tenant, chat, params, field):
+    response = operator_api.get(url("api-conversations", tenant), params)
+
+    assert response.status_code == 400 and field in response.json()["error"]["fields"]
+
+
+def test_assign_refuses_a_wrong_type_and_ids_beyond_a_row(operator_api, tenant, chat):
+    assign = url("api-conversation-assign", tenant, conversation_id=chat.conversation_id)
+
+    as_text = operator_api.post(assign, {"user_id": "1"}, format="json")
+    too_big = operator_api.post(assign, {"user_id": 2**63}, format="json")
+    unknown = operator_api.post(assign, {"user_id": None, "extra": 1}, format="json")
+
+    for response, field in ((as_text, "user_id"), (too_big, "user_id"), (unknown, "extra")):
+        assert response.status_code == 400 and field in response.json()["error"]["fields"]

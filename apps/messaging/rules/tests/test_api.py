@@ -70,3 +70,32 @@ def test_another_tenant_sees_nothing(outsider_api, operator_api, seed_pack):
 def test_analysts_read_the_audit_but_cannot_send_events(analyst_api, seed_pack):
     assert analyst_api.get(_url(seed_pack, "audit", "u1")).status_code == 200
     assert analyst_api.post(_url(seed_pack, "events"), _event(1), format="json").status_code == 403
+
+
+def test_a_batch_of_things_that_are_not_events_is_refused_whole(operator_api, seed_pack):
+    bare = operator_api.post(_url(seed_pack, "events"), [None, _event(1)], format="json")
+    wrapped = operator_api.post(
+        _url(seed_pack, "events"), {"events": [_event(1)], "event_id": "e1"}, format="json"
+    )
+    empty = operator_api.post(_url(seed_pack, "events"), {"events": []}, format="json")
+
+    assert bare.status_code == 400 and "events.0" in bare.json()["error"]["fields"]
+    assert wrapped.status_code == 400 and "event_id" in wrapped.json()["error"]["fields"]
+    assert empty.status_code == 400 and "events" in empty.json()["error"]["fields"]
+    assert not Event.objects.for_tenant(seed_pack).exists()
+
+
+def test_a_lead_id_beyond_a_row_is_a_field_error(operator_api, seed_pack):
+    response = operator_api.post(
+        _url(seed_pack, "events"),
+        {"event_id": "e1", "event_type": "ping", "lead_id": 2**63, "occurred_at": "2026-03-02"},
+        format="json",
+    )
+
+    assert response.status_code == 400 and "lead_id" in response.json()["error"]["fields"]
+
+
+def test_audit_of_a_lead_id_beyond_a_row_is_not_found(operator_api, seed_pack):
+    response = operator_api.get(_url(seed_pack, "audit", f"lead:{2**64}"))
+
+    assert response.status_code == 404
