@@ -69,9 +69,7 @@ def chromium(live_server):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_the_window_the_operator_sends_an_approved_template(
-    company, live_server, chromium
-):
+def test_outside_the_window_the_operator_sends_an_approved_template(company, live_server, chromium):
     from playwright.sync_api import expect
 
     tenant, operator, lead = company
