@@ -65,7 +65,6 @@ NOT_YET_CONTRACT = {
     "/api/v1/tenants/{tenant_id}/analytics/dashboard/",
     "/api/v1/tenants/{tenant_id}/analytics/funnel/",
     "/api/v1/tenants/{tenant_id}/analytics/operators/",
-    "/api/v1/tenants/{tenant_id}/audit/{subject_id}/",
     "/api/v1/tenants/{tenant_id}/booking/settings/",
     "/api/v1/tenants/{tenant_id}/booking/settings/test/",
     "/api/v1/tenants/{tenant_id}/bookings/",
@@ -76,9 +75,7 @@ NOT_YET_CONTRACT = {
     "/api/v1/tenants/{tenant_id}/conversations/{conversation_id}/close/",
     "/api/v1/tenants/{tenant_id}/conversations/{conversation_id}/read/",
     "/api/v1/tenants/{tenant_id}/conversations/{conversation_id}/reopen/",
-    "/api/v1/tenants/{tenant_id}/events/",
     "/api/v1/tenants/{tenant_id}/leads/{lead_id}/messages/",
-    "/api/v1/tenants/{tenant_id}/messages/",
     "/api/v1/tenants/{tenant_id}/messages/{message_id}/resend/",
     "/api/v1/tenants/{tenant_id}/widget/snippet/",
 }

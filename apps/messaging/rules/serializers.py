@@ -45,6 +45,15 @@ class EventInSerializer(serializers.Serializer):
         return attrs
 
 
+class EventBatchSerializer(serializers.Serializer):
+    events = serializers.ListField(
+        child=serializers.DictField(),
+        min_length=1,
+        max_length=MAX_BATCH,
+        help_text="1 to 1,000 events, each as in the single form; each is answered on its own.",
+    )
+
+
 class DecisionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     rule = serializers.CharField()
