@@ -17,8 +17,7 @@ TIME_ZONES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
 class TenantForm(forms.Form):
-    """Company name, site domain, widget origins (one per line) and the time zone (working
-    hours, follow-up rules' days and quiet hours, bookings)."""
+    """Company name, site domain and widget origins (one per line)."""
 
     name = forms.CharField(label=_("Company name"), max_length=200)
     site_domain = forms.CharField(
@@ -40,20 +39,6 @@ class TenantForm(forms.Form):
         ),
     )
 
-    time_zone = forms.ChoiceField(
-        label=_("Time zone"),
-        choices=TIME_ZONES,
-        required=False,
-        help_text=_("Days, quiet hours and working hours are counted in it (e.g. Europe/Moscow)."),
-    )
-
-    def changes(self) -> dict:
-        """The cleaned values to save (a form without a time zone keeps the current one)."""
-        data = dict(self.cleaned_data)
-        if not data.get("time_zone"):
-            data.pop("time_zone", None)
-        return data
-
     def clean_site_domain(self) -> str:
         value = self.cleaned_data["site_domain"].strip().lower()
         if "://" in value:
@@ -72,8 +57,30 @@ class TenantForm(forms.Form):
             "name": tenant.name,
             "site_domain": tenant.site_domain,
             "allowed_origins": "\n".join(tenant.allowed_origins or []),
-            "time_zone": tenant.time_zone,
         }
+
+
+class TenantSettingsForm(TenantForm):
+    """The company settings: TenantForm and the time zone (working hours, the follow-up
+    rules' days and quiet hours, bookings)."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=TIME_ZONES,
+        required=False,
+        help_text=_("Days, quiet hours and working hours are counted in it (e.g. Europe/Moscow)."),
+    )
+
+    def changes(self) -> dict:
+        """The cleaned values to save (a form without a time zone keeps the current one)."""
+        data = dict(self.cleaned_data)
+        if not data.get("time_zone"):
+            data.pop("time_zone", None)
+        return data
+
+    @staticmethod
+    def initial_for(tenant) -> dict:
+        return {**TenantForm.initial_for(tenant), "time_zone": tenant.time_zone}
 
 
 class InvitationForm(forms.Form):

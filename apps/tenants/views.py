@@ -22,7 +22,7 @@ from apps.tenants.dashboard import (
     is_admin,
     partial_or_redirect,
 )
-from apps.tenants.forms import InvitationForm, RoleForm, TenantForm
+from apps.tenants.forms import InvitationForm, RoleForm, TenantForm, TenantSettingsForm
 from apps.tenants.roles import Role
 
 MEMBERS_PARTIAL = "tenants/_team_members.html"
@@ -227,7 +227,7 @@ def tenant_settings(request, tenant_slug):
     status = 200
     if request.method == "POST":
         require_role(request.membership, Role.ADMIN)
-        form = TenantForm(request.POST)
+        form = TenantSettingsForm(request.POST)
         status = 400
         if form.is_valid():
             try:
@@ -240,7 +240,9 @@ def tenant_settings(request, tenant_slug):
                 messages.success(request, _("Company settings saved."))
                 return redirect("tenants:settings", tenant_slug=tenant.slug)
     else:
-        form = TenantForm(initial=TenantForm.initial_for(tenant)) if can_edit else None
+        form = (
+            TenantSettingsForm(initial=TenantSettingsForm.initial_for(tenant)) if can_edit else None
+        )
     context = {"form": form, "can_edit": can_edit}
     return render(request, "tenants/settings.html", context, status=status)
 

@@ -142,6 +142,8 @@ class Snapshot:
     def took(self, decision: Decision) -> None:
         if decision.outcome not in SENDING:
             return
+        if decision.outcome == Outcome.SCHEDULED and decision.reason == DELAY:
+            return  # not yet decided: it counts once it is (as the window's query has it)
         if decision.dedup_key:
             self.holders[decision.dedup_key] = decision
         version = decision.version
