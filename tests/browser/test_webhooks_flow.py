@@ -58,7 +58,12 @@ def company(transactional_db):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("label", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_add_endpoint_send_test_event_see_it_delivered(
-    company, receiver, live_server, chromium, label, viewport  # noqa: F811
+    company,
+    receiver,
+    live_server,
+    chromium,
+    label,
+    viewport,  # noqa: F811
 ):
     from playwright.sync_api import expect
 
