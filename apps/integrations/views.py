@@ -34,7 +34,12 @@ def _context(request, form=None, **extra) -> dict:
 
 def _log_context(request, endpoint) -> dict:
     deliveries = list(selectors.delivery_list(request.tenant, endpoint_id=endpoint.pk)[:LOG_SIZE])
-    busy = any(d.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING) for d in deliveries)
+    # Poll while a send is under way or about to start; a retry hours away is not waited on.
+    busy = any(
+        d.status == DeliveryStatus.SENDING
+        or (d.status == DeliveryStatus.PENDING and not d.attempts)
+        for d in deliveries
+    )
     return {"endpoint": endpoint, "deliveries": deliveries, "busy": busy}
 
 

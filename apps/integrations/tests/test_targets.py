@@ -131,3 +131,12 @@ def test_the_send_connects_to_the_checked_address_with_the_host_name(
     request = route.calls.last.request
     assert request.headers["host"] == "hooks.example.com"
     assert request.extensions["sni_hostname"] == "hooks.example.com"
+
+
+def test_check_deploy_warns_while_private_targets_are_allowed(settings):
+    from apps.integrations.checks import private_targets_off
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    assert private_targets_off() == []
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    assert [w.id for w in private_targets_off()] == ["integrations.W001"]

@@ -105,3 +105,24 @@ def test_without_the_tool_the_page_shows_the_lock(admin_client_web, tenant, plan
     assert page.status_code == 200 and "integrations:create" not in page.content.decode()
     assert f"/t/{tenant.slug}/webhooks/new/" not in page.content.decode()
     assert admin_client_web.get(_url(tenant, "1")).status_code == 403
+
+
+def test_the_log_shows_a_500_and_when_it_is_tried_again(
+    admin_client_web, on_business, receiver, english_ui, django_capture_on_commit_callbacks
+):
+    from apps.integrations.services import endpoint_create
+    from apps.leads.ingestion import ingest_leads
+
+    receiver.always = 500
+    with tenant_scope(on_business):
+        endpoint, _secret = endpoint_create(
+            tenant=on_business, actor=None, url=receiver.url, events=["lead.created"]
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            ingest_leads(tenant=on_business, items=[{"email": "a@example.com"}], source="api")
+
+    log = admin_client_web.get(_url(on_business, endpoint.pk, "log"), **HX).content.decode()
+
+    assert '<code class="status-code">500</code>' in log
+    assert "The endpoint answered 500." in log and "next try" in log
+    assert "every 2s" not in log  # the next try is a minute away: the page does not poll
