@@ -36,6 +36,7 @@ def test_plans_are_public_with_prices_in_minor_units_and_localized_names(
         "export",
         "extended_analytics",
         "messaging_rules",
+        "webhooks",
     ]
     ru = api_client.get(PLANS, HTTP_ACCEPT_LANGUAGE="ru").json()
     assert ru[2]["name"] == "Про"

@@ -19,6 +19,7 @@ ALL_LINKS = [
     "channels:index",
     "booking:index",
     "messaging_rules:index",
+    "integrations:index",
     "leads:api_keys",
     "features:modules",
     "billing:overview",
@@ -69,7 +70,7 @@ def test_admin_sees_every_link_in_order_with_the_current_page_marked(
     assert [href for href, current in links if current] == _urls(tenant, active)
 
 
-ADMIN_ONLY = ("leads:api_keys", "channels:index")
+ADMIN_ONLY = ("integrations:index", "leads:api_keys", "channels:index")
 # Analysts read; talking to leads, booking meetings and editing rules is operators' work.
 OPERATOR_WORK = ("messaging:inbox", "booking:index", "messaging_rules:index")
 
