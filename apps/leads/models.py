@@ -207,6 +207,12 @@ class Lead(TenantOwnedModel):
                 name="lead_tenant_first_contact",
                 condition=models.Q(first_contact_at__isnull=False),
             ),
+            # analytics: "unanswered now" counted index-only, not by reading every lead
+            models.Index(
+                fields=["tenant"],
+                name="lead_tenant_unanswered",
+                condition=models.Q(status="new", first_contact_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
