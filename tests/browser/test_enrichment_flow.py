@@ -223,6 +223,10 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
     # then the statuses move as the worker goes (the page polls; no reload)
     assert ai_queue.run(80) == 80
     expect(run_box.locator('[data-count="pending"]')).to_have_text("120", timeout=60_000)
+    # the item statuses and the run's counters are two reads: wait until a poll shows both
+    done = """() => ["enriched", "nothing_found"].reduce((sum, key) => sum + Number(
+        document.querySelector(`#enrichment-run [data-count="${key}"]`).textContent), 0)"""
+    page.wait_for_function(f"() => ({done})() === 80", timeout=60_000)
     enriched = int(run_box.locator('[data-count="enriched"]').inner_text())
     nothing = int(run_box.locator('[data-count="nothing_found"]').inner_text())
     assert enriched + nothing == 80 and enriched and nothing
