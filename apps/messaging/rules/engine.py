@@ -11,7 +11,9 @@ rules, the subjects' history of the event types the conditions look at, the "onc
 taken, the sends inside the "N per window" windows); what the batch decides is added to it
 as it goes, so each event is judged exactly as if the events before it had been stored one
 by one. Decisions that send nothing are written in one bulk insert; a decision that sends is
-stored at once and its outbox message queued in the same transaction.
+stored at once (its message is keyed by its id), its message checked by the batch's outbox at
+once (a refusal frees the limit for the next event) and stored with the batch's other messages
+at the batch's end, in the same transaction.
 
 Races: a "once" limit is a unique key (a concurrent winner makes the insert fail, the caller
 evaluates again and records the suppression); an "N per window" limit is serialised per
@@ -29,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from apps.messaging.outbox import OutboxBatch, Queued
 from apps.messaging.rules import sending
 from apps.messaging.rules.conditions import Context, evaluate, resolve
 from apps.messaging.rules.models import SENDING, Decision, Event, Outcome, Rule, RuleVersion
@@ -54,22 +57,31 @@ def rules_for(tenant, event_type: str) -> list[Rule]:
 class Batch:
     """Decisions of one batch: those that send nothing wait for one bulk insert."""
 
-    def __init__(self, snapshot: Snapshot, now: datetime):
+    def __init__(self, snapshot: Snapshot, now: datetime, leads=()):
         self.snap = snapshot
         self.now = now
         self.pending: list[Decision] = []
         self.changed: dict[int, Decision] = {}
+        self.outbox = OutboxBatch(snapshot.tenant, leads=leads)
+        self.queued: dict[int, Queued] = {}
 
     def flush(self) -> None:
         if self.pending:
             Decision.objects.bulk_create(self.pending)
             self.pending = []
 
-    def later(self, decision: Decision) -> None:
+    def later(self, decision: Decision, queued: Queued | None = None) -> None:
         self.changed[decision.pk] = decision
+        if queued is not None:
+            self.queued[decision.pk] = queued
 
     def finish(self) -> None:
+        """The pending decisions, the outbox's messages, then the decisions' message ids."""
         self.flush()
+        self.outbox.commit()
+        for pk, queued in self.queued.items():
+            self.changed[pk].message_id = queued.message.pk
+        self.queued = {}
         if self.changed:
             Decision.objects.bulk_update(list(self.changed.values()), sending.LATER_FIELDS)
             self.changed = {}
@@ -83,7 +95,7 @@ def evaluate_events(
     Call inside the transaction that stored the events."""
     now = now or timezone.now()
     rules = [only] if only is not None else rules_enabled(tenant)
-    batch = Batch(Snapshot.load(tenant, events, rules), now)
+    batch = Batch(Snapshot.load(tenant, events, rules), now, [event.lead for event in events])
     decided: dict[int, list[Decision]] = {}
     for event in events:
         decisions = []
@@ -152,7 +164,7 @@ def decide(decision: Decision, *, now: datetime) -> Decision:
             del snap.holders[key]
     for entries in snap.window.values():
         entries[:] = [(at, d) for at, d in entries if d.pk != decision.pk]
-    batch = Batch(snap, now)
+    batch = Batch(snap, now, [decision.lead])
     result = _decide(decision, batch)
     batch.finish()
     return result
@@ -186,7 +198,7 @@ def _decide(decision: Decision, batch: Batch) -> Decision:
     if quiet_until is not None:
         return _store(batch, decision, Outcome.SCHEDULED, QUIET, due_at=quiet_until)
     _store(batch, decision, Outcome.QUEUED, "", due_at=None, now=True)
-    sending.perform(decision, channel_for=snap.channel, later=batch.later)
+    sending.perform(decision, channel_for=snap.channel, later=batch.later, outbox=batch.outbox)
     if decision.outcome not in SENDING:
         snap.released(decision)
     return decision

@@ -1,7 +1,8 @@
 """The action of a matched decision, inside the decision's transaction.
 
-`send`: the message goes into the outbox (apps/messaging/outbox.py) in the same transaction as
-the decision, keyed by the decision id, so a decision is delivered at least once and never
+`send`: the message goes into the outbox (apps/messaging/outbox.py; a batch of decisions keeps
+one outbox batch, stored with its decisions) in the same transaction as the decision, keyed by
+the decision id, so a decision is delivered at least once and never
 twice. The outbox refuses marketing without consent, suppressed addresses, missing addresses
 and closed WhatsApp windows; the decision records which.
 `alert`: an e-mail to the tenant's admins and operators, sent after commit.
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from apps.channels.models import Channel, ChannelStatus
 from apps.messaging.errors import NoAddress, NoChannel, OutsideWhatsAppWindow, Suppressed, TooLong
-from apps.messaging.outbox import queue_message
+from apps.messaging.outbox import OutboxBatch
 from apps.messaging.rules.models import Action, Outcome
 from apps.messaging.rules.templating import MissingVariable, render_template
 from apps.tenants.models import Membership
@@ -26,25 +27,38 @@ from apps.tenants.roles import Role
 LANGUAGES = ("ru", "en")
 
 
-def perform(decision, *, channel_for=None, later=None) -> None:
+def perform(decision, *, channel_for=None, later=None, outbox=None) -> None:
     """Act on a decision already stored as queued; updates its outcome when it cannot.
-    A batch passes `channel_for(kind)` (it remembers the channels) and `later(decision)`
-    (it writes the message id and an alert's outcome in one update at its end)."""
-    version = decision.version
-    later = later or _save_now
-    if version.action == Action.ALERT:
+    A batch passes `channel_for(kind)` (it remembers the channels), its `outbox` (the
+    messages are checked at once and stored together when the batch ends) and
+    `later(decision, queued)` (it writes the message id and an alert's outcome in one
+    update at its end, once its outbox is stored). Alone, the message is stored now."""
+    if outbox is None:
+        outbox, held = OutboxBatch(decision.tenant), []
+        perform(
+            decision,
+            channel_for=channel_for,
+            later=lambda d, queued=None: held.append((d, queued)),
+            outbox=outbox,
+        )
+        outbox.commit()
+        for held_decision, queued in held:
+            if queued is not None:
+                held_decision.message_id = queued.message.pk
+            held_decision.save(update_fields=list(LATER_FIELDS))
+        return
+    if decision.version.action == Action.ALERT:
         _alert(decision, later)
     else:
         _send(
-            decision, channel_for or (lambda kind: channel_for_kind(decision.tenant, kind)), later
+            decision,
+            channel_for or (lambda kind: channel_for_kind(decision.tenant, kind)),
+            later,
+            outbox,
         )
 
 
 LATER_FIELDS = ("outcome", "details", "message_id")
-
-
-def _save_now(decision) -> None:
-    decision.save(update_fields=list(LATER_FIELDS))
 
 
 def language_of(decision) -> str:
@@ -52,7 +66,7 @@ def language_of(decision) -> str:
     return wanted if wanted in LANGUAGES else "ru"
 
 
-def _send(decision, channel_for, later) -> None:
+def _send(decision, channel_for, later, outbox) -> None:
     if decision.lead is None:
         return _finish(decision, Outcome.FAILED, "no_lead")
     try:
@@ -65,8 +79,7 @@ def _send(decision, channel_for, later) -> None:
         if channel is None:
             return _finish(decision, Outcome.FAILED, "no_channel")
     try:
-        message = queue_message(
-            tenant=decision.tenant,
+        queued = outbox.add(
             lead=decision.lead,
             body=body,
             subject=subject,
@@ -88,8 +101,7 @@ def _send(decision, channel_for, later) -> None:
         return _finish(decision, Outcome.FAILED, "outside_window")
     except TooLong as too_long:
         return _finish(decision, Outcome.FAILED, "too_long", {"message": too_long.message})
-    decision.message_id = message.pk
-    later(decision)
+    later(decision, queued)
 
 
 def channel_for_kind(tenant, kind: str) -> Channel | None:
