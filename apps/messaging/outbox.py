@@ -82,10 +82,10 @@ class Queued:
     """A message added to a batch; once the batch is stored, `message` is the stored row (an
     earlier message with the same idempotency key when one was stored meanwhile)."""
 
-    __slots__ = ("message", "new")
+    __slots__ = ("key_of", "message", "new")
 
-    def __init__(self, message: Message, *, new: bool):
-        self.message, self.new = message, new
+    def __init__(self, message: Message, *, new: bool, key_of=None):
+        self.message, self.new, self.key_of = message, new, key_of
 
 
 class OutboxBatch:
@@ -252,16 +252,19 @@ class OutboxBatch:
         author=None,
         source: str = "operator",
         source_ref: str = "",
-        idempotency_key: str,
+        idempotency_key,
         in_reply_to=None,
         template: dict | None = None,
     ) -> Queued:
         """Check a message and hold it for `commit`; raises the error that refuses it. A key
         already stored (or added) answers that message. A key `prepare` was not given is
-        looked up at `commit`."""
+        looked up at `commit`. `idempotency_key` may be a function answering (key,
+        source_ref) when the batch is stored: the key of a row stored with the batch (the
+        rules' decision, whose id the key names)."""
         if not idempotency_key:
             raise ValueError("an outbox message needs an idempotency_key")
-        key = idempotency_key[:200]
+        key_of = idempotency_key if callable(idempotency_key) else None
+        key = "" if key_of else idempotency_key[:200]
         if key in self.keys:
             return self.keys[key]
         if self.stored.get(key) is not None:
@@ -310,15 +313,16 @@ class OutboxBatch:
             template=template or {},
             created_at=timezone.now(),
         )
-        queued = Queued(message, new=True)
-        self.keys[key] = queued
+        queued = Queued(message, new=True, key_of=key_of)
+        if key:
+            self.keys[key] = queued
         self.added.append(queued)
         return queued
 
     def commit(self) -> None:
         """Store the messages added since the last commit (in the caller's transaction) and
         queue their sends after it commits."""
-        added, self.added = self.added, []
+        added, self.added = self._resolve_keys(self.added), []
         self._load_keys([queued.message.idempotency_key for queued in added])
         for queued in added:
             earlier = self.stored.get(queued.message.idempotency_key)
@@ -337,6 +341,25 @@ class OutboxBatch:
         for queued in added:
             self.stored[queued.message.idempotency_key] = queued.message
         schedule_sends(self.tenant, [queued.message for queued in added])
+
+    def _resolve_keys(self, added: list[Queued]) -> list[Queued]:
+        """Keys given as functions, now known; the second message with a key answers the
+        first (as a second call with the same key would)."""
+        kept = []
+        for queued in added:
+            if queued.key_of is not None:
+                key, source_ref = queued.key_of()
+                queued.key_of = None
+                queued.message.idempotency_key, queued.message.source_ref = (
+                    key[:200],
+                    source_ref[:200],
+                )
+                first = self.keys.setdefault(queued.message.idempotency_key, queued)
+                if first is not queued:
+                    queued.message, queued.new = first.message, False
+                    continue
+            kept.append(queued)
+        return kept
 
     def _insert(self, added: list[Queued]) -> list[Queued]:
         """One insert; when a concurrent call stored one of the keys meanwhile, one by one

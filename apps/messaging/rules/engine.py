@@ -10,10 +10,10 @@ Speed: a batch of events is evaluated against one `Snapshot`, read in a few quer
 rules, the subjects' history of the event types the conditions look at, the "once" keys
 taken, the sends inside the "N per window" windows); what the batch decides is added to it
 as it goes, so each event is judged exactly as if the events before it had been stored one
-by one. Decisions that send nothing are written in one bulk insert; a decision that sends is
-stored at once (its message is keyed by its id), its message checked by the batch's outbox at
-once (a refusal frees the limit for the next event) and stored with the batch's other messages
-at the batch's end, in the same transaction.
+by one. The batch's decisions are written in one bulk insert at its end; a decision that sends
+has its message checked by the batch's outbox at once (a refusal frees the limit for the next
+event), and the batch's messages (keyed by their decisions' ids) are stored after the
+decisions in a few queries, in the same transaction.
 
 Races: a "once" limit is a unique key (a concurrent winner makes the insert fail, the caller
 evaluates again and records the suppression); an "N per window" limit is serialised per
@@ -61,7 +61,7 @@ class Batch:
         self.snap = snapshot
         self.now = now
         self.pending: list[Decision] = []
-        self.changed: dict[int, Decision] = {}
+        self.changed: dict[int, Decision] = {}  # id() → decision, written at the end
         self.outbox = OutboxBatch(snapshot.tenant, leads=leads)
         self.queued: dict[int, Queued] = {}
 
@@ -71,16 +71,17 @@ class Batch:
             self.pending = []
 
     def later(self, decision: Decision, queued: Queued | None = None) -> None:
-        self.changed[decision.pk] = decision
+        self.changed[id(decision)] = decision
         if queued is not None:
-            self.queued[decision.pk] = queued
+            self.queued[id(decision)] = queued
 
     def finish(self) -> None:
-        """The pending decisions, the outbox's messages, then the decisions' message ids."""
+        """The pending decisions (their ids key the messages), the outbox's messages, then
+        the decisions' message ids and alerts' outcomes in one update."""
         self.flush()
         self.outbox.commit()
-        for pk, queued in self.queued.items():
-            self.changed[pk].message_id = queued.message.pk
+        for key, queued in self.queued.items():
+            self.changed[key].message_id = queued.message.pk
         self.queued = {}
         if self.changed:
             Decision.objects.bulk_update(list(self.changed.values()), sending.LATER_FIELDS)
@@ -197,7 +198,7 @@ def _decide(decision: Decision, batch: Batch) -> Decision:
     quiet_until = quiet_end(version, decision.tenant.time_zone, now)
     if quiet_until is not None:
         return _store(batch, decision, Outcome.SCHEDULED, QUIET, due_at=quiet_until)
-    _store(batch, decision, Outcome.QUEUED, "", due_at=None, now=True)
+    _store(batch, decision, Outcome.QUEUED, "", due_at=None)
     sending.perform(decision, channel_for=snap.channel, later=batch.later, outbox=batch.outbox)
     if decision.outcome not in SENDING:
         snap.released(decision)
@@ -227,9 +228,9 @@ def due_time(event: Event, version: RuleVersion) -> datetime | None:
     return start + timedelta(minutes=version.delay_minutes)
 
 
-def _store(batch, decision, outcome, reason, details=None, *, earlier=None, due_at=None, now=False):
-    """Set the outcome; a new decision that sends is inserted `now` (its message needs its
-    id), the others with the batch; one decided again is updated."""
+def _store(batch, decision, outcome, reason, details=None, *, earlier=None, due_at=None):
+    """Set the outcome; a new decision is inserted with the batch (before the batch's
+    messages, which name it), one decided again is updated."""
     decision.outcome, decision.reason = outcome, reason
     decision.details = details or {}
     decision.earlier = earlier
@@ -244,8 +245,6 @@ def _store(batch, decision, outcome, reason, details=None, *, earlier=None, due_
         decision.save()
     else:
         batch.pending.append(decision)
-        if now:
-            batch.flush()
     batch.snap.took(decision)
     return decision
 

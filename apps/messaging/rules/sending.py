@@ -28,7 +28,8 @@ LANGUAGES = ("ru", "en")
 
 
 def perform(decision, *, channel_for=None, later=None, outbox=None) -> None:
-    """Act on a decision already stored as queued; updates its outcome when it cannot.
+    """Act on a decision set queued (stored, or stored with its batch); updates its outcome
+    when it cannot.
     A batch passes `channel_for(kind)` (it remembers the channels), its `outbox` (the
     messages are checked at once and stored together when the batch ends) and
     `later(decision, queued)` (it writes the message id and an alert's outcome in one
@@ -86,8 +87,8 @@ def _send(decision, channel_for, later, outbox) -> None:
             channel=channel,
             marketing=decision.version.marketing,
             source="rule",
-            source_ref=str(decision.pk),
-            idempotency_key=f"rule-decision:{decision.pk}",
+            # the decision is stored with its batch, before the batch's messages
+            idempotency_key=lambda: (f"rule-decision:{decision.pk}", str(decision.pk)),
         )
     except Suppressed as refused:
         if refused.reason == "no_consent":
@@ -130,7 +131,8 @@ def _finish(decision, outcome: str, reason: str, details: dict | None = None) ->
     decision.outcome, decision.reason = outcome, reason
     decision.details = details or {}
     decision.dedup_key = None  # a refused send does not use up a "once" limit
-    decision.save(update_fields=["outcome", "reason", "details", "dedup_key"])
+    if decision.pk is not None:  # else it is stored with its batch
+        decision.save(update_fields=["outcome", "reason", "details", "dedup_key"])
 
 
 def _alert(decision, later) -> None:

@@ -8,7 +8,7 @@ from apps.leads.models import TimelineEntry, TimelineKind
 from apps.messaging.addresses import remember_address
 from apps.messaging.errors import NoAddress, Suppressed
 from apps.messaging.models import Conversation, Direction, Message, MessageStatus
-from apps.messaging.outbox import queue_message, queue_messages
+from apps.messaging.outbox import OutboxBatch, queue_message, queue_messages
 from apps.messaging.suppression import suppress
 from apps.messaging.tasks import send_message_task
 from apps.messaging.tests.fakes import make_channel, make_lead
@@ -170,3 +170,20 @@ def test_a_key_stored_or_repeated_answers_that_message(
     assert answers[0].pk == stored.pk
     assert answers[1].pk == answers[2].pk and answers[1].body == "Hi"
     assert len(sent) == 2  # the stored key queues nothing again
+
+
+def test_a_key_stored_meanwhile_by_a_concurrent_call_answers_the_stored_message(tenant, sent):
+    email = make_channel(tenant, "sendgrid")
+    first, second = _leads(tenant, 2)
+    with tenant_scope(tenant):
+        batch = OutboxBatch(tenant)
+        batch.prepare([first, second], keys=["race", "other"])
+        raced = batch.add(lead=first, body="Hi", idempotency_key="race", channel=email)
+        other = batch.add(lead=second, body="Hi", idempotency_key="other", channel=email)
+        meanwhile = queue_message(tenant=tenant, lead=first, body="Won", idempotency_key="race")
+        batch.commit()  # the one insert fails on the key: stored one by one
+
+        assert raced.message.pk == meanwhile.pk and not raced.new
+        assert other.new and Message.objects.get(idempotency_key="other").pk == other.message.pk
+        assert Message.objects.count() == 2
+        assert TimelineEntry.objects.filter(kind=TimelineKind.MESSAGE_OUT).count() == 2
