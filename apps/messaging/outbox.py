@@ -21,6 +21,7 @@ import re
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Subquery
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -336,7 +337,7 @@ class OutboxBatch:
             for queued in added:
                 queued.message.conversation = conversations[queued.message.lead_id]
             added = self._insert(added)
-            _touch_conversations([queued.message for queued in added])
+            _touch_conversations(self.tenant, [queued.message for queued in added])
             TimelineEntry.objects.bulk_create([_timeline_entry(queued.message) for queued in added])
         for queued in added:
             self.stored[queued.message.idempotency_key] = queued.message
@@ -385,17 +386,19 @@ class OutboxBatch:
         return inserted
 
 
-def _touch_conversations(messages: list[Message]) -> None:
-    """Each conversation shows its newest message (one update)."""
-    latest: dict[int, Conversation] = {}
-    for message in messages:
-        conversation = message.conversation
-        conversation.channel = message.channel
-        conversation.last_message_at = message.created_at
-        conversation.last_message_preview = message.body[:PREVIEW]
-        latest[conversation.pk] = conversation
-    Conversation.objects.bulk_update(
-        list(latest.values()), ["channel", "last_message_at", "last_message_preview"]
+def _touch_conversations(tenant, messages: list[Message]) -> None:
+    """Each conversation shows the batch's newest message to it (one update)."""
+    newest = (
+        Message.objects.for_tenant(tenant)
+        .filter(conversation=OuterRef("pk"), pk__in=[message.pk for message in messages])
+        .order_by("-created_at", "-id")
+    )
+    Conversation.objects.for_tenant(tenant).filter(
+        pk__in={message.conversation_id for message in messages}
+    ).update(
+        channel=Subquery(newest.values("channel")[:1]),
+        last_message_at=Subquery(newest.values("created_at")[:1]),
+        last_message_preview=Substr(Subquery(newest.values("body")[:1]), 1, PREVIEW),
     )
 
 

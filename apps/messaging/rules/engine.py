@@ -61,9 +61,9 @@ class Batch:
         self.snap = snapshot
         self.now = now
         self.pending: list[Decision] = []
-        self.changed: dict[int, Decision] = {}  # id() → decision, written at the end
+        self.changed: dict[int, Decision] = {}  # id() → a stored decision acted on
         self.outbox = OutboxBatch(snapshot.tenant, leads=leads)
-        self.queued: dict[int, Queued] = {}
+        self.queued: dict[int, tuple[Decision, Queued]] = {}  # id() → its message
 
     def flush(self) -> None:
         if self.pending:
@@ -71,18 +71,26 @@ class Batch:
             self.pending = []
 
     def later(self, decision: Decision, queued: Queued | None = None) -> None:
-        self.changed[id(decision)] = decision
+        """A decision acted on: one not stored yet has its outcome inserted with the batch
+        and only its message id written after; a stored one is updated at the end."""
         if queued is not None:
-            self.queued[id(decision)] = queued
+            self.queued[id(decision)] = (decision, queued)
+        if decision.pk is not None:
+            self.changed[id(decision)] = decision
 
     def finish(self) -> None:
         """The pending decisions (their ids key the messages), the outbox's messages, then
-        the decisions' message ids and alerts' outcomes in one update."""
+        the decisions' message ids (and the stored decisions' outcomes), one update each."""
         self.flush()
         self.outbox.commit()
-        for key, queued in self.queued.items():
-            self.changed[key].message_id = queued.message.pk
+        fresh = []
+        for key, (decision, queued) in self.queued.items():
+            decision.message_id = queued.message.pk
+            if key not in self.changed:
+                fresh.append(decision)
         self.queued = {}
+        if fresh:
+            sending.message_ids_write(self.snap.tenant, fresh)
         if self.changed:
             Decision.objects.bulk_update(list(self.changed.values()), sending.LATER_FIELDS)
             self.changed = {}
@@ -199,7 +207,9 @@ def _decide(decision: Decision, batch: Batch) -> Decision:
     if quiet_until is not None:
         return _store(batch, decision, Outcome.SCHEDULED, QUIET, due_at=quiet_until)
     _store(batch, decision, Outcome.QUEUED, "", due_at=None)
-    sending.perform(decision, channel_for=snap.channel, later=batch.later, outbox=batch.outbox)
+    sending.perform(
+        decision, channel_for=snap.channel, team=snap.team, later=batch.later, outbox=batch.outbox
+    )
     if decision.outcome not in SENDING:
         snap.released(decision)
     return decision

@@ -13,13 +13,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.channels.models import Channel, ChannelStatus
 from apps.messaging.errors import NoAddress, NoChannel, OutsideWhatsAppWindow, Suppressed, TooLong
+from apps.messaging.models import Message
 from apps.messaging.outbox import OutboxBatch
-from apps.messaging.rules.models import Action, Outcome
+from apps.messaging.rules.models import Action, Decision, Outcome
 from apps.messaging.rules.templating import MissingVariable, render_template
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
@@ -27,18 +30,19 @@ from apps.tenants.roles import Role
 LANGUAGES = ("ru", "en")
 
 
-def perform(decision, *, channel_for=None, later=None, outbox=None) -> None:
+def perform(decision, *, channel_for=None, team=None, later=None, outbox=None) -> None:
     """Act on a decision set queued (stored, or stored with its batch); updates its outcome
-    when it cannot.
-    A batch passes `channel_for(kind)` (it remembers the channels), its `outbox` (the
-    messages are checked at once and stored together when the batch ends) and
-    `later(decision, queued)` (it writes the message id and an alert's outcome in one
-    update at its end, once its outbox is stored). Alone, the message is stored now."""
+    when it cannot. A batch passes `channel_for(kind)` and `team()` (it remembers the
+    channels and the alerts' recipients), its `outbox` (messages are checked at once and
+    stored together when the batch ends) and `later(decision, queued)` (it writes the
+    message ids and stored decisions' outcomes at its end, once its outbox is stored).
+    Alone, the message is stored now."""
     if outbox is None:
         outbox, held = OutboxBatch(decision.tenant), []
         perform(
             decision,
             channel_for=channel_for,
+            team=team,
             later=lambda d, queued=None: held.append((d, queued)),
             outbox=outbox,
         )
@@ -49,7 +53,7 @@ def perform(decision, *, channel_for=None, later=None, outbox=None) -> None:
             held_decision.save(update_fields=list(LATER_FIELDS))
         return
     if decision.version.action == Action.ALERT:
-        _alert(decision, later)
+        _alert(decision, later, team or (lambda: team_addresses(decision.tenant)))
     else:
         _send(
             decision,
@@ -57,6 +61,19 @@ def perform(decision, *, channel_for=None, later=None, outbox=None) -> None:
             later,
             outbox,
         )
+
+
+KEY_PREFIX = "rule-decision:"  # a decision's message: this and the decision's id
+
+
+def message_ids_write(tenant, decisions) -> None:
+    """The message ids of decisions stored with their batch, in one update (each decision's
+    message is the one its key names)."""
+    key = Concat(Value(KEY_PREFIX), Cast(OuterRef("pk"), CharField()))
+    message = Message.objects.for_tenant(tenant).filter(idempotency_key=key).values("pk")[:1]
+    Decision.objects.filter(tenant=tenant, pk__in=[d.pk for d in decisions]).update(
+        message_id=Subquery(message)
+    )
 
 
 LATER_FIELDS = ("outcome", "details", "message_id")
@@ -88,7 +105,7 @@ def _send(decision, channel_for, later, outbox) -> None:
             marketing=decision.version.marketing,
             source="rule",
             # the decision is stored with its batch, before the batch's messages
-            idempotency_key=lambda: (f"rule-decision:{decision.pk}", str(decision.pk)),
+            idempotency_key=lambda: (f"{KEY_PREFIX}{decision.pk}", str(decision.pk)),
         )
     except Suppressed as refused:
         if refused.reason == "no_consent":
@@ -135,8 +152,8 @@ def _finish(decision, outcome: str, reason: str, details: dict | None = None) ->
         decision.save(update_fields=["outcome", "reason", "details", "dedup_key"])
 
 
-def _alert(decision, later) -> None:
-    recipients = team_addresses(decision.tenant)
+def _alert(decision, later, team) -> None:
+    recipients = team()
     if not recipients:
         return _finish(decision, Outcome.FAILED, "no_team")
     subject, body = _alert_text(decision)
