@@ -35,8 +35,11 @@ def lead_address(lead, kind: str) -> str:
         .values_list("value", flat=True)
         .first()
     )
-    if stored:
-        return stored
+    return stored or contact_address(lead, kind)
+
+
+def contact_address(lead, kind: str) -> str:
+    """The lead's own e-mail/phone as an address in a channel kind ("" for other kinds)."""
     if kind == AddressKind.EMAIL:
         return normalize(kind, lead.email)
     if kind in (AddressKind.SMS, AddressKind.WHATSAPP):

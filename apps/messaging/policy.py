@@ -24,17 +24,22 @@ def ensure_may_send(
     marketing: bool = False,
     in_reply_to=None,
     template: bool = False,
+    reason_of=None,
+    window_open=None,
 ) -> None:
     """Suppressed / no consent / WhatsApp window (an approved template may go outside it),
-    checked again right before each send."""
+    checked again right before each send. A batch (the outbox) passes what it loaded in
+    bulk: `reason_of(kind, address)` (the suppression reason or "") and `window_open(lead)`."""
     if not _is_direct_reply(lead, kind, address, in_reply_to):
-        reason = suppression_reason(tenant, kind, address)
+        reason = (reason_of or (lambda k, a: suppression_reason(tenant, k, a)))(kind, address)
         if reason:
             raise Suppressed(reason)
     if marketing and not lead.consent_marketing:
         raise Suppressed("no_consent")
-    if kind == AddressKind.WHATSAPP and not template and not whatsapp_window_open(tenant, lead):
-        raise OutsideWhatsAppWindow()
+    if kind == AddressKind.WHATSAPP and not template:
+        is_open = window_open(lead) if window_open else whatsapp_window_open(tenant, lead)
+        if not is_open:
+            raise OutsideWhatsAppWindow()
 
 
 def _is_direct_reply(lead, kind: str, address: str, in_reply_to) -> bool:

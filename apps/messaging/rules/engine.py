@@ -10,8 +10,10 @@ Speed: a batch of events is evaluated against one `Snapshot`, read in a few quer
 rules, the subjects' history of the event types the conditions look at, the "once" keys
 taken, the sends inside the "N per window" windows); what the batch decides is added to it
 as it goes, so each event is judged exactly as if the events before it had been stored one
-by one. Decisions that send nothing are written in one bulk insert; a decision that sends is
-stored at once and its outbox message queued in the same transaction.
+by one. The batch's decisions are written in one bulk insert at its end; a decision that sends
+has its message checked by the batch's outbox at once (a refusal frees the limit for the next
+event), and the batch's messages (keyed by their decisions' ids) are stored after the
+decisions in a few queries, in the same transaction.
 
 Races: a "once" limit is a unique key (a concurrent winner makes the insert fail, the caller
 evaluates again and records the suppression); an "N per window" limit is serialised per
@@ -29,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from apps.messaging.outbox import OutboxBatch, Queued
 from apps.messaging.rules import sending
 from apps.messaging.rules.conditions import Context, evaluate, resolve
 from apps.messaging.rules.models import SENDING, Decision, Event, Outcome, Rule, RuleVersion
@@ -54,22 +57,40 @@ def rules_for(tenant, event_type: str) -> list[Rule]:
 class Batch:
     """Decisions of one batch: those that send nothing wait for one bulk insert."""
 
-    def __init__(self, snapshot: Snapshot, now: datetime):
+    def __init__(self, snapshot: Snapshot, now: datetime, leads=()):
         self.snap = snapshot
         self.now = now
         self.pending: list[Decision] = []
-        self.changed: dict[int, Decision] = {}
+        self.changed: dict[int, Decision] = {}  # id() → a stored decision acted on
+        self.outbox = OutboxBatch(snapshot.tenant, leads=leads)
+        self.queued: dict[int, tuple[Decision, Queued]] = {}  # id() → its message
 
     def flush(self) -> None:
         if self.pending:
             Decision.objects.bulk_create(self.pending)
             self.pending = []
 
-    def later(self, decision: Decision) -> None:
-        self.changed[decision.pk] = decision
+    def later(self, decision: Decision, queued: Queued | None = None) -> None:
+        """A decision acted on: one not stored yet has its outcome inserted with the batch
+        and only its message id written after; a stored one is updated at the end."""
+        if queued is not None:
+            self.queued[id(decision)] = (decision, queued)
+        if decision.pk is not None:
+            self.changed[id(decision)] = decision
 
     def finish(self) -> None:
+        """The pending decisions (their ids key the messages), the outbox's messages, then
+        the decisions' message ids (and the stored decisions' outcomes), one update each."""
         self.flush()
+        self.outbox.commit()
+        fresh = []
+        for key, (decision, queued) in self.queued.items():
+            decision.message_id = queued.message.pk
+            if key not in self.changed:
+                fresh.append(decision)
+        self.queued = {}
+        if fresh:
+            sending.message_ids_write(self.snap.tenant, fresh)
         if self.changed:
             Decision.objects.bulk_update(list(self.changed.values()), sending.LATER_FIELDS)
             self.changed = {}
@@ -83,7 +104,7 @@ def evaluate_events(
     Call inside the transaction that stored the events."""
     now = now or timezone.now()
     rules = [only] if only is not None else rules_enabled(tenant)
-    batch = Batch(Snapshot.load(tenant, events, rules), now)
+    batch = Batch(Snapshot.load(tenant, events, rules), now, [event.lead for event in events])
     decided: dict[int, list[Decision]] = {}
     for event in events:
         decisions = []
@@ -152,7 +173,7 @@ def decide(decision: Decision, *, now: datetime) -> Decision:
             del snap.holders[key]
     for entries in snap.window.values():
         entries[:] = [(at, d) for at, d in entries if d.pk != decision.pk]
-    batch = Batch(snap, now)
+    batch = Batch(snap, now, [decision.lead])
     result = _decide(decision, batch)
     batch.finish()
     return result
@@ -185,8 +206,10 @@ def _decide(decision: Decision, batch: Batch) -> Decision:
     quiet_until = quiet_end(version, decision.tenant.time_zone, now)
     if quiet_until is not None:
         return _store(batch, decision, Outcome.SCHEDULED, QUIET, due_at=quiet_until)
-    _store(batch, decision, Outcome.QUEUED, "", due_at=None, now=True)
-    sending.perform(decision, channel_for=snap.channel, later=batch.later)
+    _store(batch, decision, Outcome.QUEUED, "", due_at=None)
+    sending.perform(
+        decision, channel_for=snap.channel, team=snap.team, later=batch.later, outbox=batch.outbox
+    )
     if decision.outcome not in SENDING:
         snap.released(decision)
     return decision
@@ -215,9 +238,9 @@ def due_time(event: Event, version: RuleVersion) -> datetime | None:
     return start + timedelta(minutes=version.delay_minutes)
 
 
-def _store(batch, decision, outcome, reason, details=None, *, earlier=None, due_at=None, now=False):
-    """Set the outcome; a new decision that sends is inserted `now` (its message needs its
-    id), the others with the batch; one decided again is updated."""
+def _store(batch, decision, outcome, reason, details=None, *, earlier=None, due_at=None):
+    """Set the outcome; a new decision is inserted with the batch (before the batch's
+    messages, which name it), one decided again is updated."""
     decision.outcome, decision.reason = outcome, reason
     decision.details = details or {}
     decision.earlier = earlier
@@ -232,8 +255,6 @@ def _store(batch, decision, outcome, reason, details=None, *, earlier=None, due_
         decision.save()
     else:
         batch.pending.append(decision)
-        if now:
-            batch.flush()
     batch.snap.took(decision)
     return decision
 

@@ -1,7 +1,8 @@
 """The action of a matched decision, inside the decision's transaction.
 
-`send`: the message goes into the outbox (apps/messaging/outbox.py) in the same transaction as
-the decision, keyed by the decision id, so a decision is delivered at least once and never
+`send`: the message goes into the outbox (apps/messaging/outbox.py; a batch of decisions keeps
+one outbox batch, stored with its decisions) in the same transaction as the decision, keyed by
+the decision id, so a decision is delivered at least once and never
 twice. The outbox refuses marketing without consent, suppressed addresses, missing addresses
 and closed WhatsApp windows; the decision records which.
 `alert`: an e-mail to the tenant's admins and operators, sent after commit.
@@ -12,13 +13,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import CharField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.channels.models import Channel, ChannelStatus
 from apps.messaging.errors import NoAddress, NoChannel, OutsideWhatsAppWindow, Suppressed, TooLong
-from apps.messaging.outbox import queue_message
-from apps.messaging.rules.models import Action, Outcome
+from apps.messaging.models import Message
+from apps.messaging.outbox import OutboxBatch
+from apps.messaging.rules.models import Action, Decision, Outcome
 from apps.messaging.rules.templating import MissingVariable, render_template
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
@@ -26,25 +30,53 @@ from apps.tenants.roles import Role
 LANGUAGES = ("ru", "en")
 
 
-def perform(decision, *, channel_for=None, later=None) -> None:
-    """Act on a decision already stored as queued; updates its outcome when it cannot.
-    A batch passes `channel_for(kind)` (it remembers the channels) and `later(decision)`
-    (it writes the message id and an alert's outcome in one update at its end)."""
-    version = decision.version
-    later = later or _save_now
-    if version.action == Action.ALERT:
-        _alert(decision, later)
+def perform(decision, *, channel_for=None, team=None, later=None, outbox=None) -> None:
+    """Act on a decision set queued (stored, or stored with its batch); updates its outcome
+    when it cannot. A batch passes `channel_for(kind)` and `team()` (it remembers the
+    channels and the alerts' recipients), its `outbox` (messages are checked at once and
+    stored together when the batch ends) and `later(decision, queued)` (it writes the
+    message ids and stored decisions' outcomes at its end, once its outbox is stored).
+    Alone, the message is stored now."""
+    if outbox is None:
+        outbox, held = OutboxBatch(decision.tenant), []
+        perform(
+            decision,
+            channel_for=channel_for,
+            team=team,
+            later=lambda d, queued=None: held.append((d, queued)),
+            outbox=outbox,
+        )
+        outbox.commit()
+        for held_decision, queued in held:
+            if queued is not None:
+                held_decision.message_id = queued.message.pk
+            held_decision.save(update_fields=list(LATER_FIELDS))
+        return
+    if decision.version.action == Action.ALERT:
+        _alert(decision, later, team or (lambda: team_addresses(decision.tenant)))
     else:
         _send(
-            decision, channel_for or (lambda kind: channel_for_kind(decision.tenant, kind)), later
+            decision,
+            channel_for or (lambda kind: channel_for_kind(decision.tenant, kind)),
+            later,
+            outbox,
         )
 
 
+KEY_PREFIX = "rule-decision:"  # a decision's message: this and the decision's id
+
+
+def message_ids_write(tenant, decisions) -> None:
+    """The message ids of decisions stored with their batch, in one update (each decision's
+    message is the one its key names)."""
+    key = Concat(Value(KEY_PREFIX), Cast(OuterRef("pk"), CharField()))
+    message = Message.objects.for_tenant(tenant).filter(idempotency_key=key).values("pk")[:1]
+    Decision.objects.filter(tenant=tenant, pk__in=[d.pk for d in decisions]).update(
+        message_id=Subquery(message)
+    )
+
+
 LATER_FIELDS = ("outcome", "details", "message_id")
-
-
-def _save_now(decision) -> None:
-    decision.save(update_fields=list(LATER_FIELDS))
 
 
 def language_of(decision) -> str:
@@ -52,7 +84,7 @@ def language_of(decision) -> str:
     return wanted if wanted in LANGUAGES else "ru"
 
 
-def _send(decision, channel_for, later) -> None:
+def _send(decision, channel_for, later, outbox) -> None:
     if decision.lead is None:
         return _finish(decision, Outcome.FAILED, "no_lead")
     try:
@@ -65,16 +97,15 @@ def _send(decision, channel_for, later) -> None:
         if channel is None:
             return _finish(decision, Outcome.FAILED, "no_channel")
     try:
-        message = queue_message(
-            tenant=decision.tenant,
+        queued = outbox.add(
             lead=decision.lead,
             body=body,
             subject=subject,
             channel=channel,
             marketing=decision.version.marketing,
             source="rule",
-            source_ref=str(decision.pk),
-            idempotency_key=f"rule-decision:{decision.pk}",
+            # the decision is stored with its batch, before the batch's messages
+            idempotency_key=lambda: (f"{KEY_PREFIX}{decision.pk}", str(decision.pk)),
         )
     except Suppressed as refused:
         if refused.reason == "no_consent":
@@ -88,8 +119,7 @@ def _send(decision, channel_for, later) -> None:
         return _finish(decision, Outcome.FAILED, "outside_window")
     except TooLong as too_long:
         return _finish(decision, Outcome.FAILED, "too_long", {"message": too_long.message})
-    decision.message_id = message.pk
-    later(decision)
+    later(decision, queued)
 
 
 def channel_for_kind(tenant, kind: str) -> Channel | None:
@@ -118,11 +148,12 @@ def _finish(decision, outcome: str, reason: str, details: dict | None = None) ->
     decision.outcome, decision.reason = outcome, reason
     decision.details = details or {}
     decision.dedup_key = None  # a refused send does not use up a "once" limit
-    decision.save(update_fields=["outcome", "reason", "details", "dedup_key"])
+    if decision.pk is not None:  # else it is stored with its batch
+        decision.save(update_fields=["outcome", "reason", "details", "dedup_key"])
 
 
-def _alert(decision, later) -> None:
-    recipients = team_addresses(decision.tenant)
+def _alert(decision, later, team) -> None:
+    recipients = team()
     if not recipients:
         return _finish(decision, Outcome.FAILED, "no_team")
     subject, body = _alert_text(decision)

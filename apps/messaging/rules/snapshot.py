@@ -50,6 +50,7 @@ class Snapshot:
         # (rule id, subject) → [(occurred_at, decision)] of decisions that send (windows)
         self.window: dict[tuple[int, str], list[tuple[datetime, Decision]]] = defaultdict(list)
         self.channels: dict[str, object] = {}
+        self.team_addresses: list[str] | None = None
 
     @classmethod
     def load(cls, tenant, events: list[Event], rules: list[Rule]) -> Snapshot:
@@ -163,6 +164,12 @@ class Snapshot:
         if kind not in self.channels:
             self.channels[kind] = sending.channel_for_kind(self.tenant, kind)
         return self.channels[kind]
+
+    def team(self) -> list[str]:
+        """Where the batch's alerts go (read once)."""
+        if self.team_addresses is None:
+            self.team_addresses = sending.team_addresses(self.tenant)
+        return self.team_addresses
 
 
 def window_locks(tenant, keys) -> None:

@@ -17,6 +17,7 @@ from apps.messaging.rules.engine import quiet_end
 from apps.messaging.rules.models import Decision, Event, RuleVersion
 from apps.messaging.rules.packs import pack_install
 from apps.messaging.rules.tests.helpers import AT, lead_make, sms_rule
+from apps.messaging.suppression import suppress
 from apps.tenants.scoping import tenant_scope
 
 
@@ -285,3 +286,39 @@ def test_a_batch_reads_and_writes_in_a_constant_number_of_queries(scope):
     assert large == small
     assert Decision.objects.filter(event__event_id__startswith="l").count() == 60
     assert {d.outcome for r in results for d in r.decisions} == {"not_matched"}
+
+
+def test_a_batch_that_sends_queues_its_messages_in_a_constant_number_of_queries(scope):
+    # given: a rule that sends on every event, and in each group of leads one opted out
+    sms_rule(
+        scope,
+        code="EVERY",
+        trigger="page_view",
+        once_per="",
+        conditions={"field": "properties.score", "op": "gte", "value": 0},
+    )
+    leads = [lead_make(scope, f"+7999000{n:04d}") for n in range(10)]
+    suppress(scope, "sms", leads[0].phone)
+    suppress(scope, "sms", leads[5].phone)
+
+    # when: a batch of 5 events and one of 20, to different leads
+    small, _results = _batch_queries(scope, leads[:5], 5, "s")
+    large, results = _batch_queries(scope, leads[5:], 20, "l")
+
+    # then: the same number of queries; each send's message stored, keyed by its decision,
+    # the opted-out lead's decisions suppressed as one at a time would have them
+    assert large == small
+    decisions = [d for r in results for d in r.decisions]
+    sent = [d for d in decisions if d.lead_id != leads[5].pk]
+    assert {d.outcome for d in sent} == {"queued"} and len(sent) == 16
+    stored = dict(
+        Decision.objects.filter(pk__in=[d.pk for d in sent]).values_list("pk", "message_id")
+    )
+    messages = Message.objects.filter(pk__in=stored.values())
+    assert {m.idempotency_key for m in messages} == {f"rule-decision:{pk}" for pk in stored}
+    assert {m.source_ref for m in messages} == {str(pk) for pk in stored}
+    refused = Decision.objects.filter(lead=leads[5])
+    assert {(d.outcome, d.reason, d.message_id) for d in refused} == {
+        ("suppressed", "opted_out", None)
+    }
+    assert refused.count() == 4
