@@ -13,7 +13,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.analytics.metrics import register_collector  # needs the models
-        from apps.analytics.rollups import EVENT_HANDLERS
+        from apps.analytics.tasks import EVENT_HANDLERS
 
         register_collector()
 

@@ -26,9 +26,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
 from apps.analytics.models import NO_LIST, TTFC_BOUNDS, DailyLeadStats
-from apps.leads.events import LeadsCreated, LeadStatusChanged, MeetingBooked, MeetingCanceled
 from apps.leads.models import Lead, LeadStatus
-from apps.tenants.models import Tenant
 
 logger = structlog.get_logger(__name__)
 VERSION_KEY = "analytics:version:"
@@ -183,11 +181,8 @@ def recent_days(tenant, count: int, now: datetime) -> list[date]:
     return [today - timedelta(days=i) for i in range(count)]
 
 
-def leads_refresh(tenant_id, lead_ids) -> int:
-    """Recompute the days the given leads were created on."""
-    tenant = Tenant.objects.filter(pk=tenant_id).first()
-    if tenant is None or not lead_ids:
-        return 0
+def lead_days(tenant, lead_ids) -> set[date]:
+    """The local days the given leads were created on."""
     zone = tenant_zone(tenant)
     created = (
         Lead.objects.for_tenant(tenant)
@@ -195,33 +190,4 @@ def leads_refresh(tenant_id, lead_ids) -> int:
         .filter(pk__in=list(lead_ids))
         .values_list("created_at", flat=True)
     )
-    return days_refresh(tenant, {local_day(moment, zone) for moment in created})
-
-
-def on_leads_created(event: LeadsCreated) -> None:
-    _safely(event.tenant_id, event.lead_ids)
-
-
-def on_status_changed(event: LeadStatusChanged) -> None:
-    _safely(event.tenant_id, [lead_id for lead_id, _old in event.previous])
-
-
-def on_meeting(event: MeetingBooked | MeetingCanceled) -> None:
-    _safely(event.tenant_id, [event.lead_id])
-
-
-def _safely(tenant_id, lead_ids) -> None:
-    """An analytics failure never breaks the work that emitted the event: the beat task
-    repairs the day later."""
-    try:
-        leads_refresh(tenant_id, lead_ids)
-    except Exception:
-        logger.exception("analytics_rollup_failed", tenant_id=str(tenant_id))
-
-
-EVENT_HANDLERS = (
-    (LeadsCreated, on_leads_created),
-    (LeadStatusChanged, on_status_changed),
-    (MeetingBooked, on_meeting),
-    (MeetingCanceled, on_meeting),
-)
+    return {local_day(moment, zone) for moment in created}

@@ -2,17 +2,76 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import structlog
 from celery import shared_task
+from django.core.cache import cache
 from django.utils import timezone
 
 from apps.analytics.reports import lead_drop_check, weekly_report_send
-from apps.analytics.rollups import days_refresh, range_refresh, recent_days
+from apps.analytics.rollups import days_refresh, lead_days, range_refresh, recent_days
+from apps.leads.events import LeadsCreated, LeadStatusChanged, MeetingBooked, MeetingCanceled
 from apps.tenants.models import Tenant
 
 logger = structlog.get_logger(__name__)
 RECENT_DAYS = 2
 HISTORY_DAYS = 120
+# A day's rollup is recounted a few seconds after the first event that touches it, once for
+# every event in between: a busy widget does not recount the day on every lead.
+REFRESH_DELAY_SECONDS = 5
+
+
+# --- rollups kept up to date from the domain events leads emits ------------------------------
+
+
+def on_leads_created(event: LeadsCreated) -> None:
+    _queue_refresh(event.tenant_id, event.lead_ids)
+
+
+def on_status_changed(event: LeadStatusChanged) -> None:
+    _queue_refresh(event.tenant_id, [lead_id for lead_id, _old in event.previous])
+
+
+def on_meeting(event: MeetingBooked | MeetingCanceled) -> None:
+    _queue_refresh(event.tenant_id, [event.lead_id])
+
+
+EVENT_HANDLERS = (
+    (LeadsCreated, on_leads_created),
+    (LeadStatusChanged, on_status_changed),
+    (MeetingBooked, on_meeting),
+    (MeetingCanceled, on_meeting),
+)
+
+
+def _refresh_key(tenant_id, day: str) -> str:
+    return f"analytics:refresh-queued:{tenant_id}:{day}"
+
+
+def _queue_refresh(tenant_id, lead_ids) -> None:
+    """Queue a recount of each day the leads were created on, unless one is queued already
+    (it has not started: it will count these leads too). An analytics failure never breaks
+    the work that emitted the event: the beat task repairs the day later."""
+    try:
+        tenant = Tenant.objects.filter(pk=tenant_id).first()
+        if tenant is None or not lead_ids:
+            return
+        for day in sorted(lead_days(tenant, lead_ids)):
+            if cache.add(_refresh_key(tenant.pk, day.isoformat()), 1, REFRESH_DELAY_SECONDS * 60):
+                refresh_day_task.apply_async(
+                    (str(tenant.pk), day.isoformat()), countdown=REFRESH_DELAY_SECONDS
+                )
+    except Exception:
+        logger.exception("analytics_rollup_failed", tenant_id=str(tenant_id))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def refresh_day_task(tenant_id: str, day: str) -> int:
+    """Recount one day: the mark goes first, so an event after it queues the next recount."""
+    cache.delete(_refresh_key(tenant_id, day))
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    return days_refresh(tenant, [date.fromisoformat(day)]) if tenant else 0
 
 
 def _each_tenant(work, label: str) -> int:
