@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from apps.core.api import ClockTimeField, error_responses
+from apps.core.api import ClockTimeField, StrictFieldsMixin, error_responses
 from apps.leads.api.leads import TENANT_ID
 from apps.leads.models import WidgetConfig
 from apps.leads.widget_config import (
@@ -28,7 +28,7 @@ from apps.tenants.api_base import TenantAPIView
 TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
-class WidgetConfigSerializer(serializers.ModelSerializer):
+class WidgetConfigSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     work_from = ClockTimeField(required=False)
     work_to = ClockTimeField(required=False)
     time_zone = serializers.ChoiceField(choices=TIME_ZONES, required=False)

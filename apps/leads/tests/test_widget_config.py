@@ -186,6 +186,15 @@ def test_api_validates_per_field(admin_api, tenant):
     assert "field_email" in both_hidden.json()["error"]["fields"]
 
 
+def test_api_refuses_wrong_json_types_and_unknown_fields(admin_api, tenant):
+    api = url("api-widget-config", tenant)
+    wrong_type = admin_api.put(api, {"marketing_en": -1.7e22}, format="json")
+    assert wrong_type.status_code == 400 and "marketing_en" in wrong_type.json()["error"]["fields"]
+    unknown = admin_api.put(api, {"colour": "red"}, format="json")
+    assert unknown.status_code == 400 and "colour" in unknown.json()["error"]["fields"]
+    assert admin_api.get(api).json()["version"] == 1  # nothing saved
+
+
 def test_api_put_is_for_admins(operator_api, analyst_api, tenant):
     api = url("api-widget-config", tenant)
     assert analyst_api.get(api).status_code == 200
