@@ -601,9 +601,13 @@
         list.appendChild(button);
       });
     }
+    var latest = 0; // only the answer to the newest request is shown: the first load may land after a date pick
     function load(day) {
+      var ticket = ++latest;
       fetch(booking.slots_url + (day ? "?date=" + day : ""), { mode: "cors", credentials: "omit" }).then(getJSON).then(function (data) {
+        if (ticket !== latest) return;
         if (data.date && !date.value) date.value = data.date;
+        list.setAttribute("data-date", data.date || day);
         show(data.slots || []);
         note.textContent = (data.slots || []).length ? "" : (data.error && data.error.message) || BOOKING_TEXT.none;
       }, function () { note.textContent = BOOKING_TEXT.failed; });

@@ -158,7 +158,8 @@ def test_landing_to_a_booked_meeting_and_the_conflict_screen(
     expect(visitor.get_by_role("heading", name="Выберите время встречи")).to_be_visible()
     tomorrow = (timezone.now().astimezone(ZoneInfo(ZONE)) + timedelta(days=1)).date()
     visitor.get_by_label("Дата").fill(tomorrow.isoformat())
-    slot = visitor.locator(".fl-slot").first
+    # the slots of the picked day (the list says which day it shows)
+    slot = visitor.locator(f'.fl-slots[data-date="{tomorrow.isoformat()}"] .fl-slot').first
     expect(slot).to_be_visible()
     _shots(visitor, "visitor-slots")
     slot.click()
