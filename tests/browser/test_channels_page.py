@@ -68,8 +68,16 @@ def test_channels_page(company, live_server, browser, label, viewport):
     expect(page.get_by_text("••••9876")).to_be_visible()
     page.get_by_role("button", name="Проверить подключение").click()
     expect(page.locator(".channels-table .badge-danger")).to_have_text("Ошибка")
-    page.locator("details.connect-provider summary").first.click()
+    # edit the connected channel in place: a new name, the stored password kept
+    page.locator("details.channel-edit summary").first.click()
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"channels-edit-{label}.png"), full_page=True)
+    edit = page.locator("details.channel-edit form").first
+    edit.get_by_label("Имя", exact=True).fill("Почта поддержки")
+    edit.get_by_role("button", name="Сохранить и проверить").click()
+    expect(page.get_by_text("Канал «Почта поддержки» сохранён.")).to_be_visible()
+    assert "pw-secret" not in page.content()
+    page.locator("details.connect-provider summary").first.click()
     page.screenshot(path=str(SHOTS / f"channels-{label}.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     context.close()

@@ -312,6 +312,7 @@ TABLE: dict[str, Entry] = {
             "smtp-set_from_email": "sweep@example.test",
         },
     ),
+    "t/<slug:tenant_slug>/channels/<int:channel_id>/edit/": page(POST=AD),
     "t/<slug:tenant_slug>/channels/<int:channel_id>/test/": page(POST=AD),
     "t/<slug:tenant_slug>/channels/<int:channel_id>/toggle/": page(POST=AD),
     "t/<slug:tenant_slug>/channels/<int:channel_id>/delete/": page(POST=AD),

@@ -9,6 +9,7 @@ import pytest
 from apps.channels.models import Channel, ChannelStatus
 from apps.tenants.scoping import tenant_scope
 from conftest import closed_port
+from tests.factories import TenantFactory
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -137,3 +138,71 @@ def test_smtp_adapter_refused_login_is_unauthorized(refusing_smtp):
         adapter.verify_credentials()
     assert error.value.unauthorized
     assert smtplib  # the stdlib client the backend uses
+
+
+def _edit_form(channel, **values):
+    prefix = f"edit{channel.pk}-"
+    form = {
+        prefix + "name": channel.name,
+        **{prefix + "set_" + k: v for k, v in channel.settings.items() if k != "account"},
+    }
+    form.update({prefix + k: v for k, v in values.items()})
+    return form
+
+
+def test_edit_renames_changes_a_setting_and_keeps_the_stored_password(admin_client_web, on_start):
+    admin_client_web.post(_url(on_start, "new"), _smtp_form(closed_port()), **HX)
+    with tenant_scope(on_start):
+        channel = Channel.objects.get()
+    page = admin_client_web.get(_url(on_start)).content.decode()
+    assert f'name="edit{channel.pk}-set_host" value="127.0.0.1"' in page
+    assert "mail-password-4321" not in page  # a stored key is never sent back
+
+    response = admin_client_web.post(
+        _url(on_start, channel.pk, "edit"),
+        _edit_form(channel, name="Support mail", set_from_email="help@acme.test", cred_password=""),
+        **HX,
+    )
+
+    assert response.status_code == 200
+    assert "Канал «Support mail» сохранён." in response.content.decode()
+    channel.refresh_from_db()
+    assert channel.name == "Support mail"
+    assert channel.settings["from_email"] == "help@acme.test"
+    assert channel.credentials["password"] == "mail-password-4321"
+    assert channel.last_tested_at  # tested again with the new settings
+
+
+def test_edit_replaces_a_key_and_names_a_missing_setting(admin_client_web, on_start):
+    admin_client_web.post(_url(on_start, "new"), _smtp_form(closed_port()), **HX)
+    with tenant_scope(on_start):
+        channel = Channel.objects.get()
+
+    bad = admin_client_web.post(
+        _url(on_start, channel.pk, "edit"),
+        _edit_form(channel, set_host="", cred_password="new-password-9876"),
+        **HX,
+    )
+    assert bad.status_code == 400
+    html = bad.content.decode()
+    assert "field-error" in html and '<details class="small channel-edit" open>' in html
+    channel.refresh_from_db()
+    assert channel.settings["host"] == "127.0.0.1"
+    assert channel.credentials["password"] == "mail-password-4321"  # nothing half-saved
+
+    fixed = _edit_form(channel, cred_password="new-password-9876")
+    admin_client_web.post(_url(on_start, channel.pk, "edit"), fixed, **HX)
+    channel.refresh_from_db()
+    assert channel.credentials["password"] == "new-password-9876"
+
+
+def test_edit_of_another_tenants_channel_is_404(admin_client_web, on_start):
+    other = TenantFactory()
+    with tenant_scope(other):
+        channel = Channel(tenant=other, kind="telegram", provider="telegram", name="Theirs")
+        channel.credentials = {"bot_token": "1:x"}
+        channel.save()
+
+    response = admin_client_web.post(_url(on_start, channel.pk, "edit"), {}, **HX)
+
+    assert response.status_code == 404
