@@ -193,7 +193,7 @@ register(
         "hyrocall",
         _("HYROCALL calls"),
         _("Automatic calls to new leads through the HYROCALL platform."),
-        ("upsell:decide", "upsell-hyrocall-webhook"),
+        ("upsell-hyrocall-webhook",),
     )
 )
 register(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from apps.ai.client import get_llm_client
 from apps.ai.providers.base import ProviderError as AIProviderError
-from apps.core.errors import ApplicationError, ValidationFailed
+from apps.core.errors import ApplicationError, ObjectNotFound, ValidationFailed
 from apps.leads.identity import InvalidPhone, normalize_email, normalize_phone
 from apps.leads.ingestion.service import CREATED, MERGED, ingest_leads
 from apps.leads.models import Lead, LeadList, LeadStatus, ListKind, Source
@@ -94,7 +94,9 @@ def catalogue_add(tenant, *, product: str, tier: str = "", description: str = ""
 
 
 def catalogue_remove(tenant, item_id: int) -> None:
-    CatalogueItem.objects.for_tenant(tenant).filter(pk=item_id).delete()
+    deleted, _rows = CatalogueItem.objects.for_tenant(tenant).filter(pk=item_id).delete()
+    if not deleted:
+        raise ObjectNotFound()
 
 
 # --- tickets in ----------------------------------------------------------------------------

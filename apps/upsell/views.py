@@ -26,7 +26,9 @@ def _index_url(request) -> str:
 
 
 def webhook_url(row) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("upsell-helpdesk-webhook", args=[row.webhook_token])
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "upsell-helpdesk-webhook", args=[row.webhook_token]
+    )
 
 
 @dashboard_view(Role.OPERATOR)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from django.http import JsonResponse
+from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -21,15 +22,24 @@ from apps.upsell.providers import get_call_platform
 MAX_BODY = 256 * 1024
 
 
+def _raw_body(request) -> bytes:
+    """The raw body (empty if something already parsed it as a form: nothing to verify)."""
+    try:
+        return request.body
+    except RawPostDataException:
+        return b""
+
+
 @csrf_exempt
 @require_POST
 def helpdesk_webhook(request, token: str):
     row = selectors.settings_by_webhook_token(token)
-    if len(request.body) > MAX_BODY:
+    raw = _raw_body(request)
+    if len(raw) > MAX_BODY:
         return JsonResponse(error_body("too_large", "The body is too large."), status=413)
     with tenant_scope(row.tenant):
         try:
-            source, data = parse(request.headers, request.body, row.webhook_secret)
+            source, data = parse(request.headers, raw, row.webhook_secret)
         except SignatureInvalid:
             body = error_body("invalid_signature", "Signature does not match.")
             return JsonResponse(body, status=403)
@@ -48,12 +58,13 @@ def helpdesk_webhook(request, token: str):
 @require_POST
 def hyrocall_webhook(request):
     platform = get_call_platform()
-    if not platform.verify_webhook(request.body, request.headers):
+    body = _raw_body(request)
+    if not platform.verify_webhook(body, request.headers):
         return JsonResponse(
             error_body("invalid_signature", "Signature does not match."), status=403
         )
     try:
-        outcome = platform.parse_outcome(json.loads(request.body))
+        outcome = platform.parse_outcome(json.loads(body))
     except (ValueError, TypeError, AttributeError):
         return JsonResponse(error_body("invalid", "Not a call outcome."), status=400)
     return JsonResponse({"status": outreach.call_outcome_record(outcome)})
