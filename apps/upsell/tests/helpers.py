@@ -6,8 +6,16 @@ from apps.upsell.models import CaseStatus, Classification, Ticket, UpsellCase
 from apps.upsell.transitions import case_transition
 
 
-def make_case(tenant, *, ref="T-9", email="anna@romashka.ru", phone="+79161234567",
-              status=CaseStatus.AWAITING_APPROVAL, score="0.9", consent=True) -> UpsellCase:  # fmt: skip
+def make_case(
+    tenant,
+    *,
+    ref="T-9",
+    email="anna@romashka.ru",
+    phone="+79161234567",
+    status=CaseStatus.AWAITING_APPROVAL,
+    score="0.9",
+    consent=True,
+) -> UpsellCase:
     """A ticket, its classification and a case that went through the real lead step."""
     with tenant_scope(tenant):
         ticket = Ticket.objects.create(
