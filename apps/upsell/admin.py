@@ -77,20 +77,6 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class HistoryInline(admin.TabularInline):
-    model = CaseTransition
-    extra = 0
-    can_delete = False
-    fields = ("created_at", "from_status", "to_status", "actor_label", "reason")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return CaseTransition.objects.unscoped().order_by("created_at", "id")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.action(description=_("Approve the selected cases (drafts as they are)"))
 def approve_selected(modeladmin, request, queryset):
     approved = 0
@@ -115,17 +101,17 @@ class UpsellCaseAdmin(admin.ModelAdmin):
     list_select_related = ("tenant", "ticket", "decided_by")
     search_fields = ("tenant__name", "product", "ticket__external_id")
     actions = [approve_selected]
-    inlines = [HistoryInline]
     fields = (
         "tenant", "status", "score", "product", "tier", "ticket_text", "rationale", "evidence",
         "classified_by", "lead", "email_subject", "email_body", "call_script", "reject_reason",
         "decided_by", "decided_at", "decided_via", "email_state", "email_detail",
-        "call_state", "call_detail", "call_summary", "call_transcript",
+        "call_state", "call_detail", "call_summary", "call_transcript", "history_table",
     )  # fmt: skip
     readonly_fields = (
         "tenant", "status", "score", "product", "tier", "ticket_text", "rationale", "evidence",
         "classified_by", "lead", "decided_by", "decided_at", "decided_via", "email_state",
         "email_detail", "call_state", "call_detail", "call_summary", "call_transcript",
+        "history_table",
     )  # fmt: skip
 
     def get_queryset(self, request):
@@ -161,6 +147,22 @@ class UpsellCaseAdmin(admin.ModelAdmin):
     def evidence(self, case):
         quotes = case.classification.evidence_quotes or []
         return format_html_join("", "<blockquote>“{}”</blockquote>", ((q,) for q in quotes))
+
+    @admin.display(description=_("history"))
+    def history_table(self, case):
+        rows = CaseTransition.objects.unscoped().filter(case=case).order_by("created_at", "id")
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{} · {} → <strong>{}</strong> · {} · {}</li>",
+                (
+                    (r.created_at.strftime("%Y-%m-%d %H:%M"), r.from_status or "—", r.to_status,
+                     r.actor_label, r.reason)
+                    for r in rows
+                ),
+            ),
+        )  # fmt: skip
 
     @admin.display(description=_("classified by"))
     def classified_by(self, case):
