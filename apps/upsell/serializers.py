@@ -34,6 +34,9 @@ class TicketOutSerializer(serializers.Serializer):
     queued = serializers.BooleanField()
 
 
+_STATES = "One of: " + ", ".join(ChannelState.values) + "."
+
+
 class CaseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=CaseStatus.choices)
@@ -48,9 +51,9 @@ class CaseSerializer(serializers.Serializer):
     ticket_id = serializers.CharField(source="ticket.external_id")
     ticket_source = serializers.CharField(source="ticket.source")
     lead_id = serializers.IntegerField(allow_null=True)
-    email_state = serializers.ChoiceField(choices=ChannelState.choices)
+    email_state = serializers.CharField(help_text=_STATES)
     email_detail = serializers.CharField()
-    call_state = serializers.ChoiceField(choices=ChannelState.choices)
+    call_state = serializers.CharField(help_text=_STATES)
     call_detail = serializers.CharField()
     call_summary = serializers.CharField()
     decided_via = serializers.CharField()
