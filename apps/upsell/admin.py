@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
+from apps.tenants.scoping import tenant_scope
 from apps.upsell import services
 from apps.upsell.models import (
     CaseStatus,
@@ -90,6 +91,18 @@ def approve_selected(modeladmin, request, queryset):
     messages.success(request, _("Approved: %(n)s.") % {"n": approved})
 
 
+@admin.action(description=_("Mark the selected cases won (the lead becomes won)"))
+def mark_won(modeladmin, request, queryset):
+    won = 0
+    for case in queryset.filter(status__in=[CaseStatus.DONE, CaseStatus.FAILED]).select_related(
+        "tenant"
+    ):
+        with transaction.atomic(), tenant_scope(case.tenant):
+            services.case_mark_won(case, actor=request.user)
+        won += 1
+    messages.success(request, _("Won: %(n)s.") % {"n": won})
+
+
 @admin.register(UpsellCase)
 class UpsellCaseAdmin(admin.ModelAdmin):
     change_form_template = "admin/upsell/upsellcase/change_form.html"
@@ -100,7 +113,7 @@ class UpsellCaseAdmin(admin.ModelAdmin):
     list_filter = ("status", "tenant", ScoreFilter, ProductFilter, AgeFilter)
     list_select_related = ("tenant", "ticket", "decided_by")
     search_fields = ("tenant__name", "product", "ticket__external_id")
-    actions = [approve_selected]
+    actions = [approve_selected, mark_won]
     fields = (
         "tenant", "status", "score", "product", "tier", "ticket_text", "rationale", "evidence",
         "classified_by", "lead", "email_subject", "email_body", "call_script", "reject_reason",

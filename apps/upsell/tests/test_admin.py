@@ -88,3 +88,16 @@ def test_bulk_approve(staff, tenant, other_tenant, django_capture_on_commit_call
         )
     statuses = set(UpsellCase.objects.unscoped().values_list("decided_via", flat=True))
     assert statuses == {"admin"}
+
+
+def test_staff_mark_a_done_case_won_and_its_lead_won(staff, tenant):
+    case = make_case(tenant)
+    with tenant_scope(tenant):
+        UpsellCase.objects.filter(pk=case.pk).update(status=CaseStatus.DONE)
+    staff.post(
+        reverse(CHANGELIST) + "?status__exact=done",
+        {"action": "mark_won", "_selected_action": [case.pk]},
+    )
+    with tenant_scope(tenant):
+        case.refresh_from_db()
+        assert case.status == CaseStatus.WON and case.lead.status == "won"
