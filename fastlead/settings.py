@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "apps.enrichment",
     "apps.booking",
     "apps.integrations",
+    "apps.upsell",
 ]
 
 MIDDLEWARE = [
@@ -230,6 +231,8 @@ CELERY_TASK_ROUTES = {
     "apps.leads.enrichment.tasks.enrich_lead_task": {"queue": "ai"},
     "apps.leads.enrichment.tasks.enrichment_fan_out_task": {"queue": "ai"},
     "apps.leads.enrichment.tasks.enrichment_settle_task": {"queue": "billing"},
+    "apps.upsell.tasks.classify_ticket_task": {"queue": "ai"},
+    "apps.upsell.tasks.outreach_task": {"queue": "messaging"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -657,3 +660,9 @@ DATABASE_ROUTERS = [
     *globals().get("DATABASE_ROUTERS", []),
     "apps.analytics.routers.AnalyticsReplicaRouter",
 ]
+
+# --- Upsell radar: HYROCALL calls (apps/upsell) ----------------------------------------------
+# No key: the labelled offline platform (no call is placed; the case says so).
+HYROCALL_API_KEY = env("HYROCALL_API_KEY", default="")
+HYROCALL_BASE_URL = env("HYROCALL_BASE_URL", default="https://api.hyrocall.ru")
+HYROCALL_WEBHOOK_SECRET = env("HYROCALL_WEBHOOK_SECRET", default="")

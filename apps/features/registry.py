@@ -185,6 +185,7 @@ register(
         "upsell",
         _("Upsell radar"),
         _("Spots upsell chances in your support tickets and drafts the outreach."),
+        ("upsell:index", "upsell:case", "upsell:decide", "api-tickets", "api-upsell-cases"),
     )
 )
 register(
@@ -192,6 +193,7 @@ register(
         "hyrocall",
         _("HYROCALL calls"),
         _("Automatic calls to new leads through the HYROCALL platform."),
+        ("upsell-hyrocall-webhook",),
     )
 )
 register(

@@ -38,6 +38,7 @@ from apps.tenants import keys
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
 from apps.tenants.services import invitation_create
+from apps.upsell.models import CatalogueItem, Classification, Ticket, UpsellCase
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 ALPHA = "alphamark"
@@ -194,7 +195,28 @@ def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
         "subject_id": f"lead:{lead_id}",
         "booking_id": booking.pk,
         "attempt_id": attempt.pk,
+        **_upsell(tenant, marker, lead),
     }
+
+
+def _upsell(tenant, marker: str, lead) -> dict:
+    """An upsell case awaiting approval (with its ticket and classification) and a
+    catalogue entry: the rows the upsell pages name."""
+    item = CatalogueItem.objects.create(tenant=tenant, product=f"{marker} Pro", tier="Business")
+    ticket = Ticket.objects.create(
+        tenant=tenant, source="generic", external_id=f"{marker}-T1", subject=f"{marker} limit",
+        body="We hit the limit", requester_email=f"lead@{marker}.test", content_hash="x",
+    )  # fmt: skip
+    cls = Classification.objects.create(
+        tenant=tenant, ticket=ticket, content_hash="x", upsell_signal=True, score="0.9",
+        rationale=f"{marker} rationale",
+    )  # fmt: skip
+    case = UpsellCase.objects.create(
+        tenant=tenant, ticket=ticket, classification=cls, lead=lead, score="0.9",
+        person_key=f"e:lead@{marker}.test", status="awaiting_approval",
+        email_subject=f"{marker} subject", email_body=f"{marker} body",
+    )  # fmt: skip
+    return {"case_id": case.pk, "item_id": item.pk}
 
 
 # Keyword arguments that name no tenant's row: one value for every caller.

@@ -373,7 +373,9 @@ TABLE: dict[str, Entry] = {
 from tests.security.sweep_table_front import ENTRIES as _FRONT  # noqa: E402
 from tests.security.sweep_table_integrations import ENTRIES as _INTEGRATIONS  # noqa: E402
 from tests.security.sweep_table_messaging import ENTRIES as _MESSAGING  # noqa: E402
+from tests.security.sweep_table_upsell import ENTRIES as _UPSELL  # noqa: E402
 
 TABLE.update(_MESSAGING)
 TABLE.update(_FRONT)
 TABLE.update(_INTEGRATIONS)
+TABLE.update(_UPSELL)

@@ -35,7 +35,9 @@ def test_plans_are_public_with_prices_in_minor_units_and_localized_names(
         "enrichment",
         "export",
         "extended_analytics",
+        "hyrocall",
         "messaging_rules",
+        "upsell",
         "webhooks",
     ]
     ru = api_client.get(PLANS, HTTP_ACCEPT_LANGUAGE="ru").json()

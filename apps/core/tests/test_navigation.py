@@ -39,6 +39,7 @@ def test_every_app_registered_its_links_in_sidebar_order():
         "channels",
         "booking",
         "messaging_rules",
+        "upsell",
         "webhooks",
         "api_keys",
         "modules",

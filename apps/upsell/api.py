@@ -1,0 +1,80 @@
+"""/api/v1/tenants/{tenant_id}/tickets/ (POST a ticket) and …/upsell/cases/ (the cases)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from apps.core.api import error_responses
+from apps.core.errors import ValidationFailed
+from apps.features.guards import ensure_feature
+from apps.tenants.api_base import TenantAPIView
+from apps.tenants.roles import Role
+from apps.upsell import selectors, services
+from apps.upsell.helpdesk import generic_ticket
+from apps.upsell.models import CaseStatus, TicketSource
+from apps.upsell.serializers import CaseSerializer, TicketInSerializer, TicketOutSerializer
+
+TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
+STATUS = OpenApiParameter(
+    "status", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=CaseStatus.values, required=False
+)
+LOCKED = " Needs the upsell tool (403 `feature_locked`)."
+MAX_CASES = 200
+
+
+@extend_schema(tags=["upsell"], parameters=[TENANT_ID])
+class TicketCreateAPI(TenantAPIView):
+    roles = {"POST": Role.OPERATOR}
+
+    @extend_schema(
+        operation_id="createTicket",
+        summary="Submit a support ticket for upsell classification",
+        description="Idempotent on the ticket `id`: the same content again queues nothing "
+        "(200); a new ticket or new content is classified in the background (202)." + LOCKED,
+        request=TicketInSerializer,
+        responses={
+            200: TicketOutSerializer,
+            202: TicketOutSerializer,
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def post(self, request, tenant_id):
+        ensure_feature(self.tenant, services.TOOL)
+        serializer = TicketInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        for key in ("created_at", "closed_at"):
+            data[key] = data[key].isoformat() if data.get(key) else None
+        ticket, queued = services.ticket_receive(
+            self.tenant, TicketSource.API, generic_ticket({"ticket": data})
+        )
+        body = {
+            "id": ticket.pk,
+            "external_id": ticket.external_id,
+            "source": ticket.source,
+            "classification_status": ticket.classification_status,
+            "queued": queued,
+        }
+        return Response(TicketOutSerializer(body).data, status=202 if queued else 200)
+
+
+@extend_schema(tags=["upsell"], parameters=[TENANT_ID])
+class CaseListAPI(TenantAPIView):
+    roles = {"GET": Role.ANALYST, "HEAD": Role.ANALYST}
+
+    @extend_schema(
+        operation_id="listUpsellCases",
+        summary="Upsell cases with their outreach status, newest first (at most 200)",
+        description=LOCKED.strip(),
+        parameters=[STATUS],
+        responses={200: CaseSerializer(many=True), **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request, tenant_id):
+        ensure_feature(self.tenant, services.TOOL)
+        status = request.query_params.get("status", "")
+        if status and status not in CaseStatus.values:
+            raise ValidationFailed(
+                "Unknown status.", fields={"status": [f"One of: {', '.join(CaseStatus.values)}."]}
+            )
+        cases = selectors.case_list(self.tenant, status=status)[:MAX_CASES]
+        return Response(CaseSerializer(cases, many=True).data)

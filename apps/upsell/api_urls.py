@@ -1,0 +1,12 @@
+"""/api/v1/tenants/{tenant_id}/tickets/ and …/upsell/cases/"""
+
+from django.urls import path
+
+from apps.upsell import api
+
+tenant = "tenants/<str:tenant_id>/"
+
+urlpatterns = [
+    path(f"{tenant}tickets/", api.TicketCreateAPI.as_view(), name="api-tickets"),
+    path(f"{tenant}upsell/cases/", api.CaseListAPI.as_view(), name="api-upsell-cases"),
+]

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+from apps.ai.providers.offline import register_offline_handler
+from apps.core.navigation import register_nav
+from apps.leads.panels import lead_panel_register
+from apps.upsell.navigation import NAV
+from apps.upsell.prompt import TicketClassification, classify_offline
+
+
+class UpsellConfig(AppConfig):
+    name = "apps.upsell"
+    label = "upsell"
+    verbose_name = "Upsell radar"
+
+    def ready(self) -> None:
+        # These read models: loaded once the app registry is ready.
+        from apps.upsell.panels import lead_upsell_context
+
+        register_offline_handler(TicketClassification, classify_offline)
+        lead_panel_register("upsell/_lead_panel.html", lead_upsell_context)
+        register_nav(*NAV)

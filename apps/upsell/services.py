@@ -1,0 +1,414 @@
+"""Upsell radar's writes: tickets in, classification, cases, approval, outreach, call
+outcomes. Case statuses move only through `transitions.case_transition`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+import structlog
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.ai.client import get_llm_client
+from apps.ai.providers.base import ProviderError as AIProviderError
+from apps.core.errors import ApplicationError, ObjectNotFound, ValidationFailed
+from apps.leads.identity import InvalidPhone, normalize_email, normalize_phone
+from apps.leads.ingestion.service import CREATED, MERGED, ingest_leads
+from apps.leads.models import Lead, LeadList, LeadStatus, ListKind, Source
+from apps.leads.services import lead_note_add, lead_update
+from apps.upsell import drafts, tasks
+from apps.upsell.helpdesk import TicketIn
+from apps.upsell.models import (
+    DEDUPE_DAYS,
+    CaseStatus,
+    CaseTransition,
+    CatalogueItem,
+    Classification,
+    OutreachClaim,
+    Ticket,
+    UpsellCase,
+    UpsellSettings,
+    WorkStatus,
+)
+from apps.upsell.prompt import OFFLINE_MAX_SCORE, build_classification_request
+from apps.upsell.transitions import case_transition
+
+logger = structlog.get_logger(__name__)
+TOOL = "upsell"
+UPSELL_LIST_NAME = "Upsell"
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def upsell_settings_get(tenant) -> UpsellSettings:
+    row = UpsellSettings.objects.for_tenant(tenant).first()
+    if row is not None:
+        return row
+    try:
+        with transaction.atomic():
+            return UpsellSettings.objects.create(tenant=tenant)
+    except IntegrityError:
+        return UpsellSettings.objects.for_tenant(tenant).get()
+
+
+def upsell_settings_save(tenant, *, threshold, auto_approve_threshold) -> UpsellSettings:
+    row = upsell_settings_get(tenant)
+    row.threshold = threshold
+    row.auto_approve_threshold = auto_approve_threshold
+    row.save(update_fields=["threshold", "auto_approve_threshold"])
+    return row
+
+
+def webhook_secret_rotate(tenant) -> str:
+    """A new HMAC secret for the helpdesk webhook; the plain value is answered once."""
+    row = upsell_settings_get(tenant)
+    secret = secrets.token_urlsafe(32)
+    row.webhook_secret = secret
+    row.secret_created_at = timezone.now()
+    row.save(update_fields=["webhook_secret_encrypted", "secret_created_at"])
+    return secret
+
+
+def catalogue_add(tenant, *, product: str, tier: str = "", description: str = "",
+                  price_amount=None, currency: str = "RUB") -> CatalogueItem:  # fmt: skip
+    product, tier = product.strip(), tier.strip()
+    if not product:
+        raise ValidationFailed(_("Name the product."), fields={"product": [_("Required.")]})
+    try:
+        with transaction.atomic():
+            return CatalogueItem.objects.create(
+                tenant=tenant, product=product[:120], tier=tier[:120],
+                description=description.strip()[:500], price_amount=price_amount,
+                currency=(currency or "RUB")[:3].upper(),
+            )  # fmt: skip
+    except IntegrityError:
+        raise ValidationFailed(
+            _("This product and tier are already listed."), fields={"tier": [_("Taken.")]}
+        ) from None
+
+
+def catalogue_remove(tenant, item_id: int) -> None:
+    deleted, _rows = CatalogueItem.objects.for_tenant(tenant).filter(pk=item_id).delete()
+    if not deleted:
+        raise ObjectNotFound()
+
+
+# --- tickets in ----------------------------------------------------------------------------
+
+
+def content_hash(data: TicketIn) -> str:
+    blob = json.dumps([data.subject, data.body, sorted(data.tags)], ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def ticket_receive(tenant, source: str, data: TicketIn) -> tuple[Ticket, bool]:
+    """Store (or update) a ticket, idempotent on (source, helpdesk id). Answers (ticket,
+    queued): a new content version queues its classification after commit; the same content
+    again queues nothing."""
+    version = content_hash(data)
+    fields = {
+        "requester_name": data.requester_name,
+        "requester_email": normalize_email(data.requester_email),
+        "requester_phone": data.requester_phone,
+        "requester_marketing_consent": data.marketing_consent,
+        "subject": data.subject,
+        "body": data.body,
+        "status": data.status,
+        "tags": data.tags,
+        "opened_at": data.opened_at,
+        "closed_at": data.closed_at,
+    }
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.for_tenant(tenant)
+            .select_for_update()
+            .filter(source=source, external_id=data.external_id)
+            .first()
+        )
+        if ticket is None:
+            try:
+                with transaction.atomic():
+                    ticket = Ticket.objects.create(
+                        tenant=tenant, source=source, external_id=data.external_id,
+                        content_hash=version, **fields,
+                    )  # fmt: skip
+            except IntegrityError:  # a concurrent delivery of the same ticket won
+                return Ticket.objects.for_tenant(tenant).get(
+                    source=source, external_id=data.external_id
+                ), False
+            changed = True
+        else:
+            changed = ticket.content_hash != version
+            for name, value in fields.items():
+                setattr(ticket, name, value)
+            ticket.content_hash = version
+            if changed:
+                ticket.classification_status = WorkStatus.PENDING
+            ticket.save()
+        if changed:
+            tasks.enqueue_classify(tenant.pk, ticket.pk)
+    return ticket, changed
+
+
+# --- classification ------------------------------------------------------------------------
+
+
+def ticket_classify(tenant, ticket_id: int) -> Classification | None:
+    """Classify the ticket's current content version once (Claude through apps.ai, or the
+    offline heuristic), then open a case when the score reaches the tenant's threshold."""
+    ticket = Ticket.objects.for_tenant(tenant).filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
+    done = Classification.objects.for_tenant(tenant).filter(
+        ticket=ticket, content_hash=ticket.content_hash
+    )
+    if done.exists():
+        return done.first()
+    claimed = (
+        Ticket.objects.for_tenant(tenant)
+        .filter(pk=ticket.pk, content_hash=ticket.content_hash)
+        .exclude(classification_status=WorkStatus.RUNNING)
+        .update(classification_status=WorkStatus.RUNNING)
+    )
+    if not claimed:
+        return None
+    catalogue = list(CatalogueItem.objects.for_tenant(tenant).filter(active=True))
+    request = build_classification_request(ticket, catalogue, tenant_id=tenant.pk)
+    try:
+        result = get_llm_client("anthropic").structured(request)
+    except AIProviderError as exc:
+        _ticket_state(tenant, ticket, WorkStatus.FAILED, f"{exc.code}: {exc.message}"[:300])
+        if not exc.permanent:
+            raise
+        return None
+    answer = result.data
+    score = Decimal(str(round(answer.score, 3)))
+    if result.offline:
+        score = min(score, Decimal(str(OFFLINE_MAX_SCORE)))
+    product, tier = _catalogue_match(catalogue, answer.recommended_product, answer.recommended_tier)
+    try:
+        with transaction.atomic():
+            row = Classification.objects.create(
+                tenant=tenant, ticket=ticket, content_hash=ticket.content_hash,
+                upsell_signal=answer.upsell_signal, score=score, rationale=answer.rationale,
+                recommended_product=product, recommended_tier=tier,
+                evidence_quotes=[q for q in answer.evidence_quotes if q][:5],
+                model=result.model_version or result.model, input_tokens=result.input_tokens,
+                output_tokens=result.output_tokens, cost=result.cost, offline=result.offline,
+                ai_usage_id=result.usage_id,
+            )  # fmt: skip
+    except IntegrityError:
+        return Classification.objects.for_tenant(tenant).get(
+            ticket=ticket, content_hash=ticket.content_hash
+        )
+    _ticket_state(tenant, ticket, WorkStatus.DONE, "")
+    if row.upsell_signal and row.score >= upsell_settings_get(tenant).threshold:
+        case_open(tenant, ticket, row)
+    return row
+
+
+def _ticket_state(tenant, ticket, status: str, error: str) -> None:
+    Ticket.objects.for_tenant(tenant).filter(pk=ticket.pk).update(
+        classification_status=status, classification_error=error
+    )
+
+
+def _catalogue_match(catalogue, product: str, tier: str) -> tuple[str, str]:
+    """The model's recommendation only if it names a catalogue entry (case-insensitive)."""
+    wanted = (product or "").strip().lower(), (tier or "").strip().lower()
+    for item in catalogue:
+        if item.product.lower() == wanted[0] and (not wanted[1] or item.tier.lower() == wanted[1]):
+            return item.product, item.tier if wanted[1] else ""
+    return "", ""
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+def _person_key(ticket: Ticket) -> str:
+    if ticket.requester_email:
+        return f"e:{normalize_email(ticket.requester_email)}"
+    try:
+        phone = normalize_phone(ticket.requester_phone)
+    except InvalidPhone:
+        phone = ""
+    return f"p:{phone}" if phone else ""
+
+
+def _claim(tenant, person: str, product: str) -> OutreachClaim | None:
+    """Take (person, product) for 30 days; None when it was taken more recently. Race-safe:
+    the unique constraint admits one new row, the conditional update one renewal."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=DEDUPE_DAYS)
+    key = product.lower()[:120]
+    try:
+        with transaction.atomic():
+            return OutreachClaim.objects.create(
+                tenant=tenant, person_key=person, product_key=key, claimed_at=now
+            )
+    except IntegrityError:
+        pass
+    rows = OutreachClaim.objects.for_tenant(tenant).filter(person_key=person, product_key=key)
+    if rows.filter(claimed_at__lt=cutoff).update(claimed_at=now, case=None):
+        return rows.get()
+    return None
+
+
+def case_open(tenant, ticket: Ticket, classification: Classification) -> UpsellCase | None:
+    """A case for a ticket above the threshold: never twice per ticket, nor for the same
+    person and product within 30 days; the person becomes a lead in the upsell list."""
+    if UpsellCase.objects.for_tenant(tenant).filter(ticket=ticket).exists():
+        return None
+    person = _person_key(ticket)
+    if not person:
+        _ticket_state(tenant, ticket, WorkStatus.DONE, "no e-mail or phone: no case")
+        return None
+    with transaction.atomic():
+        claim = _claim(tenant, person, classification.recommended_product)
+        if claim is None:
+            _ticket_state(tenant, ticket, WorkStatus.DONE, "same person and product < 30 days")
+            return None
+        try:
+            with transaction.atomic():
+                case = UpsellCase.objects.create(
+                    tenant=tenant, ticket=ticket, classification=classification,
+                    score=classification.score, product=classification.recommended_product,
+                    tier=classification.recommended_tier, person_key=person,
+                )  # fmt: skip
+        except IntegrityError:
+            return None  # the ticket's case exists (a concurrent classification)
+        OutreachClaim.objects.for_tenant(tenant).filter(pk=claim.pk).update(case=case)
+    _history_start(case, classification)
+    return _case_make_lead(tenant, case)
+
+
+def _history_start(case: UpsellCase, classification: Classification) -> None:
+    from_label = "offline heuristic" if classification.offline else classification.model
+    CaseTransition.objects.create(
+        tenant_id=case.tenant_id, case=case, from_status="", to_status=CaseStatus.IDENTIFIED,
+        actor_label=f"classifier ({from_label})"[:60],
+        reason=f"score {classification.score}",
+    )  # fmt: skip
+
+
+def upsell_list(tenant) -> LeadList:
+    existing = LeadList.objects.for_tenant(tenant).filter(kind=ListKind.UPSELL).order_by("id")
+    found = existing.first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return LeadList.objects.create(
+                tenant=tenant, name=UPSELL_LIST_NAME, kind=ListKind.UPSELL
+            )
+    except IntegrityError:
+        return LeadList.objects.for_tenant(tenant).get(name__iexact=UPSELL_LIST_NAME)
+
+
+def _case_make_lead(tenant, case: UpsellCase) -> UpsellCase:
+    ticket, cls = case.ticket, case.classification
+    item = {
+        "name": ticket.requester_name,
+        "email": ticket.requester_email,
+        "phone": _phone_or_blank(ticket.requester_phone),
+        "lead_type": "upsell",
+        "consent": {"marketing": bool(ticket.requester_marketing_consent)},
+    }
+    outcome = ingest_leads(
+        tenant=tenant, items=[item], source=Source.API, lead_list=upsell_list(tenant),
+        consent_source=f"helpdesk ticket {ticket}"[:200],
+    )  # fmt: skip
+    result = outcome.results[0]
+    if result.status not in (CREATED, MERGED):
+        reason = "; ".join(f"{k}: {', '.join(v)}" for k, v in result.errors.items())
+        return case_transition(case, CaseStatus.FAILED, reason=f"lead refused: {reason}"[:500])
+    note = _("Upsell signal in support ticket %(ref)s (score %(score)s): %(why)s") % {
+        "ref": str(ticket), "score": cls.score, "why": cls.rationale,
+    }  # fmt: skip
+    lead_note_add(tenant=tenant, actor=None, lead_id=result.lead_id, body=note[:4000])
+    lead = Lead.objects.for_tenant(tenant).get(pk=result.lead_id)
+    subject, body, script = drafts.draft(tenant, case, lead)
+    case_transition(
+        case, CaseStatus.LEAD_CREATED, label="system", reason=f"lead {lead.pk}",
+        lead=lead, email_subject=subject, email_body=body, call_script=script,
+    )  # fmt: skip
+    auto = upsell_settings_get(tenant).auto_approve_threshold
+    if auto is not None and case.score >= auto:
+        return case_approve(case, actor=None, via="auto", reason=f"score ≥ {auto}")
+    return case_transition(case, CaseStatus.AWAITING_APPROVAL, label="system")
+
+
+def _phone_or_blank(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except InvalidPhone:
+        return ""
+
+
+# --- approval ------------------------------------------------------------------------------
+
+
+def case_edit(case: UpsellCase, *, email_subject=None, email_body=None, call_script=None):
+    """Edit the drafts while the case waits for approval."""
+    if case.status != CaseStatus.AWAITING_APPROVAL:
+        raise ApplicationError(_("Only a case awaiting approval can be edited."), status=409)
+    changes = {
+        name: value
+        for name, value in (
+            ("email_subject", email_subject), ("email_body", email_body),
+            ("call_script", call_script),
+        )
+        if value is not None
+    }  # fmt: skip
+    for name, value in changes.items():
+        setattr(case, name, value)
+    UpsellCase.objects.for_tenant(case.tenant_id).filter(pk=case.pk).update(**changes)
+    return case
+
+
+def case_approve(case: UpsellCase, *, actor, via: str, reason: str = "", **edits) -> UpsellCase:
+    """Approve (staff in admin, a tenant admin in the dashboard, or auto above the second
+    threshold): records who and when, then queues the outreach after commit."""
+    if edits:
+        case_edit(case, **edits)
+    label = {"admin": "staff", "dashboard": "tenant admin", "auto": "auto-approval"}.get(via, via)
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = f"{label}: {actor.get_username()}"
+    case_transition(
+        case, CaseStatus.APPROVED, actor=actor, label=label, reason=reason,
+        decided_by=actor if getattr(actor, "is_authenticated", False) else None,
+        decided_at=timezone.now(), decided_via=via,
+    )  # fmt: skip
+    tasks.enqueue_outreach(case.tenant_id, case.pk)
+    return case
+
+
+def case_reject(case: UpsellCase, *, actor, via: str, reason: str) -> UpsellCase:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why."), fields={"reason": [_("Required.")]})
+    label = {"admin": "staff", "dashboard": "tenant admin"}.get(via, via)
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = f"{label}: {actor.get_username()}"
+    return case_transition(
+        case, CaseStatus.REJECTED, actor=actor, label=label, reason=reason,
+        decided_by=actor if getattr(actor, "is_authenticated", False) else None,
+        decided_at=timezone.now(), decided_via=via, reject_reason=reason[:500],
+    )  # fmt: skip
+
+
+def case_mark_won(case: UpsellCase, *, actor) -> UpsellCase:
+    """The upsell was sold: the case is won and the lead `won`."""
+    case_transition(case, CaseStatus.WON, actor=actor, label="won")
+    if case.lead_id:
+        lead_update(
+            tenant=case.tenant, actor=actor, lead_id=case.lead_id,
+            changes={"status": LeadStatus.WON},
+        )  # fmt: skip
+    return case

@@ -1,0 +1,35 @@
+"""Rows for tests that do not go through the webhook: a case awaiting approval."""
+
+from apps.tenants.scoping import tenant_scope
+from apps.upsell import services
+from apps.upsell.models import CaseStatus, Classification, Ticket, UpsellCase
+from apps.upsell.transitions import case_transition
+
+
+def make_case(
+    tenant,
+    *,
+    ref="T-9",
+    email="anna@romashka.ru",
+    phone="+79161234567",
+    status=CaseStatus.AWAITING_APPROVAL,
+    score="0.9",
+    consent=True,
+) -> UpsellCase:
+    """A ticket, its classification and a case that went through the real lead step."""
+    with tenant_scope(tenant):
+        ticket = Ticket.objects.create(
+            tenant=tenant, source="generic", external_id=ref, subject="Lead limit",
+            body="We hit the lead limit every month", requester_name="Anna Smirnova",
+            requester_email=email, requester_phone=phone, requester_marketing_consent=consent,
+            content_hash=ref,
+        )  # fmt: skip
+        cls = Classification.objects.create(
+            tenant=tenant, ticket=ticket, content_hash=ref, upsell_signal=True, score=score,
+            rationale="Hits the limit.", recommended_product="Fast Lead",
+            recommended_tier="Business", evidence_quotes=["We hit the lead limit"],
+        )  # fmt: skip
+        case = services.case_open(tenant, ticket, cls)
+        if status == CaseStatus.APPROVED:
+            case_transition(case, CaseStatus.APPROVED, label="test")
+        return case

@@ -1,0 +1,155 @@
+"""Dashboard pages of upsell radar: the cases (a tenant admin approves or rejects its own),
+settings, the product catalogue and the helpdesk webhook's secret (shown once)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import ApplicationError
+from apps.features.guards import feature_enabled, feature_required
+from apps.tenants.dashboard import dashboard_view, is_admin
+from apps.tenants.roles import Role
+from apps.upsell import selectors, services
+from apps.upsell.forms import CaseDraftForm, CatalogueItemForm, RejectForm, UpsellSettingsForm
+from apps.upsell.models import CaseStatus
+
+TOOL = "upsell"
+
+
+def _index_url(request) -> str:
+    return reverse("upsell:index", kwargs={"tenant_slug": request.tenant.slug})
+
+
+def webhook_url(row) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse(
+        "upsell-helpdesk-webhook", args=[row.webhook_token]
+    )
+
+
+@dashboard_view(Role.OPERATOR)
+def upsell_index(request, tenant_slug):
+    if not feature_enabled(request.tenant, TOOL):
+        return render(request, "upsell/index.html", {"locked": True})
+    status = request.GET.get("status", "")
+    status = status if status in CaseStatus.values else ""
+    row = services.upsell_settings_get(request.tenant)
+    admin = is_admin(request)
+    context = {
+        "cases": selectors.case_list(request.tenant, status=status)[:200],
+        "status": status,
+        "statuses": CaseStatus.choices,
+        "admin": admin,
+        "settings_form": UpsellSettingsForm(instance=row) if admin else None,
+        "catalogue": selectors.catalogue(request.tenant),
+        "catalogue_form": CatalogueItemForm() if admin else None,
+        "webhook_url": webhook_url(row) if admin else "",
+        "has_secret": bool(row.webhook_secret_encrypted),
+        "new_secret": request.session.pop("upsell_new_secret", ""),
+        "funnel": selectors.funnel(request.tenant),
+    }
+    return render(request, "upsell/index.html", context)
+
+
+@dashboard_view(Role.OPERATOR)
+@feature_required(TOOL)
+def upsell_case(request, tenant_slug, case_id):
+    case = selectors.case_get(request.tenant, case_id)
+    form = CaseDraftForm(
+        initial={
+            "email_subject": case.email_subject,
+            "email_body": case.email_body,
+            "call_script": case.call_script,
+        }
+    )
+    return _case_page(request, case, form, RejectForm())
+
+
+def _case_page(request, case, form, reject_form, status: int = 200):
+    context = {
+        "case": case,
+        "form": form,
+        "reject_form": reject_form,
+        "can_decide": is_admin(request) and case.status == CaseStatus.AWAITING_APPROVAL,
+        "history": list(case.history.select_related("actor")),
+    }
+    return render(request, "upsell/case.html", context, status=status)
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def upsell_case_decide(request, tenant_slug, case_id):
+    case = selectors.case_get(request.tenant, case_id)
+    form, reject_form = CaseDraftForm(request.POST), RejectForm()
+    try:
+        if request.POST.get("decision") == "reject":
+            reject_form = RejectForm(request.POST)
+            if not reject_form.is_valid():
+                return _case_page(request, case, CaseDraftForm(request.POST), reject_form, 400)
+            services.case_reject(
+                case, actor=request.user, via="dashboard", reason=reject_form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Case rejected."))
+        else:
+            if not form.is_valid():
+                return _case_page(request, case, form, reject_form, 400)
+            services.case_approve(case, actor=request.user, via="dashboard", **form.cleaned_data)
+            messages.success(request, _("Approved: the e-mail and the call are on their way."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("upsell:case", args=[request.tenant.slug, case.pk]))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def upsell_settings(request, tenant_slug):
+    row = services.upsell_settings_get(request.tenant)
+    form = UpsellSettingsForm(request.POST, instance=row)
+    if form.is_valid():
+        services.upsell_settings_save(
+            request.tenant,
+            threshold=form.cleaned_data["threshold"],
+            auto_approve_threshold=form.cleaned_data["auto_approve_threshold"],
+        )
+        messages.success(request, _("Settings saved."))
+    else:
+        messages.error(request, _("Check the thresholds: each is a number between 0 and 1."))
+    return redirect(_index_url(request))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def upsell_catalogue_add(request, tenant_slug):
+    form = CatalogueItemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Name the product."))
+        return redirect(_index_url(request))
+    try:
+        services.catalogue_add(request.tenant, **form.cleaned_data)
+        messages.success(request, _("Added to the catalogue."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect(_index_url(request))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def upsell_catalogue_remove(request, tenant_slug, item_id):
+    services.catalogue_remove(request.tenant, item_id)
+    return redirect(_index_url(request))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def upsell_secret_rotate(request, tenant_slug):
+    request.session["upsell_new_secret"] = services.webhook_secret_rotate(request.tenant)
+    return redirect(_index_url(request))
