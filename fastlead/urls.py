@@ -48,6 +48,8 @@ urlpatterns = [
     path("", include("apps.payperlead.urls")),
     path("", include("apps.booking.urls")),
     path("", include("apps.integrations.urls")),
+    path("", include("apps.hyropage.urls")),
+    path("", include("apps.hyropage.public_urls")),
     path("", include("apps.site.urls")),
     path("", include("apps.analytics.urls")),
     path("", include("apps.web.urls")),
