@@ -5,54 +5,16 @@ marked `offline` and shown as "template, not AI" in the dashboard."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from apps.ai.providers.base import StructuredRequest
 from apps.hyropage.brief import Brief
 from apps.hyropage.schema import META_MAX, TITLE_MAX, PageContent
 
-TEXTS = {
-    "ru": {
-        "sub": "{product} для {audience}. Оставьте заявку — мы ответим и расскажем подробности.",
-        "sub_short": "Для {audience}. Оставьте заявку — мы свяжемся с вами.",
-        "meta": "{product}: для {audience}. Оставьте заявку на странице.",
-        "generic": [
-            ("Ответим на ваши вопросы", "Оставьте контакты в форме — мы свяжемся и расскажем всё, что важно именно вам."),
-            ("Подберём вариант под задачу", "Расскажите о своей ситуации в заявке, и мы предложим подходящее решение."),
-            ("Удобная связь", "Ответим по e-mail или телефону — как вам удобнее."),
-        ],
-        "fact": "Важно знать",
-        "proof_quote": "Здесь будет отзыв вашего клиента. Замените этот текст настоящим отзывом.",
-        "proof_author": "Имя клиента (пример)",
-        "faq": [
-            ("Как оставить заявку?", "Заполните форму на этой странице: укажите имя и телефон или e-mail."),
-            ("Когда со мной свяжутся?", "Мы ответим на заявку в рабочее время и уточним детали."),
-        ],
-        "faq_booking": ("Можно ли сразу записаться на встречу?", "Да, выберите удобное время по ссылке на странице."),
-        "cta": "Оставить заявку",
-        "cta_note": "Это бесплатно и ни к чему не обязывает.",
-    },
-    "en": {
-        "sub": "{product} for {audience}. Leave a request and we will get back with the details.",
-        "sub_short": "For {audience}. Leave a request and we will get in touch.",
-        "meta": "{product} for {audience}. Leave a request on this page.",
-        "generic": [
-            ("Answers to your questions", "Leave your contact details in the form and we will tell you what matters for you."),
-            ("An option that fits", "Describe your situation in the request and we will suggest a suitable solution."),
-            ("Contact the way you like", "We reply by e-mail or phone, whichever suits you."),
-        ],
-        "fact": "Good to know",
-        "proof_quote": "Your customer's review goes here. Replace this text with a real review.",
-        "proof_author": "Customer name (example)",
-        "faq": [
-            ("How do I leave a request?", "Fill in the form on this page with your name and a phone or e-mail."),
-            ("When will you contact me?", "We answer requests during working hours and clarify the details."),
-        ],
-        "faq_booking": ("Can I book a meeting right away?", "Yes, pick a convenient time through the link on this page."),
-        "cta": "Leave a request",
-        "cta_note": "Free and without obligation.",
-    },
-}  # fmt: skip
+# The template texts per language (JSON: long sentences, edited by copywriters).
+TEXTS = json.loads((Path(__file__).parent / "offline_texts.json").read_text(encoding="utf-8"))
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
