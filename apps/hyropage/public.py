@@ -51,8 +51,8 @@ def render_page(request, page: HyroPage, *, preview: bool = False, status: int =
 
 @require_GET
 @csp_update(WIDGET_PAGE_CSP)
-def page_public(request, tenant_slug: str, page_slug: str):
-    page = selectors.published_page_get(tenant_slug, page_slug)
+def page_public(request, company_slug: str, page_slug: str):
+    page = selectors.published_page_get(company_slug, page_slug)
     if not feature_enabled(page.tenant, TOOL) or not page.content:
         raise Http404
     if request.method == "GET":

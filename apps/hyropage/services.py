@@ -30,6 +30,13 @@ from apps.tenants.models import Tenant
 BRIEF_FIELDS = ("product", "audience", "tone", "language", "booking_url", "details")
 
 
+def _person(actor):
+    """The user behind an action; an API key (or the system) is not a user row."""
+    if actor is None or getattr(actor, "is_api_key", False):
+        return None
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def _unique_slug(tenant, wanted: str) -> str:
     base = (slugify(wanted, allow_unicode=False) or "page")[:60].strip("-") or "page"
     slug = base
@@ -44,7 +51,7 @@ def page_create(*, tenant, actor, slug: str = "", **brief) -> tuple[HyroPage, Ge
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()  # one allowance at a time
         offline = _offline()
         _check_allowance(tenant, offline)
-        page = HyroPage(tenant=tenant, created_by=actor, **{k: brief[k] for k in brief})
+        page = HyroPage(tenant=tenant, created_by=_person(actor), **{k: brief[k] for k in brief})
         page.slug = _slug_for(tenant, slug, brief.get("product", ""))
         try:
             with transaction.atomic():
@@ -116,7 +123,7 @@ def page_content_update(
             raise Conflict(_("The page was changed elsewhere. Reload it and edit again."))
         if parsed == page.content:
             return page
-        _version_add(page, parsed, note="edited", actor=actor)
+        _version_add(page, parsed, note="edited", actor=_person(actor))
     return page
 
 
@@ -153,7 +160,7 @@ def version_restore(*, tenant, actor, page: HyroPage, number: int) -> HyroPage:
             raise ValidationFailed(
                 _("No such version."), fields={"number": [_("No such version.")]}
             )
-        _version_add(page, old.content, note=f"restored v{number}", actor=actor)
+        _version_add(page, old.content, note=f"restored v{number}", actor=_person(actor))
     return page
 
 

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import ApplicationError
 from apps.features.guards import feature_required
@@ -38,6 +38,7 @@ def _index_context(request, form=None) -> dict:
     }
 
 
+@require_GET
 @dashboard_view(Role.OPERATOR)
 def page_index(request, tenant_slug):
     """Open without the tool too: then it shows the lock and the plan that unlocks it."""
@@ -78,6 +79,7 @@ def _edit_context(request, page, form=None, **extra) -> dict:
     }
 
 
+@require_GET
 @dashboard_view(Role.OPERATOR)
 @feature_required(TOOL)
 def page_edit(request, tenant_slug, page_id):
@@ -85,6 +87,7 @@ def page_edit(request, tenant_slug, page_id):
     return render(request, "hyropage/edit.html", _edit_context(request, page))
 
 
+@require_GET
 @dashboard_view(Role.OPERATOR)
 @feature_required(TOOL)
 def page_status(request, tenant_slug, page_id):
@@ -180,6 +183,7 @@ def version_restore(request, tenant_slug, page_id, number):
 
 @xframe_options_sameorigin
 @csp_replace(PREVIEW_CSP)
+@require_GET
 @dashboard_view(Role.OPERATOR)
 @feature_required(TOOL)
 def page_preview(request, tenant_slug, page_id):

@@ -376,3 +376,6 @@ from tests.security.sweep_table_messaging import ENTRIES as _MESSAGING  # noqa: 
 TABLE.update(_MESSAGING)
 TABLE.update(_FRONT)
 TABLE.update(_INTEGRATIONS)
+from tests.security.sweep_table_hyropage import ENTRIES as _HYROPAGE  # noqa: E402
+
+TABLE.update(_HYROPAGE)

@@ -216,3 +216,16 @@ def test_without_the_tool_the_page_shows_the_lock_and_posts_are_refused(
     index = admin_client_web.get(_url(tenant))
     assert index.status_code == 200 and b'name="product"' not in index.content
     assert admin_client_web.post(_url(tenant, "new"), BRIEF).status_code == 403
+
+
+def test_the_public_page_opens_for_a_member_of_another_company(
+    admin_client_web, outsider, tenant, offline
+):
+    from django.test import Client
+
+    page = _create(admin_client_web, tenant)
+    admin_client_web.post(_url(tenant, page.pk, "publish"))
+    other = Client()
+    other.force_login(outsider)
+    response = other.get(f"/p/{tenant.slug}/remont/")
+    assert response.status_code == 200, response.content.decode()[:3000]
