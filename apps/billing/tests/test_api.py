@@ -35,6 +35,7 @@ def test_plans_are_public_with_prices_in_minor_units_and_localized_names(
         "enrichment",
         "export",
         "extended_analytics",
+        "hyropage",
         "messaging_rules",
         "webhooks",
     ]

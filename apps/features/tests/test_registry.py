@@ -53,10 +53,10 @@ def test_a_live_tool_with_a_route_that_does_not_exist_fails_the_check():
 
 
 def test_tools_without_pages_are_coming_soon():
-    soon = {"hyropage", "upsell", "hyrocall", "custom_branding"}
+    soon = {"upsell", "hyrocall", "custom_branding"}
     assert soon.isdisjoint(live_tool_keys())
     live = {"enrichment", "export", "api_access", "messaging_rules", "webhooks"}
-    live |= {"extended_analytics", "advanced_analytics"}
+    live |= {"extended_analytics", "advanced_analytics", "hyropage"}
     assert live <= set(live_tool_keys())
 
 
