@@ -489,6 +489,9 @@ SPECTACULAR_SETTINGS = {
         "ChannelKindEnum": "apps.channels.models.ChannelKind",
         "ChannelStatusEnum": "apps.channels.models.ChannelStatus",
         "WebhookDeliveryStatusEnum": "apps.integrations.models.DeliveryStatus",
+        "HyroPageStatusEnum": "apps.hyropage.models.PageStatus",
+        "HyroPageGenerationStatusEnum": "apps.hyropage.models.GenerationStatus",
+        "HyroPageLanguageEnum": "apps.hyropage.models.Language",
     },
 }
 
