@@ -37,8 +37,8 @@ RETIRED_PATTERNS = (
     rf"{_G}-1\.5-[\w.-]+",
     rf"{_G}-ultra\b",
     r"(?:text|chat|code|codechat)-bison[\w@-]*",
-    r"text-unicorn[\w@-]*",
-    r"(?:text)?embedding-gecko[\w@-]*",
+    r"text" + r"-unicorn[\w@-]*",
+    r"(?:text)?embedding" + r"-gecko[\w@-]*",
 )
 RETIRED = re.compile(r"(?<![\w.-])(?:" + "|".join(RETIRED_PATTERNS) + r")", re.IGNORECASE)
 

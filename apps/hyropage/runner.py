@@ -6,9 +6,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from apps.ai.providers.base import ProviderError
+from apps.features.guards import feature_enabled
 from apps.hyropage import generation as gen
 from apps.hyropage.brief import Brief
 from apps.hyropage.models import Generation, GenerationStatus, HyroPage, PageVersion
+
+TOOL = "hyropage"
 
 
 def generation_run(tenant, generation_id) -> Generation | None:
@@ -19,6 +23,11 @@ def generation_run(tenant, generation_id) -> Generation | None:
     if not claimed.update(status=GenerationStatus.RUNNING):
         return None  # done already, or another worker has it
     generation = Generation.objects.for_tenant(tenant).select_related("page").get(pk=generation_id)
+    if not feature_enabled(tenant, TOOL):  # the plan changed while it waited in the queue
+        failure = ProviderError(
+            "HyroPage is not in the plan.", permanent=True, code="feature_locked"
+        )
+        return _generation_finish(generation, gen.Outcome(content=None, error=failure))
     page = generation.page
     brief = Brief.of_page(page, company=tenant.name)
     outcome = gen.generate(brief, tenant_id=generation.tenant_id)

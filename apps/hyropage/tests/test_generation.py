@@ -110,3 +110,31 @@ def test_offline_builds_an_honest_page_from_the_brief(offline, brief_ru, tenant)
     assert all(proof.placeholder for proof in page.social_proof)
     usage = AIUsage.objects.for_tenant(tenant).get()
     assert usage.offline and usage.cost == 0
+
+
+def test_the_task_generates_nothing_once_the_tool_is_gone(gemini, tenant, on_pro, page_content):
+    from apps.billing.tests.helpers import subscribe
+    from apps.hyropage.models import Generation, HyroPage
+    from apps.hyropage.runner import generation_run
+
+    page = HyroPage.objects.create(tenant=tenant, slug="x", product="p", audience="a")
+    generation = Generation.objects.create(tenant=tenant, page=page, model_requested="m")
+    subscribe(tenant, "start")  # no HyroPage on Start
+
+    done = generation_run(tenant, generation.pk)
+
+    assert (done.status, done.error_code) == ("failed", "feature_locked")
+    assert gemini.requests == []
+
+
+def test_a_generation_runs_once(offline, tenant, on_pro):
+    from apps.hyropage.models import Generation, HyroPage
+    from apps.hyropage.runner import generation_run
+
+    page = HyroPage.objects.create(tenant=tenant, slug="x", product="p", audience="a")
+    generation = Generation.objects.create(tenant=tenant, page=page, model_requested="offline")
+
+    assert generation_run(tenant, generation.pk).status == "done"
+    assert generation_run(tenant, generation.pk) is None  # claimed already: nothing twice
+    page.refresh_from_db()
+    assert page.version == 1
