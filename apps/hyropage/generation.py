@@ -52,12 +52,12 @@ def should_fall_back(error: ProviderError) -> bool:
     )
 
 
-def _request(brief: Brief, tenant_id, model: str | None) -> StructuredRequest:
+def _request(brief: Brief, tenant_id, model: str | None, purpose: str) -> StructuredRequest:
     return StructuredRequest(
         system=brief.system(),
         prompt=brief.prompt(),
         schema=PageContent,
-        purpose=PURPOSE,
+        purpose=purpose,
         tenant_id=tenant_id,
         model=model,
         max_tokens=settings.HYROPAGE_MAX_TOKENS,
@@ -66,15 +66,18 @@ def _request(brief: Brief, tenant_id, model: str | None) -> StructuredRequest:
     )
 
 
-def generate(brief: Brief, *, tenant_id, client=None) -> Outcome:
-    """The page for `brief`; `outcome.error` is the last failure when no model answered."""
+def generate(
+    brief: Brief, *, tenant_id, client=None, models: list[str] | None = None, purpose=PURPOSE
+) -> Outcome:
+    """The page for `brief`; `outcome.error` is the last failure when no model answered.
+    `models` replaces the configured chain (the regression command pins one model)."""
     client = client or get_llm_client(PROVIDER)
     outcome = Outcome(content=None, offline=client.offline)
-    chain = [None] if client.offline else model_chain()
+    chain = [None] if client.offline else (models or model_chain())
     for model in chain:
         outcome.models_tried.append(model or client.model)
         try:
-            result = client.structured(_request(brief, tenant_id, model))
+            result = client.structured(_request(brief, tenant_id, model, purpose))
         except ProviderError as error:
             outcome.error = error
             if error.usage_id:
