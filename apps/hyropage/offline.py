@@ -33,7 +33,7 @@ def offline_page(brief: Brief) -> PageContent:
     t = TEXTS.get(brief.language, TEXTS["ru"])
     product, audience = _cut(brief.product, 120), _cut(brief.audience, 120)
     points = [
-        {"title": _cut(f"{t['fact']}: {fact}", 80), "text": _cut(fact, 300)}
+        {"title": _cut(fact.rstrip("."), 80), "text": _cut(f"{fact} {t['fact_text']}", 300)}
         for fact in _facts(brief.details)
     ]
     for title, text in t["generic"]:
