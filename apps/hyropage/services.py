@@ -27,8 +27,6 @@ from apps.hyropage.tasks import generate_page_task
 from apps.tenants.keys import publishable_key_get_or_create
 from apps.tenants.models import Tenant
 
-BRIEF_FIELDS = ("product", "audience", "tone", "language", "booking_url", "details")
-
 
 def _person(actor):
     """The user behind an action; an API key (or the system) is not a user row."""
@@ -141,14 +139,6 @@ def _content_errors(exc) -> dict[str, list[str]]:
         where = ".".join(str(p) for p in item.get("loc", ())) or "content"
         fields.setdefault(where, []).append(item.get("msg", "invalid"))
     return fields or {"content": [_("Invalid content.")]}
-
-
-def page_brief_update(*, tenant, actor, page: HyroPage, **brief) -> HyroPage:
-    for name in BRIEF_FIELDS:
-        if name in brief:
-            setattr(page, name, brief[name])
-    page.save(update_fields=[*[n for n in BRIEF_FIELDS if n in brief], "updated_at"])
-    return page
 
 
 def version_restore(*, tenant, actor, page: HyroPage, number: int) -> HyroPage:

@@ -229,3 +229,21 @@ def test_the_public_page_opens_for_a_member_of_another_company(
     other.force_login(outsider)
     response = other.get(f"/p/{tenant.slug}/remont/")
     assert response.status_code == 200, response.content.decode()[:3000]
+
+
+def test_the_editor_polls_while_the_model_writes_then_reloads(admin_client_web, tenant, offline):
+    from apps.hyropage.models import GenerationStatus
+
+    # given: a page whose generation is still queued (no commit hook ran)
+    response = admin_client_web.post(_url(tenant, "new"), BRIEF)
+    with tenant_scope(tenant):
+        page = HyroPage.objects.get()
+        generation = Generation.objects.get()
+    assert generation.status == GenerationStatus.PENDING and response.status_code == 302
+    edit = admin_client_web.get(_url(tenant, page.pk)).content.decode()
+    assert 'hx-trigger="every 2s"' in edit
+    # when it finishes, the poll tells the page to reload
+    with tenant_scope(tenant):
+        Generation.objects.filter(pk=generation.pk).update(status=GenerationStatus.DONE)
+    polled = admin_client_web.get(_url(tenant, page.pk, "status"), HTTP_HX_REQUEST="true")
+    assert polled.status_code == 200 and polled["HX-Refresh"] == "true"
