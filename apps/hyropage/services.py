@@ -35,8 +35,57 @@ def _person(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
+_TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщыэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "y",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    ),
+    ъ="",
+    ь="",
+)
+
+
+def _latin(text: str) -> str:
+    """Russian letters in Latin (a Russian product gives a readable address)."""
+    return "".join(_TRANSLIT.get(ch, ch) if ch.islower() else ch for ch in text.lower())
+
+
 def _unique_slug(tenant, wanted: str) -> str:
-    base = (slugify(wanted, allow_unicode=False) or "page")[:60].strip("-") or "page"
+    words = _latin(wanted).replace("-", " ").split()[:6]
+    base = (slugify(" ".join(words)) or "page")[:60].strip("-") or "page"
     slug = base
     while HyroPage.objects.for_tenant(tenant).filter(slug=slug).exists():
         slug = f"{base}-{get_random_string(4, 'abcdefghijkmnpqrstuvwxyz23456789')}"

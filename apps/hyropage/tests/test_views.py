@@ -247,3 +247,10 @@ def test_the_editor_polls_while_the_model_writes_then_reloads(admin_client_web, 
         Generation.objects.filter(pk=generation.pk).update(status=GenerationStatus.DONE)
     polled = admin_client_web.get(_url(tenant, page.pk, "status"), HTTP_HX_REQUEST="true")
     assert polled.status_code == 200 and polled["HX-Refresh"] == "true"
+
+
+def test_a_russian_product_gets_a_readable_latin_address(admin_client_web, tenant, offline):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        admin_client_web.post(_url(tenant, "new"), {**BRIEF, "slug": ""})
+    with tenant_scope(tenant):
+        assert HyroPage.objects.get().slug == "remont-vannykh-komnat-pod-klyuch"
