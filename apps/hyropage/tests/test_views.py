@@ -254,3 +254,24 @@ def test_a_russian_product_gets_a_readable_latin_address(admin_client_web, tenan
         admin_client_web.post(_url(tenant, "new"), {**BRIEF, "slug": ""})
     with tenant_scope(tenant):
         assert HyroPage.objects.get().slug == "remont-vannykh-komnat-pod-klyuch"
+
+
+def test_the_allowance_is_explained_on_the_form(admin_client_web, tenant, gemini, settings):
+    settings.HYROPAGE_MONTHLY_GENERATIONS = {"pro": 0}
+    response = admin_client_web.post(_url(tenant, "new"), BRIEF)
+    assert response.status_code == 400
+    assert "генераций страниц в месяц" in response.content.decode()
+    with tenant_scope(tenant):
+        assert not HyroPage.objects.exists()
+
+
+def test_a_published_page_goes_dark_when_the_tool_leaves_the_plan(
+    admin_client_web, tenant, offline
+):
+    from apps.billing.tests.helpers import subscribe
+
+    page = _create(admin_client_web, tenant)
+    admin_client_web.post(_url(tenant, page.pk, "publish"))
+    assert admin_client_web.get(f"/p/{tenant.slug}/remont/").status_code == 200
+    subscribe(tenant, "start")
+    assert admin_client_web.get(f"/p/{tenant.slug}/remont/").status_code == 404
