@@ -23,7 +23,9 @@ def line(max_length: int, min_length: int = 1):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Unknown keys are dropped, not refused: `additionalProperties` is not something to send
+    # Gemini's response schema (a subset of OpenAPI), and a stray key harms nothing.
+    model_config = ConfigDict(extra="ignore")
 
 
 class ValuePoint(_Strict):
