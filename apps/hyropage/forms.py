@@ -131,12 +131,17 @@ class ContentForm(forms.Form):
         }
 
     def add_content_errors(self, fields: dict[str, list[str]]) -> None:
-        """The schema's errors ("value_points", "faq.1.answer") on the form's fields."""
+        """The schema's errors ("value_points", "faq.1.answer") on the form's fields; a whole
+        group's error (too few rows) above the form, named by the group's legend."""
+        groups = {
+            "value_points": _("Value points (3–6)"),
+            "social_proof": _("Testimonials (1–3)"),
+            "faq": _("Questions and answers (2–8)"),
+        }
+        renamed = {"call_to_action-text": "cta_text", "call_to_action-note": "cta_note"}
         for where, messages in fields.items():
-            name = where.replace(".", "-")
-            name = {"call_to_action-text": "cta_text", "call_to_action-note": "cta_note"}.get(
-                name, name
-            )
+            name = renamed.get(where.replace(".", "-"), where.replace(".", "-"))
             target = name if name in self.fields else None
+            label = groups.get(where.split(".")[0], where)
             for message in messages:
-                self.add_error(target, f"{where}: {message}" if target is None else message)
+                self.add_error(target, message if target else f"{label}: {message}")

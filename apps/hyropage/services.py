@@ -180,8 +180,21 @@ def _content_errors(exc) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for item in getattr(exc, "errors", lambda **_: [])(include_input=False, include_url=False):
         where = ".".join(str(p) for p in item.get("loc", ())) or "content"
-        fields.setdefault(where, []).append(item.get("msg", "invalid"))
+        fields.setdefault(where, []).append(_error_text(item))
     return fields or {"content": [_("Invalid content.")]}
+
+
+def _error_text(item: dict) -> str:
+    """pydantic's error in the interface's language (the common kinds; else its message)."""
+    limit = (item.get("ctx") or {}).get("min_length") or (item.get("ctx") or {}).get("max_length")
+    messages = {
+        "too_short": _("Add at least %(n)s.") % {"n": limit},
+        "too_long": _("Keep at most %(n)s.") % {"n": limit},
+        "string_too_short": _("This field is required."),
+        "string_too_long": _("At most %(n)s characters.") % {"n": limit},
+        "missing": _("This field is required."),
+    }
+    return messages.get(item.get("type", ""), item.get("msg", "invalid"))
 
 
 def version_restore(*, tenant, actor, page: HyroPage, number: int) -> HyroPage:

@@ -148,13 +148,14 @@ def test_a_forged_token_records_a_plain_widget_lead(admin_client_web, tenant, of
 
 def test_invalid_edit_answers_400_with_field_errors(admin_client_web, tenant, offline):
     page = _create(admin_client_web, tenant)
-    data = _edit_data(page, headline="")
+    data = _edit_data(page)
     for key in [k for k in data if k.startswith("value_points-")]:
         data[key] = ""
 
     response = admin_client_web.post(_url(tenant, page.pk, "save"), data)
 
     assert response.status_code == 400
+    assert "Преимущества (3–6): Добавьте не меньше 3." in response.content.decode()
     page.refresh_from_db()
     assert page.version == 1
 
