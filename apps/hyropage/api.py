@@ -49,6 +49,7 @@ def _page_data(page) -> dict:
         "tone": page.tone,
         "language": page.language,
         "booking_url": page.booking_url,
+        "lead_id": page.lead_id,
         "version": page.version,
         "public_url": public_url(page),
         "views": page.views,

@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 
-from apps.ai.providers.offline import register_offline_handler
 from apps.core.navigation import register_nav
 from apps.hyropage.navigation import NAV
 
@@ -11,9 +10,10 @@ class HyroPageConfig(AppConfig):
     verbose_name = "HyroPage"
 
     def ready(self) -> None:
-        from apps.hyropage import checks  # noqa: F401 (checks register)
-        from apps.hyropage.offline import offline_handler
-        from apps.hyropage.schema import PageContent
+        from apps.hyropage import (
+            checks,  # noqa: F401 (checks register)
+            contributions,
+        )
 
-        register_offline_handler(PageContent, offline_handler)
+        contributions.register()
         register_nav(*NAV)

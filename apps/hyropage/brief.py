@@ -28,10 +28,13 @@ class Brief:
     booking_url: str = ""
     details: str = ""
     company: str = ""
+    personal_for: str = ""  # a personal page: the lead's name and company
 
     @classmethod
     def of_page(cls, page, company: str = "") -> Brief:
+        lead = page.lead if page.lead_id else None
         return cls(
+            personal_for=", ".join(filter(None, [lead.name, lead.company])) if lead else "",
             product=page.product,
             audience=page.audience,
             tone=page.tone,
@@ -57,6 +60,11 @@ class Brief:
             "Call to action: leave a request in the form on the page"
             + (" or book a meeting" if self.booking_url else ""),
         ]
+        if self.personal_for:
+            lines.append(
+                f"A personal page for one person: {self.personal_for}. Address them by name "
+                "in the headline; say nothing else about them."
+            )
         if self.details:
             lines.append(f"Facts to use (and nothing else):\n{self.details}")
         return "\n".join(lines)

@@ -39,6 +39,7 @@ class BriefForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Prices, terms, guarantees you really give. The page claims nothing else."),
     )
+    lead_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
     slug = forms.SlugField(
         label=_("Page address"),
         max_length=80,

@@ -49,6 +49,11 @@ class HyroPage(TenantOwnedModel, TimeStampedModel):
     )
     booking_url = models.URLField(_("booking link"), max_length=500, blank=True)
     details = models.TextField(_("facts to use"), max_length=2000, blank=True)
+    # A personal page for one lead (its name in the text): never indexed, not in the sitemap,
+    # at an unguessable address; deleted with the lead.
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     # the page
     content = models.JSONField(_("content"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("version"), default=0)
@@ -76,6 +81,10 @@ class HyroPage(TenantOwnedModel, TimeStampedModel):
     @property
     def is_published(self) -> bool:
         return self.status == PageStatus.PUBLISHED
+
+    @property
+    def personal(self) -> bool:
+        return self.lead_id is not None
 
     @property
     def title(self) -> str:

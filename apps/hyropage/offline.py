@@ -53,7 +53,10 @@ def offline_page(brief: Brief) -> PageContent:
             "meta_description": _cut(
                 t["meta"].format(product=product, audience=audience), META_MAX
             ),
-            "headline": _cut(product, 110),
+            "headline": _cut(
+                f"{brief.personal_for.split(',')[0]}, {product}" if brief.personal_for else product,
+                110,
+            ),
             "subheadline": _cut(sub, 260),
             "value_points": points[:6],
             "social_proof": [

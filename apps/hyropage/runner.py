@@ -22,7 +22,11 @@ def generation_run(tenant, generation_id) -> Generation | None:
     )
     if not claimed.update(status=GenerationStatus.RUNNING):
         return None  # done already, or another worker has it
-    generation = Generation.objects.for_tenant(tenant).select_related("page").get(pk=generation_id)
+    generation = (
+        Generation.objects.for_tenant(tenant)
+        .select_related("page", "page__lead")
+        .get(pk=generation_id)
+    )
     if not feature_enabled(tenant, TOOL):  # the plan changed while it waited in the queue
         failure = ProviderError(
             "HyroPage is not in the plan.", permanent=True, code="feature_locked"

@@ -58,7 +58,12 @@ def published_pages() -> list[HyroPage]:
     """Every published page of every tenant (the sitemap; public by definition)."""
     return list(
         HyroPage.objects.unscoped()
-        .filter(status=PageStatus.PUBLISHED)
+        .filter(status=PageStatus.PUBLISHED, lead__isnull=True)  # personal pages stay out
         .select_related("tenant")
         .order_by("tenant_id", "slug")
     )
+
+
+def lead_page_list(tenant, lead) -> list[HyroPage]:
+    """The personal pages made for one lead (the lead page's card)."""
+    return list(HyroPage.objects.for_tenant(tenant).filter(lead=lead))

@@ -65,6 +65,7 @@ class PageSerializer(serializers.Serializer):
     tone = serializers.ChoiceField(choices=Tone.choices)
     language = serializers.ChoiceField(choices=Language.choices)
     booking_url = serializers.CharField()
+    lead_id = serializers.IntegerField(allow_null=True, help_text="Set on a personal page.")
     version = serializers.IntegerField()
     public_url = serializers.CharField(help_text="Live only while the page is published.")
     views = serializers.IntegerField()
@@ -86,6 +87,13 @@ class PageCreateSerializer(_Strict):
     booking_url = serializers.URLField(max_length=500, required=False, default="", allow_blank=True)
     details = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
     slug = serializers.SlugField(max_length=80, required=False, default="", allow_blank=True)
+    lead_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="A personal page for this lead: unguessable address, never indexed.",
+    )
 
 
 class PageUpdateSerializer(_Strict):

@@ -11,7 +11,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from apps.ai.client import provider_adapter
-from apps.core.errors import ApplicationError, Conflict, LimitReached, ValidationFailed
+from apps.core.errors import (
+    ApplicationError,
+    Conflict,
+    LimitReached,
+    ObjectNotFound,
+    ValidationFailed,
+)
 from apps.hyropage import generation as gen
 from apps.hyropage.allowance import allowance_get
 from apps.hyropage.models import (
@@ -24,6 +30,7 @@ from apps.hyropage.models import (
 from apps.hyropage.runner import version_add as _version_add
 from apps.hyropage.schema import PageContent
 from apps.hyropage.tasks import generate_page_task
+from apps.leads.selectors import lead_get
 from apps.tenants.keys import publishable_key_get_or_create
 from apps.tenants.models import Tenant
 
@@ -86,13 +93,19 @@ def _unique_slug(tenant, wanted: str) -> str:
     return slug
 
 
-def page_create(*, tenant, actor, slug: str = "", **brief) -> tuple[HyroPage, Generation]:
-    """A draft page from a brief, and its first generation (queued after commit)."""
+def page_create(
+    *, tenant, actor, slug: str = "", lead_id=None, **brief
+) -> tuple[HyroPage, Generation]:
+    """A draft page from a brief, and its first generation (queued after commit). With
+    `lead_id`: a personal page for that lead, at an unguessable address."""
+    lead = _lead_of(tenant, lead_id)
+    if lead is not None and not slug:
+        slug = f"for-{get_random_string(16, 'abcdefghijkmnpqrstuvwxyz23456789')}"
     with transaction.atomic():
         Tenant.objects.select_for_update().filter(pk=tenant.pk).first()  # one allowance at a time
         offline = _offline()
         _check_allowance(tenant, offline)
-        page = HyroPage(tenant=tenant, created_by=_person(actor), **{k: brief[k] for k in brief})
+        page = HyroPage(tenant=tenant, created_by=_person(actor), lead=lead, **brief)
         page.slug = _slug_for(tenant, slug, brief.get("product", ""))
         try:
             with transaction.atomic():
@@ -103,6 +116,16 @@ def page_create(*, tenant, actor, slug: str = "", **brief) -> tuple[HyroPage, Ge
             ) from None
         generation = _generation_queue(page, offline)
     return page, generation
+
+
+def _lead_of(tenant, lead_id):
+    if lead_id in (None, ""):
+        return None
+    try:
+        return lead_get(tenant, lead_id)
+    except ObjectNotFound:
+        message = _("No such lead.")
+        raise ValidationFailed(message, fields={"lead_id": [message]}) from None
 
 
 def _slug_for(tenant, slug: str, product: str) -> str:

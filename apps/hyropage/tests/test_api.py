@@ -4,6 +4,8 @@ tool, the allowance and other companies."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import TestCase
 
@@ -127,3 +129,34 @@ def test_without_the_tool_403(operator_api, tenant, offline):
     subscribe(tenant, "start")
     response = operator_api.get(_url(tenant))
     assert response.status_code == 403 and response.json()["error"]["code"] == "feature_locked"
+
+
+def test_a_personal_page_for_a_lead_is_hidden_from_search(operator_api, tenant, offline, client):
+    from apps.leads.ingestion import ingest_leads
+
+    outcome = ingest_leads(
+        tenant=tenant,
+        items=[{"email": "anna@example.com", "name": "Анна", "company": "Зерно"}],
+        source="api",
+    )
+    lead_id = outcome.results[0].lead_id
+    created = _create(operator_api, tenant, lead_id=lead_id)
+    assert created["lead_id"] == lead_id
+    assert re.fullmatch(r"for-[a-z0-9]{16}", created["slug"])
+    detail = operator_api.get(_url(tenant, created["id"])).json()
+    assert detail["content"]["headline"].startswith("Анна, ")
+    operator_api.post(_url(tenant, created["id"], "publish"), {"published": True}, format="json")
+
+    html = client.get(f"/p/{tenant.slug}/{created['slug']}/").content.decode()
+    assert '<meta name="robots" content="noindex, nofollow">' in html
+    assert created["slug"] not in client.get("/sitemap.xml").content.decode()
+
+
+def test_a_lead_of_another_company_is_a_field_error(operator_api, tenant, other_tenant, offline):
+    from apps.leads.ingestion import ingest_leads
+
+    outcome = ingest_leads(tenant=other_tenant, items=[{"email": "x@example.com"}], source="api")
+    response = operator_api.post(
+        _url(tenant), {**BRIEF, "lead_id": outcome.results[0].lead_id}, format="json"
+    )
+    assert response.status_code == 400 and "lead_id" in response.json()["error"]["fields"]

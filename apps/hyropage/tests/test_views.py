@@ -45,7 +45,7 @@ def _create(client, tenant, **brief):
         response = client.post(_url(tenant, "new"), {**BRIEF, **brief})
     assert response.status_code == 302, response.content.decode()[:2000]
     with tenant_scope(tenant):
-        return HyroPage.objects.get(slug=brief.get("slug", BRIEF["slug"]))
+        return HyroPage.objects.order_by("-pk").first()
 
 
 def _edit_data(page, **changes) -> dict:
@@ -276,3 +276,19 @@ def test_a_published_page_goes_dark_when_the_tool_leaves_the_plan(
     assert admin_client_web.get(f"/p/{tenant.slug}/remont/").status_code == 200
     subscribe(tenant, "start")
     assert admin_client_web.get(f"/p/{tenant.slug}/remont/").status_code == 404
+
+
+def test_the_lead_page_offers_a_personal_page(admin_client_web, tenant, offline):
+    from apps.leads.ingestion import ingest_leads
+
+    outcome = ingest_leads(
+        tenant=tenant, items=[{"email": "anna@example.com", "name": "Анна"}], source="api"
+    )
+    lead_id = outcome.results[0].lead_id
+    lead_page = admin_client_web.get(f"/t/{tenant.slug}/leads/{lead_id}/").content.decode()
+    assert "Персональная страница" in lead_page and f'value="{lead_id}"' in lead_page
+
+    page = _create(admin_client_web, tenant, lead_id=lead_id, slug="")
+    assert page.lead_id == lead_id and page.slug.startswith("for-")
+    lead_page = admin_client_web.get(f"/t/{tenant.slug}/leads/{lead_id}/").content.decode()
+    assert f"/t/{tenant.slug}/pages/{page.pk}/" in lead_page
