@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("apps.analytics.api_urls")),
     path("", include("apps.integrations.api_urls")),
     path("", include("apps.upsell.api_urls")),
+    path("", include("apps.hyropage.api_urls")),
 ]

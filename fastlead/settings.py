@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "apps.booking",
     "apps.integrations",
     "apps.upsell",
+    "apps.hyropage",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +234,7 @@ CELERY_TASK_ROUTES = {
     "apps.leads.enrichment.tasks.enrichment_settle_task": {"queue": "billing"},
     "apps.upsell.tasks.classify_ticket_task": {"queue": "ai"},
     "apps.upsell.tasks.outreach_task": {"queue": "messaging"},
+    "apps.hyropage.*": {"queue": "ai"},
 }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -269,7 +271,20 @@ AI_PRICES = env.json(
         "claude-haiku-4-5": {"input": "1", "output": "5"},
         "gemini-2.5-flash": {"input": "0.30", "output": "2.50"},
         "gemini-2.5-pro": {"input": "1.25", "output": "10"},
+        "gemini-2.5-flash-lite": {"input": "0.10", "output": "0.40"},
     },
+)
+# HyroPage (apps/hyropage): its Gemini model, the fallbacks tried in order when a model is
+# retired, deprecated or keeps failing, and the parameters (checked at start-up against the
+# model's documented limits: apps/hyropage/checks.py). Monthly generations per plan code.
+HYROPAGE_MODEL = env("HYROPAGE_MODEL", default="gemini-2.5-flash")
+HYROPAGE_FALLBACK_MODELS = env.list("HYROPAGE_FALLBACK_MODELS", default=["gemini-2.5-flash-lite"])
+HYROPAGE_MAX_TOKENS = env.int("HYROPAGE_MAX_TOKENS", default=8192)
+HYROPAGE_TEMPERATURE = env.float("HYROPAGE_TEMPERATURE", default=0.7)
+HYROPAGE_MODEL_LIMITS = env.json("HYROPAGE_MODEL_LIMITS", default={})
+HYROPAGE_MONTHLY_GENERATIONS = env.json(
+    "HYROPAGE_MONTHLY_GENERATIONS",
+    default={"trial": 20, "pro": 100, "business": 500, "*": 20},
 )
 
 # --- Payments (apps/payments/gateways) -----------------------------------------------------
@@ -477,6 +492,9 @@ SPECTACULAR_SETTINGS = {
         "ChannelKindEnum": "apps.channels.models.ChannelKind",
         "ChannelStatusEnum": "apps.channels.models.ChannelStatus",
         "WebhookDeliveryStatusEnum": "apps.integrations.models.DeliveryStatus",
+        "HyroPageStatusEnum": "apps.hyropage.models.PageStatus",
+        "HyroPageGenerationStatusEnum": "apps.hyropage.models.GenerationStatus",
+        "HyroPageLanguageEnum": "apps.hyropage.models.Language",
     },
 }
 

@@ -50,6 +50,8 @@ urlpatterns = [
     path("", include("apps.integrations.urls")),
     path("", include("apps.upsell.urls")),
     path("", include("apps.upsell.webhook_urls")),
+    path("", include("apps.hyropage.urls")),
+    path("", include("apps.hyropage.public_urls")),
     path("", include("apps.site.urls")),
     path("", include("apps.analytics.urls")),
     path("", include("apps.web.urls")),

@@ -97,6 +97,9 @@ RULES_BEYOND_THE_SCHEMA = {
     ("POST", f"{TENANT}/conversations/{{conversation_id}}/assign/"),
     # a lead id must name one of the company's leads
     ("POST", f"{TENANT}/events/"),
+    # a HyroPage address must be free; page text is checked again after trimming
+    ("POST", f"{TENANT}/hyropages/"),
+    ("PATCH", f"{TENANT}/hyropages/{{page_id}}/"),
 }
 
 

@@ -171,15 +171,25 @@ register(
         ),
     )
 )
-# Coming soon: announced in the design, not built yet (no routes). The issue that builds one
-# adds its routes here.
 register(
     Tool(
         "hyropage",
         _("HyroPage"),
         _("AI-generated landing pages that collect leads."),
+        (
+            "hyropage:index",
+            "hyropage:create",
+            "hyropage:edit",
+            "hyropage:save",
+            "hyropage:publish",
+            "api-hyropages",
+            "api-hyropage",
+            "api-hyropage-publish",
+        ),
     )
 )
+# Coming soon: announced in the design, not built yet (no routes). The issue that builds one
+# adds its routes here.
 register(
     Tool(
         "upsell",

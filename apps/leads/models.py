@@ -34,6 +34,8 @@ class Source(models.TextChoices):
     EMAIL = "email", _("E-mail")
     API = "api", _("API")
     IMPORT = "import", _("Import")
+    # Set only by the widget on a published HyroPage page (apps/leads/source_tokens.py).
+    HYROPAGE = "hyropage", "HyroPage"
 
 
 class Engagement(models.TextChoices):

@@ -34,6 +34,7 @@ from apps.leads import public_gate as gate
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.models import Source
+from apps.leads.source_tokens import source_token_read
 from apps.leads.widget_assets import asset_storage
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.leads.widget_config import (
@@ -78,6 +79,8 @@ class WidgetSubmission(BaseModel):
     hp_field: str = ""
     # The script's id for one press of "Send", repeated by its retries (RECEIVED_MEMORY).
     submission_id: uuid.UUID | None = None
+    # Set by a page hosted by Fast Lead (HyroPage): a signed source, see source_tokens.py.
+    source_token: text(1000) = ""
 
 
 # A retried submission (the answer to the first one was lost on the way) is answered as
@@ -145,7 +148,7 @@ def widget_submit(request, publishable_key: str):
     received_key = _received_key(widget, submission)
     if received_key and cache.get(received_key):
         return JsonResponse(RECEIVED, status=201)
-    response = _store(widget, submission)
+    response = _store(widget, submission, _hosted_source(request, widget, submission))
     if received_key and response.status_code == 201:
         cache.set(received_key, 1, RECEIVED_MEMORY_SECONDS)
     return response
@@ -182,8 +185,18 @@ def _validate(body, widget: WidgetTenant):
     return submission, None
 
 
-def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
+def _hosted_source(request, widget: WidgetTenant, submission: WidgetSubmission):
+    """The signed source of a page hosted by Fast Lead, only when sent from Fast Lead's own
+    origin (a token copied onto another site records the lead as "widget")."""
+    if not submission.source_token or not gate.sent_from_fastlead(request):
+        return None
+    return source_token_read(submission.source_token, widget.tenant_id)
+
+
+def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted=None) -> JsonResponse:
     metadata = {"page_url": submission.page_url} if submission.page_url else {}
+    if hosted is not None:
+        metadata[f"{hosted.source}_ref"] = hosted.ref  # e.g. hyropage_ref: the page's id
     if submission.utm:
         metadata["utm"] = submission.utm
     if submission.channel:
@@ -196,7 +209,6 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
         "phone": submission.phone,
         "company": submission.company,
         "message": submission.message,
-        "source": Source.WIDGET.value,
         "consent": {"processing": True, "marketing": submission.consents.marketing},
         "actions": [
             {
@@ -217,7 +229,7 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission) -> JsonResponse:
     outcome = ingest_leads(
         tenant=tenant,
         items=[item],
-        source=Source.WIDGET.value,
+        source=hosted.source if hosted is not None else Source.WIDGET.value,
         consent_source=submission.page_url or "widget",
         durable=getattr(settings, "LEADS_WIDGET_DURABLE_COMMIT", False),
         entitlements=entitlements,

@@ -130,6 +130,13 @@ def sent_from_allowed_site(request, widget: WidgetTenant) -> bool:
     return _is_ours(request, origin) or widget.origin_allowed(origin)
 
 
+def sent_from_fastlead(request) -> bool:
+    """The submitting page is on Fast Lead's own origin (a hosted page, the dashboard)."""
+    origin = request.headers.get("Origin", "") or _origin_of(request.headers.get("Referer", ""))
+    origin = origin.rstrip("/").lower()
+    return bool(origin) and origin != "null" and _is_ours(request, origin)
+
+
 def _is_ours(request, origin: str) -> bool:
     ours = {_origin_of(settings.SITE_URL), f"{request.scheme}://{request.get_host()}".lower()}
     return origin in ours

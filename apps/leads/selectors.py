@@ -432,3 +432,19 @@ def leads_held_count(tenant) -> int:
     """Leads an inbound message created over the hard quota, waiting to be released ("N leads
     waiting — upgrade or wait for the next period")."""
     return Lead.objects.for_tenant(tenant).filter(held=True).count()
+
+
+def hosted_submissions_count(tenant, source: str, refs: list[str]) -> dict[str, int]:
+    """Widget submissions per hosted page (`{ref: count}`): the actions that a page hosted by
+    Fast Lead recorded with its signed reference (source_tokens.py), e.g. HyroPage's
+    conversions. Reads only leads of that source (the (tenant, source) index)."""
+    key = f"{source}_ref"
+    rows = (
+        LeadAction.objects.for_tenant(tenant)
+        .filter(lead__source=source, **{f"metadata__{key}__in": [str(r) for r in refs]})
+        .values_list(f"metadata__{key}", flat=True)
+    )
+    counts: dict[str, int] = {}
+    for ref in rows:
+        counts[str(ref)] = counts.get(str(ref), 0) + 1
+    return counts

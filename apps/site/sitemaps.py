@@ -1,4 +1,5 @@
-"""sitemap.xml: the site's pages, use cases, blog categories and published posts."""
+"""sitemap.xml: the site's pages, use cases, blog categories, published posts and the
+published HyroPage landing pages."""
 
 from urllib.parse import urlsplit
 
@@ -6,6 +7,8 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from apps.hyropage.public import public_path
+from apps.hyropage.selectors import published_pages
 from apps.site import selectors
 from apps.site.content import USE_CASES
 from apps.site.views import LEGAL_PAGES
@@ -74,4 +77,25 @@ class CategoriesSitemap(_SiteSitemap):
         return reverse("site:blog_category", kwargs={"category_slug": category.slug})
 
 
-SITEMAPS = {"pages": PagesSitemap, "posts": PostsSitemap, "categories": CategoriesSitemap}
+class HyroPagesSitemap(_SiteSitemap):
+    """Published HyroPage landing pages of every tenant (/p/{tenant}/{page}/)."""
+
+    changefreq = "weekly"
+    priority = 0.5
+
+    def items(self):
+        return published_pages()
+
+    def location(self, page):
+        return public_path(page)
+
+    def lastmod(self, page):
+        return page.updated_at
+
+
+SITEMAPS = {
+    "pages": PagesSitemap,
+    "posts": PostsSitemap,
+    "categories": CategoriesSitemap,
+    "hyropages": HyroPagesSitemap,
+}

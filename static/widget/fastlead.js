@@ -9,6 +9,8 @@
  *   data-preview="1"         the dashboard's preview: also re-renders from a draft config
  *                            posted by the parent page (same origin only), see listenForDrafts.
  *   data-chat                also show the web chat (operators answer from the lead page).
+ *   data-source-token="…"    set by pages hosted by Fast Lead (HyroPage): the lead's source,
+ *                            signed by the server and accepted only from Fast Lead's origin.
  * The API origin is the script's own origin. The widget lives in a shadow root attached to its
  * container: the host page's CSS cannot reach it, and its styles (classes "fl-") stay inside.
  *
@@ -495,6 +497,8 @@
     var utm = utmParams();
     if (Object.keys(utm).length) body.utm = utm;
     if (script.getAttribute("data-test")) body.test = true;
+    // A page hosted by Fast Lead (HyroPage) names its signed source; the server checks it.
+    if (script.getAttribute("data-source-token")) body.source_token = script.getAttribute("data-source-token");
     body[config.honeypot_field || "hp_field"] = state.hp.value;
     // One id per press of "Send", repeated by the retries: the server stores it once.
     body.submission_id = submissionId();

@@ -23,6 +23,9 @@ from apps.channels.models import Channel
 from apps.enrichment.models import EnrichmentRun
 from apps.features.registry import tool_keys
 from apps.features.services import tenant_feature_set
+from apps.hyropage.brief import Brief
+from apps.hyropage.models import HyroPage, PageStatus, PageVersion
+from apps.hyropage.offline import offline_page
 from apps.integrations.outbox import record_test_event
 from apps.integrations.services import endpoint_create
 from apps.leads.ingestion import ingest_leads
@@ -186,6 +189,7 @@ def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
     )
     delivery = record_test_event(tenant, endpoint)
     return {
+        **_hyropage(tenant, marker),
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
         "conversation_id": conversation.pk,
@@ -217,6 +221,21 @@ def _upsell(tenant, marker: str, lead) -> dict:
         email_subject=f"{marker} subject", email_body=f"{marker} body",
     )  # fmt: skip
     return {"case_id": case.pk, "item_id": item.pk}
+def _hyropage(tenant, marker: str) -> dict:
+    """A published HyroPage page with one version (its public address names its tenant)."""
+    content = offline_page(Brief(product=f"{marker.title()} offer", audience="owners")).model_dump()
+    page = HyroPage.objects.create(
+        tenant=tenant,
+        slug=f"offer-{marker}",
+        product=f"{marker.title()} offer",
+        audience="owners",
+        content=content,
+        version=1,
+        status=PageStatus.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    PageVersion.objects.create(tenant=tenant, page=page, number=1, content=content, note="seed")
+    return {"page_id": page.pk, "page_slug": page.slug, "company_slug": tenant.slug, "number": 1}
 
 
 # Keyword arguments that name no tenant's row: one value for every caller.

@@ -379,3 +379,6 @@ TABLE.update(_MESSAGING)
 TABLE.update(_FRONT)
 TABLE.update(_INTEGRATIONS)
 TABLE.update(_UPSELL)
+from tests.security.sweep_table_hyropage import ENTRIES as _HYROPAGE  # noqa: E402
+
+TABLE.update(_HYROPAGE)

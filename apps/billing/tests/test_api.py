@@ -36,6 +36,7 @@ def test_plans_are_public_with_prices_in_minor_units_and_localized_names(
         "export",
         "extended_analytics",
         "hyrocall",
+        "hyropage",
         "messaging_rules",
         "upsell",
         "webhooks",

@@ -38,6 +38,7 @@ def test_every_app_registered_its_links_in_sidebar_order():
         "widget",
         "channels",
         "booking",
+        "hyropage",
         "messaging_rules",
         "upsell",
         "webhooks",

@@ -41,7 +41,7 @@ def test_a_tool_that_is_not_built_is_never_enabled_even_when_granted(tenant, ana
     tools = {t["key"]: t for t in analyst_api.get(_url(tenant)).json()["tools"]}
     # then
     assert tools["messaging_rules"]["live"] is True and tools["messaging_rules"]["enabled"]
-    for key in ("hyrocall", "hyropage", "custom_branding"):
+    for key in ("hyrocall", "upsell", "custom_branding"):
         assert tools[key]["live"] is False and tools[key]["enabled"] is False
         assert tools[key]["unlock_plan"] is None
 

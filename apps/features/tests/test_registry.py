@@ -53,10 +53,10 @@ def test_a_live_tool_with_a_route_that_does_not_exist_fails_the_check():
 
 
 def test_tools_without_pages_are_coming_soon():
-    soon = {"hyropage", "custom_branding"}
+    soon = {"custom_branding"}
     assert soon.isdisjoint(live_tool_keys())
     live = {"enrichment", "export", "api_access", "messaging_rules", "webhooks"}
-    live |= {"upsell", "hyrocall"}
+    live |= {"upsell", "hyrocall", "hyropage"}
     live |= {"extended_analytics", "advanced_analytics"}
     assert live <= set(live_tool_keys())
 

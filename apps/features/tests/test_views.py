@@ -27,7 +27,7 @@ def test_modules_page_shows_tools_on_and_locked_with_the_upsell_hint(tenant, ana
 
 
 def test_modules_page_shows_tools_without_pages_as_coming_soon_not_on(tenant, analyst_client_web):
-    # given: every tool on trial, but HyroPage, upsell, HYROCALL and branding unbuilt
+    # given: every tool on trial, but branding unbuilt
     response = analyst_client_web.get(_url(tenant))
     # then
     on = {t["key"] for t in response.context["tools"]}
@@ -44,11 +44,12 @@ def test_modules_page_shows_tools_without_pages_as_coming_soon_not_on(tenant, an
         "webhooks",
         "upsell",
         "hyrocall",
+        "hyropage",
     }
-    assert {"hyropage", "custom_branding"} <= soon
+    assert {"custom_branding"} <= soon
     html = response.content.decode()
     soon_part = html[html.index('id="modules-soon-title"') :]
-    assert "Скоро" in soon_part and 'id="module-hyropage"' in soon_part
+    assert "Скоро" in soon_part and 'id="module-custom_branding"' in soon_part
     assert "Включён" not in soon_part
 
 

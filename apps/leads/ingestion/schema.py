@@ -20,6 +20,7 @@ from pydantic import (
 
 from apps.leads.identity import InvalidPhone, normalize_email, normalize_phone
 from apps.leads.models import Engagement, Source
+from apps.leads.source_tokens import TOKEN_ONLY_SOURCES
 
 MAX_ACTIONS_PER_LEAD = 1000
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -89,6 +90,13 @@ def _aware(value: datetime) -> datetime:
 _ENGAGEMENT = {level.value.lower(): level.value for level in Engagement}
 
 
+def _not_token_only(value: Source | None) -> Source | None:
+    """HyroPage's source is set by the widget on a hosted page only (source_tokens.py)."""
+    if value is not None and value.value in TOKEN_ONLY_SOURCES:
+        raise ValueError("source")
+    return value
+
+
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -99,6 +107,11 @@ class ActionIn(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     _metadata = field_validator("metadata")(refuse_nul)
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: Source | None) -> Source | None:
+        return _not_token_only(value)
 
     @field_validator("timestamp")
     @classmethod
@@ -146,6 +159,11 @@ class LeadIn(BaseModel):
     consent: ConsentIn | None = None
     # A message the person left (widget, chat); stored as an incoming timeline entry.
     message: text(5000) = ""
+
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: Source | None) -> Source | None:
+        return _not_token_only(value)
 
     @field_validator("created_at")
     @classmethod
