@@ -320,6 +320,15 @@ BILLING_SELLER_ADDRESS = env("BILLING_SELLER_ADDRESS", default="")
 BILLING_SELLER_EMAIL = env("BILLING_SELLER_EMAIL", default="")
 BILLING_SELLER_BANK = env("BILLING_SELLER_BANK", default="")
 
+# --- Fiscal receipts, 54-FZ (apps/payments/services/receipts.py) --------------------------
+# Sent with every RUB payment and refund through YooKassa and T-Bank. FISCAL_VAT empty: from
+# BILLING_VAT_RATE_BP (0 → none, 2200 → vat22, ...). Values are checked by payments.E001.
+FISCAL_RECEIPTS_ENABLED = env.bool("FISCAL_RECEIPTS_ENABLED", default=True)
+FISCAL_TAX_SYSTEM = env("FISCAL_TAX_SYSTEM", default="usn_income")
+FISCAL_VAT = env("FISCAL_VAT", default="")
+FISCAL_PAYMENT_SUBJECT = env("FISCAL_PAYMENT_SUBJECT", default="service")
+FISCAL_PAYMENT_MODE = env("FISCAL_PAYMENT_MODE", default="full_payment")
+
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
