@@ -27,9 +27,10 @@ class PaymentAdmin(TenantOwnedAdmin):
         "provider",
         "is_test",
         "status",
+        "receipt_status",
         "failure_reason",
     )
-    list_filter = ["status", "provider", "is_test"]
+    list_filter = ["status", "provider", "is_test", "receipt_status"]
     list_select_related = ("tenant", "plan")
 
     @admin.display(description=_("amount"), ordering="amount")

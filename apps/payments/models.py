@@ -301,6 +301,18 @@ class Invoice(TenantOwnedModel, TimeStampedModel):
     def money(self) -> Money:
         return Money(self.total, self.currency)
 
+    @property
+    def fiscal_receipt_status(self) -> str:
+        """The 54-FZ receipt of the money this document records: the refund's for a credit
+        note, else the payment's ("" when none was required)."""
+        source = self.refund if self.refund_id else self.payment if self.payment_id else None
+        return source.receipt_status if source is not None else ""
+
+    @property
+    def fiscal_receipt_label(self) -> str:
+        status = self.fiscal_receipt_status
+        return str(ReceiptStatus(status).label) if status else ""
+
 
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
