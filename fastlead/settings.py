@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.yandex",
+    "allauth.mfa",  # TOTP and recovery codes: required for staff (/admin/), optional for users
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "apps.core.request_guards.RejectNulMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
+    "apps.accounts.middleware.StaffMFAMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
     "apps.billing.middleware.AccessStateMiddleware",
     "apps.core.pages.DashboardErrorMiddleware",
@@ -370,6 +372,10 @@ LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 SOCIALACCOUNT_ADAPTER = "apps.accounts.adapter.SocialAccountAdapter"
+# Second factor (allauth.mfa): staff must have one to open /admin/ (StaffMFAMiddleware).
+MFA_ADAPTER = "apps.accounts.adapter.MFAAdapter"  # TOTP secrets encrypted at rest
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Fast Lead")
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 # OAuth providers are configured from the environment and only active when keys are set.

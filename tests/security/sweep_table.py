@@ -376,3 +376,7 @@ from tests.security.sweep_table_messaging import ENTRIES as _MESSAGING  # noqa: 
 TABLE.update(_MESSAGING)
 TABLE.update(_FRONT)
 TABLE.update(_INTEGRATIONS)
+
+from tests.security.sweep_table_staff import ENTRIES as _STAFF  # noqa: E402
+
+TABLE.update(_STAFF)
