@@ -1,10 +1,11 @@
-"""Sweep entries of two-factor authentication (allauth.mfa: TOTP and recovery codes, issue 21):
-a signed-in person's own security pages. Merged into `sweep_table.TABLE` at its end."""
+"""Sweep entries of issue 21's staff console work: two-factor authentication (allauth.mfa:
+TOTP and recovery codes), a signed-in person's own security pages, and the tenant admins'
+log of staff access. Merged into `sweep_table.TABLE` at its end."""
 
 from __future__ import annotations
 
 from tests.security.sweep import NOT_FOUND
-from tests.security.sweep_table import U_PAGE, USER_PAGE, Entry
+from tests.security.sweep_table import AD, U_PAGE, USER_PAGE, Entry, page
 
 # Pages about an authenticator the sweep's people have not set up: allauth answers 404.
 _SIGNED_IN = ("admin", "operator", "analyst", "outsider", "foreign_ids", "locked")
@@ -20,4 +21,5 @@ ENTRIES = {
     "accounts/2fa/recovery-codes/": _NONE_YET,
     "accounts/2fa/recovery-codes/generate/": U_PAGE,
     "accounts/2fa/recovery-codes/download/": _NONE_YET,
+    "t/<slug:tenant_slug>/settings/staff-access/": page(ANY=AD),
 }
