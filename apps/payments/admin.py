@@ -109,7 +109,14 @@ class PaymentEventAdmin(admin.ModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    tenant_list_display = ("created_at", "refunded", "status", "reason", "payment_link")
+    tenant_list_display = (
+        "created_at",
+        "refunded",
+        "status",
+        "receipt_status",
+        "reason",
+        "payment_link",
+    )
     list_filter = ["status", "currency"]
     search_fields = ["=id", "=provider_id", "=idempotency_key", "tenant__slug"]
     list_select_related = ("tenant", "payment")
