@@ -98,3 +98,39 @@ def test_staff_sign_in_with_a_totp_code_and_the_company_sees_the_access(
     assert width <= PHONE["width"], f"the page scrolls sideways at 375 px ({width} px)"
     page.screenshot(path=str(SHOTS / "staff-access-phone.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tenant_user_turns_on_totp_from_the_profile_on_a_phone(
+    live_server,
+    chromium,  # noqa: F811
+):
+    from allauth.mfa.models import Authenticator
+    from playwright.sync_api import expect
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tenant = TenantFactory(name="Ромашка", slug="romashka-2fa")
+    user = MembershipFactory(tenant=tenant, role=Role.OPERATOR).user
+    context = chromium.new_context(locale="ru-RU", viewport=PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    _sign_in(page, live_server.url, "/accounts/login/?next=/profile/", user.email)
+    expect(page).to_have_url(re.compile(r"/profile/$"))
+    page.click("[data-mfa-link]")
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/$"))
+    page.screenshot(path=str(SHOTS / "mfa-index-phone.png"), full_page=True)
+    page.goto(f"{live_server.url}/accounts/2fa/totp/activate/")
+    if "/reauthenticate/" in page.url:  # allauth asks for the password before the change
+        page.fill('input[name="password"]', PASSWORD)
+        page.press('input[name="password"]', "Enter")
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/"))
+    secret = page.locator("#authenticator_secret").input_value()
+    page.screenshot(path=str(SHOTS / "mfa-activate-phone.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page scrolls sideways at 375 px ({width} px)"
+    page.fill('input[name="code"]', _code(secret))
+    page.press('input[name="code"]', "Enter")
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/recovery-codes/"))
+    page.screenshot(path=str(SHOTS / "mfa-recovery-codes-phone.png"), full_page=True)
+    assert Authenticator.objects.filter(user=user, type="totp").exists()
+    context.close()
