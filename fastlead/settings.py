@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.yandex",
+    "allauth.mfa",  # TOTP and recovery codes: required for staff (/admin/), optional for users
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -104,6 +105,7 @@ MIDDLEWARE = [
     "django_structlog.middlewares.RequestMiddleware",
     "apps.core.request_guards.RejectNulMiddleware",
     "apps.accounts.middleware.UserLanguageMiddleware",
+    "apps.accounts.middleware.StaffMFAMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
     "apps.billing.middleware.AccessStateMiddleware",
     "apps.core.pages.DashboardErrorMiddleware",
@@ -338,6 +340,15 @@ BILLING_SELLER_ADDRESS = env("BILLING_SELLER_ADDRESS", default="")
 BILLING_SELLER_EMAIL = env("BILLING_SELLER_EMAIL", default="")
 BILLING_SELLER_BANK = env("BILLING_SELLER_BANK", default="")
 
+# --- Fiscal receipts, 54-FZ (apps/payments/services/receipts.py) --------------------------
+# Sent with every RUB payment and refund through YooKassa and T-Bank. FISCAL_VAT empty: from
+# BILLING_VAT_RATE_BP (0 → none, 2200 → vat22, ...). Values are checked by payments.E001.
+FISCAL_RECEIPTS_ENABLED = env.bool("FISCAL_RECEIPTS_ENABLED", default=True)
+FISCAL_TAX_SYSTEM = env("FISCAL_TAX_SYSTEM", default="usn_income")
+FISCAL_VAT = env("FISCAL_VAT", default="")
+FISCAL_PAYMENT_SUBJECT = env("FISCAL_PAYMENT_SUBJECT", default="service")
+FISCAL_PAYMENT_MODE = env("FISCAL_PAYMENT_MODE", default="full_payment")
+
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -379,6 +390,10 @@ LOGIN_FAILURES_PER_IP = env.int("LOGIN_FAILURES_PER_IP", default=30)
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 SOCIALACCOUNT_ADAPTER = "apps.accounts.adapter.SocialAccountAdapter"
+# Second factor (allauth.mfa): staff must have one to open /admin/ (StaffMFAMiddleware).
+MFA_ADAPTER = "apps.accounts.adapter.MFAAdapter"  # TOTP secrets encrypted at rest
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Fast Lead")
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
 # OAuth providers are configured from the environment and only active when keys are set.

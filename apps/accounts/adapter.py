@@ -12,6 +12,7 @@ With Redis down the limit fails closed: attempts are counted in the database
 import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.urls import reverse
 
 from apps.accounts.invitations import PENDING_INVITATION_SESSION_KEY
 from apps.accounts.login_limits import DatabaseBackend
+from apps.core.crypto import decrypt_text, encrypt_text
 from apps.core.net import client_ip
 from apps.core.ratelimit import OnError, Rate, ip_bucket
 from apps.core.ratelimit_fallback import DegradingLimiter
@@ -108,3 +110,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         full = " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
         user.name = data.get("name") or full
         return user
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth's MFA with its TOTP secrets encrypted at rest under FIELD_ENCRYPTION_KEYS
+    (allauth's default stores them as they are)."""
+
+    def encrypt(self, text: str) -> str:
+        return encrypt_text(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_text(encrypted_text)

@@ -1,6 +1,7 @@
 """The user's own profile: name, company, interface language, signing out everywhere."""
 
 from allauth.account.views import SignupView as AllauthSignupView
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,7 +37,8 @@ def profile(request):
     else:
         form = ProfileForm(instance=request.user)
         status = 200
-    return render(request, "accounts/profile.html", {"form": form}, status=status)
+    context = {"form": form, "mfa_enabled": is_mfa_enabled(request.user)}
+    return render(request, "accounts/profile.html", context, status=status)
 
 
 @login_required

@@ -3,10 +3,11 @@
 from django.contrib import admin
 
 from apps.booking.models import Booking, BookingSettings
+from apps.tenants.admin_base import StaffAccessAudited
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(StaffAccessAudited, admin.ModelAdmin):
     list_display = ("starts_at", "tenant", "lead_id", "calendar", "status", "external_id")
     list_filter = ("calendar", "status")
     search_fields = ("tenant__name", "external_id", "attendee_email")

@@ -4,6 +4,7 @@ read-only — changes go through the tenant's own page and API."""
 from django.contrib import admin
 
 from apps.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from apps.tenants.admin_base import StaffAccessAudited
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -40,7 +41,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnly):
+class WebhookDeliveryAdmin(StaffAccessAudited, ReadOnly):
     list_display = ("pk", "tenant", "endpoint", "status", "attempts", "last_status_code")
     list_filter = ("status",)
     list_select_related = ("tenant", "endpoint")

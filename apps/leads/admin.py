@@ -14,8 +14,8 @@ from apps.leads.models import (
     Product,
     TimelineEntry,
 )
-from apps.tenants.admin_base import TenantOwnedAdmin
-from apps.tenants.models import PublishableKey, TenantAPIKey
+from apps.tenants.admin_base import StaffAccessAudited, TenantOwnedAdmin
+from apps.tenants.models import AuditAction, PublishableKey, TenantAPIKey
 
 
 class _ReadOnlyInline(admin.TabularInline):
@@ -51,7 +51,7 @@ class TimelineEntryInline(_ReadOnlyInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(TenantOwnedAdmin):
+class LeadAdmin(StaffAccessAudited, TenantOwnedAdmin):
     tenant_list_display = ("id", "name", "email", "phone", "status", "source", "created_at")
     search_fields = ["=id", "email", "phone", "name", "company", "external_id"]
     list_filter = ["status", "source", "created_at"]
@@ -80,7 +80,7 @@ class LeadListAdmin(TenantOwnedAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(TenantOwnedAdmin):
+class CustomerAdmin(StaffAccessAudited, TenantOwnedAdmin):
     tenant_list_display = ("external_ref", "name", "email", "created_at")
     search_fields = ["external_ref", "name", "email", "tenant__name"]
     list_filter = ["created_at"]
@@ -96,7 +96,8 @@ class ProductAdmin(TenantOwnedAdmin):
 
 
 @admin.register(LeadExport)
-class LeadExportAdmin(TenantOwnedAdmin):
+class LeadExportAdmin(StaffAccessAudited, TenantOwnedAdmin):
+    staff_access_action = AuditAction.STAFF_VIEWED_EXPORT
     tenant_list_display = ("id", "format", "status", "rows_done", "rows_total", "created_at")
     search_fields = ["=id", "tenant__name"]
     list_filter = ["status", "format"]

@@ -27,9 +27,10 @@ class PaymentAdmin(TenantOwnedAdmin):
         "provider",
         "is_test",
         "status",
+        "receipt_status",
         "failure_reason",
     )
-    list_filter = ["status", "provider", "is_test"]
+    list_filter = ["status", "provider", "is_test", "receipt_status"]
     list_select_related = ("tenant", "plan")
 
     @admin.display(description=_("amount"), ordering="amount")
@@ -108,7 +109,14 @@ class PaymentEventAdmin(admin.ModelAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    tenant_list_display = ("created_at", "refunded", "status", "reason", "payment_link")
+    tenant_list_display = (
+        "created_at",
+        "refunded",
+        "status",
+        "receipt_status",
+        "reason",
+        "payment_link",
+    )
     list_filter = ["status", "currency"]
     search_fields = ["=id", "=provider_id", "=idempotency_key", "tenant__slug"]
     list_select_related = ("tenant", "payment")

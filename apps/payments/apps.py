@@ -6,3 +6,10 @@ class PaymentsConfig(AppConfig):
     name = "apps.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self):
+        from django.core import checks
+
+        from apps.payments.services.receipts import check_receipt_settings
+
+        checks.register(check_receipt_settings, "payments")

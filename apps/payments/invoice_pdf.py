@@ -34,8 +34,8 @@ def invoice_filename(invoice: Invoice, language: str) -> str:
 
 def invoice_pdf_response(invoice: Invoice, language: str | None = None) -> HttpResponse:
     """The PDF as a download named after the invoice number and language. The document is
-    drawn once per state (open, then paid) and kept in the private file storage: what was
-    issued is what every later download returns."""
+    drawn once per state (open, then paid, and the fiscal receipt's) and kept in the private
+    file storage: what was issued is what every later download returns."""
     language = invoice_language(invoice, language)
     stored = _stored_name(invoice, language)
     if not private_files.exists(stored):
@@ -47,6 +47,8 @@ def invoice_pdf_response(invoice: Invoice, language: str | None = None) -> HttpR
 
 def _stored_name(invoice: Invoice, language: str) -> str:
     state = f"paid-{invoice.paid_at:%Y%m%dT%H%M%S}" if invoice.paid_at else "open"
+    if invoice.fiscal_receipt_status:  # drawn again once the receipt is registered
+        state += f"-receipt-{invoice.fiscal_receipt_status}"
     return f"invoices/{invoice.tenant_id}/{invoice.pk}-{language}-{state}.pdf"
 
 
@@ -201,6 +203,8 @@ class _InvoicePDF:
             self._pair(_("Payment id"), str(payment.pk), 38)
         if invoice.refund_id:
             self._pair(_("Refund id"), str(invoice.refund_id), 38)
+        if invoice.fiscal_receipt_status:
+            self._pair(_("Fiscal receipt"), invoice.fiscal_receipt_label, 38)
         pdf.ln(3)
         pdf.set_font("DejaVu", size=8)
         pdf.set_text_color(90)

@@ -47,6 +47,19 @@ PAYMENT_STATUS_RANK = {
 }
 
 
+class ReceiptStatus(models.TextChoices):
+    """A 54-FZ fiscal receipt's state (the values of `gateways.base.RECEIPT_*`)."""
+
+    NONE = "", _("Not required")
+    PENDING = "pending", _("Sent, awaiting registration")
+    REGISTERED = "registered", _("Registered")
+    FAILED = "failed", _("Registration failed")
+
+
+# A receipt's status only moves forward: a late "pending" never hides a registration.
+RECEIPT_STATUS_RANK = {"": 0, "pending": 1, "registered": 2, "failed": 2}
+
+
 class PaymentKind(models.TextChoices):
     PLAN = "plan", _("Plan purchase")
     RENEWAL = "renewal", _("Renewal")
@@ -97,6 +110,11 @@ class Payment(TenantOwnedModel, TimeStampedModel):
     period_start = models.DateTimeField(_("renewal of the period from"), null=True, blank=True)
     request_id = models.CharField(_("charge request id"), max_length=64, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The 54-FZ receipt sent with the payment (gateways.base.Receipt.as_dict) and its state.
+    receipt = models.JSONField(_("fiscal receipt"), default=dict, blank=True)
+    receipt_status = models.CharField(
+        _("fiscal receipt"), max_length=12, choices=ReceiptStatus.choices, blank=True, default=""
+    )
 
     class Meta:
         db_table = "billing_payment"
@@ -177,6 +195,10 @@ class Refund(TenantOwnedModel, TimeStampedModel):
         _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
     raw = models.JSONField(_("provider payload"), default=dict, blank=True)
+    receipt = models.JSONField(_("fiscal receipt"), default=dict, blank=True)
+    receipt_status = models.CharField(
+        _("fiscal receipt"), max_length=12, choices=ReceiptStatus.choices, blank=True, default=""
+    )
 
     class Meta:
         db_table = "billing_refund"
@@ -278,6 +300,18 @@ class Invoice(TenantOwnedModel, TimeStampedModel):
     @property
     def money(self) -> Money:
         return Money(self.total, self.currency)
+
+    @property
+    def fiscal_receipt_status(self) -> str:
+        """The 54-FZ receipt of the money this document records: the refund's for a credit
+        note, else the payment's ("" when none was required)."""
+        source = self.refund if self.refund_id else self.payment if self.payment_id else None
+        return source.receipt_status if source is not None else ""
+
+    @property
+    def fiscal_receipt_label(self) -> str:
+        status = self.fiscal_receipt_status
+        return str(ReceiptStatus(status).label) if status else ""
 
 
 class InvoiceLine(models.Model):

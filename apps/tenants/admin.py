@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.tenants.admin_base import TenantOwnedAdmin
+from apps.tenants.admin_base import StaffAccessAudited, TenantOwnedAdmin
 from apps.tenants.models import AuditLogEntry, Invitation, Membership, Tenant
 
 
@@ -29,7 +29,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(TenantOwnedAdmin):
+class MembershipAdmin(StaffAccessAudited, TenantOwnedAdmin):
     tenant_list_display = ("user", "role", "created_at")
     search_fields = ["user__email", "user__name", "tenant__name", "tenant__slug"]
     list_filter = ["role"]
@@ -38,7 +38,7 @@ class MembershipAdmin(TenantOwnedAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(TenantOwnedAdmin):
+class InvitationAdmin(StaffAccessAudited, TenantOwnedAdmin):
     tenant_list_display = ("email", "role", "expires_at", "accepted_at", "invited_by")
     search_fields = ["email", "tenant__name"]
     list_filter = ["role", "accepted_at"]

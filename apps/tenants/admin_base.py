@@ -7,6 +7,21 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.money import Money
+from apps.tenants.audit import AuditAction, staff_access_record
+
+
+class StaffAccessAudited:
+    """For admins of rows holding a tenant's personal data (leads, customers, bookings,
+    members, exports, webhook payloads): every time a staff member's console shows one of
+    them (its change or detail page) an audit row says who opened which object when, and
+    the tenant's admins see it (Settings → Staff access). Put it before the admin base."""
+
+    staff_access_action = AuditAction.STAFF_VIEWED
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and not add:
+            staff_access_record(request=request, obj=obj, action=self.staff_access_action)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 class TenantOwnedAdmin(admin.ModelAdmin):

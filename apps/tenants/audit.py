@@ -17,7 +17,18 @@ from typing import Any
 from apps.core.net import client_ip
 from apps.tenants.models import AuditAction, AuditLogEntry, Tenant
 
-__all__ = ["AuditAction", "AuditLogEntry", "audit_log", "audit_record"]
+__all__ = [
+    "STAFF_ACCESS_ACTIONS",
+    "AuditAction",
+    "AuditLogEntry",
+    "audit_log",
+    "audit_record",
+    "staff_access_log",
+    "staff_access_record",
+]
+
+# What the tenant's admins see on their "Staff access" page.
+STAFF_ACCESS_ACTIONS = (AuditAction.STAFF_VIEWED, AuditAction.STAFF_VIEWED_EXPORT)
 
 
 def _target(target) -> tuple[str, str]:
@@ -69,3 +80,27 @@ def audit_record(
 def audit_log(tenant: Tenant):
     """A tenant's audit rows, newest first (never another tenant's)."""
     return AuditLogEntry.objects.for_tenant(tenant).select_related("actor")
+
+
+def staff_access_record(
+    *, request, obj, action: str = AuditAction.STAFF_VIEWED
+) -> AuditLogEntry | None:
+    """A staff member opened `obj` (a tenant's row holding personal data) in the staff
+    console: who, which object, when, from where. Only the object's type and id are kept."""
+    user = request.user
+    tenant_id = getattr(obj, "tenant_id", None)
+    if not (getattr(user, "is_staff", False) and tenant_id):
+        return None
+    return audit_record(
+        tenant=Tenant(pk=tenant_id),
+        actor=user,
+        action=action,
+        target=obj,
+        after={"page": "admin"},
+        request=request,
+    )
+
+
+def staff_access_log(tenant: Tenant):
+    """The staff console's openings of the tenant's personal data, newest first."""
+    return audit_log(tenant).filter(action__in=STAFF_ACCESS_ACTIONS)

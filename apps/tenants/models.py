@@ -196,6 +196,9 @@ class AuditAction(models.TextChoices):
     FEATURE_OVERRIDE_EXPIRED = "feature_override_expired", _("Tool override expired")
     REFUND_CREATED = "refund_created", _("Refund created")
     APPROVAL_DECIDED = "approval_decided", _("Approval decided")
+    # Fast Lead staff opened a tenant's personal data in the staff console (issue 21).
+    STAFF_VIEWED = "staff_viewed", _("Staff viewed personal data")
+    STAFF_VIEWED_EXPORT = "staff_viewed_export", _("Staff opened a data export")
 
 
 class AuditLogEntry(models.Model):

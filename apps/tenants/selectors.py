@@ -3,7 +3,10 @@
 import hashlib
 import uuid
 
+from django.apps import apps as django_apps
+
 from apps.core.errors import ObjectNotFound
+from apps.tenants.audit import staff_access_log
 from apps.tenants.models import Invitation, Membership, Tenant
 
 
@@ -78,3 +81,22 @@ def invitation_by_token(token: str) -> Invitation:
     if invitation is None:
         raise ObjectNotFound()
     return invitation
+
+
+def staff_access_list(tenant):
+    """The staff console's openings of the tenant's personal data, newest first (one query
+    per page: the actor's label is stored on the row)."""
+    return (
+        staff_access_log(tenant)
+        .select_related(None)
+        .only("created_at", "actor_label", "action", "target_type", "target_id", "tenant_id")
+    )
+
+
+def staff_access_object(target_type: str) -> str:
+    """What kind of object a row names ("lead", "booking"), in the reader's language."""
+    try:
+        model = django_apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return target_type
+    return str(model._meta.verbose_name)

@@ -24,6 +24,7 @@ urlpatterns = [
     path(f"{team}members/<int:user_id>/remove/", views.member_remove, name="member_remove"),
     path(f"{team}leave/", views.team_leave, name="leave"),
     path("t/<slug:tenant_slug>/settings/", views.tenant_settings, name="settings"),
+    path("t/<slug:tenant_slug>/settings/staff-access/", views.staff_access, name="staff_access"),
     path("invitations/resume/", views.invitation_resume, name="invitation_resume"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

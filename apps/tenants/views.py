@@ -4,6 +4,7 @@ from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -245,6 +246,20 @@ def tenant_settings(request, tenant_slug):
         )
     context = {"form": form, "can_edit": can_edit}
     return render(request, "tenants/settings.html", context, status=status)
+
+
+STAFF_ACCESS_PER_PAGE = 50
+
+
+@dashboard_view(Role.ADMIN)
+def staff_access(request, tenant_slug):
+    """Admins see each time Fast Lead staff opened their company's personal data (a lead,
+    a booking, a member, an export) in the staff console: who, what, when."""
+    page = Paginator(selectors.staff_access_list(request.tenant), STAFF_ACCESS_PER_PAGE)
+    page = page.get_page(request.GET.get("page"))
+    for entry in page:
+        entry.object_kind = selectors.staff_access_object(entry.target_type)
+    return render(request, "tenants/staff_access.html", {"page": page})
 
 
 # --- Invitations --------------------------------------------------------------------------

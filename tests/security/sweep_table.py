@@ -382,3 +382,7 @@ TABLE.update(_UPSELL)
 from tests.security.sweep_table_hyropage import ENTRIES as _HYROPAGE  # noqa: E402
 
 TABLE.update(_HYROPAGE)
+
+from tests.security.sweep_table_staff import ENTRIES as _STAFF  # noqa: E402
+
+TABLE.update(_STAFF)

@@ -10,6 +10,7 @@ from apps.ai.retry import RetryPolicy
 from apps.ai.tests.fake_anthropic import FakeAnthropic
 from apps.ai.tests.fake_gemini import FakeGemini
 from tests.factories import UserFactory
+from tests.staff import staff_login
 
 
 @pytest.fixture
@@ -96,5 +97,5 @@ def managed(limiter, sleeps):
 @pytest.fixture
 def staff_client(client, db):
     user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
+    staff_login(client, user)
     return client

@@ -13,6 +13,7 @@ from apps.ai.models import AIUsage
 from apps.analytics.staff import staff_metrics
 from apps.billing.models import Plan, Subscription, UsageCharge
 from tests.factories import TenantFactory, UserFactory
+from tests.staff import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +102,7 @@ def test_mrr_churn_and_conversion_on_a_known_dataset(dataset):
 
 def test_staff_see_the_page_and_prometheus_the_gauges(client, dataset):
     assert client.get("/admin/analytics/businessmetrics/").status_code == 302
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(is_staff=True, is_superuser=True))
     response = client.get("/admin/analytics/businessmetrics/")
     assert response.status_code == 200
     page = response.content.decode()

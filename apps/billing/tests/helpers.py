@@ -7,6 +7,7 @@ import pytest
 from apps.billing import services
 from apps.billing.models import Plan, UsageMeter
 from apps.billing.plan_limits import plan_limits_get
+from tests.staff import staff_login
 
 
 def plan(code: str) -> Plan:
@@ -80,6 +81,6 @@ def admin_client_staff(client):
     from tests.factories import UserFactory
 
     staff = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(staff)
+    staff_login(client, staff)
     client.staff_user = staff
     return client

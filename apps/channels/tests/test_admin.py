@@ -3,6 +3,7 @@
 from apps.channels.models import Channel
 from apps.tenants.scoping import tenant_scope
 from tests.factories import UserFactory
+from tests.staff import staff_login
 
 
 def test_admin_list_and_change_page_mask_the_credentials(client, tenant):
@@ -10,7 +11,7 @@ def test_admin_list_and_change_page_mask_the_credentials(client, tenant):
         channel = Channel(tenant=tenant, kind="telegram", provider="telegram", name="Bot")
         channel.credentials = {"bot_token": "123:admin-secret-token-QRST"}
         channel.save()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(is_staff=True, is_superuser=True))
 
     listing = client.get("/admin/channels/channel/")
     page = client.get(f"/admin/channels/channel/{channel.pk}/change/")

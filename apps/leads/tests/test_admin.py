@@ -5,13 +5,14 @@ import pytest
 from apps.core.admin_paging import CappedCountPaginator
 from apps.leads.models import Lead
 from tests.factories import UserFactory
+from tests.staff import staff_login
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

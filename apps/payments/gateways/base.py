@@ -67,6 +67,59 @@ class Capabilities:
     has_customer_portal: bool = False  # customer_portal_url()
     notifies_us: bool = False  # parse_notification(): webhooks at our own endpoint
     reports_status: bool = True  # fetch() asks the provider (the sandbox keeps no state)
+    fiscal_receipts: bool = False  # sends a 54-FZ receipt with RUB payments and refunds
+
+
+# Fiscal receipts (54-FZ). Neutral names; each adapter maps them onto its provider's codes.
+RECEIPT_PENDING = "pending"  # sent with the payment, not yet registered by the provider
+RECEIPT_REGISTERED = "registered"  # the fiscal data operator registered it
+RECEIPT_FAILED = "failed"  # the provider could not register it (staff must act)
+
+
+@dataclass(frozen=True)
+class ReceiptItem:
+    """One position of a receipt: `unit_amount` × `quantity` = `amount` (minor units)."""
+
+    description: str
+    quantity: int
+    unit_amount: int
+    amount: int
+    vat: str  # "none", "vat0", "vat5", "vat7", "vat10", "vat20", "vat22", "vat105", ...
+    payment_subject: str  # "service", "commodity", ... (признак предмета расчёта)
+    payment_mode: str  # "full_payment", "full_prepayment", ... (признак способа расчёта)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A 54-FZ receipt for a payment or a refund; its items add up to the money moved."""
+
+    email: str
+    phone: str
+    tax_system: str  # "osn", "usn_income", "usn_income_outcome", "envd", "esn", "patent"
+    items: tuple[ReceiptItem, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(item.amount for item in self.items)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "email": self.email,
+            "phone": self.phone,
+            "tax_system": self.tax_system,
+            "items": [dict(item.__dict__) for item in self.items],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Receipt | None:
+        if not data or not data.get("items"):
+            return None
+        return cls(
+            email=data.get("email", ""),
+            phone=data.get("phone", ""),
+            tax_system=data["tax_system"],
+            items=tuple(ReceiptItem(**item) for item in data["items"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -90,6 +143,7 @@ class HostedPaymentRequest:
     saved_method: str = ""
     price_ref: str = ""
     test_page_url: str = ""
+    receipt: Receipt | None = None  # a fiscal receipt, for gateways that send one
 
 
 @dataclass(frozen=True)
@@ -103,6 +157,7 @@ class SavedMethodCharge:
     purpose: str
     description: str
     idempotency_key: str
+    receipt: Receipt | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +165,7 @@ class RefundRequest:
     provider_payment_id: str
     amount: Money
     idempotency_key: str
+    receipt: Receipt | None = None  # the refund receipt (признак расчёта «возврат прихода»)
 
 
 @dataclass(frozen=True)
@@ -136,6 +192,7 @@ class PaymentIntentResult:
     failure_reason: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
     amount: Money | None = None  # what the provider says was paid, when it says
+    receipt_status: str = ""  # RECEIPT_*, when the provider reports it
 
 
 @dataclass(frozen=True)
@@ -143,6 +200,7 @@ class RefundResult:
     provider_id: str
     status: str
     raw: dict[str, Any] = field(default_factory=dict)
+    receipt_status: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,6 +219,8 @@ class NotificationEvent:
     # never saved (the process died between the provider call and our commit).
     order_ref: str = ""
     amount: Money | None = None  # what the provider says was paid, when it says
+    receipt_status: str = ""  # RECEIPT_*, when the notification reports a receipt
+    receipt_of_refund: bool = False  # the receipt reported is a refund's (T-Bank IncomeReturn)
 
 
 class PaymentGateway(Protocol):

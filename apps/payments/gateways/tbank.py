@@ -32,6 +32,8 @@ from apps.payments.gateways.base import (
     CANCELED,
     FAILED,
     PENDING,
+    RECEIPT_FAILED,
+    RECEIPT_REGISTERED,
     REFUNDED,
     SUCCEEDED,
     WAITING_FOR_CAPTURE,
@@ -42,6 +44,7 @@ from apps.payments.gateways.base import (
     NotificationEvent,
     NotificationRejected,
     PaymentIntentResult,
+    Receipt,
     RefundRequest,
     RefundResult,
     SavedMethodCharge,
@@ -67,6 +70,35 @@ _DEAD = {"CANCELED", "DEADLINE_EXPIRED", "REVERSED", "ATTEMPTS_EXPIRED"}
 _DECLINED = {"REJECTED", "AUTH_FAIL"}
 _INITIALISED = "NEW"
 _REFUND_DONE = {"REFUNDED", "PARTIAL_REFUNDED", "REVERSED", "PARTIAL_REVERSED"}
+
+
+# A fiscalization notification (Status RECEIPT): Type says whether it is the payment's
+# receipt (Income) or a refund's (IncomeReturn).
+RECEIPT_NOTIFICATION = "RECEIPT"
+RECEIPT_OF_REFUND = "IncomeReturn"
+
+
+def receipt_payload(receipt: Receipt) -> dict[str, Any]:
+    """`Receipt` of Init and Cancel: prices and amounts in kopecks, our neutral codes are
+    T-Bank's own (Taxation, Tax, PaymentMethod, PaymentObject)."""
+    data: dict[str, Any] = {"Taxation": receipt.tax_system, "FfdVersion": "1.05"}
+    if receipt.email:
+        data["Email"] = receipt.email
+    if receipt.phone:
+        data["Phone"] = receipt.phone
+    data["Items"] = [
+        {
+            "Name": item.description[:128],
+            "Price": item.unit_amount,
+            "Quantity": item.quantity,
+            "Amount": item.amount,
+            "Tax": item.vat,
+            "PaymentMethod": item.payment_mode,
+            "PaymentObject": item.payment_subject,
+        }
+        for item in receipt.items
+    ]
+    return data
 
 
 def map_status(status: str) -> str:
@@ -107,7 +139,7 @@ def make_token(params: dict[str, Any], password: str) -> str:
 class TBankGateway(GatewayBase):
     name = "tinkoff"  # the provider's key in our rows and settings (T-Bank was Tinkoff)
     is_test = False
-    capabilities = Capabilities(can_charge_saved_card=True, notifies_us=True)
+    capabilities = Capabilities(can_charge_saved_card=True, notifies_us=True, fiscal_receipts=True)
 
     def __init__(
         self,
@@ -229,6 +261,8 @@ class TBankGateway(GatewayBase):
         if request.save_method:
             extra |= {"Recurrent": "Y", "CustomerKey": request.customer_ref}
         extra["DATA"] = {"payment_id": request.payment_ref, "customer_key": request.customer_ref}
+        if request.receipt is not None:
+            extra["Receipt"] = receipt_payload(request.receipt)
         init = self._init(request.amount, request.description, request.idempotency_key, extra)
         return self._result(init)
 
@@ -251,7 +285,10 @@ class TBankGateway(GatewayBase):
         if initialised is not None:
             payment_id = str(initialised["PaymentId"])
         else:
-            init = self._init(request.amount, request.description or "renewal", key, {})
+            extra = {}
+            if request.receipt is not None:
+                extra["Receipt"] = receipt_payload(request.receipt)
+            init = self._init(request.amount, request.description or "renewal", key, extra)
             payment_id = str(init["PaymentId"])
         try:
             data = self._call("Charge", {"PaymentId": payment_id, "RebillId": request.method_id})
@@ -280,14 +317,14 @@ class TBankGateway(GatewayBase):
     def refund(self, request: RefundRequest) -> RefundResult:
         """Cancel with Amount (kopecks: a part or all of what is left). ExternalRequestId is
         our refund's idempotency key: T-Bank answers a repeat with the first operation."""
-        data = self._call(
-            "Cancel",
-            {
-                "PaymentId": request.provider_payment_id,
-                "Amount": request.amount.amount,
-                "ExternalRequestId": request.idempotency_key,
-            },
-        )
+        params: dict[str, Any] = {
+            "PaymentId": request.provider_payment_id,
+            "Amount": request.amount.amount,
+            "ExternalRequestId": request.idempotency_key,
+        }
+        if request.receipt is not None:
+            params["Receipt"] = receipt_payload(request.receipt)
+        data = self._call("Cancel", params)
         status = str(data.get("Status", ""))
         return RefundResult(
             provider_id=str(data.get("ExternalRequestId") or request.idempotency_key),
@@ -312,6 +349,8 @@ class TBankGateway(GatewayBase):
         if not hmac.compare_digest(make_token(data, self.password), data["Token"]):
             raise NotificationRejected("bad token")
         status = str(data.get("Status", ""))
+        if status == RECEIPT_NOTIFICATION:
+            return self._receipt_notification(data)
         mapped = map_status(status)
         return NotificationEvent(
             provider=self.name,
@@ -323,4 +362,21 @@ class TBankGateway(GatewayBase):
             raw={k: v for k, v in data.items() if k != "Token"},
             order_ref=str(data.get("OrderId") or ""),
             amount=reported_amount(data),
+        )
+
+    def _receipt_notification(self, data: dict) -> NotificationEvent:
+        """The fiscal data operator's answer about a receipt: nothing changes the payment's own
+        status (PENDING never moves it), only the receipt's."""
+        kind = str(data.get("Type") or "Income")
+        registered = bool(data.get("Success")) and str(data.get("ErrorCode", "0")) == "0"
+        document = data.get("FiscalDocumentNumber") or data.get("Amount") or ""
+        return NotificationEvent(
+            provider=self.name,
+            event_id=f"{data.get('PaymentId')}:{RECEIPT_NOTIFICATION}:{kind}:{document}",
+            provider_payment_id=str(data.get("PaymentId", "")),
+            status=PENDING,
+            raw={k: v for k, v in data.items() if k != "Token"},
+            order_ref=str(data.get("OrderId") or ""),
+            receipt_status=RECEIPT_REGISTERED if registered else RECEIPT_FAILED,
+            receipt_of_refund=kind == RECEIPT_OF_REFUND,
         )

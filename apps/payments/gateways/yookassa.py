@@ -32,6 +32,9 @@ from apps.payments.gateways.base import (
     CANCELED,
     FAILED,
     PENDING,
+    RECEIPT_FAILED,
+    RECEIPT_PENDING,
+    RECEIPT_REGISTERED,
     REFUNDED,
     SUCCEEDED,
     WAITING_FOR_CAPTURE,
@@ -42,6 +45,7 @@ from apps.payments.gateways.base import (
     NotificationEvent,
     NotificationRejected,
     PaymentIntentResult,
+    Receipt,
     RefundRequest,
     RefundResult,
     SavedMethodCharge,
@@ -81,6 +85,72 @@ class _TimeoutApiClient(ApiClient):
         return session
 
 
+# Receipt codes of API v3 (YooKassa docs: receipts/54fz/parameters-values).
+VAT_CODES = {
+    "none": 1,
+    "vat0": 2,
+    "vat10": 3,
+    "vat20": 4,
+    "vat110": 5,
+    "vat120": 6,
+    "vat5": 7,
+    "vat7": 8,
+    "vat105": 9,
+    "vat107": 10,
+    "vat22": 11,
+    "vat122": 12,
+}
+TAX_SYSTEM_CODES = {
+    "osn": 1,
+    "usn_income": 2,
+    "usn_income_outcome": 3,
+    "envd": 4,
+    "esn": 5,
+    "patent": 6,
+}
+# `receipt_registration` of a payment or a refund.
+_RECEIPT_STATUSES = {
+    "pending": RECEIPT_PENDING,
+    "succeeded": RECEIPT_REGISTERED,
+    "canceled": RECEIPT_FAILED,
+}
+
+
+def receipt_payload(receipt: Receipt) -> dict[str, Any]:
+    """The `receipt` object: `amount` of an item is its unit price, as a decimal string."""
+    customer = {}
+    if receipt.email:
+        customer["email"] = receipt.email
+    if receipt.phone:
+        customer["phone"] = receipt.phone.lstrip("+")  # E.164 digits, as YooKassa takes it
+    return {
+        "customer": customer,
+        "tax_system_code": TAX_SYSTEM_CODES[receipt.tax_system],
+        "items": [
+            {
+                "description": item.description[:128],
+                "quantity": str(item.quantity),
+                "amount": {
+                    "value": str(Money(item.unit_amount, "RUB").to_decimal()),
+                    "currency": "RUB",
+                },
+                "vat_code": VAT_CODES[item.vat],
+                "payment_subject": item.payment_subject,
+                "payment_mode": item.payment_mode,
+            }
+            for item in receipt.items
+        ],
+    }
+
+
+def receipt_status(data: dict[str, Any]) -> str:
+    return _RECEIPT_STATUSES.get(str(data.get("receipt_registration") or ""), "")
+
+
+def _with_receipt(body: dict[str, Any], receipt: Receipt | None) -> dict[str, Any]:
+    return {**body, "receipt": receipt_payload(receipt)} if receipt is not None else body
+
+
 def decline_message(reason: str) -> str:
     text = _DECLINES.get(reason)
     return _(text) if text else _("The payment was declined.")
@@ -112,7 +182,7 @@ def _reported_amount(data: dict[str, Any]) -> Money | None:
 class YooKassaGateway(GatewayBase):
     name = "yookassa"
     is_test = False
-    capabilities = Capabilities(can_charge_saved_card=True, notifies_us=True)
+    capabilities = Capabilities(can_charge_saved_card=True, notifies_us=True, fiscal_receipts=True)
 
     def __init__(self, *, shop_id: str, secret_key: str, api_url: str, check_ip: bool = True):
         self.shop_id = shop_id
@@ -166,20 +236,24 @@ class YooKassaGateway(GatewayBase):
             failure_reason=decline_message(reason) if status == FAILED else "",
             raw=data,
             amount=_reported_amount(data),
+            receipt_status=receipt_status(data),
         )
 
     def create_payment(self, request: HostedPaymentRequest) -> PaymentIntentResult:
         """A payment with redirect confirmation, captured at once, saving the card."""
         amount = request.amount
         body = _payment_request(
-            {
-                "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
-                "confirmation": {"type": "redirect", "return_url": request.return_url},
-                "capture": True,
-                "save_payment_method": request.save_method,
-                "description": request.description[:128],
-                "metadata": _metadata(request.payment_ref, request.customer_ref),
-            }
+            _with_receipt(
+                {
+                    "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
+                    "confirmation": {"type": "redirect", "return_url": request.return_url},
+                    "capture": True,
+                    "save_payment_method": request.save_method,
+                    "description": request.description[:128],
+                    "metadata": _metadata(request.payment_ref, request.customer_ref),
+                },
+                request.receipt,
+            )
         )
         data = self._request(HttpVerb.POST, "/payments", body, request.idempotency_key)
         return self._result(data)
@@ -187,13 +261,16 @@ class YooKassaGateway(GatewayBase):
     def charge_saved(self, request: SavedMethodCharge) -> PaymentIntentResult:
         amount = request.amount
         body = _payment_request(
-            {
-                "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
-                "capture": True,
-                "payment_method_id": request.method_id,
-                "description": (request.description or "renewal")[:128],
-                "metadata": _metadata(request.payment_ref, request.customer_ref),
-            }
+            _with_receipt(
+                {
+                    "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
+                    "capture": True,
+                    "payment_method_id": request.method_id,
+                    "description": (request.description or "renewal")[:128],
+                    "metadata": _metadata(request.payment_ref, request.customer_ref),
+                },
+                request.receipt,
+            )
         )
         data = self._request(HttpVerb.POST, "/payments", body, request.idempotency_key)
         result = self._result(data)
@@ -210,10 +287,13 @@ class YooKassaGateway(GatewayBase):
         amount = request.amount
         try:
             body = SdkRefundRequest(
-                {
-                    "payment_id": request.provider_payment_id,
-                    "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
-                }
+                _with_receipt(
+                    {
+                        "payment_id": request.provider_payment_id,
+                        "amount": {"value": str(amount.to_decimal()), "currency": amount.currency},
+                    },
+                    request.receipt,
+                )
             )
         except (ValueError, TypeError) as exc:
             raise GatewayError(f"yookassa: invalid refund ({exc})", permanent=True) from exc
@@ -232,6 +312,7 @@ class YooKassaGateway(GatewayBase):
             provider_id=data.get("id", ""),
             status=REFUNDED if status == "succeeded" else PENDING,
             raw=data,
+            receipt_status=receipt_status(data),
         )
 
     def fetch(self, provider_id: str) -> PaymentIntentResult:
@@ -269,6 +350,7 @@ class YooKassaGateway(GatewayBase):
             raw=result.raw,
             order_ref=str((result.raw.get("metadata") or {}).get("payment_id", "")),
             amount=result.amount,
+            receipt_status=result.receipt_status,
         )
 
     @staticmethod

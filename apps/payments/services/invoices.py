@@ -133,7 +133,7 @@ def _issue_invoice(payment: Payment) -> Invoice:
         transaction.set_rollback(True)
         return existing
     with translation.override(language):
-        draft = _payment_draft(payment, language)
+        draft = payment_invoice_draft(payment, language)
     rate = settings.BILLING_VAT_RATE_BP
     vat = vat_extract(payment.amount, rate)
     invoice = Invoice.objects.create(
@@ -175,7 +175,7 @@ def _save_lines(invoice: Invoice, lines: list[InvoiceLineDraft]) -> None:
     )
 
 
-def _payment_draft(payment: Payment, language: str) -> InvoiceDraft:
+def payment_invoice_draft(payment: Payment, language: str) -> InvoiceDraft:
     """The purpose's lines and period; they always add up to the payment's amount."""
     make = purposes.handlers(payment.kind).invoice_lines
     draft = make(payment, language) if make is not None else None

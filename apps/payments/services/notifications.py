@@ -11,6 +11,7 @@ from django.db.models import Q
 from apps.payments.gateways import NotificationEvent
 from apps.payments.models import Payment, PaymentEvent
 from apps.payments.services.payments import payment_apply_status
+from apps.payments.services.receipts import receipt_status_keep, refund_receipt_reported
 from apps.tenants.scoping import tenant_scope
 
 logger = structlog.get_logger("fastlead.payments")
@@ -61,6 +62,11 @@ def payment_notification_process(event: NotificationEvent) -> str:
                 )
         except IntegrityError:
             return "duplicate"
+        if event.receipt_of_refund:
+            amount = event.amount.amount if event.amount is not None else None
+            refund_receipt_reported(payment, event.receipt_status, amount)
+            return "applied"
+        receipt_status_keep(payment, event.receipt_status)
         with tenant_scope(payment.tenant):
             payment_apply_status(
                 payment,

@@ -25,6 +25,7 @@ from apps.payments.gateways import HostedPaymentRequest, PaymentIntentResult, Sa
 from apps.payments.gateways.sandbox import SandboxGateway
 from apps.payments.models import PAYMENT_STATUS_RANK, Payment, PaymentStatus
 from apps.payments.services.invoices import invoice_for_payment
+from apps.payments.services.receipts import payment_receipt_prepare, receipt_status_keep
 
 logger = structlog.get_logger("fastlead.payments")
 
@@ -76,12 +77,14 @@ def payment_hosted_create(
         saved_method=saved_method,
         price_ref=price_ref,
         test_page_url=test_page_url,
+        receipt=payment_receipt_prepare(payment),
     )
     result = gateways.get_gateway(payment.provider).create_payment(request)
     payment.provider_id = result.provider_id
     payment.confirmation_url = result.confirmation_url or ""
     payment.raw = result.raw
     payment.save(update_fields=["provider_id", "confirmation_url", "raw", "updated_at"])
+    receipt_status_keep(payment, result.receipt_status)
     return result
 
 
@@ -96,7 +99,7 @@ def payment_charge_saved(payment: Payment, *, description: str = "") -> PaymentI
             code="saved_method_not_supported",
             user_message=_("This payment method cannot be charged automatically."),
         )
-    return gateway.charge_saved(
+    result = gateway.charge_saved(
         SavedMethodCharge(
             customer_ref=str(payment.tenant_id),
             payment_ref=str(payment.pk),
@@ -105,8 +108,11 @@ def payment_charge_saved(payment: Payment, *, description: str = "") -> PaymentI
             purpose=payment.kind,
             description=description or payment.description,
             idempotency_key=payment.idempotency_key,
+            receipt=payment_receipt_prepare(payment),
         )
     )
+    receipt_status_keep(payment, result.receipt_status)
+    return result
 
 
 def payment_result_keep(payment: Payment, result: PaymentIntentResult) -> None:
@@ -197,7 +203,9 @@ def payment_refresh(payment: Payment) -> Payment:
 
 
 def payment_apply_result(payment: Payment, result: PaymentIntentResult) -> Payment:
-    """`payment_apply_status` with what a provider call answered (status, card, amount)."""
+    """`payment_apply_status` with what a provider call answered (status, card, amount, and
+    the receipt's registration)."""
+    receipt_status_keep(payment, result.receipt_status)
     return payment_apply_status(
         payment,
         result.status,

@@ -24,6 +24,7 @@ from apps.payments.gateways import RefundRequest
 from apps.payments.gateways.base import REFUNDED as GATEWAY_REFUNDED
 from apps.payments.models import Payment, PaymentStatus, Refund
 from apps.payments.services.invoices import credit_note_for_refund
+from apps.payments.services.receipts import receipt_status_keep, refund_receipt_prepare
 from apps.tenants.audit import audit_record
 from apps.tenants.models import AuditAction
 
@@ -55,6 +56,7 @@ def payment_refund(
                 provider_payment_id=payment.provider_id,
                 amount=refund.money,
                 idempotency_key=refund.idempotency_key,
+                receipt=refund_receipt_prepare(refund, payment),
             )
         )
     except ProviderError as exc:
@@ -69,6 +71,7 @@ def payment_refund(
             % {"reason": exc.user_message},
             extra={"refund_id": str(refund.pk), "retryable": not exc.permanent},
         ) from exc
+    receipt_status_keep(refund, result.receipt_status)
     if result.status != GATEWAY_REFUNDED:
         # Accepted but still being processed: keep it pending; a task asks again later.
         Refund.objects.for_tenant(refund.tenant_id).filter(pk=refund.pk).update(

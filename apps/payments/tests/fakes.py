@@ -74,12 +74,14 @@ class FakeTBank(_Fake):
         self.cancels: dict[str, dict] = {}  # ExternalRequestId -> first answer
         self.send_notifications = False  # True: POST them to Init's NotificationURL
         self.notifications: list[tuple[int, str]] = []  # our webhook's answers
+        self.requests: list[tuple[str, dict]] = []  # (method, body) as received
         self._ids = itertools.count(3093639567)
 
     # the API
     def api(self, method: str, body: dict) -> tuple[int, dict] | object:
         with self.lock:
             self.calls[method] += 1
+            self.requests.append((method, body))
             if self.down:
                 return 500, {"error": "down"}
             fault = self._fault(method)
@@ -118,7 +120,22 @@ class FakeTBank(_Fake):
             **extra,
         }
 
+    @staticmethod
+    def _receipt_error(receipt, amount: int) -> str:
+        """T-Bank refuses a Receipt whose Items do not add up to the Amount (or are wrong)."""
+        if receipt is None:
+            return ""
+        items = receipt.get("Items") or []
+        if not items or sum(int(item["Amount"]) for item in items) != amount:
+            return "Сумма позиций чека не равна сумме платежа"
+        if any(int(i["Price"]) * i["Quantity"] != int(i["Amount"]) for i in items):
+            return "Неверная сумма позиции чека"
+        return ""
+
     def _api_Init(self, body: dict) -> dict:
+        problem = self._receipt_error(body.get("Receipt"), int(body["Amount"]))
+        if problem:
+            return self._error("309", problem)
         payment_id = str(next(self._ids))
         payment = {
             "PaymentId": payment_id,
@@ -131,6 +148,7 @@ class FakeTBank(_Fake):
             "NotificationURL": body.get("NotificationURL", ""),
             "RebillId": "",
             "Refunded": 0,
+            "Receipt": body.get("Receipt"),
         }
         self.payments[payment_id] = payment
         return self._ok(payment, PaymentURL=f"{self.base_url}/pay/{payment_id}")
@@ -187,6 +205,9 @@ class FakeTBank(_Fake):
         amount = int(body.get("Amount") or payment["Amount"] - payment["Refunded"])
         if amount > payment["Amount"] - payment["Refunded"]:
             return self._error("1018", "Сумма возврата больше суммы платежа")
+        problem = self._receipt_error(body.get("Receipt"), amount)
+        if problem:
+            return self._error("309", problem)
         original = payment["Amount"] - payment["Refunded"]
         payment["Refunded"] += amount
         full = payment["Refunded"] >= payment["Amount"]
@@ -253,6 +274,32 @@ class FakeTBank(_Fake):
         answer = httpx.post(payment["NotificationURL"], json=data, timeout=10)
         self.notifications.append((answer.status_code, answer.text))
 
+    def receipt_notification(self, payment_id: str, *, kind: str = "Income", ok: bool = True,
+                             amount: int | None = None) -> dict:  # fmt: skip
+        """T-Bank's notification about a receipt (Status RECEIPT, Type Income or IncomeReturn),
+        signed like the others; returned for a test to post to our webhook."""
+        payment = self.payments[payment_id]
+        data = {
+            "TerminalKey": self.terminal_key,
+            "OrderId": payment["OrderId"],
+            "Success": ok,
+            "Status": "RECEIPT",
+            "PaymentId": int(payment_id),
+            "ErrorCode": "0" if ok else "309",
+            "Amount": payment["Amount"] if amount is None else amount,
+            "FiscalNumber": 7,
+            "ShiftNumber": 42,
+            "ReceiptDatetime": "2026-11-23T09:00:00+03:00",
+            "FnNumber": "9999078900012345",
+            "EcrRegNumber": "0000000001001234",
+            "FiscalDocumentNumber": 1000 + len(self.notifications),
+            "FiscalDocumentAttribute": 3197354911,
+            "Type": kind,
+            "Receipt": payment.get("Receipt") or {},
+        }
+        data["Token"] = make_token(data, self.password)
+        return data
+
     def handle(self, verb: str, path: str, body: bytes, headers) -> tuple | object:
         if path.startswith("/v2/") and verb == "POST":
             try:
@@ -293,6 +340,7 @@ class FakeYooKassa(_Fake):
         self.refunds: dict[str, dict] = {}
         self.refunds_pending = False  # True: a new refund is "pending" until asked again
         self.keys: dict[tuple[str, str], str] = {}  # (route, Idempotence-Key) -> object id
+        self.requests: list[tuple[str, dict]] = []  # (route, body) as received
 
     def _authorized(self, headers) -> bool:
         expected = base64.b64encode(f"{self.shop_id}:{self.secret_key}".encode()).decode()
@@ -302,6 +350,7 @@ class FakeYooKassa(_Fake):
         route = f"{verb} {path.split('/')[2] if path.count('/') >= 2 else path}"
         with self.lock:
             self.calls[route] += 1
+            self.requests.append((route, body))
             if self.down:
                 return 500, {"type": "error", "code": "internal_server_error"}
             fault = self._fault(route)
@@ -329,6 +378,8 @@ class FakeYooKassa(_Fake):
             return 400, {"type": "error", "code": "invalid_request", "parameter": "Idempotence-Key"}
         if ("payments", key) in self.keys:
             return 200, self.payments[self.keys[("payments", key)]]
+        if _receipt_wrong(body.get("receipt"), body["amount"]["value"]):
+            return 400, {"type": "error", "code": "invalid_request", "parameter": "receipt"}
         payment_id = str(uuid.uuid4())
         payment = {
             "id": payment_id,
@@ -343,7 +394,10 @@ class FakeYooKassa(_Fake):
             "refunded_amount": {"value": "0.00", "currency": body["amount"]["currency"]},
             "test": True,
             "_save": bool(body.get("save_payment_method")),
+            "_receipt": body.get("receipt"),
         }
+        if body.get("receipt"):
+            payment["receipt_registration"] = "pending"
         method_id = body.get("payment_method_id")
         if method_id:  # a renewal on a saved card: settles at once
             if self.methods.get(method_id) == "decline":
@@ -376,6 +430,8 @@ class FakeYooKassa(_Fake):
             refundable=True,
             payment_method={"type": "bank_card", "id": method_id, "saved": saved},
         )
+        if payment.get("_receipt"):
+            payment["receipt_registration"] = "succeeded"  # the fiscal data operator took it
 
     def _refund(self, body: dict, key: str) -> tuple[int, dict]:
         if not key:
@@ -391,6 +447,8 @@ class FakeYooKassa(_Fake):
         left = _cents(payment["amount"]["value"]) - _cents(payment["refunded_amount"]["value"])
         if cents > left:
             return 400, {"type": "error", "code": "invalid_request", "parameter": "amount"}
+        if _receipt_wrong(body.get("receipt"), body["amount"]["value"]):
+            return 400, {"type": "error", "code": "invalid_request", "parameter": "receipt"}
         refunded = _cents(payment["refunded_amount"]["value"]) + cents
         payment["refunded_amount"]["value"] = f"{refunded / 100:.2f}"
         refund = {
@@ -400,6 +458,8 @@ class FakeYooKassa(_Fake):
             "created_at": "2026-11-23T07:00:00.000Z",
             "amount": body["amount"],
         }
+        if body.get("receipt"):
+            refund["receipt_registration"] = "succeeded"
         self.refunds[refund["id"]] = refund
         self.keys[("refunds", key)] = refund["id"]
         return 200, refund
@@ -446,6 +506,19 @@ class FakeYooKassa(_Fake):
             action = parse_qs(body.decode()).get("action", ["pay"])[0]
             return 303, {"Location": self.checkout_submit(payment_id, action)}
         return 404, {"error": "not found"}
+
+
+def _receipt_wrong(receipt, value: str) -> bool:
+    """YooKassa refuses a receipt without a contact or whose items (unit price × quantity)
+    do not add up to the amount."""
+    if receipt is None:
+        return False
+    customer = receipt.get("customer") or {}
+    items = receipt.get("items") or []
+    if not (customer.get("email") or customer.get("phone")) or not items:
+        return True
+    total = sum(_cents(i["amount"]["value"]) * int(float(i["quantity"])) for i in items)
+    return total != _cents(value)
 
 
 def _cents(value: str) -> int:

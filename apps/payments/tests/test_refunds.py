@@ -22,6 +22,7 @@ from apps.payments.services.refunds import RefundFailed, payment_refund
 from apps.payments.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.payments.tests.requests import refund_request
 from apps.tenants.scoping import tenant_scope
+from tests.staff import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +233,7 @@ def test_the_refund_action_needs_the_refund_permission(tenant, client):
     payment = _paid(tenant)
     staff = UserFactory(is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_payment"))
-    client.force_login(staff)
+    staff_login(client, staff)
     url = reverse("admin:payments_payment_changelist")
     page = client.get(url)
     assert page.status_code == 200 and "refund_in_full" not in page.content.decode()

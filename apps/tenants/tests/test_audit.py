@@ -11,6 +11,7 @@ from apps.tenants.models import AuditAction, AuditLogEntry, Membership
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
 from tests.factories import MembershipFactory, UserFactory
+from tests.staff import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +110,7 @@ def test_system_and_api_key_actors_are_named(tenant):
 
 def test_the_admin_lists_and_shows_rows_read_only(client, tenant, admin_user):
     key, _raw = keys.api_key_create(tenant=tenant, actor=admin_user, name="CRM")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(is_staff=True, is_superuser=True))
     listing = client.get(
         reverse("admin:tenants_auditlogentry_changelist"),
         {"action__exact": AuditAction.API_KEY_CREATED, "q": str(key.pk)},

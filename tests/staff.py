@@ -1,0 +1,27 @@
+"""Staff in tests sign in the way staff do: with a TOTP authenticator (allauth.mfa) and a
+session that passed it. The session is marked by allauth's own step after a valid code
+(`post_authentication`), so the staff console's check (apps.accounts.middleware
+.StaffMFAMiddleware) is exercised, not bypassed."""
+
+from allauth.mfa.base.internal.flows import post_authentication
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.test import RequestFactory
+
+
+def staff_totp(user) -> Authenticator:
+    """The user's TOTP authenticator, activated with a fresh secret if they have none."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return existing or TOTP.activate(user, generate_totp_secret()).instance
+
+
+def staff_login(client, user):
+    """`client.force_login(user)` plus the second factor allauth records after a code."""
+    authenticator = staff_totp(user)
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    request.user = user
+    post_authentication(request, authenticator)
+    request.session.save()
+    return user
