@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("apps.booking.api_urls")),
     path("", include("apps.analytics.api_urls")),
     path("", include("apps.integrations.api_urls")),
+    path("", include("apps.privacy.api_urls")),
 ]

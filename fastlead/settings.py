@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "apps.enrichment",
     "apps.booking",
     "apps.integrations",
+    "apps.privacy",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.UserLanguageMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
     "apps.billing.middleware.AccessStateMiddleware",
+    "apps.privacy.middleware.ClosedCompanyMiddleware",
     "apps.core.pages.DashboardErrorMiddleware",
     "waffle.middleware.WaffleMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",

@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("apps.payperlead.urls")),
     path("", include("apps.booking.urls")),
     path("", include("apps.integrations.urls")),
+    path("", include("apps.privacy.urls")),
     path("", include("apps.site.urls")),
     path("", include("apps.analytics.urls")),
     path("", include("apps.web.urls")),

@@ -1,0 +1,45 @@
+"""What the privacy app adds to the apps below it, registered at start-up (apps.py): the
+"Personal data" card on the lead page (leads' panel registry), the check messaging and AI
+enrichment ask before acting on a lead, and its own consents as personal data."""
+
+from __future__ import annotations
+
+from apps.core.personal_data import (
+    BLANK,
+    PersonalData,
+    processing_refused,
+    register_personal_data,
+    register_processing_check,
+)
+from apps.leads.panels import lead_panel_register
+from apps.privacy.models import ConsentRecord
+from apps.privacy.services import consents
+
+LEAD_CARD = "privacy/_lead_card.html"
+
+
+def _lead_card_context(tenant, lead) -> dict:
+    history = list(consents.consent_history(tenant, lead)[:10])
+    return {
+        "privacy_consents": history,
+        "privacy_refused": bool(processing_refused(tenant.pk, [lead.pk])),
+    }
+
+
+def on_leads_created(event) -> None:
+    consents.consents_record_new(event.tenant_id, list(event.lead_ids))
+
+
+def register() -> None:
+    lead_panel_register(LEAD_CARD, _lead_card_context)
+    register_processing_check(consents.processing_refused)
+    register_personal_data(
+        PersonalData(
+            "privacy.consentrecord",
+            model=ConsentRecord,
+            lead="lead",
+            label="Consents",
+            fields={"source": BLANK},
+            context_fields=("id", "created_at", "purpose", "granted", "version", "texts"),
+        )
+    )
