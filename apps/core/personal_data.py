@@ -170,8 +170,8 @@ class Retention:
         rows = self.expired(tenant_id, cutoff)
         if self.purge is not None:
             return self.purge(rows)
-        count, _by_model = rows.delete()
-        return count
+        _total, by_model = rows.delete()
+        return by_model.get(self.model._meta.label, 0)  # this model's rows, not the cascade
 
 
 _retention: dict[str, Retention] = {}

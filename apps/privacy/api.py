@@ -34,7 +34,7 @@ from apps.tenants.roles import Role
 
 TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 LEAD_ID = OpenApiParameter("lead_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-EXPORT_ID = OpenApiParameter("export_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+EXPORT_ID = OpenApiParameter("company_export_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 ADMIN_ONLY = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN}
 TAGS = ["privacy"]
 
@@ -177,8 +177,8 @@ class CompanyExportDetailAPI(PrivacyAPIView):
         summary="One export: its status and, when ready, its download address",
         responses={200: CompanyExportSerializer, **error_responses(401, 403, 404)},
     )
-    def get(self, request, tenant_id, export_id):
-        export = selectors.company_export_get(self.tenant, export_id)
+    def get(self, request, tenant_id, company_export_id):
+        export = selectors.company_export_get(self.tenant, company_export_id)
         return Response(CompanyExportSerializer(export).data)
 
 
@@ -192,8 +192,8 @@ class CompanyExportDownloadAPI(PrivacyAPIView):
             **error_responses(401, 403, 404),
         },
     )
-    def get(self, request, tenant_id, export_id):
-        export = selectors.company_export_get(self.tenant, export_id)
+    def get(self, request, tenant_id, company_export_id):
+        export = selectors.company_export_get(self.tenant, company_export_id)
         if export.status != JobStatus.DONE or not private_files.exists(export.file):
             raise Http404
         return private_files.download_response(

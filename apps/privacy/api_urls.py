@@ -6,7 +6,7 @@ from apps.privacy import api
 
 tenant = "tenants/<str:tenant_id>/"
 lead = f"{tenant}leads/<int:lead_id>/"
-export = f"{tenant}privacy/export/<int:export_id>/"
+export = f"{tenant}privacy/export/<int:company_export_id>/"
 
 urlpatterns = [
     path(

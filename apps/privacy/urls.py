@@ -15,7 +15,11 @@ urlpatterns = [
     path(f"{base}retention/", views.retention_update, name="retention"),
     path(f"{base}export/", views.export_start, name="export"),
     path(f"{base}exports/", views.export_list, name="exports"),
-    path(f"{base}export/<int:export_id>/download/", views.export_download, name="export_download"),
+    path(
+        f"{base}export/<int:company_export_id>/download/",
+        views.export_download,
+        name="export_download",
+    ),
     path(f"{base}close/", views.company_close, name="close"),
     path(f"{lead}personal-data/", views.lead_export, name="lead_export"),
     path(f"{lead}erase/", views.lead_erase, name="lead_erase"),

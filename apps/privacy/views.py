@@ -79,8 +79,8 @@ def export_list(request, tenant_slug):
 
 
 @dashboard_view(Role.ADMIN)
-def export_download(request, tenant_slug, export_id):
-    export = selectors.company_export_get(request.tenant, export_id)
+def export_download(request, tenant_slug, company_export_id):
+    export = selectors.company_export_get(request.tenant, company_export_id)
     if export.status != JobStatus.DONE or not private_files.exists(export.file):
         raise Http404
     return private_files.download_response(

@@ -376,3 +376,8 @@ from tests.security.sweep_table_messaging import ENTRIES as _MESSAGING  # noqa: 
 TABLE.update(_MESSAGING)
 TABLE.update(_FRONT)
 TABLE.update(_INTEGRATIONS)
+
+# The routes of the privacy app (issue 21).
+from tests.security.sweep_table_privacy import ENTRIES as _PRIVACY  # noqa: E402
+
+TABLE.update(_PRIVACY)

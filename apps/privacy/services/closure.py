@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import structlog
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from apps.billing.services.subscription_actions import (
 from apps.core import private_files
 from apps.core.errors import ApplicationError, Conflict
 from apps.privacy.models import CLOSURE_GRACE, ClosureStatus, TenantClosure, TenantExport
-from apps.privacy.services.company_export import tenant_files
+from apps.privacy.services.company_export import tenant_files, tenant_models
 from apps.tenants.audit import AuditAction, audit_record
 from apps.tenants.models import Tenant
 
@@ -113,6 +114,24 @@ def _files_of(tenant) -> list[str]:
     return tenant_files(tenant.pk) + list(exports.values_list("file", flat=True))
 
 
+def _rows_delete(tenant_id) -> None:
+    """Delete the company's rows table by table. PROTECT foreign keys between its own rows
+    (a billing line's rate card) stop one cascade from the tenant: a protected table waits
+    for the pass after the rows that point at it are gone."""
+    remaining = tenant_models()
+    for _pass in range(len(remaining) + 1):
+        blocked = []
+        for model in remaining:
+            try:
+                with transaction.atomic():
+                    model._base_manager.filter(tenant_id=tenant_id).delete()
+            except (ProtectedError, RestrictedError):
+                blocked.append(model)
+        if not blocked or len(blocked) == len(remaining):
+            return
+        remaining = blocked
+
+
 @transaction.atomic
 def company_delete(closure: TenantClosure) -> None:
     """Every row of the company goes (the foreign keys cascade from the tenant); the platform
@@ -131,6 +150,7 @@ def company_delete(closure: TenantClosure) -> None:
         },
     )
     files = _files_of(tenant)
+    _rows_delete(tenant.pk)
     Tenant.objects.filter(pk=tenant.pk).delete()
     transaction.on_commit(lambda: [private_files.delete(name) for name in files])
     logger.info("company_deleted", tenant_id=str(tenant.pk))

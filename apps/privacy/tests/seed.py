@@ -78,6 +78,7 @@ def _messaging(tenant, lead, canary, n):
         tenant=tenant, conversation=conversation, lead=lead, direction="in",
         channel_kind="email", address=email, subject=f"Re {t}", body=f"Body {t}",
         status="received", idempotency_key=f"msg-{uuid.uuid4().hex}", error=f"err {t}",
+        created_at=WHEN,
     )  # fmt: skip
     LeadAddress.objects.create(tenant=tenant, lead=lead, kind="email", value=email)
     LeadAddress.objects.create(tenant=tenant, lead=lead, kind="sms", value=canary["phone"])
@@ -102,7 +103,7 @@ def _enrichment_booking(tenant, lead, canary):
     LeadEnrichment.objects.create(
         tenant=tenant, run=run, lead=lead, input_hash=f"{t}",
         fields={"role": f"CEO {t}"}, applied_fields=[t], new_fields=[t], kept_fields=[t],
-        raw_response={"text": f"{t} is the CEO"},
+        raw_response={"text": f"{t} is the CEO"}, created_at=WHEN,
     )  # fmt: skip
     Booking.objects.create(
         tenant=tenant, lead=lead, calendar="builtin", starts_at=WHEN,
