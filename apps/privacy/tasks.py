@@ -30,7 +30,12 @@ def send_erasure_receipt_task(tenant, request_id: int, user_id: int) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
-@tenant_task(acks_late=True, ignore_result=True, soft_time_limit=1800)
+@tenant_task(
+    acks_late=True,
+    ignore_result=True,
+    time_limit=settings.CELERY_LONGEST_TASK_TIME_LIMIT,
+    soft_time_limit=settings.CELERY_LONGEST_TASK_TIME_LIMIT - 100,
+)
 def build_company_export_task(tenant, export_id: int) -> str:
     return company_export_build(tenant, export_id).status
 

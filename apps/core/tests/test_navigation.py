@@ -46,6 +46,7 @@ def test_every_app_registered_its_links_in_sidebar_order():
         "payperlead",
         "team",
         "settings",
+        "privacy",
     ]
 
 

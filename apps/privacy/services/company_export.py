@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import zipfile
+from datetime import timedelta
 
 import structlog
 from django.apps import apps
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core import private_files
 from apps.core.csv_safety import csv_safe_row
@@ -95,8 +99,13 @@ def company_export_request(*, tenant, actor, request=None) -> TenantExport:
     from apps.privacy.tasks import build_company_export_task  # tasks import this module
 
     with transaction.atomic():
-        if TenantExport.objects.for_tenant(tenant).filter(status__in=LIVE).exists():
-            raise Conflict("An export is already being prepared.", "export_running")
+        # A job older than the longest task limit lost its worker: it no longer blocks.
+        since = timezone.now() - timedelta(seconds=settings.CELERY_LONGEST_TASK_TIME_LIMIT)
+        live = TenantExport.objects.for_tenant(tenant).filter(
+            status__in=LIVE, created_at__gte=since
+        )
+        if live.exists():
+            raise Conflict(_("An export is already being prepared."), "export_running")
         export = TenantExport.objects.create(
             tenant=tenant, created_by=None if getattr(actor, "is_api_key", False) else actor
         )
@@ -121,7 +130,8 @@ def company_export_build(tenant, export_id: int) -> TenantExport:
     export = TenantExport.objects.for_tenant(tenant).get(pk=export_id)
     if not claimed:
         return export
-    name = f"privacy/{tenant.pk}/company-export-{export.pk}.zip"
+    token = secrets.token_hex(8)  # unguessable even to someone who can list the storage
+    name = f"privacy/{tenant.pk}/company-export-{export.pk}-{token}.zip"
     try:
         with (
             private_files.local_copy(name) as path,

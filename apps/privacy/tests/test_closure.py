@@ -38,7 +38,7 @@ def test_closing_cancels_the_subscription_at_period_end_and_is_audited(tenant, a
 
 
 def test_a_closed_company_is_read_only_on_pages_and_api(
-    tenant, admin_user, admin_client_web, admin_api
+    tenant, admin_user, admin_client_web, admin_api, english_ui
 ):
     closure.company_close(tenant=tenant, actor=admin_user)
 
