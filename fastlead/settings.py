@@ -476,6 +476,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelKindEnum": "apps.channels.models.ChannelKind",
         "ChannelStatusEnum": "apps.channels.models.ChannelStatus",
         "WebhookDeliveryStatusEnum": "apps.integrations.models.DeliveryStatus",
+        "ConsentPurposeEnum": "apps.privacy.models.ConsentPurpose",
     },
 }
 

@@ -97,6 +97,9 @@ RULES_BEYOND_THE_SCHEMA = {
     ("POST", f"{TENANT}/conversations/{{conversation_id}}/assign/"),
     # a lead id must name one of the company's leads
     ("POST", f"{TENANT}/events/"),
+    # erasure needs `confirm` true, closing the company its slug typed again (apps/privacy)
+    ("POST", f"{TENANT}/leads/{{lead_id}}/erase/"),
+    ("POST", f"{TENANT}/close/"),
 }
 
 

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.core import private_files
 from apps.core.api import error_responses
@@ -21,11 +22,12 @@ from apps.privacy.serializers import (
     CloseSerializer,
     ClosureSerializer,
     CompanyExportSerializer,
-    ConsentsSerializer,
     ErasedSerializer,
     EraseSerializer,
+    LeadConsentsSerializer,
     PersonalDataSerializer,
     RetentionSerializer,
+    UserDataSerializer,
     WithdrawSerializer,
 )
 from apps.privacy.services import closure, company_export, consents, people, retention
@@ -99,7 +101,7 @@ class LeadConsentWithdrawAPI(PrivacyAPIView):
         operation_id="withdrawLeadConsent",
         summary="Record that the lead withdrew consent: no more processing or messages",
         request=WithdrawSerializer,
-        responses={200: ConsentsSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: LeadConsentsSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, tenant_id, lead_id):
         lead = lead_get(self.tenant, lead_id)
@@ -117,7 +119,7 @@ class LeadConsentWithdrawAPI(PrivacyAPIView):
             "processing_refused": bool(consents.processing_refused(self.tenant.pk, [lead.pk])),
             "consents": list(consents.consent_history(self.tenant, lead)),
         }
-        return Response(ConsentsSerializer(body).data)
+        return Response(LeadConsentsSerializer(body).data)
 
 
 @extend_schema(tags=TAGS, parameters=[TENANT_ID])
@@ -224,3 +226,22 @@ class CompanyCloseAPI(PrivacyAPIView):
             )
         result = closure.company_close(tenant=self.tenant, actor=request.user, request=request)
         return Response(ClosureSerializer(result).data)
+
+
+class MyPersonalDataExportAPI(APIView):
+    @extend_schema(
+        tags=["me"],
+        operation_id="exportMyPersonalData",
+        summary="Everything Fast Lead stores about you, as JSON and CSV (audited)",
+        request=None,
+        responses={200: UserDataSerializer, **error_responses(401)},
+    )
+    def post(self, request):
+        data = people.user_data_export(user=request.user, request=request)
+        body = {
+            "user_id": request.user.pk,
+            "generated_at": timezone.now(),
+            "places": data,
+            "csv": people.person_csv(data),
+        }
+        return Response(UserDataSerializer(body).data)

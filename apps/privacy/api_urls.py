@@ -33,4 +33,9 @@ urlpatterns = [
         name="api-company-export-download",
     ),
     path(f"{tenant}close/", api.CompanyCloseAPI.as_view(), name="api-company-close"),
+    path(
+        "me/personal-data-export/",
+        api.MyPersonalDataExportAPI.as_view(),
+        name="api-me-personal-data-export",
+    ),
 ]

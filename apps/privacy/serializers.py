@@ -8,7 +8,7 @@ from apps.privacy.models import ConsentPurpose, JobStatus
 _DAYS = {"min_value": 1, "max_value": 36500, "allow_null": True, "required": False}
 
 
-class PlaceSerializer(serializers.Serializer):
+class PersonalDataPlaceSerializer(serializers.Serializer):
     label = serializers.CharField()
     rows = serializers.ListField(child=serializers.DictField(), help_text="Field: value.")
 
@@ -17,9 +17,16 @@ class PersonalDataSerializer(serializers.Serializer):
     lead_id = serializers.IntegerField()
     generated_at = serializers.DateTimeField()
     places = serializers.DictField(
-        child=PlaceSerializer(), help_text="Where the person's data is, by model."
+        child=PersonalDataPlaceSerializer(), help_text="Where the person's data is, by model."
     )
     csv = serializers.CharField(help_text="The same data as CSV: place, row_id, field, value.")
+
+
+class UserDataSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    generated_at = serializers.DateTimeField()
+    places = serializers.DictField(child=PersonalDataPlaceSerializer())
+    csv = serializers.CharField()
 
 
 class EraseSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -42,7 +49,7 @@ class ErasedSerializer(serializers.Serializer):
 
 class WithdrawSerializer(StrictFieldsMixin, serializers.Serializer):
     purposes = serializers.ListField(
-        child=serializers.ChoiceField(choices=ConsentPurpose.values),
+        child=serializers.ChoiceField(choices=ConsentPurpose.choices),
         required=False,
         allow_empty=False,
         max_length=2,
@@ -50,8 +57,8 @@ class WithdrawSerializer(StrictFieldsMixin, serializers.Serializer):
     )
 
 
-class ConsentSerializer(serializers.Serializer):
-    purpose = serializers.ChoiceField(choices=ConsentPurpose.values)
+class ConsentRecordSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
     granted = serializers.BooleanField()
     texts = serializers.DictField(
         child=serializers.CharField(), help_text="Texts shown, by language."
@@ -60,10 +67,10 @@ class ConsentSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ConsentsSerializer(serializers.Serializer):
+class LeadConsentsSerializer(serializers.Serializer):
     lead_id = serializers.IntegerField()
     processing_refused = serializers.BooleanField()
-    consents = ConsentSerializer(many=True)
+    consents = ConsentRecordSerializer(many=True)
 
 
 class RetentionSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -24,4 +24,5 @@ urlpatterns = [
     path(f"{lead}personal-data/", views.lead_export, name="lead_export"),
     path(f"{lead}erase/", views.lead_erase, name="lead_erase"),
     path(f"{lead}consent/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("account/personal-data/", views.my_data_export, name="my_data"),
 ]

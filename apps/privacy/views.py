@@ -4,6 +4,7 @@ company) and the lead page's personal-data actions (export, consent withdrawal, 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -146,3 +147,15 @@ def consent_withdraw(request, tenant_slug, lead_id):
     consents.consent_withdraw(tenant=request.tenant, lead=lead, actor=request.user, request=request)
     messages.success(request, _("Consent withdrawn: the lead is no longer processed or messaged."))
     return redirect("leads:detail", tenant_slug=request.tenant.slug, lead_id=lead.pk)
+
+
+@require_POST
+@login_required
+def my_data_export(request):
+    """The signed-in user's own data, as a ZIP of JSON and CSV."""
+    data = people.user_data_export(user=request.user, request=request)
+    stem = f"my-data-{timezone.now():%Y%m%d}"
+    response = HttpResponse(people.person_zip(data, stem=stem), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{stem}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -4,7 +4,7 @@ consent withdrawal), retention, the export of everything and closing the company
 
 from __future__ import annotations
 
-from tests.security.sweep_table import AD, OP, Entry, api, page
+from tests.security.sweep_table import AD, OP, U_API, U_PAGE, Entry, api, page
 
 _A = "api/v1/tenants/<str:tenant_id>/"
 _L = f"{_A}leads/<int:lead_id>/"
@@ -31,4 +31,6 @@ ENTRIES: dict[str, Entry] = {
     f"{_PL}personal-data/": page(POST=AD),
     f"{_PL}erase/": page({"confirm": "on"}, ANY=AD),
     f"{_PL}consent/withdraw/": page(POST=OP),
+    "api/v1/me/personal-data-export/": U_API,  # one's own data only
+    "account/personal-data/": U_PAGE,
 }

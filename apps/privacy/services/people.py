@@ -111,6 +111,20 @@ def lead_data_export(*, tenant, lead, actor, request=None) -> dict[str, dict]:
     return data
 
 
+def user_data_export(*, user, request=None) -> dict[str, dict]:
+    """One of our users' own data (their account, addresses, invitations, audit names)."""
+    data = person_data(user_person(user))
+    audit_record(
+        tenant=None,
+        actor=user,
+        action=AuditAction.PERSONAL_DATA_EXPORTED,
+        target=("accounts.user", user.pk),
+        after={"places": _counts(data)},
+        request=request,
+    )
+    return data
+
+
 def _counts(data: dict[str, dict]) -> dict[str, int]:
     return {key: len(place["rows"]) for key, place in data.items()}
 

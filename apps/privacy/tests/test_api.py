@@ -111,3 +111,12 @@ def test_closing_needs_the_slug_and_a_person(tenant, admin_api):
     assert wrong.status_code == 400 and "confirm_slug" in wrong.json()["error"]["fields"]
     assert closed.status_code == 200 and closed.json()["status"] == "closed"
     assert again.status_code == 403  # read-only now: the middleware answers first
+
+
+def test_a_user_exports_their_own_data(admin_api, admin_user):
+    answer = admin_api.post("/api/v1/me/personal-data-export/")
+
+    assert answer.status_code == 200
+    places = answer.json()["places"]
+    assert places["accounts.user"]["rows"][0]["email"] == admin_user.email
+    assert admin_user.email in answer.json()["csv"]

@@ -118,3 +118,19 @@ def test_a_failure_midway_leaves_nothing_half_erased(tenant, admin_user, monkeyp
 
     assert sorted(canary_hits(canary)) == sorted(before)
     assert not PersonalDataRequest.objects.for_tenant(tenant).exists()
+
+
+def test_erasing_a_user_anonymizes_the_account_and_keeps_the_audit_rows(
+    tenant, admin_user, django_user_model
+):
+    email = admin_user.email
+    audit_record_before = AuditLogEntry.objects.unscoped().filter(actor=admin_user).count()
+
+    people.user_erase(user=admin_user, actor=None)
+
+    admin_user.refresh_from_db()
+    assert admin_user.email == f"erased-{admin_user.pk}@erased.invalid"
+    assert not admin_user.is_active and not admin_user.has_usable_password()
+    rows = AuditLogEntry.objects.unscoped().filter(actor=admin_user)
+    assert rows.count() == audit_record_before
+    assert not any(email in (row.actor_label or "") for row in rows)
