@@ -99,7 +99,7 @@ def test_erasure_is_audited_refuses_processing_and_sends_a_receipt(
     assert len(mail.outbox) == 1
     receipt = mail.outbox[0]
     assert receipt.to == [admin_user.email]
-    assert f"#{lead.pk}" in receipt.subject
+    assert f"№{lead.pk}" in receipt.subject  # in the user's language (Russian)
     assert "messaging.message: 1" in receipt.body
     assert canary["token"] not in receipt.body
 
