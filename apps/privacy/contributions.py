@@ -13,7 +13,7 @@ from apps.core.personal_data import (
 )
 from apps.leads.panels import lead_panel_register
 from apps.privacy.models import ConsentRecord
-from apps.privacy.services import consents
+from apps.privacy.services import closure, consents
 
 LEAD_CARD = "privacy/_lead_card.html"
 
@@ -26,6 +26,11 @@ def _lead_card_context(tenant, lead) -> dict:
     }
 
 
+def closed_company_refuses(tenant_id, lead_ids: list[int]) -> set[int]:
+    """A closed company's leads are neither messaged nor enriched while it is read-only."""
+    return set(lead_ids) if closure.tenant_is_closed(tenant_id) else set()
+
+
 def on_leads_created(event) -> None:
     consents.consents_record_new(event.tenant_id, list(event.lead_ids))
 
@@ -33,6 +38,7 @@ def on_leads_created(event) -> None:
 def register() -> None:
     lead_panel_register(LEAD_CARD, _lead_card_context)
     register_processing_check(consents.processing_refused)
+    register_processing_check(closed_company_refuses)
     register_personal_data(
         PersonalData(
             "privacy.consentrecord",

@@ -13,7 +13,10 @@ from django.utils import timezone
 
 from apps.billing.models import Subscription
 from apps.billing.tests.helpers import subscribe
+from apps.core.personal_data import processing_refused
 from apps.leads.models import Lead
+from apps.messaging.errors import Suppressed
+from apps.messaging.policy import ensure_may_send
 from apps.privacy.admin import TenantClosureAdmin
 from apps.privacy.models import ClosureStatus, TenantClosure
 from apps.privacy.services import closure
@@ -109,3 +112,14 @@ def test_staff_restore_a_closed_company_from_the_admin(tenant, admin_user, djang
     assert not Subscription.objects.for_tenant(tenant).get(pk=subscription.pk).cancel_at_period_end
     assert closure.closed_companies_delete(now=timezone.now() + timedelta(days=31)) == 0
     assert Tenant.objects.filter(pk=tenant.pk).exists()
+
+
+def test_a_closed_company_messages_and_enriches_no_one(tenant, admin_user):
+    lead = seed_lead(tenant, make_canary())
+    assert processing_refused(tenant.pk, [lead.pk]) == set()
+
+    closure.company_close(tenant=tenant, actor=admin_user)
+
+    assert processing_refused(tenant.pk, [lead.pk]) == {lead.pk}
+    with pytest.raises(Suppressed):
+        ensure_may_send(tenant, lead, "email", lead.email)
