@@ -12,6 +12,7 @@ from apps.core.personal_data import (
     register_processing_check,
 )
 from apps.leads.panels import lead_panel_register
+from apps.leads.widget_hooks import register_submission_gate
 from apps.privacy.models import ConsentRecord
 from apps.privacy.services import closure, consents
 
@@ -39,6 +40,7 @@ def register() -> None:
     lead_panel_register(LEAD_CARD, _lead_card_context)
     register_processing_check(consents.processing_refused)
     register_processing_check(closed_company_refuses)
+    register_submission_gate(closure.tenant_is_closed)  # read-only: the widget takes nothing
     register_personal_data(
         PersonalData(
             "privacy.consentrecord",

@@ -6,6 +6,7 @@ happened. Staff may restore it within the 30 days (admin action)."""
 from __future__ import annotations
 
 import structlog
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
@@ -23,18 +24,34 @@ from apps.tenants.audit import AuditAction, audit_record
 from apps.tenants.models import Tenant
 
 logger = structlog.get_logger("fastlead.privacy.closure")
+CACHE_SECONDS = 300
 
 
 def closure_get(tenant) -> TenantClosure | None:
     return TenantClosure.objects.for_tenant(tenant).first()
 
 
+def _cache_key(tenant_id) -> str:
+    return f"privacy:closed:{tenant_id}"
+
+
 def tenant_is_closed(tenant_id) -> bool:
-    return (
-        TenantClosure.objects.unscoped()
-        .filter(tenant_id=tenant_id, status=ClosureStatus.CLOSED)
-        .exists()
-    )
+    """Cached (the widget asks on every submission); forgotten when a closure changes."""
+    key = _cache_key(tenant_id)
+    closed = cache.get(key)
+    if closed is None:
+        closed = (
+            TenantClosure.objects.unscoped()
+            .filter(tenant_id=tenant_id, status=ClosureStatus.CLOSED)
+            .exists()
+        )
+        cache.set(key, closed, CACHE_SECONDS)
+    return closed
+
+
+def _forget(tenant_id) -> None:
+    cache.delete(_cache_key(tenant_id))
+    transaction.on_commit(lambda: cache.delete(_cache_key(tenant_id)))
 
 
 def _billing(call, **kwargs) -> str:
@@ -63,6 +80,7 @@ def company_close(*, tenant, actor, request=None) -> TenantClosure:
     closure.closed_by = actor if not getattr(actor, "is_api_key", False) else None
     closure.restored_at = closure.restored_by = None
     closure.save()
+    _forget(tenant.pk)
     audit_record(
         tenant=tenant,
         actor=actor,
@@ -85,6 +103,7 @@ def company_restore(*, closure: TenantClosure, actor) -> TenantClosure:
     closure.restored_at = timezone.now()
     closure.restored_by = actor
     closure.save(update_fields=["status", "restored_at", "restored_by"])
+    _forget(tenant.pk)
     audit_record(
         tenant=tenant,
         actor=actor,
@@ -152,5 +171,6 @@ def company_delete(closure: TenantClosure) -> None:
     files = _files_of(tenant)
     _rows_delete(tenant.pk)
     Tenant.objects.filter(pk=tenant.pk).delete()
+    _forget(tenant.pk)
     transaction.on_commit(lambda: [private_files.delete(name) for name in files])
     logger.info("company_deleted", tenant_id=str(tenant.pk))

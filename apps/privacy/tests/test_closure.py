@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.sites import site
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from apps.billing.models import Subscription
@@ -22,6 +22,7 @@ from apps.privacy.models import ClosureStatus, TenantClosure
 from apps.privacy.services import closure
 from apps.privacy.tasks import delete_closed_companies_task
 from apps.privacy.tests.seed import make_canary, seed_lead
+from apps.tenants import keys
 from apps.tenants.models import AuditAction, AuditLogEntry, Tenant
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,19 @@ def test_a_closed_company_messages_and_enriches_no_one(tenant, admin_user):
     assert processing_refused(tenant.pk, [lead.pk]) == {lead.pk}
     with pytest.raises(Suppressed):
         ensure_may_send(tenant, lead, "email", lead.email)
+
+
+def test_the_widget_of_a_closed_company_takes_no_submission(tenant, admin_user):
+    tenant.allowed_origins = ["https://example.com"]
+    tenant.save()
+    subscribe(tenant, "pro")
+    url = f"/api/public/v1/widget/{keys.publishable_key_get_or_create(tenant).key}/leads/"
+    visitor = Client(HTTP_ORIGIN="https://example.com")
+    form = {"email": "visitor@example.com", "consents": {"processing": True}}
+    assert visitor.post(url, form, "application/json").status_code == 201
+
+    closure.company_close(tenant=tenant, actor=admin_user)
+
+    refused = visitor.post(url, {**form, "email": "late@example.com"}, "application/json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "form_unavailable"
+    assert Lead.objects.for_tenant(tenant).count() == 1
