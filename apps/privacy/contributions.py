@@ -7,23 +7,25 @@ from __future__ import annotations
 from apps.core.personal_data import (
     BLANK,
     PersonalData,
-    processing_refused,
     register_personal_data,
     register_processing_check,
 )
 from apps.leads.panels import lead_panel_register
 from apps.leads.widget_hooks import register_submission_gate
-from apps.privacy.models import ConsentRecord
+from apps.privacy.models import ConsentPurpose, ConsentRecord
 from apps.privacy.services import closure, consents
 
 LEAD_CARD = "privacy/_lead_card.html"
 
 
 def _lead_card_context(tenant, lead) -> dict:
+    """One query: the latest consents (newest first) say whether processing is withdrawn."""
     history = list(consents.consent_history(tenant, lead)[:10])
+    latest = next((c for c in history if c.purpose == ConsentPurpose.PROCESSING), None)
+    withdrawn = latest is not None and not latest.granted
     return {
         "privacy_consents": history,
-        "privacy_refused": bool(processing_refused(tenant.pk, [lead.pk])),
+        "privacy_refused": withdrawn or closure.tenant_is_closed(tenant.pk),
     }
 
 

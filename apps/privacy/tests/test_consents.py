@@ -61,7 +61,7 @@ def test_withdrawal_stops_messages_and_enrichment(
     assert refused.value.reason == "consent_withdrawn"
     with tenant_scope(tenant):
         decision = enrichment_decisions(tenant, [lead.pk], force=True, offline=True)[0]
-    assert not decision["billable"] and "withdrew consent" in decision["reason"]
+    assert not decision["billable"] and "отозвал согласие" in decision["reason"]
 
 
 def test_withdrawing_marketing_only_keeps_processing(

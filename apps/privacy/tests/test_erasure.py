@@ -9,9 +9,12 @@ import json
 import pytest
 from django.apps import apps
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.db import models
 
+from apps.core import private_files
 from apps.core.personal_data import personal_data_entries
+from apps.leads.models import ImportJob, LeadExport
 from apps.payperlead.models import BillingLine
 from apps.privacy.models import PersonalDataRequest
 from apps.privacy.services import consents, people
@@ -48,6 +51,7 @@ def test_the_seed_puts_the_canary_in_every_registered_place(tenant):
     # every lead place of the registry holds the canary before erasure
     lead_places = {e.model._meta.db_table for e in personal_data_entries() if e.lead or e.find}
     lead_places -= {"tenants_invitation"}  # found by a user's address only
+    lead_places -= {"leads_importjob", "leads_leadexport"}  # files: a test of their own
     assert lead_places <= tables
 
 
@@ -134,3 +138,36 @@ def test_erasing_a_user_anonymizes_the_account_and_keeps_the_audit_rows(
     rows = AuditLogEntry.objects.unscoped().filter(actor=admin_user)
     assert rows.count() == audit_record_before
     assert not any(email in (row.actor_label or "") for row in rows)
+
+
+def test_erasure_deletes_the_import_and_export_files_that_name_the_person(
+    tenant, admin_user, django_capture_on_commit_callbacks
+):
+    canary = make_canary()
+    lead = seed_lead(tenant, canary)
+    naming = f"email;phone\n{canary['email']};{canary['phone']}\n".encode()
+    job = ImportJob.objects.create(
+        tenant=tenant, created_by=admin_user, original_name="a.csv", format="csv",
+        file=ContentFile(naming, name="naming.csv"),
+        report=ContentFile(b"row,error\n", name="naming-report.csv"),
+    )  # fmt: skip
+    other = ImportJob.objects.create(
+        tenant=tenant, created_by=admin_user, original_name="b.csv", format="csv",
+        file=ContentFile(b"email\nsomeone@else.test\n", name="other.csv"),
+    )  # fmt: skip
+    private_files.save_bytes("exports/x/leads-1.csv", b"phone\n8 (" + canary["digits"][:3].encode()
+                             + b") " + canary["digits"][3:].encode() + b"\n")  # fmt: skip
+    export = LeadExport.objects.create(
+        tenant=tenant, format="csv", file="exports/x/leads-1.csv", created_by=admin_user
+    )
+    names = (job.file.name, job.report.name, export.file)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record = people.lead_erase(tenant=tenant, lead=lead, actor=admin_user)
+
+    job.refresh_from_db()
+    export.refresh_from_db()
+    assert job.file.name == "" and export.file == ""
+    assert not any(private_files.exists(name) for name in names)
+    assert ImportJob.objects.unscoped().get(pk=other.pk).file.name  # names someone else
+    assert record.summary["leads.importjob"] == 1 and record.summary["leads.leadexport"] == 1
