@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.core import mail
 from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
 from django.db import models
 
 from apps.core import private_files
@@ -171,3 +172,12 @@ def test_erasure_deletes_the_import_and_export_files_that_name_the_person(
     assert not any(private_files.exists(name) for name in names)
     assert ImportJob.objects.unscoped().get(pk=other.pk).file.name  # names someone else
     assert record.summary["leads.importjob"] == 1 and record.summary["leads.leadexport"] == 1
+
+
+def test_staff_erase_a_user_with_the_command(admin_user):
+    with pytest.raises(CommandError):
+        call_command("erase_user", admin_user.pk)
+    call_command("erase_user", admin_user.pk, "--yes")
+
+    admin_user.refresh_from_db()
+    assert admin_user.email.endswith("@erased.invalid") and not admin_user.is_active
