@@ -1,6 +1,7 @@
 """In headless Chromium, on a phone (375 px) and a desktop: an admin exports a lead's personal
 data from the lead page (a ZIP of JSON and CSV) and then erases it after the confirmation page;
-the lead page says so and the database no longer holds the person. Screenshots in /tmp/shots/."""
+the lead page says so and the database no longer holds the person; the company's privacy page
+and the closing confirmation fit the screen. Screenshots in /tmp/shots/."""
 
 import io
 import json
@@ -85,4 +86,12 @@ def test_export_then_erase_a_lead_from_its_page(
 
     erased = Lead.objects.unscoped().get(pk=lead.pk)
     assert erased.email == "" and canary["token"] not in erased.name
+
+    # the company's page: retention, the export of everything, the way to close it
+    page.goto(f"{live_server.url}/t/{tenant.slug}/privacy/")
+    expect(page.locator("h1")).to_contain_text("Данные и конфиденциальность")
+    _shot(page, f"privacy-page-{label}.png", viewport)
+    page.get_by_role("link", name="Закрыть компанию…").click()
+    expect(page.locator("input[name=confirm_slug]")).to_be_visible()
+    _shot(page, f"privacy-close-{label}.png", viewport)
     context.close()
