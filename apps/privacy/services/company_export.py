@@ -26,8 +26,8 @@ from apps.tenants.audit import AuditAction, audit_record
 from apps.tenants.models import Tenant
 
 logger = structlog.get_logger("fastlead.privacy.export")
-# Secrets stay out of the export: hashes of keys and tokens, encrypted credentials.
-SECRET_SUFFIXES = ("_encrypted", "_hash", "password")
+# Secrets stay out of the export: hashes of keys, webhook URL tokens, encrypted credentials.
+SECRET_SUFFIXES = ("_encrypted", "_hash", "password", "_token", "secret")
 LIVE = (JobStatus.PENDING, JobStatus.RUNNING)
 
 
