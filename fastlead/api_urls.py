@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("apps.integrations.api_urls")),
     path("", include("apps.upsell.api_urls")),
     path("", include("apps.hyropage.api_urls")),
+    path("", include("apps.privacy.api_urls")),
 ]

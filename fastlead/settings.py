@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "apps.integrations",
     "apps.upsell",
     "apps.hyropage",
+    "apps.privacy",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.StaffMFAMiddleware",
     "apps.tenants.middleware.TenantMiddleware",
     "apps.billing.middleware.AccessStateMiddleware",
+    "apps.privacy.middleware.ClosedCompanyMiddleware",
     "apps.core.pages.DashboardErrorMiddleware",
     "waffle.middleware.WaffleMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -510,6 +512,7 @@ SPECTACULAR_SETTINGS = {
         "HyroPageStatusEnum": "apps.hyropage.models.PageStatus",
         "HyroPageGenerationStatusEnum": "apps.hyropage.models.GenerationStatus",
         "HyroPageLanguageEnum": "apps.hyropage.models.Language",
+        "ConsentPurposeEnum": "apps.privacy.models.ConsentPurpose",
     },
 }
 

@@ -52,6 +52,7 @@ urlpatterns = [
     path("", include("apps.upsell.webhook_urls")),
     path("", include("apps.hyropage.urls")),
     path("", include("apps.hyropage.public_urls")),
+    path("", include("apps.privacy.urls")),
     path("", include("apps.site.urls")),
     path("", include("apps.analytics.urls")),
     path("", include("apps.web.urls")),

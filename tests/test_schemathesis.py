@@ -100,6 +100,9 @@ RULES_BEYOND_THE_SCHEMA = {
     # a HyroPage address must be free; page text is checked again after trimming
     ("POST", f"{TENANT}/hyropages/"),
     ("PATCH", f"{TENANT}/hyropages/{{page_id}}/"),
+    # erasure needs `confirm` true, closing the company its slug typed again (apps/privacy)
+    ("POST", f"{TENANT}/leads/{{lead_id}}/erase/"),
+    ("POST", f"{TENANT}/close/"),
 }
 
 

@@ -6,4 +6,9 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
-        from apps.accounts import signals  # noqa: F401
+        from apps.accounts import (
+            personal_data,  # the models: once the registry is ready
+            signals,  # noqa: F401
+        )
+
+        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

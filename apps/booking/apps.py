@@ -16,3 +16,6 @@ class BookingConfig(AppConfig):
 
         register_nav(*NAV)
         register_public_config_extra(public_config_booking)
+        from apps.booking import personal_data  # the models: once the registry is ready
+
+        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

@@ -17,3 +17,6 @@ class EnrichmentConfig(AppConfig):
 
         contributions.register()
         register_schedules(*SCHEDULES)
+        from apps.enrichment import personal_data  # the models: once the registry is ready
+
+        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

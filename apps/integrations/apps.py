@@ -35,3 +35,6 @@ class IntegrationsConfig(AppConfig):
         subscribe(EnrichmentRunFinished, on.on_enrichment_finished)
         register_schedules(*SCHEDULES)
         register_nav(*NAV)
+        from apps.integrations import personal_data  # the models: once the registry is ready
+
+        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

@@ -17,3 +17,6 @@ class LeadsConfig(AppConfig):
         lead_counter_register(leads_created_between)  # billing's usage of unlimited plans
         register_nav(*NAV)
         register_schedules(*SCHEDULES)
+        from apps.leads import personal_data  # the models: once the registry is ready
+
+        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

@@ -44,7 +44,11 @@ from apps.leads.widget_config import (
     public_config,
     visitor_language,
 )
-from apps.leads.widget_hooks import public_config_extras, visitor_lead_remember
+from apps.leads.widget_hooks import (
+    public_config_extras,
+    submissions_refused,
+    visitor_lead_remember,
+)
 from apps.tenants.keys import (
     WidgetTenant,
 )
@@ -224,7 +228,7 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted=None) -> J
     # ingestion needs, and saves a query on every submission.
     tenant = gate.widget_tenant(widget)
     entitlements = entitlements_get(tenant)  # one cache round trip when warm
-    if entitlements.is_blocked:
+    if entitlements.is_blocked or submissions_refused(widget.tenant_id):
         return gate.unavailable()
     outcome = ingest_leads(
         tenant=tenant,

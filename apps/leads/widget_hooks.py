@@ -3,6 +3,9 @@
 - `register_public_config_extra(fn)`: an upper app (booking) adds keys to the published widget
   config; `fn(tenant_id, widget_api_url)` returns a dict merged into it (e.g. `{"booking":
   {"enabled": true, "slots_url": …}}`). Filled from the upper app's AppConfig.ready().
+- `register_submission_gate(fn)`: an upper app (privacy: a closed company is read-only) may
+  refuse new submissions; `fn(tenant_id)` answers True to refuse. The visitor sees only that
+  the form is unavailable.
 - `visitor_lead_remember()` / `visitor_lead_id()`: a submission's id (the script's random
   UUID for one press of "Send") is remembered with the lead it became, for a day, so a later
   step of the same widget (booking a meeting) acts for that lead by sending the same id. The
@@ -31,6 +34,18 @@ def public_config_extras(tenant_id: str, widget_api_url: str) -> dict:
     for fn in _EXTRAS:
         merged.update(fn(str(tenant_id), widget_api_url))
     return merged
+
+
+_GATES: list[Callable[[str], bool]] = []
+
+
+def register_submission_gate(fn: Callable[[str], bool]) -> None:
+    if fn not in _GATES:
+        _GATES.append(fn)
+
+
+def submissions_refused(tenant_id) -> bool:
+    return any(fn(str(tenant_id)) for fn in _GATES)
 
 
 def _key(tenant_id: str, submission_id) -> str:

@@ -21,3 +21,6 @@ class MessagingConfig(AppConfig):
         subscribe(SubscriptionChanged, on_subscription_changed)
         register_schedules(*SCHEDULES)
         connect_pages()
+        from apps.messaging import personal_data  # the models: once the registry is ready
+
+        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

@@ -29,18 +29,23 @@ class NoChannel(MessagingError):
 
 
 class Suppressed(MessagingError):
-    """The address opted out (`opt_out`, `bounce`, `complaint`, `manual`), or a marketing
-    message to a lead without marketing consent (`no_consent`)."""
+    """The address opted out (`opt_out`, `bounce`, `complaint`, `manual`), a marketing
+    message to a lead without marketing consent (`no_consent`), or the person withdrew consent
+    to processing or was erased (`consent_withdrawn`, apps/privacy)."""
 
     default_code = "suppressed"
 
     def __init__(self, reason: str, message: str = ""):
         self.reason = reason
         if not message:
-            message = (
-                _("This lead has not agreed to receive marketing messages.")
-                if reason == "no_consent"
-                else _("This address unsubscribed: only a reply to their own message may go.")
+            message = {
+                "no_consent": _("This lead has not agreed to receive marketing messages."),
+                "consent_withdrawn": _(
+                    "This person withdrew consent to the processing of their data: nothing "
+                    "may be sent to them."
+                ),
+            }.get(reason) or _(
+                "This address unsubscribed: only a reply to their own message may go."
             )
         super().__init__(message, extra={"reason": reason})
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from apps.channels.models import Channel, ChannelStatus
 from apps.channels.providers import adapter_class
 from apps.core.errors import ValidationFailed
+from apps.core.personal_data import processing_refused
 from apps.leads.models import Lead, TimelineEntry, TimelineKind
 from apps.messaging.addresses import contact_address
 from apps.messaging.conversations import conversations_for
@@ -103,6 +104,7 @@ class OutboxBatch:
         self.leads: dict[int, Lead] = {}
         self.addresses: dict[tuple[int, str], str] = {}  # (lead, kind) → the stored address
         self.reasons: dict[tuple[str, str], str] = {}  # (kind, address) → suppression or ""
+        self.refused: set[int] = set()  # leads that withdrew consent (apps/core/personal_data)
         self.last_in: dict[int, Message | None] = {}
         self.whatsapp: dict[int, object] = {}  # lead → its last WhatsApp message in
         self.channels: list[Channel] | None = None
@@ -116,6 +118,7 @@ class OutboxBatch:
         if not fresh:
             return
         self.leads.update(fresh)
+        self.refused |= processing_refused(self.tenant.pk, list(fresh))
         rows = (
             LeadAddress.objects.for_tenant(self.tenant)
             .filter(lead_id__in=fresh)
@@ -294,6 +297,7 @@ class OutboxBatch:
             template=bool(template),
             reason_of=self._reason,
             window_open=self._window_open,
+            refused=lead.pk in self.refused,
         )
         message = Message(
             tenant=self.tenant,

@@ -1,5 +1,6 @@
-"""Whether a message may go to an address now: the suppression list (a direct reply to the
-person's own message excepted), marketing consent, WhatsApp's 24-hour window. Checked when a
+"""Whether a message may go to an address now: withdrawn consent to processing (apps/core/
+personal_data.py), the suppression list (a direct reply to the person's own message excepted),
+marketing consent, WhatsApp's 24-hour window. Checked when a
 message is queued and again right before it is sent."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from apps.core.personal_data import processing_refused
 from apps.messaging.errors import OutsideWhatsAppWindow, Suppressed
 from apps.messaging.models import AddressKind, Direction, Message
 from apps.messaging.suppression import suppression_reason
@@ -26,10 +28,15 @@ def ensure_may_send(
     template: bool = False,
     reason_of=None,
     window_open=None,
+    refused: bool | None = None,
 ) -> None:
     """Suppressed / no consent / WhatsApp window (an approved template may go outside it),
     checked again right before each send. A batch (the outbox) passes what it loaded in
-    bulk: `reason_of(kind, address)` (the suppression reason or "") and `window_open(lead)`."""
+    bulk: `reason_of(kind, address)` (the suppression reason or "") and `window_open(lead)`,
+    and `refused` (the lead withdrew consent to processing)."""
+    # Withdrawn consent to processing (or an erased person): nothing goes, not even a reply.
+    if refused if refused is not None else processing_refused(tenant.pk, [lead.pk]):
+        raise Suppressed("consent_withdrawn")
     if not _is_direct_reply(lead, kind, address, in_reply_to):
         reason = (reason_of or (lambda k, a: suppression_reason(tenant, k, a)))(kind, address)
         if reason:

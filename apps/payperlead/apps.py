@@ -26,3 +26,6 @@ class PayperleadConfig(AppConfig):
         # After the ingestion commits: the months its actions fall in are revalued in the
         # background, so the stored reports pages read stay current.
         subscribe(CustomerActionsRecorded, on_customer_actions_recorded)
+        from apps.payperlead import personal_data  # the models: once the registry is ready
+
+        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

@@ -18,3 +18,6 @@ class TenantsConfig(AppConfig):
         email_confirmed.connect(on_email_confirmed, dispatch_uid="fastlead_signup_tenant")
 
         register_nav(*NAV)
+        from apps.tenants import personal_data  # the models: once the registry is ready
+
+        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

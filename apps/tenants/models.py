@@ -199,6 +199,14 @@ class AuditAction(models.TextChoices):
     # Fast Lead staff opened a tenant's personal data in the staff console (issue 21).
     STAFF_VIEWED = "staff_viewed", _("Staff viewed personal data")
     STAFF_VIEWED_EXPORT = "staff_viewed_export", _("Staff opened a data export")
+    PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data exported")
+    PERSONAL_DATA_ERASED = "personal_data_erased", _("Personal data erased")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+    RETENTION_CHANGED = "retention_changed", _("Retention settings changed")
+    COMPANY_EXPORT_REQUESTED = "company_export_requested", _("Export of all data requested")
+    COMPANY_CLOSED = "company_closed", _("Company closed")
+    COMPANY_RESTORED = "company_restored", _("Company restored")
+    COMPANY_DELETED = "company_deleted", _("Company deleted for good")
 
 
 class AuditLogEntry(models.Model):

@@ -20,6 +20,7 @@ from apps.billing import services as billing
 from apps.billing.models import Plan, Subscription
 from apps.booking.models import Booking
 from apps.channels.models import Channel
+from apps.core import private_files
 from apps.enrichment.models import EnrichmentRun
 from apps.features.registry import tool_keys
 from apps.features.services import tenant_feature_set
@@ -37,6 +38,7 @@ from apps.messaging.rules.models import Template
 from apps.messaging.rules.packs import SEED, pack_install
 from apps.payments.models import Invoice
 from apps.payments.services import payments as payment_steps
+from apps.privacy.models import TenantExport
 from apps.tenants import keys
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
@@ -188,8 +190,10 @@ def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
         description=f"{marker} endpoint",
     )
     delivery = record_test_event(tenant, endpoint)
+    company_export = _company_export(tenant, marker)
     return {
         **_hyropage(tenant, marker),
+        "company_export_id": company_export.pk,
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
         "conversation_id": conversation.pk,
@@ -236,6 +240,11 @@ def _hyropage(tenant, marker: str) -> dict:
     )
     PageVersion.objects.create(tenant=tenant, page=page, number=1, content=content, note="seed")
     return {"page_id": page.pk, "page_slug": page.slug, "company_slug": tenant.slug, "number": 1}
+def _company_export(tenant, marker: str) -> TenantExport:
+    """A finished export of everything, with its file (the privacy pages download it)."""
+    name = f"privacy/{tenant.pk}/sweep-{marker}.zip"
+    private_files.save_bytes(name, b"PK\x05\x06" + b"\x00" * 18)  # an empty ZIP
+    return TenantExport.objects.create(tenant=tenant, status="done", file=name)
 
 
 # Keyword arguments that name no tenant's row: one value for every caller.

@@ -386,3 +386,8 @@ TABLE.update(_HYROPAGE)
 from tests.security.sweep_table_staff import ENTRIES as _STAFF  # noqa: E402
 
 TABLE.update(_STAFF)
+
+# The routes of the privacy app (issue 21).
+from tests.security.sweep_table_privacy import ENTRIES as _PRIVACY  # noqa: E402
+
+TABLE.update(_PRIVACY)

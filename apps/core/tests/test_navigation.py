@@ -48,6 +48,7 @@ def test_every_app_registered_its_links_in_sidebar_order():
         "payperlead",
         "team",
         "settings",
+        "privacy",
     ]
 
 

@@ -52,6 +52,10 @@ def reason_feature_off() -> str:
     return _("The enrichment tool was switched off.")
 
 
+def reason_processing_refused() -> str:
+    return _("The person withdrew consent to the processing of their data.")
+
+
 def reason_lead_deleted() -> str:
     return _("The lead was deleted.")
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ValidationFailed
+from apps.core.personal_data import processing_refused
 from apps.enrichment.models import EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.services.common import (
     ANSWERED,
@@ -22,6 +23,7 @@ from apps.enrichment.services.common import (
     mode_of,
     reason_busy,
     reason_nothing_to_fill,
+    reason_processing_refused,
     reason_unchanged,
 )
 from apps.enrichment.services.hashing import LEAD_COLUMNS, lead_input
@@ -133,6 +135,9 @@ def decide(tenant, lead_ids: list[int], *, force: bool, mode: str) -> list[dict]
     """One decision per lead: {lead_id, input_hash, billable, reason}."""
     histories = lead_histories(tenant, lead_ids)
     busy = _busy_leads(tenant, lead_ids)
+    refused: set[int] = set()  # withdrawn consent (apps/privacy): never enriched
+    for chunk in chunks(lead_ids):
+        refused |= processing_refused(tenant.pk, chunk)
     decisions = []
     for chunk in chunks(lead_ids):
         rows = Lead.objects.for_tenant(tenant).filter(pk__in=chunk).values(*LEAD_COLUMNS)
@@ -140,7 +145,9 @@ def decide(tenant, lead_ids: list[int], *, force: bool, mode: str) -> list[dict]
             history = histories.get(lead["id"], [])
             _facts, fill, _ai, digest = lead_input(lead, history, mode=mode)
             reason = ""
-            if lead["id"] in busy:
+            if lead["id"] in refused:
+                reason = reason_processing_refused()
+            elif lead["id"] in busy:
                 reason = reason_busy()
             elif not fill:
                 reason = reason_nothing_to_fill()

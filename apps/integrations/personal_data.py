@@ -1,0 +1,52 @@
+"""Where the webhooks keep a person's data (apps/core/personal_data.py): the bodies of events
+about a lead and the receivers' answers logged for them, registered from
+IntegrationsConfig.ready()."""
+
+from __future__ import annotations
+
+from apps.core.personal_data import (
+    ERASED_JSON,
+    REDACT,
+    Person,
+    PersonalData,
+    register_personal_data,
+)
+from apps.integrations.models import WebhookAttempt, WebhookEvent
+
+
+def _events(person: Person):
+    if person.lead_id is None:
+        return WebhookEvent.objects.unscoped().none()
+    rows = WebhookEvent.objects.unscoped().filter(tenant_id=person.tenant_id)
+    return rows.filter(object_key=f"lead:{person.lead_id}")
+
+
+def _attempts(person: Person):
+    if person.lead_id is None:
+        return WebhookAttempt.objects.unscoped().none()
+    rows = WebhookAttempt.objects.unscoped().filter(tenant_id=person.tenant_id)
+    return rows.filter(delivery__event__object_key=f"lead:{person.lead_id}")
+
+
+ENTRIES = (
+    PersonalData(
+        "integrations.webhookevent",
+        model=WebhookEvent,
+        find=_events,
+        label="Webhook events",
+        fields={"payload": ERASED_JSON},
+        context_fields=("id", "event_id", "type", "created_at"),
+    ),
+    PersonalData(
+        "integrations.webhookattempt",
+        model=WebhookAttempt,
+        find=_attempts,
+        label="Webhook delivery log",
+        fields={"response_body": REDACT, "error": REDACT},
+        context_fields=("id", "created_at"),
+    ),
+)
+
+
+def register() -> None:
+    register_personal_data(*ENTRIES)

@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+from apps.core.events import subscribe
+from apps.core.navigation import register_nav
+from apps.core.schedules import register_schedules
+from apps.leads.events import LeadsCreated
+from apps.privacy.navigation import NAV
+from apps.privacy.schedules import SCHEDULES
+
+
+class PrivacyConfig(AppConfig):
+    name = "apps.privacy"
+    label = "privacy"
+    verbose_name = "Privacy"
+
+    def ready(self) -> None:
+        # The registrations read the models: loaded once the app registry is ready.
+        from apps.privacy import contributions
+
+        subscribe(LeadsCreated, contributions.on_leads_created)
+        contributions.register()
+        register_schedules(*SCHEDULES)
+        register_nav(*NAV)

@@ -1,0 +1,115 @@
+"""Consents with the texts the person saw: recorded when a lead arrives with a consent (the
+widget's texts and version at that moment), withdrawn from the dashboard or the API. A lead
+whose latest processing consent is withdrawn is neither processed nor messaged
+(`processing_refused`, registered in apps/core/personal_data.py for messaging and enrichment)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError
+from apps.leads.models import Lead, Source
+from apps.leads.widget_config import public_config
+from apps.privacy.models import ConsentPurpose, ConsentRecord
+from apps.tenants.audit import AuditAction, audit_record
+from apps.tenants.models import Tenant
+
+
+def _widget_texts(tenant) -> tuple[dict, dict, str]:
+    """The consent texts the widget shows now, in both languages, and its version."""
+    shown = {lang: public_config(str(tenant.pk), tenant.name, lang) for lang in ("ru", "en")}
+    processing = {lang: c["consents"]["processing"]["text"] for lang, c in shown.items()}
+    marketing = {
+        lang: c["consents"].get("marketing", {}).get("text", "") for lang, c in shown.items()
+    }
+    return processing, marketing, f"widget v{shown['ru']['version']}"
+
+
+def consents_record_new(tenant_id, lead_ids) -> int:
+    """Record the consents of new leads, with the texts they were given under: the widget's
+    texts and version for widget leads, the submitting system's word for the others."""
+    tenant = Tenant.objects.get(pk=tenant_id)
+    leads = Lead.objects.for_tenant(tenant).filter(pk__in=lead_ids, consent_processing=True)
+    known = set(
+        ConsentRecord.objects.for_tenant(tenant)
+        .filter(lead_id__in=lead_ids)
+        .values_list("lead_id", flat=True)
+    )
+    texts = None
+    rows = []
+    for lead in leads.only("pk", "source", "consent_marketing", "consent_source",
+                           "consent_processing_at", "consent_marketing_at"):  # fmt: skip
+        if lead.pk in known:
+            continue
+        if lead.source == Source.WIDGET and texts is None:
+            texts = _widget_texts(tenant)
+        processing, marketing, version = (
+            texts if lead.source == Source.WIDGET else ({}, {}, f"{lead.source}: as submitted")
+        )
+        common = {"tenant": tenant, "lead": lead, "granted": True, "version": version,
+                  "source": lead.consent_source}  # fmt: skip
+        rows.append(ConsentRecord(purpose=ConsentPurpose.PROCESSING, texts=processing,
+                                  created_at=lead.consent_processing_at or timezone.now(),
+                                  **common))  # fmt: skip
+        if lead.consent_marketing:
+            rows.append(ConsentRecord(purpose=ConsentPurpose.MARKETING, texts=marketing,
+                                      created_at=lead.consent_marketing_at or timezone.now(),
+                                      **common))  # fmt: skip
+    ConsentRecord.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def consent_withdraw(*, tenant, lead, actor, purposes=None, request=None) -> list[ConsentRecord]:
+    """Withdraw consents (both by default). Withdrawing processing stops everything: no
+    message goes to the lead and AI enrichment skips it; marketing alone stops marketing."""
+    purposes = list(purposes or ConsentPurpose.values)
+    unknown = set(purposes) - set(ConsentPurpose.values)
+    if unknown or not purposes:
+        raise ApplicationError("Unknown consent purpose.", code="invalid_purpose")
+    if ConsentPurpose.PROCESSING in purposes and ConsentPurpose.MARKETING not in purposes:
+        purposes.append(ConsentPurpose.MARKETING)  # no marketing without processing
+    person = (
+        actor
+        if getattr(actor, "is_authenticated", False) and not getattr(actor, "is_api_key", False)
+        else None
+    )
+    now = timezone.now()
+    rows = [
+        ConsentRecord.objects.create(tenant=tenant, lead=lead, purpose=purpose, granted=False,
+                                     source="withdrawal", actor=person, created_at=now)
+        for purpose in purposes
+    ]  # fmt: skip
+    changes = {}
+    if ConsentPurpose.PROCESSING in purposes:
+        changes["consent_processing"] = False
+    changes["consent_marketing"] = False
+    Lead.objects.for_tenant(tenant).filter(pk=lead.pk).update(**changes, updated_at=now)
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action=AuditAction.CONSENT_WITHDRAWN,
+        target=lead,
+        after={"purposes": sorted(purposes)},
+        request=request,
+    )
+    return rows
+
+
+def processing_refused(tenant_id, lead_ids: list[int]) -> set[int]:
+    """Leads whose latest processing consent record is a withdrawal."""
+    latest: dict[int, bool] = {}
+    rows = (
+        ConsentRecord.objects.unscoped()
+        .filter(tenant_id=tenant_id, lead_id__in=lead_ids, purpose=ConsentPurpose.PROCESSING)
+        .order_by("lead_id", "-created_at", "-id")
+        .values_list("lead_id", "granted")
+    )
+    for lead_id, granted in rows:
+        latest.setdefault(lead_id, granted)
+    return {lead_id for lead_id, granted in latest.items() if not granted}
+
+
+def consent_history(tenant, lead):
+    return ConsentRecord.objects.for_tenant(tenant).filter(lead=lead).select_related("actor")
