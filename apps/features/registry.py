@@ -150,6 +150,8 @@ register(
             "integrations:detail",
             "api-webhook-endpoints",
             "api-webhook-deliveries",
+            "integrations:crm",
+            "integrations:crm-log",
         ),
     )
 )
