@@ -23,6 +23,7 @@ from apps.channels.models import Channel
 from apps.enrichment.models import EnrichmentRun
 from apps.features.registry import tool_keys
 from apps.features.services import tenant_feature_set
+from apps.integrations.crm.models import CrmConnection, CrmSyncJob
 from apps.integrations.outbox import record_test_event
 from apps.integrations.services import endpoint_create
 from apps.leads.ingestion import ingest_leads
@@ -184,6 +185,9 @@ def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
         description=f"{marker} endpoint",
     )
     delivery = record_test_event(tenant, endpoint)
+    # A CRM connection waiting for authorization (no CRM is ever called) and a job in its log.
+    crm = CrmConnection.objects.create(tenant=tenant, provider="amocrm", account=marker)
+    crm_job = CrmSyncJob.objects.create(tenant=tenant, connection=crm, kind="pull", deal_id="1")
     return {
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
@@ -194,6 +198,7 @@ def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
         "subject_id": f"lead:{lead_id}",
         "booking_id": booking.pk,
         "attempt_id": attempt.pk,
+        "job_id": crm_job.pk,
     }
 
 

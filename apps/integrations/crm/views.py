@@ -6,7 +6,7 @@ CRMs' callbacks: amoCRM's OAuth redirect and both CRMs' webhooks."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from apps.integrations.crm.forms import (
     PipelineForm,
     StatusMapForm,
 )
-from apps.integrations.crm.models import JobStatus
+from apps.integrations.crm.models import ConnectionState, JobStatus
 from apps.integrations.outbox import TOOL
 from apps.tenants.dashboard import client_redirect, dashboard_view, form_add_error
 from apps.tenants.dashboard import partial_or_redirect as _partial_or_redirect
@@ -134,18 +134,30 @@ def crm_bitrix24_connect(request, tenant_slug):
     return _answer(request, status=400, form=form, bitrix_form=form)
 
 
-def _connection_or_404(request):
+class NotConnected(Exception):
+    pass
+
+
+def _connected(request):
+    """The company's connection past the authorization step, else NotConnected (409)."""
     connection = selectors.connection_get(request.tenant)
-    if connection is None:
-        raise Http404
+    if connection is None or connection.state == ConnectionState.PENDING:
+        raise NotConnected
     return connection
+
+
+def _not_connected(request):
+    return _answer(request, status=409, error=_("Connect a CRM first."))
 
 
 @require_POST
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
 def crm_pipeline(request, tenant_slug):
-    connection = _connection_or_404(request)
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
     pipelines = services.pipelines_list(connection)
     form = PipelineForm(request.POST, pipelines=pipelines)
     if form.is_valid():
@@ -164,7 +176,10 @@ def crm_pipeline(request, tenant_slug):
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
 def crm_statuses(request, tenant_slug):
-    connection = _connection_or_404(request)
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
     form = StatusMapForm(request.POST, stages=connection.stages)
     if form.is_valid():
         try:
@@ -180,7 +195,10 @@ def crm_statuses(request, tenant_slug):
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
 def crm_fields(request, tenant_slug):
-    connection = _connection_or_404(request)
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
     form = FieldMapForm(request.POST)
     if form.is_valid():
         try:
@@ -196,7 +214,10 @@ def crm_fields(request, tenant_slug):
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
 def crm_disconnect(request, tenant_slug):
-    connection = _connection_or_404(request)
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
     services.disconnect(connection, actor=request.user)
     return _answer(request, notice=_("The CRM is disconnected. Its deals stay in the CRM."))
 
