@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from django.utils.translation import gettext as _
 
+from apps.core.crypto import decrypt_json
 from apps.core.errors import ProviderError
 from apps.integrations.crm.models import CrmConnection
 from apps.integrations.crm.providers import client_for
@@ -30,8 +31,17 @@ def tokens_saver(connection: CrmConnection):
     return save
 
 
+def _stored(connection: CrmConnection):
+    def reload() -> dict:
+        row = CrmConnection.objects.for_tenant(connection.tenant_id).filter(pk=connection.pk)
+        token = row.values_list("credentials_encrypted", flat=True).first()
+        return decrypt_json(token) if token else {}
+
+    return reload
+
+
 def client(connection: CrmConnection):
-    return client_for(connection, on_tokens=tokens_saver(connection))
+    return client_for(connection, on_tokens=tokens_saver(connection), reload=_stored(connection))
 
 
 def provider_message(exc: ProviderError) -> str:

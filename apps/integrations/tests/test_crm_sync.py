@@ -24,6 +24,11 @@ from apps.tenants.scoping import tenant_scope
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(english_ui):
+    """The assertions read the English source strings."""
+
+
 def _new_lead(tenant, capture, **fields) -> int:
     item = {"email": "anna@example.com", "name": "Анна", "phone": "+79161234567", **fields}
     with capture(execute=True), tenant_scope(tenant):
@@ -333,3 +338,17 @@ def test_bitrix24_contact_made_before_a_failure_is_not_made_again(
     assert len(bitrix.contacts) == 1 and len(bitrix.deals) == 1
     [job] = jobs(bitrix_tenant)
     assert job.status == JobStatus.DONE and job.attempts == 2
+
+
+def test_a_pair_another_worker_refreshed_is_used_not_refreshed_again(amo_tenant, amo):
+    stale = _connection(amo_tenant)  # this worker's copy, before the other one refreshed
+    amo.expire_access_tokens()
+    with tenant_scope(amo_tenant):
+        services.pipelines_list(_connection(amo_tenant))  # the other worker refreshes
+        assert len(amo.calls("/oauth2/access_token")) == 2
+
+        # this worker meets a 401 with its old token: it takes the stored pair
+        assert [p.id for p in services.pipelines_list(stale)] == ["100", "200"]
+
+    assert len(amo.calls("/oauth2/access_token")) == 2
+    assert _connection(amo_tenant).state == ConnectionState.CONNECTED

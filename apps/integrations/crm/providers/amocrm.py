@@ -82,15 +82,31 @@ def _moment(value) -> datetime:
 
 
 class AmoCrmClient:
-    def __init__(self, subdomain: str, credentials: dict, *, on_tokens: Callable | None = None):
+    def __init__(
+        self,
+        subdomain: str,
+        credentials: dict,
+        *,
+        on_tokens: Callable | None = None,
+        reload: Callable[[], dict] | None = None,
+    ):
         self.subdomain = subdomain
         self.base = account_url(subdomain)
         self.credentials = dict(credentials)
         self.on_tokens = on_tokens
+        self.reload = reload  # the stored credentials now (another worker may have refreshed)
 
     # --- tokens ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """A new token pair. amoCRM takes each refresh token once: when another worker has
+        already refreshed (the stored pair differs from ours and is fresh), its pair is used."""
+        if self.reload is not None:
+            stored = self.reload()
+            fresh = int(stored.get("expires_at") or 0) > time.time() + REFRESH_AHEAD
+            if fresh and stored.get("access_token") != self.credentials.get("access_token"):
+                self.credentials = dict(stored)
+                return
         creds = self.credentials
         if not creds.get("refresh_token"):
             raise auth_error(CRM, "no refresh token")
