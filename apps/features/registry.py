@@ -152,6 +152,7 @@ register(
             "api-webhook-deliveries",
             "integrations:crm",
             "integrations:crm-log",
+            "api-crm-connection",
         ),
     )
 )

@@ -44,9 +44,9 @@ def test_connect_bitrix24_and_see_a_lead_become_a_deal(
     company,
     bitrix,
     live_server,
-    chromium,
+    chromium,  # noqa: F811
     label,
-    viewport,  # noqa: F811
+    viewport,
 ):
     from playwright.sync_api import expect
 

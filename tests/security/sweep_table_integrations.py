@@ -34,6 +34,7 @@ ENTRIES: dict[str, Entry] = {
     f"{_P}deliveries/<int:delivery_id>/resend/": page(POST=AD, tool=TOOL),
     # CRM sync (apps/integrations/crm). The seed's connection waits for authorization: the
     # settings answer 409 "connect first", and nothing ever reaches a CRM.
+    "api/v1/tenants/<str:tenant_id>/crm/connection/": api(GET=AD, tool=TOOL),
     _C: page(ANY=AD),  # open without the tool: it shows the lock and the plan
     f"{_C}amocrm/": page(POST=AD, tool=TOOL),  # an empty form: 400
     f"{_C}bitrix24/": page(POST=AD, tool=TOOL),

@@ -200,3 +200,11 @@ def test_an_unknown_inbound_token_is_404_and_a_bad_callback_is_400(client, db):
     assert hook.status_code == 404
     assert client.post("/webhooks/crm/bitrix24/nope/", {"event": "x"}).status_code == 404
     assert client.get("/crm/amocrm/callback/", {"state": "x", "code": "y"}).status_code == 400
+
+
+def test_the_api_tells_the_connection_status_without_credentials(admin_api, amo_tenant, amo):
+    body = admin_api.get(f"/api/v1/tenants/{amo_tenant.pk}/crm/connection/").json()
+    assert body["connected"] is True and body["provider"] == "amocrm"
+    assert (body["account"], body["pipeline_name"]) == ("acme", "Воронка")
+    assert body["jobs_failed"] == 0
+    assert "access_token" not in json.dumps(body)
