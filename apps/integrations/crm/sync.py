@@ -166,6 +166,8 @@ def _finish(tenant, job, status: str, text: str = "", *, error: str = "", next_a
 
 def _failed(tenant, job: CrmSyncJob, exc: ProviderError) -> str:
     message = exc.user_message or provider_message(exc)
+    if exc.code in ("rejected", "not_found"):  # the CRM's own words help fix a mapping
+        message = f"{message} {exc.message}"
     if exc.code == "auth_failed":
         connection = job.connection
         connection.state, connection.last_error = ConnectionState.ERROR, message[:500]
