@@ -25,6 +25,7 @@ urlpatterns = [
     path(crm, crm_views.crm_index, name="crm"),
     path(f"{crm}amocrm/", crm_views.crm_amocrm_connect, name="crm-amocrm-connect"),
     path(f"{crm}bitrix24/", crm_views.crm_bitrix24_connect, name="crm-bitrix24-connect"),
+    path(f"{crm}bitrix24/token/", crm_views.crm_bitrix24_token, name="crm-bitrix24-token"),
     path(f"{crm}pipeline/", crm_views.crm_pipeline, name="crm-pipeline"),
     path(f"{crm}statuses/", crm_views.crm_statuses, name="crm-statuses"),
     path(f"{crm}fields/", crm_views.crm_fields, name="crm-fields"),

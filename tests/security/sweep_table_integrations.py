@@ -38,6 +38,7 @@ ENTRIES: dict[str, Entry] = {
     _C: page(ANY=AD),  # open without the tool: it shows the lock and the plan
     f"{_C}amocrm/": page(POST=AD, tool=TOOL),  # an empty form: 400
     f"{_C}bitrix24/": page(POST=AD, tool=TOOL),
+    f"{_C}bitrix24/token/": page(POST=AD, tool=TOOL),
     f"{_C}pipeline/": page(POST=AD, tool=TOOL),
     f"{_C}statuses/": page(POST=AD, tool=TOOL),
     f"{_C}fields/": page(POST=AD, tool=TOOL),

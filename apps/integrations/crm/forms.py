@@ -68,3 +68,11 @@ class FieldMapForm(forms.Form):
                 required=False,
                 widget=forms.TextInput(attrs={"placeholder": "contact:FIELD"}),
             )
+
+
+class Bitrix24TokenForm(forms.Form):
+    application_token = forms.CharField(
+        label=_("Outbound webhook token"),
+        max_length=200,
+        help_text=_("From the outbound webhook for ONCRMDEALUPDATE: stage changes come back."),
+    )

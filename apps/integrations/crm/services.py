@@ -205,12 +205,14 @@ def bitrix24_connect(
     return connection
 
 
-def bitrix24_token_set(connection: CrmConnection, application_token: str) -> None:
+def bitrix24_token_set(connection: CrmConnection, application_token: str, *, actor=None) -> None:
     """The token Bitrix24 puts in its outbound events (`auth[application_token]`)."""
+    ensure_feature(connection.tenant, TOOL)
     creds = connection.credentials
     creds["application_token"] = (application_token or "").strip()
     connection.credentials = creds
     connection.save(update_fields=["credentials_encrypted", "updated_at"])
+    _audit(connection, actor, "application_token_set")
 
 
 def pipeline_choose(connection: CrmConnection, *, actor, pipeline_id: str) -> CrmConnection:

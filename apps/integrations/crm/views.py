@@ -20,6 +20,7 @@ from apps.integrations.crm import inbound, selectors, services
 from apps.integrations.crm.forms import (
     AmoCrmConnectForm,
     Bitrix24ConnectForm,
+    Bitrix24TokenForm,
     FieldMapForm,
     PipelineForm,
     StatusMapForm,
@@ -65,6 +66,9 @@ def _context(request, **forms) -> dict:
         initial=connection.status_map, stages=connection.stages
     )
     context["field_form"] = forms.get("field_form") or FieldMapForm(initial=connection.field_map)
+    if connection.provider == "bitrix24":
+        context["token_form"] = forms.get("token_form") or Bitrix24TokenForm()
+        context["token_set"] = bool(connection.credentials.get("application_token"))
     return context
 
 
@@ -208,6 +212,23 @@ def crm_fields(request, tenant_slug):
         else:
             return _answer(request, notice=_("Field mapping saved."))
     return _answer(request, status=400, form=form, field_form=form)
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_bitrix24_token(request, tenant_slug):
+    """Bitrix24 shows the outbound webhook's token once it is made, with our URL in it: so it
+    is entered after connecting."""
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
+    form = Bitrix24TokenForm(request.POST)
+    if connection.provider != "bitrix24" or not form.is_valid():
+        return _answer(request, status=400, form=form, token_form=form)
+    services.bitrix24_token_set(connection, form.cleaned_data["application_token"])
+    return _answer(request, notice=_("Token saved: stage changes in Bitrix24 now come back."))
 
 
 @require_POST

@@ -13,6 +13,7 @@ from django.test import Client
 from apps.billing.tests.helpers import subscribe
 from apps.integrations.crm.models import CrmConnection, CrmSyncJob, JobStatus
 from apps.integrations.tests.crm_helpers import amo_connect, jobs
+from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead, TimelineEntry, TimelineKind
 from apps.tenants.keys import publishable_key_get_or_create
 from apps.tenants.scoping import tenant_scope
@@ -151,8 +152,6 @@ def test_a_failed_job_is_retried_from_the_log_and_disconnect_forgets_the_tokens(
     web, tenant = admin_client_web, amo_tenant
     amo.fail(times=1, status=400)  # a permanent refusal: the job fails at once
     with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
-        from apps.leads.ingestion import ingest_leads
-
         ingest_leads(tenant=tenant, items=[{"email": "b@example.com"}], source="api")
     [job] = jobs(tenant)
     assert job.status == JobStatus.FAILED
@@ -208,3 +207,26 @@ def test_the_api_tells_the_connection_status_without_credentials(admin_api, amo_
     assert (body["account"], body["pipeline_name"]) == ("acme", "Воронка")
     assert body["jobs_failed"] == 0
     assert "access_token" not in json.dumps(body)
+
+
+def test_the_bitrix24_outbound_token_is_entered_after_connecting(
+    admin_client_web, on_business, bitrix, english_ui, client, django_capture_on_commit_callbacks
+):
+    web, tenant = admin_client_web, on_business
+    connected = web.post(_url(tenant, "bitrix24"), {"webhook_url": bitrix.webhook_url}, **HX)
+    assert connected.status_code == 200 and "/webhooks/crm/bitrix24/" in connected.content.decode()
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
+        ingest_leads(tenant=tenant, items=[{"email": "c@example.com"}], source="api")
+    deal_id = next(iter(bitrix.deals))
+    hook_url = f"/webhooks/crm/bitrix24/{_connection(tenant).inbound_token}/"
+    assert client.post(hook_url, bitrix.move(deal_id, "WON")).status_code == 403  # no token yet
+
+    saved = web.post(
+        _url(tenant, "bitrix24", "token"), {"application_token": bitrix.app_token}, **HX
+    )
+    assert saved.status_code == 200 and "Token saved" in saved.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(hook_url, bitrix.move(deal_id, "LOSE", at=bitrix.clock + 3600))
+    assert answer.status_code == 200
+    with tenant_scope(tenant):
+        assert Lead.objects.for_tenant(tenant).get().status == "lost"
