@@ -3,16 +3,20 @@ contact + deal once under retries, statuses out and in, last change wins, bad cr
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from apps.core.crypto import decrypt_json
 from apps.core.errors import ApplicationError, ValidationFailed
-from apps.integrations.crm import inbound, services
+from apps.integrations.crm import inbound, services, sync
 from apps.integrations.crm.models import (
     ConnectionState,
     CrmConnection,
     CrmLeadLink,
+    CrmSyncJob,
     JobStatus,
 )
 from apps.integrations.tests.crm_helpers import amo_connect, jobs, run_due
@@ -352,3 +356,28 @@ def test_a_pair_another_worker_refreshed_is_used_not_refreshed_again(amo_tenant,
 
     assert len(amo.calls("/oauth2/access_token")) == 2
     assert _connection(amo_tenant).state == ConnectionState.CONNECTED
+
+
+def test_a_push_waits_while_another_push_of_the_same_lead_holds_it(amo_tenant, amo):
+    with tenant_scope(amo_tenant):
+        lead_id = (
+            ingest_leads(tenant=amo_tenant, items=[{"email": "d@example.com"}], source="api")
+            .results[0]
+            .lead_id
+        )  # (its own job is not run: no commit in this test)
+        [job_id] = sync.leads_created(amo_tenant, [lead_id])
+        CrmLeadLink.objects.for_tenant(amo_tenant).filter(lead_id=lead_id).update(
+            leased_until=timezone.now() + timedelta(seconds=60)
+        )
+
+        outcome, _following = sync.job_run(amo_tenant, job_id)
+
+        assert outcome == "retrying" and amo.leads == {}
+        job = CrmSyncJob.objects.for_tenant(amo_tenant).get(pk=job_id)
+        assert job.status == JobStatus.PENDING and job.next_attempt_at > timezone.now()
+
+        CrmLeadLink.objects.for_tenant(amo_tenant).update(leased_until=None)  # the other ended
+        CrmSyncJob.objects.for_tenant(amo_tenant).update(next_attempt_at=timezone.now())
+        assert sync.job_run(amo_tenant, job_id)[0] == "done"
+        assert sync.job_run(amo_tenant, job_id)[0] == "finished"  # delivered twice: once
+    assert len(amo.leads) == 1
