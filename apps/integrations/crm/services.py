@@ -71,8 +71,11 @@ def amocrm_connect_start(
     subdomain = (subdomain or "").strip().lower().removesuffix(".amocrm.ru")
     if not SUBDOMAIN.match(subdomain):
         raise _invalid("subdomain", _("Only the account's name, e.g. mycompany."))
-    client_id = (client_id or "").strip() or settings.AMOCRM_CLIENT_ID
-    client_secret = (client_secret or "").strip() or settings.AMOCRM_CLIENT_SECRET
+    kept = _kept_client(tenant, subdomain)  # reconnecting the same account: the same integration
+    client_id = (client_id or "").strip() or kept.get("client_id") or settings.AMOCRM_CLIENT_ID
+    client_secret = (
+        (client_secret or "").strip() or kept.get("client_secret") or settings.AMOCRM_CLIENT_SECRET
+    )
     if not client_id or not client_secret:
         raise _invalid("client_id", _("Enter the integration's ID and secret key from amoCRM."))
     _check_target(amocrm.account_url(subdomain), "subdomain")
@@ -87,6 +90,13 @@ def amocrm_connect_start(
         connection.save()
         _audit(connection, actor, "authorization_started")
     return amocrm.authorize_url(client_id=client_id, state=connection.oauth_state)
+
+
+def _kept_client(tenant, subdomain: str) -> dict:
+    current = CrmConnection.objects.for_tenant(tenant).first()
+    if current is None or current.provider != Provider.AMOCRM or current.account != subdomain:
+        return {}
+    return current.credentials
 
 
 def _replace(tenant, provider: str, account: str) -> CrmConnection:

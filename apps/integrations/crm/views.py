@@ -47,13 +47,14 @@ def _log_context(request) -> dict:
 def _context(request, **forms) -> dict:
     connection = selectors.connection_get(request.tenant)
     context = {"connection": connection, "inbound_url": "", **_log_context(request)}
-    if connection is None or connection.state == "pending":
+    if connection is None or connection.state != ConnectionState.CONNECTED:
         context["amo_form"] = forms.get("amo_form") or AmoCrmConnectForm(
             initial={"subdomain": connection.account if connection else ""}
         )
         context["bitrix_form"] = forms.get("bitrix_form") or Bitrix24ConnectForm()
         context["amo_redirect_uri"] = services.amocrm_redirect_uri()
-        return context
+        if connection is None or connection.state == ConnectionState.PENDING:
+            return context
     name = f"integrations:crm-{connection.provider}-webhook"
     context["inbound_url"] = request.build_absolute_uri(
         reverse(name, args=[connection.inbound_token])

@@ -230,3 +230,28 @@ def test_the_bitrix24_outbound_token_is_entered_after_connecting(
     assert answer.status_code == 200
     with tenant_scope(tenant):
         assert Lead.objects.for_tenant(tenant).get().status == "lost"
+
+
+def test_a_connection_whose_access_was_refused_is_connected_again_keeping_its_deals(
+    admin_client_web, amo_tenant, amo, english_ui, django_capture_on_commit_callbacks
+):
+    web, tenant = admin_client_web, amo_tenant
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
+        ingest_leads(tenant=tenant, items=[{"email": "e@example.com"}], source="api")
+    amo.expire_access_tokens()
+    amo.refresh.clear()  # the access was revoked in amoCRM
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
+        ingest_leads(tenant=tenant, items=[{"email": "f@example.com"}], source="api")
+    page = web.get(_url(tenant)).content.decode()
+    assert "Needs attention" in page and "Connect again" in page
+
+    started = web.post(_url(tenant, "amocrm"), {"subdomain": amo.subdomain}, **HX)  # same app
+    state = started.headers["HX-Redirect"].split("state=")[1].split("&")[0]
+    web.get("/crm/amocrm/callback/", {"code": amo.authorize(), "state": state})
+
+    assert _connection(tenant).state == "connected"
+    with tenant_scope(tenant):
+        failed = CrmSyncJob.objects.for_tenant(tenant).get(status=JobStatus.FAILED)
+    with django_capture_on_commit_callbacks(execute=True):
+        web.post(_url(tenant, "jobs", failed.pk, "retry"), **HX)
+    assert len(amo.leads) == 2  # the first lead's deal kept, the second one's made now
