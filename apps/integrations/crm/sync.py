@@ -52,8 +52,12 @@ DONE, SKIPPED, RETRYING, FAILED = "done", "skipped", "retrying", "failed"
 
 
 def connection_active(tenant) -> CrmConnection | None:
+    """The company's ready connection; the (cached) tool check first, so a company without the
+    tool pays no query per lead."""
+    if not feature_enabled(tenant, TOOL):
+        return None
     connection = CrmConnection.objects.for_tenant(tenant).first()
-    if connection is None or not connection.is_ready or not feature_enabled(tenant, TOOL):
+    if connection is None or not connection.is_ready:
         return None
     return connection
 
