@@ -381,3 +381,19 @@ def test_a_push_waits_while_another_push_of_the_same_lead_holds_it(amo_tenant, a
         assert sync.job_run(amo_tenant, job_id)[0] == "done"
         assert sync.job_run(amo_tenant, job_id)[0] == "finished"  # delivered twice: once
     assert len(amo.leads) == 1
+
+
+def test_the_lookup_by_reference_does_not_take_a_deal_whose_reference_only_starts_alike(
+    amo_tenant, amo
+):
+    amo.leads[9001] = {
+        "id": 9001,
+        "name": "Борис · FL-123",
+        "pipeline_id": 100,
+        "status_id": 1001,
+        "updated_at": amo.clock,
+    }
+    with tenant_scope(amo_tenant):
+        api = services.client(_connection(amo_tenant))
+        assert api.find_deal("FL-12") is None
+        assert api.find_deal("FL-123").deal_id == "9001"

@@ -9,6 +9,7 @@ empty list is a 204 without a body in amoCRM, not an empty `_embedded`.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -172,8 +173,9 @@ class AmoCrmClient:
 
     def find_deal(self, marker: str) -> DealRef | None:
         body = self._call("GET", "/api/v4/leads", params={"query": marker, "with": "contacts"})
+        # amoCRM's search is full-text: "FL-12" also finds "FL-123"; the name must end with ours.
         for lead in (body or {}).get("_embedded", {}).get("leads", []):
-            if marker in (lead.get("name") or ""):
+            if re.search(rf"(^|\s){re.escape(marker)}$", (lead.get("name") or "").strip()):
                 contacts = lead.get("_embedded", {}).get("contacts", [])
                 return DealRef(str(lead["id"]), str(contacts[0]["id"]) if contacts else "")
         return None
