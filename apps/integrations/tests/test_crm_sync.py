@@ -397,3 +397,19 @@ def test_the_lookup_by_reference_does_not_take_a_deal_whose_reference_only_start
         api = services.client(_connection(amo_tenant))
         assert api.find_deal("FL-12") is None
         assert api.find_deal("FL-123").deal_id == "9001"
+
+
+def test_a_big_batch_queues_the_first_jobs_and_leaves_the_rest_to_the_beat(
+    amo_tenant, amo, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("apps.integrations.crm.queue.QUEUE_AT_ONCE", 2)
+    items = [{"email": f"p{i}@example.com"} for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(amo_tenant):
+        ingest_leads(tenant=amo_tenant, items=items, source="import")
+    assert len(amo.leads) == 2
+    assert [j.status for j in jobs(amo_tenant)].count(JobStatus.PENDING) == 1
+
+    run_due(amo_tenant)
+
+    assert len(amo.leads) == 3
+    assert {j.status for j in jobs(amo_tenant)} == {JobStatus.DONE}
