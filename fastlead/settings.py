@@ -463,6 +463,12 @@ JWT_SIGNING_KEY = fastlead_secrets.required_secret(
 # Outbound webhooks (apps/integrations/targets.py): private, loopback and link-local targets
 # and plain http are refused unless this is on — for tests and local receivers only.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# CRM sync (apps/integrations/crm): amoCRM's OAuth page and account API (a template with
+# {subdomain}), Fast Lead's own amoCRM integration (empty: each company enters its own).
+AMOCRM_OAUTH_URL = env("AMOCRM_OAUTH_URL", default="https://www.amocrm.ru/oauth")
+AMOCRM_ACCOUNT_URL = env("AMOCRM_ACCOUNT_URL", default="https://{subdomain}.amocrm.ru")
+AMOCRM_CLIENT_ID = env("AMOCRM_CLIENT_ID", default="")
+AMOCRM_CLIENT_SECRET = env("AMOCRM_CLIENT_SECRET", default="")
 FIELD_ENCRYPTION_KEYS = fastlead_secrets.encryption_keys(env, embedded=EMBEDDED, var_dir=VAR_DIR)
 JWT_PREVIOUS_SIGNING_KEYS, JWT_KEYS_ROTATED_AT = fastlead_secrets.previous_jwt_keys(
     env, signing_key=JWT_SIGNING_KEY

@@ -150,6 +150,9 @@ register(
             "integrations:detail",
             "api-webhook-endpoints",
             "api-webhook-deliveries",
+            "integrations:crm",
+            "integrations:crm-log",
+            "api-crm-connection",
         ),
     )
 )

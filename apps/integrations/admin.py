@@ -3,7 +3,13 @@ read-only — changes go through the tenant's own page and API."""
 
 from django.contrib import admin
 
-from apps.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from apps.integrations.models import (
+    CrmConnection,
+    CrmSyncJob,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from apps.tenants.admin_base import StaffAccessAudited
 
 
@@ -49,3 +55,26 @@ class WebhookDeliveryAdmin(StaffAccessAudited, ReadOnly):
 
     def get_queryset(self, request):
         return WebhookDelivery.objects.unscoped()
+
+
+@admin.register(CrmConnection)
+class CrmConnectionAdmin(ReadOnly):
+    """CRM connections: the tokens and the inbound secret are never shown."""
+
+    list_display = ("tenant", "provider", "account", "state", "pipeline_name", "connected_at")
+    list_filter = ("provider", "state")
+    search_fields = ("account", "tenant__name")
+    exclude = ("credentials_encrypted", "inbound_token", "oauth_state")
+
+    def get_queryset(self, request):
+        return CrmConnection.objects.unscoped().select_related("tenant")
+
+
+@admin.register(CrmSyncJob)
+class CrmSyncJobAdmin(ReadOnly):
+    list_display = ("pk", "tenant", "kind", "status", "attempts", "result", "created_at")
+    list_filter = ("kind", "status")
+    readonly_fields = ("link",)
+
+    def get_queryset(self, request):
+        return CrmSyncJob.objects.unscoped().select_related("tenant")

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.integrations import api
+from apps.integrations.crm import api as crm_api
 
 base = "tenants/<str:tenant_id>/webhooks/"
 endpoint = f"{base}endpoints/<int:endpoint_id>/"
@@ -15,4 +16,9 @@ urlpatterns = [
     path(f"{base}deliveries/", api.DeliveryCollectionAPI.as_view(), name="api-webhook-deliveries"),
     path(delivery, api.DeliveryDetailAPI.as_view(), name="api-webhook-delivery"),
     path(f"{delivery}resend/", api.DeliveryResendAPI.as_view(), name="api-webhook-delivery-resend"),
+    path(
+        "tenants/<str:tenant_id>/crm/connection/",
+        crm_api.CrmConnectionAPI.as_view(),
+        name="api-crm-connection",
+    ),
 ]

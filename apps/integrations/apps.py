@@ -25,6 +25,7 @@ class IntegrationsConfig(AppConfig):
         # The handlers read the models: loaded once the app registry is ready.
         from apps.integrations import checks  # noqa: F401 (checks register)
         from apps.integrations import subscribers as on
+        from apps.integrations.crm import subscribers as crm
 
         subscribe(LeadsCreated, on.on_leads_created)
         subscribe(LeadsMerged, on.on_leads_merged)
@@ -33,6 +34,8 @@ class IntegrationsConfig(AppConfig):
         subscribe(MessageReceived, on.on_message_received)
         subscribe(MeetingBooked, on.on_meeting_booked)
         subscribe(EnrichmentRunFinished, on.on_enrichment_finished)
+        subscribe(LeadsCreated, crm.on_leads_created)
+        subscribe(LeadStatusChanged, crm.on_lead_status_changed)
         register_schedules(*SCHEDULES)
         register_nav(*NAV)
         from apps.integrations import personal_data  # the models: once the registry is ready

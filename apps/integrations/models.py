@@ -139,3 +139,11 @@ class WebhookAttempt(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"attempt {self.pk}"
+
+
+# The CRM sync's models live in apps/integrations/crm/ and belong to this app.
+from apps.integrations.crm.models import (  # noqa: E402,F401
+    CrmConnection,
+    CrmLeadLink,
+    CrmSyncJob,
+)

@@ -15,4 +15,16 @@ SCHEDULES = (
         5,
         "messaging",
     ),
+    Schedule(
+        "crm sync: run due jobs and retries",
+        "apps.integrations.crm.tasks.dispatch_crm_jobs_task",
+        1,
+        "messaging",
+    ),
+    Schedule(
+        "crm sync: abandoned jobs go again",
+        "apps.integrations.crm.tasks.recover_crm_jobs_task",
+        5,
+        "messaging",
+    ),
 )

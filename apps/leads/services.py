@@ -141,8 +141,11 @@ def _rekey(lead: Lead) -> None:
     lead.person_key, lead.identity_key = person, ident
 
 
-def lead_update(*, tenant, actor, lead_id, changes: dict[str, Any]) -> Lead:
+def lead_update(*, tenant, actor, lead_id, changes: dict[str, Any], via: str = "") -> Lead:
     """Change status, assignee, list and person fields of a lead.
+
+    `via` names where a status change came from when not from us (a CRM: "amoCRM"); the
+    timeline shows it.
 
     Records a timeline entry per kind of change; person fields changed here are remembered in
     `manual_fields`, so merges and enrichment never overwrite them.
@@ -152,7 +155,7 @@ def lead_update(*, tenant, actor, lead_id, changes: dict[str, Any]) -> Lead:
         status_before = lead.status
         entries, updated = [], set()
         if "status" in changes:
-            _apply_status(lead, changes["status"], actor, entries, updated)
+            _apply_status(lead, changes["status"], actor, entries, updated, via=via)
         if "assigned_to" in changes:
             _apply_assignee(tenant, lead, changes["assigned_to"], actor, entries, updated)
         if "list" in changes:
@@ -185,16 +188,15 @@ def _emit_updated(tenant, actor, lead_ids, fields) -> None:
     emit(LeadsUpdated(tenant_id=tenant_id, lead_ids=ids, fields=names, actor_id=actor_id))
 
 
-def _apply_status(lead, status, actor, entries, updated) -> None:
+def _apply_status(lead, status, actor, entries, updated, *, via: str = "") -> None:
     if status not in LeadStatus.values:
         raise ValidationFailed(
             _("Some fields are invalid."),
             fields={"status": [_("Must be one of: %(v)s.") % {"v": ", ".join(LeadStatus.values)}]},
         )
     if status != lead.status:
-        entries.append(
-            _entry(lead, TimelineKind.STATUS, actor, data={"from": lead.status, "to": status})
-        )
+        data = {"from": lead.status, "to": status} | ({"via": via} if via else {})
+        entries.append(_entry(lead, TimelineKind.STATUS, actor, data=data))
         lead.status = status
         updated.add("status")
         if status == LeadStatus.CONTACTED and lead.first_contact_at is None:

@@ -57,7 +57,10 @@ def _summary(kind: str, data: dict, names: dict, lists: dict) -> str:
     if kind in (TimelineKind.CREATED, TimelineKind.MERGED):
         return _arrival(data, merged=kind == TimelineKind.MERGED)
     if kind == TimelineKind.STATUS:
-        return f"{_status(data.get('from'))} → {_status(data.get('to'))}"
+        text = f"{_status(data.get('from'))} → {_status(data.get('to'))}"
+        if data.get("via"):
+            text += " · " + _("changed in %(crm)s") % {"crm": data["via"]}
+        return text
     if kind == TimelineKind.ASSIGNED:
         if data.get("to") is None:
             return _("Unassigned (was %(name)s)") % {"name": _person(data.get("from"), names)}

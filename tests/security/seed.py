@@ -27,6 +27,7 @@ from apps.features.services import tenant_feature_set
 from apps.hyropage.brief import Brief
 from apps.hyropage.models import HyroPage, PageStatus, PageVersion
 from apps.hyropage.offline import offline_page
+from apps.integrations.crm.models import CrmConnection, CrmSyncJob
 from apps.integrations.outbox import record_test_event
 from apps.integrations.services import endpoint_create
 from apps.leads.ingestion import ingest_leads
@@ -191,6 +192,9 @@ def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
     )
     delivery = record_test_event(tenant, endpoint)
     company_export = _company_export(tenant, marker)
+    # A CRM connection waiting for authorization (no CRM is ever called) and a job in its log.
+    crm = CrmConnection.objects.create(tenant=tenant, provider="amocrm", account=marker)
+    crm_job = CrmSyncJob.objects.create(tenant=tenant, connection=crm, kind="pull", deal_id="1")
     return {
         **_hyropage(tenant, marker),
         "company_export_id": company_export.pk,
@@ -204,6 +208,7 @@ def _messaging_and_more(tenant, marker: str, lead_id: int, channel) -> dict:
         "booking_id": booking.pk,
         "attempt_id": attempt.pk,
         **_upsell(tenant, marker, lead),
+        "job_id": crm_job.pk,
     }
 
 

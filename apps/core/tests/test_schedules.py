@@ -58,6 +58,18 @@ BEAT_ROWS = {
         5,
         "messaging",
     ),
+    (
+        "crm sync: run due jobs and retries",
+        "apps.integrations.crm.tasks.dispatch_crm_jobs_task",
+        1,
+        "messaging",
+    ),
+    (
+        "crm sync: abandoned jobs go again",
+        "apps.integrations.crm.tasks.recover_crm_jobs_task",
+        5,
+        "messaging",
+    ),
 }
 
 

@@ -1,0 +1,34 @@
+"""Celery entry points of the CRM sync (thin: the work is in sync.py). Routed with the rest of
+apps.integrations to the `messaging` queue (outbound traffic)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.integrations.crm.sync import job_run, jobs_due, jobs_recover_abandoned
+from apps.tenants.tasking import tenant_task
+
+
+@tenant_task(acks_late=True, ignore_result=True)
+def sync_crm_job_task(tenant, job_id: int) -> str:
+    """One attempt at one sync job; safe twice (the job is claimed first). A job it makes
+    (our newer status sent back to the CRM) is queued next."""
+    outcome, following = job_run(tenant, job_id)
+    for pk in following:
+        sync_crm_job_task.delay(str(tenant.pk), pk)
+    return outcome
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def dispatch_crm_jobs_task() -> int:
+    """Queue every due job: retries whose time has come (beat, every minute)."""
+    due = jobs_due()
+    for tenant_id, job_id in due:
+        sync_crm_job_task.delay(tenant_id, job_id)
+    return len(due)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def recover_crm_jobs_task() -> int:
+    """Jobs left `running` by a dead worker are pending again (beat)."""
+    return jobs_recover_abandoned()

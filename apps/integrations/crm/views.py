@@ -1,0 +1,281 @@
+"""Dashboard page "Integrations → CRM": connect amoCRM (OAuth) or Bitrix24 (incoming webhook),
+choose the pipeline, map statuses to stages and our fields to the CRM's, read the sync log and
+retry a failed job (HTMX; the log refreshes itself while something is under way). And the
+CRMs' callbacks: amoCRM's OAuth redirect and both CRMs' webhooks."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.core.api import error_body
+from apps.core.errors import ApplicationError
+from apps.features.guards import feature_required
+from apps.integrations.crm import inbound, selectors, services
+from apps.integrations.crm.forms import (
+    AmoCrmConnectForm,
+    Bitrix24ConnectForm,
+    Bitrix24TokenForm,
+    FieldMapForm,
+    PipelineForm,
+    StatusMapForm,
+)
+from apps.integrations.crm.models import ConnectionState, JobStatus
+from apps.integrations.outbox import TOOL
+from apps.tenants.dashboard import client_redirect, dashboard_view, form_add_error
+from apps.tenants.dashboard import partial_or_redirect as _partial_or_redirect
+from apps.tenants.roles import Role
+
+PAGE, PARTIAL, LOG = "integrations/crm.html", "integrations/_crm.html", "integrations/_crm_log.html"
+LOG_SIZE = 50
+
+
+def _log_context(request) -> dict:
+    jobs = list(selectors.job_list(request.tenant)[:LOG_SIZE])
+    busy = any(
+        j.status == JobStatus.RUNNING or (j.status == JobStatus.PENDING and j.attempts == 0)
+        for j in jobs
+    )
+    return {"jobs": jobs, "busy": busy}
+
+
+def _context(request, **forms) -> dict:
+    connection = selectors.connection_get(request.tenant)
+    context = {"connection": connection, "inbound_url": "", **_log_context(request)}
+    if connection is None or connection.state != ConnectionState.CONNECTED:
+        context["amo_form"] = forms.get("amo_form") or AmoCrmConnectForm(
+            initial={"subdomain": connection.account if connection else ""}
+        )
+        context["bitrix_form"] = forms.get("bitrix_form") or Bitrix24ConnectForm()
+        context["amo_redirect_uri"] = services.amocrm_redirect_uri()
+        if connection is None or connection.state == ConnectionState.PENDING:
+            return context
+    name = f"integrations:crm-{connection.provider}-webhook"
+    context["inbound_url"] = request.build_absolute_uri(
+        reverse(name, args=[connection.inbound_token])
+    )
+    context["pipeline_form"] = forms.get("pipeline_form") or PipelineForm(
+        initial={"pipeline_id": connection.pipeline_id},
+        pipelines=forms.get("pipelines") or services.pipelines_list(connection),
+    )
+    context["status_form"] = forms.get("status_form") or StatusMapForm(
+        initial=connection.status_map, stages=connection.stages
+    )
+    context["field_form"] = forms.get("field_form") or FieldMapForm(initial=connection.field_map)
+    if connection.provider == "bitrix24":
+        context["token_form"] = forms.get("token_form") or Bitrix24TokenForm()
+        context["token_set"] = bool(connection.credentials.get("application_token"))
+    return context
+
+
+def _answer(request, status: int = 200, form=None, **extra):
+    url = reverse("integrations:crm", args=[request.tenant.slug])
+    context = {**_context(request, **extra), **extra}
+    return _partial_or_redirect(request, PARTIAL, context, url=url, status=status, form=form)
+
+
+@dashboard_view(Role.ADMIN)
+def crm_index(request, tenant_slug):
+    """Open without the tool too: then it shows the lock and the plan that unlocks it."""
+    return render(request, PAGE, _context(request))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_amocrm_connect(request, tenant_slug):
+    form = AmoCrmConnectForm(request.POST)
+    if form.is_valid():
+        try:
+            url = services.amocrm_connect_start(
+                tenant=request.tenant, actor=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            form_add_error(form, error)
+        else:
+            return client_redirect(request, url)
+    return _answer(request, status=400, form=form, amo_form=form)
+
+
+@require_GET
+def crm_amocrm_callback(request):
+    """amoCRM sends the admin back here with `code`, `state` and `referer` (the account)."""
+    try:
+        connection = services.amocrm_connect_finish(
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+            referer=request.GET.get("referer", ""),
+        )
+    except ApplicationError as error:
+        return render(
+            request,
+            "integrations/crm_callback.html",
+            {"error": error.message},
+            status=400,
+        )
+    messages.success(request, _("amoCRM is connected."))
+    return redirect("integrations:crm", connection.tenant.slug)
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_bitrix24_connect(request, tenant_slug):
+    form = Bitrix24ConnectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.bitrix24_connect(
+                tenant=request.tenant, actor=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            form_add_error(form, error)
+        else:
+            return _answer(request, notice=_("Bitrix24 is connected."))
+    return _answer(request, status=400, form=form, bitrix_form=form)
+
+
+class NotConnected(Exception):
+    pass
+
+
+def _connected(request):
+    """The company's connection past the authorization step, else NotConnected (409)."""
+    connection = selectors.connection_get(request.tenant)
+    if connection is None or connection.state == ConnectionState.PENDING:
+        raise NotConnected
+    return connection
+
+
+def _not_connected(request):
+    return _answer(request, status=409, error=_("Connect a CRM first."))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_pipeline(request, tenant_slug):
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
+    pipelines = services.pipelines_list(connection)
+    form = PipelineForm(request.POST, pipelines=pipelines)
+    if form.is_valid():
+        try:
+            services.pipeline_choose(
+                connection, actor=request.user, pipeline_id=form.cleaned_data["pipeline_id"]
+            )
+        except ApplicationError as error:
+            form_add_error(form, error)
+        else:
+            return _answer(request, notice=_("Pipeline saved. Check the stage of each status."))
+    return _answer(request, status=400, form=form, pipeline_form=form, pipelines=pipelines)
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_statuses(request, tenant_slug):
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
+    form = StatusMapForm(request.POST, stages=connection.stages)
+    if form.is_valid():
+        try:
+            services.status_map_set(connection, actor=request.user, status_map=form.cleaned_data)
+        except ApplicationError as error:
+            form_add_error(form, error)
+        else:
+            return _answer(request, notice=_("Status mapping saved."))
+    return _answer(request, status=400, form=form, status_form=form)
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_fields(request, tenant_slug):
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
+    form = FieldMapForm(request.POST)
+    if form.is_valid():
+        try:
+            services.field_map_set(connection, actor=request.user, field_map=form.cleaned_data)
+        except ApplicationError as error:
+            form_add_error(form, error)
+        else:
+            return _answer(request, notice=_("Field mapping saved."))
+    return _answer(request, status=400, form=form, field_form=form)
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_bitrix24_token(request, tenant_slug):
+    """Bitrix24 shows the outbound webhook's token once it is made, with our URL in it: so it
+    is entered after connecting."""
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
+    form = Bitrix24TokenForm(request.POST)
+    if connection.provider != "bitrix24" or not form.is_valid():
+        return _answer(request, status=400, form=form, token_form=form)
+    services.bitrix24_token_set(connection, form.cleaned_data["application_token"])
+    return _answer(request, notice=_("Token saved: stage changes in Bitrix24 now come back."))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_disconnect(request, tenant_slug):
+    try:
+        connection = _connected(request)
+    except NotConnected:
+        return _not_connected(request)
+    services.disconnect(connection, actor=request.user)
+    return _answer(request, notice=_("The CRM is disconnected. Its deals stay in the CRM."))
+
+
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_log(request, tenant_slug):
+    return render(request, LOG, _log_context(request))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_job_retry(request, tenant_slug, job_id):
+    job = selectors.job_get(request.tenant, job_id)
+    services.job_retry(job)
+    url = reverse("integrations:crm", args=[request.tenant.slug])
+    context = {**_log_context(request), "notice": _("Queued again.")}
+    return _partial_or_redirect(request, LOG, context, url=url)
+
+
+def _inbound(handler, request, token: str):
+    try:
+        queued = handler(token, request.POST)
+    except ApplicationError as error:
+        return JsonResponse(error_body(error.code, error.message), status=error.status_code)
+    return JsonResponse({"status": "accepted", "queued": queued})
+
+
+@csrf_exempt
+@require_POST
+def amocrm_webhook(request, token: str):
+    return _inbound(inbound.amocrm_webhook, request, token)
+
+
+@csrf_exempt
+@require_POST
+def bitrix24_webhook(request, token: str):
+    return _inbound(inbound.bitrix24_webhook, request, token)
