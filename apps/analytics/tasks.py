@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from types import SimpleNamespace
 
 import structlog
 from celery import shared_task
@@ -10,8 +11,16 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from apps.analytics.reports import lead_drop_check, weekly_report_send
-from apps.analytics.rollups import days_refresh, lead_days, range_refresh, recent_days
+from apps.analytics.rollups import (
+    days_refresh,
+    lead_days,
+    local_day,
+    range_refresh,
+    recent_days,
+    tenant_zone,
+)
 from apps.leads.events import LeadsCreated, LeadStatusChanged, MeetingBooked, MeetingCanceled
+from apps.tenants.flags import tenant_time_zone
 from apps.tenants.models import Tenant
 
 logger = structlog.get_logger(__name__)
@@ -26,7 +35,15 @@ REFRESH_DELAY_SECONDS = 5
 
 
 def on_leads_created(event: LeadsCreated) -> None:
-    _queue_refresh(event.tenant_id, event.lead_ids)
+    if not event.created_at:  # too many moments to list (or an older emitter): read the leads
+        _queue_refresh(event.tenant_id, event.lead_ids)
+        return
+    try:
+        zone = tenant_zone(SimpleNamespace(time_zone=tenant_time_zone(event.tenant_id)))
+        days = {local_day(datetime.fromisoformat(at), zone) for at in event.created_at}
+        _queue_days(event.tenant_id, days)
+    except Exception:
+        logger.exception("analytics_rollup_failed", tenant_id=str(event.tenant_id))
 
 
 def on_status_changed(event: LeadStatusChanged) -> None:
@@ -57,13 +74,17 @@ def _queue_refresh(tenant_id, lead_ids) -> None:
         tenant = Tenant.objects.filter(pk=tenant_id).first()
         if tenant is None or not lead_ids:
             return
-        for day in sorted(lead_days(tenant, lead_ids)):
-            if cache.add(_refresh_key(tenant.pk, day.isoformat()), 1, REFRESH_DELAY_SECONDS * 60):
-                refresh_day_task.apply_async(
-                    (str(tenant.pk), day.isoformat()), countdown=REFRESH_DELAY_SECONDS
-                )
+        _queue_days(tenant.pk, lead_days(tenant, lead_ids))
     except Exception:
         logger.exception("analytics_rollup_failed", tenant_id=str(tenant_id))
+
+
+def _queue_days(tenant_id, days) -> None:
+    for day in sorted(days):
+        if cache.add(_refresh_key(tenant_id, day.isoformat()), 1, REFRESH_DELAY_SECONDS * 60):
+            refresh_day_task.apply_async(
+                (str(tenant_id), day.isoformat()), countdown=REFRESH_DELAY_SECONDS
+            )
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -25,6 +25,10 @@ class IntegrationsConfig(AppConfig):
         # The handlers read the models: loaded once the app registry is ready.
         from apps.integrations import checks  # noqa: F401 (checks register)
         from apps.integrations import subscribers as on
+        from apps.integrations.flags import SUBSCRIBED_TYPES
+        from apps.integrations.models import WebhookEndpoint
+
+        SUBSCRIBED_TYPES.invalidate_on_change(WebhookEndpoint)
 
         subscribe(LeadsCreated, on.on_leads_created)
         subscribe(LeadsMerged, on.on_leads_merged)

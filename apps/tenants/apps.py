@@ -11,10 +11,14 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import email_confirmed
 
-        from apps.tenants import cors  # noqa: F401  (registers the CORS origin check)
+        from apps.tenants import (
+            cors,  # noqa: F401  (registers the CORS origin check)
+            flags,
+        )
         from apps.tenants.signup import on_email_confirmed
 
         # The company named at sign-up is created once the address is confirmed.
         email_confirmed.connect(on_email_confirmed, dispatch_uid="fastlead_signup_tenant")
 
         register_nav(*NAV)
+        flags.connect()
