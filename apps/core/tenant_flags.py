@@ -18,7 +18,9 @@ subscriber then does the full check); with the cache down it is computed every t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,23 +39,46 @@ class _Stored:
     valid_until: datetime | None = None
 
 
+_FLAGS: list[TenantFlag] = []
+# While the subscribers of one domain event run (apps/core/events.py): the tenant whose flags
+# were read in one `get_many`, and what it found.
+_prefetch: ContextVar[tuple[str, dict] | None] = ContextVar("tenant_flags_prefetch", default=None)
+
+
 class TenantFlag:
     def __init__(self, name: str, compute: Callable[[str], Any]):
+        if any(flag.name == name for flag in _FLAGS):
+            raise ValueError(f"Tenant flag {name!r} is defined twice")
         self.name = name
         self.compute = compute
+        _FLAGS.append(self)
 
     def _version_key(self, tenant_id: str) -> str:
         return f"tflag:ver:{self.name}:{tenant_id}"
 
+    def _key(self, tenant_id: str) -> str:
+        return f"tflag:1:{self.name}:{tenant_id}"
+
     def get(self, tenant, *, cache=None) -> Any:
-        """The flag's value for the tenant: one cache round trip when warm, else computed."""
+        """The flag's value for the tenant: one cache round trip when warm (none inside
+        `tenant_flags_prefetched` for this tenant), else computed."""
         tenant_id = str(getattr(tenant, "pk", tenant))
+        cache = cache or caches["default"]
+        found = None
+        prefetch = _prefetch.get()
+        if prefetch is not None and prefetch[0] == tenant_id:
+            found = prefetch[1]
+            if not found:
+                keys = [k for f in _FLAGS for k in (f._version_key(tenant_id), f._key(tenant_id))]
+                found.update(cache.get_many(keys))
+                found["_read"] = True
         return snapshot_get(
-            cache or caches["default"],
+            cache,
             versions=[self._version_key(tenant_id)],
-            keys=[f"tflag:1:{self.name}:{tenant_id}"],
+            keys=[self._key(tenant_id)],
             compute=lambda now: _Stored(self.compute(tenant_id)),
             ttl=FLAG_TTL_SECONDS,
+            found=found,
         ).value
 
     def invalidate(self, tenant, *, cache=None) -> None:
@@ -76,3 +101,18 @@ class TenantFlag:
         uid = f"tenant-flag:{self.name}:{model._meta.label}"
         post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid)
         post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid)
+
+
+@contextmanager
+def tenant_flags_prefetched(tenant_id) -> Iterator[None]:
+    """Within this block the first flag read for `tenant_id` reads every flag of the tenant
+    in one `get_many`, and later reads use it (the subscribers of one event ask several).
+    A flag changed meanwhile is seen by the next block (each event's delivery is one)."""
+    if tenant_id is None:
+        yield
+        return
+    token = _prefetch.set((str(tenant_id), {}))
+    try:
+        yield
+    finally:
+        _prefetch.reset(token)
