@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from types import SimpleNamespace
 
 import structlog
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -79,9 +81,32 @@ def _queue_refresh(tenant_id, lead_ids) -> None:
         logger.exception("analytics_rollup_failed", tenant_id=str(tenant_id))
 
 
+# (tenant, day) → when this process queued its recount (monotonic seconds). The recount
+# cannot start before REFRESH_DELAY_SECONDS have passed, so until shortly before then it is
+# certainly still queued and will count any lead committed now: no need to ask the cache.
+_queued_here: dict[tuple[str, str], float] = {}
+_QUEUED_HERE_SECONDS = REFRESH_DELAY_SECONDS - 1
+
+
+def _tasks_run_at_once() -> bool:
+    """Eager Celery (tests, a worker-less setup): a recount queued here is already over."""
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER or refresh_day_task.app.conf.task_always_eager)
+
+
 def _queue_days(tenant_id, days) -> None:
+    remember = not _tasks_run_at_once()
+    now = time.monotonic()
+    if len(_queued_here) > 1000:
+        for key, at in list(_queued_here.items()):
+            if now - at >= _QUEUED_HERE_SECONDS:
+                del _queued_here[key]
     for day in sorted(days):
+        mark = (str(tenant_id), day.isoformat())
+        if remember and now - _queued_here.get(mark, -1e9) < _QUEUED_HERE_SECONDS:
+            continue
         if cache.add(_refresh_key(tenant_id, day.isoformat()), 1, REFRESH_DELAY_SECONDS * 60):
+            if remember:
+                _queued_here[mark] = now
             refresh_day_task.apply_async(
                 (str(tenant_id), day.isoformat()), countdown=REFRESH_DELAY_SECONDS
             )

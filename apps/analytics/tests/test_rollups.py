@@ -170,3 +170,28 @@ def test_a_new_lead_queues_its_local_day_from_the_event_without_a_query(
         with django_capture_on_commit_callbacks(execute=True):
             ingest_leads(tenant=tenant, items=[{**item, "email": "b@example.com"}], source="api")
         assert queued.call_args.args[0] == (str(tenant.pk), "2026-03-02")
+
+
+def test_a_day_queued_by_this_process_moments_ago_skips_the_cache(tenant, monkeypatch):
+    # given a real queue (not eager): the recount waits REFRESH_DELAY_SECONDS before it starts
+    monkeypatch.setattr(tasks, "_tasks_run_at_once", lambda: False)
+    monkeypatch.setattr(tasks, "_queued_here", {})
+    clock = [1000.0]
+    monkeypatch.setattr(tasks.time, "monotonic", lambda: clock[0])
+    event = LeadsCreated(
+        tenant_id=str(tenant.pk), source="widget", lead_ids=(1,),
+        created_at=("2026-03-02T09:00:00+00:00",),
+    )  # fmt: skip
+    with (
+        mock.patch.object(tasks.refresh_day_task, "apply_async") as queued,
+        mock.patch.object(tasks.cache, "add", wraps=tasks.cache.add) as add,
+    ):
+        tasks.on_leads_created(event)
+        clock[0] += tasks.REFRESH_DELAY_SECONDS - 2  # the recount cannot have started
+        tasks.on_leads_created(event)
+        assert (queued.call_count, add.call_count) == (1, 1)
+        # once it may have started, the cache decides again (the task deletes its mark)
+        clock[0] += 2
+        tasks.cache.delete(tasks._refresh_key(str(tenant.pk), "2026-03-02"))
+        tasks.on_leads_created(event)
+        assert (queued.call_count, add.call_count) == (2, 2)
