@@ -231,7 +231,8 @@ def _cpu_main(profile: bool) -> int:
     if profile:
         profiler = cProfile.Profile(time.process_time)
         profiler.runcall(lambda: [widget() for _ in range(count)])
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        sort = os.environ.get("BENCH_WIDGET_PROFILE_SORT", "cumulative")
+        pstats.Stats(profiler).sort_stats(sort).print_stats(60)
         return 0
     cpu = {"yardstick": [], "widget": []}
     for _round in range(2):
