@@ -22,10 +22,12 @@ after which they are recomputed even if nothing invalidated them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import caches
+from django.db import connections, router
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.billing.plan_limits import (
     PlanLimits,
@@ -102,13 +104,9 @@ def entitlements_compute(
     `entitlements_get`). Use `entitlements_get`."""
     now = now or timezone.now()
     limits = plan_limits_get(tenant, cache=cache, found=found)
-    # A tenant has a handful of overrides: read them all (the cheapest query to build) and
-    # drop the expired ones here.
     overrides = {
         feature: (mode, expires_at)
-        for feature, mode, expires_at in TenantFeature.objects.for_tenant(
-            limits.tenant_id
-        ).values_list("feature", "mode", "expires_at")
+        for feature, mode, expires_at in _override_rows(limits.tenant_id)
         if expires_at is None or expires_at > now
     }
     plan_tools = expand_tools(limits.plan_tools)
@@ -132,6 +130,39 @@ def entitlements_compute(
         override_expiry=expiry,
         valid_until=min((b for b in boundaries if b is not None), default=None),
     )
+
+
+_OVERRIDES_SQL: dict[str, str] = {}
+
+
+def _override_rows(tenant_id: str) -> list[tuple]:
+    """(feature, mode, expires_at) of every override of the tenant — a handful of rows: all
+    are read and the expired ones dropped by the caller. The ORM builds the SQL once per
+    database vendor (compiling it on every cold snapshot cost more than running it)."""
+    connection = connections[router.db_for_read(TenantFeature)]
+    sql = _OVERRIDES_SQL.get(connection.vendor)
+    if sql is None:
+        query = TenantFeature.objects.for_tenant(_ANY_TENANT).values_list(
+            "feature", "mode", "expires_at"
+        )
+        sql = _OVERRIDES_SQL[connection.vendor] = query.query.sql_with_params()[0]
+    tenant_field = TenantFeature._meta.get_field("tenant").target_field
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant_field.get_db_prep_value(tenant_id, connection)])
+        rows = cursor.fetchall()
+    return [(feature, mode, _aware(expires_at)) for feature, mode, expires_at in rows]
+
+
+_ANY_TENANT = "00000000-0000-0000-0000-000000000000"
+
+
+def _aware(value):
+    """A datetime as the ORM would return it (SQLite hands back text)."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
 
 
 def entitlements_get(tenant, *, cache=None) -> Entitlements:
