@@ -11,6 +11,12 @@ medians are compared. Goals (issue #14): widget req/s ≥ 0.5 of the yardstick's
 < 100 ms.
 
 Needs `wrk` (apt-get install -y wrk). Standalone: `.venv/bin/python bench/bench_widget.py`.
+
+`--cpu` measures instead the CPU one request costs, in-process (Django's test client, the
+same app and settings, no wrk): this process's CPU plus its PostgreSQL backend's (from
+/proc), widget vs yardstick interleaved. On a shared, loaded machine req/s mostly measures
+the neighbours; CPU per request does not, and a saturated server's req/s ratio is about the
+inverse of it. `--cpu --profile` prints a cProfile (CPU clock) of the widget POST.
 """
 
 from __future__ import annotations
@@ -179,7 +185,81 @@ def _wrk(
     }
 
 
+def _cpu_main(profile: bool) -> int:
+    """CPU per request (this process + its PostgreSQL backend), widget vs yardstick."""
+    import cProfile
+    import json
+    import pstats
+    import uuid
+
+    prepare_database()
+    for key, value in SERVER_ENV.items():
+        os.environ.setdefault(key, value)
+    server_app()
+    import logging
+
+    from django.db import connection
+    from django.test import Client
+
+    logging.disable(logging.CRITICAL)
+    client = Client()
+    url = f"/api/public/v1/widget/{_widget_key()}/leads/"
+
+    def widget():
+        body = {"name": "Посетитель", "email": f"v-{uuid.uuid4().hex}@example.com",
+                "message": "Перезвоните", "consents": {"processing": True, "marketing": False},
+                "page_url": f"{ORIGIN}/pricing"}  # fmt: skip
+        response = client.post(url, json.dumps(body), content_type="application/json",
+                               HTTP_ORIGIN=ORIGIN)  # fmt: skip
+        assert response.status_code == 201, response.content
+
+    def yardstick():
+        assert client.get("/bench/yardstick").status_code == 200
+
+    for _ in range(30):
+        widget(), yardstick()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def backend_cpu() -> float:
+        fields = Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    count = int(os.environ.get("BENCH_WIDGET_CPU_REQUESTS", "300"))
+    if profile:
+        profiler = cProfile.Profile(time.process_time)
+        profiler.runcall(lambda: [widget() for _ in range(count)])
+        sort = os.environ.get("BENCH_WIDGET_PROFILE_SORT", "cumulative")
+        pstats.Stats(profiler).sort_stats(sort).print_stats(60)
+        return 0
+    cpu = {"yardstick": [], "widget": []}
+    for _round in range(2):
+        for label, call in (("yardstick", yardstick), ("widget", widget)):
+            started, backend_started = time.process_time(), backend_cpu()
+            for _ in range(count):
+                call()
+            spent = time.process_time() - started + backend_cpu() - backend_started
+            cpu[label].append(spent * 1000 / count)
+    widget_cpu, yardstick_cpu = Summary.of(cpu["widget"]), Summary.of(cpu["yardstick"])
+    ratio = yardstick_cpu.median / widget_cpu.median
+    report(
+        "widget: CPU per request (Python + PostgreSQL backend), in-process, ms",
+        figure="widget POST, CPU ms per request",
+        figure_summary=widget_cpu,
+        yardstick="minimal Django view with one indexed SELECT, CPU ms per request",
+        yardstick_summary=yardstick_cpu,
+        goal="yardstick/widget CPU ≥ 0.5 (what req/s ≥ 0.5× needs on a saturated server)",
+        goal_met=ratio >= GOAL_RATIO,
+        note=f"yardstick/widget CPU = {ratio:.2f}; the test client's own cost is in both",
+    )
+    return 0
+
+
 def main() -> int:
+    if "--cpu" in sys.argv:
+        return _cpu_main(profile="--profile" in sys.argv)
     if not shutil.which("wrk"):
         report(NAME, figure="", figure_summary=None, yardstick="", yardstick_summary=None,
                status="skipped", note="wrk is not installed (apt-get install -y wrk)")  # fmt: skip

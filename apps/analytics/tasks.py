@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+import time
+from datetime import date, datetime
+from types import SimpleNamespace
 
 import structlog
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
 from apps.analytics.reports import lead_drop_check, weekly_report_send
-from apps.analytics.rollups import days_refresh, lead_days, range_refresh, recent_days
+from apps.analytics.rollups import (
+    days_refresh,
+    lead_days,
+    local_day,
+    range_refresh,
+    recent_days,
+    tenant_zone,
+)
 from apps.leads.events import LeadsCreated, LeadStatusChanged, MeetingBooked, MeetingCanceled
+from apps.tenants.flags import tenant_time_zone
 from apps.tenants.models import Tenant
 
 logger = structlog.get_logger(__name__)
@@ -26,7 +37,15 @@ REFRESH_DELAY_SECONDS = 5
 
 
 def on_leads_created(event: LeadsCreated) -> None:
-    _queue_refresh(event.tenant_id, event.lead_ids)
+    if not event.created_at:  # too many moments to list (or an older emitter): read the leads
+        _queue_refresh(event.tenant_id, event.lead_ids)
+        return
+    try:
+        zone = tenant_zone(SimpleNamespace(time_zone=tenant_time_zone(event.tenant_id)))
+        days = {local_day(datetime.fromisoformat(at), zone) for at in event.created_at}
+        _queue_days(event.tenant_id, days)
+    except Exception:
+        logger.exception("analytics_rollup_failed", tenant_id=str(event.tenant_id))
 
 
 def on_status_changed(event: LeadStatusChanged) -> None:
@@ -57,13 +76,40 @@ def _queue_refresh(tenant_id, lead_ids) -> None:
         tenant = Tenant.objects.filter(pk=tenant_id).first()
         if tenant is None or not lead_ids:
             return
-        for day in sorted(lead_days(tenant, lead_ids)):
-            if cache.add(_refresh_key(tenant.pk, day.isoformat()), 1, REFRESH_DELAY_SECONDS * 60):
-                refresh_day_task.apply_async(
-                    (str(tenant.pk), day.isoformat()), countdown=REFRESH_DELAY_SECONDS
-                )
+        _queue_days(tenant.pk, lead_days(tenant, lead_ids))
     except Exception:
         logger.exception("analytics_rollup_failed", tenant_id=str(tenant_id))
+
+
+# (tenant, day) → when this process queued its recount (monotonic seconds). The recount
+# cannot start before REFRESH_DELAY_SECONDS have passed, so until shortly before then it is
+# certainly still queued and will count any lead committed now: no need to ask the cache.
+_queued_here: dict[tuple[str, str], float] = {}
+_QUEUED_HERE_SECONDS = REFRESH_DELAY_SECONDS - 1
+
+
+def _tasks_run_at_once() -> bool:
+    """Eager Celery (tests, a worker-less setup): a recount queued here is already over."""
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER or refresh_day_task.app.conf.task_always_eager)
+
+
+def _queue_days(tenant_id, days) -> None:
+    remember = not _tasks_run_at_once()
+    now = time.monotonic()
+    if len(_queued_here) > 1000:
+        for key, at in list(_queued_here.items()):
+            if now - at >= _QUEUED_HERE_SECONDS:
+                del _queued_here[key]
+    for day in sorted(days):
+        mark = (str(tenant_id), day.isoformat())
+        if remember and now - _queued_here.get(mark, -1e9) < _QUEUED_HERE_SECONDS:
+            continue
+        if cache.add(_refresh_key(tenant_id, day.isoformat()), 1, REFRESH_DELAY_SECONDS * 60):
+            if remember:
+                _queued_here[mark] = now
+            refresh_day_task.apply_async(
+                (str(tenant_id), day.isoformat()), countdown=REFRESH_DELAY_SECONDS
+            )
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -198,9 +198,17 @@ def _keys(tenant, kind: str, *fallbacks: str) -> tuple[list[str], list[str]]:
     return versions, [_SNAPSHOT.format(k, tenant_id) for k in (kind, *fallbacks)]
 
 
-def plan_limits_get(tenant, *, cache=None) -> PlanLimits:
+def plan_limits_cache_keys(tenant) -> list[str]:
+    """The cache keys `plan_limits_get` reads: a snapshot built on these limits (features'
+    entitlements) reads them with its own in one `get_many` and hands them over as `found`,
+    so that its cold path costs no extra cache round trip."""
+    versions, keys = _keys(tenant, "full")
+    return [*versions, *keys]
+
+
+def plan_limits_get(tenant, *, cache=None, found=None) -> PlanLimits:
     """The tenant's plan, limits, access state and usage period: one cache round trip when
-    warm."""
+    warm (none when `found` holds what `plan_limits_cache_keys` names, read by the caller)."""
     cache = cache or caches["default"]
     versions, keys = _keys(tenant, "full")
     return snapshot_get(
@@ -209,6 +217,7 @@ def plan_limits_get(tenant, *, cache=None) -> PlanLimits:
         keys=keys,
         compute=lambda now: plan_limits_compute(tenant, now, cache=cache),
         ttl=SNAPSHOT_TTL.total_seconds(),
+        found=found,
     )
 
 

@@ -24,6 +24,7 @@ from typing import ClassVar, TypeVar
 import structlog
 from django.db import transaction
 
+from apps.core.tenant_flags import tenant_flags_prefetched
 from fastlead.logging import PII_KEYS
 
 logger = structlog.get_logger("fastlead.events")
@@ -132,12 +133,29 @@ def emit(event: DomainEvent) -> None:
     log_event(event.name, **asdict(event))
     for handler in list(_in_transaction.get(type(event), ())):
         handler(event)
-    for handler in list(_after_commit.get(type(event), ())):
-        transaction.on_commit(_bind(handler, event), robust=True)
+    after_commit = list(_after_commit.get(type(event), ()))
+    if after_commit:
+        transaction.on_commit(_bind(after_commit, event), robust=True)
 
 
-def _bind(handler: Handler, event: DomainEvent) -> Callable[[], None]:
-    return lambda: handler(event)
+def _bind(handlers: list[Handler], event: DomainEvent) -> Callable[[], None]:
+    """One after-commit callback runs every subscriber of the event, each on its own (a
+    failure is logged and the others still run, as a `robust` callback would), with the
+    tenant's cached flags read once for all of them (apps/core/tenant_flags.py)."""
+
+    def deliver() -> None:
+        with tenant_flags_prefetched(getattr(event, "tenant_id", None)):
+            for handler in handlers:
+                try:
+                    handler(event)
+                except Exception:
+                    logger.exception(
+                        "event_subscriber_failed",
+                        event_name=event.name,
+                        subscriber=getattr(handler, "__qualname__", repr(handler)),
+                    )
+
+    return deliver
 
 
 def subscribers(event_type: type[DomainEvent]) -> list[Handler]:

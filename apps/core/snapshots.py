@@ -17,7 +17,7 @@ bumped a token.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -39,11 +39,15 @@ def snapshot_get(
     keys: Sequence[str],
     compute: Callable[[datetime], S],
     ttl: float,
+    found: Mapping[str, object] | None = None,
 ) -> S:
     """The snapshot under `keys[0]` (or a richer one under a later key that also answers)
     if it was stored under the current `versions` and is still valid, else `compute(now)`,
-    stored under `keys[0]` for at most `ttl` seconds."""
-    found = cache.get_many([*versions, *keys])
+    stored under `keys[0]` for at most `ttl` seconds. `found`: the caller already read
+    `versions` and `keys` (with others of its own) in one `get_many`; a key absent from it
+    is absent from the cache."""
+    if found is None:
+        found = cache.get_many([*versions, *keys])
     tokens = tuple(_version(cache, key, found.get(key)) for key in versions)
     now = timezone.now()
     for key in keys:

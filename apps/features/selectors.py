@@ -10,7 +10,7 @@ Cache layout (see `apps.core.snapshots`):
 
     ent:ver:<tenant>       a token, replaced on every change of that tenant
     ent:ver:*              a token, replaced when the plan catalogue changes
-    ent:3:full:<tenant>    ((tenant token, catalogue token), Entitlements)
+    ent:5:full:<tenant>    ((tenant token, catalogue token), Entitlements)
 
 Features' own changes (overrides) bump the tenant's token directly; billing's changes reach
 it as typed events (`apps.billing.events`, subscribed in `apps.features.apps`), handled
@@ -22,16 +22,18 @@ after which they are recomputed even if nothing invalidated them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import caches
-from django.db.models import Q
+from django.db import connections, router
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.billing.plan_limits import (
     PlanLimits,
     PlanRef,
     plan_catalogue,
+    plan_limits_cache_keys,
     plan_limits_get,
     plan_ref,
     remember_for_request,
@@ -42,7 +44,7 @@ from apps.features.models import OverrideMode, TenantFeature, TenantFeatureHisto
 from apps.features.registry import expand_tools, tool_get, tool_keys
 
 SNAPSHOT_TTL = timedelta(minutes=10)  # a safety net; invalidation is what makes it fresh
-_SNAPSHOT = "ent:4:{}:{}"  # kind, tenant
+_SNAPSHOT = "ent:5:{}:{}"  # kind, tenant
 _VERSION = "ent:ver:{}"
 _CATALOGUE_VERSION = "ent:ver:*"
 _REQUEST_ATTR = "_fastlead_entitlements"
@@ -57,7 +59,6 @@ class Entitlements(PlanLimits):
     tools: frozenset[str]
     sources: dict[str, str] = field(default_factory=dict)
     override_expiry: dict[str, datetime] = field(default_factory=dict)
-    unlock_plans: dict[str, PlanRef] = field(default_factory=dict)
 
     def has(self, key: str) -> bool:
         if key not in self.sources:
@@ -70,7 +71,21 @@ class Entitlements(PlanLimits):
         return {key: key in self.tools for key in self.sources}
 
     def unlock_plan(self, key: str) -> PlanRef | None:
-        return self.unlock_plans.get(key)
+        """The cheapest plan on sale that grants the locked tool `key` (None if it is on).
+        Worked out when first asked (only refusals and locked buttons ask) from the cached
+        plan catalogue, not on the cold path: a snapshot is computed far more often than a
+        lock is shown."""
+        if key in self.tools:
+            return None
+        memo = self.__dict__.setdefault("_unlock_plans", {})
+        if key not in memo:
+            memo[key] = plan_ref(cheapest_plan_with_tool(plan_catalogue(), key, self.currency))
+        return memo[key]
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_unlock_plans", None)  # the catalogue may change; never cached with it
+        return state
 
 
 _LIMIT_FIELDS = tuple(f.name for f in fields(PlanLimits))
@@ -81,16 +96,18 @@ def cheapest_plan_with_tool(catalogue, tool: str, currency: str | None):
     return cheapest_plan(catalogue, currency, lambda p: tool in expand_tools(p.tools))
 
 
-def entitlements_compute(tenant, now: datetime | None = None, *, cache=None) -> Entitlements:
-    """Build the snapshot from billing's plan limits and the overrides (one query when the
-    limits are cached). Use `entitlements_get`."""
+def entitlements_compute(
+    tenant, now: datetime | None = None, *, cache=None, found=None
+) -> Entitlements:
+    """Build the snapshot from billing's plan limits and the overrides: one query when the
+    limits are cached (and no cache round trip of its own when `found` holds them, see
+    `entitlements_get`). Use `entitlements_get`."""
     now = now or timezone.now()
-    limits = plan_limits_get(tenant, cache=cache)
+    limits = plan_limits_get(tenant, cache=cache, found=found)
     overrides = {
-        o.feature: o
-        for o in TenantFeature.objects.for_tenant(limits.tenant_id).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-        )
+        feature: (mode, expires_at)
+        for feature, mode, expires_at in _override_rows(limits.tenant_id)
+        if expires_at is None or expires_at > now
     }
     plan_tools = expand_tools(limits.plan_tools)
     tools, sources = set(), {}
@@ -98,39 +115,72 @@ def entitlements_compute(tenant, now: datetime | None = None, *, cache=None) -> 
         on, source = key in plan_tools, SOURCE_PLAN if key in plan_tools else SOURCE_NONE
         override = overrides.get(key)
         if override is not None:
-            on, source = override.mode != OverrideMode.REVOKE, override.mode
+            on, source = override[0] != OverrideMode.REVOKE, override[0]
         if on and not limits.is_active:
             on, source = False, SOURCE_ACCESS
         sources[key] = source
         if on:
             tools.add(key)
-    catalogue = plan_catalogue(cache)
-    boundaries = [o.expires_at for o in overrides.values() if o.expires_at]
-    boundaries.append(limits.valid_until)
+    expiry = {key: expires_at for key, (_mode, expires_at) in overrides.items() if expires_at}
+    boundaries = [*expiry.values(), limits.valid_until]
     return Entitlements(
         **{name: getattr(limits, name) for name in _LIMIT_FIELDS if name != "valid_until"},
         tools=frozenset(tools),
         sources=sources,
-        override_expiry={k: o.expires_at for k, o in overrides.items() if o.expires_at},
-        unlock_plans={
-            key: plan_ref(cheapest_plan_with_tool(catalogue, key, limits.currency))
-            for key in tool_keys()
-            if key not in tools
-        },
+        override_expiry=expiry,
         valid_until=min((b for b in boundaries if b is not None), default=None),
     )
 
 
+_OVERRIDES_SQL: dict[str, str] = {}
+
+
+def _override_rows(tenant_id: str) -> list[tuple]:
+    """(feature, mode, expires_at) of every override of the tenant — a handful of rows: all
+    are read and the expired ones dropped by the caller. The ORM builds the SQL once per
+    database vendor (compiling it on every cold snapshot cost more than running it)."""
+    connection = connections[router.db_for_read(TenantFeature)]
+    sql = _OVERRIDES_SQL.get(connection.vendor)
+    if sql is None:
+        query = TenantFeature.objects.for_tenant(_ANY_TENANT).values_list(
+            "feature", "mode", "expires_at"
+        )
+        sql = _OVERRIDES_SQL[connection.vendor] = query.query.sql_with_params()[0]
+    tenant_field = TenantFeature._meta.get_field("tenant").target_field
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant_field.get_db_prep_value(tenant_id, connection)])
+        rows = cursor.fetchall()
+    return [(feature, mode, _aware(expires_at)) for feature, mode, expires_at in rows]
+
+
+_ANY_TENANT = "00000000-0000-0000-0000-000000000000"
+
+
+def _aware(value):
+    """A datetime as the ORM would return it (SQLite hands back text)."""
+    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
+        return value
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
+
+
 def entitlements_get(tenant, *, cache=None) -> Entitlements:
-    """The tenant's effective entitlements: one cache round trip when warm."""
+    """The tenant's effective entitlements: one cache round trip when warm. The same
+    `get_many` reads billing's plan limits too, so a cold snapshot costs that round trip,
+    the overrides query and the write (billing's limits cached)."""
     cache = cache or caches["default"]
     tenant_id = str(getattr(tenant, "pk", tenant))
+    versions = [_VERSION.format(tenant_id), _CATALOGUE_VERSION]
+    keys = [_SNAPSHOT.format("full", tenant_id)]
+    found = cache.get_many([*versions, *keys, *plan_limits_cache_keys(tenant_id)])
     return snapshot_get(
         cache,
-        versions=[_VERSION.format(tenant_id), _CATALOGUE_VERSION],
-        keys=[_SNAPSHOT.format("full", tenant_id)],
-        compute=lambda now: entitlements_compute(tenant_id, now, cache=cache),
+        versions=versions,
+        keys=keys,
+        compute=lambda now: entitlements_compute(tenant_id, now, cache=cache, found=found),
         ttl=SNAPSHOT_TTL.total_seconds(),
+        found=found,
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.core.events import log_event
+from apps.integrations.flags import SUBSCRIBED_TYPES
 from apps.integrations.models import WebhookEndpoint
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
@@ -29,6 +30,7 @@ def endpoint_disable_after_failures(tenant, endpoint: WebhookEndpoint, error: st
     )
     if not switched:
         return False
+    SUBSCRIBED_TYPES.invalidate(tenant)  # a bulk update sends no post_save
     log_event("webhook_endpoint_disabled", tenant_id=str(tenant.pk), endpoint_id=endpoint.pk)
     _email_admins(tenant, endpoint, error)
     return True

@@ -26,6 +26,10 @@ class IntegrationsConfig(AppConfig):
         from apps.integrations import checks  # noqa: F401 (checks register)
         from apps.integrations import subscribers as on
         from apps.integrations.crm import subscribers as crm
+        from apps.integrations.flags import SUBSCRIBED_TYPES
+        from apps.integrations.models import WebhookEndpoint
+
+        SUBSCRIBED_TYPES.invalidate_on_change(WebhookEndpoint)
 
         subscribe(LeadsCreated, on.on_leads_created)
         subscribe(LeadsMerged, on.on_leads_merged)

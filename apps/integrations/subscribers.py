@@ -1,7 +1,7 @@
 """Handlers of the events of the apps below (subscribed in IntegrationsConfig.ready()): each
 turns an event into webhook events with the object as the API shows it, after the emitter's
-transaction commits. A tenant without the tool or without an endpoint for the type costs one
-query."""
+transaction commits. A tenant without an endpoint for the type costs one cache read (the
+cached `SUBSCRIBED_TYPES`); one without the tool, that and one query."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from apps.enrichment.selectors import enrichment_runs
 from apps.enrichment.serializers import run_data
 from apps.features.guards import feature_enabled
 from apps.integrations import event_types as types
+from apps.integrations.flags import subscribed_types
 from apps.integrations.outbox import TOOL, Occurrence, subscribed_endpoints, webhook_events_record
 from apps.leads.models import Lead
 from apps.leads.selectors import LIST_RELATED
@@ -23,6 +24,8 @@ from apps.tenants.scoping import tenant_scope
 
 def _record(tenant_id: str, event_type: str, build) -> None:
     """`build(tenant)` gives the occurrences; it runs only when an endpoint wants them."""
+    if event_type not in subscribed_types(tenant_id):
+        return
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return

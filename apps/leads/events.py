@@ -26,6 +26,14 @@ class LeadsCreated(DomainEvent):
     tenant_id: str
     source: str
     lead_ids: tuple[int, ...]
+    # When they were created, so that no subscriber re-reads the leads for it: the distinct
+    # moments (ISO 8601, UTC) floored to the quarter hour (every time zone's offset is a
+    # multiple of 15 minutes, so the local day is exact). Empty when there were more than
+    # CREATED_AT_LISTED of them (an import of old leads): read the leads then.
+    created_at: tuple[str, ...] = ()
+
+
+CREATED_AT_LISTED = 100
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,11 +30,14 @@ LISTED_LEADS = 10  # leads named in one e-mail; the rest are counted
 NEW_LEAD_WINDOW = timedelta(minutes=1)
 
 
+OPERATOR_ROLES = frozenset({Role.OPERATOR.value, Role.ADMIN.value})
+
+
 def operators(tenant) -> list:
     """Active members who work leads (operators and administrators), in a stable order."""
     memberships = (
         Membership.objects.for_tenant(tenant)
-        .filter(role__in=(Role.OPERATOR, Role.ADMIN), user__is_active=True)
+        .filter(role__in=OPERATOR_ROLES, user__is_active=True)
         .select_related("user")
         .order_by("user_id")
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from apps.leads.events import LeadsCreated
 from apps.messaging import notifications
 from apps.messaging.events import MessageReceived
+from apps.tenants.flags import active_member_roles
 from apps.tenants.tasking import tenant_task
 
 
@@ -22,6 +23,8 @@ def notify_inbound_message_task(tenant, message_id: int) -> int:
 def on_leads_created(event: LeadsCreated) -> None:
     if event.source in notifications.SILENT_SOURCES:
         return
+    if not active_member_roles(event.tenant_id) & notifications.OPERATOR_ROLES:
+        return  # nobody to tell (a cached fact of tenants: one cache read, no task)
     notify_new_leads_task.delay(event.tenant_id, list(event.lead_ids), event.source)
 
 

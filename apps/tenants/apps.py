@@ -11,7 +11,10 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         from allauth.account.signals import email_confirmed
 
-        from apps.tenants import cors  # noqa: F401  (registers the CORS origin check)
+        from apps.tenants import (
+            cors,  # noqa: F401  (registers the CORS origin check)
+            flags,
+        )
         from apps.tenants.signup import on_email_confirmed
 
         # The company named at sign-up is created once the address is confirmed.
@@ -21,3 +24,4 @@ class TenantsConfig(AppConfig):
         from apps.tenants import personal_data  # the models: once the registry is ready
 
         personal_data.register()  # where a person's data lives (apps/core/personal_data.py)
+        flags.connect()

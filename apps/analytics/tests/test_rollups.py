@@ -1,15 +1,18 @@
 """Rollups: kept by the events leads emits, equal to a recount; time zone day boundaries."""
 
 from datetime import date, datetime, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from apps.analytics import tasks
 from apps.analytics.models import DailyLeadStats
 from apps.analytics.rollups import COUNTERS, day_recount, range_refresh
 from apps.analytics.tests.conftest import NOW, make_lead
+from apps.leads.events import LeadsCreated
 from apps.leads.ingestion.service import ingest_leads
 from apps.leads.models import Lead, LeadStatus, Source
 from apps.leads.services import lead_update, leads_bulk
@@ -134,3 +137,61 @@ def test_recompute_removes_rows_of_moved_or_deleted_leads(tenant):
     range_refresh(tenant, NOW.date() - timedelta(days=3), NOW.date())
     rows = list(DailyLeadStats.objects.for_tenant(tenant).values_list("day", "won"))
     assert rows == [(NOW.date() - timedelta(days=3), 1)]
+
+
+def test_a_new_lead_queues_its_local_day_from_the_event_without_a_query(
+    tenant, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # given a company in Vladivostok (UTC+10) and a lead created at 20:07 UTC: the 3rd there
+    tenant.time_zone = "Asia/Vladivostok"
+    tenant.save()
+    item = {"email": "late@example.com", "created_at": "2026-03-02T20:07:00Z"}
+    reread = AssertionError("the subscriber read the leads again")
+    with (
+        mock.patch.object(tasks.refresh_day_task, "apply_async") as queued,
+        mock.patch.object(tasks, "lead_days", side_effect=reread),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            ingest_leads(tenant=tenant, items=[item], source=Source.API)
+        assert queued.call_args.args[0] == (str(tenant.pk), "2026-03-03")
+        # and another lead of that day costs analytics no query (zone cached, day queued)
+        event = LeadsCreated(
+            tenant_id=str(tenant.pk),
+            source="api",
+            lead_ids=(1,),
+            created_at=("2026-03-02T20:00:00+00:00",),
+        )
+        with django_assert_num_queries(0):
+            tasks.on_leads_created(event)
+        assert queued.call_count == 1
+        # when the company moves to Los Angeles (UTC-8), the same moment is the 2nd there
+        tenant.time_zone = "America/Los_Angeles"
+        tenant.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            ingest_leads(tenant=tenant, items=[{**item, "email": "b@example.com"}], source="api")
+        assert queued.call_args.args[0] == (str(tenant.pk), "2026-03-02")
+
+
+def test_a_day_queued_by_this_process_moments_ago_skips_the_cache(tenant, monkeypatch):
+    # given a real queue (not eager): the recount waits REFRESH_DELAY_SECONDS before it starts
+    monkeypatch.setattr(tasks, "_tasks_run_at_once", lambda: False)
+    monkeypatch.setattr(tasks, "_queued_here", {})
+    clock = [1000.0]
+    monkeypatch.setattr(tasks.time, "monotonic", lambda: clock[0])
+    event = LeadsCreated(
+        tenant_id=str(tenant.pk), source="widget", lead_ids=(1,),
+        created_at=("2026-03-02T09:00:00+00:00",),
+    )  # fmt: skip
+    with (
+        mock.patch.object(tasks.refresh_day_task, "apply_async") as queued,
+        mock.patch.object(tasks.cache, "add", wraps=tasks.cache.add) as add,
+    ):
+        tasks.on_leads_created(event)
+        clock[0] += tasks.REFRESH_DELAY_SECONDS - 2  # the recount cannot have started
+        tasks.on_leads_created(event)
+        assert (queued.call_count, add.call_count) == (1, 1)
+        # once it may have started, the cache decides again (the task deletes its mark)
+        clock[0] += 2
+        tasks.cache.delete(tasks._refresh_key(str(tenant.pk), "2026-03-02"))
+        tasks.on_leads_created(event)
+        assert (queued.call_count, add.call_count) == (2, 2)

@@ -113,3 +113,21 @@ def test_emit_logs_the_event_with_its_fields(probe_handlers, event_logs):
     [logged] = event_logs()
     assert logged["event"] == "tenant_updated"
     assert logged["tenant_id"] == "t-3"
+
+
+@pytest.mark.django_db
+def test_a_failing_after_commit_subscriber_does_not_stop_the_others(
+    probe_handlers, django_capture_on_commit_callbacks
+):
+    seen = probe_handlers
+
+    def broken(event):
+        raise RuntimeError("subscriber down")
+
+    events.subscribe(_Probe, broken)
+    events.subscribe(_Probe, lambda e: seen.append(e.tenant_id))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        events.emit(_Probe(tenant_id="t-4"))
+
+    assert len(callbacks) == 1  # one delivery per event, every subscriber inside it
+    assert seen == ["t-4"]

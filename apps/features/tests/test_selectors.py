@@ -130,6 +130,44 @@ def test_cold_snapshot_costs_at_most_three_queries(tenant, django_assert_max_num
         assert not entitlements_get(tenant).has("export")
 
 
+class _CountingCache:
+    """Counts the calls that go to the cache server (one round trip each)."""
+
+    OPERATIONS = ("get", "get_many", "set", "add", "set_many", "delete")
+
+    def __init__(self, cache):
+        self.calls = []
+        for name in self.OPERATIONS:
+            setattr(self, name, self._counted(name, getattr(cache, name)))
+
+    def _counted(self, name, method):
+        def call(*args, **kwargs):
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_cold_snapshot_is_one_query_and_two_cache_round_trips(tenant, django_assert_num_queries):
+    # given billing's limits and the catalogue cached, and an override that drops the
+    # tenant's snapshot
+    from django.core.cache import caches
+
+    subscribe(tenant, "pro")
+    entitlements_get(tenant)
+    services.tenant_feature_set(tenant=tenant, feature="export", mode="revoke", reason="x")
+    counting = _CountingCache(caches["default"])
+    # when the snapshot is recomputed
+    with django_assert_num_queries(1):
+        ent = entitlements_get(tenant, cache=counting)
+    # then: one read of both snapshots, the overrides query, one write
+    assert not ent.has("export") and ent.has("messaging_rules")
+    assert counting.calls == ["get_many", "set"]
+    # and the unlock plan of a locked tool is still offered (read when asked)
+    assert ent.unlock_plan("export").code in {"pro", "business"}
+    assert ent.unlock_plan("messaging_rules") is None
+
+
 def test_access_state_alone_costs_one_query_when_cold(tenant, django_assert_num_queries):
     start_trial(tenant)
     billing.billing_account_ensure(tenant)

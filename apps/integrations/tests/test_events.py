@@ -14,9 +14,12 @@ from apps.booking.models import Booking
 from apps.core.events import emit
 from apps.enrichment.events import EnrichmentRunFinished
 from apps.enrichment.models import EnrichmentRun
+from apps.integrations import subscribers as on
+from apps.integrations.alerts import endpoint_disable_after_failures
+from apps.integrations.flags import subscribed_types
 from apps.integrations.models import WebhookEvent
 from apps.integrations.services import endpoint_create, endpoint_update
-from apps.leads.events import MeetingBooked
+from apps.leads.events import LeadsCreated, MeetingBooked
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
 from apps.leads.services import lead_update
@@ -142,3 +145,32 @@ def test_nothing_is_recorded_without_the_tool_or_a_subscribed_endpoint(
             _lead(tenant, email="boris@example.com")
         assert not WebhookEvent.objects.exists()
     assert receiver.requests == []
+
+
+def test_an_endpoint_added_subscribed_or_disabled_is_seen_by_the_next_lead(
+    on_business, receiver, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # given a company with the tool and no endpoint: its cached answer is "nobody listens"
+    with tenant_scope(on_business):
+        with django_capture_on_commit_callbacks(execute=True):
+            _lead(on_business, email="first@example.com")
+        created = LeadsCreated(tenant_id=str(on_business.pk), source="api", lead_ids=(1,))
+        with django_assert_num_queries(0):  # a lead costs the subscriber a cache read only
+            on.on_leads_created(created)
+        # when an endpoint is added, the very next lead is sent
+        endpoint, _secret = endpoint_create(
+            tenant=on_business, actor=None, url=receiver.url, events=["meeting.booked"]
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            _lead(on_business, email="second@example.com")  # not asked for yet
+        endpoint_update(endpoint, events=["lead.created"])
+        with django_capture_on_commit_callbacks(execute=True):
+            _lead(on_business, email="third@example.com")
+        assert [e["data"]["object"]["email"] for e in _events(receiver)] == ["third@example.com"]
+        # and once the endpoint is disabled after failures, nothing more is recorded
+        endpoint_disable_after_failures(on_business, endpoint, "gone")
+        count = WebhookEvent.objects.for_tenant(on_business).count()
+        with django_capture_on_commit_callbacks(execute=True):
+            _lead(on_business, email="fourth@example.com")
+        assert WebhookEvent.objects.for_tenant(on_business).count() == count
+        assert subscribed_types(on_business) == frozenset()

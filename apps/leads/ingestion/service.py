@@ -28,13 +28,19 @@ from apps.billing.quotas import (
     quota_exceeded_error,
 )
 from apps.core.events import emit
-from apps.leads.events import CustomerActionsRecorded, LeadsCreated, LeadsMerged
+from apps.leads.events import (
+    CREATED_AT_LISTED,
+    CustomerActionsRecorded,
+    LeadsCreated,
+    LeadsMerged,
+)
 from apps.leads.identity import identity_key, person_key
 from apps.leads.ingestion import writer
 from apps.leads.ingestion.schema import LeadIn, refresh_latest, validate_item
 from apps.leads.models import Customer, LeadList, LeadStatus, Product, TimelineKind
 
 CREATED, MERGED, REJECTED = "created", "merged", "rejected"
+_CREATED_AT = 1 + writer.LEAD_COLUMNS.index("created_at")  # in a new row (id first)
 FILLABLE = writer.FILL_FIELDS
 
 
@@ -87,6 +93,7 @@ class _Context:
     count_quota: bool = True
     quota_decision: Any = None  # the last lead-quota reservation (single leads: its error)
     customer_months: set = field(default_factory=set)  # months of actions of customers' leads
+    created_at: set = field(default_factory=set)  # created_at of the new leads written
 
 
 @contextmanager
@@ -158,7 +165,14 @@ def ingest_leads(
             outcome.quota_error = quota_exceeded_error(context.quota_decision)
     created = tuple(r.lead_id for r in outcome.results if r and r.status == CREATED)
     if created:
-        emit(LeadsCreated(tenant_id=str(tenant.pk), source=source, lead_ids=created))
+        emit(
+            LeadsCreated(
+                tenant_id=str(tenant.pk),
+                source=source,
+                lead_ids=created,
+                created_at=_created_moments(context.created_at),
+            )
+        )
     merged = sorted(
         {r.lead_id for r in outcome.results if r and r.status == MERGED and r.lead_id}
         - set(created)
@@ -166,6 +180,19 @@ def ingest_leads(
     if merged:
         emit(LeadsMerged(tenant_id=str(tenant.pk), source=source, lead_ids=tuple(merged)))
     return outcome
+
+
+def _created_moments(moments) -> tuple[str, ...]:
+    """`LeadsCreated.created_at`: distinct quarter hours (UTC), or () when too many."""
+    quarters = set()
+    for moment in moments:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, UTC)
+        at = moment.astimezone(UTC)
+        quarters.add(at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0))
+    if len(quarters) > CREATED_AT_LISTED:
+        return ()
+    return tuple(sorted(q.isoformat() for q in quarters))
 
 
 def _resolve_lists(tenant, clean, results) -> dict[int, int]:
@@ -267,6 +294,7 @@ def _write(ctx: _Context, keyed, results, lists, single: bool):
         if ctx.count_quota:
             _release_quota(ctx, decision.allowed)
         return None
+    ctx.created_at = {row[_CREATED_AT] for row in new_rows}
     return real_id, lead_of, added
 
 

@@ -1,7 +1,8 @@
 """The platform's domain events become rule events (subscribed in RulesConfig.ready()).
 
 Each handler runs after the emitter's commit and only queues a task (an import of 10,000
-leads must not wait for rules); a tenant without an enabled rule records nothing.
+leads must not wait for rules); a tenant without an enabled rule records nothing, and finds
+that out from a cached flag (one cache read, no query).
 Types: lead.created, lead.status_changed, meeting.booked, payment.failed, trial.ending,
 quota.reached (properties.level 80 or 100). Billing events are about the company itself:
 their subject is `company` (alerts to the team make sense; sends have no lead).
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from apps.billing.events import QuotaWarning, RenewalPaymentFailed, TrialEnding
 from apps.core.events import subscribe
+from apps.core.tenant_flags import TenantFlag
 from apps.leads.events import LeadsCreated, LeadStatusChanged, MeetingBooked
 from apps.messaging.rules.models import Rule
 from apps.messaging.rules.tasks import record_domain_events_task
@@ -23,10 +25,18 @@ from apps.tenants.scoping import unscoped_scope
 COMPANY = "company"
 
 
-def _queue(tenant_id: str, items: list[dict]) -> None:
+def _has_enabled_rules(tenant_id: str) -> bool:
     with unscoped_scope():
-        active = Rule.objects.filter(tenant_id=tenant_id, enabled=True).exists()
-    if active and items:
+        return Rule.objects.filter(tenant_id=tenant_id, enabled=True).exists()
+
+
+# "Has the tenant an enabled rule?", cached per tenant; every save or delete of a rule
+# invalidates it (wired in register()), so a rule switched on sees the very next event.
+HAS_ENABLED_RULES = TenantFlag("rules-enabled", _has_enabled_rules)
+
+
+def _queue(tenant_id: str, items: list[dict]) -> None:
+    if items and HAS_ENABLED_RULES.get(tenant_id):
         now = timezone.now().isoformat()
         for item in items:
             item.setdefault("occurred_at", now)
@@ -97,6 +107,7 @@ def on_quota_warning(event: QuotaWarning) -> None:
 
 
 def register() -> None:
+    HAS_ENABLED_RULES.invalidate_on_change(Rule)
     subscribe(LeadsCreated, on_leads_created)
     subscribe(LeadStatusChanged, on_lead_status_changed)
     subscribe(MeetingBooked, on_meeting_booked)

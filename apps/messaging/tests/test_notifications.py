@@ -2,6 +2,7 @@
 every operator or go round-robin (the tenant's setting); imports notify nobody."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -9,9 +10,9 @@ from django.utils import timezone
 
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
-from apps.messaging import notifications
+from apps.messaging import notifications, notify_tasks
 from apps.messaging.tests.test_inbox_pages import inbound, make_channel, make_lead
-from apps.tenants.models import LeadRouting
+from apps.tenants.models import LeadRouting, Membership
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
 from tests.factories import MembershipFactory
@@ -107,3 +108,39 @@ def test_notification_logs_carry_no_personal_data(tenant, team, caplog):
         notifications.new_leads_notify(tenant, [lead.pk], "widget")
     assert "private@example.com" not in caplog.text
     assert "Секретное Имя" not in caplog.text
+
+
+def test_a_company_without_operators_queues_nothing_until_one_joins(
+    tenant, analyst_user, django_capture_on_commit_callbacks
+):
+    # given a company whose only member is an analyst (nobody works leads)
+    task = notify_tasks.notify_new_leads_task
+    with mock.patch.object(task, "delay", wraps=task.delay) as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            _ingest(tenant)
+        assert delay.call_count == 0 and mail.outbox == []  # not even a task
+        # when an operator joins, the very next lead reaches them
+        operator = MembershipFactory(tenant=tenant, role=Role.OPERATOR).user
+        with django_capture_on_commit_callbacks(execute=True):
+            _ingest(tenant, first=1)
+        assert delay.call_count == 1
+        assert [m.to[0] for m in mail.outbox] == [operator.email]
+        # and once that operator is deactivated, nobody is left to tell again
+        operator.is_active = False
+        operator.save()
+        with django_capture_on_commit_callbacks(execute=True):
+            _ingest(tenant, first=2)
+        assert delay.call_count == 1
+
+
+def test_an_analyst_promoted_to_operator_hears_of_the_next_lead(
+    tenant, analyst_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _ingest(tenant)
+    membership = Membership.objects.for_tenant(tenant).get(user=analyst_user)
+    membership.role = Role.OPERATOR
+    membership.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _ingest(tenant, first=1)
+    assert [m.to[0] for m in mail.outbox] == [analyst_user.email]
