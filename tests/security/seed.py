@@ -230,6 +230,8 @@ def _upsell(tenant, marker: str, lead) -> dict:
         email_subject=f"{marker} subject", email_body=f"{marker} body",
     )  # fmt: skip
     return {"case_id": case.pk, "item_id": item.pk}
+
+
 def _hyropage(tenant, marker: str) -> dict:
     """A published HyroPage page with one version (its public address names its tenant)."""
     content = offline_page(Brief(product=f"{marker.title()} offer", audience="owners")).model_dump()
@@ -245,6 +247,8 @@ def _hyropage(tenant, marker: str) -> dict:
     )
     PageVersion.objects.create(tenant=tenant, page=page, number=1, content=content, note="seed")
     return {"page_id": page.pk, "page_slug": page.slug, "company_slug": tenant.slug, "number": 1}
+
+
 def _company_export(tenant, marker: str) -> TenantExport:
     """A finished export of everything, with its file (the privacy pages download it)."""
     name = f"privacy/{tenant.pk}/sweep-{marker}.zip"
