@@ -34,14 +34,14 @@ def test_features_lists_every_tool_with_state_source_and_unlock_plan(tenant, ana
 
 
 def test_a_tool_that_is_not_built_is_never_enabled_even_when_granted(tenant, analyst_api):
-    # given: the plan grants follow-up rules and staff grants HYROCALL, neither has pages yet
+    # given: the plan grants follow-up rules (built) and staff grants custom branding (no pages)
     subscribe(tenant, "start")
-    services.tenant_feature_set(tenant=tenant, feature="hyrocall", mode="grant", reason="x")
+    services.tenant_feature_set(tenant=tenant, feature="custom_branding", mode="grant", reason="x")
     # when
     tools = {t["key"]: t for t in analyst_api.get(_url(tenant)).json()["tools"]}
     # then
     assert tools["messaging_rules"]["live"] is True and tools["messaging_rules"]["enabled"]
-    for key in ("hyrocall", "upsell", "custom_branding"):
+    for key in ("custom_branding",):
         assert tools[key]["live"] is False and tools[key]["enabled"] is False
         assert tools[key]["unlock_plan"] is None
 
