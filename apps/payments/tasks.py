@@ -4,7 +4,7 @@ billing, so queued tasks and routes keep working)."""
 from celery import shared_task
 
 from apps.payments.errors import RefundFailed
-from apps.payments.services import refunds
+from apps.payments.services import receipts, refunds
 
 
 @shared_task(
@@ -47,3 +47,9 @@ def refund_complete_task(self, refund_id: str) -> str:
     if status == "pending":
         raise self.retry(countdown=refunds.retry_countdown(self.request.retries))
     return status
+
+
+@shared_task(acks_late=True, ignore_result=True, time_limit=600)
+def refresh_pending_receipts_task() -> int:
+    """Beat: the registration of fiscal receipts the provider reports only when asked."""
+    return receipts.receipts_pending_refresh()

@@ -13,6 +13,12 @@ pytestmark = pytest.mark.django_db
 
 # The rows saved in production databases: names, tasks, intervals and queues never change.
 BEAT_ROWS = {
+    (
+        "payments: fiscal receipts awaiting registration",
+        "apps.payments.tasks.refresh_pending_receipts_task",
+        10,
+        "billing",
+    ),
     ("billing: trial lifecycle", "apps.billing.tasks.advance_trials_task", 5, "billing"),
     ("billing: usage periods", "apps.billing.tasks.roll_usage_periods_task", 15, "billing"),
     (

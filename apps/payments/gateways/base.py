@@ -68,6 +68,7 @@ class Capabilities:
     notifies_us: bool = False  # parse_notification(): webhooks at our own endpoint
     reports_status: bool = True  # fetch() asks the provider (the sandbox keeps no state)
     fiscal_receipts: bool = False  # sends a 54-FZ receipt with RUB payments and refunds
+    receipt_in_fetch: bool = False  # fetch() reports the receipt's registration (else webhooks)
 
 
 # Fiscal receipts (54-FZ). Neutral names; each adapter maps them onto its provider's codes.

@@ -182,7 +182,9 @@ def _reported_amount(data: dict[str, Any]) -> Money | None:
 class YooKassaGateway(GatewayBase):
     name = "yookassa"
     is_test = False
-    capabilities = Capabilities(can_charge_saved_card=True, notifies_us=True, fiscal_receipts=True)
+    capabilities = Capabilities(
+        can_charge_saved_card=True, notifies_us=True, fiscal_receipts=True, receipt_in_fetch=True
+    )
 
     def __init__(self, *, shop_id: str, secret_key: str, api_url: str, check_ip: bool = True):
         self.shop_id = shop_id

@@ -18,15 +18,18 @@ started the payment, else of the company's first admin.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import structlog
 from django.conf import settings
 from django.core import checks
 from django.db.models import Model
-from django.utils import translation
+from django.utils import timezone, translation
 
+from apps.core.errors import ProviderError
 from apps.payments import gateways
 from apps.payments.gateways.base import RECEIPT_PENDING, Receipt, ReceiptItem
-from apps.payments.models import RECEIPT_STATUS_RANK, Payment, Refund
+from apps.payments.models import RECEIPT_STATUS_RANK, Payment, PaymentStatus, Refund
 from apps.payments.services.invoices import buyer_details, payment_invoice_draft
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
@@ -223,3 +226,35 @@ def refund_receipt_reported(payment: Payment, status: str, amount: int | None) -
     )
     if refund is not None:
         receipt_status_keep(refund, status)
+
+
+# A receipt is registered within minutes; after this long a pending one is staff's business.
+RECEIPT_REFRESH_WINDOW = timedelta(days=3)
+
+
+def receipts_pending_refresh(*, limit: int = 100) -> int:
+    """Ask the providers that report a receipt's registration only when asked (YooKassa:
+    `receipt_registration` of the payment, often still pending when its webhook came) about
+    the paid payments whose receipt is pending; returns how many moved on. A provider that
+    does not answer leaves them for the next run."""
+    providers = [p for p in gateways.PROVIDERS if gateways.capabilities(p).receipt_in_fetch]
+    pending = (
+        Payment.objects.unscoped()
+        .filter(
+            provider__in=providers,
+            receipt_status=RECEIPT_PENDING,
+            status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED],
+            created_at__gte=timezone.now() - RECEIPT_REFRESH_WINDOW,
+        )
+        .exclude(provider_id="")
+        .order_by("created_at")[:limit]
+    )
+    moved = 0
+    for payment in pending:
+        try:
+            result = gateways.get_gateway(payment.provider).fetch(payment.provider_id)
+        except ProviderError:
+            continue
+        receipt_status_keep(payment, result.receipt_status)
+        moved += payment.receipt_status != RECEIPT_PENDING
+    return moved

@@ -20,7 +20,11 @@ from apps.core.money import Money
 from apps.payments.gateways.base import Receipt, ReceiptItem
 from apps.payments.models import Invoice, Payment, PaymentStatus, Refund
 from apps.payments.services import payments as payment_steps
-from apps.payments.services.receipts import check_receipt_settings, refund_receipt_items
+from apps.payments.services.receipts import (
+    check_receipt_settings,
+    receipts_pending_refresh,
+    refund_receipt_items,
+)
 from apps.payments.services.refunds import payment_refund
 from apps.payments.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.payments.tests.pdf_text import pdf_text
@@ -178,6 +182,9 @@ def test_tbank_plan_payment_and_refund_carry_receipts_and_their_registration_is_
     tbank.pay_submit(payment.provider_id, "pay")
     with tenant_scope(tenant):
         payment_steps.payment_refresh(payment)
+    asked = tbank.calls["GetState"]
+    assert receipts_pending_refresh() == 0  # T-Bank tells by notification: never polled
+    assert tbank.calls["GetState"] == asked
     notice = tbank.receipt_notification(payment.provider_id)
     assert _tbank_notify(client, notice) == b"OK"
     payment.refresh_from_db()
@@ -323,3 +330,25 @@ def test_a_refund_of_a_payment_without_a_kept_receipt_builds_one(tenant, admin_u
     receipt = _sent(yookassa, "POST refunds")[0]["receipt"]
     assert _yookassa_total(receipt) == payment.amount
     assert Refund.objects.for_tenant(tenant).get().receipt_status == "registered"
+
+
+def test_a_yookassa_receipt_registered_after_the_payment_is_picked_up_by_the_beat_task(
+    tenant, admin_user, yookassa
+):
+    from apps.payments.tasks import refresh_pending_receipts_task
+
+    # given a YooKassa payment that succeeded while its receipt was still being registered
+    payment = _start(tenant)
+    yookassa.checkout_submit(payment.provider_id, "pay")
+    yookassa.payments[payment.provider_id]["receipt_registration"] = "pending"
+    with tenant_scope(tenant):
+        payment_steps.payment_refresh(payment)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED and payment.receipt_status == "pending"
+    assert refresh_pending_receipts_task() == 0  # still pending at YooKassa
+    # when YooKassa has registered it, the next beat run keeps that
+    yookassa.payments[payment.provider_id]["receipt_registration"] = "succeeded"
+    assert refresh_pending_receipts_task() == 1
+    payment.refresh_from_db()
+    assert payment.receipt_status == "registered"
+    assert refresh_pending_receipts_task() == 0  # nothing left to ask about

@@ -1,0 +1,12 @@
+"""Beat schedules of payments (registered in PaymentsConfig.ready())."""
+
+from apps.core.schedules import Schedule
+
+SCHEDULES = (
+    Schedule(
+        "payments: fiscal receipts awaiting registration",
+        "apps.payments.tasks.refresh_pending_receipts_task",
+        10,
+        "billing",
+    ),
+)
