@@ -52,6 +52,7 @@ class CrmConnection(TenantOwnedModel, TimeStampedModel):
     inbound_token = models.CharField(max_length=64, unique=True, default=new_inbound_token)
     pipeline_id = models.CharField(_("pipeline"), max_length=64, blank=True)
     pipeline_name = models.CharField(max_length=200, blank=True)
+    pipelines = models.JSONField(default=list, blank=True)  # [{"id", "name"}], as last read
     stages = models.JSONField(default=list, blank=True)  # [{"id", "name"}] of the pipeline
     status_map = models.JSONField(_("status ↔ stage"), default=dict, blank=True)
     field_map = models.JSONField(_("field mapping"), default=dict, blank=True)
