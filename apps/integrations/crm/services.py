@@ -281,7 +281,7 @@ def job_retry(job: CrmSyncJob) -> CrmSyncJob:
         CrmSyncJob.objects.for_tenant(job.tenant_id).filter(pk=job.pk).exclude(
             status=JobStatus.RUNNING
         ).update(
-            status=JobStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
+            status=JobStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error={}
         )
         job.refresh_from_db()
         jobs_queue(job.tenant_id, [job.pk])
