@@ -72,7 +72,7 @@ class CrmConnectionAdmin(ReadOnly):
 
 @admin.register(CrmSyncJob)
 class CrmSyncJobAdmin(ReadOnly):
-    list_display = ("pk", "tenant", "kind", "status", "attempts", "result", "created_at")
+    list_display = ("pk", "tenant", "kind", "status", "attempts", "result_text", "created_at")
     list_filter = ("kind", "status")
     readonly_fields = ("link",)
 

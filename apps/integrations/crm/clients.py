@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.crypto import decrypt_json
 from apps.core.errors import ProviderError
+from apps.core.stored_text import stored_text
 from apps.integrations.crm.models import CrmConnection
 from apps.integrations.crm.providers import client_for
 
@@ -46,5 +47,5 @@ def client(connection: CrmConnection):
 
 def provider_message(exc: ProviderError) -> str:
     if exc.code in ("timeout", "connection_failed", "server_error", "rate_limited"):
-        return _("The CRM did not answer. Try again in a few minutes.")
-    return _("The CRM refused the request (%(code)s).") % {"code": exc.code}
+        return stored_text(gettext_noop("The CRM did not answer. Try again in a few minutes."))
+    return stored_text(gettext_noop("The CRM refused the request (%(code)s)."), code=exc.code)

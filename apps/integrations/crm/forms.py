@@ -47,7 +47,7 @@ class PipelineForm(forms.Form):
 
     def __init__(self, *args, pipelines=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pipeline_id"].choices = [(p.id, p.name) for p in pipelines]
+        self.fields["pipeline_id"].choices = [(p["id"], p["name"]) for p in pipelines]
 
 
 class StatusMapForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.crypto import decrypt_json, encrypt_json
 from apps.core.models import TimeStampedModel
+from apps.core.stored_text import render_stored_text
 from apps.tenants.scoping import TenantOwnedModel
 
 
@@ -52,6 +53,7 @@ class CrmConnection(TenantOwnedModel, TimeStampedModel):
     inbound_token = models.CharField(max_length=64, unique=True, default=new_inbound_token)
     pipeline_id = models.CharField(_("pipeline"), max_length=64, blank=True)
     pipeline_name = models.CharField(max_length=200, blank=True)
+    pipelines = models.JSONField(default=list, blank=True)  # [{"id", "name"}], as last read
     stages = models.JSONField(default=list, blank=True)  # [{"id", "name"}] of the pipeline
     status_map = models.JSONField(_("status ↔ stage"), default=dict, blank=True)
     field_map = models.JSONField(_("field mapping"), default=dict, blank=True)
@@ -139,8 +141,9 @@ class CrmSyncJob(TenantOwnedModel):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
-    result = models.CharField(_("result"), max_length=300, blank=True)
-    last_error = models.CharField(_("error"), max_length=500, blank=True)
+    # Stored texts ({"msgid", "params"}): shown in the reader's language.
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    last_error = models.JSONField(_("error"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -155,3 +158,11 @@ class CrmSyncJob(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"crm job {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def result_text(self) -> str:
+        return render_stored_text(self.result) if self.result else ""
+
+    @property
+    def error_text(self) -> str:
+        return render_stored_text(self.last_error) if self.last_error else ""

@@ -166,6 +166,7 @@ def _connected(connection: CrmConnection, pipeline_id: str = "") -> None:
             user_message=_("The CRM has no deal pipeline to put leads in."),
         )
     chosen = next((p for p in pipelines if p.id == pipeline_id), pipelines[0])
+    connection.pipelines = [{"id": p.id, "name": p.name} for p in pipelines]
     _pipeline_apply(connection, chosen)
     connection.state, connection.last_error = ConnectionState.CONNECTED, ""
     connection.connected_at = timezone.now()
@@ -232,8 +233,10 @@ def pipeline_choose(connection: CrmConnection, *, actor, pipeline_id: str) -> Cr
         pipelines = client(connection).pipelines()
     except ProviderError as exc:
         raise ApplicationError(exc.user_message or provider_message(exc), code=exc.code) from None
+    connection.pipelines = [{"id": p.id, "name": p.name} for p in pipelines]
     chosen = next((p for p in pipelines if p.id == str(pipeline_id)), None)
     if chosen is None:
+        connection.save(update_fields=["pipelines", "updated_at"])
         raise _invalid("pipeline_id", _("No such pipeline in the CRM."))
     _pipeline_apply(connection, chosen)
     connection.save()
@@ -242,7 +245,7 @@ def pipeline_choose(connection: CrmConnection, *, actor, pipeline_id: str) -> Cr
 
 
 def pipelines_list(connection: CrmConnection) -> list:
-    """The CRM's pipelines for the choice (a live call; an error is shown, not raised)."""
+    """The CRM's pipelines, read now (an error gives none)."""
     try:
         return client(connection).pipelines()
     except ProviderError:
@@ -278,7 +281,7 @@ def job_retry(job: CrmSyncJob) -> CrmSyncJob:
         CrmSyncJob.objects.for_tenant(job.tenant_id).filter(pk=job.pk).exclude(
             status=JobStatus.RUNNING
         ).update(
-            status=JobStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
+            status=JobStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error={}
         )
         job.refresh_from_db()
         jobs_queue(job.tenant_id, [job.pk])

@@ -24,8 +24,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N
 
 from apps.core.errors import ProviderError
+from apps.core.stored_text import StoredText
+from apps.core.stored_text import stored_text as T
 from apps.features.guards import feature_enabled
 from apps.integrations.crm.clients import client, provider_message
 from apps.integrations.crm.mapping import draft_fields, status_for_stage
@@ -125,7 +128,7 @@ def job_run(tenant, job_id: int) -> tuple[str, list[int]]:
     following: list[int] = []
     try:
         if job.connection.state != ConnectionState.CONNECTED:
-            status, text = JobStatus.SKIPPED, _("The CRM is not connected.")
+            status, text = JobStatus.SKIPPED, T(N("The CRM is not connected."))
         elif job.kind == JobKind.PUSH:
             status, text = _push(tenant, job)
         else:
@@ -156,12 +159,23 @@ def _claim(tenant, job_id: int) -> CrmSyncJob | str:
     return job
 
 
-def _finish(tenant, job, status: str, text: str = "", *, error: str = "", next_attempt_at=None):
+def _stored(text) -> dict:
+    """A text as the log keeps it: rendered in the reader's language (apps/core/stored_text)."""
+    if not text:
+        return {}
+    return text.as_data() if isinstance(text, StoredText) else {"msgid": str(text), "params": {}}
+
+
+def _label(status: str):
+    return LeadStatus(status).label  # lazy: the reader's language
+
+
+def _finish(tenant, job, status: str, text="", *, error="", next_attempt_at=None):
     done = status in (JobStatus.DONE, JobStatus.SKIPPED, JobStatus.FAILED)
     CrmSyncJob.objects.for_tenant(tenant).filter(pk=job.pk, status=JobStatus.RUNNING).update(
         status=status,
-        result=text[:300],
-        last_error=error[:500],
+        result=_stored(text),
+        last_error=_stored(error),
         next_attempt_at=next_attempt_at,
         claimed_at=None,
         finished_at=timezone.now() if done else None,
@@ -171,7 +185,7 @@ def _finish(tenant, job, status: str, text: str = "", *, error: str = "", next_a
 def _failed(tenant, job: CrmSyncJob, exc: ProviderError) -> str:
     message = exc.user_message or provider_message(exc)
     if exc.code in ("rejected", "not_found"):  # the CRM's own words help fix a mapping
-        message = f"{message} {exc.message}"
+        message = T(N("%(reason)s %(detail)s"), reason=message, detail=exc.message)
     if exc.code == "auth_failed":
         connection = job.connection
         connection.state, connection.last_error = ConnectionState.ERROR, message[:500]
@@ -202,12 +216,12 @@ def _lease(tenant, link: CrmLeadLink) -> bool:
 
 def _push(tenant, job: CrmSyncJob) -> tuple[str, str]:
     if not _lease(tenant, job.link):  # not ours to release either
-        return JobStatus.PENDING, _("Waiting for the lead's other sync job.")
+        return JobStatus.PENDING, T(N("Waiting for the lead's other sync job."))
     try:
         link = CrmLeadLink.objects.for_tenant(tenant).get(pk=job.link_id)
         lead = Lead.objects.for_tenant(tenant).filter(pk=link.lead_id).first()
         if lead is None:
-            return JobStatus.SKIPPED, _("The lead was deleted.")
+            return JobStatus.SKIPPED, T(N("The lead was deleted."))
         api = client(job.connection)
         if not link.deal_id:
             return _create(tenant, job.connection, link, lead, api)
@@ -247,7 +261,7 @@ def _create(tenant, connection, link, lead, api) -> tuple[str, str]:
     stage = stage or (connection.stages[0]["id"] if connection.stages else "")
     found = api.find_deal(marker)
     if found is not None:  # an earlier try created it and its answer was lost
-        ref, text = found, _("Deal %(id)s found (made by an earlier try).")
+        ref, text = found, N("Deal %(id)s found (made by an earlier try).")
     else:
         contact, deal = draft_fields(connection.field_map, lead_values(tenant, lead))
         draft = DealDraft(
@@ -263,7 +277,7 @@ def _create(tenant, connection, link, lead, api) -> tuple[str, str]:
             contact_id=link.contact_id,
             on_contact=lambda contact_id: _save_link(tenant, link, contact_id=contact_id),
         )
-        text = _("Deal %(id)s created.")
+        text = N("Deal %(id)s created.")
     _save_link(
         tenant,
         link,
@@ -271,31 +285,30 @@ def _create(tenant, connection, link, lead, api) -> tuple[str, str]:
         contact_id=ref.contact_id or link.contact_id,
         remote_stage=stage,
     )
-    return JobStatus.DONE, text % {"id": ref.deal_id}
+    return JobStatus.DONE, T(text, id=ref.deal_id)
 
 
 def _move(tenant, connection, link, lead, api) -> tuple[str, str]:
     desired = connection.status_map.get(lead.status, "")
     if not desired:
-        return JobStatus.SKIPPED, _("Status “%(s)s” has no stage.") % {
-            "s": lead.get_status_display()
-        }
+        return JobStatus.SKIPPED, T(N("Status “%(s)s” has no stage."), s=_label(lead.status))
     if desired == link.remote_stage:
-        return JobStatus.SKIPPED, _("The deal is at this stage already.")
+        return JobStatus.SKIPPED, T(N("The deal is at this stage already."))
     if (
         link.remote_changed_at
         and link.local_changed_at
         and link.remote_changed_at > link.local_changed_at
     ):
-        return JobStatus.SKIPPED, _("The CRM's change is newer: it stays.")
+        return JobStatus.SKIPPED, T(N("The CRM's change is newer: it stays."))
     # remote_changed_at stays: it is the time of the CRM's own last change (set by a pull),
     # not of ours echoed back in the CRM's clock.
     api.move_deal(link.deal_id, pipeline_id=connection.pipeline_id, stage_id=desired)
     _save_link(tenant, link, remote_stage=desired)
-    return JobStatus.DONE, _("Deal %(id)s moved to “%(stage)s”.") % {
-        "id": link.deal_id,
-        "stage": connection.stage_name(desired),
-    }
+    return JobStatus.DONE, T(
+        N("Deal %(id)s moved to “%(stage)s”."),
+        id=link.deal_id,
+        stage=connection.stage_name(desired),
+    )
 
 
 # --- deal → lead --------------------------------------------------------------------------
@@ -309,26 +322,29 @@ def _pull(tenant, job: CrmSyncJob) -> tuple[str, str, list[int]]:
         .first()
     )
     if link is None:
-        return JobStatus.SKIPPED, _("Deal %(id)s is not one of ours.") % {"id": job.deal_id}, []
+        return JobStatus.SKIPPED, T(N("Deal %(id)s is not one of ours."), id=job.deal_id), []
     job.link = link
     CrmSyncJob.objects.for_tenant(tenant).filter(pk=job.pk).update(link=link)
     state = client(connection).deal_state(job.deal_id)
     if state.stage_id == link.remote_stage:
-        return JobStatus.SKIPPED, _("In step: nothing changed."), []
+        return JobStatus.SKIPPED, T(N("In step: nothing changed.")), []
     status = status_for_stage(connection.status_map, state.stage_id)
     if not status or (state.pipeline_id and state.pipeline_id != connection.pipeline_id):
         _save_link(tenant, link, remote_stage=state.stage_id, remote_changed_at=state.modified_at)
         return (
             JobStatus.SKIPPED,
-            _("Stage “%(stage)s” has no status.")
-            % {"stage": connection.stage_name(state.stage_id)},
+            T(N("Stage “%(stage)s” has no status."), stage=connection.stage_name(state.stage_id)),
             [],
         )
     if link.local_changed_at and state.modified_at <= link.local_changed_at:
         # Our change is the later one: it stays, and the deal goes back to its stage.
         _save_link(tenant, link, remote_stage=state.stage_id)
         push = _job(connection, JobKind.PUSH, link=link)
-        return JobStatus.DONE, _("Our status is newer: kept and sent back to the CRM."), [push.pk]
+        return (
+            JobStatus.DONE,
+            T(N("Our status is newer: kept and sent back to the CRM.")),
+            [push.pk],
+        )
     _save_link(tenant, link, remote_stage=state.stage_id, remote_changed_at=state.modified_at)
     lead = lead_update(
         tenant=tenant,
@@ -337,7 +353,7 @@ def _pull(tenant, job: CrmSyncJob) -> tuple[str, str, list[int]]:
         changes={"status": status},
         via=connection.get_provider_display(),
     )
-    return JobStatus.DONE, _("Lead status set to “%(s)s”.") % {"s": lead.get_status_display()}, []
+    return JobStatus.DONE, T(N("Lead status set to “%(s)s”."), s=_label(lead.status)), []
 
 
 # --- beat ---------------------------------------------------------------------------------

@@ -59,9 +59,9 @@ def _context(request, **forms) -> dict:
     context["inbound_url"] = request.build_absolute_uri(
         reverse(name, args=[connection.inbound_token])
     )
+    # The pipelines as last read (a page never waits on the CRM; choosing one reads them anew).
     context["pipeline_form"] = forms.get("pipeline_form") or PipelineForm(
-        initial={"pipeline_id": connection.pipeline_id},
-        pipelines=forms.get("pipelines") or services.pipelines_list(connection),
+        initial={"pipeline_id": connection.pipeline_id}, pipelines=connection.pipelines
     )
     context["status_form"] = forms.get("status_form") or StatusMapForm(
         initial=connection.status_map, stages=connection.stages
@@ -163,8 +163,7 @@ def crm_pipeline(request, tenant_slug):
         connection = _connected(request)
     except NotConnected:
         return _not_connected(request)
-    pipelines = services.pipelines_list(connection)
-    form = PipelineForm(request.POST, pipelines=pipelines)
+    form = PipelineForm(request.POST, pipelines=connection.pipelines)
     if form.is_valid():
         try:
             services.pipeline_choose(
@@ -174,7 +173,7 @@ def crm_pipeline(request, tenant_slug):
             form_add_error(form, error)
         else:
             return _answer(request, notice=_("Pipeline saved. Check the stage of each status."))
-    return _answer(request, status=400, form=form, pipeline_form=form, pipelines=pipelines)
+    return _answer(request, status=400, form=form, pipeline_form=form)
 
 
 @require_POST

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.core.crypto import decrypt_json
 from apps.core.errors import ApplicationError, ValidationFailed
@@ -121,7 +121,7 @@ def test_a_refused_refresh_flags_the_connection_and_fails_the_job_with_a_clear_e
 
     [job] = jobs(amo_tenant)
     assert job.status == JobStatus.FAILED
-    assert "amoCRM refused our credentials" in job.last_error
+    assert "amoCRM refused our credentials" in job.error_text
     connection = _connection(amo_tenant)
     assert connection.state == ConnectionState.ERROR
     assert "reconnect" in connection.last_error
@@ -173,7 +173,7 @@ def test_a_failing_crm_is_retried_with_backoff_and_the_deal_is_created_once(
     lead_id = _new_lead(amo_tenant, django_capture_on_commit_callbacks)
     [job] = jobs(amo_tenant)
     assert job.status == JobStatus.PENDING and job.attempts == 1 and job.next_attempt_at
-    assert "did not answer" in job.last_error
+    assert "did not answer" in job.error_text
 
     amo.lose_answers(1)  # the deal is made, its answer is lost: 500
     run_due(amo_tenant)
@@ -261,7 +261,7 @@ def test_last_change_wins_an_older_crm_change_is_undone(
 
     assert _lead(amo_tenant, lead_id).status == "contacted"  # ours was later
     assert amo.leads[deal_id]["status_id"] == 1002  # and the deal went back
-    assert "Our status is newer" in jobs(amo_tenant)[-2].result
+    assert "Our status is newer" in jobs(amo_tenant)[-2].result_text
 
 
 def test_last_change_wins_a_newer_crm_change_is_applied(
@@ -413,3 +413,16 @@ def test_a_big_batch_queues_the_first_jobs_and_leaves_the_rest_to_the_beat(
 
     assert len(amo.leads) == 3
     assert {j.status for j in jobs(amo_tenant)} == {JobStatus.DONE}
+
+
+def test_the_sync_log_reads_in_the_readers_language(
+    amo_tenant, amo, django_capture_on_commit_callbacks
+):
+    with translation.override("ru"):
+        _new_lead(amo_tenant, django_capture_on_commit_callbacks)
+    [job] = jobs(amo_tenant)
+    deal_id = next(iter(amo.leads))
+    with translation.override("en"):
+        assert job.result_text == f"Deal {deal_id} created."
+    with translation.override("ru"):
+        assert job.result_text == f"Сделка {deal_id} создана."

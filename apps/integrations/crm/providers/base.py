@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Protocol
 
 import httpx
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.core.errors import ProviderError
 from apps.core.http import make_client, retry_after_seconds
 from apps.core.retry import RetryPolicy, call_with_retry
+from apps.core.stored_text import stored_text
 from apps.integrations.targets import TargetRefused, target_check
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=5.0)
@@ -76,7 +77,9 @@ class CrmClient(Protocol):
 
 
 def auth_error(crm: str, detail: str = "") -> ProviderError:
-    message = _("%(crm)s refused our credentials: reconnect the CRM.") % {"crm": crm}
+    message = stored_text(
+        gettext_noop("%(crm)s refused our credentials: reconnect the CRM."), crm=crm
+    )
     return ProviderError(
         f"{crm}: credentials refused {detail}".strip()[:300],
         permanent=True,
