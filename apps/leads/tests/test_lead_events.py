@@ -94,6 +94,6 @@ def test_a_quiet_tenants_new_lead_costs_its_subscribers_no_query_and_one_flags_r
         for callback in callbacks:
             callback()
     # then every subscriber's flag came from one read of the cache (the local memory cache
-    # reads each key of a get_many through get; nothing else called get)
+    # reads each key of a get_many through get, Redis does not; nothing else called get)
     assert get_many.call_count == 1
-    assert get.call_count == len(get_many.call_args.args[0])
+    assert get.call_count in {0, len(get_many.call_args.args[0])}
