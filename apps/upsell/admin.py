@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -148,8 +149,7 @@ class UpsellCaseAdmin(admin.ModelAdmin):
     @admin.display(description=_("ticket"))
     def ticket_text(self, case):
         return format_html(
-            "<strong>{}</strong><br><span style='white-space:pre-wrap'>{}</span>",
-            case.ticket.subject, case.ticket.body,
+            "<strong>{}</strong><br>{}", case.ticket.subject, linebreaksbr(case.ticket.body),
         )  # fmt: skip
 
     @admin.display(description=_("rationale"))

@@ -71,10 +71,10 @@ class CaseListAPI(TenantAPIView):
     )
     def get(self, request, tenant_id):
         ensure_feature(self.tenant, services.TOOL)
-        status = request.query_params.get("status", "")
-        if status and status not in CaseStatus.values:
+        status = request.query_params.get("status")
+        if status is not None and status not in CaseStatus.values:
             raise ValidationFailed(
                 "Unknown status.", fields={"status": [f"One of: {', '.join(CaseStatus.values)}."]}
             )
-        cases = selectors.case_list(self.tenant, status=status)[:MAX_CASES]
+        cases = selectors.case_list(self.tenant, status=status or "")[:MAX_CASES]
         return Response(CaseSerializer(cases, many=True).data)

@@ -6,6 +6,15 @@ from apps.core.api import StrictFieldsMixin
 from apps.upsell.models import CaseStatus, ChannelState
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string only: a number is refused, not turned into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class RequesterSerializer(StrictFieldsMixin, serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
@@ -19,7 +28,7 @@ class TicketInSerializer(StrictFieldsMixin, serializers.Serializer):
     body = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
     status = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=60), required=False, default=list, max_length=30
+        child=StrictCharField(max_length=60), required=False, default=list, max_length=30
     )
     created_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     closed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import structlog
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,7 @@ from apps.upsell.transitions import case_transition
 logger = structlog.get_logger(__name__)
 TOOL = "upsell"
 UPSELL_LIST_NAME = "Upsell"
+STALE_CLAIM = timedelta(minutes=15)
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -170,11 +172,13 @@ def ticket_classify(tenant, ticket_id: int) -> Classification | None:
     )
     if done.exists():
         return done.first()
+    # A RUNNING claim older than STALE_CLAIM was left by a killed worker: take it over.
+    stale = timezone.now() - STALE_CLAIM
     claimed = (
         Ticket.objects.for_tenant(tenant)
         .filter(pk=ticket.pk, content_hash=ticket.content_hash)
-        .exclude(classification_status=WorkStatus.RUNNING)
-        .update(classification_status=WorkStatus.RUNNING)
+        .filter(~Q(classification_status=WorkStatus.RUNNING) | Q(updated_at__lt=stale))
+        .update(classification_status=WorkStatus.RUNNING, updated_at=timezone.now())
     )
     if not claimed:
         return None

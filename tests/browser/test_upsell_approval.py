@@ -28,6 +28,12 @@ from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFact
 pytestmark = BROWSER_MARKS
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
+# The elements sticking out on a phone, named in a failure.
+WIDEST = (
+    "[...document.querySelectorAll('body *')]"
+    ".filter(e => e.getBoundingClientRect().right > 376)"
+    ".slice(0, 8).map(e => e.tagName + '.' + e.className)"
+)
 EDITED = "Иван, тариф Business снимает лимит. Письмо поправлено вручную."
 
 
@@ -139,12 +145,18 @@ def test_staff_approve_an_upsell_case_in_admin_and_the_outreach_runs(
     expect(block.locator("[data-call]")).to_have_attribute("data-call", "answered")
     expect(block).to_contain_text("Готов перейти")
     page.screenshot(path=str(SHOTS / "upsell-lead-phone.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.evaluate(
+        WIDEST
+    )
     page.goto(f"{live_server.url}/t/{tenant.slug}/upsell/")
     expect(page.locator(f"#case-{case.pk}")).to_be_visible()
     page.screenshot(path=str(SHOTS / "upsell-queue-phone.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.evaluate(
+        WIDEST
+    )
     page.goto(f"{live_server.url}/t/{tenant.slug}/upsell/{case.pk}/")
     page.screenshot(path=str(SHOTS / "upsell-case-phone.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.evaluate(
+        WIDEST
+    )
     phone.close()

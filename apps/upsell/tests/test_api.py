@@ -45,6 +45,8 @@ def test_bad_ticket_input_is_400_naming_the_field(operator_api, tenant):
     assert unknown.status_code == 400 and "extra" in unknown.json()["error"]["fields"]
     missing = operator_api.post(_tickets(tenant), {"subject": "no id"}, format="json")
     assert missing.status_code == 400 and "id" in missing.json()["error"]["fields"]
+    numbers = operator_api.post(_tickets(tenant), {"id": "x", "tags": [0]}, format="json")
+    assert numbers.status_code == 400 and "tags" in str(numbers.json()["error"]["fields"])
 
 
 def test_cases_filter_by_status_and_reject_an_unknown_one(
@@ -57,6 +59,7 @@ def test_cases_filter_by_status_and_reject_an_unknown_one(
     assert len(waiting) == 2
     assert analyst_api.get(_cases(tenant), {"status": "done"}).json() == []
     assert analyst_api.get(_cases(tenant), {"status": "nope"}).status_code == 400
+    assert analyst_api.get(_cases(tenant), {"status": ""}).status_code == 400
 
 
 def test_another_tenant_sees_nothing(outsider_api, tenant, other_tenant):

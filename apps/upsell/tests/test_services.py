@@ -9,9 +9,10 @@ from apps.features.services import tenant_feature_set
 from apps.leads.models import Lead
 from apps.tenants.scoping import tenant_scope
 from apps.upsell import selectors, services
-from apps.upsell.models import CaseStatus, OutreachClaim, UpsellCase
+from apps.upsell.models import CaseStatus, OutreachClaim, Ticket, UpsellCase
 from apps.upsell.providers.base import CallRequest
 from apps.upsell.providers.hyrocall import HyrocallPlatform
+from apps.upsell.tests.conftest import high
 from apps.upsell.tests.fake_hyrocall import API_KEY, WEBHOOK_SECRET
 from apps.upsell.tests.helpers import make_case
 from apps.upsell.transitions import TRANSITIONS, IllegalTransition, case_transition
@@ -135,3 +136,17 @@ def test_without_the_hyrocall_tool_the_call_is_skipped_with_the_reason(
         case.refresh_from_db()
     assert case.call_state == "skipped" and "HYROCALL" in case.call_detail
     assert not fake_hyrocall.calls
+
+
+def test_a_classification_left_running_by_a_killed_worker_is_taken_over(tenant, fake_anthropic):
+    fake_anthropic.ok(high())
+    with tenant_scope(tenant):
+        ticket = Ticket.objects.create(
+            tenant=tenant, source="api", external_id="K-1", body="limit", content_hash="h",
+            classification_status="running",
+        )  # fmt: skip
+        assert services.ticket_classify(tenant, ticket.pk) is None  # a live claim: hands off
+        Ticket.objects.filter(pk=ticket.pk).update(
+            updated_at=timezone.now() - timezone.timedelta(minutes=20)
+        )
+        assert services.ticket_classify(tenant, ticket.pk) is not None
