@@ -32,7 +32,7 @@ def _lead_card_context(tenant, lead) -> dict:
 
 def closed_company_refuses(tenant_id, lead_ids: list[int]) -> set[int]:
     """A closed company's leads are neither messaged nor enriched while it is read-only."""
-    return set(lead_ids) if closure.tenant_is_closed(tenant_id) else set()
+    return set(lead_ids) if closure.tenant_closed_now(tenant_id) else set()
 
 
 def on_leads_created(event) -> None:
