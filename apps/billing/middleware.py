@@ -25,8 +25,10 @@ from apps.core.pages import application_error_response
 from apps.tenants.selectors import membership_resolve
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-EXEMPT_NAMESPACES = frozenset({"billing"})  # paying must always work
-EXEMPT_API_PREFIXES = ("billing/",)  # /api/v1/tenants/{t}/billing/...
+# Paying must always work; so must a company's rights over its data whatever its plan
+# (apps/privacy: the export of everything, a person's export and erasure, closing).
+EXEMPT_NAMESPACES = frozenset({"billing", "privacy"})
+EXEMPT_API_PREFIXES = ("billing/", "privacy/")  # /api/v1/tenants/{t}/billing/...
 _API_TENANTS = "/api/v1/tenants/"
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from apps.core.personal_data import (
     BLANK,
     EMPTY_JSON,
-    ERASED_JSON,
     PersonalData,
     Retention,
     register_personal_data,
@@ -28,8 +27,9 @@ ENTRIES = (
         lead="lead",
         label="AI enrichment",
         fields={
-            "fields": ERASED_JSON,
-            "raw_response": ERASED_JSON,
+            # Emptied, not marked: the API describes `fields` as field -> text or null.
+            "fields": EMPTY_JSON,
+            "raw_response": EMPTY_JSON,
             "applied_fields": EMPTY_JSON,
             "new_fields": EMPTY_JSON,
             "kept_fields": EMPTY_JSON,

@@ -3,7 +3,7 @@ from django.apps import AppConfig
 from apps.core.events import subscribe
 from apps.core.navigation import register_nav
 from apps.core.schedules import register_schedules
-from apps.leads.events import LeadsCreated
+from apps.leads.events import LeadsCreated, LeadsMerged
 from apps.privacy.navigation import NAV
 from apps.privacy.schedules import SCHEDULES
 
@@ -18,6 +18,7 @@ class PrivacyConfig(AppConfig):
         from apps.privacy import contributions
 
         subscribe(LeadsCreated, contributions.on_leads_created)
+        subscribe(LeadsMerged, contributions.on_leads_merged)
         contributions.register()
         register_schedules(*SCHEDULES)
         register_nav(*NAV)

@@ -10,6 +10,7 @@ from apps.core.personal_data import (
     register_personal_data,
     register_processing_check,
 )
+from apps.leads.models import Source
 from apps.leads.panels import lead_panel_register
 from apps.leads.widget_hooks import register_submission_gate
 from apps.privacy.models import ConsentPurpose, ConsentRecord
@@ -31,11 +32,16 @@ def _lead_card_context(tenant, lead) -> dict:
 
 def closed_company_refuses(tenant_id, lead_ids: list[int]) -> set[int]:
     """A closed company's leads are neither messaged nor enriched while it is read-only."""
-    return set(lead_ids) if closure.tenant_is_closed(tenant_id) else set()
+    return set(lead_ids) if closure.tenant_closed_now(tenant_id) else set()
 
 
 def on_leads_created(event) -> None:
     consents.consents_record_new(event.tenant_id, list(event.lead_ids))
+
+
+def on_leads_merged(event) -> None:
+    if event.source == Source.WIDGET:
+        consents.consents_record_renewed(event.tenant_id, list(event.lead_ids))
 
 
 def register() -> None:

@@ -35,16 +35,21 @@ def _cache_key(tenant_id) -> str:
     return f"privacy:closed:{tenant_id}"
 
 
+def tenant_closed_now(tenant_id) -> bool:
+    """One query, never cached (a batch of messages costs the same queries every time)."""
+    return (
+        TenantClosure.objects.unscoped()
+        .filter(tenant_id=tenant_id, status=ClosureStatus.CLOSED)
+        .exists()
+    )
+
+
 def tenant_is_closed(tenant_id) -> bool:
     """Cached (the widget asks on every submission); forgotten when a closure changes."""
     key = _cache_key(tenant_id)
     closed = cache.get(key)
     if closed is None:
-        closed = (
-            TenantClosure.objects.unscoped()
-            .filter(tenant_id=tenant_id, status=ClosureStatus.CLOSED)
-            .exists()
-        )
+        closed = tenant_closed_now(tenant_id)
         cache.set(key, closed, CACHE_SECONDS)
     return closed
 

@@ -60,6 +60,29 @@ def consents_record_new(tenant_id, lead_ids) -> int:
     return len(rows)
 
 
+def consents_record_renewed(tenant_id, lead_ids) -> int:
+    """A lead that withdrew consent sent the widget again (it always asks for consent to
+    processing): the new consent is recorded with the texts shown, and processing resumes.
+    An erased lead never comes back this way (its identity is gone)."""
+    refused = processing_refused(tenant_id, list(lead_ids))
+    if not refused:
+        return 0
+    tenant = Tenant.objects.get(pk=tenant_id)
+    processing, _marketing, version = _widget_texts(tenant)
+    erased = set(
+        ConsentRecord.objects.for_tenant(tenant)
+        .filter(lead_id__in=refused, source="erasure")
+        .values_list("lead_id", flat=True)
+    )
+    rows = [
+        ConsentRecord(tenant=tenant, lead_id=lead_id, purpose=ConsentPurpose.PROCESSING,
+                      granted=True, texts=processing, version=version, source="widget")
+        for lead_id in sorted(refused - erased)
+    ]  # fmt: skip
+    ConsentRecord.objects.bulk_create(rows)
+    return len(rows)
+
+
 @transaction.atomic
 def consent_withdraw(*, tenant, lead, actor, purposes=None, request=None) -> list[ConsentRecord]:
     """Withdraw consents (both by default). Withdrawing processing stops everything: no

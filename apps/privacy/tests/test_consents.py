@@ -76,3 +76,18 @@ def test_withdrawing_marketing_only_keeps_processing(
     assert consents.processing_refused(tenant.pk, [lead.pk]) == set()
     with pytest.raises(Suppressed):
         ensure_may_send(tenant, lead, "email", lead.email, marketing=True)
+
+
+def test_a_new_widget_consent_after_withdrawal_resumes_processing(
+    tenant, admin_user, django_capture_on_commit_callbacks
+):
+    lead = _widget_lead(tenant, django_capture_on_commit_callbacks)
+    consents.consent_withdraw(tenant=tenant, lead=lead, actor=admin_user)
+    assert consents.processing_refused(tenant.pk, [lead.pk]) == {lead.pk}
+
+    again = _widget_lead(tenant, django_capture_on_commit_callbacks)  # the same person
+
+    assert again.pk == lead.pk
+    assert consents.processing_refused(tenant.pk, [lead.pk]) == set()
+    latest = ConsentRecord.objects.for_tenant(tenant).filter(lead=lead).first()
+    assert latest.granted and latest.version.startswith("widget v")

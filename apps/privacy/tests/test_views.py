@@ -9,6 +9,8 @@ import zipfile
 
 import pytest
 
+from apps.billing.services import access_block
+from apps.billing.tests.helpers import subscribe
 from apps.privacy.services.closure import tenant_is_closed
 from apps.privacy.tests.seed import make_canary, seed_lead
 
@@ -83,3 +85,17 @@ def test_the_pages_read_in_russian(tenant, lead, admin_client_web):
     admin_client_web.cookies["django_language"] = "ru"
     page = admin_client_web.get(f"/t/{tenant.slug}/privacy/", HTTP_ACCEPT_LANGUAGE="ru")
     assert "Закрыть компанию" in page.content.decode()
+
+
+def test_a_blocked_company_still_reaches_its_data(
+    tenant, admin_client_web, admin_api, django_capture_on_commit_callbacks
+):
+    subscribe(tenant, "pro")
+    with django_capture_on_commit_callbacks(execute=True):
+        access_block(tenant=tenant, reason="test")
+
+    page = admin_client_web.get(f"/t/{tenant.slug}/privacy/")
+    api = admin_api.get(f"/api/v1/tenants/{tenant.pk}/privacy/export/")
+
+    assert page.status_code == 200 and api.status_code == 200
+    assert admin_client_web.get(f"/t/{tenant.slug}/leads/").status_code == 302  # to billing
