@@ -5,7 +5,12 @@ session that passed it. The session is marked by allauth's own step after a vali
 
 from allauth.mfa.base.internal.flows import post_authentication
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 from django.test import RequestFactory
 
 
@@ -13,6 +18,11 @@ def staff_totp(user) -> Authenticator:
     """The user's TOTP authenticator, activated with a fresh secret if they have none."""
     existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     return existing or TOTP.activate(user, generate_totp_secret()).instance
+
+
+def totp_code(secret: str, at: float) -> str:
+    """The authenticator app's code at `at` (seconds since the epoch)."""
+    return format_hotp_value(hotp_value(secret, int(at) // 30))
 
 
 def staff_login(client, user):

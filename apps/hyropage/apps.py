@@ -13,7 +13,9 @@ class HyroPageConfig(AppConfig):
         from apps.hyropage import (
             checks,  # noqa: F401 (checks register)
             contributions,
+            personal_data,
         )
 
         contributions.register()
+        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)
         register_nav(*NAV)

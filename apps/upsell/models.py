@@ -201,7 +201,8 @@ class UpsellCase(TenantOwnedModel):
     `apps.upsell.transitions.case_transition` (one history row per change)."""
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="case")
-    classification = models.ForeignKey(Classification, on_delete=models.PROTECT, related_name="+")
+    # RESTRICT: a classification goes only with its ticket (which takes the case along).
+    classification = models.ForeignKey(Classification, on_delete=models.RESTRICT, related_name="+")
     lead = models.ForeignKey(
         "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

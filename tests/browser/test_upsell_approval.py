@@ -6,9 +6,11 @@ The tenant's own queue is checked on a phone (375 px). Screenshots in /tmp/shots
 
 import json
 import re
+import time
 
 import httpx
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from apps.ai.tests.fake_anthropic import FakeAnthropic
 from apps.billing.tests.helpers import subscribe
@@ -24,6 +26,7 @@ from apps.upsell.tests.conftest import high, ticket
 from apps.upsell.tests.fake_hyrocall import API_KEY, WEBHOOK_SECRET, FakeHyrocall
 from tests.browser.support import BROWSER_MARKS, SHOTS, chromium  # noqa: F401
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory
+from tests.staff import totp_code
 
 pytestmark = BROWSER_MARKS
 PHONE = {"width": 375, "height": 812}
@@ -62,11 +65,23 @@ def company(transactional_db):
     return tenant, admin, secret, token
 
 
-def _login(page, base, path, email):
+@pytest.fixture(autouse=True)
+def _one_step_of_clock_slack(settings):
+    """A code computed just before a 30-second step ends is checked just after it."""
+    settings.MFA_TOTP_TOLERANCE = 1
+
+
+def _login(page, base, path, email, secret=None):
+    """Sign in with the password; staff then give the authenticator app's code (allauth.mfa)."""
     page.goto(f"{base}{path}")
     page.fill('input[name="username"], input[name="login"]', email)
     page.fill('input[name="password"]', PASSWORD)
     page.press('input[name="password"]', "Enter")
+    if secret is None:
+        return
+    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.fill('input[name="code"]', totp_code(secret, time.time()))
+    page.press('input[name="code"]', "Enter")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -82,6 +97,8 @@ def test_staff_approve_an_upsell_case_in_admin_and_the_outreach_runs(
     claude, calls, mail = fakes
     claude.ok(high())
     staff = UserFactory(is_staff=True, is_superuser=True, email="staff@fastlead.test")
+    staff_secret = generate_totp_secret()
+    TOTP.activate(staff, staff_secret)
 
     # a ticket arrives from the helpdesk
     body = json.dumps(ticket()).encode()
@@ -103,7 +120,13 @@ def test_staff_approve_an_upsell_case_in_admin_and_the_outreach_runs(
     context = chromium.new_context(locale="ru-RU", viewport=DESKTOP)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    _login(page, live_server.url, "/admin/login/?next=/admin/upsell/upsellcase/", staff.email)
+    _login(
+        page,
+        live_server.url,
+        "/admin/login/?next=/admin/upsell/upsellcase/",
+        staff.email,
+        staff_secret,
+    )
     expect(page).to_have_url(re.compile("/admin/upsell/upsellcase/"))
     page.locator(f'a[href*="/upsellcase/{case.pk}/change/"]').first.click()
     expect(page.locator("body")).to_contain_text("2,000-lead limit")

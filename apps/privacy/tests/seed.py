@@ -7,12 +7,22 @@ from datetime import UTC, date, datetime, timedelta
 
 from apps.booking.models import Booking
 from apps.enrichment.models import EnrichmentRun, LeadEnrichment
-from apps.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from apps.hyropage.models import HyroPage
+from apps.integrations.models import (
+    CrmConnection,
+    CrmLeadLink,
+    CrmSyncJob,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from apps.leads.models import Customer, Lead, LeadAction, TimelineEntry
 from apps.messaging.models import Conversation, LeadAddress, Message, Suppression
 from apps.messaging.rules.models import Decision, Event, Rule, RuleVersion
 from apps.payperlead.models import BillingLine, BillingReport, RateCard
 from apps.privacy.models import ConsentRecord
+from apps.upsell.models import Classification, OutreachClaim, Ticket, UpsellCase
 
 WHEN = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
@@ -66,7 +76,44 @@ def seed_lead(tenant, canary: dict, *, n: int = 0) -> Lead:
     _enrichment_booking(tenant, lead, canary)
     _webhooks(tenant, lead, canary, n)
     _billing_line(tenant, lead, canary, n)
+    _upsell(tenant, lead, canary, n)
+    _hyropage_and_crm(tenant, lead, canary, n)
     return lead
+
+
+def _upsell(tenant, lead, canary, n):
+    t, email = canary["token"], canary["email"]
+    ticket = Ticket.objects.create(
+        tenant=tenant, source="generic", external_id=f"T{n}", requester_name=f"Name {t}",
+        requester_email=email, requester_phone=canary["phone"], subject=f"Limit {t}",
+        body=f"We are {t}", tags=[t], content_hash="h", received_at=WHEN,
+    )  # fmt: skip
+    found = Classification.objects.create(
+        tenant=tenant, ticket=ticket, content_hash="h", upsell_signal=True, score="0.9",
+        rationale=f"{t} needs more", evidence_quotes=[f"We are {t}"],
+    )  # fmt: skip
+    case = UpsellCase.objects.create(
+        tenant=tenant, ticket=ticket, classification=found, lead=lead, score="0.9",
+        person_key=f"e:{email}", email_subject=f"Hi {t}", email_body=f"Dear {t}",
+        call_script=f"Call {t}", call_summary=f"{t} agreed", call_transcript=f"{t}: yes",
+    )  # fmt: skip
+    claim = {"person_key": f"e:{email}", "product_key": "pro"}
+    OutreachClaim.objects.create(tenant=tenant, case=case, **claim)
+
+
+def _hyropage_and_crm(tenant, lead, canary, n):
+    t = canary["token"]
+    HyroPage.objects.create(
+        tenant=tenant, slug=f"for-{t}", product="Offer", audience="owners", lead=lead,
+        content={"headline": f"Hello, {t}"},
+    )  # fmt: skip
+    connection = CrmConnection.objects.create(tenant=tenant, provider="amocrm", account=f"acc{n}")
+    link = CrmLeadLink.objects.create(tenant=tenant, connection=connection, lead=lead, deal_id="7")
+    CrmSyncJob.objects.create(
+        tenant=tenant, connection=connection, link=link, kind="push",
+        result={"msgid": "Deal %(name)s", "params": {"name": t}},
+        last_error={"msgid": "Refused", "params": {"email": canary["email"]}},
+    )  # fmt: skip
 
 
 def _messaging(tenant, lead, canary, n):

@@ -12,6 +12,7 @@ from apps.messaging.models import Conversation, Message
 from apps.privacy.services.retention import retention_apply, retention_update
 from apps.privacy.tests.seed import WHEN, make_canary, seed_lead
 from apps.tenants.models import AuditAction, AuditLogEntry
+from apps.upsell.models import Ticket, UpsellCase
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,17 @@ def test_changing_retention_is_audited(tenant, admin_user):
 
     entry = AuditLogEntry.objects.for_tenant(tenant).get(action=AuditAction.RETENTION_CHANGED)
     assert entry.before["tickets_days"] is None and entry.after["tickets_days"] == 90
+
+
+def test_support_tickets_go_with_their_cases_after_their_days(tenant, admin_user, other_tenant):
+    seed_lead(tenant, make_canary())
+    seed_lead(other_tenant, make_canary(), n=1)
+    retention_update(tenant=tenant, actor=admin_user, tickets_days=30)
+
+    assert "upsell.ticket:tickets" not in retention_apply(now=WHEN + timedelta(days=29))
+    done = retention_apply(now=WHEN + timedelta(days=31))
+
+    assert done["upsell.ticket:tickets"] == 1
+    assert not Ticket.objects.unscoped().filter(tenant=tenant).exists()
+    assert not UpsellCase.objects.unscoped().filter(tenant=tenant).exists()
+    assert Ticket.objects.unscoped().filter(tenant=other_tenant).count() == 1

@@ -8,6 +8,7 @@ from apps.tenants.scoping import tenant_scope
 from apps.upsell.models import CaseStatus, UpsellCase
 from apps.upsell.tests.helpers import make_case
 from tests.factories import UserFactory
+from tests.staff import staff_login
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:upsell_upsellcase_changelist"
@@ -16,7 +17,7 @@ CHANGELIST = "admin:upsell_upsellcase_changelist"
 @pytest.fixture
 def staff(client):
     user = UserFactory(is_staff=True, is_superuser=True, email="staff@fastlead.test")
-    client.force_login(user)
+    staff_login(client, user)
     client.user = user
     return client
 
