@@ -26,10 +26,13 @@ class IntegrationsConfig(AppConfig):
         from apps.integrations import checks  # noqa: F401 (checks register)
         from apps.integrations import subscribers as on
         from apps.integrations.crm import subscribers as crm
+        from apps.integrations.crm.flags import HAS_CONNECTION
+        from apps.integrations.crm.models import CrmConnection
         from apps.integrations.flags import SUBSCRIBED_TYPES
         from apps.integrations.models import WebhookEndpoint
 
         SUBSCRIBED_TYPES.invalidate_on_change(WebhookEndpoint)
+        HAS_CONNECTION.invalidate_on_change(CrmConnection)
 
         subscribe(LeadsCreated, on.on_leads_created)
         subscribe(LeadsMerged, on.on_leads_merged)

@@ -35,8 +35,9 @@ def test_plan_cards_sell_only_tools_that_exist_and_state_the_lead_limit(
     cards = html[html.index('id="plans-title"') :]
     assert "Includes: AI enrichment, Export" in cards  # Pro
     assert "Extended analytics" in cards  # built now: sold
-    for unbuilt in ("Custom branding", "branding", "HyroPage"):
+    for unbuilt in ("Custom branding", "branding"):
         assert unbuilt not in cards
+    assert "HyroPage" in cards and "Upsell radar" in cards  # built now: sold
     assert "Webhooks" in cards  # built now (apps/integrations): Business sells it
     assert "new leads are refused until you move to a larger plan" in cards
 

@@ -14,6 +14,18 @@ pytestmark = pytest.mark.django_db
 # The rows saved in production databases: names, tasks, intervals and queues never change.
 BEAT_ROWS = {
     (
+        "privacy: delete data past each company's retention",
+        "apps.privacy.tasks.apply_retention_task",
+        60,
+        "default",
+    ),
+    (
+        "privacy: delete companies closed 30 days ago",
+        "apps.privacy.tasks.delete_closed_companies_task",
+        60,
+        "default",
+    ),
+    (
         "payments: fiscal receipts awaiting registration",
         "apps.payments.tasks.refresh_pending_receipts_task",
         10,

@@ -1,15 +1,18 @@
 """Our leads' events → sync jobs (subscribed in IntegrationsConfig.ready(), run after the
-emitter's commit). A company without a connected CRM or the tool costs one query."""
+emitter's commit). A company without a CRM connection costs a cached flag read, no query."""
 
 from __future__ import annotations
 
 from apps.integrations.crm import sync
+from apps.integrations.crm.flags import HAS_CONNECTION
 from apps.integrations.crm.queue import jobs_queue
 from apps.tenants.models import Tenant
 from apps.tenants.scoping import tenant_scope
 
 
 def _run(tenant_id: str, make) -> None:
+    if not HAS_CONNECTION.get(tenant_id):
+        return
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if tenant is None:
         return

@@ -28,26 +28,26 @@ def _widget_texts(tenant) -> tuple[dict, dict, str]:
 
 def consents_record_new(tenant_id, lead_ids) -> int:
     """Record the consents of new leads, with the texts they were given under: the widget's
-    texts and version for widget leads, the submitting system's word for the others."""
-    tenant = Tenant.objects.get(pk=tenant_id)
-    leads = Lead.objects.for_tenant(tenant).filter(pk__in=lead_ids, consent_processing=True)
-    known = set(
-        ConsentRecord.objects.for_tenant(tenant)
-        .filter(lead_id__in=lead_ids)
-        .values_list("lead_id", flat=True)
-    )
+    texts and version for widget leads, the submitting system's word for the others. New leads
+    without a consent (or already recorded) cost one query; the company is read only when a
+    widget lead needs the widget's texts."""
+    recorded = ConsentRecord.objects.for_tenant(tenant_id).filter(lead_id__in=lead_ids)
+    leads = (
+        Lead.objects.for_tenant(tenant_id)
+        .filter(pk__in=lead_ids, consent_processing=True)
+        .exclude(pk__in=recorded.values("lead_id"))
+        .only("pk", "source", "consent_marketing", "consent_source",
+              "consent_processing_at", "consent_marketing_at")
+    )  # fmt: skip
     texts = None
     rows = []
-    for lead in leads.only("pk", "source", "consent_marketing", "consent_source",
-                           "consent_processing_at", "consent_marketing_at"):  # fmt: skip
-        if lead.pk in known:
-            continue
+    for lead in leads:
         if lead.source == Source.WIDGET and texts is None:
-            texts = _widget_texts(tenant)
+            texts = _widget_texts(Tenant.objects.get(pk=tenant_id))
         processing, marketing, version = (
             texts if lead.source == Source.WIDGET else ({}, {}, f"{lead.source}: as submitted")
         )
-        common = {"tenant": tenant, "lead": lead, "granted": True, "version": version,
+        common = {"tenant_id": tenant_id, "lead": lead, "granted": True, "version": version,
                   "source": lead.consent_source}  # fmt: skip
         rows.append(ConsentRecord(purpose=ConsentPurpose.PROCESSING, texts=processing,
                                   created_at=lead.consent_processing_at or timezone.now(),
@@ -56,7 +56,8 @@ def consents_record_new(tenant_id, lead_ids) -> int:
             rows.append(ConsentRecord(purpose=ConsentPurpose.MARKETING, texts=marketing,
                                       created_at=lead.consent_marketing_at or timezone.now(),
                                       **common))  # fmt: skip
-    ConsentRecord.objects.bulk_create(rows)
+    if rows:
+        ConsentRecord.objects.bulk_create(rows)
     return len(rows)
 
 
