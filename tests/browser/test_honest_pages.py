@@ -105,7 +105,7 @@ def test_a_start_company_sees_locked_tools_and_limits_not_403_pages(
     # the Modules page: built tools on or locked, the rest "coming soon"
     expect(page.locator("#module-export")).to_contain_text("Доступен на тарифе «Про»")
     soon = page.locator(".modules-soon")
-    expect(soon.locator("#module-upsell")).to_contain_text("Скоро")
+    expect(soon.locator("#module-custom_branding")).to_contain_text("Скоро")
     expect(soon).not_to_contain_text("Включён")
     _shoot(page, "modules", size)
 

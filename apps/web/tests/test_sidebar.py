@@ -18,7 +18,9 @@ ALL_LINKS = [
     "leads:widget",
     "channels:index",
     "booking:index",
+    "hyropage:index",
     "messaging_rules:index",
+    "upsell:index",
     "integrations:index",
     "leads:api_keys",
     "features:modules",
@@ -26,6 +28,7 @@ ALL_LINKS = [
     "payperlead:reports",
     "tenants:team",
     "tenants:settings",
+    "privacy:index",
 ]
 
 
@@ -70,9 +73,15 @@ def test_admin_sees_every_link_in_order_with_the_current_page_marked(
     assert [href for href, current in links if current] == _urls(tenant, active)
 
 
-ADMIN_ONLY = ("integrations:index", "leads:api_keys", "channels:index")
+ADMIN_ONLY = ("integrations:index", "leads:api_keys", "channels:index", "privacy:index")
 # Analysts read; talking to leads, booking meetings and editing rules is operators' work.
-OPERATOR_WORK = ("messaging:inbox", "booking:index", "messaging_rules:index")
+OPERATOR_WORK = (
+    "messaging:inbox",
+    "booking:index",
+    "hyropage:index",
+    "messaging_rules:index",
+    "upsell:index",
+)
 
 
 @pytest.mark.parametrize(
