@@ -7,16 +7,24 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.money import Money
-from apps.tenants.audit import AuditAction, staff_access_record
+from apps.tenants.audit import AuditAction, staff_access_record, staff_list_access_record
 
 
 class StaffAccessAudited:
     """For admins of rows holding a tenant's personal data (leads, customers, bookings,
     members, exports, webhook payloads): every time a staff member's console shows one of
-    them (its change or detail page) an audit row says who opened which object when, and
-    the tenant's admins see it (Settings → Staff access). Put it before the admin base."""
+    them (its change or detail page, or a page of its list) an audit row says who opened
+    which objects when, and the tenant's admins see it (Settings → Staff access). Put it
+    before the admin base."""
 
     staff_access_action = AuditAction.STAFF_VIEWED
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None:  # a page of rows was shown (not a redirect or an action)
+            staff_list_access_record(request=request, rows=list(changelist.result_list))
+        return response
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and not add:

@@ -101,6 +101,30 @@ def staff_access_record(
     )
 
 
+def staff_list_access_record(*, request, rows) -> int:
+    """A staff member saw a page of a list of tenants' rows holding personal data (names and
+    addresses in its columns): one audit row per tenant on the page, naming the model and the
+    ids shown. Returns how many rows were written."""
+    user = request.user
+    if not getattr(user, "is_staff", False):
+        return 0
+    shown: dict[Any, list[str]] = {}
+    for row in rows:
+        if getattr(row, "tenant_id", None):
+            shown.setdefault(row.tenant_id, []).append(str(row.pk))
+    for tenant_id, ids in shown.items():
+        label = rows[0]._meta.label_lower
+        audit_record(
+            tenant=Tenant(pk=tenant_id),
+            actor=user,
+            action=AuditAction.STAFF_VIEWED,
+            target=(label, ",".join(ids)),
+            after={"page": "admin list", "ids": ids},
+            request=request,
+        )
+    return len(shown)
+
+
 def staff_access_log(tenant: Tenant):
     """The staff console's openings of the tenant's personal data, newest first."""
     return audit_log(tenant).filter(action__in=STAFF_ACCESS_ACTIONS)

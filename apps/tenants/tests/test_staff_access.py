@@ -82,9 +82,18 @@ def test_each_personal_data_page_is_audited_and_an_export_says_so(staff_client, 
     }
 
 
-def test_lists_and_pages_without_personal_data_are_not_logged(staff_client, tenant):
-    _lead(tenant)
+def test_a_list_page_logs_the_rows_it_showed_per_tenant(staff_client, tenant, other_tenant):
+    # the lead list shows names and addresses: each tenant on the page gets one row
+    mine, theirs = _lead(tenant), _lead(other_tenant, n=1)
     assert staff_client.get(reverse("admin:leads_lead_changelist")).status_code == 200
+    entry = _staff_rows(tenant).get()
+    assert (entry.target_type, entry.target_id) == ("leads.lead", str(mine.pk))
+    assert entry.after == {"page": "admin list", "ids": [str(mine.pk)]}
+    assert _staff_rows(other_tenant).get().target_id == str(theirs.pk)
+
+
+def test_pages_without_personal_data_are_not_logged(staff_client, tenant):
+    _lead(tenant)
     assert staff_client.get(reverse("admin:index")).status_code == 200
     assert not _staff_rows(tenant).exists()
 
