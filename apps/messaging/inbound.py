@@ -20,6 +20,7 @@ from apps.core.events import emit
 from apps.leads.identity import identity_key, person_key
 from apps.leads.ingestion.service import CREATED, MERGED, ingest_leads
 from apps.leads.models import Lead, Source, TimelineEntry, TimelineKind
+from apps.leads.widget_hooks import submissions_refused
 from apps.messaging.addresses import lead_by_address, normalize, remember_address
 from apps.messaging.conversations import conversation_for
 from apps.messaging.events import MessageReceived
@@ -67,7 +68,10 @@ def webhook_process(tenant, channel_id: int, payload: dict) -> dict:
     if channel is None:
         return {"stored": 0, "duplicates": 0, "statuses": 0, "unmatched": []}
     stored = duplicates = 0
-    for item in payload.get("inbound") or []:
+    # A company that takes no submissions (closed: read-only for its last 30 days) stores no
+    # new messages or leads either; the provider still gets its 2xx, so it does not retry.
+    inbound = [] if submissions_refused(tenant.pk) else payload.get("inbound") or []
+    for item in inbound:
         if inbound_store(tenant, channel, item) is None:
             duplicates += 1
         else:

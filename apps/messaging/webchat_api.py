@@ -19,6 +19,7 @@ from apps.features.selectors import entitlements_get
 from apps.leads import public_gate as gate
 from apps.leads.ingestion.schema import field_errors, text
 from apps.leads.widget_availability import answer_503_when_database_down
+from apps.leads.widget_hooks import submissions_refused
 from apps.messaging import webchat
 from apps.tenants.scoping import tenant_scope
 
@@ -68,7 +69,7 @@ def _post(request, tenant) -> JsonResponse:
     except ValidationError as exc:
         return gate.error_response("invalid", _("Some fields are invalid."), 400, field_errors(exc))
     entitlements = entitlements_get(tenant)
-    if entitlements.is_blocked:
+    if entitlements.is_blocked or submissions_refused(tenant.pk):  # closed: read-only
         return gate.unavailable()
     try:
         token, message = webchat.visitor_post(

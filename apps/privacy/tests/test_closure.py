@@ -16,7 +16,10 @@ from apps.billing.tests.helpers import subscribe
 from apps.core.personal_data import processing_refused
 from apps.leads.models import Lead
 from apps.messaging.errors import Suppressed
+from apps.messaging.inbound import webhook_process
+from apps.messaging.models import Message
 from apps.messaging.policy import ensure_may_send
+from apps.messaging.tests.fakes import make_channel
 from apps.privacy.admin import TenantClosureAdmin
 from apps.privacy.models import ClosureStatus, TenantClosure
 from apps.privacy.services import closure
@@ -24,6 +27,7 @@ from apps.privacy.tasks import delete_closed_companies_task
 from apps.privacy.tests.seed import make_canary, seed_lead
 from apps.tenants import keys
 from apps.tenants.models import AuditAction, AuditLogEntry, Tenant
+from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -139,4 +143,24 @@ def test_the_widget_of_a_closed_company_takes_no_submission(tenant, admin_user):
 
     refused = visitor.post(url, {**form, "email": "late@example.com"}, "application/json")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "form_unavailable"
+    assert Lead.objects.for_tenant(tenant).count() == 1
+
+
+def test_a_closed_company_stores_no_inbound_message_or_new_lead(tenant, admin_user):
+    channel = make_channel(tenant)
+    item = {"sender": "555001", "sender_name": "Олег", "text": "Здравствуйте"}
+    with tenant_scope(tenant):  # as the channel's webhook task runs
+        first = webhook_process(
+            tenant, channel.pk, {"inbound": [{**item, "provider_message_id": "1"}]}
+        )
+    assert first["stored"] == 1
+
+    closure.company_close(tenant=tenant, actor=admin_user)
+    with tenant_scope(tenant):
+        late = webhook_process(
+            tenant, channel.pk, {"inbound": [{**item, "provider_message_id": "2"}]}
+        )
+
+    assert late["stored"] == 0
+    assert Message.objects.for_tenant(tenant).count() == 1
     assert Lead.objects.for_tenant(tenant).count() == 1
