@@ -205,7 +205,7 @@ register(
     Tool(
         "hyrocall",
         _("HYROCALL calls"),
-        _("Automatic calls to new leads through the HYROCALL platform."),
+        _("Calls to the leads of approved upsell cases through the HYROCALL platform."),
         ("upsell-hyrocall-webhook",),
     )
 )
