@@ -9,7 +9,9 @@ import re
 import pytest
 from django.test import TestCase
 
+from apps.billing.tests.helpers import subscribe
 from apps.hyropage.models import Generation, HyroPage
+from apps.leads.ingestion import ingest_leads
 from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -124,7 +126,6 @@ def test_another_company_gets_404(operator_api, outsider_api, tenant, offline):
 
 
 def test_without_the_tool_403(operator_api, tenant, offline):
-    from apps.billing.tests.helpers import subscribe
 
     subscribe(tenant, "start")
     response = operator_api.get(_url(tenant))
@@ -132,7 +133,6 @@ def test_without_the_tool_403(operator_api, tenant, offline):
 
 
 def test_a_personal_page_for_a_lead_is_hidden_from_search(operator_api, tenant, offline, client):
-    from apps.leads.ingestion import ingest_leads
 
     outcome = ingest_leads(
         tenant=tenant,
@@ -153,7 +153,6 @@ def test_a_personal_page_for_a_lead_is_hidden_from_search(operator_api, tenant, 
 
 
 def test_a_lead_of_another_company_is_a_field_error(operator_api, tenant, other_tenant, offline):
-    from apps.leads.ingestion import ingest_leads
 
     outcome = ingest_leads(tenant=other_tenant, items=[{"email": "x@example.com"}], source="api")
     response = operator_api.post(

@@ -8,7 +8,10 @@ import pytest
 from apps.ai.client import ManagedLLMClient, provider_adapter
 from apps.ai.models import AIUsage
 from apps.ai.retry import RetryPolicy
+from apps.billing.tests.helpers import subscribe
 from apps.hyropage import generation as gen
+from apps.hyropage.models import Generation, HyroPage
+from apps.hyropage.runner import generation_run
 from apps.hyropage.schema import PageContent
 from apps.hyropage.tests.conftest import gemini_error
 
@@ -113,9 +116,6 @@ def test_offline_builds_an_honest_page_from_the_brief(offline, brief_ru, tenant)
 
 
 def test_the_task_generates_nothing_once_the_tool_is_gone(gemini, tenant, on_pro, page_content):
-    from apps.billing.tests.helpers import subscribe
-    from apps.hyropage.models import Generation, HyroPage
-    from apps.hyropage.runner import generation_run
 
     page = HyroPage.objects.create(tenant=tenant, slug="x", product="p", audience="a")
     generation = Generation.objects.create(tenant=tenant, page=page, model_requested="m")
@@ -128,8 +128,6 @@ def test_the_task_generates_nothing_once_the_tool_is_gone(gemini, tenant, on_pro
 
 
 def test_a_generation_runs_once(offline, tenant, on_pro):
-    from apps.hyropage.models import Generation, HyroPage
-    from apps.hyropage.runner import generation_run
 
     page = HyroPage.objects.create(tenant=tenant, slug="x", product="p", audience="a")
     generation = Generation.objects.create(tenant=tenant, page=page, model_requested="offline")

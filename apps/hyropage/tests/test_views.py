@@ -11,9 +11,11 @@ import re
 import pytest
 from django.test import TestCase
 
+from apps.billing.tests.helpers import subscribe
 from apps.hyropage.forms import ContentForm
-from apps.hyropage.models import Generation, HyroPage, PageStatus
+from apps.hyropage.models import Generation, GenerationStatus, HyroPage, PageStatus
 from apps.hyropage.selectors import page_list
+from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
 from apps.tenants.scoping import tenant_scope
 
@@ -211,7 +213,6 @@ def test_analyst_cannot_create(analyst_client_web, tenant, offline):
 def test_without_the_tool_the_page_shows_the_lock_and_posts_are_refused(
     admin_client_web, tenant, offline
 ):
-    from apps.billing.tests.helpers import subscribe
 
     subscribe(tenant, "start")  # no HyroPage on Start
     index = admin_client_web.get(_url(tenant))
@@ -233,7 +234,6 @@ def test_the_public_page_opens_for_a_member_of_another_company(
 
 
 def test_the_editor_polls_while_the_model_writes_then_reloads(admin_client_web, tenant, offline):
-    from apps.hyropage.models import GenerationStatus
 
     # given: a page whose generation is still queued (no commit hook ran)
     response = admin_client_web.post(_url(tenant, "new"), BRIEF)
@@ -269,7 +269,6 @@ def test_the_allowance_is_explained_on_the_form(admin_client_web, tenant, gemini
 def test_a_published_page_goes_dark_when_the_tool_leaves_the_plan(
     admin_client_web, tenant, offline
 ):
-    from apps.billing.tests.helpers import subscribe
 
     page = _create(admin_client_web, tenant)
     admin_client_web.post(_url(tenant, page.pk, "publish"))
@@ -279,7 +278,6 @@ def test_a_published_page_goes_dark_when_the_tool_leaves_the_plan(
 
 
 def test_the_lead_page_offers_a_personal_page(admin_client_web, tenant, offline):
-    from apps.leads.ingestion import ingest_leads
 
     outcome = ingest_leads(
         tenant=tenant, items=[{"email": "anna@example.com", "name": "Анна"}], source="api"

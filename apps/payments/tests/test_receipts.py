@@ -13,19 +13,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.billing import services
-from apps.billing.models import Subscription
+from apps.billing.models import Subscription, UsageCharge, UsageChargeMode, UsageChargeStatus
 from apps.billing.services.usage_charges import usage_charge_authorize
 from apps.billing.tests.helpers import plan, subscribe
 from apps.core.money import Money
 from apps.payments.gateways.base import Receipt, ReceiptItem
-from apps.payments.models import Invoice, Payment, PaymentStatus, Refund
+from apps.payments.models import Invoice, Payment, PaymentKind, PaymentStatus, Refund
 from apps.payments.services import payments as payment_steps
 from apps.payments.services.receipts import (
     check_receipt_settings,
+    receipt_build,
+    receipt_vat,
     receipts_pending_refresh,
     refund_receipt_items,
 )
 from apps.payments.services.refunds import payment_refund
+from apps.payments.tasks import refresh_pending_receipts_task
 from apps.payments.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.payments.tests.pdf_text import pdf_text
 from apps.payments.tests.receipt_schemas import TBANK_RECEIPT, YOOKASSA_RECEIPT
@@ -271,9 +274,6 @@ def test_partial_refund_receipt_shares_the_amount_out_exactly():
 def test_usage_lines_whose_price_was_rounded_become_one_position_of_their_amount(
     tenant, admin_user, settings
 ):
-    from apps.billing.models import UsageCharge, UsageChargeMode, UsageChargeStatus
-    from apps.payments.models import PaymentKind
-    from apps.payments.services.receipts import receipt_build
 
     subscription = subscribe(tenant, "pro")
     payment = Payment.objects.create(
@@ -310,7 +310,6 @@ def test_usage_lines_whose_price_was_rounded_become_one_position_of_their_amount
 def test_a_vat_rate_gives_its_code_and_a_wrong_setting_fails_the_system_check(settings):
     settings.BILLING_VAT_RATE_BP = 2200
     assert check_receipt_settings() == []
-    from apps.payments.services.receipts import receipt_vat
 
     assert receipt_vat() == "vat22"
     settings.FISCAL_TAX_SYSTEM = "flat_tax"
@@ -335,7 +334,6 @@ def test_a_refund_of_a_payment_without_a_kept_receipt_builds_one(tenant, admin_u
 def test_a_yookassa_receipt_registered_after_the_payment_is_picked_up_by_the_beat_task(
     tenant, admin_user, yookassa
 ):
-    from apps.payments.tasks import refresh_pending_receipts_task
 
     # given a YooKassa payment that succeeded while its receipt was still being registered
     payment = _start(tenant)
