@@ -138,12 +138,17 @@ def _cached_config(tenant_id: str) -> dict:
     cached = cache.get(key)
     if cached is not None:
         return cached
-    config = WidgetConfig.objects.unscoped().filter(tenant_id=tenant_id).first()
-    if config is None:
-        config = WidgetConfig(tenant_id=tenant_id, version=0)  # defaults, nothing saved yet
-    cached = {"version": config.version, **widget_config_resolved(config)}
+    cached = widget_settings_read(tenant_id)
     cache.set(key, cached, CACHE_SECONDS)
     return cached
+
+
+def widget_settings_read(tenant_id: str) -> dict:
+    """The saved settings from the database (the defaults while nothing is saved)."""
+    config = WidgetConfig.objects.unscoped().filter(tenant_id=tenant_id).first()
+    if config is None:
+        config = WidgetConfig(tenant_id=tenant_id, version=0)
+    return {"version": config.version, **widget_config_resolved(config)}
 
 
 def widget_config_resolved(config: WidgetConfig) -> dict:

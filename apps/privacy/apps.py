@@ -15,9 +15,15 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # The registrations read the models: loaded once the app registry is ready.
+        from apps.leads.models import WidgetConfig
         from apps.privacy import contributions
+        from apps.privacy.flags import WIDGET_CONSENT_TEXTS
+        from apps.tenants.models import Tenant
 
-        subscribe(LeadsCreated, contributions.on_leads_created)
+        # In the transaction that creates the leads: a lead and its consent are one write.
+        subscribe(LeadsCreated, contributions.on_leads_created, in_transaction=True)
+        WIDGET_CONSENT_TEXTS.invalidate_on_change(WidgetConfig)
+        WIDGET_CONSENT_TEXTS.invalidate_on_change(Tenant, tenant_of=lambda tenant: tenant.pk)
         subscribe(LeadsMerged, contributions.on_leads_merged)
         contributions.register()
         register_schedules(*SCHEDULES)

@@ -144,6 +144,7 @@ def ingest_leads(
                 clean.append((index, item))
         lists = _resolve_lists(tenant, clean, results)
         clean = [(i, item) for i, item in clean if results[i] is None]
+        outcome = IngestOutcome(results)
         if clean:
             context = _Context(
                 tenant=tenant,
@@ -160,26 +161,30 @@ def ingest_leads(
             )
             with transaction.atomic():
                 _store(context, clean, results, lists)
-        outcome = IngestOutcome(results)
-        if clean and context.quota_decision is not None and context.quota_decision.refused:
-            outcome.quota_error = quota_exceeded_error(context.quota_decision)
-    created = tuple(r.lead_id for r in outcome.results if r and r.status == CREATED)
+                # Inside the transaction: in-transaction subscribers (privacy's consent
+                # records) are written with the leads; the others run after commit.
+                _announce(tenant, source, results, context.created_at)
+            if context.quota_decision is not None and context.quota_decision.refused:
+                outcome.quota_error = quota_exceeded_error(context.quota_decision)
+    return outcome
+
+
+def _announce(tenant, source: str, results: list[ItemResult], created_at) -> None:
+    created = tuple(r.lead_id for r in results if r and r.status == CREATED)
     if created:
         emit(
             LeadsCreated(
                 tenant_id=str(tenant.pk),
                 source=source,
                 lead_ids=created,
-                created_at=_created_moments(context.created_at),
+                created_at=_created_moments(created_at),
             )
         )
     merged = sorted(
-        {r.lead_id for r in outcome.results if r and r.status == MERGED and r.lead_id}
-        - set(created)
+        {r.lead_id for r in results if r and r.status == MERGED and r.lead_id} - set(created)
     )
     if merged:
         emit(LeadsMerged(tenant_id=str(tenant.pk), source=source, lead_ids=tuple(merged)))
-    return outcome
 
 
 def _created_moments(moments) -> tuple[str, ...]:

@@ -75,7 +75,7 @@ def test_the_created_event_carries_the_creation_quarter_hours(tenant, received):
     assert created.created_at == ("2026-03-02T20:00:00+00:00", "2026-03-02T20:45:00+00:00")
 
 
-def test_a_quiet_tenants_new_lead_costs_its_subscribers_one_query_and_one_flags_read(
+def test_a_quiet_tenants_new_lead_costs_its_subscribers_no_query_and_one_flags_read(
     tenant, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     # given a tenant without webhooks, rules or operators, whose flags a first lead cached
@@ -89,7 +89,7 @@ def test_a_quiet_tenants_new_lead_costs_its_subscribers_one_query_and_one_flags_
         mock.patch.object(refresh_day_task, "apply_async"),  # eager in tests: a recount
         mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many,
         mock.patch.object(cache, "get", wraps=cache.get) as get,
-        django_assert_num_queries(1),  # privacy: does a new lead have a consent to record?
+        django_assert_num_queries(0),  # privacy's consents were written with the lead
     ):
         for callback in callbacks:
             callback()

@@ -5,57 +5,48 @@ whose latest processing consent is withdrawn is neither processed nor messaged
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
 from apps.leads.models import Lead, Source
-from apps.leads.widget_config import public_config
+from apps.privacy.flags import WIDGET_CONSENT_TEXTS
 from apps.privacy.models import ConsentPurpose, ConsentRecord
 from apps.tenants.audit import AuditAction, audit_record
 from apps.tenants.models import Tenant
 
 
-def _widget_texts(tenant) -> tuple[dict, dict, str]:
-    """The consent texts the widget shows now, in both languages, and its version."""
-    shown = {lang: public_config(str(tenant.pk), tenant.name, lang) for lang in ("ru", "en")}
-    processing = {lang: c["consents"]["processing"]["text"] for lang, c in shown.items()}
-    marketing = {
-        lang: c["consents"].get("marketing", {}).get("text", "") for lang, c in shown.items()
-    }
-    return processing, marketing, f"widget v{shown['ru']['version']}"
-
-
 def consents_record_new(tenant_id, lead_ids) -> int:
     """Record the consents of new leads, with the texts they were given under: the widget's
-    texts and version for widget leads, the submitting system's word for the others. New leads
-    without a consent (or already recorded) cost one query; the company is read only when a
-    widget lead needs the widget's texts."""
-    recorded = ConsentRecord.objects.for_tenant(tenant_id).filter(lead_id__in=lead_ids)
+    texts and version for widget leads, the submitting system's word for the others. Runs in
+    the transaction that creates the leads (an in-transaction subscriber of LeadsCreated,
+    which announces a lead once), so a lead and its consent are stored together: one query
+    to read the leads' answers, one insert, the widget's texts from the cache."""
     leads = (
         Lead.objects.for_tenant(tenant_id)
         .filter(pk__in=lead_ids, consent_processing=True)
-        .exclude(pk__in=recorded.values("lead_id"))
-        .only("pk", "source", "consent_marketing", "consent_source",
-              "consent_processing_at", "consent_marketing_at")
+        .values_list("pk", "source", "consent_marketing", "consent_source",
+                     "consent_processing_at", "consent_marketing_at")
     )  # fmt: skip
     texts = None
     rows = []
-    for lead in leads:
-        if lead.source == Source.WIDGET and texts is None:
-            texts = _widget_texts(Tenant.objects.get(pk=tenant_id))
+    now = timezone.now()
+    tenant_pk = uuid.UUID(str(tenant_id))  # events carry ids as text
+    for pk, source, marketing_given, where, processing_at, marketing_at in leads:
+        if source == Source.WIDGET and texts is None:
+            texts = WIDGET_CONSENT_TEXTS.get(tenant_id)
         processing, marketing, version = (
-            texts if lead.source == Source.WIDGET else ({}, {}, f"{lead.source}: as submitted")
+            texts if source == Source.WIDGET else ({}, {}, f"{source}: as submitted")
         )
-        common = {"tenant_id": tenant_id, "lead": lead, "granted": True, "version": version,
-                  "source": lead.consent_source}  # fmt: skip
+        common = {"tenant_id": tenant_pk, "lead_id": pk, "granted": True, "version": version,
+                  "source": where}  # fmt: skip
         rows.append(ConsentRecord(purpose=ConsentPurpose.PROCESSING, texts=processing,
-                                  created_at=lead.consent_processing_at or timezone.now(),
-                                  **common))  # fmt: skip
-        if lead.consent_marketing:
+                                  created_at=processing_at or now, **common))  # fmt: skip
+        if marketing_given:
             rows.append(ConsentRecord(purpose=ConsentPurpose.MARKETING, texts=marketing,
-                                      created_at=lead.consent_marketing_at or timezone.now(),
-                                      **common))  # fmt: skip
+                                      created_at=marketing_at or now, **common))  # fmt: skip
     if rows:
         ConsentRecord.objects.bulk_create(rows)
     return len(rows)
@@ -69,7 +60,7 @@ def consents_record_renewed(tenant_id, lead_ids) -> int:
     if not refused:
         return 0
     tenant = Tenant.objects.get(pk=tenant_id)
-    processing, _marketing, version = _widget_texts(tenant)
+    processing, _marketing, version = WIDGET_CONSENT_TEXTS.get(tenant_id)
     erased = set(
         ConsentRecord.objects.for_tenant(tenant)
         .filter(lead_id__in=refused, source="erasure")

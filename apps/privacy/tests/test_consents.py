@@ -8,7 +8,7 @@ import pytest
 from apps.enrichment.services.selection import enrichment_decisions
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
-from apps.leads.widget_config import widget_config_get
+from apps.leads.widget_config import widget_config_get, widget_config_save
 from apps.messaging.errors import Suppressed
 from apps.messaging.policy import ensure_may_send
 from apps.privacy.models import ConsentRecord
@@ -44,6 +44,30 @@ def test_a_widget_consent_is_stored_with_its_texts_and_version(
     assert processing.granted and processing.version == "widget v7"
     assert processing.texts == {"ru": "Согласен на обработку данных v7", "en": "I agree, v7"}
     assert processing.source == "https://a.test/form"
+
+
+def test_the_consent_is_written_in_the_transaction_that_creates_the_lead(tenant):
+    # no after-commit callback runs here: the consent must not wait for one
+    item = {"email": "atomic@example.test", "consent": {"processing": True, "marketing": False}}
+    lead_id = ingest_leads(tenant=tenant, items=[item], source="widget").results[0].lead_id
+
+    rows = list(ConsentRecord.objects.for_tenant(tenant).filter(lead_id=lead_id))
+    assert [(r.purpose, r.granted) for r in rows] == [("processing", True)]
+
+
+def test_renamed_company_and_edited_texts_are_what_the_next_consent_keeps(
+    tenant, django_capture_on_commit_callbacks
+):  # the texts are cached (privacy/flags.py): both changes must reach the next record
+    _widget_lead(tenant, django_capture_on_commit_callbacks)  # caches the texts
+    with django_capture_on_commit_callbacks(execute=True):
+        widget_config_save(tenant, actor=None, data={"consent_en": "%(company)s may call me"})
+        tenant.name = "Renamed Ltd"
+        tenant.save()
+    item = {"email": "later@example.test", "consent": {"processing": True}}
+    lead_id = ingest_leads(tenant=tenant, items=[item], source="widget").results[0].lead_id
+
+    record = ConsentRecord.objects.for_tenant(tenant).get(lead_id=lead_id)
+    assert record.texts["en"] == "Renamed Ltd may call me"
 
 
 def test_withdrawal_stops_messages_and_enrichment(
