@@ -36,7 +36,7 @@ def closed_company_refuses(tenant_id, lead_ids: list[int]) -> set[int]:
 
 
 def on_leads_created(event) -> None:
-    consents.consents_record_new(event.tenant_id, list(event.lead_ids))
+    consents.consents_record_new(event.tenant_id, list(event.lead_ids), event.source)
 
 
 def on_leads_merged(event) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
@@ -18,38 +18,59 @@ from apps.tenants.audit import AuditAction, audit_record
 from apps.tenants.models import Tenant
 
 
-def consents_record_new(tenant_id, lead_ids) -> int:
-    """Record the consents of new leads, with the texts they were given under: the widget's
-    texts and version for widget leads, the submitting system's word for the others. Runs in
-    the transaction that creates the leads (an in-transaction subscriber of LeadsCreated,
-    which announces a lead once), so a lead and its consent are stored together: one query
-    to read the leads' answers, one insert, the widget's texts from the cache."""
-    leads = (
-        Lead.objects.for_tenant(tenant_id)
-        .filter(pk__in=lead_ids, consent_processing=True)
-        .values_list("pk", "source", "consent_marketing", "consent_source",
-                     "consent_processing_at", "consent_marketing_at")
+def consents_record_new(tenant_id, lead_ids, source: str) -> int:
+    """Record the consents of new leads (all of one `source`), with the texts they were
+    given under: the widget's texts and version for widget leads, the submitting system's
+    word for the others. Runs in the transaction that creates the leads (an in-transaction
+    subscriber of LeadsCreated, which announces a lead once), so a lead and its consent are
+    stored together. On every widget submission: two INSERT … SELECT statements that copy
+    the answers from the lead rows, the texts from the cache."""
+    if source == Source.WIDGET:
+        processing, marketing, version = WIDGET_CONSENT_TEXTS.get(tenant_id)
+    else:
+        processing, marketing, version = {}, {}, f"{source}: as submitted"
+    recorded = 0
+    with connection.cursor() as cursor:
+        for purpose, texts in ((ConsentPurpose.PROCESSING, processing),
+                               (ConsentPurpose.MARKETING, marketing)):  # fmt: skip
+            sql, params = _copy_consents_sql(tenant_id, lead_ids, purpose, texts, version)
+            cursor.execute(sql, params)
+            recorded += cursor.rowcount
+    return recorded
+
+
+def _copy_consents_sql(tenant_id, lead_ids, purpose: str, texts: dict, version: str):
+    """INSERT … SELECT of one purpose's consent rows from the leads that gave it."""
+    record, lead = ConsentRecord._meta, Lead._meta
+    given = "consent_processing" if purpose == ConsentPurpose.PROCESSING else "consent_marketing"
+
+    def prep(meta, name, value):
+        return meta.get_field(name).get_db_prep_value(value, connection, prepared=False)
+
+    columns = ", ".join(
+        record.get_field(name).column
+        for name in ("tenant", "lead", "purpose", "granted", "texts", "version", "source",
+                     "created_at")
     )  # fmt: skip
-    texts = None
-    rows = []
-    now = timezone.now()
-    tenant_pk = uuid.UUID(str(tenant_id))  # events carry ids as text
-    for pk, source, marketing_given, where, processing_at, marketing_at in leads:
-        if source == Source.WIDGET and texts is None:
-            texts = WIDGET_CONSENT_TEXTS.get(tenant_id)
-        processing, marketing, version = (
-            texts if source == Source.WIDGET else ({}, {}, f"{source}: as submitted")
-        )
-        common = {"tenant_id": tenant_pk, "lead_id": pk, "granted": True, "version": version,
-                  "source": where}  # fmt: skip
-        rows.append(ConsentRecord(purpose=ConsentPurpose.PROCESSING, texts=processing,
-                                  created_at=processing_at or now, **common))  # fmt: skip
-        if marketing_given:
-            rows.append(ConsentRecord(purpose=ConsentPurpose.MARKETING, texts=marketing,
-                                      created_at=marketing_at or now, **common))  # fmt: skip
-    if rows:
-        ConsentRecord.objects.bulk_create(rows)
-    return len(rows)
+    ids = ", ".join(["%s"] * len(lead_ids))
+    sql = (
+        f"INSERT INTO {record.db_table} ({columns}) "  # noqa: S608 (names from the models)
+        f"SELECT tenant_id, id, %s, %s, %s, %s, consent_source, COALESCE({given}_at, %s) "
+        f"FROM {lead.db_table} WHERE tenant_id = %s AND id IN ({ids}) "
+        f"AND consent_processing = %s AND {given} = %s"
+    )
+    params = [
+        purpose,
+        True,
+        prep(record, "texts", texts),
+        version,
+        prep(record, "created_at", timezone.now()),
+        prep(lead, "tenant", uuid.UUID(str(tenant_id))),
+        *lead_ids,
+        True,
+        True,
+    ]
+    return sql, params
 
 
 def consents_record_renewed(tenant_id, lead_ids) -> int:
