@@ -23,26 +23,23 @@ def consents_record_new(tenant_id, lead_ids, source: str) -> int:
     given under: the widget's texts and version for widget leads, the submitting system's
     word for the others. Runs in the transaction that creates the leads (an in-transaction
     subscriber of LeadsCreated, which announces a lead once), so a lead and its consent are
-    stored together. On every widget submission: two INSERT … SELECT statements that copy
-    the answers from the lead rows, the texts from the cache."""
+    stored together. On every widget submission: one INSERT … SELECT that copies the
+    answers from the lead rows, the texts from the cache."""
     if source == Source.WIDGET:
         processing, marketing, version = WIDGET_CONSENT_TEXTS.get(tenant_id)
     else:
         processing, marketing, version = {}, {}, f"{source}: as submitted"
-    recorded = 0
+    sql, params = _copy_consents_sql(tenant_id, lead_ids, processing, marketing, version)
     with connection.cursor() as cursor:
-        for purpose, texts in ((ConsentPurpose.PROCESSING, processing),
-                               (ConsentPurpose.MARKETING, marketing)):  # fmt: skip
-            sql, params = _copy_consents_sql(tenant_id, lead_ids, purpose, texts, version)
-            cursor.execute(sql, params)
-            recorded += cursor.rowcount
-    return recorded
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
-def _copy_consents_sql(tenant_id, lead_ids, purpose: str, texts: dict, version: str):
-    """INSERT … SELECT of one purpose's consent rows from the leads that gave it."""
+def _copy_consents_sql(tenant_id, lead_ids, processing: dict, marketing: dict, version: str):
+    """One INSERT … SELECT: a processing row for each lead that consented, a marketing row
+    for each that also agreed to marketing (a UNION ALL; the texts travel typed — jsonb on
+    PostgreSQL — so the union needs no cast)."""
     record, lead = ConsentRecord._meta, Lead._meta
-    given = "consent_processing" if purpose == ConsentPurpose.PROCESSING else "consent_marketing"
 
     def prep(meta, name, value):
         return meta.get_field(name).get_db_prep_value(value, connection, prepared=False)
@@ -53,23 +50,20 @@ def _copy_consents_sql(tenant_id, lead_ids, purpose: str, texts: dict, version: 
                      "created_at")
     )  # fmt: skip
     ids = ", ".join(["%s"] * len(lead_ids))
-    sql = (
-        f"INSERT INTO {record.db_table} ({columns}) "  # noqa: S608 (names from the models)
-        f"SELECT tenant_id, id, %s, %s, %s, %s, consent_source, COALESCE({given}_at, %s) "
-        f"FROM {lead.db_table} WHERE tenant_id = %s AND id IN ({ids}) "
-        f"AND consent_processing = %s AND {given} = %s"
-    )
-    params = [
-        purpose,
-        True,
-        prep(record, "texts", texts),
-        version,
-        prep(record, "created_at", timezone.now()),
-        prep(lead, "tenant", uuid.UUID(str(tenant_id))),
-        *lead_ids,
-        True,
-        True,
-    ]
+    now = prep(record, "created_at", timezone.now())
+    tenant = prep(lead, "tenant", uuid.UUID(str(tenant_id)))
+    selects, params = [], []
+    for purpose, texts in ((ConsentPurpose.PROCESSING, processing),
+                           (ConsentPurpose.MARKETING, marketing)):  # fmt: skip
+        given = f"consent_{purpose}"  # the lead's columns: consent_processing(_at), …
+        selects.append(
+            f"SELECT tenant_id, id, %s, %s, %s, %s, consent_source, "  # noqa: S608
+            f"COALESCE({given}_at, %s) FROM {lead.db_table} WHERE tenant_id = %s "
+            f"AND id IN ({ids}) AND consent_processing = %s AND {given} = %s"
+        )
+        params += [purpose, True, prep(record, "texts", texts), version, now, tenant,
+                   *lead_ids, True, True]  # fmt: skip
+    sql = f"INSERT INTO {record.db_table} ({columns}) " + " UNION ALL ".join(selects)
     return sql, params
 
 
