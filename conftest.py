@@ -1,5 +1,6 @@
 """Shared fixtures: tenants, users for each role, logged-in web and API clients."""
 
+import os
 import socket
 
 import pytest
@@ -65,6 +66,12 @@ def _fast_and_isolated(request, settings, tmp_path):
                 "LOCATION": "fastlead-tests",
             }
         }
+    else:
+        # One Redis database for the whole run: each xdist worker keeps its keys under a
+        # prefix of its own, so that one worker's cache.clear() never empties another's.
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        default = settings.CACHES["default"]
+        settings.CACHES = {"default": {**default, "KEY_PREFIX": f"fastlead-test-{worker}"}}
     cache.clear()
     REDIS.reset()  # a test that saw Redis down must not make the next one skip it
     yield

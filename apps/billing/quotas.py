@@ -1,6 +1,8 @@
 """The lead quota: the API lead ingestion and the widget call.
 
     decision = lead_quota_reserve(tenant, count)   # before storing `count` NEW leads
+    pending = lead_quota_reservation(tenant, n)    # or: its statement, for a round trip
+    decision = lead_quota_settle(pending, row, needed=k)   # you make anyway; then its row
     decision.allowed / decision.refused            # store only `allowed` of them
     decision.raise_if_refused()                    # 402 quota_exceeded, naming the plan
     lead_quota_release(tenant, n)                  # give back what was reserved and not stored
@@ -81,24 +83,61 @@ def lead_quota_reserve(tenant, count: int = 1, *, entitlements=None) -> QuotaDec
     """
     if count <= 0:
         return _UNLIMITED
+    pending = lead_quota_reservation(tenant, count, entitlements=entitlements)
+    with _cursor() as cursor:
+        cursor.execute(pending.sql, pending.params)
+        row = cursor.fetchone()
+    return lead_quota_settle(pending, row, needed=count)
+
+
+@dataclass(frozen=True)
+class PendingReservation:
+    """A reservation's one statement, for a caller that sends it in a round trip it makes
+    anyway (the lead writer's lock-and-find); `lead_quota_settle` reads its answer."""
+
+    sql: str
+    params: list
+    limits: PlanLimits
+    count: int
+
+
+def lead_quota_reservation(tenant, count: int, *, entitlements=None) -> PendingReservation:
+    """The statement that reserves `count` new leads (count ≥ 1); run it inside the
+    transaction that stores them, then settle with its row."""
     ent = entitlements or plan_limits_get(tenant)
-    row = _reserve(ent, count)
+    sql, params = _reserve_sql(ent, count)
+    return PendingReservation(sql=sql, params=params, limits=ent, count=count)
+
+
+def lead_quota_settle(pending: PendingReservation, row, *, needed: int) -> QuotaDecision:
+    """The decision for the `needed` (≤ pending.count) leads that turned out to be new, from
+    the reservation statement's row (None: the period's meter did not exist yet). What was
+    reserved beyond `needed` is given back (a single submission reserves before it knows
+    whether it merges)."""
+    ent, count = pending.limits, pending.count
     if row is None:  # first lead of the period: open its meter, then count
         meter_ensure(ent.tenant_id, ent)
-        row = _reserve(ent, count)
+        with _cursor() as cursor:
+            cursor.execute(pending.sql, pending.params)
+            row = cursor.fetchone()
+    used, granted = int(row[0]), int(row[1])
+    if needed < count:
+        lead_quota_release(ent.tenant_id, granted, entitlements=ent)
+        if needed <= 0:
+            return _UNLIMITED
+        return lead_quota_reserve(ent.tenant_id, needed, entitlements=ent)
     if ent.lead_limit is None:  # counted, never refused
         return QuotaDecision(allowed=count, refused=0)
-    used, granted = row
     decision = _decide(ent, count, used, granted)
     _after_reserve(ent, used - granted, decision)
     return decision
 
 
-def lead_quota_release(tenant, count: int) -> None:
+def lead_quota_release(tenant, count: int, *, entitlements=None) -> None:
     """Give back `count` reserved leads that were not stored (never below zero)."""
     if count <= 0:
         return
-    ent = plan_limits_get(tenant)
+    ent = entitlements or plan_limits_get(tenant)
     table, used_col, tenant_col, start_col, updated_col = _columns()
     tenant_id, period_start, now = _params(ent)
     with _cursor() as cursor:
@@ -155,8 +194,9 @@ def _cursor():
     return connections[router.db_for_write(UsageMeter)].cursor()
 
 
-def _reserve(ent: PlanLimits, count: int) -> tuple[int, int] | None:
-    """One UPDATE ... RETURNING on the period's meter: (leads used now, granted to us).
+def _reserve_sql(ent: PlanLimits, count: int) -> tuple[str, list]:
+    """One UPDATE ... RETURNING on the period's meter: (leads used now, granted to us), no
+    row when the period's meter does not exist yet.
 
     SET expressions all read the row as it was before this statement, so `last_granted`
     receives exactly the grant that `leads_used` was increased by; the row lock taken by the
@@ -178,10 +218,7 @@ def _reserve(ent: PlanLimits, count: int) -> tuple[int, int] | None:
         f"WHERE {tenant_col} = %s AND {start_col} = %s "
         f"RETURNING {used_col}, {granted_col}"
     )
-    with _cursor() as cursor:
-        cursor.execute(sql, [*grant_params, *grant_params, now, tenant_id, period_start])
-        row = cursor.fetchone()
-    return (int(row[0]), int(row[1])) if row else None
+    return sql, [*grant_params, *grant_params, now, tenant_id, period_start]
 
 
 def _decide(ent: PlanLimits, count: int, used: int, granted: int) -> QuotaDecision:

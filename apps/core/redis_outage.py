@@ -164,3 +164,9 @@ class ResilientRedisCache(RedisCache):
     def add(self, *args, **kwargs):
         added = super().add(*args, **kwargs)
         return True if added is None else added  # None: the error was ignored
+
+    def clear(self) -> None:
+        """Delete this cache's keys (its KEY_PREFIX) only. django-redis flushes the whole
+        database, which may also hold Celery's queues (CELERY_BROKER_URL defaults to the same
+        REDIS_URL) and other processes' caches."""
+        self.delete_pattern("*")

@@ -107,8 +107,11 @@ class TenantFlag:
 def tenant_flags_prefetched(tenant_id) -> Iterator[None]:
     """Within this block the first flag read for `tenant_id` reads every flag of the tenant
     in one `get_many`, and later reads use it (the subscribers of one event ask several).
-    A flag changed meanwhile is seen by the next block (each event's delivery is one)."""
-    if tenant_id is None:
+    A flag changed meanwhile is seen by the next block (each event's delivery is one). Inside
+    a block for the same tenant (a widget submission and the events it raises), the outer
+    block's read serves."""
+    current = _prefetch.get()
+    if tenant_id is None or (current is not None and current[0] == str(tenant_id)):
         yield
         return
     token = _prefetch.set((str(tenant_id), {}))

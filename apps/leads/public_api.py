@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
+from apps.core.tenant_flags import tenant_flags_prefetched
 from apps.features.selectors import entitlements_get
 from apps.leads import public_gate as gate
 from apps.leads.ingestion import ingest_leads
@@ -198,6 +199,34 @@ def _hosted_source(request, widget: WidgetTenant, submission: WidgetSubmission):
 
 
 def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted=None) -> JsonResponse:
+    # Only the key's tenant id is known (cached): a Tenant with just its id is all
+    # ingestion needs, and saves a query on every submission.
+    tenant = gate.widget_tenant(widget)
+    entitlements = entitlements_get(tenant)  # one cache round trip when warm
+    # Every per-tenant flag this submission and its events ask: one cache round trip.
+    with tenant_flags_prefetched(widget.tenant_id):
+        if entitlements.is_blocked or submissions_refused(widget.tenant_id):
+            return gate.unavailable()
+        outcome = ingest_leads(
+            tenant=tenant,
+            items=[_item(submission, hosted)],
+            source=hosted.source if hosted is not None else Source.WIDGET.value,
+            consent_source=submission.page_url or "widget",
+            durable=getattr(settings, "LEADS_WIDGET_DURABLE_COMMIT", False),
+            entitlements=entitlements,
+        )
+    if outcome.quota_error is not None:
+        return gate.unavailable()
+    result = outcome.results[0]
+    if result.status == "rejected":
+        return gate.error_response("invalid", _("Some fields are invalid."), 400, result.errors)
+    if submission.submission_id:  # the widget's next step (booking) acts for this lead
+        visitor_lead_remember(widget.tenant_id, submission.submission_id, result.lead_id)
+    return JsonResponse(RECEIVED, status=201)
+
+
+def _item(submission: WidgetSubmission, hosted) -> dict:
+    """The submission as an ingestion item: the person, the consents and one action."""
     metadata = {"page_url": submission.page_url} if submission.page_url else {}
     if hosted is not None:
         metadata[f"{hosted.source}_ref"] = hosted.ref  # e.g. hyropage_ref: the page's id
@@ -207,7 +236,7 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted=None) -> J
         metadata["preferred_channel"] = submission.channel
     if submission.test:
         metadata["test"] = True
-    item = {
+    return {
         "name": submission.name,
         "email": submission.email,
         "phone": submission.phone,
@@ -224,28 +253,6 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted=None) -> J
             }
         ],
     }
-    # Only the key's tenant id is known (cached): a Tenant with just its id is all
-    # ingestion needs, and saves a query on every submission.
-    tenant = gate.widget_tenant(widget)
-    entitlements = entitlements_get(tenant)  # one cache round trip when warm
-    if entitlements.is_blocked or submissions_refused(widget.tenant_id):
-        return gate.unavailable()
-    outcome = ingest_leads(
-        tenant=tenant,
-        items=[item],
-        source=hosted.source if hosted is not None else Source.WIDGET.value,
-        consent_source=submission.page_url or "widget",
-        durable=getattr(settings, "LEADS_WIDGET_DURABLE_COMMIT", False),
-        entitlements=entitlements,
-    )
-    if outcome.quota_error is not None:
-        return gate.unavailable()
-    result = outcome.results[0]
-    if result.status == "rejected":
-        return gate.error_response("invalid", _("Some fields are invalid."), 400, result.errors)
-    if submission.submission_id:  # the widget's next step (booking) acts for this lead
-        visitor_lead_remember(widget.tenant_id, submission.submission_id, result.lead_id)
-    return JsonResponse(RECEIVED, status=201)
 
 
 @require_GET

@@ -13,6 +13,7 @@ from apps.core.personal_data import (
 from apps.leads.models import Source
 from apps.leads.panels import lead_panel_register
 from apps.leads.widget_hooks import register_submission_gate
+from apps.privacy.flags import tenant_closed_now
 from apps.privacy.models import ConsentPurpose, ConsentRecord
 from apps.privacy.services import closure, consents
 
@@ -32,7 +33,7 @@ def _lead_card_context(tenant, lead) -> dict:
 
 def closed_company_refuses(tenant_id, lead_ids: list[int]) -> set[int]:
     """A closed company's leads are neither messaged nor enriched while it is read-only."""
-    return set(lead_ids) if closure.tenant_closed_now(tenant_id) else set()
+    return set(lead_ids) if tenant_closed_now(tenant_id) else set()
 
 
 def on_leads_created(event) -> None:

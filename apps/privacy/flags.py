@@ -1,12 +1,25 @@
-"""The consent texts a company's widget shows now, cached per tenant (apps/core/tenant_flags.py)
-for the consent record every widget lead gets: computing them reads the company and its
-widget settings. Invalidated by every save of either (wired in PrivacyConfig.ready())."""
+"""Privacy's per-tenant cached answers (apps/core/tenant_flags.py), asked on every widget
+submission; invalidated by every save of the rows behind them (wired in PrivacyConfig.ready()):
+- COMPANY_CLOSED: is the company closed (read-only, refusing submissions)?
+- WIDGET_CONSENT_TEXTS: the consent texts its widget shows now, for the consent record every
+  widget lead gets (computing them reads the company and its widget settings).
+"""
 
 from __future__ import annotations
 
 from apps.core.tenant_flags import TenantFlag
 from apps.leads.widget_config import public_config_from, widget_settings_read
+from apps.privacy.models import ClosureStatus, TenantClosure
 from apps.tenants.models import Tenant
+
+
+def tenant_closed_now(tenant_id) -> bool:
+    """One query, never cached (a batch of messages costs the same queries every time)."""
+    return (
+        TenantClosure.objects.unscoped()
+        .filter(tenant_id=tenant_id, status=ClosureStatus.CLOSED)
+        .exists()
+    )
 
 
 def widget_consent_texts(tenant_id: str) -> tuple[dict, dict, str]:
@@ -23,4 +36,5 @@ def widget_consent_texts(tenant_id: str) -> tuple[dict, dict, str]:
     return processing, marketing, f"widget v{shown['ru']['version']}"
 
 
+COMPANY_CLOSED = TenantFlag("company-closed", tenant_closed_now)
 WIDGET_CONSENT_TEXTS = TenantFlag("widget-consent-texts", widget_consent_texts)

@@ -16,21 +16,15 @@ from apps.core.ratelimit import (
     default_backend,
     ip_bucket,
 )
-
-REDIS_CACHE = {
-    "BACKEND": "django_redis.cache.RedisCache",
-    "LOCATION": "redis://127.0.0.1:6379/15",
-    "KEY_PREFIX": "fastlead-tests",
-    "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-}
+from tests.redis_cache import redis_cache_empty, redis_cache_settings
 
 
 @pytest.fixture(params=["cache", "redis"])
 def limiter(request, settings, tmp_path):
     if request.param == "redis":
-        settings.CACHES = {"default": REDIS_CACHE}
+        settings.CACHES = {"default": redis_cache_settings()}
         try:
-            cache.clear()
+            redis_cache_empty()
         except Exception:
             pytest.skip("no Redis on 127.0.0.1:6379")
         backend = default_backend()
@@ -38,7 +32,10 @@ def limiter(request, settings, tmp_path):
     else:
         backend = CacheBackend(lock_dir=tmp_path / "locks")
     yield Limiter(backend)
-    cache.clear()
+    if request.param == "redis":
+        redis_cache_empty()
+    else:
+        cache.clear()
 
 
 def _key():

@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from apps.billing.quotas import (
     QuotaDecision,
     lead_quota_release,
+    lead_quota_reservation,
     lead_quota_reserve,
+    lead_quota_settle,
     quota_exceeded_error,
 )
 from apps.core.events import emit
@@ -275,18 +277,20 @@ def _store(ctx: _Context, clean, results, lists) -> None:
 def _write(ctx: _Context, keyed, results, lists, single: bool):
     """Find, match and write; (id mapping, item → lead id, actions added) or None when a
     single submission lost the race for its new lead (the caller retries: it merges)."""
-    # One round trip: the tenant's ingestion lock, ids for as many leads as could be new, and
-    # the leads these items may merge into.
-    reserved, by_ref, by_identity, existing = writer.lock_and_find(
+    # One round trip: the tenant's ingestion lock, ids for as many leads as could be new, the
+    # leads these items may merge into and (a single submission) its quota reservation.
+    pending = _quota_pending(ctx, len(keyed)) if single else None
+    reserved, by_ref, by_identity, existing, reservation_row = writer.lock_and_find(
         ctx.tenant,
         count=len(keyed),
         refs={k[1].reference for k in keyed if k[1].reference},
         identities={k[3] for k in keyed},
         durable=ctx.durable,
         shared=single,
+        also=(pending.sql, pending.params) if pending else None,
     )
     lead_of, new_rows = _match(ctx, keyed, results, by_ref, by_identity, lists, reserved)
-    decision = _reserve_quota(ctx, len(new_rows))
+    decision = _reserve_quota(ctx, len(new_rows), pending, reservation_row)
     if decision.refused:
         new_rows, keyed = _refuse(new_rows, keyed, lead_of, results, decision)
     merged_ids = {lead_id for lead_id in lead_of.values() if lead_id in existing}
@@ -316,12 +320,23 @@ def _note_customer_months(ctx: _Context, keyed, lead_of, merged_ids, actions) ->
             ctx.customer_months.add(date(at.year, at.month, 1))
 
 
-def _reserve_quota(ctx: _Context, count: int):
+def _quota_pending(ctx: _Context, count: int):
+    """A single submission's reservation, to travel with the lock-and-find (PostgreSQL): it
+    reserves before knowing whether the item merges, and gives the lead back if it does."""
+    if not ctx.count_quota or not writer.sends_together():
+        return None
+    return lead_quota_reservation(ctx.tenant, count, entitlements=ctx.entitlements)
+
+
+def _reserve_quota(ctx: _Context, count: int, pending=None, row=None):
     """Reserve `count` new leads on the plan's lead quota (inside this transaction: a
-    rollback gives them back)."""
+    rollback gives them back); with `pending`, settle the reservation already sent."""
     if not ctx.count_quota:
         return QuotaDecision(allowed=count, refused=0)
-    ctx.quota_decision = lead_quota_reserve(ctx.tenant, count, entitlements=ctx.entitlements)
+    if pending is not None:
+        ctx.quota_decision = lead_quota_settle(pending, row, needed=count)
+    else:
+        ctx.quota_decision = lead_quota_reserve(ctx.tenant, count, entitlements=ctx.entitlements)
     return ctx.quota_decision
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import zlib
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from django.db import connection
@@ -124,6 +124,19 @@ def lock_tenant_ingestion(tenant) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(tenant)])
 
 
+class Found(NamedTuple):
+    reserved: list[int] | None  # lead ids from the sequence (None on SQLite)
+    by_ref: dict[str, int]
+    by_identity: dict[str, int]
+    existing: dict[int, dict]
+    also: tuple | None = None  # the first row of the `also` statement (PostgreSQL)
+
+
+def sends_together() -> bool:
+    """Whether `lock_and_find` can carry another statement in its round trip (PostgreSQL)."""
+    return _is_postgres()
+
+
 def lock_and_find(
     tenant,
     *,
@@ -132,7 +145,8 @@ def lock_and_find(
     identities: set[str],
     durable: bool = True,
     shared: bool = False,
-):
+    also: tuple[str, list] | None = None,
+) -> Found:
     """Take the tenant's ingestion lock, reserve `count` lead ids and find the existing leads
     with these references or identities — in one round trip on PostgreSQL.
 
@@ -142,14 +156,20 @@ def lock_and_find(
     submissions run side by side and settle their races on the unique constraints (see
     `write_batch`), while a batch, holding it exclusively, still sees none of them half-done.
     `durable=False` lets this transaction's COMMIT return before its WAL
-    reaches the disk (see `ingest_leads`). Returns (reserved ids or None on SQLite, by_ref,
-    by_identity, existing):
+    reaches the disk (see `ingest_leads`). `also`: one more statement (sql, params) for the
+    same round trip, after the lock — billing's quota reservation — whose first row comes
+    back as `also` (only where `sends_together()`).
     by_ref/by_identity map to lead ids; `existing` maps a lead id to
     {"manual_fields": [...], <person field>: value, ...} for blank-filling merges.
     """
+    also_row = None
     if _is_postgres():
-        reserved, rows = _lock_and_find_pg(tenant, count, refs, identities, durable, shared)
+        reserved, also_row, rows = _lock_and_find_pg(
+            tenant, count, refs, identities, durable, shared, also
+        )
     else:
+        if also is not None:
+            raise ValueError("lock_and_find carries another statement on PostgreSQL only")
         reserved, rows = None, _find_existing_orm(tenant, refs, identities)
     by_ref, by_identity, existing = {}, {}, {}
     for pk, external_id, ident, manual, *person in rows:
@@ -162,10 +182,10 @@ def lock_and_find(
             "manual_fields": manual or [],
             **dict(zip(FILL_FIELDS, person, strict=True)),
         }
-    return reserved, by_ref, by_identity, existing
+    return Found(reserved, by_ref, by_identity, existing, also_row)
 
 
-def _lock_and_find_pg(tenant, count, refs, identities, durable, shared):
+def _lock_and_find_pg(tenant, count, refs, identities, durable, shared, also):
     statements = [] if durable else ["SET LOCAL synchronous_commit TO off"]
     lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     statements.append(
@@ -173,6 +193,9 @@ def _lock_and_find_pg(tenant, count, refs, identities, durable, shared):
         "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM l, generate_series(1, %s)"
     )
     params = [_lock_key(tenant), Lead._meta.db_table, count]
+    if also is not None:
+        statements.append(also[0])
+        params += also[1]
     find_sql, find_params = _find_sql(tenant, refs, identities)
     if find_sql:
         statements.append(find_sql)
@@ -183,8 +206,9 @@ def _lock_and_find_pg(tenant, count, refs, identities, durable, shared):
         if not durable:
             cursor.nextset()  # past the SET
         reserved = [row[0] for row in cursor.fetchall()]
+        also_row = cursor.fetchone() if also is not None and cursor.nextset() else None
         rows = cursor.fetchall() if find_sql and cursor.nextset() else []
-    return reserved, rows
+    return reserved, also_row, rows
 
 
 def _find_sql(tenant, refs, identities) -> tuple[str, list]:

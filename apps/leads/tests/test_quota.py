@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from apps.billing.models import UsageMeter
 from apps.billing.tests.helpers import meter_set, meter_used, subscribe
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
@@ -79,3 +80,48 @@ def test_an_unlimited_plan_takes_everything(tenant):
         tenant=tenant, items=[{"lead_id": str(i)} for i in range(30)], source="api"
     )
     assert outcome.summary["created"] == 30 and outcome.quota_error is None
+
+
+# A single submission (the widget, one API lead) reserves its lead in the lock-and-find round
+# trip, before it knows whether it merges (apps/leads/ingestion/service.py, PostgreSQL).
+
+
+def test_a_single_new_lead_counts_once(tenant):
+    subscribe(tenant, "email_2500")
+    meter_set(tenant, 10)
+    outcome = ingest_leads(tenant=tenant, items=[{"email": "new@example.com"}], source="widget")
+    assert outcome.results[0].status == "created" and outcome.quota_error is None
+    assert meter_used(tenant) == 11
+
+
+def test_a_single_merge_gives_its_reservation_back(tenant):
+    subscribe(tenant, "email_2500")
+    make_leads(tenant, [{"email": "again@example.com"}])
+    meter_set(tenant, 10)
+    outcome = ingest_leads(tenant=tenant, items=[{"email": "again@example.com"}], source="widget")
+    assert outcome.results[0].status == "merged" and outcome.quota_error is None
+    assert meter_used(tenant) == 10
+
+
+def test_at_a_hard_limit_a_single_merge_is_taken_and_a_new_lead_refused(nearly_full):
+    make_leads(nearly_full, [{"email": "known@example.com"}])
+    meter_set(nearly_full, 2500)
+    merged = ingest_leads(
+        tenant=nearly_full, items=[{"email": "known@example.com"}], source="widget"
+    )
+    refused = ingest_leads(
+        tenant=nearly_full, items=[{"email": "stranger@example.com"}], source="widget"
+    )
+    assert merged.results[0].status == "merged" and merged.quota_error is None
+    assert refused.results[0].status == "rejected" and refused.quota_error is not None
+    assert meter_used(nearly_full) == 2500
+    with tenant_scope(nearly_full):
+        assert not Lead.objects.filter(email="stranger@example.com").exists()
+
+
+def test_the_first_single_lead_of_a_period_opens_its_meter(tenant):
+    subscribe(tenant, "email_2500")
+    UsageMeter.objects.for_tenant(tenant).delete()
+    outcome = ingest_leads(tenant=tenant, items=[{"email": "first@example.com"}], source="api")
+    assert outcome.results[0].status == "created"
+    assert meter_used(tenant) == 1

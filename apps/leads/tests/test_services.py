@@ -210,10 +210,10 @@ def test_a_single_submission_that_loses_the_race_merges(tenant, monkeypatch):
 
     def blind_first_lookup(tenant, **kwargs):
         calls.append(kwargs["shared"])
-        reserved, by_ref, by_identity, existing = real_find(tenant, **kwargs)
+        found = real_find(tenant, **kwargs)
         if len(calls) == 1:  # as if the other submission had not committed yet
-            return reserved, {}, {}, {}
-        return reserved, by_ref, by_identity, existing
+            return found._replace(by_ref={}, by_identity={}, existing={})
+        return found
 
     monkeypatch.setattr(writer, "lock_and_find", blind_first_lookup)
     outcome = ingest_leads(

@@ -2,14 +2,18 @@
 
 import json
 import uuid
+from datetime import UTC, datetime
+from unittest import mock
 
 import pytest
+import time_machine
 from django.core.cache import cache
 
 from apps.leads.models import Lead, LeadAction, TimelineEntry
 from apps.leads.tests.conftest import url
 from apps.tenants.keys import publishable_key_get_or_create, publishable_key_rotate
 from apps.tenants.scoping import tenant_scope
+from tests.redis_cache import redis_cache_empty, redis_cache_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -44,20 +48,24 @@ def any_cache(request, settings):
     if request.param == "locmem":
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     else:
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": "redis://127.0.0.1:6379/15",
-                "KEY_PREFIX": "fastlead-tests",
-                "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-            }
-        }
+        settings.CACHES = {"default": redis_cache_settings()}
         try:
-            cache.clear()
+            redis_cache_empty()
         except Exception:
             pytest.skip("no Redis on 127.0.0.1:6379")
     yield request.param
-    cache.clear()
+    if request.param == "redis":
+        redis_cache_empty()
+    else:
+        cache.clear()
+
+
+@pytest.fixture
+def mid_window():
+    """The fixed-window counters' clock stopped mid-minute: a test on a slow machine never
+    sees its counts reset by a new window."""
+    with time_machine.travel(datetime(2026, 3, 2, 12, 0, 30, tzinfo=UTC), tick=False):
+        yield
 
 
 # --- submissions --------------------------------------------------------------------------
@@ -285,7 +293,7 @@ def test_the_private_api_has_no_cors(admin_api, tenant):
 
 
 def test_per_ip_rate_limit_answers_429_with_retry_after(
-    client, tenant, publishable_key, settings, any_cache
+    client, tenant, publishable_key, settings, any_cache, mid_window
 ):
     settings.LEADS_WIDGET_RATE_PER_IP = 3
     statuses = [
@@ -305,7 +313,9 @@ def test_per_ip_rate_limit_answers_429_with_retry_after(
         assert Lead.objects.count() == 4
 
 
-def test_per_key_rate_limit_counts_every_ip(client, publishable_key, settings, any_cache):
+def test_per_key_rate_limit_counts_every_ip(
+    client, publishable_key, settings, any_cache, mid_window
+):
     settings.LEADS_WIDGET_RATE_PER_KEY = 2
     codes = [
         submit(
@@ -355,3 +365,14 @@ def test_a_page_on_this_very_host_is_allowed(client, publishable_key):
     response = submit(client, publishable_key, origin="http://testserver")
 
     assert response.status_code == 201
+
+
+def test_a_submission_reads_its_companys_flags_once(client, tenant, publishable_key):
+    # the flags of the closure check, the consent texts and every subscriber of the new
+    # lead's events (apps/core/tenant_flags.py): one read of the cache for all of them
+    submit(client, publishable_key, {**GOOD, "email": "warm@example.com"})  # caches them
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        response = submit(client, publishable_key, {**GOOD, "email": "next@example.com"})
+    assert response.status_code == 201
+    flag_reads = [c for c in get_many.call_args_list if any("tflag:" in k for k in c.args[0])]
+    assert len(flag_reads) == 1

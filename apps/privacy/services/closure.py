@@ -6,7 +6,6 @@ happened. Staff may restore it within the 30 days (admin action)."""
 from __future__ import annotations
 
 import structlog
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
@@ -18,45 +17,26 @@ from apps.billing.services.subscription_actions import (
 )
 from apps.core import private_files
 from apps.core.errors import ApplicationError, Conflict
+from apps.privacy.flags import COMPANY_CLOSED
 from apps.privacy.models import CLOSURE_GRACE, ClosureStatus, TenantClosure, TenantExport
 from apps.privacy.services.company_export import tenant_files, tenant_models
 from apps.tenants.audit import AuditAction, audit_record
 from apps.tenants.models import Tenant
 
 logger = structlog.get_logger("fastlead.privacy.closure")
-CACHE_SECONDS = 300
 
 
 def closure_get(tenant) -> TenantClosure | None:
     return TenantClosure.objects.for_tenant(tenant).first()
 
 
-def _cache_key(tenant_id) -> str:
-    return f"privacy:closed:{tenant_id}"
-
-
-def tenant_closed_now(tenant_id) -> bool:
-    """One query, never cached (a batch of messages costs the same queries every time)."""
-    return (
-        TenantClosure.objects.unscoped()
-        .filter(tenant_id=tenant_id, status=ClosureStatus.CLOSED)
-        .exists()
-    )
-
-
 def tenant_is_closed(tenant_id) -> bool:
     """Cached (the widget asks on every submission); forgotten when a closure changes."""
-    key = _cache_key(tenant_id)
-    closed = cache.get(key)
-    if closed is None:
-        closed = tenant_closed_now(tenant_id)
-        cache.set(key, closed, CACHE_SECONDS)
-    return closed
+    return COMPANY_CLOSED.get(tenant_id)
 
 
 def _forget(tenant_id) -> None:
-    cache.delete(_cache_key(tenant_id))
-    transaction.on_commit(lambda: cache.delete(_cache_key(tenant_id)))
+    COMPANY_CLOSED.invalidate(tenant_id)  # now and after commit
 
 
 def _billing(call, **kwargs) -> str:
