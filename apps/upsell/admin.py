@@ -26,6 +26,7 @@ from apps.upsell.models import (
     CaseTransition,
     CatalogueItem,
     Classification,
+    DraftSource,
     Ticket,
     UpsellCase,
     UpsellSettings,
@@ -117,14 +118,16 @@ class UpsellCaseAdmin(admin.ModelAdmin):
     actions = [approve_selected, mark_won]
     fields = (
         "tenant", "status", "score", "product", "tier", "ticket_text", "rationale", "evidence",
-        "classified_by", "lead", "email_subject", "email_body", "call_script", "reject_reason",
-        "decided_by", "decided_at", "decided_via", "email_state", "email_detail",
-        "call_state", "call_detail", "call_summary", "call_transcript", "history_table",
+        "classified_by", "drafted_by", "lead", "email_subject", "email_body", "call_script",
+        "reject_reason", "decided_by", "decided_at", "decided_via", "email_state", "email_detail",
+        "call_state", "call_detail", "call_summary", "call_transcript", "won_amount",
+        "won_currency", "history_table",
     )  # fmt: skip
     readonly_fields = (
         "tenant", "status", "score", "product", "tier", "ticket_text", "rationale", "evidence",
-        "classified_by", "lead", "decided_by", "decided_at", "decided_via", "email_state",
-        "email_detail", "call_state", "call_detail", "call_summary", "call_transcript",
+        "classified_by", "drafted_by", "lead", "decided_by", "decided_at", "decided_via",
+        "email_state", "email_detail", "call_state", "call_detail", "call_summary",
+        "call_transcript", "won_amount", "won_currency",
         "history_table",
     )  # fmt: skip
 
@@ -183,6 +186,16 @@ class UpsellCaseAdmin(admin.ModelAdmin):
         if cls.offline:
             return _("offline keyword heuristic (no AI)")
         return f"{cls.model} · {cls.input_tokens}+{cls.output_tokens} tokens · ${cls.cost}"
+
+    @admin.display(description=_("drafted by"))
+    def drafted_by(self, case):
+        if case.draft_source != DraftSource.AI:
+            reason = f" ({case.draft_error})" if case.draft_error else ""
+            return _("fixed template (no AI)") + reason
+        return (
+            f"{case.draft_model} · {case.draft_input_tokens}+{case.draft_output_tokens} tokens"
+            f" · ${case.draft_cost}"
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != CaseStatus.AWAITING_APPROVAL:

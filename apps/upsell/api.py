@@ -1,4 +1,5 @@
-"""/api/v1/tenants/{tenant_id}/tickets/ (POST a ticket) and …/upsell/cases/ (the cases)."""
+"""/api/v1/tenants/{tenant_id}/tickets/ (POST a ticket), …/upsell/cases/ (the cases) and
+…/upsell/cases/{case_id}/won/ (mark a case won)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,9 +13,15 @@ from apps.tenants.roles import Role
 from apps.upsell import selectors, services
 from apps.upsell.helpdesk import generic_ticket
 from apps.upsell.models import CaseStatus, TicketSource
-from apps.upsell.serializers import CaseSerializer, TicketInSerializer, TicketOutSerializer
+from apps.upsell.serializers import (
+    CaseSerializer,
+    CaseWonSerializer,
+    TicketInSerializer,
+    TicketOutSerializer,
+)
 
 TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
+CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 STATUS = OpenApiParameter(
     "status", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=CaseStatus.values, required=False
 )
@@ -78,3 +85,26 @@ class CaseListAPI(TenantAPIView):
             )
         cases = selectors.case_list(self.tenant, status=status or "")[:MAX_CASES]
         return Response(CaseSerializer(cases, many=True).data)
+
+
+@extend_schema(tags=["upsell"], parameters=[TENANT_ID, CASE_ID])
+class CaseWonAPI(TenantAPIView):
+    roles = {"POST": Role.ADMIN}
+
+    @extend_schema(
+        operation_id="markUpsellCaseWon",
+        summary="Mark an upsell case won, optionally with the amount",
+        description="A tenant admin records that the upsell was sold: the case becomes `won` "
+        "and its lead `won`. Only a case whose outreach finished (`done` or `failed`) can be "
+        "won; any other answers 409 `illegal_transition`. `amount` is in minor units with its "
+        "ISO 4217 `currency`." + LOCKED,
+        request=CaseWonSerializer,
+        responses={200: CaseSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, tenant_id, case_id):
+        ensure_feature(self.tenant, services.TOOL)
+        case = selectors.case_get(self.tenant, case_id)
+        serializer = CaseWonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.case_mark_won(case, actor=request.user, via="api", **serializer.validated_data)
+        return Response(CaseSerializer(selectors.case_get(self.tenant, case_id)).data)

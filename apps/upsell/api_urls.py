@@ -1,4 +1,4 @@
-"""/api/v1/tenants/{tenant_id}/tickets/ and …/upsell/cases/"""
+"""/api/v1/tenants/{tenant_id}/tickets/, …/upsell/cases/ and …/upsell/cases/{id}/won/"""
 
 from django.urls import path
 
@@ -9,4 +9,9 @@ tenant = "tenants/<str:tenant_id>/"
 urlpatterns = [
     path(f"{tenant}tickets/", api.TicketCreateAPI.as_view(), name="api-tickets"),
     path(f"{tenant}upsell/cases/", api.CaseListAPI.as_view(), name="api-upsell-cases"),
+    path(
+        f"{tenant}upsell/cases/<int:case_id>/won/",
+        api.CaseWonAPI.as_view(),
+        name="api-upsell-case-won",
+    ),
 ]

@@ -15,9 +15,11 @@ class UpsellConfig(AppConfig):
     def ready(self) -> None:
         # These read models: loaded once the app registry is ready.
         from apps.upsell import personal_data
+        from apps.upsell.drafts import OutreachDraft, template_draft_offline
         from apps.upsell.panels import lead_upsell_context
 
         register_offline_handler(TicketClassification, classify_offline)
+        register_offline_handler(OutreachDraft, template_draft_offline)
         lead_panel_register("upsell/_lead_panel.html", lead_upsell_context)
         register_nav(*NAV)
         personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.crypto import decrypt_text, encrypt_text
+from apps.core.money import format_money
 from apps.tenants.scoping import TenantOwnedModel
 
 DEFAULT_THRESHOLD = 0.7
@@ -196,6 +197,11 @@ class ChannelState(models.TextChoices):
     SKIPPED = "skipped", _("Skipped")
 
 
+class DraftSource(models.TextChoices):
+    AI = "ai", _("AI draft")
+    TEMPLATE = "template", _("Template draft")
+
+
 class UpsellCase(TenantOwnedModel):
     """An upsell chance found in a ticket. `status` changes only through
     `apps.upsell.transitions.case_transition` (one history row per change)."""
@@ -216,6 +222,21 @@ class UpsellCase(TenantOwnedModel):
     email_subject = models.CharField(_("e-mail subject"), max_length=200, blank=True)
     email_body = models.TextField(_("e-mail"), blank=True)
     call_script = models.TextField(_("call script"), blank=True)
+    # Who wrote the drafts above (before any edit), recorded as a classification records it.
+    draft_source = models.CharField(
+        _("draft"), max_length=10, choices=DraftSource.choices, default=DraftSource.TEMPLATE
+    )
+    draft_language = models.CharField(_("draft language"), max_length=8, blank=True)
+    draft_model = models.CharField(max_length=100, blank=True)
+    draft_input_tokens = models.PositiveIntegerField(default=0)
+    draft_output_tokens = models.PositiveIntegerField(default=0)
+    draft_cost = models.DecimalField(
+        _("draft AI cost, USD"), max_digits=12, decimal_places=6, default=0
+    )
+    draft_ai_usage_id = models.BigIntegerField(null=True, blank=True)
+    draft_error = models.CharField(max_length=300, blank=True)
+    won_amount = models.BigIntegerField(_("won amount, minor units"), null=True, blank=True)
+    won_currency = models.CharField(_("won currency"), max_length=3, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -248,6 +269,13 @@ class UpsellCase(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"upsell case {self.pk}"
+
+    @property
+    def won_display(self) -> str:
+        """The won amount for people ("12 990,00 RUB"), or "" when none was given."""
+        if self.won_amount is None or not self.won_currency:
+            return ""
+        return format_money(self.won_amount, self.won_currency)
 
 
 class OutreachClaim(TenantOwnedModel):

@@ -52,6 +52,17 @@ def cases_for_lead(tenant, lead_id: int):
     )
 
 
+def catalogue_item_for_case(tenant, case) -> CatalogueItem | None:
+    """The catalogue entry a case recommends (its price and description), if still listed."""
+    if not case.product:
+        return None
+    return (
+        CatalogueItem.objects.for_tenant(tenant)
+        .filter(product__iexact=case.product, tier__iexact=case.tier)
+        .first()
+    )
+
+
 def catalogue(tenant):
     return list(CatalogueItem.objects.for_tenant(tenant).order_by("product", "tier", "id"))
 

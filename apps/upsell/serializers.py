@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from apps.core.api import StrictFieldsMixin
-from apps.upsell.models import CaseStatus, ChannelState
+from apps.upsell.models import CaseStatus, ChannelState, DraftSource
 
 
 class StrictCharField(serializers.CharField):
@@ -67,4 +67,22 @@ class CaseSerializer(serializers.Serializer):
     call_summary = serializers.CharField()
     decided_via = serializers.CharField()
     decided_at = serializers.DateTimeField(allow_null=True)
+    draft_source = serializers.ChoiceField(
+        choices=DraftSource.choices, help_text="Who wrote the drafts: Claude, or the template."
+    )
+    won_amount = serializers.IntegerField(
+        allow_null=True, help_text="Won amount in minor units (kopecks, cents), if given."
+    )
+    won_currency = serializers.CharField(help_text="ISO 4217 code of `won_amount`, or empty.")
     created_at = serializers.DateTimeField()
+
+
+class CaseWonSerializer(StrictFieldsMixin, serializers.Serializer):
+    amount = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None,
+        help_text="What the customer bought for, in minor units (kopecks, cents). Optional.",
+    )  # fmt: skip
+    currency = serializers.RegexField(
+        r"^[A-Z]{3}$", required=False, allow_blank=True, default="",
+        help_text="ISO 4217 code (e.g. RUB); required with `amount`.",
+    )  # fmt: skip

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from apps.ai.client import get_llm_client
 from apps.ai.providers.base import ProviderError as AIProviderError
 from apps.core.errors import ApplicationError, ObjectNotFound, ValidationFailed
+from apps.core.money import Money
 from apps.leads.identity import InvalidPhone, normalize_email, normalize_phone
 from apps.leads.ingestion.service import CREATED, MERGED, ingest_leads
 from apps.leads.models import Lead, LeadList, LeadStatus, ListKind, Source
@@ -37,7 +38,7 @@ from apps.upsell.models import (
     WorkStatus,
 )
 from apps.upsell.prompt import OFFLINE_MAX_SCORE, build_classification_request
-from apps.upsell.transitions import case_transition
+from apps.upsell.transitions import IllegalTransition, can_transition, case_transition
 
 logger = structlog.get_logger(__name__)
 TOOL = "upsell"
@@ -337,10 +338,10 @@ def _case_make_lead(tenant, case: UpsellCase) -> UpsellCase:
     }  # fmt: skip
     lead_note_add(tenant=tenant, actor=None, lead_id=result.lead_id, body=note[:4000])
     lead = Lead.objects.for_tenant(tenant).get(pk=result.lead_id)
-    subject, body, script = drafts.draft(tenant, case, lead)
+    draft = drafts.draft_outreach(tenant, case, lead)
     case_transition(
         case, CaseStatus.LEAD_CREATED, label="system", reason=f"lead {lead.pk}",
-        lead=lead, email_subject=subject, email_body=body, call_script=script,
+        lead=lead, **draft,
     )  # fmt: skip
     auto = upsell_settings_get(tenant).auto_approve_threshold
     if auto is not None and case.score >= auto:
@@ -381,11 +382,8 @@ def case_approve(case: UpsellCase, *, actor, via: str, reason: str = "", **edits
     threshold): records who and when, then queues the outreach after commit."""
     if edits:
         case_edit(case, **edits)
-    label = {"admin": "staff", "dashboard": "tenant admin", "auto": "auto-approval"}.get(via, via)
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        label = f"{label}: {actor.get_username()}"
     case_transition(
-        case, CaseStatus.APPROVED, actor=actor, label=label, reason=reason,
+        case, CaseStatus.APPROVED, actor=actor, label=_decision_label(via, actor), reason=reason,
         decided_by=actor if getattr(actor, "is_authenticated", False) else None,
         decided_at=timezone.now(), decided_via=via,
     )  # fmt: skip
@@ -397,22 +395,62 @@ def case_reject(case: UpsellCase, *, actor, via: str, reason: str) -> UpsellCase
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Say why."), fields={"reason": [_("Required.")]})
-    label = {"admin": "staff", "dashboard": "tenant admin"}.get(via, via)
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        label = f"{label}: {actor.get_username()}"
     return case_transition(
-        case, CaseStatus.REJECTED, actor=actor, label=label, reason=reason,
+        case, CaseStatus.REJECTED, actor=actor, label=_decision_label(via, actor), reason=reason,
         decided_by=actor if getattr(actor, "is_authenticated", False) else None,
         decided_at=timezone.now(), decided_via=via, reject_reason=reason[:500],
     )  # fmt: skip
 
 
-def case_mark_won(case: UpsellCase, *, actor) -> UpsellCase:
-    """The upsell was sold: the case is won and the lead `won`."""
-    case_transition(case, CaseStatus.WON, actor=actor, label="won")
+def case_mark_won(
+    case: UpsellCase, *, actor, via: str = "admin", amount: int | None = None, currency: str = ""
+) -> UpsellCase:
+    """The upsell was sold (staff in admin, a tenant admin in the dashboard or the API): the
+    case is won, with the amount in minor units when known, and its lead `won`. Only a case
+    whose outreach finished can be won (the transition table); another is a 409."""
+    won = _won_money(amount, currency)
+    if not can_transition(case.status, CaseStatus.WON):
+        raise IllegalTransition(
+            _("Only a case whose outreach has finished (done or failed) can be marked won; "
+              "this one is “%(status)s”.") % {"status": case.get_status_display()}
+        )  # fmt: skip
+    case_transition(
+        case, CaseStatus.WON, actor=actor, label=_decision_label(via, actor),
+        reason=str(won) if won else "", won_amount=won.amount if won else None,
+        won_currency=won.currency if won else "",
+    )  # fmt: skip
     if case.lead_id:
         lead_update(
             tenant=case.tenant, actor=actor, lead_id=case.lead_id,
             changes={"status": LeadStatus.WON},
         )  # fmt: skip
     return case
+
+
+def _won_money(amount, currency: str) -> Money | None:
+    """The won amount as Money (integer minor units, ISO 4217), None when not given."""
+    currency = (currency or "").strip().upper()
+    if amount is None:
+        if currency:
+            raise ValidationFailed(_("Give the amount too."), fields={"amount": [_("Required.")]})
+        return None
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise ValidationFailed(
+            _("The amount is a positive whole number of minor units (kopecks, cents)."),
+            fields={"amount": [_("A positive whole number.")]},
+        )
+    if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+        raise ValidationFailed(
+            _("Name the currency (ISO 4217, e.g. RUB)."),
+            fields={"currency": [_("Three letters, e.g. RUB.")]},
+        )
+    return Money(amount, currency)
+
+
+def _decision_label(via: str, actor) -> str:
+    """Who moved the case, for its history: the channel, and the person's login if any."""
+    label = {"admin": "staff", "dashboard": "tenant admin", "api": "API",
+             "auto": "auto-approval"}.get(via, via)  # fmt: skip
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        label = f"{label}: {actor.get_username()}"
+    return label

@@ -29,6 +29,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.WON: frozenset(),
 }
 
+# The statuses a case can be marked won from (its outreach finished).
+WON_FROM: frozenset[str] = frozenset(s for s, to in TRANSITIONS.items() if S.WON in to)
+
 
 class IllegalTransition(Conflict):
     default_code = "illegal_transition"

@@ -12,6 +12,7 @@ urlpatterns = [
     path(base, views.upsell_index, name="index"),
     path(f"{base}<int:case_id>/", views.upsell_case, name="case"),
     path(f"{base}<int:case_id>/decide/", views.upsell_case_decide, name="decide"),
+    path(f"{base}<int:case_id>/won/", views.upsell_case_won, name="won"),
     path(f"{base}settings/", views.upsell_settings, name="settings"),
     path(f"{base}catalogue/", views.upsell_catalogue_add, name="catalogue_add"),
     path(

@@ -11,12 +11,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError
+from apps.core.money import Money
 from apps.features.guards import feature_enabled, feature_required
 from apps.tenants.dashboard import dashboard_view, is_admin
 from apps.tenants.roles import Role
 from apps.upsell import selectors, services
-from apps.upsell.forms import CaseDraftForm, CatalogueItemForm, RejectForm, UpsellSettingsForm
+from apps.upsell.forms import (
+    CaseDraftForm,
+    CatalogueItemForm,
+    RejectForm,
+    UpsellSettingsForm,
+    WonForm,
+)
 from apps.upsell.models import CaseStatus
+from apps.upsell.transitions import WON_FROM
 
 TOOL = "upsell"
 
@@ -51,6 +59,7 @@ def upsell_index(request, tenant_slug):
         "has_secret": bool(row.webhook_secret_encrypted),
         "new_secret": request.session.pop("upsell_new_secret", ""),
         "funnel": selectors.funnel(request.tenant),
+        "won_from": WON_FROM,
     }
     return render(request, "upsell/index.html", context)
 
@@ -59,22 +68,31 @@ def upsell_index(request, tenant_slug):
 @feature_required(TOOL)
 def upsell_case(request, tenant_slug, case_id):
     case = selectors.case_get(request.tenant, case_id)
-    form = CaseDraftForm(
-        initial={
-            "email_subject": case.email_subject,
-            "email_body": case.email_body,
-            "call_script": case.call_script,
-        }
-    )
-    return _case_page(request, case, form, RejectForm())
+    return _case_page(request, case, _draft_form(case), RejectForm())
 
 
-def _case_page(request, case, form, reject_form, status: int = 200):
+def _draft_form(case) -> CaseDraftForm:
+    fields = ("email_subject", "email_body", "call_script")
+    return CaseDraftForm(initial={name: getattr(case, name) for name in fields})
+
+
+def _won_form(request, case) -> WonForm:
+    item = selectors.catalogue_item_for_case(request.tenant, case)
+    if item is None or item.price_amount is None or not item.currency:
+        return WonForm()
+    price = Money(item.price_amount, item.currency)
+    return WonForm(initial={"amount": price.to_decimal(), "currency": price.currency})
+
+
+def _case_page(request, case, form, reject_form, status: int = 200, won_form=None):
+    admin = is_admin(request)
+    can_win = admin and case.status in WON_FROM
     context = {
         "case": case,
         "form": form,
         "reject_form": reject_form,
-        "can_decide": is_admin(request) and case.status == CaseStatus.AWAITING_APPROVAL,
+        "can_decide": admin and case.status == CaseStatus.AWAITING_APPROVAL,
+        "won_form": (won_form or _won_form(request, case)) if can_win else None,
         "history": list(case.history.select_related("actor")),
     }
     return render(request, "upsell/case.html", context, status=status)
@@ -100,6 +118,24 @@ def upsell_case_decide(request, tenant_slug, case_id):
                 return _case_page(request, case, form, reject_form, 400)
             services.case_approve(case, actor=request.user, via="dashboard", **form.cleaned_data)
             messages.success(request, _("Approved: the e-mail and the call are on their way."))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect(reverse("upsell:case", args=[request.tenant.slug, case.pk]))
+
+
+@require_POST
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def upsell_case_won(request, tenant_slug, case_id):
+    """Mark a case won (the same transition table and role as approval); a case that cannot
+    be won yet stays as it is, with the reason on the page."""
+    case = selectors.case_get(request.tenant, case_id)
+    form = WonForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, _draft_form(case), RejectForm(), 400, won_form=form)
+    try:
+        services.case_mark_won(case, actor=request.user, via="dashboard", **form.money())
+        messages.success(request, _("Marked won: the lead is won too."))
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect(reverse("upsell:case", args=[request.tenant.slug, case.pk]))

@@ -22,7 +22,7 @@ from apps.tenants.scoping import tenant_scope
 from apps.upsell import services
 from apps.upsell.helpdesk import GENERIC_HEADER, generic_signature
 from apps.upsell.models import CaseStatus, UpsellCase
-from apps.upsell.tests.conftest import high, ticket
+from apps.upsell.tests.conftest import draft_answer, high, ticket
 from apps.upsell.tests.fake_hyrocall import API_KEY, WEBHOOK_SECRET, FakeHyrocall
 from tests.browser.support import BROWSER_MARKS, SHOTS, chromium  # noqa: F401
 from tests.factories import PASSWORD, MembershipFactory, TenantFactory, UserFactory
@@ -95,7 +95,7 @@ def test_staff_approve_an_upsell_case_in_admin_and_the_outreach_runs(
 
     tenant, admin, secret, token = company
     claude, calls, mail = fakes
-    claude.ok(high())
+    claude.ok(high()).ok(draft_answer())
     staff = UserFactory(is_staff=True, is_superuser=True, email="staff@fastlead.test")
     staff_secret = generate_totp_secret()
     TOTP.activate(staff, staff_secret)
@@ -178,8 +178,21 @@ def test_staff_approve_an_upsell_case_in_admin_and_the_outreach_runs(
         WIDEST
     )
     page.goto(f"{live_server.url}/t/{tenant.slug}/upsell/{case.pk}/")
+    expect(page.locator("#draft-source")).to_have_attribute("data-draft", "ai")
     page.screenshot(path=str(SHOTS / "upsell-case-phone.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.evaluate(
         WIDEST
     )
+    # the upsell was sold: the tenant admin marks the case won, with the amount, on the phone
+    page.fill('#won input[name="amount"]', "19990.50")
+    page.fill('#won input[name="currency"]', "RUB")
+    page.click('#won button[name="won"]')
+    expect(page.locator("#case-won")).to_contain_text("RUB")
+    page.screenshot(path=str(SHOTS / "upsell-case-won-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.evaluate(
+        WIDEST
+    )
+    with tenant_scope(tenant):
+        case.refresh_from_db()
+    assert (case.status, case.won_amount, case.won_currency) == ("won", 1999050, "RUB")
     phone.close()

@@ -13,9 +13,11 @@ TOOL = "upsell"
 ENTRIES: dict[str, Entry] = {
     f"{_A}tickets/": api({"id": "sweep-1", "body": "sweep"}, POST=OP, tool=TOOL),
     f"{_A}upsell/cases/": api(GET=AN, tool=TOOL),
+    f"{_A}upsell/cases/<int:case_id>/won/": api(POST=AD, tool=TOOL),
     _P: page(ANY=OP),  # open without the tool: it shows the lock
     f"{_P}<int:case_id>/": page(ANY=OP, tool=TOOL),
     f"{_P}<int:case_id>/decide/": page(POST=AD, tool=TOOL),
+    f"{_P}<int:case_id>/won/": page(POST=AD, tool=TOOL),
     f"{_P}settings/": page(POST=AD, tool=TOOL),
     f"{_P}catalogue/": page(POST=AD, tool=TOOL),
     f"{_P}catalogue/<int:item_id>/delete/": page(POST=AD, tool=TOOL),

@@ -13,6 +13,7 @@ from apps.channels.providers import sendgrid
 from apps.channels.tests.fake_sendgrid import FakeSendGrid
 from apps.messaging.tests.fakes import make_channel
 from apps.upsell import services
+from apps.upsell.drafts import SYSTEM_PROMPT as DRAFT_SYSTEM
 from apps.upsell.helpdesk import GENERIC_HEADER, generic_signature
 from apps.upsell.tests.fake_hyrocall import API_KEY, WEBHOOK_SECRET, FakeHyrocall
 
@@ -103,6 +104,27 @@ def low() -> dict:
         "recommended_tier": "",
         "evidence_quotes": [],
     }
+
+
+def draft_answer(**extra) -> dict:
+    """Claude's outreach draft for the limit ticket (an OutreachDraft)."""
+    return {
+        "email_subject": "Fast Lead Business for your team",
+        "email_body": "Ivan, you wrote that you hit the 2,000-lead limit. Business has no "
+        "limit. Shall we switch you over?\n\nRomashka",
+        "call_script": "1. Introduce yourself.\n2. Recall the limit.\n3. Offer Business.",
+        **extra,
+    }
+
+
+def is_draft_request(recorded) -> bool:
+    """A request to the fake Anthropic that drafts outreach (not a classification)."""
+    head = DRAFT_SYSTEM.split("{language}")[0][:80]
+    return str(recorded.body.get("system", "")).startswith(head)
+
+
+def classification_requests(fake) -> list:
+    return [r for r in fake.requests if not is_draft_request(r)]
 
 
 def ticket(external_id="T-1", text=LIMIT_TEXT, **person) -> dict:

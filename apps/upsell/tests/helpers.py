@@ -15,12 +15,14 @@ def make_case(
     status=CaseStatus.AWAITING_APPROVAL,
     score="0.9",
     consent=True,
+    subject="Lead limit",
+    body="We hit the lead limit every month",
 ) -> UpsellCase:
     """A ticket, its classification and a case that went through the real lead step."""
     with tenant_scope(tenant):
         ticket = Ticket.objects.create(
-            tenant=tenant, source="generic", external_id=ref, subject="Lead limit",
-            body="We hit the lead limit every month", requester_name="Anna Smirnova",
+            tenant=tenant, source="generic", external_id=ref, subject=subject,
+            body=body, requester_name="Anna Smirnova",
             requester_email=email, requester_phone=phone, requester_marketing_consent=consent,
             content_hash=ref,
         )  # fmt: skip
@@ -33,3 +35,12 @@ def make_case(
         if status == CaseStatus.APPROVED:
             case_transition(case, CaseStatus.APPROVED, label="test")
         return case
+
+
+def make_finished_case(tenant, **kwargs) -> UpsellCase:
+    """A case whose outreach is done (the only state, with failed, that can be won)."""
+    case = make_case(tenant, **kwargs)
+    with tenant_scope(tenant):
+        for status in (CaseStatus.APPROVED, CaseStatus.OUTREACH_STARTED, CaseStatus.DONE):
+            case_transition(case, status, label="test")
+    return case

@@ -8,7 +8,13 @@ from apps.messaging.models import Message
 from apps.tenants.scoping import tenant_scope
 from apps.upsell import services
 from apps.upsell.models import CaseStatus, Classification, Ticket, UpsellCase
-from apps.upsell.tests.conftest import high, low, ticket
+from apps.upsell.tests.conftest import (
+    classification_requests,
+    draft_answer,
+    high,
+    low,
+    ticket,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +27,8 @@ def _post(client, helpdesk, payload, capture):
 def test_a_limit_ticket_becomes_an_upsell_lead_waiting_for_approval(
     client, tenant, helpdesk, catalogue, fake_anthropic, django_capture_on_commit_callbacks
 ):
-    # given Claude sees a strong signal
-    fake_anthropic.ok(high())
+    # given Claude sees a strong signal (then drafts the outreach)
+    fake_anthropic.ok(high()).ok(draft_answer())
     # when the helpdesk posts the ticket
     response = _post(client, helpdesk, ticket(), django_capture_on_commit_callbacks)
     # then
@@ -37,6 +43,7 @@ def test_a_limit_ticket_becomes_an_upsell_lead_waiting_for_approval(
         assert "webhook" not in lead.timeline.first().body
         assert any("T-1" in e.body for e in lead.timeline.all())
         assert "Ivan" in case.email_body and case.call_script
+        assert case.draft_source == "ai" and case.draft_language == "en"
         cls = Classification.objects.get()
         assert cls.model == "claude-sonnet-4-6" and cls.input_tokens == 250 and cls.cost > 0
         history = [(h.from_status, h.to_status) for h in case.history.all()]
@@ -53,20 +60,22 @@ def test_a_limit_ticket_becomes_an_upsell_lead_waiting_for_approval(
 def test_the_same_ticket_posted_twice_creates_one_case_and_one_ai_call(
     client, tenant, helpdesk, catalogue, fake_anthropic, django_capture_on_commit_callbacks
 ):
-    fake_anthropic.ok(high())
+    fake_anthropic.ok(high()).ok(draft_answer())
     first = _post(client, helpdesk, ticket(), django_capture_on_commit_callbacks)
     again = _post(client, helpdesk, ticket(), django_capture_on_commit_callbacks)
     assert (first.status_code, again.status_code) == (202, 200)
     assert again.json()["status"] == "duplicate"
     with tenant_scope(tenant):
         assert UpsellCase.objects.count() == 1 and Ticket.objects.count() == 1
-    assert len(fake_anthropic.requests) == 1
+    # one classification, and one draft for the one case
+    assert len(classification_requests(fake_anthropic)) == 1
+    assert len(fake_anthropic.requests) == 2
 
 
 def test_the_same_person_and_product_within_30_days_gets_one_case(
     client, tenant, helpdesk, catalogue, fake_anthropic, django_capture_on_commit_callbacks
 ):
-    fake_anthropic.ok(high()).ok(high())
+    fake_anthropic.ok(high()).ok(draft_answer()).ok(high())
     _post(client, helpdesk, ticket("T-1"), django_capture_on_commit_callbacks)
     _post(client, helpdesk, ticket("T-2"), django_capture_on_commit_callbacks)
     with tenant_scope(tenant):

@@ -18,7 +18,7 @@ from apps.upsell.helpdesk import (
     zendesk_ticket,
 )
 from apps.upsell.models import Ticket, UpsellCase
-from apps.upsell.tests.conftest import high, ticket
+from apps.upsell.tests.conftest import classification_requests, draft_answer, high, ticket
 
 pytestmark = pytest.mark.django_db
 PAYLOADS = Path(__file__).parent / "payloads"
@@ -127,10 +127,10 @@ def test_adapters_read_the_documented_fields():
 def test_a_changed_ticket_is_classified_again_once(
     client, tenant, helpdesk, fake_anthropic, django_capture_on_commit_callbacks
 ):
-    fake_anthropic.ok(high()).ok(high())
+    fake_anthropic.ok(high()).ok(draft_answer()).ok(high())
     for text in ("first text", "first text", "second text"):
         with django_capture_on_commit_callbacks(execute=True):
             helpdesk(client, ticket(text=text))
-    assert len(fake_anthropic.requests) == 2
+    assert len(classification_requests(fake_anthropic)) == 2
     with tenant_scope(tenant):
         assert Ticket.objects.get().classifications.count() == 2
