@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from apps.integrations.crm.backfill import backfill_job_finished, backfill_prepare
 from apps.integrations.crm.sync import job_run, jobs_due, jobs_recover_abandoned
 from apps.tenants.tasking import tenant_task
 
@@ -16,7 +17,18 @@ def sync_crm_job_task(tenant, job_id: int) -> str:
     outcome, following = job_run(tenant, job_id)
     for pk in following:
         sync_crm_job_task.delay(str(tenant.pk), pk)
+    backfill_job_finished(tenant, job_id)
     return outcome
+
+
+@tenant_task(acks_late=True, ignore_result=True)
+def prepare_crm_backfill_task(tenant, backfill_id: int) -> int:
+    """Link the company's existing leads and make their push jobs (safe twice: a linked lead
+    is not chosen again); the first jobs are queued now, the dispatch beat queues the rest."""
+    ids = backfill_prepare(tenant, backfill_id)
+    for pk in ids:
+        sync_crm_job_task.delay(str(tenant.pk), pk)
+    return len(ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)
