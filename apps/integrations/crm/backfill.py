@@ -9,6 +9,8 @@ possible. Progress is counted from the jobs; the backfill is finished when every
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -26,6 +28,7 @@ from apps.leads.models import Lead
 from apps.tenants.audit import AuditAction, audit_record
 
 BATCH = 500  # leads linked (and jobs made) per transaction
+STALLED = timedelta(minutes=10)  # preparing longer than this: its task was lost, run it again
 QUEUE_FIRST = 200  # jobs queued at once, as queue.QUEUE_AT_ONCE; the dispatch beat the rest
 FINISHED = (JobStatus.DONE, JobStatus.SKIPPED, JobStatus.FAILED)
 
@@ -167,7 +170,7 @@ def backfill_progress(tenant, backfill: CrmBackfill | None) -> dict | None:
     failures (the jobs' own errors, as in the sync log)."""
     if backfill is None:
         return None
-    counts = backfill.result or backfill_counts(tenant, backfill)
+    counts = backfill_counts(tenant, backfill)  # live: a failed job retried later counts
     failures = (
         CrmSyncJob.objects.for_tenant(tenant)
         .filter(backfill=backfill, status=JobStatus.FAILED)
@@ -197,3 +200,13 @@ def backfill_job_finished(tenant, job_id: int) -> None:
         backfill = CrmBackfill.objects.for_tenant(tenant).filter(pk=backfill_id).first()
         if backfill is not None:
             backfill_refresh(tenant, backfill)
+
+
+def backfills_stalled(now=None) -> list[tuple[str, int]]:
+    """Backfills still choosing their leads long after they started (the task was lost with
+    its broker message): (tenant id, backfill id) to prepare again (beat)."""
+    now = now or timezone.now()
+    rows = CrmBackfill.objects.unscoped().filter(
+        state=BackfillState.PREPARING, created_at__lt=now - STALLED
+    )
+    return [(str(tenant_id), pk) for tenant_id, pk in rows.values_list("tenant_id", "pk")]

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from apps.integrations.crm.backfill import backfill_job_finished, backfill_prepare
+from apps.integrations.crm.backfill import (
+    backfill_job_finished,
+    backfill_prepare,
+    backfills_stalled,
+)
 from apps.integrations.crm.sync import job_run, jobs_due, jobs_recover_abandoned
 from apps.tenants.tasking import tenant_task
 
@@ -42,5 +46,8 @@ def dispatch_crm_jobs_task() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def recover_crm_jobs_task() -> int:
-    """Jobs left `running` by a dead worker are pending again (beat)."""
+    """Jobs left `running` by a dead worker are pending again, and a backfill whose preparing
+    task was lost is prepared again (beat)."""
+    for tenant_id, backfill_id in backfills_stalled():
+        prepare_crm_backfill_task.delay(tenant_id, backfill_id)
     return jobs_recover_abandoned()

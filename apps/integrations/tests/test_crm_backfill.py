@@ -22,7 +22,7 @@ from apps.integrations.crm.models import (
     CrmLeadLink,
     JobStatus,
 )
-from apps.integrations.crm.tasks import sync_crm_job_task
+from apps.integrations.crm.tasks import recover_crm_jobs_task, sync_crm_job_task
 from apps.integrations.tests.crm_helpers import amo_connect, jobs
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
@@ -156,6 +156,24 @@ def test_the_database_keeps_one_running_backfill_per_connection(
         connection = CrmConnection.objects.for_tenant(connected).get()
         with pytest.raises(IntegrityError), transaction.atomic():
             CrmBackfill.objects.create(tenant=connected, connection=connection)
+
+
+def test_a_backfill_whose_task_was_lost_is_prepared_again_by_the_beat(
+    connected, amo, django_capture_on_commit_callbacks
+):
+    # given: started, but its task never ran (lost with the broker's message)
+    backfill = _start(connected, django_capture_on_commit_callbacks, execute=False)
+    recover_crm_jobs_task.delay()
+    assert _backfill(connected).state == BackfillState.PREPARING  # not stalled yet
+
+    # when: eleven minutes later
+    CrmBackfill.objects.unscoped().filter(pk=backfill.pk).update(
+        created_at=timezone.now() - timedelta(minutes=11)
+    )
+    recover_crm_jobs_task.delay()
+
+    # then
+    assert _backfill(connected).state == BackfillState.DONE and len(amo.leads) == 3
 
 
 def test_since_a_date_sends_only_the_leads_created_from_that_day(
