@@ -145,7 +145,12 @@ class CrmBackfill(TenantOwnedModel):
         CrmConnection, on_delete=models.CASCADE, related_name="backfills"
     )
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     since = models.DateTimeField(_("leads created since"), null=True, blank=True)  # None: all
     state = models.CharField(
