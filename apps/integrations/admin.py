@@ -4,6 +4,7 @@ read-only — changes go through the tenant's own page and API."""
 from django.contrib import admin
 
 from apps.integrations.models import (
+    CrmBackfill,
     CrmConnection,
     CrmSyncJob,
     WebhookAttempt,
@@ -68,6 +69,17 @@ class CrmConnectionAdmin(ReadOnly):
 
     def get_queryset(self, request):
         return CrmConnection.objects.unscoped().select_related("tenant")
+
+
+@admin.register(CrmBackfill)
+class CrmBackfillAdmin(ReadOnly):
+    """Sendings of existing leads to a CRM: who started them, how many, the outcome."""
+
+    list_display = ("pk", "tenant", "state", "total", "since", "started_by", "created_at")
+    list_filter = ("state",)
+
+    def get_queryset(self, request):
+        return CrmBackfill.objects.unscoped().select_related("tenant", "started_by")
 
 
 @admin.register(CrmSyncJob)

@@ -21,4 +21,9 @@ urlpatterns = [
         crm_api.CrmConnectionAPI.as_view(),
         name="api-crm-connection",
     ),
+    path(
+        "tenants/<str:tenant_id>/crm/backfill/",
+        crm_api.CrmBackfillAPI.as_view(),
+        name="api-crm-backfill",
+    ),
 ]

@@ -143,6 +143,7 @@ class WebhookAttempt(TenantOwnedModel):
 
 # The CRM sync's models live in apps/integrations/crm/ and belong to this app.
 from apps.integrations.crm.models import (  # noqa: E402,F401
+    CrmBackfill,
     CrmConnection,
     CrmLeadLink,
     CrmSyncJob,

@@ -31,6 +31,7 @@ urlpatterns = [
     path(f"{crm}fields/", crm_views.crm_fields, name="crm-fields"),
     path(f"{crm}disconnect/", crm_views.crm_disconnect, name="crm-disconnect"),
     path(f"{crm}log/", crm_views.crm_log, name="crm-log"),
+    path(f"{crm}backfill/", crm_views.crm_backfill, name="crm-backfill"),
     path(f"{crm}jobs/<int:job_id>/retry/", crm_views.crm_job_retry, name="crm-retry"),
     path("crm/amocrm/callback/", crm_views.crm_amocrm_callback, name="crm-amocrm-callback"),
     path("webhooks/crm/amocrm/<str:token>/", crm_views.amocrm_webhook, name="crm-amocrm-webhook"),

@@ -35,6 +35,7 @@ ENTRIES: dict[str, Entry] = {
     # CRM sync (apps/integrations/crm). The seed's connection waits for authorization: the
     # settings answer 409 "connect first", and nothing ever reaches a CRM.
     "api/v1/tenants/<str:tenant_id>/crm/connection/": api(GET=AD, tool=TOOL),
+    "api/v1/tenants/<str:tenant_id>/crm/backfill/": api(GET=AD, POST=AD, tool=TOOL),
     _C: page(ANY=AD),  # open without the tool: it shows the lock and the plan
     f"{_C}amocrm/": page(POST=AD, tool=TOOL),  # an empty form: 400
     f"{_C}bitrix24/": page(POST=AD, tool=TOOL),
@@ -44,6 +45,7 @@ ENTRIES: dict[str, Entry] = {
     f"{_C}fields/": page(POST=AD, tool=TOOL),
     f"{_C}disconnect/": page(POST=AD, tool=TOOL),
     f"{_C}log/": page(ANY=AD, tool=TOOL),
+    f"{_C}backfill/": page(ANY=AD, tool=TOOL),
     f"{_C}jobs/<int:job_id>/retry/": page(POST=AD, tool=TOOL),
     "crm/amocrm/callback/": fixed(INVALID),  # amoCRM's redirect: no state, no code
     "webhooks/crm/amocrm/<str:token>/": fixed(NOT_FOUND),  # no connection has this token

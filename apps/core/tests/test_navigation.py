@@ -41,6 +41,7 @@ def test_every_app_registered_its_links_in_sidebar_order():
         "hyropage",
         "messaging_rules",
         "upsell",
+        "crm",
         "webhooks",
         "api_keys",
         "modules",

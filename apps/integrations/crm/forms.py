@@ -1,6 +1,9 @@
 """Forms of the "Integrations → CRM" page."""
 
+from datetime import datetime, time
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.integrations.crm.mapping import OUR_FIELDS
@@ -76,3 +79,30 @@ class Bitrix24TokenForm(forms.Form):
         max_length=200,
         help_text=_("From the outbound webhook for ONCRMDEALUPDATE: stage changes come back."),
     )
+
+
+class BackfillForm(forms.Form):
+    """Which existing leads to send: all, or those created since a day (from its start, in
+    the current time zone). `cleaned_data["since"]` is that moment, or None for all."""
+
+    scope = forms.ChoiceField(
+        label=_("Which leads"),
+        choices=[("all", _("All leads")), ("since", _("Leads created since a date"))],
+        initial="all",
+        widget=forms.RadioSelect,
+    )
+    since = forms.DateField(
+        label=_("Created since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scope") != "since":
+            cleaned["since"] = None
+        elif not cleaned.get("since"):
+            self.add_error("since", _("Choose the date."))
+        else:
+            cleaned["since"] = timezone.make_aware(datetime.combine(cleaned["since"], time.min))
+        return cleaned

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.crypto import decrypt_json, encrypt_json
@@ -128,6 +130,54 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class BackfillState(models.TextChoices):
+    PREPARING = "preparing", _("Preparing")
+    RUNNING = "running", _("Sending")
+    DONE = "done", _("Finished")
+
+
+class CrmBackfill(TenantOwnedModel):
+    """Leads that existed before the CRM was connected, sent once: a PUSH job per lead not
+    linked yet (the jobs carry the rate limits and retries). One at a time per connection
+    (a partial unique constraint), so pressing twice cannot send a lead twice."""
+
+    connection = models.ForeignKey(
+        CrmConnection, on_delete=models.CASCADE, related_name="backfills"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    since = models.DateTimeField(_("leads created since"), null=True, blank=True)  # None: all
+    state = models.CharField(
+        _("state"), max_length=16, choices=BackfillState.choices, default=BackfillState.PREPARING
+    )
+    total = models.PositiveIntegerField(_("leads to send"), default=0)
+    # When finished: {"pushed", "skipped", "failed"} counts of its jobs.
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("CRM backfill")
+        verbose_name_plural = _("CRM backfills")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=Q(finished_at__isnull=True),
+                name="crm_backfill_one_at_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"crm backfill {self.pk} ({self.state})"
+
+
 class CrmSyncJob(TenantOwnedModel):
     """One piece of sync work, queued on Celery and retried with backoff; the page's sync log."""
 
@@ -135,6 +185,9 @@ class CrmSyncJob(TenantOwnedModel):
     link = models.ForeignKey(CrmLeadLink, on_delete=models.CASCADE, related_name="jobs", null=True)
     kind = models.CharField(_("direction"), max_length=8, choices=JobKind.choices)
     deal_id = models.CharField(max_length=64, blank=True)  # pull: the deal the CRM reported
+    backfill = models.ForeignKey(
+        CrmBackfill, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING
     )

@@ -7,17 +7,19 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import ApplicationError, ProviderError, ValidationFailed
+from apps.core.errors import ApplicationError, Conflict, ProviderError, ValidationFailed
 from apps.features.guards import ensure_feature
 from apps.integrations.crm import mapping
+from apps.integrations.crm.backfill import backfill_active, backfill_counts, leads_unlinked
 from apps.integrations.crm.clients import client, provider_message, store_expiry
 from apps.integrations.crm.models import (
     ConnectionState,
+    CrmBackfill,
     CrmConnection,
     CrmSyncJob,
     JobStatus,
@@ -27,6 +29,7 @@ from apps.integrations.crm.models import (
 from apps.integrations.crm.providers import amocrm
 from apps.integrations.crm.providers.bitrix24 import portal_of
 from apps.integrations.crm.queue import jobs_queue
+from apps.integrations.crm.tasks import prepare_crm_backfill_task
 from apps.integrations.outbox import TOOL
 from apps.integrations.targets import TargetRefused, target_check
 from apps.tenants.audit import AuditAction, audit_record
@@ -286,3 +289,47 @@ def job_retry(job: CrmSyncJob) -> CrmSyncJob:
         job.refresh_from_db()
         jobs_queue(job.tenant_id, [job.pk])
     return job
+
+
+def _backfill_running(tenant, backfill: CrmBackfill) -> Conflict:
+    done = sum(backfill_counts(tenant, backfill).values())
+    return Conflict(
+        _("Existing leads are being sent already (%(done)s of %(total)s). Wait until it finishes.")
+        % {"done": done, "total": backfill.total},
+        code="backfill_running",
+    )
+
+
+def _person(actor):
+    """The user behind an action (an API key or the system is nobody; the audit names it)."""
+    is_user = getattr(actor, "pk", None) and not getattr(actor, "is_api_key", False)
+    return actor if is_user else None
+
+
+def backfill_start(*, tenant, actor, since=None) -> CrmBackfill:
+    """Send the company's leads that have no deal yet (all, or created since `since`) to the
+    CRM, in the background. Refused while another backfill of the connection runs, and when
+    there is nothing to send; who started it is audited."""
+    ensure_feature(tenant, TOOL)
+    connection = CrmConnection.objects.for_tenant(tenant).first()
+    if connection is None or not connection.is_ready:
+        raise Conflict(_("Connect a CRM and choose a pipeline first."), code="crm_not_connected")
+    running = backfill_active(tenant, connection)
+    if running is not None:
+        raise _backfill_running(tenant, running)
+    if not leads_unlinked(tenant, connection, since).exists():
+        raise Conflict(
+            _("Nothing to send: these leads are in the CRM already."), code="nothing_to_send"
+        )
+    try:
+        with transaction.atomic():
+            backfill = CrmBackfill.objects.create(
+                tenant=tenant, connection=connection, started_by=_person(actor), since=since
+            )
+            _audit(connection, actor, "backfill_started", backfill=backfill.pk, since=since)
+    except IntegrityError:  # another admin pressed at the same moment
+        running = CrmBackfill.objects.for_tenant(tenant).filter(connection=connection).first()
+        raise _backfill_running(tenant, running) from None
+    tenant_id = str(tenant.pk)
+    transaction.on_commit(lambda: prepare_crm_backfill_task.delay(tenant_id, backfill.pk))
+    return backfill

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from apps.integrations.crm.backfill import (
+    backfill_job_finished,
+    backfill_prepare,
+    backfills_stalled,
+)
 from apps.integrations.crm.sync import job_run, jobs_due, jobs_recover_abandoned
 from apps.tenants.tasking import tenant_task
 
@@ -16,7 +21,18 @@ def sync_crm_job_task(tenant, job_id: int) -> str:
     outcome, following = job_run(tenant, job_id)
     for pk in following:
         sync_crm_job_task.delay(str(tenant.pk), pk)
+    backfill_job_finished(tenant, job_id)
     return outcome
+
+
+@tenant_task(acks_late=True, ignore_result=True)
+def prepare_crm_backfill_task(tenant, backfill_id: int) -> int:
+    """Link the company's existing leads and make their push jobs (safe twice: a linked lead
+    is not chosen again); the first jobs are queued now, the dispatch beat queues the rest."""
+    ids = backfill_prepare(tenant, backfill_id)
+    for pk in ids:
+        sync_crm_job_task.delay(str(tenant.pk), pk)
+    return len(ids)
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -30,5 +46,8 @@ def dispatch_crm_jobs_task() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def recover_crm_jobs_task() -> int:
-    """Jobs left `running` by a dead worker are pending again (beat)."""
+    """Jobs left `running` by a dead worker are pending again, and a backfill whose preparing
+    task was lost is prepared again (beat)."""
+    for tenant_id, backfill_id in backfills_stalled():
+        prepare_crm_backfill_task.delay(tenant_id, backfill_id)
     return jobs_recover_abandoned()

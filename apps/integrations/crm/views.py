@@ -11,14 +11,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.api import error_body
 from apps.core.errors import ApplicationError
 from apps.features.guards import feature_required
 from apps.integrations.crm import inbound, selectors, services
+from apps.integrations.crm.backfill import backfill_last, backfill_progress
 from apps.integrations.crm.forms import (
     AmoCrmConnectForm,
+    BackfillForm,
     Bitrix24ConnectForm,
     Bitrix24TokenForm,
     FieldMapForm,
@@ -32,6 +34,7 @@ from apps.tenants.dashboard import partial_or_redirect as _partial_or_redirect
 from apps.tenants.roles import Role
 
 PAGE, PARTIAL, LOG = "integrations/crm.html", "integrations/_crm.html", "integrations/_crm_log.html"
+BACKFILL = "integrations/_crm_backfill.html"
 LOG_SIZE = 50
 
 
@@ -67,6 +70,7 @@ def _context(request, **forms) -> dict:
         initial=connection.status_map, stages=connection.stages
     )
     context["field_form"] = forms.get("field_form") or FieldMapForm(initial=connection.field_map)
+    context.update(_backfill_context(request, connection))
     if connection.provider == "bitrix24":
         context["token_form"] = forms.get("token_form") or Bitrix24TokenForm()
         context["token_set"] = bool(connection.credentials.get("application_token"))
@@ -241,6 +245,41 @@ def crm_disconnect(request, tenant_slug):
         return _not_connected(request)
     services.disconnect(connection, actor=request.user)
     return _answer(request, notice=_("The CRM is disconnected. Its deals stay in the CRM."))
+
+
+def _backfill_context(request, connection, form=None) -> dict:
+    progress = backfill_progress(request.tenant, backfill_last(request.tenant, connection))
+    return {"backfill": progress, "backfill_form": form or BackfillForm()}
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_view(Role.ADMIN)
+@feature_required(TOOL)
+def crm_backfill(request, tenant_slug):
+    """GET: the progress card (HTMX polls it while leads are being sent); POST: start sending
+    the existing leads (refused while a backfill runs, or with nothing to send)."""
+    connection = selectors.connection_get(request.tenant)
+    form, status, extra = None, 200, {}
+    if request.method == "POST":
+        form = BackfillForm(request.POST)
+        status, extra = _backfill_start(request, form)
+        form = form if status != 200 else None
+    context = {**_backfill_context(request, connection, form), "connection": connection, **extra}
+    url = reverse("integrations:crm", args=[request.tenant.slug])
+    return _partial_or_redirect(request, BACKFILL, context, url=url, status=status, form=form)
+
+
+def _backfill_start(request, form) -> tuple[int, dict]:
+    if not form.is_valid():
+        return 400, {}
+    try:
+        services.backfill_start(
+            tenant=request.tenant, actor=request.user, since=form.cleaned_data["since"]
+        )
+    except ApplicationError as error:
+        return error.status_code, {"error": error.message, "backfill_error": error.message}
+    notice = _("Sending the existing leads to the CRM in the background.")
+    return 200, {"notice": notice, "backfill_notice": notice}
 
 
 @dashboard_view(Role.ADMIN)

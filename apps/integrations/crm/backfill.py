@@ -1,0 +1,212 @@
+"""Sending the leads that existed before the CRM was connected ("backfill").
+
+Started by an admin (services.backfill_start); a Celery task links every lead not linked yet
+and makes one PUSH job per lead, marked with the backfill: from there the jobs are the ones of
+any new lead (sync.py), with their rate limits, retries and log rows. A lead already linked
+(pushed before, by a new-lead event or an earlier backfill) gets no job: sending twice is not
+possible. Progress is counted from the jobs; the backfill is finished when every job is.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from apps.integrations.crm.models import (
+    BackfillState,
+    CrmBackfill,
+    CrmConnection,
+    CrmLeadLink,
+    CrmSyncJob,
+    JobKind,
+    JobStatus,
+)
+from apps.leads.models import Lead
+from apps.tenants.audit import AuditAction, audit_record
+
+BATCH = 500  # leads linked (and jobs made) per transaction
+STALLED = timedelta(minutes=10)  # preparing longer than this: its task was lost, run it again
+QUEUE_FIRST = 200  # jobs queued at once, as queue.QUEUE_AT_ONCE; the dispatch beat the rest
+FINISHED = (JobStatus.DONE, JobStatus.SKIPPED, JobStatus.FAILED)
+
+
+def leads_unlinked(tenant, connection: CrmConnection, since=None) -> QuerySet:
+    """The company's leads with no deal link in this connection (created since `since`).
+    Leads held for quota are not shown to the company yet: they are not sent either."""
+    linked = CrmLeadLink.objects.for_tenant(tenant).filter(connection=connection)
+    leads = (
+        Lead.objects.for_tenant(tenant).filter(held=False).exclude(pk__in=linked.values("lead_id"))
+    )
+    return leads.filter(created_at__gte=since) if since else leads
+
+
+def backfill_active(tenant, connection: CrmConnection) -> CrmBackfill | None:
+    """The connection's unfinished backfill, brought up to date (it may just have finished)."""
+    backfill = (
+        CrmBackfill.objects.for_tenant(tenant)
+        .filter(connection=connection, finished_at__isnull=True)
+        .first()
+    )
+    if backfill is not None and backfill_refresh(tenant, backfill):
+        return None
+    return backfill
+
+
+def backfill_last(tenant, connection: CrmConnection | None) -> CrmBackfill | None:
+    if connection is None:
+        return None
+    backfill = CrmBackfill.objects.for_tenant(tenant).filter(connection=connection).first()
+    if backfill is not None and backfill.finished_at is None:
+        backfill_refresh(tenant, backfill)
+    return backfill
+
+
+def backfill_prepare(tenant, backfill_id: int) -> list[int]:
+    """Link the leads and make their jobs, a batch per transaction; the ids of the jobs to
+    queue at once (the dispatch beat picks the rest, as for an import). Safe to run again:
+    a lead linked by a previous run is not chosen again."""
+    backfill = (
+        CrmBackfill.objects.for_tenant(tenant)
+        .filter(pk=backfill_id, state=BackfillState.PREPARING)
+        .select_related("connection")
+        .first()
+    )
+    if backfill is None:
+        return []
+    connection = backfill.connection
+    while ids := list(
+        leads_unlinked(tenant, connection, backfill.since)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:BATCH]
+    ):
+        _link_batch(tenant, backfill, ids)
+    CrmBackfill.objects.for_tenant(tenant).filter(
+        pk=backfill.pk, state=BackfillState.PREPARING
+    ).update(state=BackfillState.RUNNING)
+    backfill.refresh_from_db()
+    backfill_refresh(tenant, backfill)
+    return list(
+        CrmSyncJob.objects.for_tenant(tenant)
+        .filter(backfill=backfill, status=JobStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:QUEUE_FIRST]
+    )
+
+
+def _link_batch(tenant, backfill: CrmBackfill, lead_ids: list[int]) -> None:
+    connection, now = backfill.connection, timezone.now()
+    with transaction.atomic():
+        # A lead linked meanwhile by its own new-lead event keeps that link and its job.
+        CrmLeadLink.objects.bulk_create(
+            [CrmLeadLink(tenant=tenant, connection=connection, lead_id=pk) for pk in lead_ids],
+            ignore_conflicts=True,
+        )
+        links = CrmLeadLink.objects.for_tenant(tenant).filter(
+            connection=connection, lead_id__in=lead_ids, jobs__isnull=True
+        )
+        made = CrmSyncJob.objects.bulk_create(
+            CrmSyncJob(
+                tenant=tenant,
+                connection=connection,
+                link_id=link_id,
+                backfill=backfill,
+                kind=JobKind.PUSH,
+                next_attempt_at=now,
+            )
+            for link_id in links.values_list("pk", flat=True)
+        )
+        CrmBackfill.objects.for_tenant(tenant).filter(pk=backfill.pk).update(
+            total=F("total") + len(made)
+        )
+
+
+def backfill_counts(tenant, backfill: CrmBackfill) -> dict[str, int]:
+    """Its jobs by outcome: pushed, skipped, failed, and waiting (pending or running)."""
+    rows = (
+        CrmSyncJob.objects.for_tenant(tenant)
+        .filter(backfill=backfill)
+        .aggregate(
+            pushed=Count("pk", filter=Q(status=JobStatus.DONE)),
+            skipped=Count("pk", filter=Q(status=JobStatus.SKIPPED)),
+            failed=Count("pk", filter=Q(status=JobStatus.FAILED)),
+        )
+    )
+    return {name: rows[name] or 0 for name in ("pushed", "skipped", "failed")}
+
+
+def backfill_refresh(tenant, backfill: CrmBackfill) -> bool:
+    """Mark it finished once every job is (once: a conditional update); True when finished."""
+    if backfill.finished_at is not None:
+        return True
+    if backfill.state != BackfillState.RUNNING:
+        return False
+    counts = backfill_counts(tenant, backfill)
+    if sum(counts.values()) < backfill.total:
+        return False
+    now = timezone.now()
+    with transaction.atomic():
+        won = (
+            CrmBackfill.objects.for_tenant(tenant)
+            .filter(pk=backfill.pk, finished_at__isnull=True)
+            .update(state=BackfillState.DONE, finished_at=now, result=counts)
+        )
+        if won:
+            audit_record(
+                tenant=tenant,
+                actor=None,
+                action=AuditAction.TENANT_SETTINGS_CHANGED,
+                target=("crm_connection", backfill.connection_id),
+                after={"event": "backfill_finished", "backfill": backfill.pk, **counts},
+            )
+    backfill.state, backfill.finished_at, backfill.result = BackfillState.DONE, now, counts
+    return True
+
+
+def backfill_progress(tenant, backfill: CrmBackfill | None) -> dict | None:
+    """What the page and the API show: N of M, the outcome counts, and the reasons of the
+    failures (the jobs' own errors, as in the sync log)."""
+    if backfill is None:
+        return None
+    counts = backfill_counts(tenant, backfill)  # live: a failed job retried later counts
+    failures = (
+        CrmSyncJob.objects.for_tenant(tenant)
+        .filter(backfill=backfill, status=JobStatus.FAILED)
+        .select_related("link")
+        .order_by("pk")[:10]
+    )
+    return {
+        "backfill": backfill,
+        "done": sum(counts.values()),
+        "total": backfill.total,
+        "percent": round(100 * sum(counts.values()) / backfill.total) if backfill.total else 100,
+        "finished": backfill.finished_at is not None,
+        "failures": list(failures),
+        **counts,
+    }
+
+
+def backfill_job_finished(tenant, job_id: int) -> None:
+    """After a job ran: if it was a backfill's, that backfill may be finished now."""
+    backfill_id = (
+        CrmSyncJob.objects.for_tenant(tenant)
+        .filter(pk=job_id, backfill__finished_at__isnull=True)
+        .values_list("backfill_id", flat=True)
+        .first()
+    )
+    if backfill_id:
+        backfill = CrmBackfill.objects.for_tenant(tenant).filter(pk=backfill_id).first()
+        if backfill is not None:
+            backfill_refresh(tenant, backfill)
+
+
+def backfills_stalled(now=None) -> list[tuple[str, int]]:
+    """Backfills still choosing their leads long after they started (the task was lost with
+    its broker message): (tenant id, backfill id) to prepare again (beat)."""
+    now = now or timezone.now()
+    rows = CrmBackfill.objects.unscoped().filter(
+        state=BackfillState.PREPARING, created_at__lt=now - STALLED
+    )
+    return [(str(tenant_id), pk) for tenant_id, pk in rows.values_list("tenant_id", "pk")]

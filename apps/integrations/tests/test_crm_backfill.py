@@ -1,0 +1,341 @@
+"""Sending the leads that existed before the CRM was connected ("backfill"), against the local
+fake amoCRM and Bitrix24: each lead once, a second backfill refused while one runs, progress
+N of M on the page and in the API, admins only, another company's leads never sent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.test import Client
+from django.utils import timezone
+
+from apps.billing.tests.helpers import subscribe
+from apps.core.errors import Conflict
+from apps.integrations.crm import services
+from apps.integrations.crm.backfill import backfill_prepare
+from apps.integrations.crm.models import (
+    BackfillState,
+    CrmBackfill,
+    CrmConnection,
+    CrmLeadLink,
+    JobStatus,
+)
+from apps.integrations.crm.tasks import recover_crm_jobs_task, sync_crm_job_task
+from apps.integrations.tests.crm_helpers import amo_connect, jobs
+from apps.leads.ingestion import ingest_leads
+from apps.leads.models import Lead
+from apps.tenants.models import AuditLogEntry
+from apps.tenants.scoping import tenant_scope
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _english(english_ui):
+    """The assertions read the English source strings."""
+
+
+def _leads(tenant, *emails) -> list[int]:
+    """Leads made before any CRM is connected: no link, no job."""
+    items = [{"email": email, "name": email.split("@")[0]} for email in emails]
+    with tenant_scope(tenant):
+        result = ingest_leads(tenant=tenant, items=items, source="api")
+    return [row.lead_id for row in result.results]
+
+
+@pytest.fixture
+def old_leads(on_business):
+    return _leads(on_business, "a@example.com", "b@example.com", "c@example.com")
+
+
+@pytest.fixture
+def connected(old_leads, on_business, amo):
+    amo_connect(on_business, amo)
+    return on_business
+
+
+def _start(tenant, capture, *, actor=None, since=None, execute=True) -> CrmBackfill:
+    with capture(execute=execute), tenant_scope(tenant):
+        return services.backfill_start(tenant=tenant, actor=actor, since=since)
+
+
+def _backfill(tenant) -> CrmBackfill:
+    with tenant_scope(tenant):
+        return CrmBackfill.objects.for_tenant(tenant).get()
+
+
+def _markers(fake) -> set[str]:
+    return {deal["name"].rsplit(" · ", 1)[1] for deal in fake.leads.values()}
+
+
+def _url(tenant, *rest) -> str:
+    return "/".join([f"/t/{tenant.slug}/crm", *map(str, rest)]) + "/"
+
+
+def _api(tenant) -> str:
+    return f"/api/v1/tenants/{tenant.pk}/crm/backfill/"
+
+
+# --- the service, end to end over HTTP ----------------------------------------------------
+
+
+def test_existing_leads_become_deals_once_and_the_start_is_audited(
+    connected, old_leads, amo, admin_user, django_capture_on_commit_callbacks
+):
+    # given: three leads from before the connection, none of them in amoCRM
+    assert amo.leads == {}
+
+    # when
+    _start(connected, django_capture_on_commit_callbacks, actor=admin_user)
+
+    # then: one deal each, named with our reference, and the links hold the deal ids
+    assert _markers(amo) == {f"FL-{pk}" for pk in old_leads}
+    assert len(amo.calls("/api/v4/leads/complex")) == 3
+    with tenant_scope(connected):
+        links = CrmLeadLink.objects.for_tenant(connected).filter(lead_id__in=old_leads)
+        assert all(link.deal_id for link in links) and links.count() == 3
+    backfill = _backfill(connected)
+    assert backfill.state == BackfillState.DONE and backfill.finished_at is not None
+    assert (backfill.total, backfill.result) == (3, {"pushed": 3, "skipped": 0, "failed": 0})
+    assert backfill.started_by == admin_user
+    events = AuditLogEntry.objects.for_tenant(connected).filter(target_type="crm_connection")
+    started = events.get(after__event="backfill_started")
+    assert started.actor == admin_user and started.after["backfill"] == backfill.pk
+    assert events.get(after__event="backfill_finished").after["pushed"] == 3
+
+
+def test_a_lead_already_in_the_crm_is_not_sent_again_and_pressing_again_sends_nothing(
+    connected, old_leads, amo, django_capture_on_commit_callbacks
+):
+    # given: a new lead, sent by its own event when it arrived
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(connected):
+        ingest_leads(tenant=connected, items=[{"email": "new@example.com"}], source="api")
+    assert len(amo.leads) == 1
+
+    # when: the backfill, then the button once more
+    _start(connected, django_capture_on_commit_callbacks)
+    with pytest.raises(Conflict) as again:
+        _start(connected, django_capture_on_commit_callbacks)
+
+    # then: the three old leads only, each once; the second press is refused, nothing sent
+    assert len(amo.leads) == 4 and len(amo.calls("/api/v4/leads/complex")) == 4
+    assert _backfill(connected).total == 3
+    assert again.value.code == "nothing_to_send"
+    assert "in the CRM already" in again.value.message
+
+
+def test_a_second_backfill_while_one_runs_is_refused_with_its_progress(
+    connected, django_capture_on_commit_callbacks
+):
+    # given: a backfill whose jobs are made but not run yet
+    first = _start(connected, django_capture_on_commit_callbacks, execute=False)
+    with tenant_scope(connected):
+        backfill_prepare(connected, first.pk)
+
+    # when
+    with pytest.raises(Conflict) as refused:
+        _start(connected, django_capture_on_commit_callbacks)
+
+    # then
+    assert refused.value.code == "backfill_running" and refused.value.status_code == 409
+    assert "being sent already (0 of 3)" in refused.value.message
+    with tenant_scope(connected):
+        assert CrmBackfill.objects.for_tenant(connected).count() == 1
+
+
+def test_the_database_keeps_one_running_backfill_per_connection(
+    connected, django_capture_on_commit_callbacks
+):
+    """Two admins pressing at the same moment: the partial unique constraint decides."""
+    _start(connected, django_capture_on_commit_callbacks, execute=False)
+    with tenant_scope(connected):
+        connection = CrmConnection.objects.for_tenant(connected).get()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CrmBackfill.objects.create(tenant=connected, connection=connection)
+
+
+def test_a_backfill_whose_task_was_lost_is_prepared_again_by_the_beat(
+    connected, amo, django_capture_on_commit_callbacks
+):
+    # given: started, but its task never ran (lost with the broker's message)
+    backfill = _start(connected, django_capture_on_commit_callbacks, execute=False)
+    recover_crm_jobs_task.delay()
+    assert _backfill(connected).state == BackfillState.PREPARING  # not stalled yet
+
+    # when: eleven minutes later
+    CrmBackfill.objects.unscoped().filter(pk=backfill.pk).update(
+        created_at=timezone.now() - timedelta(minutes=11)
+    )
+    recover_crm_jobs_task.delay()
+
+    # then
+    assert _backfill(connected).state == BackfillState.DONE and len(amo.leads) == 3
+
+
+def test_since_a_date_sends_only_the_leads_created_from_that_day(
+    connected, old_leads, amo, django_capture_on_commit_callbacks
+):
+    # given: the first lead is a month old
+    with tenant_scope(connected):
+        Lead.objects.for_tenant(connected).filter(pk=old_leads[0]).update(
+            created_at=timezone.now() - timedelta(days=30)
+        )
+
+    # when
+    _start(connected, django_capture_on_commit_callbacks, since=timezone.now() - timedelta(days=7))
+
+    # then
+    assert _markers(amo) == {f"FL-{pk}" for pk in old_leads[1:]}
+
+
+def test_a_refused_lead_is_counted_failed_with_the_crms_reason(
+    connected, amo, django_capture_on_commit_callbacks
+):
+    amo.fail(times=1, status=400)  # a permanent refusal of the first lead
+
+    _start(connected, django_capture_on_commit_callbacks)
+
+    backfill = _backfill(connected)
+    assert backfill.state == BackfillState.DONE
+    assert backfill.result == {"pushed": 2, "skipped": 0, "failed": 1}
+    [failed] = [job for job in jobs(connected) if job.status == JobStatus.FAILED]
+    assert failed.backfill_id == backfill.pk and "refused" in failed.error_text
+
+
+def test_bitrix24_existing_leads_become_deals(
+    on_business, bitrix, django_capture_on_commit_callbacks
+):
+    old = _leads(on_business, "x@example.com", "y@example.com")
+    with tenant_scope(on_business):
+        services.bitrix24_connect(tenant=on_business, actor=None, webhook_url=bitrix.webhook_url)
+
+    _start(on_business, django_capture_on_commit_callbacks)
+
+    assert sorted(deal["ORIGIN_ID"] for deal in bitrix.deals.values()) == sorted(
+        f"FL-{pk}" for pk in old
+    )
+    assert _backfill(on_business).result["pushed"] == 2
+
+
+def test_another_companys_leads_are_never_sent(
+    connected, old_leads, other_tenant, amo, django_capture_on_commit_callbacks
+):
+    # given: another company with its own old leads, connected to the same amoCRM account
+    subscribe(other_tenant, "business")
+    foreign = _leads(other_tenant, "z@example.com")
+    amo_connect(other_tenant, amo)
+
+    # when: our company sends its existing leads
+    _start(connected, django_capture_on_commit_callbacks)
+
+    # then: ours only; theirs has no link and no job
+    assert _markers(amo) == {f"FL-{pk}" for pk in old_leads}
+    assert f"FL-{foreign[0]}" not in _markers(amo)
+    assert not CrmLeadLink.objects.unscoped().filter(tenant=other_tenant).exists()
+    assert jobs(other_tenant) == []
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def test_the_page_starts_it_and_polls_the_progress_n_of_m(
+    admin_client_web, connected, django_capture_on_commit_callbacks
+):
+    web, tenant = admin_client_web, connected
+    page = web.get(_url(tenant)).content.decode()
+    assert "Send existing leads to the CRM" in page and _url(tenant, "backfill") in page
+
+    # when: pressed; the worker made the jobs but has not run them yet
+    with django_capture_on_commit_callbacks(execute=False):
+        started = web.post(_url(tenant, "backfill"), {"scope": "all"}, **HX)
+    assert started.status_code == 200
+    assert "Sending the existing leads" in started.content.decode()
+    backfill = _backfill(tenant)
+    with tenant_scope(tenant):
+        backfill_prepare(tenant, backfill.pk)
+
+    # then: 0 of 3, polling, no second button
+    card = web.get(_url(tenant, "backfill"), **HX).content.decode()
+    assert "0 of 3 leads processed" in card and 'hx-trigger="every 2s"' in card
+    assert "Send existing leads</button>" not in card
+    again = web.post(_url(tenant, "backfill"), {"scope": "all"}, **HX)
+    assert again.status_code == 409 and "being sent already" in again.content.decode()
+
+    # one job runs: 1 of 3
+    first = jobs(tenant)[0]
+    sync_crm_job_task.delay(str(tenant.pk), first.pk)
+    assert "1 of 3 leads processed" in web.get(_url(tenant, "backfill"), **HX).content.decode()
+
+    # all run: 3 of 3, finished, polling stops
+    for job in jobs(tenant)[1:]:
+        sync_crm_job_task.delay(str(tenant.pk), job.pk)
+    done = web.get(_url(tenant, "backfill"), **HX).content.decode()
+    assert "3 of 3 leads processed" in done and "every 2s" not in done and "Finished" in done
+    assert 'data-count="pushed">3<' in done
+    assert "existing lead" in web.get(_url(tenant, "log"), **HX).content.decode()
+
+
+def test_since_without_a_date_is_a_field_error(admin_client_web, connected):
+    answer = admin_client_web.post(_url(connected, "backfill"), {"scope": "since"}, **HX)
+    assert answer.status_code == 400 and "Choose the date." in answer.content.decode()
+    assert not CrmBackfill.objects.unscoped().exists()
+
+
+def test_operators_and_analysts_are_refused_and_outsiders_get_404(
+    operator_client_web, connected, outsider, operator_api, analyst_api
+):
+    url = _url(connected, "backfill")
+    assert operator_client_web.post(url, {"scope": "all"}).status_code == 403
+    assert operator_client_web.get(url).status_code == 403
+    stranger = Client()
+    stranger.force_login(outsider)
+    assert stranger.post(url, {"scope": "all"}).status_code == 404
+    assert operator_api.post(_api(connected), {}, format="json").status_code == 403
+    assert analyst_api.get(_api(connected)).status_code == 403
+    assert not CrmBackfill.objects.unscoped().exists()
+
+
+def test_the_crm_page_is_crm_in_the_sidebar_and_bitrix24_says_incoming_webhook(
+    admin_client_web, on_business
+):
+    page = admin_client_web.get(_url(on_business)).content.decode()
+    assert f'href="{_url(on_business)}" aria-current="page"' in page
+    assert f'href="/t/{on_business.slug}/webhooks/" aria-current="page"' not in page
+    assert "Bitrix24 connects with an incoming webhook" in page
+    webhooks = admin_client_web.get(f"/t/{on_business.slug}/webhooks/").content.decode()
+    assert f'href="/t/{on_business.slug}/webhooks/" aria-current="page"' in webhooks
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_the_api_starts_it_reports_progress_and_refuses_a_second(
+    admin_api, connected, amo, django_capture_on_commit_callbacks
+):
+    assert admin_api.get(_api(connected)).json() == {"backfill": None}
+
+    with django_capture_on_commit_callbacks(execute=False):
+        started = admin_api.post(_api(connected), {}, format="json")
+    assert started.status_code == 202 and started.json()["state"] == "preparing"
+    refused = admin_api.post(_api(connected), {}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "backfill_running"
+
+    with django_capture_on_commit_callbacks(execute=True), tenant_scope(connected):
+        backfill_prepare(connected, started.json()["id"])
+        for job in jobs(connected):
+            sync_crm_job_task.delay(str(connected.pk), job.pk)
+    body = admin_api.get(_api(connected)).json()["backfill"]
+    assert (body["state"], body["done"], body["total"], body["pushed"]) == ("done", 3, 3, 3)
+    assert body["failures"] == [] and len(amo.leads) == 3
+
+
+def test_the_api_does_not_show_or_start_another_companys_backfill(
+    admin_api, connected, other_tenant, outsider_api
+):
+    assert outsider_api.post(_api(connected), {}, format="json").status_code == 404
+    assert admin_api.get(_api(other_tenant)).status_code == 404
