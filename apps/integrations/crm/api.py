@@ -2,8 +2,7 @@
 pipeline, and how the sync is going. Admins only; the webhooks tool is needed. Connecting
 (OAuth consent in amoCRM) happens on the dashboard page."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -13,10 +12,8 @@ from apps.features.guards import RequiresFeature
 from apps.integrations.crm import selectors
 from apps.integrations.crm.models import ConnectionState, JobStatus, Provider
 from apps.integrations.outbox import TOOL
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import TENANT_ID, TenantAPIView
 from apps.tenants.roles import Role
-
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 
 
 class CrmConnectionStatusSerializer(serializers.Serializer):
