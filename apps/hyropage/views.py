@@ -143,6 +143,7 @@ def _page_action(service, notice):
             return redirect("hyropage:edit", tenant_slug=request.tenant.slug, page_id=page.pk)
         return _back(request, page, notice(**arguments))
 
+    view.__name__ = view.__qualname__ = service.__name__  # each service names its view
     return view
 
 
