@@ -15,7 +15,7 @@ from apps.billing.models import Plan
 from apps.billing.plan_limits import plan_limits_for_request
 from apps.billing.plan_tools import plan_tools_sold
 from apps.billing.services import access_message
-from apps.core.api import error_responses
+from apps.core.api import error_responses, validated
 from apps.core.errors import ValidationFailed
 from apps.payments.api import MoneySerializer
 from apps.tenants.api import TENANT_ID
@@ -189,9 +189,8 @@ class PaymentListAPI(TenantAPIView):
         responses={201: PaymentSerializer, **error_responses(400, 401, 403, 404, 409, 503)},
     )
     def post(self, request, tenant_id):
-        serializer = PaymentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        plan = Plan.objects.filter(code=serializer.validated_data["plan"]).first()
+        data = validated(PaymentCreateSerializer, request)
+        plan = Plan.objects.filter(code=data["plan"]).first()
         if plan is None:
             raise ValidationFailed(
                 _("Unknown plan."), code="plan_not_sold", fields={"plan": [_("Unknown plan.")]}
@@ -200,7 +199,7 @@ class PaymentListAPI(TenantAPIView):
             tenant=self.tenant,
             plan=plan,
             actor=request.user,
-            provider=serializer.validated_data.get("provider"),
+            provider=data.get("provider"),
             return_url=settings.SITE_URL
             + reverse("billing:overview", kwargs={"tenant_slug": self.tenant.slug}),
         )

@@ -17,7 +17,7 @@ from apps.billing.plan_limits import plan_limits_get
 from apps.billing.services import access_message, billing_account_ensure
 from apps.billing.services import plan_changes as changes
 from apps.billing.services import subscription_actions as actions
-from apps.core.api import DefaultPagination, StrictFieldsMixin, error_responses
+from apps.core.api import DefaultPagination, StrictFieldsMixin, error_responses, validated
 from apps.core.errors import ValidationFailed
 from apps.payments import gateways
 from apps.tenants.api import TENANT_ID
@@ -281,12 +281,11 @@ class CancelAPI(_ActionAPI):
         responses={200: SubscriptionStateSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, tenant_id):
-        serializer = CancelRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(CancelRequestSerializer, request)
         actions.subscription_cancel(
             tenant=self.tenant,
             actor=actor_of(request.user),
-            at_period_end=serializer.validated_data["at_period_end"],
+            at_period_end=data["at_period_end"],
         )
         return self.done()
 

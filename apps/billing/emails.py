@@ -11,8 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from apps.billing.models import Plan
-from apps.tenants.models import Membership
-from apps.tenants.roles import Role
+from apps.tenants.emails import admin_recipients
 
 KINDS = (
     "trial_reminder",
@@ -36,16 +35,6 @@ _DATETIME_PARAMS = frozenset(
 )
 
 
-def _recipients(tenant) -> list:
-    memberships = (
-        Membership.objects.for_tenant(tenant)
-        .filter(role=Role.ADMIN, user__is_active=True)
-        .select_related("user")
-        .order_by("pk")
-    )
-    return [m.user for m in memberships]
-
-
 def send_billing_notice(tenant, kind: str, params: dict | None = None) -> int:
     """Render templates/billing/email/<kind>_{subject.txt,message.txt,message.html} for every
     administrator of the tenant and send them; returns how many were sent."""
@@ -63,7 +52,7 @@ def send_billing_notice(tenant, kind: str, params: dict | None = None) -> int:
         **params,
     }
     sent = 0
-    for user in _recipients(tenant):
+    for user in admin_recipients(tenant):
         with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
             subject = render_to_string(f"billing/email/{kind}_subject.txt", context).strip()
             text = render_to_string(f"billing/email/{kind}_message.txt", context)

@@ -10,14 +10,12 @@ from apps.booking.serializers import (
     BookingSettingsSerializer,
     BookingSettingsUpdateSerializer,
 )
-from apps.core.api import error_responses
+from apps.core.api import error_responses, validated
 from apps.features.guards import ensure_feature
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import ADMIN_ONLY, TENANT_ID, TenantAPIView
 from apps.tenants.roles import Role
 
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 BOOKING_ID = OpenApiParameter("booking_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-ADMIN_ONLY = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN}
 OPERATORS = {"GET": Role.OPERATOR, "HEAD": Role.OPERATOR, "POST": Role.OPERATOR}
 TOOL = "booking"
 LOCKED = " Needs the booking tool (403 `feature_locked`)."
@@ -49,10 +47,9 @@ class BookingSettingsAPI(TenantAPIView):
     )
     def put(self, request, tenant_id):
         ensure_feature(self.tenant, TOOL)
-        serializer = BookingSettingsUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(BookingSettingsUpdateSerializer, request)
         row = services.booking_settings_save(
-            tenant=self.tenant, actor=request.user, data=serializer.validated_data, request=request
+            tenant=self.tenant, actor=request.user, data=data, request=request
         )
         return Response(BookingSettingsSerializer(row).data)
 

@@ -1,24 +1,13 @@
 """/api/v1/tenants/{tenant_id}/booking/… and …/bookings/…"""
 
-from django.urls import path
-
 from apps.booking import api
+from apps.core.api import api_routes
 
-tenant = "tenants/<str:tenant_id>/"
-
-urlpatterns = [
-    path(
-        f"{tenant}booking/settings/", api.BookingSettingsAPI.as_view(), name="api-booking-settings"
-    ),
-    path(
-        f"{tenant}booking/settings/test/",
-        api.BookingSettingsTestAPI.as_view(),
-        name="api-booking-settings-test",
-    ),
-    path(f"{tenant}bookings/", api.BookingListAPI.as_view(), name="api-bookings"),
-    path(
-        f"{tenant}bookings/<int:booking_id>/cancel/",
-        api.BookingCancelAPI.as_view(),
-        name="api-booking-cancel",
-    ),
-]
+urlpatterns = api_routes(
+    "tenants/<str:tenant_id>/",
+    "api-",
+    ("booking/settings/", api.BookingSettingsAPI, "booking-settings"),
+    ("booking/settings/test/", api.BookingSettingsTestAPI, "booking-settings-test"),
+    ("bookings/", api.BookingListAPI, "bookings"),
+    ("bookings/<int:booking_id>/cancel/", api.BookingCancelAPI, "booking-cancel"),
+)

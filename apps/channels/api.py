@@ -11,14 +11,11 @@ from apps.channels.serializers import (
     ChannelSerializer,
     ChannelUpdateSerializer,
 )
-from apps.core.api import error_responses
+from apps.core.api import error_responses, validated
 from apps.features.guards import ensure_feature
-from apps.tenants.api_base import TenantAPIView
-from apps.tenants.roles import Role
+from apps.tenants.api_base import ADMIN_ONLY, TENANT_ID, TenantAPIView
 
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 CHANNEL_ID = OpenApiParameter("channel_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-ADMIN_ONLY = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN}
 TOOL = "channels"
 
 
@@ -45,9 +42,8 @@ class ChannelCollectionAPI(TenantAPIView):
     )
     def post(self, request, tenant_id):
         ensure_feature(self.tenant, TOOL)
-        serializer = ChannelCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        channel = services.channel_create(tenant=self.tenant, **serializer.validated_data)
+        data = validated(ChannelCreateSerializer, request)
+        channel = services.channel_create(tenant=self.tenant, **data)
         return Response(ChannelSerializer(channel).data, status=status.HTTP_201_CREATED)
 
 
@@ -63,9 +59,8 @@ class ChannelDetailAPI(TenantAPIView):
     )
     def patch(self, request, tenant_id, channel_id):
         channel = selectors.channel_get(self.tenant, channel_id)
-        serializer = ChannelUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        channel = services.channel_update(channel, **serializer.validated_data)
+        data = validated(ChannelUpdateSerializer, request)
+        channel = services.channel_update(channel, **data)
         return Response(ChannelSerializer(channel).data)
 
     @extend_schema(

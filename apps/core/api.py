@@ -5,6 +5,7 @@ import re
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import LimitOffsetPagination
@@ -278,3 +279,20 @@ def error_responses(*statuses: int) -> dict:
         status: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS.get(status, ""))
         for status in statuses
     }
+
+
+def api_routes(prefix: str, name_prefix: str, *routes: tuple[str, type, str]) -> list[URLPattern]:
+    """An app's API URLs: `(route, APIView class, name)` under `prefix`, each name after
+    `name_prefix`."""
+    return [
+        path(prefix + route, view.as_view(), name=name_prefix + name)
+        for route, view, name in routes
+    ]
+
+
+def validated(serializer_class, request, **kwargs) -> dict:
+    """The request's body as `serializer_class` validates it; invalid input raises the 400
+    that names each field."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

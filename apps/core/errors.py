@@ -11,6 +11,15 @@ class ApplicationError(Exception):
     status_code = 400
     default_code = "invalid"
 
+    def __init_subclass__(cls, status: int | None = None, code: str | None = None, **kwargs):
+        """A subclass names its HTTP status and code in its header:
+        `class Conflict(ApplicationError, status=409, code="conflict")`."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+        if code is not None:
+            cls.default_code = code
+
     def __init__(
         self,
         message: str,
@@ -29,22 +38,17 @@ class ApplicationError(Exception):
             self.status_code = status
 
 
-class ValidationFailed(ApplicationError):
-    status_code = 400
-    default_code = "invalid"
+class ValidationFailed(ApplicationError, status=400, code="invalid"):
+    """Input the user can correct."""
 
 
-class PermissionDenied(ApplicationError):
-    status_code = 403
-    default_code = "permission_denied"
+class PermissionDenied(ApplicationError, status=403, code="permission_denied"):
+    """The user may not do this."""
 
 
-class NotFound(ApplicationError):
+class NotFound(ApplicationError, status=404, code="not_found"):
     """A business "not found" with its own message and code (e.g. an invalid confirmation
     link). A selector that finds no such object raises `ObjectNotFound` instead."""
-
-    status_code = 404
-    default_code = "not_found"
 
 
 class ObjectNotFound(Http404):
@@ -56,14 +60,12 @@ class ObjectNotFound(Http404):
     errors into form messages never swallows it."""
 
 
-class Conflict(ApplicationError):
-    status_code = 409
-    default_code = "conflict"
+class Conflict(ApplicationError, status=409, code="conflict"):
+    """The action clashes with the current state (a stale version, a taken slot)."""
 
 
-class LimitReached(ApplicationError):
-    status_code = 409
-    default_code = "limit_reached"
+class LimitReached(ApplicationError, status=409, code="limit_reached"):
+    """A count limit (of the plan, of the company) is reached."""
 
 
 class ProviderError(Exception):

@@ -14,8 +14,9 @@ A person is a tenant's lead (`lead` is the ORM path from the model to the lead's
 the lead itself, "lead", "conversation__lead"), or one of our users (`user`: the path to the
 user's id). `find` replaces both for rows that are found another way (by an address the person
 used); it gets the `Person`, whose `identifiers` hold the person's e-mails and phones collected
-before anything is erased. Money records say `money=True`: erasing anonymizes them, never
-deletes them. `erase="delete"` deletes the rows instead (a conversation's messages).
+before anything is erased. Rows that name the person by such an address say so with
+`find=FoundByAddress(Model, ("email",))`. Money records say `money=True`: erasing anonymizes
+them, never deletes them. `erase="delete"` deletes the rows instead (a conversation's messages).
 
 Retention (per-company "keep for N days") is registered the same way, by category:
 
@@ -29,6 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
@@ -135,6 +138,33 @@ def identifiers_q(field_name: str, identifiers: Iterable[str]) -> Q:
     for value in values:
         query |= Q(**{f"{field_name}__iexact": value})
     return query
+
+
+@dataclass(frozen=True)
+class FoundByAddress:
+    """The `find` of rows that name the person by an address (e-mail, phone) in `fields`: a
+    lead's rows within its company, with those whose `lead` path is the lead; or (`of="user"`)
+    one of our users' rows in every company.
+
+        find=FoundByAddress(Suppression, ("value",))
+    """
+
+    model: type[Model]
+    fields: tuple[str, ...]
+    of: str = "lead"  # or "user"
+    lead: str | None = None
+    tenant_field: str = "tenant"
+
+    def __call__(self, person: Person) -> QuerySet:
+        rows = self.model._base_manager.all()
+        mine = reduce(or_, (identifiers_q(name, person.identifiers) for name in self.fields))
+        if self.of == "user":
+            return rows.filter(mine) if person.user_id is not None else rows.none()
+        if person.tenant_id is None:
+            return rows.none()
+        if self.lead and person.lead_id is not None:
+            mine |= Q(**{self.lead: person.lead_id})
+        return rows.filter(**{self.tenant_field: person.tenant_id}).filter(mine)
 
 
 # --- retention ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from apps.core.api import error_responses
+from apps.core.api import error_responses, validated
 from apps.features.guards import RequiresFeature
 from apps.hyropage import selectors, services
 from apps.hyropage.public import public_url
@@ -19,10 +19,9 @@ from apps.hyropage.serializers import (
     PageUpdateSerializer,
     PublishSerializer,
 )
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import TENANT_ID, TenantAPIView
 from apps.tenants.roles import Role
 
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 PAGE_ID = OpenApiParameter("page_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 TAGS = ["hyropage"]
 TOOL = "hyropage"
@@ -104,11 +103,8 @@ class PageCollectionAPI(HyroPageAPIView):
         },
     )
     def post(self, request, tenant_id):
-        serializer = PageCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        page, _generation = services.page_create(
-            tenant=self.tenant, actor=request.user, **serializer.validated_data
-        )
+        data = validated(PageCreateSerializer, request)
+        page, _generation = services.page_create(tenant=self.tenant, actor=request.user, **data)
         page = selectors.page_get(self.tenant, page.pk)
         return Response(
             PageDetailSerializer(_detail(self.tenant, page)).data, status=status.HTTP_202_ACCEPTED
@@ -134,14 +130,13 @@ class PageDetailAPI(HyroPageAPIView):
     )
     def patch(self, request, tenant_id, page_id):
         page = selectors.page_get(self.tenant, page_id)
-        serializer = PageUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(PageUpdateSerializer, request)
         page = services.page_content_update(
             tenant=self.tenant,
             actor=request.user,
             page=page,
-            content=serializer.validated_data["content"],
-            version=serializer.validated_data.get("version"),
+            content=data["content"],
+            version=data.get("version"),
         )
         return Response(PageDetailSerializer(_detail(self.tenant, page)).data)
 
@@ -156,12 +151,7 @@ class PagePublishAPI(HyroPageAPIView):
     )
     def post(self, request, tenant_id, page_id):
         page = selectors.page_get(self.tenant, page_id)
-        serializer = PublishSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        action = (
-            services.page_publish
-            if serializer.validated_data["published"]
-            else services.page_unpublish
-        )
+        data = validated(PublishSerializer, request)
+        action = services.page_publish if data["published"] else services.page_unpublish
         page = action(tenant=self.tenant, actor=request.user, page=page)
         return Response(PageDetailSerializer(_detail(self.tenant, page)).data)

@@ -127,58 +127,35 @@ def _back(request, page, notice: str):
     return redirect("hyropage:edit", tenant_slug=request.tenant.slug, page_id=page.pk)
 
 
-def _action(request, page_id, action, notice):
-    page = selectors.page_get(request.tenant, page_id)
-    try:
-        action(page)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return redirect("hyropage:edit", tenant_slug=request.tenant.slug, page_id=page.pk)
-    return _back(request, page, notice)
+def _page_action(service, notice):
+    """A POST on one page that calls `service(tenant=, actor=, page=, **url arguments)` and goes
+    back to the editor with `notice(**url arguments)`, or with the service's refusal."""
+
+    @require_POST
+    @dashboard_view(Role.OPERATOR)
+    @feature_required(TOOL)
+    def view(request, tenant_slug, page_id, **arguments):
+        page = selectors.page_get(request.tenant, page_id)
+        try:
+            service(tenant=request.tenant, actor=request.user, page=page, **arguments)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("hyropage:edit", tenant_slug=request.tenant.slug, page_id=page.pk)
+        return _back(request, page, notice(**arguments))
+
+    view.__name__ = view.__qualname__ = service.__name__  # each service names its view
+    return view
 
 
-@require_POST
-@dashboard_view(Role.OPERATOR)
-@feature_required(TOOL)
-def page_publish(request, tenant_slug, page_id):
-    def act(page):
-        services.page_publish(tenant=request.tenant, actor=request.user, page=page)
-
-    return _action(request, page_id, act, _("Published."))
-
-
-@require_POST
-@dashboard_view(Role.OPERATOR)
-@feature_required(TOOL)
-def page_unpublish(request, tenant_slug, page_id):
-    def act(page):
-        services.page_unpublish(tenant=request.tenant, actor=request.user, page=page)
-
-    return _action(request, page_id, act, _("Unpublished: the address answers “not found”."))
-
-
-@require_POST
-@dashboard_view(Role.OPERATOR)
-@feature_required(TOOL)
-def page_regenerate(request, tenant_slug, page_id):
-    def act(page):
-        services.page_regenerate(tenant=request.tenant, actor=request.user, page=page)
-
-    return _action(request, page_id, act, _("Generating a new version…"))
-
-
-@require_POST
-@dashboard_view(Role.OPERATOR)
-@feature_required(TOOL)
-def version_restore(request, tenant_slug, page_id, number):
-    def act(page):
-        services.version_restore(
-            tenant=request.tenant, actor=request.user, page=page, number=number
-        )
-
-    return _action(
-        request, page_id, act, _("Version %(n)s restored as the newest.") % {"n": number}
-    )
+page_publish = _page_action(services.page_publish, lambda: _("Published."))
+page_unpublish = _page_action(
+    services.page_unpublish, lambda: _("Unpublished: the address answers “not found”.")
+)
+page_regenerate = _page_action(services.page_regenerate, lambda: _("Generating a new version…"))
+version_restore = _page_action(
+    services.version_restore,
+    lambda number: _("Version %(n)s restored as the newest.") % {"n": number},
+)
 
 
 @xframe_options_sameorigin

@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from apps.core.api import MAX_ID, DefaultPagination, error_responses, query_int
+from apps.core.api import MAX_ID, DefaultPagination, error_responses, query_int, validated
 from apps.core.errors import ValidationFailed
 from apps.features.guards import RequiresFeature
 from apps.integrations import selectors, services
@@ -21,13 +21,10 @@ from apps.integrations.serializers import (
     EndpointSerializer,
     EndpointUpdateSerializer,
 )
-from apps.tenants.api_base import TenantAPIView
-from apps.tenants.roles import Role
+from apps.tenants.api_base import ADMIN_ONLY, TENANT_ID, TenantAPIView
 
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 ENDPOINT_ID = OpenApiParameter("endpoint_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 DELIVERY_ID = OpenApiParameter("delivery_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-ADMIN_ONLY = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN}
 TAGS = ["webhooks"]
 
 
@@ -85,9 +82,8 @@ class EndpointDetailAPI(WebhooksAPIView):
     )
     def patch(self, request, tenant_id, endpoint_id):
         endpoint = selectors.endpoint_get(self.tenant, endpoint_id)
-        serializer = EndpointUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        endpoint = services.endpoint_update(endpoint, **serializer.validated_data)
+        data = validated(EndpointUpdateSerializer, request)
+        endpoint = services.endpoint_update(endpoint, **data)
         return Response(EndpointSerializer(endpoint).data)
 
     @extend_schema(

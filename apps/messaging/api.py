@@ -22,10 +22,9 @@ from apps.messaging.serializers import (
     MessageSerializer,
     ReplySerializer,
 )
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import TENANT_ID, TenantAPIView
 from apps.tenants.roles import Role
 
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 CONVERSATION_ID = OpenApiParameter("conversation_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 LEAD_ID = OpenApiParameter("lead_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 MESSAGE_ID = OpenApiParameter("message_id", OpenApiTypes.INT, OpenApiParameter.PATH)

@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import structlog
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from apps.channels.models import Channel, ChannelStatus
-from apps.tenants.models import Membership
-from apps.tenants.roles import Role
+from apps.tenants.emails import email_admins
 
 logger = structlog.get_logger("fastlead.messaging")
+
+SUBJECT = gettext_lazy("Channel “%(name)s” was switched off")
+BODY = gettext_lazy(
+    "The provider refused the credentials of the channel “%(name)s” (%(provider)s) "
+    "when sending a message: %(error)s\n\nThe channel is disabled; leads keep "
+    "arriving through your other channels. Enter new credentials, test the channel "
+    "and enable it again: %(url)s"
+)
 
 
 def channel_auth_failed(tenant, channel: Channel, provider_message: str) -> bool:
@@ -35,29 +41,10 @@ def channel_auth_failed(tenant, channel: Channel, provider_message: str) -> bool
 
 
 def _email_admins(tenant, channel: Channel, provider_message: str) -> int:
-    url = settings.SITE_URL + reverse("channels:index", args=[tenant.slug])
-    admins = (
-        Membership.objects.for_tenant(tenant)
-        .filter(role=Role.ADMIN, user__is_active=True)
-        .select_related("user")
-        .order_by("pk")
-    )
-    sent = 0
-    for membership in admins:
-        user = membership.user
-        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
-            subject = _("Channel “%(name)s” was switched off") % {"name": channel.name}
-            body = _(
-                "The provider refused the credentials of the channel “%(name)s” (%(provider)s) "
-                "when sending a message: %(error)s\n\nThe channel is disabled; leads keep "
-                "arriving through your other channels. Enter new credentials, test the channel "
-                "and enable it again: %(url)s"
-            ) % {
-                "name": channel.name,
-                "provider": channel.get_provider_display(),
-                "error": provider_message,
-                "url": url,
-            }
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        sent += 1
-    return sent
+    params = {
+        "name": channel.name,
+        "provider": channel.get_provider_display(),
+        "error": provider_message,
+        "url": settings.SITE_URL + reverse("channels:index", args=[tenant.slug]),
+    }
+    return email_admins(tenant, SUBJECT, BODY, params)

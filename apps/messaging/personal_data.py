@@ -7,22 +7,14 @@ from apps.core.personal_data import (
     BLANK,
     ERASED_JSON,
     REDACT,
-    Person,
+    FoundByAddress,
     PersonalData,
     Retention,
-    identifiers_q,
     register_personal_data,
     register_retention,
 )
 from apps.messaging.models import Conversation, LeadAddress, Message, Suppression
 from apps.messaging.rules.models import Decision, Event
-
-
-def _suppressions(person: Person):
-    """Suppressions name an address, not a lead: found by the person's addresses."""
-    rows = Suppression.objects.unscoped().filter(tenant_id=person.tenant_id)
-    return rows.filter(identifiers_q("value", person.identifiers))
-
 
 ENTRIES = (
     PersonalData(
@@ -54,7 +46,8 @@ ENTRIES = (
     PersonalData(
         "messaging.suppression",
         model=Suppression,
-        find=_suppressions,
+        # Suppressions name an address, not a lead: found by the person's addresses.
+        find=FoundByAddress(Suppression, ("value",)),
         label="Suppressed addresses",
         fields={"value": REDACT},
         context_fields=("id", "kind", "reason", "created_at"),

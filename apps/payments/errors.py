@@ -3,16 +3,10 @@
 from apps.core.errors import ApplicationError
 
 
-class ProviderUnavailable(ApplicationError):
+class ProviderUnavailable(ApplicationError, status=503, code="provider_unavailable"):
     """The chosen provider is down; `extra["alternatives"]` names the ones to offer instead."""
 
-    status_code = 503
-    default_code = "provider_unavailable"
 
-
-class RefundFailed(ApplicationError):
+class RefundFailed(ApplicationError, status=502, code="refund_failed"):
     """The provider did not refund. A transient failure leaves the refund pending: the same
     call with the same key retries it; a refusal marks it failed."""
-
-    status_code = 502
-    default_code = "refund_failed"

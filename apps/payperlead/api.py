@@ -12,9 +12,7 @@ from apps.core.api import error_responses
 from apps.core.errors import ValidationFailed
 from apps.payperlead import exports, presenters, reports, selectors
 from apps.payperlead.forms import parse_format, parse_period, resolve_customer
-from apps.tenants.api_base import TenantAPIView
-
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
+from apps.tenants.api_base import TENANT_ID, TenantAPIView
 
 
 class _FormatIsNotARenderer(DefaultContentNegotiation):

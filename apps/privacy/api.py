@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core import private_files
-from apps.core.api import error_responses
+from apps.core.api import error_responses, validated
 from apps.core.errors import ValidationFailed
 from apps.leads.selectors import lead_get
 from apps.privacy import selectors
@@ -31,13 +31,11 @@ from apps.privacy.serializers import (
     WithdrawSerializer,
 )
 from apps.privacy.services import closure, company_export, consents, people, retention
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import ADMIN_ONLY, TENANT_ID, TenantAPIView
 from apps.tenants.roles import Role
 
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 LEAD_ID = OpenApiParameter("lead_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 EXPORT_ID = OpenApiParameter("company_export_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-ADMIN_ONLY = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN}
 TAGS = ["privacy"]
 
 
@@ -105,13 +103,12 @@ class LeadConsentWithdrawAPI(PrivacyAPIView):
     )
     def post(self, request, tenant_id, lead_id):
         lead = lead_get(self.tenant, lead_id)
-        serializer = WithdrawSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(WithdrawSerializer, request)
         consents.consent_withdraw(
             tenant=self.tenant,
             lead=lead,
             actor=request.user,
-            purposes=serializer.validated_data.get("purposes"),
+            purposes=data.get("purposes"),
             request=request,
         )
         body = {
@@ -139,10 +136,9 @@ class RetentionAPI(PrivacyAPIView):
         responses={200: RetentionSerializer, **error_responses(400, 401, 403, 404)},
     )
     def put(self, request, tenant_id):
-        serializer = RetentionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(RetentionSerializer, request)
         settings = retention.retention_update(
-            tenant=self.tenant, actor=request.user, request=request, **serializer.validated_data
+            tenant=self.tenant, actor=request.user, request=request, **data
         )
         return Response(RetentionSerializer(settings).data)
 
@@ -217,9 +213,8 @@ class CompanyCloseAPI(PrivacyAPIView):
         responses={200: ClosureSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, tenant_id):
-        serializer = CloseSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        if serializer.validated_data["confirm_slug"] != self.tenant.slug:
+        data = validated(CloseSerializer, request)
+        if data["confirm_slug"] != self.tenant.slug:
             raise ValidationFailed(
                 _("Type the company's address name to confirm."),
                 fields={"confirm_slug": [_("Does not match the company's address name.")]},

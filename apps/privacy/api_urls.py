@@ -1,41 +1,31 @@
 """/api/v1/tenants/{tenant_id}/: personal data of a lead, retention, export of everything, close."""
 
-from django.urls import path
-
+from apps.core.api import api_routes
 from apps.privacy import api
 
 tenant = "tenants/<str:tenant_id>/"
-lead = f"{tenant}leads/<int:lead_id>/"
-export = f"{tenant}privacy/export/<int:company_export_id>/"
+export = "privacy/export/<int:company_export_id>/"
 
 urlpatterns = [
-    path(
-        f"{lead}personal-data-export/",
-        api.LeadPersonalDataExportAPI.as_view(),
-        name="api-lead-personal-data-export",
+    *api_routes(
+        f"{tenant}leads/<int:lead_id>/",
+        "api-lead-",
+        ("personal-data-export/", api.LeadPersonalDataExportAPI, "personal-data-export"),
+        ("erase/", api.LeadEraseAPI, "erase"),
+        ("consent/withdraw/", api.LeadConsentWithdrawAPI, "consent-withdraw"),
     ),
-    path(f"{lead}erase/", api.LeadEraseAPI.as_view(), name="api-lead-erase"),
-    path(
-        f"{lead}consent/withdraw/",
-        api.LeadConsentWithdrawAPI.as_view(),
-        name="api-lead-consent-withdraw",
+    *api_routes(
+        tenant,
+        "api-",
+        ("privacy/retention/", api.RetentionAPI, "privacy-retention"),
+        ("privacy/export/", api.CompanyExportCollectionAPI, "company-exports"),
+        (export, api.CompanyExportDetailAPI, "company-export"),
+        (f"{export}download/", api.CompanyExportDownloadAPI, "company-export-download"),
+        ("close/", api.CompanyCloseAPI, "company-close"),
     ),
-    path(f"{tenant}privacy/retention/", api.RetentionAPI.as_view(), name="api-privacy-retention"),
-    path(
-        f"{tenant}privacy/export/",
-        api.CompanyExportCollectionAPI.as_view(),
-        name="api-company-exports",
-    ),
-    path(export, api.CompanyExportDetailAPI.as_view(), name="api-company-export"),
-    path(
-        f"{export}download/",
-        api.CompanyExportDownloadAPI.as_view(),
-        name="api-company-export-download",
-    ),
-    path(f"{tenant}close/", api.CompanyCloseAPI.as_view(), name="api-company-close"),
-    path(
-        "me/personal-data-export/",
-        api.MyPersonalDataExportAPI.as_view(),
-        name="api-me-personal-data-export",
+    *api_routes(
+        "",
+        "api-",
+        ("me/personal-data-export/", api.MyPersonalDataExportAPI, "me-personal-data-export"),
     ),
 ]

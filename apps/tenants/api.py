@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.services import user_ensure_email_verified
-from apps.core.api import error_responses
+from apps.core.api import error_responses, validated
 from apps.tenants import selectors, services
 from apps.tenants.api_base import TenantAPIView
 from apps.tenants.roles import Role
@@ -61,10 +61,9 @@ class TenantListCreateAPI(GenericAPIView):
         responses={201: TenantSerializer, **error_responses(400, 401, 403, 409)},
     )
     def post(self, request):
-        serializer = TenantCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(TenantCreateSerializer, request)
         user_ensure_email_verified(request.user)
-        tenant = services.tenant_create(user=request.user, **serializer.validated_data)
+        tenant = services.tenant_create(user=request.user, **data)
         membership = selectors.membership_resolve(request.user, tenant.id)
         return Response(TenantSerializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -118,10 +117,9 @@ class InvitationCreateAPI(TenantAPIView):
         responses={201: InvitationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, tenant_id):
-        serializer = InvitationCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(InvitationCreateSerializer, request)
         invitation, _token = services.invitation_create(
-            tenant=self.tenant, actor=request.user, **serializer.validated_data
+            tenant=self.tenant, actor=request.user, **data
         )
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -188,9 +186,6 @@ class InvitationAcceptAPI(APIView):
         responses={200: TenantSerializer, **error_responses(400, 401, 403, 404, 409, 410)},
     )
     def post(self, request):
-        serializer = InvitationAcceptSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        membership = services.invitation_accept(
-            token=serializer.validated_data["token"], user=request.user
-        )
+        data = validated(InvitationAcceptSerializer, request)
+        membership = services.invitation_accept(token=data["token"], user=request.user)
         return Response(TenantSerializer(membership).data)

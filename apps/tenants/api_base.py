@@ -1,6 +1,8 @@
 """The one base for tenant-scoped API views under /api/v1/tenants/{tenant_id}/."""
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.views import APIView
 
 from apps.core.errors import PermissionDenied
@@ -10,6 +12,10 @@ from apps.tenants.middleware import enter_tenant
 from apps.tenants.models import TenantAPIKey
 from apps.tenants.roles import Role
 from apps.tenants.selectors import membership_resolve
+
+# The path parameter of every view below, and the roles of a view only admins may read.
+TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
+ADMIN_ONLY = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN}
 
 
 class TenantAPIView(APIView):

@@ -1,10 +1,13 @@
 """Tenant e-mails, rendered in the recipient's language (ru by default)."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+
+from apps.tenants.models import Membership
+from apps.tenants.roles import Role
 
 
 def send_invitation_email(invitation, token: str, language: str | None = None) -> None:
@@ -26,3 +29,27 @@ def send_invitation_email(invitation, token: str, language: str | None = None) -
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [invitation.email])
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+def admin_recipients(tenant) -> list:
+    """The company's active administrators (the users), oldest membership first."""
+    memberships = (
+        Membership.objects.for_tenant(tenant)
+        .filter(role=Role.ADMIN, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    return [m.user for m in memberships]
+
+
+def email_admins(tenant, subject, body, params: dict) -> int:
+    """One plain e-mail to each active administrator: `subject` and `body` are lazy
+    translations, formatted with `params` in the recipient's language. Returns how many were
+    sent."""
+    sent = 0
+    for user in admin_recipients(tenant):
+        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+            text = (str(subject) % params, str(body) % params)
+        send_mail(*text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        sent += 1
+    return sent

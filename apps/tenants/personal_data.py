@@ -6,18 +6,11 @@ from __future__ import annotations
 
 from apps.core.personal_data import (
     BLANK,
-    Person,
+    FoundByAddress,
     PersonalData,
-    identifiers_q,
     register_personal_data,
 )
 from apps.tenants.models import AuditLogEntry, Invitation
-
-
-def _invitations(person: Person):
-    if person.user_id is None:
-        return Invitation.objects.unscoped().none()
-    return Invitation.objects.unscoped().filter(identifiers_q("email", person.identifiers))
 
 
 def _erased_actor(value, row) -> str:
@@ -28,7 +21,7 @@ ENTRIES = (
     PersonalData(
         "tenants.invitation",
         model=Invitation,
-        find=_invitations,
+        find=FoundByAddress(Invitation, ("email",), of="user"),
         label="Invitations",
         fields={"email": BLANK},
         context_fields=("id", "role", "created_at"),

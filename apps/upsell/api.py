@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from apps.core.api import error_responses
 from apps.core.errors import ValidationFailed
 from apps.features.guards import ensure_feature
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import TENANT_ID, TenantAPIView
 from apps.tenants.roles import Role
 from apps.upsell import selectors, services
 from apps.upsell.helpdesk import generic_ticket
@@ -20,7 +20,6 @@ from apps.upsell.serializers import (
     TicketOutSerializer,
 )
 
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 STATUS = OpenApiParameter(
     "status", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=CaseStatus.values, required=False

@@ -10,26 +10,17 @@ from apps.core.personal_data import (
     BLANK,
     EMPTY_JSON,
     REDACT,
+    FoundByAddress,
     Person,
     PersonalData,
     Retention,
-    identifiers_q,
     register_personal_data,
     register_retention,
 )
 from apps.upsell.models import Classification, OutreachClaim, Ticket, UpsellCase
 
-
-def _tickets(person: Person):
-    """The tickets this person wrote (by their addresses) or whose case became this lead."""
-    rows = Ticket.objects.unscoped().filter(tenant_id=person.tenant_id)
-    mine = identifiers_q("requester_email", person.identifiers)
-    mine |= identifiers_q("requester_phone", person.identifiers)
-    if person.lead_id is not None:
-        mine |= Q(case__lead_id=person.lead_id)
-    if person.tenant_id is None:
-        return rows.none()
-    return rows.filter(mine)
+# The tickets this person wrote (by their addresses) or whose case became this lead.
+_tickets = FoundByAddress(Ticket, ("requester_email", "requester_phone"), lead="case__lead")
 
 
 def _classifications(person: Person):

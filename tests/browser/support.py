@@ -1,10 +1,13 @@
 """What every browser test shares: Debian's chromium (apt), headless, and the marks that skip
-the test where it is not installed. Screenshots go to SHOTS."""
+the test where it is not installed; a Russian page that records console errors, logging in, and
+screenshots (they go to SHOTS)."""
 
 import os
 from pathlib import Path
 
 import pytest
+
+from tests.factories import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,3 +42,30 @@ def chromium(live_server):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def new_page(browser, width: int, timeout: int = 15_000, height: int = 900, **options):
+    """A page in Russian, `width` px wide, whose console errors collect in `console_errors`;
+    `options` go to the browser context."""
+    viewport = {"width": width, "height": height}
+    context = browser.new_context(locale="ru-RU", viewport=viewport, **options)
+    context.set_default_timeout(timeout)
+    page = context.new_page()
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and page.console_errors.append(message.text),
+    )
+    return page
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, live_server, email: str, next_url: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.fill('input[name="login"]', email)
+    page.fill('input[name="password"]', PASSWORD)
+    page.press('input[name="password"]', "Enter")

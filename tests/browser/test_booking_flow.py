@@ -6,8 +6,7 @@ from datetime import time
 
 import pytest
 
-from tests.browser.support import BROWSER_MARKS
-from tests.browser.test_leads_flow import log_in, shoot
+from tests.browser.support import BROWSER_MARKS, log_in, shoot
 from tests.browser.test_widget_embed import chromium_page, host_site, open_host_page  # noqa: F401
 
 pytestmark = BROWSER_MARKS

@@ -30,47 +30,18 @@ from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead, LeadList
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
-from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
-from tests.factories import PASSWORD, MembershipFactory, TenantFactory
+from tests.browser.support import (  # noqa: F401 (chromium: the fixture)
+    BROWSER_MARKS,
+    chromium,
+    log_in,
+    new_page,
+    shoot,
+)
+from tests.factories import MembershipFactory, TenantFactory
 
 LEADS = 200
 
 pytestmark = BROWSER_MARKS
-
-
-@pytest.fixture
-def enrich_browser(live_server):
-    """Chromium, closed before the live server stops (request it after the data fixtures)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser, width: int):
-    context = browser.new_context(locale="ru-RU", viewport={"width": width, "height": 900})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    page.console_errors = []
-    page.on(
-        "console",
-        lambda message: message.type == "error" and page.console_errors.append(message.text),
-    )
-    return page
-
-
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page, live_server, email: str, next_url: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill('input[name="login"]', email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.press('input[name="password"]', "Enter")
 
 
 WIDER_THAN_SCREEN = """() => Array.from(document.querySelectorAll('body *'))
@@ -190,12 +161,15 @@ def open_confirmation(page, webinar) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_enrich_a_list_of_200_leads_and_see_the_charge(
-    paying_company, ai_queue, live_server, enrich_browser
+    paying_company,
+    ai_queue,
+    live_server,
+    chromium,  # noqa: F811
 ):
     from playwright.sync_api import expect
 
     tenant, user, webinar = paying_company
-    page = new_page(enrich_browser, 1366)
+    page = new_page(chromium, 1366, timeout=20_000)
 
     # given an admin on the lists page
     log_in(page, live_server, user.email, f"/t/{tenant.slug}/leads/lists/")
@@ -285,7 +259,7 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
     assert page.console_errors == []
 
     # and on a phone the run page stays usable
-    phone = new_page(enrich_browser, 375)
+    phone = new_page(chromium, 375, timeout=20_000)
     log_in(phone, live_server, user.email, run_url.removeprefix(live_server.url))
     expect(phone.locator('[data-count="enriched"]')).to_have_text("100")
     wide = phone.evaluate(WIDER_THAN_SCREEN)
@@ -295,12 +269,15 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_declined_card_stops_the_run_before_anything_is_enriched(
-    declining_company, ai_queue, live_server, enrich_browser
+    declining_company,
+    ai_queue,
+    live_server,
+    chromium,  # noqa: F811
 ):
     from playwright.sync_api import expect
 
     tenant, user, webinar = declining_company
-    page = new_page(enrich_browser, 1366)
+    page = new_page(chromium, 1366, timeout=20_000)
     log_in(page, live_server, user.email, f"/t/{tenant.slug}/leads/lists/")
 
     # when they confirm the enrichment of the list

@@ -20,8 +20,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from tests.browser.support import BROWSER_MARKS, SHOTS, chromium  # noqa: F401
-from tests.browser.test_leads_flow import log_in
+from tests.browser.support import BROWSER_MARKS, SHOTS, chromium, log_in  # noqa: F401
 from tests.browser.test_onboarding_flow import plain_site  # noqa: F401
 
 pytestmark = [*BROWSER_MARKS, pytest.mark.django_db(transaction=True)]

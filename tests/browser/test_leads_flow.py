@@ -8,8 +8,14 @@ import pytest
 
 from apps.leads.ingestion import ingest_leads
 from apps.tenants.roles import Role
-from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
-from tests.factories import PASSWORD, MembershipFactory, TenantFactory
+from tests.browser.support import (  # noqa: F401 (chromium: the fixture)
+    BROWSER_MARKS,
+    chromium,
+    log_in,
+    new_page,
+    shoot,
+)
+from tests.factories import MembershipFactory, TenantFactory
 
 pytestmark = BROWSER_MARKS
 
@@ -19,43 +25,6 @@ CSV = (
     "Мария Котова;maria@example.ru;;Вега\n"
     "Без почты;not-an-email;;\n"
 )
-
-
-@pytest.fixture
-def leads_browser(live_server):
-    """Chromium, closed before the live server stops. Playwright runs an event loop in this
-    thread, and the ORM gives code running under it another connection than the one the test
-    database teardown closes: request it after the fixtures that write rows."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def new_page(leads_browser, width: int):
-    context = leads_browser.new_context(locale="ru-RU", viewport={"width": width, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.console_errors = []
-    page.on(
-        "console",
-        lambda message: message.type == "error" and page.console_errors.append(message.text),
-    )
-    return page
-
-
-def shoot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page, live_server, email: str, next_url: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill('input[name="login"]', email)
-    page.fill('input[name="password"]', PASSWORD)
-    page.press('input[name="password"]', "Enter")
 
 
 @pytest.fixture
@@ -87,12 +56,17 @@ def company(transactional_db):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_filter_open_a_lead_note_it_and_import_a_csv(company, live_server, leads_browser, tmp_path):
+def test_filter_open_a_lead_note_it_and_import_a_csv(
+    company,
+    live_server,
+    chromium,  # noqa: F811
+    tmp_path,
+):
     from playwright.sync_api import expect
 
     tenant, user = company
     leads_url = f"/t/{tenant.slug}/leads/"
-    page = new_page(leads_browser, 1366)
+    page = new_page(chromium, 1366)
 
     # given an operator who logs in and lands on the leads page
     log_in(page, live_server, user.email, leads_url)
@@ -141,7 +115,7 @@ def test_filter_open_a_lead_note_it_and_import_a_csv(company, live_server, leads
     assert page.console_errors == []  # among others: no Content-Security-Policy violations
 
     # and on a phone the same pages stay usable
-    phone = new_page(leads_browser, 375)
+    phone = new_page(chromium, 375)
     log_in(phone, live_server, user.email, leads_url)
     expect(phone.locator("#lead-results tbody tr").first).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375

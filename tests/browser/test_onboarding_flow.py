@@ -14,8 +14,7 @@ import pytest
 from django.core import mail
 
 from apps.tenants.roles import Role
-from tests.browser.support import BROWSER_MARKS
-from tests.browser.test_leads_flow import log_in
+from tests.browser.support import BROWSER_MARKS, log_in
 from tests.browser.test_widget_configurator import chromium, new_page, shoot  # noqa: F401
 from tests.factories import MembershipFactory, TenantFactory
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core import mail
 
-from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, new_page
 
 pytestmark = BROWSER_MARKS
 
@@ -17,15 +17,7 @@ def chromium_page(live_server):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 860})
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.console_errors = []
-        page.on(
-            "console",
-            lambda message: message.type == "error" and page.console_errors.append(message.text),
-        )
-        yield page
+        yield new_page(browser, 1280, height=860)
         browser.close()
 
 

@@ -6,8 +6,7 @@ Screenshots (desktop and 375 px) go to /tmp/shots/."""
 import pytest
 
 from apps.tenants.roles import Role
-from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
-from tests.browser.test_leads_flow import log_in
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS, log_in
 from tests.browser.test_widget_embed import host_site, open_host_page
 from tests.factories import MembershipFactory, TenantFactory
 

@@ -3,7 +3,7 @@ from static/widget/fastlead.js, and a visitor's request becomes a lead of the te
 
 import pytest
 
-from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
+from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS, new_page
 
 pytestmark = BROWSER_MARKS
 
@@ -32,17 +32,7 @@ def chromium_page(live_server):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale="ru-RU", viewport={"width": 390, "height": 844}, bypass_csp=True
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.console_errors = []
-        page.on(
-            "console",
-            lambda message: message.type == "error" and page.console_errors.append(message.text),
-        )
-        yield page
+        yield new_page(browser, 390, height=844, bypass_csp=True)
         browser.close()
 
 

@@ -55,3 +55,37 @@ def test_every_app_that_keeps_people_registered_its_places():
         "accounts.user", "tenants.invitation", "privacy.consentrecord",
     } <= keys  # fmt: skip
     assert {r.category for r in pd.retention_rules()} >= {"conversations", "ai_raw", "import_files"}
+
+
+def _lead(tenant, email: str) -> Lead:
+    return Lead.objects.create(
+        tenant=tenant, email=email, person_key=f"e:{email}", identity_key=f"0:0:e:{email}"
+    )
+
+
+def test_found_by_address_finds_a_leads_rows_in_its_company_only(tenant, other_tenant):
+    # given two leads of the company (one by address, one by the lead path) and another
+    # company's lead with the same address
+    mine = _lead(tenant, "Anna@Example.ru")
+    linked = _lead(tenant, "linked@example.ru")
+    _lead(tenant, "someone@example.ru")
+    _lead(other_tenant, "anna@example.ru")
+    find = pd.FoundByAddress(Lead, ("email",), lead="pk")
+    person = pd.Person(
+        tenant_id=tenant.pk, lead_id=linked.pk, identifiers=frozenset({"anna@example.ru"})
+    )
+
+    # then the address matches case-insensitively, within the company, with the lead's own row
+    assert set(find(person)) == {mine, linked}
+    # and one of our users is no lead: nothing
+    assert not find(pd.Person(user_id=1, identifiers=frozenset({"anna@example.ru"}))).exists()
+
+
+def test_found_by_address_of_a_user_looks_in_every_company(tenant, other_tenant):
+    rows = {_lead(tenant, "ivan@example.ru"), _lead(other_tenant, "ivan@example.ru")}
+    find = pd.FoundByAddress(Lead, ("email",), of="user")
+    user = pd.Person(user_id=1, identifiers=frozenset({"ivan@example.ru"}))
+    assert set(find(user)) == rows
+    lead = pd.Person(tenant_id=tenant.pk, lead_id=1, identifiers=frozenset({"ivan@example.ru"}))
+    assert not find(lead).exists()
+    assert not find(pd.Person(user_id=1)).exists()  # no address known: nothing

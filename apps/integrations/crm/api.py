@@ -4,22 +4,19 @@ before the CRM was connected, and its progress. Admins only; the webhooks tool i
 Connecting (OAuth consent in amoCRM, Bitrix24's incoming webhook) happens on the dashboard
 page."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from apps.core.api import error_responses
+from apps.core.api import error_responses, validated
 from apps.features.guards import RequiresFeature
 from apps.integrations.crm import selectors, services
 from apps.integrations.crm.backfill import backfill_last, backfill_progress
 from apps.integrations.crm.models import BackfillState, ConnectionState, JobStatus, Provider
 from apps.integrations.outbox import TOOL
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import TENANT_ID, TenantAPIView
 from apps.tenants.roles import Role
-
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 
 
 class CrmConnectionStatusSerializer(serializers.Serializer):
@@ -145,10 +142,9 @@ class CrmBackfillAPI(TenantAPIView):
         responses={202: CrmBackfillSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, tenant_id):
-        serializer = CrmBackfillStartSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(CrmBackfillStartSerializer, request)
         backfill = services.backfill_start(
-            tenant=self.tenant, actor=request.user, since=serializer.validated_data["since"]
+            tenant=self.tenant, actor=request.user, since=data["since"]
         )
         data = CrmBackfillSerializer(backfill_data(self.tenant, backfill)).data
         return Response(data, status=status.HTTP_202_ACCEPTED)

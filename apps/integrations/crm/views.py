@@ -5,6 +5,8 @@ CRMs' callbacks: amoCRM's OAuth redirect and both CRMs' webhooks."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -130,104 +132,84 @@ def crm_amocrm_callback(request):
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
 def crm_bitrix24_connect(request, tenant_slug):
+    def connect(data):
+        services.bitrix24_connect(tenant=request.tenant, actor=request.user, **data)
+
     form = Bitrix24ConnectForm(request.POST)
+    return _submit(request, form, "bitrix_form", connect, _("Bitrix24 is connected."))
+
+
+def _submit(request, form, form_key: str, save, notice: str):
+    """Validate the posted form and save it; a bad form or a refused save shows it again (400)
+    in the context slot `form_key`."""
     if form.is_valid():
         try:
-            services.bitrix24_connect(
-                tenant=request.tenant, actor=request.user, **form.cleaned_data
-            )
+            save(form.cleaned_data)
         except ApplicationError as error:
             form_add_error(form, error)
         else:
-            return _answer(request, notice=_("Bitrix24 is connected."))
-    return _answer(request, status=400, form=form, bitrix_form=form)
+            return _answer(request, notice=notice)
+    return _answer(request, status=400, form=form, **{form_key: form})
 
 
-class NotConnected(Exception):
-    pass
+def _connected(view):
+    """Hands the view the company's connection past the authorization step; without one the
+    page answers 409."""
 
+    @wraps(view)
+    def wrapper(request, tenant_slug):
+        connection = selectors.connection_get(request.tenant)
+        if connection is None or connection.state == ConnectionState.PENDING:
+            return _answer(request, status=409, error=_("Connect a CRM first."))
+        return view(request, connection)
 
-def _connected(request):
-    """The company's connection past the authorization step, else NotConnected (409)."""
-    connection = selectors.connection_get(request.tenant)
-    if connection is None or connection.state == ConnectionState.PENDING:
-        raise NotConnected
-    return connection
-
-
-def _not_connected(request):
-    return _answer(request, status=409, error=_("Connect a CRM first."))
+    return wrapper
 
 
 @require_POST
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
-def crm_pipeline(request, tenant_slug):
-    try:
-        connection = _connected(request)
-    except NotConnected:
-        return _not_connected(request)
+@_connected
+def crm_pipeline(request, connection):
+    def choose(data):
+        services.pipeline_choose(connection, actor=request.user, pipeline_id=data["pipeline_id"])
+
     form = PipelineForm(request.POST, pipelines=connection.pipelines)
-    if form.is_valid():
-        try:
-            services.pipeline_choose(
-                connection, actor=request.user, pipeline_id=form.cleaned_data["pipeline_id"]
-            )
-        except ApplicationError as error:
-            form_add_error(form, error)
-        else:
-            return _answer(request, notice=_("Pipeline saved. Check the stage of each status."))
-    return _answer(request, status=400, form=form, pipeline_form=form)
+    notice = _("Pipeline saved. Check the stage of each status.")
+    return _submit(request, form, "pipeline_form", choose, notice)
 
 
 @require_POST
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
-def crm_statuses(request, tenant_slug):
-    try:
-        connection = _connected(request)
-    except NotConnected:
-        return _not_connected(request)
+@_connected
+def crm_statuses(request, connection):
+    def save(data):
+        services.status_map_set(connection, actor=request.user, status_map=data)
+
     form = StatusMapForm(request.POST, stages=connection.stages)
-    if form.is_valid():
-        try:
-            services.status_map_set(connection, actor=request.user, status_map=form.cleaned_data)
-        except ApplicationError as error:
-            form_add_error(form, error)
-        else:
-            return _answer(request, notice=_("Status mapping saved."))
-    return _answer(request, status=400, form=form, status_form=form)
+    return _submit(request, form, "status_form", save, _("Status mapping saved."))
 
 
 @require_POST
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
-def crm_fields(request, tenant_slug):
-    try:
-        connection = _connected(request)
-    except NotConnected:
-        return _not_connected(request)
+@_connected
+def crm_fields(request, connection):
+    def save(data):
+        services.field_map_set(connection, actor=request.user, field_map=data)
+
     form = FieldMapForm(request.POST)
-    if form.is_valid():
-        try:
-            services.field_map_set(connection, actor=request.user, field_map=form.cleaned_data)
-        except ApplicationError as error:
-            form_add_error(form, error)
-        else:
-            return _answer(request, notice=_("Field mapping saved."))
-    return _answer(request, status=400, form=form, field_form=form)
+    return _submit(request, form, "field_form", save, _("Field mapping saved."))
 
 
 @require_POST
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
-def crm_bitrix24_token(request, tenant_slug):
+@_connected
+def crm_bitrix24_token(request, connection):
     """Bitrix24 shows the outbound webhook's token once it is made, with our URL in it: so it
     is entered after connecting."""
-    try:
-        connection = _connected(request)
-    except NotConnected:
-        return _not_connected(request)
     form = Bitrix24TokenForm(request.POST)
     if connection.provider != "bitrix24" or not form.is_valid():
         return _answer(request, status=400, form=form, token_form=form)
@@ -238,11 +220,8 @@ def crm_bitrix24_token(request, tenant_slug):
 @require_POST
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
-def crm_disconnect(request, tenant_slug):
-    try:
-        connection = _connected(request)
-    except NotConnected:
-        return _not_connected(request)
+@_connected
+def crm_disconnect(request, connection):
     services.disconnect(connection, actor=request.user)
     return _answer(request, notice=_("The CRM is disconnected. Its deals stay in the CRM."))
 

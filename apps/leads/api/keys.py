@@ -21,11 +21,9 @@ from apps.leads.serializers import (
     PublishableKeySerializer,
 )
 from apps.tenants import keys
-from apps.tenants.api_base import TenantAPIView
-from apps.tenants.roles import Role
+from apps.tenants.api_base import ADMIN_ONLY, TenantAPIView
 
 KEY_ID = OpenApiParameter("key_id", OpenApiTypes.INT, OpenApiParameter.PATH)
-ADMIN_ONLY = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN}
 
 
 @extend_schema(tags=["api keys"], parameters=[TENANT_ID])

@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from apps.core.api import error_body, error_responses, query_int
+from apps.core.api import error_body, error_responses, query_int, validated
 from apps.core.errors import ApplicationError, ValidationFailed
 from apps.leads import selectors, services
 from apps.leads.filters import MAX_Q, ORDERINGS, parse_lead_filters
@@ -31,14 +31,13 @@ from apps.leads.serializers import (
     SingleResultSerializer,
     TimelineEntrySerializer,
 )
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import TENANT_ID, TenantAPIView
 from apps.tenants.api_key_auth import actor_of
 from apps.tenants.roles import Role
 
 MAX_ITEMS = 10_000
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 LEAD_ID = OpenApiParameter("lead_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
@@ -273,13 +272,12 @@ class LeadDetailAPI(TenantAPIView):
         responses={200: LeadSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def patch(self, request, tenant_id, lead_id):
-        serializer = LeadUpdateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(LeadUpdateSerializer, request)
         lead = services.lead_update(
             tenant=self.tenant,
             actor=actor_of(request.user),
             lead_id=lead_id,
-            changes=serializer.validated_data,
+            changes=data,
         )
         return Response(LeadSerializer(lead).data)
 
@@ -302,13 +300,12 @@ class LeadNotesAPI(TenantAPIView):
         responses={201: TimelineEntrySerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, tenant_id, lead_id):
-        serializer = NoteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(NoteSerializer, request)
         entry = services.lead_note_add(
             tenant=self.tenant,
             actor=actor_of(request.user),
             lead_id=lead_id,
-            body=serializer.validated_data["body"],
+            body=data["body"],
         )
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 

@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from apps.core.api import DefaultPagination, error_responses
+from apps.core.api import DefaultPagination, error_responses, validated
 from apps.leads import selectors, services
 from apps.leads.serializers import (
     CustomerSerializer,
@@ -16,11 +16,10 @@ from apps.leads.serializers import (
     LeadListWriteSerializer,
     ProductSerializer,
 )
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import TENANT_ID, TenantAPIView
 from apps.tenants.api_key_auth import actor_of
 from apps.tenants.roles import Role
 
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 LIST_ID = OpenApiParameter("list_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 LIST_ROLES = {
     **TenantAPIView.roles,
@@ -56,10 +55,9 @@ class LeadListCollectionAPI(_PagedAPI):
         responses={201: LeadListSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, tenant_id):
-        serializer = LeadListWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(LeadListWriteSerializer, request)
         lead_list = services.leadlist_create(
-            tenant=self.tenant, actor=actor_of(request.user), **serializer.validated_data
+            tenant=self.tenant, actor=actor_of(request.user), **data
         )
         return Response(LeadListSerializer(lead_list).data, status=status.HTTP_201_CREATED)
 

@@ -23,11 +23,10 @@ from apps.messaging.rules.serializers import (
     EventResultSerializer,
     SentMessageSerializer,
 )
-from apps.tenants.api_base import TenantAPIView
+from apps.tenants.api_base import TENANT_ID, TenantAPIView
 from apps.tenants.roles import Role
 
 TOOL = "messaging_rules"
-TENANT_ID = OpenApiParameter("tenant_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 SUBJECT_ID = OpenApiParameter("subject_id", OpenApiTypes.STR, OpenApiParameter.PATH)
 
 
