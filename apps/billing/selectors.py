@@ -27,7 +27,7 @@ from apps.billing.usage_counter import meter_leads_used
 from apps.payments.models import Payment
 
 
-class BillingPeriod(Protocol):
+class PeriodBounds(Protocol):
     """The bounds of a billing period: `plan_limits.PlanLimits` (or anything built on it)."""
 
     @property
@@ -204,7 +204,7 @@ class Usage:
         return self.limit_mode == LimitMode.HARD
 
 
-def usage_current(tenant, limits: BillingPeriod) -> Usage:
+def usage_current(tenant, limits: PeriodBounds) -> Usage:
     """This period's consumption against the plan's limit (one or two queries); `limits` is
     the tenant's `plan_limits.plan_limits_get` (or anything built on it). The count is the
     period's meter (apps/billing/usage_counter.py), not a count of the leads."""
