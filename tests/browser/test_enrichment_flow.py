@@ -17,6 +17,7 @@ import re
 import threading
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from apps.ai.client import ManagedLLMClient, provider_adapter
 from apps.ai.ratelimit import RateLimiter
@@ -25,6 +26,7 @@ from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
 from apps.enrichment.models import LeadEnrichment
 from apps.enrichment.services import common
+from apps.enrichment.tasks import enrich_lead_task
 from apps.enrichment.tests.fixtures import answer
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead, LeadList
@@ -41,7 +43,6 @@ pytestmark = BROWSER_MARKS
 @pytest.fixture
 def enrich_browser(live_server):
     """Chromium, closed before the live server stops (request it after the data fixtures)."""
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -91,8 +92,6 @@ class AiQueue:
             self.pending.append(tuple(args))
 
     def run(self, count: int | None = None) -> int:
-        from apps.enrichment.tasks import enrich_lead_task
-
         with self.lock:
             batch = self.pending[:count] if count else list(self.pending)
             del self.pending[: len(batch)]
@@ -123,8 +122,6 @@ class CompanyFinder(FakeAnthropic):
 
 @pytest.fixture
 def ai_queue(monkeypatch, settings):
-    from apps.enrichment.tasks import enrich_lead_task
-
     fake = CompanyFinder()
     fake.__enter__()
     settings.ANTHROPIC_API_KEY = "sk-ant-test-key"
@@ -192,8 +189,6 @@ def open_confirmation(page, webinar) -> None:
 def test_enrich_a_list_of_200_leads_and_see_the_charge(
     paying_company, ai_queue, live_server, enrich_browser
 ):
-    from playwright.sync_api import expect
-
     tenant, user, webinar = paying_company
     page = new_page(enrich_browser, 1366)
 
@@ -297,8 +292,6 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
 def test_a_declined_card_stops_the_run_before_anything_is_enriched(
     declining_company, ai_queue, live_server, enrich_browser
 ):
-    from playwright.sync_api import expect
-
     tenant, user, webinar = declining_company
     page = new_page(enrich_browser, 1366)
     log_in(page, live_server, user.email, f"/t/{tenant.slug}/leads/lists/")

@@ -5,6 +5,7 @@ and watch it finish — without page reloads where HTMX does the work. Screensho
 import re
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from apps.leads.ingestion import ingest_leads
 from apps.tenants.roles import Role
@@ -26,7 +27,6 @@ def leads_browser(live_server):
     """Chromium, closed before the live server stops. Playwright runs an event loop in this
     thread, and the ORM gives code running under it another connection than the one the test
     database teardown closes: request it after the fixtures that write rows."""
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -88,8 +88,6 @@ def company(transactional_db):
 
 @pytest.mark.django_db(transaction=True)
 def test_filter_open_a_lead_note_it_and_import_a_csv(company, live_server, leads_browser, tmp_path):
-    from playwright.sync_api import expect
-
     tenant, user = company
     leads_url = f"/t/{tenant.slug}/leads/"
     page = new_page(leads_browser, 1366)
