@@ -26,6 +26,7 @@ from django.conf import settings
 from apps.ai.models import Outcome
 from apps.ai.pricing import UnpricedModel, compute_cost
 from apps.ai.providers.base import LLMClient, ProviderError, StructuredRequest, StructuredResult
+from apps.ai.providers.offline import OfflineClient
 from apps.ai.ratelimit import RateLimiter, get_rate_limiter
 from apps.ai.retry import RetryPolicy, call_with_retry
 from apps.ai.services import ai_usage_record
@@ -186,11 +187,12 @@ def _adapter(provider: str, api_key: str, base_url: str, model: str, max_tokens:
              temperature: float | None, timeout: float) -> LLMClient:  # fmt: skip
     """One SDK client (and its connection pool) per configuration and process."""
     if provider == "anthropic":
-        # Each vendor SDK is imported only where its provider is configured (heavy imports).
+        # Lazy on purpose: each vendor SDK takes seconds to import; only a configured one loads.
         from apps.ai.providers.anthropic_client import AnthropicClient
 
         cls = AnthropicClient
     else:
+        # Lazy on purpose, as above: google-genai loads only where Gemini is configured.
         from apps.ai.providers.gemini_client import GeminiClient
 
         cls = GeminiClient
@@ -211,8 +213,6 @@ def provider_adapter(provider: str = "anthropic") -> LLMClient:
     prefix = provider.upper()
     api_key = getattr(settings, f"{prefix}_API_KEY", "")
     if not api_key:
-        from apps.ai.providers.offline import OfflineClient
-
         return OfflineClient(stands_in_for=provider)
     return _adapter(
         provider,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
@@ -26,8 +26,15 @@ from apps.billing.models import (
 from apps.billing.usage_counter import meter_leads_used
 from apps.payments.models import Payment
 
-if TYPE_CHECKING:
-    from apps.billing.plan_limits import PlanLimits
+
+class PeriodBounds(Protocol):
+    """The bounds of a billing period: `plan_limits.PlanLimits` (or anything built on it)."""
+
+    @property
+    def period_start(self) -> datetime: ...
+
+    @property
+    def period_end(self) -> datetime: ...
 
 
 def plan_list_public():
@@ -197,7 +204,7 @@ class Usage:
         return self.limit_mode == LimitMode.HARD
 
 
-def usage_current(tenant, limits: PlanLimits) -> Usage:
+def usage_current(tenant, limits: PeriodBounds) -> Usage:
     """This period's consumption against the plan's limit (one or two queries); `limits` is
     the tenant's `plan_limits.plan_limits_get` (or anything built on it). The count is the
     period's meter (apps/billing/usage_counter.py), not a count of the leads."""

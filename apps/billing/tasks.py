@@ -4,7 +4,7 @@ run twice and on two workers at once: each step claims its rows with a condition
 from celery import shared_task
 
 from apps.billing import services
-from apps.billing.emails import send_billing_notice
+from apps.billing.notice_tasks import send_billing_notice_task  # noqa: F401 - registered here too
 from apps.billing.services.renewals import renewals_run
 from apps.tenants.tasking import tenant_task
 
@@ -41,8 +41,3 @@ def sweep_usage_warnings_task() -> int:
 @tenant_task(ignore_result=True)
 def send_usage_warnings_task(tenant) -> list[int]:
     return services.usage_warnings_send(tenant)
-
-
-@tenant_task(ignore_result=True)
-def send_billing_notice_task(tenant, kind: str, params: dict) -> int:
-    return send_billing_notice(tenant, kind, params)

@@ -20,3 +20,5 @@ class EnrichmentConfig(AppConfig):
         from apps.enrichment import personal_data  # the models: once the registry is ready
 
         personal_data.register()  # where a person's data lives (apps/core/personal_data.py)
+        # The services queue the tasks by name (services/queue.py): registered in every process.
+        from apps.enrichment import tasks  # noqa: F401

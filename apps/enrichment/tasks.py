@@ -1,7 +1,8 @@
 """Celery entry points of enrichment (thin: the work is in services/).
 
 The tasks keep the names they had in apps.leads.enrichment.tasks, so messages already queued
-and the beat schedule (apps/enrichment/schedules.py) still reach them.
+and the beat schedule (apps/enrichment/schedules.py) still reach them; the services queue them
+by those names (services/queue.py).
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from celery import shared_task
 
 from apps.billing.services.payments import ProviderUnavailable
 from apps.enrichment import services
+from apps.enrichment.services.queue import ENRICH_LEAD_TASK, FAN_OUT_TASK, OLD, SETTLE_TASK
 from apps.features.guards import task_requires_feature
 from apps.tenants.tasking import tenant_task
 
 RATE_LIMIT_COUNTDOWN = 30  # seconds before a lead the shared limiter turned away comes back
-OLD = "apps.leads.enrichment.tasks."  # the tasks' names before the app moved
 
 
-@tenant_task(name=f"{OLD}enrich_lead_task", queue="ai", acks_late=True)
+@tenant_task(name=ENRICH_LEAD_TASK, queue="ai", acks_late=True)
 @task_requires_feature(services.FEATURE, on_locked=services.enrichment_item_locked)
 def enrich_lead_task(tenant, item_id: int) -> str:
     """Enrich one lead of a run. Safe to deliver twice: the row is claimed first."""
@@ -29,14 +30,14 @@ def enrich_lead_task(tenant, item_id: int) -> str:
     return outcome
 
 
-@tenant_task(name=f"{OLD}enrichment_fan_out_task", queue="ai", acks_late=True)
+@tenant_task(name=FAN_OUT_TASK, queue="ai", acks_late=True)
 def enrichment_fan_out_task(tenant, run_id: str) -> int:
     """Queue the lead tasks of a big run."""
     return services.enrichment_run_fan_out(tenant, run_id, direct=True)
 
 
 @tenant_task(
-    name=f"{OLD}enrichment_settle_task",
+    name=SETTLE_TASK,
     queue="billing",
     acks_late=True,
     autoretry_for=(ProviderUnavailable,),

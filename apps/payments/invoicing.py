@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # type hints only
-    from apps.payments.models import Invoice
+from apps.payments.models import Invoice
 
 
 @dataclass(frozen=True)

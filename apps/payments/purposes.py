@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # type hints only: the models import nothing from here
-    from apps.payments.models import Payment, Refund
+from apps.payments.models import Payment, Refund
 
 
 @dataclass(frozen=True)

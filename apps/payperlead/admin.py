@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
 from apps.leads.models import Customer, LeadAction
-from apps.payperlead import explain, presenters, services
+from apps.payperlead import cards, explain, presenters, services
 from apps.payperlead.models import BillingLine, BillingPeriod, BillingReport, RateCard
 from apps.tenants.admin_base import TenantOwnedAdmin
 from apps.tenants.scoping import tenant_scope
@@ -87,7 +87,7 @@ class RateCardAdmin(TenantOwnedAdmin):
         data = form.cleaned_data
         try:
             with tenant_scope(data["tenant"]):
-                card = services.rate_card_publish(
+                card = cards.rate_card_publish(
                     tenant=data["tenant"],
                     actor=request.user,
                     valid_from=data["valid_from"],

@@ -17,20 +17,10 @@ from django.utils.translation import gettext as _
 from apps.core.errors import Conflict, ValidationFailed
 from apps.leads.models import Customer
 from apps.payperlead import refresh, selectors
-from apps.payperlead.models import DEFAULT_CARD, EPOCH, RateCard, month_bounds
+from apps.payperlead.default_card import rate_card_ensure_default
+from apps.payperlead.models import EPOCH, RateCard, month_bounds
 
 logger = structlog.get_logger("fastlead.billing.payperlead")
-
-
-def rate_card_ensure_default(tenant) -> None:
-    """Give the tenant its first default card (seed 002's prices) if it has none."""
-    cards = RateCard.objects.for_tenant(tenant)
-    if cards.filter(customer__isnull=True, lead_type="").exists():
-        return
-    RateCard.objects.bulk_create(
-        [RateCard(tenant=tenant, version=1, valid_from=EPOCH, **DEFAULT_CARD)],
-        ignore_conflicts=True,  # a concurrent first report created it: same row
-    )
 
 
 def rate_card_publish(

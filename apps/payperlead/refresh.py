@@ -19,6 +19,7 @@ from django.utils import timezone
 from apps.leads.events import CustomerActionsRecorded
 from apps.payperlead import selectors
 from apps.payperlead.models import PeriodValuation, month_start
+from apps.payperlead.tasks import refresh_billing_period_task
 from apps.tenants.models import Tenant
 from apps.tenants.scoping import tenant_scope
 
@@ -53,9 +54,6 @@ def period_mark_cards_changed(*, tenant, valid_from) -> list[date]:
 
 
 def _queue(tenant, month: date) -> None:
-    # Same app, at call time: tasks.py → services.py → cards.py, which imports this module.
-    from apps.payperlead.tasks import refresh_billing_period_task
-
     delay = getattr(settings, "PAYPERLEAD_REFRESH_DELAY", DEFAULT_DELAY_SECONDS)
     args = (str(tenant.pk), month.isoformat())
     transaction.on_commit(lambda: refresh_billing_period_task.apply_async(args, countdown=delay))

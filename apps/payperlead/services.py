@@ -1,6 +1,6 @@
-"""Writes of pay-per-lead: valuing a month and storing its reports, closing a period (rate
-card versions live in cards.py and are re-exported here, so every write is
-`services.<entity>_<verb>`).
+"""Writes of pay-per-lead: valuing a month and storing its reports, closing a period. Rate
+card versions are published by cards.py (publishing queues refreshes, whose task calls this
+module); a close is queued by `tasks.period_close_later`.
 
 An open month's reports are stored, lines and all, by a refresh (`period_refresh`) that runs
 in the background after actions arrive (refresh.py); pages and the API read what is stored
@@ -22,10 +22,7 @@ from django.utils.translation import gettext as _
 from apps.core.errors import Conflict
 from apps.leads.models import Customer, Product
 from apps.payperlead import engine, selectors
-from apps.payperlead.cards import (  # noqa: F401 - re-exported
-    rate_card_ensure_default,
-    rate_card_publish,
-)
+from apps.payperlead.default_card import rate_card_ensure_default
 from apps.payperlead.models import (
     BillingLine,
     BillingPeriod,
@@ -164,20 +161,6 @@ def period_close_check(period: date) -> date:
         raise Conflict(
             _("%(month)s is not over yet.") % {"month": f"{period:%Y-%m}"}, code="period_not_over"
         )
-    return period
-
-
-def period_close_later(*, tenant, actor, period: date) -> date:
-    """Queue the close of `period` after the caller's commit (the dashboard): the request
-    returns at once, the worker writes the frozen reports."""
-    # Same app, at call time: tasks.py imports this module for the task's body.
-    from apps.payperlead.tasks import close_billing_period_task
-
-    period = period_close_check(period)
-    actor_id = getattr(actor, "pk", None)
-    transaction.on_commit(
-        lambda: close_billing_period_task.delay(str(tenant.pk), period.isoformat(), actor_id)
-    )
     return period
 
 

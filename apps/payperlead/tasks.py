@@ -1,12 +1,14 @@
 """Celery entry points of pay-per-lead: closing a month and refreshing an open month's stored
 reports run in the background, because a large tenant's valuation (every customer's lines
-written) takes longer than a request."""
+written) takes longer than a request. `period_close_later` (the dashboard's close) queues its task
+here: services.py runs the tasks' work and cannot import them."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from apps.payperlead import services
 from apps.tenants.tasking import tenant_task
@@ -37,3 +39,14 @@ def refresh_billing_period_task(tenant, period: str) -> bool:
         return services.period_refresh(tenant=tenant, period=month)
     except services.ReportError:
         return False  # recorded on the month (no card, two currencies): pages show it
+
+
+def period_close_later(*, tenant, actor, period: date) -> date:
+    """Queue the close of `period` after the caller's commit (the dashboard): the request
+    returns at once, the worker writes the frozen reports."""
+    period = services.period_close_check(period)
+    actor_id = getattr(actor, "pk", None)
+    transaction.on_commit(
+        lambda: close_billing_period_task.delay(str(tenant.pk), period.isoformat(), actor_id)
+    )
+    return period

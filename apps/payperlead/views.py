@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import ApplicationError, NotFound
-from apps.payperlead import exports, presenters, reports, selectors, services
+from apps.payperlead import exports, presenters, reports, selectors, tasks
 from apps.payperlead.forms import (
     ReportPickForm,
     parse_format,
@@ -245,7 +245,7 @@ def report_close(request, tenant_slug):
     except ApplicationError:
         raise Http404 from None
     try:
-        services.period_close_later(tenant=tenant, actor=request.user, period=period)
+        tasks.period_close_later(tenant=tenant, actor=request.user, period=period)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -11,7 +11,7 @@ from django.utils import translation
 from apps.accounts.models import User
 from apps.privacy.models import PersonalDataRequest
 from apps.privacy.services.closure import closed_companies_delete
-from apps.privacy.services.company_export import company_export_build
+from apps.privacy.services.company_archive import company_export_build
 from apps.privacy.services.retention import retention_apply
 from apps.tenants.tasking import tenant_task
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # type hints only: tenants.models builds its models on this module
     from apps.tenants.models import Tenant
 
 

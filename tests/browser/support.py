@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.factories import PASSWORD
 
@@ -36,7 +37,6 @@ BROWSER_MARKS = [
 def chromium(live_server):
     """Debian's chromium through Playwright, for tests that open their own contexts (import
     it into the test module: `from tests.browser.support import chromium  # noqa: F401`)."""
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.db.models import Q
+from playwright.sync_api import expect
 
 from apps.analytics.periods import period_parse
 from apps.billing.tests.helpers import subscribe
@@ -53,8 +54,6 @@ def _delta(now: int, before: int) -> str:
 
 
 def _open(chromium, live_server, admin, viewport, path):  # noqa: F811
-    from playwright.sync_api import expect
-
     context = chromium.new_context(locale="ru-RU", viewport=viewport)
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -3,6 +3,7 @@ browser under the site's Content Security Policy: served from our static files, 
 blocked."""
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS
 
@@ -21,8 +22,6 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def docs_page(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -45,8 +44,6 @@ def docs_page(live_server):
 
 @pytest.mark.django_db(transaction=True)
 def test_swagger_ui_renders_the_operations_without_a_csp_violation(docs_page, live_server):
-    from playwright.sync_api import expect
-
     page = docs_page
     page.goto(f"{live_server.url}/api/docs/")
     # the operations are listed (the schema was fetched and rendered) ...
@@ -63,8 +60,6 @@ def test_swagger_ui_renders_the_operations_without_a_csp_violation(docs_page, li
 
 @pytest.mark.django_db(transaction=True)
 def test_redoc_renders_the_operations_without_a_csp_violation(docs_page, live_server):
-    from playwright.sync_api import expect
-
     page = docs_page
     page.goto(f"{live_server.url}/api/redoc/")
     expect(page.locator("[data-section-id^='operation/']").first).to_be_attached(timeout=WAIT)

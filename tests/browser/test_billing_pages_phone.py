@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect, sync_playwright
 
 from apps.billing.models import UsageMeter
 from apps.billing.tests.helpers import subscribe
@@ -44,8 +45,6 @@ def company(transactional_db):
 
 @pytest.fixture
 def browser(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -53,8 +52,6 @@ def browser(live_server):
 
 
 def _logged_in(browser, live_server, admin, viewport, path):
-    from playwright.sync_api import expect
-
     context = browser.new_context(locale="ru-RU", viewport=viewport)
     context.set_default_timeout(15_000)
     page = context.new_page()

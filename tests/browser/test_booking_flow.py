@@ -5,21 +5,24 @@ lead as "Встреча назначена" in the dashboard; the "Meetings" pag
 from datetime import time
 
 import pytest
+from playwright.sync_api import expect
 
+from apps.billing.tests.helpers import subscribe
+from apps.booking.models import Booking, BookingSettings
+from apps.booking.tests.helpers import local_start
+from apps.leads.models import Lead
+from apps.tenants.keys import publishable_key_get_or_create
+from apps.tenants.roles import Role
+from apps.tenants.scoping import tenant_scope
 from tests.browser.support import BROWSER_MARKS, log_in, shoot
 from tests.browser.test_widget_embed import chromium_page, host_site, open_host_page  # noqa: F401
+from tests.factories import MembershipFactory, TenantFactory
 
 pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def booking_tenant(transactional_db, live_server):
-    from apps.billing.tests.helpers import subscribe
-    from apps.booking.models import BookingSettings
-    from apps.tenants.keys import publishable_key_get_or_create
-    from apps.tenants.roles import Role
-    from tests.factories import MembershipFactory, TenantFactory
-
     tenant = TenantFactory(
         name="Acme", allowed_origins=[host_site(live_server)], time_zone="Europe/Moscow"
     )
@@ -42,13 +45,6 @@ def test_a_visitor_books_a_meeting_and_the_lead_shows_meeting_booked(
     live_server,
     chromium_page,  # noqa: F811
 ):
-    from playwright.sync_api import expect
-
-    from apps.booking.models import Booking
-    from apps.booking.tests.helpers import local_start
-    from apps.leads.models import Lead
-    from apps.tenants.scoping import tenant_scope
-
     page = chromium_page
     tenant, key, operator = booking_tenant
     start = local_start()

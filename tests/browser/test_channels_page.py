@@ -5,6 +5,7 @@ server's refusal. Screenshots go to /tmp/shots/."""
 import re
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from apps.billing.tests.helpers import subscribe
 from apps.channels.models import Channel
@@ -40,8 +41,6 @@ def company(transactional_db):
 
 @pytest.fixture
 def browser(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -51,8 +50,6 @@ def browser(live_server):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("label", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
 def test_channels_page(company, live_server, browser, label, viewport):
-    from playwright.sync_api import expect
-
     tenant, admin = company
     path = f"/t/{tenant.slug}/channels/"
     context = browser.new_context(locale="ru-RU", viewport=viewport)

@@ -6,6 +6,7 @@ Screenshots in /tmp/shots/."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.billing.tests.helpers import subscribe
 from apps.integrations.crm.providers import base
@@ -48,8 +49,6 @@ def test_connect_bitrix24_and_see_a_lead_become_a_deal(
     label,
     viewport,
 ):
-    from playwright.sync_api import expect
-
     tenant, admin = company
     path = f"/t/{tenant.slug}/crm/"
     context = chromium.new_context(locale="ru-RU", viewport=viewport)

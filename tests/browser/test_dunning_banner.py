@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect, sync_playwright
 
 from apps.billing.models import Subscription, SubscriptionStatus
 from apps.billing.services.renewals import renewals_run
@@ -40,8 +41,6 @@ def past_due_company(transactional_db, settings):
 
 @pytest.fixture
 def browser(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -50,8 +49,6 @@ def browser(live_server):
 
 @pytest.mark.django_db(transaction=True)
 def test_past_due_company_sees_the_reason_and_pays_now(past_due_company, live_server, browser):
-    from playwright.sync_api import expect
-
     tenant, admin, subscription = past_due_company
     context = browser.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)

@@ -17,6 +17,7 @@ import re
 import threading
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.ai.client import ManagedLLMClient, provider_adapter
 from apps.ai.ratelimit import RateLimiter
@@ -25,6 +26,7 @@ from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
 from apps.enrichment.models import LeadEnrichment
 from apps.enrichment.services import common
+from apps.enrichment.tasks import enrich_lead_task
 from apps.enrichment.tests.fixtures import answer
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead, LeadList
@@ -62,8 +64,6 @@ class AiQueue:
             self.pending.append(tuple(args))
 
     def run(self, count: int | None = None) -> int:
-        from apps.enrichment.tasks import enrich_lead_task
-
         with self.lock:
             batch = self.pending[:count] if count else list(self.pending)
             del self.pending[: len(batch)]
@@ -94,8 +94,6 @@ class CompanyFinder(FakeAnthropic):
 
 @pytest.fixture
 def ai_queue(monkeypatch, settings):
-    from apps.enrichment.tasks import enrich_lead_task
-
     fake = CompanyFinder()
     fake.__enter__()
     settings.ANTHROPIC_API_KEY = "sk-ant-test-key"
@@ -166,8 +164,6 @@ def test_enrich_a_list_of_200_leads_and_see_the_charge(
     live_server,
     chromium,  # noqa: F811
 ):
-    from playwright.sync_api import expect
-
     tenant, user, webinar = paying_company
     page = new_page(chromium, 1366, timeout=20_000)
 
@@ -274,8 +270,6 @@ def test_a_declined_card_stops_the_run_before_anything_is_enriched(
     live_server,
     chromium,  # noqa: F811
 ):
-    from playwright.sync_api import expect
-
     tenant, user, webinar = declining_company
     page = new_page(chromium, 1366, timeout=20_000)
     log_in(page, live_server, user.email, f"/t/{tenant.slug}/leads/lists/")

@@ -19,9 +19,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
+from apps.booking.models import Booking
+from apps.leads.models import Lead, LeadStatus
+from apps.tenants.models import Tenant
+from apps.tenants.roles import Role
+from apps.tenants.scoping import tenant_scope
 from tests.browser.support import BROWSER_MARKS, SHOTS, chromium, log_in  # noqa: F401
 from tests.browser.test_onboarding_flow import plain_site  # noqa: F401
+from tests.factories import MembershipFactory
 
 pytestmark = [*BROWSER_MARKS, pytest.mark.django_db(transaction=True)]
 
@@ -64,15 +71,6 @@ def test_landing_to_a_booked_meeting_and_the_conflict_screen(
     plain_site,  # noqa: F811
     settings,
 ):
-    from playwright.sync_api import expect
-
-    from apps.booking.models import Booking
-    from apps.leads.models import Lead, LeadStatus
-    from apps.tenants.models import Tenant
-    from apps.tenants.roles import Role
-    from apps.tenants.scoping import tenant_scope
-    from tests.factories import MembershipFactory
-
     settings.SITE_URL = live_server.url  # the snippet and the e-mails point at this server
     folder, site = plain_site
     page = _page(chromium)

@@ -7,6 +7,7 @@ overflows a phone's width. Screenshots go to /tmp/shots/honest-*.png."""
 import re
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from apps.billing.tests.helpers import subscribe
 from apps.leads.ingestion import ingest_leads
@@ -43,8 +44,6 @@ def start_company(transactional_db):
 
 @pytest.fixture
 def browser(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -70,8 +69,6 @@ def _shoot(page, name: str, size: str) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("size", list(WIDTHS))
 def test_landing_prices_the_plans_without_promising_missing_tools(live_server, browser, size):
-    from playwright.sync_api import expect
-
     page = _page(browser, WIDTHS[size])
     page.goto(f"{live_server.url}/")
     expect(page.get_by_role("heading", name="Все заявки с сайта в одном списке")).to_be_visible()
@@ -91,8 +88,6 @@ def test_landing_prices_the_plans_without_promising_missing_tools(live_server, b
 def test_a_start_company_sees_locked_tools_and_limits_not_403_pages(
     start_company, live_server, browser, size
 ):
-    from playwright.sync_api import expect
-
     tenant, admin = start_company
     page = _page(browser, WIDTHS[size])
     base = f"{live_server.url}/t/{tenant.slug}"

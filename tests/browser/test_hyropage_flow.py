@@ -6,6 +6,7 @@ lead in its list with source HyroPage. Screenshots in /tmp/shots/hyropage-*.png.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.ai.tests.fake_gemini import FakeGemini
 from apps.billing.tests.helpers import subscribe
@@ -64,8 +65,6 @@ def test_brief_to_russian_page_to_published_to_lead_from_a_phone(
     live_server,
     chromium,  # noqa: F811
 ):
-    from playwright.sync_api import expect
-
     tenant, admin = company
     gemini.ok(_russian_page())
     context = chromium.new_context(locale="ru-RU", viewport=DESKTOP)

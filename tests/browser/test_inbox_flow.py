@@ -10,6 +10,7 @@ import re
 
 import httpx
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from apps.billing.tests.helpers import subscribe
 from apps.channels.models import Channel
@@ -39,8 +40,6 @@ def company(transactional_db):
 
 @pytest.fixture
 def inbox_browser(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -60,8 +59,6 @@ def fits(page, width: int) -> bool:
 def test_telegram_lead_answered_from_the_lead_page_shows_delivered(
     company, live_server, inbox_browser, monkeypatch, settings
 ):
-    from playwright.sync_api import expect
-
     tenant, admin = company
     settings.SITE_URL = live_server.url
     with FakeTelegram(TOKEN) as fake:

@@ -5,6 +5,7 @@ and watch it finish — without page reloads where HTMX does the work. Screensho
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.leads.ingestion import ingest_leads
 from apps.tenants.roles import Role
@@ -62,7 +63,6 @@ def test_filter_open_a_lead_note_it_and_import_a_csv(
     chromium,  # noqa: F811
     tmp_path,
 ):
-    from playwright.sync_api import expect
 
     tenant, user = company
     leads_url = f"/t/{tenant.slug}/leads/"

@@ -12,8 +12,12 @@ import threading
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
+from apps.leads.models import Lead, WidgetConfig
+from apps.tenants.models import Tenant
 from apps.tenants.roles import Role
+from apps.tenants.scoping import tenant_scope
 from tests.browser.support import BROWSER_MARKS, log_in
 from tests.browser.test_widget_configurator import chromium, new_page, shoot  # noqa: F401
 from tests.factories import MembershipFactory, TenantFactory
@@ -53,12 +57,6 @@ def test_sign_up_wizard_snippet_on_a_plain_page_and_the_first_lead(
     plain_site,
     settings,
 ):
-    from playwright.sync_api import expect
-
-    from apps.leads.models import Lead, WidgetConfig
-    from apps.tenants.models import Tenant
-    from apps.tenants.scoping import tenant_scope
-
     settings.SITE_URL = live_server.url  # the snippet points at this server
     folder, site = plain_site
     page = new_page(chromium)
@@ -144,10 +142,6 @@ def test_a_second_admin_saving_an_old_version_sees_the_conflict_screen(
     live_server,
     transactional_db,
 ):
-    from playwright.sync_api import expect
-
-    from apps.leads.models import WidgetConfig
-
     tenant = TenantFactory(name="Acme", slug="acme")
     first = MembershipFactory(tenant=tenant, role=Role.ADMIN).user
     second = MembershipFactory(tenant=tenant, role=Role.ADMIN).user

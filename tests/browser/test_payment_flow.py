@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from apps.billing.tests.helpers import start_trial
 from apps.payments.models import Invoice
@@ -31,7 +32,6 @@ def trial_company(transactional_db, settings):
 @pytest.fixture
 def browser(live_server):
     """Chromium, closed before the live server stops (requested after the data fixtures)."""
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -46,8 +46,6 @@ def shoot(page, name: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_pick_pro_pay_in_the_sandbox_and_download_the_invoice(trial_company, live_server, browser):
-    from playwright.sync_api import expect
-
     tenant, admin = trial_company
     context = browser.new_context(
         locale="ru-RU", viewport={"width": 1280, "height": 900}, accept_downloads=True

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect, sync_playwright
 
 from apps.billing.models import Subscription
 from apps.billing.tests.helpers import subscribe
@@ -41,7 +42,6 @@ def company_on_start(transactional_db):
 @pytest.fixture
 def browser(live_server):
     """Chromium, closed before the live server stops (request it after the data fixtures)."""
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -56,8 +56,6 @@ def shoot(page, name: str) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_admin_upgrades_start_to_pro_with_a_prorated_charge(company_on_start, live_server, browser):
-    from playwright.sync_api import expect
-
     tenant, admin, subscription = company_on_start
     context = browser.new_context(locale="ru-RU", viewport={"width": 1366, "height": 900})
     context.set_default_timeout(15_000)

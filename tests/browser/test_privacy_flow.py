@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.billing.tests.helpers import subscribe
 from apps.leads.models import Lead
@@ -48,8 +49,6 @@ def test_export_then_erase_a_lead_from_its_page(
     label,
     viewport,
 ):
-    from playwright.sync_api import expect
-
     tenant, admin, lead, canary = company
     path = f"/t/{tenant.slug}/leads/{lead.pk}/"
     context = chromium.new_context(locale="ru-RU", viewport=viewport, accept_downloads=True)

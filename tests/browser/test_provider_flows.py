@@ -7,8 +7,12 @@ import copy
 import re
 
 import pytest
+from django.utils import translation
+from playwright.sync_api import expect, sync_playwright
 
+from apps.billing import services
 from apps.billing.models import Plan, Subscription
+from apps.payments.gateways.tbank import decline_reason
 from apps.payments.models import Payment, PaymentStatus
 from apps.payments.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.tenants.roles import Role
@@ -20,8 +24,6 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture
 def company(transactional_db):
-    from apps.billing import services
-
     tenant = TenantFactory(name="Ромашка", slug="romashka")
     user = MembershipFactory(tenant=tenant, role=Role.ADMIN, user__name="Анна Админ").user
     services.subscription_start_trial(tenant=tenant)
@@ -59,8 +61,6 @@ def tbank(settings):
 
 @pytest.fixture
 def flow_browser(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -93,8 +93,6 @@ def _choose(page, code: str):
 
 
 def _assert_plan_active(page, tenant, code: str):
-    from playwright.sync_api import expect
-
     subscription = Subscription.objects.for_tenant(tenant).get(status="active")
     assert subscription.plan.code == code
     name = Plan.objects.get(code=code).name
@@ -107,8 +105,6 @@ def _assert_plan_active(page, tenant, code: str):
 def test_pick_pro_pay_on_yookassa_come_back_with_pro_active(
     company, yookassa, settings, live_server, flow_browser
 ):
-    from playwright.sync_api import expect
-
     settings.PAYMENTS_RUB_PROVIDER = "yookassa"
     tenant, user = company
     page = _page(flow_browser)
@@ -139,8 +135,6 @@ def test_pick_pro_pay_on_yookassa_come_back_with_pro_active(
 def test_pick_pro_pay_on_tbank_come_back_with_pro_active(
     company, tbank, settings, live_server, flow_browser
 ):
-    from playwright.sync_api import expect
-
     settings.PAYMENTS_RUB_PROVIDER = "tinkoff"
     settings.SITE_URL = live_server.url  # T-Bank notifies /webhooks/tinkoff/ there
     tbank.send_notifications = True
@@ -168,8 +162,6 @@ def test_pick_pro_pay_on_tbank_come_back_with_pro_active(
 def test_a_declined_card_on_tbank_shows_why_and_keeps_the_trial(
     company, tbank, settings, live_server, flow_browser
 ):
-    from playwright.sync_api import expect
-
     settings.PAYMENTS_RUB_PROVIDER = "tinkoff"
     tenant, user = company
     page = _page(flow_browser)
@@ -177,10 +169,6 @@ def test_a_declined_card_on_tbank_shows_why_and_keeps_the_trial(
     _choose(page, "pro")
     page.locator("button[value=decline]").click()
     page.wait_for_url(re.compile(r"/billing/\?payment="))
-
-    from django.utils import translation
-
-    from apps.payments.gateways.tbank import decline_reason
 
     payment = Payment.objects.for_tenant(tenant).get()
     with translation.override("ru"):  # the payer's language (ru-RU browser)
@@ -197,8 +185,6 @@ def test_a_declined_card_on_tbank_shows_why_and_keeps_the_trial(
 def test_tbank_down_the_page_offers_yookassa_and_paying_there_works(
     company, tbank, yookassa, settings, live_server, flow_browser
 ):
-    from playwright.sync_api import expect
-
     settings.PAYMENTS_RUB_PROVIDER = "tinkoff"
     tbank.down = True  # T-Bank answers 500 to everything
     tenant, user = company

@@ -9,6 +9,7 @@ Screenshots (desktop and 375 px) go to /tmp/shots/."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.billing.tests.helpers import subscribe
 from apps.messaging import outbox
@@ -47,8 +48,6 @@ def test_operator_builds_the_2_hour_nudge_sees_it_fire_then_suppressed(
     chromium,  # noqa: F811 (the fixture imported above)
     monkeypatch,
 ):
-    from playwright.sync_api import expect
-
     tenant, operator, lead = company
     monkeypatch.setattr(outbox.send_message_task, "delay", lambda *args, **kwargs: None)
     context = chromium.new_context(locale="ru-RU", viewport={"width": 1280, "height": 900})

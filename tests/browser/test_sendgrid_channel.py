@@ -7,6 +7,7 @@ speaking its v3 API. Screenshot: /tmp/shots/channels-sendgrid-phone.png."""
 import re
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from apps.billing.tests.helpers import subscribe
 from apps.channels.models import Channel
@@ -30,8 +31,6 @@ def company(transactional_db):
 
 @pytest.fixture
 def chromium(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -42,8 +41,6 @@ def chromium(live_server):
 def test_connect_sendgrid_wrong_key_then_connected(
     company, live_server, chromium, monkeypatch, settings
 ):
-    from playwright.sync_api import expect
-
     tenant, admin = company
     settings.SITE_URL = live_server.url
     with FakeSendGrid() as fake:

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, new_page
 
@@ -13,8 +14,6 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture
 def chromium_page(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield new_page(browser, 1280, height=860)
@@ -23,8 +22,6 @@ def chromium_page(live_server):
 
 @pytest.mark.django_db(transaction=True)
 def test_sign_up_confirm_land_in_the_company_and_invite_a_colleague(chromium_page, live_server):
-    from playwright.sync_api import expect
-
     page = chromium_page
     # given a visitor on the sign-up page
     page.goto(f"{live_server.url}/accounts/signup/")

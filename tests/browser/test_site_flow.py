@@ -6,6 +6,7 @@ Nothing overflows a phone's width, the console stays clean. Screenshots go to
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.support import BROWSER_MARKS, SHOTS, chromium  # noqa: F401
 
@@ -33,8 +34,6 @@ def _shoot(page, name: str, size: str) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("size", list(WIDTHS))
 def test_landing_to_pricing_to_sign_up(live_server, chromium, size):  # noqa: F811
-    from playwright.sync_api import expect
-
     page = _page(chromium, WIDTHS[size])
     # given a visitor on the landing page
     page.goto(f"{live_server.url}/")
@@ -63,8 +62,6 @@ def test_landing_to_pricing_to_sign_up(live_server, chromium, size):  # noqa: F8
 
 @pytest.mark.django_db(transaction=True)
 def test_pricing_email_tab_and_features_at_phone_width(live_server, chromium):  # noqa: F811
-    from playwright.sync_api import expect
-
     page = _page(chromium, WIDTHS["phone"])
     page.goto(f"{live_server.url}/pricing/")
     page.get_by_role("link", name="E-mail-тарифы в евро").click()

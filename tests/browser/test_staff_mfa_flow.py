@@ -7,12 +7,14 @@ import re
 import time
 
 import pytest
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import (
     TOTP,
     format_hotp_value,
     generate_totp_secret,
     hotp_value,
 )
+from playwright.sync_api import expect
 
 from apps.leads.models import Lead
 from apps.tenants.roles import Role
@@ -48,8 +50,6 @@ def test_staff_sign_in_with_a_totp_code_and_the_company_sees_the_access(
     live_server,
     chromium,  # noqa: F811
 ):
-    from playwright.sync_api import expect
-
     SHOTS.mkdir(parents=True, exist_ok=True)
     tenant = TenantFactory(name="Ромашка", slug="romashka-staff")
     admin = MembershipFactory(tenant=tenant, role=Role.ADMIN).user
@@ -105,9 +105,6 @@ def test_a_tenant_user_turns_on_totp_from_the_profile_on_a_phone(
     live_server,
     chromium,  # noqa: F811
 ):
-    from allauth.mfa.models import Authenticator
-    from playwright.sync_api import expect
-
     SHOTS.mkdir(parents=True, exist_ok=True)
     tenant = TenantFactory(name="Ромашка", slug="romashka-2fa")
     user = MembershipFactory(tenant=tenant, role=Role.OPERATOR).user

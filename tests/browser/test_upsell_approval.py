@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from playwright.sync_api import expect
 
 from apps.ai.tests.fake_anthropic import FakeAnthropic
 from apps.billing.tests.helpers import subscribe
@@ -91,8 +92,6 @@ def test_staff_approve_an_upsell_case_in_admin_and_the_outreach_runs(
     live_server,
     chromium,  # noqa: F811
 ):
-    from playwright.sync_api import expect
-
     tenant, admin, secret, token = company
     claude, calls, mail = fakes
     claude.ok(high()).ok(draft_answer())

@@ -9,6 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from playwright.sync_api import expect
 
 from apps.billing.tests.helpers import subscribe
 from apps.integrations.models import WebhookEndpoint
@@ -65,8 +66,6 @@ def test_add_endpoint_send_test_event_see_it_delivered(
     label,
     viewport,
 ):
-    from playwright.sync_api import expect
-
     tenant, admin = company
     url, seen = receiver
     path = f"/t/{tenant.slug}/webhooks/"

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import respx
 from django.utils import timezone
+from playwright.sync_api import expect, sync_playwright
 
 from apps.billing.tests.helpers import subscribe
 from apps.messaging.conversations import conversation_for
@@ -60,8 +61,6 @@ def company(transactional_db):
 
 @pytest.fixture
 def chromium(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -70,8 +69,6 @@ def chromium(live_server):
 
 @pytest.mark.django_db(transaction=True)
 def test_outside_the_window_the_operator_sends_an_approved_template(company, live_server, chromium):
-    from playwright.sync_api import expect
-
     tenant, operator, lead = company
     context = chromium.new_context(locale="ru-RU", viewport=PHONE)
     context.set_default_timeout(20_000)

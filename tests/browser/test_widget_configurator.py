@@ -4,7 +4,10 @@ shows them; a site that is not allowed yet gets a clear console message and a ne
 Screenshots (desktop and 375 px) go to /tmp/shots/."""
 
 import pytest
+from django.core.cache import cache
+from playwright.sync_api import expect, sync_playwright
 
+from apps.tenants.keys import publishable_key_get_or_create
 from apps.tenants.roles import Role
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS, log_in
 from tests.browser.test_widget_embed import host_site, open_host_page
@@ -15,8 +18,6 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture
 def shop(transactional_db, live_server):
-    from apps.tenants.keys import publishable_key_get_or_create
-
     tenant = TenantFactory(name="Acme", slug="acme", allowed_origins=[host_site(live_server)])
     admin = MembershipFactory(tenant=tenant, role=Role.ADMIN).user
     return tenant, admin, publishable_key_get_or_create(tenant).key
@@ -24,8 +25,6 @@ def shop(transactional_db, live_server):
 
 @pytest.fixture
 def chromium(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
@@ -49,8 +48,6 @@ def shoot(page, name: str) -> None:
 
 
 def test_configurator_changes_show_in_the_embedded_widget(chromium, live_server, shop):
-    from playwright.sync_api import expect
-
     tenant, admin, key = shop
     page = new_page(chromium)
     log_in(page, live_server, admin.email, f"/t/{tenant.slug}/widget/")
@@ -95,12 +92,9 @@ def test_configurator_changes_show_in_the_embedded_widget(chromium, live_server,
 
 
 def test_a_site_not_allowed_yet_is_told_what_is_wrong(chromium, live_server, shop):
-    from playwright.sync_api import expect
-
     tenant, _admin, key = shop
     tenant.allowed_origins = ["https://elsewhere.example"]
     tenant.save()
-    from django.core.cache import cache
 
     cache.clear()
     site = new_page(chromium, 390)

@@ -2,8 +2,15 @@
 from static/widget/fastlead.js, and a visitor's request becomes a lead of the tenant."""
 
 import pytest
+from django.test import override_settings
+from playwright.sync_api import expect, sync_playwright
 
+from apps.leads.models import Lead
+from apps.leads.views_keys import widget_snippet
+from apps.tenants.keys import publishable_key_get_or_create
+from apps.tenants.scoping import tenant_scope
 from tests.browser.support import BROWSER_MARKS, CHROMIUM, CHROMIUM_ARGS, SHOTS, new_page
+from tests.factories import TenantFactory
 
 pytestmark = BROWSER_MARKS
 
@@ -19,17 +26,12 @@ def host_page(snippet: str, lang: str) -> str:
 
 @pytest.fixture
 def widget_tenant(db, live_server):
-    from apps.tenants.keys import publishable_key_get_or_create
-    from tests.factories import TenantFactory
-
     tenant = TenantFactory(name="Acme", allowed_origins=[host_site(live_server)])
     return tenant, publishable_key_get_or_create(tenant).key
 
 
 @pytest.fixture
 def chromium_page(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield new_page(browser, 390, height=844, bypass_csp=True)
@@ -47,9 +49,6 @@ def open_host_page(page, live_server, key: str, lang: str = "ru", path: str = "/
     """Open the customer's page holding the dashboard's snippet: a real page of the host
     origin whose content is replaced (set_content keeps the URL; the context bypasses the
     app's own CSP, which a customer's site would not have)."""
-    from django.test import override_settings
-
-    from apps.leads.views_keys import widget_snippet
 
     with override_settings(SITE_URL=live_server.url):
         snippet = widget_snippet(key)
@@ -61,11 +60,6 @@ def open_host_page(page, live_server, key: str, lang: str = "ru", path: str = "/
 def test_a_visitor_leaves_a_request_through_the_embedded_widget(
     chromium_page, live_server, widget_tenant
 ):
-    from playwright.sync_api import expect
-
-    from apps.leads.models import Lead
-    from apps.tenants.scoping import tenant_scope
-
     page = chromium_page
     tenant, key = widget_tenant
     # given the snippet on a Russian page of the customer's site
@@ -109,8 +103,6 @@ def test_a_visitor_leaves_a_request_through_the_embedded_widget(
 def test_the_widget_speaks_english_and_explains_errors_and_outages(
     chromium_page, live_server, widget_tenant
 ):
-    from playwright.sync_api import expect
-
     page = chromium_page
     _tenant, key = widget_tenant
     page.clock.install()  # the retries' waits run on a clock the test moves
@@ -178,11 +170,6 @@ def _unavailable(live_server, retry_after: str) -> dict:
 def test_the_widget_retries_an_unavailable_server_and_keeps_the_visitors_input(
     chromium_page, live_server, widget_tenant
 ):
-    from playwright.sync_api import expect
-
-    from apps.leads.models import Lead
-    from apps.tenants.scoping import tenant_scope
-
     page = chromium_page
     tenant, key = widget_tenant
     open_host_page(page, live_server, key, lang="en")

@@ -1,13 +1,17 @@
 """The login limit with Redis down (issue #12, item 5): it fails closed to the database, so a
 brute force is still stopped; good logins still work and are given back."""
 
+from datetime import timedelta
+
 import pytest
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.login_limits import DatabaseBackend
 from apps.accounts.models import LoginAttempt
 from apps.accounts.tests.test_api import _assert_error, _login
+from apps.core.ratelimit import Rate
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,12 +66,6 @@ def test_with_redis_and_the_fallback_down_a_login_is_refused(api_client, redis_d
 
 
 def test_database_counts_keep_a_sliding_window_and_purge_old_rows(monkeypatch):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from apps.core.ratelimit import Rate
-
     backend, budget = DatabaseBackend(), Rate(2, 60).budget()
     assert [backend.try_acquire("k", f"m{n}:0", 0, budget)[0] for n in range(3)][:2] == [0, 0]
     wait, _now = backend.try_acquire("k", "m3:0", 0, budget)
@@ -80,8 +78,6 @@ def test_database_counts_keep_a_sliding_window_and_purge_old_rows(monkeypatch):
 
 
 def test_database_counts_settle_a_grant_under_its_new_name():
-    from apps.core.ratelimit import Rate
-
     backend, budget = DatabaseBackend(), Rate(1, 60).budget()
     assert backend.try_acquire("k", "old:0", 0, budget)[0] == 0
     backend.settle("k", "old:0", "new:0")

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.ai.checks import configured_models_are_priced
 from apps.ai.pricing import UnpricedModel, compute_cost, cost_as_money, price_for
 from apps.core.money import Money
 
@@ -48,8 +49,6 @@ def test_cost_becomes_money_rounded_half_up_to_minor_units():
 
 
 def test_configured_models_are_checked_at_startup(settings):
-    from apps.ai.checks import configured_models_are_priced
-
     settings.ANTHROPIC_MODEL = "claude-unknown"
     settings.GEMINI_MODEL = "cheap"
     errors = configured_models_are_priced()

@@ -39,6 +39,7 @@ from apps.billing.services.history import history_record
 from apps.billing.services.lifecycle import access_block, access_restore
 from apps.billing.services.notices import notice_enqueue
 from apps.billing.services.payments import payment_page_create
+from apps.billing.services.renewal_payments import renewal_payment_create, renewal_payment_live
 from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.events import emit, log_event
 from apps.core.stored_text import stored_text
@@ -275,9 +276,6 @@ def _overdue_payment_row(subscription: Subscription, actor) -> Payment:
     )
     if subscription.status != SubscriptionStatus.PAST_DUE:
         raise Conflict(_("Nothing is overdue: the subscription is paid."), "nothing_overdue")
-    # renewals imports this module (a declined renewal starts dunning): a cycle at load time.
-    from apps.billing.services.renewals import renewal_payment_create, renewal_payment_live
-
     live = renewal_payment_live(subscription)
     if live is not None:
         if live.request_id or live.status != PaymentStatus.PENDING:

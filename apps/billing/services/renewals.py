@@ -20,7 +20,6 @@ and one failing subscription never stops the others.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,12 +43,13 @@ from apps.billing.services import dunning
 from apps.billing.services.history import history_record
 from apps.billing.services.lifecycle import GRACE_PERIOD
 from apps.billing.services.payment_notices import renewal_reminders_send
+from apps.billing.services.renewal_payments import renewal_payment_create, renewal_payment_live
 from apps.billing.services.subscriptions import _account_locked
 from apps.core.errors import Conflict, NotFound, ProviderError
 from apps.core.events import log_event
 from apps.core.stored_text import stored_text
 from apps.payments import gateways
-from apps.payments.models import Payment, PaymentKind, PaymentStatus
+from apps.payments.models import Payment, PaymentStatus
 from apps.payments.services.payments import (
     payment_apply_result,
     payment_apply_status,
@@ -296,58 +296,6 @@ def _charge_row(subscription_id: int, request_id: str) -> Payment:
         payment_method_id=subscription.payment_method_id,
         request_id=request_id,
     )
-
-
-def renewal_payment_live(subscription: Subscription) -> Payment | None:
-    """The payment of the subscription's next period that is not over (failed or canceled
-    ones allow another attempt): at most one, by the partial unique index."""
-    return (
-        Payment.objects.unscoped()
-        .filter(subscription=subscription, period_start=subscription.current_period_end)
-        .exclude(status__in=[PaymentStatus.FAILED, PaymentStatus.CANCELED])
-        .first()
-    )
-
-
-def renewal_payment_create(
-    subscription: Subscription,
-    *,
-    provider: str,
-    payment_method_id: str = "",
-    request_id: str = "",
-    actor=None,
-) -> Payment:
-    """The Payment for the subscription's next period (a charge on the saved card, or a
-    payment by hand of an overdue period), written before any provider call."""
-    plan = subscription.plan
-    period = subscription.current_period_end
-    payment_id = uuid.uuid4()
-    return Payment.objects.create(
-        id=payment_id,
-        idempotency_key=f"fl-pay-{payment_id}",
-        tenant_id=subscription.tenant_id,
-        subscription=subscription,
-        plan=plan,
-        kind=PaymentKind.RENEWAL,
-        description=_renewal_description(plan, period),
-        amount=plan.price_amount,
-        currency=plan.currency,
-        provider=provider,
-        is_test=gateways.get_gateway(provider).is_test,
-        payment_method_id=payment_method_id,
-        period_start=period,
-        request_id=request_id,
-        created_by=actor,
-    )
-
-
-def _renewal_description(plan, period_start: datetime) -> str:
-    period_end = period_start + selectors.interval_delta(plan.interval)
-    return _("Plan %(plan)s, %(start)s – %(end)s") % {
-        "plan": plan.name,
-        "start": f"{timezone.localtime(period_start):%d.%m.%Y}",
-        "end": f"{timezone.localtime(period_end):%d.%m.%Y}",
-    }
 
 
 def _charge_call(payment: Payment) -> ChargeOutcome:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.billing.models import Plan, Subscription
+from apps.billing.models import BillingAccount, Plan, Subscription
 from apps.billing.tests.helpers import start_trial, subscribe
 from apps.features.models import TenantFeature, TenantFeatureHistory
 
@@ -67,7 +67,6 @@ def test_plan_edit_in_admin_reaches_tenants(admin_client_staff, tenant, analyst_
 
 def test_staff_put_a_tenant_on_a_plan_from_its_billing_account(admin_client_staff, tenant):
     start_trial(tenant)
-    from apps.billing.models import BillingAccount
 
     account = BillingAccount.objects.for_tenant(tenant).get()
     pro = Plan.objects.get(code="pro")

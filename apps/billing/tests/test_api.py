@@ -5,6 +5,7 @@ import pytest
 from apps.billing.models import Plan, PlanStatus
 from apps.billing.quotas import lead_quota_reserve
 from apps.billing.tests.helpers import start_trial, subscribe
+from apps.leads.models import Lead
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +63,6 @@ def test_usage_shows_used_limit_and_days_left(tenant, analyst_api):
 
 
 def test_usage_on_an_unlimited_plan_counts_leads(tenant, analyst_api):
-    from apps.leads.models import Lead
-
     subscribe(tenant, "business")
     Lead.objects.create(tenant=tenant, name="A", identity_key="a")
     body = analyst_api.get(_url(tenant, "usage")).json()

@@ -8,8 +8,11 @@ from django.core.management import call_command
 
 from apps.billing.models import Subscription, UsageCharge
 from apps.billing.services.usage_charges import enrichment_unit_price, usage_charge_authorize
+from apps.billing.tests.helpers import subscribe
 from apps.payments.models import Invoice, Payment
 from apps.tenants.models import Tenant
+from apps.tenants.services import tenant_create
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,11 +61,8 @@ def test_demo_company_is_on_pro_paid_in_the_sandbox_with_a_saved_card(monkeypatc
 
 def test_an_older_demo_on_business_moves_to_pro(monkeypatch, settings):
     settings.PAYMENTS_RUB_PROVIDER = "sandbox"
-    from apps.billing.tests.helpers import subscribe
-    from tests.factories import UserFactory
 
     admin = UserFactory(email="admin@demo.fastlead.local")
-    from apps.tenants.services import tenant_create
 
     tenant = tenant_create(user=admin, name="Демо Компания", site_domain="demo.fastlead.local")
     subscribe(tenant, "business")

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from apps.billing.models import AccessState, BillingAccount, Subscription
 from apps.billing.quotas import lead_quota_reserve, tenant_accepts_leads
+from apps.billing.services import access_block, access_restore, lifecycle, subscriptions, usage
 from apps.billing.tasks import advance_trials_task
 from apps.billing.tests.helpers import start_trial, subscribe
 from apps.features.selectors import entitlements_get
@@ -23,8 +24,6 @@ HX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def events(monkeypatch):
-    from apps.billing.services import lifecycle, subscriptions, usage
-
     seen = []
     real = lifecycle.log_event
 
@@ -164,8 +163,6 @@ def test_paying_during_the_trial_ends_it_without_degradation(
 
 
 def test_payments_can_block_and_restore_access_directly(tenant, events):
-    from apps.billing.services import access_block, access_restore
-
     subscribe(tenant, "pro")
     assert access_block(tenant=tenant, reason="dunning_exhausted")
     assert not access_block(tenant=tenant, reason="again")

@@ -6,16 +6,18 @@ import httpx
 import pytest
 import responses
 import respx
+from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
+from waffle.testutils import override_flag
 
 from apps.billing import services
 from apps.billing.models import PlanStatus, Subscription
 from apps.billing.tests.helpers import plan, start_trial, subscribe
-from apps.core.errors import Conflict
+from apps.core.errors import Conflict, ValidationFailed
 from apps.payments.gateways.tbank import make_token
-from apps.payments.models import Payment, PaymentEvent, PaymentStatus
+from apps.payments.models import Payment, PaymentEvent, PaymentStatus, Refund
 from apps.payments.services import payments as payment_steps
 from apps.tenants.scoping import tenant_scope
 
@@ -118,8 +120,6 @@ def test_paying_for_the_plan_already_held_is_409(tenant):
 
 
 def test_only_active_plans_are_sold(tenant):
-    from apps.core.errors import ValidationFailed
-
     plan("start").__class__.objects.filter(code="start").update(status=PlanStatus.CLOSED)
     for code in ("start", "trial"):
         with pytest.raises(ValidationFailed) as info:
@@ -463,8 +463,6 @@ def test_a_trial_simply_ends_when_a_paid_plan_is_bought(tenant):
 def test_two_tabs_paying_for_two_plans_keep_the_first_and_refund_the_second(
     tenant, django_capture_on_commit_callbacks
 ):
-    from apps.payments.models import Refund
-
     # given two payments started before either was paid (two browser tabs)
     business, pro = _start(tenant, "business"), _start(tenant, "pro")
     with tenant_scope(tenant):
@@ -486,8 +484,6 @@ def test_two_tabs_paying_for_two_plans_keep_the_first_and_refund_the_second(
 def test_the_billing_page_offers_no_second_purchase_in_another_currency(
     tenant, admin_client_web, settings
 ):
-    from waffle.testutils import override_flag
-
     subscribe(tenant, "pro")
     with override_flag("new_billing", active=True):
         response = admin_client_web.get(reverse("billing:overview", args=[tenant.slug]))
@@ -500,8 +496,6 @@ def test_the_billing_page_offers_no_second_purchase_in_another_currency(
 
 
 def _assert_needs_review(tenant, payment, settings_admins_mail):
-    from django.core import mail
-
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.NEEDS_REVIEW
     assert "9990.00 RUB" in payment.failure_reason  # ours, next to what was reported

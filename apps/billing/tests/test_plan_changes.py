@@ -1,9 +1,11 @@
 """Plan changes: the proration formula, credit use, declines, timeouts, replays and rules."""
 
+import threading
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.utils import timezone, translation
 
 from apps.billing.errors import PaymentDeclined
@@ -29,6 +31,7 @@ from apps.features.selectors import entitlements_get
 from apps.payments.gateways.sandbox import SandboxGateway
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
 from apps.payments.services.payments import payment_sandbox_complete
+from tests.factories import TenantFactory
 
 START, PRO, BUSINESS = 499000, 999000, 1999000
 # A 30-day period: 2,592,000 seconds.
@@ -438,12 +441,6 @@ def test_plan_changes_of_one_tenant_leave_another_alone(tenant, other_tenant, on
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_confirms_of_one_quote_charge_once():
-    import threading
-
-    from django.db import connection
-
-    from tests.factories import TenantFactory
-
     # given a company on Start with a saved card, and four tabs confirming the same quote
     tenant = TenantFactory()
     now = timezone.now()

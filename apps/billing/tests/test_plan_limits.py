@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from apps.billing import plan_limits, services
 from apps.billing.events import AccessStateChanged, PlanCatalogueChanged, SubscriptionChanged
+from apps.billing.lead_counter import leads_created_between
 from apps.billing.models import AccessState, BillingAccount, Plan
 from apps.billing.plan_limits import access_get, plan_limits_for_request, plan_limits_get
 from apps.billing.tests.helpers import start_trial, subscribe
+from apps.leads.ingestion import ingest_leads
 
 pytestmark = pytest.mark.django_db
 
@@ -130,13 +132,6 @@ def test_a_tenant_reference_resolves_by_uuid_or_slug(tenant):
 
 @pytest.mark.django_db
 def test_usage_of_an_unlimited_plan_counts_the_leads_through_the_registered_counter(tenant):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from apps.billing.lead_counter import leads_created_between
-    from apps.leads.ingestion import ingest_leads
-
     ingest_leads(tenant=tenant, items=[{"lead_id": "a"}, {"lead_id": "b"}], source="api")
     now = timezone.now()
 

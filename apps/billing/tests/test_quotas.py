@@ -6,16 +6,18 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.billing.errors import QuotaExceeded
-from apps.billing.models import Plan, UsageMeter
+from apps.billing.models import AccessState, BillingAccount, Plan, UsageMeter
+from apps.billing.plan_limits import access_state_changed
 from apps.billing.quotas import (
     ensure_tenant_accepts_leads,
     lead_quota_release,
     lead_quota_reserve,
     tenant_accepts_leads,
 )
+from apps.billing.tasks import sweep_usage_warnings_task
 from apps.billing.tests.helpers import meter_set, meter_used, start_trial, subscribe
 from apps.core.api import exception_handler
 from apps.features.selectors import entitlements_get
@@ -117,8 +119,6 @@ def test_release_gives_back_and_never_goes_below_zero(tenant):
 
 
 def test_a_rolled_back_ingestion_gives_the_reservation_back(tenant):
-    from django.db import transaction
-
     subscribe(tenant, "start")
     with pytest.raises(RuntimeError), transaction.atomic():
         assert lead_quota_reserve(tenant, 7).allowed == 7
@@ -148,8 +148,6 @@ def test_warnings_are_mailed_at_80_and_100_percent_once_each(
 def test_warning_sweep_catches_a_missed_trigger(
     tenant, admin_user, django_capture_on_commit_callbacks
 ):
-    from apps.billing.tasks import sweep_usage_warnings_task
-
     subscribe(tenant, "start")
     meter_set(tenant, 450)  # 90 %, written behind the quota's back
     with django_capture_on_commit_callbacks(execute=True):
@@ -161,12 +159,9 @@ def test_warning_sweep_catches_a_missed_trigger(
 
 
 def test_blocked_tenants_do_not_accept_leads(tenant):
-    from apps.billing.models import AccessState, BillingAccount
-
     start_trial(tenant)
     assert tenant_accepts_leads(tenant)
     BillingAccount.objects.for_tenant(tenant).update(access_state=AccessState.BLOCKED)
-    from apps.billing.plan_limits import access_state_changed
 
     access_state_changed(tenant)
     assert not tenant_accepts_leads(tenant)

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from apps.billing import services
 from apps.billing.models import PlanStatus, Subscription
 from apps.billing.tests.helpers import plan, start_trial, subscribe
 from apps.core.errors import ProviderError
@@ -154,8 +155,6 @@ def test_concurrent_charges_call_the_provider_once():
     def slow(self, request):
         calls.append(request.idempotency_key)
         return REAL_CHARGE(SandboxGateway(), request)
-
-    from apps.billing import services
 
     results = []
 

@@ -14,6 +14,7 @@ from apps.billing.selectors import calendar_month, meter_history
 from apps.billing.tasks import roll_usage_periods_task
 from apps.billing.tests.helpers import start_trial, subscribe
 from apps.features.selectors import entitlements_get
+from apps.leads.models import Lead
 from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,8 +69,6 @@ def test_rollover_opens_a_meter_for_every_billed_tenant_once(tenant, other_tenan
 
 
 def test_closing_an_unlimited_period_records_its_lead_count(tenant):
-    from apps.leads.models import Lead
-
     with time_machine.travel(MARCH, tick=False):
         subscribe(tenant, "business")
         for n in range(3):

@@ -13,6 +13,7 @@ from apps.billing.models import (
     Subscription,
     UsageMeter,
 )
+from apps.billing.selectors import plans_ensure_seeded
 from apps.billing.tests.helpers import meter_set, plan, start_trial, subscribe
 from apps.core.errors import Conflict, ValidationFailed
 from apps.features.selectors import entitlements_get
@@ -112,8 +113,6 @@ def test_plan_change_keeps_the_count_and_takes_the_new_limit(tenant):
 
 
 def test_missing_seed_plans_come_back_after_migrate_without_touching_edits():
-    from apps.billing.selectors import plans_ensure_seeded
-
     Plan.objects.filter(code="email_unlimited").delete()
     Plan.objects.filter(code="start").update(price_amount=555000)
     assert plans_ensure_seeded() == 1
@@ -126,8 +125,6 @@ def test_missing_seed_plans_come_back_after_migrate_without_touching_edits():
 
 
 def test_rub_plans_stop_at_their_limit_and_promise_only_what_exists_also_after_a_flush():
-    from apps.billing.selectors import plans_ensure_seeded
-
     assert set(Plan.objects.filter(currency="RUB").values_list("limit_mode", flat=True)) == {"hard"}
     assert "брендинг" not in plan("pro").description_ru
     Plan.objects.filter(code="pro").delete()
@@ -137,8 +134,6 @@ def test_rub_plans_stop_at_their_limit_and_promise_only_what_exists_also_after_a
 
 
 def test_channel_limits_and_the_channels_tool_are_seeded_also_after_a_flush():
-    from apps.billing.selectors import plans_ensure_seeded
-
     migrated = {p.code: (p.max_channels, p.tools) for p in Plan.objects.all()}
     assert {code: migrated[code][0] for code in ("trial", "start", "pro", "business")} == {
         "trial": 2,

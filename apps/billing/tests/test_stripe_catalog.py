@@ -4,6 +4,8 @@ API (the gateway's own calls are tested in apps/payments/tests/test_gateway_stri
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from djstripe.models import Price as DjPrice
+from djstripe.models import Product as DjProduct
 
 from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
@@ -15,9 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_billing_stripe_sync_creates_products_and_prices_once(stripe_env):
-    from djstripe.models import Price as DjPrice
-    from djstripe.models import Product as DjProduct
-
     fake = stripe_env.fake
     Plan.objects.filter(code="email_2500").update(provider_price_ids={})
     fake.objects.clear()  # a fresh Stripe account

@@ -3,11 +3,16 @@
 The real `stripe` SDK and dj-stripe talk to a fake Stripe API on 127.0.0.1 (stripe_fake.py).
 """
 
+import time
+
 import pytest
 from django.urls import reverse
+from djstripe.models import Event
+from djstripe.models import Subscription as DjSubscription
 
-from apps.billing.models import BillingEvent, BillingEventKind, Subscription
+from apps.billing.models import BillingEvent, BillingEventKind, Plan, Subscription
 from apps.billing.services.renewals import subscriptions_eligible
+from apps.billing.tests.helpers import subscribe
 from apps.features.selectors import entitlements_get
 from apps.payments import gateways
 from apps.payments.models import Payment, PaymentEvent, PaymentStatus
@@ -58,8 +63,6 @@ def test_payment_opens_a_subscription_checkout_for_the_plan_price(admin_api, ten
 
 
 def test_a_plan_without_a_stripe_price_is_refused_clearly(admin_api, tenant, stripe_env):
-    from apps.billing.models import Plan
-
     Plan.objects.filter(code="email_2500").update(provider_price_ids={})
     response = admin_api.post(
         _payments_url(tenant), {"plan": "email_2500", "provider": "stripe"}, format="json"
@@ -111,8 +114,6 @@ def test_end_to_end_checkout_webhook_activates_email_2500(client, admin_api, ten
         .exists()
     )
     # dj-stripe verified the event and synced the Stripe objects into its models.
-    from djstripe.models import Event
-    from djstripe.models import Subscription as DjSubscription
 
     assert Event.objects.filter(type="checkout.session.completed").count() == 1
     assert DjSubscription.objects.filter(id=stripe_sub["id"]).exists()
@@ -158,8 +159,6 @@ def test_an_unsigned_request_is_rejected(client, stripe_env):
 
 
 def test_an_old_signature_is_rejected(client, admin_api, tenant, stripe_env):
-    import time
-
     body = _start(admin_api, tenant)
     payment = Payment.objects.unscoped().get(pk=body["payment_id"])
     session, _sub, _inv = stripe_env.fake.checkout_complete(payment.provider_id)
@@ -217,8 +216,6 @@ def test_unknown_checkout_session_is_answered_and_ignored(client, tenant, stripe
 
 
 def _earlier_stripe_customer(tenant, customer_id):
-    from apps.billing.tests.helpers import subscribe
-
     old = subscribe(tenant, "email_unlimited")
     Subscription.objects.unscoped().filter(pk=old.pk).update(
         provider="stripe", provider_ref="sub_old", payment_method_id=customer_id, status="canceled"

@@ -13,6 +13,7 @@ from apps.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from apps.billing.services.dunning import subscriptions_retry_due
 from apps.billing.stripe_sync import stripe_event_apply
 from apps.features.selectors import entitlements_get
 from apps.payments.models import Payment, PaymentKind, PaymentStatus
@@ -162,7 +163,6 @@ def test_failed_renewal_goes_past_due_then_stripe_retry_succeeds(
     (history,) = _history(tenant, BillingEventKind.PAYMENT_FAILED)
     assert "Insufficient funds" in history.message
     # Stripe renews itself: our dunning beat does not retry it.
-    from apps.billing.services.dunning import subscriptions_retry_due
 
     assert not subscriptions_retry_due(any_plan=True).filter(pk=subscription.pk).exists()
 

@@ -18,7 +18,7 @@ from apps.billing.models import (
 )
 from apps.billing.services import subscription_actions as actions
 from apps.billing.services.lifecycle import GRACE_PERIOD
-from apps.billing.services.payments import payment_start
+from apps.billing.services.payments import payment_start, provider_choose
 from apps.billing.tests.helpers import plan, start_trial, subscribe
 from apps.core.errors import Conflict, ValidationFailed
 from apps.features.selectors import entitlements_get
@@ -268,8 +268,6 @@ def test_the_rub_provider_choice_is_logged_and_used_by_payments(tenant, settings
     actions.billing_account_update(tenant=tenant, rub_provider="yookassa")
     event = BillingEvent.objects.for_tenant(tenant).get()
     assert (event.kind, event.data["provider"]) == ("provider_changed", "yookassa")
-
-    from apps.billing.services.payments import provider_choose
 
     assert provider_choose(plan("pro"), None, tenant) == "yookassa"
     assert provider_choose(plan("pro"), "sandbox", tenant) == "sandbox"  # explicit wins

@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from apps.billing.errors import PaymentDeclined, PaymentMethodRequired
 from apps.billing.models import BillingEvent, CreditEntry, Subscription, UsageCharge
@@ -22,7 +23,7 @@ from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.money import Money
 from apps.payments.gateways.base import RefundResult
 from apps.payments.gateways.sandbox import SandboxGateway
-from apps.payments.models import Invoice, Payment
+from apps.payments.models import Invoice, Payment, Refund
 from tests.factories import TenantFactory
 
 # The assertions read the English source strings.
@@ -303,7 +304,6 @@ def test_a_payment_being_charged_elsewhere_is_not_charged_again(tenant, gateway)
     gateway.script = ["timeout"]
     with pytest.raises(ProviderUnavailable):
         _authorize(tenant)
-    from django.utils import timezone
 
     Payment.objects.for_tenant(tenant).update(claimed_at=timezone.now())  # another worker
     with pytest.raises(ProviderUnavailable):
@@ -347,9 +347,6 @@ def test_settle_refuses_impossible_numbers(tenant, gateway):
 
 
 def test_settle_card_refunds_the_undelivered_part(tenant, gateway):
-    pytest.importorskip("apps.payments.services.refunds")  # helper H's refunds service
-    from apps.payments.models import Refund
-
     _on_card(tenant)
     charge = _authorize(tenant)
     charge = usage_charge_settle(charge, delivered=6, reason="4 leads failed")

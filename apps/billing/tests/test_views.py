@@ -1,10 +1,15 @@
 """The billing page, the banner and the usage bar in the dashboard."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
+from waffle.models import Flag
 
+from apps.billing.models import AccessState, BillingAccount
+from apps.billing.plan_limits import access_state_changed
 from apps.billing.quotas import lead_quota_reserve
 from apps.billing.tests.helpers import start_trial, subscribe
+from apps.features.flags import flag_whitelist_changed
 from apps.features.models import FlagTenant
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +48,6 @@ def test_plan_cards_sell_only_tools_that_exist_and_state_the_lead_limit(
 
 
 def test_new_billing_kill_switch_hides_the_plans(tenant, analyst_client_web):
-    from django.core.cache import cache
-    from waffle.models import Flag
-
     start_trial(tenant)
     Flag.objects.filter(name="new_billing").update(everyone=False)
     cache.clear()  # waffle caches flags
@@ -54,10 +56,6 @@ def test_new_billing_kill_switch_hides_the_plans(tenant, analyst_client_web):
 
 
 def test_billing_page_lists_plans_when_new_billing_is_on_for_the_tenant(tenant, admin_client_web):
-    from waffle.models import Flag
-
-    from apps.features.flags import flag_whitelist_changed
-
     subscribe(tenant, "start")
     FlagTenant.objects.create(flag=Flag.objects.get(name="new_billing"), tenant=tenant)
     flag_whitelist_changed("new_billing")
@@ -94,9 +92,6 @@ def test_overview_shows_the_usage_bar_the_trial_banner_and_the_modules_link(
 
 
 def test_read_only_banner_asks_to_choose_a_plan(tenant, analyst_client_web):
-    from apps.billing.models import AccessState, BillingAccount
-    from apps.billing.plan_limits import access_state_changed
-
     start_trial(tenant)
     BillingAccount.objects.for_tenant(tenant).update(access_state=AccessState.READ_ONLY)
     access_state_changed(tenant)

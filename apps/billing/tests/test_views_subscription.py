@@ -5,6 +5,7 @@ import pytest
 
 from apps.billing.models import BillingAccount, BillingEvent, Subscription
 from apps.billing.services.history import history_record
+from apps.billing.services.subscription_actions import subscription_pause
 from apps.billing.tests.helpers import subscribe
 
 pytestmark = pytest.mark.django_db
@@ -152,8 +153,6 @@ def test_plans_in_another_currency_are_neither_switched_nor_bought_alongside(
 def test_a_paused_company_sees_the_pause_banner_not_the_trial_one(
     tenant, analyst_client_web, on_start
 ):
-    from apps.billing.services.subscription_actions import subscription_pause
-
     subscription_pause(tenant=tenant)
     html = analyst_client_web.get(f"/t/{tenant.slug}/").content.decode()
     assert 'data-banner="paused"' in html

@@ -9,6 +9,7 @@ from icalendar import Calendar as ICal
 
 from apps.booking import services
 from apps.booking.models import Booking, BookingStatus
+from apps.booking.tasks import send_booking_invite_task
 from apps.booking.tests.conftest import make_lead
 from apps.booking.tests.helpers import local_start
 from apps.core import events
@@ -71,8 +72,6 @@ def test_the_invite_is_an_ics_for_the_visitor_and_the_admins(
     assert tenant.name in str(event["summary"])
     # a re-delivered task sends nothing more
     with tenant_scope(tenant):
-        from apps.booking.tasks import send_booking_invite_task
-
         assert send_booking_invite_task(str(tenant.pk), booking.pk) == 0
     assert len(mail.outbox) == 1
 

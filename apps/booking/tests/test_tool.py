@@ -10,12 +10,13 @@ from django.core import mail
 from django.urls import reverse
 from icalendar import Calendar as ICal
 
+from apps.billing.models import Plan
 from apps.billing.tests.helpers import subscribe
 from apps.booking import services
 from apps.booking.models import Booking
 from apps.booking.tasks import send_booking_cancellation_task
 from apps.booking.tests.helpers import local_start
-from apps.features.registry import tool_get
+from apps.features.registry import expand_tools, tool_get
 from apps.tenants.audit import AuditAction, audit_log
 from apps.tenants.keys import publishable_key_get_or_create
 from apps.tenants.scoping import tenant_scope
@@ -36,9 +37,6 @@ def on_email_plan(tenant):
 
 
 def test_booking_is_a_live_tool_of_the_rouble_plans_and_not_of_the_email_plans():
-    from apps.billing.models import Plan
-    from apps.features.registry import expand_tools
-
     assert tool_get("booking").live
     tools = {plan.code: expand_tools(plan.tools) for plan in Plan.objects.all()}
     assert {code for code, keys in tools.items() if "booking" in keys} == {

@@ -5,6 +5,7 @@ import pytest
 import respx
 from structlog.testing import capture_logs
 
+from apps.billing.tests.helpers import subscribe
 from apps.channels.models import Channel
 from apps.channels.tests.conftest import TG_TOKEN, telegram_body
 from apps.tenants.scoping import tenant_scope
@@ -155,8 +156,6 @@ def test_delete_removes_the_channel(admin_api, on_start):
 
 @pytest.mark.parametrize("code", ["business"])
 def test_business_is_unlimited(admin_api, tenant, code):
-    from apps.billing.tests.helpers import subscribe
-
     subscribe(tenant, code)
     for i in range(3):
         _create(admin_api, tenant, name=f"Bot {i}")

@@ -1,6 +1,7 @@
 """Field encryption: round trip, rotation under a new first key, masking."""
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core.management import call_command
 
 from apps.channels.models import Channel
@@ -29,8 +30,6 @@ def test_a_value_no_key_opens_fails_clearly(settings):
 
 
 def test_a_fernet_key_is_used_as_is(settings):
-    from cryptography.fernet import Fernet
-
     key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [key]
 

@@ -7,6 +7,8 @@ import threading
 import pytest
 
 from apps.channels.models import Channel, ChannelStatus
+from apps.channels.providers.base import ProviderError
+from apps.channels.providers.smtp import SmtpAdapter
 from apps.tenants.scoping import tenant_scope
 from conftest import closed_port
 from tests.factories import TenantFactory
@@ -122,9 +124,6 @@ def test_test_toggle_and_delete(admin_client_web, on_start):
 
 
 def test_smtp_adapter_refused_login_is_unauthorized(refusing_smtp):
-    from apps.channels.providers.base import ProviderError
-    from apps.channels.providers.smtp import SmtpAdapter
-
     adapter = SmtpAdapter(
         credentials={"username": "u", "password": "p"},
         settings={

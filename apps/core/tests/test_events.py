@@ -1,9 +1,12 @@
 """Domain events are logged by name with ids only; unknown names and personal data are refused."""
 
 import logging
+from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 
+from apps.core import events
 from apps.core.events import DOMAIN_EVENTS, log_event
 
 
@@ -46,10 +49,6 @@ def test_log_event_rejects_personal_data_fields(field, event_logs):
 
 # --- the dispatcher ---------------------------------------------------------------------
 
-from dataclasses import dataclass  # noqa: E402
-
-from apps.core import events  # noqa: E402
-
 
 @dataclass(frozen=True, kw_only=True)
 class _Probe(events.DomainEvent):
@@ -82,8 +81,6 @@ def test_emit_delivers_in_transaction_subscribers_at_once_and_others_on_commit(
 
 @pytest.mark.django_db(transaction=True)
 def test_after_commit_subscribers_never_see_rolled_back_work(probe_handlers):
-    from django.db import transaction
-
     seen = probe_handlers
     events.subscribe(_Probe, lambda e: seen.append(e.tenant_id))
 

@@ -5,6 +5,7 @@ import socket
 import pytest
 
 from apps.core import health
+from fastlead.celery import app
 
 
 def _closed_port() -> int:
@@ -134,7 +135,6 @@ def test_a_killed_workers_task_comes_back_before_any_task_could_still_be_running
     # the broker re-delivers an unacknowledged message after the visibility timeout: it must
     # outlast the longest task (else a live task would run twice); short enrichment work is
     # recovered sooner by the beat (its claim timeout)
-    from fastlead.celery import app
 
     app.loader.import_default_modules()
     visibility = settings.CELERY_BROKER_VISIBILITY_TIMEOUT

@@ -8,8 +8,10 @@ import pytest
 import structlog
 from celery import shared_task
 from django_structlog.celery.receivers import CeleryReceiver
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
-from fastlead.logging import configure_logging, drop_pii
+from fastlead.celery import app
+from fastlead.logging import configure_logging, drop_pii, scrub_url_text
 
 task_logger = structlog.get_logger("fastlead.tests.logging")
 
@@ -86,9 +88,6 @@ def test_request_logs_hold_no_client_ip(client, json_log_lines):
 def test_task_logs_carry_its_task_id(json_log_lines):
     # given: the task runs through Celery's tracer (task_prerun/postrun signals fire, as in a
     # worker), without a broker: an in-process worker is flaky next to other suites
-    from django_structlog.celery.steps import DjangoStructLogInitStep
-
-    from fastlead.celery import app
 
     assert DjangoStructLogInitStep in app.steps["worker"]  # what a worker runs at boot
     receiver = CeleryReceiver()
@@ -162,8 +161,6 @@ def test_personal_data_never_reaches_a_json_log_line(json_log_lines):
     ],
 )
 def test_scrub_url_text_keeps_the_route_and_drops_secrets_and_searches(raw, logged):
-    from fastlead.logging import scrub_url_text
-
     assert scrub_url_text(raw) == logged
 
 

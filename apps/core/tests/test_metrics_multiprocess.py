@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 
 from apps.core import metrics
@@ -65,7 +66,6 @@ def test_queue_lengths_come_from_the_redis_broker(settings):
     url = os.environ.get("REDIS_URL")
     if not url:
         pytest.skip("needs Redis (REDIS_URL): queue lengths are Redis list lengths")
-    import redis
 
     settings.CELERY_BROKER_URL = url
     client = redis.Redis.from_url(url)

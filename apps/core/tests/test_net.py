@@ -5,9 +5,11 @@ import pytest
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
+from apps.accounts.api import AuthAttemptThrottle
 from apps.core.net import client_ip
+from apps.core.throttling import AnonRateThrottle
 from apps.tenants import keys
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 
 def _request(peer: str, forwarded: str | None = None):
@@ -97,7 +99,6 @@ def test_login_limit_is_per_real_client_behind_the_proxy(settings):
         _login(client, user.email, "wrong", "10.0.0.2", "198.51.100.1")
     assert _login(client, user.email, "wrong", "10.0.0.2", "198.51.100.1").status_code == 429
     # the account's owner, from another address behind the same proxy, can still log in
-    from tests.factories import PASSWORD
 
     assert _login(client, user.email, PASSWORD, "10.0.0.2", "198.51.100.2").status_code == 200
 
@@ -114,9 +115,6 @@ def test_login_limit_is_not_dodged_by_a_forged_header(settings):
 
 
 def test_api_throttles_key_on_the_same_rule(settings):
-    from apps.accounts.api import AuthAttemptThrottle
-    from apps.core.throttling import AnonRateThrottle
-
     settings.TRUSTED_PROXIES = []
     forged = _request("203.0.113.9", "1.1.1.1")
     assert AnonRateThrottle().get_ident(forged) == "203.0.113.9"

@@ -2,13 +2,19 @@
 stops paying a connection attempt per call, and limits fall back as their owner chose."""
 
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from redis.connection import AbstractConnection
 
-from apps.core.ratelimit import Budget, Limiter, OnError, Rate
+from apps.core.ratelimit import Budget, CacheBackend, Limiter, OnError, Rate
 from apps.core.ratelimit_fallback import DegradingLimiter, LocalBackend
 from apps.core.redis_outage import REDIS, RedisSkipped, is_outage
+from conftest import closed_port
 
 
 def warnings_logged(caplog, logger: str) -> list[dict]:
@@ -32,7 +38,6 @@ class _Broken:
 @pytest.fixture
 def connects(monkeypatch):
     """How many times redis-py tried to open a connection."""
-    from redis.connection import AbstractConnection
 
     attempts = []
     real = AbstractConnection.connect
@@ -118,8 +123,6 @@ def test_on_error_applies_only_when_the_fallback_fails_too():
 
 
 def test_a_healthy_shared_backend_is_used_and_the_fallback_left_alone(tmp_path):
-    from apps.core.ratelimit import CacheBackend
-
     fallback = LocalBackend()
     limiter = DegradingLimiter("test", fallback=fallback, backend=CacheBackend(lock_dir=tmp_path))
     decision = limiter.hit("k", Rate(1, 60))
@@ -131,13 +134,6 @@ def test_a_healthy_shared_backend_is_used_and_the_fallback_left_alone(tmp_path):
 
 def test_the_settings_with_redis_url_survive_an_unreachable_redis():
     """The production configuration itself (REDIS_URL set), in a fresh process."""
-    import os
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    from conftest import closed_port
 
     code = (
         "from django.core.cache import caches; c = caches['default']; "

@@ -2,15 +2,20 @@
 the tool switched off while queued, a declined card — one lead never breaks the batch, and
 what was not delivered is given back."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from apps.ai.ratelimit import CacheBackend, RateLimiter, get_rate_limiter
 from apps.billing.errors import PaymentDeclined, PaymentMethodRequired
-from apps.billing.models import Subscription
+from apps.billing.models import Subscription, UsageCharge
+from apps.billing.services.payments import ProviderUnavailable
 from apps.billing.tests.helpers import subscribe
 from apps.enrichment import services
-from apps.enrichment.models import LeadEnrichment
+from apps.enrichment.models import EnrichmentRun, LeadEnrichment
 from apps.enrichment.services import common
-from apps.enrichment.tasks import enrich_lead_task
+from apps.enrichment.tasks import enrich_lead_task, recover_stale_enrichment_runs_task
 from apps.enrichment.tests.fixtures import *  # noqa: F403
 from apps.enrichment.tests.fixtures import (
     ANSWER,
@@ -26,6 +31,9 @@ from apps.enrichment.tests.fixtures import (
 from apps.features.services import tenant_feature_set
 from apps.leads.models import Lead, TimelineEntry
 from apps.leads.tests.conftest import make_leads
+from apps.payments.gateways.base import ProviderError
+from apps.payments.gateways.sandbox import SandboxGateway
+from apps.payments.models import Payment
 from apps.tenants.scoping import tenant_scope
 
 # The assertions read the English source strings.
@@ -269,7 +277,6 @@ def test_a_declined_card_declines_the_run_before_anything_is_enriched(
         start(enrichment_on, lead_ids=two_leads)
     # then
     assert "declined" in caught.value.message.lower()
-    from apps.enrichment.models import EnrichmentRun
 
     run = EnrichmentRun.objects.for_tenant(enrichment_on).get()
     assert caught.value.extra["run_id"] == str(run.pk)
@@ -285,7 +292,6 @@ def test_a_declined_card_declines_the_run_before_anything_is_enriched(
 def test_no_credit_and_no_card_declines_the_run(enrichment_on, fake_ai, two_leads):
     with pytest.raises(PaymentMethodRequired):
         start(enrichment_on, lead_ids=two_leads)
-    from apps.enrichment.models import EnrichmentRun
 
     run = EnrichmentRun.objects.for_tenant(enrichment_on).get()
     assert run.status == "declined" and "card" in run.failure_reason
@@ -307,8 +313,6 @@ def test_a_lead_queued_in_a_live_run_is_not_taken_twice(
 def test_no_slot_in_the_shared_rate_limit_hands_the_lead_back_for_later(
     paying, fake_ai, two_leads, django_capture_on_commit_callbacks
 ):
-    from apps.ai.ratelimit import CacheBackend, RateLimiter
-
     run, _callbacks = _queued_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
     item = items(paying, run)[0]
     # the shared budget is used up and no slot comes within the limiter's longest wait
@@ -327,8 +331,6 @@ def test_no_slot_in_the_shared_rate_limit_hands_the_lead_back_for_later(
 def test_a_budget_that_cannot_be_checked_hands_the_lead_back_without_calling_the_ai(
     paying, fake_ai, two_leads, django_capture_on_commit_callbacks, redis_down, settings
 ):
-    from apps.ai.ratelimit import get_rate_limiter
-
     run, _callbacks = _queued_run(paying, two_leads[:1], django_capture_on_commit_callbacks)
     item = items(paying, run)[0]
     # given Redis (where the shared AI budget lives) is down
@@ -350,15 +352,6 @@ def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_i
     """The bank does not answer the card charge: its outcome is unknown, so the run is not
     declined (a new run would pay again) — it waits; the beat retries the same charge with
     the same key while the bank is down, then resumes the run once it answers."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from apps.billing.services.payments import ProviderUnavailable
-    from apps.enrichment.models import EnrichmentRun
-    from apps.payments.gateways.base import ProviderError
-    from apps.payments.gateways.sandbox import SandboxGateway
-    from apps.payments.models import Payment
 
     subscription = subscribe(enrichment_on, "pro")
     Subscription.objects.for_tenant(enrichment_on).filter(pk=subscription.pk).update(
@@ -399,11 +392,6 @@ def test_a_card_charge_timing_out_keeps_the_run_pending_until_the_beat_settles_i
 
 def _stale(tenant, run, *, charged: bool):
     """A process died around the authorization: the run is left pending, 20 minutes ago."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from apps.enrichment.models import EnrichmentRun
 
     EnrichmentRun.objects.for_tenant(tenant).filter(pk=run.pk).update(
         status="pending",
@@ -413,8 +401,6 @@ def _stale(tenant, run, *, charged: bool):
     )
     LeadEnrichment.objects.for_tenant(tenant).filter(run=run).update(status="pending")
     if not charged:
-        from apps.billing.models import UsageCharge
-
         UsageCharge.objects.for_tenant(tenant).filter(reference=str(run.pk)).delete()
 
 
@@ -450,12 +436,6 @@ def test_a_run_left_pending_before_any_charge_ends_declined_and_charges_nothing(
 def test_a_lead_stuck_running_after_its_claim_deadline_is_queued_again_and_the_run_settles(
     paying, fake_ai, two_leads, django_capture_on_commit_callbacks, settings
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from apps.enrichment.tasks import recover_stale_enrichment_runs_task
-
     run, _callbacks = _queued_run(paying, two_leads, django_capture_on_commit_callbacks)
     stuck, fresh = items(paying, run)
     long_ago = timezone.now() - timedelta(seconds=settings.ENRICHMENT_CLAIM_TIMEOUT + 60)
@@ -482,13 +462,6 @@ def test_a_lead_stuck_running_after_its_claim_deadline_is_queued_again_and_the_r
 def test_a_lead_never_delivered_is_queued_again_once_its_run_is_old_enough(
     paying, fake_ai, two_leads, django_capture_on_commit_callbacks, settings
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from apps.enrichment.models import EnrichmentRun
-    from apps.enrichment.tasks import recover_stale_enrichment_runs_task
-
     # given a run whose queued messages were all lost (the callbacks never run)
     run, _callbacks = _queued_run(paying, two_leads, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):

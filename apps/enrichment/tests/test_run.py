@@ -4,7 +4,12 @@ skipped and why, what is charged and given back."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
+from apps.billing.services.credits import credit_add
+from apps.core.errors import ValidationFailed
+from apps.core.money import Money
+from apps.enrichment.models import EnrichmentRun
 from apps.enrichment.services.hashing import LEAD_FIELDS
 from apps.enrichment.tests.fixtures import *  # noqa: F403
 from apps.enrichment.tests.fixtures import (
@@ -18,8 +23,10 @@ from apps.enrichment.tests.fixtures import (
     run_of,
     start,
 )
+from apps.features.guards import FeatureLocked
+from apps.features.services import tenant_feature_set
 from apps.leads import services as lead_services
-from apps.leads.models import TimelineEntry, TimelineKind
+from apps.leads.models import Lead, LeadList, TimelineEntry, TimelineKind
 from apps.leads.tests.conftest import make_leads
 from apps.tenants.scoping import tenant_scope
 
@@ -167,8 +174,6 @@ def test_a_lead_with_nothing_to_fill_is_skipped_and_not_charged(
     paying, fake_ai, two_leads, django_capture_on_commit_callbacks
 ):
     with tenant_scope(paying):
-        from apps.leads.models import Lead
-
         Lead.objects.filter(pk=two_leads[0]).update(
             manual_fields=["company", "website", "industry", "role", "company_size", "pain_point"]
         )
@@ -228,8 +233,6 @@ def test_zero_billable_run_finishes_at_once_without_a_charge(
 ):
     # the tenant has no credit and no card: fine, nothing is to be paid
     with tenant_scope(enrichment_on):
-        from apps.leads.models import Lead
-
         Lead.objects.filter(pk__in=two_leads).update(
             manual_fields=["company", "website", "industry", "role", "company_size", "pain_point"]
         )
@@ -239,8 +242,6 @@ def test_zero_billable_run_finishes_at_once_without_a_charge(
 
 
 def test_list_and_filter_scopes(paying, fake_ai, admin_user, django_capture_on_commit_callbacks):
-    from apps.leads.models import LeadList
-
     with tenant_scope(paying):
         hot = LeadList.objects.create(tenant=paying, name="Hot")
     ids = make_leads(
@@ -274,9 +275,6 @@ def test_list_and_filter_scopes(paying, fake_ai, admin_user, django_capture_on_c
     ],
 )
 def test_bad_scopes_are_refused_before_anything_is_written(paying, two_leads, kwargs, code):
-    from apps.core.errors import ValidationFailed
-    from apps.enrichment.models import EnrichmentRun
-
     with pytest.raises(ValidationFailed) as caught:
         start(paying, **kwargs)
     assert caught.value.code == code
@@ -284,21 +282,12 @@ def test_bad_scopes_are_refused_before_anything_is_written(paying, two_leads, kw
 
 
 def test_the_tool_is_required(tenant, fake_ai, two_leads):
-    from apps.features.guards import FeatureLocked
-    from apps.features.services import tenant_feature_set
-
     tenant_feature_set(tenant=tenant, feature="enrichment", mode="revoke", reason="tests")
     with pytest.raises(FeatureLocked):
         start(tenant, lead_ids=two_leads)
 
 
 def test_ten_thousand_leads_are_written_in_bulk(paying, offline_ai, django_assert_max_num_queries):
-    from django.db import connection
-
-    from apps.billing.services.credits import credit_add
-    from apps.core.money import Money
-    from apps.leads.models import Lead
-
     credit_add(
         tenant=paying, money=Money(10_000 * UNIT, "RUB"), reason="tests", idempotency_key="big"
     )

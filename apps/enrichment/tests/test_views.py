@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from apps.billing.models import Plan, Subscription
 from apps.billing.tests.helpers import subscribe
+from apps.enrichment import services
 from apps.enrichment.models import EnrichmentRun, EnrichmentRunStatus, LeadEnrichment
 from apps.enrichment.tests.fixtures import *  # noqa: F403
 from apps.enrichment.tests.fixtures import (
@@ -21,7 +22,7 @@ from apps.enrichment.tests.fixtures import (
     running_tasks,
     start,
 )
-from apps.leads.models import LeadList
+from apps.leads.models import Lead, LeadList
 from apps.leads.tests.conftest import lock_tool, make_leads
 from apps.tenants.scoping import tenant_scope
 
@@ -60,7 +61,6 @@ def saved_card(tenant, method_id: str, plan: str = "pro") -> Subscription:
 def webinar(tenant, two_leads):
     with tenant_scope(tenant):
         item = LeadList.objects.create(tenant=tenant, name="Вебинар")
-        from apps.leads.models import Lead
 
         Lead.objects.filter(pk__in=two_leads).update(list=item)
     return item
@@ -262,7 +262,6 @@ def test_run_page_polls_while_running_and_stops_when_done(
     assert 'hx-trigger="every 2s"' in waiting
     assert re.search(r'data-count="pending">2<', waiting)
     # when the work is done
-    from apps.enrichment import services
 
     for item in LeadEnrichment.objects.for_tenant(paying).filter(run=run):
         services.enrichment_item_process(paying, item.pk)

@@ -7,14 +7,16 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache, caches
 from django.core.cache.backends.filebased import FileBasedCache
 from django.utils import timezone
+from django_redis.cache import RedisCache
 
 from apps.billing import services as billing
 from apps.billing.models import Plan
 from apps.billing.plan_limits import access_get
 from apps.billing.tests.helpers import start_trial, subscribe
-from apps.features import services
+from apps.features import selectors, services
 from apps.features.registry import tool_keys
 from apps.features.selectors import entitlements_get
 
@@ -151,7 +153,6 @@ class _CountingCache:
 def test_cold_snapshot_is_one_query_and_two_cache_round_trips(tenant, django_assert_num_queries):
     # given billing's limits and the catalogue cached, and an override that drops the
     # tenant's snapshot
-    from django.core.cache import caches
 
     subscribe(tenant, "pro")
     entitlements_get(tenant)
@@ -171,7 +172,6 @@ def test_cold_snapshot_is_one_query_and_two_cache_round_trips(tenant, django_ass
 def test_access_state_alone_costs_one_query_when_cold(tenant, django_assert_num_queries):
     start_trial(tenant)
     billing.billing_account_ensure(tenant)
-    from django.core.cache import cache
 
     cache.clear()
     with django_assert_num_queries(1):
@@ -216,7 +216,6 @@ def _second_client(kind, tmp_path, settings):
     url = os.environ.get("REDIS_URL")
     if not url:
         pytest.skip("REDIS_URL is not set")
-    from django_redis.cache import RedisCache
 
     options = {"CLIENT_CLASS": "django_redis.client.DefaultClient"}
     prefix = f"t{uuid.uuid4().hex[:8]}"
@@ -252,9 +251,6 @@ def test_a_switch_reaches_a_second_cache_client_on_the_next_read(kind, tenant, t
 def test_a_stale_snapshot_written_after_an_invalidation_is_ignored(tenant):
     # A reader computed from old rows, then an invalidation, then the reader's late write:
     # the next reader must not serve the stale snapshot.
-    from django.core.cache import cache
-
-    from apps.features import selectors
 
     subscribe(tenant, "start")
     stale = entitlements_get(tenant)

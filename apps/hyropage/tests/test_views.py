@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from django.test import TestCase
+from django.test import Client, TestCase
 
 from apps.billing.tests.helpers import subscribe
 from apps.hyropage.forms import ContentForm
@@ -194,8 +194,6 @@ def test_sitemap_lists_published_pages_only(admin_client_web, tenant, offline):
 
 
 def test_another_company_gets_404(outsider_client_web, tenant, offline, admin_user):
-    from django.test import Client
-
     own = Client()
     own.force_login(admin_user)
     page = _create(own, tenant)
@@ -213,7 +211,6 @@ def test_analyst_cannot_create(analyst_client_web, tenant, offline):
 def test_without_the_tool_the_page_shows_the_lock_and_posts_are_refused(
     admin_client_web, tenant, offline
 ):
-
     subscribe(tenant, "start")  # no HyroPage on Start
     index = admin_client_web.get(_url(tenant))
     assert index.status_code == 200 and b'name="product"' not in index.content
@@ -223,8 +220,6 @@ def test_without_the_tool_the_page_shows_the_lock_and_posts_are_refused(
 def test_the_public_page_opens_for_a_member_of_another_company(
     admin_client_web, outsider, tenant, offline
 ):
-    from django.test import Client
-
     page = _create(admin_client_web, tenant)
     admin_client_web.post(_url(tenant, page.pk, "publish"))
     other = Client()
@@ -234,7 +229,6 @@ def test_the_public_page_opens_for_a_member_of_another_company(
 
 
 def test_the_editor_polls_while_the_model_writes_then_reloads(admin_client_web, tenant, offline):
-
     # given: a page whose generation is still queued (no commit hook ran)
     response = admin_client_web.post(_url(tenant, "new"), BRIEF)
     with tenant_scope(tenant):
@@ -269,7 +263,6 @@ def test_the_allowance_is_explained_on_the_form(admin_client_web, tenant, gemini
 def test_a_published_page_goes_dark_when_the_tool_leaves_the_plan(
     admin_client_web, tenant, offline
 ):
-
     page = _create(admin_client_web, tenant)
     admin_client_web.post(_url(tenant, page.pk, "publish"))
     assert admin_client_web.get(f"/p/{tenant.slug}/remont/").status_code == 200
@@ -278,7 +271,6 @@ def test_a_published_page_goes_dark_when_the_tool_leaves_the_plan(
 
 
 def test_the_lead_page_offers_a_personal_page(admin_client_web, tenant, offline):
-
     outcome = ingest_leads(
         tenant=tenant, items=[{"email": "anna@example.com", "name": "Анна"}], source="api"
     )

@@ -4,8 +4,11 @@ test event and resend answered 202, another company's ids 404."""
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 
+from apps.billing.tests.helpers import subscribe
 from apps.integrations.models import DeliveryStatus, WebhookEndpoint
+from apps.integrations.services import endpoint_create
 from apps.tenants.scoping import tenant_scope
 
 
@@ -115,8 +118,6 @@ def test_another_company_sees_nothing(admin_api, on_business, outsider_api, rece
 
 
 def test_without_the_tool_the_api_is_locked(admin_api, tenant):
-    from apps.billing.tests.helpers import subscribe
-
     subscribe(tenant, "start")
     response = admin_api.get(_url(tenant, "endpoints"))
     assert response.status_code == 403
@@ -130,10 +131,6 @@ def test_bad_delivery_filters_are_400(admin_api, on_business, query):
 
 
 def test_secrets_rotate_to_a_new_key(settings, on_business, capsys):
-    from django.core.management import call_command
-
-    from apps.integrations.services import endpoint_create
-
     key_a, key_b = "a" * 43 + "=", "b" * 43 + "="
     settings.FIELD_ENCRYPTION_KEYS = [key_a]
     with tenant_scope(on_business):

@@ -11,6 +11,7 @@ import pytest
 import respx
 from django.utils import translation
 
+from apps.integrations.checks import private_targets_off
 from apps.integrations.delivery import delivery_send
 from apps.integrations.models import DeliveryStatus, WebhookAttempt
 from apps.integrations.outbox import record_test_event
@@ -134,8 +135,6 @@ def test_the_send_connects_to_the_checked_address_with_the_host_name(
 
 
 def test_check_deploy_warns_while_private_targets_are_allowed(settings):
-    from apps.integrations.checks import private_targets_off
-
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
     assert private_targets_off() == []
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True

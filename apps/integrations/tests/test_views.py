@@ -4,10 +4,13 @@ send a test event, see it in the delivery log, resend; roles, the tool and other
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from apps.billing.tests.helpers import subscribe
 from apps.integrations.models import WebhookDelivery, WebhookEndpoint
 from apps.integrations.recipe import verification_recipe
+from apps.integrations.services import endpoint_create
+from apps.leads.ingestion import ingest_leads
 from apps.tenants.scoping import tenant_scope
 
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -75,10 +78,6 @@ def test_the_signature_page_shows_the_docs_recipe(admin_client_web, on_business)
 
 
 def test_a_disabled_endpoint_shows_a_banner(admin_client_web, on_business, english_ui):
-    from django.utils import timezone
-
-    from apps.integrations.services import endpoint_create
-
     with tenant_scope(on_business):
         endpoint, _secret = endpoint_create(
             tenant=on_business, actor=None, url="https://1.1.1.1/x", events=["lead.created"]
@@ -110,9 +109,6 @@ def test_without_the_tool_the_page_shows_the_lock(admin_client_web, tenant, plan
 def test_the_log_shows_a_500_and_when_it_is_tried_again(
     admin_client_web, on_business, receiver, english_ui, django_capture_on_commit_callbacks
 ):
-    from apps.integrations.services import endpoint_create
-    from apps.leads.ingestion import ingest_leads
-
     receiver.always = 500
     with tenant_scope(on_business):
         endpoint, _secret = endpoint_create(

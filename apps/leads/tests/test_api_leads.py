@@ -4,6 +4,8 @@ bulk actions, lists, customers and products."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.leads.models import Lead, LeadList, TimelineEntry
 from apps.leads.tests.conftest import action, make_leads, url
@@ -100,11 +102,8 @@ def test_list_is_newest_first_and_only_the_tenants(analyst_api, tenant, leads, f
     ],
 )
 def test_list_filters(analyst_api, tenant, leads, params, expected):
-    if params.get("q") == "АННА":
-        from django.db import connection
-
-        if connection.vendor == "sqlite":
-            pytest.skip("SQLite's LIKE folds ASCII case only")
+    if params.get("q") == "АННА" and connection.vendor == "sqlite":
+        pytest.skip("SQLite's LIKE folds ASCII case only")
     assert ids(analyst_api.get(url("api-leads", tenant), params)) == [leads[i] for i in expected]
 
 
@@ -172,9 +171,6 @@ def test_list_uses_a_fixed_number_of_queries(
 
 
 def test_list_does_not_count_the_whole_set(analyst_api, tenant, leads, django_assert_num_queries):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         analyst_api.get(url("api-leads", tenant))
     assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
@@ -405,7 +401,6 @@ def test_customers_and_products_are_listed(analyst_api, tenant, leads, foreign_l
 def test_short_searches_have_a_prefix_index_per_field():
     # (whether the planner reads them is a matter of table size: bench/ shows q=zz at
     # 100,000 leads as a BitmapOr of these four range scans)
-    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(

@@ -11,10 +11,11 @@ from django.conf import settings
 from django.db import connection
 from django.http import StreamingHttpResponse
 
-from apps.leads.export import export_rows, stream_export
-from apps.leads.export.columns import COLUMNS
+from apps.leads.export import csv_stream, export_rows, stream_export
+from apps.leads.export.columns import COLUMNS, export_values
 from apps.leads.models import LeadExport
 from apps.leads.selectors import lead_filter
+from apps.leads.tasks import export_leads_task
 from apps.leads.tests.conftest import make_leads, url
 from apps.tenants.scoping import tenant_scope
 
@@ -151,8 +152,6 @@ def test_background_export_writes_a_file_with_a_download_link(
 
 
 def test_background_export_is_idempotent(tenant, leads, analyst_user):
-    from apps.leads.tasks import export_leads_task
-
     with tenant_scope(tenant):
         export = LeadExport.objects.create(tenant=tenant, format="csv", created_by=analyst_user)
     export_leads_task.delay(str(tenant.pk), export.pk)
@@ -163,8 +162,6 @@ def test_background_export_is_idempotent(tenant, leads, analyst_user):
 
 
 def test_a_failed_export_records_the_reason(tenant, leads):
-    from apps.leads.tasks import export_leads_task
-
     export = LeadExport.objects.create(tenant=tenant, format="csv", filters={"status": "archived"})
     export_leads_task.delay(str(tenant.pk), export.pk)
     export.refresh_from_db()
@@ -192,9 +189,6 @@ def test_bad_background_export_requests_answer_400(analyst_api, tenant):
 
 @pytest.mark.postgres
 def test_copy_csv_reads_the_same_as_the_generic_writer(tenant, leads):
-    from apps.leads.export import csv_stream
-    from apps.leads.export.columns import export_values
-
     with tenant_scope(tenant):
         queryset = lead_filter(tenant, {})
         by_copy = b"".join(

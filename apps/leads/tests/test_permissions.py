@@ -3,7 +3,7 @@
 import pytest
 
 from apps.leads.models import LeadExport, LeadList
-from apps.leads.tests.conftest import make_leads, url
+from apps.leads.tests.conftest import lock_tool, make_leads, url
 from apps.tenants.keys import api_key_create
 
 pytestmark = pytest.mark.django_db
@@ -120,8 +120,6 @@ def test_an_operator_key_acts_as_an_operator(api_client, tenant, objects, api_ke
 
 
 def test_export_needs_the_export_tool(analyst_api, tenant, objects):
-    from apps.leads.tests.conftest import lock_tool
-
     lock_tool(tenant, "export")
     for method, name, kwargs, body in (
         ("get", "api-leads-export", {}, None),
@@ -134,8 +132,6 @@ def test_export_needs_the_export_tool(analyst_api, tenant, objects):
 
 
 def test_api_keys_need_the_api_access_tool(admin_api, api_client, tenant, api_key):
-    from apps.leads.tests.conftest import lock_tool
-
     lock_tool(tenant, "api_access")
     created = admin_api.post(url("api-keys", tenant), {"name": "x"}, format="json")
     assert created.status_code == 403
@@ -149,7 +145,5 @@ def test_api_keys_need_the_api_access_tool(admin_api, api_client, tenant, api_ke
 
 
 def test_a_locked_tool_stays_hidden_from_other_tenants(outsider_api, tenant):
-    from apps.leads.tests.conftest import lock_tool
-
     lock_tool(tenant, "export")
     assert outsider_api.get(url("api-leads-export", tenant)).status_code == 404

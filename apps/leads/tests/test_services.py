@@ -9,9 +9,10 @@ from django.http import Http404
 from apps.core.errors import Conflict, ValidationFailed
 from apps.leads import selectors, services
 from apps.leads.filters import parse_lead_filters
-from apps.leads.ingestion import ingest_leads
+from apps.leads.ingestion import ingest_leads, writer
 from apps.leads.models import Lead, LeadList, TimelineEntry
 from apps.leads.tests.conftest import make_leads
+from apps.tenants.api_key_auth import APIKeyUser
 from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
@@ -95,8 +96,6 @@ def test_bulk_refuses_more_than_the_limit(tenant, operator_user, monkeypatch):
 
 
 def test_bulk_with_an_api_key_records_no_actor(tenant, api_key):
-    from apps.tenants.api_key_auth import APIKeyUser
-
     ids = make_leads(tenant, [{"lead_id": "a"}, {"lead_id": "b"}])
     result = services.leads_bulk(
         tenant=tenant, actor=APIKeyUser(api_key[0]), action="status", value="booked", ids=ids
@@ -203,7 +202,6 @@ def test_concurrent_submissions_of_one_person_make_one_lead(tenant):
 @pytest.mark.postgres
 def test_a_single_submission_that_loses_the_race_merges(tenant, monkeypatch):
     """Two single submissions share the lock; the loser's insert conflicts and it merges."""
-    from apps.leads.ingestion import writer
 
     (lead_id,) = make_leads(tenant, [{"email": "race@example.com"}])
     real_find, calls = writer.lock_and_find, []

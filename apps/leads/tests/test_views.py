@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from apps.features import services as feature_services
 from apps.leads.models import Lead, LeadList, LeadStatus, TimelineEntry, TimelineKind
 from apps.leads.tests.conftest import action, make_leads
 from apps.tenants.models import PublishableKey, TenantAPIKey
@@ -562,8 +563,6 @@ def test_the_widget_page_shows_the_key_and_snippet_and_rotates(admin_client_web,
 def test_dashboard_export_is_refused_when_the_export_tool_is_locked(
     tenant, analyst_client_web, leads
 ):
-    from apps.features import services as feature_services
-
     allowed = analyst_client_web.get(f"/t/{tenant.slug}/leads/export/?format=csv")
     assert allowed.status_code == 200
     feature_services.tenant_feature_set(

@@ -9,11 +9,16 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from apps.channels.models import Channel, ChannelStatus
 from apps.core.errors import Conflict
 from apps.leads.models import Lead, WidgetConfig
 from apps.leads.tests.conftest import WIDGET_ORIGIN as ORIGIN
 from apps.leads.tests.conftest import url
-from apps.leads.widget_channels import register_channel_choices, unregister_channel_choices
+from apps.leads.widget_channels import (
+    channel_choices,
+    register_channel_choices,
+    unregister_channel_choices,
+)
 from apps.leads.widget_config import public_config, widget_config_get, widget_config_save
 from apps.tenants.scoping import tenant_scope
 
@@ -65,9 +70,6 @@ def test_public_form_has_quick_replies_chosen_channels_and_images(tenant, admin_
 
 
 def test_the_channels_app_offers_connected_channels_only(tenant):
-    from apps.channels.models import Channel, ChannelStatus
-    from apps.leads.widget_channels import channel_choices
-
     Channel.objects.create(
         tenant=tenant,
         kind="telegram",

@@ -10,6 +10,8 @@ import pytest
 from django.db import OperationalError, connections
 
 from apps.core.tests.test_redis_outage import warnings_logged
+from apps.core.throttling import UserRateThrottle
+from apps.leads import public_api
 from apps.leads.models import Lead
 from apps.leads.tests.conftest import url
 from apps.leads.tests.test_widget import GOOD, ORIGIN, config_url, submit, submit_url
@@ -92,8 +94,6 @@ def test_with_redis_down_the_api_answers_jwt_and_api_key_clients(
 def test_with_redis_down_the_api_throttle_still_limits_per_process(
     admin_api, tenant, redis_down, settings, monkeypatch
 ):
-    from apps.core.throttling import UserRateThrottle
-
     settings.RATELIMIT_FALLBACK_SHARE = 1
     rates = {**UserRateThrottle.THROTTLE_RATES, "user": "3/minute"}
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", rates)
@@ -151,8 +151,6 @@ def test_the_database_down_before_the_key_is_known_is_503_too(client, tenant, pu
 def test_the_drivers_own_connection_error_answers_503_too(
     client, tenant, publishable_key, monkeypatch
 ):
-    from apps.leads import public_api
-
     def lost(**kwargs):  # ingestion's COPY talks to the driver directly
         raise connections["default"].Database.OperationalError("server closed the connection")
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from apps.leads.models import WidgetOriginAttempt
-from apps.leads.tests.conftest import WIDGET_ORIGIN, url
+from apps.leads.tests.conftest import WIDGET_ORIGIN, make_leads, url
 from apps.leads.widget_origins import MAX_PENDING
 from apps.tenants.models import AuditLogEntry, Tenant
 
@@ -98,8 +98,6 @@ def test_snippet_api(analyst_api, tenant, publishable_key, other_tenant):
 
 @pytest.mark.django_db
 def test_demo_page_and_first_lead_poll(admin_client_web, tenant, publishable_key, english_ui):
-    from apps.leads.tests.conftest import make_leads
-
     html = admin_client_web.get(f"/t/{tenant.slug}/widget/demo/").content.decode()
     assert publishable_key in html and 'data-test="1"' in html and 'hx-trigger="every 2s"' in html
     status = f"/t/{tenant.slug}/widget/demo/status/?since=0"

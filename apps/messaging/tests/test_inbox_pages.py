@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from apps.billing.tests.helpers import subscribe
 from apps.channels.models import Channel, ChannelStatus
+from apps.channels.providers.telegram import SECRET_HEADER
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
 from apps.messaging.addresses import remember_address
@@ -19,6 +20,7 @@ from apps.messaging.models import (
     Message,
     MessageStatus,
 )
+from apps.messaging.tests.fake_telegram import telegram_update
 from apps.tenants.models import LeadRouting
 from apps.tenants.scoping import tenant_scope
 
@@ -319,8 +321,6 @@ def test_a_telegram_message_posted_to_the_webhook_shows_in_the_inbox(
     tenant, operator_client_web, operator_user, settings
 ):
     # given: a connected Telegram channel (apps/messaging's webhook, Celery eager in tests)
-    from apps.channels.providers.telegram import SECRET_HEADER
-    from apps.messaging.tests.fake_telegram import telegram_update
 
     subscribe(tenant, "start")
     channel = make_channel(tenant)

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from apps.billing import services
 from apps.billing.tests.helpers import plan, start_trial
-from apps.payments.models import Invoice, Payment, PaymentStatus
+from apps.payments.models import Invoice, Payment, PaymentStatus, Refund
 from apps.payments.services import payments as payment_steps
 from apps.payments.services.invoices import credit_note_for_refund, invoice_for_payment
 from apps.payments.tests.pdf_text import pdf_text
@@ -66,7 +66,6 @@ def test_invoices_page_lists_invoices_and_credit_notes_with_pdf_links(tenant, an
     # given an invoice and a credit note
     payment = paid(tenant)
     invoice = invoice_for_payment(payment)
-    from apps.payments.models import Refund
 
     refund = Refund.objects.create(
         tenant=tenant,

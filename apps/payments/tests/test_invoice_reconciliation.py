@@ -20,6 +20,7 @@ from django.db.models import Sum
 
 from apps.billing import services
 from apps.billing.models import Subscription, SubscriptionStatus
+from apps.billing.services.dunning import dunning_pay_now
 from apps.billing.services.usage_charges import usage_charge_authorize, usage_charge_settle
 from apps.billing.tests.helpers import plan, start_trial
 from apps.core.money import Money
@@ -85,8 +86,6 @@ def _renew_due(day: int, outcomes: list[str]) -> None:
 
 
 def _pay_overdue_by_hand(tenant) -> Payment:
-    from apps.billing.services.dunning import dunning_pay_now
-
     with tenant_scope(tenant):
         payment = dunning_pay_now(tenant=tenant)
         payment_steps.payment_sandbox_complete(payment=payment, approve=True)

@@ -12,7 +12,7 @@ from apps.billing.models import BillingAccount, BillingEvent, Subscription, Usag
 from apps.billing.tests.helpers import plan, start_trial, subscribe
 from apps.core.errors import Conflict
 from apps.core.money import Money
-from apps.payments.invoice_pdf import invoice_filename, invoice_pdf_bytes
+from apps.payments.invoice_pdf import _InvoicePDF, invoice_filename, invoice_pdf_bytes
 from apps.payments.models import (
     Invoice,
     InvoiceSequence,
@@ -27,6 +27,7 @@ from apps.payments.services.invoices import (
     invoice_for_payment,
     vat_extract,
 )
+from apps.payments.services.refunds import payment_refund
 from apps.payments.tests.pdf_text import pdf_text, pdf_title
 from apps.tenants.scoping import tenant_scope
 from tests.factories import TenantFactory
@@ -115,7 +116,6 @@ def test_only_a_successful_payment_has_an_invoice(tenant):
 
 def test_numbers_are_sequential_per_currency_across_tenants(tenant, other_tenant):
     # given payments of three tenants in RUB (one paid plan each) and one invoice in EUR
-    from tests.factories import TenantFactory
 
     paid(tenant, "start")
     paid(other_tenant, "start")
@@ -356,8 +356,6 @@ def test_credit_note_is_idempotent_and_needs_a_completed_refund(tenant):
 
 
 def test_payment_refund_issues_the_credit_note(tenant):
-    from apps.payments.services.refunds import payment_refund
-
     payment = paid(tenant)
     with tenant_scope(tenant):
         refund = payment_refund(
@@ -407,7 +405,6 @@ def test_invoices_of_other_tenants_are_not_mixed(tenant):
 def test_a_wrapping_header_makes_its_row_taller_so_nothing_overlaps(tenant):
     # "Цена за единицу" does not fit its column on one line: the header row is as tall as
     # its tallest cell, and the first line starts below it (it used to be drawn over it)
-    from apps.payments.invoice_pdf import _InvoicePDF
 
     invoice = invoice_for_payment(paid(tenant))
     with translation.override("ru"):

@@ -9,18 +9,21 @@ from unittest import mock
 import httpx
 import pytest
 import respx
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from apps.billing import services
 from apps.billing.models import Subscription
-from apps.billing.tests.helpers import subscribe
+from apps.billing.tests.helpers import plan, subscribe
 from apps.core.errors import ProviderError
 from apps.core.money import Money
-from apps.payments.gateways.tbank import TBankGateway
-from apps.payments.models import Payment, PaymentStatus
+from apps.payments.gateways.tbank import TBankGateway, make_token, map_status
+from apps.payments.gateways.yookassa import YooKassaGateway
+from apps.payments.models import Payment, PaymentEvent, PaymentStatus
 from apps.payments.services import payments as payment_steps
-from apps.payments.tests.fakes import FakeTBank
+from apps.payments.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.payments.tests.requests import hosted, refund_request, saved_charge
+from apps.tenants.scoping import tenant_scope
 
 TBANK = "https://securepay.test/v2"
 
@@ -152,8 +155,6 @@ def test_refund_is_a_cancel_with_the_amount_and_our_key_and_a_repeat_refunds_onc
 
 
 def test_partial_refund_notification_does_not_turn_the_payment_refunded():
-    from apps.payments.gateways.tbank import map_status
-
     assert map_status("PARTIAL_REFUNDED") == "succeeded" and map_status("REFUNDED") == "refunded"
 
 
@@ -214,8 +215,6 @@ def test_killed_after_the_provider_charged_then_the_next_attempt_reconciles_with
 def test_killed_after_the_provider_charged_then_the_notification_reconciles(
     tenant, tbank, tinkoff_settings, client
 ):
-    from apps.payments.gateways.tbank import make_token
-
     subscription = _due_on_tinkoff(tenant)
     real = TBankGateway.charge_saved
     charged = {}
@@ -291,8 +290,6 @@ def test_a_declined_start_is_402_with_the_banks_reason(tenant, admin_api, tinkof
 
 @pytest.fixture
 def yookassa(settings):
-    from apps.payments.tests.fakes import FakeServer, FakeYooKassa
-
     fake = FakeYooKassa()
     with FakeServer(fake) as url:
         settings.YOOKASSA_SHOP_ID, settings.YOOKASSA_SECRET_KEY = "100500", "test_secret"
@@ -317,9 +314,6 @@ def _yk_notify(client, payment_id, *, peer, forwarded=None, event="payment.succe
 
 
 def _yk_started(tenant):
-    from apps.billing.tests.helpers import plan
-    from apps.tenants.scoping import tenant_scope
-
     with tenant_scope(tenant):
         return services.payment_start(tenant=tenant, plan=plan("pro"))
 
@@ -328,8 +322,6 @@ def _yk_started(tenant):
 def test_yookassa_notification_through_our_proxy_is_accepted_and_a_forged_one_is_not(
     tenant, yookassa, client
 ):
-    from apps.payments.models import PaymentEvent
-
     payment = _yk_started(tenant)
     yookassa.checkout_submit(payment.provider_id, "pay")
     # a forged X-Forwarded-For sent straight to us from elsewhere: rejected, nothing changes
@@ -362,8 +354,6 @@ def test_yookassa_refund_notification_is_answered_and_changes_nothing(tenant, yo
 def test_yookassa_notification_for_a_payment_we_do_not_have_is_200_and_creates_nothing(
     yookassa, client
 ):
-    from apps.payments.models import PaymentEvent
-
     _status, created = yookassa._create(
         {"amount": {"value": "10.00", "currency": "RUB"}, "description": "elsewhere"}, "k-x"
     )
@@ -377,8 +367,6 @@ def test_yookassa_notification_for_a_payment_we_do_not_have_is_200_and_creates_n
 def test_yookassa_payment_created_but_our_commit_lost_is_found_by_its_metadata(
     tenant, yookassa, client
 ):
-    from apps.payments.gateways.yookassa import YooKassaGateway
-
     real = YooKassaGateway.create_payment
 
     def create_then_die(self, request):
@@ -420,8 +408,6 @@ def test_yookassa_renewal_retry_after_a_lost_answer_reuses_the_idempotence_key(t
 
 @pytest.mark.django_db
 def test_yookassa_renewal_decline_shows_the_cards_reason(tenant, yookassa):
-    from django.utils import translation
-
     now = timezone.now()
     subscription = subscribe(
         tenant, "pro", period_start=now - timedelta(days=31), period_end=now - timedelta(hours=1)
@@ -440,9 +426,6 @@ def test_yookassa_renewal_decline_shows_the_cards_reason(tenant, yookassa):
 def test_back_from_a_declined_yookassa_page_the_dashboard_says_why(
     tenant, yookassa, admin_client_web
 ):
-    from django.urls import reverse
-    from django.utils import translation
-
     payment = _yk_started(tenant)
     yookassa.checkout_submit(payment.provider_id, "decline")
     url = reverse("billing:overview", args=[tenant.slug])
@@ -463,10 +446,6 @@ def test_back_from_a_declined_yookassa_page_the_dashboard_says_why(
 def test_tbank_card_arriving_after_the_status_is_kept_for_renewals(
     tenant, tbank, tinkoff_settings, client
 ):
-    from apps.billing.tests.helpers import plan
-    from apps.payments.gateways.tbank import make_token
-    from apps.tenants.scoping import tenant_scope
-
     # given a T-Bank payment the payer completed and came back from: GetState says
     # CONFIRMED but carries no RebillId
     with tenant_scope(tenant):

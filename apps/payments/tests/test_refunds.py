@@ -7,21 +7,27 @@ import threading
 import pytest
 import requests
 import respx
+from django.contrib.auth.models import Permission
+from django.db import connection
 from django.urls import reverse
 
 from apps.billing import services
 from apps.billing.models import BillingEvent
+from apps.billing.services import payment_notices
 from apps.billing.tests.helpers import plan, start_trial
 from apps.core.errors import Conflict, ProviderError, ValidationFailed
 from apps.core.money import Money
 from apps.payments.gateways.sandbox import SandboxGateway
 from apps.payments.gateways.yookassa import YooKassaGateway
-from apps.payments.models import Payment, PaymentStatus, Refund
+from apps.payments.models import Invoice, Payment, PaymentStatus, Refund
 from apps.payments.services import payments as payment_steps
 from apps.payments.services.refunds import RefundFailed, payment_refund
+from apps.payments.tasks import refund_duplicate_payment_task
 from apps.payments.tests.fakes import FakeServer, FakeTBank, FakeYooKassa
 from apps.payments.tests.requests import refund_request
+from apps.tenants.models import AuditAction, AuditLogEntry
 from apps.tenants.scoping import tenant_scope
+from tests.factories import TenantFactory, UserFactory
 from tests.staff import staff_login
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +70,6 @@ def test_partial_then_full_refund_adds_up_and_marks_the_payment_refunded(tenant)
     events = BillingEvent.objects.for_tenant(tenant).filter(kind="refunded")
     assert sorted(e.amount for e in events) == [100000, 899000]
     # a credit note per refund (helper D's invoices), negative totals
-    from apps.payments.models import Invoice
 
     notes = Invoice.objects.for_tenant(tenant).filter(refund__isnull=False)
     assert notes.count() == 2
@@ -176,8 +181,6 @@ def test_a_refused_refund_fails_and_releases_the_amount(tenant):
 def test_paying_twice_for_one_plan_refunds_the_second_payment_after_commit(
     tenant, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from apps.billing.services import payment_notices
-
     celebrated = []
     monkeypatch.setattr(payment_notices, "payment_succeeded_notify", celebrated.append)
     with tenant_scope(tenant):
@@ -198,7 +201,6 @@ def test_paying_twice_for_one_plan_refunds_the_second_payment_after_commit(
     assert any(kind == "refunded" for kind, _ in kinds)
     assert any(data.get("duplicate") for _, data in kinds)
     # the task running again (a re-delivery) changes nothing
-    from apps.payments.tasks import refund_duplicate_payment_task
 
     assert refund_duplicate_payment_task(str(second.pk)) == "nothing"
     assert Refund.objects.for_tenant(tenant).count() == 1
@@ -226,10 +228,6 @@ def test_staff_refunds_a_payment_from_the_payment_list(tenant, admin_client_staf
 
 
 def test_the_refund_action_needs_the_refund_permission(tenant, client):
-    from django.contrib.auth.models import Permission
-
-    from tests.factories import UserFactory
-
     payment = _paid(tenant)
     staff = UserFactory(is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_payment"))
@@ -341,10 +339,6 @@ def test_fake_server_survives_parallel_clients(yookassa_fake):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refunds_never_exceed_the_payment():
-    from django.db import connection
-
-    from tests.factories import TenantFactory
-
     tenant = TenantFactory()
     payment = _paid(tenant)
     barrier = threading.Barrier(4)
@@ -401,8 +395,6 @@ def test_a_refund_the_provider_is_still_processing_is_completed_by_the_task(
 
 
 def test_every_refund_is_in_the_audit_log_once_with_who_and_how_much(tenant, admin_user):
-    from apps.tenants.models import AuditAction, AuditLogEntry
-
     payment = _paid(tenant)
 
     refund = payment_refund(

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import LeadAction
-from apps.payperlead import services
+from apps.payperlead import cards, services
 from apps.payperlead.models import BillingPeriod, PeriodStatus, RateCard
 from apps.tenants.scoping import tenant_scope
 
@@ -56,7 +56,7 @@ def test_staff_pages_list_every_tenants_rows(seeded, other_tenant, admin_client_
 
 def test_adding_a_card_publishes_a_new_version(seeded, admin_client_staff):
     with tenant_scope(seeded):
-        services.rate_card_ensure_default(seeded)
+        cards.rate_card_ensure_default(seeded)
     response = admin_client_staff.post(
         reverse("admin:payperlead_ratecard_add"),
         {

@@ -1,14 +1,16 @@
 """GET /api/v1/tenants/{t}/billing/reports/: JSON, CSV, PDF, roles, isolation, bad input."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from apps.leads.ingestion import ingest_leads
-from apps.payperlead import services
+from apps.leads.models import Customer
+from apps.payperlead import cards, services
 from apps.payperlead.tests.csvfile import read_report_csv
+from apps.tenants.scoping import tenant_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +112,6 @@ def test_csv_of_every_customer(seeded, analyst_api):
 
 
 def test_pdf_renders_cyrillic_with_the_shipped_font(seeded, analyst_api):
-    from apps.leads.models import Customer
-
     Customer.objects.for_tenant(seeded).filter(external_ref="customer-123").update(
         name="ООО «Ромашка»"
     )
@@ -179,13 +179,9 @@ def test_analysts_and_up_may_read_reports(seeded, client, request):
 def test_a_currency_mismatch_answers_422_with_its_code(
     seeded, admin_user, analyst_api, django_capture_on_commit_callbacks
 ):
-    from datetime import UTC, datetime
-
-    from apps.tenants.scoping import tenant_scope
-
     # publishing queues the refresh of the months it reprices, which records the mismatch
     with tenant_scope(seeded), django_capture_on_commit_callbacks(execute=True):
-        services.rate_card_publish(
+        cards.rate_card_publish(
             tenant=seeded,
             actor=admin_user,
             valid_from=datetime(2024, 1, 1, tzinfo=UTC),
@@ -196,7 +192,7 @@ def test_a_currency_mismatch_answers_422_with_its_code(
             cap=900000,
             lead_type="Website Visit",
         )
-        services.rate_card_publish(
+        cards.rate_card_publish(
             tenant=seeded,
             actor=admin_user,
             valid_from=datetime(2024, 4, 10, tzinfo=UTC),
@@ -213,8 +209,6 @@ def test_a_currency_mismatch_answers_422_with_its_code(
 
 
 def test_a_closed_month_answers_its_frozen_report(seeded, admin_user, analyst_api):
-    from apps.tenants.scoping import tenant_scope
-
     with tenant_scope(seeded):
         services.period_close(tenant=seeded, actor=admin_user, period=date(2024, 4, 1))
     body = analyst_api.get(url(seeded), {"period": "2024-04", "customer": "customer-123"}).json()

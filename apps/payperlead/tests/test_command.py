@@ -1,6 +1,7 @@
 """manage.py billing_report: from the seed's JSON in memory, and from the database."""
 
 import json
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -81,6 +82,4 @@ def test_from_the_database_gives_the_same_bill(tenant):
 
 
 def _no_ids(line: str) -> str:
-    import re
-
     return re.sub(r"#\d+\s*", "#", line)

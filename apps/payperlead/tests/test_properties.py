@@ -13,6 +13,7 @@ from apps.payperlead import engine, services
 from apps.payperlead.engine import BILLED, GROSS, SAVED_CAP, SAVED_DUPLICATE
 from apps.payperlead.models import month_start
 from apps.payperlead.tests.builders import at, by_action, card, overall
+from tests.factories import TenantFactory
 
 APRIL = at("2024-04-01 00:00")
 SPLIT = at("2024-04-16 00:00")
@@ -211,8 +212,6 @@ def _clean_products(bill: dict) -> dict:
 )
 @given(lead_specs, st.randoms(use_true_random=False))
 def test_ingesting_in_batches_and_out_of_order_gives_the_same_report(spec, rnd):
-    from tests.factories import TenantFactory
-
     items = _items(spec)
     one_batch, many_batches = TenantFactory(), TenantFactory()
     # given the same leads ingested in one batch, and shuffled into batches of random size

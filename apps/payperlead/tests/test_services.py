@@ -10,7 +10,7 @@ import pytest
 from apps.core.errors import ApplicationError, Conflict, ValidationFailed
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Customer, LeadAction
-from apps.payperlead import engine, explain, selectors, services
+from apps.payperlead import cards, engine, explain, selectors, services
 from apps.payperlead.models import (
     BillingLine,
     BillingPeriod,
@@ -151,7 +151,7 @@ def test_a_lead_type_card_and_a_customer_card_apply(tenant, admin_user):
         ],
     )
     publish = dict(tenant=tenant, actor=admin_user, valid_from=datetime(2024, 1, 1, tzinfo=UTC))
-    services.rate_card_publish(
+    cards.rate_card_publish(
         **publish,
         currency="USD",
         value_high=700,
@@ -160,7 +160,7 @@ def test_a_lead_type_card_and_a_customer_card_apply(tenant, admin_user):
         cap=5000,
         lead_type="Social Media",
     )
-    services.rate_card_publish(
+    cards.rate_card_publish(
         **publish,
         currency="USD",
         value_high=1500,
@@ -190,8 +190,8 @@ def test_a_new_card_version_applies_from_its_start_only(tenant, admin_user):
             )
         ],
     )
-    services.rate_card_ensure_default(tenant)
-    card = services.rate_card_publish(
+    cards.rate_card_ensure_default(tenant)
+    card = cards.rate_card_publish(
         tenant=tenant,
         actor=admin_user,
         valid_from=datetime(2024, 4, 15, tzinfo=UTC),
@@ -221,11 +221,11 @@ def test_a_card_cannot_start_inside_a_closed_period_nor_go_back(tenant, admin_us
         cap=1,
     )
     with pytest.raises(Conflict) as closed:
-        services.rate_card_publish(**kwargs, valid_from=datetime(2024, 4, 20, tzinfo=UTC))
+        cards.rate_card_publish(**kwargs, valid_from=datetime(2024, 4, 20, tzinfo=UTC))
     assert closed.value.code == "period_closed"
-    services.rate_card_publish(**kwargs, valid_from=datetime(2024, 6, 1, tzinfo=UTC))
+    cards.rate_card_publish(**kwargs, valid_from=datetime(2024, 6, 1, tzinfo=UTC))
     with pytest.raises(ValidationFailed):
-        services.rate_card_publish(**kwargs, valid_from=datetime(2024, 5, 2, tzinfo=UTC))
+        cards.rate_card_publish(**kwargs, valid_from=datetime(2024, 5, 2, tzinfo=UTC))
 
 
 def test_closing_freezes_the_report_and_a_card_change_does_not_rewrite_it(tenant, admin_user):
@@ -238,7 +238,7 @@ def test_closing_freezes_the_report_and_a_card_change_does_not_rewrite_it(tenant
     assert frozen.frozen and frozen.billed == 2200
     assert BillingLine.objects.for_tenant(tenant).filter(report=frozen).count() == 3
     # and a new card from May changes nothing in April
-    services.rate_card_publish(
+    cards.rate_card_publish(
         tenant=tenant,
         actor=admin_user,
         valid_from=datetime(2024, 5, 1, tzinfo=UTC),
@@ -332,7 +332,7 @@ def test_cards_in_two_currencies_for_one_report_are_a_clear_error(tenant, admin_
             lead("w1", [act("Like", "2024-04-02T10:00:00Z")], lead_type="Website Visit"),
         ],
     )
-    services.rate_card_publish(
+    cards.rate_card_publish(
         tenant=tenant,
         actor=admin_user,
         valid_from=datetime(2024, 1, 1, tzinfo=UTC),
@@ -451,7 +451,7 @@ def test_the_sql_stream_yields_what_the_orm_yields_and_values_the_same(tenant):
             )
         )
     ingest(tenant, items)
-    services.rate_card_ensure_default(tenant)
+    cards.rate_card_ensure_default(tenant)
     RateCard.objects.for_tenant(tenant).update(cap=3000)  # 30.00: people reach it
     book = selectors.card_book(tenant)
     # when

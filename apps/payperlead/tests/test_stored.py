@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.leads.ingestion import ingest_leads
-from apps.payperlead import csv_export, engine, refresh, reports, selectors, services
+from apps.payperlead import cards, csv_export, engine, refresh, reports, selectors, services
 from apps.payperlead.models import BillingLine, BillingReport, PeriodValuation
 from apps.payperlead.tests.csvfile import read_report_csv
 
@@ -50,7 +50,7 @@ def _items(count: int) -> list[dict]:
 @pytest.fixture
 def filled(tenant, admin_user, django_capture_on_commit_callbacks):
     # a low cap (25.00 per person), so that some people reach it
-    services.rate_card_publish(
+    cards.rate_card_publish(
         tenant=tenant,
         actor=admin_user,
         valid_from=datetime(2024, 1, 1, tzinfo=UTC),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.leads.ingestion import ingest_leads
 from apps.payperlead.models import BillingPeriod, PeriodStatus
@@ -133,8 +134,6 @@ def test_an_outsider_sees_nothing(seeded, outsider_client_web):
 def test_a_month_not_over_is_refused_at_once_and_nothing_is_queued(
     seeded, admin_client_web, django_capture_on_commit_callbacks
 ):
-    from django.utils import timezone
-
     this_month = f"{timezone.now():%Y-%m}"
     with django_capture_on_commit_callbacks(execute=False) as queued:
         response = admin_client_web.post(page(seeded, "close"), {"period": this_month}, follow=True)

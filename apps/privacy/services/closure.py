@@ -19,7 +19,7 @@ from apps.core import private_files
 from apps.core.errors import ApplicationError, Conflict
 from apps.privacy.flags import COMPANY_CLOSED
 from apps.privacy.models import CLOSURE_GRACE, ClosureStatus, TenantClosure, TenantExport
-from apps.privacy.services.company_export import tenant_files, tenant_models
+from apps.privacy.services.company_archive import tenant_files, tenant_models
 from apps.tenants.audit import AuditAction, audit_record
 from apps.tenants.models import Tenant
 

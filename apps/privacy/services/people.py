@@ -19,6 +19,7 @@ from django.utils import timezone
 from apps.core.csv_safety import csv_safe_row
 from apps.core.personal_data import Person, PersonalData, anonymized, personal_data_entries
 from apps.privacy.models import ConsentPurpose, ConsentRecord, PersonalDataRequest, RequestKind
+from apps.privacy.tasks import send_erasure_receipt_task
 from apps.tenants.audit import AuditAction, audit_record
 
 
@@ -222,8 +223,6 @@ def _person_actor(actor):
 
 
 def _receipt_on_commit(record: PersonalDataRequest, actor) -> None:
-    from apps.privacy.tasks import send_erasure_receipt_task  # tasks import this module
-
     key = getattr(actor, "api_key", None)  # an API key's receipt goes to whoever created it
     recipient = _person_actor(actor) or (key.created_by if key is not None else None)
     if recipient is not None and recipient.email:

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from apps.billing.models import Plan
 from apps.core.money import Money
@@ -37,8 +38,6 @@ def _card(body: str, code: str) -> str:
 
 
 def test_price_label_formats_minor_units_in_the_active_language(settings):
-    from django.utils import translation
-
     with translation.override("ru"):
         assert price_label(Money(499000, "RUB")) == "4\u00a0990\u00a0₽"
         assert price_label(Money(1999, "EUR")) == "19,99\u00a0€"

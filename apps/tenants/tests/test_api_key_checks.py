@@ -5,6 +5,7 @@ import pytest
 from django.http import Http404
 
 from apps.core.errors import ApplicationError
+from apps.features.tenant_hooks import api_access_check
 from apps.tenants import api_key_auth, keys
 from apps.tenants.roles import Role
 from tests.factories import TenantFactory
@@ -25,8 +26,6 @@ def no_checks(monkeypatch):
 
 
 def test_features_registered_the_api_access_check():
-    from apps.features.tenant_hooks import api_access_check
-
     assert api_access_check in api_key_auth._checks
 
 

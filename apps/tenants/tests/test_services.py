@@ -6,9 +6,11 @@ from django.utils import timezone
 
 from apps.core.errors import Conflict, PermissionDenied, ValidationFailed
 from apps.tenants import services
+from apps.tenants.keys import publishable_key_get_or_create, widget_tenant_resolve
 from apps.tenants.limits import PlanLimitReached, owned_tenants
 from apps.tenants.models import Invitation, Membership, Tenant
 from apps.tenants.roles import Role
+from apps.tenants.tasks import send_invitation_email_task
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,8 +190,6 @@ def test_admin_of_another_tenant_cannot_touch_this_team(tenant, operator_user, o
 def test_changing_allowed_origins_reaches_the_widget_at_once(
     tenant, admin_user, django_capture_on_commit_callbacks
 ):
-    from apps.tenants.keys import publishable_key_get_or_create, widget_tenant_resolve
-
     key = publishable_key_get_or_create(tenant).key
     assert widget_tenant_resolve(key).allowed_origins == ("https://example.com",)  # cached now
     with django_capture_on_commit_callbacks(execute=True):
@@ -200,8 +200,6 @@ def test_changing_allowed_origins_reaches_the_widget_at_once(
 
 
 def test_invitation_mail_task_skips_a_token_that_was_replaced(tenant, admin_user):
-    from apps.tenants.tasks import send_invitation_email_task
-
     invitation, old_token = services.invitation_create(
         tenant=tenant, actor=admin_user, email="slow@example.com", role=Role.ANALYST
     )

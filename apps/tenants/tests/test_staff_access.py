@@ -4,6 +4,7 @@ which object, when — and that tenant's admins (only they, only theirs) see it 
 "Staff access" page."""
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 
 from apps.leads.models import Customer, Lead, LeadExport
@@ -128,8 +129,6 @@ def test_the_page_is_in_russian_by_default(client, tenant, admin_user):
 
 
 def _staff_request():
-    from django.test import RequestFactory
-
     request = RequestFactory().get("/admin/")
     request.user = UserFactory(is_staff=True)
     return request
@@ -167,8 +166,6 @@ def test_the_log_is_paginated(client, tenant, admin_user):
 
 
 def test_a_non_staff_request_records_nothing(tenant, admin_user):
-    from django.test import RequestFactory
-
     request = RequestFactory().get("/")
     request.user = admin_user
     assert staff_access_record(request=request, obj=_lead(tenant)) is None

@@ -8,7 +8,10 @@ import pytest
 from django.core import mail
 from waffle.testutils import override_flag
 
+from apps.billing.tests.helpers import subscribe
+from apps.booking.models import BookingSettings
 from apps.leads.models import WidgetConfig
+from apps.tenants.audit import AuditAction, audit_log
 from apps.tenants.models import Tenant
 from apps.tenants.services import tenant_create
 from apps.web.models import OnboardingProgress
@@ -131,9 +134,6 @@ def test_wizard_of_another_company_is_not_found(client, new_company, other_tenan
 
 
 def test_the_calendar_step_switches_the_built_in_scheduler_on(client, new_company, english_ui):
-    from apps.booking.models import BookingSettings
-    from apps.tenants.audit import AuditAction, audit_log
-
     tenant, user = new_company
     html = client.get(step(tenant, "calendar")).content.decode()
     assert 'name="enabled"' in html and 'name="work_days"' in html
@@ -166,9 +166,6 @@ def test_the_calendar_step_switches_the_built_in_scheduler_on(client, new_compan
 def test_without_the_booking_tool_the_calendar_step_can_only_be_skipped(
     client, new_company, english_ui
 ):
-    from apps.billing.tests.helpers import subscribe
-    from apps.booking.models import BookingSettings
-
     tenant, _user = new_company
     subscribe(tenant, "email_2500")
     html = client.get(step(tenant, "calendar")).content.decode()

@@ -1,6 +1,7 @@
 """Landing, home redirect, overview, language switching, error pages."""
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import include, path, reverse
 
@@ -249,8 +250,6 @@ def test_404_page_in_our_layout_for_anonymous_visitors(client):
 
 
 def test_500_page_renders_without_a_request():
-    from django.template.loader import render_to_string
-
     html = render_to_string("500.html")
 
     assert "500" in html

@@ -14,7 +14,7 @@ from apps.messaging.models import Message
 from apps.messaging.rules import services
 from apps.messaging.rules.authoring import rule_save, template_save
 from apps.messaging.rules.engine import quiet_end
-from apps.messaging.rules.models import Decision, Event, RuleVersion
+from apps.messaging.rules.models import Decision, Event, Rule, RuleVersion
 from apps.messaging.rules.packs import pack_install
 from apps.messaging.rules.tests.helpers import AT, lead_make, sms_rule
 from apps.messaging.suppression import suppress
@@ -196,7 +196,6 @@ def test_lifecycle_pack_installs_switched_off_and_twice_changes_nothing(scope):
 
 def test_meeting_reminder_is_due_two_hours_before_the_meeting(scope):
     pack_install(tenant=scope, key="lifecycle")
-    from apps.messaging.rules.models import Rule
 
     Rule.objects.filter(code="MEETING_REMINDER").update(enabled=True)
     starts = timezone.now() + timedelta(days=2)

@@ -5,10 +5,11 @@ import json
 
 from django.urls import reverse
 
+from apps.billing.tests.helpers import subscribe
 from apps.messaging.models import Message
 from apps.messaging.rules.authoring import template_save
 from apps.messaging.rules.models import Rule, Template
-from apps.messaging.rules.tests.helpers import lead_make
+from apps.messaging.rules.tests.helpers import lead_make, sms_rule
 from apps.tenants.scoping import tenant_scope
 
 
@@ -126,9 +127,6 @@ def test_template_preview_fills_the_sample(operator_client_web, rules_tenant):
 def test_pages_are_locked_without_the_tool_and_foreign_rules_are_404(
     operator_client_web, tenant, other_tenant
 ):
-    from apps.billing.tests.helpers import subscribe
-    from apps.messaging.rules.tests.helpers import sms_rule
-
     assert operator_client_web.get(_url(tenant, "index")).status_code == 403
     subscribe(tenant, "start")
     assert operator_client_web.get(_url(tenant, "index")).status_code == 200
