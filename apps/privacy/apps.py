@@ -15,17 +15,11 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         # The registrations read the models: loaded once the app registry is ready.
-        from apps.leads.models import WidgetConfig
-        from apps.privacy import contributions
-        from apps.privacy.flags import COMPANY_CLOSED, WIDGET_CONSENT_TEXTS
-        from apps.privacy.models import TenantClosure
-        from apps.tenants.models import Tenant
+        from apps.privacy import contributions, flags
 
         # In the transaction that creates the leads: a lead and its consent are one write.
         subscribe(LeadsCreated, contributions.on_leads_created, in_transaction=True)
-        WIDGET_CONSENT_TEXTS.invalidate_on_change(WidgetConfig)
-        WIDGET_CONSENT_TEXTS.invalidate_on_change(Tenant, tenant_of=lambda tenant: tenant.pk)
-        COMPANY_CLOSED.invalidate_on_change(TenantClosure)
+        flags.invalidate_on_changes()
         subscribe(LeadsMerged, contributions.on_leads_merged)
         contributions.register()
         register_schedules(*SCHEDULES)

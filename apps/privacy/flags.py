@@ -8,6 +8,7 @@ submission; invalidated by every save of the rows behind them (wired in PrivacyC
 from __future__ import annotations
 
 from apps.core.tenant_flags import TenantFlag
+from apps.leads.models import WidgetConfig
 from apps.leads.widget_config import public_config_from, widget_settings_read
 from apps.privacy.models import ClosureStatus, TenantClosure
 from apps.tenants.models import Tenant
@@ -38,3 +39,10 @@ def widget_consent_texts(tenant_id: str) -> tuple[dict, dict, str]:
 
 COMPANY_CLOSED = TenantFlag("company-closed", tenant_closed_now)
 WIDGET_CONSENT_TEXTS = TenantFlag("widget-consent-texts", widget_consent_texts)
+
+
+def invalidate_on_changes() -> None:
+    """Wire the invalidations (PrivacyConfig.ready())."""
+    COMPANY_CLOSED.invalidate_on_change(TenantClosure)
+    WIDGET_CONSENT_TEXTS.invalidate_on_change(WidgetConfig)
+    WIDGET_CONSENT_TEXTS.invalidate_on_change(Tenant, tenant_of=lambda tenant: tenant.pk)
