@@ -30,6 +30,12 @@ def _with_next(url_name: str, next_url: str) -> str:
     return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
 
 
+def staff_totp_enabled(user) -> bool:
+    """The staff member has an authenticator app (TOTP): what the staff console and the staff
+    ops API (apps.billing.api.StaffWithMFA) require."""
+    return is_mfa_enabled(user, [Authenticator.Type.TOTP])
+
+
 def _mfa_verified(request, user) -> bool:
     """This session passed a second factor: allauth records it (method "mfa") when a code or
     a recovery code is entered at login or on reauthentication."""
@@ -48,7 +54,7 @@ def staff_mfa_redirect(request) -> HttpResponseRedirect | None:
     user = request.user
     if not (user.is_authenticated and user.is_staff):
         return None  # the admin itself sends them to its login (above)
-    if not is_mfa_enabled(user, [Authenticator.Type.TOTP]):
+    if not staff_totp_enabled(user):
         messages.warning(
             request,
             _(

@@ -63,6 +63,12 @@ def _leads_table_reads(tenant, period: Period) -> dict:
     )
 
 
+def ttfc_percentiles_cached(tenant, period: Period) -> dict:
+    """The period's time to first contact (median, p90, count) as the overview's cards show
+    it: the same cached read, so the count beside the cards' median is the one it describes."""
+    return _leads_table_reads(tenant, period)["ttfc"]
+
+
 def _closed_period_ttfc(tenant, period: Period) -> dict:
     key = f"analytics:ttfc:{tenant.pk}:{period.first}:{period.last}"
     return _cached(key, lambda: selectors.ttfc_percentiles(tenant, period), CLOSED_PERIOD_SECONDS)

@@ -6,7 +6,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from apps.analytics import selectors
-from apps.analytics.periods import Period
+from apps.analytics.selectors import PeriodReads
 from apps.analytics.tables import bucket_label, duration_label
 
 LABELS = {
@@ -65,13 +65,14 @@ def cards_for_display(data: dict) -> list[dict]:
     return out
 
 
-def chart_data(tenant, period: Period) -> dict:
-    """The JSON the page's charts read (json_script): the same numbers as the tables."""
-    rows = selectors.grouped_rows(tenant, period)  # one query for channels, funnel, histogram
+def chart_data(reads: PeriodReads) -> dict:
+    """The JSON the page's charts read (json_script): the same numbers as the tables, from
+    the same reads (no query of its own once the tables are built)."""
+    tenant, period, rows = reads.tenant, reads.period, reads.grouped
     channels = selectors.channel_stats(tenant, period, rows)
     totals = selectors.funnel(tenant, period, rows)["total"]
     histogram = selectors.ttfc_histogram(tenant, period, rows)
-    days = selectors.daily(tenant, period)
+    days = reads.days
     return {
         "labels": {
             "leads": str(_("Leads")),

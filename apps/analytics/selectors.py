@@ -7,10 +7,10 @@ leads table (PostgreSQL `percentile_cont`, a Python fallback elsewhere).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from functools import cached_property
 
 from django.db import connections
-from django.db.models import Count, Q, Sum
+from django.db.models import Aggregate, Count, F, FloatField, OuterRef, Q, Subquery, Sum
 
 from apps.analytics.models import NO_LIST, TTFC_BOUNDS, TTFC_BUCKETS, DailyLeadStats
 from apps.analytics.periods import Period
@@ -18,6 +18,8 @@ from apps.analytics.routers import read_alias
 from apps.leads.models import Lead, LeadList, LeadStatus, Source
 
 STEPS = ("created", "contacted", "booked", "won")
+_CONTACTED = (LeadStatus.CONTACTED, LeadStatus.BOOKED, LeadStatus.WON)
+_BOOKED = (LeadStatus.BOOKED, LeadStatus.WON)
 HISTOGRAM = tuple(f"h{i}" for i in range(TTFC_BUCKETS))
 
 
@@ -41,9 +43,17 @@ def totals(tenant, period: Period) -> dict:
     return _clean(_stats(tenant, period).aggregate(**_sums()))
 
 
-def daily(tenant, period: Period) -> list[dict]:
-    """One row per day of the period (zeros included), oldest first."""
-    return days_of(daily_rows(tenant, period), period)
+def daily(tenant, period: Period, rows: list[dict] | None = None) -> list[dict]:
+    """One row per day of the period (zeros included), oldest first; from `day_source_rows`
+    when given (summed per day, no query)."""
+    if rows is None:
+        return days_of(daily_rows(tenant, period), period)
+    by_day: dict = {}
+    for row in rows:
+        bucket = by_day.setdefault(row["day"], dict.fromkeys(_sums(), 0))
+        for name in bucket:
+            bucket[name] += row[name]
+    return days_of(by_day, period)
 
 
 def daily_rows(tenant, *periods: Period) -> dict:
@@ -85,12 +95,44 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def grouped_rows(tenant, period: Period) -> list[dict]:
-    """The period's rollups summed per (source, list): steps and histogram buckets. Channels,
-    lists, the funnel's total and the histogram are all sums of these rows (one query)."""
+    """The period's rollups summed per (source, list): steps and histogram buckets, with the
+    list's name (`list_name`, None for no list). Channels, lists, the funnel's total and the
+    histogram are all sums of these rows (one query)."""
+    name = LeadList.objects.for_tenant(tenant).filter(pk=OuterRef("list_id")).values("name")[:1]
     rows = (
-        _stats(tenant, period).values("source", "list_id").annotate(**_sums((*STEPS, *HISTOGRAM)))
+        _stats(tenant, period)
+        .values("source", "list_id")
+        .annotate(list_name=Subquery(name), **_sums((*STEPS, *HISTOGRAM)))
     )
-    return [_clean(row) for row in rows.order_by()]
+    return [{**_clean(row), "list_name": row["list_name"]} for row in rows.order_by()]
+
+
+def day_source_rows(tenant, period: Period) -> list[dict]:
+    """The period's rollups summed per (day, source): every counter. The table by day, the
+    trend chart (`daily`) and the cohorts are sums of these rows (one query)."""
+    rows = _stats(tenant, period).values("day", "source").annotate(**_sums()).order_by()
+    return [_clean(row) for row in rows]
+
+
+class PeriodReads:
+    """The rollup reads of one page of a period, each made once when first needed: the
+    tables, the charts and an export share them."""
+
+    def __init__(self, tenant, period: Period):
+        self.tenant = tenant
+        self.period = period
+
+    @cached_property
+    def grouped(self) -> list[dict]:
+        return grouped_rows(self.tenant, self.period)
+
+    @cached_property
+    def by_day_source(self) -> list[dict]:
+        return day_source_rows(self.tenant, self.period)
+
+    @cached_property
+    def days(self) -> list[dict]:
+        return daily(self.tenant, self.period, self.by_day_source)
 
 
 def _summed(rows: list[dict], key: str) -> dict:
@@ -115,20 +157,11 @@ def channel_stats(tenant, period: Period, rows: list[dict] | None = None) -> lis
 
 def list_stats(tenant, period: Period, rows: list[dict] | None = None) -> list[dict]:
     """Per lead list (and "no list"), the funnel counts."""
-    by_list = _summed(grouped_rows(tenant, period) if rows is None else rows, "list_id")
-    ids = [list_id for list_id in by_list if list_id != NO_LIST]
-    names = dict(
-        LeadList.objects.for_tenant(tenant)
-        .using(read_alias())
-        .filter(pk__in=ids)
-        .values_list("pk", "name")
-        if ids
-        else ()
-    )
+    rows = grouped_rows(tenant, period) if rows is None else rows
+    names = {row["list_id"]: row["list_name"] for row in rows if row["list_id"] != NO_LIST}
     out = []
-    for list_id, counts in by_list.items():
-        name = names.get(list_id) if list_id != NO_LIST else None
-        out.append(rates({"list_id": list_id or None, "label": name, **counts}))
+    for list_id, counts in _summed(rows, "list_id").items():
+        out.append(rates({"list_id": list_id or None, "label": names.get(list_id), **counts}))
     return sorted(out, key=lambda r: (-r["created"], r["list_id"] or 0))
 
 
@@ -210,61 +243,87 @@ def unanswered_now(tenant) -> int:
     )
 
 
-def operator_stats(tenant, period: Period) -> list[dict]:
-    """Per assigned operator: leads handled, median... (extended tier, raw indexed SQL)."""
-    start, end = period.bounds()
-    contacted = Q(first_contact_at__isnull=False) | Q(
-        status__in=(LeadStatus.CONTACTED, LeadStatus.BOOKED, LeadStatus.WON)
+class _MedianSeconds(Aggregate):
+    """PostgreSQL's percentile_cont(0.5) of an interval in seconds (NULLs left out)."""
+
+    template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM %(expressions)s))"
+    output_field = FloatField()
+
+
+def _operator_row(user_id, email, counts: dict, median) -> dict:
+    return rates(
+        {
+            "user_id": user_id,
+            "label": email,
+            **counts,
+            "median_seconds": None if median is None else round(median),
+        }
     )
-    rows = (
+
+
+def operator_stats(tenant, period: Period) -> list[dict]:
+    """Per assigned operator: leads handled, contacted, booked, won and the median time to
+    first contact (extended tier; one query over the indexed leads table; PostgreSQL takes
+    the median with `percentile_cont`, a Python fallback elsewhere)."""
+    start, end = period.bounds()
+    alias = read_alias()
+    leads = (
         Lead.objects.for_tenant(tenant)
-        .using(read_alias())
+        .using(alias)
         .filter(created_at__gte=start, created_at__lt=end, assigned_to__isnull=False)
-        .values("assigned_to", "assigned_to__email")
+    )
+    if connections[alias].vendor != "postgresql":
+        return _operator_stats_in_python(leads)
+    contacted = Q(first_contact_at__isnull=False) | Q(status__in=_CONTACTED)
+    rows = (
+        leads.values("assigned_to", "assigned_to__email")
         .annotate(
             created=Count("id"),
             contacted=Count("id", filter=contacted),
-            booked=Count("id", filter=Q(status__in=(LeadStatus.BOOKED, LeadStatus.WON))),
+            booked=Count("id", filter=Q(status__in=_BOOKED)),
             won=Count("id", filter=Q(status=LeadStatus.WON)),
+            median=_MedianSeconds(F("first_contact_at") - F("created_at")),
         )
-        .order_by("-created")
+        .order_by("-created", "assigned_to")
     )
-    responses = defaultdict(list)
-    answered = (
-        Lead.objects.for_tenant(tenant)
-        .using(read_alias())
-        .filter(
-            created_at__gte=start,
-            created_at__lt=end,
-            assigned_to__isnull=False,
-            first_contact_at__isnull=False,
+    return [
+        _operator_row(
+            row["assigned_to"], row["assigned_to__email"], {k: row[k] for k in STEPS}, row["median"]
         )
-        .values_list("assigned_to", "created_at", "first_contact_at")
-    )
-    for user_id, created_at, contact in answered.iterator(chunk_size=5000):
-        responses[user_id].append((contact - created_at).total_seconds())
-    out = []
-    for row in rows:
-        values = sorted(responses.get(row["assigned_to"], ()))
-        median = _percentile(values, 0.5)
-        out.append(
-            rates(
-                {
-                    "user_id": row["assigned_to"],
-                    "label": row["assigned_to__email"],
-                    **{k: row[k] for k in STEPS},
-                    "median_seconds": None if median is None else round(median),
-                }
-            )
-        )
-    return out
+        for row in rows
+    ]
 
 
-def cohorts(tenant, period: Period) -> list[dict]:
-    """Leads by source and ISO week of creation, with how far each cohort has got (advanced)."""
+def _operator_stats_in_python(leads) -> list[dict]:
+    users: dict = {}
+    rows = leads.values_list(
+        "assigned_to", "assigned_to__email", "status", "created_at", "first_contact_at"
+    )
+    for user_id, email, status, created_at, contact in rows.iterator(chunk_size=5000):
+        user = users.setdefault(user_id, {"email": email, **dict.fromkeys(STEPS, 0), "s": []})
+        user["created"] += 1
+        user["contacted"] += contact is not None or status in _CONTACTED
+        user["booked"] += status in _BOOKED
+        user["won"] += status == LeadStatus.WON
+        if contact is not None:
+            user["s"].append((contact - created_at).total_seconds())
+    ordered = sorted(users.items(), key=lambda item: (-item[1]["created"], item[0]))
+    return [
+        _operator_row(
+            user_id,
+            user["email"],
+            {k: user[k] for k in STEPS},
+            _percentile(sorted(user["s"]), 0.5),
+        )
+        for user_id, user in ordered
+    ]
+
+
+def cohorts(tenant, period: Period, rows: list[dict] | None = None) -> list[dict]:
+    """Leads by source and ISO week of creation, with how far each cohort has got (advanced);
+    from `day_source_rows` when given (no query)."""
     buckets: dict[tuple, dict] = {}
-    rows = _stats(tenant, period).values("day", "source").annotate(**_sums(STEPS)).order_by()
-    for row in rows:
+    for row in day_source_rows(tenant, period) if rows is None else rows:
         year, week, _day = row["day"].isocalendar()
         key = (f"{year}-W{week:02d}", row["source"])
         bucket = buckets.setdefault(key, dict.fromkeys(STEPS, 0))

@@ -10,7 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from apps.analytics import selectors
-from apps.analytics.periods import Period
+from apps.analytics.selectors import PeriodReads
 from apps.leads.export.columns import INT, TEXT
 
 FUNNEL_HEADERS = (
@@ -46,30 +46,32 @@ class Table:
     key: str
     title: object
     tool: str | None  # the entitlement that unlocks it (None: every plan)
-    build: Callable[[object, Period], tuple[tuple, tuple, list[tuple]]]
+    build: Callable[[PeriodReads], tuple[tuple, tuple, list[tuple]]]
 
 
-def _channels(tenant, period):
-    rows = [(r["label"], *_funnel_cells(r)) for r in selectors.channel_stats(tenant, period)]
+def _channels(reads: PeriodReads):
+    stats = selectors.channel_stats(reads.tenant, reads.period, reads.grouped)
+    rows = [(r["label"], *_funnel_cells(r)) for r in stats]
     return (_("Channel"), *FUNNEL_HEADERS), (TEXT, *FUNNEL_KINDS), rows
 
 
-def _lists(tenant, period):
+def _lists(reads: PeriodReads):
     rows = [
         (r["label"] or str(_("No list")), *_funnel_cells(r))
-        for r in selectors.list_stats(tenant, period)
+        for r in selectors.list_stats(reads.tenant, reads.period, reads.grouped)
     ]
     return (_("List"), *FUNNEL_HEADERS), (TEXT, *FUNNEL_KINDS), rows
 
 
-def _ttfc(tenant, period):
-    rows = [(bucket_label(b), b["count"]) for b in selectors.ttfc_histogram(tenant, period)]
+def _ttfc(reads: PeriodReads):
+    histogram = selectors.ttfc_histogram(reads.tenant, reads.period, reads.grouped)
+    rows = [(bucket_label(b), b["count"]) for b in histogram]
     return (_("Time to first contact"), _("Leads")), (TEXT, INT), rows
 
 
-def _daily(tenant, period):
+def _daily(reads: PeriodReads):
     rows = []
-    for d in selectors.daily(tenant, period):
+    for d in reads.days:
         mean = round(d["ttfc_seconds"] / d["ttfc_count"] / 60) if d["ttfc_count"] else None
         rows.append(
             (d["day"].isoformat(), d["created"], d["contacted"], d["booked"], d["won"], mean)
@@ -85,7 +87,7 @@ def _daily(tenant, period):
     return headers, (TEXT, INT, INT, INT, INT, TEXT), rows
 
 
-def _operators(tenant, period):
+def _operators(reads: PeriodReads):
     rows = [
         (
             r["label"],
@@ -96,7 +98,7 @@ def _operators(tenant, period):
             None if r["median_seconds"] is None else round(r["median_seconds"] / 60),
             r["conversion"],
         )
-        for r in selectors.operator_stats(tenant, period)
+        for r in selectors.operator_stats(reads.tenant, reads.period)
     ]
     headers = (
         _("Operator"),
@@ -110,8 +112,9 @@ def _operators(tenant, period):
     return headers, (TEXT, INT, INT, INT, INT, TEXT, TEXT), rows
 
 
-def _cohorts(tenant, period):
-    rows = [(r["week"], r["label"], *_funnel_cells(r)) for r in selectors.cohorts(tenant, period)]
+def _cohorts(reads: PeriodReads):
+    cohorts = selectors.cohorts(reads.tenant, reads.period, reads.by_day_source)
+    rows = [(r["week"], r["label"], *_funnel_cells(r)) for r in cohorts]
     return (_("Week"), _("Channel"), *FUNNEL_HEADERS), (TEXT, TEXT, *FUNNEL_KINDS), rows
 
 

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from apps.analytics import selectors
-from apps.analytics.dashboard import dashboard
+from apps.analytics.dashboard import dashboard, ttfc_percentiles_cached
 from apps.analytics.display import cards_for_display, chart_data
 from apps.analytics.periods import period_parse
 from apps.analytics.reports import opt_out_read, opt_out_record
+from apps.analytics.selectors import PeriodReads
 from apps.analytics.tables import TABLES
 from apps.core.csv_safety import writer as csv_writer
 from apps.core.errors import ApplicationError
@@ -47,12 +47,13 @@ def _period_or_default(request):
 def index(request, tenant_slug):
     tenant = request.tenant
     period, error = _period_or_default(request)
+    reads = PeriodReads(tenant, period)  # one read of the rollups for every table and chart
     tables = {}
     for key, table in TABLES.items():
         if table.tool and not feature_enabled(tenant, table.tool):
             tables[key] = {"locked": True, "title": table.title, "key": key}
             continue
-        headers, _kinds, rows = table.build(tenant, period)
+        headers, _kinds, rows = table.build(reads)
         tables[key] = {
             "title": table.title,
             "key": key,
@@ -71,8 +72,8 @@ def index(request, tenant_slug):
         ],
         "cards": cards_for_display(data),
         "tables": tables,
-        "ttfc": selectors.ttfc_percentiles(tenant, period),
-        "charts": chart_data(tenant, period),
+        "ttfc": ttfc_percentiles_cached(tenant, period),
+        "charts": chart_data(reads),
         "query": request.GET.urlencode(),
     }
     status = 400 if error else 200
@@ -92,7 +93,7 @@ def export(request, tenant_slug, table, fmt):
     period, error = _period_or_default(request)
     if error:
         return HttpResponse(error.message, status=400, content_type="text/plain; charset=utf-8")
-    headers, kinds, rows = spec.build(request.tenant, period)
+    headers, kinds, rows = spec.build(PeriodReads(request.tenant, period))
     name = f"{table}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.{fmt}"
     if fmt == "csv":
         buffer = io.StringIO()

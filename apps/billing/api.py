@@ -3,19 +3,20 @@
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.middleware import staff_totp_enabled
 from apps.billing import selectors, services
 from apps.billing.models import Plan
 from apps.billing.plan_limits import plan_limits_for_request
 from apps.billing.plan_tools import plan_tools_sold
 from apps.billing.services import access_message
-from apps.core.api import error_responses, validated
+from apps.core.api import ErrorSerializer, error_responses, validated
 from apps.core.errors import ValidationFailed
 from apps.payments.api import MoneySerializer
 from apps.tenants.api import TENANT_ID
@@ -209,6 +210,41 @@ class PaymentListAPI(TenantAPIView):
 # --- ops: recurring charges (staff only) ----------------------------------------------------
 
 
+class StaffWithMFA(IsAdminUser):
+    """Staff whose account has an authenticator app (TOTP), as the staff console requires
+    (apps.accounts.middleware.StaffMFAMiddleware). The ops API takes a JWT, not the console's
+    session (no session can reach it), so there is no session's second factor to check: a
+    staff account that can sign in with a password alone is refused with 403 `mfa_required`.
+    Anyone else is refused exactly as before (401 without a token, 403 for non-staff)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if not staff_totp_enabled(request.user):
+            raise exceptions.PermissionDenied(
+                _(
+                    "The operations API needs two-factor authentication. Set up an "
+                    "authenticator app for this staff account, then call it again."
+                ),
+                code="mfa_required",
+            )
+        return True
+
+
+OPS_ERRORS = {
+    **error_responses(401),
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="Not staff (`permission_denied`), or a staff account without an "
+        "authenticator app (TOTP; `mfa_required`).",
+    ),
+}
+OPS_AUTH = (
+    "Staff only, with a JWT of a staff account that has an authenticator app (TOTP) set up, "
+    "as the staff console requires; without one: 403 `mfa_required`."
+)
+
+
 class ChargeResultSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=["charged", "declined", "pending", "replayed", "already_charged"]
@@ -222,11 +258,12 @@ class ChargeResultSerializer(serializers.Serializer):
 class EligibleSubscriptionsAPI(APIView):
     """Subscriptions due for a renewal charge: active, plan active or closed, period over."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffWithMFA]
 
     @extend_schema(
         summary="Subscriptions due for a charge (staff)",
-        responses={200: serializers.ListSerializer(child=serializers.IntegerField())},
+        description=OPS_AUTH,
+        responses={200: serializers.ListSerializer(child=serializers.IntegerField()), **OPS_ERRORS},
     )
     def get(self, request):
         ids = services.subscriptions_eligible().values_list("pk", flat=True)[:1000]
@@ -238,11 +275,12 @@ class RetryDueSubscriptionsAPI(APIView):
     """Past-due subscriptions whose dunning retry is due (a declined renewal, retried 3 times
     3 days apart); the charge endpoint charges them with a new payment."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffWithMFA]
 
     @extend_schema(
         summary="Subscriptions due for a dunning retry (staff)",
-        responses={200: serializers.ListSerializer(child=serializers.IntegerField())},
+        description=OPS_AUTH,
+        responses={200: serializers.ListSerializer(child=serializers.IntegerField()), **OPS_ERRORS},
     )
     def get(self, request):
         ids = services.subscriptions_retry_due().values_list("pk", flat=True)[:1000]
@@ -254,12 +292,13 @@ class SubscriptionChargeAPI(APIView):
     """Charge one subscription for its next period (a due renewal or a due dunning retry).
     Idempotent by request id and by period."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffWithMFA]
 
     @extend_schema(
         summary="Charge a due subscription (staff; idempotent)",
+        description=OPS_AUTH,
         request=None,
-        responses={200: ChargeResultSerializer, **error_responses(401, 403, 404, 409)},
+        responses={200: ChargeResultSerializer, **OPS_ERRORS, **error_responses(404, 409)},
     )
     def post(self, request, subscription_id: int, request_id: str):
         if len(request_id) > 64:

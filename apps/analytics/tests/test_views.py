@@ -7,6 +7,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from apps.analytics.display import chart_data
+from apps.analytics.periods import period_parse
+from apps.analytics.selectors import PeriodReads
+from apps.analytics.tables import TABLES
 from apps.analytics.tests.conftest import CARD_KEYS, NOW
 from apps.billing.tests.helpers import subscribe
 
@@ -77,3 +81,28 @@ def test_overview_shows_the_cards_and_survives_an_analytics_failure(
     assert response.status_code == 200
     body = response.content.decode()
     assert "data-analytics-unavailable" in body and "data-overview-leads" in body
+
+
+def test_page_with_every_table_reads_the_rollups_once_per_shape(
+    analyst_client_web, tenant, rolled, django_assert_max_num_queries
+):
+    # given: every table unlocked, and the overview's cards and entitlements cached (a reload)
+    subscribe(tenant, "business")
+    url = reverse("analytics:index", args=[tenant.slug]) + _query()
+    assert analyst_client_web.get(url).status_code == 200
+    # then: session, user, membership, two rollup reads, operators, the layout's membership
+    # (it was 16: a rollup read per table and chart, the list names twice, percentiles again)
+    with django_assert_max_num_queries(7):
+        response = analyst_client_web.get(url)
+    assert response.status_code == 200
+
+
+def test_tables_and_charts_share_two_rollup_reads(tenant, rolled, django_assert_num_queries):
+    period = period_parse(tenant, {"period": "custom", "from": "2026-11-05", "to": "2026-12-05"})
+    reads = PeriodReads(tenant, period)
+    with django_assert_num_queries(2):  # per (source, list) and per (day, source)
+        built = {key: t.build(reads) for key, t in TABLES.items() if key != "operators"}
+        charts = chart_data(reads)
+    assert sum(row[1] for row in built["channels"][2]) == len(rolled)
+    assert sum(row[1] for row in built["daily"][2]) == sum(charts["channels"]["created"])
+    assert charts["funnel"][0] == len(rolled)

@@ -22,6 +22,7 @@ from apps.billing.tasks import charge_due_subscriptions_task
 from apps.billing.tests.helpers import plan, subscribe
 from apps.payments.models import Payment, PaymentStatus
 from tests.factories import UserFactory
+from tests.staff import staff_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -216,7 +217,9 @@ def test_the_ops_endpoints_list_due_retries_and_charge_them(
     tenant, past_due_ready, django_capture_on_commit_callbacks
 ):
     staff = APIClient()
-    staff.force_authenticate(UserFactory(is_staff=True))  # no JWT: the clock travels
+    staff.force_authenticate(
+        staff_totp(UserFactory(is_staff=True)).user
+    )  # no JWT: the clock travels
     _run(_day(0, 1), django_capture_on_commit_callbacks)
     with time_machine.travel(_day(1), tick=False):
         assert staff.get("/api/v1/ops/subscriptions/retries/").json() == []

@@ -16,6 +16,7 @@ from apps.payments.gateways.sandbox import SandboxGateway
 from apps.payments.models import Payment, PaymentStatus
 from conftest import api_client_for
 from tests.factories import TenantFactory, UserFactory
+from tests.staff import staff_totp
 
 REAL_CHARGE = SandboxGateway.charge_saved
 
@@ -30,7 +31,9 @@ def _charge_url(subscription, request_id):
 
 @pytest.fixture
 def staff_api():
-    return api_client_for(UserFactory(is_staff=True))
+    staff = UserFactory(is_staff=True)
+    staff_totp(staff)  # the ops API takes staff with an authenticator app only
+    return api_client_for(staff)
 
 
 def _due(tenant, code="pro", method="sandbox_card_1") -> Subscription:
