@@ -8,13 +8,22 @@ import os
 import uuid
 
 from django.core.cache import cache
+from django_redis.cache import RedisCache
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
+class PrefixOnlyRedisCache(RedisCache):
+    """django-redis, but `clear()` (which the suite's autouse fixture calls after each test)
+    deletes this prefix's keys instead of flushing the database under the other workers."""
+
+    def clear(self) -> None:
+        self.delete_pattern("*")
+
+
 def redis_cache_settings() -> dict:
     return {
-        "BACKEND": "django_redis.cache.RedisCache",
+        "BACKEND": f"{__name__}.PrefixOnlyRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": f"fastlead-tests-{uuid.uuid4().hex[:12]}",
         "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
