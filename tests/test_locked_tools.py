@@ -81,9 +81,9 @@ def test_on_start_no_dashboard_link_leads_to_a_locked_tool(tenant, admin_user, a
 def test_creating_an_api_key_the_api_would_refuse_is_refused(tenant, admin_client_web):
     subscribe(tenant, "start")
     response = admin_client_web.post(
-        f"/t/{tenant.slug}/settings/api-keys/new/", {"name": "CRM", "role": "operator"}
+        f"/t/{tenant.slug}/settings/api-keys/new/", {"name": "Warehouse sync", "role": "operator"}
     )
     assert response.status_code == 403
     assert "upsell-card" in response.content.decode()
     keys_page = admin_client_web.get(f"/t/{tenant.slug}/settings/api-keys/").content.decode()
-    assert "CRM" not in keys_page
+    assert "Warehouse sync" not in keys_page

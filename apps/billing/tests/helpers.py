@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.core.cache import cache
 
 from apps.billing import services
 from apps.billing.models import Plan, UsageMeter
@@ -59,10 +60,10 @@ def shared_cache(settings, tmp_path):
     """Opt out of `private_cache`: a cache that other processes can share. Redis when
     REDIS_URL is set (CI), else a file cache in a temporary folder. Yields the environment a
     child process needs to use the same cache (see entitlements_probe)."""
-    from django.core.cache import cache
-
     env = {}
-    if not settings.REDIS_URL:
+    if settings.REDIS_URL:  # the same keys: this run's prefix (conftest.py)
+        env["CACHE_KEY_PREFIX"] = settings.CACHES["default"].get("KEY_PREFIX", "")
+    else:
         location = str(tmp_path / "shared-cache")
         settings.CACHES = {
             "default": {

@@ -21,6 +21,7 @@ ALL_LINKS = [
     "hyropage:index",
     "messaging_rules:index",
     "upsell:index",
+    "integrations:crm",  # order 39 both: ties go by key
     "integrations:index",
     "leads:api_keys",
     "features:modules",
@@ -60,6 +61,8 @@ def _urls(tenant, names):
         ("billing:overview", "billing:overview"),
         ("billing:invoices", "billing:overview"),
         ("payperlead:reports", "payperlead:reports"),
+        ("integrations:index", "integrations:index"),
+        ("integrations:crm", "integrations:crm"),
         ("tenants:team", "tenants:team"),
         ("tenants:settings", "tenants:settings"),
     ],
@@ -73,7 +76,13 @@ def test_admin_sees_every_link_in_order_with_the_current_page_marked(
     assert [href for href, current in links if current] == _urls(tenant, active)
 
 
-ADMIN_ONLY = ("integrations:index", "leads:api_keys", "channels:index", "privacy:index")
+ADMIN_ONLY = (
+    "integrations:index",
+    "integrations:crm",
+    "leads:api_keys",
+    "channels:index",
+    "privacy:index",
+)
 # Analysts read; talking to leads, booking meetings and editing rules is operators' work.
 OPERATOR_WORK = (
     "messaging:inbox",
