@@ -117,3 +117,12 @@ def test_a_lead_batch_is_documented_with_its_bounds(schema):
     body = schema["paths"]["/api/v1/tenants/{tenant_id}/leads/"]["post"]["requestBody"]
     array = body["content"]["application/json"]["schema"]
     assert (array["minItems"], array["maxItems"]) == (1, 10_000)
+
+
+def test_no_schema_describes_itself_with_a_mixins_docstring(schema):
+    leaked = [
+        name
+        for name, component in schema["components"]["schemas"].items()
+        if "Reject fields the serializer" in component.get("description", "")
+    ]
+    assert leaked == []

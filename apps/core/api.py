@@ -235,9 +235,11 @@ def _type_error(field, value) -> list[str]:
 
 
 class StrictFieldsMixin:
-    """Reject fields the serializer does not know, and values of another JSON type than the
-    field's (see `_JSON_TYPES`), instead of silently ignoring or coercing them. The OpenAPI
-    schema says so (`additionalProperties: false`, apps/core/openapi.py)."""
+    # Reject fields the serializer does not know, and values of another JSON type than the
+    # field's (see `_JSON_TYPES`), instead of silently ignoring or coercing them. The OpenAPI
+    # schema says so (`additionalProperties: false`, apps/core/openapi.py). A comment, not a
+    # docstring: drf-spectacular would print a docstring as the description of every
+    # serializer that has none of its own.
 
     def check_shape(self, data) -> None:
         """Unknown fields and wrong JSON types → ValidationError; the values' meaning is left
