@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.errors import Conflict
 from apps.leads.models import Customer, Product
-from apps.payperlead import engine, selectors
+from apps.payperlead import engine, line_store, selectors
 from apps.payperlead.default_card import rate_card_ensure_default
 from apps.payperlead.models import (
     BillingLine,
@@ -44,7 +44,8 @@ from apps.payperlead.reports import (  # noqa: F401 - re-exported
 )
 
 TOTAL_FIELDS = ("actions_count", "gross", "billed", "savings_duplicate", "savings_cap")
-LINE_BATCH = 2000
+# A refresh that wrote at least this many lines refreshes the table's statistics.
+ANALYZE_AFTER_LINES = 100_000
 # Not seed 001 domain events (apps/core/events.py): plain structured log lines, ids only.
 logger = structlog.get_logger("fastlead.billing.payperlead")
 
@@ -103,10 +104,13 @@ def _refresh(tenant, period: date) -> bool:
         customer_ids = selectors.billable_customer_ids(tenant, months)
         gone = BillingReport.objects.for_tenant(tenant).filter(period=period, frozen=False)
         gone.exclude(customer_id__in=customer_ids).delete()
-        for customer_id in customer_ids:
+        written = sum(
             _store_customer(tenant, period, closed, customer_id, frozen=False)
+            for customer_id in customer_ids
+        )
         _mark_valued(tenant, period, valued_at=began)
-    _analyze_lines()
+    if written >= ANALYZE_AFTER_LINES:
+        _analyze_lines()
     return True
 
 
@@ -137,21 +141,28 @@ def _mark_valued(tenant, period: date, *, valued_at=None, error: ReportError | N
         state.update(valued_at=valued_at, error_code="", error="")
 
 
-def _store_customer(tenant, period, closed, customer_id: int, *, frozen: bool):
-    """Value one customer's month and replace its stored open report and lines (or write the
-    frozen ones). A customer left without actions loses its open report."""
+def _store_customer(tenant, period, closed, customer_id: int, *, frozen: bool) -> int:
+    """Value one customer's month and store its report (or write the frozen one); its lines
+    are rewritten only if they differ from the stored ones. A customer left without actions
+    loses its open report. Returns the number of lines written."""
     own, adjust = _valuate(tenant, period, closed, customer_id=customer_id, keep_lines=True)
     mine = BillingReport.objects.for_tenant(tenant).filter(
         period=period, customer_id=customer_id, frozen=False
     )
-    BillingLine.objects.for_tenant(tenant).filter(report__in=mine).delete()
     if not own.totals and not adjust.totals:
+        line_store.lines_delete(tenant, mine)
         mine.delete()
-        return None
+        return 0
+    rows = line_store.line_rows(tenant, [*own.lines, *adjust.lines])
+    digest = line_store.lines_digest(rows)
+    stored_digest = mine.values_list("lines_digest", flat=True).first()
     customers = selectors.customers_by_id(tenant, [customer_id])
-    records = _write_reports(tenant, period, own, adjust, customers, frozen=frozen)
-    _write_lines(tenant, period, records, [*own.lines, *adjust.lines])
-    return records[customer_id]
+    records = _write_reports(tenant, period, own, adjust, customers, frozen=frozen, digest=digest)
+    if stored_digest == digest:
+        return 0
+    line_store.lines_delete(tenant, mine)
+    line_store.lines_write(records[customer_id].pk, rows)
+    return len(rows)
 
 
 def period_close_check(period: date) -> date:
@@ -263,7 +274,7 @@ def _lock_period(tenant, period: date) -> BillingPeriod:
     return BillingPeriod.objects.for_tenant(tenant).select_for_update().get(month=period)
 
 
-def _write_reports(tenant, period, own, adjust, customers, *, frozen: bool) -> dict:
+def _write_reports(tenant, period, own, adjust, customers, *, frozen: bool, digest: str) -> dict:
     now = timezone.now()
     records = {}
     products = _products_of(tenant, own, adjust)
@@ -272,6 +283,7 @@ def _write_reports(tenant, period, own, adjust, customers, *, frozen: bool) -> d
         record.tenant = tenant
         record.computed_at = now
         record.frozen, record.frozen_at = frozen, (now if frozen else None)
+        record.lines_digest = digest
         records[customer_id] = record
     if not records:
         return {}
@@ -285,6 +297,7 @@ def _write_reports(tenant, period, own, adjust, customers, *, frozen: bool) -> d
         "computed_at",
         "frozen",
         "frozen_at",
+        "lines_digest",
     ]
     BillingReport.objects.bulk_create(
         list(records.values()),
@@ -365,81 +378,6 @@ def _product_totals(totals_by_product: dict, products: dict[int, Product]) -> li
             }
         )
     return sorted(out, key=lambda p: (p["product_ref"], p["product_id"] or 0))
-
-
-LINE_COLUMNS = (
-    "tenant_id",
-    "report_id",
-    "lead_id",
-    "lead_ref",
-    "action_id",
-    "action_ref",
-    "product_id",
-    "person_key",
-    "lead_type",
-    "action_type",
-    "engagement",
-    "occurred_at",
-    "action_period",
-    "value",
-    "billed",
-    "savings",
-    "reason",
-    "duplicate_of_id",
-    "duplicate_of_ref",
-    "billed_before",
-    "card_id",
-    "card_version",
-    "default_card",
-    "adjustment",
-)
-
-
-def _write_lines(tenant, period, records: dict, lines: list[engine.Line]) -> None:
-    """Store the lines: COPY on PostgreSQL (a big month's million lines in seconds), the ORM
-    elsewhere."""
-    refs = selectors.lead_refs(tenant, {line.lead_id for line in lines})
-    rows = (
-        (
-            tenant.pk,
-            records[line.customer_id].pk,
-            line.lead_id,
-            refs.get(line.lead_id, ""),
-            line.action_id,
-            line.action_id,
-            line.product_id,
-            line.person_key,
-            line.lead_type,
-            line.action_type,
-            line.engagement,
-            line.occurred_at,
-            month_start(line.occurred_at),
-            line.value,
-            line.billed,
-            line.savings,
-            line.reason,
-            line.duplicate_of,
-            line.duplicate_of,
-            line.billed_before,
-            line.card.id,
-            line.card.version,
-            line.default_card,
-            line.adjustment,
-        )
-        for line in lines
-    )
-    if connection.vendor == "postgresql":
-        table = BillingLine._meta.db_table
-        with connection.cursor() as cursor:
-            sql = f"COPY {table} ({', '.join(LINE_COLUMNS)}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    BillingLine.objects.bulk_create(
-        [BillingLine(**dict(zip(LINE_COLUMNS, row, strict=True))) for row in rows],
-        batch_size=LINE_BATCH,
-    )
 
 
 def frozen_report_of(tenant, customer, period) -> Report:

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.leads.ingestion import ingest_leads
+from apps.leads.models import Lead
 from apps.payperlead import cards, csv_export, engine, refresh, reports, selectors, services
 from apps.payperlead.models import BillingLine, BillingReport, PeriodValuation
 from apps.payperlead.tests.csvfile import read_report_csv
@@ -226,3 +227,69 @@ def test_late_actions_of_a_closed_month_refresh_the_next_open_month(
     may = BillingReport.objects.for_tenant(filled).get(period=MAY)
     assert may.adjustments["actions_count"] == 14
     assert not may.frozen
+
+
+def _line_ids_by_customer(tenant) -> dict[str, set[int]]:
+    ids: dict[str, set[int]] = {}
+    for ref, pk in BillingLine.objects.for_tenant(tenant).values_list(
+        "report__customer__external_ref", "pk"
+    ):
+        ids.setdefault(ref, set()).add(pk)
+    return ids
+
+
+def test_a_refresh_that_values_the_same_lines_leaves_them_in_place(filled):
+    before = _line_ids_by_customer(filled)
+    # when the month is valued again with nothing changed
+    services.period_refresh(tenant=filled, period=APRIL)
+    # then every stored line is the very row it was (none deleted and written anew)
+    assert _line_ids_by_customer(filled) == before
+    assert sum(map(len, before.values())) == 40 * 14
+
+
+def test_new_actions_rewrite_only_their_customers_lines(filled, django_capture_on_commit_callbacks):
+    before = _line_ids_by_customer(filled)
+    more = {
+        **_items(1)[0],
+        "lead_id": "lead-new",
+        "customer_id": "customer-1",
+        "email": "new-person@example.com",
+    }
+    # when a lead of customer-1 arrives (its refresh runs on commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_leads(tenant=filled, items=[more], source="api")
+    after = _line_ids_by_customer(filled)
+    # then customer-1's lines are written anew, with the new actions; the others stay put
+    assert after["customer-0"] == before["customer-0"]
+    assert after["customer-2"] == before["customer-2"]
+    assert not after["customer-1"] & before["customer-1"]
+    assert len(after["customer-1"]) == len(before["customer-1"]) + 14
+    # and what is stored still equals a recomputation of the month to the cent
+    valuation = _recomputed(filled, APRIL)
+    stored = BillingLine.objects.for_tenant(filled).filter(report__period=APRIL)
+    assert sorted(stored.values_list("action_ref", "billed", "savings")) == sorted(
+        (line.action_id, line.billed, line.savings) for line in valuation.lines
+    )
+
+
+def test_a_changed_lead_reference_rewrites_the_lines_that_carry_it(filled):
+    lead = Lead.objects.for_tenant(filled).get(external_id="lead-4")
+    Lead.objects.for_tenant(filled).filter(pk=lead.pk).update(external_id="lead-4-renamed")
+    # when the month is valued again: the totals are the same, one lead's reference is not
+    services.period_refresh(tenant=filled, period=APRIL)
+    # then the lines carry the new reference (the CSV streams it from them)
+    refs = set(BillingLine.objects.for_tenant(filled).filter(lead=lead).values_list("lead_ref"))
+    assert refs == {("lead-4-renamed",)}
+
+
+def test_deleting_a_lead_keeps_its_billed_lines_with_their_references(filled):
+    lead = Lead.objects.for_tenant(filled).get(external_id="lead-5")
+    lines = BillingLine.objects.for_tenant(filled).filter(lead=lead)
+    action_refs = set(lines.values_list("action_ref", flat=True))
+    assert action_refs
+    # when the lead goes (its actions with it)
+    lead.delete()
+    # then the money record stays: the links are emptied, the copied identity is kept
+    kept = BillingLine.objects.for_tenant(filled).filter(action_ref__in=action_refs)
+    assert kept.count() == len(action_refs)
+    assert set(kept.values_list("lead_id", "action_id", "lead_ref")) == {(None, None, "lead-5")}
