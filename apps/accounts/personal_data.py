@@ -1,5 +1,5 @@
 """Where accounts keeps one of our users' data (apps/core/personal_data.py): the user row and
-allauth's e-mail addresses and social logins, registered from AccountsConfig.ready()."""
+allauth's e-mail addresses and social logins, registered from apps/accounts/wiring.py."""
 
 from __future__ import annotations
 

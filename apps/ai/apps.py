@@ -6,6 +6,3 @@ class AiConfig(AppConfig):
     name = "apps.ai"
     label = "ai"
     verbose_name = _("AI")
-
-    def ready(self) -> None:
-        from apps.ai import checks  # noqa: F401  (registers the pricing check)

@@ -1,12 +1,12 @@
-"""System check: every configured model has a price, so no call's cost is guessed."""
+"""System check: every configured model has a price, so no call's cost is guessed.
+Registered in apps/ai/wiring.py."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error
 
 from apps.ai.pricing import is_priced
 
 
-@register()
 def configured_models_are_priced(app_configs=None, **kwargs):
     errors = []
     for name in ("ANTHROPIC_MODEL", "GEMINI_MODEL"):

@@ -1,4 +1,4 @@
-"""Sidebar link of analytics (registered in AnalyticsConfig.ready())."""
+"""Sidebar link of analytics (registered in apps/analytics/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -4,7 +4,7 @@ A rollup row is a pure function of the leads created on one tenant-local day, so
 here is "recompute these days from the leads table": idempotent, self-healing and equal to a
 recount by construction. Three things call it:
 
-- the domain events leads emits (subscribed in AnalyticsConfig.ready(), after commit): the
+- the domain events leads emits (subscribed in apps/analytics/wiring.py, after commit): the
   days of the leads an event names are recomputed at once — staleness zero for creations,
   status changes and meetings;
 - the beat task `analytics.refresh_recent` (every 15 minutes) recomputes the tenant's last two

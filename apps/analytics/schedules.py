@@ -1,4 +1,4 @@
-"""Beat schedules of analytics (registered in AnalyticsConfig.ready()). Names never change.
+"""Beat schedules of analytics (registered in apps/analytics/wiring.py). Names never change.
 
 - refresh recent days, every 15 minutes: the last two local days of every tenant (what no
   event announces: first contacts recorded by messaging, list moves, deletions);

@@ -1,5 +1,5 @@
 """What billing tells the apps above it (DESIGN.md, the layers): billing emits, and an upper
-app subscribes in its AppConfig.ready() without billing naming it. Features, for instance,
+app subscribes in its wiring.py without billing naming it. Features, for instance,
 recomputes a tenant's entitlements on these."""
 
 from dataclasses import dataclass

@@ -2,7 +2,7 @@
 
 Every plan's usage is its period's meter (apps/billing/usage_counter.py); the leads are
 counted only once for a meter that is not exact yet (and to close such a period). The leads
-app registers the counter at start-up (LeadsConfig.ready()); with none registered it is 0.
+app registers the counter at start-up (apps/leads/wiring.py); with none registered it is 0.
 """
 
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""The sidebar link of billing (registered in BillingConfig.ready())."""
+"""The sidebar link of billing (registered in apps/billing/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -1,7 +1,7 @@
 """The tools a plan may grant: billing stores their keys in `Plan.tools`, the app that
 defines the tools (features' registry) tells billing which keys exist, at start-up.
 
-    plan_tools_register(catalogue, live)  # features' AppConfig.ready()
+    plan_tools_register(catalogue, live)  # apps/features/wiring.py
     plan_tool_choices()                 # the staff form's checkboxes
     plan_tools_unknown(keys)            # plan_save refuses these
     plan_tools_expand(keys)             # "*" -> every tool; unknown keys dropped

@@ -1,4 +1,4 @@
-"""Beat schedules of plans, quotas and the trial lifecycle (registered in BillingConfig.ready(),
+"""Beat schedules of plans, quotas and the trial lifecycle (registered in apps/billing/wiring.py,
 installed by apps/core/schedules.py)."""
 
 from apps.core.schedules import Schedule

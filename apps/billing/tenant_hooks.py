@@ -1,4 +1,4 @@
-"""What billing plugs into the tenants app at start-up (called from BillingConfig.ready()).
+"""What billing plugs into the tenants app at start-up (called from apps/billing/wiring.py).
 
 Tenants sits below billing and never imports it: billing subscribes to `TenantCreated` (every
 new company starts its 14-day trial, in the creating transaction) and answers the member and

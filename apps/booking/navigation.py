@@ -1,4 +1,4 @@
-"""Sidebar link of booking (registered in BookingConfig.ready())."""
+"""Sidebar link of booking (registered in apps/booking/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

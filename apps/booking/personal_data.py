@@ -1,5 +1,5 @@
 """Where booking keeps a person's data (apps/core/personal_data.py): the attendee of each
-meeting, registered from BookingConfig.ready()."""
+meeting, registered from apps/booking/wiring.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What channels tells the apps above it (DESIGN.md, the layers): channels emits, messaging
-subscribes in its AppConfig.ready() (e.g. points a Telegram bot at its webhook)."""
+subscribes in its wiring.py (e.g. points a Telegram bot at its webhook)."""
 
 from dataclasses import dataclass
 from typing import ClassVar

@@ -1,4 +1,4 @@
-"""Sidebar link of channels (registered in ChannelsConfig.ready())."""
+"""Sidebar link of channels (registered in apps/channels/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

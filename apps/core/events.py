@@ -119,8 +119,8 @@ _after_commit: dict[type, list[Handler]] = defaultdict(list)
 
 
 def subscribe(event_type: type[E], handler: Handler, *, in_transaction: bool = False) -> None:
-    """Register `handler` for `event_type` (call it from an AppConfig.ready()). Registering
-    the same handler twice is a no-op, so a re-run ready() does not deliver events twice."""
+    """Register `handler` for `event_type` (call it from an app's wiring.py). Registering
+    the same handler twice is a no-op, so wiring it again does not deliver events twice."""
     if not (isinstance(event_type, type) and issubclass(event_type, DomainEvent)):
         raise TypeError(f"{event_type!r} is not a DomainEvent subclass")
     handlers = (_in_transaction if in_transaction else _after_commit)[event_type]

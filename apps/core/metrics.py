@@ -70,7 +70,7 @@ def scrape_registry():
 
 def register_scrape_collector(collector) -> None:
     """A collector that computes its values when scraped (queue lengths, business gauges):
-    reported in both modes, once, whoever calls this again (a re-run AppConfig.ready)."""
+    reported in both modes, once, whoever calls this again (wiring run twice)."""
     if collector in _SCRAPE_TIME:
         return
     _SCRAPE_TIME.append(collector)

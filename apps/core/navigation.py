@@ -1,4 +1,5 @@
-"""The dashboard sidebar as a registry: each app adds its links from its AppConfig.ready().
+"""The dashboard sidebar as a registry: each app adds its links from its wiring.py
+(apps/core/wiring.py).
 
     register_nav(NavItem(key="leads", label=_("Leads"), url_name="leads:index", icon=ICON,
                          order=20, active_when=in_app("leads", except_pages=("widget",))))
@@ -76,7 +77,7 @@ _items: dict[str, NavItem] = {}
 
 
 def register_nav(*items: NavItem) -> None:
-    """Add sidebar links (from an AppConfig.ready()); a key registered again is replaced."""
+    """Add sidebar links (from an app's wiring.py); a key registered again is replaced."""
     for item in items:
         _items[item.key] = item
 

@@ -112,7 +112,7 @@ _registry: dict[str, PersonalData] = {}
 
 
 def register_personal_data(*entries: PersonalData) -> None:
-    """Add an app's personal data (from its AppConfig.ready()); same entry again is a no-op."""
+    """Add an app's personal data (from its wiring.py); same entry again is a no-op."""
     for entry in entries:
         taken = _registry.get(entry.key)
         if taken is not None and taken != entry:

@@ -1,7 +1,7 @@
 """Celery beat schedules: each app declares its own, one place installs them.
 
 An app lists its periodic tasks in `apps/<app>/schedules.py` (`SCHEDULES`) and registers them
-from its AppConfig.ready() with `register_schedules(*SCHEDULES)`. They are written as
+from its wiring.py with `register_schedules(*SCHEDULES)`. They are written as
 django-celery-beat `PeriodicTask` rows (the beat runs the DatabaseScheduler) by
 `manage.py setup_schedules`, which also runs after every `migrate`. A row is found by its
 `name`, so names never change. Staff may disable a row in the admin; installing again keeps it
@@ -25,7 +25,7 @@ _schedules: dict[str, Schedule] = {}
 
 
 def register_schedules(*schedules: Schedule) -> None:
-    """Add an app's schedules (from its AppConfig.ready()). Registering the same schedule again
+    """Add an app's schedules (from its wiring.py). Registering the same schedule again
     is a no-op; another schedule under a taken name is a programming error."""
     for schedule in schedules:
         taken = _schedules.get(schedule.name)

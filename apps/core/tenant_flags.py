@@ -8,7 +8,7 @@ model signals wired by `invalidate_on_change`, or `tenant_flag_invalidate` where
 changed in bulk), so the next read anywhere recomputes:
 
     WEBHOOK_TYPES = TenantFlag("webhook-types", lambda tenant_id: ...)
-    WEBHOOK_TYPES.invalidate_on_change(WebhookEndpoint)      # in AppConfig.ready()
+    WEBHOOK_TYPES.invalidate_on_change(WebhookEndpoint)      # in the app's wiring.py
     if "lead.created" in WEBHOOK_TYPES.get(tenant_id): ...   # one cache round trip
 
 Built on `apps.core.snapshots` (versioned values: a reader that computed from old rows and
@@ -90,7 +90,7 @@ class TenantFlag:
     def invalidate_on_change(
         self, model, tenant_of: Callable[[Any], Any] = lambda row: row.tenant_id
     ) -> None:
-        """Bump the flag whenever a `model` row is saved or deleted (call from ready())."""
+        """Bump the flag whenever a `model` row is saved or deleted (from an app's wiring.py)."""
 
         def changed(sender, instance, **kwargs) -> None:
             tenant_id = tenant_of(instance)

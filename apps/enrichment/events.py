@@ -1,5 +1,5 @@
 """What enrichment tells the apps above it (DESIGN.md, the layers): emitted, subscribed in an
-AppConfig.ready() without enrichment naming the subscriber."""
+app's wiring.py without enrichment naming the subscriber."""
 
 from dataclasses import dataclass
 from typing import ClassVar

@@ -1,6 +1,6 @@
 """Where AI enrichment keeps a person's data (apps/core/personal_data.py: the answers about a
 lead and the model's raw response) and how long a company keeps raw responses (retention
-"ai_raw"), registered from EnrichmentConfig.ready()."""
+"ai_raw"), registered from apps/enrichment/wiring.py."""
 
 from __future__ import annotations
 

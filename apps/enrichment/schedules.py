@@ -1,4 +1,4 @@
-"""Beat schedules of AI enrichment (registered in EnrichmentConfig.ready(), installed by
+"""Beat schedules of AI enrichment (registered in apps/enrichment/wiring.py, installed by
 apps/core/schedules.py). The row and task names are the ones from before the app moved out
 of leads, so saved beat rows keep working."""
 

@@ -1,10 +1,11 @@
-"""System check: a live tool's pages and endpoints exist (its `routes` resolve).
+"""System check: a live tool's pages and endpoints exist (its `routes` resolve); registered in
+apps/features/wiring.py.
 
 A tool shows as available only when its routes are registered; this check keeps the
 registry honest when a URL is renamed or removed (`manage.py check`, and a test).
 """
 
-from django.core.checks import Error, register
+from django.core.checks import Error
 from django.urls import get_resolver
 
 from apps.features.registry import tool_list
@@ -33,7 +34,6 @@ def missing_routes(urlconf=None) -> list[tuple[str, str]]:
     ]
 
 
-@register("urls")
 def live_tools_have_their_routes(app_configs=None, **kwargs):
     return [
         Error(

@@ -1,4 +1,4 @@
-"""The modules page's sidebar link (registered in FeaturesConfig.ready())."""
+"""The modules page's sidebar link (registered in apps/features/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

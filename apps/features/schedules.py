@@ -1,4 +1,4 @@
-"""Beat schedules of tools (registered in FeaturesConfig.ready(), installed by
+"""Beat schedules of tools (registered in apps/features/wiring.py, installed by
 apps/core/schedules.py)."""
 
 from apps.core.schedules import Schedule

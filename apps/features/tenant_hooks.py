@@ -1,4 +1,4 @@
-"""What features plugs into the tenants app at start-up (called from FeaturesConfig.ready()):
+"""What features plugs into the tenants app at start-up (called from apps/features/wiring.py):
 API keys work only for a tenant whose plan includes the API access tool."""
 
 from apps.features.guards import ensure_feature

@@ -1,9 +1,9 @@
 """Start-up checks: HyroPage's models exist, are not retired, have a price, and the token
 limit and temperature fit every model of the chain (a configuration error, not a surprise on
-a tenant's first page)."""
+a tenant's first page). Registered in apps/hyropage/wiring.py."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error
 
 from apps.ai.pricing import is_priced
 from apps.hyropage.limits import (
@@ -62,7 +62,6 @@ def _model_errors(name: str, model: str) -> list[Error]:
     return errors
 
 
-@register()
 def hyropage_models_configured(app_configs=None, **kwargs):
     errors = [e for name, model in _chain() for e in _model_errors(name, model)]
     if settings.HYROPAGE_MAX_TOKENS < MIN_OUTPUT_TOKENS:

@@ -1,4 +1,4 @@
-"""Sidebar link of HyroPage (registered in HyroPageConfig.ready())."""
+"""Sidebar link of HyroPage (registered in apps/hyropage/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

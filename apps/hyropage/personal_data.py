@@ -1,6 +1,6 @@
 """Where HyroPage keeps a person's data (apps/core/personal_data.py): a personal page written
 for one lead holds the lead's name in its text and versions; erasing the lead deletes the page
-(its versions and generations go with it). Registered from HyroPageConfig.ready()."""
+(its versions and generations go with it). Registered from apps/hyropage/wiring.py."""
 
 from __future__ import annotations
 

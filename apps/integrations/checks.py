@@ -1,11 +1,10 @@
-"""`manage.py check --deploy`: private webhook targets are for tests and development only."""
+"""`manage.py check --deploy`: private webhook targets are for tests and development only.
+Registered in apps/integrations/wiring.py."""
 
 from django.conf import settings
 from django.core.checks import Warning as CheckWarning
-from django.core.checks import register
 
 
-@register(deploy=True)
 def private_targets_off(app_configs=None, **kwargs):
     if getattr(settings, "WEBHOOKS_ALLOW_PRIVATE_TARGETS", False):
         return [

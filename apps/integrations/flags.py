@@ -1,6 +1,6 @@
 """What the domain-event subscribers ask before doing any work: which event types some
 enabled endpoint of the tenant asked for. Cached per tenant (apps/core/tenant_flags.py);
-every save or delete of an endpoint (signals wired in IntegrationsConfig.ready()) and the
+every save or delete of an endpoint (signals wired in apps/integrations/wiring.py) and the
 bulk disable in alerts.py invalidate it, so a tenant that adds an endpoint gets the very
 next event. A tenant without webhooks costs each event one cache read, not a query."""
 

@@ -1,4 +1,4 @@
-"""Sidebar links of the webhooks and of the CRM sync (registered in IntegrationsConfig.ready()):
+"""Sidebar links of the webhooks and of the CRM sync (registered in apps/integrations/wiring.py):
 the CRM pages light "CRM", the other pages of the app "Webhooks"."""
 
 from django.urls import ResolverMatch

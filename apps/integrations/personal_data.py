@@ -1,6 +1,6 @@
 """Where the webhooks keep a person's data (apps/core/personal_data.py): the bodies of events
 about a lead and the receivers' answers logged for them, registered from
-IntegrationsConfig.ready()."""
+apps/integrations/wiring.py."""
 
 from __future__ import annotations
 

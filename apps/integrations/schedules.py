@@ -1,4 +1,4 @@
-"""Beat schedules of the webhooks (registered in IntegrationsConfig.ready())."""
+"""Beat schedules of the webhooks (registered in apps/integrations/wiring.py)."""
 
 from apps.core.schedules import Schedule
 

@@ -1,4 +1,4 @@
-"""Handlers of the events of the apps below (subscribed in IntegrationsConfig.ready()): each
+"""Handlers of the events of the apps below (subscribed in apps/integrations/wiring.py): each
 turns an event into webhook events with the object as the API shows it, after the emitter's
 transaction commits. A tenant without an endpoint for the type costs one cache read (the
 cached `SUBSCRIBED_TYPES`); one without the tool, that and one query."""

@@ -1,5 +1,5 @@
 """What leads tells the apps above it (DESIGN.md, the layers): leads emits, an upper app
-subscribes in its AppConfig.ready() without leads naming it."""
+subscribes in its wiring.py without leads naming it."""
 
 from dataclasses import dataclass
 from typing import ClassVar

@@ -1,4 +1,4 @@
-"""Sidebar links of leads (registered in LeadsConfig.ready())."""
+"""Sidebar links of leads (registered in apps/leads/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -1,6 +1,6 @@
 """Panels that apps above leads add to the lead page, registered at start-up.
 
-Leads never imports those apps: an app registers (in its `AppConfig.ready`) a template and a
+Leads never imports those apps: an app registers (in its `wiring.py`) a template and a
 function giving that template its context, e.g. AI enrichment's card with the lead's runs.
 The lead page renders the registered panels in order, after the work card; panels registered
 with `place="main"` go in the main column, above the timeline (the conversation).

@@ -1,5 +1,5 @@
 """Where leads keeps a person's data (apps/core/personal_data.py), registered from
-LeadsConfig.ready(): the lead itself, its actions and its timeline, the import and export files
+apps/leads/wiring.py: the lead itself, its actions and its timeline, the import and export files
 that name the person; and the company's retention of import files (category "import_files")."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Beat schedules of leads (registered in LeadsConfig.ready(), installed by
+"""Beat schedules of leads (registered in apps/leads/wiring.py, installed by
 apps/core/schedules.py). Row names and task names never change: saved rows keep working."""
 
 from apps.core.schedules import Schedule

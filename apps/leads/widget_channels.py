@@ -1,7 +1,7 @@
 """Which channels a widget visitor may choose to be answered in.
 
 apps/leads sits below the apps that own channels, so it never imports them: an upper app
-registers a function at start-up (its AppConfig.ready) that lists a tenant's connected
+registers a function at start-up (its wiring.py) that lists a tenant's connected
 channels as (key, label) pairs. The configurator offers the union; the public widget shows
 the chosen ones that are still offered.
 """

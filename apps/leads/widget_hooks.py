@@ -2,7 +2,7 @@
 
 - `register_public_config_extra(fn)`: an upper app (booking) adds keys to the published widget
   config; `fn(tenant_id, widget_api_url)` returns a dict merged into it (e.g. `{"booking":
-  {"enabled": true, "slots_url": …}}`). Filled from the upper app's AppConfig.ready().
+  {"enabled": true, "slots_url": …}}`). Filled from the upper app's wiring.py.
 - `register_submission_gate(fn)`: an upper app (privacy: a closed company is read-only) may
   refuse new submissions; `fn(tenant_id)` answers True to refuse. The visitor sees only that
   the form is unavailable.

@@ -1,5 +1,5 @@
 """What messaging tells the apps above it (and its own notifications): emitted, subscribed in
-an AppConfig.ready()."""
+an app's wiring.py."""
 
 from dataclasses import dataclass
 from typing import ClassVar

@@ -1,4 +1,4 @@
-"""Sidebar link of the inbox with its unread badge (registered in MessagingConfig.ready())."""
+"""Sidebar link of the inbox with its unread badge (registered in apps/messaging/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

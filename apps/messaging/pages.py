@@ -1,4 +1,4 @@
-"""What the inbox pages hook into at start-up (called from MessagingConfig.ready()): the
+"""What the inbox pages hook into at start-up (called from apps/messaging/wiring.py): the
 sidebar link with its badge, the conversation card on the lead page, operator notifications."""
 
 from apps.core.events import subscribe

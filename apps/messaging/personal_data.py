@@ -1,5 +1,5 @@
 """Where messaging keeps a person's data (apps/core/personal_data.py) and how long a company
-keeps its conversations (retention "conversations"), registered from MessagingConfig.ready()."""
+keeps its conversations (retention "conversations"), registered from apps/messaging/wiring.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Beat schedules of messaging (registered in MessagingConfig.ready())."""
+"""Beat schedules of messaging (registered in apps/messaging/wiring.py)."""
 
 from apps.core.schedules import Schedule
 

@@ -1,4 +1,4 @@
-"""Handlers of the events of the apps below (subscribed in MessagingConfig.ready())."""
+"""Handlers of the events of the apps below (subscribed in apps/messaging/wiring.py)."""
 
 from __future__ import annotations
 

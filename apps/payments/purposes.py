@@ -50,8 +50,8 @@ def register(
     on_method_saved: Callable[[Payment], None] | None = None,
     invoice_lines: Callable[[Payment, str], Any] | None = None,
 ) -> None:
-    """Register what happens to payments of `purpose` (call it from an AppConfig.ready()).
-    Registering a purpose again replaces its handlers, so a re-run ready() is harmless."""
+    """Register what happens to payments of `purpose` (call it from an app's wiring.py).
+    Registering a purpose again replaces its handlers, so wiring it again is harmless."""
     _registry[str(purpose)] = PurposeHandlers(
         on_succeeded=on_succeeded,
         on_failed=on_failed,

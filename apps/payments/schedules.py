@@ -1,4 +1,4 @@
-"""Beat schedules of payments (registered in PaymentsConfig.ready())."""
+"""Beat schedules of payments (registered in apps/payments/wiring.py)."""
 
 from apps.core.schedules import Schedule
 

@@ -1,4 +1,4 @@
-"""The sidebar link of the pay-per-lead reports (registered in PayperleadConfig.ready())."""
+"""The sidebar link of the pay-per-lead reports (registered in apps/payperlead/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

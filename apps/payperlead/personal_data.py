@@ -1,6 +1,6 @@
 """Where pay-per-lead keeps a person's data (apps/core/personal_data.py): billing lines are money
 records, so erasure keeps them and removes the person (their key and reference), registered
-from PayperleadConfig.ready()."""
+from apps/payperlead/wiring.py."""
 
 from __future__ import annotations
 

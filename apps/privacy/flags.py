@@ -1,5 +1,5 @@
 """Privacy's per-tenant cached answers (apps/core/tenant_flags.py), asked on every widget
-submission; invalidated by every save of the rows behind them (wired in PrivacyConfig.ready()):
+submission; invalidated by every save of the rows behind them (wired in apps/privacy/wiring.py):
 - COMPANY_CLOSED: is the company closed (read-only, refusing submissions)?
 - WIDGET_CONSENT_TEXTS: the consent texts its widget shows now, for the consent record every
   widget lead gets (computing them reads the company and its widget settings).
@@ -42,7 +42,7 @@ WIDGET_CONSENT_TEXTS = TenantFlag("widget-consent-texts", widget_consent_texts)
 
 
 def invalidate_on_changes() -> None:
-    """Wire the invalidations (PrivacyConfig.ready())."""
+    """Wire the invalidations (apps/privacy/wiring.py)."""
     COMPANY_CLOSED.invalidate_on_change(TenantClosure)
     WIDGET_CONSENT_TEXTS.invalidate_on_change(WidgetConfig)
     WIDGET_CONSENT_TEXTS.invalidate_on_change(Tenant, tenant_of=lambda tenant: tenant.pk)

@@ -1,4 +1,4 @@
-"""Sidebar link of the privacy page (registered in PrivacyConfig.ready())."""
+"""Sidebar link of the privacy page (registered in apps/privacy/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

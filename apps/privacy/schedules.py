@@ -1,4 +1,4 @@
-"""Beat schedules of the privacy app (registered in PrivacyConfig.ready())."""
+"""Beat schedules of the privacy app (registered in apps/privacy/wiring.py)."""
 
 from apps.core.schedules import Schedule
 

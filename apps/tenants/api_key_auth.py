@@ -32,7 +32,7 @@ _checks: list[APIKeyCheck] = []
 
 def register_api_key_check(check: APIKeyCheck) -> None:
     """Run `check(tenant)` on every API-key request to the key's own tenant; it refuses by
-    raising (an `ApplicationError` renders as the API's error). Call it from a ready();
+    raising (an `ApplicationError` renders as the API's error). Call it from an app's wiring.py;
     registering the same check twice is a no-op."""
     if check not in _checks:
         _checks.append(check)

@@ -9,7 +9,6 @@ publishable key in the URL (/api/public/v1/widget/<key>/…).
 
 import re
 
-from corsheaders.signals import check_request_enabled
 from django.db import DatabaseError
 
 from apps.tenants.keys import widget_tenant_resolve
@@ -38,10 +37,8 @@ def origin_allowed_for_request(request) -> bool:
     return bool(resolver and resolver(origin))
 
 
-def _cors_allow(sender, request, **kwargs) -> bool:
+def cors_allow(sender, request, **kwargs) -> bool:
+    """corsheaders' `check_request_enabled` receiver (connected in apps/tenants/wiring.py)."""
     if not request.path.startswith("/api/public/"):
         return False
     return origin_allowed_for_request(request)
-
-
-check_request_enabled.connect(_cors_allow, dispatch_uid="fastlead_widget_cors")

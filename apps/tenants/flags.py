@@ -1,7 +1,7 @@
 """Cached per-tenant facts the hot paths of the apps above ask about (apps/core/tenant_flags.py):
 the company's time zone and the roles its active members hold. Every save or delete of a
 company, a membership or a user (its `is_active`) invalidates them (wired in
-TenantsConfig.ready()), so the next lead sees a new operator or a new time zone."""
+apps/tenants/wiring.py), so the next lead sees a new operator or a new time zone."""
 
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ _provider: MemberLimits = NoLimits()
 
 
 def register_limits_provider(provider: MemberLimits) -> None:
-    """Install the plans' answer to the limits (billing calls it from its AppConfig.ready())."""
+    """Install the plans' answer to the limits (billing, at start-up: its wiring.py)."""
     global _provider
     _provider = provider
 

@@ -1,4 +1,4 @@
-"""Sidebar links of the team and the company settings (registered in TenantsConfig.ready())."""
+"""Sidebar links of the team and the company settings (registered in apps/tenants/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -1,6 +1,6 @@
 """Where tenants keeps one of our users' data (apps/core/personal_data.py): invitations sent to
 their address and the name the audit log shows for what they did (the rows stay: who did what
-is kept, by id), registered from TenantsConfig.ready()."""
+is kept, by id), registered from apps/tenants/wiring.py."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 `POST /api/v1/auth/register`) is created once the e-mail address is confirmed, with the user
 as its administrator, so nobody is asked for the company twice.
 
-Connected to allauth's `email_confirmed` in TenantsConfig.ready(); the web confirmation page
+Connected to allauth's `email_confirmed` in apps/tenants/wiring.py; the web confirmation page
 and the API's confirm endpoint both send it. A sign-up through an invitation link has its
 address confirmed by the link itself (no signal): that person joins the inviting company.
 """

@@ -1,25 +1,7 @@
 from django.apps import AppConfig
 
-from apps.ai.providers.offline import register_offline_handler
-from apps.core.navigation import register_nav
-from apps.leads.panels import lead_panel_register
-from apps.upsell.navigation import NAV
-from apps.upsell.prompt import TicketClassification, classify_offline
-
 
 class UpsellConfig(AppConfig):
     name = "apps.upsell"
     label = "upsell"
     verbose_name = "Upsell radar"
-
-    def ready(self) -> None:
-        # These read models: loaded once the app registry is ready.
-        from apps.upsell import personal_data
-        from apps.upsell.drafts import OutreachDraft, template_draft_offline
-        from apps.upsell.panels import lead_upsell_context
-
-        register_offline_handler(TicketClassification, classify_offline)
-        register_offline_handler(OutreachDraft, template_draft_offline)
-        lead_panel_register("upsell/_lead_panel.html", lead_upsell_context)
-        register_nav(*NAV)
-        personal_data.register()  # where a person's data lives (apps/core/personal_data.py)

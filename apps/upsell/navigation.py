@@ -1,4 +1,4 @@
-"""Sidebar link of upsell radar (registered in UpsellConfig.ready())."""
+"""Sidebar link of upsell radar (registered in apps/upsell/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

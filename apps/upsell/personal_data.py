@@ -1,6 +1,6 @@
 """Where the upsell radar keeps a person's data (apps/core/personal_data.py): the requester of
 each support ticket, the quotes and rationale about it, the drafted outreach and the call's
-transcript; registered from UpsellConfig.ready(). Tickets also have a retention category."""
+transcript; registered from apps/upsell/wiring.py. Tickets also have a retention category."""
 
 from __future__ import annotations
 

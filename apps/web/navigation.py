@@ -1,4 +1,4 @@
-"""The web app's sidebar link (registered in WebConfig.ready())."""
+"""The web app's sidebar link (registered in apps/web/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

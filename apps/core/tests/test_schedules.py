@@ -143,7 +143,7 @@ def test_a_second_schedule_under_a_taken_name_is_refused(monkeypatch):
     monkeypatch.setattr(schedules, "_schedules", {})
     first = Schedule("x: one", "apps.x.tasks.one_task", 5, "default")
     register_schedules(first)
-    register_schedules(first)  # a re-run ready() is harmless
+    register_schedules(first)  # wiring it again is harmless
     with pytest.raises(ValueError, match="x: one"):
         register_schedules(Schedule("x: one", "apps.x.tasks.other_task", 5, "default"))
     assert registered_schedules() == (first,)

@@ -4,7 +4,7 @@ The tasks are queued by the names they are registered under (`celery.signature`)
 runs these services, whose steps queue the next tasks, so this module cannot import it. The
 names are the ones the tasks had in apps.leads.enrichment.tasks, so messages already queued
 and the beat schedule (apps/enrichment/schedules.py) still reach them; tasks.py declares
-its tasks with these constants, and the app's ready() registers them in every process.
+its tasks with these constants, and apps/enrichment/wiring.py imports it in every process.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Our leads' events → sync jobs (subscribed in IntegrationsConfig.ready(), run after the
+"""Our leads' events → sync jobs (subscribed in apps/integrations/wiring.py, run after the
 emitter's commit). A company without a CRM connection costs a cached flag read, no query."""
 
 from __future__ import annotations

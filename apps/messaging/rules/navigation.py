@@ -1,4 +1,4 @@
-"""Sidebar link of the follow-up rules (registered in RulesConfig.ready())."""
+"""Sidebar link of the follow-up rules (registered in apps/messaging/rules/wiring.py)."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -1,4 +1,4 @@
-"""Beat schedules of the follow-up rules (registered in RulesConfig.ready())."""
+"""Beat schedules of the follow-up rules (registered in apps/messaging/rules/wiring.py)."""
 
 from apps.core.schedules import Schedule
 

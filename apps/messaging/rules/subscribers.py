@@ -1,4 +1,4 @@
-"""The platform's domain events become rule events (subscribed in RulesConfig.ready()).
+"""The platform's domain events become rule events (subscribed in apps/messaging/rules/wiring.py).
 
 Each handler runs after the emitter's commit and only queues a task (an import of 10,000
 leads must not wait for rules); a tenant without an enabled rule records nothing, and finds
