@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from apps.core.api import error_responses, validated
+from apps.core.api import error_responses
 from apps.features.guards import RequiresFeature
 from apps.integrations.crm import selectors, services
 from apps.integrations.crm.backfill import backfill_last, backfill_progress
@@ -153,9 +153,6 @@ class CrmBackfillAPI(TenantAPIView):
         responses={202: CrmBackfillSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, tenant_id):
-        data = validated(CrmBackfillStartSerializer, request)
-        backfill = services.backfill_start(
-            tenant=self.tenant, actor=request.user, since=data["since"]
-        )
+        backfill = self.service_call(services.backfill_start, CrmBackfillStartSerializer)
         data = CrmBackfillSerializer(backfill_data(self.tenant, backfill)).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
