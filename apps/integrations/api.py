@@ -54,11 +54,7 @@ class EndpointCollectionAPI(WebhooksAPIView):
         responses={201: EndpointCreatedSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, tenant_id):
-        serializer = EndpointCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        endpoint, secret = services.endpoint_create(
-            tenant=self.tenant, actor=request.user, **serializer.validated_data
-        )
+        endpoint, secret = self.service_call(services.endpoint_create, EndpointCreateSerializer)
         data = {**EndpointSerializer(endpoint).data, "signing_secret": secret}
         return Response(data, status=status.HTTP_201_CREATED)
 

@@ -117,9 +117,8 @@ class InvitationCreateAPI(TenantAPIView):
         responses={201: InvitationSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, tenant_id):
-        data = validated(InvitationCreateSerializer, request)
-        invitation, _token = services.invitation_create(
-            tenant=self.tenant, actor=request.user, **data
+        invitation, _token = self.service_call(
+            services.invitation_create, InvitationCreateSerializer
         )
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import ApplicationError
 from apps.tenants.scoping import tenant_scope
-from apps.upsell import services
 from apps.upsell.models import (
     CaseStatus,
     CaseTransition,
@@ -31,6 +30,8 @@ from apps.upsell.models import (
     UpsellCase,
     UpsellSettings,
 )
+from apps.upsell.services.decisions import case_approve, case_edit, case_reject
+from apps.upsell.services.won import case_mark_won
 
 
 class ScoreFilter(admin.SimpleListFilter):
@@ -86,7 +87,7 @@ def approve_selected(modeladmin, request, queryset):
     for case in queryset.filter(status=CaseStatus.AWAITING_APPROVAL).select_related("tenant"):
         try:
             with transaction.atomic():
-                services.case_approve(case, actor=request.user, via="admin")
+                case_approve(case, actor=request.user, via="admin")
             approved += 1
         except ApplicationError as error:
             messages.error(request, f"#{case.pk}: {error.message}")
@@ -100,7 +101,7 @@ def mark_won(modeladmin, request, queryset):
         "tenant"
     ):
         with transaction.atomic(), tenant_scope(case.tenant):
-            services.case_mark_won(case, actor=request.user)
+            case_mark_won(case, actor=request.user)
         won += 1
     messages.success(request, _("Won: %(n)s.") % {"n": won})
 
@@ -209,14 +210,14 @@ class UpsellCaseAdmin(admin.ModelAdmin):
             return
         drafts = {k: form.cleaned_data[k] for k in ("email_subject", "email_body", "call_script")}
         if "_approve" in request.POST:
-            services.case_approve(obj, actor=request.user, via="admin", **drafts)
+            case_approve(obj, actor=request.user, via="admin", **drafts)
         elif "_reject" in request.POST:
-            services.case_edit(obj, **drafts)
-            services.case_reject(
+            case_edit(obj, **drafts)
+            case_reject(
                 obj, actor=request.user, via="admin", reason=form.cleaned_data["reject_reason"]
             )
         else:
-            services.case_edit(obj, **drafts)
+            case_edit(obj, **drafts)
 
     def save_related(self, request, form, formsets, change):
         """The history is written by the services only."""

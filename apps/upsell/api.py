@@ -10,7 +10,7 @@ from apps.core.errors import ValidationFailed
 from apps.features.guards import ensure_feature
 from apps.tenants.api_base import TENANT_ID, TenantAPIView
 from apps.tenants.roles import Role
-from apps.upsell import selectors, services
+from apps.upsell import selectors
 from apps.upsell.helpdesk import generic_ticket
 from apps.upsell.models import CaseStatus, TicketSource
 from apps.upsell.serializers import (
@@ -19,7 +19,10 @@ from apps.upsell.serializers import (
     TicketInSerializer,
     TicketOutSerializer,
 )
+from apps.upsell.services.intake import ticket_receive
+from apps.upsell.services.won import case_mark_won
 
+TOOL = "upsell"
 CASE_ID = OpenApiParameter("case_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 STATUS = OpenApiParameter(
     "status", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=CaseStatus.values, required=False
@@ -45,13 +48,13 @@ class TicketCreateAPI(TenantAPIView):
         },
     )
     def post(self, request, tenant_id):
-        ensure_feature(self.tenant, services.TOOL)
+        ensure_feature(self.tenant, TOOL)
         serializer = TicketInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         for key in ("created_at", "closed_at"):
             data[key] = data[key].isoformat() if data.get(key) else None
-        ticket, queued = services.ticket_receive(
+        ticket, queued = ticket_receive(
             self.tenant, TicketSource.API, generic_ticket({"ticket": data})
         )
         body = {
@@ -76,7 +79,7 @@ class CaseListAPI(TenantAPIView):
         responses={200: CaseSerializer(many=True), **error_responses(400, 401, 403, 404)},
     )
     def get(self, request, tenant_id):
-        ensure_feature(self.tenant, services.TOOL)
+        ensure_feature(self.tenant, TOOL)
         status = request.query_params.get("status")
         if status is not None and status not in CaseStatus.values:
             raise ValidationFailed(
@@ -101,9 +104,9 @@ class CaseWonAPI(TenantAPIView):
         responses={200: CaseSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, tenant_id, case_id):
-        ensure_feature(self.tenant, services.TOOL)
+        ensure_feature(self.tenant, TOOL)
         case = selectors.case_get(self.tenant, case_id)
         serializer = CaseWonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.case_mark_won(case, actor=request.user, via="api", **serializer.validated_data)
+        case_mark_won(case, actor=request.user, via="api", **serializer.validated_data)
         return Response(CaseSerializer(selectors.case_get(self.tenant, case_id)).data)

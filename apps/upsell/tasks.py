@@ -7,8 +7,9 @@ from django.db import transaction
 
 from apps.features.guards import task_requires_feature
 from apps.tenants.tasking import tenant_task
-from apps.upsell import outreach, services
+from apps.upsell import outreach
 from apps.upsell.models import Ticket, WorkStatus
+from apps.upsell.services import intake  # imports this module back: a module import
 
 TOOL = "upsell"
 
@@ -22,7 +23,7 @@ def _locked_ticket(tenant, ticket_id, *args, **kwargs) -> None:
 @tenant_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 @task_requires_feature(TOOL, on_locked=_locked_ticket)
 def classify_ticket_task(tenant, ticket_id: int):
-    row = services.ticket_classify(tenant, ticket_id)
+    row = intake.ticket_classify(tenant, ticket_id)
     return row.pk if row is not None else None
 
 

@@ -15,7 +15,7 @@ from apps.core.money import Money
 from apps.features.guards import feature_enabled, feature_required
 from apps.tenants.dashboard import dashboard_view, is_admin
 from apps.tenants.roles import Role
-from apps.upsell import selectors, services
+from apps.upsell import selectors
 from apps.upsell.forms import (
     CaseDraftForm,
     CatalogueItemForm,
@@ -24,6 +24,15 @@ from apps.upsell.forms import (
     WonForm,
 )
 from apps.upsell.models import CaseStatus
+from apps.upsell.services.configuration import (
+    catalogue_add,
+    catalogue_remove,
+    upsell_settings_get,
+    upsell_settings_save,
+    webhook_secret_rotate,
+)
+from apps.upsell.services.decisions import case_approve, case_reject
+from apps.upsell.services.won import case_mark_won
 from apps.upsell.transitions import WON_FROM
 
 TOOL = "upsell"
@@ -45,7 +54,7 @@ def upsell_index(request, tenant_slug):
         return render(request, "upsell/index.html", {"locked": True})
     status = request.GET.get("status", "")
     status = status if status in CaseStatus.values else ""
-    row = services.upsell_settings_get(request.tenant)
+    row = upsell_settings_get(request.tenant)
     admin = is_admin(request)
     context = {
         "cases": selectors.case_list(request.tenant, status=status)[:200],
@@ -109,14 +118,14 @@ def upsell_case_decide(request, tenant_slug, case_id):
             reject_form = RejectForm(request.POST)
             if not reject_form.is_valid():
                 return _case_page(request, case, CaseDraftForm(request.POST), reject_form, 400)
-            services.case_reject(
+            case_reject(
                 case, actor=request.user, via="dashboard", reason=reject_form.cleaned_data["reason"]
             )
             messages.success(request, _("Case rejected."))
         else:
             if not form.is_valid():
                 return _case_page(request, case, form, reject_form, 400)
-            services.case_approve(case, actor=request.user, via="dashboard", **form.cleaned_data)
+            case_approve(case, actor=request.user, via="dashboard", **form.cleaned_data)
             messages.success(request, _("Approved: the e-mail and the call are on their way."))
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -134,7 +143,7 @@ def upsell_case_won(request, tenant_slug, case_id):
     if not form.is_valid():
         return _case_page(request, case, _draft_form(case), RejectForm(), 400, won_form=form)
     try:
-        services.case_mark_won(case, actor=request.user, via="dashboard", **form.money())
+        case_mark_won(case, actor=request.user, via="dashboard", **form.money())
         messages.success(request, _("Marked won: the lead is won too."))
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -145,10 +154,10 @@ def upsell_case_won(request, tenant_slug, case_id):
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
 def upsell_settings(request, tenant_slug):
-    row = services.upsell_settings_get(request.tenant)
+    row = upsell_settings_get(request.tenant)
     form = UpsellSettingsForm(request.POST, instance=row)
     if form.is_valid():
-        services.upsell_settings_save(
+        upsell_settings_save(
             request.tenant,
             threshold=form.cleaned_data["threshold"],
             auto_approve_threshold=form.cleaned_data["auto_approve_threshold"],
@@ -168,7 +177,7 @@ def upsell_catalogue_add(request, tenant_slug):
         messages.error(request, _("Name the product."))
         return redirect(_index_url(request))
     try:
-        services.catalogue_add(request.tenant, **form.cleaned_data)
+        catalogue_add(request.tenant, **form.cleaned_data)
         messages.success(request, _("Added to the catalogue."))
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -179,7 +188,7 @@ def upsell_catalogue_add(request, tenant_slug):
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
 def upsell_catalogue_remove(request, tenant_slug, item_id):
-    services.catalogue_remove(request.tenant, item_id)
+    catalogue_remove(request.tenant, item_id)
     return redirect(_index_url(request))
 
 
@@ -187,5 +196,5 @@ def upsell_catalogue_remove(request, tenant_slug, item_id):
 @dashboard_view(Role.ADMIN)
 @feature_required(TOOL)
 def upsell_secret_rotate(request, tenant_slug):
-    request.session["upsell_new_secret"] = services.webhook_secret_rotate(request.tenant)
+    request.session["upsell_new_secret"] = webhook_secret_rotate(request.tenant)
     return redirect(_index_url(request))

@@ -15,10 +15,12 @@ from django.views.decorators.http import require_POST
 from apps.core.api import error_body
 from apps.features.guards import FeatureLocked, ensure_feature
 from apps.tenants.scoping import tenant_scope
-from apps.upsell import outreach, selectors, services
+from apps.upsell import outreach, selectors
 from apps.upsell.helpdesk import BadPayload, SignatureInvalid, parse
 from apps.upsell.providers import get_call_platform
+from apps.upsell.services.intake import ticket_receive
 
+TOOL = "upsell"
 MAX_BODY = 256 * 1024
 
 
@@ -46,10 +48,10 @@ def helpdesk_webhook(request, token: str):
         except BadPayload as exc:
             return JsonResponse(error_body("invalid", str(exc)), status=400)
         try:
-            ensure_feature(row.tenant, services.TOOL)
+            ensure_feature(row.tenant, TOOL)
         except FeatureLocked as exc:
             return JsonResponse(error_body(exc.code, exc.message), status=403)
-        ticket, queued = services.ticket_receive(row.tenant, source, data)
+        ticket, queued = ticket_receive(row.tenant, source, data)
     status = "queued" if queued else "duplicate"
     return JsonResponse({"status": status, "ticket": ticket.pk}, status=202 if queued else 200)
 

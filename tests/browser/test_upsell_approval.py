@@ -20,9 +20,13 @@ from apps.channels.tests.fake_sendgrid import FakeSendGrid
 from apps.messaging.tests.fakes import make_channel
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
-from apps.upsell import services
 from apps.upsell.helpdesk import GENERIC_HEADER, generic_signature
 from apps.upsell.models import CaseStatus, UpsellCase
+from apps.upsell.services.configuration import (
+    catalogue_add,
+    upsell_settings_get,
+    webhook_secret_rotate,
+)
 from apps.upsell.tests.conftest import draft_answer, high, ticket
 from apps.upsell.tests.fake_hyrocall import API_KEY, WEBHOOK_SECRET, FakeHyrocall
 from tests.browser.support import BROWSER_MARKS, SHOTS, chromium  # noqa: F401
@@ -60,9 +64,9 @@ def company(transactional_db):
     admin = MembershipFactory(tenant=tenant, role=Role.ADMIN).user
     subscribe(tenant, "business")
     make_channel(tenant, "sendgrid")
-    services.catalogue_add(tenant, product="Fast Lead", tier="Business", description="no limit")
-    secret = services.webhook_secret_rotate(tenant)
-    token = services.upsell_settings_get(tenant).webhook_token
+    catalogue_add(tenant, product="Fast Lead", tier="Business", description="no limit")
+    secret = webhook_secret_rotate(tenant)
+    token = upsell_settings_get(tenant).webhook_token
     return tenant, admin, secret, token
 
 

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from apps.core.api import error_responses, validated
+from apps.core.api import error_responses
 from apps.features.guards import RequiresFeature
 from apps.integrations.crm import selectors, services
 from apps.integrations.crm.backfill import backfill_last, backfill_progress
@@ -81,7 +81,9 @@ class CrmBackfillSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     state = serializers.ChoiceField(
         choices=BackfillState.choices,
-        help_text="preparing: choosing the leads; running: sending; done: every lead processed.",
+        help_text="preparing: choosing the leads; running: sending; waiting_retry: every lead "
+        "was tried and only leads that failed for a passing reason wait for their automatic "
+        "retry (a new backfill may start); done: every lead processed.",
     )
     since = serializers.DateTimeField(allow_null=True)
     total = serializers.IntegerField(help_text="Leads to send (known once `running`).")
@@ -89,6 +91,13 @@ class CrmBackfillSerializer(serializers.Serializer):
     pushed = serializers.IntegerField(help_text="Leads sent: their deal was made or found.")
     skipped = serializers.IntegerField(help_text="Leads with nothing to do (e.g. deleted).")
     failed = serializers.IntegerField(help_text="Leads the CRM refused (retry on the page).")
+    retrying = serializers.IntegerField(
+        help_text="Leads whose push failed for a passing reason (timeout, 5xx, 429) and waits "
+        "for its next automatic try (backoff up to ~17.5 h)."
+    )
+    next_retry_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the next of those retries is due; null: none waits."
+    )
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     failures = CrmBackfillFailureSerializer(many=True, help_text="Up to 10, with the reason.")
@@ -103,7 +112,8 @@ class CrmBackfillStatusSerializer(serializers.Serializer):
 def backfill_data(tenant, backfill) -> dict:
     progress = backfill_progress(tenant, backfill)
     return {
-        **{k: progress[k] for k in ("total", "done", "pushed", "skipped", "failed")},
+        **{k: progress[k] for k in ("total", "done", "pushed", "skipped", "failed", "retrying")},
+        "next_retry_at": progress["next_retry_at"],
         "id": backfill.pk,
         "state": backfill.state,
         "since": backfill.since,
@@ -135,16 +145,14 @@ class CrmBackfillAPI(TenantAPIView):
         summary="Send the leads that have no deal yet to the connected CRM, in the background",
         description="Each lead without a deal in the CRM (all, or created since `since`) gets "
         "one sync job, run with the CRM's rate limits and retries; a lead that has a deal is "
-        "never sent again. 409 with `backfill_running` while a previous one runs, "
-        "`nothing_to_send` when every chosen lead has a deal, `crm_not_connected` without a "
-        "connected CRM. Poll GET for the progress.",
+        "never sent again. 409 with `backfill_running` while a previous one is `preparing` or "
+        "`running` (one in `waiting_retry` does not block: its leads are not chosen again), "
+        "`nothing_to_send` when every chosen lead has a deal or waits for a retry, "
+        "`crm_not_connected` without a connected CRM. Poll GET for the progress.",
         request=CrmBackfillStartSerializer,
         responses={202: CrmBackfillSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def post(self, request, tenant_id):
-        data = validated(CrmBackfillStartSerializer, request)
-        backfill = services.backfill_start(
-            tenant=self.tenant, actor=request.user, since=data["since"]
-        )
+        backfill = self.service_call(services.backfill_start, CrmBackfillStartSerializer)
         data = CrmBackfillSerializer(backfill_data(self.tenant, backfill)).data
         return Response(data, status=status.HTTP_202_ACCEPTED)

@@ -4,7 +4,11 @@ Started by an admin (services.backfill_start); a Celery task links every lead no
 and makes one PUSH job per lead, marked with the backfill: from there the jobs are the ones of
 any new lead (sync.py), with their rate limits, retries and log rows. A lead already linked
 (pushed before, by a new-lead event or an earlier backfill) gets no job: sending twice is not
-possible. Progress is counted from the jobs; the backfill is finished when every job is.
+possible. Progress is counted from the jobs. States move forward only: preparing -> running
+(every job made) -> waiting_retry (every lead tried; only pushes that failed for a passing
+reason wait for their next try, up to ~17.5 h away) -> done (every job finished). Only a
+preparing or running backfill blocks a new one: a new one chooses unlinked leads only, so the
+leads still waiting for a retry are not sent twice (their link exists, with its job).
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from apps.integrations.crm.models import (
+    BACKFILL_SENDING,
     BackfillState,
     CrmBackfill,
     CrmConnection,
@@ -31,6 +36,7 @@ BATCH = 500  # leads linked (and jobs made) per transaction
 STALLED = timedelta(minutes=10)  # preparing longer than this: its task was lost, run it again
 QUEUE_FIRST = 200  # jobs queued at once, as queue.QUEUE_AT_ONCE; the dispatch beat the rest
 FINISHED = (JobStatus.DONE, JobStatus.SKIPPED, JobStatus.FAILED)
+OUTCOMES = ("pushed", "skipped", "failed")  # of finished jobs, as a done backfill's result
 
 
 def leads_unlinked(tenant, connection: CrmConnection, since=None) -> QuerySet:
@@ -44,15 +50,16 @@ def leads_unlinked(tenant, connection: CrmConnection, since=None) -> QuerySet:
 
 
 def backfill_active(tenant, connection: CrmConnection) -> CrmBackfill | None:
-    """The connection's unfinished backfill, brought up to date (it may just have finished)."""
+    """The connection's backfill still sending (preparing or running), brought up to date: one
+    that has just tried its last lead (waiting for retries, or done) is not."""
     backfill = (
         CrmBackfill.objects.for_tenant(tenant)
-        .filter(connection=connection, finished_at__isnull=True)
+        .filter(connection=connection, state__in=BACKFILL_SENDING)
         .first()
     )
-    if backfill is not None and backfill_refresh(tenant, backfill):
-        return None
-    return backfill
+    if backfill is not None:
+        backfill_refresh(tenant, backfill)
+    return backfill if backfill is not None and backfill.state in BACKFILL_SENDING else None
 
 
 def backfill_last(tenant, connection: CrmConnection | None) -> CrmBackfill | None:
@@ -124,65 +131,75 @@ def _link_batch(tenant, backfill: CrmBackfill, lead_ids: list[int]) -> None:
 
 
 def backfill_counts(tenant, backfill: CrmBackfill) -> dict[str, int]:
-    """Its jobs by outcome: pushed, skipped, failed, and waiting (pending or running)."""
-    rows = (
+    """Its jobs: finished ones by outcome (pushed, skipped, failed; `done` is their sum), and
+    unfinished ones: `retrying` (failed for a passing reason, waiting for their next try) and
+    `waiting` (not tried yet, or at their first try)."""
+    unfinished, erred = ~Q(status__in=FINISHED), ~Q(last_error={})
+    counts = (
         CrmSyncJob.objects.for_tenant(tenant)
         .filter(backfill=backfill)
         .aggregate(
             pushed=Count("pk", filter=Q(status=JobStatus.DONE)),
             skipped=Count("pk", filter=Q(status=JobStatus.SKIPPED)),
             failed=Count("pk", filter=Q(status=JobStatus.FAILED)),
+            retrying=Count("pk", filter=unfinished & erred),
+            waiting=Count("pk", filter=unfinished & ~erred),
         )
     )
-    return {name: rows[name] or 0 for name in ("pushed", "skipped", "failed")}
+    counts = {name: value or 0 for name, value in counts.items()}
+    counts["done"] = sum(counts[name] for name in OUTCOMES)
+    return counts
 
 
-def backfill_refresh(tenant, backfill: CrmBackfill) -> bool:
-    """Mark it finished once every job is (once: a conditional update); True when finished."""
-    if backfill.finished_at is not None:
-        return True
-    if backfill.state != BackfillState.RUNNING:
-        return False
+def backfill_refresh(tenant, backfill: CrmBackfill) -> None:
+    """Move it forward from its jobs (each step once: a conditional update): waiting_retry
+    once every lead was tried and only retries remain, done once every job is finished."""
+    if backfill.state not in (BackfillState.RUNNING, BackfillState.WAITING_RETRY):
+        return
     counts = backfill_counts(tenant, backfill)
-    if sum(counts.values()) < backfill.total:
-        return False
-    now = timezone.now()
+    if counts["waiting"]:
+        return
+    rows = CrmBackfill.objects.for_tenant(tenant).filter(pk=backfill.pk)
+    if counts["retrying"]:
+        rows.filter(state=BackfillState.RUNNING).update(state=BackfillState.WAITING_RETRY)
+        backfill.state = BackfillState.WAITING_RETRY
+        return
+    now, result = timezone.now(), {name: counts[name] for name in OUTCOMES}
     with transaction.atomic():
-        won = (
-            CrmBackfill.objects.for_tenant(tenant)
-            .filter(pk=backfill.pk, finished_at__isnull=True)
-            .update(state=BackfillState.DONE, finished_at=now, result=counts)
-        )
-        if won:
+        if rows.filter(finished_at__isnull=True).update(
+            state=BackfillState.DONE, finished_at=now, result=result
+        ):
             audit_record(
                 tenant=tenant,
                 actor=None,
                 action=AuditAction.TENANT_SETTINGS_CHANGED,
                 target=("crm_connection", backfill.connection_id),
-                after={"event": "backfill_finished", "backfill": backfill.pk, **counts},
+                after={"event": "backfill_finished", "backfill": backfill.pk, **result},
             )
-    backfill.state, backfill.finished_at, backfill.result = BackfillState.DONE, now, counts
-    return True
+    backfill.state, backfill.finished_at, backfill.result = BackfillState.DONE, now, result
 
 
 def backfill_progress(tenant, backfill: CrmBackfill | None) -> dict | None:
-    """What the page and the API show: N of M, the outcome counts, and the reasons of the
-    failures (the jobs' own errors, as in the sync log)."""
+    """What the page and the API show: N of M, the outcome counts, the leads waiting for a
+    retry and when the next one is due, and the reasons of the failures (the jobs' own
+    errors, as in the sync log)."""
     if backfill is None:
         return None
     counts = backfill_counts(tenant, backfill)  # live: a failed job retried later counts
-    failures = (
-        CrmSyncJob.objects.for_tenant(tenant)
-        .filter(backfill=backfill, status=JobStatus.FAILED)
-        .select_related("link")
-        .order_by("pk")[:10]
-    )
+    jobs = CrmSyncJob.objects.for_tenant(tenant).filter(backfill=backfill)
+    failures = jobs.filter(status=JobStatus.FAILED).select_related("link").order_by("pk")[:10]
+    next_retry = None
+    if counts["retrying"]:
+        unfinished = jobs.exclude(status__in=FINISHED).exclude(last_error={})
+        next_retry = unfinished.aggregate(at=Min("next_attempt_at"))["at"]
     return {
         "backfill": backfill,
-        "done": sum(counts.values()),
         "total": backfill.total,
-        "percent": round(100 * sum(counts.values()) / backfill.total) if backfill.total else 100,
+        "percent": round(100 * counts["done"] / backfill.total) if backfill.total else 100,
+        "sending": backfill.state in BACKFILL_SENDING,
+        "waiting_retry": backfill.state == BackfillState.WAITING_RETRY,
         "finished": backfill.finished_at is not None,
+        "next_retry_at": next_retry,
         "failures": list(failures),
         **counts,
     }

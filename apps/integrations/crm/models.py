@@ -133,13 +133,20 @@ class JobStatus(models.TextChoices):
 class BackfillState(models.TextChoices):
     PREPARING = "preparing", _("Preparing")
     RUNNING = "running", _("Sending")
+    # Every lead tried; only pushes that failed for a passing reason wait for their next try
+    # (up to ~17.5 h of backoff). Not sending any more: another backfill may start.
+    WAITING_RETRY = "waiting_retry", _("Sent, retries pending")
     DONE = "done", _("Finished")
+
+
+BACKFILL_SENDING = (BackfillState.PREPARING, BackfillState.RUNNING)
 
 
 class CrmBackfill(TenantOwnedModel):
     """Leads that existed before the CRM was connected, sent once: a PUSH job per lead not
-    linked yet (the jobs carry the rate limits and retries). One at a time per connection
-    (a partial unique constraint), so pressing twice cannot send a lead twice."""
+    linked yet (the jobs carry the rate limits and retries). One sending at a time per
+    connection (a partial unique constraint): pressing twice cannot choose a lead twice. One
+    whose leads were all tried and only wait for retries no longer counts as sending."""
 
     connection = models.ForeignKey(
         CrmConnection, on_delete=models.CASCADE, related_name="backfills"
@@ -157,10 +164,10 @@ class CrmBackfill(TenantOwnedModel):
         _("state"), max_length=16, choices=BackfillState.choices, default=BackfillState.PREPARING
     )
     total = models.PositiveIntegerField(_("leads to send"), default=0)
-    # When finished: {"pushed", "skipped", "failed"} counts of its jobs.
+    # When done: {"pushed", "skipped", "failed"} counts of its jobs.
     result = models.JSONField(_("result"), default=dict, blank=True)
     created_at = models.DateTimeField(_("started at"), auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)  # every job finished (done)
 
     class Meta:
         verbose_name = _("CRM backfill")
@@ -169,8 +176,8 @@ class CrmBackfill(TenantOwnedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["connection"],
-                condition=Q(finished_at__isnull=True),
-                name="crm_backfill_one_at_a_time",
+                condition=Q(state__in=BACKFILL_SENDING),
+                name="crm_backfill_one_sending",
             ),
         ]
 

@@ -18,6 +18,7 @@ from apps.integrations.crm import mapping
 from apps.integrations.crm.backfill import backfill_active, backfill_counts, leads_unlinked
 from apps.integrations.crm.clients import client, provider_message, store_expiry
 from apps.integrations.crm.models import (
+    BACKFILL_SENDING,
     ConnectionState,
     CrmBackfill,
     CrmConnection,
@@ -292,7 +293,7 @@ def job_retry(job: CrmSyncJob) -> CrmSyncJob:
 
 
 def _backfill_running(tenant, backfill: CrmBackfill) -> Conflict:
-    done = sum(backfill_counts(tenant, backfill).values())
+    done = backfill_counts(tenant, backfill)["done"]
     return Conflict(
         _("Existing leads are being sent already (%(done)s of %(total)s). Wait until it finishes.")
         % {"done": done, "total": backfill.total},
@@ -308,8 +309,9 @@ def _person(actor):
 
 def backfill_start(*, tenant, actor, since=None) -> CrmBackfill:
     """Send the company's leads that have no deal yet (all, or created since `since`) to the
-    CRM, in the background. Refused while another backfill of the connection runs, and when
-    there is nothing to send; who started it is audited."""
+    CRM, in the background. Refused while another backfill of the connection is preparing or
+    sending, and when there is nothing to send; one that only waits for retries does not
+    block (its leads are linked: not chosen again). Who started it is audited."""
     ensure_feature(tenant, TOOL)
     connection = CrmConnection.objects.for_tenant(tenant).first()
     if connection is None or not connection.is_ready:
@@ -319,7 +321,8 @@ def backfill_start(*, tenant, actor, since=None) -> CrmBackfill:
         raise _backfill_running(tenant, running)
     if not leads_unlinked(tenant, connection, since).exists():
         raise Conflict(
-            _("Nothing to send: these leads are in the CRM already."), code="nothing_to_send"
+            _("Nothing to send: these leads are in the CRM already or waiting for a retry."),
+            code="nothing_to_send",
         )
     try:
         with transaction.atomic():
@@ -328,7 +331,11 @@ def backfill_start(*, tenant, actor, since=None) -> CrmBackfill:
             )
             _audit(connection, actor, "backfill_started", backfill=backfill.pk, since=since)
     except IntegrityError:  # another admin pressed at the same moment
-        running = CrmBackfill.objects.for_tenant(tenant).filter(connection=connection).first()
+        running = (
+            CrmBackfill.objects.for_tenant(tenant)
+            .filter(connection=connection, state__in=BACKFILL_SENDING)
+            .first()
+        )
         raise _backfill_running(tenant, running) from None
     tenant_id = str(tenant.pk)
     transaction.on_commit(lambda: prepare_crm_backfill_task.delay(tenant_id, backfill.pk))

@@ -1,6 +1,7 @@
 """Sending the leads that existed before the CRM was connected ("backfill"), against the local
-fake amoCRM and Bitrix24: each lead once, a second backfill refused while one runs, progress
-N of M on the page and in the API, admins only, another company's leads never sent."""
+fake amoCRM and Bitrix24: each lead once, a second backfill refused while one runs (but not
+while one only waits for retries), progress N of M on the page and in the API, admins only,
+another company's leads never sent."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from django.utils import timezone
 
 from apps.billing.tests.helpers import subscribe
 from apps.core.errors import Conflict
-from apps.integrations.crm import services
-from apps.integrations.crm.backfill import backfill_prepare
+from apps.integrations.crm import services, sync
+from apps.integrations.crm.backfill import backfill_prepare, backfill_progress
 from apps.integrations.crm.models import (
     BackfillState,
     CrmBackfill,
@@ -23,7 +24,7 @@ from apps.integrations.crm.models import (
     JobStatus,
 )
 from apps.integrations.crm.tasks import recover_crm_jobs_task, sync_crm_job_task
-from apps.integrations.tests.crm_helpers import amo_connect, jobs
+from apps.integrations.tests.crm_helpers import amo_connect, jobs, run_due
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
 from apps.tenants.models import AuditLogEntry
@@ -63,9 +64,18 @@ def _start(tenant, capture, *, actor=None, since=None, execute=True) -> CrmBackf
         return services.backfill_start(tenant=tenant, actor=actor, since=since)
 
 
-def _backfill(tenant) -> CrmBackfill:
+def _backfill(tenant, pk=None) -> CrmBackfill:
     with tenant_scope(tenant):
-        return CrmBackfill.objects.for_tenant(tenant).get()
+        rows = CrmBackfill.objects.for_tenant(tenant)
+        return rows.get(pk=pk) if pk else rows.get()
+
+
+def _waiting_retry(tenant, capture, amo, **start) -> CrmBackfill:
+    """A backfill whose first lead met a passing CRM error (503): the others are sent, that
+    one waits for its retry (a minute away, then longer)."""
+    amo.fail(times=1, status=503)
+    backfill = _start(tenant, capture, **start)
+    return _backfill(tenant, backfill.pk)
 
 
 def _markers(fake) -> set[str]:
@@ -154,6 +164,99 @@ def test_the_database_keeps_one_running_backfill_per_connection(
     _start(connected, django_capture_on_commit_callbacks, execute=False)
     with tenant_scope(connected):
         connection = CrmConnection.objects.for_tenant(connected).get()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            CrmBackfill.objects.create(tenant=connected, connection=connection)
+
+
+def test_a_backfill_with_only_retries_left_waits_for_them_then_finishes(
+    connected, old_leads, amo, django_capture_on_commit_callbacks
+):
+    # given / when: the first lead meets a passing error, the two others are sent
+    backfill = _waiting_retry(connected, django_capture_on_commit_callbacks, amo)
+
+    # then: not sending any more, not finished either
+    assert backfill.state == BackfillState.WAITING_RETRY and backfill.finished_at is None
+    with tenant_scope(connected):
+        progress = backfill_progress(connected, backfill)
+    assert (progress["done"], progress["pushed"], progress["retrying"]) == (2, 2, 1)
+    assert progress["next_retry_at"] > timezone.now() and not progress["sending"]
+
+    # when: the retry's time comes
+    run_due(connected)
+
+    # then
+    backfill = _backfill(connected)
+    assert backfill.state == BackfillState.DONE and backfill.finished_at is not None
+    assert backfill.result == {"pushed": 3, "skipped": 0, "failed": 0}
+    assert _markers(amo) == {f"FL-{pk}" for pk in old_leads} and len(amo.leads) == 3
+
+
+def test_a_new_backfill_may_start_while_one_waits_for_retries_and_sends_no_lead_twice(
+    connected, old_leads, amo, django_capture_on_commit_callbacks
+):
+    # given: the month-old lead left out; of the two others, the first waits for its retry
+    with tenant_scope(connected):
+        Lead.objects.for_tenant(connected).filter(pk=old_leads[0]).update(
+            created_at=timezone.now() - timedelta(days=30)
+        )
+    week = timezone.now() - timedelta(days=7)
+    first = _waiting_retry(connected, django_capture_on_commit_callbacks, amo, since=week)
+    assert first.state == BackfillState.WAITING_RETRY
+
+    # when: all leads
+    second = _start(connected, django_capture_on_commit_callbacks)
+
+    # then: only the month-old lead is chosen; the waiting one keeps its single job
+    assert _backfill(connected, second.pk).total == 1
+    run_due(connected)
+    assert _markers(amo) == {f"FL-{pk}" for pk in old_leads} and len(amo.leads) == 3
+    assert len(jobs(connected)) == 3
+    assert {_backfill(connected, b.pk).state for b in (first, second)} == {BackfillState.DONE}
+
+
+def test_leads_waiting_for_their_retry_are_not_chosen_again(
+    connected, amo, django_capture_on_commit_callbacks
+):
+    _waiting_retry(connected, django_capture_on_commit_callbacks, amo)
+
+    with pytest.raises(Conflict) as refused:
+        _start(connected, django_capture_on_commit_callbacks)
+
+    assert refused.value.code == "nothing_to_send"
+    assert "waiting for a retry" in refused.value.message
+
+
+def test_push_jobs_are_idempotent_per_lead_a_second_job_makes_no_second_deal(
+    connected, old_leads, amo, django_capture_on_commit_callbacks
+):
+    """Whatever makes a second push job for a lead whose backfill job waits for its retry (a
+    new-lead event delivered twice, a retry pressed): one deal, found by its link."""
+    # given
+    backfill = _waiting_retry(connected, django_capture_on_commit_callbacks, amo)
+    [waiting] = [job for job in jobs(connected) if job.status == JobStatus.PENDING]
+    with tenant_scope(connected):
+        lead_id = CrmLeadLink.objects.for_tenant(connected).get(pk=waiting.link_id).lead_id
+        [extra] = sync.leads_created(connected, [lead_id])
+
+    # when: the extra job runs first, then the backfill's retry
+    sync_crm_job_task.delay(str(connected.pk), extra)
+    run_due(connected)
+
+    # then: one deal per lead, one creation call per lead
+    assert _markers(amo) == {f"FL-{pk}" for pk in old_leads} and len(amo.leads) == 3
+    assert len(amo.calls("/api/v4/leads/complex")) == 3
+    assert {job.status for job in jobs(connected)} <= {JobStatus.DONE, JobStatus.SKIPPED}
+    assert _backfill(connected, backfill.pk).state == BackfillState.DONE
+
+
+def test_the_database_lets_a_new_backfill_start_beside_one_waiting_for_retries(
+    connected, django_capture_on_commit_callbacks
+):
+    first = _start(connected, django_capture_on_commit_callbacks, execute=False)
+    CrmBackfill.objects.unscoped().filter(pk=first.pk).update(state=BackfillState.WAITING_RETRY)
+    with tenant_scope(connected):
+        connection = CrmConnection.objects.for_tenant(connected).get()
+        CrmBackfill.objects.create(tenant=connected, connection=connection)
         with pytest.raises(IntegrityError), transaction.atomic():
             CrmBackfill.objects.create(tenant=connected, connection=connection)
 
@@ -279,6 +382,23 @@ def test_the_page_starts_it_and_polls_the_progress_n_of_m(
     assert "existing lead" in web.get(_url(tenant, "log"), **HX).content.decode()
 
 
+def test_the_page_shows_a_backfill_waiting_for_retries_and_offers_a_new_one(
+    admin_client_web, connected, amo, settings, django_capture_on_commit_callbacks
+):
+    web, tenant = admin_client_web, connected
+    _waiting_retry(tenant, django_capture_on_commit_callbacks, amo)
+
+    card = web.get(_url(tenant, "backfill"), **HX).content.decode()
+
+    assert "Sent, retries pending" in card and 'data-count="retrying">1<' in card
+    assert "Every lead has been tried." in card and "Next try " in card
+    assert 'hx-trigger="every 60s"' in card and "Send existing leads</button>" in card
+    web.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    card = web.get(_url(tenant, "backfill"), **HX).content.decode()
+    assert "Отправлено, ждут повтора" in card and "Ждут повтора" in card
+    assert "Следующая попытка" in card
+
+
 def test_since_without_a_date_is_a_field_error(admin_client_web, connected):
     answer = admin_client_web.post(_url(connected, "backfill"), {"scope": "since"}, **HX)
     assert answer.status_code == 400 and "Choose the date." in answer.content.decode()
@@ -332,6 +452,27 @@ def test_the_api_starts_it_reports_progress_and_refuses_a_second(
     body = admin_api.get(_api(connected)).json()["backfill"]
     assert (body["state"], body["done"], body["total"], body["pushed"]) == ("done", 3, 3, 3)
     assert body["failures"] == [] and len(amo.leads) == 3
+
+
+def test_the_api_shows_a_backfill_waiting_for_retries_and_starts_another_beside_it(
+    admin_api, connected, old_leads, amo, django_capture_on_commit_callbacks
+):
+    # given: a lead from before the connection that the first backfill did not choose
+    with tenant_scope(connected):
+        Lead.objects.for_tenant(connected).filter(pk=old_leads[0]).update(
+            created_at=timezone.now() - timedelta(days=30)
+        )
+    week = timezone.now() - timedelta(days=7)
+    _waiting_retry(connected, django_capture_on_commit_callbacks, amo, since=week)
+
+    body = admin_api.get(_api(connected)).json()["backfill"]
+    assert (body["state"], body["done"], body["total"]) == ("waiting_retry", 1, 2)
+    assert body["retrying"] == 1 and body["next_retry_at"] and body["finished_at"] is None
+
+    with django_capture_on_commit_callbacks(execute=False):
+        started = admin_api.post(_api(connected), {}, format="json")
+    assert started.status_code == 202 and started.json()["state"] == "preparing"
+    assert started.json()["retrying"] == 0 and started.json()["next_retry_at"] is None
 
 
 def test_the_api_does_not_show_or_start_another_companys_backfill(

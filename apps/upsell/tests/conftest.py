@@ -12,9 +12,13 @@ from apps.billing.tests.helpers import subscribe
 from apps.channels.providers import sendgrid
 from apps.channels.tests.fake_sendgrid import FakeSendGrid
 from apps.messaging.tests.fakes import make_channel
-from apps.upsell import services
 from apps.upsell.drafts import SYSTEM_PROMPT as DRAFT_SYSTEM
 from apps.upsell.helpdesk import GENERIC_HEADER, generic_signature
+from apps.upsell.services.configuration import (
+    catalogue_add,
+    upsell_settings_get,
+    webhook_secret_rotate,
+)
 from apps.upsell.tests.fake_hyrocall import API_KEY, WEBHOOK_SECRET, FakeHyrocall
 
 LIMIT_TEXT = "we are hitting the 2,000-lead limit every month, what does the next tier cost?"
@@ -51,8 +55,8 @@ def fake_hyrocall(settings):
 
 @pytest.fixture
 def catalogue(tenant):
-    services.catalogue_add(tenant, product="Fast Lead", tier="Pro", description="2,000 leads")
-    return services.catalogue_add(
+    catalogue_add(tenant, product="Fast Lead", tier="Pro", description="2,000 leads")
+    return catalogue_add(
         tenant, product="Fast Lead", tier="Business", description="unlimited leads"
     )
 
@@ -60,8 +64,8 @@ def catalogue(tenant):
 @pytest.fixture
 def helpdesk(tenant):
     """(post(payload, secret=None) → response, secret) for the tenant's helpdesk webhook."""
-    secret = services.webhook_secret_rotate(tenant)
-    token = services.upsell_settings_get(tenant).webhook_token
+    secret = webhook_secret_rotate(tenant)
+    token = upsell_settings_get(tenant).webhook_token
 
     def post(client, payload, *, signed_with=None, headers=None):
         body = json.dumps(payload).encode()

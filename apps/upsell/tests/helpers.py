@@ -1,8 +1,8 @@
 """Rows for tests that do not go through the webhook: a case awaiting approval."""
 
 from apps.tenants.scoping import tenant_scope
-from apps.upsell import services
 from apps.upsell.models import CaseStatus, Classification, Ticket, UpsellCase
+from apps.upsell.services.intake import case_open
 from apps.upsell.transitions import case_transition
 
 
@@ -31,7 +31,7 @@ def make_case(
             rationale="Hits the limit.", recommended_product="Fast Lead",
             recommended_tier="Business", evidence_quotes=["We hit the lead limit"],
         )  # fmt: skip
-        case = services.case_open(tenant, ticket, cls)
+        case = case_open(tenant, ticket, cls)
         if status == CaseStatus.APPROVED:
             case_transition(case, CaseStatus.APPROVED, label="test")
         return case

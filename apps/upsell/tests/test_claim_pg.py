@@ -8,7 +8,7 @@ from django.db import connection
 
 from apps.tenants.scoping import tenant_scope
 from apps.upsell.models import OutreachClaim, UpsellCase
-from apps.upsell.services import _claim
+from apps.upsell.services.intake import _claim
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

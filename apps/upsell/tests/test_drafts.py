@@ -10,9 +10,9 @@ from apps.ai.models import AIUsage
 from apps.core.money import format_money
 from apps.messaging.models import Message
 from apps.tenants.scoping import tenant_scope
-from apps.upsell import services
 from apps.upsell.drafts import PURPOSE, ticket_language
 from apps.upsell.models import CaseStatus, DraftSource
+from apps.upsell.services.configuration import catalogue_add
 from apps.upsell.tests.conftest import draft_answer
 from apps.upsell.tests.helpers import make_case
 
@@ -24,7 +24,7 @@ RUSSIAN = "Мы каждый месяц упираемся в лимит 2000 л
 
 @pytest.fixture
 def priced(tenant):
-    return services.catalogue_add(
+    return catalogue_add(
         tenant, product="Fast Lead", tier="Business", description="unlimited leads",
         price_amount=1999000, currency="RUB",
     )  # fmt: skip

@@ -6,8 +6,9 @@ import pytest
 from apps.leads.models import Lead, ListKind
 from apps.messaging.models import Message
 from apps.tenants.scoping import tenant_scope
-from apps.upsell import services
 from apps.upsell.models import CaseStatus, Classification, Ticket, UpsellCase
+from apps.upsell.services.configuration import upsell_settings_save
+from apps.upsell.services.decisions import case_approve
 from apps.upsell.tests.conftest import (
     classification_requests,
     draft_answer,
@@ -128,7 +129,7 @@ def test_approval_with_an_edited_email_sends_it_places_the_call_and_the_outcome_
         case = UpsellCase.objects.get()
     # when a tenant admin approves with an edited e-mail
     with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
-        services.case_approve(
+        case_approve(
             case,
             actor=admin_user,
             via="dashboard",
@@ -180,7 +181,7 @@ def test_a_lead_without_phone_skips_the_call_and_without_consent_skips_the_email
     with tenant_scope(tenant):
         case = UpsellCase.objects.get()
         with django_capture_on_commit_callbacks(execute=True):
-            services.case_approve(case, actor=admin_user, via="dashboard")
+            case_approve(case, actor=admin_user, via="dashboard")
         case.refresh_from_db()
     assert case.call_state == "skipped" and case.call_detail == "no phone number"
     assert case.email_state == "skipped" and "no_consent" in case.email_detail
@@ -204,7 +205,7 @@ def test_offline_opens_a_case_only_when_the_tenant_lowered_the_threshold(
     client, tenant, helpdesk, catalogue, settings, django_capture_on_commit_callbacks
 ):
     settings.ANTHROPIC_API_KEY = ""
-    services.upsell_settings_save(tenant, threshold="0.4", auto_approve_threshold=None)
+    upsell_settings_save(tenant, threshold="0.4", auto_approve_threshold=None)
     _post(client, helpdesk, ticket(text=LIMIT), django_capture_on_commit_callbacks)
     with tenant_scope(tenant):
         case = UpsellCase.objects.get()
@@ -214,7 +215,7 @@ def test_offline_opens_a_case_only_when_the_tenant_lowered_the_threshold(
 def test_auto_approval_above_the_second_threshold(
     client, tenant, helpdesk, catalogue, fake_anthropic, django_capture_on_commit_callbacks
 ):
-    services.upsell_settings_save(tenant, threshold="0.7", auto_approve_threshold="0.9")
+    upsell_settings_save(tenant, threshold="0.7", auto_approve_threshold="0.9")
     fake_anthropic.ok(high())
     _post(client, helpdesk, ticket(), django_capture_on_commit_callbacks)
     with tenant_scope(tenant):

@@ -8,10 +8,13 @@ from apps.core.errors import ProviderError
 from apps.features.services import tenant_feature_set
 from apps.leads.models import Lead
 from apps.tenants.scoping import tenant_scope
-from apps.upsell import selectors, services
+from apps.upsell import selectors
 from apps.upsell.models import CaseStatus, OutreachClaim, Ticket, UpsellCase
 from apps.upsell.providers.base import CallRequest
 from apps.upsell.providers.hyrocall import HyrocallPlatform
+from apps.upsell.services.decisions import case_approve, case_reject
+from apps.upsell.services.intake import ticket_classify
+from apps.upsell.services.won import case_mark_won
 from apps.upsell.tests.conftest import high
 from apps.upsell.tests.fake_hyrocall import API_KEY, WEBHOOK_SECRET
 from apps.upsell.tests.helpers import make_case
@@ -40,9 +43,9 @@ def test_reject_needs_a_reason_and_records_who(tenant, admin_user):
     case = make_case(tenant)
     with tenant_scope(tenant):
         with pytest.raises(Exception) as refused:
-            services.case_reject(case, actor=admin_user, via="dashboard", reason=" ")
+            case_reject(case, actor=admin_user, via="dashboard", reason=" ")
         assert "reason" in refused.value.fields
-        services.case_reject(case, actor=admin_user, via="dashboard", reason="Already on Business")
+        case_reject(case, actor=admin_user, via="dashboard", reason="Already on Business")
         row = case.history.get(to_status="rejected")
     assert row.actor == admin_user and row.reason == "Already on Business"
     assert row.actor_label.startswith("tenant admin")
@@ -51,9 +54,9 @@ def test_reject_needs_a_reason_and_records_who(tenant, admin_user):
 def test_a_second_approval_is_refused(tenant, admin_user, django_capture_on_commit_callbacks):
     case = make_case(tenant)
     with tenant_scope(tenant):
-        services.case_approve(case, actor=admin_user, via="dashboard")
+        case_approve(case, actor=admin_user, via="dashboard")
         with pytest.raises(IllegalTransition):
-            services.case_approve(case, actor=admin_user, via="admin")
+            case_approve(case, actor=admin_user, via="admin")
 
 
 def test_the_30_day_claim_expires(tenant):
@@ -69,7 +72,7 @@ def test_a_won_upsell_sets_the_lead_won(tenant, admin_user):
     with tenant_scope(tenant):
         UpsellCase.objects.filter(pk=case.pk).update(status=CaseStatus.DONE)
         case.refresh_from_db()
-        services.case_mark_won(case, actor=admin_user)
+        case_mark_won(case, actor=admin_user)
         assert Lead.objects.get(pk=case.lead_id).status == "won"
         assert selectors.funnel(tenant)["won"] == 1
 
@@ -106,7 +109,7 @@ def test_a_failed_call_with_a_sent_email_still_finishes_done(
 ):  # fmt: skip
     case = make_case(tenant)
     with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
-        services.case_approve(case, actor=admin_user, via="dashboard")
+        case_approve(case, actor=admin_user, via="dashboard")
     with tenant_scope(tenant):
         case.refresh_from_db()
     body, headers = fake_hyrocall.outcome(case.call_external_id, "failed")
@@ -131,7 +134,7 @@ def test_without_the_hyrocall_tool_the_call_is_skipped_with_the_reason(
     tenant_feature_set(tenant=tenant, feature="hyrocall", mode="revoke", reason="test")
     case = make_case(tenant)
     with django_capture_on_commit_callbacks(execute=True), tenant_scope(tenant):
-        services.case_approve(case, actor=admin_user, via="dashboard")
+        case_approve(case, actor=admin_user, via="dashboard")
     with tenant_scope(tenant):
         case.refresh_from_db()
     assert case.call_state == "skipped" and "HYROCALL" in case.call_detail
@@ -145,8 +148,8 @@ def test_a_classification_left_running_by_a_killed_worker_is_taken_over(tenant, 
             tenant=tenant, source="api", external_id="K-1", body="limit", content_hash="h",
             classification_status="running",
         )  # fmt: skip
-        assert services.ticket_classify(tenant, ticket.pk) is None  # a live claim: hands off
+        assert ticket_classify(tenant, ticket.pk) is None  # a live claim: hands off
         Ticket.objects.filter(pk=ticket.pk).update(
             updated_at=timezone.now() - timezone.timedelta(minutes=20)
         )
-        assert services.ticket_classify(tenant, ticket.pk) is not None
+        assert ticket_classify(tenant, ticket.pk) is not None

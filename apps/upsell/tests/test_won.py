@@ -12,8 +12,8 @@ from apps.core.errors import ValidationFailed
 from apps.features.services import tenant_feature_set
 from apps.leads.models import Lead
 from apps.tenants.scoping import tenant_scope
-from apps.upsell import services
 from apps.upsell.models import CaseStatus, UpsellCase
+from apps.upsell.services.won import case_mark_won
 from apps.upsell.tests.helpers import make_case, make_finished_case
 from apps.upsell.transitions import IllegalTransition
 
@@ -39,9 +39,7 @@ def _reload(tenant, case) -> UpsellCase:
 def test_a_won_case_keeps_the_amount_and_who_won_it(tenant, admin_user):
     case = make_finished_case(tenant)
     with tenant_scope(tenant):
-        services.case_mark_won(
-            case, actor=admin_user, via="dashboard", amount=1999050, currency="rub"
-        )
+        case_mark_won(case, actor=admin_user, via="dashboard", amount=1999050, currency="rub")
         row = case.history.get(to_status=CaseStatus.WON)
         assert Lead.objects.get(pk=case.lead_id).status == "won"
     case = _reload(tenant, case)
@@ -53,7 +51,7 @@ def test_a_won_case_keeps_the_amount_and_who_won_it(tenant, admin_user):
 def test_only_a_finished_case_can_be_won(tenant, admin_user):
     case = make_case(tenant)
     with tenant_scope(tenant), pytest.raises(IllegalTransition) as caught:
-        services.case_mark_won(case, actor=admin_user, via="dashboard")
+        case_mark_won(case, actor=admin_user, via="dashboard")
     assert caught.value.status_code == 409
     assert _reload(tenant, case).status == CaseStatus.AWAITING_APPROVAL
 
@@ -65,7 +63,7 @@ def test_only_a_finished_case_can_be_won(tenant, admin_user):
 def test_a_bad_amount_or_currency_is_refused_by_field(tenant, admin_user, amount, currency, field):
     case = make_finished_case(tenant)
     with tenant_scope(tenant), pytest.raises(ValidationFailed) as caught:
-        services.case_mark_won(case, actor=admin_user, amount=amount, currency=currency)
+        case_mark_won(case, actor=admin_user, amount=amount, currency=currency)
     assert field in caught.value.fields
     assert _reload(tenant, case).status == CaseStatus.DONE
 

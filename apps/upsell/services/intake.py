@@ -1,15 +1,13 @@
-"""Upsell radar's writes: tickets in, classification, cases, approval, outreach, call
-outcomes. Case statuses move only through `transitions.case_transition`."""
+"""Upsell radar's intake: a helpdesk ticket comes in, is classified once per content version,
+and a signal above the threshold opens a case whose person becomes a lead in the upsell list."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-import structlog
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,13 +15,11 @@ from django.utils.translation import gettext as _
 
 from apps.ai.client import get_llm_client
 from apps.ai.providers.base import ProviderError as AIProviderError
-from apps.core.errors import ApplicationError, ObjectNotFound, ValidationFailed
-from apps.core.money import Money
 from apps.leads.identity import InvalidPhone, normalize_email, normalize_phone
 from apps.leads.ingestion.service import CREATED, MERGED, ingest_leads
-from apps.leads.models import Lead, LeadList, LeadStatus, ListKind, Source
-from apps.leads.services import lead_note_add, lead_update
-from apps.upsell import drafts, tasks
+from apps.leads.models import Lead, LeadList, ListKind, Source
+from apps.leads.services import lead_note_add
+from apps.upsell import drafts, tasks  # tasks imports this module: modules, not names
 from apps.upsell.helpdesk import TicketIn
 from apps.upsell.models import (
     DEDUPE_DAYS,
@@ -34,72 +30,15 @@ from apps.upsell.models import (
     OutreachClaim,
     Ticket,
     UpsellCase,
-    UpsellSettings,
     WorkStatus,
 )
 from apps.upsell.prompt import OFFLINE_MAX_SCORE, build_classification_request
-from apps.upsell.transitions import IllegalTransition, can_transition, case_transition
+from apps.upsell.services import decisions  # imports tasks, which imports this module
+from apps.upsell.services.configuration import upsell_settings_get
+from apps.upsell.transitions import case_transition
 
-logger = structlog.get_logger(__name__)
-TOOL = "upsell"
 UPSELL_LIST_NAME = "Upsell"
 STALE_CLAIM = timedelta(minutes=15)
-
-
-# --- settings ------------------------------------------------------------------------------
-
-
-def upsell_settings_get(tenant) -> UpsellSettings:
-    row = UpsellSettings.objects.for_tenant(tenant).first()
-    if row is not None:
-        return row
-    try:
-        with transaction.atomic():
-            return UpsellSettings.objects.create(tenant=tenant)
-    except IntegrityError:
-        return UpsellSettings.objects.for_tenant(tenant).get()
-
-
-def upsell_settings_save(tenant, *, threshold, auto_approve_threshold) -> UpsellSettings:
-    row = upsell_settings_get(tenant)
-    row.threshold = threshold
-    row.auto_approve_threshold = auto_approve_threshold
-    row.save(update_fields=["threshold", "auto_approve_threshold"])
-    return row
-
-
-def webhook_secret_rotate(tenant) -> str:
-    """A new HMAC secret for the helpdesk webhook; the plain value is answered once."""
-    row = upsell_settings_get(tenant)
-    secret = secrets.token_urlsafe(32)
-    row.webhook_secret = secret
-    row.secret_created_at = timezone.now()
-    row.save(update_fields=["webhook_secret_encrypted", "secret_created_at"])
-    return secret
-
-
-def catalogue_add(tenant, *, product: str, tier: str = "", description: str = "",
-                  price_amount=None, currency: str = "RUB") -> CatalogueItem:  # fmt: skip
-    product, tier = product.strip(), tier.strip()
-    if not product:
-        raise ValidationFailed(_("Name the product."), fields={"product": [_("Required.")]})
-    try:
-        with transaction.atomic():
-            return CatalogueItem.objects.create(
-                tenant=tenant, product=product[:120], tier=tier[:120],
-                description=description.strip()[:500], price_amount=price_amount,
-                currency=(currency or "RUB")[:3].upper(),
-            )  # fmt: skip
-    except IntegrityError:
-        raise ValidationFailed(
-            _("This product and tier are already listed."), fields={"tier": [_("Taken.")]}
-        ) from None
-
-
-def catalogue_remove(tenant, item_id: int) -> None:
-    deleted, _rows = CatalogueItem.objects.for_tenant(tenant).filter(pk=item_id).delete()
-    if not deleted:
-        raise ObjectNotFound()
 
 
 # --- tickets in ----------------------------------------------------------------------------
@@ -345,7 +284,7 @@ def _case_make_lead(tenant, case: UpsellCase) -> UpsellCase:
     )  # fmt: skip
     auto = upsell_settings_get(tenant).auto_approve_threshold
     if auto is not None and case.score >= auto:
-        return case_approve(case, actor=None, via="auto", reason=f"score ≥ {auto}")
+        return decisions.case_approve(case, actor=None, via="auto", reason=f"score ≥ {auto}")
     return case_transition(case, CaseStatus.AWAITING_APPROVAL, label="system")
 
 
@@ -354,103 +293,3 @@ def _phone_or_blank(value: str) -> str:
         return normalize_phone(value)
     except InvalidPhone:
         return ""
-
-
-# --- approval ------------------------------------------------------------------------------
-
-
-def case_edit(case: UpsellCase, *, email_subject=None, email_body=None, call_script=None):
-    """Edit the drafts while the case waits for approval."""
-    if case.status != CaseStatus.AWAITING_APPROVAL:
-        raise ApplicationError(_("Only a case awaiting approval can be edited."), status=409)
-    changes = {
-        name: value
-        for name, value in (
-            ("email_subject", email_subject), ("email_body", email_body),
-            ("call_script", call_script),
-        )
-        if value is not None
-    }  # fmt: skip
-    for name, value in changes.items():
-        setattr(case, name, value)
-    UpsellCase.objects.for_tenant(case.tenant_id).filter(pk=case.pk).update(**changes)
-    return case
-
-
-def case_approve(case: UpsellCase, *, actor, via: str, reason: str = "", **edits) -> UpsellCase:
-    """Approve (staff in admin, a tenant admin in the dashboard, or auto above the second
-    threshold): records who and when, then queues the outreach after commit."""
-    if edits:
-        case_edit(case, **edits)
-    case_transition(
-        case, CaseStatus.APPROVED, actor=actor, label=_decision_label(via, actor), reason=reason,
-        decided_by=actor if getattr(actor, "is_authenticated", False) else None,
-        decided_at=timezone.now(), decided_via=via,
-    )  # fmt: skip
-    tasks.enqueue_outreach(case.tenant_id, case.pk)
-    return case
-
-
-def case_reject(case: UpsellCase, *, actor, via: str, reason: str) -> UpsellCase:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Say why."), fields={"reason": [_("Required.")]})
-    return case_transition(
-        case, CaseStatus.REJECTED, actor=actor, label=_decision_label(via, actor), reason=reason,
-        decided_by=actor if getattr(actor, "is_authenticated", False) else None,
-        decided_at=timezone.now(), decided_via=via, reject_reason=reason[:500],
-    )  # fmt: skip
-
-
-def case_mark_won(
-    case: UpsellCase, *, actor, via: str = "admin", amount: int | None = None, currency: str = ""
-) -> UpsellCase:
-    """The upsell was sold (staff in admin, a tenant admin in the dashboard or the API): the
-    case is won, with the amount in minor units when known, and its lead `won`. Only a case
-    whose outreach finished can be won (the transition table); another is a 409."""
-    won = _won_money(amount, currency)
-    if not can_transition(case.status, CaseStatus.WON):
-        raise IllegalTransition(
-            _("Only a case whose outreach has finished (done or failed) can be marked won; "
-              "this one is “%(status)s”.") % {"status": case.get_status_display()}
-        )  # fmt: skip
-    case_transition(
-        case, CaseStatus.WON, actor=actor, label=_decision_label(via, actor),
-        reason=str(won) if won else "", won_amount=won.amount if won else None,
-        won_currency=won.currency if won else "",
-    )  # fmt: skip
-    if case.lead_id:
-        lead_update(
-            tenant=case.tenant, actor=actor, lead_id=case.lead_id,
-            changes={"status": LeadStatus.WON},
-        )  # fmt: skip
-    return case
-
-
-def _won_money(amount, currency: str) -> Money | None:
-    """The won amount as Money (integer minor units, ISO 4217), None when not given."""
-    currency = (currency or "").strip().upper()
-    if amount is None:
-        if currency:
-            raise ValidationFailed(_("Give the amount too."), fields={"amount": [_("Required.")]})
-        return None
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise ValidationFailed(
-            _("The amount is a positive whole number of minor units (kopecks, cents)."),
-            fields={"amount": [_("A positive whole number.")]},
-        )
-    if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
-        raise ValidationFailed(
-            _("Name the currency (ISO 4217, e.g. RUB)."),
-            fields={"currency": [_("Three letters, e.g. RUB.")]},
-        )
-    return Money(amount, currency)
-
-
-def _decision_label(via: str, actor) -> str:
-    """Who moved the case, for its history: the channel, and the person's login if any."""
-    label = {"admin": "staff", "dashboard": "tenant admin", "api": "API",
-             "auto": "auto-approval"}.get(via, via)  # fmt: skip
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        label = f"{label}: {actor.get_username()}"
-    return label
