@@ -161,7 +161,7 @@ def _store_customer(tenant, period, closed, customer_id: int, *, frozen: bool) -
     if stored_digest == digest:
         return 0
     line_store.lines_delete(tenant, mine)
-    line_store.lines_write(records[customer_id].pk, rows)
+    line_store.lines_write(tenant, records[customer_id].pk, rows)
     return len(rows)
 
 
