@@ -1,5 +1,9 @@
 """The public widget submission endpoint on gunicorn (2 workers) under wrk, on 127.0.0.1.
 
+The server is the production one: the project's gunicorn.conf.py (app preloaded in the master,
+workers recycled every 10,000 ± 5,000 requests) and fastlead/wsgi.py's warmed app, with one
+extra URL for the yardstick.
+
 Figure: POST /api/public/v1/widget/{publishable_key}/leads/ — a new visitor each request
 (key lookup and rate limits in Redis, validation, identity, lead + action + timeline rows,
 CORS for the tenant's origin), committed without waiting for the WAL flush (the widget's
@@ -94,7 +98,6 @@ def server_app():
 
     django.setup()
     from django.conf import settings
-    from django.core.wsgi import get_wsgi_application
     from django.urls import include, path
 
     module = types.ModuleType("bench_widget_urls")
@@ -106,7 +109,9 @@ def server_app():
     settings.ROOT_URLCONF = module.__name__
     settings.LEADS_WIDGET_RATE_PER_IP = 10**9
     settings.LEADS_WIDGET_RATE_PER_KEY = 10**9
-    return get_wsgi_application()
+    from fastlead import wsgi  # the production app, warmed, on the URLconf above
+
+    return wsgi.application
 
 
 # --- the driver ---------------------------------------------------------------------------

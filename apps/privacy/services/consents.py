@@ -37,8 +37,12 @@ def consents_record_new(tenant_id, lead_ids, source: str) -> int:
 
 def _copy_consents_sql(tenant_id, lead_ids, processing: dict, marketing: dict, version: str):
     """One INSERT … SELECT: a processing row for each lead that consented, a marketing row
-    for each that also agreed to marketing (a UNION ALL; the texts travel typed — jsonb on
-    PostgreSQL — so the union needs no cast)."""
+    for each that also agreed to marketing (a UNION ALL over the leads read once; the texts
+    travel typed — jsonb on PostgreSQL — so the union needs no cast).
+
+    The leads are found by primary key alone and the tenant is checked after: with both in
+    one WHERE, a tenant newer than the table's statistics (estimated at one lead) had
+    PostgreSQL walk all its leads through the tenant index (6 ms at 16,000 leads)."""
     record, lead = ConsentRecord._meta, Lead._meta
 
     def prep(meta, name, value):
@@ -52,18 +56,22 @@ def _copy_consents_sql(tenant_id, lead_ids, processing: dict, marketing: dict, v
     ids = ", ".join(["%s"] * len(lead_ids))
     now = prep(record, "created_at", timezone.now())
     tenant = prep(lead, "tenant", uuid.UUID(str(tenant_id)))
-    selects, params = [], []
+    picked = (
+        f"WITH picked AS (SELECT tenant_id, id, consent_source, consent_processing, "  # noqa: S608
+        f"consent_processing_at, consent_marketing, consent_marketing_at "
+        f"FROM {lead.db_table} WHERE id IN ({ids})) "
+    )
+    selects, params = [], [*lead_ids]
     for purpose, texts in ((ConsentPurpose.PROCESSING, processing),
                            (ConsentPurpose.MARKETING, marketing)):  # fmt: skip
         given = f"consent_{purpose}"  # the lead's columns: consent_processing(_at), …
         selects.append(
             f"SELECT tenant_id, id, %s, %s, %s, %s, consent_source, "  # noqa: S608
-            f"COALESCE({given}_at, %s) FROM {lead.db_table} WHERE tenant_id = %s "
-            f"AND id IN ({ids}) AND consent_processing = %s AND {given} = %s"
+            f"COALESCE({given}_at, %s) FROM picked WHERE tenant_id = %s "
+            f"AND consent_processing = %s AND {given} = %s"
         )
-        params += [purpose, True, prep(record, "texts", texts), version, now, tenant,
-                   *lead_ids, True, True]  # fmt: skip
-    sql = f"INSERT INTO {record.db_table} ({columns}) " + " UNION ALL ".join(selects)
+        params += [purpose, True, prep(record, "texts", texts), version, now, tenant, True, True]
+    sql = picked + f"INSERT INTO {record.db_table} ({columns}) " + " UNION ALL ".join(selects)
     return sql, params
 
 
