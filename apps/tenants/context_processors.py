@@ -1,4 +1,4 @@
-from apps.tenants.selectors import memberships_for_user
+from apps.tenants.selectors import memberships_for_switcher
 
 
 def tenant_context(request) -> dict:
@@ -11,5 +11,7 @@ def tenant_context(request) -> dict:
         "current_tenant": getattr(request, "tenant", None),
         "current_membership": membership,
         "current_role": membership.role if membership else None,
-        "user_memberships": lambda: list(memberships_for_user(user).order_by("tenant__name")),
+        # Read by the middleware on tenant pages; elsewhere when a template asks.
+        "user_memberships": getattr(request, "user_memberships", None)
+        or (lambda: memberships_for_switcher(user)),
     }

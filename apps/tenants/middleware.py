@@ -1,7 +1,7 @@
 """Resolve the tenant of a dashboard URL (/t/<tenant_slug>/...) and scope the request to it."""
 
 from apps.tenants.scoping import ALL_TENANTS, reset_scope, set_scope
-from apps.tenants.selectors import membership_resolve
+from apps.tenants.selectors import membership_pick, memberships_for_switcher
 
 
 class TenantMiddleware:
@@ -11,6 +11,7 @@ class TenantMiddleware:
     def __call__(self, request):
         request.tenant = None
         request.membership = None
+        request.user_memberships = None
         # Every request starts unscoped and ends with the scope it started with.
         token = set_scope(None)
         try:
@@ -24,7 +25,9 @@ class TenantMiddleware:
             return None
         slug = view_kwargs.get("tenant_slug")
         if slug and request.user.is_authenticated:
-            enter_tenant(request, membership_resolve(request.user, slug))
+            # One read serves both the page's membership and the layout's tenant switcher.
+            request.user_memberships = memberships_for_switcher(request.user)
+            enter_tenant(request, membership_pick(request.user_memberships, slug))
         return None
 
 

@@ -20,6 +20,19 @@ def tenants_for_user(user):
     return Tenant.objects.filter(id__in=ids).order_by("name")
 
 
+def memberships_for_switcher(user) -> list[Membership]:
+    """The user's memberships by tenant name, as the tenant switcher lists them."""
+    return list(memberships_for_user(user).order_by("tenant__name"))
+
+
+def membership_pick(memberships: list[Membership], slug: str) -> Membership:
+    """The membership of the tenant with this slug among the user's; 404 when not one."""
+    for membership in memberships:
+        if membership.tenant.slug == slug:
+            return membership
+    raise ObjectNotFound()
+
+
 def membership_resolve(user, tenant_ref) -> Membership:
     """The user's membership in the tenant named by slug or id; 404 when missing or foreign."""
     if not user.is_authenticated:
