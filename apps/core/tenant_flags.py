@@ -69,8 +69,7 @@ class TenantFlag:
         if prefetch is not None and prefetch[0] == tenant_id:
             found = prefetch[1]
             if not found:
-                keys = [k for f in _FLAGS for k in (f._version_key(tenant_id), f._key(tenant_id))]
-                found.update(cache.get_many(keys))
+                found.update(cache.get_many(tenant_flag_keys(tenant_id)))
                 found["_read"] = True
         return snapshot_get(
             cache,
@@ -103,18 +102,29 @@ class TenantFlag:
         post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid)
 
 
+def tenant_flag_keys(tenant_id) -> list[str]:
+    """The cache keys of every flag of the tenant (a caller that reads them with its own in
+    one `get_many` hands the result to `tenant_flags_prefetched` as `found`)."""
+    tenant_id = str(tenant_id)
+    return [k for flag in _FLAGS for k in (flag._version_key(tenant_id), flag._key(tenant_id))]
+
+
 @contextmanager
-def tenant_flags_prefetched(tenant_id) -> Iterator[None]:
+def tenant_flags_prefetched(tenant_id, *, found=None) -> Iterator[None]:
     """Within this block the first flag read for `tenant_id` reads every flag of the tenant
-    in one `get_many`, and later reads use it (the subscribers of one event ask several).
-    A flag changed meanwhile is seen by the next block (each event's delivery is one). Inside
-    a block for the same tenant (a widget submission and the events it raises), the outer
-    block's read serves."""
+    in one `get_many` (none if the caller read `tenant_flag_keys` already: `found`), and
+    later reads use it (the subscribers of one event ask several). A flag changed meanwhile
+    is seen by the next block (each event's delivery is one). Inside a block for the same
+    tenant (a widget submission and the events it raises), the outer block's read serves."""
     current = _prefetch.get()
     if tenant_id is None or (current is not None and current[0] == str(tenant_id)):
         yield
         return
-    token = _prefetch.set((str(tenant_id), {}))
+    read = {}
+    if found is not None:
+        read = {key: found[key] for key in tenant_flag_keys(tenant_id) if key in found}
+        read["_read"] = True
+    token = _prefetch.set((str(tenant_id), read))
     try:
         yield
     finally:

@@ -29,8 +29,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from apps.core.tenant_flags import tenant_flags_prefetched
-from apps.features.selectors import entitlements_get
+from apps.core.tenant_flags import tenant_flag_keys, tenant_flags_prefetched
+from apps.features.selectors import entitlements_cache_keys, entitlements_get
 from apps.leads import public_gate as gate
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.schema import field_errors, text
@@ -44,6 +44,7 @@ from apps.leads.widget_config import (
     offered_channels,
     public_config,
     visitor_language,
+    widget_config_cache_key,
 )
 from apps.leads.widget_hooks import (
     public_config_extras,
@@ -147,13 +148,14 @@ def widget_submit(request, publishable_key: str):
         return error
     if isinstance(body, dict) and body.get(HONEYPOT):
         return JsonResponse(RECEIVED, status=201)  # a bot: look successful, store nothing
-    submission, error = _validate(body, widget)
+    found = _read_ahead(widget)
+    submission, error = _validate(body, widget, found)
     if error:
         return error
     received_key = _received_key(widget, submission)
     if received_key and cache.get(received_key):
         return JsonResponse(RECEIVED, status=201)
-    response = _store(widget, submission, _hosted_source(request, widget, submission))
+    response = _store(widget, submission, _hosted_source(request, widget, submission), found)
     if received_key and response.status_code == 201:
         cache.set(received_key, 1, RECEIVED_MEMORY_SECONDS)
     return response
@@ -165,7 +167,15 @@ def _received_key(widget: WidgetTenant, submission: WidgetSubmission) -> str | N
     return f"widget:received:{widget.tenant_id}:{submission.submission_id}"
 
 
-def _validate(body, widget: WidgetTenant):
+def _read_ahead(widget: WidgetTenant) -> dict:
+    """Everything per tenant a submission reads from the cache, in one round trip: the form's
+    settings, the entitlements (with billing's limits) and the tenant's flags."""
+    tenant_id = widget.tenant_id
+    keys = [widget_config_cache_key(tenant_id), *entitlements_cache_keys(tenant_id)]
+    return cache.get_many([*keys, *tenant_flag_keys(tenant_id)])
+
+
+def _validate(body, widget: WidgetTenant, found: dict):
     if not isinstance(body, dict):
         return None, gate.error_response("invalid", _("Send a JSON object."), 400)
     try:
@@ -181,9 +191,10 @@ def _validate(body, widget: WidgetTenant):
         ]
     if not (submission.email or submission.phone):
         fields["email"] = fields["phone"] = [_("Give an e-mail or a phone.")]
-    if submission.channel and submission.channel not in offered_channels(widget.tenant_id):
+    offered = submission.channel and offered_channels(widget.tenant_id, found=found)
+    if submission.channel and submission.channel not in offered:
         fields["channel"] = [_("Choose one of the offered channels.")]
-    for name in missing_required(widget.tenant_id, submission.model_dump()):
+    for name in missing_required(widget.tenant_id, submission.model_dump(), found=found):
         fields[name] = [_("This field is required.")]
     if fields:
         return None, gate.error_response("invalid", _("Some fields are invalid."), 400, fields)
@@ -198,13 +209,13 @@ def _hosted_source(request, widget: WidgetTenant, submission: WidgetSubmission):
     return source_token_read(submission.source_token, widget.tenant_id)
 
 
-def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted=None) -> JsonResponse:
+def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted, found: dict):
     # Only the key's tenant id is known (cached): a Tenant with just its id is all
     # ingestion needs, and saves a query on every submission.
     tenant = gate.widget_tenant(widget)
-    entitlements = entitlements_get(tenant)  # one cache round trip when warm
-    # Every per-tenant flag this submission and its events ask: one cache round trip.
-    with tenant_flags_prefetched(widget.tenant_id):
+    entitlements = entitlements_get(tenant, found=found)  # read ahead: no round trip
+    # Every per-tenant flag this submission and its events ask, read ahead.
+    with tenant_flags_prefetched(widget.tenant_id, found=found):
         if entitlements.is_blocked or submissions_refused(widget.tenant_id):
             return gate.unavailable()
         outcome = ingest_leads(

@@ -132,14 +132,21 @@ def widget_config_forget(tenant_id) -> None:
 # --- the public form ------------------------------------------------------------------------
 
 
-def _cached_config(tenant_id: str) -> dict:
-    """The saved settings the public API needs (cached until the next save)."""
-    key = CACHE_PREFIX + str(tenant_id)
-    cached = cache.get(key)
+def widget_config_cache_key(tenant_id) -> str:
+    return CACHE_PREFIX + str(tenant_id)
+
+
+def _cached_config(tenant_id: str, found=None) -> dict:
+    """The saved settings the public API needs (cached until the next save). `found`: the
+    caller read `widget_config_cache_key` with its own keys in one `get_many`."""
+    key = widget_config_cache_key(tenant_id)
+    cached = found.get(key) if found is not None else cache.get(key)
     if cached is not None:
         return cached
     cached = widget_settings_read(tenant_id)
     cache.set(key, cached, CACHE_SECONDS)
+    if found is not None:
+        found[key] = cached  # the request's later reads
     return cached
 
 
@@ -178,8 +185,8 @@ def is_open(settings: dict, now: datetime | None = None) -> bool:
     )
 
 
-def required_fields(tenant_id: str) -> list[str]:
-    settings = _cached_config(tenant_id)
+def required_fields(tenant_id: str, *, found=None) -> list[str]:
+    settings = _cached_config(tenant_id, found)
     return [n for n in WidgetConfig.FIELDS if settings[f"field_{n}"] == FieldMode.REQUIRED]
 
 
@@ -240,9 +247,9 @@ def public_config_from(settings: dict, company: str, lang: str, now=None) -> dic
     }
 
 
-def offered_channels(tenant_id: str) -> list[str]:
-    return [key for key, _label in _cached_config(tenant_id)["channel_options"]]
+def offered_channels(tenant_id: str, *, found=None) -> list[str]:
+    return [key for key, _label in _cached_config(tenant_id, found)["channel_options"]]
 
 
-def missing_required(tenant_id: str, submission: dict) -> list[str]:
-    return [name for name in required_fields(tenant_id) if not submission.get(name)]
+def missing_required(tenant_id: str, submission: dict, *, found=None) -> list[str]:
+    return [name for name in required_fields(tenant_id, found=found) if not submission.get(name)]
