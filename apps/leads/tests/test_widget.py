@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.cache import cache
+from redis import Redis
 
 from apps.leads.models import Lead, LeadAction, TimelineEntry
 from apps.leads.tests.conftest import url
@@ -287,6 +288,34 @@ def test_another_tenants_origin_is_not_allowed(client, tenant, other_tenant, pub
 def test_the_private_api_has_no_cors(admin_api, tenant):
     response = admin_api.get(url("api-leads", tenant), HTTP_ORIGIN=ORIGIN)
     assert "Access-Control-Allow-Origin" not in response
+
+
+def test_a_warm_submission_reads_the_tenants_cached_state_in_one_round_trip(
+    client, tenant, publishable_key, settings, mid_window
+):
+    settings.CACHES = {"default": redis_cache_settings()}
+    try:
+        redis_cache_empty()
+    except Exception:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    try:
+        submit(client, publishable_key, {**GOOD, "email": "warm@example.com"})  # fills them
+        commands = []
+        real = Redis.execute_command
+
+        def spy(self, *args, **kwargs):
+            commands.append(args[0])
+            return real(self, *args, **kwargs)
+
+        # when a second visitor submits
+        with mock.patch.object(Redis, "execute_command", spy):
+            response = submit(client, publishable_key, {**GOOD, "email": "next@example.com"})
+        # then the form's settings, entitlements and flags came in one MGET after the gate
+        assert response.status_code == 201
+        reads = [name for name in commands if name in ("GET", "MGET", "EVALSHA")]
+        assert reads == ["EVALSHA", "MGET"]
+    finally:
+        redis_cache_empty()
 
 
 # --- rate limits --------------------------------------------------------------------------
