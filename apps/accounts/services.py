@@ -93,7 +93,7 @@ def user_authenticate(
     inactive account, 403 when the e-mail is not confirmed yet (a new link is mailed).
     With `otp`, the code of the user's authenticator app must be valid too (a wrong one is
     a failed login: 401 `invalid_otp`; an account without an authenticator app: 400
-    `mfa_not_enabled`); a user who returns passed the second factor.
+    `mfa_not_enabled`), so a user returned for an `otp` passed the second factor.
     """
     try:
         user = get_adapter(request).authenticate(request, email=email, password=password)
