@@ -126,3 +126,15 @@ def test_no_schema_describes_itself_with_a_mixins_docstring(schema):
         if "Reject fields the serializer" in component.get("description", "")
     ]
     assert leaked == []
+
+
+def test_login_documents_the_optional_one_time_code(schema):
+    operation = schema["paths"]["/api/v1/auth/login"]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    login = schema["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert login["properties"]["otp"]["type"] == "string"
+    assert "amr" in login["properties"]["otp"]["description"]
+    assert "otp" not in login.get("required", [])
+    assert {"email", "password"} <= set(login["required"])
+    for code in ("invalid_otp", "mfa_not_enabled"):
+        assert code in operation["description"]

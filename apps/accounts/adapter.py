@@ -9,6 +9,7 @@ With Redis down the limit fails closed: attempts are counted in the database
 (`apps.accounts.login_limits`), and if that fails too the attempt is refused.
 """
 
+import contextlib
 import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -16,6 +17,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
 
@@ -61,6 +63,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 raise self.validation_error("too_many_login_attempts")
             grants.append(decision.grant)
         self._login_failed_rl_usage = _LoginAttempt(grants)
+
+    def second_factor_failed(self, request, **credentials) -> None:
+        """A wrong one-time code after the right password (the API login takes both at once)
+        counts as a failed login on the same limits, so codes cannot be guessed faster than
+        passwords; the attempt after the last allowed one is refused at the password step."""
+        with contextlib.suppress(DjangoValidationError):  # at the limit: nothing to count
+            self.pre_authenticate(request, **credentials)
 
     def _delete_login_attempts_cached_email(self, request, **credentials):
         # After a password reset (itself rate-limited) the failure counts start again.

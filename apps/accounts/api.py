@@ -28,7 +28,7 @@ from apps.accounts.serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
-from apps.accounts.tokens import RefreshToken
+from apps.accounts.tokens import RefreshToken, tokens_for
 from apps.core.api import error_responses
 from apps.core.throttling import ClientIPIdentMixin, LimiterThrottleMixin
 
@@ -51,8 +51,8 @@ class AuthAttemptThrottle(ClientIPIdentMixin, LimiterThrottleMixin, SimpleRateTh
 PUBLIC_THROTTLES = [*api_settings.DEFAULT_THROTTLE_CLASSES, AuthAttemptThrottle]
 
 
-def _tokens_response(user: User, status_code: int) -> Response:
-    refresh = RefreshToken.for_user(user)
+def _tokens_response(user: User, status_code: int, *, otp: bool = False) -> Response:
+    refresh = tokens_for(user, otp=otp)
     body = {
         "user": UserSerializer(user).data,
         "access": str(refresh.access_token),
@@ -94,7 +94,14 @@ class LoginAPI(PublicAuthAPIView):
         summary="Log in with e-mail and password",
         description="Failed attempts are limited per account and IP (shared with the web "
         "login): 429 `too_many_login_attempts`. An unconfirmed e-mail answers 403 "
-        "`email_not_verified`; bad credentials 401 `invalid_credentials`.",
+        "`email_not_verified`; bad credentials 401 `invalid_credentials`.\n\n"
+        "Two factors: send `otp`, the current code of the account's authenticator app "
+        '(TOTP), with the password. A valid code puts `amr: ["pwd", "otp"]` (RFC 8176) '
+        "into the access and refresh tokens, and refreshed tokens keep it; the staff "
+        "operations API (`/api/v1/ops/`) accepts only such tokens. A wrong code answers 401 "
+        "`invalid_otp` (no tokens; it counts as a failed login), a code for an account "
+        "without an authenticator app 400 `mfa_not_enabled`. Without `otp` the tokens carry "
+        "no `amr`, as before.",
         request=LoginSerializer,
         responses={200: AuthResponseSerializer, **error_responses(400, 401, 403, 429)},
     )
@@ -102,7 +109,8 @@ class LoginAPI(PublicAuthAPIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_authenticate(request=request._request, **serializer.validated_data)
-        return _tokens_response(user, status.HTTP_200_OK)
+        otp = "otp" in serializer.validated_data  # user_authenticate checked it
+        return _tokens_response(user, status.HTTP_200_OK, otp=otp)
 
 
 class _RefreshSerializer(TokenRefreshSerializer):

@@ -1,13 +1,12 @@
 from urllib.parse import urlencode
 
-from allauth.account.authentication import get_authentication_records
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from apps.accounts.mfa import session_mfa_verified, totp_enabled
 
 
 class UserLanguageMiddleware:
@@ -30,18 +29,6 @@ def _with_next(url_name: str, next_url: str) -> str:
     return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
 
 
-def staff_totp_enabled(user) -> bool:
-    """The staff member has an authenticator app (TOTP): what the staff console and the staff
-    ops API (apps.billing.api.StaffWithMFA) require."""
-    return is_mfa_enabled(user, [Authenticator.Type.TOTP])
-
-
-def _mfa_verified(request, user) -> bool:
-    """This session passed a second factor: allauth records it (method "mfa") when a code or
-    a recovery code is entered at login or on reauthentication."""
-    return any(r.get("method") == "mfa" for r in get_authentication_records(request, user))
-
-
 def staff_mfa_redirect(request) -> HttpResponseRedirect | None:
     """Where a request for the staff console must go first, or None to let it through."""
     prefix = reverse("admin:index")
@@ -54,7 +41,7 @@ def staff_mfa_redirect(request) -> HttpResponseRedirect | None:
     user = request.user
     if not (user.is_authenticated and user.is_staff):
         return None  # the admin itself sends them to its login (above)
-    if not staff_totp_enabled(user):
+    if not totp_enabled(user):
         messages.warning(
             request,
             _(
@@ -63,7 +50,7 @@ def staff_mfa_redirect(request) -> HttpResponseRedirect | None:
             ),
         )
         return HttpResponseRedirect(reverse("mfa_activate_totp"))
-    if not _mfa_verified(request, user):
+    if not session_mfa_verified(request, user):
         return HttpResponseRedirect(_with_next("mfa_reauthenticate", request.get_full_path()))
     return None
 

@@ -73,6 +73,17 @@ class RegisterSerializer(StrictFieldsMixin, serializers.Serializer):
 class LoginSerializer(StrictFieldsMixin, serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=16,
+        help_text=_(
+            "The current code of the account's authenticator app (TOTP), if it has one. "
+            "A valid code marks the tokens as obtained with two factors (claim `amr`: "
+            '["pwd", "otp"], kept through refreshes), which the staff operations API '
+            "requires. Without it the tokens are issued as before, from the password alone."
+        ),
+    )
 
 
 class TokenPairSerializer(serializers.Serializer):

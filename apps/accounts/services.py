@@ -21,8 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from apps.accounts.mfa import totp_code_valid, totp_enabled
 from apps.accounts.models import User
-from apps.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from apps.core.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from apps.core.events import log_event
 
 PROFILE_FIELDS = ("name", "company", "language")
@@ -77,11 +84,16 @@ def user_register(
     return user
 
 
-def user_authenticate(*, request: HttpRequest, email: str, password: str) -> User:
+def user_authenticate(
+    *, request: HttpRequest, email: str, password: str, otp: str | None = None
+) -> User:
     """Check API credentials through allauth's adapter, sharing the web login-failure limit.
 
     Raises 429 when the limit (per account and IP) is hit, 401 on bad credentials or an
     inactive account, 403 when the e-mail is not confirmed yet (a new link is mailed).
+    With `otp`, the code of the user's authenticator app must be valid too (a wrong one is
+    a failed login: 401 `invalid_otp`; an account without an authenticator app: 400
+    `mfa_not_enabled`), so a user returned for an `otp` passed the second factor.
     """
     try:
         user = get_adapter(request).authenticate(request, email=email, password=password)
@@ -101,9 +113,21 @@ def user_authenticate(*, request: HttpRequest, email: str, password: str) -> Use
             _("Confirm your e-mail address first: we have sent you a link."),
             code="email_not_verified",
         )
+    if otp is not None:
+        _second_factor_check(request, user, email=email, password=password, otp=otp)
     update_last_login(None, user)
-    log_event("user_logged_in", user_id=user.pk, via="api")
+    log_event("user_logged_in", user_id=user.pk, via="api", mfa=otp is not None)
     return user
+
+
+def _second_factor_check(request: HttpRequest, user: User, *, otp: str, **credentials) -> None:
+    if not totp_enabled(user):
+        message = _("This account has no authenticator app: sign in without a one-time code.")
+        raise ValidationFailed(message, code="mfa_not_enabled", fields={"otp": [message]})
+    if not totp_code_valid(user, otp):
+        get_adapter(request).second_factor_failed(request, **credentials)
+        message = _("Invalid one-time code: enter the current code from your authenticator app.")
+        raise ApplicationError(message, code="invalid_otp", status=401, fields={"otp": [message]})
 
 
 def email_confirm(*, request: HttpRequest, key: str) -> EmailAddress:

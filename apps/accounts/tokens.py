@@ -100,3 +100,25 @@ class RefreshToken(tokens.RefreshToken):
 
     def get_token_backend(self) -> TokenBackend:
         return key_ring()
+
+
+# How the token's owner signed in (RFC 8176 `amr`): a password and a one-time code. Only a
+# login with a valid code sets it; simplejwt copies it from the refresh token into every
+# access token made from it and keeps it in the rotated refresh token.
+AMR_CLAIM = "amr"
+AMR_PASSWORD_AND_OTP = ["pwd", "otp"]
+
+
+def tokens_for(user, *, otp: bool = False) -> RefreshToken:
+    """A new refresh token (and, through it, access tokens) for `user`; `otp=True` when the
+    login passed the one-time code of the user's authenticator app."""
+    refresh = RefreshToken.for_user(user)
+    if otp:
+        refresh[AMR_CLAIM] = AMR_PASSWORD_AND_OTP
+    return refresh
+
+
+def token_passed_otp(token) -> bool:
+    """The token was obtained with a one-time code."""
+    amr = token.get(AMR_CLAIM)
+    return isinstance(amr, list) and "otp" in amr

@@ -10,7 +10,7 @@ from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.middleware import staff_totp_enabled
+from apps.accounts.mfa import api_request_passed_mfa, totp_enabled
 from apps.billing import selectors, services
 from apps.billing.models import Plan
 from apps.billing.plan_limits import plan_limits_for_request
@@ -211,20 +211,31 @@ class PaymentListAPI(TenantAPIView):
 
 
 class StaffWithMFA(IsAdminUser):
-    """Staff whose account has an authenticator app (TOTP), as the staff console requires
-    (apps.accounts.middleware.StaffMFAMiddleware). The ops API takes a JWT, not the console's
-    session (no session can reach it), so there is no session's second factor to check: a
-    staff account that can sign in with a password alone is refused with 403 `mfa_required`.
-    Anyone else is refused exactly as before (401 without a token, 403 for non-staff)."""
+    """Staff who proved a second factor (allauth.mfa TOTP), as the staff console requires
+    (apps.accounts.middleware.StaffMFAMiddleware). The ops API takes a JWT: it must have been
+    obtained with the one-time code (`POST /api/v1/auth/login` with `otp`: claim `amr`
+    ["pwd", "otp"]); a session (were a view to take one) must have passed the second factor.
+    Owning an authenticator app is not enough: a password-only token is refused. Both
+    refusals are 403 `mfa_required`; anyone else is refused exactly as before (401 without a
+    token, 403 `permission_denied` for non-staff)."""
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        if not staff_totp_enabled(request.user):
+        if not totp_enabled(request.user):
             raise exceptions.PermissionDenied(
                 _(
                     "The operations API needs two-factor authentication. Set up an "
                     "authenticator app for this staff account, then call it again."
+                ),
+                code="mfa_required",
+            )
+        if not api_request_passed_mfa(request):
+            raise exceptions.PermissionDenied(
+                _(
+                    "The operations API needs two-factor authentication: sign in with the "
+                    "one-time code from your authenticator app (POST /api/v1/auth/login with "
+                    "`otp`) and call it with that token."
                 ),
                 code="mfa_required",
             )
@@ -235,13 +246,15 @@ OPS_ERRORS = {
     **error_responses(401),
     403: OpenApiResponse(
         ErrorSerializer,
-        description="Not staff (`permission_denied`), or a staff account without an "
-        "authenticator app (TOTP; `mfa_required`).",
+        description="Not staff (`permission_denied`); or `mfa_required`: a staff account "
+        "without an authenticator app (TOTP), or a token obtained without its one-time code.",
     ),
 }
 OPS_AUTH = (
-    "Staff only, with a JWT of a staff account that has an authenticator app (TOTP) set up, "
-    "as the staff console requires; without one: 403 `mfa_required`."
+    "Staff only, with a JWT obtained with two factors: `POST /api/v1/auth/login` with the "
+    "password and `otp`, the current code of the account's authenticator app (TOTP); the "
+    'tokens then carry `amr: ["pwd", "otp"]`, kept through refreshes. A staff account without '
+    "an authenticator app, or a token from the password alone: 403 `mfa_required`."
 )
 
 

@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from apps.accounts.tokens import tokens_for
 from apps.billing.models import (
     AccessState,
     BillingAccount,
@@ -216,10 +217,9 @@ def test_pay_now_with_nothing_overdue_says_so(tenant, admin_client_web):
 def test_the_ops_endpoints_list_due_retries_and_charge_them(
     tenant, past_due_ready, django_capture_on_commit_callbacks
 ):
-    staff = APIClient()
-    staff.force_authenticate(
-        staff_totp(UserFactory(is_staff=True)).user
-    )  # no JWT: the clock travels
+    user = staff_totp(UserFactory(is_staff=True)).user
+    staff = APIClient()  # no JWT in the header: the clock travels; a token signed in with a code
+    staff.force_authenticate(user, token=tokens_for(user, otp=True).access_token)
     _run(_day(0, 1), django_capture_on_commit_callbacks)
     with time_machine.travel(_day(1), tick=False):
         assert staff.get("/api/v1/ops/subscriptions/retries/").json() == []

@@ -16,7 +16,7 @@ from apps.payments.gateways.sandbox import SandboxGateway
 from apps.payments.models import Payment, PaymentStatus
 from conftest import api_client_for
 from tests.factories import TenantFactory, UserFactory
-from tests.staff import staff_totp
+from tests.staff import staff_mfa_api
 
 REAL_CHARGE = SandboxGateway.charge_saved
 
@@ -31,9 +31,8 @@ def _charge_url(subscription, request_id):
 
 @pytest.fixture
 def staff_api():
-    staff = UserFactory(is_staff=True)
-    staff_totp(staff)  # the ops API takes staff with an authenticator app only
-    return api_client_for(staff)
+    # the ops API takes staff who signed in with their authenticator app's code
+    return staff_mfa_api(UserFactory(is_staff=True))
 
 
 def _due(tenant, code="pro", method="sandbox_card_1") -> Subscription:
