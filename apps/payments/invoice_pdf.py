@@ -262,9 +262,16 @@ class _InvoicePDF:
 def _original_number(invoice: Invoice) -> str:
     if not invoice.payment_id:
         return ""
-    return (
+    # A kept invoice of a deleted company (no tenant) is corrected by one kept with it.
+    invoices = (
         Invoice.objects.for_tenant(invoice.tenant_id)
-        .filter(payment_id=invoice.payment_id, kind=InvoiceKind.INVOICE, refund__isnull=True)
+        if invoice.tenant_id is not None
+        else Invoice.objects.unscoped().filter(tenant__isnull=True)
+    )
+    return (
+        invoices.filter(
+            payment_id=invoice.payment_id, kind=InvoiceKind.INVOICE, refund__isnull=True
+        )
         .values_list("number", flat=True)
         .first()
         or ""
