@@ -17,6 +17,7 @@ from apps.billing.services.subscription_actions import (
 )
 from apps.core import private_files
 from apps.core.errors import ApplicationError, Conflict
+from apps.payments.invoice_pdf import invoice_pdfs_stored
 from apps.payments.services.retention import tenant_records_retain
 from apps.privacy.flags import COMPANY_CLOSED
 from apps.privacy.models import CLOSURE_GRACE, ClosureStatus, TenantClosure, TenantExport
@@ -145,6 +146,7 @@ def company_delete(closure: TenantClosure) -> None:
     personal contacts accounting does not need (apps/payments/services/retention.py). The
     platform audit row (no tenant) keeps who closed it, when, and that it is gone."""
     tenant = closure.tenant
+    files = _files_of(tenant) + invoice_pdfs_stored(tenant.pk)
     kept = tenant_records_retain(tenant.pk)
     audit_record(
         tenant=None,
@@ -159,7 +161,6 @@ def company_delete(closure: TenantClosure) -> None:
             "kept_for_accounting": kept,
         },
     )
-    files = _files_of(tenant)
     _rows_delete(tenant.pk)
     Tenant.objects.filter(pk=tenant.pk).delete()
     _forget(tenant.pk)

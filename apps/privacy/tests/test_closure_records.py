@@ -14,9 +14,10 @@ from django.utils import timezone
 from apps.billing import services
 from apps.billing.models import BillingAccount
 from apps.billing.tests.helpers import admin_client_staff, plan, start_trial  # noqa: F401
+from apps.core import private_files
 from apps.core.errors import Conflict
 from apps.core.money import Money
-from apps.payments.invoice_pdf import invoice_pdf_bytes
+from apps.payments.invoice_pdf import invoice_pdf_bytes, invoice_pdf_response, invoice_pdfs_stored
 from apps.payments.models import Invoice, Payment, PaymentEvent, PaymentStatus, Refund
 from apps.payments.services import payments as payment_steps
 from apps.payments.services.invoices import credit_note_for_refund, invoice_for_payment
@@ -113,16 +114,25 @@ def test_deleting_a_company_keeps_its_invoices_detached_with_the_buyer_and_a_dat
     assert not Payment.objects.unscoped().filter(tenant_id=tenant_id).exists()
 
 
-def test_personal_data_on_the_kept_records_is_blanked(tenant, admin_user):
+def test_personal_data_on_the_kept_records_is_blanked(
+    tenant, admin_user, django_capture_on_commit_callbacks
+):
     records = _records(tenant)
+    invoice_pdf_response(records["invoice"], "en")  # stored while the company lives
+    prefix = f"invoices/{tenant.pk}/{records['invoice'].pk}-en-"
+    (stored,) = [n for n in invoice_pdfs_stored(tenant.pk) if n.startswith(prefix)]
+    assert private_files.exists(stored)
 
-    _delete(tenant, admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        _delete(tenant, admin_user)
 
     invoice = Invoice.objects.unscoped().get(pk=records["invoice"].pk)
     payment = Payment.objects.unscoped().get(pk=records["payment"].pk)
     refund = Refund.objects.unscoped().get(pk=records["refund"].pk)
     assert invoice.buyer["email"] == ""
     assert "anna@acme.test" not in pdf_text(invoice_pdf_bytes(invoice, "en"))
+    # the PDF stored while the company lived (with the e-mail) is deleted with it
+    assert not private_files.exists(stored)
     assert payment.raw == {} and refund.raw == {}
     assert payment.receipt["email"] == "" and payment.receipt["phone"] == ""
     assert payment.receipt["items"] == [{"amount": 1}]
