@@ -347,6 +347,13 @@ BILLING_SELLER_TAX_ID = env("BILLING_SELLER_TAX_ID", default="")
 BILLING_SELLER_ADDRESS = env("BILLING_SELLER_ADDRESS", default="")
 BILLING_SELLER_EMAIL = env("BILLING_SELLER_EMAIL", default="")
 BILLING_SELLER_BANK = env("BILLING_SELLER_BANK", default="")
+# A deleted company's invoices, credit notes and the payments and refunds they record are kept
+# (detached from it) this many years after the end of the year they were issued in (402-FZ
+# art. 29: at least 5 years after the reporting year; some EU VAT rules ask up to 10), then
+# deleted by the beat (apps/payments/services/retention.py).
+BILLING_RECORDS_RETENTION_YEARS = env.int("BILLING_RECORDS_RETENTION_YEARS", default=5)
+if not 1 <= BILLING_RECORDS_RETENTION_YEARS <= 50:
+    raise ImproperlyConfigured("BILLING_RECORDS_RETENTION_YEARS must be between 1 and 50")
 
 # --- Fiscal receipts, 54-FZ (apps/payments/services/receipts.py) --------------------------
 # Sent with every RUB payment and refund through YooKassa and T-Bank. FISCAL_VAT empty: from

@@ -1,5 +1,6 @@
 """Staff console of payments: payments (with a refund action), provider events, refunds and
-invoices with their PDF. Read-only: these rows change only through the services."""
+invoices with their PDF. Read-only: these rows change only through the services. The records
+of deleted companies (no company, a "retain until" date) are listed too, with a filter."""
 
 from django.contrib import admin, messages
 from django.http import Http404
@@ -16,6 +17,23 @@ from apps.payments.services.refunds import payment_refund
 from apps.tenants.admin_base import ReadOnlyAdmin, TenantOwnedAdmin, admin_link, admin_money
 
 
+class RetainedFilter(admin.SimpleListFilter):
+    """Records kept for accounting after their company was deleted."""
+
+    title = _("kept after the company's deletion")
+    parameter_name = "retained"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(tenant__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(tenant__isnull=False)
+        return queryset
+
+
 @admin.register(Payment)
 class PaymentAdmin(TenantOwnedAdmin):
     """Read-only: payments change only through the provider flow and its webhooks."""
@@ -29,8 +47,9 @@ class PaymentAdmin(TenantOwnedAdmin):
         "status",
         "receipt_status",
         "failure_reason",
+        "retain_until",
     )
-    list_filter = ["status", "provider", "is_test", "receipt_status"]
+    list_filter = ["status", "provider", "is_test", "receipt_status", RetainedFilter]
     list_select_related = ("tenant", "plan")
 
     @admin.display(description=_("amount"), ordering="amount")
@@ -116,8 +135,9 @@ class RefundAdmin(ReadOnlyAdmin):
         "receipt_status",
         "reason",
         "payment_link",
+        "retain_until",
     )
-    list_filter = ["status", "currency"]
+    list_filter = ["status", "currency", RetainedFilter]
     search_fields = ["=id", "=provider_id", "=idempotency_key", "tenant__slug"]
     list_select_related = ("tenant", "payment")
     date_hierarchy = "created_at"
@@ -147,8 +167,16 @@ class InvoiceLineInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    tenant_list_display = ("number", "kind", "status", "issued_at", "invoice_total", "pdf_link")
-    list_filter = ["kind", "status", "currency", "language"]
+    tenant_list_display = (
+        "number",
+        "kind",
+        "status",
+        "issued_at",
+        "invoice_total",
+        "pdf_link",
+        "retain_until",
+    )
+    list_filter = ["kind", "status", "currency", "language", RetainedFilter]
     search_fields = ["=number", "=payment__id", "tenant__slug", "tenant__name"]
     date_hierarchy = "issued_at"
     inlines = [InvoiceLineInline]
@@ -171,6 +199,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
         "seller",
         "buyer",
         "language",
+        "retain_until",
         "pdf_link",
     ]
     fields = readonly_fields

@@ -49,7 +49,15 @@ def _stored_name(invoice: Invoice, language: str) -> str:
     state = f"paid-{invoice.paid_at:%Y%m%dT%H%M%S}" if invoice.paid_at else "open"
     if invoice.fiscal_receipt_status:  # drawn again once the receipt is registered
         state += f"-receipt-{invoice.fiscal_receipt_status}"
-    return f"invoices/{invoice.tenant_id}/{invoice.pk}-{language}-{state}.pdf"
+    owner = invoice.tenant_id or "kept"  # a deleted company's invoice, drawn without its e-mail
+    return f"invoices/{owner}/{invoice.pk}-{language}-{state}.pdf"
+
+
+def invoice_pdfs_stored(tenant_id) -> list[str]:
+    """The stored PDFs of the company's invoices (they print the buyer's e-mail): deleted
+    with the company, a kept invoice is drawn again without it."""
+    invoices = Invoice.objects.for_tenant(tenant_id).select_related("payment", "refund")
+    return [_stored_name(i, language) for i in invoices for language in LANGUAGES]
 
 
 def invoice_pdf_bytes(invoice: Invoice, language: str | None = None) -> bytes:
@@ -262,9 +270,16 @@ class _InvoicePDF:
 def _original_number(invoice: Invoice) -> str:
     if not invoice.payment_id:
         return ""
-    return (
+    # A kept invoice of a deleted company (no tenant) is corrected by one kept with it.
+    invoices = (
         Invoice.objects.for_tenant(invoice.tenant_id)
-        .filter(payment_id=invoice.payment_id, kind=InvoiceKind.INVOICE, refund__isnull=True)
+        if invoice.tenant_id is not None
+        else Invoice.objects.unscoped().filter(tenant__isnull=True)
+    )
+    return (
+        invoices.filter(
+            payment_id=invoice.payment_id, kind=InvoiceKind.INVOICE, refund__isnull=True
+        )
         .values_list("number", flat=True)
         .first()
         or ""

@@ -22,6 +22,25 @@ from apps.core.money import Money
 from apps.tenants.scoping import TenantOwnedModel
 
 
+def retained_tenant():
+    """The `tenant` of rows kept after their company is deleted (accounting law: the seller
+    keeps the invoices it issued and the payments they record). The company's deletion
+    detaches them (apps/payments/services/retention.py): no tenant, so no tenant's pages or
+    API see them, a `retain_until` date, the buyer's personal contacts blanked."""
+    return models.ForeignKey(
+        "tenants.Tenant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+def retain_until_field():
+    return models.DateField(
+        _("retain until"),
+        null=True,
+        blank=True,
+        help_text=_("Kept after the company was deleted, for accounting, until this date."),
+    )
+
+
 class PaymentStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     WAITING_FOR_CAPTURE = "waiting_for_capture", _("Waiting for capture")
@@ -73,6 +92,7 @@ class Payment(TenantOwnedModel, TimeStampedModel):
     idempotency key and a crash between the call and our commit loses nothing."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = retained_tenant()
     subscription = models.ForeignKey(
         "billing.Subscription",
         null=True,
@@ -115,6 +135,7 @@ class Payment(TenantOwnedModel, TimeStampedModel):
     receipt_status = models.CharField(
         _("fiscal receipt"), max_length=12, choices=ReceiptStatus.choices, blank=True, default=""
     )
+    retain_until = retain_until_field()
 
     class Meta:
         db_table = "billing_payment"
@@ -185,6 +206,7 @@ class Refund(TenantOwnedModel, TimeStampedModel):
     Written before the provider call; its id is the idempotency key."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = retained_tenant()
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = models.PositiveBigIntegerField(_("amount in minor units"))
     currency = models.CharField(_("currency"), max_length=3)
@@ -199,6 +221,7 @@ class Refund(TenantOwnedModel, TimeStampedModel):
     receipt_status = models.CharField(
         _("fiscal receipt"), max_length=12, choices=ReceiptStatus.choices, blank=True, default=""
     )
+    retain_until = retain_until_field()
 
     class Meta:
         db_table = "billing_refund"
@@ -243,8 +266,10 @@ class InvoiceSequence(models.Model):
 
 class Invoice(TenantOwnedModel, TimeStampedModel):
     """A paid payment's invoice (or a refund's credit note). Totals are signed minor units:
-    a credit note's total is negative. Seller and buyer are snapshots at issue time."""
+    a credit note's total is negative. Seller and buyer are snapshots at issue time.
+    Kept (detached from the tenant, until `retain_until`) when the company is deleted."""
 
+    tenant = retained_tenant()
     number = models.CharField(_("number"), max_length=32, unique=True)
     sequence = models.PositiveIntegerField(_("sequence number"))
     kind = models.CharField(
@@ -273,6 +298,7 @@ class Invoice(TenantOwnedModel, TimeStampedModel):
     seller = models.JSONField(_("seller"), default=dict)
     buyer = models.JSONField(_("buyer"), default=dict)
     language = models.CharField(_("language"), max_length=2, default="ru")
+    retain_until = retain_until_field()
 
     class Meta:
         db_table = "billing_invoice"

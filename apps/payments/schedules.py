@@ -9,4 +9,10 @@ SCHEDULES = (
         10,
         "billing",
     ),
+    Schedule(
+        "payments: deleted companies' invoices past their retention",
+        "apps.payments.tasks.purge_retained_records_task",
+        24 * 60,
+        "billing",
+    ),
 )

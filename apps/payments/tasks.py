@@ -4,7 +4,7 @@ billing, so queued tasks and routes keep working)."""
 from celery import shared_task
 
 from apps.payments.errors import RefundFailed
-from apps.payments.services import receipts, refunds
+from apps.payments.services import receipts, refunds, retention
 
 
 @shared_task(
@@ -53,3 +53,9 @@ def refund_complete_task(self, refund_id: str) -> str:
 def refresh_pending_receipts_task() -> int:
     """Beat: the registration of fiscal receipts the provider reports only when asked."""
     return receipts.receipts_pending_refresh()
+
+
+@shared_task(acks_late=True, ignore_result=True, time_limit=600)
+def purge_retained_records_task() -> dict:
+    """Delete deleted companies' invoices, payments and refunds kept past their date."""
+    return retention.retained_records_purge()

@@ -9,4 +9,4 @@ from apps.payments.services.receipts import check_receipt_settings
 
 def connect() -> None:
     checks.register(check_receipt_settings, "payments")
-    register_schedules(*SCHEDULES)  # fiscal receipts awaiting registration
+    register_schedules(*SCHEDULES)  # fiscal receipts, kept records past their date

@@ -68,7 +68,9 @@ def unscoped_scope():
 
 class TenantScopedQuerySet(models.QuerySet):
     def for_tenant(self, tenant: Tenant) -> TenantScopedQuerySet:
-        return self.filter(tenant=tenant)
+        # No tenant is no rows: never `tenant IS NULL`, which would match the records kept
+        # after a company was deleted (invoices and payments, apps/payments/services/retention.py).
+        return self.filter(tenant=tenant) if tenant is not None else self.none()
 
 
 class TenantScopedManager(models.Manager.from_queryset(TenantScopedQuerySet)):
@@ -112,11 +114,15 @@ class TenantScopedManager(models.Manager.from_queryset(TenantScopedQuerySet)):
         return super().get_queryset()
 
     def for_tenant(self, tenant: Tenant) -> TenantScopedQuerySet:
-        return super().get_queryset().filter(tenant=tenant)
+        return super().get_queryset().for_tenant(tenant)
 
 
 class TenantOwnedModel(models.Model):
-    """Base for every tenant-owned row: a `tenant` foreign key and the scoped manager."""
+    """Base for every tenant-owned row: a `tenant` foreign key and the scoped manager.
+
+    A model whose rows outlive their company (accounting records: invoices, payments, refunds)
+    redeclares `tenant` as nullable; a row without a tenant is in no tenant's scope and only
+    the staff console (`unscoped()`) sees it."""
 
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
 

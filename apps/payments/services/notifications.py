@@ -37,7 +37,8 @@ def _payment_by_order_ref(event: NotificationEvent) -> Payment | None:
 
 def payment_notification_process(event: NotificationEvent) -> str:
     """A verified notification: record its id first (a replay stops there), then apply it.
-    Returns "duplicate", "unknown" or "applied"; the caller answers 200 in every case."""
+    Returns "duplicate", "unknown", "retained" (a deleted company's payment, kept for
+    accounting: ignored) or "applied"; the caller answers 200 in every case."""
     with transaction.atomic():
         payment = (
             Payment.objects.unscoped()
@@ -51,6 +52,12 @@ def payment_notification_process(event: NotificationEvent) -> str:
                 "payment_notification_unknown", provider=event.provider, event_id=event.event_id
             )
             return "unknown"
+        if payment.tenant_id is None:
+            # Kept for accounting after its company was deleted: nothing to apply it to.
+            logger.warning(
+                "payment_notification_retained", provider=event.provider, event_id=event.event_id
+            )
+            return "retained"
         try:
             with transaction.atomic():
                 PaymentEvent.objects.create(

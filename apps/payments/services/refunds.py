@@ -93,6 +93,11 @@ def _refund_reserve(
     existing = Refund.objects.unscoped().filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return _same_refund(existing, payment, money)
+    if payment.tenant_id is None:
+        raise Conflict(
+            _("The payment's company was deleted: it is kept for accounting only."),
+            "payment_retained",
+        )
     if money.amount <= 0:
         raise ValidationFailed(_("The refund amount must be positive."), code="refund_amount")
     try:

@@ -17,6 +17,8 @@ from apps.billing.services.subscription_actions import (
 )
 from apps.core import private_files
 from apps.core.errors import ApplicationError, Conflict
+from apps.payments.invoice_pdf import invoice_pdfs_stored
+from apps.payments.services.retention import tenant_records_retain
 from apps.privacy.flags import COMPANY_CLOSED
 from apps.privacy.models import CLOSURE_GRACE, ClosureStatus, TenantClosure, TenantExport
 from apps.privacy.services.company_archive import tenant_files, tenant_models
@@ -138,9 +140,14 @@ def _rows_delete(tenant_id) -> None:
 
 @transaction.atomic
 def company_delete(closure: TenantClosure) -> None:
-    """Every row of the company goes (the foreign keys cascade from the tenant); the platform
-    audit row (no tenant) keeps who closed it, when, and that it is gone."""
+    """Every row of the company goes (the foreign keys cascade from the tenant), except the
+    accounting records the law makes the seller keep: its invoices and the payments and
+    refunds they record are detached first, kept until their `retain_until`, without the
+    personal contacts accounting does not need (apps/payments/services/retention.py). The
+    platform audit row (no tenant) keeps who closed it, when, and that it is gone."""
     tenant = closure.tenant
+    files = _files_of(tenant) + invoice_pdfs_stored(tenant.pk)
+    kept = tenant_records_retain(tenant.pk)
     audit_record(
         tenant=None,
         actor=None,
@@ -151,9 +158,9 @@ def company_delete(closure: TenantClosure) -> None:
             "slug": tenant.slug,
             "closed_at": closure.closed_at,
             "closed_by": closure.closed_by_id,
+            "kept_for_accounting": kept,
         },
     )
-    files = _files_of(tenant)
     _rows_delete(tenant.pk)
     Tenant.objects.filter(pk=tenant.pk).delete()
     _forget(tenant.pk)
