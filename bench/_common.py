@@ -48,10 +48,23 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    _collect_static()
     devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(devnull)
+
+
+def _collect_static() -> None:
+    """Production settings serve static files through a manifest: a fresh checkout has none
+    until `collectstatic` (which ./scripts/run does), and every page would answer 500."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    manifest = "Manifest" in settings.STORAGES["staticfiles"]["BACKEND"]
+    if manifest and not (Path(settings.STATIC_ROOT) / "staticfiles.json").is_file():
+        print("collecting static files (first run on this checkout)", flush=True)
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @dataclass(frozen=True)

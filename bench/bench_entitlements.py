@@ -76,10 +76,12 @@ def _views():
 
 
 def _install_urlconf() -> str:
-    from django.urls import path
+    """The bench views beside the project's own URLs (the middleware reverses some)."""
+    from django.urls import include, path
 
     module = types.ModuleType("bench_entitlements_urls")
     module.urlpatterns = [path(f"bench/{name}", view) for name, view in _views().items()]
+    module.urlpatterns.append(path("", include("fastlead.urls")))
     sys.modules[module.__name__] = module
     return module.__name__
 
