@@ -142,8 +142,8 @@ register(
 register(
     Tool(
         "webhooks",
-        _("Webhooks"),
-        _("Send lead and meeting events to your own systems."),
+        _("Webhooks and CRM"),
+        _("Send lead and meeting events to your own systems, and leads to amoCRM or Bitrix24."),
         (
             "integrations:index",
             "integrations:create",
