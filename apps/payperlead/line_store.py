@@ -6,6 +6,7 @@ which one customer's leads changed rewrites that customer's lines only."""
 from __future__ import annotations
 
 import hashlib
+import marshal
 
 from django.db import connection
 
@@ -88,11 +89,20 @@ def line_rows(tenant, lines: list[engine.Line]) -> list[tuple]:
     return rows
 
 
+# In a row from `line_rows` (LINE_COLUMNS less tenant and report): the moment, then its month.
+_OCCURRED_AT = LINE_COLUMNS.index("occurred_at") - 2
+
+
 def lines_digest(rows: list[tuple]) -> str:
-    """A fingerprint of the rows, equal for equal rows in the same order (one repr of the
-    whole list: its cost is a small part of the valuation's)."""
+    """A fingerprint of the rows, equal for equal rows in the same order. Serialized with
+    marshal, each moment as its POSIX timestamp (exact to the microsecond) and without the
+    month it implies: datetimes were three quarters of the cost. Equal bytes mean equal rows;
+    equal rows give equal bytes within one Python version (after an upgrade every report's
+    lines are written once more)."""
+    at = _OCCURRED_AT
+    compact = [(*row[:at], row[at].timestamp(), *row[at + 2 :]) for row in rows]
     digest = hashlib.blake2b(_DIGEST_SALT, digest_size=32)
-    digest.update(repr(rows).encode())
+    digest.update(marshal.dumps(compact))
     return digest.hexdigest()
 
 
