@@ -172,7 +172,9 @@ def _read_ahead(widget: WidgetTenant) -> dict:
     settings, the entitlements (with billing's limits) and the tenant's flags."""
     tenant_id = widget.tenant_id
     keys = [widget_config_cache_key(tenant_id), *entitlements_cache_keys(tenant_id)]
-    return cache.get_many([*keys, *tenant_flag_keys(tenant_id)])
+    # Read-only below; a copy all the same: with Redis down django-redis answers every
+    # get_many with one shared {} that a write would fill for the whole process.
+    return dict(cache.get_many([*keys, *tenant_flag_keys(tenant_id)]))
 
 
 def _validate(body, widget: WidgetTenant, found: dict):

@@ -145,8 +145,6 @@ def _cached_config(tenant_id: str, found=None) -> dict:
         return cached
     cached = widget_settings_read(tenant_id)
     cache.set(key, cached, CACHE_SECONDS)
-    if found is not None:
-        found[key] = cached  # the request's later reads
     return cached
 
 

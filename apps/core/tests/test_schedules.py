@@ -31,6 +31,12 @@ BEAT_ROWS = {
         10,
         "billing",
     ),
+    (
+        "payments: deleted companies' invoices past their retention",
+        "apps.payments.tasks.purge_retained_records_task",
+        1440,
+        "billing",
+    ),
     ("billing: trial lifecycle", "apps.billing.tasks.advance_trials_task", 5, "billing"),
     ("billing: usage periods", "apps.billing.tasks.roll_usage_periods_task", 15, "billing"),
     (

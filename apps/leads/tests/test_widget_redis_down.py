@@ -7,6 +7,7 @@ import json
 from contextlib import contextmanager
 
 import pytest
+from django.core.cache import cache
 from django.db import OperationalError, connections
 
 from apps.core.tests.test_redis_outage import warnings_logged
@@ -47,6 +48,14 @@ def test_1000_widget_submissions_with_redis_down_lose_no_lead(
     degraded = warnings_logged(caplog, "fastlead.ratelimit")
     assert outage[0]["event"] == "redis_unavailable" and len(outage) < 10
     assert degraded[0]["event"] == "ratelimit_degraded" and len(degraded) < 10
+
+
+def test_with_redis_down_a_submission_leaves_the_caches_empty_answer_empty(
+    client, publishable_key, redis_down
+):
+    # django-redis answers every failed get_many with one shared {}: nothing may write to it
+    assert submit(client, publishable_key).status_code == 201
+    assert cache.get_many(["anything"]) == {}
 
 
 def test_with_redis_down_the_widget_still_limits_each_visitor_per_process(
