@@ -165,6 +165,11 @@ class ResilientRedisCache(RedisCache):
         added = super().add(*args, **kwargs)
         return True if added is None else added  # None: the error was ignored
 
+    def get_many(self, *args, **kwargs) -> dict:
+        # While Redis is down django-redis answers every get_many with one shared {}: a
+        # caller that filled it would fill every later answer in the process.
+        return dict(super().get_many(*args, **kwargs))
+
     def clear(self) -> None:
         """Delete this cache's keys (its KEY_PREFIX) only. django-redis flushes the whole
         database, which may also hold Celery's queues (CELERY_BROKER_URL defaults to the same

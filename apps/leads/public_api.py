@@ -172,9 +172,7 @@ def _read_ahead(widget: WidgetTenant) -> dict:
     settings, the entitlements (with billing's limits) and the tenant's flags."""
     tenant_id = widget.tenant_id
     keys = [widget_config_cache_key(tenant_id), *entitlements_cache_keys(tenant_id)]
-    # Read-only below; a copy all the same: with Redis down django-redis answers every
-    # get_many with one shared {} that a write would fill for the whole process.
-    return dict(cache.get_many([*keys, *tenant_flag_keys(tenant_id)]))
+    return cache.get_many([*keys, *tenant_flag_keys(tenant_id)])
 
 
 def _validate(body, widget: WidgetTenant, found: dict):
@@ -193,8 +191,8 @@ def _validate(body, widget: WidgetTenant, found: dict):
         ]
     if not (submission.email or submission.phone):
         fields["email"] = fields["phone"] = [_("Give an e-mail or a phone.")]
-    offered = submission.channel and offered_channels(widget.tenant_id, found=found)
-    if submission.channel and submission.channel not in offered:
+    channel = submission.channel
+    if channel and channel not in offered_channels(widget.tenant_id, found=found):
         fields["channel"] = [_("Choose one of the offered channels.")]
     for name in missing_required(widget.tenant_id, submission.model_dump(), found=found):
         fields[name] = [_("This field is required.")]

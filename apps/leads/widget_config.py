@@ -126,7 +126,7 @@ def widget_config_save(
 
 def widget_config_forget(tenant_id) -> None:
     """Drop the cached public copy (after a save, an upload, a channel change)."""
-    cache.delete(CACHE_PREFIX + str(tenant_id))
+    cache.delete(widget_config_cache_key(tenant_id))
 
 
 # --- the public form ------------------------------------------------------------------------

@@ -62,6 +62,12 @@ def test_the_cache_answers_not_cached_and_drops_writes_when_redis_is_down(redis_
     assert [e["event"] for e in warnings_logged(caplog, "fastlead.outage")] == ["redis_unavailable"]
 
 
+def test_with_redis_down_each_get_many_answers_a_dict_of_its_own(redis_down):
+    first = cache.get_many(["a"])
+    first["a"] = "written by a caller"
+    assert cache.get_many(["a"]) == {}
+
+
 def test_the_breaker_skips_redis_after_a_failure_and_tries_again_later(
     redis_down, connects, settings
 ):
