@@ -21,6 +21,7 @@ from apps.analytics.rollups import (
     recent_days,
     tenant_zone,
 )
+from apps.core.cache_marks import mark_set_or_get
 from apps.leads.events import LeadsCreated, LeadStatusChanged, MeetingBooked, MeetingCanceled
 from apps.tenants.flags import tenant_time_zone
 from apps.tenants.models import Tenant
@@ -81,11 +82,13 @@ def _queue_refresh(tenant_id, lead_ids) -> None:
         logger.exception("analytics_rollup_failed", tenant_id=str(tenant_id))
 
 
-# (tenant, day) → when this process queued its recount (monotonic seconds). The recount
-# cannot start before REFRESH_DELAY_SECONDS have passed, so until shortly before then it is
-# certainly still queued and will count any lead committed now: no need to ask the cache.
-_queued_here: dict[tuple[str, str], float] = {}
-_QUEUED_HERE_SECONDS = REFRESH_DELAY_SECONDS - 1
+# (tenant, day) → until when (wall-clock seconds) a lead committed now is certainly counted
+# by the recount queued for that day: it cannot start before REFRESH_DELAY_SECONDS after it
+# was queued, and the mark in the cache says when that was (whichever process queued it), so
+# until shortly before then no process needs to ask the cache again. CLOCK_MARGIN_SECONDS
+# allows for the clocks of the web hosts and the workers to differ.
+_counted_until: dict[tuple[str, str], float] = {}
+CLOCK_MARGIN_SECONDS = 1.0
 
 
 def _tasks_run_at_once() -> bool:
@@ -95,21 +98,25 @@ def _tasks_run_at_once() -> bool:
 
 def _queue_days(tenant_id, days) -> None:
     remember = not _tasks_run_at_once()
-    now = time.monotonic()
-    if len(_queued_here) > 1000:
-        for key, at in list(_queued_here.items()):
-            if now - at >= _QUEUED_HERE_SECONDS:
-                del _queued_here[key]
+    now = time.time()
+    if len(_counted_until) > 1000:
+        for key, until in list(_counted_until.items()):
+            if until <= now:
+                del _counted_until[key]
     for day in sorted(days):
         mark = (str(tenant_id), day.isoformat())
-        if remember and now - _queued_here.get(mark, -1e9) < _QUEUED_HERE_SECONDS:
+        if remember and now < _counted_until.get(mark, 0.0):
             continue
-        if cache.add(_refresh_key(tenant_id, day.isoformat()), 1, REFRESH_DELAY_SECONDS * 60):
-            if remember:
-                _queued_here[mark] = now
+        queued_at = mark_set_or_get(
+            _refresh_key(tenant_id, day.isoformat()), now, REFRESH_DELAY_SECONDS * 60
+        )
+        if queued_at is None:
             refresh_day_task.apply_async(
                 (str(tenant_id), day.isoformat()), countdown=REFRESH_DELAY_SECONDS
             )
+            queued_at = now
+        if remember and isinstance(queued_at, float):
+            _counted_until[mark] = queued_at + REFRESH_DELAY_SECONDS - CLOCK_MARGIN_SECONDS
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -25,10 +25,11 @@ import time
 
 import structlog
 from django.conf import settings
-from django_redis.cache import RedisCache
+from django_redis.cache import RedisCache, omit_exception
 from django_redis.client import DefaultClient
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = structlog.get_logger("fastlead.outage")
@@ -164,6 +165,24 @@ class ResilientRedisCache(RedisCache):
     def add(self, *args, **kwargs):
         added = super().add(*args, **kwargs)
         return True if added is None else added  # None: the error was ignored
+
+    @omit_exception(return_value=None)
+    def set_or_get(self, key, value, timeout: float):
+        """SET … NX GET: None when this call set `key`, else the value it already had (see
+        apps/core/cache_marks.py). While Redis is down: None, as `add` says it added."""
+        client = self.client
+        redis = client.get_client(write=True)
+        try:
+            old = redis.set(
+                client.make_key(key),
+                client.encode(value),
+                nx=True,
+                get=True,
+                ex=max(1, int(timeout)),
+            )
+        except RedisError as error:  # as django-redis's own commands report it
+            raise ConnectionInterrupted(connection=redis) from error
+        return None if old is None else client.decode(old)
 
     def get_many(self, *args, **kwargs) -> dict:
         # While Redis is down django-redis answers every get_many with one shared {}: a

@@ -172,26 +172,65 @@ def test_a_new_lead_queues_its_local_day_from_the_event_without_a_query(
         assert queued.call_args.args[0] == (str(tenant.pk), "2026-03-02")
 
 
-def test_a_day_queued_by_this_process_moments_ago_skips_the_cache(tenant, monkeypatch):
-    # given a real queue (not eager): the recount waits REFRESH_DELAY_SECONDS before it starts
-    monkeypatch.setattr(tasks, "_tasks_run_at_once", lambda: False)
-    monkeypatch.setattr(tasks, "_queued_here", {})
-    clock = [1000.0]
-    monkeypatch.setattr(tasks.time, "monotonic", lambda: clock[0])
-    event = LeadsCreated(
+def _day_event(tenant) -> LeadsCreated:
+    return LeadsCreated(
         tenant_id=str(tenant.pk), source="widget", lead_ids=(1,),
         created_at=("2026-03-02T09:00:00+00:00",),
     )  # fmt: skip
+
+
+@pytest.fixture
+def real_queue(monkeypatch):
+    """A real queue (not eager): a recount waits REFRESH_DELAY_SECONDS before it starts. The
+    wall clock is `clock[0]`."""
+    monkeypatch.setattr(tasks, "_tasks_run_at_once", lambda: False)
+    monkeypatch.setattr(tasks, "_counted_until", {})
+    clock = [1_000_000.0]
+    monkeypatch.setattr(tasks.time, "time", lambda: clock[0])
+    return clock
+
+
+def test_a_day_queued_by_this_process_moments_ago_skips_the_cache(tenant, real_queue):
+    clock, event = real_queue, _day_event(tenant)
     with (
         mock.patch.object(tasks.refresh_day_task, "apply_async") as queued,
-        mock.patch.object(tasks.cache, "add", wraps=tasks.cache.add) as add,
+        mock.patch.object(tasks, "mark_set_or_get", wraps=tasks.mark_set_or_get) as asked,
     ):
         tasks.on_leads_created(event)
         clock[0] += tasks.REFRESH_DELAY_SECONDS - 2  # the recount cannot have started
         tasks.on_leads_created(event)
-        assert (queued.call_count, add.call_count) == (1, 1)
+        assert (queued.call_count, asked.call_count) == (1, 1)
         # once it may have started, the cache decides again (the task deletes its mark)
         clock[0] += 2
         tasks.cache.delete(tasks._refresh_key(str(tenant.pk), "2026-03-02"))
         tasks.on_leads_created(event)
-        assert (queued.call_count, add.call_count) == (2, 2)
+        assert (queued.call_count, asked.call_count) == (2, 2)
+
+
+def test_a_day_another_process_queued_is_asked_once_then_remembered_until_it_may_start(
+    tenant, real_queue
+):
+    # given another web process queued the day's recount 1 s ago (its mark holds that time)
+    clock, event = real_queue, _day_event(tenant)
+    key = tasks._refresh_key(str(tenant.pk), "2026-03-02")
+    tasks.cache.set(key, clock[0] - 1, 300)
+    with (
+        mock.patch.object(tasks.refresh_day_task, "apply_async") as queued,
+        mock.patch.object(tasks, "mark_set_or_get", wraps=tasks.mark_set_or_get) as asked,
+    ):
+        # when leads arrive here: the first asks the cache, the next ones do not
+        tasks.on_leads_created(event)
+        clock[0] += tasks.REFRESH_DELAY_SECONDS - tasks.CLOCK_MARGIN_SECONDS - 1.5
+        tasks.on_leads_created(event)
+        # then nothing was queued twice, and the cache was asked once
+        assert (queued.call_count, asked.call_count) == (0, 1)
+        # and past the moment that recount may start (minus the clocks' margin) it asks again
+        clock[0] += 1
+        tasks.on_leads_created(event)
+        assert (queued.call_count, asked.call_count) == (0, 2)
+        # a mark without a time (an older release's "1") is never remembered
+        tasks.cache.set(key, 1, 300)
+        clock[0] += 60
+        tasks.on_leads_created(event)
+        tasks.on_leads_created(event)
+        assert (queued.call_count, asked.call_count) == (0, 4)

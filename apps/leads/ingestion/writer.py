@@ -20,10 +20,10 @@ import json
 import zlib
 from typing import Any, NamedTuple
 
-import psycopg
 from django.db import connection
 from psycopg.types.json import Jsonb, set_json_dumps
 
+from apps.core.prepared import prepared_cursor
 from apps.leads.models import Lead, LeadAction, TimelineEntry
 
 LEAD_COLUMNS = (
@@ -186,28 +186,35 @@ def lock_and_find(
 
 
 def _lock_and_find_pg(tenant, count, refs, identities, durable, shared, also):
-    statements = [] if durable else ["SET LOCAL synchronous_commit TO off"]
+    """The statements go together in one pipeline (one round trip), each bound on the server,
+    so psycopg prepares the shapes it sees repeatedly: planning them against the leads
+    table's many indexes cost more than running them."""
     lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    statements.append(
-        f"WITH l AS MATERIALIZED (SELECT {lock}(%s)) "  # noqa: S608
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM l, generate_series(1, %s)"
+    lock_sql = (
+        f"WITH l AS MATERIALIZED (SELECT {lock}(%s::int8)) "  # noqa: S608
+        "SELECT nextval(pg_get_serial_sequence(%s::text, 'id')) FROM l, generate_series(1, %s::int)"
     )
-    params = [_lock_key(tenant), Lead._meta.db_table, count]
-    if also is not None:
-        statements.append(also[0])
-        params += also[1]
     find_sql, find_params = _find_sql(tenant, refs, identities)
-    if find_sql:
-        statements.append(find_sql)
-        params += find_params
     connection.ensure_connection()
-    with psycopg.ClientCursor(connection.connection) as cursor:
-        cursor.execute("; ".join(statements), params)
+    conn = connection.connection
+    with (
+        conn.pipeline(),
+        prepared_cursor() as ids,
+        prepared_cursor() as extra,
+        prepared_cursor() as found,
+    ):
         if not durable:
-            cursor.nextset()  # past the SET
-        reserved = [row[0] for row in cursor.fetchall()]
-        also_row = cursor.fetchone() if also is not None and cursor.nextset() else None
-        rows = cursor.fetchall() if find_sql and cursor.nextset() else []
+            ids.execute("SET LOCAL synchronous_commit TO off")
+        if shared:  # a single submission: its prepared shapes are planned once, not each time
+            ids.execute("SET LOCAL plan_cache_mode TO force_generic_plan")
+        ids.execute(lock_sql, [_lock_key(tenant), Lead._meta.db_table, count])
+        if also is not None:
+            extra.execute(*also)
+        if find_sql:
+            found.execute(find_sql, find_params)
+        reserved = [row[0] for row in ids.fetchall()]
+        also_row = extra.fetchone() if also is not None else None
+        rows = found.fetchall() if find_sql else []
     return reserved, also_row, rows
 
 
@@ -346,19 +353,6 @@ def _insert_sql(model, columns, rows, params: list) -> str:
     )
 
 
-def _client_cursor():
-    """Client-side binding on Django's connection: one round trip may carry several statements."""
-    connection.ensure_connection()
-    return psycopg.ClientCursor(connection.connection)
-
-
-def _server_cursor():
-    """Server-side binding on Django's connection: no SQL literals to compose in Python, and
-    psycopg prepares a statement it sees repeatedly (the widget's insert has one shape)."""
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
-
-
 def _insert_together(parts) -> None:
     """Several multi-row INSERTs as one statement (data-modifying CTEs): one round trip."""
     params: list = []
@@ -366,7 +360,7 @@ def _insert_together(parts) -> None:
         f"i{n} AS ({_insert_sql(model, columns, rows, params)})"
         for n, (model, columns, rows) in enumerate(parts)
     ]
-    with _server_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(f"WITH {', '.join(inserts)} SELECT 1", params)
 
 
@@ -390,7 +384,7 @@ def _insert_unless_taken(leads, actions, timeline) -> bool:
                 "WHERE EXISTS (SELECT FROM new_lead)"
                 f"{' ON CONFLICT DO NOTHING' if model is LeadAction else ''})"
             )
-    with _server_cursor() as cursor:
+    with prepared_cursor() as cursor:
         sql = f"WITH {', '.join(parts)} SELECT count(*) FROM new_lead"  # noqa: S608
         cursor.execute(sql, params)
         return cursor.fetchone()[0] == len(leads)

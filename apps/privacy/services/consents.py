@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError
+from apps.core.prepared import prepared_cursor
 from apps.leads.models import Lead, Source
 from apps.privacy.flags import WIDGET_CONSENT_TEXTS
 from apps.privacy.models import ConsentPurpose, ConsentRecord
@@ -30,7 +31,7 @@ def consents_record_new(tenant_id, lead_ids, source: str) -> int:
     else:
         processing, marketing, version = {}, {}, f"{source}: as submitted"
     sql, params = _copy_consents_sql(tenant_id, lead_ids, processing, marketing, version)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # one shape on every submission: prepared
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -53,15 +54,18 @@ def _copy_consents_sql(tenant_id, lead_ids, processing: dict, marketing: dict, v
         for name in ("tenant", "lead", "purpose", "granted", "texts", "version", "source",
                      "created_at")
     )  # fmt: skip
-    ids = ", ".join(["%s"] * len(lead_ids))
+    if connection.vendor == "postgresql":  # one shape for any number of leads
+        ids, ids_params = "id = ANY(%s)", [list(lead_ids)]
+    else:
+        ids, ids_params = f"id IN ({', '.join(['%s'] * len(lead_ids))})", [*lead_ids]
     now = prep(record, "created_at", timezone.now())
     tenant = prep(lead, "tenant", uuid.UUID(str(tenant_id)))
     picked = (
         f"WITH picked AS (SELECT tenant_id, id, consent_source, consent_processing, "  # noqa: S608
         f"consent_processing_at, consent_marketing, consent_marketing_at "
-        f"FROM {lead.db_table} WHERE id IN ({ids})) "
+        f"FROM {lead.db_table} WHERE {ids}) "
     )
-    selects, params = [], [*lead_ids]
+    selects, params = [], ids_params
     for purpose, texts in ((ConsentPurpose.PROCESSING, processing),
                            (ConsentPurpose.MARKETING, marketing)):  # fmt: skip
         given = f"consent_{purpose}"  # the lead's columns: consent_processing(_at), …
