@@ -136,6 +136,20 @@ def _widget_key() -> str:
     return publishable_key_get_or_create(tenant).key
 
 
+def _analyze() -> str:
+    """Fresh statistics on the tables a submission reads and writes, as autovacuum keeps them
+    on a production server; it is off on some bench machines (this prints which)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        autovacuum = cursor.fetchone()[0]
+        for table in ("leads_lead", "leads_leadaction", "leads_timelineentry",
+                      "privacy_consentrecord", "billing_usagemeter"):  # fmt: skip
+            cursor.execute(f"ANALYZE {table}")
+    return autovacuum
+
+
 def _start_server(port: int) -> subprocess.Popen:
     env = {**os.environ, **bench_environment(), **SERVER_ENV}
     command = [
@@ -209,6 +223,7 @@ def _cpu_main(profile: bool) -> int:
     logging.disable(logging.CRITICAL)
     client = Client()
     url = f"/api/public/v1/widget/{_widget_key()}/leads/"
+    _analyze()
 
     def widget():
         body = {"name": "Посетитель", "email": f"v-{uuid.uuid4().hex}@example.com",
@@ -272,6 +287,7 @@ def main() -> int:
     prepare_database()
     setup_django()
     key = _widget_key()
+    print(f"  autovacuum: {_analyze()} (the tables were analyzed either way)")
     port = _free_port()
     server = _start_server(port)
     yardstick_url = f"http://127.0.0.1:{port}/bench/yardstick"

@@ -18,6 +18,7 @@ most once a minute while it lasts, and one when Redis answers again.
 
 from __future__ import annotations
 
+import functools
 import socket
 import sys
 import threading
@@ -27,7 +28,9 @@ import structlog
 from django.conf import settings
 from django_redis.cache import RedisCache, omit_exception
 from django_redis.client import DefaultClient
+from django_redis.compressors.identity import IdentityCompressor
 from django_redis.exceptions import ConnectionInterrupted
+from django_redis.serializers.pickle import PickleSerializer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -147,6 +150,20 @@ class ResilientClient(DefaultClient):
         if REDIS.is_open():
             raise RedisSkipped()
         return super().get_client_with_index(write=write, tried=tried)
+
+    def decode(self, value):
+        # django-redis tries int() on every value first; a pickle (protocol 2+ starts with
+        # 0x80, never a digit) would raise and catch a ValueError per key. Only without a
+        # compressor: a compressed value could start with any byte.
+        if self._plain_pickles and isinstance(value, bytes) and value[:1] == b"\x80":
+            return self._serializer.loads(value)
+        return super().decode(value)
+
+    @functools.cached_property
+    def _plain_pickles(self) -> bool:
+        return isinstance(self._compressor, IdentityCompressor) and isinstance(
+            self._serializer, PickleSerializer
+        )
 
 
 class ResilientRedisCache(RedisCache):
