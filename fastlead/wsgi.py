@@ -1,9 +1,12 @@
+import contextlib
+import contextvars
 import os
 
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 from django.db import connections
-from django.urls import get_resolver
+from django.urls import NoReverseMatch, get_resolver, reverse
+from django.utils import translation
 from django.utils.translation import trans_real
 
 from fastlead.tracing import init_tracing
@@ -23,7 +26,25 @@ def warm_up() -> None:
     get_resolver().url_patterns  # noqa: B018 - the property imports the URLconfs
     for code, _name in settings.LANGUAGES:
         trans_real.translation(code)
+        # In a context of its own: each resolver marks "populating" in a context variable of
+        # its own (~180 with the admin's), which would otherwise stay in every request's
+        # context, and structlog walks all of them on every log line.
+        contextvars.copy_context().run(_populate_resolvers, get_resolver(), code)
     connections.close_all()
+
+
+def _populate_resolvers(resolver, language: str, namespace: str = "") -> None:
+    """Build the reverse maps of `resolver` and of every resolver under it, in `language`,
+    and the resolvers Django makes on the first reverse() of a name in each namespace (it
+    keeps them; a failed reverse builds them as well)."""
+    with translation.override(language):
+        names = [name for name in resolver.reverse_dict if isinstance(name, str)]
+        if namespace and names:
+            with contextlib.suppress(NoReverseMatch):
+                reverse(f"{namespace}:{names[0]}")
+        children = list(resolver.namespace_dict.items())
+    for name, (_prefix, child) in children:
+        _populate_resolvers(child, language, f"{namespace}:{name}" if namespace else name)
 
 
 warm_up()
