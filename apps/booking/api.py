@@ -100,7 +100,5 @@ class BookingCancelAPI(TenantAPIView):
     )
     def post(self, request, tenant_id, booking_id):
         ensure_feature(self.tenant, TOOL)
-        booking = services.booking_cancel(
-            tenant=self.tenant, actor=request.user, booking_id=booking_id
-        )
+        booking = self.service_call(services.booking_cancel, booking_id=booking_id)
         return Response(BookingSerializer(booking).data)

@@ -103,8 +103,7 @@ class PageCollectionAPI(HyroPageAPIView):
         },
     )
     def post(self, request, tenant_id):
-        data = validated(PageCreateSerializer, request)
-        page, _generation = services.page_create(tenant=self.tenant, actor=request.user, **data)
+        page, _generation = self.service_call(services.page_create, PageCreateSerializer)
         page = selectors.page_get(self.tenant, page.pk)
         return Response(
             PageDetailSerializer(_detail(self.tenant, page)).data, status=status.HTTP_202_ACCEPTED
@@ -130,14 +129,7 @@ class PageDetailAPI(HyroPageAPIView):
     )
     def patch(self, request, tenant_id, page_id):
         page = selectors.page_get(self.tenant, page_id)
-        data = validated(PageUpdateSerializer, request)
-        page = services.page_content_update(
-            tenant=self.tenant,
-            actor=request.user,
-            page=page,
-            content=data["content"],
-            version=data.get("version"),
-        )
+        page = self.service_call(services.page_content_update, PageUpdateSerializer, page=page)
         return Response(PageDetailSerializer(_detail(self.tenant, page)).data)
 
 

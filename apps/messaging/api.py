@@ -106,14 +106,7 @@ class ConversationAssignAPI(_MessagingAPI):
     )
     def post(self, request, tenant_id, conversation_id):
         conversation = selectors.conversation_get(self.tenant, conversation_id)
-        body = AssignSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.conversation_assign(
-            tenant=self.tenant,
-            actor=request.user,
-            conversation=conversation,
-            user_id=body.validated_data["user_id"],
-        )
+        self.service_call(services.conversation_assign, AssignSerializer, conversation=conversation)
         return Response(ConversationSerializer(conversation).data)
 
 

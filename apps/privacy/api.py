@@ -53,9 +53,7 @@ class LeadPersonalDataExportAPI(PrivacyAPIView):
     )
     def post(self, request, tenant_id, lead_id):
         lead = lead_get(self.tenant, lead_id)
-        data = people.lead_data_export(
-            tenant=self.tenant, lead=lead, actor=request.user, request=request
-        )
+        data = self.service_call(people.lead_data_export, lead=lead, request=request)
         body = {
             "lead_id": lead.pk,
             "generated_at": timezone.now(),
@@ -103,14 +101,7 @@ class LeadConsentWithdrawAPI(PrivacyAPIView):
     )
     def post(self, request, tenant_id, lead_id):
         lead = lead_get(self.tenant, lead_id)
-        data = validated(WithdrawSerializer, request)
-        consents.consent_withdraw(
-            tenant=self.tenant,
-            lead=lead,
-            actor=request.user,
-            purposes=data.get("purposes"),
-            request=request,
-        )
+        self.service_call(consents.consent_withdraw, WithdrawSerializer, lead=lead, request=request)
         body = {
             "lead_id": lead.pk,
             "processing_refused": bool(consents.processing_refused(self.tenant.pk, [lead.pk])),
@@ -136,9 +127,8 @@ class RetentionAPI(PrivacyAPIView):
         responses={200: RetentionSerializer, **error_responses(400, 401, 403, 404)},
     )
     def put(self, request, tenant_id):
-        data = validated(RetentionSerializer, request)
-        settings = retention.retention_update(
-            tenant=self.tenant, actor=request.user, request=request, **data
+        settings = self.service_call(
+            retention.retention_update, RetentionSerializer, request=request
         )
         return Response(RetentionSerializer(settings).data)
 
@@ -161,9 +151,7 @@ class CompanyExportCollectionAPI(PrivacyAPIView):
         responses={202: CompanyExportSerializer, **error_responses(401, 403, 404, 409)},
     )
     def post(self, request, tenant_id):
-        export = company_export.company_export_request(
-            tenant=self.tenant, actor=request.user, request=request
-        )
+        export = self.service_call(company_export.company_export_request, request=request)
         export.refresh_from_db()
         return Response(CompanyExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
 

@@ -131,7 +131,7 @@ class InvitationDetailAPI(TenantAPIView):
     )
     def delete(self, request, tenant_id, invitation_id):
         invitation = selectors.invitation_get(self.tenant, invitation_id)
-        services.invitation_revoke(tenant=self.tenant, actor=request.user, invitation=invitation)
+        self.service_call(services.invitation_revoke, invitation=invitation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -166,11 +166,8 @@ class MemberDetailAPI(TenantAPIView):
         responses={204: None, **error_responses(401, 403, 404, 409)},
     )
     def delete(self, request, tenant_id, user_id):
-        services.membership_remove(
-            tenant=self.tenant,
-            actor=request.user,
-            membership=selectors.member_get(self.tenant, user_id),
-        )
+        membership = selectors.member_get(self.tenant, user_id)
+        self.service_call(services.membership_remove, membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

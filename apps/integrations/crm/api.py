@@ -115,10 +115,10 @@ def backfill_data(tenant, backfill) -> dict:
         **{k: progress[k] for k in ("total", "done", "pushed", "skipped", "failed", "retrying")},
         "next_retry_at": progress["next_retry_at"],
         "id": backfill.pk,
-        "state": backfill.state,
+        "state": progress["state"],
         "since": backfill.since,
         "started_at": backfill.created_at,
-        "finished_at": backfill.finished_at,
+        "finished_at": progress["finished_at"],
         "failures": [
             {"lead_id": job.link.lead_id, "reason": job.error_text} for job in progress["failures"]
         ],

@@ -9,6 +9,10 @@ possible. Progress is counted from the jobs. States move forward only: preparing
 reason wait for their next try, up to ~17.5 h away) -> done (every job finished). Only a
 preparing or running backfill blocks a new one: a new one chooses unlinked leads only, so the
 leads still waiting for a retry are not sent twice (their link exists, with its job).
+
+The state is stored where the work happens: after each job ran (its task), after preparing,
+before a new start, and by the recovery beat. Readers (the page, the API) never write: they
+show the state the jobs prove (backfill_state), stored or not yet.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from apps.integrations.crm.models import (
@@ -50,8 +54,9 @@ def leads_unlinked(tenant, connection: CrmConnection, since=None) -> QuerySet:
 
 
 def backfill_active(tenant, connection: CrmConnection) -> CrmBackfill | None:
-    """The connection's backfill still sending (preparing or running), brought up to date: one
-    that has just tried its last lead (waiting for retries, or done) is not."""
+    """The connection's backfill still sending (preparing or running), its state stored up to
+    date first (for backfill_start, a write): one that has just tried its last lead (waiting
+    for retries, or done) is not, and no longer holds the one-sending constraint."""
     backfill = (
         CrmBackfill.objects.for_tenant(tenant)
         .filter(connection=connection, state__in=BACKFILL_SENDING)
@@ -63,12 +68,10 @@ def backfill_active(tenant, connection: CrmConnection) -> CrmBackfill | None:
 
 
 def backfill_last(tenant, connection: CrmConnection | None) -> CrmBackfill | None:
+    """The connection's latest backfill as stored (a read: backfill_progress shows its state)."""
     if connection is None:
         return None
-    backfill = CrmBackfill.objects.for_tenant(tenant).filter(connection=connection).first()
-    if backfill is not None and backfill.finished_at is None:
-        backfill_refresh(tenant, backfill)
-    return backfill
+    return CrmBackfill.objects.for_tenant(tenant).filter(connection=connection).first()
 
 
 def backfill_prepare(tenant, backfill_id: int) -> list[int]:
@@ -151,16 +154,27 @@ def backfill_counts(tenant, backfill: CrmBackfill) -> dict[str, int]:
     return counts
 
 
+def backfill_state(backfill: CrmBackfill, counts: dict[str, int]) -> str:
+    """The state its jobs prove (nothing written): waiting_retry once every lead was tried and
+    only retries remain, done once every job is finished; never backwards."""
+    if backfill.state not in (BackfillState.RUNNING, BackfillState.WAITING_RETRY):
+        return backfill.state
+    if counts["waiting"]:
+        return backfill.state
+    return BackfillState.WAITING_RETRY if counts["retrying"] else BackfillState.DONE
+
+
 def backfill_refresh(tenant, backfill: CrmBackfill) -> None:
-    """Move it forward from its jobs (each step once: a conditional update): waiting_retry
-    once every lead was tried and only retries remain, done once every job is finished."""
+    """Store the state its jobs reached (each step once: a conditional update); the finish is
+    audited. For the work's side only (tasks, services), never for a reader."""
     if backfill.state not in (BackfillState.RUNNING, BackfillState.WAITING_RETRY):
         return
     counts = backfill_counts(tenant, backfill)
-    if counts["waiting"]:
+    state = backfill_state(backfill, counts)
+    if state == backfill.state:
         return
     rows = CrmBackfill.objects.for_tenant(tenant).filter(pk=backfill.pk)
-    if counts["retrying"]:
+    if state == BackfillState.WAITING_RETRY:
         rows.filter(state=BackfillState.RUNNING).update(state=BackfillState.WAITING_RETRY)
         backfill.state = BackfillState.WAITING_RETRY
         return
@@ -180,12 +194,13 @@ def backfill_refresh(tenant, backfill: CrmBackfill) -> None:
 
 
 def backfill_progress(tenant, backfill: CrmBackfill | None) -> dict | None:
-    """What the page and the API show: N of M, the outcome counts, the leads waiting for a
-    retry and when the next one is due, and the reasons of the failures (the jobs' own
-    errors, as in the sync log)."""
+    """What the page and the API show (a read: nothing is written): the state its jobs prove,
+    N of M, the outcome counts, the leads waiting for a retry and when the next one is due,
+    and the reasons of the failures (the jobs' own errors, as in the sync log)."""
     if backfill is None:
         return None
     counts = backfill_counts(tenant, backfill)  # live: a failed job retried later counts
+    state = backfill_state(backfill, counts)
     jobs = CrmSyncJob.objects.for_tenant(tenant).filter(backfill=backfill)
     failures = jobs.filter(status=JobStatus.FAILED).select_related("link").order_by("pk")[:10]
     next_retry = None
@@ -194,15 +209,25 @@ def backfill_progress(tenant, backfill: CrmBackfill | None) -> dict | None:
         next_retry = unfinished.aggregate(at=Min("next_attempt_at"))["at"]
     return {
         "backfill": backfill,
+        "state": state,
+        "state_label": BackfillState(state).label,
         "total": backfill.total,
         "percent": round(100 * counts["done"] / backfill.total) if backfill.total else 100,
-        "sending": backfill.state in BACKFILL_SENDING,
-        "waiting_retry": backfill.state == BackfillState.WAITING_RETRY,
-        "finished": backfill.finished_at is not None,
+        "sending": state in BACKFILL_SENDING,
+        "waiting_retry": state == BackfillState.WAITING_RETRY,
+        "finished": state == BackfillState.DONE,
+        "finished_at": _finished_at(backfill, state, jobs),
         "next_retry_at": next_retry,
         "failures": list(failures),
         **counts,
     }
+
+
+def _finished_at(backfill: CrmBackfill, state: str, jobs: QuerySet):
+    """When it finished: as stored, or (done but not stored yet) when its last job did."""
+    if backfill.finished_at is not None or state != BackfillState.DONE:
+        return backfill.finished_at
+    return jobs.aggregate(at=Max("finished_at"))["at"]
 
 
 def backfill_job_finished(tenant, job_id: int) -> None:
@@ -214,9 +239,23 @@ def backfill_job_finished(tenant, job_id: int) -> None:
         .first()
     )
     if backfill_id:
-        backfill = CrmBackfill.objects.for_tenant(tenant).filter(pk=backfill_id).first()
-        if backfill is not None:
-            backfill_refresh(tenant, backfill)
+        backfill_settle(tenant, backfill_id)
+
+
+def backfill_settle(tenant, backfill_id: int) -> None:
+    """Store the state the backfill's jobs reached (a task's step)."""
+    backfill = CrmBackfill.objects.for_tenant(tenant).filter(pk=backfill_id).first()
+    if backfill is not None:
+        backfill_refresh(tenant, backfill)
+
+
+def backfills_unsettled() -> list[tuple[str, int]]:
+    """Backfills sending or waiting for retries (beat): their state is stored again from their
+    jobs, for the jobs that ended with no task run to say so (a lead deleted with its job)."""
+    rows = CrmBackfill.objects.unscoped().filter(
+        state__in=(BackfillState.RUNNING, BackfillState.WAITING_RETRY)
+    )
+    return [(str(tenant_id), pk) for tenant_id, pk in rows.values_list("tenant_id", "pk")]
 
 
 def backfills_stalled(now=None) -> list[tuple[str, int]]:

@@ -8,7 +8,9 @@ from celery import shared_task
 from apps.integrations.crm.backfill import (
     backfill_job_finished,
     backfill_prepare,
+    backfill_settle,
     backfills_stalled,
+    backfills_unsettled,
 )
 from apps.integrations.crm.sync import job_run, jobs_due, jobs_recover_abandoned
 from apps.tenants.tasking import tenant_task
@@ -35,6 +37,12 @@ def prepare_crm_backfill_task(tenant, backfill_id: int) -> int:
     return len(ids)
 
 
+@tenant_task(acks_late=True, ignore_result=True)
+def settle_crm_backfill_task(tenant, backfill_id: int) -> None:
+    """Store the state a backfill's jobs reached (safe twice: each step is made once)."""
+    backfill_settle(tenant, backfill_id)
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def dispatch_crm_jobs_task() -> int:
     """Queue every due job: retries whose time has come (beat, every minute)."""
@@ -46,8 +54,10 @@ def dispatch_crm_jobs_task() -> int:
 
 @shared_task(acks_late=True, ignore_result=True)
 def recover_crm_jobs_task() -> int:
-    """Jobs left `running` by a dead worker are pending again, and a backfill whose preparing
-    task was lost is prepared again (beat)."""
+    """Jobs left `running` by a dead worker are pending again, a backfill whose preparing
+    task was lost is prepared again, and the unfinished ones store their state (beat)."""
     for tenant_id, backfill_id in backfills_stalled():
         prepare_crm_backfill_task.delay(tenant_id, backfill_id)
+    for tenant_id, backfill_id in backfills_unsettled():
+        settle_crm_backfill_task.delay(tenant_id, backfill_id)
     return jobs_recover_abandoned()

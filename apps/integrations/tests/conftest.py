@@ -9,6 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from apps.billing.tests.helpers import private_cache, subscribe  # noqa: F401 (fixture)
+from apps.integrations.tests.backfill_helpers import (  # noqa: F401 (fixtures of the backfill tests)
+    connected,
+    old_leads,
+)
 from apps.integrations.tests.crm_helpers import (  # noqa: F401 (fixtures of the CRM tests)
     amo,
     amo_tenant,

@@ -24,6 +24,14 @@ from apps.integrations.crm.models import (
     JobStatus,
 )
 from apps.integrations.crm.tasks import recover_crm_jobs_task, sync_crm_job_task
+from apps.integrations.tests.backfill_helpers import (
+    backfill_api,
+    backfill_row,
+    backfill_waiting_retry,
+    crm_url,
+    leads_before,
+    start_backfill,
+)
 from apps.integrations.tests.crm_helpers import amo_connect, jobs, run_due
 from apps.leads.ingestion import ingest_leads
 from apps.leads.models import Lead
@@ -40,54 +48,8 @@ def _english(english_ui):
     """The assertions read the English source strings."""
 
 
-def _leads(tenant, *emails) -> list[int]:
-    """Leads made before any CRM is connected: no link, no job."""
-    items = [{"email": email, "name": email.split("@")[0]} for email in emails]
-    with tenant_scope(tenant):
-        result = ingest_leads(tenant=tenant, items=items, source="api")
-    return [row.lead_id for row in result.results]
-
-
-@pytest.fixture
-def old_leads(on_business):
-    return _leads(on_business, "a@example.com", "b@example.com", "c@example.com")
-
-
-@pytest.fixture
-def connected(old_leads, on_business, amo):
-    amo_connect(on_business, amo)
-    return on_business
-
-
-def _start(tenant, capture, *, actor=None, since=None, execute=True) -> CrmBackfill:
-    with capture(execute=execute), tenant_scope(tenant):
-        return services.backfill_start(tenant=tenant, actor=actor, since=since)
-
-
-def _backfill(tenant, pk=None) -> CrmBackfill:
-    with tenant_scope(tenant):
-        rows = CrmBackfill.objects.for_tenant(tenant)
-        return rows.get(pk=pk) if pk else rows.get()
-
-
-def _waiting_retry(tenant, capture, amo, **start) -> CrmBackfill:
-    """A backfill whose first lead met a passing CRM error (503): the others are sent, that
-    one waits for its retry (a minute away, then longer)."""
-    amo.fail(times=1, status=503)
-    backfill = _start(tenant, capture, **start)
-    return _backfill(tenant, backfill.pk)
-
-
 def _markers(fake) -> set[str]:
     return {deal["name"].rsplit(" · ", 1)[1] for deal in fake.leads.values()}
-
-
-def _url(tenant, *rest) -> str:
-    return "/".join([f"/t/{tenant.slug}/crm", *map(str, rest)]) + "/"
-
-
-def _api(tenant) -> str:
-    return f"/api/v1/tenants/{tenant.pk}/crm/backfill/"
 
 
 # --- the service, end to end over HTTP ----------------------------------------------------
@@ -100,7 +62,7 @@ def test_existing_leads_become_deals_once_and_the_start_is_audited(
     assert amo.leads == {}
 
     # when
-    _start(connected, django_capture_on_commit_callbacks, actor=admin_user)
+    start_backfill(connected, django_capture_on_commit_callbacks, actor=admin_user)
 
     # then: one deal each, named with our reference, and the links hold the deal ids
     assert _markers(amo) == {f"FL-{pk}" for pk in old_leads}
@@ -108,7 +70,7 @@ def test_existing_leads_become_deals_once_and_the_start_is_audited(
     with tenant_scope(connected):
         links = CrmLeadLink.objects.for_tenant(connected).filter(lead_id__in=old_leads)
         assert all(link.deal_id for link in links) and links.count() == 3
-    backfill = _backfill(connected)
+    backfill = backfill_row(connected)
     assert backfill.state == BackfillState.DONE and backfill.finished_at is not None
     assert (backfill.total, backfill.result) == (3, {"pushed": 3, "skipped": 0, "failed": 0})
     assert backfill.started_by == admin_user
@@ -127,13 +89,13 @@ def test_a_lead_already_in_the_crm_is_not_sent_again_and_pressing_again_sends_no
     assert len(amo.leads) == 1
 
     # when: the backfill, then the button once more
-    _start(connected, django_capture_on_commit_callbacks)
+    start_backfill(connected, django_capture_on_commit_callbacks)
     with pytest.raises(Conflict) as again:
-        _start(connected, django_capture_on_commit_callbacks)
+        start_backfill(connected, django_capture_on_commit_callbacks)
 
     # then: the three old leads only, each once; the second press is refused, nothing sent
     assert len(amo.leads) == 4 and len(amo.calls("/api/v4/leads/complex")) == 4
-    assert _backfill(connected).total == 3
+    assert backfill_row(connected).total == 3
     assert again.value.code == "nothing_to_send"
     assert "in the CRM already" in again.value.message
 
@@ -142,13 +104,13 @@ def test_a_second_backfill_while_one_runs_is_refused_with_its_progress(
     connected, django_capture_on_commit_callbacks
 ):
     # given: a backfill whose jobs are made but not run yet
-    first = _start(connected, django_capture_on_commit_callbacks, execute=False)
+    first = start_backfill(connected, django_capture_on_commit_callbacks, execute=False)
     with tenant_scope(connected):
         backfill_prepare(connected, first.pk)
 
     # when
     with pytest.raises(Conflict) as refused:
-        _start(connected, django_capture_on_commit_callbacks)
+        start_backfill(connected, django_capture_on_commit_callbacks)
 
     # then
     assert refused.value.code == "backfill_running" and refused.value.status_code == 409
@@ -161,7 +123,7 @@ def test_the_database_keeps_one_running_backfill_per_connection(
     connected, django_capture_on_commit_callbacks
 ):
     """Two admins pressing at the same moment: the partial unique constraint decides."""
-    _start(connected, django_capture_on_commit_callbacks, execute=False)
+    start_backfill(connected, django_capture_on_commit_callbacks, execute=False)
     with tenant_scope(connected):
         connection = CrmConnection.objects.for_tenant(connected).get()
         with pytest.raises(IntegrityError), transaction.atomic():
@@ -172,7 +134,7 @@ def test_a_backfill_with_only_retries_left_waits_for_them_then_finishes(
     connected, old_leads, amo, django_capture_on_commit_callbacks
 ):
     # given / when: the first lead meets a passing error, the two others are sent
-    backfill = _waiting_retry(connected, django_capture_on_commit_callbacks, amo)
+    backfill = backfill_waiting_retry(connected, django_capture_on_commit_callbacks, amo)
 
     # then: not sending any more, not finished either
     assert backfill.state == BackfillState.WAITING_RETRY and backfill.finished_at is None
@@ -185,7 +147,7 @@ def test_a_backfill_with_only_retries_left_waits_for_them_then_finishes(
     run_due(connected)
 
     # then
-    backfill = _backfill(connected)
+    backfill = backfill_row(connected)
     assert backfill.state == BackfillState.DONE and backfill.finished_at is not None
     assert backfill.result == {"pushed": 3, "skipped": 0, "failed": 0}
     assert _markers(amo) == {f"FL-{pk}" for pk in old_leads} and len(amo.leads) == 3
@@ -200,27 +162,27 @@ def test_a_new_backfill_may_start_while_one_waits_for_retries_and_sends_no_lead_
             created_at=timezone.now() - timedelta(days=30)
         )
     week = timezone.now() - timedelta(days=7)
-    first = _waiting_retry(connected, django_capture_on_commit_callbacks, amo, since=week)
+    first = backfill_waiting_retry(connected, django_capture_on_commit_callbacks, amo, since=week)
     assert first.state == BackfillState.WAITING_RETRY
 
     # when: all leads
-    second = _start(connected, django_capture_on_commit_callbacks)
+    second = start_backfill(connected, django_capture_on_commit_callbacks)
 
     # then: only the month-old lead is chosen; the waiting one keeps its single job
-    assert _backfill(connected, second.pk).total == 1
+    assert backfill_row(connected, second.pk).total == 1
     run_due(connected)
     assert _markers(amo) == {f"FL-{pk}" for pk in old_leads} and len(amo.leads) == 3
     assert len(jobs(connected)) == 3
-    assert {_backfill(connected, b.pk).state for b in (first, second)} == {BackfillState.DONE}
+    assert {backfill_row(connected, b.pk).state for b in (first, second)} == {BackfillState.DONE}
 
 
 def test_leads_waiting_for_their_retry_are_not_chosen_again(
     connected, amo, django_capture_on_commit_callbacks
 ):
-    _waiting_retry(connected, django_capture_on_commit_callbacks, amo)
+    backfill_waiting_retry(connected, django_capture_on_commit_callbacks, amo)
 
     with pytest.raises(Conflict) as refused:
-        _start(connected, django_capture_on_commit_callbacks)
+        start_backfill(connected, django_capture_on_commit_callbacks)
 
     assert refused.value.code == "nothing_to_send"
     assert "waiting for a retry" in refused.value.message
@@ -232,7 +194,7 @@ def test_push_jobs_are_idempotent_per_lead_a_second_job_makes_no_second_deal(
     """Whatever makes a second push job for a lead whose backfill job waits for its retry (a
     new-lead event delivered twice, a retry pressed): one deal, found by its link."""
     # given
-    backfill = _waiting_retry(connected, django_capture_on_commit_callbacks, amo)
+    backfill = backfill_waiting_retry(connected, django_capture_on_commit_callbacks, amo)
     [waiting] = [job for job in jobs(connected) if job.status == JobStatus.PENDING]
     with tenant_scope(connected):
         lead_id = CrmLeadLink.objects.for_tenant(connected).get(pk=waiting.link_id).lead_id
@@ -246,13 +208,13 @@ def test_push_jobs_are_idempotent_per_lead_a_second_job_makes_no_second_deal(
     assert _markers(amo) == {f"FL-{pk}" for pk in old_leads} and len(amo.leads) == 3
     assert len(amo.calls("/api/v4/leads/complex")) == 3
     assert {job.status for job in jobs(connected)} <= {JobStatus.DONE, JobStatus.SKIPPED}
-    assert _backfill(connected, backfill.pk).state == BackfillState.DONE
+    assert backfill_row(connected, backfill.pk).state == BackfillState.DONE
 
 
 def test_the_database_lets_a_new_backfill_start_beside_one_waiting_for_retries(
     connected, django_capture_on_commit_callbacks
 ):
-    first = _start(connected, django_capture_on_commit_callbacks, execute=False)
+    first = start_backfill(connected, django_capture_on_commit_callbacks, execute=False)
     CrmBackfill.objects.unscoped().filter(pk=first.pk).update(state=BackfillState.WAITING_RETRY)
     with tenant_scope(connected):
         connection = CrmConnection.objects.for_tenant(connected).get()
@@ -265,9 +227,9 @@ def test_a_backfill_whose_task_was_lost_is_prepared_again_by_the_beat(
     connected, amo, django_capture_on_commit_callbacks
 ):
     # given: started, but its task never ran (lost with the broker's message)
-    backfill = _start(connected, django_capture_on_commit_callbacks, execute=False)
+    backfill = start_backfill(connected, django_capture_on_commit_callbacks, execute=False)
     recover_crm_jobs_task.delay()
-    assert _backfill(connected).state == BackfillState.PREPARING  # not stalled yet
+    assert backfill_row(connected).state == BackfillState.PREPARING  # not stalled yet
 
     # when: eleven minutes later
     CrmBackfill.objects.unscoped().filter(pk=backfill.pk).update(
@@ -276,7 +238,7 @@ def test_a_backfill_whose_task_was_lost_is_prepared_again_by_the_beat(
     recover_crm_jobs_task.delay()
 
     # then
-    assert _backfill(connected).state == BackfillState.DONE and len(amo.leads) == 3
+    assert backfill_row(connected).state == BackfillState.DONE and len(amo.leads) == 3
 
 
 def test_since_a_date_sends_only_the_leads_created_from_that_day(
@@ -289,7 +251,8 @@ def test_since_a_date_sends_only_the_leads_created_from_that_day(
         )
 
     # when
-    _start(connected, django_capture_on_commit_callbacks, since=timezone.now() - timedelta(days=7))
+    week = timezone.now() - timedelta(days=7)
+    start_backfill(connected, django_capture_on_commit_callbacks, since=week)
 
     # then
     assert _markers(amo) == {f"FL-{pk}" for pk in old_leads[1:]}
@@ -300,9 +263,9 @@ def test_a_refused_lead_is_counted_failed_with_the_crms_reason(
 ):
     amo.fail(times=1, status=400)  # a permanent refusal of the first lead
 
-    _start(connected, django_capture_on_commit_callbacks)
+    start_backfill(connected, django_capture_on_commit_callbacks)
 
-    backfill = _backfill(connected)
+    backfill = backfill_row(connected)
     assert backfill.state == BackfillState.DONE
     assert backfill.result == {"pushed": 2, "skipped": 0, "failed": 1}
     [failed] = [job for job in jobs(connected) if job.status == JobStatus.FAILED]
@@ -312,16 +275,16 @@ def test_a_refused_lead_is_counted_failed_with_the_crms_reason(
 def test_bitrix24_existing_leads_become_deals(
     on_business, bitrix, django_capture_on_commit_callbacks
 ):
-    old = _leads(on_business, "x@example.com", "y@example.com")
+    old = leads_before(on_business, "x@example.com", "y@example.com")
     with tenant_scope(on_business):
         services.bitrix24_connect(tenant=on_business, actor=None, webhook_url=bitrix.webhook_url)
 
-    _start(on_business, django_capture_on_commit_callbacks)
+    start_backfill(on_business, django_capture_on_commit_callbacks)
 
     assert sorted(deal["ORIGIN_ID"] for deal in bitrix.deals.values()) == sorted(
         f"FL-{pk}" for pk in old
     )
-    assert _backfill(on_business).result["pushed"] == 2
+    assert backfill_row(on_business).result["pushed"] == 2
 
 
 def test_another_companys_leads_are_never_sent(
@@ -329,11 +292,11 @@ def test_another_companys_leads_are_never_sent(
 ):
     # given: another company with its own old leads, connected to the same amoCRM account
     subscribe(other_tenant, "business")
-    foreign = _leads(other_tenant, "z@example.com")
+    foreign = leads_before(other_tenant, "z@example.com")
     amo_connect(other_tenant, amo)
 
     # when: our company sends its existing leads
-    _start(connected, django_capture_on_commit_callbacks)
+    start_backfill(connected, django_capture_on_commit_callbacks)
 
     # then: ours only; theirs has no link and no job
     assert _markers(amo) == {f"FL-{pk}" for pk in old_leads}
@@ -349,58 +312,58 @@ def test_the_page_starts_it_and_polls_the_progress_n_of_m(
     admin_client_web, connected, django_capture_on_commit_callbacks
 ):
     web, tenant = admin_client_web, connected
-    page = web.get(_url(tenant)).content.decode()
-    assert "Send existing leads to the CRM" in page and _url(tenant, "backfill") in page
+    page = web.get(crm_url(tenant)).content.decode()
+    assert "Send existing leads to the CRM" in page and crm_url(tenant, "backfill") in page
 
     # when: pressed; the worker made the jobs but has not run them yet
     with django_capture_on_commit_callbacks(execute=False):
-        started = web.post(_url(tenant, "backfill"), {"scope": "all"}, **HX)
+        started = web.post(crm_url(tenant, "backfill"), {"scope": "all"}, **HX)
     assert started.status_code == 200
     assert "Sending the existing leads" in started.content.decode()
-    backfill = _backfill(tenant)
+    backfill = backfill_row(tenant)
     with tenant_scope(tenant):
         backfill_prepare(tenant, backfill.pk)
 
     # then: 0 of 3, polling, no second button
-    card = web.get(_url(tenant, "backfill"), **HX).content.decode()
+    card = web.get(crm_url(tenant, "backfill"), **HX).content.decode()
     assert "0 of 3 leads processed" in card and 'hx-trigger="every 2s"' in card
     assert "Send existing leads</button>" not in card
-    again = web.post(_url(tenant, "backfill"), {"scope": "all"}, **HX)
+    again = web.post(crm_url(tenant, "backfill"), {"scope": "all"}, **HX)
     assert again.status_code == 409 and "being sent already" in again.content.decode()
 
     # one job runs: 1 of 3
     first = jobs(tenant)[0]
     sync_crm_job_task.delay(str(tenant.pk), first.pk)
-    assert "1 of 3 leads processed" in web.get(_url(tenant, "backfill"), **HX).content.decode()
+    assert "1 of 3 leads processed" in web.get(crm_url(tenant, "backfill"), **HX).content.decode()
 
     # all run: 3 of 3, finished, polling stops
     for job in jobs(tenant)[1:]:
         sync_crm_job_task.delay(str(tenant.pk), job.pk)
-    done = web.get(_url(tenant, "backfill"), **HX).content.decode()
+    done = web.get(crm_url(tenant, "backfill"), **HX).content.decode()
     assert "3 of 3 leads processed" in done and "every 2s" not in done and "Finished" in done
     assert 'data-count="pushed">3<' in done
-    assert "existing lead" in web.get(_url(tenant, "log"), **HX).content.decode()
+    assert "existing lead" in web.get(crm_url(tenant, "log"), **HX).content.decode()
 
 
 def test_the_page_shows_a_backfill_waiting_for_retries_and_offers_a_new_one(
     admin_client_web, connected, amo, settings, django_capture_on_commit_callbacks
 ):
     web, tenant = admin_client_web, connected
-    _waiting_retry(tenant, django_capture_on_commit_callbacks, amo)
+    backfill_waiting_retry(tenant, django_capture_on_commit_callbacks, amo)
 
-    card = web.get(_url(tenant, "backfill"), **HX).content.decode()
+    card = web.get(crm_url(tenant, "backfill"), **HX).content.decode()
 
     assert "Sent, retries pending" in card and 'data-count="retrying">1<' in card
     assert "Every lead has been tried." in card and "Next try " in card
     assert 'hx-trigger="every 60s"' in card and "Send existing leads</button>" in card
     web.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
-    card = web.get(_url(tenant, "backfill"), **HX).content.decode()
+    card = web.get(crm_url(tenant, "backfill"), **HX).content.decode()
     assert "Отправлено, ждут повтора" in card and "Ждут повтора" in card
     assert "Следующая попытка" in card
 
 
 def test_since_without_a_date_is_a_field_error(admin_client_web, connected):
-    answer = admin_client_web.post(_url(connected, "backfill"), {"scope": "since"}, **HX)
+    answer = admin_client_web.post(crm_url(connected, "backfill"), {"scope": "since"}, **HX)
     assert answer.status_code == 400 and "Choose the date." in answer.content.decode()
     assert not CrmBackfill.objects.unscoped().exists()
 
@@ -408,22 +371,22 @@ def test_since_without_a_date_is_a_field_error(admin_client_web, connected):
 def test_operators_and_analysts_are_refused_and_outsiders_get_404(
     operator_client_web, connected, outsider, operator_api, analyst_api
 ):
-    url = _url(connected, "backfill")
+    url = crm_url(connected, "backfill")
     assert operator_client_web.post(url, {"scope": "all"}).status_code == 403
     assert operator_client_web.get(url).status_code == 403
     stranger = Client()
     stranger.force_login(outsider)
     assert stranger.post(url, {"scope": "all"}).status_code == 404
-    assert operator_api.post(_api(connected), {}, format="json").status_code == 403
-    assert analyst_api.get(_api(connected)).status_code == 403
+    assert operator_api.post(backfill_api(connected), {}, format="json").status_code == 403
+    assert analyst_api.get(backfill_api(connected)).status_code == 403
     assert not CrmBackfill.objects.unscoped().exists()
 
 
 def test_the_crm_page_is_crm_in_the_sidebar_and_bitrix24_says_incoming_webhook(
     admin_client_web, on_business
 ):
-    page = admin_client_web.get(_url(on_business)).content.decode()
-    assert f'href="{_url(on_business)}" aria-current="page"' in page
+    page = admin_client_web.get(crm_url(on_business)).content.decode()
+    assert f'href="{crm_url(on_business)}" aria-current="page"' in page
     assert f'href="/t/{on_business.slug}/webhooks/" aria-current="page"' not in page
     assert "Bitrix24 connects with an incoming webhook" in page
     webhooks = admin_client_web.get(f"/t/{on_business.slug}/webhooks/").content.decode()
@@ -436,12 +399,12 @@ def test_the_crm_page_is_crm_in_the_sidebar_and_bitrix24_says_incoming_webhook(
 def test_the_api_starts_it_reports_progress_and_refuses_a_second(
     admin_api, connected, amo, django_capture_on_commit_callbacks
 ):
-    assert admin_api.get(_api(connected)).json() == {"backfill": None}
+    assert admin_api.get(backfill_api(connected)).json() == {"backfill": None}
 
     with django_capture_on_commit_callbacks(execute=False):
-        started = admin_api.post(_api(connected), {}, format="json")
+        started = admin_api.post(backfill_api(connected), {}, format="json")
     assert started.status_code == 202 and started.json()["state"] == "preparing"
-    refused = admin_api.post(_api(connected), {}, format="json")
+    refused = admin_api.post(backfill_api(connected), {}, format="json")
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "backfill_running"
 
@@ -449,7 +412,7 @@ def test_the_api_starts_it_reports_progress_and_refuses_a_second(
         backfill_prepare(connected, started.json()["id"])
         for job in jobs(connected):
             sync_crm_job_task.delay(str(connected.pk), job.pk)
-    body = admin_api.get(_api(connected)).json()["backfill"]
+    body = admin_api.get(backfill_api(connected)).json()["backfill"]
     assert (body["state"], body["done"], body["total"], body["pushed"]) == ("done", 3, 3, 3)
     assert body["failures"] == [] and len(amo.leads) == 3
 
@@ -463,14 +426,14 @@ def test_the_api_shows_a_backfill_waiting_for_retries_and_starts_another_beside_
             created_at=timezone.now() - timedelta(days=30)
         )
     week = timezone.now() - timedelta(days=7)
-    _waiting_retry(connected, django_capture_on_commit_callbacks, amo, since=week)
+    backfill_waiting_retry(connected, django_capture_on_commit_callbacks, amo, since=week)
 
-    body = admin_api.get(_api(connected)).json()["backfill"]
+    body = admin_api.get(backfill_api(connected)).json()["backfill"]
     assert (body["state"], body["done"], body["total"]) == ("waiting_retry", 1, 2)
     assert body["retrying"] == 1 and body["next_retry_at"] and body["finished_at"] is None
 
     with django_capture_on_commit_callbacks(execute=False):
-        started = admin_api.post(_api(connected), {}, format="json")
+        started = admin_api.post(backfill_api(connected), {}, format="json")
     assert started.status_code == 202 and started.json()["state"] == "preparing"
     assert started.json()["retrying"] == 0 and started.json()["next_retry_at"] is None
 
@@ -478,5 +441,5 @@ def test_the_api_shows_a_backfill_waiting_for_retries_and_starts_another_beside_
 def test_the_api_does_not_show_or_start_another_companys_backfill(
     admin_api, connected, other_tenant, outsider_api
 ):
-    assert outsider_api.post(_api(connected), {}, format="json").status_code == 404
-    assert admin_api.get(_api(other_tenant)).status_code == 404
+    assert outsider_api.post(backfill_api(connected), {}, format="json").status_code == 404
+    assert admin_api.get(backfill_api(other_tenant)).status_code == 404

@@ -47,11 +47,7 @@ class APIKeyCollectionAPI(TenantAPIView):
     )
     def post(self, request, tenant_id):
         ensure_feature(self.tenant, "api_access")
-        serializer = APIKeyCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        key, raw = keys.api_key_create(
-            tenant=self.tenant, actor=request.user, **serializer.validated_data
-        )
+        key, raw = self.service_call(keys.api_key_create, APIKeyCreateSerializer)
         data = {**APIKeySerializer(key).data, "key": raw}
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -65,7 +61,7 @@ class APIKeyDetailAPI(TenantAPIView):
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request, tenant_id, key_id):
-        keys.api_key_revoke(tenant=self.tenant, actor=request.user, key_id=key_id)
+        self.service_call(keys.api_key_revoke, key_id=key_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
