@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.tenants.keys import publishable_key_get_or_create
 from apps.tenants.models import Invitation, Membership, Tenant
 from apps.tenants.roles import Role
 
@@ -37,11 +38,19 @@ class UserFactory(factory.django.DjangoModelFactory):
 class TenantFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tenant
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Company {n}")
     slug = factory.Sequence(lambda n: f"company-{n}")
     site_domain = "example.com"
     allowed_origins = factory.LazyFunction(lambda: ["https://example.com"])
+
+    @factory.post_generation
+    def publishable_key(self, create, extracted, **kwargs):
+        """A live widget key, as `tenant_create` issues; `publishable_key=False` builds a
+        tenant without one (as after staff revoked it)."""
+        if create and extracted is not False:
+            publishable_key_get_or_create(self)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.booking.models import ACTIVE_STATUSES, Booking, BookingSettings
@@ -18,15 +17,10 @@ ENABLED_SECONDS = 600
 
 
 def booking_settings_get(tenant) -> BookingSettings:
-    """The tenant's settings, created with the defaults (built-in, off) on first use."""
+    """The tenant's settings; until they are first saved, the defaults (built-in calendar,
+    off) as an unsaved row: a read writes nothing, `booking_settings_save` creates the row."""
     row = BookingSettings.objects.for_tenant(tenant).first()
-    if row is not None:
-        return row
-    try:
-        with transaction.atomic():
-            return BookingSettings.objects.create(tenant=tenant)
-    except IntegrityError:  # a concurrent request created it first
-        return BookingSettings.objects.for_tenant(tenant).get()
+    return row if row is not None else BookingSettings(tenant=tenant)
 
 
 def booking_settings_by_webhook_token(token: str) -> BookingSettings:

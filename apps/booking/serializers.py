@@ -15,6 +15,10 @@ def _day() -> serializers.IntegerField:
 
 
 def webhook_url(row) -> str:
+    """The Cal.com webhook URL; "" until the settings are first saved (an unsaved row's token
+    is not stored, so no delivery could find it)."""
+    if row._state.adding:
+        return ""
     return settings.SITE_URL + reverse("booking:calcom-webhook", args=[row.webhook_token])
 
 
@@ -30,7 +34,8 @@ class BookingSettingsSerializer(serializers.Serializer):
     calcom_event_type_id = serializers.IntegerField(allow_null=True, min_value=1)
     calcom_api_key = serializers.SerializerMethodField(help_text="Masked; never returned.")
     webhook_url = serializers.SerializerMethodField(
-        help_text="Paste into Cal.com → Settings → Developer → Webhooks, with a secret."
+        help_text="Paste into Cal.com → Settings → Developer → Webhooks, with a secret. "
+        "Empty until the settings are first saved."
     )
     last_test_ok = serializers.BooleanField(allow_null=True)
     last_test_message = serializers.CharField()

@@ -151,7 +151,7 @@ def booking_settings_save(*, tenant, actor, data: dict, request=None) -> Booking
     if secret:
         changed["calcom_webhook_secret_replaced"] = True
     with transaction.atomic():
-        row.save()
+        _settings_store(row)
         if changed:
             audit_record(
                 tenant=tenant,
@@ -166,6 +166,22 @@ def booking_settings_save(*, tenant, actor, data: dict, request=None) -> Booking
     return row
 
 
+def _settings_store(row: BookingSettings) -> None:
+    """Save the settings. The selector hands out unsaved defaults until the first save, which
+    creates the row; of two first saves at once, the second answers 409."""
+    if not row._state.adding:
+        row.save()
+        return
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        raise Conflict(
+            _("The settings were saved by someone else just now. Reload and try again."),
+            code="conflict",
+        ) from None
+
+
 def booking_settings_test(*, tenant) -> BookingSettings:
     """Test the calendar connection; stores and returns the outcome (never raises for a
     refused key: the message says what the calendar answered)."""
@@ -176,7 +192,10 @@ def booking_settings_test(*, tenant) -> BookingSettings:
     except ProviderError as error:
         row.last_test_message = (error.user_message or error.message)[:500]
         row.last_test_ok = False
-    row.save(update_fields=["last_test_ok", "last_test_message", "updated_at"])
+    if row._state.adding:
+        _settings_store(row)  # testing the defaults: the outcome creates the row
+    else:
+        row.save(update_fields=["last_test_ok", "last_test_message", "updated_at"])
     return row
 
 

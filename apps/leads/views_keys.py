@@ -98,11 +98,11 @@ def submit_example(key: str) -> str:
 
 
 def widget_context(request, **extra) -> dict:
-    key = keys.publishable_key_get_or_create(request.tenant)
+    key = keys.publishable_key_live(request.tenant)  # None: staff revoked it, see the template
     return {
         "publishable_key": key,
-        "snippet": widget_snippet(key.key),
-        "submit_example": submit_example(key.key),
+        "snippet": widget_snippet(key.key) if key else "",
+        "submit_example": submit_example(key.key) if key else "",
         "can_manage": is_admin(request),
         **extra,
     }

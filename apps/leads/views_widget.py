@@ -206,7 +206,7 @@ def widget_preview(request, tenant_slug):
     lang = request.GET.get("lang", "ru")
     config = widget_config_get(request.tenant)
     context = {
-        "key": keys.publishable_key_get_or_create(request.tenant).key,
+        "key": keys.publishable_key_text(request.tenant),
         "script": WIDGET_SCRIPT,
         "lang": lang if lang in LANGUAGES else "ru",
         "version": config.version,

@@ -52,7 +52,7 @@ def origin_dismiss(request, tenant_slug, attempt_id):
 def widget_demo(request, tenant_slug):
     """The real widget with the tenant's key, on a page of Fast Lead itself (always allowed)."""
     context = {
-        "key": keys.publishable_key_get_or_create(request.tenant).key,
+        "key": keys.publishable_key_text(request.tenant),
         "script": WIDGET_SCRIPT,
         "lang": (request.LANGUAGE_CODE or "ru")[:2],
         **demo_status_context(request.tenant, since=lead_filter(request.tenant).count()),

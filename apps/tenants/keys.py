@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import ObjectNotFound, ValidationFailed
+from apps.core.errors import NotFound, ObjectNotFound, ValidationFailed
 from apps.tenants.audit import audit_record
 from apps.tenants.models import AuditAction, PublishableKey, Tenant, TenantAPIKey
 from apps.tenants.roles import Role
@@ -154,12 +154,39 @@ def _new_publishable_key() -> str:
 
 
 def publishable_key_live(tenant: Tenant) -> PublishableKey | None:
-    """The tenant's live key, or None (nothing is created)."""
+    """The tenant's live key, or None (nothing is created).
+
+    `tenant_create` issues every tenant its key, and rotation replaces it in one transaction,
+    so None means staff revoked it in the admin: the widget is off until an administrator
+    issues a new key (rotation). Readers show that; they never create a key."""
     return PublishableKey.objects.for_tenant(tenant).filter(revoked_at__isnull=True).first()
 
 
+def publishable_key_text(tenant: Tenant) -> str:
+    """The live key itself, or "" when there is none (pages then show the no-key notice)."""
+    key = publishable_key_live(tenant)
+    return key.key if key else ""
+
+
+def publishable_key_get(tenant: Tenant) -> PublishableKey:
+    """The tenant's live key; 404 `no_widget_key` when it has none (see `publishable_key_live`)."""
+    key = publishable_key_live(tenant)
+    if key is None:
+        raise NotFound(no_widget_key_message(), code="no_widget_key")
+    return key
+
+
+def no_widget_key_message() -> str:
+    """What readers show a tenant with no live key (translated when shown)."""
+    return _(
+        "The widget has no live key, so the form on your site does not work. "
+        "An administrator can issue a new key."
+    )
+
+
 def publishable_key_get_or_create(tenant: Tenant) -> PublishableKey:
-    """The tenant's live key, created on first use."""
+    """The tenant's live key, created if missing. For writers only (tenant creation, page
+    publishing, the site seed); a read uses `publishable_key_live` or `publishable_key_get`."""
     key = PublishableKey.objects.for_tenant(tenant).filter(revoked_at__isnull=True).first()
     if key is not None:
         return key

@@ -17,7 +17,7 @@ from apps.core.events import emit, log_event
 from apps.tenants import limits
 from apps.tenants.audit import audit_record
 from apps.tenants.events import TenantCreated
-from apps.tenants.keys import publishable_key_invalidate
+from apps.tenants.keys import publishable_key_get_or_create, publishable_key_invalidate
 from apps.tenants.models import AuditAction, Invitation, LeadRouting, Membership, Tenant
 from apps.tenants.roles import Role, role_at_least
 from apps.tenants.selectors import hash_token, invitation_by_token
@@ -143,6 +143,7 @@ def tenant_create(
         created_by=user,
     )
     Membership.objects.create(tenant=tenant, user=user, role=Role.ADMIN)
+    publishable_key_get_or_create(tenant)  # issued now, so no read ever has to create it
     # Billing subscribes (in this transaction) and starts the 14-day trial.
     emit(TenantCreated(tenant_id=str(tenant.id), user_id=user.pk))
     return tenant

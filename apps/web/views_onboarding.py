@@ -94,8 +94,8 @@ def _context(request, progress, step: str, form) -> dict:
         "form": form or _initial_form(request, step),
     }
     if step in ("widget", "snippet", "test"):
-        key = keys.publishable_key_get_or_create(tenant).key
-        context.update(key=key, script=WIDGET_SCRIPT, snippet=widget_snippet(key))
+        key = keys.publishable_key_text(tenant)  # "": staff revoked it, the page says so
+        context.update(key=key, script=WIDGET_SCRIPT, snippet=widget_snippet(key) if key else "")
         context["lang"] = (request.LANGUAGE_CODE or "ru")[:2]
     if step == "channel":
         context["channels_url"] = _url(("channels:index",), tenant.slug)
@@ -174,7 +174,11 @@ def _snippet(request):
     form = SnippetEmailForm(request.POST)
     if not form.is_valid():
         return form, False
-    key = keys.publishable_key_get_or_create(request.tenant).key
+    try:
+        key = keys.publishable_key_get(request.tenant).key  # sending the code creates no key
+    except ApplicationError as error:
+        form_add_error(form, error)
+        return form, False
     onboarding.snippet_email_send(
         tenant=request.tenant,
         actor=request.user,

@@ -41,7 +41,7 @@ def test_calcom_needs_a_key_and_an_event_type_and_never_returns_the_key(admin_ap
     missing = admin_api.put(settings_url(tenant), {"calendar": "calcom"}, format="json")
     assert missing.status_code == 400
     assert set(missing.json()["error"]["fields"]) == {"calcom_api_key", "calcom_event_type_id"}
-    assert BookingSettings.objects.for_tenant(tenant).get().calendar == "builtin"
+    assert not BookingSettings.objects.for_tenant(tenant).filter(calendar="calcom").exists()
 
     key = "cal_live_secretsecretsecret9876"
     saved = admin_api.put(

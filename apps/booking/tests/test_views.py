@@ -67,7 +67,7 @@ def test_calcom_without_a_key_shows_the_error_on_the_field(admin_client_web, ten
     )
     assert response.status_code == 400
     assert "Cal.com" in response.content.decode()
-    assert BookingSettings.objects.for_tenant(tenant).get().calendar == "builtin"
+    assert not BookingSettings.objects.for_tenant(tenant).filter(calendar="calcom").exists()
 
 
 def test_an_operator_cancels_a_meeting_from_the_page(operator_client_web, tenant, booking_on, lead):

@@ -68,11 +68,13 @@ class APIKeyDetailAPI(TenantAPIView):
 @extend_schema(tags=["widget"], parameters=[TENANT_ID])
 class PublishableKeyAPI(TenantAPIView):
     @extend_schema(
-        summary="The widget's publishable key (created on first use)",
+        summary="The widget's publishable key",
+        description="Every company has one from its creation. 404 `no_widget_key` when staff "
+        "revoked it: rotating issues a new one.",
         responses={200: PublishableKeySerializer, **error_responses(401, 404)},
     )
     def get(self, request, tenant_id):
-        key = keys.publishable_key_get_or_create(self.tenant)
+        key = keys.publishable_key_get(self.tenant)
         return Response(PublishableKeySerializer(key).data)
 
 

@@ -98,7 +98,7 @@ class WidgetSnippetAPI(TenantAPIView):
         responses={200: WidgetSnippetSerializer, **error_responses(401, 403, 404)},
     )
     def get(self, request, tenant_id):
-        key = keys.publishable_key_get_or_create(self.tenant).key
+        key = keys.publishable_key_get(self.tenant).key
         data = {
             "snippet": widget_snippet(key),
             "script_url": f"{settings.SITE_URL}{WIDGET_SCRIPT}",
