@@ -66,7 +66,14 @@ def widget_snippet(key: str) -> str:
 
 
 def widget_config_get(tenant) -> WidgetConfig:
-    """The tenant's configuration, created with the defaults on first use."""
+    """The tenant's configuration; until its first save, the defaults as an unsaved row (a
+    reader never writes: the row is created by the first save or upload)."""
+    config = WidgetConfig.objects.for_tenant(tenant).first()
+    return config if config is not None else WidgetConfig(tenant=tenant)
+
+
+def _widget_config_ensure(tenant) -> WidgetConfig:
+    """The tenant's configuration row, created with the defaults if it does not exist yet."""
     config = WidgetConfig.objects.for_tenant(tenant).first()
     if config is not None:
         return config
@@ -92,7 +99,7 @@ def widget_config_save(
     With `expected_version` (the version the editor started from), a save over someone
     else's newer save raises Conflict (409) carrying the current settings.
     Raises ValidationError (per field) and writes nothing if the result is invalid."""
-    widget_config_get(tenant)  # exists before the row lock below
+    _widget_config_ensure(tenant)  # exists before the row lock below
     with transaction.atomic():
         config = WidgetConfig.objects.for_tenant(tenant).select_for_update().get()
         if expected_version is not None and int(expected_version) != config.version:

@@ -31,6 +31,9 @@ TIME_ZONES = sorted(zoneinfo.available_timezones())
 class WidgetConfigSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     work_from = ClockTimeField(required=False)
     work_to = ClockTimeField(required=False)
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null until the settings are first saved."
+    )
     time_zone = serializers.ChoiceField(choices=TIME_ZONES, required=False)
     work_days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), max_length=7, required=False

@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.leads.tests.conftest import url
-from apps.leads.widget_config import widget_config_get
 from apps.tenants import keys
 from apps.tenants.models import PublishableKey
 
@@ -82,9 +81,8 @@ def _pages(tenant) -> list[str]:
 
 
 def _visited(client, tenant):
-    """The session remembers the company on a first visit, and the widget's configuration is
-    still made on first read (`widget_config_get`, outside this test): both done beforehand."""
-    widget_config_get(tenant)
+    """The session remembers the company on a first visit (done beforehand). The widget's
+    configuration is never saved here: its defaults are shown without a row."""
     client.get(f"/t/{tenant.slug}/")
     return client
 
@@ -118,3 +116,13 @@ def test_without_a_key_the_widget_pages_say_so_and_create_none(
     assert 'id="publishable-key"' not in pages[0].content.decode()
     assert f"/t/{tenant.slug}/widget/rotate/" in pages[0].content.decode()  # the way out
     assert writes_of(queries) == [] and live_keys(tenant) == 0
+
+
+def test_the_widget_settings_api_reads_defaults_without_saving_them(admin_api, tenant):
+    # given a company that never saved its widget
+    with CaptureQueriesContext(connection) as queries:
+        answer = admin_api.get(url("api-widget-config", tenant))
+    # then the defaults come back (version 1, never saved) and nothing was written
+    assert answer.status_code == 200, answer.content
+    assert (answer.json()["version"], answer.json()["updated_at"]) == (1, None)
+    assert not [q for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]

@@ -107,7 +107,7 @@ def test_widget_step_previews_a_partial_draft(client, new_company):
     config = response.json()["config"]
     assert config["texts"]["title"] == "Черновик" and config["colors"]["primary"] == "#123456"
     assert config["consents"]["marketing"]  # the saved settings fill what the step lacks
-    assert WidgetConfig.objects.unscoped().get(tenant=tenant).version == 1
+    assert not WidgetConfig.objects.unscoped().filter(tenant=tenant).exists()  # a draft: unsaved
 
 
 def test_the_flag_switched_off_for_everyone_hides_the_wizard(client, new_company):
