@@ -187,7 +187,7 @@ def no_widget_key_message() -> str:
 def publishable_key_get_or_create(tenant: Tenant) -> PublishableKey:
     """The tenant's live key, created if missing. For writers only (tenant creation, page
     publishing, the site seed); a read uses `publishable_key_live` or `publishable_key_get`."""
-    key = PublishableKey.objects.for_tenant(tenant).filter(revoked_at__isnull=True).first()
+    key = publishable_key_live(tenant)
     if key is not None:
         return key
     try:
