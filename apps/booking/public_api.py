@@ -23,7 +23,7 @@ from apps.features.guards import feature_enabled
 from apps.leads import public_gate as gate
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.leads.widget_config import LANGUAGES, visitor_language
-from apps.leads.widget_hooks import visitor_lead_id
+from apps.leads.widget_intake import visitor_lead_settled
 from apps.tenants.scoping import tenant_scope
 
 
@@ -127,7 +127,7 @@ def widget_book(request, publishable_key: str):
     if error:
         return error
     token, start, fields = _parse_book(body)
-    lead_id = visitor_lead_id(widget.tenant_id, token) if token else None
+    lead_id = visitor_lead_settled(widget.tenant_id, token) if token else None
     if token and lead_id is None:
         fields["submission_id"] = [_("The form has expired. Send it again.")]
     if fields:

@@ -63,6 +63,8 @@ DOMAIN_EVENTS = frozenset(
         "trial_started",
         "trial_ended",
         "quota_exceeded",
+        "widget_intake_dropped",
+        "widget_intake_refused",
         # plans, tools and quotas (apps/features, apps/billing)
         "feature_override_set",
         "feature_override_removed",

@@ -33,9 +33,10 @@ from apps.core.tenant_flags import tenant_flag_keys, tenant_flags_prefetched
 from apps.features.selectors import entitlements_cache_keys, entitlements_get
 from apps.leads import public_gate as gate
 from apps.leads.ingestion import ingest_leads
-from apps.leads.ingestion.schema import field_errors, text
+from apps.leads.ingestion.schema import field_errors, text, validate_item
 from apps.leads.models import Source
 from apps.leads.source_tokens import source_token_read
+from apps.leads.tasks import widget_intake_wake
 from apps.leads.widget_assets import asset_storage
 from apps.leads.widget_availability import answer_503_when_database_down
 from apps.leads.widget_config import (
@@ -50,6 +51,15 @@ from apps.leads.widget_hooks import (
     public_config_extras,
     submissions_refused,
     visitor_lead_remember,
+)
+from apps.leads.widget_intake import (
+    Enqueued,
+    IntakeUnavailable,
+    Submission,
+    intake_available,
+    intake_enqueue,
+    intake_hold,
+    intake_unhold,
 )
 from apps.tenants.keys import (
     WidgetTenant,
@@ -148,14 +158,19 @@ def widget_submit(request, publishable_key: str):
         return error
     if isinstance(body, dict) and body.get(HONEYPOT):
         return JsonResponse(RECEIVED, status=201)  # a bot: look successful, store nothing
-    found = _read_ahead(widget)
+    found = _read_ahead(widget, body)
     submission, error = _validate(body, widget, found)
     if error:
         return error
     received_key = _received_key(widget, submission)
-    if received_key and cache.get(received_key):
+    if received_key and found.get(received_key):
         return JsonResponse(RECEIVED, status=201)
-    response = _store(widget, submission, _hosted_source(request, widget, submission), found)
+    hosted = _hosted_source(request, widget, submission)
+    if intake_available():
+        response = _queue(widget, submission, hosted, found, received_key)
+        if response is not None:
+            return response
+    response = _store(widget, submission, hosted, found)
     if received_key and response.status_code == 201:
         cache.set(received_key, 1, RECEIVED_MEMORY_SECONDS)
     return response
@@ -164,15 +179,27 @@ def widget_submit(request, publishable_key: str):
 def _received_key(widget: WidgetTenant, submission: WidgetSubmission) -> str | None:
     if submission.submission_id is None:
         return None
-    return f"widget:received:{widget.tenant_id}:{submission.submission_id}"
+    return _received_key_of(widget.tenant_id, submission.submission_id)
 
 
-def _read_ahead(widget: WidgetTenant) -> dict:
-    """Everything per tenant a submission reads from the cache, in one round trip: the form's
-    settings, the entitlements (with billing's limits) and the tenant's flags."""
+def _received_key_of(tenant_id: str, submission_id: uuid.UUID) -> str:
+    return f"widget:received:{tenant_id}:{submission_id}"
+
+
+def _read_ahead(widget: WidgetTenant, body) -> dict:
+    """Everything a submission reads from the cache, in one round trip: the form's settings,
+    the entitlements (with billing's limits), the tenant's flags and whether this press of
+    "Send" was received before."""
     tenant_id = widget.tenant_id
     keys = [widget_config_cache_key(tenant_id), *entitlements_cache_keys(tenant_id)]
-    return cache.get_many([*keys, *tenant_flag_keys(tenant_id)])
+    keys += tenant_flag_keys(tenant_id)
+    try:
+        submission_id = uuid.UUID(str(body.get("submission_id")).strip())
+    except (AttributeError, ValueError):
+        submission_id = None  # absent or invalid (validation says so)
+    if submission_id is not None:
+        keys.append(_received_key_of(tenant_id, submission_id))
+    return cache.get_many(keys)
 
 
 def _validate(body, widget: WidgetTenant, found: dict):
@@ -207,6 +234,41 @@ def _hosted_source(request, widget: WidgetTenant, submission: WidgetSubmission):
     if not submission.source_token or not gate.sent_from_fastlead(request):
         return None
     return source_token_read(submission.source_token, widget.tenant_id)
+
+
+def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found, received_key):
+    """Answer once the submission is valid and queued (apps/leads/widget_intake.py); None when
+    Redis cannot take it (the caller stores it itself)."""
+    tenant = gate.widget_tenant(widget)
+    entitlements = entitlements_get(tenant, found=found)
+    with tenant_flags_prefetched(widget.tenant_id, found=found):
+        if entitlements.is_blocked or submissions_refused(widget.tenant_id):
+            return gate.unavailable()
+    item = _item(submission, hosted)
+    _clean, errors = validate_item(item)  # what ingestion will check: refused now, not later
+    if errors:
+        return gate.error_response("invalid", _("Some fields are invalid."), 400, errors)
+    held, room = intake_hold(tenant, entitlements)
+    if not room:
+        return gate.unavailable()
+    queued = Submission(
+        tenant_id=widget.tenant_id,
+        item=item,
+        source=hosted.source if hosted is not None else Source.WIDGET.value,
+        consent_source=submission.page_url or "widget",
+        submission_id=str(submission.submission_id) if submission.submission_id else None,
+        held_period=held,
+    )
+    try:
+        outcome = intake_enqueue(queued, received_key, RECEIVED_MEMORY_SECONDS)
+    except IntakeUnavailable:
+        intake_unhold(tenant, entitlements, held)
+        return None
+    if outcome == Enqueued.DUPLICATE:
+        intake_unhold(tenant, entitlements, held)
+    elif outcome == Enqueued.QUEUED_WAKE:
+        widget_intake_wake()
+    return JsonResponse(RECEIVED, status=201)
 
 
 def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted, found: dict):

@@ -5,4 +5,11 @@ from apps.core.schedules import Schedule
 
 SCHEDULES = (
     Schedule("leads: purge old files", "apps.leads.tasks.purge_lead_files_task", 360, "default"),
+    # A drain whose wake was lost (broker down at the push) still runs within a minute.
+    Schedule(
+        "leads: store queued widget submissions",
+        "apps.leads.tasks.widget_intake_drain_task",
+        1,
+        "default",
+    ),
 )

@@ -20,6 +20,7 @@ from apps.leads.filters import parse_lead_filters
 from apps.leads.models import ExportStatus, LeadExport
 from apps.leads.retention import lead_files_purge
 from apps.leads.selectors import lead_filter
+from apps.leads.widget_intake import BUSY, intake_drain, intake_queued
 from apps.tenants.tasking import tenant_task
 
 logger = structlog.get_logger(__name__)
@@ -84,3 +85,24 @@ def _fail(export_id: int, reason: str) -> None:
 def purge_lead_files_task() -> dict[str, int]:
     """Delete import/export files past their retention (apps/leads/retention.py)."""
     return lead_files_purge()
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def widget_intake_drain_task(self) -> int:
+    """Store the widget's queued submissions (apps/leads/widget_intake.py). Woken by the first
+    submission queued after a drain; the beat runs it every minute in case a wake was lost.
+    When another drain holds the lock, ask again shortly while anything is still queued."""
+    stored = intake_drain()
+    if stored == BUSY:
+        if intake_queued():
+            raise self.retry(countdown=1)
+        return 0
+    return stored
+
+
+def widget_intake_wake() -> None:
+    """Queue a drain; a broker that cannot take it leaves the queue to the beat's drain."""
+    try:
+        widget_intake_drain_task.apply_async()
+    except Exception:
+        logger.exception("widget_intake_wake_failed")

@@ -53,6 +53,12 @@ BEAT_ROWS = {
         "ai",
     ),
     ("leads: purge old files", "apps.leads.tasks.purge_lead_files_task", 360, "default"),
+    (
+        "leads: store queued widget submissions",
+        "apps.leads.tasks.widget_intake_drain_task",
+        1,
+        "default",
+    ),
     ("features: expire overrides", "apps.features.tasks.expire_tenant_features_task", 5, "default"),
     (
         "messaging: abandoned sends become unknown",
@@ -169,6 +175,7 @@ def test_a_second_schedule_under_a_taken_name_is_refused(monkeypatch):
         ("apps.leads.enrichment.tasks.recover_stale_enrichment_runs_task", "default"),
         ("apps.leads.tasks.export_leads_task", "default"),
         ("apps.leads.tasks.purge_lead_files_task", "default"),
+        ("apps.leads.tasks.widget_intake_drain_task", "default"),
         ("apps.leads.imports.tasks.import_leads_task", "default"),
         ("apps.features.tasks.expire_tenant_features_task", "default"),
     ],
