@@ -609,6 +609,9 @@ WIDGET_UPLOAD_QUOTA_BYTES = env.int("WIDGET_UPLOAD_QUOTA_BYTES", default=100 * 1
 # Widget submissions per minute per visitor IP and per publishable key (apps/leads/public_api.py).
 LEADS_WIDGET_RATE_PER_IP = env.int("LEADS_WIDGET_RATE_PER_IP", default=20)
 LEADS_WIDGET_RATE_PER_KEY = env.int("LEADS_WIDGET_RATE_PER_KEY", default=600)
+# Widget submissions are answered once queued in Redis and stored by a worker in batches
+# (apps/leads/widget_intake.py); off, or without a Redis cache, each is stored by the view.
+LEADS_WIDGET_QUEUE = env.bool("LEADS_WIDGET_QUEUE", default=True)
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

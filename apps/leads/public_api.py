@@ -3,15 +3,17 @@
 No authentication and no CSRF (a public, cross-origin endpoint): the publishable key names the
 tenant, CORS admits only the tenant's own origins (apps/tenants/cors.py), a honeypot field and
 per-IP and per-key rate limits stop bots. Plain Django views, not DRF: this is the hottest
-public path, so it does one cache round trip (key lookup and both rate counters pipelined on
-Redis), validates, and hands one item to `ingest_leads`. The answer is the same whether the
-lead was created or merged, and says nothing about other leads.
+public path: the key lookup and both rate counters are one Redis round trip, the tenant's
+settings, entitlements and flags another; it validates and queues the submission
+(apps/leads/widget_intake.py: a worker stores the queue in batches through `ingest_leads`),
+or, without a Redis cache, hands the item to `ingest_leads` itself. The answer is the same
+whether the lead was created or merged, and says nothing about other leads.
 
 Submissions commit without waiting for the WAL flush (`durable=False`, see `ingest_leads`;
 set LEADS_WIDGET_DURABLE_COMMIT = True to wait): under disk load the flush dominated a
 submission and, with the tenant's ingestion lock held through it, capped a tenant's widget
 at a few hundred submissions a second. The price is that a crash of the database server
-within a fraction of a second of the answer could lose that one submission.
+within a fraction of a second of the store could lose those submissions.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from apps.core.tenant_flags import tenant_flag_keys, tenant_flags_prefetched
 from apps.features.selectors import entitlements_cache_keys, entitlements_get
 from apps.leads import public_gate as gate
 from apps.leads.ingestion import ingest_leads
-from apps.leads.ingestion.schema import field_errors, text, validate_item
+from apps.leads.ingestion.schema import field_errors, refresh_latest, text, validate_item
 from apps.leads.models import Source
 from apps.leads.source_tokens import source_token_read
 from apps.leads.tasks import widget_intake_wake
@@ -241,10 +243,10 @@ def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found, re
     Redis cannot take it (the caller stores it itself)."""
     tenant = gate.widget_tenant(widget)
     entitlements = entitlements_get(tenant, found=found)
-    with tenant_flags_prefetched(widget.tenant_id, found=found):
-        if entitlements.is_blocked or submissions_refused(widget.tenant_id):
-            return gate.unavailable()
+    if _refused(widget, entitlements, found):
+        return gate.unavailable()
     item = _item(submission, hosted)
+    refresh_latest()  # the "no later than tomorrow" bound, as ingestion moves it per batch
     _clean, errors = validate_item(item)  # what ingestion will check: refused now, not later
     if errors:
         return gate.error_response("invalid", _("Some fields are invalid."), 400, errors)
@@ -269,6 +271,12 @@ def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found, re
     elif outcome == Enqueued.QUEUED_WAKE:
         widget_intake_wake()
     return JsonResponse(RECEIVED, status=201)
+
+
+def _refused(widget: WidgetTenant, entitlements, found: dict) -> bool:
+    """A blocked or closed company takes no submissions (flags read ahead: no round trip)."""
+    with tenant_flags_prefetched(widget.tenant_id, found=found):
+        return entitlements.is_blocked or submissions_refused(widget.tenant_id)
 
 
 def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted, found: dict):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import structlog
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -90,13 +91,20 @@ def purge_lead_files_task() -> dict[str, int]:
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def widget_intake_drain_task(self) -> int:
     """Store the widget's queued submissions (apps/leads/widget_intake.py). Woken by the first
-    submission queued after a drain; the beat runs it every minute in case a wake was lost.
-    When another drain holds the lock, ask again shortly while anything is still queued."""
-    stored = intake_drain()
+    submission queued after a drain; the beat runs it every minute in case a wake was lost or
+    the database was down. When another drain holds the lock, ask again shortly while
+    anything is still queued."""
+    try:
+        stored = intake_drain()
+    except (OperationalError, InterfaceError):  # the batch stays queued for the beat's drain
+        logger.warning("widget_intake_database_down")
+        return 0
     if stored == BUSY:
         if intake_queued():
             raise self.retry(countdown=1)
         return 0
+    if intake_queued():  # stopped at its batch bound under a steady stream: go on
+        widget_intake_wake()
     return stored
 
 

@@ -5,6 +5,7 @@ page), which costs a fraction of storing each submission in its own transaction.
     outcome = intake_enqueue(submission, received_key, ttl)   # QUEUED[_WAKE] / DUPLICATE
     widget_intake_wake()              # (apps/leads/tasks.py) on QUEUED_WAKE: queue a drain
     intake_drain()                    # the worker: store what is queued (one drainer at once)
+    intake_replay_failed()            # staff: queue the dead-letter list again
     visitor_lead_settled(tenant_id, submission_id)   # booking: the lead, once it is stored
 
 What the visitor's answer still promises:
@@ -36,7 +37,7 @@ from enum import StrEnum
 
 import structlog
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
@@ -46,6 +47,7 @@ from apps.billing.models import LimitMode
 from apps.billing.quotas import lead_quota_release, lead_quota_reserve
 from apps.core.events import log_event
 from apps.core.redis_outage import REDIS
+from apps.core.tenant_flags import tenant_flags_prefetched
 from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.service import CREATED
@@ -59,6 +61,7 @@ WAKE = "widget:intake:wake"  # a drain is queued (or running): later pushes need
 LOCK = "widget:intake:lock"  # the one drainer
 FAILED = "widget:intake:failed"  # batches that could not be stored (kept for staff to replay)
 BATCH = 200
+MAX_BATCHES = 100  # per drain: 20,000 submissions, a minute or two at most
 LOCK_SECONDS = 120
 WAKE_SECONDS = 60  # a wake lost on the way (broker down) is retried by the next push after
 FAILED_KEEP_SECONDS = 14 * 24 * 3600
@@ -97,7 +100,8 @@ _scripts_lock = threading.Lock()
 def intake_available() -> bool:
     """The queue is on (LEADS_WIDGET_QUEUE) and the cache is Redis (the embedded default's file
     cache is not shared as a queue: the view stores each submission itself there)."""
-    return getattr(settings, "LEADS_WIDGET_QUEUE", True) and isinstance(cache, RedisCache)
+    queue_on = getattr(settings, "LEADS_WIDGET_QUEUE", True)
+    return queue_on and isinstance(caches["default"], RedisCache)
 
 
 def _redis():
@@ -178,16 +182,17 @@ def intake_queued() -> int:
 BUSY = -1
 
 
-def intake_drain() -> int:
-    """Store everything queued, batch by batch: the number stored, or BUSY when another
-    drainer holds the lock (it stores what is queued now)."""
+def intake_drain(max_batches: int | None = None) -> int:
+    """Store what is queued, batch by batch (at most `max_batches`: a task stays well inside
+    its time limit under a steady stream; the caller asks again while anything is queued):
+    the number stored, or BUSY when another drainer holds the lock."""
     client, (_enqueue, unlock) = _redis()
     token = uuid.uuid4().hex
     if not client.set(_key(LOCK), token, nx=True, ex=LOCK_SECONDS):
         return BUSY
     stored = 0
     try:
-        while True:
+        for _batch in range(max_batches or MAX_BATCHES):
             raw = client.lrange(_key(QUEUE), 0, BATCH - 1)
             if not raw:
                 # A push after this DEL sets the wake again and queues a drain, which finds
@@ -239,15 +244,16 @@ def _store_batch(client, raw: list[bytes]) -> int:
 
 def _store_group(tenant, source: str, consent_source: str, held, group) -> int:
     entitlements = entitlements_get(tenant)
-    outcome = ingest_leads(
-        tenant=tenant,
-        items=[submission.item for submission in group],
-        source=source,
-        consent_source=consent_source,
-        durable=getattr(settings, "LEADS_WIDGET_DURABLE_COMMIT", False),
-        entitlements=entitlements,
-        count_quota=held is None,  # held items were counted when they were received
-    )
+    with tenant_flags_prefetched(tenant.pk):  # one read for every subscriber of the events
+        outcome = ingest_leads(
+            tenant=tenant,
+            items=[submission.item for submission in group],
+            source=source,
+            consent_source=consent_source,
+            durable=getattr(settings, "LEADS_WIDGET_DURABLE_COMMIT", False),
+            entitlements=entitlements,
+            count_quota=held is None,  # held items were counted when they were received
+        )
     created = 0
     refused = 0
     for submission, result in zip(group, outcome.results, strict=True):
@@ -271,6 +277,16 @@ def _dead_letter(client, entries: list, reason: str) -> None:
     key = _key(FAILED)
     client.rpush(key, *entries)
     client.expire(key, FAILED_KEEP_SECONDS)
+
+
+def intake_replay_failed() -> int:
+    """Queue the dead-letter list again once its cause is fixed (`manage.py
+    widget_intake_replay`): the number of submissions queued. Atomic: LMOVE one by one."""
+    client, _pair = _redis()
+    moved = 0
+    while client.lmove(_key(FAILED), _key(QUEUE), "LEFT", "RIGHT") is not None:
+        moved += 1
+    return moved
 
 
 # --- the booking step -----------------------------------------------------------------------

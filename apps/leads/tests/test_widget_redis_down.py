@@ -129,7 +129,8 @@ def database_down():
         del wrapper.ensure_connection
 
 
-def test_the_database_down_answers_503_with_retry_after(client, tenant, publishable_key):
+def test_the_database_down_answers_503_with_retry_after(client, tenant, publishable_key, settings):
+    settings.LEADS_WIDGET_QUEUE = False  # the view stores it itself (the queue: below)
     submit(client, publishable_key, {**GOOD, "email": "first@example.com"})  # key now cached
     with database_down():
         response = submit(client, publishable_key)
@@ -158,8 +159,10 @@ def test_the_database_down_before_the_key_is_known_is_503_too(client, tenant, pu
 
 
 def test_the_drivers_own_connection_error_answers_503_too(
-    client, tenant, publishable_key, monkeypatch
+    client, tenant, publishable_key, monkeypatch, settings
 ):
+    settings.LEADS_WIDGET_QUEUE = False
+
     def lost(**kwargs):  # ingestion's COPY talks to the driver directly
         raise connections["default"].Database.OperationalError("server closed the connection")
 
