@@ -46,6 +46,7 @@ from bench_leads_ingest import prepare_database
 BENCH_DIR = Path(__file__).resolve().parent
 NAME = "widget: POST widget leads on gunicorn ×2 (wrk) vs minimal one-SELECT view, req/s"
 TENANT_SLUG = "bench-widget"
+BENCH_PLAN = "bench-hard-limit"
 ORIGIN = "https://bench-widget.example"
 DURATION = int(os.environ.get("BENCH_WIDGET_SECONDS", "6"))
 ROUNDS = int(os.environ.get("BENCH_WIDGET_ROUNDS", "5"))
@@ -136,7 +137,26 @@ def _widget_key() -> str:
     if tenant.allowed_origins != [ORIGIN]:
         tenant.allowed_origins = [ORIGIN]
         tenant.save(update_fields=["allowed_origins"])
+    _hard_limited(tenant)
     return publishable_key_get_or_create(tenant).key
+
+
+def _hard_limited(tenant) -> None:
+    """The tenant on a plan with a hard lead limit, as most plans are: each submission then
+    holds its lead on the usage meter before it is queued (apps/leads/widget_intake.py). A
+    plan of the bench's own (not on sale), with a limit no run reaches."""
+    from apps.billing.models import Plan
+    from apps.billing.services import subscription_activate
+    from apps.features.selectors import entitlements_get
+
+    plan = Plan.objects.filter(code=BENCH_PLAN).first()
+    if plan is None:
+        plan = Plan.objects.get(code="email_2500")
+        plan.pk, plan.code, plan.status = None, BENCH_PLAN, "closed"
+        plan.lead_limit, plan.limit_mode, plan.provider_price_ids = 2_000_000_000, "hard", {}
+        plan.save()
+    if entitlements_get(tenant).plan_code != BENCH_PLAN:
+        subscription_activate(tenant=tenant, plan=plan)
 
 
 def _analyze() -> str:

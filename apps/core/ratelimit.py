@@ -105,12 +105,14 @@ return 0
 
 # An optional cache read (ARGV[1] == '1': KEYS[1]) and one counter per further key, in one
 # round trip; ARGV[i] is the lifetime of counter KEYS[i].
+# KEYS: the keys to read (ARGV[1] of them), then the counters; ARGV[2..]: their lifetimes.
 _FIXED_LUA = """
-local out = {false}
-if ARGV[1] == '1' then out[1] = redis.call('GET', KEYS[1]) end
-for i = 2, #KEYS do
+local reads = tonumber(ARGV[1])
+local out = {}
+for i = 1, reads do out[i] = redis.call('GET', KEYS[i]) end
+for i = reads + 1, #KEYS do
   local n = redis.call('INCR', KEYS[i])
-  if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i]) end
+  if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[i - reads + 1]) end
   out[i] = n
 end
 return out
@@ -204,9 +206,10 @@ class Backend(Protocol):
     def clear(self, key: str) -> None: ...
 
     def count_fixed(
-        self, counters: Sequence[tuple[str, int]], read: str | None
-    ) -> tuple[Any, list[int]]:
-        """Increment each (key, lifetime in s) counter; with the cached value of `read`."""
+        self, counters: Sequence[tuple[str, int]], reads: Sequence[str]
+    ) -> tuple[dict[str, Any], list[int]]:
+        """Increment each (key, lifetime in s) counter; with the cached values of `reads`
+        (those present, as `get_many` answers)."""
 
 
 def member_name(grant_id: str, tokens: int) -> str:
@@ -254,12 +257,15 @@ class RedisBackend:
     def clear(self, key: str) -> None:
         self.client.delete(self._key(key), self._key(f"{key}:pause"))
 
-    def count_fixed(self, counters, read):
-        keys = [self._key(read or "-")] + [self._key(name) for name, _ in counters]
-        args = ["1" if read else "0"] + [int(ttl) for _, ttl in counters]
-        raw, *counts = self._fixed(keys=keys, args=args)
-        value = None if raw is None else self.cache.client.decode(raw)
-        return value, [int(n) for n in counts]
+    def count_fixed(self, counters, reads):
+        keys = [self._key(name) for name in reads] + [self._key(name) for name, _ in counters]
+        args = [len(reads)] + [int(ttl) for _, ttl in counters]
+        out = self._fixed(keys=keys, args=args)
+        decode = self.cache.client.decode
+        found = {
+            name: decode(raw) for name, raw in zip(reads, out, strict=False) if raw is not None
+        }
+        return found, [int(n) for n in out[len(reads) :]]
 
 
 class CacheBackend:
@@ -329,8 +335,8 @@ class CacheBackend:
         with self._locked(key):
             self.cache.delete(key)
 
-    def count_fixed(self, counters, read):
-        value = self.cache.get(read) if read else None
+    def count_fixed(self, counters, reads):
+        found = self.cache.get_many(reads) if reads else {}
         counts = []
         for name, ttl in counters:
             self.cache.add(name, 0, ttl)
@@ -339,7 +345,7 @@ class CacheBackend:
             except ValueError:  # expired between add and incr
                 self.cache.set(name, 1, ttl)
                 counts.append(1)
-        return value, counts
+        return found, counts
 
 
 def wait_ms(entries: list, tokens: int, budget: Budget, now: int) -> int:
@@ -432,11 +438,11 @@ class Limiter:
     # --- fixed-window counters -----------------------------------------------------------
 
     def hit_fixed(
-        self, hits: Sequence[tuple[str, Rate]], *, read: str | None = None
-    ) -> tuple[list[Decision], Any]:
+        self, hits: Sequence[tuple[str, Rate]], *, reads: Sequence[str] = ()
+    ) -> tuple[list[Decision], dict[str, Any]]:
         """Count one hit on each (key, rate) in the current window of that rate (every hit is
-        counted, allowed or not), and read the cache key `read`, in one round trip.
-        Returns one decision per hit and the cached value (None if absent)."""
+        counted, allowed or not), and read the cache keys `reads`, in one round trip.
+        Returns one decision per hit and the cached values found (as `get_many`)."""
         now = time.time()
         counters, retry_after = [], []
         for key, rate in hits:
@@ -444,16 +450,16 @@ class Limiter:
             counters.append((f"{key}:{int(now // window)}", window + _COUNTER_SLACK))
             retry_after.append(window - int(now % window))
         try:
-            value, counts = self.backend.count_fixed(counters, read)
+            found, counts = self.backend.count_fixed(counters, list(reads))
         except Exception:
             if self.on_error == OnError.RAISE:
                 raise
-            return [self._failed(wait) for wait in retry_after], None
+            return [self._failed(wait) for wait in retry_after], {}
         decisions = [
             Decision(allowed=count <= rate.limit, retry_after=wait, count=count, at=now)
             for (_key, rate), count, wait in zip(hits, counts, retry_after, strict=True)
         ]
-        return decisions, value
+        return decisions, found
 
 
 def ip_bucket(ip: str, ipv6_prefix: int = 64) -> str:

@@ -108,21 +108,21 @@ class DegradingLimiter(Limiter):
         return decision
 
     def hit_fixed(
-        self, hits: Sequence[tuple[str, Rate]], *, read: str | None = None
-    ) -> tuple[list[Decision], Any]:
-        """As `Limiter.hit_fixed`; on the fallback the cached value of `read` (an entry of the
-        shared cache, which the fallback does not hold) is None."""
+        self, hits: Sequence[tuple[str, Rate]], *, reads: Sequence[str] = ()
+    ) -> tuple[list[Decision], dict[str, Any]]:
+        """As `Limiter.hit_fixed`; on the fallback nothing of `reads` is found (entries of the
+        shared cache, which the fallback does not hold)."""
         try:
-            result = super().hit_fixed(hits, read=read)
+            result = super().hit_fixed(hits, reads=reads)
         except Exception as exc:
             self._degraded(exc)
         else:
             REDIS.succeeded()
             return result
-        decisions, _value = self.fallback.hit_fixed(
+        decisions, _found = self.fallback.hit_fixed(
             [(key, self._shared_rate(rate)) for key, rate in hits]
         )
-        return decisions, None
+        return decisions, {}
 
     def release(self, grant: Grant | None) -> None:
         """Give a grant back where it was recorded; a lost release is logged, not raised (the

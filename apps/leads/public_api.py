@@ -146,7 +146,7 @@ def _public_config(request, widget: WidgetTenant, key: str) -> dict:
 @answer_503_when_database_down
 def widget_submit(request, publishable_key: str):
     """A visitor's contact request: 201 {"status": "received"} whether created or merged."""
-    widget, error = gate.enter(request, "submit", publishable_key)
+    widget, error, found = gate.enter_reading(request, "submit", publishable_key, _read_ahead)
     if error:
         return error
     if not gate.sent_from_allowed_site(request, widget):
@@ -160,18 +160,19 @@ def widget_submit(request, publishable_key: str):
         return error
     if isinstance(body, dict) and body.get(HONEYPOT):
         return JsonResponse(RECEIVED, status=201)  # a bot: look successful, store nothing
-    found = _read_ahead(widget, body)
+    if found is None:  # the first submission through this key in this process
+        found = cache.get_many(_read_ahead(widget.tenant_id))
     submission, error = _validate(body, widget, found)
     if error:
         return error
     received_key = _received_key(widget, submission)
-    if received_key and found.get(received_key):
-        return JsonResponse(RECEIVED, status=201)
     hosted = _hosted_source(request, widget, submission)
-    if intake_available():
+    if intake_available():  # the push itself tells a retried press (SET NX)
         response = _queue(widget, submission, hosted, found, received_key)
         if response is not None:
             return response
+    if received_key and cache.get(received_key):
+        return JsonResponse(RECEIVED, status=201)
     response = _store(widget, submission, hosted, found)
     if received_key and response.status_code == 201:
         cache.set(received_key, 1, RECEIVED_MEMORY_SECONDS)
@@ -184,24 +185,15 @@ def _received_key(widget: WidgetTenant, submission: WidgetSubmission) -> str | N
     return _received_key_of(widget.tenant_id, submission.submission_id)
 
 
-def _received_key_of(tenant_id: str, submission_id: uuid.UUID) -> str:
+def _received_key_of(tenant_id: str, submission_id) -> str:
     return f"widget:received:{tenant_id}:{submission_id}"
 
 
-def _read_ahead(widget: WidgetTenant, body) -> dict:
-    """Everything a submission reads from the cache, in one round trip: the form's settings,
-    the entitlements (with billing's limits), the tenant's flags and whether this press of
-    "Send" was received before."""
-    tenant_id = widget.tenant_id
+def _read_ahead(tenant_id: str) -> list[str]:
+    """Everything per tenant a submission reads from the cache, read with the gate's round
+    trip: the form's settings, the entitlements (with billing's limits) and the flags."""
     keys = [widget_config_cache_key(tenant_id), *entitlements_cache_keys(tenant_id)]
-    keys += tenant_flag_keys(tenant_id)
-    try:
-        submission_id = uuid.UUID(str(body.get("submission_id")).strip())
-    except (AttributeError, ValueError):
-        submission_id = None  # absent or invalid (validation says so)
-    if submission_id is not None:
-        keys.append(_received_key_of(tenant_id, submission_id))
-    return cache.get_many(keys)
+    return keys + tenant_flag_keys(tenant_id)
 
 
 def _validate(body, widget: WidgetTenant, found: dict):

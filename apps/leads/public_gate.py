@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -61,30 +62,55 @@ def not_found() -> JsonResponse:
 _limiter = DegradingLimiter("widget", fallback=LocalBackend(), on_error=OnError.ALLOW, share=None)
 
 
-def _gate(scope: str, key: str, ip: str):
-    """(cached widget tenant or None if not cached, throttled, retry after in seconds)."""
+# publishable key → its tenant's id, as this process last resolved it (a key never changes
+# tenant): lets the gate's round trip also read what the caller needs of that tenant. Only a
+# hint: the key itself is checked on every request (revoked keys stop at once).
+_TENANT_OF_KEY: dict[str, str] = {}
+_TENANT_OF_KEY_MAX = 10_000
+
+
+def _gate(scope: str, key: str, ip: str, reads: Callable[[str], list[str]] | None):
+    """(cached widget tenant or None if not cached, throttled, retry after in seconds, what
+    was found of `reads(tenant_id)` when this process knows the key's tenant)."""
     limits = rate_limits()
-    decisions, cached = _limiter.hit_fixed(
+    tenant_id = _TENANT_OF_KEY.get(key) if reads else None
+    lookup = widget_tenant_cache_key(key)
+    decisions, found = _limiter.hit_fixed(
         [
             (f"wrl:{scope}:ip:{ip}", Rate(limits["ip"], WINDOW_SECONDS)),
             (f"wrl:{scope}:key:{key}", Rate(limits["key"], WINDOW_SECONDS)),
         ],
-        read=widget_tenant_cache_key(key),
+        reads=[lookup, *(reads(tenant_id) if tenant_id else ())],
     )
     throttled = not all(decision.allowed for decision in decisions)
-    return cached, throttled, int(decisions[0].retry_after)
+    cached = found.pop(lookup, None)
+    return cached, throttled, int(decisions[0].retry_after), (tenant_id, found)
 
 
 def enter(request, scope: str, key: str):
     """Resolve the key and count the request: (widget tenant, None) or (None, error)."""
+    widget, error, _found = enter_reading(request, scope, key)
+    return widget, error
+
+
+def enter_reading(request, scope: str, key: str, reads: Callable[[str], list[str]] | None = None):
+    """As `enter`, and in the same round trip the cache keys `reads(tenant_id)` of the key's
+    tenant (when this process has seen the key before): (widget, error, found) where `found`
+    is a `get_many` answer, or None when they were not read."""
     ip = client_ip(request) or "unknown"
-    cached, throttled, retry_after = _gate(scope, key, ip)
+    cached, throttled, retry_after, (read_for, found) = _gate(scope, key, ip, reads)
     if cached is None and not throttled:  # a throttled caller costs no database query
         cached = widget_tenant_load_for_cache(key)
     widget = widget_tenant_from_cache(cached)
     request.widget_origin_resolver = widget.origin_allowed if widget else None
+    if widget is not None and reads is not None:
+        if len(_TENANT_OF_KEY) >= _TENANT_OF_KEY_MAX:
+            _TENANT_OF_KEY.clear()
+        _TENANT_OF_KEY[key] = widget.tenant_id
+    if widget is None or read_for != widget.tenant_id:
+        found = None
     if widget is None and not throttled:
-        return None, not_found()
+        return None, not_found(), None
     if throttled:
         response = error_response(
             "throttled",
@@ -93,8 +119,8 @@ def enter(request, scope: str, key: str):
             retry_after=retry_after,
         )
         response["Retry-After"] = str(retry_after)
-        return None, response
-    return widget, None
+        return None, response, None
+    return widget, None, found
 
 
 def origin_refused(request, widget: WidgetTenant):

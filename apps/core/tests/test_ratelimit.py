@@ -98,13 +98,19 @@ def test_a_pause_holds_a_key_back(limiter):
 def test_fixed_windows_count_every_hit_and_read_in_one_call(limiter):
     cache.set("test:looked-up", {"name": "Acme"}, 60)
     hits = [(_key(), Rate(2, 60)), (_key(), Rate(5, 60))]
-    results = [limiter.hit_fixed(hits, read="test:looked-up") for _ in range(3)]
+    cache.set("test:also", 7, 60)
+    reads = ["test:looked-up", "test:absent", "test:also"]
+    results = [limiter.hit_fixed(hits, reads=reads) for _ in range(3)]
     assert [[d.count for d in decisions] for decisions, _ in results] == [[1, 1], [2, 2], [3, 3]]
     assert [[d.allowed for d in decisions] for decisions, _ in results][-1] == [False, True]
-    assert all(value == {"name": "Acme"} for _, value in results)
+    assert all(
+        found == {"test:looked-up": {"name": "Acme"}, "test:also": 7} for _, found in results
+    )
     assert 0 < results[-1][0][0].retry_after <= 60
-    decisions, value = limiter.hit_fixed(hits, read="test:absent")
-    assert value is None and decisions[0].count == 4
+    decisions, found = limiter.hit_fixed(hits, reads=["test:absent"])
+    assert found == {} and decisions[0].count == 4
+    decisions, found = limiter.hit_fixed(hits)
+    assert found == {} and decisions[0].count == 5
 
 
 class _Broken:
@@ -121,8 +127,8 @@ def test_what_a_broken_backend_means_is_chosen_per_use():
     assert Limiter(_Broken(), on_error=OnError.ALLOW).hit("k", Rate(1, 60)).allowed
     denied = Limiter(_Broken(), on_error=OnError.DENY).hit("k", Rate(1, 60))
     assert not denied.allowed and denied.retry_after == 60
-    decisions, value = Limiter(_Broken(), on_error=OnError.ALLOW).hit_fixed([("k", Rate(1, 60))])
-    assert decisions[0].allowed and value is None
+    decisions, found = Limiter(_Broken(), on_error=OnError.ALLOW).hit_fixed([("k", Rate(1, 60))])
+    assert decisions[0].allowed and found == {}
 
 
 def test_ipv6_addresses_count_per_slash_64():

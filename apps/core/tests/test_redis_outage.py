@@ -106,9 +106,9 @@ def test_a_limit_falls_back_to_this_process_and_still_limits(caplog):
 def test_fixed_windows_fall_back_with_each_limit_divided_by_the_share():
     limiter = DegradingLimiter("test", fallback=LocalBackend(), on_error=OnError.ALLOW, share=2)
     limiter._backend = _Broken()
-    results = [limiter.hit_fixed([("ip", Rate(4, 60))], read="cached") for _ in range(3)]
+    results = [limiter.hit_fixed([("ip", Rate(4, 60))], reads=["cached"]) for _ in range(3)]
     assert [decisions[0].allowed for decisions, _ in results] == [True, True, False]
-    assert all(value is None for _, value in results)  # the shared cache's entry is unknown
+    assert all(found == {} for _, found in results)  # the shared cache's entries are unknown
 
 
 def test_the_share_comes_from_settings_when_not_given(settings):
