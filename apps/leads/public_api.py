@@ -62,6 +62,7 @@ from apps.leads.widget_intake import (
     intake_enqueue,
     intake_hold,
     intake_unhold,
+    received_key,
 )
 from apps.tenants.keys import (
     WidgetTenant,
@@ -165,28 +166,24 @@ def widget_submit(request, publishable_key: str):
     submission, error = _validate(body, widget, found)
     if error:
         return error
-    received_key = _received_key(widget, submission)
+    mark = _received_mark(widget, submission)
     hosted = _hosted_source(request, widget, submission)
     if intake_available():  # the push itself tells a retried press (SET NX)
-        response = _queue(widget, submission, hosted, found, received_key)
+        response = _queue(widget, submission, hosted, found, mark)
         if response is not None:
             return response
-    if received_key and cache.get(received_key):
+    if mark and cache.get(mark):
         return JsonResponse(RECEIVED, status=201)
     response = _store(widget, submission, hosted, found)
-    if received_key and response.status_code == 201:
-        cache.set(received_key, 1, RECEIVED_MEMORY_SECONDS)
+    if mark and response.status_code == 201:
+        cache.set(mark, 1, RECEIVED_MEMORY_SECONDS)
     return response
 
 
-def _received_key(widget: WidgetTenant, submission: WidgetSubmission) -> str | None:
+def _received_mark(widget: WidgetTenant, submission: WidgetSubmission) -> str | None:
     if submission.submission_id is None:
         return None
-    return _received_key_of(widget.tenant_id, submission.submission_id)
-
-
-def _received_key_of(tenant_id: str, submission_id) -> str:
-    return f"widget:received:{tenant_id}:{submission_id}"
+    return received_key(widget.tenant_id, submission.submission_id)
 
 
 def _read_ahead(tenant_id: str) -> list[str]:
@@ -230,7 +227,7 @@ def _hosted_source(request, widget: WidgetTenant, submission: WidgetSubmission):
     return source_token_read(submission.source_token, widget.tenant_id)
 
 
-def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found, received_key):
+def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found, mark):
     """Answer once the submission is valid and queued (apps/leads/widget_intake.py); None when
     Redis cannot take it (the caller stores it itself)."""
     tenant = gate.widget_tenant(widget)
@@ -254,7 +251,7 @@ def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found, re
         held_period=held,
     )
     try:
-        outcome = intake_enqueue(queued, received_key, RECEIVED_MEMORY_SECONDS)
+        outcome = intake_enqueue(queued, mark, RECEIVED_MEMORY_SECONDS)
     except IntakeUnavailable:
         intake_unhold(tenant, entitlements, held)
         return None

@@ -299,19 +299,32 @@ def intake_replay_failed() -> int:
 # --- the booking step -----------------------------------------------------------------------
 
 
+def received_key(tenant_id: str, submission_id) -> str:
+    """The mark of a press of "Send" that was received (queued or stored)."""
+    return f"widget:received:{tenant_id}:{submission_id}"
+
+
 def visitor_lead_settled(tenant_id: str, submission_id) -> int | None:
-    """The lead a submission became; if it is still queued, store the queue first (or wait
-    for the drainer that is storing it, at most SETTLE_WAIT_SECONDS)."""
+    """The lead a submission became. If it was received but is still queued, store the queue
+    batch by batch (or wait for the drainer that is storing it) until it is there, at most
+    SETTLE_WAIT_SECONDS."""
     lead_id = visitor_lead_id(tenant_id, submission_id)
     if lead_id is not None or not intake_available():
         return lead_id
+    try:
+        submission_id = uuid.UUID(str(submission_id))
+    except ValueError:
+        return None
+    if not cache.get(received_key(tenant_id, submission_id)):
+        return None  # never received (or forgotten): nothing to wait for
     deadline = time.monotonic() + SETTLE_WAIT_SECONDS
     try:
-        while intake_queued() or _draining():
-            if intake_drain() == BUSY and time.monotonic() < deadline:
-                time.sleep(0.05)  # another process is storing the queue: wait for it
-                continue
-            break
+        while (intake_queued() or _draining()) and time.monotonic() < deadline:
+            if intake_drain(max_batches=1) == BUSY:
+                time.sleep(0.05)  # another process is storing the queue: let it
+            lead_id = visitor_lead_id(tenant_id, submission_id)
+            if lead_id is not None:
+                return lead_id
     except IntakeUnavailable:
         return None
     return visitor_lead_id(tenant_id, submission_id)

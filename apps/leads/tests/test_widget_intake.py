@@ -337,3 +337,13 @@ def test_with_the_database_down_a_submission_waits_in_the_queue(
     assert intake_queued() == 1
     assert intake_drain() == 1
     assert [lead.email for lead in leads(tenant)] == ["first@example.com", "anna@example.com"]
+
+
+def test_the_booking_step_does_not_wait_on_other_companies_submissions(
+    client, tenant, publishable_key, queue
+):
+    submit(client, publishable_key)  # queued, someone else's
+    with mock.patch.object(widget_intake, "intake_drain") as drain:
+        assert visitor_lead_settled(str(tenant.pk), uuid.uuid4()) is None
+    drain.assert_not_called()
+    assert intake_queued() == 1
