@@ -332,6 +332,9 @@ class LeadExport(TenantOwnedModel):
 
 
 from apps.leads.models_imports import ImportJob, ImportStatus  # noqa: E402, F401  (file imports)
+from apps.leads.models_intake import (  # noqa: E402, F401  (the widget's intake queue)
+    WidgetIntake,
+)
 from apps.leads.models_widget import (  # noqa: E402, F401  (the widget)
     WidgetAsset,
     WidgetConfig,

@@ -3,17 +3,18 @@
 No authentication and no CSRF (a public, cross-origin endpoint): the publishable key names the
 tenant, CORS admits only the tenant's own origins (apps/tenants/cors.py), a honeypot field and
 per-IP and per-key rate limits stop bots. Plain Django views, not DRF: this is the hottest
-public path: the key lookup and both rate counters are one Redis round trip, the tenant's
-settings, entitlements and flags another; it validates and queues the submission
-(apps/leads/widget_intake.py: a worker stores the queue in batches through `ingest_leads`),
-or, without a Redis cache, hands the item to `ingest_leads` itself. The answer is the same
-whether the lead was created or merged, and says nothing about other leads.
+public path. The key lookup, both rate counters and the tenant's settings, entitlements and
+flags are one Redis round trip (apps/leads/public_gate.py); the submission is validated and
+queued in one statement (apps/leads/widget_intake.py: a worker stores the queue in batches
+through `ingest_leads`), or, on SQLite (the embedded default), stored by `ingest_leads` here.
+The answer is the same whether the lead was created or merged, and says nothing about other
+leads.
 
-Submissions commit without waiting for the WAL flush (`durable=False`, see `ingest_leads`;
-set LEADS_WIDGET_DURABLE_COMMIT = True to wait): under disk load the flush dominated a
-submission and, with the tenant's ingestion lock held through it, capped a tenant's widget
-at a few hundred submissions a second. The price is that a crash of the database server
-within a fraction of a second of the store could lose those submissions.
+Submissions (and the queue's rows) commit without waiting for the WAL flush (`durable=False`,
+see `ingest_leads`; set LEADS_WIDGET_DURABLE_COMMIT = True to wait for the leads): under disk
+load the flush dominated a submission and, with the tenant's ingestion lock held through it,
+capped a tenant's widget at a few hundred submissions a second. The price is that a crash of
+the database server within a fraction of a second of the answer could lose that submission.
 """
 
 from __future__ import annotations
@@ -56,13 +57,10 @@ from apps.leads.widget_hooks import (
 )
 from apps.leads.widget_intake import (
     Enqueued,
-    IntakeUnavailable,
     Submission,
     intake_available,
     intake_enqueue,
-    intake_hold,
-    intake_unhold,
-    received_key,
+    intake_wake_due,
 )
 from apps.tenants.keys import (
     WidgetTenant,
@@ -166,12 +164,10 @@ def widget_submit(request, publishable_key: str):
     submission, error = _validate(body, widget, found)
     if error:
         return error
-    mark = _received_mark(widget, submission)
     hosted = _hosted_source(request, widget, submission)
-    if intake_available():  # the push itself tells a retried press (SET NX)
-        response = _queue(widget, submission, hosted, found, mark)
-        if response is not None:
-            return response
+    if intake_available():
+        return _queue(widget, submission, hosted, found)
+    mark = _received_mark(widget, submission)
     if mark and cache.get(mark):
         return JsonResponse(RECEIVED, status=201)
     response = _store(widget, submission, hosted, found)
@@ -183,7 +179,7 @@ def widget_submit(request, publishable_key: str):
 def _received_mark(widget: WidgetTenant, submission: WidgetSubmission) -> str | None:
     if submission.submission_id is None:
         return None
-    return received_key(widget.tenant_id, submission.submission_id)
+    return f"widget:received:{widget.tenant_id}:{submission.submission_id}"
 
 
 def _read_ahead(tenant_id: str) -> list[str]:
@@ -227,9 +223,10 @@ def _hosted_source(request, widget: WidgetTenant, submission: WidgetSubmission):
     return source_token_read(submission.source_token, widget.tenant_id)
 
 
-def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found, mark):
-    """Answer once the submission is valid and queued (apps/leads/widget_intake.py); None when
-    Redis cannot take it (the caller stores it itself)."""
+def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found):
+    """Answer once the submission is valid and queued (apps/leads/widget_intake.py): one
+    statement, with the lead held on a hard-limited plan's meter; a retried press is queued
+    once."""
     tenant = gate.widget_tenant(widget)
     entitlements = entitlements_get(tenant, found=found)
     if _refused(widget, entitlements, found):
@@ -239,25 +236,15 @@ def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found, ma
     _clean, errors = validate_item(item)  # what ingestion will check: refused now, not later
     if errors:
         return gate.error_response("invalid", _("Some fields are invalid."), 400, errors)
-    held, room = intake_hold(tenant, entitlements)
-    if not room:
-        return gate.unavailable()
     queued = Submission(
-        tenant_id=widget.tenant_id,
         item=item,
         source=hosted.source if hosted is not None else Source.WIDGET.value,
         consent_source=submission.page_url or "widget",
-        submission_id=str(submission.submission_id) if submission.submission_id else None,
-        held_period=held,
+        submission_id=submission.submission_id,
     )
-    try:
-        outcome = intake_enqueue(queued, mark, RECEIVED_MEMORY_SECONDS)
-    except IntakeUnavailable:
-        intake_unhold(tenant, entitlements, held)
-        return None
-    if outcome == Enqueued.DUPLICATE:
-        intake_unhold(tenant, entitlements, held)
-    elif outcome == Enqueued.QUEUED_WAKE:
+    if intake_enqueue(tenant, entitlements, queued) == Enqueued.FULL:
+        return gate.unavailable()
+    if intake_wake_due():
         widget_intake_wake()
     return JsonResponse(RECEIVED, status=201)
 

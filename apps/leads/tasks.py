@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 import structlog
-from celery import shared_task
+from celery import current_app, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.db.models import Q
@@ -21,7 +21,13 @@ from apps.leads.filters import parse_lead_filters
 from apps.leads.models import ExportStatus, LeadExport
 from apps.leads.retention import lead_files_purge
 from apps.leads.selectors import lead_filter
-from apps.leads.widget_intake import BUSY, intake_drain, intake_queued
+from apps.leads.widget_intake import (
+    BATCH,
+    MAX_BATCHES,
+    TAIL_SECONDS,
+    intake_drain,
+    intake_purge,
+)
 from apps.tenants.tasking import tenant_task
 
 logger = structlog.get_logger(__name__)
@@ -84,27 +90,29 @@ def _fail(export_id: int, reason: str) -> None:
 
 @shared_task(acks_late=True, ignore_result=True)
 def purge_lead_files_task() -> dict[str, int]:
-    """Delete import/export files past their retention (apps/leads/retention.py)."""
-    return lead_files_purge()
+    """Delete import/export files past their retention (apps/leads/retention.py), and the
+    widget intake's marks of submissions stored a day ago (apps/leads/widget_intake.py)."""
+    return {**lead_files_purge(), "widget_intake_marks": intake_purge()}
 
 
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
-def widget_intake_drain_task(self) -> int:
-    """Store the widget's queued submissions (apps/leads/widget_intake.py). Woken by the first
-    submission queued after a drain; the beat runs it every minute in case a wake was lost or
-    the database was down. When another drain holds the lock, ask again shortly while
-    anything is still queued."""
+@shared_task(acks_late=True, ignore_result=True)
+def widget_intake_drain_task() -> int:
+    """Store the widget's queue (apps/leads/widget_intake.py), batch by batch, at most
+    MAX_BATCHES; woken by the web processes (at most every WAKE_EVERY_SECONDS each), so after
+    storing anything it looks once more TAIL_SECONDS later for what arrived in between. The
+    beat runs it every minute too: after a database outage, or a wake the broker lost."""
+    stored = 0
     try:
-        stored = intake_drain()
-    except (OperationalError, InterfaceError):  # the batch stays queued for the beat's drain
+        for _batch in range(MAX_BATCHES):
+            count = intake_drain()
+            stored += count
+            if count < BATCH:
+                break
+    except (OperationalError, InterfaceError):  # the rows stay queued for the beat's drain
         logger.warning("widget_intake_database_down")
-        return 0
-    if stored == BUSY:
-        if intake_queued():
-            raise self.retry(countdown=1)
-        return 0
-    if intake_queued():  # stopped at its batch bound under a steady stream: go on
-        widget_intake_wake()
+        return stored
+    if stored and not current_app.conf.task_always_eager:
+        widget_intake_drain_task.apply_async(countdown=TAIL_SECONDS)
     return stored
 
 

@@ -1,32 +1,32 @@
 """The widget's intake queue (apps/leads/widget_intake.py): answered once queued, stored by a
 drain in batches. Here the drain is not woken (no eager Celery): each test drains itself, so
-it sees the state between the answer and the store."""
+it sees the state between the answer and the store. The queue runs on PostgreSQL (the
+embedded SQLite default stores each submission in the view: tested in test_widget.py)."""
 
 import io
 import json
 import uuid
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, OperationalError
+from django.utils import timezone
 
+from apps.billing.models import UsageMeter
 from apps.billing.tests.helpers import meter_set, meter_used, subscribe
-from apps.core import events
 from apps.leads import widget_intake
-from apps.leads.models import Lead, LeadAction, Source
-from apps.leads.tasks import widget_intake_drain_task
-from apps.leads.tests.test_widget_redis_down import database_down
-from apps.leads.widget_hooks import visitor_lead_id
-from apps.leads.widget_intake import BUSY, intake_drain, intake_queued, visitor_lead_settled
+from apps.leads.models import Lead, LeadAction, Source, WidgetIntake
+from apps.leads.tasks import purge_lead_files_task, widget_intake_drain_task
+from apps.leads.widget_intake import intake_drain, intake_queued, visitor_lead_settled
 from apps.privacy.models import ConsentRecord
 from apps.tenants.keys import publishable_key_get_or_create
 from apps.tenants.models import Tenant
 from apps.tenants.scoping import tenant_scope
 from tests.factories import TenantFactory
-from tests.redis_cache import redis_cache_empty, redis_cache_settings
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 ORIGIN = "https://example.com"
 GOOD = {
@@ -40,17 +40,12 @@ GOOD = {
 
 @pytest.fixture
 def queue(settings):
-    """A Redis cache of the test's own, the queue on, and the wake recorded instead of
-    publishing a drain task."""
-    settings.CACHES = {"default": redis_cache_settings()}
-    try:
-        redis_cache_empty()
-    except Exception:
-        pytest.skip("the intake queue lives in Redis: no Redis on 127.0.0.1:6379")
+    """The queue on, no eager Celery: the wake is recorded instead of publishing a drain."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.LEADS_WIDGET_QUEUE = True
+    widget_intake._woken_at[0] = 0.0
     with mock.patch("apps.leads.public_api.widget_intake_wake") as wake:
         yield wake
-    redis_cache_empty()
 
 
 def submit(client, key, body=GOOD, origin=ORIGIN):
@@ -70,12 +65,13 @@ def leads(tenant):
 def test_a_submission_is_answered_once_queued_and_stored_by_the_drain(
     client, tenant, publishable_key, queue
 ):
-    response = submit(client, publishable_key)
+    body = {**GOOD, "submission_id": str(uuid.uuid4())}
+    response = submit(client, publishable_key, body)
     assert response.status_code == 201
     assert response.json() == {"status": "received"}
     assert leads(tenant) == []  # queued, not stored yet
     assert intake_queued() == 1
-    queue.assert_called_once()  # the first push wakes a drain
+    queue.assert_called_once()
 
     assert intake_drain() == 1
     (lead,) = leads(tenant)
@@ -87,28 +83,27 @@ def test_a_submission_is_answered_once_queued_and_stored_by_the_drain(
         assert ConsentRecord.objects.filter(lead_id=lead.pk).count() == 2
     assert action.action_type == "Form Submission"
     assert action.metadata["page_url"] == "https://example.com/pricing"
+    row = WidgetIntake.objects.unscoped().get()
+    assert row.stored_at is not None and row.lead_id == lead.pk
+    assert row.payload == {}  # no personal data is kept once stored
     assert intake_queued() == 0
 
 
-def test_later_pushes_do_not_wake_again_until_a_drain_ran(client, tenant, publishable_key, queue):
-    for n in range(3):
-        assert (
-            submit(client, publishable_key, {**GOOD, "email": f"v{n}@example.com"}).status_code
-            == 201
-        )
-    assert queue.call_count == 1
-    intake_drain()
-    submit(client, publishable_key, {**GOOD, "email": "late@example.com"})
-    assert queue.call_count == 2  # the drain cleared the wake: the next push wakes one
-    intake_drain()
-    assert len(leads(tenant)) == 4
+def test_a_process_wakes_a_drain_at_most_every_tenth_of_a_second(
+    client, tenant, publishable_key, queue
+):
+    clock = iter([100.0, 100.05, 100.2])
+    with mock.patch.object(widget_intake, "_clock", lambda: next(clock)):
+        for n in range(3):
+            submit(client, publishable_key, {**GOOD, "email": f"v{n}@example.com"})
+    assert queue.call_count == 2  # the second came within 0.1 s of the first
 
 
 def test_a_batch_stores_each_tenant_and_page_with_its_own_consent_source(
     client, tenant, publishable_key, queue
 ):
     other = TenantFactory(name="Other")
-    other_key = widget_intake_key(other)
+    other_key = publishable_key_get_or_create(other).key
     submit(client, publishable_key, {**GOOD, "email": "a@example.com"})
     submit(client, publishable_key, {**GOOD, "email": "b@example.com", "page_url": f"{ORIGIN}/b"})
     submit(client, other_key, {**GOOD, "email": "a@example.com"})
@@ -122,10 +117,6 @@ def test_a_batch_stores_each_tenant_and_page_with_its_own_consent_source(
     with tenant_scope(tenant):
         assert LeadAction.objects.filter(lead=mine[0]).count() == 2  # both presses recorded
     assert [lead.email for lead in leads(other)] == ["a@example.com"]
-
-
-def widget_intake_key(tenant) -> str:
-    return publishable_key_get_or_create(tenant).key
 
 
 def test_invalid_submissions_are_refused_before_queueing(client, tenant, publishable_key, queue):
@@ -142,6 +133,8 @@ def test_a_retried_press_is_queued_once(client, tenant, publishable_key, queue):
     assert submit(client, publishable_key, body).status_code == 201
     assert intake_queued() == 1
     intake_drain()
+    assert submit(client, publishable_key, body).status_code == 201  # after it was stored
+    assert intake_queued() == 0
     with tenant_scope(tenant):
         assert LeadAction.objects.count() == 1
 
@@ -149,18 +142,24 @@ def test_a_retried_press_is_queued_once(client, tenant, publishable_key, queue):
 def test_the_booking_step_finds_a_lead_that_is_still_queued(client, tenant, publishable_key, queue):
     submission_id = uuid.uuid4()
     submit(client, publishable_key, {**GOOD, "submission_id": str(submission_id)})
-    assert visitor_lead_id(tenant.pk, submission_id) is None  # queued
-    lead_id = visitor_lead_settled(str(tenant.pk), submission_id)  # drains it
+    lead_id = visitor_lead_settled(str(tenant.pk), submission_id)  # stores the queue
     (lead,) = leads(tenant)
     assert lead_id == lead.pk
     assert intake_queued() == 0
 
 
-def test_the_booking_step_does_not_wait_for_a_submission_that_was_never_sent(tenant, queue):
-    assert visitor_lead_settled(str(tenant.pk), uuid.uuid4()) is None
+def test_the_booking_step_does_not_store_for_a_submission_it_does_not_know(
+    client, tenant, publishable_key, queue
+):
+    submit(client, publishable_key)  # queued, someone else's
+    with mock.patch.object(widget_intake, "intake_drain") as drain:
+        assert visitor_lead_settled(str(tenant.pk), uuid.uuid4()) is None
+        assert visitor_lead_settled(str(tenant.pk), "not-an-id") is None
+    drain.assert_not_called()
+    assert intake_queued() == 1
 
 
-# --- hard limits: held on the meter before queueing ------------------------------------------
+# --- hard limits: held on the meter in the statement that queues -----------------------------
 
 
 def test_a_hard_limit_is_held_at_the_answer_and_refuses_beyond_it(
@@ -179,6 +178,15 @@ def test_a_hard_limit_is_held_at_the_answer_and_refuses_beyond_it(
     assert meter_used(tenant) == 2500  # stored without counting it twice
 
 
+def test_the_first_lead_of_a_period_opens_its_meter(client, tenant, publishable_key, queue):
+    subscribe(tenant, "email_2500")
+    UsageMeter.objects.for_tenant(tenant).delete()
+    assert submit(client, publishable_key).status_code == 201
+    assert meter_used(tenant) == 1
+    intake_drain()
+    assert meter_used(tenant) == 1 and len(leads(tenant)) == 1
+
+
 def test_a_held_submission_that_merges_gives_its_hold_back(client, tenant, publishable_key, queue):
     subscribe(tenant, "email_2500")
     meter_set(tenant, 10)
@@ -190,113 +198,67 @@ def test_a_held_submission_that_merges_gives_its_hold_back(client, tenant, publi
     assert meter_used(tenant) == 11
 
 
-def test_a_duplicate_press_gives_its_hold_back(client, tenant, publishable_key, queue):
+def test_a_retried_press_gives_its_hold_back(client, tenant, publishable_key, queue):
     subscribe(tenant, "email_2500")
     meter_set(tenant, 10)
     body = {**GOOD, "submission_id": str(uuid.uuid4())}
     submit(client, publishable_key, body)
-    assert submit(client, publishable_key, body).status_code == 201  # held, then told apart
+    assert submit(client, publishable_key, body).status_code == 201
     assert intake_queued() == 1
     assert meter_used(tenant) == 11
+
+
+def test_unlimited_plans_are_counted_by_the_drain(client, tenant, publishable_key, queue):
+    subscribe(tenant, "business")  # no lead limit
+    before = meter_used(tenant)
+    submit(client, publishable_key)
+    assert meter_used(tenant) == before  # nothing to hold: counted when stored
+    intake_drain()
+    assert meter_used(tenant) == before + 1
 
 
 # --- failures ---------------------------------------------------------------------------------
 
 
-def test_without_redis_the_view_stores_the_submission_itself(
-    client, tenant, publishable_key, queue
-):
-    with mock.patch.object(
-        widget_intake, "_redis", side_effect=widget_intake.IntakeUnavailable("down")
-    ):
-        assert submit(client, publishable_key).status_code == 201
-    assert [lead.email for lead in leads(tenant)] == ["anna@example.com"]
-    queue.assert_not_called()
-
-
-def test_a_hold_is_given_back_when_redis_cannot_take_the_submission(
-    client, tenant, publishable_key, queue
-):
-    subscribe(tenant, "email_2500")
-    meter_set(tenant, 10)
-    with mock.patch(
-        "apps.leads.public_api.intake_enqueue", side_effect=widget_intake.IntakeUnavailable("x")
-    ):
-        assert submit(client, publishable_key).status_code == 201
-    assert meter_used(tenant) == 11  # given back, then counted once by the direct store
-    assert len(leads(tenant)) == 1
-
-
-def test_a_deleted_companys_queued_submissions_are_dropped(client, tenant, publishable_key, queue):
+def test_a_deleted_companys_queued_submissions_go_with_it(client, tenant, publishable_key, queue):
     submit(client, publishable_key)
     Tenant.objects.filter(pk=tenant.pk).delete()
-    with mock.patch.object(events, "logger") as log:
-        assert intake_drain() == 0
     assert intake_queued() == 0
-    logged = [c.args[0] for c in log.info.call_args_list]
-    assert "widget_intake_dropped" in logged
+    assert intake_drain() == 0
 
 
 def test_a_database_outage_leaves_the_batch_queued(client, tenant, publishable_key, queue):
     submit(client, publishable_key)
     with (
-        mock.patch.object(
-            widget_intake, "ingest_leads", side_effect=OperationalError("server closed")
-        ),
+        mock.patch.object(widget_intake, "ingest_leads", side_effect=OperationalError("closed")),
         pytest.raises(OperationalError),
     ):
         intake_drain()
     assert intake_queued() == 1
-    assert intake_drain() == 1  # the lock was released: the next drain stores it
+    assert intake_drain() == 1
     assert len(leads(tenant)) == 1
 
 
-def test_a_batch_that_cannot_be_stored_goes_to_the_dead_letter_list(
+def test_a_group_that_cannot_be_stored_is_set_aside_and_can_be_replayed(
     client, tenant, publishable_key, queue
 ):
+    other = TenantFactory(name="Other")
     submit(client, publishable_key)
-    with mock.patch.object(widget_intake, "ingest_leads", side_effect=DatabaseError("bad row")):
-        assert intake_drain() == 0
+    submit(client, publishable_key_get_or_create(other).key)
+    real = widget_intake.ingest_leads
+
+    def broken_for_mine(**kwargs):
+        if kwargs["tenant"].pk == tenant.pk:
+            raise DatabaseError("bad row")
+        return real(**kwargs)
+
+    with mock.patch.object(widget_intake, "ingest_leads", side_effect=broken_for_mine):
+        assert intake_drain() == 1  # the other company's went through
+    failed = WidgetIntake.objects.unscoped().get(tenant=tenant)
+    assert failed.failed_at is not None and failed.error == "bad row"
+    assert failed.payload["item"]["email"] == "anna@example.com"  # kept for the replay
     assert intake_queued() == 0
-    client_redis, _scripts = widget_intake._redis()
-    (dead,) = client_redis.lrange(widget_intake._key(widget_intake.FAILED), 0, -1)
-    assert json.loads(dead)["item"]["email"] == "anna@example.com"
 
-
-def test_one_drainer_at_a_time_and_the_task_asks_again(client, tenant, publishable_key, queue):
-    submit(client, publishable_key)
-    redis, _scripts = widget_intake._redis()
-    redis.set(widget_intake._key(widget_intake.LOCK), "someone-else")
-    assert intake_drain() == BUSY
-    retry = mock.patch.object(widget_intake_drain_task, "retry", side_effect=RuntimeError)
-    with retry as retried, pytest.raises(RuntimeError):
-        widget_intake_drain_task.run()
-    retried.assert_called_once_with(countdown=1)
-    redis.delete(widget_intake._key(widget_intake.LOCK))
-    assert widget_intake_drain_task.run() == 1
-
-
-def test_the_queue_is_not_used_without_a_shared_redis_cache(
-    settings, client, tenant, publishable_key
-):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    assert not widget_intake.intake_available()
-    assert submit(client, publishable_key).status_code == 201
-    assert len(leads(tenant)) == 1  # stored by the view itself
-
-
-def test_the_queue_can_be_switched_off(settings, client, tenant, publishable_key, queue):
-    settings.LEADS_WIDGET_QUEUE = False
-    assert submit(client, publishable_key).status_code == 201
-    assert len(leads(tenant)) == 1
-    queue.assert_not_called()
-
-
-def test_staff_can_queue_the_dead_letters_again(client, tenant, publishable_key, queue):
-    submit(client, publishable_key)
-    with mock.patch.object(widget_intake, "ingest_leads", side_effect=DatabaseError("bad row")):
-        intake_drain()
     out = io.StringIO()
     with mock.patch("apps.leads.management.commands.widget_intake_replay.widget_intake_wake"):
         call_command("widget_intake_replay", stdout=out)
@@ -305,45 +267,50 @@ def test_staff_can_queue_the_dead_letters_again(client, tenant, publishable_key,
     assert len(leads(tenant)) == 1
 
 
-def test_a_drain_stops_at_its_batch_bound_and_the_task_goes_on(
+def test_the_task_drains_batch_by_batch_and_looks_again_later(
     client, tenant, publishable_key, queue
 ):
     for n in range(3):
         submit(client, publishable_key, {**GOOD, "email": f"v{n}@example.com"})
     with (
-        mock.patch.object(widget_intake, "BATCH", 1),
-        mock.patch.object(widget_intake, "MAX_BATCHES", 2),
-        mock.patch("apps.leads.tasks.widget_intake_wake") as wake,
+        mock.patch.object(widget_intake, "BATCH", 2),
+        mock.patch("apps.leads.tasks.BATCH", 2),
+        mock.patch.object(widget_intake_drain_task, "apply_async") as later,
     ):
-        assert widget_intake_drain_task.run() == 2
-        wake.assert_called_once()  # one left: the next run goes on
-        assert widget_intake_drain_task.run() == 1
-        wake.assert_called_once()  # nothing left
+        assert widget_intake_drain_task.run() == 3
+        later.assert_called_once_with(countdown=1)
+        later.reset_mock()
+        assert widget_intake_drain_task.run() == 0
+        later.assert_not_called()  # nothing stored: no tail
     assert len(leads(tenant)) == 3
 
 
-def test_with_the_database_down_a_submission_waits_in_the_queue(
+def test_the_task_leaves_the_queue_when_the_database_is_down(
     client, tenant, publishable_key, queue
 ):
-    """The answer needs no database once the key and settings are cached (no hard limit to
-    hold): the visitor's submission is kept, and stored by the drain once the database is
-    back; the drain task itself leaves it queued instead of failing."""
-    submit(client, publishable_key, {**GOOD, "email": "first@example.com"})  # caches the key
-    intake_drain()
-    with database_down():
-        response = submit(client, publishable_key)
+    submit(client, publishable_key)
+    with mock.patch("apps.leads.tasks.intake_drain", side_effect=OperationalError("closed")):
         assert widget_intake_drain_task.run() == 0
-    assert response.status_code == 201
     assert intake_queued() == 1
-    assert intake_drain() == 1
-    assert [lead.email for lead in leads(tenant)] == ["first@example.com", "anna@example.com"]
 
 
-def test_the_booking_step_does_not_wait_on_other_companies_submissions(
-    client, tenant, publishable_key, queue
-):
-    submit(client, publishable_key)  # queued, someone else's
-    with mock.patch.object(widget_intake, "intake_drain") as drain:
-        assert visitor_lead_settled(str(tenant.pk), uuid.uuid4()) is None
-    drain.assert_not_called()
-    assert intake_queued() == 1
+def test_stored_marks_are_purged_after_a_day(client, tenant, publishable_key, queue):
+    submit(client, publishable_key, {**GOOD, "email": "old@example.com"})
+    submit(client, publishable_key, {**GOOD, "email": "new@example.com"})
+    intake_drain()
+    submit(client, publishable_key, {**GOOD, "email": "waiting@example.com"})
+    old = WidgetIntake.objects.unscoped().order_by("id").first()
+    WidgetIntake.objects.unscoped().filter(pk=old.pk).update(
+        stored_at=timezone.now() - timedelta(days=2)
+    )
+    assert purge_lead_files_task()["widget_intake_marks"] == 1
+    assert WidgetIntake.objects.unscoped().count() == 2
+    assert intake_queued() == 1  # a waiting submission is never purged
+
+
+def test_the_queue_can_be_switched_off(settings, client, tenant, publishable_key, queue):
+    settings.LEADS_WIDGET_QUEUE = False
+    assert submit(client, publishable_key).status_code == 201
+    assert len(leads(tenant)) == 1  # stored by the view itself
+    assert not WidgetIntake.objects.unscoped().exists()
+    queue.assert_not_called()

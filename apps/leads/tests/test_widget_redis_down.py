@@ -161,7 +161,7 @@ def test_the_database_down_before_the_key_is_known_is_503_too(client, tenant, pu
 def test_the_drivers_own_connection_error_answers_503_too(
     client, tenant, publishable_key, monkeypatch, settings
 ):
-    settings.LEADS_WIDGET_QUEUE = False
+    settings.LEADS_WIDGET_QUEUE = False  # the view stores the submission itself
 
     def lost(**kwargs):  # ingestion's COPY talks to the driver directly
         raise connections["default"].Database.OperationalError("server closed the connection")
