@@ -10,7 +10,6 @@ from apps.booking.models import Booking
 from apps.booking.tests.helpers import local_start
 from apps.leads.models import Lead, LeadStatus
 from apps.tenants.keys import publishable_key_get_or_create
-from tests.redis_cache import redis_cache_empty, redis_cache_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -96,16 +95,12 @@ def test_a_visitor_books_for_the_lead_they_just_became(client, tenant, key, book
     assert Booking.objects.for_tenant(tenant).get().lead_id == lead.pk
 
 
+@pytest.mark.postgres
 def test_a_visitor_books_while_their_submission_is_still_queued(
     client, tenant, key, booking_on, settings
 ):
-    """No worker has stored the submission yet (apps/leads/widget_intake.py): the booking
-    step stores the queue itself, then books for the lead."""
-    settings.CACHES = {"default": redis_cache_settings()}
-    try:
-        redis_cache_empty()
-    except Exception:
-        pytest.skip("the widget's intake queue lives in Redis: no Redis on 127.0.0.1:6379")
+    """No worker has stored the submission yet (apps/leads/widget_intake.py, PostgreSQL): the
+    booking step stores the queue itself, then books for the lead."""
     settings.CELERY_TASK_ALWAYS_EAGER = False
     with mock.patch("apps.leads.public_api.widget_intake_wake") as wake:
         submission_id = submit(client, key)
@@ -117,7 +112,6 @@ def test_a_visitor_books_while_their_submission_is_still_queued(
     assert response.status_code == 201, response.content
     lead = Lead.objects.for_tenant(tenant).get()
     assert Booking.objects.for_tenant(tenant).get().lead_id == lead.pk
-    redis_cache_empty()
 
 
 def test_the_second_visitor_on_one_slot_gets_409_and_the_next_free_slots(
