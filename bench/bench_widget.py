@@ -67,12 +67,19 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Origin"] = "%(origin)s"
 local thread_id = tostring({}):sub(-6)
 local n = 0
+math.randomseed(os.time() + tonumber(thread_id, 16))
+local function press_id()  -- the widget script sends a random id for each press of "Send"
+  return string.format("%%08x-%%04x-4%%03x-a%%03x-%%012x", math.random(0, 0x7fffffff),
+    math.random(0, 0xffff), math.random(0, 0xfff), math.random(0, 0xfff),
+    math.random(0, 0x7fffffff) * 0x10000 + math.random(0, 0xffff))
+end
 request = function()
   n = n + 1
   local body = string.format(
     '{"name":"Посетитель %%d","email":"visitor-%%s-%%d-%%d@example.com","message":"Перезвоните",'
-    .. '"consents":{"processing":true,"marketing":false},"page_url":"%(origin)s/pricing"}',
-    n, thread_id, os.time(), n)
+    .. '"consents":{"processing":true,"marketing":false},"page_url":"%(origin)s/pricing",'
+    .. '"submission_id":"%%s"}',
+    n, thread_id, os.time(), n, press_id())
   return wrk.format(nil, nil, nil, body)
 end
 """
@@ -292,7 +299,7 @@ def _cpu_main(profile: bool) -> int:
     def widget():
         body = {"name": "Посетитель", "email": f"v-{uuid.uuid4().hex}@example.com",
                 "message": "Перезвоните", "consents": {"processing": True, "marketing": False},
-                "page_url": f"{ORIGIN}/pricing"}  # fmt: skip
+                "page_url": f"{ORIGIN}/pricing", "submission_id": str(uuid.uuid4())}  # fmt: skip
         response = client.post(url, json.dumps(body), content_type="application/json",
                                HTTP_ORIGIN=ORIGIN)  # fmt: skip
         assert response.status_code == 201, response.content

@@ -27,6 +27,7 @@ from apps.leads.widget_intake import (
     TAIL_SECONDS,
     intake_drain,
     intake_purge,
+    intake_tail_due,
 )
 from apps.tenants.tasking import tenant_task
 
@@ -98,9 +99,10 @@ def purge_lead_files_task() -> dict[str, int]:
 @shared_task(acks_late=True, ignore_result=True)
 def widget_intake_drain_task() -> int:
     """Store the widget's queue (apps/leads/widget_intake.py), batch by batch, at most
-    MAX_BATCHES; woken by the web processes (at most every WAKE_EVERY_SECONDS each), so after
-    storing anything it looks once more TAIL_SECONDS later for what arrived in between. The
-    beat runs it every minute too: after a database outage, or a wake the broker lost."""
+    MAX_BATCHES; woken by the web processes (at most every WAKE_EVERY_SECONDS each: batches,
+    not a task per lead), so after storing anything it looks again TAIL_SECONDS later for
+    what arrived in between (one such tail pending at a time). The beat runs it every minute
+    too: after a database outage, or a wake the broker lost."""
     stored = 0
     try:
         for _batch in range(MAX_BATCHES):
@@ -111,7 +113,8 @@ def widget_intake_drain_task() -> int:
     except (OperationalError, InterfaceError):  # the rows stay queued for the beat's drain
         logger.warning("widget_intake_database_down")
         return stored
-    if stored and not current_app.conf.task_always_eager:
+    # One tail at a time: every drain that stores something would otherwise start a chain.
+    if stored and not current_app.conf.task_always_eager and intake_tail_due():
         widget_intake_drain_task.apply_async(countdown=TAIL_SECONDS)
     return stored
 

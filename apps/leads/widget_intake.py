@@ -34,6 +34,7 @@ from enum import StrEnum
 import structlog
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -54,8 +55,12 @@ logger = structlog.get_logger(__name__)
 
 BATCH = 200
 MAX_BATCHES = 100  # per drain task: 20,000 submissions, then the next wake or tail goes on
-WAKE_EVERY_SECONDS = 0.1  # a process wakes a drain at most this often; the drain then
-TAIL_SECONDS = 1  # looks again this much later for what arrived in between
+# A process wakes a drain at most this often (a drain per second, not a task per lead: the
+# batches are what makes the queue cheaper than storing each submission); the drain then
+# looks again TAIL_SECONDS later for what arrived in between. A lead is stored within ~2 s.
+WAKE_EVERY_SECONDS = 1.0
+TAIL_SECONDS = 1
+TAIL_MARK = "widget:intake:tail"
 KEEP_MARKS = timedelta(days=1)  # a retried press is told apart for a day
 KEEP_FAILED = timedelta(days=14)
 SETTLE_WAIT_SECONDS = 10.0
@@ -152,6 +157,12 @@ def intake_wake_due() -> bool:
         _woken_at[0] = now
         return True
     return False
+
+
+def intake_tail_due() -> bool:
+    """Whether a drain that stored something should queue the next look (no other is
+    pending): the mark lives until that look is due."""
+    return cache.add(TAIL_MARK, 1, TAIL_SECONDS)
 
 
 def intake_queued() -> int:
