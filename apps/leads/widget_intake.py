@@ -35,7 +35,7 @@ import structlog
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,6 +43,7 @@ from apps.billing.models import LimitMode
 from apps.billing.quotas import lead_quota_release, lead_quota_reservation, lead_quota_settle
 from apps.core.events import log_event
 from apps.core.prepared import one_statement_committed
+from apps.core.redis_outage import REDIS
 from apps.core.tenant_flags import tenant_flags_prefetched
 from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
@@ -161,8 +162,10 @@ def intake_wake_due() -> bool:
 
 def intake_tail_due() -> bool:
     """Whether a drain that stored something should queue the next look (no other is
-    pending): the mark lives until that look is due."""
-    return cache.add(TAIL_MARK, 1, TAIL_SECONDS)
+    pending): the mark lives until that look is due. Not while Redis is down (the cache
+    would say "added" to every drain): the web's wakes and the beat go on."""
+    added = cache.add(TAIL_MARK, 1, TAIL_SECONDS)
+    return added and not REDIS.down
 
 
 def intake_queued() -> int:
@@ -202,14 +205,14 @@ def intake_drain(limit: int = BATCH) -> int:
 
 
 def _store_group(tenant, source: str, consent_source: str, held, group) -> int:
-    """One ingestion; a failure other than the database being down marks these rows failed
-    (kept for `manage.py widget_intake_replay`) and lets the rest of the batch through."""
+    """One ingestion; any failure but the database being down marks these rows failed (kept
+    for `manage.py widget_intake_replay`) and lets the rest of the batch through."""
     try:
         with transaction.atomic():
             outcome = _ingest(tenant, source, consent_source, held, group)
     except (OperationalError, InterfaceError):
         raise  # the database is down: the whole batch stays queued
-    except DatabaseError as error:
+    except Exception as error:  # never a row that blocks the queue on every drain
         logger.exception("widget_intake_failed", tenant_id=str(tenant.pk), count=len(group))
         ids = [row.pk for row in group]
         WidgetIntake.objects.unscoped().filter(pk__in=ids).update(

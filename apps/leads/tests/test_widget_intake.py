@@ -266,6 +266,25 @@ def test_a_group_that_cannot_be_stored_is_set_aside_and_can_be_replayed(
     assert len(leads(tenant)) == 1
 
 
+def test_an_unreadable_row_is_set_aside_instead_of_blocking_the_queue(
+    client, tenant, publishable_key, queue
+):
+    submit(client, publishable_key, {**GOOD, "email": "first@example.com"})
+    submit(client, publishable_key, {**GOOD, "email": "second@example.com"})
+    first = WidgetIntake.objects.unscoped().order_by("id").first()
+    WidgetIntake.objects.unscoped().filter(pk=first.pk).update(
+        payload={"source": "widget", "consent_source": "elsewhere"}  # no item: a bug's row
+    )
+    assert intake_drain() == 1
+    assert [lead.email for lead in leads(tenant)] == ["second@example.com"]
+    first.refresh_from_db()
+    assert first.failed_at is not None and "item" in first.error
+
+
+def test_no_tail_is_queued_while_redis_is_down(redis_down):
+    assert not widget_intake.intake_tail_due()
+
+
 def test_the_task_drains_batch_by_batch_and_looks_again_later(
     client, tenant, publishable_key, queue
 ):
