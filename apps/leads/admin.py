@@ -1,4 +1,5 @@
-"""Staff console for leads, lists, customers, products, exports and the tenants' keys."""
+"""Staff console for leads, lists, customers, products, exports, the widget's intake queue and
+the tenants' keys."""
 
 from django.contrib import admin
 from django.utils import timezone
@@ -13,7 +14,10 @@ from apps.leads.models import (
     LeadList,
     Product,
     TimelineEntry,
+    WidgetIntake,
 )
+from apps.leads.tasks import widget_intake_wake
+from apps.leads.widget_intake import intake_replay_failed
 from apps.tenants.admin_base import StaffAccessAudited, TenantOwnedAdmin
 from apps.tenants.models import AuditAction, PublishableKey, TenantAPIKey
 
@@ -134,3 +138,43 @@ class PublishableKeyAdmin(TenantOwnedAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(WidgetIntake)
+class WidgetIntakeAdmin(StaffAccessAudited, TenantOwnedAdmin):
+    """Widget submissions waiting to be stored, stored (a day's marks, no personal data) and
+    set aside after a failure: staff read the error and queue them again once it is fixed."""
+
+    tenant_list_display = ("id", "received_at", "stored_at", "lead_id", "failed_at", "error")
+    search_fields = ["=id", "=submission_id", "=lead_id", "tenant__name"]
+    list_filter = [
+        ("failed_at", admin.EmptyFieldListFilter),
+        ("stored_at", admin.EmptyFieldListFilter),
+    ]
+    readonly_fields = [
+        "tenant",
+        "submission_id",
+        "payload",
+        "held_period",
+        "received_at",
+        "stored_at",
+        "lead_id",
+        "failed_at",
+        "error",
+    ]
+    actions = ["queue_again"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Queue the selected failed submissions again"))
+    def queue_again(self, request, queryset):
+        count = intake_replay_failed(queryset)
+        if count:
+            widget_intake_wake()
+        self.message_user(request, _("%(count)s submissions queued again.") % {"count": count})

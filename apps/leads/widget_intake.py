@@ -275,14 +275,10 @@ def intake_purge() -> int:
     return deleted
 
 
-def intake_replay_failed() -> int:
-    """Queue the failed rows again once the cause is fixed: how many."""
-    return (
-        WidgetIntake.objects.unscoped()
-        .filter(stored_at=None)
-        .exclude(failed_at=None)
-        .update(failed_at=None, error="")
-    )
+def intake_replay_failed(rows=None) -> int:
+    """Queue the failed rows (of `rows`, else all) again once the cause is fixed: how many."""
+    rows = WidgetIntake.objects.unscoped().all() if rows is None else rows
+    return rows.filter(stored_at=None).exclude(failed_at=None).update(failed_at=None, error="")
 
 
 # --- the booking step -----------------------------------------------------------------------
