@@ -40,6 +40,7 @@ def one_statement_committed(sql: str, params: list, *, durable: bool = True):
         try:
             cursor.execute(f"BEGIN; {flush}{statement}; COMMIT")
         except BaseException:
+            connection.errors_occurred = True  # Django then checks the connection is usable
             conn.rollback()  # a failed statement left the transaction open: end it
             raise
         return _first_row_of_statement(cursor)
