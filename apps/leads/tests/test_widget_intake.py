@@ -5,6 +5,7 @@ embedded SQLite default stores each submission in the view: tested in test_widge
 
 import io
 import json
+import threading
 import uuid
 from datetime import timedelta
 from unittest import mock
@@ -12,7 +13,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError, OperationalError, connection
 from django.utils import timezone
 
 from apps.billing.models import UsageMeter
@@ -336,3 +337,42 @@ def test_the_queue_can_be_switched_off(settings, client, tenant, publishable_key
     assert len(leads(tenant)) == 1  # stored by the view itself
     assert not WidgetIntake.objects.unscoped().exists()
     queue.assert_not_called()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drains_side_by_side_store_each_submission_once(tenant):
+    """Two workers draining at once (row locks, SKIP LOCKED: PostgreSQL)."""
+    entitlements = widget_intake.entitlements_get(tenant)
+    for n in range(40):
+        item = {
+            "email": f"p{n}@example.com",
+            "consent": {"processing": True},
+            "actions": [
+                {
+                    "action_type": "Form Submission",
+                    "timestamp": timezone.now().isoformat(),
+                    "engagement_level": "High",
+                }
+            ],
+        }
+        submission = widget_intake.Submission(item=item, source="widget", consent_source="t")
+        assert widget_intake.intake_enqueue(tenant, entitlements, submission) == "queued"
+    stored = []
+
+    def drain():
+        try:
+            while count := intake_drain(limit=5):
+                stored.append(count)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=drain) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(stored) == 40
+    assert len(leads(tenant)) == 40
+    with tenant_scope(tenant):
+        assert LeadAction.objects.count() == 40
+    assert intake_queued() == 0
