@@ -219,21 +219,32 @@ def _store_group(tenant, source: str, consent_source: str, held, group) -> int:
             failed_at=timezone.now(), error=str(error)[:200]
         )
         return 0
-    created = refused = 0
+    created, refused = 0, []
     for row, result in zip(group, outcome.results, strict=True):
         created += result.status == CREATED
-        refused += not result.lead_id
         row.lead_id = result.lead_id
-    _mark_stored(group)
+        if not result.lead_id:
+            refused.append((row.pk, _first_error(result.errors)))
+    stored = [row for row in group if row.lead_id]
+    _mark_stored(stored)
     if held is not None and len(group) > created:  # merged (or refused): give the holds back
         limits = dataclasses.replace(entitlements_get(tenant), period_start=held)
         lead_quota_release(tenant, len(group) - created, entitlements=limits)
-    if refused:  # e.g. the plan changed to a hard limit while these waited
-        log_event("widget_intake_refused", tenant_id=str(tenant.pk), count=refused)
-    remembered = [(row.submission_id, row.lead_id) for row in group if row.submission_id]
+    if refused:  # e.g. the plan changed to a hard limit while these waited: kept to replay
+        now = timezone.now()
+        for pk, error in refused:
+            WidgetIntake.objects.unscoped().filter(pk=pk).update(failed_at=now, error=error)
+        log_event("widget_intake_refused", tenant_id=str(tenant.pk), count=len(refused))
+    remembered = [(row.submission_id, row.lead_id) for row in stored if row.submission_id]
     if remembered:
         transaction.on_commit(lambda: _remember(tenant.pk, remembered))
-    return len(group) - refused
+    return len(stored)
+
+
+def _first_error(errors) -> str:
+    for messages in (errors or {}).values():
+        return str(messages[0])[:200]
+    return "refused"
 
 
 def _mark_stored(group) -> None:

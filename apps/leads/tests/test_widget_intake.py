@@ -376,3 +376,15 @@ def test_drains_side_by_side_store_each_submission_once(tenant):
     with tenant_scope(tenant):
         assert LeadAction.objects.count() == 40
     assert intake_queued() == 0
+
+
+def test_a_lead_refused_when_stored_is_kept_to_replay(client, tenant, publishable_key, queue):
+    """The plan gained a hard limit, reached, while the submission waited (not held)."""
+    submit(client, publishable_key)  # no plan yet: nothing to hold
+    subscribe(tenant, "email_2500")
+    meter_set(tenant, 2500)
+    assert intake_drain() == 0
+    row = WidgetIntake.objects.unscoped().get()
+    assert row.failed_at is not None and "2500" in row.error
+    assert row.payload["item"]["email"] == "anna@example.com"
+    assert leads(tenant) == []
