@@ -70,6 +70,8 @@ class EnrichmentRun(TenantOwnedModel):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The charge settled (after the run is done, by a task): the page shows it from then on.
+    settled_at = models.DateTimeField(_("charge settled"), null=True, blank=True)
 
     class Meta:
         db_table = "leads_enrichmentrun"  # moved from apps.leads; the table stays

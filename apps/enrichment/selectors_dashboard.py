@@ -198,7 +198,13 @@ def _price(tenant) -> tuple[Money | None, str, Money | None, bool]:
 
 
 def run_finished(run: EnrichmentRun) -> bool:
-    return run.status in (EnrichmentRunStatus.DONE, EnrichmentRunStatus.DECLINED)
+    """Nothing more will change on the run's page: declined, or done with its charge settled
+    (the settle runs after the last lead, in a task of its own: until then the page polls,
+    or it would keep showing the whole reservation as the charge)."""
+    if run.status == EnrichmentRunStatus.DECLINED:
+        return True
+    settled = run.usage_charge_id is None or run.settled_at is not None
+    return run.status == EnrichmentRunStatus.DONE and settled
 
 
 def enrichment_runs_page(tenant, *, page=None) -> Page:

@@ -84,6 +84,9 @@ def enrichment_run_settle(tenant, run_id) -> None:
         delivered=min(delivered, run.usage_charge.quantity),
         reason=stored_text(gettext_noop("AI enrichment: leads with nothing found or not enriched")),
     )
+    EnrichmentRun.objects.for_tenant(tenant).filter(pk=run.pk, settled_at=None).update(
+        settled_at=timezone.now()
+    )
     log_event(
         "enrichment_run_settled",
         tenant_id=str(tenant.pk),

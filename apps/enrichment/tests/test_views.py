@@ -262,10 +262,17 @@ def test_run_page_polls_while_running_and_stops_when_done(
     assert 'hx-trigger="every 2s"' in waiting
     assert re.search(r'data-count="pending">2<', waiting)
     # when the work is done
-
-    for item in LeadEnrichment.objects.for_tenant(paying).filter(run=run):
-        services.enrichment_item_process(paying, item.pk)
-    # then the polled partial shows the totals and no longer polls
+    with django_capture_on_commit_callbacks(execute=False) as settle:
+        for item in LeadEnrichment.objects.for_tenant(paying).filter(run=run):
+            services.enrichment_item_process(paying, item.pk)
+    # then, until the charge is settled (a task of its own), the page still polls: it would
+    # otherwise keep showing the whole reservation as the charge
+    unsettled = analyst_client_web.get(url, **HX).content.decode()
+    assert 'hx-trigger="every 2s"' in unsettled
+    assert 'data-run="charge">' in unsettled and "settled when the run ends" in unsettled
+    for callback in settle:
+        callback()
+    # and once it is, the polled partial shows the totals and no longer polls
     done = analyst_client_web.get(url, **HX)
     html = done.content.decode()
     assert html.strip().startswith('<div id="enrichment-run"')
