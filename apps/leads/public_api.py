@@ -238,8 +238,8 @@ def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found):
         return gate.error_response("invalid", _("Some fields are invalid."), 400, errors)
     queued = Submission(
         item=item,
-        source=hosted.source if hosted is not None else Source.WIDGET.value,
-        consent_source=submission.page_url or "widget",
+        source=_source(hosted),
+        consent_source=_consent_source(submission),
         submission_id=submission.submission_id,
     )
     if intake_enqueue(tenant, entitlements, queued) == Enqueued.FULL:
@@ -247,6 +247,14 @@ def _queue(widget: WidgetTenant, submission: WidgetSubmission, hosted, found):
     if intake_wake_due():
         widget_intake_wake()
     return JsonResponse(RECEIVED, status=201)
+
+
+def _source(hosted) -> str:
+    return hosted.source if hosted is not None else Source.WIDGET.value
+
+
+def _consent_source(submission: WidgetSubmission) -> str:
+    return submission.page_url or "widget"
 
 
 def _refused(widget: WidgetTenant, entitlements, found: dict) -> bool:
@@ -260,15 +268,15 @@ def _store(widget: WidgetTenant, submission: WidgetSubmission, hosted, found: di
     # ingestion needs, and saves a query on every submission.
     tenant = gate.widget_tenant(widget)
     entitlements = entitlements_get(tenant, found=found)  # read ahead: no round trip
+    if _refused(widget, entitlements, found):
+        return gate.unavailable()
     # Every per-tenant flag this submission and its events ask, read ahead.
     with tenant_flags_prefetched(widget.tenant_id, found=found):
-        if entitlements.is_blocked or submissions_refused(widget.tenant_id):
-            return gate.unavailable()
         outcome = ingest_leads(
             tenant=tenant,
             items=[_item(submission, hosted)],
-            source=hosted.source if hosted is not None else Source.WIDGET.value,
-            consent_source=submission.page_url or "widget",
+            source=_source(hosted),
+            consent_source=_consent_source(submission),
             durable=getattr(settings, "LEADS_WIDGET_DURABLE_COMMIT", False),
             entitlements=entitlements,
         )

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from apps.billing.models import LimitMode
 from apps.billing.quotas import lead_quota_release, lead_quota_reservation, lead_quota_settle
+from apps.billing.services.usage import meter_ensure
 from apps.core.events import log_event
 from apps.core.prepared import one_statement_committed
 from apps.core.redis_outage import REDIS
@@ -49,7 +50,7 @@ from apps.features.selectors import entitlements_get
 from apps.leads.ingestion import ingest_leads
 from apps.leads.ingestion.service import CREATED
 from apps.leads.models import WidgetIntake
-from apps.leads.widget_hooks import visitor_lead_id, visitor_lead_remember
+from apps.leads.widget_hooks import visitor_lead_id
 from apps.tenants.models import Tenant
 
 logger = structlog.get_logger(__name__)
@@ -132,10 +133,7 @@ def intake_enqueue(tenant, entitlements, submission: Submission) -> Enqueued:
     params = [*pending.params, *values, entitlements.period_start]
     row = one_statement_committed(sql, params, durable=False)
     if row is None:  # the period's meter did not exist yet (its first lead): open it, retry
-        decision = lead_quota_settle(pending, None, needed=1)
-        if not decision.ok:
-            return Enqueued.FULL
-        lead_quota_release(tenant, 1, entitlements=entitlements)
+        meter_ensure(entitlements.tenant_id, entitlements)
         return intake_enqueue(tenant, entitlements, submission)
     decision = lead_quota_settle(pending, row[:2], needed=1)
     if not decision.ok:
@@ -235,10 +233,7 @@ def _store_group(tenant, source: str, consent_source: str, held, group) -> int:
         for pk, error in refused:
             WidgetIntake.objects.unscoped().filter(pk=pk).update(failed_at=now, error=error)
         log_event("widget_intake_refused", tenant_id=str(tenant.pk), count=len(refused))
-    remembered = [(row.submission_id, row.lead_id) for row in stored if row.submission_id]
-    if remembered:
-        transaction.on_commit(lambda: _remember(tenant.pk, remembered))
-    return len(stored)
+    return len(stored)  # the booking step finds the lead on the row (visitor_lead_settled)
 
 
 def _first_error(errors) -> str:
@@ -271,11 +266,6 @@ def _ingest(tenant, source, consent_source, held, group):
             entitlements=entitlements_get(tenant),
             count_quota=held is None,  # held rows were counted when they were received
         )
-
-
-def _remember(tenant_id, pairs) -> None:
-    for submission_id, lead_id in pairs:
-        visitor_lead_remember(tenant_id, submission_id, lead_id)
 
 
 def intake_purge() -> int:
