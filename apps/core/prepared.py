@@ -10,7 +10,7 @@ through it are not seen by Django's query logging: keep them to the few hot path
 from __future__ import annotations
 
 import psycopg
-from django.db import connection, transaction
+from django.db import NotSupportedError, connection
 
 
 def prepared_cursor():
@@ -22,33 +22,30 @@ def prepared_cursor():
     return psycopg.Cursor(connection.connection)
 
 
+# The first CTE of a statement run by `one_statement_committed`, named in its FROM: sets how
+# its transaction commits (a function call inside the statement, so that the statement can go
+# alone, without a BEGIN … COMMIT around it).
+COMMIT_MODE = (
+    "commit_mode AS MATERIALIZED (SELECT set_config('synchronous_commit', "
+    "coalesce(%s, current_setting('synchronous_commit')), true))"
+)
+
+
 def one_statement_committed(sql: str, params: list, *, durable: bool = True):
-    """Run one statement in a transaction of its own and return its first row, in one round
-    trip on PostgreSQL (BEGIN, the statement and COMMIT sent as one simple query, bound on the
-    client: cheaper here than a pipeline). `durable=False` lets the COMMIT return before the
-    WAL reaches the disk (for a reservation that a crash may lose, never for money). Inside
-    a transaction it runs as part of it."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    connection.ensure_connection()
-    conn = connection.connection
-    with psycopg.ClientCursor(conn) as cursor:
-        statement = cursor.mogrify(sql, params)
-        flush = "" if durable else "SET LOCAL synchronous_commit TO off; "
-        try:
-            cursor.execute(f"BEGIN; {flush}{statement}; COMMIT")
-        except BaseException:
-            connection.errors_occurred = True  # Django then checks the connection is usable
-            conn.rollback()  # a failed statement left the transaction open: end it
-            raise
-        return _first_row_of_statement(cursor)
-
-
-def _first_row_of_statement(cursor):
-    """The statement's rows are in the result before COMMIT's (the last one)."""
-    while cursor.nextset():
-        if cursor.description is not None:
-            return cursor.fetchone()
-    return None
+    """Run one statement as a transaction of its own and return its first row: one round
+    trip, the statement bound on the server and prepared at once, so that PostgreSQL plans it
+    once per connection (planning the widget's hold-and-queue statement anew cost more than
+    running it). `sql` starts with `WITH {COMMIT_MODE}` and names `commit_mode` in its FROM;
+    `durable=False` then lets the commit return before the WAL reaches the disk (for a
+    reservation that a crash may lose, never for money). Inside a transaction it runs as part
+    of it, committed as that transaction is. PostgreSQL only."""
+    head = f"WITH {COMMIT_MODE}"
+    if not sql.startswith(head) or "commit_mode" not in sql[len(head) :]:
+        raise ValueError("the statement starts WITH COMMIT_MODE and names commit_mode")
+    if connection.vendor != "postgresql":
+        raise NotSupportedError("one_statement_committed runs on PostgreSQL")
+    outside = not connection.in_atomic_block
+    params = ["off" if outside and not durable else None, *params]
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone()

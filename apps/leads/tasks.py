@@ -103,20 +103,20 @@ def widget_intake_drain_task() -> int:
     not a task per lead), so after storing anything it looks again TAIL_SECONDS later for
     what arrived in between (one such tail pending at a time). The beat runs it every minute
     too: after a database outage, or a wake the broker lost."""
-    stored = 0
+    taken = 0
     try:
         for _batch in range(MAX_BATCHES):
             count = intake_drain()
-            stored += count
+            taken += count
             if count < BATCH:
                 break
     except (OperationalError, InterfaceError):  # the rows stay queued for the beat's drain
         logger.warning("widget_intake_database_down")
-        return stored
+        return taken
     # One tail at a time: every drain that stores something would otherwise start a chain.
-    if stored and not current_app.conf.task_always_eager and intake_tail_due():
+    if taken and not current_app.conf.task_always_eager and intake_tail_due():
         widget_intake_drain_task.apply_async(countdown=TAIL_SECONDS)
-    return stored
+    return taken
 
 
 def widget_intake_wake() -> None:

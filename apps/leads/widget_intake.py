@@ -43,7 +43,7 @@ from apps.billing.models import LimitMode
 from apps.billing.quotas import lead_quota_release, lead_quota_reservation, lead_quota_settle
 from apps.billing.services.usage import meter_ensure
 from apps.core.events import log_event
-from apps.core.prepared import one_statement_committed
+from apps.core.prepared import COMMIT_MODE, one_statement_committed
 from apps.core.redis_outage import REDIS
 from apps.core.tenant_flags import tenant_flags_prefetched
 from apps.features.selectors import entitlements_get
@@ -119,7 +119,11 @@ def intake_enqueue(tenant, entitlements, submission: Submission) -> Enqueued:
     table = WidgetIntake._meta.db_table
     values = [tenant.pk, submission.submission_id, _payload(submission)]
     if entitlements.lead_limit is None or entitlements.limit_mode != LimitMode.HARD:
-        sql = _INSERT.format(table=table, held="NULL::timestamptz", source="")
+        insert = _INSERT.format(table=table, held="NULL::timestamptz", source="")
+        sql = (
+            f"WITH {COMMIT_MODE}, queued AS ({insert}) "  # noqa: S608
+            "SELECT id FROM queued, commit_mode"
+        )
         row = one_statement_committed(sql, values, durable=False)
         return Enqueued.QUEUED if row else Enqueued.DUPLICATE
     pending = lead_quota_reservation(tenant, 1, entitlements=entitlements)
@@ -127,8 +131,9 @@ def intake_enqueue(tenant, entitlements, submission: Submission) -> Enqueued:
         table=table, held="%s::timestamptz", source="FROM hold WHERE hold.granted > 0"
     )  # the row only if the meter granted the lead
     sql = (
-        f"WITH hold (used, granted) AS ({pending.sql}), queued AS ({insert}) "  # noqa: S608
-        "SELECT hold.used, hold.granted, (SELECT id FROM queued) FROM hold"
+        f"WITH {COMMIT_MODE}, hold (used, granted) AS ({pending.sql}), "  # noqa: S608
+        f"queued AS ({insert}) "
+        "SELECT hold.used, hold.granted, (SELECT id FROM queued) FROM hold, commit_mode"
     )
     params = [*pending.params, *values, entitlements.period_start]
     row = one_statement_committed(sql, params, durable=False)
@@ -176,7 +181,7 @@ def intake_queued() -> int:
 def intake_drain(limit: int = BATCH) -> int:
     """Store one batch of the queue, oldest first, in one transaction: the rows are marked
     stored (payload emptied) with their leads. Rows another drain holds are skipped. Returns
-    how many submissions were stored."""
+    how many queued rows it took: stored, or set aside as failed."""
     with transaction.atomic():
         rows = list(
             WidgetIntake.objects.unscoped()
@@ -196,13 +201,12 @@ def intake_drain(limit: int = BATCH) -> int:
             )
             groups.setdefault(key, []).append(row)
         tenants = Tenant.objects.in_bulk({key[0] for key in groups})
-        stored = 0
         for (tenant_id, source, consent_source, held), group in groups.items():
-            stored += _store_group(tenants[tenant_id], source, consent_source, held, group)
-    return stored
+            _store_group(tenants[tenant_id], source, consent_source, held, group)
+    return len(rows)
 
 
-def _store_group(tenant, source: str, consent_source: str, held, group) -> int:
+def _store_group(tenant, source: str, consent_source: str, held, group) -> None:
     """One ingestion; any failure but the database being down marks these rows failed (kept
     for `manage.py widget_intake_replay`) and lets the rest of the batch through."""
     try:
@@ -216,7 +220,7 @@ def _store_group(tenant, source: str, consent_source: str, held, group) -> int:
         WidgetIntake.objects.unscoped().filter(pk__in=ids).update(
             failed_at=timezone.now(), error=str(error)[:200]
         )
-        return 0
+        return
     created, refused = 0, []
     for row, result in zip(group, outcome.results, strict=True):
         created += result.status == CREATED
@@ -233,7 +237,6 @@ def _store_group(tenant, source: str, consent_source: str, held, group) -> int:
         for pk, error in refused:
             WidgetIntake.objects.unscoped().filter(pk=pk).update(failed_at=now, error=error)
         log_event("widget_intake_refused", tenant_id=str(tenant.pk), count=len(refused))
-    return len(stored)  # the booking step finds the lead on the row (visitor_lead_settled)
 
 
 def _first_error(errors) -> str:

@@ -253,7 +253,8 @@ def test_a_group_that_cannot_be_stored_is_set_aside_and_can_be_replayed(
         return real(**kwargs)
 
     with mock.patch.object(widget_intake, "ingest_leads", side_effect=broken_for_mine):
-        assert intake_drain() == 1  # the other company's went through
+        assert intake_drain() == 2  # both taken: the other company's stored, mine set aside
+    assert len(leads(other)) == 1
     failed = WidgetIntake.objects.unscoped().get(tenant=tenant)
     assert failed.failed_at is not None and failed.error == "bad row"
     assert failed.payload["item"]["email"] == "anna@example.com"  # kept for the replay
@@ -276,7 +277,7 @@ def test_an_unreadable_row_is_set_aside_instead_of_blocking_the_queue(
     WidgetIntake.objects.unscoped().filter(pk=first.pk).update(
         payload={"source": "widget", "consent_source": "elsewhere"}  # no item: a bug's row
     )
-    assert intake_drain() == 1
+    assert intake_drain() == 2
     assert [lead.email for lead in leads(tenant)] == ["second@example.com"]
     first.refresh_from_db()
     assert first.failed_at is not None and "item" in first.error
@@ -306,6 +307,23 @@ def test_the_task_drains_batch_by_batch_and_looks_again_later(
         assert widget_intake_drain_task.run() == 0
         later.assert_not_called()  # nothing stored: no tail
     assert len(leads(tenant)) == 4
+
+
+def test_a_batch_set_aside_whole_does_not_stop_the_task(client, tenant, publishable_key, queue):
+    for n in range(3):
+        submit(client, publishable_key, {**GOOD, "email": f"v{n}@example.com"})
+    first_two = WidgetIntake.objects.unscoped().order_by("id").values_list("pk", flat=True)[:2]
+    WidgetIntake.objects.unscoped().filter(pk__in=list(first_two)).update(
+        payload={"source": "widget", "consent_source": "x"}  # unreadable: set aside
+    )
+    with (
+        mock.patch.object(widget_intake, "BATCH", 2),
+        mock.patch("apps.leads.tasks.BATCH", 2),
+        mock.patch.object(widget_intake_drain_task, "apply_async"),
+    ):
+        assert widget_intake_drain_task.run() == 3  # the next batch after a failed one
+    assert [lead.email for lead in leads(tenant)] == ["v2@example.com"]
+    assert intake_queued() == 0
 
 
 def test_the_task_leaves_the_queue_when_the_database_is_down(
@@ -383,7 +401,7 @@ def test_a_lead_refused_when_stored_is_kept_to_replay(client, tenant, publishabl
     submit(client, publishable_key)  # no plan yet: nothing to hold
     subscribe(tenant, "email_2500")
     meter_set(tenant, 2500)
-    assert intake_drain() == 0
+    assert intake_drain() == 1  # taken, and set aside
     row = WidgetIntake.objects.unscoped().get()
     assert row.failed_at is not None and "2500" in row.error
     assert row.payload["item"]["email"] == "anna@example.com"
