@@ -99,10 +99,10 @@ def purge_lead_files_task() -> dict[str, int]:
 @shared_task(acks_late=True, ignore_result=True)
 def widget_intake_drain_task() -> int:
     """Store the widget's queue (apps/leads/widget_intake.py), batch by batch, at most
-    MAX_BATCHES; woken by the web processes (at most every WAKE_EVERY_SECONDS each: batches,
-    not a task per lead), so after storing anything it looks again TAIL_SECONDS later for
-    what arrived in between (one such tail pending at a time). The beat runs it every minute
-    too: after a database outage, or a wake the broker lost."""
+    MAX_BATCHES. After taking anything it looks again TAIL_SECONDS later for what arrived in
+    between (one such look pending at a time), so while submissions keep coming a drain runs
+    every TAIL_SECONDS; a web process wakes one only when none is pending. The beat runs it
+    every minute too: after a database outage, or a wake the broker lost."""
     taken = 0
     try:
         for _batch in range(MAX_BATCHES):

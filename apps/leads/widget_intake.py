@@ -57,11 +57,13 @@ logger = structlog.get_logger(__name__)
 
 BATCH = 200
 MAX_BATCHES = 100  # per drain task: 20,000 submissions, then the next wake or tail goes on
-# A process wakes a drain at most this often (a drain per second, not a task per lead: the
-# batches are what makes the queue cheaper than storing each submission); the drain then
-# looks again TAIL_SECONDS later for what arrived in between. A lead is stored within ~2 s.
+# A drain that took something looks again TAIL_SECONDS later, one such look pending at a
+# time: while submissions keep coming, a drain runs every TAIL_SECONDS and stores what came
+# in between (batches, not a task per lead: the batches are what makes the queue cheaper than
+# storing each submission). A web process wakes a drain only when none is pending, at most
+# every WAKE_EVERY_SECONDS. A lead is stored within about TAIL_SECONDS.
 WAKE_EVERY_SECONDS = 1.0
-TAIL_SECONDS = 1
+TAIL_SECONDS = 0.5
 TAIL_MARK = "widget:intake:tail"
 KEEP_MARKS = timedelta(days=1)  # a retried press is told apart for a day
 KEEP_FAILED = timedelta(days=14)
@@ -154,17 +156,19 @@ _clock = time.monotonic  # (tests stop it)
 
 
 def intake_wake_due() -> bool:
-    """Whether this process should wake a drain now: at most every WAKE_EVERY_SECONDS (a
-    drain takes everything queued, and looks again TAIL_SECONDS after storing anything)."""
-    now = _clock()
-    if current_app.conf.task_always_eager or now - _woken_at[0] >= WAKE_EVERY_SECONDS:
-        _woken_at[0] = now
+    """Whether this process should wake a drain now: not while one is pending (the tail of
+    the last drain takes these rows too), and at most every WAKE_EVERY_SECONDS."""
+    if current_app.conf.task_always_eager:
         return True
-    return False
+    now = _clock()
+    if now - _woken_at[0] < WAKE_EVERY_SECONDS:
+        return False
+    _woken_at[0] = now
+    return cache.get(TAIL_MARK) is None
 
 
 def intake_tail_due() -> bool:
-    """Whether a drain that stored something should queue the next look (no other is
+    """Whether a drain that took something should queue the next look (no other is
     pending): the mark lives until that look is due. Not while Redis is down (the cache
     would say "added" to every drain): the web's wakes and the beat go on."""
     added = cache.add(TAIL_MARK, 1, TAIL_SECONDS)

@@ -46,6 +46,7 @@ def queue(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.LEADS_WIDGET_QUEUE = True
     widget_intake._woken_at[0] = 0.0
+    cache.delete(widget_intake.TAIL_MARK)
     with mock.patch("apps.leads.public_api.widget_intake_wake") as wake:
         yield wake
 
@@ -97,6 +98,16 @@ def test_a_process_wakes_a_drain_at_most_once_a_second(client, tenant, publishab
         for n in range(3):
             submit(client, publishable_key, {**GOOD, "email": f"v{n}@example.com"})
     assert queue.call_count == 2  # the second came within a second of the first
+
+
+def test_no_wake_while_a_drain_is_due_anyway(client, tenant, publishable_key, queue):
+    cache.set(widget_intake.TAIL_MARK, 1, 60)  # the last drain's next look is pending
+    submit(client, publishable_key)
+    queue.assert_not_called()
+    cache.delete(widget_intake.TAIL_MARK)
+    widget_intake._woken_at[0] = 0.0
+    submit(client, publishable_key, {**GOOD, "email": "next@example.com"})
+    queue.assert_called_once()
 
 
 def test_a_batch_stores_each_tenant_and_page_with_its_own_consent_source(
@@ -298,7 +309,7 @@ def test_the_task_drains_batch_by_batch_and_looks_again_later(
         mock.patch.object(widget_intake_drain_task, "apply_async") as later,
     ):
         assert widget_intake_drain_task.run() == 3
-        later.assert_called_once_with(countdown=1)
+        later.assert_called_once_with(countdown=widget_intake.TAIL_SECONDS)
         later.reset_mock()
         submit(client, publishable_key, {**GOOD, "email": "late@example.com"})
         assert widget_intake_drain_task.run() == 1
