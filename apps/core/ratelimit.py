@@ -34,7 +34,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -207,13 +207,38 @@ class Backend(Protocol):
 
     def count_fixed(
         self, counters: Sequence[tuple[str, int]], reads: Sequence[str]
-    ) -> tuple[dict[str, Any], list[int]]:
+    ) -> tuple[Mapping[str, Any], list[int]]:
         """Increment each (key, lifetime in s) counter; with the cached values of `reads`
         (those present, as `get_many` answers)."""
 
 
 def member_name(grant_id: str, tokens: int) -> str:
     return f"{grant_id}:{int(tokens)}"
+
+
+class DecodedOnRead(Mapping):
+    """Cache values as Redis returned them, each decoded (unpickled) when first read: a caller
+    that reads ahead everything a request may need uses only some of it (a widget submission
+    reads about twenty keys and, queued, looks at half)."""
+
+    __slots__ = ("_decode", "_raw", "_values")
+
+    def __init__(self, raw: dict[str, bytes], decode: Callable[[bytes], Any]):
+        self._raw, self._decode, self._values = raw, decode, {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._values:
+            self._values[key] = self._decode(self._raw[key])
+        return self._values[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 class RedisBackend:
@@ -261,11 +286,8 @@ class RedisBackend:
         keys = [self._key(name) for name in reads] + [self._key(name) for name, _ in counters]
         args = [len(reads)] + [int(ttl) for _, ttl in counters]
         out = self._fixed(keys=keys, args=args)
-        decode = self.cache.client.decode
-        found = {
-            name: decode(raw) for name, raw in zip(reads, out, strict=False) if raw is not None
-        }
-        return found, [int(n) for n in out[len(reads) :]]
+        raw = {name: value for name, value in zip(reads, out, strict=False) if value is not None}
+        return DecodedOnRead(raw, self.cache.client.decode), [int(n) for n in out[len(reads) :]]
 
 
 class CacheBackend:
@@ -439,7 +461,7 @@ class Limiter:
 
     def hit_fixed(
         self, hits: Sequence[tuple[str, Rate]], *, reads: Sequence[str] = ()
-    ) -> tuple[list[Decision], dict[str, Any]]:
+    ) -> tuple[list[Decision], Mapping[str, Any]]:
         """Count one hit on each (key, rate) in the current window of that rate (every hit is
         counted, allowed or not), and read the cache keys `reads`, in one round trip.
         Returns one decision per hit and the cached values found (as `get_many`)."""

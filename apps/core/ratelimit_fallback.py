@@ -22,7 +22,7 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -109,7 +109,7 @@ class DegradingLimiter(Limiter):
 
     def hit_fixed(
         self, hits: Sequence[tuple[str, Rate]], *, reads: Sequence[str] = ()
-    ) -> tuple[list[Decision], dict[str, Any]]:
+    ) -> tuple[list[Decision], Mapping[str, Any]]:
         """As `Limiter.hit_fixed`; on the fallback nothing of `reads` is found (entries of the
         shared cache, which the fallback does not hold)."""
         try:

@@ -41,8 +41,8 @@ class _Stored:
 
 _FLAGS: list[TenantFlag] = []
 # While the subscribers of one domain event run (apps/core/events.py): the tenant whose flags
-# were read in one `get_many`, and what it found.
-_prefetch: ContextVar[tuple[str, dict] | None] = ContextVar("tenant_flags_prefetch", default=None)
+# are read in one `get_many`, and a holder of what it found (None until the first read).
+_prefetch: ContextVar[tuple[str, list] | None] = ContextVar("tenant_flags_prefetch", default=None)
 
 
 class TenantFlag:
@@ -67,10 +67,10 @@ class TenantFlag:
         found = None
         prefetch = _prefetch.get()
         if prefetch is not None and prefetch[0] == tenant_id:
-            found = prefetch[1]
-            if not found:
-                found.update(cache.get_many(tenant_flag_keys(tenant_id)))
-                found["_read"] = True
+            holder = prefetch[1]
+            if holder[0] is None:
+                holder[0] = cache.get_many(tenant_flag_keys(tenant_id))
+            found = holder[0]
         return snapshot_get(
             cache,
             versions=[self._version_key(tenant_id)],
@@ -120,11 +120,9 @@ def tenant_flags_prefetched(tenant_id, *, found=None) -> Iterator[None]:
     if tenant_id is None or (current is not None and current[0] == str(tenant_id)):
         yield
         return
-    read = {}
-    if found is not None:
-        read = {key: found[key] for key in tenant_flag_keys(tenant_id) if key in found}
-        read["_read"] = True
-    token = _prefetch.set((str(tenant_id), read))
+    # `found` as it is (its values may be decoded only as they are read): a flag missing
+    # from it is computed, as on a cache miss.
+    token = _prefetch.set((str(tenant_id), [found]))
     try:
         yield
     finally:

@@ -83,7 +83,7 @@ def _gate(scope: str, key: str, ip: str, reads: Callable[[str], list[str]] | Non
         reads=[lookup, *(reads(tenant_id) if tenant_id else ())],
     )
     throttled = not all(decision.allowed for decision in decisions)
-    cached = found.pop(lookup, None)
+    cached = found.get(lookup)
     return cached, throttled, int(decisions[0].retry_after), (tenant_id, found)
 
 

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from apps.core.ratelimit import (
     Budget,
     CacheBackend,
+    DecodedOnRead,
     Limiter,
     OnError,
     Rate,
@@ -111,6 +112,22 @@ def test_fixed_windows_count_every_hit_and_read_in_one_call(limiter):
     assert found == {} and decisions[0].count == 4
     decisions, found = limiter.hit_fixed(hits)
     assert found == {} and decisions[0].count == 5
+
+
+def test_values_read_ahead_are_decoded_only_when_read():
+    decoded = []
+
+    def decode(raw: bytes) -> str:
+        decoded.append(raw)
+        return raw.decode().upper()
+
+    found = DecodedOnRead({"a": b"one", "b": b"two"}, decode)
+    assert "a" in found and "zz" not in found and len(found) == 2
+    assert decoded == []
+    assert found["a"] == "ONE" and found.get("a") == "ONE" and found.get("zz") is None
+    assert decoded == [b"one"]  # once, and "b" never
+    with pytest.raises(KeyError):
+        found["zz"]
 
 
 class _Broken:
