@@ -7,6 +7,7 @@ authentication and no CSRF: the key names the company, CORS and these checks do 
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable
@@ -128,7 +129,7 @@ def origin_refused(request, widget: WidgetTenant):
     answer) so that the widget can tell the site owner what to do, instead of a network error
     the script would take for a broken connection."""
     origin = request.headers.get("Origin", "").rstrip("/").lower()
-    if not origin or _is_ours(request, origin) or widget.origin_allowed(origin):
+    if not origin or widget.origin_allowed(origin) or _is_ours(request, origin):
         return None
     if _origin_of(origin) == origin:  # a real scheme://host[:port], not "null" or junk
         origin_attempt_record(widget.tenant_id, origin)  # the dashboard asks "allow it?"
@@ -153,7 +154,7 @@ def sent_from_allowed_site(request, widget: WidgetTenant) -> bool:
     origin = origin.rstrip("/").lower()
     if not origin or origin == "null":
         return False
-    return _is_ours(request, origin) or widget.origin_allowed(origin)
+    return widget.origin_allowed(origin) or _is_ours(request, origin)  # the tenant's site first
 
 
 def sent_from_fastlead(request) -> bool:
@@ -164,10 +165,12 @@ def sent_from_fastlead(request) -> bool:
 
 
 def _is_ours(request, origin: str) -> bool:
-    ours = {_origin_of(settings.SITE_URL), f"{request.scheme}://{request.get_host()}".lower()}
-    return origin in ours
+    if origin == _origin_of(settings.SITE_URL):
+        return True
+    return origin == f"{request.scheme}://{request.get_host()}".lower()
 
 
+@functools.lru_cache(maxsize=64)  # SITE_URL, and the Referers of a busy page
 def _origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
