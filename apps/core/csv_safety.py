@@ -15,8 +15,10 @@ from typing import Any
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
-# The same two tests in PostgreSQL's regular expressions (COPY … TO STDOUT exports).
-_SQL_TRIGGER = r"'^[=+@\t\r-]'"
+# The same two tests in PostgreSQL (COPY … TO STDOUT exports). The first compares the first
+# character's code (`ascii`): as a regular expression it nearly doubled the time to read the
+# cells (300,000 cells: 46 ms against 27; the comparison 29).
+_SQL_TRIGGER_CODES = ", ".join(str(ord(trigger)) for trigger in FORMULA_TRIGGERS)
 _SQL_PLAIN_NUMBER = r"'^[+-]?[0-9]+([.,][0-9]+)?$'"
 
 
@@ -39,7 +41,8 @@ def csv_safe_row(row: Iterable[Any]) -> list[Any]:
 def csv_safe_sql(expression: str) -> str:
     """A PostgreSQL expression computing `csv_safe` of the text `expression`."""
     return (
-        f"CASE WHEN {expression} ~ {_SQL_TRIGGER} AND {expression} !~ {_SQL_PLAIN_NUMBER} "
+        f"CASE WHEN ascii({expression}) IN ({_SQL_TRIGGER_CODES}) "
+        f"AND {expression} !~ {_SQL_PLAIN_NUMBER} "
         f"THEN '''' || {expression} ELSE {expression} END"
     )
 
