@@ -53,7 +53,7 @@ def _iso(column: str) -> str:
 
 def _major(column: str) -> str:
     """presenters.major(): minor units as a dot decimal with the currency's exponent."""
-    return f"round({column}::numeric / power(10::numeric, e.exp), e.exp)::text"
+    return f"round({column}::numeric / e.scale, e.exp)::text"
 
 
 def _text(column: str) -> str:
@@ -73,7 +73,7 @@ FROM billing_billingline b
 JOIN billing_billingreport r ON r.id = b.report_id
 JOIN leads_customer c ON c.id = r.customer_id
 JOIN billing_ratecard k ON k.id = b.card_id
-CROSS JOIN (SELECT %(exp)s::int AS exp) AS e
+CROSS JOIN (SELECT %(exp)s::int AS exp, power(10::numeric, %(exp)s::int) AS scale) AS e
 LEFT JOIN leads_product p ON p.id = b.product_id
 WHERE b.report_id = %(report)s AND b.tenant_id = %(tenant)s AND r.tenant_id = %(tenant)s
 ORDER BY b.adjustment, b.occurred_at, b.action_ref
