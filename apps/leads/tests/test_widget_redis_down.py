@@ -5,10 +5,13 @@ The fault-injection proof: 1,000 widget submissions with Redis down lose no lead
 
 import json
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import OperationalError, connections
+from django.utils import timezone
 
 from apps.core.tests.test_redis_outage import warnings_logged
 from apps.core.throttling import UserRateThrottle
@@ -64,10 +67,17 @@ def test_with_redis_down_the_widget_still_limits_each_visitor_per_process(
     # given a per-IP limit of 20 a minute shared by two processes: 10 in this one
     settings.LEADS_WIDGET_RATE_PER_IP = 20
     settings.RATELIMIT_FALLBACK_SHARE = 2
-    statuses = [submit(client, publishable_key).status_code for _ in range(11)]
-    assert statuses == [201] * 10 + [429]
-    throttled = submit(client, publishable_key)
+    # (all in one fixed window: a run that crossed a minute would start counting again)
+    with time_machine.travel(_early_in_a_window(), tick=False):
+        statuses = [submit(client, publishable_key).status_code for _ in range(11)]
+        assert statuses == [201] * 10 + [429]
+        throttled = submit(client, publishable_key)
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
+
+
+def _early_in_a_window():
+    """A second after the next minute starts (the widget's limits count per minute)."""
+    return timezone.now().replace(second=1, microsecond=0) + timedelta(minutes=1)
 
 
 def test_with_redis_down_the_widget_config_and_preflight_answer(
