@@ -44,6 +44,16 @@ def parse_format(value: str | None, allowed=FORMATS) -> str:
     return fmt
 
 
+def parse_optional_id(value: str | None) -> int | None:
+    """A row id from a query string; empty → None (a line without a product or lead)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise ValidationFailed(_("Some fields are invalid."), fields={"id": [_("Not an id.")]})
+    return int(value)
+
+
 def resolve_customer(tenant, ref: str | None):
     """None for "every customer"; a customer of the tenant; 404 for an unknown one."""
     ref = (ref or "").strip()

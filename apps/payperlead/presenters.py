@@ -281,7 +281,8 @@ def lead_groups(report, leads: dict) -> list[LeadGroup]:
 
 
 def lead_group_order(group: LeadGroup) -> tuple:
-    return (group.product_id or 0, group.label, group.lead_id or 0)
+    """By product, then label (deleted leads last), then id: selectors.lead_groups in SQL."""
+    return (group.product_id or 0, group.lead is None, group.label, group.lead_id or 0)
 
 
 def explain_cap(line: engine.Line, currency: str) -> str:

@@ -104,12 +104,13 @@ def sort_reports(reports) -> list[Report]:
     return sorted(reports, key=lambda r: (r.customer.name, r.customer.pk))
 
 
-def stored_lines(record: BillingReport, lead_ids=None) -> list[engine.Line]:
+def stored_lines(record: BillingReport, group=None) -> list[engine.Line]:
     """A stored report's lines as engine lines (one rendering path for stored and computed),
-    in reading order; only those of `lead_ids` when given (a page of the drill-down)."""
+    in reading order; only those of one (product id, lead id) `group` when given (a lead
+    opened in the drill-down)."""
     cards: dict[int, engine.Card] = {}
     out = []
-    for row in selectors.report_lines(record, lead_ids):
+    for row in selectors.report_lines(record, group):
         card = cards.get(row.card_id)
         if card is None:
             card = cards[row.card_id] = row.card.as_card()

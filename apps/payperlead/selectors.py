@@ -12,7 +12,18 @@ from collections.abc import Iterator
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Collate, Concat, NullIf
 
 from apps.leads.models import Customer, Lead, LeadAction
 from apps.payperlead import engine
@@ -220,10 +231,13 @@ def frozen_reports(tenant, period: date):
     return BillingReport.objects.for_tenant(tenant).filter(period=period, frozen=True)
 
 
-def report_lines(report: BillingReport, lead_ids=None):
+def report_lines(report: BillingReport, group: tuple[int | None, int | None] | None = None):
+    """A stored report's lines; those of one (product id, lead id) when `group` is given (a
+    None id matches the lines whose product or lead is gone or was never set)."""
     lines = BillingLine.objects.for_tenant(report.tenant).filter(report=report)
-    if lead_ids is not None:
-        lines = lines.filter(lead_id__in=list(lead_ids))
+    if group is not None:
+        product_id, lead_id = group
+        lines = lines.filter(product_id=product_id, lead_id=lead_id)
     return lines.select_related("card").order_by("adjustment", "occurred_at", "action_ref")
 
 
@@ -253,11 +267,13 @@ def has_actions(tenant, period: date) -> bool:
     )
 
 
-def lead_totals(report: BillingReport) -> list[dict]:
-    """Per (product, lead) of a stored report, with the lead's name and reference: its line
-    count and amounts, summed in the database (the drill-down pages over these, then reads
-    the lines of one page only)."""
-    totals = list(
+def lead_groups(report: BillingReport):
+    """Per (product, lead) of a stored report: its line count and amounts summed in the
+    database, with the lead's label, in the drill-down's order (product, the
+    lead's label in code-point order as Python sorts it, deleted leads last, lead id). A
+    queryset: the drill-down counts and slices it, so a page reads twenty groups, not all."""
+    lead = Lead.objects.filter(pk=OuterRef("lead_id"))
+    return (
         BillingLine.objects.for_tenant(report.tenant)
         .filter(report=report)
         .values("product_id", "lead_id")
@@ -267,14 +283,25 @@ def lead_totals(report: BillingReport) -> list[dict]:
             billed=Sum("billed"),
             savings=Sum("savings"),
             lead_type=Min("lead_type"),
+            label=Subquery(lead.values(label=_LEAD_LABEL)[:1]),  # None: the lead is deleted
         )
-        .order_by()
+        .order_by(
+            Coalesce("product_id", 0),
+            Collate("label", _CODE_POINT_ORDER[connection.vendor]).asc(nulls_last=True),
+            Coalesce("lead_id", 0),
+        )
     )
-    # The leads' names after grouping: joining them to every line first read ten times more.
-    labels = _lead_labels(report.tenant, {t["lead_id"] for t in totals})
-    for item in totals:
-        item["lead__name"], item["lead__external_id"] = labels.get(item["lead_id"], (None, None))
-    return totals
+
+
+# What presenters.LeadGroup.label shows of a lead that still exists.
+_LEAD_LABEL = Coalesce(
+    NullIf("name", Value("")),
+    NullIf("external_id", Value("")),
+    Concat(Value("#"), Cast("id", CharField())),
+    output_field=CharField(),
+)
+# Collations comparing strings as Python does (by code point; UTF-8 bytes sort the same).
+_CODE_POINT_ORDER = {"postgresql": "C", "sqlite": "BINARY"}
 
 
 def activity_months(tenant) -> list[date]:
@@ -301,18 +328,6 @@ def leads_by_id(tenant, ids) -> dict[int, Lead]:
 
 
 REF_CHUNK = 10_000
-
-
-def _lead_labels(tenant, lead_ids) -> dict[int, tuple[str, str]]:
-    """{lead id: (name, external reference)} of these leads, read in chunks of ids."""
-    ids = sorted(i for i in lead_ids if i is not None)
-    labels: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), REF_CHUNK):
-        rows = Lead.objects.for_tenant(tenant).filter(pk__in=ids[start : start + REF_CHUNK])
-        labels.update(
-            (pk, (name, ref)) for pk, name, ref in rows.values_list("pk", "name", "external_id")
-        )
-    return labels
 
 
 def lead_refs(tenant, lead_ids) -> dict[int, str]:

@@ -10,6 +10,7 @@ reports = "t/<slug:tenant_slug>/billing/reports/"
 
 urlpatterns = [
     path(reports, views.report_index, name="reports"),
+    path(f"{reports}lines/", views.report_lead_lines, name="lead_lines"),
     path(f"{reports}download/", views.report_download, name="download"),
     path(f"{reports}close/", views.report_close, name="close"),
 ]

@@ -23,6 +23,7 @@ from apps.payperlead import exports, presenters, reports, selectors, tasks
 from apps.payperlead.forms import (
     ReportPickForm,
     parse_format,
+    parse_optional_id,
     parse_period,
     resolve_customer,
 )
@@ -31,9 +32,11 @@ from apps.payperlead.periods import months_with_actions
 from apps.tenants.dashboard import client_redirect, dashboard_view, is_admin
 from apps.tenants.roles import Role
 
-LEADS_PER_PAGE = 20  # each lead renders its lines (collapsed): 20 keep a page light
+LEADS_PER_PAGE = 20
 INDEX = "payperlead/reports/index.html"
 REPORT_PARTIAL = "payperlead/reports/_report.html"
+LEAD_LINES_PAGE = "payperlead/reports/lead_lines.html"
+LEAD_LINES_PARTIAL = "payperlead/reports/_lead_lines.html"
 
 
 def _months(tenant) -> list[date]:
@@ -116,15 +119,9 @@ def _report_context(request, period, customer) -> dict:
         }
     report = reports.report_read(tenant, customer, period, lines=False)
     currency = report.record.currency
-    page = Paginator(_lead_groups(tenant, report), LEADS_PER_PAGE).get_page(request.GET.get("page"))
-    _fill_lines(report, page)
-    for group in page:
-        product = report.products.get(group.product_id)
-        group.product_ref = product.external_ref if product else ""
-        group.amounts = presenters.amounts(
-            {"gross": group.gross, "billed": group.billed, "savings": group.savings}, currency
-        )
-        group.rows = [_line_row(line, report) for line in group.lines]
+    groups = selectors.lead_groups(report.record) if report.record.pk else []
+    page = Paginator(groups, LEADS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = [_lead_group(totals, report, period) for totals in page.object_list]
     return {
         "report": report,
         "record": report.record,
@@ -144,43 +141,58 @@ def _report_context(request, period, customer) -> dict:
     }
 
 
-def _lead_groups(tenant, report) -> list[presenters.LeadGroup]:
-    """Every lead of the report with its sums (from the database, not its lines), in the
-    drill-down's order."""
-    if report.record.pk is None:
-        return []
-    groups = [
-        presenters.LeadGroup(
-            t["lead_id"],
-            _lead_label(t),
-            t["product_id"],
-            t["lead_type"],
-            gross=t["gross"],
-            billed=t["billed"],
-            savings=t["savings"],
-        )
-        for t in selectors.lead_totals(report.record)
-    ]
-    return sorted(groups, key=presenters.lead_group_order)
+def _lead_group(totals: dict, report, period) -> presenters.LeadGroup:
+    """A lead of the page with its sums; its lines load when it is opened (_lead_lines)."""
+    label = totals["label"]  # the label computed in SQL for the order; None: a deleted lead
+    group = presenters.LeadGroup(
+        totals["lead_id"],
+        None if label is None else SimpleNamespace(name=label, external_id=""),
+        totals["product_id"],
+        totals["lead_type"],
+        gross=totals["gross"],
+        billed=totals["billed"],
+        savings=totals["savings"],
+    )
+    product = report.products.get(group.product_id)
+    group.product_ref = product.external_ref if product else ""
+    group.amounts = presenters.amounts(
+        {"gross": group.gross, "billed": group.billed, "savings": group.savings},
+        report.record.currency,
+    )
+    group.lines_count = totals["lines"]
+    group.lines_url = _lead_lines_url(report.record.tenant, period, report.customer, group)
+    return group
 
 
-def _lead_label(totals: dict) -> SimpleNamespace | None:
-    """What LeadGroup.label reads of a lead (None: the lead was deleted)."""
-    if totals["lead__name"] is None and totals["lead__external_id"] is None:
-        return None
-    return SimpleNamespace(name=totals["lead__name"], external_id=totals["lead__external_id"])
-
-
-def _fill_lines(report, page) -> None:
-    """The lines of the leads on this page only."""
-    if report.record.pk is None:
-        return
-    groups = {(g.product_id, g.lead_id): g for g in page}
-    lines = reports.stored_lines(report.record, {lead_id for _p, lead_id in groups})
-    for line in lines:
-        group = groups.get((line.product_id, line.lead_id))
-        if group is not None:
-            group.lines.append(line)
+@dashboard_view(Role.ANALYST)
+def report_lead_lines(request, tenant_slug):
+    """One lead's actions in a customer's report: what the drill-down loads when a lead is
+    opened (htmx), or a page of its own without JavaScript."""
+    tenant = request.tenant
+    try:
+        period = parse_period(request.GET.get("period"))
+        customer = resolve_customer(tenant, request.GET.get("customer"))
+        product_id = parse_optional_id(request.GET.get("product"))
+        lead_id = parse_optional_id(request.GET.get("lead"))
+    except ApplicationError:
+        raise Http404 from None
+    record = selectors.stored_report(tenant, customer.pk, period) if customer else None
+    if record is None:
+        raise Http404
+    lines = reports.stored_lines(record, group=(product_id, lead_id))
+    if not lines:
+        raise Http404
+    context = {
+        "customer": customer,
+        "period": period,
+        "rows": [_line_row(line, record.currency) for line in lines],
+        "lead_label": presenters.LeadGroup(
+            lead_id, selectors.leads_by_id(tenant, [lead_id]).get(lead_id), product_id, ""
+        ).label,
+        "back_url": _index_url(tenant, period, customer),
+    }
+    template = LEAD_LINES_PARTIAL if request.htmx else LEAD_LINES_PAGE
+    return render(request, template, context)
 
 
 def _customer_row(tenant, period, report) -> dict:
@@ -194,9 +206,8 @@ def _customer_row(tenant, period, report) -> dict:
     }
 
 
-def _line_row(line, report) -> dict:
+def _line_row(line, currency: str) -> dict:
     """A line as the drill-down shows it: amounts for people and the reason in words."""
-    currency = report.record.currency
     why = ""
     if line.reason == "duplicate":
         why = _("Same person, action and engagement level as action #%(id)s: not charged again.")
@@ -261,6 +272,12 @@ def report_close(request, tenant_slug):
 def _download_url(tenant, period, customer, fmt: str) -> str:
     url = reverse("payperlead:download", kwargs={"tenant_slug": tenant.slug})
     return f"{url}?{_query(period, customer, format=fmt)}"
+
+
+def _lead_lines_url(tenant, period, customer, group) -> str:
+    url = reverse("payperlead:lead_lines", kwargs={"tenant_slug": tenant.slug})
+    ids = {"product": group.product_id or "", "lead": group.lead_id or ""}
+    return f"{url}?{_query(period, customer, **ids)}"
 
 
 def _index_url(tenant, period, customer=None) -> str:

@@ -6,6 +6,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -55,7 +56,7 @@ def _logged_in(browser, live_server, admin, viewport, path):
     context = browser.new_context(locale="ru-RU", viewport=viewport)
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/?next={path}")
+    page.goto(f"{live_server.url}/accounts/login/?next={quote(path)}")
     page.fill('input[name="login"]', admin.email)
     page.fill('input[name="password"]', PASSWORD)
     page.press('input[name="password"]', "Enter")
@@ -100,3 +101,20 @@ def test_billing_page_fits_a_phone(company, live_server, browser):
     # The plan cards keep their labels ("500 / 1 / 3" alone said nothing).
     plan_cell = "section[aria-labelledby=plans-title] tbody td[data-label]:nth-child(3)"
     assert "Лидов за период" in _label_of(phone, plan_cell)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customers_report_opens_a_lead_onto_its_actions_at_phone_width(
+    company, live_server, browser
+):
+    """A lead's actions load when it is opened (the page renders the leads, not every line)."""
+    tenant, admin = company
+    path = f"/t/{tenant.slug}/billing/reports/?period=2024-04&customer=customer-123"
+    phone = _logged_in(browser, live_server, admin, PHONE, path)
+    lead = phone.locator("details.report-lead").first
+    expect(lead.locator("table.report-lines")).to_have_count(0)
+    lead.locator("summary").click()
+    expect(lead.locator("table.report-lines tbody tr").first).to_be_visible()
+    assert "Form Submission" in lead.locator("table.report-lines").inner_text()
+    phone.screenshot(path=str(SHOTS / "payperlead-lead-375.png"), full_page=True)
+    assert _page_width(phone) <= PHONE["width"]

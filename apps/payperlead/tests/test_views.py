@@ -4,12 +4,15 @@ isolation."""
 import json
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.leads.ingestion import ingest_leads
+from apps.leads.models import Lead
+from apps.payperlead import presenters
 from apps.payperlead.models import BillingPeriod, PeriodStatus
 
 pytestmark = pytest.mark.django_db
@@ -73,21 +76,105 @@ def test_a_customers_report_drills_down_to_each_action_and_its_reason(seeded, an
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "uuid-1" in body and "product-abc" in body and "Form Submission" in body
-    # customer → lead → action, each with its billed and saved amount and the reason
+    assert "uuid-1" in body and "product-abc" in body
+    assert "format=csv" in body and "format=pdf" in body
+    # customer → lead (its sums on the page) → action, loaded when the lead is opened
+    dup = next(group for group in response.context["page"] if group.label == "dup")
+    assert dup.lines_count == 2 and dup.lines_url in body.replace("&amp;", "&")
+    assert "Form Submission" not in body  # the actions are not rendered until opened
+    lines = analyst_client_web.get(dup.lines_url, HTTP_HX_REQUEST="true")
+    assert lines.status_code == 200 and b"<html" not in lines.content
     rows = {
-        (group.label, row["line"].action_type, row["line"].occurred_at.day): row
-        for group in response.context["page"]
-        for row in group.rows
+        (row["line"].action_type, row["line"].occurred_at.day): row for row in lines.context["rows"]
     }
-    first, repeat = rows[("dup", "Call", 20)], rows[("dup", "Call", 21)]
+    first, repeat = rows[("Call", 20)], rows[("Call", 21)]
     assert (first["line"].reason, repeat["line"].reason) == ("none", "duplicate")
     action_ref = str(first["line"].action_id)
     assert f"#{action_ref}" in repeat["why"] or f"№{action_ref}" in repeat["why"]
-    assert repeat["why"] in body
+    assert repeat["why"] in lines.content.decode()
     assert repeat["billed"] in ("0.00 USD", "0,00 USD")
     assert repeat["savings"] in ("10.00 USD", "10,00 USD")
-    assert "format=csv" in body and "format=pdf" in body
+
+
+def test_an_opened_lead_without_javascript_is_a_page_of_its_own(seeded, analyst_client_web):
+    response = analyst_client_web.get(
+        page(seeded), {"period": "2024-04", "customer": "customer-123"}
+    )
+    group = next(iter(response.context["page"]))
+    full = analyst_client_web.get(group.lines_url)
+    body = full.content.decode()
+    assert full.status_code == 200 and "<html" in body and group.label in body
+    assert len(full.context["rows"]) == group.lines_count
+    assert "Back to the report" in body or "Назад к отчёту" in body
+
+
+def test_a_leads_lines_need_a_known_month_customer_and_lead(seeded, analyst_client_web):
+    url = page(seeded, "lead_lines")
+    response = analyst_client_web.get(
+        page(seeded), {"period": "2024-04", "customer": "customer-123"}
+    )
+    group = next(iter(response.context["page"]))
+    good = {"period": "2024-04", "customer": "customer-123", "product": group.product_id}
+    good["lead"] = group.lead_id
+    assert analyst_client_web.get(url, good).status_code == 200
+    for bad in (
+        {"period": "2024-13"},
+        {"customer": ""},
+        {"customer": "nobody"},
+        {"lead": "x1"},
+        {"lead": "999999999"},
+        {"period": "2023-01"},
+    ):
+        assert analyst_client_web.get(url, {**good, **bad}).status_code == 404, bad
+
+
+def test_the_drill_down_pages_leads_in_a_stable_order(
+    tenant, analyst_client_web, django_capture_on_commit_callbacks
+):
+    """Leads are paged in SQL by product, label (as Python compares strings: code points),
+    deleted leads last, then id: every lead appears once across the pages, in the order the
+    PDF lists them (presenters.lead_group_order)."""
+    names = ["zoë", "Zed", "alpha", "Émile", "", "beta", "Alpha", "ärger"] * 4
+    items = [
+        {
+            "lead_id": f"ref-{i}",
+            "name": name,
+            "email": f"p{i}@example.com",
+            "customer_id": "customer-9",
+            "product_id": "product-abc" if i % 3 else "product-xyz",
+            "actions": [
+                {
+                    "action_type": "Visit",
+                    "timestamp": "2024-04-02T10:00:00Z",
+                    "engagement_level": "Low",
+                }
+            ],
+        }
+        for i, name in enumerate(names)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_leads(tenant=tenant, items=items, source="api")
+    Lead.objects.for_tenant(tenant).get(external_id="ref-1").delete()  # its lines keep no lead
+    seen, groups = [], []
+    for number in (1, 2):
+        response = analyst_client_web.get(
+            page(tenant), {"period": "2024-04", "customer": "customer-9", "page": number}
+        )
+        groups += response.context["page"].object_list
+        seen += [
+            (g.product_id or 0, g.lead is None, g.label, g.lead_id)
+            for g in response.context["page"]
+        ]
+    assert len(seen) == len(names) == len(set(seen))
+    assert seen == sorted(seen)
+    deleted = next(g for g in groups if g.lead is None)
+    of_its_product = [key for key in seen if key[0] == deleted.product_id]
+    assert of_its_product[-1][1] is True  # the deleted lead, last of its product
+    assert presenters.lead_group_order(
+        presenters.LeadGroup(None, None, 1, "")
+    ) > presenters.lead_group_order(presenters.LeadGroup(5, SimpleNamespace(name="zz"), 1, ""))
+    lines = analyst_client_web.get(deleted.lines_url, HTTP_HX_REQUEST="true")
+    assert lines.status_code == 200 and len(lines.context["rows"]) == 1
 
 
 def test_the_report_partial_answers_htmx(seeded, analyst_client_web):
