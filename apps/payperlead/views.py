@@ -142,7 +142,7 @@ def _report_context(request, period, customer) -> dict:
 
 
 def _lead_group(totals: dict, report, period) -> presenters.LeadGroup:
-    """A lead of the page with its sums; its lines load when it is opened (_lead_lines)."""
+    """A lead of the page with its sums; its lines load when it is opened (report_lead_lines)."""
     label = totals["label"]  # the label computed in SQL for the order; None: a deleted lead
     group = presenters.LeadGroup(
         totals["lead_id"],
@@ -176,23 +176,23 @@ def report_lead_lines(request, tenant_slug):
         lead_id = parse_optional_id(request.GET.get("lead"))
     except ApplicationError:
         raise Http404 from None
-    record = selectors.stored_report(tenant, customer.pk, period) if customer else None
-    if record is None:
+    if customer is None:
         raise Http404
-    lines = reports.stored_lines(record, group=(product_id, lead_id))
-    if not lines:
-        raise Http404
+    # No lines (a report valued again since the page was drawn): an empty state, not a 404.
+    record = selectors.stored_report(tenant, customer.pk, period)
+    lines = reports.stored_lines(record, group=(product_id, lead_id)) if record else []
+    rows = [_line_row(line, record.currency) for line in lines]
+    if request.htmx:
+        return render(request, LEAD_LINES_PARTIAL, {"rows": rows})
+    lead = selectors.leads_by_id(tenant, [lead_id]).get(lead_id)
     context = {
         "customer": customer,
         "period": period,
-        "rows": [_line_row(line, record.currency) for line in lines],
-        "lead_label": presenters.LeadGroup(
-            lead_id, selectors.leads_by_id(tenant, [lead_id]).get(lead_id), product_id, ""
-        ).label,
+        "rows": rows,
+        "lead_label": presenters.LeadGroup(lead_id, lead, product_id, "").label,
         "back_url": _index_url(tenant, period, customer),
     }
-    template = LEAD_LINES_PARTIAL if request.htmx else LEAD_LINES_PAGE
-    return render(request, template, context)
+    return render(request, LEAD_LINES_PAGE, context)
 
 
 def _customer_row(tenant, period, report) -> dict:

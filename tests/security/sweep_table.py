@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tests.security.seed import ALPHA
 from tests.security.sweep import (
     FORBIDDEN,
     INVALID,
@@ -347,6 +348,9 @@ TABLE: dict[str, Entry] = {
         ANY=AN, query=f"period={_PERIOD}&format=csv"
     ),
     "t/<slug:tenant_slug>/billing/reports/close/": page(POST=AD, body={"period": _PERIOD}),
+    "t/<slug:tenant_slug>/billing/reports/lines/": page(
+        ANY=AN, query=f"period={_PERIOD}&customer={ALPHA}-customer&product=&lead="
+    ),
     # --- web ----------------------------------------------------------------------------
     "app/": U_PAGE,
     "language/": P,
