@@ -17,6 +17,7 @@ from apps.core.personal_data import (
     ERASED_JSON,
     NULL,
     REDACT,
+    FoundByAddress,
     Person,
     PersonalData,
     Retention,
@@ -30,6 +31,7 @@ from apps.leads.models import (
     LeadAction,
     LeadExport,
     TimelineEntry,
+    WidgetIntake,
 )
 
 
@@ -94,6 +96,20 @@ ENTRIES = (
         label="Timeline",
         fields={"body": REDACT, "data": ERASED_JSON},
         context_fields=("id", "kind", "created_at"),
+    ),
+    # The widget's queue: a submission waits here until a drain stores it (then its payload is
+    # emptied), and one that could not be stored keeps its form for KEEP_FAILED days. Such a
+    # row has no lead: it is found by the e-mail or phone its form gave.
+    PersonalData(
+        "leads.widgetintake",
+        model=WidgetIntake,
+        label="Queued widget submissions",
+        find=FoundByAddress(
+            WidgetIntake, ("payload__item__email", "payload__item__phone"), lead="lead_id"
+        ),
+        fields={"payload": ERASED_JSON},
+        context_fields=("id", "received_at", "stored_at", "failed_at", "error"),
+        erase="delete",
     ),
 )
 

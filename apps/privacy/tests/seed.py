@@ -17,7 +17,7 @@ from apps.integrations.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from apps.leads.models import Customer, Lead, LeadAction, TimelineEntry
+from apps.leads.models import Customer, Lead, LeadAction, TimelineEntry, WidgetIntake
 from apps.messaging.models import Conversation, LeadAddress, Message, Suppression
 from apps.messaging.rules.models import Decision, Event, Rule, RuleVersion
 from apps.payperlead.models import BillingLine, BillingReport, RateCard
@@ -69,6 +69,11 @@ def seed_lead(tenant, canary: dict, *, n: int = 0) -> Lead:
     TimelineEntry.objects.create(
         tenant=tenant, lead=lead, kind="note", body=f"Called {t}", data={"text": t}
     )
+    # a widget submission that could not be stored: its form waits, with no lead, to expire
+    WidgetIntake.objects.create(
+        tenant=tenant, received_at=WHEN, failed_at=WHEN, error="ValidationFailed",
+        payload={"item": {"email": email.upper(), "phone": phone, "message": t}},
+    )  # fmt: skip
     ConsentRecord.objects.create(
         tenant=tenant, lead=lead, purpose="processing", granted=True, source=f"page {t}"
     )
