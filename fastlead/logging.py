@@ -91,6 +91,9 @@ def configure_logging(level: str, fmt: str) -> dict:
     ]
     structlog.configure(
         processors=[
+            # Below the logger's level an event is dropped before any processor runs (the
+            # time stamp, the PII and URL scrubbing would otherwise run for nothing).
+            structlog.stdlib.filter_by_level,
             *shared,
             structlog.stdlib.PositionalArgumentsFormatter(),
             structlog.processors.StackInfoRenderer(),

@@ -177,3 +177,25 @@ def test_searches_reset_keys_and_invitation_tokens_never_reach_the_request_log(
     for secret in ("canary.person", "canary-reset-key", "canary-invitation", "canary-confirm"):
         assert secret not in rendered, secret
     assert "/api/v1/me?q=[redacted]&page=3" in rendered  # the route stays readable
+
+
+def test_an_event_below_its_loggers_level_runs_no_processor():
+    """filter_by_level comes first: an event the level drops is not time-stamped or scrubbed."""
+    seen = []
+
+    def spy(_logger, _method, event_dict):
+        seen.append(event_dict["event"])
+        return event_dict
+
+    processors = structlog.get_config()["processors"]
+    stdlib_logger = logging.getLogger("tests.below_level")
+    stdlib_logger.setLevel(logging.WARNING)
+    structlog.configure(processors=[processors[0], spy, *processors[1:]])
+    try:
+        log = structlog.get_logger("tests.below_level")
+        log.info("not wanted")
+        log.warning("wanted")
+    finally:
+        structlog.configure(processors=processors)
+        stdlib_logger.setLevel(logging.NOTSET)
+    assert seen == ["wanted"]
