@@ -169,16 +169,19 @@ def _hard_limited(tenant) -> None:
 
 
 def _analyze() -> str:
-    """Fresh statistics on the tables a submission reads and writes, as autovacuum keeps them
-    on a production server; it is off on some bench machines (this prints which)."""
+    """Vacuumed tables with fresh statistics, those a submission reads and writes, as
+    autovacuum keeps them on a production server; it is off on some bench machines (this
+    prints which). After a whole `make bench` without it, the queue table held 361,000 dead
+    rows beside 37,000 live ones, and the widget fell to 0.42× (0.53× once vacuumed)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SHOW autovacuum")
         autovacuum = cursor.fetchone()[0]
-        for table in ("leads_lead", "leads_leadaction", "leads_timelineentry",
-                      "privacy_consentrecord", "billing_usagemeter"):  # fmt: skip
-            cursor.execute(f"ANALYZE {table}")
+        for table in ("leads_widgetintake", "leads_lead", "leads_leadaction",
+                      "leads_timelineentry", "privacy_consentrecord",
+                      "billing_usagemeter"):  # fmt: skip
+            cursor.execute(f"VACUUM ANALYZE {table}")
     return autovacuum
 
 
@@ -374,7 +377,7 @@ def main() -> int:
     redis.Redis.from_url(REDIS_URL).flushdb()  # the bench's own database: no stale tasks
     _clear_queue()
     key = _widget_key()
-    print(f"  autovacuum: {_analyze()} (the tables were analyzed either way)")
+    print(f"  autovacuum: {_analyze()} (the tables were vacuumed and analyzed either way)")
     port = _free_port()
     server = _start_server(port)
     worker = _start_worker()
