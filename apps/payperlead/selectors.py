@@ -272,7 +272,7 @@ def lead_groups(report: BillingReport):
     database, with the lead's label, in the drill-down's order (product, the
     lead's label in code-point order as Python sorts it, deleted leads last, lead id). A
     queryset: the drill-down counts and slices it, so a page reads twenty groups, not all."""
-    lead = Lead.objects.filter(pk=OuterRef("lead_id"))
+    lead = Lead.objects.for_tenant(report.tenant).filter(pk=OuterRef("lead_id"))
     return (
         BillingLine.objects.for_tenant(report.tenant)
         .filter(report=report)
