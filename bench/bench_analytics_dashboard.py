@@ -22,7 +22,7 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
-from _common import Summary, report, setup_django
+from _common import Summary, report, setup_django, vacuum_analyze
 from bench_leads_ingest import prepare_database
 from bench_payperlead_reads import analyst_client, timed_gets
 
@@ -103,15 +103,10 @@ def bench_tenant():
 
 
 def vacuum() -> None:
-    """What autovacuum does soon after a bulk load or other benches' writes to the same tables
-    (it is off on the bench machine): statistics and the visibility map. Without it, a reused
-    table read every lead's heap page for "unanswered now" (116 ms instead of an index-only
-    count) after the widget and ingest benches had written leads of their own."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE leads_lead")
-        cursor.execute("VACUUM ANALYZE leads_leadaction")
+    """Without it, a reused table read every lead's heap page for "unanswered now" (116 ms
+    instead of an index-only count) after the widget and ingest benches had written leads of
+    their own."""
+    vacuum_analyze("leads_lead", "leads_leadaction")
 
 
 def backfill(tenant) -> float:

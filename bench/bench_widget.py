@@ -40,7 +40,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _common import ROOT, Summary, bench_environment, report, setup_django
+from _common import ROOT, Summary, bench_environment, report, setup_django, vacuum_analyze
 from bench_leads_ingest import prepare_database
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -169,20 +169,13 @@ def _hard_limited(tenant) -> None:
 
 
 def _analyze() -> str:
-    """Vacuumed tables with fresh statistics, those a submission reads and writes, as
-    autovacuum keeps them on a production server; it is off on some bench machines (this
-    prints which). After a whole `make bench` without it, the queue table held 361,000 dead
-    rows beside 37,000 live ones, and the widget fell to 0.42× (0.53× once vacuumed)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW autovacuum")
-        autovacuum = cursor.fetchone()[0]
-        for table in ("leads_widgetintake", "leads_lead", "leads_leadaction",
-                      "leads_timelineentry", "privacy_consentrecord",
-                      "billing_usagemeter"):  # fmt: skip
-            cursor.execute(f"VACUUM ANALYZE {table}")
-    return autovacuum
+    """The tables a submission reads and writes, vacuumed: after a whole `make bench` without
+    it, the queue table held 361,000 dead rows beside 37,000 live ones, and the widget fell
+    to 0.42× (0.53× once vacuumed)."""
+    return vacuum_analyze(
+        "leads_widgetintake", "leads_lead", "leads_leadaction", "leads_timelineentry",
+        "privacy_consentrecord", "billing_usagemeter",
+    )  # fmt: skip
 
 
 def _start_worker() -> subprocess.Popen:

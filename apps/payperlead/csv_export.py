@@ -136,6 +136,12 @@ def _copy_rows(tenant, records, counter: list[int], alias: str) -> Iterator[byte
 
 def _copy_report(params: dict, counter: list[int], alias: str) -> Iterator[bytes]:
     with connections[alias].cursor() as cursor:
+        # A report's lines lie in the heap in this index's order (written in one COPY), but
+        # PostgreSQL's correlation statistic is the whole table's, where 50 reports interleave
+        # in time: it prices the ordered index scan as random reads and sorts every report's
+        # projected rows instead (1,000,000 lines: 10 s against 6 s). Until the transaction
+        # ends, i.e. for this export's COPYs only.
+        cursor.execute("SET LOCAL enable_sort = off")
         raw = cursor.cursor
         with raw.copy(f"COPY ({_SELECT}) TO STDOUT WITH (FORMAT csv)", params) as copy:
             # COPY hands over one row at a time: send ~64 KB chunks, not a million writes.

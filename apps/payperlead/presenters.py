@@ -258,6 +258,8 @@ class LeadGroup:
 
     @property
     def label(self) -> str:
+        if self.lead is None and self.lead_id is None:  # lines whose leads were deleted (SET_NULL)
+            return _("Deleted leads")
         if self.lead is None:
             return _("Deleted lead #%(id)s") % {"id": self.lead_id}
         return self.lead.name or self.lead.external_id or f"#{self.lead_id}"

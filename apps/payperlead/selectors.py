@@ -283,7 +283,7 @@ def lead_groups(report: BillingReport):
             billed=Sum("billed"),
             savings=Sum("savings"),
             lead_type=Min("lead_type"),
-            label=Subquery(lead.values(label=_LEAD_LABEL)[:1]),  # None: the lead is deleted
+            label=_PerGroup(lead.values(label=_LEAD_LABEL)[:1]),  # None: the lead is deleted
         )
         .order_by(
             Coalesce("product_id", 0),
@@ -291,6 +291,15 @@ def lead_groups(report: BillingReport):
             Coalesce("lead_id", 0),
         )
     )
+
+
+class _PerGroup(Subquery):
+    """A subquery that reads only grouping columns (the lead's id): left out of the GROUP BY,
+    so it runs once per group (2,000 leads) instead of once per line (20,000), and not at all
+    in the paginator's count."""
+
+    def get_group_by_cols(self):
+        return []
 
 
 # What presenters.LeadGroup.label shows of a lead that still exists.

@@ -173,6 +173,10 @@ def test_the_drill_down_pages_leads_in_a_stable_order(
     ) > presenters.lead_group_order(presenters.LeadGroup(5, SimpleNamespace(name="zz"), 1, ""))
     lines = analyst_client_web.get(deleted.lines_url, HTTP_HX_REQUEST="true")
     assert lines.status_code == 200 and len(lines.context["rows"]) == 1
+    # its lines lost their lead (SET_NULL): named as such, on the report and on their page
+    assert deleted.lead_id is None and deleted.label in ("Deleted leads", "Удалённые лиды")
+    own_page = analyst_client_web.get(deleted.lines_url).content.decode()
+    assert deleted.label in own_page and "#None" not in own_page
 
 
 def test_the_report_partial_answers_htmx(seeded, analyst_client_web):
