@@ -16,6 +16,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     Max,
     Min,
     OuterRef,
@@ -283,11 +284,15 @@ def lead_groups(report: BillingReport):
             billed=Sum("billed"),
             savings=Sum("savings"),
             lead_type=Min("lead_type"),
-            label=_PerGroup(lead.values(label=_LEAD_LABEL)[:1]),  # None: the lead is deleted
+            # None: the lead is deleted. Collated inside: ordered by the annotation itself,
+            # which keeps it out of the GROUP BY (an expression over it would not be).
+            label=_PerGroup(
+                lead.values(label=Collate(_LEAD_LABEL, _CODE_POINT_ORDER[connection.vendor]))[:1]
+            ),
         )
         .order_by(
             Coalesce("product_id", 0),
-            Collate("label", _CODE_POINT_ORDER[connection.vendor]).asc(nulls_last=True),
+            F("label").asc(nulls_last=True),
             Coalesce("lead_id", 0),
         )
     )
