@@ -239,6 +239,7 @@ CELERY_TASK_ROUTES = {
     "apps.messaging.*": {"queue": "messaging"},
     "apps.integrations.*": {"queue": "messaging"},  # outbound webhooks: outgoing traffic too
     "apps.tenants.tasks.send_invitation_email_task": {"queue": "messaging"},
+    "apps.core.tasks.send_mail_task": {"queue": "messaging"},  # e-mail alerts
     "apps.leads.enrichment.tasks.enrich_lead_task": {"queue": "ai"},
     "apps.leads.enrichment.tasks.enrichment_fan_out_task": {"queue": "ai"},
     "apps.leads.enrichment.tasks.enrichment_settle_task": {"queue": "billing"},

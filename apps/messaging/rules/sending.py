@@ -5,13 +5,12 @@ one outbox batch, stored with its decisions) in the same transaction as the deci
 the decision id, so a decision is delivered at least once and never
 twice. The outbox refuses marketing without consent, suppressed addresses, missing addresses
 and closed WhatsApp windows; the decision records which.
-`alert`: an e-mail to the tenant's admins and operators, sent after commit.
+`alert`: an e-mail to the tenant's admins and operators, handed to a worker after commit
+(apps/core/tasks.py: a mail server that is down is tried again; the rules do not wait on it).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import CharField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Concat
@@ -19,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.channels.models import Channel, ChannelStatus
+from apps.core.tasks import send_mail_task
 from apps.messaging.errors import NoAddress, NoChannel, OutsideWhatsAppWindow, Suppressed, TooLong
 from apps.messaging.models import Message
 from apps.messaging.outbox import OutboxBatch
@@ -157,9 +157,7 @@ def _alert(decision, later, team) -> None:
     if not recipients:
         return _finish(decision, Outcome.FAILED, "no_team")
     subject, body = _alert_text(decision)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients), robust=True
-    )
+    transaction.on_commit(lambda: send_mail_task.delay(subject, body, recipients), robust=True)
     decision.outcome, decision.details = Outcome.SENT, {"recipients": len(recipients)}
     later(decision)
 

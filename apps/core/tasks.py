@@ -1,0 +1,23 @@
+"""Celery entry points of core: e-mail that must not hold up the caller."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_mail_task(subject: str, body: str, recipients: list[str]) -> int:
+    """A plain-text e-mail from DEFAULT_FROM_EMAIL, sent by a worker: a mail server that is
+    down or refusing for a while is tried again with backoff (5 more times) instead of the
+    e-mail being lost or the caller waiting on it."""
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
