@@ -142,7 +142,7 @@ def _work(args) -> tuple[list[float], int]:
 
     from apps.leads.models import Lead
     from apps.messaging import outbox
-    from apps.messaging.rules import sending, services
+    from apps.messaging.rules import alert_tasks, services
     from apps.messaging.rules.models import Event
     from apps.tenants.models import Tenant
     from apps.tenants.scoping import tenant_scope
@@ -151,7 +151,7 @@ def _work(args) -> tuple[list[float], int]:
     # The broker publish after commit is not the rules' work (and the embedded default's
     # SQLite broker would measure file locks): the send and alert tasks are not published.
     outbox.send_message_task.delay = lambda *args, **kwargs: None
-    sending.send_mail_task.delay = lambda *args, **kwargs: None
+    alert_tasks.send_mail_task.apply_async = lambda *args, **kwargs: None
     tenant = Tenant.objects.get(pk=tenant_id)
     latencies: list[float] = []
     queries = 0

@@ -125,6 +125,10 @@ def _failed(reason: str, details: dict) -> str:
         "too_long": _("failed: the message is too long for the channel."),
         "outside_window": _("failed: the WhatsApp 24-hour window is closed."),
         "no_team": _("failed: no admin or operator with an e-mail to alert."),
+        "alert_undelivered": _(
+            "failed: the alert e-mail could not be sent (the mail server refused it or was "
+            "down through every retry)."
+        ),
     }
     if reason == "missing_variable":
         return _("failed: the template variable %(name)s has no value.") % details

@@ -6,7 +6,7 @@ the decision id, so a decision is delivered at least once and never
 twice. The outbox refuses marketing without consent, suppressed addresses, missing addresses
 and closed WhatsApp windows; the decision records which.
 `alert`: an e-mail to the tenant's admins and operators, handed to a worker after commit
-(apps/core/tasks.py: a mail server that is down is tried again; the rules do not wait on it).
+(alert_tasks.py: a mail server that is down is tried again; the rules do not wait on it).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.channels.models import Channel, ChannelStatus
-from apps.core.tasks import send_mail_task
 from apps.messaging.errors import NoAddress, NoChannel, OutsideWhatsAppWindow, Suppressed, TooLong
 from apps.messaging.models import Message
 from apps.messaging.outbox import OutboxBatch
+from apps.messaging.rules.alert_tasks import alert_hand_over
 from apps.messaging.rules.models import Action, Decision, Outcome
 from apps.messaging.rules.templating import MissingVariable, render_template
 from apps.tenants.models import Membership
@@ -157,7 +157,7 @@ def _alert(decision, later, team) -> None:
     if not recipients:
         return _finish(decision, Outcome.FAILED, "no_team")
     subject, body = _alert_text(decision)
-    transaction.on_commit(lambda: send_mail_task.delay(subject, body, recipients), robust=True)
+    transaction.on_commit(lambda: alert_hand_over(decision, subject, body, recipients), robust=True)
     decision.outcome, decision.details = Outcome.SENT, {"recipients": len(recipients)}
     later(decision)
 

@@ -1,8 +1,12 @@
 """Seed 003's scenarios through the events API: exactly the seed's messages, replays send
 nothing, the audit explains every send and suppression in words."""
 
-import pytest
+import smtplib
 
+import pytest
+from django.core.mail.backends.base import BaseEmailBackend
+
+from apps.core.tasks import send_mail_task
 from apps.messaging.models import Message
 from apps.messaging.rules.models import Decision, Event
 from apps.tenants.scoping import tenant_scope
@@ -152,13 +156,65 @@ def test_high_risk_alert_emails_the_team_from_the_third_attempt(
 
     assert _outcomes(second)["HIGH_RISK_ALERT"] == "not_matched"
     assert _outcomes(third)["HIGH_RISK_ALERT"] == "sent"
-    alert_mails = [c for c in callbacks if "send_mail" in repr(c.__code__.co_names)]
+    alert_mails = [c for c in callbacks if "alert_hand_over" in c.__code__.co_names]
     for callback in alert_mails:
         callback()
     assert [sorted(m.to) for m in mailoutbox] == [sorted([admin_user.email, operator_user.email])]
     alert = next(d for d in third.json()["decisions"] if d["rule"] == "HIGH_RISK_ALERT")
     assert alert["reason"]["en"].endswith("matched; the team was alerted by e-mail.")
     assert [kind for kind, _s in _messages(seed_pack)] == ["email"]  # only the welcome
+
+
+class MailServerDown(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+@pytest.fixture
+def mail_server_down(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+    # Eagerly, the retries run at once (no countdown) when failures are not re-raised.
+    conf = send_mail_task.app.conf
+    propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
+    yield
+    conf.task_eager_propagates = propagates
+
+
+def test_an_alert_that_could_not_be_mailed_is_a_failure_in_the_audit(
+    operator_api,
+    analyst_api,
+    seed_pack,
+    admin_user,
+    mail_server_down,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    _signup(operator_api, seed_pack)
+    _payment_failed(operator_api, seed_pack, "p1", "2026-03-02T10:00:00Z", "CARD", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        third = _payment_failed(operator_api, seed_pack, "p2", "2026-03-02T11:00:00Z", "CARD", 3)
+
+    assert _outcomes(third)["HIGH_RISK_ALERT"] == "sent"  # handed to the worker at commit
+    with tenant_scope(seed_pack):
+        stored = Decision.objects.get(rule__code="HIGH_RISK_ALERT", event__event_id="p2")
+    assert (stored.outcome, stored.reason, stored.dedup_key) == (
+        "failed",
+        "alert_undelivered",
+        None,
+    )
+    assert mailoutbox == []
+    events = analyst_api.get(_url(seed_pack, "audit", "u1")).json()["events"]
+    alert = next(
+        d
+        for e in events
+        if e["event_id"] == "p2"
+        for d in e["decisions"]
+        if d["outcome"] == "failed"
+    )
+    assert alert["reason"]["en"].endswith(
+        "failed: the alert e-mail could not be sent (the mail server refused it or was down "
+        "through every retry)."
+    )
 
 
 def test_the_audit_explains_each_send_and_suppression(operator_api, analyst_api, seed_pack):
