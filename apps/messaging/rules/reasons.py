@@ -126,8 +126,8 @@ def _failed(reason: str, details: dict) -> str:
         "outside_window": _("failed: the WhatsApp 24-hour window is closed."),
         "no_team": _("failed: no admin or operator with an e-mail to alert."),
         "alert_undelivered": _(
-            "failed: the alert e-mail could not be sent (the mail server refused it or was "
-            "down through every retry)."
+            "failed: the alert e-mail could not be sent (the mail server or the task queue "
+            "stayed unavailable through every retry)."
         ),
     }
     if reason == "missing_variable":

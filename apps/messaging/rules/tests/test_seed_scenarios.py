@@ -5,6 +5,7 @@ import smtplib
 
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
+from kombu.exceptions import OperationalError
 
 from apps.core.tasks import send_mail_task
 from apps.messaging.models import Message
@@ -212,9 +213,27 @@ def test_an_alert_that_could_not_be_mailed_is_a_failure_in_the_audit(
         if d["outcome"] == "failed"
     )
     assert alert["reason"]["en"].endswith(
-        "failed: the alert e-mail could not be sent (the mail server refused it or was down "
-        "through every retry)."
+        "failed: the alert e-mail could not be sent (the mail server or the task queue "
+        "stayed unavailable through every retry)."
     )
+
+
+def test_an_alert_the_broker_could_not_take_is_a_failure_too(
+    operator_api, seed_pack, admin_user, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(send_mail_task, "apply_async", broker_down)
+    _signup(operator_api, seed_pack)
+    _payment_failed(operator_api, seed_pack, "p1", "2026-03-02T10:00:00Z", "CARD", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        _payment_failed(operator_api, seed_pack, "p2", "2026-03-02T11:00:00Z", "CARD", 3)
+
+    with tenant_scope(seed_pack):
+        stored = Decision.objects.get(rule__code="HIGH_RISK_ALERT", event__event_id="p2")
+    assert (stored.outcome, stored.reason) == ("failed", "alert_undelivered")
+    assert mailoutbox == []
 
 
 def test_the_audit_explains_each_send_and_suppression(operator_api, analyst_api, seed_pack):
