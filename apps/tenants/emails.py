@@ -1,11 +1,12 @@
 """Tenant e-mails, rendered in the recipient's language (ru by default)."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from apps.core.tasks import send_mail_task
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 
@@ -44,12 +45,13 @@ def admin_recipients(tenant) -> list:
 
 def email_admins(tenant, subject, body, params: dict) -> int:
     """One plain e-mail to each active administrator: `subject` and `body` are lazy
-    translations, formatted with `params` in the recipient's language. Returns how many were
-    sent."""
+    translations, formatted with `params` in the recipient's language. A worker sends them
+    (retried while the mail server is down), so the caller never fails or waits on mail.
+    Returns how many were queued."""
     sent = 0
     for user in admin_recipients(tenant):
         with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
             text = (str(subject) % params, str(body) % params)
-        send_mail(*text, settings.DEFAULT_FROM_EMAIL, [user.email])
+        send_mail_task.delay(*text, [user.email])
         sent += 1
     return sent

@@ -8,14 +8,13 @@ companies get a row on their next visit).
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from waffle import get_waffle_flag_model
 
 from apps.core.events import subscribe
+from apps.core.tasks import send_mail_task
 from apps.features.flags import flag_active
 from apps.tenants.events import TenantCreated
 from apps.web.models import OnboardingProgress
@@ -95,12 +94,13 @@ def tour_seen(progress: OnboardingProgress) -> None:
 
 
 def snippet_email_send(*, tenant, actor, to: str, snippet: str) -> None:
-    """E-mail the widget's code to the developer who will install it (after commit)."""
+    """E-mail the widget's code to the developer who will install it: a worker sends it after
+    commit (a mail server that is down is retried there, not an error on the page)."""
     subject = _("The Fast Lead widget code for %(company)s") % {"company": tenant.name}
     body = _(
         "%(who)s asks you to add the Fast Lead form to the site of %(company)s.\n\n"
         "Paste this line before the closing </body> tag on every page where the form "
         "should appear:\n\n%(snippet)s\n"
     ) % {"who": actor.get_full_name() or actor.email, "company": tenant.name, "snippet": snippet}
-    message = EmailMessage(str(subject), str(body), settings.DEFAULT_FROM_EMAIL, [to])
-    transaction.on_commit(message.send)
+    subject, body = str(subject), str(body)
+    transaction.on_commit(lambda: send_mail_task.delay(subject, body, [to]))

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.channels.models import ChannelStatus
 from apps.channels.providers.telegram import API as TG_API
+from apps.core.tasks import send_mail_task
 from apps.messaging.addresses import remember_address
 from apps.messaging.errors import NoChannel, NotResendable
 from apps.messaging.models import Message, MessageStatus
@@ -34,6 +35,7 @@ from apps.messaging.tests.fakes import (
     twilio_send_route,
 )
 from apps.tenants.scoping import tenant_scope
+from tests.mail_servers import MailServerDown
 
 pytestmark = pytest.mark.django_db
 SEND_URL = f"{TG_API}/bot{TG_TOKEN}/sendMessage"
@@ -88,6 +90,26 @@ def test_auth_failure_disables_the_channel_and_emails_the_admins_once(
         with pytest.raises(NoChannel):  # nothing more goes out through it
             queue_message(tenant=tenant, lead=queued.lead, body="Again", idempotency_key="m2")
     assert route.call_count == 1 and len(mail.outbox) == 1
+
+
+@respx.mock
+def test_a_mail_server_that_is_down_does_not_fail_the_send_that_disabled_the_channel(
+    tenant, tg, queued, admin_user, settings, monkeypatch
+):
+    settings.EMAIL_BACKEND = f"{MailServerDown.__module__}.MailServerDown"
+    alerts = []
+    monkeypatch.setattr(send_mail_task, "delay", lambda *args: alerts.append(args))
+    telegram_send_route(respx, status=401)
+
+    assert send(tenant, queued)[0] == FAILED
+    tg.refresh_from_db()
+    assert (tg.status, tg.enabled, queued.status) == (
+        ChannelStatus.ERROR,
+        False,
+        MessageStatus.FAILED,
+    )
+    (subject, _body, recipients), *more = alerts  # a worker sends it, retrying meanwhile
+    assert recipients == [admin_user.email] and tg.name in subject and not more
 
 
 @respx.mock

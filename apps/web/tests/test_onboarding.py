@@ -10,6 +10,7 @@ from waffle.testutils import override_flag
 
 from apps.billing.tests.helpers import subscribe
 from apps.booking.models import BookingSettings
+from apps.core.tasks import send_mail_task
 from apps.leads.models import WidgetConfig
 from apps.tenants.audit import AuditAction, audit_log
 from apps.tenants.models import Tenant
@@ -17,6 +18,7 @@ from apps.tenants.services import tenant_create
 from apps.web.models import OnboardingProgress
 from apps.web.onboarding import progress_get
 from tests.factories import UserFactory
+from tests.mail_servers import MailServerDown
 
 
 @pytest.fixture
@@ -85,6 +87,23 @@ def test_steps_save_progress_and_the_wizard_resumes(
     assert "A quick tour" in overview and "Setup wizard: 6 of 6 steps" in overview
     client.post(f"/t/{tenant.slug}/tour/done/")
     assert "A quick tour" not in client.get(f"/t/{tenant.slug}/").content.decode()
+
+
+def test_a_mail_server_that_is_down_does_not_break_the_snippet_step(
+    client, new_company, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    tenant, _user = new_company
+    settings.EMAIL_BACKEND = f"{MailServerDown.__module__}.MailServerDown"
+    queued = []
+    monkeypatch.setattr(send_mail_task, "delay", lambda *args: queued.append(args))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(step(tenant, "snippet"), {"email": "dev@flowers.example"})
+
+    assert response.status_code == 302 and progress_get(tenant).done == ["snippet"]
+    (subject, body, recipients), *more = queued  # a worker sends it, retrying while it is down
+    assert recipients == ["dev@flowers.example"] and "fastlead.js" in body and not more
+    assert "Цветы" in subject
 
 
 def test_invalid_step_input_is_shown_per_field(client, new_company, english_ui):

@@ -1,16 +1,14 @@
 """Seed 003's scenarios through the events API: exactly the seed's messages, replays send
 nothing, the audit explains every send and suppression in words."""
 
-import smtplib
-
 import pytest
-from django.core.mail.backends.base import BaseEmailBackend
 from kombu.exceptions import OperationalError
 
 from apps.core.tasks import send_mail_task
 from apps.messaging.models import Message
 from apps.messaging.rules.models import Decision, Event
 from apps.tenants.scoping import tenant_scope
+from tests.mail_servers import MailServerDown
 
 
 def _url(tenant, *rest):
@@ -166,14 +164,9 @@ def test_high_risk_alert_emails_the_team_from_the_third_attempt(
     assert [kind for kind, _s in _messages(seed_pack)] == ["email"]  # only the welcome
 
 
-class MailServerDown(BaseEmailBackend):
-    def send_messages(self, messages):
-        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-
-
 @pytest.fixture
 def mail_server_down(settings):
-    settings.EMAIL_BACKEND = f"{__name__}.MailServerDown"
+    settings.EMAIL_BACKEND = f"{MailServerDown.__module__}.MailServerDown"
     # Eagerly, the retries run at once (no countdown) when failures are not re-raised.
     conf = send_mail_task.app.conf
     propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
