@@ -13,10 +13,12 @@ import contextlib
 import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
@@ -27,6 +29,7 @@ from apps.core.crypto import decrypt_text, encrypt_text
 from apps.core.net import client_ip
 from apps.core.ratelimit import OnError, Rate, ip_bucket
 from apps.core.ratelimit_fallback import DegradingLimiter
+from apps.core.tasks import send_mail_task
 
 _login_limiter = DegradingLimiter("login", fallback=DatabaseBackend(), on_error=OnError.DENY)
 
@@ -101,8 +104,25 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().add_message(request, *args, **kwargs)
 
     def send_mail(self, template_prefix, email, context):
-        context.setdefault("site_url", settings.SITE_URL)
-        return super().send_mail(template_prefix, email, context)
+        """allauth's e-mails (address confirmation, password reset, security notices) are
+        rendered here and sent by a worker: a mail server that is down does not fail the
+        sign-up or the reset page, and the e-mail is retried."""
+        request = allauth_context.request
+        context = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            "site_url": settings.SITE_URL,
+            **context,
+        }
+        message = self.render_mail(template_prefix, email, context)
+        body, html = message.body, None
+        if message.content_subtype == "html":  # an HTML template alone
+            body, html = "", message.body
+        for content, mimetype in getattr(message, "alternatives", ()):
+            if mimetype == "text/html":
+                html = content
+        send_mail_task.delay(message.subject, body, message.to, html)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

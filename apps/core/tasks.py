@@ -16,8 +16,12 @@ from django.core.mail import send_mail
     retry_backoff=True,
     max_retries=5,
 )
-def send_mail_task(subject: str, body: str, recipients: list[str]) -> int:
-    """A plain-text e-mail from DEFAULT_FROM_EMAIL, sent by a worker: a mail server that is
-    down or refusing for a while is tried again with backoff (5 more times) instead of the
-    e-mail being lost or the caller waiting on it."""
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+def send_mail_task(
+    subject: str, body: str, recipients: list[str], html_message: str | None = None
+) -> int:
+    """An e-mail from DEFAULT_FROM_EMAIL (plain text, with an HTML alternative if given), sent
+    by a worker: a mail server that is down or refusing for a while is tried again with
+    backoff (5 more times) instead of the e-mail being lost or the caller waiting on it."""
+    return send_mail(
+        subject, body, settings.DEFAULT_FROM_EMAIL, recipients, html_message=html_message
+    )

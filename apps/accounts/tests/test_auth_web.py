@@ -9,10 +9,12 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.billing.models import Subscription
+from apps.core.tasks import send_mail_task
 from apps.tenants.models import Membership
 from apps.tenants.roles import Role
 from apps.tenants.signup import tenant_create_for_confirmed_signup
 from tests.factories import PASSWORD, UserFactory
+from tests.mail_servers import MailServerDown
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,20 @@ def test_signup_requires_email_confirmation_before_login(client):
     assert len(mail.outbox) == 1
     # not signed in until the address is confirmed
     assert client.get(reverse("web:home")).wsgi_request.user.is_authenticated is False
+
+
+def test_a_mail_server_that_is_down_does_not_fail_the_signup(client, settings, monkeypatch):
+    settings.EMAIL_BACKEND = f"{MailServerDown.__module__}.MailServerDown"
+    queued = []
+    monkeypatch.setattr(send_mail_task, "delay", lambda *args: queued.append(args))
+
+    response = _signup(client)
+
+    assert response.status_code == 302
+    assert User.objects.filter(email="new@example.com").exists()
+    (subject, body, recipients, _html), *more = queued  # a worker sends it, retrying meanwhile
+    assert recipients == ["new@example.com"] and "/accounts/confirm-email/" in body
+    assert subject and not more
 
 
 def test_confirmation_link_verifies_and_signs_in(client):
