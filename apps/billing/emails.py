@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from apps.billing.models import Plan
+from apps.core.tasks import send_mail_task
 from apps.tenants.emails import admin_recipients
 
 KINDS = (
@@ -37,15 +37,18 @@ _DATETIME_PARAMS = frozenset(
 
 def send_billing_notice(tenant, kind: str, params: dict | None = None) -> int:
     """Render templates/billing/email/<kind>_{subject.txt,message.txt,message.html} for every
-    administrator of the tenant and send them; returns how many were sent."""
+    administrator of the tenant and queue them (a worker sends each); returns how many."""
     if kind not in KINDS:
         raise ValueError(f"Unknown billing notice {kind!r}")
     params = dict(params or {})
     for key in _DATETIME_PARAMS & params.keys():  # JSON task arguments carry ISO strings
         if isinstance(params[key], str):
             params[key] = datetime.fromisoformat(params[key])
-    if params.get("plan_code"):  # the plan's name is rendered in each recipient's language
+    # plans' names are rendered in each recipient's language
+    if params.get("plan_code"):
         params["plan"] = Plan.objects.filter(code=params["plan_code"]).first()
+    if params.get("lift_plan_code"):
+        params["lift_plan"] = Plan.objects.filter(code=params["lift_plan_code"]).first()
     context = {
         "tenant_name": tenant.name,
         "billing_url": settings.SITE_URL + reverse("billing:overview", args=[tenant.slug]),
@@ -57,10 +60,7 @@ def send_billing_notice(tenant, kind: str, params: dict | None = None) -> int:
             subject = render_to_string(f"billing/email/{kind}_subject.txt", context).strip()
             text = render_to_string(f"billing/email/{kind}_message.txt", context)
             html = render_to_string(f"billing/email/{kind}_message.html", context)
-        message = EmailMultiAlternatives(
-            " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [user.email]
-        )
-        message.attach_alternative(html, "text/html")
-        message.send()
+        # one task per recipient: a mail server that is down is retried for each alone
+        send_mail_task.delay(" ".join(subject.split()), text, [user.email], html)
         sent += 1
     return sent

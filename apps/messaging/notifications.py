@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from apps.core.tasks import send_mail_task
 from apps.leads import services as lead_services
 from apps.leads.models import Lead, Source
 from apps.messaging.models import Message
@@ -135,7 +135,5 @@ def _send(tenant, user, kind: str, context: dict) -> None:
     with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
         subject = render_to_string(f"messaging/email/{kind}_subject.txt", context).strip()
         text = render_to_string(f"messaging/email/{kind}_message.txt", context)
-    message = EmailMultiAlternatives(
-        " ".join(subject.split()), text, settings.DEFAULT_FROM_EMAIL, [user.email]
-    )
-    message.send()
+    # one task per recipient: a mail server that is down is retried for each alone
+    send_mail_task.delay(" ".join(subject.split()), text, [user.email])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from apps.accounts.models import User
+from apps.core.tasks import send_mail_task
 from apps.privacy.models import PersonalDataRequest
 from apps.privacy.services.closure import closed_companies_delete
 from apps.privacy.services.company_archive import company_export_build
@@ -27,7 +27,7 @@ def send_erasure_receipt_task(tenant, request_id: int, user_id: int) -> None:
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = render_to_string("privacy/email/erasure_subject.txt", context).strip()
         body = render_to_string("privacy/email/erasure_message.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    send_mail_task.delay(subject, body, [user.email])  # retried while the mail server is down
 
 
 @tenant_task(

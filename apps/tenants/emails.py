@@ -1,7 +1,6 @@
 """Tenant e-mails, rendered in the recipient's language (ru by default)."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -27,9 +26,7 @@ def send_invitation_email(invitation, token: str, language: str | None = None) -
         subject = render_to_string("tenants/email/invitation_subject.txt", context).strip()
         text = render_to_string("tenants/email/invitation_message.txt", context)
         html = render_to_string("tenants/email/invitation_message.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [invitation.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_mail_task.delay(subject, text, [invitation.email], html)
 
 
 def admin_recipients(tenant) -> list:

@@ -156,7 +156,7 @@ def usage_warnings_send(tenant) -> list[int]:
             used=claimed.leads_used,
             limit=claimed.lead_limit,
             hard=claimed.limit_mode == "hard",
-            lift_plan=ent.lift_plan.name if ent.lift_plan else "",
+            lift_plan_code=ent.lift_plan.code if ent.lift_plan else "",
         )
         sent.append(level)
     return sent

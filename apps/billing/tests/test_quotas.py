@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.core import mail
 from django.db import connection, transaction
+from django.utils import translation
 
 from apps.billing.errors import QuotaExceeded
 from apps.billing.models import AccessState, BillingAccount, Plan, UsageMeter
@@ -143,6 +144,20 @@ def test_warnings_are_mailed_at_80_and_100_percent_once_each(
         lead_quota_reserve(tenant, 1)
     assert len(mail.outbox) == 2
     assert "Про" in mail.outbox[1].body  # names the plan that lifts it
+
+
+def test_the_plan_that_lifts_the_limit_is_named_in_the_recipients_language(
+    tenant, admin_user, django_capture_on_commit_callbacks
+):
+    admin_user.language = "en"
+    admin_user.save(update_fields=["language"])
+    subscribe(tenant, "start")
+    with translation.override("ru"), django_capture_on_commit_callbacks(execute=True):
+        lead_quota_reserve(tenant, 500)  # 80 % and 100 % at once
+
+    bodies = [m.body for m in mail.outbox]
+    assert bodies and all("The “Pro” plan lifts this limit." in body for body in bodies)
+    assert not any("Про" in body for body in bodies)
 
 
 def test_warning_sweep_catches_a_missed_trigger(
