@@ -10,9 +10,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.core.ratelimit_fallback import LocalBackend
 from apps.core.redis_outage import REDIS
+from apps.core.tasks import send_mail_task
 from apps.tenants.roles import Role
 from apps.tenants.scoping import tenant_scope
 from tests.factories import MembershipFactory, TenantFactory
+from tests.mail_servers import MailServerDown
 
 
 def pytest_configure(config):
@@ -108,6 +110,19 @@ def _skip_postgres_only(request):
 
         if connection.vendor != "postgresql":
             pytest.skip("needs PostgreSQL row locks and real concurrency; CI runs it there")
+
+
+@pytest.fixture
+def mail_server(settings):
+    """A mail server that is down: every send fails until the test sets `.failures` to the
+    number of sends that fail before it is back. Celery's retries run at once (eagerly, no
+    countdown) and a task's last failure is its result, not raised, as in a worker."""
+    settings.EMAIL_BACKEND = f"{MailServerDown.__module__}.MailServerDown"
+    MailServerDown.failures, MailServerDown.attempts = -1, 0
+    conf = send_mail_task.app.conf
+    propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
+    yield MailServerDown
+    conf.task_eager_propagates = propagates
 
 
 @pytest.fixture

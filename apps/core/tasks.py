@@ -8,14 +8,12 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
+# What a mail server that is down or refusing for a while raises: worth another attempt.
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+MAIL_RETRY = {"autoretry_for": MAIL_ERRORS, "retry_backoff": True, "max_retries": 5}
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=(smtplib.SMTPException, OSError),
-    retry_backoff=True,
-    max_retries=5,
-)
+
+@shared_task(acks_late=True, ignore_result=True, **MAIL_RETRY)
 def send_mail_task(
     subject: str, body: str, recipients: list[str], html_message: str | None = None
 ) -> int:

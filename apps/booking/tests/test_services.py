@@ -76,6 +76,23 @@ def test_the_invite_is_an_ics_for_the_visitor_and_the_admins(
     assert len(mail.outbox) == 1
 
 
+def test_an_invite_the_mail_server_refused_is_sent_on_a_retry_and_only_once(
+    tenant, booking_on, lead, mail_server, django_capture_on_commit_callbacks
+):
+    mail_server.failures = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = services.booking_create(tenant=tenant, lead_id=lead.pk, starts_at=local_start())
+
+    assert mail_server.attempts == 3
+    [message] = mail.outbox
+    assert message.to == ["anna@example.com"] and message.attachments[0][0] == "invite.ics"
+    booking.refresh_from_db()
+    assert booking.invited_for == booking.starts_at
+    with tenant_scope(tenant):
+        assert send_booking_invite_task(str(tenant.pk), booking.pk) == 0  # re-delivered
+    assert len(mail.outbox) == 1
+
+
 def test_a_taken_slot_answers_409_with_the_next_free_slots(tenant, booking_on, lead):
     start = local_start()
     services.booking_create(tenant=tenant, lead_id=lead.pk, starts_at=start)

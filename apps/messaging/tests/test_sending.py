@@ -35,7 +35,6 @@ from apps.messaging.tests.fakes import (
     twilio_send_route,
 )
 from apps.tenants.scoping import tenant_scope
-from tests.mail_servers import MailServerDown
 
 pytestmark = pytest.mark.django_db
 SEND_URL = f"{TG_API}/bot{TG_TOKEN}/sendMessage"
@@ -94,9 +93,8 @@ def test_auth_failure_disables_the_channel_and_emails_the_admins_once(
 
 @respx.mock
 def test_a_mail_server_that_is_down_does_not_fail_the_send_that_disabled_the_channel(
-    tenant, tg, queued, admin_user, settings, monkeypatch
+    tenant, tg, queued, admin_user, mail_server, monkeypatch
 ):
-    settings.EMAIL_BACKEND = f"{MailServerDown.__module__}.MailServerDown"
     alerts = []
     monkeypatch.setattr(send_mail_task, "delay", lambda *args: alerts.append(args))
     telegram_send_route(respx, status=401)

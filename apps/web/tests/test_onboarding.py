@@ -18,7 +18,6 @@ from apps.tenants.services import tenant_create
 from apps.web.models import OnboardingProgress
 from apps.web.onboarding import progress_get
 from tests.factories import UserFactory
-from tests.mail_servers import MailServerDown
 
 
 @pytest.fixture
@@ -90,10 +89,9 @@ def test_steps_save_progress_and_the_wizard_resumes(
 
 
 def test_a_mail_server_that_is_down_does_not_break_the_snippet_step(
-    client, new_company, settings, monkeypatch, django_capture_on_commit_callbacks
+    client, new_company, mail_server, monkeypatch, django_capture_on_commit_callbacks
 ):
     tenant, _user = new_company
-    settings.EMAIL_BACKEND = f"{MailServerDown.__module__}.MailServerDown"
     queued = []
     monkeypatch.setattr(send_mail_task, "delay", lambda *args: queued.append(args))
 

@@ -8,7 +8,6 @@ from apps.core.tasks import send_mail_task
 from apps.messaging.models import Message
 from apps.messaging.rules.models import Decision, Event
 from apps.tenants.scoping import tenant_scope
-from tests.mail_servers import MailServerDown
 
 
 def _url(tenant, *rest):
@@ -164,22 +163,12 @@ def test_high_risk_alert_emails_the_team_from_the_third_attempt(
     assert [kind for kind, _s in _messages(seed_pack)] == ["email"]  # only the welcome
 
 
-@pytest.fixture
-def mail_server_down(settings):
-    settings.EMAIL_BACKEND = f"{MailServerDown.__module__}.MailServerDown"
-    # Eagerly, the retries run at once (no countdown) when failures are not re-raised.
-    conf = send_mail_task.app.conf
-    propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
-    yield
-    conf.task_eager_propagates = propagates
-
-
 def test_an_alert_that_could_not_be_mailed_is_a_failure_in_the_audit(
     operator_api,
     analyst_api,
     seed_pack,
     admin_user,
-    mail_server_down,
+    mail_server,
     mailoutbox,
     django_capture_on_commit_callbacks,
 ):
