@@ -1,5 +1,5 @@
-"""E-mail backends that stand for a mail server that is down (set as EMAIL_BACKEND), and the
-`mail_server` fixture (conftest.py) that installs one."""
+"""An e-mail backend that stands for a mail server that is down; the `mail_server` fixture
+(conftest.py) installs it as EMAIL_BACKEND."""
 
 from __future__ import annotations
 

@@ -44,11 +44,9 @@ def send_billing_notice(tenant, kind: str, params: dict | None = None) -> int:
     for key in _DATETIME_PARAMS & params.keys():  # JSON task arguments carry ISO strings
         if isinstance(params[key], str):
             params[key] = datetime.fromisoformat(params[key])
-    # plans' names are rendered in each recipient's language
-    if params.get("plan_code"):
-        params["plan"] = Plan.objects.filter(code=params["plan_code"]).first()
-    if params.get("lift_plan_code"):
-        params["lift_plan"] = Plan.objects.filter(code=params["lift_plan_code"]).first()
+    for plan in ("plan", "lift_plan"):  # names rendered in each recipient's language
+        if params.get(f"{plan}_code"):
+            params[plan] = Plan.objects.filter(code=params[f"{plan}_code"]).first()
     context = {
         "tenant_name": tenant.name,
         "billing_url": settings.SITE_URL + reverse("billing:overview", args=[tenant.slug]),

@@ -163,6 +163,17 @@ def test_high_risk_alert_emails_the_team_from_the_third_attempt(
     assert [kind for kind, _s in _messages(seed_pack)] == ["email"]  # only the welcome
 
 
+def _high_risk_alert_after_commit(api, pack, capture_on_commit):
+    """The third failed attempt fires HIGH_RISK_ALERT; its after-commit work runs. Returns the
+    third event's response and the alert's stored decision (read again after that work)."""
+    _signup(api, pack)
+    _payment_failed(api, pack, "p1", "2026-03-02T10:00:00Z", "CARD", 2)
+    with capture_on_commit(execute=True):
+        third = _payment_failed(api, pack, "p2", "2026-03-02T11:00:00Z", "CARD", 3)
+    with tenant_scope(pack):
+        return third, Decision.objects.get(rule__code="HIGH_RISK_ALERT", event__event_id="p2")
+
+
 def test_an_alert_that_could_not_be_mailed_is_a_failure_in_the_audit(
     operator_api,
     analyst_api,
@@ -172,14 +183,11 @@ def test_an_alert_that_could_not_be_mailed_is_a_failure_in_the_audit(
     mailoutbox,
     django_capture_on_commit_callbacks,
 ):
-    _signup(operator_api, seed_pack)
-    _payment_failed(operator_api, seed_pack, "p1", "2026-03-02T10:00:00Z", "CARD", 2)
-    with django_capture_on_commit_callbacks(execute=True):
-        third = _payment_failed(operator_api, seed_pack, "p2", "2026-03-02T11:00:00Z", "CARD", 3)
+    third, stored = _high_risk_alert_after_commit(
+        operator_api, seed_pack, django_capture_on_commit_callbacks
+    )
 
     assert _outcomes(third)["HIGH_RISK_ALERT"] == "sent"  # handed to the worker at commit
-    with tenant_scope(seed_pack):
-        stored = Decision.objects.get(rule__code="HIGH_RISK_ALERT", event__event_id="p2")
     assert (stored.outcome, stored.reason, stored.dedup_key) == (
         "failed",
         "alert_undelivered",
@@ -207,13 +215,11 @@ def test_an_alert_the_broker_could_not_take_is_a_failure_too(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(send_mail_task, "apply_async", broker_down)
-    _signup(operator_api, seed_pack)
-    _payment_failed(operator_api, seed_pack, "p1", "2026-03-02T10:00:00Z", "CARD", 2)
-    with django_capture_on_commit_callbacks(execute=True):
-        _payment_failed(operator_api, seed_pack, "p2", "2026-03-02T11:00:00Z", "CARD", 3)
 
-    with tenant_scope(seed_pack):
-        stored = Decision.objects.get(rule__code="HIGH_RISK_ALERT", event__event_id="p2")
+    _third, stored = _high_risk_alert_after_commit(
+        operator_api, seed_pack, django_capture_on_commit_callbacks
+    )
+
     assert (stored.outcome, stored.reason) == ("failed", "alert_undelivered")
     assert mailoutbox == []
 
